@@ -1,0 +1,193 @@
+/*
+ * cnnc.h: the compiler's one header. Types first, then every file's
+ * exports under a heading naming the file, in pipeline order.
+ *
+ * Data flows one way: Lua model -> Graph (ir/) -> passes -> emitter -> C.
+ * Nodes are addressed by integer id (their index in Graph.nodes); every
+ * pointer into the graph is short-lived, because the node array grows.
+ */
+#ifndef CNNC_H
+#define CNNC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define NORETURN __attribute__((noreturn))
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define NORETURN
+#define PRINTF(f, a)
+#endif
+
+#define MAX_RANK 4   /* tensors are N x C x H x W or N x F */
+#define MAX_PARAMS 4 /* batch_norm has the most: weight, bias, mean, var */
+
+/* ---- types ---------------------------------------------------------- */
+
+typedef enum {
+#define OP(id, name, mn, mx, rule) OP_##id,
+#include "ir/ops.def"
+#undef OP
+	OP_COUNT
+} Op;
+
+/* Block of memory owned by one compilation; freed all at once. */
+typedef struct Arena Arena;
+
+/* Options of one node, as the model file gave them (defaults filled in).
+ * Pairs are [h, w]. Fields an op does not use stay zero. */
+typedef struct {
+	int out_channels;      /* conv2d: output channels */
+	int out_features;      /* linear: output features */
+	int kernel[2];         /* conv2d, pools: kernel size */
+	int stride[2];         /* conv2d, pools: stride */
+	int pad[2];            /* conv2d, pools: zero (or -inf) padding per side */
+	int dilation[2];       /* conv2d: dilation (pools: always 1) */
+	int groups;            /* conv2d: channel groups */
+	bool bias;             /* conv2d, linear: has a bias vector */
+	bool ceil_mode;        /* pools: round the output size up */
+	bool count_include_pad;/* avg_pool2d: divide by the full window */
+	int out_size[2];       /* adaptive_avg_pool2d: output H, W */
+	double eps;            /* batch_norm: added to the variance */
+	double slope;          /* leaky_relu: negative slope */
+	double p;              /* dropout: drop probability (unused at inference) */
+} Attrs;
+
+/* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
+typedef struct {
+	const char *suffix;    /* state_dict suffix: "weight", "running_mean", ... */
+	int rank;              /* number of dims */
+	int shape[MAX_RANK];   /* dims, PyTorch order */
+	long long count;       /* elements */
+	bool buffer;           /* running statistic: stored, but not learnable */
+} ParamSpec;
+
+/* One operation and the tensor it produces. */
+typedef struct {
+	Op op;                 /* what it computes */
+	int id;                /* index in Graph.nodes; also the value's name %id */
+	const char *name;      /* layer name: state_dict prefix, or "<op>_<id>" */
+	bool named;            /* name came from the model file */
+	int line;              /* model file line that created it (0: compiler) */
+	int *in;               /* input node ids, nin of them (arena) */
+	int nin;               /* number of inputs */
+	int rank;              /* 4 (N,C,H,W) or 2 (N,F) */
+	int shape[MAX_RANK];   /* output dims in elements, PyTorch order */
+	Attrs a;               /* options */
+	float *param[MAX_PARAMS]; /* loaded parameters, ParamSpec order (arena) */
+} Node;
+
+/* A model: nodes in topological order (inputs before users). */
+typedef struct {
+	Arena *arena;          /* owns everything the graph points to */
+	const char *file;      /* model file path, for diagnostics */
+	const char *model;     /* model name: file base name without .lua */
+	Node *nodes;           /* node array, n used of cap */
+	int n;                 /* number of nodes */
+	int cap;               /* allocated nodes */
+	int input;             /* id of the one input node (-1: none yet) */
+	int output;            /* id of the output node (-1: none yet) */
+} Graph;
+
+/* ---- base/arena.c --------------------------------------------------- */
+
+Arena *arena_new(void);
+void arena_free(Arena *a);
+void *arena_alloc(Arena *a, size_t bytes);          /* zeroed, 16-aligned */
+char *arena_strdup(Arena *a, const char *s);
+char *arena_printf(Arena *a, const char *fmt, ...) PRINTF(2, 3);
+
+/* ---- base/diag.c ---------------------------------------------------- */
+
+/* User errors: "FILE:LINE: error: ..." (line 0: "FILE: error: ...") and
+ * exit 1. Temporary output files registered below are removed first. */
+NORETURN void diag_error(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
+NORETURN void diag_verror(const char *file, int line, const char *fmt, va_list ap);
+void diag_note(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
+/* Bad command line: message and exit 2. */
+NORETURN void diag_usage(const char *fmt, ...) PRINTF(1, 2);
+/* Compiler bug: compiler file and line, exit 3. Use via BUG(). */
+NORETURN void diag_bug(const char *cfile, int cline, const char *fmt, ...) PRINTF(3, 4);
+#define BUG(...) diag_bug(__FILE__, __LINE__, __VA_ARGS__)
+/* Files to delete if the compilation dies before they are committed. */
+void diag_temp_add(const char *path);
+void diag_temp_forget(const char *path);
+
+/* ---- ir/graph.c ----------------------------------------------------- */
+
+extern const char *const op_name[OP_COUNT];
+extern const int op_min_inputs[OP_COUNT];
+extern const int op_max_inputs[OP_COUNT];
+
+Graph *ir_new(Arena *a, const char *file);
+/* Appends a node with the given inputs; shape is left to ir_infer_node. */
+int ir_add(Graph *g, Op op, const int *in, int nin, int line);
+Node *ir_node(Graph *g, int id);
+long long ir_numel(const Node *n);
+/* Number of nodes that read node id (output counts as one reader). */
+int ir_users(const Graph *g, int id);
+/* "1x64x112x112" into buf. */
+const char *ir_shape_str(const Node *n, char *buf, size_t size);
+
+/* ---- ir/shape.c ----------------------------------------------------- */
+
+/* Computes n's output shape from its inputs. On a shape that cannot work
+ * writes why into err (without file:line) and returns false. */
+bool ir_infer_node(Graph *g, int id, char *err, size_t size);
+/* Re-infers every node in order; user errors exit at the model line. */
+void ir_infer_shapes(Graph *g);
+
+/* ---- ir/params.c ---------------------------------------------------- */
+
+/* Learnable tensors node n reads, in a fixed order; returns their count. */
+int ir_params(const Graph *g, const Node *n, ParamSpec out[MAX_PARAMS]);
+/* Learnable elements (PyTorch's parameters(), no running statistics). */
+long long ir_param_count(const Graph *g, const Node *n);
+/* Every stored element, running statistics included. */
+long long ir_weight_count(const Graph *g, const Node *n);
+/* Multiply-accumulates of conv2d and linear; 0 for every other op. */
+long long ir_macs(const Graph *g, const Node *n);
+
+/* ---- ir/verify.c ---------------------------------------------------- */
+
+/* Checks the graph's invariants; a broken one is a compiler bug. */
+void ir_verify(const Graph *g, const char *after_pass);
+
+/* ---- ir/dump.c ------------------------------------------------------ */
+
+void ir_dump(const Graph *g, FILE *out);
+
+/* ---- frontend/lua_front.c ------------------------------------------- */
+
+/* Limits a model file runs under. */
+typedef struct {
+	size_t max_bytes;      /* Lua heap cap, bytes */
+	long long max_instr;   /* VM instruction cap */
+	double max_seconds;    /* wall-clock cap, covers C library calls too */
+} SandboxLimits;
+
+extern const SandboxLimits lua_front_default_limits;
+/* Runs the model file in the sandbox and returns its graph, shapes
+ * inferred. batch > 0 replaces the input's first dimension. Model errors
+ * exit 1 with "FILE:LINE: error: ...". */
+Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim);
+
+/* ---- frontend/dsl.c ------------------------------------------------- */
+
+typedef struct lua_State lua_State;
+/* Registers the op globals and the tensor metatable in L. */
+void dsl_open(lua_State *L, Graph *g, int batch);
+
+/* ---- emit/report.c -------------------------------------------------- */
+
+typedef struct {
+	bool json;             /* JSON instead of a table */
+} ReportOptions;
+
+void report_print(const Graph *g, const ReportOptions *o, FILE *out);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * report.c: the per-layer report (`cnnc report`), as a table or JSON.
+ *
+ * One row per node: name, op, output shape, parameters, MACs (conv2d and
+ * linear multiply-accumulates), activation bytes (the node's output in
+ * float32), then totals. arena_bytes is the naive sum of all activations
+ * until the memory planner assigns offsets.
+ */
+#include "../cnnc.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+
+typedef struct {
+	long long params;      /* learnable elements */
+	long long macs;        /* multiply-accumulates */
+	long long weight_bytes;/* stored weights (running statistics too), float32 */
+	long long act_bytes;   /* sum of every activation, float32 */
+} Totals;
+
+static Totals totals(const Graph *g)
+{
+	Totals t = {0, 0, 0, 0};
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		t.params += ir_param_count(g, n);
+		t.weight_bytes += 4 * ir_weight_count(g, n);
+		t.macs += ir_macs(g, n);
+		t.act_bytes += 4 * ir_numel(n);
+	}
+	return t;
+}
+
+static void print_json(const Graph *g, FILE *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", g->model);
+	cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddNumberToObject(l, "id", i);
+		cJSON_AddStringToObject(l, "name", n->name);
+		cJSON_AddStringToObject(l, "op", op_name[n->op]);
+		cJSON_AddNumberToObject(l, "line", n->line);
+		cJSON *in = cJSON_AddArrayToObject(l, "inputs");
+		for (int j = 0; j < n->nin; j++)
+			cJSON_AddItemToArray(in, cJSON_CreateNumber(n->in[j]));
+		cJSON *shape = cJSON_AddArrayToObject(l, "shape");
+		for (int d = 0; d < n->rank; d++)
+			cJSON_AddItemToArray(shape, cJSON_CreateNumber(n->shape[d]));
+		cJSON_AddNumberToObject(l, "params", (double)ir_param_count(g, n));
+		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
+		cJSON_AddNumberToObject(l, "activation_bytes", (double)(4 * ir_numel(n)));
+		cJSON_AddStringToObject(l, "algorithm", "direct");
+		cJSON_AddStringToObject(l, "layout", "nchw");
+		cJSON_AddNumberToObject(l, "workspace_bytes", 0);
+		cJSON_AddItemToArray(layers, l);
+	}
+	Totals t = totals(g);
+	cJSON *tot = cJSON_AddObjectToObject(root, "total");
+	cJSON_AddNumberToObject(tot, "params", (double)t.params);
+	cJSON_AddNumberToObject(tot, "macs", (double)t.macs);
+	cJSON_AddNumberToObject(tot, "flops", 2.0 * (double)t.macs);
+	cJSON_AddNumberToObject(tot, "weight_bytes", (double)t.weight_bytes);
+	cJSON_AddNumberToObject(tot, "activation_bytes", (double)t.act_bytes);
+	cJSON_AddNumberToObject(tot, "arena_bytes", (double)t.act_bytes);
+	char *s = cJSON_Print(root);
+	if (!s)
+		BUG("cJSON_Print failed");
+	fprintf(out, "%s\n", s);
+	free(s);
+	cJSON_Delete(root);
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(long long v, char *buf, size_t size)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof tmp, "%lld", v), o = 0;
+	for (int i = 0; i < len && (size_t)o + 2 < size; i++) {
+		if (i && (len - i) % 3 == 0 && tmp[i - 1] != '-')
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static void print_table(const Graph *g, FILE *out)
+{
+	char s[64], p[32], m[32], b[32];
+	fprintf(out, "model %s (%s)\n", g->model, g->file);
+	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %10s\n", "layer", "op", "output", "params", "MACs",
+	        "act bytes", "algo", "layout", "ws bytes");
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %10d\n", n->name, op_name[n->op],
+		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
+		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), "direct", "nchw", 0);
+	}
+	Totals t = totals(g);
+	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs), %s activation bytes\n",
+	        grouped(t.params, p, sizeof p), grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m),
+	        2e-9 * (double)t.macs, grouped(t.act_bytes, s, sizeof s));
+}
+
+void report_print(const Graph *g, const ReportOptions *o, FILE *out)
+{
+	if (o->json)
+		print_json(g, out);
+	else
+		print_table(g, out);
+}

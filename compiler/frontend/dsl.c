@@ -1,0 +1,548 @@
+/*
+ * dsl.c: the op functions a model file calls.
+ *
+ * Each op of ops.def is a global `op(x, opts)` and a tensor method
+ * `x:op(opts)`; both reach the same C function with the tensor first.
+ * A tensor is a full userdata holding a node id, with a locked metatable
+ * whose __index gives the methods and `shape`.
+ *
+ * Options are checked against one table (op_options below): unknown keys,
+ * wrong types, non-positive sizes and missing required options are errors
+ * at the calling model line, saying what was expected. Every node then
+ * gets its shape at once, so a shape that cannot work is reported at the
+ * line that asked for it, and the model can branch on `t.shape`.
+ */
+#include "../cnnc.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+#include <string.h>
+
+#define TENSOR "cnnc.tensor" /* registry name of the tensor metatable */
+#define MAX_NAME 200         /* longest layer name, bytes */
+#define MAX_CONCAT 1024      /* most inputs of one concat */
+
+/* What values an option takes. */
+typedef enum {
+	OPT_POS,      /* integer >= 1 */
+	OPT_POS_PAIR, /* integer >= 1, or {h, w} of them */
+	OPT_NN_PAIR,  /* integer >= 0, or {h, w} of them */
+	OPT_BOOL,     /* true or false */
+	OPT_NUM,      /* any finite number */
+	OPT_POS_NUM,  /* number > 0 */
+	OPT_PROB,     /* number in [0, 1] */
+	OPT_SHAPE,    /* array of 2 or 4 integers >= 1 (input only) */
+	OPT_NAME,     /* layer name string */
+} OptType;
+
+/* One option an op accepts. */
+typedef struct {
+	const char *key;   /* option name, as in torch.nn.functional */
+	OptType type;      /* accepted values */
+	bool required;     /* must be given */
+	size_t field;      /* offset of its value in Attrs (unused: name, shape) */
+	double dflt;       /* default (pairs: both halves); -1: same as kernel */
+} OptSpec;
+
+#define A(f) offsetof(Attrs, f)
+#define NAME_OPT(req) {"name", OPT_NAME, req, 0, 0}
+#define END {NULL, 0, false, 0, 0}
+
+static const OptSpec input_opts[] = {NAME_OPT(false), {"shape", OPT_SHAPE, true, 0, 0}, END};
+static const OptSpec conv2d_opts[] = {
+	NAME_OPT(true),
+	{"out_channels", OPT_POS, true, A(out_channels), 0},
+	{"kernel_size", OPT_POS_PAIR, true, A(kernel), 0},
+	{"stride", OPT_POS_PAIR, false, A(stride), 1},
+	{"padding", OPT_NN_PAIR, false, A(pad), 0},
+	{"dilation", OPT_POS_PAIR, false, A(dilation), 1},
+	{"groups", OPT_POS, false, A(groups), 1},
+	{"bias", OPT_BOOL, false, A(bias), 1},
+	END,
+};
+static const OptSpec batch_norm_opts[] = {NAME_OPT(true), {"eps", OPT_POS_NUM, false, A(eps), 1e-5}, END};
+static const OptSpec linear_opts[] = {
+	NAME_OPT(true),
+	{"out_features", OPT_POS, true, A(out_features), 0},
+	{"bias", OPT_BOOL, false, A(bias), 1},
+	END,
+};
+static const OptSpec plain_opts[] = {NAME_OPT(false), END};
+static const OptSpec leaky_relu_opts[] = {NAME_OPT(false), {"negative_slope", OPT_NUM, false, A(slope), 0.01}, END};
+static const OptSpec max_pool2d_opts[] = {
+	NAME_OPT(false),
+	{"kernel_size", OPT_POS_PAIR, true, A(kernel), 0},
+	{"stride", OPT_POS_PAIR, false, A(stride), -1},
+	{"padding", OPT_NN_PAIR, false, A(pad), 0},
+	{"ceil_mode", OPT_BOOL, false, A(ceil_mode), 0},
+	END,
+};
+static const OptSpec avg_pool2d_opts[] = {
+	NAME_OPT(false),
+	{"kernel_size", OPT_POS_PAIR, true, A(kernel), 0},
+	{"stride", OPT_POS_PAIR, false, A(stride), -1},
+	{"padding", OPT_NN_PAIR, false, A(pad), 0},
+	{"ceil_mode", OPT_BOOL, false, A(ceil_mode), 0},
+	{"count_include_pad", OPT_BOOL, false, A(count_include_pad), 1},
+	END,
+};
+static const OptSpec adaptive_opts[] = {NAME_OPT(false), {"output_size", OPT_POS_PAIR, true, A(out_size), 0}, END};
+static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
+
+static const OptSpec *const op_options[OP_COUNT] = {
+	[OP_INPUT] = input_opts,
+	[OP_CONV2D] = conv2d_opts,
+	[OP_BATCH_NORM] = batch_norm_opts,
+	[OP_LINEAR] = linear_opts,
+	[OP_RELU] = plain_opts,
+	[OP_RELU6] = plain_opts,
+	[OP_SIGMOID] = plain_opts,
+	[OP_TANH] = plain_opts,
+	[OP_LEAKY_RELU] = leaky_relu_opts,
+	[OP_MAX_POOL2D] = max_pool2d_opts,
+	[OP_AVG_POOL2D] = avg_pool2d_opts,
+	[OP_ADAPTIVE_AVG_POOL2D] = adaptive_opts,
+	[OP_GLOBAL_AVG_POOL] = plain_opts,
+	[OP_FLATTEN] = plain_opts,
+	[OP_ADD] = plain_opts,
+	[OP_CONCAT] = plain_opts,
+	[OP_DROPOUT] = dropout_opts,
+	[OP_SOFTMAX] = plain_opts,
+};
+
+/* State shared by all op functions of one model (an upvalue). */
+typedef struct {
+	Graph *g;    /* graph being built */
+	int batch;   /* > 0: overrides the input's first dimension */
+} Dsl;
+
+typedef struct {
+	int id; /* node id of the tensor */
+} Tensor;
+
+static Dsl *dsl_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+static int model_line(lua_State *L)
+{
+	lua_Debug ar;
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0)
+		return ar.currentline;
+	return 0;
+}
+
+static Tensor *to_tensor(lua_State *L, int idx)
+{
+	return lua_type(L, idx) == LUA_TUSERDATA ? luaL_testudata(L, idx, TENSOR) : NULL;
+}
+
+static const char *type_of(lua_State *L, int idx)
+{
+	return to_tensor(L, idx) ? "tensor" : luaL_typename(L, idx);
+}
+
+static int push_tensor(lua_State *L, int id)
+{
+	Tensor *t = lua_newuserdatauv(L, sizeof *t, 0);
+	t->id = id;
+	luaL_setmetatable(L, TENSOR);
+	return 1;
+}
+
+/* ---- option parsing ------------------------------------------------- */
+
+static const char *expected(OptType t)
+{
+	switch (t) {
+	case OPT_POS: return "an integer >= 1";
+	case OPT_POS_PAIR: return "an integer >= 1 or a {h, w} pair of them";
+	case OPT_NN_PAIR: return "an integer >= 0 or a {h, w} pair of them";
+	case OPT_BOOL: return "true or false";
+	case OPT_NUM: return "a number";
+	case OPT_POS_NUM: return "a number > 0";
+	case OPT_PROB: return "a number from 0 to 1";
+	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers >= 1";
+	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
+	}
+	return "?";
+}
+
+static bool get_int(lua_State *L, int idx, int lo, int *out)
+{
+	int isint;
+	lua_Integer v = lua_tointegerx(L, idx, &isint);
+	if (!isint || v < lo || v > (1 << 24))
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static bool get_pair(lua_State *L, int idx, int lo, int out[2])
+{
+	if (lua_type(L, idx) == LUA_TNUMBER) {
+		if (!get_int(L, idx, lo, &out[0]))
+			return false;
+		out[1] = out[0];
+		return true;
+	}
+	if (!lua_istable(L, idx) || luaL_len(L, idx) != 2)
+		return false;
+	bool ok = true;
+	for (int i = 0; i < 2; i++) {
+		lua_geti(L, idx, i + 1);
+		ok = ok && lua_type(L, -1) == LUA_TNUMBER && get_int(L, -1, lo, &out[i]);
+		lua_pop(L, 1);
+	}
+	return ok;
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > MAX_NAME)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Parses the value at idx for option o of op into node n. */
+static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
+{
+	Graph *g = dsl_of(L)->g;
+	char *field = (char *)&n->a + o->field;
+	bool ok = false;
+	double d;
+	size_t len;
+	switch (o->type) {
+	case OPT_POS:
+		ok = lua_type(L, idx) == LUA_TNUMBER && get_int(L, idx, 1, (int *)field);
+		break;
+	case OPT_POS_PAIR:
+	case OPT_NN_PAIR:
+		ok = get_pair(L, idx, o->type == OPT_POS_PAIR, (int *)field);
+		break;
+	case OPT_BOOL:
+		ok = lua_isboolean(L, idx);
+		if (ok)
+			*(bool *)field = lua_toboolean(L, idx);
+		break;
+	case OPT_NUM:
+	case OPT_POS_NUM:
+	case OPT_PROB:
+		ok = lua_type(L, idx) == LUA_TNUMBER;
+		d = lua_tonumber(L, idx);
+		ok = ok && d == d && d - d == 0; /* finite */
+		ok = ok && (o->type != OPT_POS_NUM || d > 0);
+		ok = ok && (o->type != OPT_PROB || (d >= 0 && d <= 1));
+		if (ok)
+			*(double *)field = d;
+		break;
+	case OPT_SHAPE:
+		if (lua_istable(L, idx)) {
+			lua_Integer r = luaL_len(L, idx);
+			ok = r == 2 || r == 4;
+			for (int i = 0; ok && i < r; i++) {
+				lua_geti(L, idx, i + 1);
+				ok = lua_type(L, -1) == LUA_TNUMBER && get_int(L, -1, 1, &n->shape[i]);
+				lua_pop(L, 1);
+			}
+			n->rank = (int)r;
+		}
+		break;
+	case OPT_NAME:
+		if (lua_type(L, idx) == LUA_TSTRING) {
+			const char *s = lua_tolstring(L, idx, &len);
+			ok = valid_name(s, len);
+			if (ok) {
+				n->name = arena_strdup(g->arena, s);
+				n->named = true;
+			}
+		}
+		break;
+	}
+	if (!ok) {
+		const char *got = lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING
+		                          ? lua_pushfstring(L, "%s %s", luaL_typename(L, idx), luaL_tolstring(L, idx, NULL))
+		                          : type_of(L, idx);
+		luaL_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
+	}
+}
+
+static void set_default(const OptSpec *o, Node *n)
+{
+	char *field = (char *)&n->a + o->field;
+	switch (o->type) {
+	case OPT_POS:
+		*(int *)field = (int)o->dflt;
+		break;
+	case OPT_POS_PAIR:
+	case OPT_NN_PAIR:
+		((int *)field)[0] = ((int *)field)[1] = (int)o->dflt;
+		if (o->dflt < 0) /* pools: stride defaults to kernel_size */
+			memcpy(field, n->a.kernel, sizeof n->a.kernel);
+		break;
+	case OPT_BOOL:
+		*(bool *)field = o->dflt != 0;
+		break;
+	case OPT_NUM:
+	case OPT_POS_NUM:
+	case OPT_PROB:
+		*(double *)field = o->dflt;
+		break;
+	case OPT_SHAPE:
+	case OPT_NAME:
+		break;
+	}
+}
+
+static void unknown_option(lua_State *L, Op op, const char *key)
+{
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (const OptSpec *o = op_options[op]; o->key; o++) {
+		if (o != op_options[op])
+			luaL_addstring(&b, ", ");
+		luaL_addstring(&b, o->key);
+	}
+	luaL_pushresult(&b);
+	luaL_error(L, "%s: unknown option '%s' (expected one of: %s)", op_name[op], key, lua_tostring(L, -1));
+}
+
+/* Reads the options table at idx (0: none) into n. Integer keys are
+ * allowed only when allow_array (concat's tensor list). */
+static void parse_options(lua_State *L, int idx, Op op, Node *n, bool allow_array)
+{
+	if (idx) {
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING) {
+				if (allow_array && lua_isinteger(L, -1))
+					continue;
+				luaL_error(L, "%s: options must be given by name (key = value), got a %s key", op_name[op],
+				           luaL_typename(L, -1));
+			}
+			const char *key = lua_tostring(L, -1);
+			const OptSpec *o = op_options[op];
+			while (o->key && strcmp(o->key, key))
+				o++;
+			if (!o->key)
+				unknown_option(L, op, key);
+		}
+	}
+	/* kernel_size comes before stride in each table, so "stride =
+	 * kernel_size" defaults see the kernel */
+	for (const OptSpec *o = op_options[op]; o->key; o++) {
+		if (idx)
+			lua_getfield(L, idx, o->key);
+		if (!idx || lua_isnil(L, -1)) {
+			if (o->required)
+				luaL_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected(o->type));
+			set_default(o, n);
+		} else {
+			parse_value(L, lua_gettop(L), op, o, n);
+		}
+		if (idx)
+			lua_pop(L, 1);
+	}
+}
+
+/* ---- building nodes ------------------------------------------------- */
+
+static void check_unique_name(lua_State *L, Graph *g, Node *n)
+{
+	for (int i = 0; i < g->n; i++)
+		if (&g->nodes[i] != n && !strcmp(g->nodes[i].name, n->name))
+			luaL_error(L, "%s: layer name '%s' is already used by the %s at line %d", op_name[n->op], n->name,
+			           op_name[g->nodes[i].op], g->nodes[i].line);
+}
+
+/* Adds node op over inputs, reads options at opts (0: none), infers its
+ * shape and pushes the resulting tensor. */
+static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool allow_array)
+{
+	Dsl *d = dsl_of(L);
+	Graph *g = d->g;
+	int id = ir_add(g, op, in, nin, model_line(L));
+	Node *n = ir_node(g, id);
+	parse_options(L, opts, op, n, allow_array);
+	check_unique_name(L, g, n);
+	if (op == OP_INPUT) {
+		if (g->input >= 0)
+			luaL_error(L, "input: a model has one input; another was declared at line %d",
+			           g->nodes[g->input].line);
+		if (d->batch > 0)
+			n->shape[0] = d->batch;
+		g->input = id;
+	}
+	char err[512];
+	if (!ir_infer_node(g, id, err, sizeof err))
+		luaL_error(L, "%s", err);
+	return push_tensor(L, id);
+}
+
+/* Argument idx as an options table: absent/nil gives 0. */
+static int opts_arg(lua_State *L, Op op, int idx)
+{
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	if (!lua_istable(L, idx) || to_tensor(L, idx))
+		luaL_error(L, "%s: argument %d must be an options table, got %s", op_name[op], idx, type_of(L, idx));
+	if (lua_gettop(L) > idx)
+		luaL_error(L, "%s: too many arguments (%d; expected at most %d)", op_name[op], lua_gettop(L), idx);
+	return idx;
+}
+
+static int tensor_arg(lua_State *L, Op op, int idx)
+{
+	Tensor *t = to_tensor(L, idx);
+	if (!t)
+		luaL_error(L, "%s: argument %d must be a tensor, got %s", op_name[op], idx, type_of(L, idx));
+	return t->id;
+}
+
+/* op(x, opts) and x:op(opts): one tensor, then options. */
+static int op_unary(lua_State *L)
+{
+	Op op = (Op)lua_tointeger(L, lua_upvalueindex(2));
+	int x = tensor_arg(L, op, 1);
+	return build(L, op, &x, 1, opts_arg(L, op, 2), false);
+}
+
+/* input { name = ..., shape = {...} } */
+static int op_input(lua_State *L)
+{
+	if (!lua_istable(L, 1) || to_tensor(L, 1))
+		luaL_error(L, "input: expected an options table { name = ..., shape = {N, C, H, W} }, got %s",
+		           type_of(L, 1));
+	return build(L, OP_INPUT, NULL, 0, opts_arg(L, OP_INPUT, 1), false);
+}
+
+/* add(a, b, opts) and a:add(b, opts) */
+static int op_add(lua_State *L)
+{
+	int in[2] = {tensor_arg(L, OP_ADD, 1), tensor_arg(L, OP_ADD, 2)};
+	return build(L, OP_ADD, in, 2, opts_arg(L, OP_ADD, 3), false);
+}
+
+/* concat({a, b, ...}), concat {a, b, name = ...}, a:concat(b, ...),
+ * a:concat({b, c}): tensors are gathered in order from the arguments and
+ * the array parts of table arguments; string keys are options. */
+static int op_concat(lua_State *L)
+{
+	int in[MAX_CONCAT], nin = 0, opts = 0, top = lua_gettop(L);
+	for (int i = 1; i <= top; i++) {
+		if (to_tensor(L, i)) {
+			if (nin == MAX_CONCAT)
+				luaL_error(L, "concat: more than %d inputs", MAX_CONCAT);
+			in[nin++] = to_tensor(L, i)->id;
+			continue;
+		}
+		if (!lua_istable(L, i))
+			luaL_error(L, "concat: argument %d must be a tensor or a table of tensors, got %s", i, type_of(L, i));
+		lua_Integer len = luaL_len(L, i);
+		for (lua_Integer k = 1; k <= len; k++) {
+			lua_geti(L, i, k);
+			Tensor *t = to_tensor(L, -1);
+			if (!t)
+				luaL_error(L, "concat: element %d of argument %d must be a tensor, got %s", (int)k, i,
+				           type_of(L, -1));
+			if (nin == MAX_CONCAT)
+				luaL_error(L, "concat: more than %d inputs", MAX_CONCAT);
+			in[nin++] = t->id;
+			lua_pop(L, 1);
+		}
+		if (opts)
+			luaL_error(L, "concat: options given twice (arguments %d and %d)", opts, i);
+		opts = i;
+	}
+	if (nin == 0)
+		luaL_error(L, "concat: expected tensors, as concat({a, b, ...}), got none");
+	return build(L, OP_CONCAT, in, nin, opts, true);
+}
+
+/* ---- tensor metatable ----------------------------------------------- */
+
+static int tensor_index(lua_State *L)
+{
+	Dsl *d = dsl_of(L);
+	Tensor *t = luaL_checkudata(L, 1, TENSOR);
+	const char *key = lua_tostring(L, 2);
+	if (key && !strcmp(key, "shape")) {
+		Node *n = ir_node(d->g, t->id);
+		lua_createtable(L, n->rank, 0);
+		for (int i = 0; i < n->rank; i++) {
+			lua_pushinteger(L, n->shape[i]);
+			lua_rawseti(L, -2, i + 1);
+		}
+		return 1;
+	}
+	if (key && !strcmp(key, "name")) {
+		lua_pushstring(L, ir_node(d->g, t->id)->name);
+		return 1;
+	}
+	lua_pushvalue(L, 2);
+	lua_rawget(L, lua_upvalueindex(2)); /* the methods table */
+	return 1;
+}
+
+static int tensor_tostring(lua_State *L)
+{
+	Dsl *d = dsl_of(L);
+	Tensor *t = luaL_checkudata(L, 1, TENSOR);
+	Node *n = ir_node(d->g, t->id);
+	char buf[64];
+	lua_pushfstring(L, "tensor %s (%s, %s)", ir_shape_str(n, buf, sizeof buf), op_name[n->op], n->name);
+	return 1;
+}
+
+static int tensor_newindex(lua_State *L)
+{
+	return luaL_error(L, "tensors are read-only (tried to set '%s')", luaL_tolstring(L, 2, NULL));
+}
+
+static void push_op(lua_State *L, Dsl *d, Op op)
+{
+	lua_CFunction f = op == OP_INPUT ? op_input : op == OP_ADD ? op_add : op == OP_CONCAT ? op_concat : op_unary;
+	lua_pushlightuserdata(L, d);
+	lua_pushinteger(L, op);
+	lua_pushcclosure(L, f, 2);
+}
+
+void dsl_open(lua_State *L, Graph *g, int batch)
+{
+	Dsl *d = lua_newuserdatauv(L, sizeof *d, 0);
+	d->g = g;
+	d->batch = batch;
+	lua_setfield(L, LUA_REGISTRYINDEX, "cnnc.dsl"); /* keeps d alive */
+
+	lua_newtable(L); /* methods */
+	for (int op = 0; op < OP_COUNT; op++) {
+		push_op(L, d, (Op)op);
+		lua_pushvalue(L, -1);
+		lua_setglobal(L, op_name[op]);
+		if (op != OP_INPUT)
+			lua_setfield(L, -2, op_name[op]);
+		else
+			lua_pop(L, 1);
+	}
+	int methods = lua_gettop(L);
+
+	luaL_newmetatable(L, TENSOR);
+	lua_pushlightuserdata(L, d);
+	lua_pushvalue(L, methods);
+	lua_pushcclosure(L, tensor_index, 2);
+	lua_setfield(L, -2, "__index");
+	lua_pushlightuserdata(L, d);
+	lua_pushcclosure(L, tensor_tostring, 1);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushcfunction(L, tensor_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 2);
+}

@@ -1,0 +1,305 @@
+/*
+ * lua_front.c: runs a model file in a sandboxed Lua 5.4 state.
+ *
+ * A model file is code from elsewhere, so it runs with:
+ *   - an allow-list of libraries (base, string, table, math, utf8), opened
+ *     one by one (never luaL_openlibs), minus dofile, loadfile and
+ *     string.dump; `load` takes text chunks only; print goes to stderr;
+ *   - a counting allocator that refuses memory past max_bytes;
+ *   - a count hook that stops the VM after max_instr instructions or
+ *     max_seconds of wall-clock time;
+ *   - a wall-clock alarm as the last guard, because a string pattern runs
+ *     inside C where the hook never fires: it prints and _exits(1). No
+ *     output file exists yet while the model runs, so nothing is lost.
+ * Once a limit is hit, pcall and xpcall re-raise, so a model cannot catch
+ * its way past a limit.
+ */
+#include "../cnnc.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+const SandboxLimits lua_front_default_limits = {
+	.max_bytes = 256u << 20,
+	.max_instr = 200000000,
+	.max_seconds = 5.0,
+};
+
+#define HOOK_EVERY 1000 /* instructions between hook calls */
+
+/* The running sandbox: limits and what has been used. */
+typedef struct {
+	SandboxLimits lim;     /* limits in force */
+	size_t bytes;          /* bytes allocated now */
+	long long instr;       /* instructions run, in HOOK_EVERY steps */
+	struct timespec start; /* when the model started */
+	const char *tripped;   /* which limit was hit (NULL: none) */
+} Sandbox;
+
+static Sandbox *sandbox_of(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	Sandbox *s = ud;
+	if (!ptr)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		s->bytes -= osize;
+		return NULL;
+	}
+	if (nsize > osize && (nsize - osize > s->lim.max_bytes || s->bytes + (nsize - osize) > s->lim.max_bytes)) {
+		s->tripped = "memory";
+		return NULL;
+	}
+	void *p = realloc(ptr, nsize);
+	if (p)
+		s->bytes = s->bytes - osize + nsize;
+	return p;
+}
+
+static double elapsed(const Sandbox *s)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - s->start.tv_sec) + 1e-9 * (double)(now.tv_nsec - s->start.tv_nsec);
+}
+
+/* Raises the error for the limit hit, located at stack level `level`
+ * (0 inside the hook: the running Lua function). */
+static int limit_error(lua_State *L, Sandbox *s, int level)
+{
+	luaL_where(L, level);
+	if (!strcmp(s->tripped, "memory"))
+		lua_pushfstring(L, "model exceeded the memory limit (%d MB)", (int)(s->lim.max_bytes >> 20));
+	else if (!strcmp(s->tripped, "time"))
+		lua_pushfstring(L, "model exceeded the time limit (%f s)", s->lim.max_seconds);
+	else
+		lua_pushfstring(L, "model exceeded the instruction limit (%d million instructions)",
+		                (int)(s->lim.max_instr / 1000000));
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	Sandbox *s = sandbox_of(L);
+	s->instr += HOOK_EVERY;
+	if (!s->tripped && s->instr > s->lim.max_instr)
+		s->tripped = "instructions";
+	if (!s->tripped && elapsed(s) > s->lim.max_seconds)
+		s->tripped = "time";
+	if (s->tripped)
+		limit_error(L, s, 0);
+}
+
+/* ---- the wall-clock guard ------------------------------------------- */
+
+static char alarm_msg[4200]; /* written by the signal handler */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ssize_t w = write(2, alarm_msg, strlen(alarm_msg));
+	(void)w;
+	_exit(1);
+}
+
+static void guard_start(const char *path, double seconds)
+{
+	snprintf(alarm_msg, sizeof alarm_msg,
+	         "%s: error: model exceeded the time limit (%g s) inside a library call, "
+	         "such as a string pattern that backtracks without end\n",
+	         path, seconds);
+	signal(SIGALRM, on_alarm);
+	/* the hook enforces the limit in Lua code; the alarm is the backstop */
+	double t = seconds + 1.0;
+	struct itimerval it = {{0, 0}, {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)}};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void guard_stop(void)
+{
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/* ---- the restricted library ----------------------------------------- */
+
+/* print(...): to stderr, so stdout stays the compiler's (e.g. JSON). */
+static int sb_print(lua_State *L)
+{
+	int n = lua_gettop(L);
+	for (int i = 1; i <= n; i++) {
+		size_t len;
+		const char *s = luaL_tolstring(L, i, &len);
+		if (i > 1)
+			fputc('\t', stderr);
+		fwrite(s, 1, len, stderr);
+		lua_pop(L, 1);
+	}
+	fputc('\n', stderr);
+	return 0;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): text chunks from strings only. */
+static int sb_load(lua_State *L)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, 1, &len);
+	if (!s || lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L, "load: the sandbox loads only strings of Lua source");
+	const char *name = luaL_optstring(L, 2, "=(load)");
+	int env = !lua_isnone(L, 4) ? 4 : 0;
+	if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+		luaL_pushfail(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (env) {
+		lua_pushvalue(L, env);
+		if (!lua_setupvalue(L, -2, 1))
+			lua_pop(L, 1);
+	}
+	return 1;
+}
+
+/* pcall/xpcall that re-raise once a sandbox limit has been hit. */
+static int sb_protected(lua_State *L)
+{
+	int nargs = lua_gettop(L);
+	lua_pushvalue(L, lua_upvalueindex(1)); /* the real pcall or xpcall */
+	lua_insert(L, 1);
+	lua_call(L, nargs, LUA_MULTRET);
+	Sandbox *s = sandbox_of(L);
+	if (s->tripped)
+		return limit_error(L, s, 1);
+	return lua_gettop(L);
+}
+
+static void wrap_protected(lua_State *L, const char *name)
+{
+	lua_getglobal(L, name);
+	lua_pushcclosure(L, sb_protected, 1);
+	lua_setglobal(L, name);
+}
+
+static void open_sandbox_libs(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string}, {LUA_TABLIBNAME, luaopen_table},
+		{LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL},
+	};
+	for (const luaL_Reg *l = libs; l->name; l++) {
+		luaL_requiref(L, l->name, l->func, 1);
+		lua_pop(L, 1);
+	}
+	static const char *const removed[] = {"dofile", "loadfile", "collectgarbage", NULL};
+	for (const char *const *r = removed; *r; r++) {
+		lua_pushnil(L);
+		lua_setglobal(L, *r);
+	}
+	lua_getglobal(L, LUA_STRLIBNAME);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+	lua_pushcfunction(L, sb_print);
+	lua_setglobal(L, "print");
+	lua_pushcfunction(L, sb_load);
+	lua_setglobal(L, "load");
+	wrap_protected(L, "pcall");
+	wrap_protected(L, "xpcall");
+	/* math.random would make compiles irreproducible */
+	lua_getglobal(L, LUA_MATHLIBNAME);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "randomseed");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "random");
+	lua_pop(L, 1);
+}
+
+/* ---- running a model ------------------------------------------------ */
+
+/* Prints a Lua error ("file:line: msg") as a cnnc error and exits 1. */
+NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *s)
+{
+	guard_stop();
+	if (s->tripped && !strcmp(s->tripped, "memory"))
+		diag_error(path, 0, "model exceeded the memory limit (%d MB)", (int)(s->lim.max_bytes >> 20));
+	const char *msg = lua_tostring(L, -1);
+	if (!msg)
+		diag_error(path, 0, "model raised an error value of type %s", luaL_typename(L, -1));
+	/* Lua prefixes "chunk:line: "; split it off so the message reads
+	 * FILE:LINE: error: ... */
+	const char *colon = strstr(msg, ": ");
+	const char *p = msg;
+	int line = 0;
+	char file[4096];
+	while (colon) {
+		const char *q = colon;
+		while (q > msg && q[-1] >= '0' && q[-1] <= '9')
+			q--;
+		if (q < colon && q > msg && q[-1] == ':') {
+			size_t flen = (size_t)(q - 1 - msg);
+			if (flen < sizeof file) {
+				memcpy(file, msg, flen);
+				file[flen] = 0;
+				line = atoi(q);
+				p = colon + 2;
+			}
+			break;
+		}
+		colon = strstr(colon + 1, ": ");
+	}
+	if (line)
+		diag_error(file, line, "%s", p);
+	diag_error(path, 0, "%s", msg);
+}
+
+Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim)
+{
+	Graph *g = ir_new(a, path);
+	Sandbox *s = arena_alloc(a, sizeof *s);
+	s->lim = *lim;
+	lua_State *L = lua_newstate(counting_alloc, s);
+	if (!L)
+		BUG("cannot create a Lua state");
+	open_sandbox_libs(L);
+	dsl_open(L, g, batch);
+
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		diag_error(path, 0, "cannot open model file");
+	fclose(f);
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	guard_start(path, s->lim.max_seconds);
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
+		model_error(L, path, s);
+	guard_stop();
+
+	void *t = luaL_testudata(L, -1, "cnnc.tensor");
+	if (!t)
+		diag_error(path, 0, "the model must return its output tensor, but returned %s",
+		           lua_isnil(L, -1) ? "nothing" : luaL_typename(L, -1));
+	g->output = *(int *)t;
+	lua_close(L);
+	if (g->input < 0)
+		diag_error(path, 0, "the model declares no input; start with input { name = ..., shape = {...} }");
+	ir_verify(g, "front end");
+	return g;
+}

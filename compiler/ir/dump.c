@@ -1,0 +1,57 @@
+/*
+ * dump.c: the IR as text (--dump-ir), one node a line:
+ *
+ *   %3 = conv2d %2 name=conv1 out_channels=64 kernel=7x7 stride=2x2 pad=3x3 : 1x64x112x112  # line 4
+ *
+ * Only options that differ from zero are printed, so a dump stays short.
+ */
+#include "../cnnc.h"
+
+static void pair(FILE *out, const char *key, const int v[2])
+{
+	if (v[0] || v[1])
+		fprintf(out, " %s=%dx%d", key, v[0], v[1]);
+}
+
+void ir_dump(const Graph *g, FILE *out)
+{
+	char buf[64];
+	fprintf(out, "# model %s (%s): %d nodes, input %%%d, output %%%d\n", g->model, g->file, g->n,
+	        g->input, g->output);
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		const Attrs *a = &n->a;
+		fprintf(out, "%%%d = %s", i, op_name[n->op]);
+		for (int j = 0; j < n->nin; j++)
+			fprintf(out, "%s%%%d", j ? ", " : " ", n->in[j]);
+		fprintf(out, " name=%s", n->name);
+		if (a->out_channels)
+			fprintf(out, " out_channels=%d", a->out_channels);
+		if (a->out_features)
+			fprintf(out, " out_features=%d", a->out_features);
+		pair(out, "kernel", a->kernel);
+		pair(out, "stride", a->stride);
+		pair(out, "pad", a->pad);
+		if (a->dilation[0] > 1 || a->dilation[1] > 1)
+			pair(out, "dilation", a->dilation);
+		if (a->groups > 1)
+			fprintf(out, " groups=%d", a->groups);
+		if (a->bias)
+			fprintf(out, " bias");
+		if (a->ceil_mode)
+			fprintf(out, " ceil_mode");
+		if (n->op == OP_AVG_POOL2D && !a->count_include_pad)
+			fprintf(out, " exclude_pad");
+		pair(out, "out_size", a->out_size);
+		if (a->eps)
+			fprintf(out, " eps=%g", a->eps);
+		if (n->op == OP_LEAKY_RELU)
+			fprintf(out, " slope=%g", a->slope);
+		if (n->op == OP_DROPOUT)
+			fprintf(out, " p=%g", a->p);
+		fprintf(out, " : %s", ir_shape_str(n, buf, sizeof buf));
+		if (n->line)
+			fprintf(out, "  # line %d", n->line);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,105 @@
+/*
+ * graph.c: the IR container.
+ *
+ * A Graph is an array of Nodes in topological order; a node's id is its
+ * index, and inputs are ids. The op table (ops.def) expands here into the
+ * name and arity tables every other file uses.
+ */
+#include "../cnnc.h"
+
+#include <string.h>
+
+const char *const op_name[OP_COUNT] = {
+#define OP(id, name, mn, mx, rule) #name,
+#include "ops.def"
+#undef OP
+};
+
+const int op_min_inputs[OP_COUNT] = {
+#define OP(id, name, mn, mx, rule) mn,
+#include "ops.def"
+#undef OP
+};
+
+const int op_max_inputs[OP_COUNT] = {
+#define OP(id, name, mn, mx, rule) mx,
+#include "ops.def"
+#undef OP
+};
+
+Graph *ir_new(Arena *a, const char *file)
+{
+	Graph *g = arena_alloc(a, sizeof *g);
+	g->arena = a;
+	g->file = arena_strdup(a, file);
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	size_t len = strlen(base);
+	if (len > 4 && !strcmp(base + len - 4, ".lua"))
+		len -= 4;
+	char *model = arena_alloc(a, len + 1);
+	memcpy(model, base, len);
+	g->model = model;
+	g->input = g->output = -1;
+	return g;
+}
+
+int ir_add(Graph *g, Op op, const int *in, int nin, int line)
+{
+	if (g->n == g->cap) {
+		int cap = g->cap ? 2 * g->cap : 64;
+		Node *nodes = arena_alloc(g->arena, (size_t)cap * sizeof *nodes);
+		if (g->n)
+			memcpy(nodes, g->nodes, (size_t)g->n * sizeof *nodes);
+		g->nodes = nodes;
+		g->cap = cap;
+	}
+	int id = g->n++;
+	Node *n = &g->nodes[id];
+	memset(n, 0, sizeof *n);
+	n->op = op;
+	n->id = id;
+	n->line = line;
+	n->nin = nin;
+	n->in = arena_alloc(g->arena, (size_t)(nin ? nin : 1) * sizeof(int));
+	for (int i = 0; i < nin; i++) {
+		if (in[i] < 0 || in[i] >= id)
+			BUG("node %d: input %d out of order", id, in[i]);
+		n->in[i] = in[i];
+	}
+	n->name = arena_printf(g->arena, "%s_%d", op_name[op], id);
+	return id;
+}
+
+Node *ir_node(Graph *g, int id)
+{
+	if (id < 0 || id >= g->n)
+		BUG("node id %d out of range (%d nodes)", id, g->n);
+	return &g->nodes[id];
+}
+
+long long ir_numel(const Node *n)
+{
+	long long e = 1;
+	for (int i = 0; i < n->rank; i++)
+		e *= n->shape[i];
+	return e;
+}
+
+int ir_users(const Graph *g, int id)
+{
+	int users = id == g->output;
+	for (int i = id + 1; i < g->n; i++)
+		for (int j = 0; j < g->nodes[i].nin; j++)
+			users += g->nodes[i].in[j] == id;
+	return users;
+}
+
+const char *ir_shape_str(const Node *n, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; i < n->rank && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? "x" : "", n->shape[i]);
+	return buf;
+}

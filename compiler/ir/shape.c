@@ -1,0 +1,243 @@
+/*
+ * shape.c: shape inference, one rule per op (named in ops.def).
+ *
+ * needs: inputs before users. keeps: everything but shapes. breaks: nothing.
+ *
+ * The formulas are PyTorch's (torch.nn.functional, 1.13), including
+ * dilation, ceil_mode's "last window must start inside the input" rule and
+ * the "padding at most half the kernel" limit of the pools. A rule that
+ * finds a shape that cannot work writes what was expected into err; the
+ * front end turns that into an error at the model line.
+ */
+#include "../cnnc.h"
+
+#include <limits.h>
+
+#define MAX_DIM (1 << 24) /* no dimension beyond this: keeps int math safe */
+#define MAX_ELEMS (1LL << 31) /* elements in one tensor */
+
+typedef bool ShapeRule(Graph *g, Node *n, char *err, size_t size);
+
+#define FAIL(...) return snprintf(err, size, __VA_ARGS__), false
+
+static Node *input_of(Graph *g, Node *n, int i) { return ir_node(g, n->in[i]); }
+
+static bool shape_input(Graph *g, Node *n, char *err, size_t size)
+{
+	(void)g;
+	if (n->rank != 2 && n->rank != 4)
+		FAIL("input: shape must have 4 dims (N, C, H, W) or 2 (N, F), got %d", n->rank);
+	for (int i = 0; i < n->rank; i++)
+		if (n->shape[i] <= 0 || n->shape[i] > MAX_DIM)
+			FAIL("input: shape[%d] must be in 1..%d, got %d", i + 1, MAX_DIM, n->shape[i]);
+	return true;
+}
+
+static bool need_4d(const char *op, Node *x, char *err, size_t size)
+{
+	char buf[64];
+	if (x->rank != 4)
+		FAIL("%s: input must be 4-D (N x C x H x W), got %s", op, ir_shape_str(x, buf, sizeof buf));
+	return true;
+}
+
+/* Output size of a strided window along one axis (conv or pool). */
+static long long window_out(long long in, int k, int s, int p, int d, bool ceil_mode)
+{
+	long long span = in + 2LL * p - (long long)d * (k - 1) - 1;
+	if (span < 0)
+		return 0;
+	long long out = (span + (ceil_mode ? s - 1 : 0)) / s + 1;
+	/* PyTorch: the last window must start inside the input or left pad */
+	if (ceil_mode && (out - 1) * s >= in + p)
+		out--;
+	return out;
+}
+
+static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Attrs *a = &n->a;
+	if (!need_4d("conv2d", x, err, size))
+		return false;
+	int cin = x->shape[1];
+	if (cin % a->groups)
+		FAIL("conv2d: input channels (%d) must be divisible by groups (%d)", cin, a->groups);
+	if (a->out_channels % a->groups)
+		FAIL("conv2d: out_channels (%d) must be divisible by groups (%d)", a->out_channels, a->groups);
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = a->out_channels;
+	for (int i = 0; i < 2; i++) {
+		long long in = x->shape[2 + i];
+		long long eff = (long long)a->dilation[i] * (a->kernel[i] - 1) + 1;
+		if (eff > in + 2LL * a->pad[i])
+			FAIL("conv2d: kernel %s %lld (with dilation) is larger than the padded input %lld (%lld + 2*%d)",
+			     i ? "width" : "height", eff, in + 2LL * a->pad[i], in, a->pad[i]);
+		n->shape[2 + i] = (int)window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
+	}
+	return true;
+}
+
+static bool shape_pool2d(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Attrs *a = &n->a;
+	const char *op = op_name[n->op];
+	if (!need_4d(op, x, err, size))
+		return false;
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	for (int i = 0; i < 2; i++) {
+		if (a->pad[i] > a->kernel[i] / 2)
+			FAIL("%s: padding (%d) must be at most half the kernel size (%d)", op, a->pad[i], a->kernel[i]);
+		long long in = x->shape[2 + i];
+		long long out = window_out(in, a->kernel[i], a->stride[i], a->pad[i], 1, a->ceil_mode);
+		if (out < 1)
+			FAIL("%s: kernel %s %d is larger than the padded input %lld (%lld + 2*%d)", op,
+			     i ? "width" : "height", a->kernel[i], in + 2LL * a->pad[i], in, a->pad[i]);
+		n->shape[2 + i] = (int)out;
+	}
+	return true;
+}
+
+static bool shape_adaptive_pool(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	if (!need_4d(op_name[n->op], x, err, size))
+		return false;
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	n->shape[2] = n->a.out_size[0];
+	n->shape[3] = n->a.out_size[1];
+	return true;
+}
+
+static bool shape_global_pool(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	if (!need_4d("global_avg_pool", x, err, size))
+		return false;
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	n->shape[2] = n->shape[3] = 1;
+	return true;
+}
+
+static bool shape_batch_norm(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	char buf[64];
+	if (x->rank != 4 && x->rank != 2)
+		FAIL("batch_norm: input must be N x C x H x W or N x C, got %s", ir_shape_str(x, buf, sizeof buf));
+	n->rank = x->rank;
+	for (int i = 0; i < x->rank; i++)
+		n->shape[i] = x->shape[i];
+	return true;
+}
+
+static bool shape_linear(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	char buf[64];
+	if (x->rank != 2)
+		FAIL("linear: input must be N x F (2-D), got %s; flatten it first",
+		     ir_shape_str(x, buf, sizeof buf));
+	n->rank = 2;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = n->a.out_features;
+	return true;
+}
+
+static bool shape_same(Graph *g, Node *n, char *err, size_t size)
+{
+	(void)err, (void)size;
+	Node *x = input_of(g, n, 0);
+	n->rank = x->rank;
+	for (int i = 0; i < x->rank; i++)
+		n->shape[i] = x->shape[i];
+	return true;
+}
+
+static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
+{
+	(void)err, (void)size;
+	Node *x = input_of(g, n, 0);
+	long long f = 1;
+	for (int i = 1; i < x->rank; i++)
+		f *= x->shape[i];
+	n->rank = 2;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = (int)f; /* bounded by MAX_ELEMS, checked on x */
+	return true;
+}
+
+static bool shape_add(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0), *y = input_of(g, n, 1);
+	char bx[64], by[64];
+	bool same = x->rank == y->rank;
+	for (int i = 0; same && i < x->rank; i++)
+		same = x->shape[i] == y->shape[i];
+	if (!same)
+		FAIL("add: operands must have the same shape, got %s and %s",
+		     ir_shape_str(x, bx, sizeof bx), ir_shape_str(y, by, sizeof by));
+	return shape_same(g, n, err, size);
+}
+
+static bool shape_concat(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	char bx[64], by[64];
+	long long c = 0;
+	for (int i = 0; i < n->nin; i++) {
+		Node *y = input_of(g, n, i);
+		bool ok = y->rank == x->rank;
+		for (int d = 0; ok && d < x->rank; d++)
+			ok = d == 1 || y->shape[d] == x->shape[d];
+		if (!ok)
+			FAIL("concat: input %d has shape %s, but input 1 has %s; all must match except in channels",
+			     i + 1, ir_shape_str(y, by, sizeof by), ir_shape_str(x, bx, sizeof bx));
+		c += y->shape[1];
+	}
+	if (c > MAX_DIM)
+		FAIL("concat: %lld channels is too many (limit %d)", c, MAX_DIM);
+	shape_same(g, n, err, size);
+	n->shape[1] = (int)c;
+	return true;
+}
+
+static ShapeRule *const rules[OP_COUNT] = {
+#define OP(id, name, mn, mx, rule) shape_##rule,
+#include "ops.def"
+#undef OP
+};
+
+bool ir_infer_node(Graph *g, int id, char *err, size_t size)
+{
+	Node *n = ir_node(g, id);
+	if (n->nin < op_min_inputs[n->op] || (op_max_inputs[n->op] >= 0 && n->nin > op_max_inputs[n->op]))
+		BUG("%s node %d has %d inputs", op_name[n->op], id, n->nin);
+	if (!rules[n->op](g, n, err, size))
+		return false;
+	char buf[64];
+	long long e = ir_numel(n);
+	for (int i = 0; i < n->rank; i++)
+		if (n->shape[i] < 1 || n->shape[i] > MAX_DIM || e > MAX_ELEMS) {
+			snprintf(err, size, "%s: output shape %s is out of range (each dim 1..%d, at most %lld elements)",
+			         op_name[n->op], ir_shape_str(n, buf, sizeof buf), MAX_DIM, MAX_ELEMS);
+			return false;
+		}
+	return true;
+}
+
+void ir_infer_shapes(Graph *g)
+{
+	char err[512];
+	for (int i = 0; i < g->n; i++)
+		if (!ir_infer_node(g, i, err, sizeof err))
+			diag_error(g->file, g->nodes[i].line, "%s", err);
+}

@@ -1,0 +1,41 @@
+/*
+ * verify.c: the IR's invariants, checked between passes.
+ *
+ * Inputs come before their users; arity matches ops.def; there is one
+ * input node and an output; every shape is positive. A failure is a
+ * compiler bug, reported with the pass that broke it.
+ */
+#include "../cnnc.h"
+
+void ir_verify(const Graph *g, const char *after)
+{
+	int inputs = 0;
+	if (g->output < 0 || g->output >= g->n)
+		BUG("after %s: output %d out of range", after, g->output);
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->id != i)
+			BUG("after %s: node %d has id %d", after, i, n->id);
+		if ((unsigned)n->op >= OP_COUNT)
+			BUG("after %s: node %d has op %d", after, i, (int)n->op);
+		if (n->nin < op_min_inputs[n->op] || (op_max_inputs[n->op] >= 0 && n->nin > op_max_inputs[n->op]))
+			BUG("after %s: %s node %d has %d inputs", after, op_name[n->op], i, n->nin);
+		for (int j = 0; j < n->nin; j++)
+			if (n->in[j] < 0 || n->in[j] >= i)
+				BUG("after %s: node %d reads %d, not an earlier node", after, i, n->in[j]);
+		if (n->rank != 2 && n->rank != 4)
+			BUG("after %s: node %d has rank %d", after, i, n->rank);
+		for (int d = 0; d < n->rank; d++)
+			if (n->shape[d] < 1)
+				BUG("after %s: node %d dim %d is %d", after, i, d, n->shape[d]);
+		if (n->op == OP_INPUT) {
+			inputs++;
+			if (i != g->input)
+				BUG("after %s: input node %d is not the graph's input %d", after, i, g->input);
+		}
+		if (!n->name || !n->name[0])
+			BUG("after %s: node %d has no name", after, i);
+	}
+	if (inputs != 1)
+		BUG("after %s: %d input nodes", after, inputs);
+}

@@ -1,0 +1,176 @@
+/*
+ * main.c: the command line and the pipeline.
+ *
+ *   cnnc check   MODEL.lua [--batch N] [--dump-ir]
+ *   cnnc report  MODEL.lua [--batch N] [--json] [compile options]
+ *   cnnc compile MODEL.lua (--weights F | --random-weights SEED) [-o PREFIX] ...
+ *   cnnc build   MODEL.lua (--weights F | --random-weights SEED) -o PROGRAM ...
+ *   cnnc audit   GENERATED.c
+ *
+ * Exit status: 0 success, 1 bad input (model, weights, data), 2 bad usage,
+ * 3 internal error.
+ */
+#include "cnnc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Everything the command line says. */
+typedef struct {
+	const char *cmd;       /* check, report, compile, build, audit */
+	const char *model;     /* MODEL.lua (or GENERATED.c for audit) */
+	int batch;             /* --batch: 0 keeps the model's */
+	bool json;             /* --json */
+	bool dump_ir;          /* --dump-ir: print the IR to stderr */
+	const char *weights;   /* --weights FILE */
+	long long seed;        /* --random-weights SEED (-1: not given) */
+	const char *out;       /* -o PREFIX or PROGRAM */
+	int opt_level;         /* -O0, -O1, -O2 */
+	const char *algo;      /* --algo */
+	const char *layout;    /* --layout */
+	const char *target;    /* --target */
+	int threads;           /* --threads */
+	bool main_driver;      /* --main */
+} Options;
+
+static const char usage_text[] =
+	"usage:\n"
+	"  cnnc check   MODEL.lua [--batch N] [--dump-ir]\n"
+	"  cnnc report  MODEL.lua [--batch N] [--json] [--dump-ir] [compile options]\n"
+	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
+	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
+	"               [--layout auto|nchw|nhwc|blocked] [--target generic|avx2|avx512]\n"
+	"               [--threads N] [--main]\n"
+	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
+	"  cnnc audit   GENERATED.c\n"
+	"\n"
+	"exit status: 0 ok, 1 bad model/weights/data, 2 bad usage, 3 internal error\n";
+
+static long long parse_int(const char *flag, const char *s, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || errno || *end || end == s || v < lo || v > hi)
+		diag_usage("%s expects an integer from %lld to %lld, got '%s'", flag, lo, hi, s ? s : "nothing");
+	return v;
+}
+
+static const char *one_of(const char *flag, const char *v, const char *const *allowed)
+{
+	for (const char *const *a = allowed; *a; a++)
+		if (v && !strcmp(v, *a))
+			return v;
+	diag_usage("%s expects one of auto, direct, ... (see --help), got '%s'", flag, v ? v : "nothing");
+}
+
+static Options parse_args(int argc, char **argv)
+{
+	static const char *const algos[] = {"auto", "direct", "im2col", "winograd", NULL};
+	static const char *const layouts[] = {"auto", "nchw", "nhwc", "blocked", NULL};
+	static const char *const targets[] = {"generic", "avx2", "avx512", "native", NULL};
+	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1};
+	if (argc < 2)
+		diag_usage("no command given");
+	o.cmd = argv[1];
+	if (!strcmp(o.cmd, "--help") || !strcmp(o.cmd, "-h") || !strcmp(o.cmd, "help")) {
+		fputs(usage_text, stdout);
+		exit(0);
+	}
+	static const char *const cmds[] = {"check", "report", "compile", "build", "audit", NULL};
+	bool known = false;
+	for (const char *const *c = cmds; *c; c++)
+		known |= !strcmp(o.cmd, *c);
+	if (!known)
+		diag_usage("unknown command '%s'", o.cmd);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define TAKES(flag) (!strcmp(a, flag) && (i++, 1))
+		if (TAKES("--batch"))
+			o.batch = (int)parse_int("--batch", next, 1, 1 << 16);
+		else if (!strcmp(a, "--json"))
+			o.json = true;
+		else if (!strcmp(a, "--dump-ir"))
+			o.dump_ir = true;
+		else if (TAKES("--weights"))
+			o.weights = next ? next : (diag_usage("--weights needs a file"), NULL);
+		else if (TAKES("--random-weights"))
+			o.seed = parse_int("--random-weights", next, 0, LLONG_MAX);
+		else if (TAKES("-o"))
+			o.out = next ? next : (diag_usage("-o needs a path"), NULL);
+		else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
+			o.opt_level = a[2] - '0';
+		else if (TAKES("--algo"))
+			o.algo = one_of("--algo", next, algos);
+		else if (TAKES("--layout"))
+			o.layout = one_of("--layout", next, layouts);
+		else if (TAKES("--target"))
+			o.target = one_of("--target", next, targets);
+		else if (TAKES("--threads"))
+			o.threads = (int)parse_int("--threads", next, 1, 256);
+		else if (!strcmp(a, "--main"))
+			o.main_driver = true;
+		else if (a[0] == '-' && a[1])
+			diag_usage("unknown option '%s'", a);
+		else if (o.model)
+			diag_usage("more than one input file ('%s' and '%s')", o.model, a);
+		else
+			o.model = a;
+#undef TAKES
+	}
+	if (!o.model)
+		diag_usage("%s: no %s file given", o.cmd, strcmp(o.cmd, "audit") ? "model" : "generated C");
+	return o;
+}
+
+/* The front end and the passes: model file to checked IR. */
+static Graph *lower(Arena *a, const Options *o)
+{
+	Graph *g = lua_front_load(a, o->model, o->batch, &lua_front_default_limits);
+	ir_infer_shapes(g);
+	ir_verify(g, "shapes");
+	if (o->dump_ir)
+		ir_dump(g, stderr);
+	return g;
+}
+
+static int cmd_check(const Options *o, Arena *a)
+{
+	Graph *g = lower(a, o);
+	char buf[64];
+	printf("%s: ok, input %s, output %s\n", o->model, ir_shape_str(&g->nodes[g->input], buf, sizeof buf),
+	       ir_shape_str(&g->nodes[g->output], buf + 32, 32));
+	return 0;
+}
+
+static int cmd_report(const Options *o, Arena *a)
+{
+	Graph *g = lower(a, o);
+	ReportOptions ro = {.json = o->json};
+	report_print(g, &ro, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	Options o = parse_args(argc, argv);
+	Arena *a = arena_new();
+	int rc;
+	if (!strcmp(o.cmd, "check"))
+		rc = cmd_check(&o, a);
+	else if (!strcmp(o.cmd, "report"))
+		rc = cmd_report(&o, a);
+	else {
+		fprintf(stderr, "cnnc: '%s' is not available in this version yet\n", o.cmd);
+		rc = 3;
+	}
+	arena_free(a);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "cnnc: error writing standard output\n");
+		return 1;
+	}
+	return rc;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Writes build.ninja from the source lists below.
+
+build.ninja is committed, so a fresh clone builds with plain `ninja`;
+ninja re-runs this script itself when it changes. Adding a compiler
+source file means adding it to COMPILER below, nothing else.
+"""
+import os
+
+COMPILER = """
+base/arena.c base/diag.c
+ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
+frontend/lua_front.c frontend/dsl.c
+emit/report.c
+""".split()
+
+UNIT_TESTS = ["test_ir", "test_front"]
+
+HEAD = """\
+# build.ninja: written by configure.py (edit that, not this).
+# `ninja` builds build/cnnc; `ninja test` runs every test; `ninja asan`
+# builds everything with ASan+UBSan under build/asan/; `ninja test-asan`
+# runs the suite with those binaries.
+
+ninja_required_version = 1.10
+
+cc = cc
+warn = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $
+  -Wmissing-prototypes -Wno-missing-field-initializers
+incs = -I/usr/include/lua5.4 -I/usr/include/cjson -Icompiler
+cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
+san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+libs = -llua5.4 -lcjson -lm
+
+rule cc
+  command = $cc -MMD -MF $out.d $cflags -c $in -o $out
+  depfile = $out.d
+  deps = gcc
+  description = CC $out
+
+rule link
+  command = $cc $cflags $in -o $out $libs
+  description = LINK $out
+
+rule run
+  command = $cmd
+  description = $desc
+  pool = console
+
+rule configure
+  command = /usr/bin/python3 configure.py
+  generator = 1
+  description = CONFIGURE
+
+build build.ninja: configure | configure.py
+"""
+
+
+def variant(out, d, extra):
+    """Compiler, library objects and unit tests built into directory d."""
+    flags = f"  cflags = $cflags {extra}\n" if extra else ""
+    objs = []
+    for src in COMPILER:
+        obj = f"{d}/{src[:-2]}.o"
+        out.append(f"build {obj}: cc compiler/{src}\n{flags}")
+        objs.append(obj)
+    out.append(f"build {d}/main.o: cc compiler/main.c\n{flags}")
+    lib = " ".join(objs)
+    out.append(f"build {d}/cnnc: link {d}/main.o {lib}\n{flags}")
+    tests = []
+    for t in UNIT_TESTS:
+        out.append(f"build {d}/tests/{t}.o: cc tests/unit/{t}.c\n{flags}")
+        out.append(f"build {d}/tests/{t}: link {d}/tests/{t}.o {lib}\n{flags}"
+                   "  libs = $libs -lcmocka\n")
+        tests.append(f"{d}/tests/{t}")
+    return [f"{d}/cnnc"] + tests
+
+
+def main():
+    out = [HEAD]
+    out.append("\n# ---- the compiler and its unit tests ----\n")
+    plain = variant(out, "build", "")
+    out.append("\n# ---- the same under ASan+UBSan ----\n")
+    asan = variant(out, "build/asan", "$san")
+    out.append(f"""
+# ---- entry points ----
+build all: phony {' '.join(plain)}
+build asan: phony {' '.join(asan)}
+build test: run | all asan
+  cmd = tests/run.sh
+  desc = TEST
+build test-asan: run | asan
+  cmd = CNNC_BUILD=build/asan tests/run.sh
+  desc = TEST (asan)
+build demo: run | build/cnnc
+  cmd = build/cnnc report models/resnet18.lua
+  desc = DEMO
+
+default build/cnnc
+""")
+    text = "".join(out)
+    tmp = "build.ninja.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, "build.ninja")
+
+
+if __name__ == "__main__":
+    main()

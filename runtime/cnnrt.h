@@ -1,0 +1,130 @@
+/*
+ * cnnrt.h: the one public header of the cnnc runtime.
+ *
+ * Generated code calls these kernels with every size fixed at compile
+ * time. All tensors are float32, dense, in PyTorch's NCHW order (N x F for
+ * 2-D tensors) unless a kernel says otherwise. No kernel allocates memory;
+ * outputs go where the caller says. Kernels whose comment says "in place
+ * ok" accept y == x.
+ *
+ * Kernels live in files by family: conv_direct.c, pool.c, eltwise.c,
+ * linear.c, npy.c.
+ */
+#ifndef CNNRT_H
+#define CNNRT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* ---- conv_direct.c -------------------------------------------------- */
+
+/* Sizes of one 2-D convolution; all in elements. */
+typedef struct {
+	int n;           /* batch */
+	int c;           /* input channels */
+	int h, w;        /* input height, width */
+	int oc;          /* output channels */
+	int oh, ow;      /* output height, width */
+	int kh, kw;      /* kernel height, width */
+	int sh, sw;      /* stride */
+	int ph, pw;      /* zero padding, top/bottom and left/right */
+	int dh, dw;      /* dilation */
+	int groups;      /* channel groups: c and oc are multiples of it */
+} rt_conv2d_params;
+
+/* Direct convolution, the reference path.
+ * x: [n, c, h, w]  w: [oc, c/groups, kh, kw]  b: [oc] or NULL
+ * -> y: [n, oc, oh, ow]. y must not overlap x. */
+void rt_conv2d_direct(const rt_conv2d_params *p, const float *x, const float *w, const float *b, float *y);
+
+/* ---- linear.c ------------------------------------------------------- */
+
+/* y = x W^T + b.  x: [n, in]  w: [out, in]  b: [out] or NULL -> y: [n, out].
+ * y must not overlap x. */
+void rt_linear(int n, int in, int out, const float *x, const float *w, const float *b, float *y);
+
+/* ---- eltwise.c ------------------------------------------------------ */
+
+/* Inference batch norm over dim 1, as PyTorch computes it:
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta.
+ * x, y: [n, c, hw] (hw = 1 for 2-D tensors); gamma, beta, mean, var: [c].
+ * In place ok. */
+void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, const float *beta, const float *mean,
+                   const float *var, float eps, float *y);
+
+/* Activations over count elements; in place ok. */
+void rt_relu(size_t count, const float *x, float *y);
+void rt_relu6(size_t count, const float *x, float *y);
+void rt_sigmoid(size_t count, const float *x, float *y);
+void rt_tanh(size_t count, const float *x, float *y);
+void rt_leaky_relu(size_t count, float slope, const float *x, float *y);
+
+/* y = a + b over count elements; y may be a or b. */
+void rt_add(size_t count, const float *a, const float *b, float *y);
+
+/* Copies count floats; x and y must not overlap. */
+void rt_copy(size_t count, const float *x, float *y);
+
+/* One input of a channel concat: x: [n, c, hw] goes to channels
+ * [c_off, c_off + c) of y: [n, c_total, hw]. */
+void rt_concat_part(int n, int c, int hw, int c_total, int c_off, const float *x, float *y);
+
+/* Softmax over dim 1: x, y: [n, c, hw]; in place ok. Subtracts the max
+ * first, so large inputs do not overflow. */
+void rt_softmax(int n, int c, int hw, const float *x, float *y);
+
+/* ---- pool.c --------------------------------------------------------- */
+
+/* Sizes of one 2-D pooling; all in elements. oh, ow come from the
+ * compiler's shape rule (ceil_mode already applied). */
+typedef struct {
+	int n, c;               /* batch, channels */
+	int h, w;               /* input height, width */
+	int oh, ow;             /* output height, width */
+	int kh, kw;             /* window */
+	int sh, sw;             /* stride */
+	int ph, pw;             /* padding (at most half the window) */
+	int count_include_pad;  /* avg: divide by the window clipped to the
+	                           padded input (1) or to the input (0) */
+} rt_pool2d_params;
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; padding never wins a max. */
+void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y);
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; PyTorch's divisor rules. */
+void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y);
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
+ * [floor(i*h/oh), ceil((i+1)*h/oh)). */
+void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y);
+
+/* ---- npy.c ---------------------------------------------------------- */
+
+/* An open .npy file of little-endian float32 in C order. */
+typedef struct {
+	FILE *f;                /* the stream, positioned at the next element */
+	int rank;               /* number of dims */
+	long long shape[8];     /* dims */
+	long long count;        /* elements in the file */
+	long long done;         /* elements read or written so far */
+	char path[4096];        /* file name, for messages */
+	char tmp[4096];         /* writer: temporary name renamed on close */
+} rt_npy;
+
+/* Opens path for reading and checks its header: magic, version, dtype
+ * '<f4', C order, shape. Returns 0, or -1 with a message in err saying
+ * what is wrong and what was expected. */
+int rt_npy_open_read(rt_npy *r, const char *path, char *err, size_t errsize);
+/* Reads count floats; -1 with a message if the file is truncated. */
+int rt_npy_read(rt_npy *r, float *dst, size_t count, char *err, size_t errsize);
+/* Creates path (through a temporary file) with the given shape. */
+int rt_npy_open_write(rt_npy *w, const char *path, int rank, const long long *shape, char *err, size_t errsize);
+int rt_npy_write(rt_npy *w, const float *src, size_t count, char *err, size_t errsize);
+/* Closes; a writer renames its temporary onto path once every element is
+ * written (commit != 0), or removes it. Returns 0 or -1. */
+int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize);
+
+/* ---- time.c --------------------------------------------------------- */
+
+/* Monotonic time in milliseconds. */
+double rt_now_ms(void);
+
+#endif
