@@ -182,6 +182,54 @@ typedef struct lua_State lua_State;
 /* Registers the op globals and the tensor metatable in L. */
 void dsl_open(lua_State *L, Graph *g, int batch);
 
+/* ---- io/safetensors.c ---------------------------------------------- */
+
+#define ST_MAX_RANK 8 /* most dims a safetensors tensor may have here */
+
+/* One tensor's entry in a safetensors header. */
+typedef struct {
+	const char *key;       /* tensor name, e.g. "layer1.0.conv1.weight" */
+	const char *dtype;     /* as in the file: "F32", "F16", "BF16", "I64", ... */
+	int elem_bytes;        /* bytes per element of dtype */
+	int rank;              /* number of dims (0: scalar) */
+	long long shape[ST_MAX_RANK]; /* dims */
+	long long count;       /* elements (product of shape) */
+	uint64_t begin, end;   /* byte range within the data section */
+} StTensor;
+
+/* An open, fully validated safetensors file. */
+typedef struct {
+	const char *path;      /* file name, for messages */
+	FILE *f;               /* the open file */
+	uint64_t data_offset;  /* file offset of the data section (8 + header) */
+	uint64_t file_size;    /* bytes */
+	int n;                 /* number of tensors */
+	StTensor *t;           /* tensors, sorted by begin offset (arena) */
+} StFile;
+
+/* Opens and validates path; any problem exits 1 naming the file and what
+ * is wrong (header length, JSON, dtype, shape vs byte range, ranges
+ * outside the file, overlaps, holes, duplicate keys, overflow). */
+StFile *st_open(Arena *a, const char *path);
+const StTensor *st_find(const StFile *f, const char *key);
+/* True for dtypes st_read_f32 converts: F32, F16, BF16, F64. */
+bool st_is_float(const StTensor *t);
+/* Reads t, converted to float32, into dst (t->count floats). */
+void st_read_f32(const StFile *f, const StTensor *t, float *dst);
+void st_close(StFile *f);
+
+/* ---- passes/weights.c ----------------------------------------------- */
+
+/* Loads every parameter the graph needs (ir_params) from a safetensors
+ * file into Node.param. A missing key or wrong shape exits 1 naming the
+ * key, the expected and the found shape; tensors the model does not use
+ * get one note. */
+void weights_load(Graph *g, const char *path);
+/* Fills every parameter with deterministic pseudo-random values from
+ * seed: weights uniform in +-1/sqrt(fan_in) as PyTorch initializes them,
+ * batch norm statistics away from the identity, variances positive. */
+void weights_random(Graph *g, uint64_t seed);
+
 /* ---- emit/report.c -------------------------------------------------- */
 
 typedef struct {
