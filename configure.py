@@ -11,10 +11,14 @@ COMPILER = """
 base/arena.c base/diag.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
+io/safetensors.c
+passes/dce.c passes/weights.c passes/memplan.c
+emit/output.c emit/emit_c.c emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
+audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_front"]
+UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
 
 HEAD = """\
 # build.ninja: written by configure.py (edit that, not this).
@@ -27,10 +31,10 @@ ninja_required_version = 1.10
 cc = cc
 warn = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $
   -Wmissing-prototypes -Wno-missing-field-initializers
-incs = -I/usr/include/lua5.4 -I/usr/include/cjson -Icompiler
+incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Icompiler
 cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-libs = -llua5.4 -lcjson -lm
+libs = -llua5.4 -lcjson -lclang-14 -lm
 
 rule cc
   command = $cc -MMD -MF $out.d $cflags -c $in -o $out

@@ -81,6 +81,24 @@ typedef struct {
 	float *param[MAX_PARAMS]; /* loaded parameters, ParamSpec order (arena) */
 } Node;
 
+/* Where every tensor lives at run time (passes/memplan.c). Arrays are
+ * indexed by node id. */
+typedef struct {
+	int *home;             /* node whose buffer holds this value: itself, or
+	                          for a view (flatten, dropout) its source's home */
+	long long *offset;     /* byte offset in the workspace of home nodes;
+	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
+	long long *bytes;      /* buffer size of home nodes, bytes */
+	int *first;            /* live range of home nodes: producer's id ... */
+	int *last;             /* ... id of the last node that reads it */
+	long long workspace;   /* planned workspace, bytes (64-byte multiple) */
+	long long naive;       /* every activation in its own buffer, bytes */
+} MemPlan;
+
+#define MEM_INPUT (-1)     /* MemPlan.offset: the caller's input */
+#define MEM_OUTPUT (-2)    /* MemPlan.offset: the caller's output */
+#define MEM_ALIGN 64       /* workspace buffers' alignment, bytes */
+
 /* A model: nodes in topological order (inputs before users). */
 typedef struct {
 	Arena *arena;          /* owns everything the graph points to */
@@ -91,6 +109,7 @@ typedef struct {
 	int cap;               /* allocated nodes */
 	int input;             /* id of the one input node (-1: none yet) */
 	int output;            /* id of the output node (-1: none yet) */
+	MemPlan *plan;         /* memory plan, once memplan has run */
 } Graph;
 
 /* ---- base/arena.c --------------------------------------------------- */
@@ -182,6 +201,18 @@ typedef struct lua_State lua_State;
 /* Registers the op globals and the tensor metatable in L. */
 void dsl_open(lua_State *L, Graph *g, int batch);
 
+/* ---- passes/dce.c ------------------------------------------------- */
+
+/* Removes nodes the output does not depend on; renumbers ids. */
+void dce(Graph *g);
+
+/* ---- passes/memplan.c ----------------------------------------------- */
+
+/* True for ops whose output is their input's memory (flatten, dropout). */
+bool memplan_is_view(Op op);
+/* Assigns every activation an offset in one workspace by liveness. */
+void memplan(Graph *g);
+
 /* ---- io/safetensors.c ---------------------------------------------- */
 
 #define ST_MAX_RANK 8 /* most dims a safetensors tensor may have here */
@@ -205,6 +236,7 @@ typedef struct {
 	uint64_t file_size;    /* bytes */
 	int n;                 /* number of tensors */
 	StTensor *t;           /* tensors, sorted by begin offset (arena) */
+	const StTensor **by_key; /* the same n tensors sorted by key, for st_find (arena) */
 } StFile;
 
 /* Opens and validates path; any problem exits 1 naming the file and what
@@ -230,12 +262,85 @@ void weights_load(Graph *g, const char *path);
  * batch norm statistics away from the identity, variances positive. */
 void weights_random(Graph *g, uint64_t seed);
 
+/* ---- emit/output.c -------------------------------------------------- */
+
+/* An output file written atomically: to a temporary beside path, renamed
+ * onto path only by out_commit. A compile that dies leaves path as it was. */
+typedef struct {
+	const char *path;      /* final name */
+	const char *tmp;       /* temporary name while writing */
+	FILE *f;               /* open on tmp */
+} OutFile;
+
+OutFile *out_open(Arena *a, const char *path);
+/* Closes every file and renames them in order; any error exits 1. */
+void out_commit(OutFile **files, int n);
+
+/* ---- emit/emit_c.c -------------------------------------------------- */
+
+/* What to generate. */
+typedef struct {
+	const char *prefix;    /* output path without .c/.h */
+	const char *sym;       /* C symbol prefix, e.g. "resnet18" */
+	int opt_level;         /* 0: reference path */
+	bool main_driver;      /* append the .npy command-line driver */
+	long long blob_min;    /* weights of at least this many bytes go to a
+	                          linked blob instead of C arrays */
+} EmitOptions;
+
+/* Writes PREFIX.c, PREFIX.h and, for big weights, PREFIX.weights. */
+void emit_c(Graph *g, const EmitOptions *o);
+
+/* ---- emit/emit_weights.c -------------------------------------------- */
+
+/* State of one emission, shared by the emit_*.c files. */
+struct Emit {
+	Graph *g;              /* the model, planned */
+	const EmitOptions *o;  /* what to generate */
+	FILE *c;               /* PREFIX.c being written */
+	const char *SYM;       /* o->sym in upper case, for macros */
+	const char *base;      /* file name of PREFIX without directories */
+	char **var;            /* per node id: C name of its value */
+	char **wbase;          /* per node id: layer name as a C identifier */
+	char **wname;          /* per node id * MAX_PARAMS: C name of a parameter */
+	bool blob;             /* weights go to PREFIX.weights, not C arrays */
+	OutFile *blob_file;    /* PREFIX.weights while writing */
+	uint64_t blob_bytes;   /* size of the blob */
+	uint64_t checksum;     /* FNV-1a 64 of the blob */
+};
+typedef struct Emit Emit;
+
+/* Declares every parameter as a C array or a view into the blob. */
+void emit_weights(Emit *e);
+
+/* ---- emit/emit_driver.c --------------------------------------------- */
+
+void emit_driver(Emit *e);
+
+/* ---- emit/build.c --------------------------------------------------- */
+
+/* Compiles PREFIX.c and the runtime into program with $CC (default cc)
+ * and $CFLAGS (default optimized for this host), printing the command it
+ * runs. The program appears only if the compiler succeeds. */
+void build_program(Arena *a, const char *prefix, const char *program);
+/* The runtime directory: $CNNC_RUNTIME, or runtime/ beside the binary. */
+const char *build_runtime_dir(Arena *a);
+
+/* ---- audit/audit.c -------------------------------------------------- */
+
+/* Audits a generated C file (see audit.c); returns the number of
+ * findings, each printed as FILE:LINE: error: ... */
+int audit_file(const char *path, const char *runtime_dir);
+
 /* ---- emit/report.c -------------------------------------------------- */
 
 typedef struct {
 	bool json;             /* JSON instead of a table */
 } ReportOptions;
 
+/* needs: memplan. */
 void report_print(const Graph *g, const ReportOptions *o, FILE *out);
+/* Draws the memory plan as SVG into path (atomically). */
+void report_svg(const Graph *g, const char *path);
 
 #endif

@@ -24,6 +24,7 @@ typedef struct {
 	int batch;             /* --batch: 0 keeps the model's */
 	bool json;             /* --json */
 	bool dump_ir;          /* --dump-ir: print the IR to stderr */
+	const char *svg;       /* --svg FILE: draw the memory plan */
 	const char *weights;   /* --weights FILE */
 	long long seed;        /* --random-weights SEED (-1: not given) */
 	const char *out;       /* -o PREFIX or PROGRAM */
@@ -38,7 +39,7 @@ typedef struct {
 static const char usage_text[] =
 	"usage:\n"
 	"  cnnc check   MODEL.lua [--batch N] [--dump-ir]\n"
-	"  cnnc report  MODEL.lua [--batch N] [--json] [--dump-ir] [compile options]\n"
+	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [--dump-ir] [compile options]\n"
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
 	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
 	"               [--layout auto|nchw|nhwc|blocked] [--target generic|avx2|avx512]\n"
@@ -93,6 +94,8 @@ static Options parse_args(int argc, char **argv)
 			o.batch = (int)parse_int("--batch", next, 1, 1 << 16);
 		else if (!strcmp(a, "--json"))
 			o.json = true;
+		else if (TAKES("--svg"))
+			o.svg = next ? next : (diag_usage("--svg needs a file"), NULL);
 		else if (!strcmp(a, "--dump-ir"))
 			o.dump_ir = true;
 		else if (TAKES("--weights"))
@@ -149,8 +152,76 @@ static int cmd_check(const Options *o, Arena *a)
 static int cmd_report(const Options *o, Arena *a)
 {
 	Graph *g = lower(a, o);
+	dce(g);
+	ir_verify(g, "dce");
+	memplan(g);
 	ReportOptions ro = {.json = o->json};
 	report_print(g, &ro, stdout);
+	if (o->svg)
+		report_svg(g, o->svg);
+	return 0;
+}
+
+/* The C symbol prefix: PREFIX's file name as an identifier. */
+static const char *symbol_of(Arena *a, const char *prefix)
+{
+	const char *base = strrchr(prefix, '/');
+	base = base ? base + 1 : prefix;
+	if (!*base)
+		diag_usage("-o '%s' names a directory, not a file prefix", prefix);
+	char *sym = arena_printf(a, "%s%s", base[0] >= '0' && base[0] <= '9' ? "m_" : "", base);
+	for (char *p = sym; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	return sym;
+}
+
+/* compile and build: model to C files at prefix. */
+static void generate(const Options *o, Arena *a, const char *prefix, bool main_driver)
+{
+	if (!o->weights && o->seed < 0)
+		diag_usage("%s: give --weights FILE.safetensors or --random-weights SEED", o->cmd);
+	if (o->weights && o->seed >= 0)
+		diag_usage("%s: --weights and --random-weights exclude each other", o->cmd);
+	Graph *g = lower(a, o);
+	dce(g);
+	ir_verify(g, "dce");
+	if (o->weights)
+		weights_load(g, o->weights);
+	else
+		weights_random(g, (uint64_t)o->seed);
+	memplan(g);
+	EmitOptions eo = {
+		.prefix = prefix,
+		.sym = symbol_of(a, prefix),
+		.opt_level = o->opt_level,
+		.main_driver = main_driver,
+		.blob_min = 4 << 20,
+	};
+	emit_c(g, &eo);
+}
+
+static int cmd_compile(const Options *o, Arena *a)
+{
+	const char *prefix = o->out;
+	if (!prefix) {
+		const char *base = strrchr(o->model, '/');
+		base = base ? base + 1 : o->model;
+		size_t len = strlen(base);
+		if (len > 4 && !strcmp(base + len - 4, ".lua"))
+			len -= 4;
+		prefix = arena_printf(a, "generated/%.*s", (int)len, base);
+	}
+	generate(o, a, prefix, o->main_driver);
+	return 0;
+}
+
+static int cmd_build(const Options *o, Arena *a)
+{
+	if (!o->out)
+		diag_usage("build: -o PROGRAM is required");
+	generate(o, a, o->out, true);
+	build_program(a, o->out, o->out);
 	return 0;
 }
 
@@ -163,10 +234,12 @@ int main(int argc, char **argv)
 		rc = cmd_check(&o, a);
 	else if (!strcmp(o.cmd, "report"))
 		rc = cmd_report(&o, a);
-	else {
-		fprintf(stderr, "cnnc: '%s' is not available in this version yet\n", o.cmd);
-		rc = 3;
-	}
+	else if (!strcmp(o.cmd, "compile"))
+		rc = cmd_compile(&o, a);
+	else if (!strcmp(o.cmd, "build"))
+		rc = cmd_build(&o, a);
+	else
+		rc = audit_file(o.model, build_runtime_dir(a)) ? 1 : 0;
 	arena_free(a);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "cnnc: error writing standard output\n");

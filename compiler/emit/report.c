@@ -3,8 +3,9 @@
  *
  * One row per node: name, op, output shape, parameters, MACs (conv2d and
  * linear multiply-accumulates), activation bytes (the node's output in
- * float32), then totals. arena_bytes is the naive sum of all activations
- * until the memory planner assigns offsets.
+ * float32), then totals, and the memory plan: arena_bytes is the planned
+ * workspace, shown beside the naive sum of all activations. --json adds
+ * each buffer's offset, size and lifetime; --svg draws the plan.
  */
 #include "../cnnc.h"
 
@@ -64,7 +65,25 @@ static void print_json(const Graph *g, FILE *out)
 	cJSON_AddNumberToObject(tot, "flops", 2.0 * (double)t.macs);
 	cJSON_AddNumberToObject(tot, "weight_bytes", (double)t.weight_bytes);
 	cJSON_AddNumberToObject(tot, "activation_bytes", (double)t.act_bytes);
-	cJSON_AddNumberToObject(tot, "arena_bytes", (double)t.act_bytes);
+	const MemPlan *p = g->plan;
+	cJSON_AddNumberToObject(tot, "arena_bytes", (double)p->workspace);
+	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
+	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
+	for (int i = 0; i < g->n; i++) {
+		if (p->home[i] != i)
+			continue;
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "id", i);
+		cJSON_AddStringToObject(b, "name", g->nodes[i].name);
+		cJSON_AddStringToObject(b, "buffer", p->offset[i] == MEM_INPUT    ? "input"
+		                                     : p->offset[i] == MEM_OUTPUT ? "output"
+		                                                                  : "workspace");
+		cJSON_AddNumberToObject(b, "offset", (double)(p->offset[i] < 0 ? 0 : p->offset[i]));
+		cJSON_AddNumberToObject(b, "bytes", (double)p->bytes[i]);
+		cJSON_AddNumberToObject(b, "first", p->first[i]);
+		cJSON_AddNumberToObject(b, "last", p->last[i]);
+		cJSON_AddItemToArray(tensors, b);
+	}
 	char *s = cJSON_Print(root);
 	if (!s)
 		BUG("cJSON_Print failed");
@@ -100,9 +119,51 @@ static void print_table(const Graph *g, FILE *out)
 		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), "direct", "nchw", 0);
 	}
 	Totals t = totals(g);
-	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs), %s activation bytes\n",
-	        grouped(t.params, p, sizeof p), grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m),
-	        2e-9 * (double)t.macs, grouped(t.act_bytes, s, sizeof s));
+	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs)\n", grouped(t.params, p, sizeof p),
+	        grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m), 2e-9 * (double)t.macs);
+	fprintf(out, "workspace: %s bytes planned by liveness (one buffer per activation: %s bytes)\n",
+	        grouped(g->plan->workspace, s, sizeof s), grouped(g->plan->naive, b, sizeof b));
+}
+
+/* The plan as a picture: one rectangle per workspace buffer, its lifetime
+ * across (node ids) and its bytes down. */
+static void print_svg(const Graph *g, FILE *out)
+{
+	const MemPlan *p = g->plan;
+	const double W = 960, H = 640, left = 60, top = 40;
+	double xs = (W - left - 20) / g->n;
+	double ys = p->workspace ? (H - top - 40) / (double)p->workspace : 1;
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
+	             "font-family=\"sans-serif\" font-size=\"10\">\n", W, H);
+	fprintf(out, "<title>%s: memory plan</title>\n", g->model);
+	fprintf(out, "<text x=\"%g\" y=\"20\" font-size=\"14\">%s: workspace %lld bytes (naive %lld); "
+	             "across: layer, down: offset</text>\n", left, g->model, p->workspace, p->naive);
+	fprintf(out, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"#888\"/>\n",
+	        left, top, xs * g->n, ys * (double)p->workspace);
+	for (int i = 0; i < g->n; i++) {
+		if (p->home[i] != i || p->offset[i] < 0)
+			continue;
+		double x = left + xs * p->first[i], y = top + ys * (double)p->offset[i];
+		double w = xs * (p->last[i] - p->first[i] + 1), h = ys * (double)p->bytes[i];
+		unsigned hue = (unsigned)(i * 47) % 360;
+		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		             "fill=\"hsl(%u,60%%,70%%)\" stroke=\"#333\" stroke-width=\"0.5\">"
+		             "<title>%s: %lld bytes at %lld, layers %d..%d</title></rect>\n",
+		        x, y, w, h > 0.5 ? h : 0.5, hue, g->nodes[i].name, p->bytes[i], p->offset[i], p->first[i],
+		        p->last[i]);
+		if (h > 12 && w > 40)
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 2, y + 11, g->nodes[i].name);
+	}
+	fprintf(out, "<text x=\"%g\" y=\"%g\">0</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\">%d</text>\n",
+	        left, H - 20, left + xs * g->n, H - 20, g->n - 1);
+	fprintf(out, "</svg>\n");
+}
+
+void report_svg(const Graph *g, const char *path)
+{
+	OutFile *f = out_open(g->arena, path);
+	print_svg(g, f->f);
+	out_commit(&f, 1);
 }
 
 void report_print(const Graph *g, const ReportOptions *o, FILE *out)

@@ -1,0 +1,116 @@
+/*
+ * emit_weights.c: the model's parameters in the generated program.
+ *
+ * Small models get one `static const float` array per parameter, readable
+ * and self-contained. Big ones (at least EmitOptions.blob_min bytes) would
+ * make a giant initializer that takes a C compiler minutes and gigabytes,
+ * so their floats go raw into PREFIX.weights (little-endian float32, each
+ * tensor 64-byte aligned), which the assembler links in with .incbin; the
+ * C file declares a pointer per parameter into it and a checksum function
+ * (FNV-1a 64 over the blob) that the driver runs before trusting it.
+ */
+#include "../cnnc.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/* A float that reads back exactly, as a C constant (double literal). */
+static void put_float(FILE *f, float v)
+{
+	if (isnan(v))
+		fputs("NAN", f);
+	else if (isinf(v))
+		fputs(v < 0 ? "-INFINITY" : "INFINITY", f);
+	else
+		fprintf(f, "%.9g", (double)v);
+}
+
+static void blob_write(Emit *e, const void *data, size_t bytes)
+{
+	const unsigned char *b = data;
+	for (size_t i = 0; i < bytes; i++) {
+		e->checksum ^= b[i];
+		e->checksum *= FNV_PRIME;
+	}
+	if (bytes && fwrite(data, 1, bytes, e->blob_file->f) != bytes)
+		diag_error(e->blob_file->path, 0, "cannot write weights");
+	e->blob_bytes += bytes;
+}
+
+static void blob_align(Emit *e)
+{
+	static const unsigned char zeros[MEM_ALIGN];
+	size_t pad = (size_t)((MEM_ALIGN - e->blob_bytes % MEM_ALIGN) % MEM_ALIGN);
+	blob_write(e, zeros, pad);
+}
+
+static void shape_list(FILE *f, const ParamSpec *p)
+{
+	for (int d = 0; d < p->rank; d++)
+		fprintf(f, "%s%d", d ? ", " : "", p->shape[d]);
+}
+
+void emit_weights(Emit *e)
+{
+	Graph *g = e->g;
+	FILE *c = e->c;
+	const char *s = e->o->sym;
+	e->wname = arena_alloc(g->arena, (size_t)g->n * MAX_PARAMS * sizeof *e->wname);
+	e->checksum = FNV_OFFSET;
+	if (e->blob) {
+		fprintf(c, "/* The weights are in %s.weights, linked in by the assembler. Build from\n", e->base);
+		fprintf(c, " * its directory or pass -Wa,-I<that directory> to the C compiler. */\n");
+		fprintf(c, "__asm__(\".section .rodata\\n\"\n");
+		fprintf(c, "        \".balign 64\\n\"\n");
+		fprintf(c, "        \".globl %s_blob\\n.hidden %s_blob\\n%s_blob:\\n\"\n", s, s, s);
+		fprintf(c, "        \".incbin \\\"%s.weights\\\"\\n\"\n", e->base);
+		fprintf(c, "        \".globl %s_blob_end\\n.hidden %s_blob_end\\n%s_blob_end:\\n\"\n", s, s, s);
+		fprintf(c, "        \".previous\\n\");\n");
+		fprintf(c, "extern const float %s_blob[];\nextern const unsigned char %s_blob_end[];\n\n", s, s);
+	}
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		ParamSpec ps[MAX_PARAMS];
+		int k = ir_params(g, n, ps);
+		for (int j = 0; j < k; j++) {
+			const ParamSpec *p = &ps[j];
+			const float *v = n->param[j];
+			if (!v)
+				BUG("%s.%s has no values", n->name, p->suffix);
+			char *name = arena_printf(g->arena, "w_%s_%s", e->wbase[i], p->suffix);
+			e->wname[i * MAX_PARAMS + j] = name;
+			fprintf(c, "/* %s.%s: [", n->name, p->suffix);
+			shape_list(c, p);
+			fprintf(c, "] */\n");
+			if (e->blob) {
+				blob_align(e);
+				fprintf(c, "static const float *const %s = %s_blob + %llu;\n", name, s,
+				        (unsigned long long)(e->blob_bytes / 4));
+				blob_write(e, v, (size_t)p->count * sizeof(float));
+				continue;
+			}
+			fprintf(c, "static const float %s[%lld] = {", name, p->count);
+			for (long long q = 0; q < p->count; q++) {
+				fputs(q == 0 ? "\n\t" : q % 8 ? ", " : ",\n\t", c);
+				put_float(c, v[q]);
+			}
+			fprintf(c, "\n};\n");
+		}
+	}
+	if (e->blob) {
+		fprintf(c, "\n#define %s_BLOB_BYTES %lluu\n", e->SYM, (unsigned long long)e->blob_bytes);
+		fprintf(c, "#define %s_BLOB_FNV1A 0x%016llxull\n\n", e->SYM, (unsigned long long)e->checksum);
+		fprintf(c, "int %s_check_weights(void)\n{\n", s);
+		fprintf(c, "\tconst unsigned char *b = (const unsigned char *)%s_blob;\n", s);
+		fprintf(c, "\tunsigned long long h = %lluull;\n", FNV_OFFSET);
+		fprintf(c, "\tsize_t i;\n\n");
+		fprintf(c, "\tif ((size_t)(%s_blob_end - b) != %s_BLOB_BYTES)\n\t\treturn 0;\n", s, e->SYM);
+		fprintf(c, "\tfor (i = 0; i < %s_BLOB_BYTES; i++) {\n", e->SYM);
+		fprintf(c, "\t\th ^= b[i];\n\t\th *= %lluull;\n\t}\n", FNV_PRIME);
+		fprintf(c, "\treturn h == %s_BLOB_FNV1A;\n}\n", e->SYM);
+	}
+	fprintf(c, "\n");
+}

@@ -1,0 +1,41 @@
+/*
+ * output.c: atomic output files.
+ *
+ * Each output is written to "PATH.tmp-PID" and registered with diag, so an
+ * error exit removes it; out_commit flushes and closes all of a compile's
+ * files and only then renames each onto its final name. Earlier outputs
+ * stay untouched by a compile that fails.
+ */
+#include "../cnnc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+OutFile *out_open(Arena *a, const char *path)
+{
+	OutFile *o = arena_alloc(a, sizeof *o);
+	o->path = arena_strdup(a, path);
+	o->tmp = arena_printf(a, "%s.tmp-%ld", path, (long)getpid());
+	o->f = fopen(o->tmp, "wb");
+	if (!o->f)
+		diag_error(path, 0, "cannot create output file: %s", strerror(errno));
+	diag_temp_add(o->tmp);
+	return o;
+}
+
+void out_commit(OutFile **files, int n)
+{
+	for (int i = 0; i < n; i++) {
+		OutFile *o = files[i];
+		int bad = ferror(o->f);
+		if (fclose(o->f) != 0 || bad)
+			diag_error(o->path, 0, "cannot write output file: %s", strerror(errno));
+		o->f = NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		if (rename(files[i]->tmp, files[i]->path) != 0)
+			diag_error(files[i]->path, 0, "cannot rename %s into place: %s", files[i]->tmp, strerror(errno));
+		diag_temp_forget(files[i]->tmp);
+	}
+}

@@ -1,0 +1,101 @@
+/*
+ * memplan.c: the static memory plan.
+ *
+ * needs: dead nodes removed, shapes inferred. keeps: the graph as it is.
+ *
+ * Every activation gets a byte offset in one workspace. A buffer is live
+ * from the node that writes it to the last node that reads it (both
+ * inclusive, so a kernel's output never overlaps its inputs); buffers whose
+ * live ranges are disjoint may share bytes. Views (flatten, dropout) write
+ * nothing: they are their source's buffer, and their readers extend the
+ * source's range. The input and the output are the caller's buffers.
+ *
+ * Placement is the greedy "largest first, lowest free offset" heuristic:
+ * sort buffers by size (ties by id, so the plan is deterministic), then put
+ * each at the lowest 64-byte-aligned offset that overlaps no placed buffer
+ * with an intersecting live range. Simple, and within a few percent of the
+ * best known for CNN chains; replace it when a model says so.
+ */
+#include "../cnnc.h"
+
+#include <stdlib.h>
+
+bool memplan_is_view(Op op) { return op == OP_FLATTEN || op == OP_DROPOUT; }
+
+static long long align_up(long long v) { return (v + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN; }
+
+static const MemPlan *sort_plan; /* qsort has no context argument */
+
+static int by_size_desc(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+	long long sa = sort_plan->bytes[a], sb = sort_plan->bytes[b];
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return a - b;
+}
+
+void memplan(Graph *g)
+{
+	Arena *A = g->arena;
+	size_t n = (size_t)g->n;
+	MemPlan *p = arena_alloc(A, sizeof *p);
+	p->home = arena_alloc(A, n * sizeof *p->home);
+	p->offset = arena_alloc(A, n * sizeof *p->offset);
+	p->bytes = arena_alloc(A, n * sizeof *p->bytes);
+	p->first = arena_alloc(A, n * sizeof *p->first);
+	p->last = arena_alloc(A, n * sizeof *p->last);
+
+	for (int i = 0; i < g->n; i++) {
+		const Node *node = &g->nodes[i];
+		p->home[i] = memplan_is_view(node->op) ? p->home[node->in[0]] : i;
+		p->bytes[i] = 4 * ir_numel(node);
+		p->first[i] = p->last[i] = i;
+		p->naive += p->bytes[i];
+		for (int j = 0; j < node->nin; j++) {
+			int h = p->home[node->in[j]];
+			if (p->last[h] < i)
+				p->last[h] = i;
+		}
+	}
+
+	/* the output's home is the caller's output buffer, unless it is the
+	 * input itself (then the emitter copies) */
+	int out = p->home[g->output];
+	int *order = arena_alloc(A, n * sizeof *order);
+	int count = 0;
+	for (int i = 0; i < g->n; i++) {
+		if (p->home[i] != i)
+			continue;
+		if (i == g->input)
+			p->offset[i] = MEM_INPUT;
+		else if (i == out)
+			p->offset[i] = MEM_OUTPUT;
+		else
+			order[count++] = i;
+	}
+	sort_plan = p;
+	qsort(order, (size_t)count, sizeof *order, by_size_desc);
+
+	for (int k = 0; k < count; k++) {
+		int t = order[k];
+		long long off = 0;
+		/* first fit: retry after every conflicting buffer until none */
+		for (bool moved = true; moved;) {
+			moved = false;
+			for (int j = 0; j < k; j++) {
+				int u = order[j];
+				bool live = p->first[u] <= p->last[t] && p->first[t] <= p->last[u];
+				bool overlap = p->offset[u] < off + p->bytes[t] && off < p->offset[u] + p->bytes[u];
+				if (live && overlap) {
+					off = align_up(p->offset[u] + p->bytes[u]);
+					moved = true;
+				}
+			}
+		}
+		p->offset[t] = off;
+		if (align_up(off + p->bytes[t]) > p->workspace)
+			p->workspace = align_up(off + p->bytes[t]);
+	}
+	g->plan = p;
+}
