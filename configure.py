@@ -27,6 +27,7 @@ HEAD = """\
 # runs the suite with those binaries.
 
 ninja_required_version = 1.10
+builddir = build
 
 cc = cc
 warn = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $
