@@ -1,0 +1,109 @@
+/*
+ * pool.c: max, average and adaptive average 2-D pooling.
+ *
+ * All three walk the output in NCHW order and, for each output element,
+ * the window of input rows and columns it covers, clipped to the input.
+ *
+ * Max: padding never wins; the window is clipped to the input and the
+ * running maximum starts at -inf. NaN wins, as in PyTorch.
+ *
+ * Average, with PyTorch 1.13's divisor: for output row oy,
+ *     hstart = oy*sh - ph,  hend = min(hstart + kh, h + ph)
+ * (likewise for columns), pool_size = (hend-hstart)*(wend-wstart) taken
+ * BEFORE clipping; then hstart = max(hstart, 0), hend = min(hend, h). The
+ * divisor is pool_size with count_include_pad, else the clipped window's
+ * area. With ceil_mode the last window may hang past the right padding;
+ * min(.., h + ph) is what keeps that overhang out of pool_size.
+ *
+ * Adaptive average: bin i of oh spans rows [floor(i*h/oh), ceil((i+1)*h/oh)),
+ * so bins may overlap when h is not a multiple of oh (5 -> 3: [0,2) [1,4)
+ * [3,5)); each bin divides by its own area.
+ */
+#include <math.h>
+
+#include "cnnrt.h"
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow] */
+void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+{
+	size_t planes = (size_t)p->n * p->c;
+	for (size_t pl = 0; pl < planes; pl++) {
+		const float *xp = x + pl * p->h * p->w;
+		float *yp = y + pl * p->oh * p->ow;
+		for (int oy = 0; oy < p->oh; oy++) {
+			int y0 = oy * p->sh - p->ph;
+			int y1 = imin(y0 + p->kh, p->h);
+			y0 = imax(y0, 0);
+			for (int ox = 0; ox < p->ow; ox++) {
+				int x0 = ox * p->sw - p->pw;
+				int x1 = imin(x0 + p->kw, p->w);
+				x0 = imax(x0, 0);
+				float max = -INFINITY;
+				for (int iy = y0; iy < y1; iy++)
+					for (int ix = x0; ix < x1; ix++) {
+						float v = xp[(size_t)iy * p->w + ix];
+						if (v > max || isnan(v))
+							max = v;
+					}
+				yp[(size_t)oy * p->ow + ox] = max;
+			}
+		}
+	}
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow] */
+void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+{
+	size_t planes = (size_t)p->n * p->c;
+	for (size_t pl = 0; pl < planes; pl++) {
+		const float *xp = x + pl * p->h * p->w;
+		float *yp = y + pl * p->oh * p->ow;
+		for (int oy = 0; oy < p->oh; oy++) {
+			int y0 = oy * p->sh - p->ph;
+			int y1 = imin(y0 + p->kh, p->h + p->ph);
+			int ph_size = y1 - y0; /* rows of the window inside the padded input */
+			y0 = imax(y0, 0);
+			y1 = imin(y1, p->h);
+			for (int ox = 0; ox < p->ow; ox++) {
+				int x0 = ox * p->sw - p->pw;
+				int x1 = imin(x0 + p->kw, p->w + p->pw);
+				int pool_size = ph_size * (x1 - x0);
+				x0 = imax(x0, 0);
+				x1 = imin(x1, p->w);
+				int divisor = p->count_include_pad ? pool_size : (y1 - y0) * (x1 - x0);
+				float sum = 0.0f;
+				for (int iy = y0; iy < y1; iy++)
+					for (int ix = x0; ix < x1; ix++)
+						sum += xp[(size_t)iy * p->w + ix];
+				yp[(size_t)oy * p->ow + ox] = sum / (float)divisor;
+			}
+		}
+	}
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
+ * [floor(i*h/oh), ceil((i+1)*h/oh)) */
+void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y)
+{
+	size_t planes = (size_t)n * c;
+	for (size_t pl = 0; pl < planes; pl++) {
+		const float *xp = x + pl * h * w;
+		float *yp = y + pl * oh * ow;
+		for (int oy = 0; oy < oh; oy++) {
+			int y0 = (int)((long long)oy * h / oh);
+			int y1 = (int)(((long long)(oy + 1) * h + oh - 1) / oh);
+			for (int ox = 0; ox < ow; ox++) {
+				int x0 = (int)((long long)ox * w / ow);
+				int x1 = (int)(((long long)(ox + 1) * w + ow - 1) / ow);
+				float sum = 0.0f;
+				for (int iy = y0; iy < y1; iy++)
+					for (int ix = x0; ix < x1; ix++)
+						sum += xp[(size_t)iy * w + ix];
+				yp[(size_t)oy * ow + ox] = sum / (float)((y1 - y0) * (x1 - x0));
+			}
+		}
+	}
+}

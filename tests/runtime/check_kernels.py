@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""Compares every runtime kernel with torch.nn.functional on odd shapes.
+
+Run with Debian's /usr/bin/python3 (torch 1.13, numpy). Builds
+tests/runtime/harness.c against runtime/*.c ($CC, default cc; extra flags
+from $CFLAGS, e.g. -fsanitize=address,undefined), then for each case writes
+the inputs as .npy, runs the harness on them and compares its .npy output
+with torch's: max|out - ref| <= 1e-4 * (1 + max|ref|), the tolerance of
+SPEC.md. Shapes are chosen to be awkward: odd and non-square H/W, channel
+counts 3, 13 and 37, batch 2, stride 2, padding 0 and 2, dilation 2,
+grouped and depthwise convolutions, ceil_mode pools with windows hanging
+past the padding, avg pools with and without count_include_pad, adaptive
+pools whose bins overlap. The .npy files go through the runtime's own
+reader and writer, so this also checks that numpy and rt_npy agree.
+
+Prints one line per case; exits 1 if any case fails.
+"""
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RT = os.path.join(ROOT, "runtime")
+
+
+def build(tmp):
+    exe = os.path.join(tmp, "harness")
+    srcs = [os.path.join(RT, f) for f in sorted(os.listdir(RT)) if f.endswith(".c")]
+    cmd = ([os.environ.get("CC", "cc"), "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I" + RT]
+           + shlex.split(os.environ.get("CFLAGS", ""))
+           + [os.path.join(ROOT, "tests", "runtime", "harness.c")] + srcs + ["-lm", "-o", exe])
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+class Checker:
+    def __init__(self, exe, tmp):
+        self.exe, self.tmp = exe, tmp
+        self.failed = 0
+        self.cases = 0
+        self.rng = np.random.default_rng(1234)
+
+    def randn(self, *shape, scale=1.0):
+        return (self.rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def run(self, label, op, ref, tensors, **params):
+        """Runs the harness on tensors (name -> array) and params; compares
+        with ref (a torch tensor)."""
+        self.cases += 1
+        args = [self.exe, op]
+        for name, arr in tensors.items():
+            if arr is None:
+                continue
+            path = os.path.join(self.tmp, f"{name}.npy")
+            np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
+            args.append(f"{name}={path}")
+        out_path = os.path.join(self.tmp, "y.npy")
+        if os.path.exists(out_path):
+            os.remove(out_path)
+        args.append(f"y={out_path}")
+        args += [f"{k}={v}" for k, v in params.items()]
+        r = subprocess.run(args, capture_output=True, text=True)
+        ref = ref.detach().numpy().astype(np.float32)
+        if r.returncode != 0:
+            self.failed += 1
+            print(f"FAIL {op:20s} {label}: harness exited {r.returncode}: {r.stderr.strip()}")
+            return
+        out = np.load(out_path)
+        if out.dtype != np.float32 or out.size != ref.size:
+            self.failed += 1
+            print(f"FAIL {op:20s} {label}: got {out.dtype} {out.shape}, expected float32 {ref.shape}")
+            return
+        out = out.reshape(ref.shape)
+        err = float(np.max(np.abs(out.astype(np.float64) - ref))) if ref.size else 0.0
+        tol = 1e-4 * (1 + float(np.max(np.abs(ref))) if ref.size else 1.0)
+        ok = err <= tol and bool(np.array_equal(np.isnan(out), np.isnan(ref)))
+        if not ok:
+            self.failed += 1
+        print(f"{'ok  ' if ok else 'FAIL'} {op:20s} {label}: shape {tuple(ref.shape)} "
+              f"max err {err:.2e} (tol {tol:.2e})")
+
+    # ---- per-family cases --------------------------------------------
+
+    def conv(self, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True):
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        k, s, p, d = pair(k), pair(s), pair(p), pair(d)
+        x = self.randn(n, c, h, w)
+        wt = self.randn(oc, c // g, *k, scale=1 / np.sqrt(c // g * k[0] * k[1]))
+        b = self.randn(oc) if bias else None
+        ref = F.conv2d(torch.from_numpy(x), torch.from_numpy(wt), None if b is None else torch.from_numpy(b),
+                       stride=s, padding=p, dilation=d, groups=g)
+        label = f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'}"
+        self.run(label, "conv2d", ref, {"x": x, "weight": wt, "b": b}, n=n, c=c, h=h, w=w, oc=oc,
+                 oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
+                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g)
+
+    def linear(self, n, fin, fout, bias=True):
+        x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
+        b = self.randn(fout) if bias else None
+        ref = F.linear(torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b))
+        self.run(f"n{n} in{fin} out{fout}{'' if bias else ' nobias'}", "linear", ref,
+                 {"x": x, "weight": w, "b": b}, n=n, **{"in": fin, "out": fout})
+
+    def batch_norm(self, shape, eps=1e-5):
+        c = shape[1]
+        x = self.randn(*shape, scale=3)
+        gamma, beta, mean = self.randn(c), self.randn(c), self.randn(c)
+        var = (self.rng.random(c) * 2 + 0.05).astype(np.float32)
+        t = torch.from_numpy
+        ref = F.batch_norm(t(x), t(mean), t(var), t(gamma), t(beta), training=False, eps=eps)
+        hw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        self.run(f"{shape} eps {eps:g}", "batch_norm", ref,
+                 {"x": x, "gamma": gamma, "beta": beta, "mean": mean, "var": var},
+                 n=shape[0], c=c, hw=hw, eps=repr(eps))
+
+    def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0):
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        k = pair(k)
+        s = k if s is None else pair(s)
+        p = pair(p)
+        x = self.randn(n, c, h, w) * np.float32(sign)
+        if sign < 0:  # all negative: a zero pad would win a max
+            x = -np.abs(x) - np.float32(0.1)
+        if kind == "max_pool2d":
+            ref = F.max_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil)
+        else:
+            ref = F.avg_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil, count_include_pad=cip)
+        label = (f"n{n} c{c} {h}x{w} k{k} s{s} p{p}{' ceil' if ceil else ''}"
+                 + ("" if kind == "max_pool2d" else (" cip" if cip else " nocip"))
+                 + (" negative" if sign < 0 else ""))
+        self.run(label, kind, ref, {"x": x}, n=n, c=c, h=h, w=w, oh=ref.shape[2], ow=ref.shape[3],
+                 kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1], cip=int(cip))
+
+    def adaptive(self, n, c, h, w, oh, ow):
+        x = self.randn(n, c, h, w)
+        ref = F.adaptive_avg_pool2d(torch.from_numpy(x), (oh, ow))
+        self.run(f"n{n} c{c} {h}x{w} -> {oh}x{ow}", "adaptive_avg_pool2d", ref, {"x": x},
+                 n=n, c=c, h=h, w=w, oh=oh, ow=ow)
+
+    def unary(self, op, x, **params):
+        t = torch.from_numpy(x)
+        ref = {
+            "relu": lambda: F.relu(t),
+            "relu6": lambda: F.relu6(t),
+            "sigmoid": lambda: torch.sigmoid(t),
+            "tanh": lambda: torch.tanh(t),
+            "leaky_relu": lambda: F.leaky_relu(t, params.get("slope", 0.01)),
+            "copy": lambda: t.clone(),
+        }[op]()
+        label = f"{x.shape} range [{x.min():.3g}, {x.max():.3g}]"
+        if params:
+            label += " " + " ".join(f"{k} {v}" for k, v in params.items())
+        self.run(label, op, ref, {"x": x}, **params)
+
+    def softmax(self, shape, scale=1.0):
+        x = self.randn(*shape, scale=scale)
+        ref = F.softmax(torch.from_numpy(x), dim=1)
+        hw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        self.run(f"{shape} scale {scale:g}", "softmax", ref, {"x": x}, n=shape[0], c=shape[1], hw=hw)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="check_kernels.") as tmp:
+        ck = Checker(build(tmp), tmp)
+
+        # conv2d: plain, stride/padding, depthwise, groups, dilation, 1x1, stem
+        ck.conv(1, 3, 11, 9, 13, 3)
+        ck.conv(2, 3, 13, 7, 37, 3, s=2, p=2)
+        ck.conv(2, 13, 9, 11, 13, 3, p=1, g=13)
+        ck.conv(1, 4, 7, 9, 8, 3, s=2, p=1, g=4, bias=False)
+        ck.conv(2, 6, 12, 9, 9, (3, 5), s=(2, 1), p=(2, 0), d=2, g=3)
+        ck.conv(1, 3, 11, 10, 5, 3, p=2, d=2)
+        ck.conv(2, 37, 5, 7, 13, 1)
+        ck.conv(1, 3, 23, 19, 8, 7, s=2, p=3, bias=False)
+        ck.conv(1, 13, 8, 8, 37, 3, s=2, p=0)
+        ck.conv(2, 37, 6, 5, 37, 3, p=1, g=37)
+
+        # linear
+        ck.linear(2, 37, 13)
+        ck.linear(1, 3, 10, bias=False)
+        ck.linear(3, 400, 37)
+
+        # batch norm (4-D and 2-D)
+        ck.batch_norm((2, 13, 7, 5))
+        ck.batch_norm((2, 37))
+        ck.batch_norm((1, 3, 9, 11), eps=1e-3)
+
+        # activations, add, copy, concat
+        x = ck.randn(2, 3, 7, 5, scale=5)
+        for op in ("relu", "relu6", "sigmoid", "tanh", "copy"):
+            ck.unary(op, x)
+        ck.unary("leaky_relu", x, slope=0.01)
+        ck.unary("leaky_relu", x, slope=0.2)
+        extreme = np.array([-1000, -100, -88.5, -20, -1e-8, 0, 1e-8, 20, 88.5, 100, 1000], np.float32)
+        ck.unary("sigmoid", extreme)
+        ck.unary("tanh", extreme)
+        a, b = ck.randn(2, 13, 7, 5), ck.randn(2, 13, 7, 5)
+        ck.run("(2, 13, 7, 5)", "add", torch.from_numpy(a) + torch.from_numpy(b), {"a": a, "b": b})
+        a, b = ck.randn(2, 3, 7, 5), ck.randn(2, 13, 7, 5)
+        ck.run("(2, 3, 7, 5) + (2, 13, 7, 5)", "concat", torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
+               {"a": a, "b": b}, n=2, ca=3, cb=13, hw=35)
+
+        # softmax over dim 1
+        ck.softmax((2, 13, 5, 3))
+        ck.softmax((2, 37))
+        ck.softmax((2, 10), scale=1000)
+        ck.softmax((1, 3, 7, 5), scale=100)
+
+        # max pool
+        ck.pool("max_pool2d", 2, 3, 11, 9, 3, 2)
+        ck.pool("max_pool2d", 2, 13, 11, 9, 3, 2, 1, ceil=True)
+        ck.pool("max_pool2d", 1, 3, 7, 9, 2, 2, ceil=True)
+        ck.pool("max_pool2d", 2, 3, 10, 7, (3, 2), (2, 1), (1, 0))
+        ck.pool("max_pool2d", 1, 13, 9, 9, 3, 2, 1, ceil=True, sign=-1)
+        ck.pool("max_pool2d", 1, 3, 8, 8, 2, 2, 1, ceil=True, sign=-1)
+
+        # avg pool: divisor rules, ceil_mode windows hanging past the padding
+        for cip in (True, False):
+            ck.pool("avg_pool2d", 2, 3, 11, 9, 3, 2, 1, ceil=True, cip=cip)
+            ck.pool("avg_pool2d", 2, 13, 7, 7, 2, 2, 1, cip=cip)
+            ck.pool("avg_pool2d", 1, 3, 8, 8, 3, 2, 1, ceil=True, cip=cip)
+            ck.pool("avg_pool2d", 1, 37, 10, 13, (3, 5), (2, 3), (1, 2), ceil=True, cip=cip)
+            ck.pool("avg_pool2d", 1, 3, 11, 10, 3, 3, 0, ceil=True, cip=cip)
+        ck.pool("avg_pool2d", 2, 3, 8, 6, 2)
+
+        # adaptive avg pool: overlapping bins, global, upsampling
+        ck.adaptive(2, 3, 7, 7, 3, 3)
+        ck.adaptive(1, 13, 5, 5, 2, 2)
+        ck.adaptive(2, 37, 11, 9, 3, 4)
+        ck.adaptive(1, 3, 7, 5, 1, 1)
+        ck.adaptive(1, 3, 3, 2, 5, 4)
+
+        print(f"{ck.cases - ck.failed} of {ck.cases} kernel cases match torch")
+        return 1 if ck.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+/*
+ * harness.c: runs one runtime kernel on .npy inputs, for check_kernels.py.
+ *
+ *     harness OP name=value ...
+ *
+ * Arguments ending in ".npy" name tensors (x, weight, b, gamma, ...; y is the
+ * output); the others are integer or float parameters. The harness reads
+ * every input through rt_npy (so the reader meets files numpy wrote), runs
+ * the kernel with the sizes it was given, and writes y through rt_npy (so
+ * numpy reads what the writer wrote). Output shapes come from the sizes
+ * passed in (oh, ow from torch's own result): this tests the kernels, not
+ * the compiler's shape rules. Unlike the runtime, the harness may malloc.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnnrt.h"
+
+#define MAX_ARGS 64
+
+static int nargs;
+static const char *keys[MAX_ARGS], *vals[MAX_ARGS];
+static void *owned[16]; /* every buffer, freed at the end (keeps LSan quiet) */
+static int nowned;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "harness: %s\n", msg);
+	exit(2);
+}
+
+static const char *arg(const char *key)
+{
+	const char *found = NULL;
+	for (int i = 0; i < nargs; i++)
+		if (strcmp(keys[i], key) == 0) {
+			if (found)
+				die("an argument name is given twice");
+			found = vals[i];
+		}
+	return found;
+}
+
+static int iarg(const char *key)
+{
+	const char *v = arg(key);
+	if (!v) {
+		fprintf(stderr, "harness: missing %s=\n", key);
+		exit(2);
+	}
+	return atoi(v);
+}
+
+static float farg(const char *key)
+{
+	const char *v = arg(key);
+	if (!v) {
+		fprintf(stderr, "harness: missing %s=\n", key);
+		exit(2);
+	}
+	return strtof(v, NULL);
+}
+
+static float *alloc(size_t count)
+{
+	float *p = calloc(count ? count : 1, sizeof *p);
+	if (!p || nowned == (int)(sizeof owned / sizeof owned[0]))
+		die("out of memory");
+	owned[nowned++] = p;
+	return p;
+}
+
+/* Reads tensor key (NULL if absent and optional); *count gets its size. */
+static float *load(const char *key, int optional, size_t *count)
+{
+	char err[512];
+	rt_npy f;
+	const char *path = arg(key);
+	if (!path) {
+		if (optional)
+			return NULL;
+		fprintf(stderr, "harness: missing %s=FILE.npy\n", key);
+		exit(2);
+	}
+	if (rt_npy_open_read(&f, path, err, sizeof err) != 0)
+		die(err);
+	float *d = alloc((size_t)f.count);
+	/* read in two pieces to exercise partial reads */
+	size_t half = (size_t)f.count / 2;
+	if (rt_npy_read(&f, d, half, err, sizeof err) != 0 ||
+	    rt_npy_read(&f, d + half, (size_t)f.count - half, err, sizeof err) != 0)
+		die(err);
+	rt_npy_close(&f, 0, err, sizeof err);
+	if (count)
+		*count = (size_t)f.count;
+	return d;
+}
+
+static void save(int rank, const long long *shape, const float *y)
+{
+	char err[512];
+	rt_npy f;
+	size_t count = 1;
+	for (int i = 0; i < rank; i++)
+		count *= (size_t)shape[i];
+	if (rt_npy_open_write(&f, arg("y"), rank, shape, err, sizeof err) != 0 ||
+	    rt_npy_write(&f, y, count, err, sizeof err) != 0 || rt_npy_close(&f, 1, err, sizeof err) != 0)
+		die(err);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		die("usage: harness OP name=value ...");
+	const char *op = argv[1];
+	for (int i = 2; i < argc && nargs < MAX_ARGS; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq)
+			die("arguments are name=value");
+		*eq = '\0';
+		keys[nargs] = argv[i];
+		vals[nargs++] = eq + 1;
+	}
+
+	size_t count;
+	if (strcmp(op, "conv2d") == 0) {
+		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
+		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
+		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
+		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
+		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
+		rt_conv2d_direct(&p, x, w, b, y);
+		save(4, shape, y);
+	} else if (strcmp(op, "linear") == 0) {
+		int n = iarg("n"), in = iarg("in"), out = iarg("out");
+		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
+		long long shape[2] = { n, out };
+		float *y = alloc((size_t)n * out);
+		rt_linear(n, in, out, x, w, b, y);
+		save(2, shape, y);
+	} else if (strcmp(op, "batch_norm") == 0) {
+		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
+		float *x = load("x", 0, &count);
+		rt_batch_norm(n, c, hw, x, load("gamma", 0, NULL), load("beta", 0, NULL), load("mean", 0, NULL),
+		              load("var", 0, NULL), farg("eps"), x); /* in place */
+		long long shape[3] = { n, c, hw };
+		save(3, shape, x);
+	} else if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0 || strcmp(op, "sigmoid") == 0 ||
+	           strcmp(op, "tanh") == 0 || strcmp(op, "leaky_relu") == 0 || strcmp(op, "copy") == 0) {
+		float *x = load("x", 0, &count), *y = alloc(count);
+		if (strcmp(op, "relu") == 0)
+			rt_relu(count, x, y);
+		else if (strcmp(op, "relu6") == 0)
+			rt_relu6(count, x, y);
+		else if (strcmp(op, "sigmoid") == 0)
+			rt_sigmoid(count, x, y);
+		else if (strcmp(op, "tanh") == 0)
+			rt_tanh(count, x, y);
+		else if (strcmp(op, "leaky_relu") == 0)
+			rt_leaky_relu(count, farg("slope"), x, y);
+		else
+			rt_copy(count, x, y);
+		long long shape[1] = { (long long)count };
+		save(1, shape, y);
+	} else if (strcmp(op, "add") == 0) {
+		float *a = load("a", 0, &count), *b = load("b", 0, NULL);
+		rt_add(count, a, b, b); /* y aliases b */
+		long long shape[1] = { (long long)count };
+		save(1, shape, b);
+	} else if (strcmp(op, "concat") == 0) {
+		/* a: [n, ca, hw], b: [n, cb, hw] -> [n, ca + cb, hw] */
+		int n = iarg("n"), ca = iarg("ca"), cb = iarg("cb"), hw = iarg("hw");
+		float *a = load("a", 0, NULL), *b = load("b", 0, NULL), *y = alloc((size_t)n * (ca + cb) * hw);
+		rt_concat_part(n, ca, hw, ca + cb, 0, a, y);
+		rt_concat_part(n, cb, hw, ca + cb, ca, b, y);
+		long long shape[3] = { n, ca + cb, hw };
+		save(3, shape, y);
+	} else if (strcmp(op, "softmax") == 0) {
+		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
+		float *x = load("x", 0, NULL);
+		rt_softmax(n, c, hw, x, x); /* in place */
+		long long shape[3] = { n, c, hw };
+		save(3, shape, x);
+	} else if (strcmp(op, "max_pool2d") == 0 || strcmp(op, "avg_pool2d") == 0) {
+		rt_pool2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oh"), iarg("ow"), iarg("kh"),
+		                       iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"), iarg("pw"), iarg("cip") };
+		float *x = load("x", 0, NULL), *y = alloc((size_t)p.n * p.c * p.oh * p.ow);
+		if (op[0] == 'm')
+			rt_max_pool2d(&p, x, y);
+		else
+			rt_avg_pool2d(&p, x, y);
+		long long shape[4] = { p.n, p.c, p.oh, p.ow };
+		save(4, shape, y);
+	} else if (strcmp(op, "adaptive_avg_pool2d") == 0) {
+		int n = iarg("n"), c = iarg("c"), h = iarg("h"), w = iarg("w"), oh = iarg("oh"), ow = iarg("ow");
+		float *x = load("x", 0, NULL), *y = alloc((size_t)n * c * oh * ow);
+		rt_adaptive_avg_pool2d(n, c, h, w, oh, ow, x, y);
+		long long shape[4] = { n, c, oh, ow };
+		save(4, shape, y);
+	} else {
+		die("unknown op");
+	}
+	for (int i = 0; i < nowned; i++)
+		free(owned[i]);
+	return 0;
+}
