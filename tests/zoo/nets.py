@@ -1,0 +1,121 @@
+"""The PyTorch side of the model zoo in models/*.lua.
+
+For every zoo model, build(name) returns the torch.nn.Module whose
+state_dict keys are exactly the parameter names models/NAME.lua reads, and
+the model's input shape (N, C, H, W). The four ImageNet models are
+torchvision 0.14's own constructors (weights=None); the small models from
+the chapter are written out here with the same layer names as their .lua
+files.
+
+Tests import this module (tests/zoo/test_report.py, the golden tests), so
+it only defines things: importing it builds nothing.
+"""
+
+import torch.nn as nn
+
+# Every model in the zoo; models/NAME.lua exists for each.
+ZOO = [
+    "lenet5",
+    "chapter_ex1",
+    "rgb_conv",
+    "cifar10",
+    "resnet18",
+    "resnet50",
+    "vgg16",
+    "mobilenet_v2",
+]
+
+IMAGENET_SHAPE = (1, 3, 224, 224)
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 with ReLU and max pooling, 1x32x32 -> 10 (models/lenet5.lua)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        x = self.pool(self.relu(self.conv1(x)))
+        x = self.pool(self.relu(self.conv2(x)))
+        x = x.flatten(1)
+        x = self.relu(self.fc1(x))
+        x = self.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class ChapterEx1(nn.Module):
+    """Exercise 1: two conv/relu/pool stages on 3x32x32 (models/chapter_ex1.lua)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 5, padding=2)
+        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        x = self.pool(self.relu(self.conv1(x)))
+        return self.pool(self.relu(self.conv2(x)))
+
+
+class RgbConv(nn.Module):
+    """One 3->64 3x3 conv over an RGB image (models/rgb_conv.lua)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 64, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def _cifar_block(cin, cout):
+    """Two conv + relu layers: .0 conv .1 relu .2 conv .3 relu."""
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(),
+    )
+
+
+class Cifar10(nn.Module):
+    """Exercise 3: three conv blocks, global average pool, linear (models/cifar10.lua)."""
+
+    def __init__(self):
+        super().__init__()
+        self.block1 = _cifar_block(3, 64)
+        self.pool1 = nn.MaxPool2d(2)
+        self.block2 = _cifar_block(64, 128)
+        self.pool2 = nn.MaxPool2d(2)
+        self.block3 = _cifar_block(128, 256)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(256, 10)
+
+    def forward(self, x):
+        x = self.pool1(self.block1(x))
+        x = self.pool2(self.block2(x))
+        x = self.pool(self.block3(x))
+        return self.fc(x.flatten(1))
+
+
+def build(name):
+    """Returns (module in eval mode, input shape) for zoo model `name`."""
+    if name == "lenet5":
+        return LeNet5().eval(), (1, 1, 32, 32)
+    if name == "chapter_ex1":
+        return ChapterEx1().eval(), (1, 3, 32, 32)
+    if name == "rgb_conv":
+        return RgbConv().eval(), IMAGENET_SHAPE
+    if name == "cifar10":
+        return Cifar10().eval(), (1, 3, 32, 32)
+    if name in ("resnet18", "resnet50", "vgg16", "mobilenet_v2"):
+        import torchvision.models
+
+        return getattr(torchvision.models, name)(weights=None).eval(), IMAGENET_SHAPE
+    raise ValueError("unknown zoo model %r (known: %s)" % (name, ", ".join(ZOO)))
