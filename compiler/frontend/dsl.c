@@ -16,6 +16,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -121,13 +122,39 @@ typedef struct {
 	int id; /* node id of the tensor */
 } Tensor;
 
+/* Raises a model error at the calling line ("FILE:LINE: msg") and marks it
+ * fatal, so the sandbox's pcall re-raises it: a model cannot go on with a
+ * half-built node. */
+static int dsl_error(lua_State *L, const char *fmt, ...)
+{
+	va_list ap;
+	lua_Debug ar;
+	lua_pushliteral(L, "");
+	for (int level = 1; lua_getstack(L, level, &ar); level++)
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			lua_pop(L, 1);
+			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+			break;
+		}
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_concat(L, 2);
+	lua_pushboolean(L, 1);
+	lua_setfield(L, LUA_REGISTRYINDEX, DSL_FATAL);
+	return lua_error(L);
+}
+
 static Dsl *dsl_of(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
 
+/* The line of the nearest Lua function up the stack (an op may be called
+ * through pcall, a C function). */
 static int model_line(lua_State *L)
 {
 	lua_Debug ar;
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0)
-		return ar.currentline;
+	for (int level = 1; lua_getstack(L, level, &ar); level++)
+		if (lua_getinfo(L, "l", &ar) && ar.currentline > 0)
+			return ar.currentline;
 	return 0;
 }
 
@@ -154,14 +181,14 @@ static int push_tensor(lua_State *L, int id)
 static const char *expected(OptType t)
 {
 	switch (t) {
-	case OPT_POS: return "an integer >= 1";
-	case OPT_POS_PAIR: return "an integer >= 1 or a {h, w} pair of them";
-	case OPT_NN_PAIR: return "an integer >= 0 or a {h, w} pair of them";
+	case OPT_POS: return "an integer from 1 to 16777216";
+	case OPT_POS_PAIR: return "an integer from 1 to 16777216, or a {h, w} pair of them";
+	case OPT_NN_PAIR: return "an integer from 0 to 16777216, or a {h, w} pair of them";
 	case OPT_BOOL: return "true or false";
 	case OPT_NUM: return "a number";
 	case OPT_POS_NUM: return "a number > 0";
 	case OPT_PROB: return "a number from 0 to 1";
-	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers >= 1";
+	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
 	}
 	return "?";
@@ -268,7 +295,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		const char *got = lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING
 		                          ? lua_pushfstring(L, "%s %s", luaL_typename(L, idx), luaL_tolstring(L, idx, NULL))
 		                          : type_of(L, idx);
-		luaL_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
+		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
 	}
 }
 
@@ -309,7 +336,7 @@ static void unknown_option(lua_State *L, Op op, const char *key)
 		luaL_addstring(&b, o->key);
 	}
 	luaL_pushresult(&b);
-	luaL_error(L, "%s: unknown option '%s' (expected one of: %s)", op_name[op], key, lua_tostring(L, -1));
+	dsl_error(L, "%s: unknown option '%s' (expected one of: %s)", op_name[op], key, lua_tostring(L, -1));
 }
 
 /* Reads the options table at idx (0: none) into n. Integer keys are
@@ -323,7 +350,7 @@ static void parse_options(lua_State *L, int idx, Op op, Node *n, bool allow_arra
 			if (lua_type(L, -1) != LUA_TSTRING) {
 				if (allow_array && lua_isinteger(L, -1))
 					continue;
-				luaL_error(L, "%s: options must be given by name (key = value), got a %s key", op_name[op],
+				dsl_error(L, "%s: options must be given by name (key = value), got a %s key", op_name[op],
 				           luaL_typename(L, -1));
 			}
 			const char *key = lua_tostring(L, -1);
@@ -341,7 +368,7 @@ static void parse_options(lua_State *L, int idx, Op op, Node *n, bool allow_arra
 			lua_getfield(L, idx, o->key);
 		if (!idx || lua_isnil(L, -1)) {
 			if (o->required)
-				luaL_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected(o->type));
+				dsl_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected(o->type));
 			set_default(o, n);
 		} else {
 			parse_value(L, lua_gettop(L), op, o, n);
@@ -357,7 +384,7 @@ static void check_unique_name(lua_State *L, Graph *g, Node *n)
 {
 	for (int i = 0; i < g->n; i++)
 		if (&g->nodes[i] != n && !strcmp(g->nodes[i].name, n->name))
-			luaL_error(L, "%s: layer name '%s' is already used by the %s at line %d", op_name[n->op], n->name,
+			dsl_error(L, "%s: layer name '%s' is already used by the %s at line %d", op_name[n->op], n->name,
 			           op_name[g->nodes[i].op], g->nodes[i].line);
 }
 
@@ -373,7 +400,7 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	check_unique_name(L, g, n);
 	if (op == OP_INPUT) {
 		if (g->input >= 0)
-			luaL_error(L, "input: a model has one input; another was declared at line %d",
+			dsl_error(L, "input: a model has one input; another was declared at line %d",
 			           g->nodes[g->input].line);
 		if (d->batch > 0)
 			n->shape[0] = d->batch;
@@ -381,7 +408,7 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	}
 	char err[512];
 	if (!ir_infer_node(g, id, err, sizeof err))
-		luaL_error(L, "%s", err);
+		dsl_error(L, "%s", err);
 	return push_tensor(L, id);
 }
 
@@ -391,9 +418,9 @@ static int opts_arg(lua_State *L, Op op, int idx)
 	if (lua_isnoneornil(L, idx))
 		return 0;
 	if (!lua_istable(L, idx) || to_tensor(L, idx))
-		luaL_error(L, "%s: argument %d must be an options table, got %s", op_name[op], idx, type_of(L, idx));
+		dsl_error(L, "%s: argument %d must be an options table, got %s", op_name[op], idx, type_of(L, idx));
 	if (lua_gettop(L) > idx)
-		luaL_error(L, "%s: too many arguments (%d; expected at most %d)", op_name[op], lua_gettop(L), idx);
+		dsl_error(L, "%s: too many arguments (%d; expected at most %d)", op_name[op], lua_gettop(L), idx);
 	return idx;
 }
 
@@ -401,7 +428,7 @@ static int tensor_arg(lua_State *L, Op op, int idx)
 {
 	Tensor *t = to_tensor(L, idx);
 	if (!t)
-		luaL_error(L, "%s: argument %d must be a tensor, got %s", op_name[op], idx, type_of(L, idx));
+		dsl_error(L, "%s: argument %d must be a tensor, got %s", op_name[op], idx, type_of(L, idx));
 	return t->id;
 }
 
@@ -417,7 +444,7 @@ static int op_unary(lua_State *L)
 static int op_input(lua_State *L)
 {
 	if (!lua_istable(L, 1) || to_tensor(L, 1))
-		luaL_error(L, "input: expected an options table { name = ..., shape = {N, C, H, W} }, got %s",
+		dsl_error(L, "input: expected an options table { name = ..., shape = {N, C, H, W} }, got %s",
 		           type_of(L, 1));
 	return build(L, OP_INPUT, NULL, 0, opts_arg(L, OP_INPUT, 1), false);
 }
@@ -438,30 +465,39 @@ static int op_concat(lua_State *L)
 	for (int i = 1; i <= top; i++) {
 		if (to_tensor(L, i)) {
 			if (nin == MAX_CONCAT)
-				luaL_error(L, "concat: more than %d inputs", MAX_CONCAT);
+				dsl_error(L, "concat: more than %d inputs", MAX_CONCAT);
 			in[nin++] = to_tensor(L, i)->id;
 			continue;
 		}
 		if (!lua_istable(L, i))
-			luaL_error(L, "concat: argument %d must be a tensor or a table of tensors, got %s", i, type_of(L, i));
+			dsl_error(L, "concat: argument %d must be a tensor or a table of tensors, got %s", i, type_of(L, i));
 		lua_Integer len = luaL_len(L, i);
 		for (lua_Integer k = 1; k <= len; k++) {
 			lua_geti(L, i, k);
 			Tensor *t = to_tensor(L, -1);
 			if (!t)
-				luaL_error(L, "concat: element %d of argument %d must be a tensor, got %s", (int)k, i,
-				           type_of(L, -1));
+				dsl_error(L, "concat: element %d of argument %d must be a tensor, got %s", (int)k, i,
+				          type_of(L, -1));
 			if (nin == MAX_CONCAT)
-				luaL_error(L, "concat: more than %d inputs", MAX_CONCAT);
+				dsl_error(L, "concat: more than %d inputs", MAX_CONCAT);
 			in[nin++] = t->id;
 			lua_pop(L, 1);
 		}
+		/* string keys make this table the options */
+		bool named = false;
+		lua_pushnil(L);
+		while (lua_next(L, i)) {
+			lua_pop(L, 1);
+			named |= lua_type(L, -1) == LUA_TSTRING;
+		}
+		if (!named)
+			continue;
 		if (opts)
-			luaL_error(L, "concat: options given twice (arguments %d and %d)", opts, i);
+			dsl_error(L, "concat: options given twice (arguments %d and %d)", opts, i);
 		opts = i;
 	}
 	if (nin == 0)
-		luaL_error(L, "concat: expected tensors, as concat({a, b, ...}), got none");
+		dsl_error(L, "concat: expected tensors, as concat({a, b, ...}), got none");
 	return build(L, OP_CONCAT, in, nin, opts, true);
 }
 
@@ -502,7 +538,7 @@ static int tensor_tostring(lua_State *L)
 
 static int tensor_newindex(lua_State *L)
 {
-	return luaL_error(L, "tensors are read-only (tried to set '%s')", luaL_tolstring(L, 2, NULL));
+	return dsl_error(L, "tensors are read-only (tried to set '%s')", luaL_tolstring(L, 2, NULL));
 }
 
 static void push_op(lua_State *L, Dsl *d, Op op)

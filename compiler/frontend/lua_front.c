@@ -11,8 +11,11 @@
  *   - a wall-clock alarm as the last guard, because a string pattern runs
  *     inside C where the hook never fires: it prints and _exits(1). No
  *     output file exists yet while the model runs, so nothing is lost.
- * Once a limit is hit, pcall and xpcall re-raise, so a model cannot catch
- * its way past a limit.
+ * Once a limit is hit, or an op has reported an error, pcall and xpcall
+ * re-raise, so a model cannot catch its way past either. xpcall calls its
+ * message handler after unwinding, as an ordinary call, so the count hook
+ * watches it too. setmetatable refuses __gc: finalizers run with hooks off
+ * and at lua_close.
  */
 #include "../cnnc.h"
 
@@ -41,6 +44,7 @@ typedef struct {
 	long long instr;       /* instructions run, in HOOK_EVERY steps */
 	struct timespec start; /* when the model started */
 	const char *tripped;   /* which limit was hit (NULL: none) */
+	int line;              /* model line last seen by the hook */
 } Sandbox;
 
 static Sandbox *sandbox_of(lua_State *L)
@@ -95,8 +99,9 @@ static int limit_error(lua_State *L, Sandbox *s, int level)
 
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-	(void)ar;
 	Sandbox *s = sandbox_of(L);
+	if (lua_getinfo(L, "l", ar) && ar->currentline > 0)
+		s->line = ar->currentline;
 	s->instr += HOOK_EVERY;
 	if (!s->tripped && s->instr > s->lim.max_instr)
 		s->tripped = "instructions";
@@ -178,24 +183,74 @@ static int sb_load(lua_State *L)
 	return 1;
 }
 
-/* pcall/xpcall that re-raise once a sandbox limit has been hit. */
-static int sb_protected(lua_State *L)
+/* True once a limit was hit or an op failed: nothing may catch that. */
+static bool fatal(lua_State *L)
 {
-	int nargs = lua_gettop(L);
-	lua_pushvalue(L, lua_upvalueindex(1)); /* the real pcall or xpcall */
-	lua_insert(L, 1);
-	lua_call(L, nargs, LUA_MULTRET);
+	lua_getfield(L, LUA_REGISTRYINDEX, DSL_FATAL);
+	bool f = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return f || sandbox_of(L)->tripped;
+}
+
+/* Re-raises the error value on top of the stack, as a limit error if a
+ * limit was hit. */
+static int reraise(lua_State *L)
+{
 	Sandbox *s = sandbox_of(L);
 	if (s->tripped)
 		return limit_error(L, s, 1);
+	return lua_error(L);
+}
+
+/* pcall(f, ...) */
+static int sb_pcall(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	if (status != LUA_OK && fatal(L))
+		return reraise(L);
+	lua_pushboolean(L, status == LUA_OK);
+	lua_insert(L, 1);
 	return lua_gettop(L);
 }
 
-static void wrap_protected(lua_State *L, const char *name)
+/* xpcall(f, handler, ...): the handler runs after unwinding. */
+static int sb_xpcall(lua_State *L)
 {
-	lua_getglobal(L, name);
-	lua_pushcclosure(L, sb_protected, 1);
-	lua_setglobal(L, name);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_rotate(L, 1, 1);       /* handler, f, handler, args... */
+	lua_remove(L, 3);          /* handler, f, args... */
+	int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
+	if (status != LUA_OK) {
+		if (fatal(L))
+			return reraise(L);
+		lua_pushvalue(L, 1);
+		lua_insert(L, -2);
+		lua_call(L, 1, 1);
+		if (fatal(L))
+			return reraise(L);
+		lua_pushboolean(L, 0);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_replace(L, 1);         /* true, results... */
+	return lua_gettop(L);
+}
+
+/* setmetatable(t, mt), refusing finalizers. */
+static int sb_setmetatable(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_argexpected(L, lua_isnoneornil(L, 2) || lua_istable(L, 2), 2, "nil or table");
+	if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+		return luaL_error(L, "setmetatable: __gc metamethods are not allowed in model files");
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
 }
 
 static void open_sandbox_libs(lua_State *L)
@@ -221,8 +276,13 @@ static void open_sandbox_libs(lua_State *L)
 	lua_setglobal(L, "print");
 	lua_pushcfunction(L, sb_load);
 	lua_setglobal(L, "load");
-	wrap_protected(L, "pcall");
-	wrap_protected(L, "xpcall");
+	lua_pushcfunction(L, sb_pcall);
+	lua_setglobal(L, "pcall");
+	lua_pushcfunction(L, sb_xpcall);
+	lua_setglobal(L, "xpcall");
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, sb_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
 	/* math.random would make compiles irreproducible */
 	lua_getglobal(L, LUA_MATHLIBNAME);
 	lua_pushnil(L);
@@ -239,35 +299,26 @@ NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *
 {
 	guard_stop();
 	if (s->tripped && !strcmp(s->tripped, "memory"))
-		diag_error(path, 0, "model exceeded the memory limit (%d MB)", (int)(s->lim.max_bytes >> 20));
+		diag_error(path, s->line, "model exceeded the memory limit (%d MB)", (int)(s->lim.max_bytes >> 20));
 	const char *msg = lua_tostring(L, -1);
 	if (!msg)
 		diag_error(path, 0, "model raised an error value of type %s", luaL_typename(L, -1));
 	/* Lua prefixes "chunk:line: "; split it off so the message reads
-	 * FILE:LINE: error: ... */
-	const char *colon = strstr(msg, ": ");
+	 * FILE:LINE: error: ... The chunk name Lua shows may be shortened,
+	 * so the file named is always the model's. */
 	const char *p = msg;
 	int line = 0;
-	char file[4096];
-	while (colon) {
+	for (const char *colon = strstr(msg, ": "); colon; colon = strstr(colon + 1, ": ")) {
 		const char *q = colon;
 		while (q > msg && q[-1] >= '0' && q[-1] <= '9')
 			q--;
 		if (q < colon && q > msg && q[-1] == ':') {
-			size_t flen = (size_t)(q - 1 - msg);
-			if (flen < sizeof file) {
-				memcpy(file, msg, flen);
-				file[flen] = 0;
-				line = atoi(q);
-				p = colon + 2;
-			}
+			line = atoi(q);
+			p = colon + 2;
 			break;
 		}
-		colon = strstr(colon + 1, ": ");
 	}
-	if (line)
-		diag_error(file, line, "%s", p);
-	diag_error(path, 0, "%s", msg);
+	diag_error(path, line, "%s", p);
 }
 
 Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim)
@@ -290,7 +341,6 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
 		model_error(L, path, s);
-	guard_stop();
 
 	void *t = luaL_testudata(L, -1, "cnnc.tensor");
 	if (!t)
@@ -298,6 +348,7 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 		           lua_isnil(L, -1) ? "nothing" : luaL_typename(L, -1));
 	g->output = *(int *)t;
 	lua_close(L);
+	guard_stop(); /* only now: lua_close runs library code too */
 	if (g->input < 0)
 		diag_error(path, 0, "the model declares no input; start with input { name = ..., shape = {...} }");
 	ir_verify(g, "front end");

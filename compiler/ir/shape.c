@@ -65,6 +65,11 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		FAIL("conv2d: input channels (%d) must be divisible by groups (%d)", cin, a->groups);
 	if (a->out_channels % a->groups)
 		FAIL("conv2d: out_channels (%d) must be divisible by groups (%d)", a->out_channels, a->groups);
+	/* every factor is at most 2^24, so the product cannot overflow */
+	long long weights = (long long)a->out_channels * (cin / a->groups) * a->kernel[0];
+	if (weights > MAX_ELEMS || weights * a->kernel[1] > MAX_ELEMS)
+		FAIL("conv2d: weight [%d, %d, %d, %d] is too large (at most %lld elements)", a->out_channels,
+		     cin / a->groups, a->kernel[0], a->kernel[1], MAX_ELEMS);
 	n->rank = 4;
 	n->shape[0] = x->shape[0];
 	n->shape[1] = a->out_channels;
@@ -146,6 +151,9 @@ static bool shape_linear(Graph *g, Node *n, char *err, size_t size)
 	if (x->rank != 2)
 		FAIL("linear: input must be N x F (2-D), got %s; flatten it first",
 		     ir_shape_str(x, buf, sizeof buf));
+	if ((long long)n->a.out_features * x->shape[1] > MAX_ELEMS)
+		FAIL("linear: weight [%d, %d] is too large (at most %lld elements)", n->a.out_features, x->shape[1],
+		     MAX_ELEMS);
 	n->rank = 2;
 	n->shape[0] = x->shape[0];
 	n->shape[1] = n->a.out_features;

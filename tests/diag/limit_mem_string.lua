@@ -1,0 +1,5 @@
+-- expect: tests/diag/limit_mem_string.lua: error: model exceeded the memory limit (256 MB)
+local x = input { name = "image", shape = { 1, 3, 8, 8 } }
+local s = "x"
+while true do s = s .. s end
+return x

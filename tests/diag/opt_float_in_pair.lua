@@ -1,0 +1,4 @@
+-- expect: tests/diag/opt_float_in_pair.lua:3: error: conv2d: option 'padding' must be an integer from 0 to 16777216, or a {h, w} pair of them, got table
+local x = input { name = "image", shape = { 1, 3, 8, 8 } }
+local y = x:conv2d { name = "c1", out_channels = 8, kernel_size = 3, padding = { 1, 0.5 } }
+return y

@@ -1,0 +1,65 @@
+#!/bin/sh
+# tests/diag/run.sh: the diagnostics suite.
+#
+# Every tests/diag/*.lua is a bad model whose first line is
+#   -- expect: FILE:LINE: error: message
+# the exact first line cnnc must print on stderr. Each case must exit 1
+# with that line, within 15 s (the sandbox's limits are 5 s of wall clock
+# plus a 1 s alarm backstop; `timeout 30` catches a hang). A case without
+# the expectation line fails.
+#
+# tests/diag/pending/ holds cases that expose known weaknesses of the
+# compiler (a hang, an exit 3, a wrong line), each with the line it should
+# print and a comment saying what happens now; they are not run by
+# default. Once fixed, a case moves up into tests/diag/.
+#
+# usage: tests/diag/run.sh [CASE.lua ...]   (default: tests/diag/*.lua)
+# CNNC_BUILD picks the build directory (build, or build/asan).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+CNNC=${CNNC_BUILD:-build}/cnnc
+LIMIT=15 # seconds a case may take
+if [ ! -x "$CNNC" ]; then
+    echo "diag: $CNNC not built" >&2
+    exit 2
+fi
+[ $# -eq 0 ] && set -- tests/diag/*.lua
+
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+for f in "$@"; do
+    expect=$(sed -n '1s/^-- expect: //p' "$f")
+    if [ -z "$expect" ]; then
+        echo "FAIL $f: first line is not '-- expect: FILE:LINE: error: ...'"
+        failed=$((failed + 1))
+        continue
+    fi
+    start=$(date +%s)
+    timeout 30 "$CNNC" check "$f" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    secs=$(($(date +%s) - start))
+    got=$(sed -n 1p "$tmp/err")
+    why=""
+    if [ "$rc" -eq 124 ]; then
+        why="hung (killed after 30 s)"
+    elif [ "$rc" -ne 1 ]; then
+        why="exit status $rc, expected 1"
+    elif [ "$got" != "$expect" ]; then
+        why="wrong message"
+    elif [ "$secs" -gt "$LIMIT" ]; then
+        why="took ${secs} s, limit ${LIMIT} s"
+    fi
+    if [ -z "$why" ]; then
+        echo "ok   $f (${secs} s)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $f: $why"
+        echo "     expected: $expect"
+        echo "     got:      $got"
+        failed=$((failed + 1))
+    fi
+done
+echo "diag: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
