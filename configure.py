@@ -12,13 +12,20 @@ base/arena.c base/diag.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
-passes/dce.c passes/weights.c passes/memplan.c
+passes/dce.c passes/weights.c passes/fold_bn.c passes/fuse.c passes/algo.c
+passes/pack.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
 audit/audit.c
 """.split()
 
 UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
+
+# The runtime, compiled into its own unit test (generated programs compile
+# it themselves, through `cnnc build`).
+RUNTIME = """
+conv_direct.c conv_gemm.c gemm.c pool.c eltwise.c linear.c npy.c time.c
+""".split()
 
 HEAD = """\
 # build.ninja: written by configure.py (edit that, not this).
@@ -34,6 +41,7 @@ warn = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $
   -Wmissing-prototypes -Wno-missing-field-initializers
 incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Icompiler
 cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
+rtflags = -O2 -g -std=c99 -pedantic -Wall -Wextra -Werror -Iruntime
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 libs = -llua5.4 -lcjson -lclang-14 -lm
 
@@ -78,6 +86,16 @@ def variant(out, d, extra):
         out.append(f"build {d}/tests/{t}: link {d}/tests/{t}.o {lib}\n{flags}"
                    "  libs = $libs -lcmocka\n")
         tests.append(f"{d}/tests/{t}")
+    rt = []
+    for src in RUNTIME:
+        obj = f"{d}/runtime/{src[:-2]}.o"
+        out.append(f"build {obj}: cc runtime/{src}\n  cflags = $rtflags {extra}\n")
+        rt.append(obj)
+    out.append(f"build {d}/tests/test_runtime.o: cc tests/unit/test_runtime.c\n"
+               f"  cflags = $rtflags {extra}\n")
+    out.append(f"build {d}/tests/test_runtime: link {d}/tests/test_runtime.o {' '.join(rt)}\n"
+               f"  cflags = $rtflags {extra}\n  libs = -lcmocka -lm\n")
+    tests.append(f"{d}/tests/test_runtime")
     return [f"{d}/cnnc"] + tests
 
 

@@ -35,6 +35,24 @@ typedef enum {
 	OP_COUNT
 } Op;
 
+/* An activation fused into the op that produces its input. */
+typedef enum {
+	ACT_NONE,
+	ACT_RELU,
+	ACT_RELU6,
+	ACT_LEAKY_RELU,
+	ACT_SIGMOID,
+	ACT_TANH,
+} Act;
+
+/* How a conv2d is computed (passes/algo.c). */
+typedef enum {
+	ALGO_DIRECT,   /* plain loops: the reference */
+	ALGO_GEMM,     /* 1x1, stride 1, no padding: one GEMM on the input */
+	ALGO_IM2COL,   /* patches unrolled into scratch, then one GEMM */
+	ALGO_COUNT
+} Algo;
+
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
@@ -55,6 +73,9 @@ typedef struct {
 	double eps;            /* batch_norm: added to the variance */
 	double slope;          /* leaky_relu: negative slope */
 	double p;              /* dropout: drop probability (unused at inference) */
+	Act act;               /* conv2d, linear, add: fused activation, last */
+	double act_slope;      /* slope of a fused leaky_relu */
+	bool residual;         /* conv2d: in[1] is added before the activation */
 } Attrs;
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
@@ -79,6 +100,12 @@ typedef struct {
 	int shape[MAX_RANK];   /* output dims in elements, PyTorch order */
 	Attrs a;               /* options */
 	float *param[MAX_PARAMS]; /* loaded parameters, ParamSpec order (arena) */
+	Algo algo;             /* conv2d: chosen algorithm */
+	long long packed;      /* > 0: param[0] holds this many floats packed
+	                          for the algorithm (passes/pack.c) */
+	const char *note;      /* why an optimization did or did not happen */
+	bool dead;             /* absorbed by an optimization; dce removes it */
+	long long scratch;     /* bytes of scratch the algorithm needs */
 } Node;
 
 /* Where every tensor lives at run time (passes/memplan.c). Arrays are
@@ -91,6 +118,8 @@ typedef struct {
 	long long *bytes;      /* buffer size of home nodes, bytes */
 	int *first;            /* live range of home nodes: producer's id ... */
 	int *last;             /* ... id of the last node that reads it */
+	long long *scratch_offset; /* per node: workspace offset of its scratch
+	                          (valid where Node.scratch > 0) */
 	long long workspace;   /* planned workspace, bytes (64-byte multiple) */
 	long long naive;       /* every activation in its own buffer, bytes */
 } MemPlan;
@@ -143,11 +172,16 @@ extern const int op_min_inputs[OP_COUNT];
 extern const int op_max_inputs[OP_COUNT];
 
 Graph *ir_new(Arena *a, const char *file);
+/* A copy whose nodes and input lists are its own (parameters shared). */
+Graph *ir_clone(const Graph *g);
 /* Appends a node with the given inputs; shape is left to ir_infer_node. */
 int ir_add(Graph *g, Op op, const int *in, int nin, int line);
 Node *ir_node(Graph *g, int id);
 long long ir_numel(const Node *n);
-/* Number of nodes that read node id (output counts as one reader). */
+/* Makes every reader of node from (and the output) read node to, and
+ * marks from dead. */
+void ir_replace_uses(Graph *g, int from, int to);
+/* Number of live nodes that read node id (output counts as one reader). */
 int ir_users(const Graph *g, int id);
 /* "1x64x112x112" into buf. */
 const char *ir_shape_str(const Node *n, char *buf, size_t size);
@@ -198,13 +232,39 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 /* ---- frontend/dsl.c ------------------------------------------------- */
 
 typedef struct lua_State lua_State;
+/* Registry key set when an op raised an error: such errors are fatal,
+ * even inside pcall (a model cannot go on with a half-built node). */
+#define DSL_FATAL "cnnc.fatal"
 /* Registers the op globals and the tensor metatable in L. */
 void dsl_open(lua_State *L, Graph *g, int batch);
 
 /* ---- passes/dce.c ------------------------------------------------- */
 
-/* Removes nodes the output does not depend on; renumbers ids. */
-void dce(Graph *g);
+/* Removes nodes the output does not depend on; renumbers ids. If map is
+ * not NULL, map[old id] becomes the new id or -1 (g->n entries). */
+void dce(Graph *g, int *map);
+
+/* ---- passes/fold_bn.c ---------------------------------------------- */
+
+/* Folds batch_norm into the conv2d or linear before it. */
+void fold_batchnorm(Graph *g);
+
+/* ---- passes/fuse.c -------------------------------------------------- */
+
+/* Fuses activations and residual adds into the producing op's epilogue. */
+void fuse(Graph *g);
+
+/* ---- passes/algo.c -------------------------------------------------- */
+
+extern const char *const algo_name[ALGO_COUNT];
+/* Picks each conv2d's algorithm and its scratch; force: ALGO_COUNT for
+ * the cost model's choice, else that algorithm wherever it applies. */
+void choose_algos(Graph *g, int opt_level, Algo force);
+
+/* ---- passes/pack.c -------------------------------------------------- */
+
+/* Packs GEMM-path conv weights into rt_gemm's panel layout. */
+void pack_weights(Graph *g);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
@@ -336,10 +396,13 @@ int audit_file(const char *path, const char *runtime_dir);
 
 typedef struct {
 	bool json;             /* JSON instead of a table */
+	int opt_level;         /* the -O level the plan is for */
 } ReportOptions;
 
-/* needs: memplan. */
-void report_print(const Graph *g, const ReportOptions *o, FILE *out);
+/* Rows come from g, the model as written (params, MACs); algorithms,
+ * notes and the memory plan from opt, the graph as it will run; map takes
+ * g's ids to opt's (-1: absorbed by an optimization). */
+void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out);
 /* Draws the memory plan as SVG into path (atomically). */
 void report_svg(const Graph *g, const char *path);
 

@@ -130,7 +130,7 @@ static Options parse_args(int argc, char **argv)
 }
 
 /* The front end and the passes: model file to checked IR. */
-static Graph *lower(Arena *a, const Options *o)
+static Graph *front(Arena *a, const Options *o)
 {
 	Graph *g = lua_front_load(a, o->model, o->batch, &lua_front_default_limits);
 	ir_infer_shapes(g);
@@ -140,9 +140,28 @@ static Graph *lower(Arena *a, const Options *o)
 	return g;
 }
 
+/* The optimizer, in order. Node ids stay as they are until dce. */
+static void optimize(Graph *g, const Options *o)
+{
+	if (o->opt_level >= 1) {
+		fold_batchnorm(g);
+		ir_verify(g, "fold_batchnorm");
+		fuse(g);
+		ir_verify(g, "fuse");
+	}
+	Algo force = ALGO_COUNT;
+	if (!strcmp(o->algo, "direct"))
+		force = ALGO_DIRECT;
+	else if (!strcmp(o->algo, "im2col"))
+		force = ALGO_IM2COL;
+	else if (!strcmp(o->algo, "winograd"))
+		diag_usage("--algo winograd is not implemented yet; use auto, direct or im2col");
+	choose_algos(g, o->opt_level, force);
+}
+
 static int cmd_check(const Options *o, Arena *a)
 {
-	Graph *g = lower(a, o);
+	Graph *g = front(a, o);
 	char buf[64];
 	printf("%s: ok, input %s, output %s\n", o->model, ir_shape_str(&g->nodes[g->input], buf, sizeof buf),
 	       ir_shape_str(&g->nodes[g->output], buf + 32, 32));
@@ -151,12 +170,20 @@ static int cmd_check(const Options *o, Arena *a)
 
 static int cmd_report(const Options *o, Arena *a)
 {
-	Graph *g = lower(a, o);
-	dce(g);
+	Graph *g = front(a, o);
+	Graph *model = ir_clone(g); /* the layers as written, for the rows */
+	int *map = arena_alloc(a, (size_t)g->n * sizeof *map);
+	optimize(g, o);
+	for (int i = 0; i < g->n; i++) {
+		model->nodes[i].note = g->nodes[i].note;
+		model->nodes[i].algo = g->nodes[i].algo;
+		model->nodes[i].scratch = g->nodes[i].scratch;
+	}
+	dce(g, map);
 	ir_verify(g, "dce");
 	memplan(g);
-	ReportOptions ro = {.json = o->json};
-	report_print(g, &ro, stdout);
+	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level};
+	report_print(model, g, map, &ro, stdout);
 	if (o->svg)
 		report_svg(g, o->svg);
 	return 0;
@@ -183,13 +210,17 @@ static void generate(const Options *o, Arena *a, const char *prefix, bool main_d
 		diag_usage("%s: give --weights FILE.safetensors or --random-weights SEED", o->cmd);
 	if (o->weights && o->seed >= 0)
 		diag_usage("%s: --weights and --random-weights exclude each other", o->cmd);
-	Graph *g = lower(a, o);
-	dce(g);
+	Graph *g = front(a, o);
+	dce(g, NULL);
 	ir_verify(g, "dce");
 	if (o->weights)
 		weights_load(g, o->weights);
 	else
 		weights_random(g, (uint64_t)o->seed);
+	optimize(g, o);
+	dce(g, NULL);
+	ir_verify(g, "dce");
+	pack_weights(g);
 	memplan(g);
 	EmitOptions eo = {
 		.prefix = prefix,

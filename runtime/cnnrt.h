@@ -7,8 +7,8 @@
  * outputs go where the caller says. Kernels whose comment says "in place
  * ok" accept y == x.
  *
- * Kernels live in files by family: conv_direct.c, pool.c, eltwise.c,
- * linear.c, npy.c.
+ * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
+ * pool.c, eltwise.c, linear.c, npy.c, time.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -36,6 +36,60 @@ typedef struct {
  * x: [n, c, h, w]  w: [oc, c/groups, kh, kw]  b: [oc] or NULL
  * -> y: [n, oc, oh, ow]. y must not overlap x. */
 void rt_conv2d_direct(const rt_conv2d_params *p, const float *x, const float *w, const float *b, float *y);
+
+/* ---- epilogues (gemm.c) --------------------------------------------- */
+
+/* Activations an optimized kernel applies as it stores its output. */
+enum { RT_ACT_NONE, RT_ACT_RELU, RT_ACT_RELU6, RT_ACT_LEAKY_RELU, RT_ACT_SIGMOID, RT_ACT_TANH };
+
+/* What a kernel does to each output value v of channel o before storing:
+ * v = act(v + bias[o] + residual[same index]). */
+typedef struct {
+	const float *bias;      /* [oc], or NULL */
+	const float *residual;  /* shaped like the output, or NULL */
+	int act;                /* RT_ACT_* */
+	float slope;            /* negative slope of RT_ACT_LEAKY_RELU */
+} rt_epilogue;
+
+/* The activation of ep applied to v (the last step of an epilogue). */
+float rt_act(const rt_epilogue *ep, float v);
+
+/* ---- gemm.c --------------------------------------------------------- */
+
+#define RT_GEMM_MR 6  /* rows of A per packed panel */
+
+/* Floats of A [m, k] once packed by panels of RT_GEMM_MR rows. */
+#define RT_GEMM_PACKED(m, k) ((((m) + RT_GEMM_MR - 1) / RT_GEMM_MR) * RT_GEMM_MR * (k))
+
+/* C = A B with an epilogue per row of C (bias[i], residual like C).
+ * a: A [m, k] packed: panels of RT_GEMM_MR rows, each [k][RT_GEMM_MR],
+ *    rows past m zero (the compiler packs weights this way)
+ * b: B [k, n], row i at b + i * ldb;  c: C [m, n], row i at c + i * ldc;
+ * the residual, if any, has C's layout. */
+void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
+             const rt_epilogue *ep);
+
+/* ---- conv_gemm.c ---------------------------------------------------- */
+
+/* Floats of scratch rt_conv2d_gemm needs (0 for 1x1, stride 1, no pad). */
+#define RT_IM2COL_FLOATS(cg, kh, kw, oh, ow) ((long long)(cg) * (kh) * (kw) * (oh) * (ow))
+
+/* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g).
+ * x: [n, c, h, w]  w: per group, W_g [oc/groups, c/groups*kh*kw] packed
+ * for rt_gemm, groups one after another  -> y: [n, oc, oh, ow].
+ * scratch: RT_IM2COL_FLOATS(c/groups, ...) floats, unused for 1x1 stride 1
+ * without padding, where X_g itself is the [c/groups, h*w] matrix. */
+void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
+                    float *scratch);
+
+/* Depthwise convolution (groups == c == oc) with an epilogue.
+ * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow]. */
+void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y);
+
+/* Direct convolution of any shape, then the epilogue. */
+void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y);
 
 /* ---- linear.c ------------------------------------------------------- */
 
@@ -109,17 +163,25 @@ typedef struct {
 	char tmp[4096];         /* writer: temporary name renamed on close */
 } rt_npy;
 
-/* Opens path for reading and checks its header: magic, version, dtype
- * '<f4', C order, shape. Returns 0, or -1 with a message in err saying
- * what is wrong and what was expected. */
+/* Every function below returns 0, or -1 with a complete message in err,
+ * ready to print as is: "PATH: error: what is wrong, expected what". */
+
+/* Opens path for reading and checks its header: magic, version 1.0, 2.0
+ * or 3.0, dtype '<f4', C order, shape (at most 8 dims). When the file can
+ * seek, also checks that it holds all the data the shape promises. */
 int rt_npy_open_read(rt_npy *r, const char *path, char *err, size_t errsize);
-/* Reads count floats; -1 with a message if the file is truncated. */
+/* Reads the next count floats; fails if the file is truncated or fewer
+ * than count remain. */
 int rt_npy_read(rt_npy *r, float *dst, size_t count, char *err, size_t errsize);
-/* Creates path (through a temporary file) with the given shape. */
+/* Creates path.tmp.PID (version 1.0 header, data 64-byte aligned) for an
+ * array of the given shape (rank 0..8); rt_npy_close renames it. */
 int rt_npy_open_write(rt_npy *w, const char *path, int rank, const long long *shape, char *err, size_t errsize);
+/* Appends the next count floats; fails past the shape's element count. */
 int rt_npy_write(rt_npy *w, const float *src, size_t count, char *err, size_t errsize);
-/* Closes; a writer renames its temporary onto path once every element is
- * written (commit != 0), or removes it. Returns 0 or -1. */
+/* Closes. A writer with commit != 0 renames its temporary onto path, and
+ * fails (removing it) unless every element was written; with commit == 0
+ * it removes the temporary. A reader ignores commit. Closing a closed
+ * file does nothing. */
 int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize);
 
 /* ---- time.c --------------------------------------------------------- */

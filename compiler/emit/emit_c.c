@@ -116,6 +116,21 @@ static void emit_header(Emit *e, FILE *h)
 
 /* ---- one layer ------------------------------------------------------ */
 
+/* A float option as a C float constant: "1e-05f", "0.2f", "0.0f". The
+ * value is first rounded to float, as the kernels will see it. */
+static const char *c_float(Arena *a, double v)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.9g", (double)(float)v);
+	bool has_point = strpbrk(buf, ".e") != NULL;
+	return arena_printf(a, "%s%sf", buf, has_point ? "" : ".0");
+}
+
+static const char *const act_macro[] = {
+	[ACT_NONE] = "RT_ACT_NONE",     [ACT_RELU] = "RT_ACT_RELU",       [ACT_RELU6] = "RT_ACT_RELU6",
+	[ACT_LEAKY_RELU] = "RT_ACT_LEAKY_RELU", [ACT_SIGMOID] = "RT_ACT_SIGMOID", [ACT_TANH] = "RT_ACT_TANH",
+};
+
 static const char *shape_str(const Node *n, char *buf, size_t size) { return ir_shape_str(n, buf, size); }
 
 static void layer_comment(Emit *e, const Node *n)
@@ -138,7 +153,12 @@ static void layer_comment(Emit *e, const Node *n)
 			fprintf(e->c, " dilation %dx%d", a->dilation[0], a->dilation[1]);
 		if (a->groups > 1)
 			fprintf(e->c, " groups %d", a->groups);
-		fprintf(e->c, ", direct, NCHW");
+		fprintf(e->c, ", %s, NCHW", algo_name[n->algo]);
+		if (a->bias || a->residual || a->act != ACT_NONE)
+			fprintf(e->c, ", then%s%s%s%s", a->bias ? " +bias" : "", a->residual ? " +residual" : "",
+			        a->act != ACT_NONE ? " " : "", a->act != ACT_NONE ? act_macro[a->act] + 7 : "");
+		if (n->scratch)
+			fprintf(e->c, ", %lld bytes scratch", n->scratch);
 		break;
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
@@ -152,6 +172,38 @@ static void layer_comment(Emit *e, const Node *n)
 }
 
 static const char *wname(Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
+
+
+/* x: [n, c, h, w] -> y: [n, oc, oh, ow] by the node's algorithm. */
+static void emit_conv(Emit *e, const Node *n, const char *X, const char *Y)
+{
+	Graph *g = e->g;
+	FILE *c = e->c;
+	const Attrs *a = &n->a;
+	const Node *x = &g->nodes[n->in[0]];
+	fprintf(c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
+	fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,\n", x->shape[0],
+	        x->shape[1], x->shape[2], x->shape[3], n->shape[1], n->shape[2], n->shape[3]);
+	fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0], a->kernel[1],
+	        a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
+	fprintf(c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1], a->groups);
+	const char *bias = a->bias ? wname(e, n, 1) : "NULL";
+	if (e->o->opt_level == 0 && n->algo == ALGO_DIRECT && a->act == ACT_NONE && !a->residual) {
+		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, wname(e, n, 0), bias, Y);
+		return;
+	}
+	fprintf(c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", bias, a->residual ? e->var[n->in[1]] : "NULL",
+	        act_macro[a->act], c_float(g->arena, a->act == ACT_LEAKY_RELU ? a->act_slope : 0.0));
+	bool depthwise = x->shape[1] == a->groups && n->shape[1] == a->groups;
+	if (n->algo == ALGO_DIRECT)
+		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
+		        wname(e, n, 0), Y);
+	else if (n->scratch > 0)
+		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, wname(e, n, 0), Y,
+		        g->plan->scratch_offset[n->id]);
+	else
+		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, NULL);\n\t}\n", X, wname(e, n, 0), Y);
+}
 
 static void emit_node(Emit *e, const Node *n)
 {
@@ -168,18 +220,11 @@ static void emit_node(Emit *e, const Node *n)
 	layer_comment(e, n);
 	switch (n->op) {
 	case OP_CONV2D:
-		fprintf(c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
-		fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,\n", x->shape[0],
-		        x->shape[1], x->shape[2], x->shape[3], n->shape[1], n->shape[2], n->shape[3]);
-		fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
-		        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-		fprintf(c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1], a->groups);
-		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, wname(e, n, 0),
-		        a->bias ? wname(e, n, 1) : "NULL", Y);
+		emit_conv(e, n, X, Y);
 		break;
 	case OP_BATCH_NORM:
-		fprintf(c, "\trt_batch_norm(%d, %d, %d, %s, %s, %s, %s, %s, %.9gf, %s);\n", n->shape[0], n->shape[1], hw, X,
-		        wname(e, n, 0), wname(e, n, 1), wname(e, n, 2), wname(e, n, 3), a->eps, Y);
+		fprintf(c, "\trt_batch_norm(%d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1], hw, X,
+		        wname(e, n, 0), wname(e, n, 1), wname(e, n, 2), wname(e, n, 3), c_float(g->arena, a->eps), Y);
 		break;
 	case OP_LINEAR:
 		fprintf(c, "\trt_linear(%d, %d, %d, %s, %s, %s, %s);\n", n->shape[0], x->shape[1], n->shape[1], X,
@@ -192,7 +237,7 @@ static void emit_node(Emit *e, const Node *n)
 		fprintf(c, "\trt_%s(%lld, %s, %s);\n", op_name[n->op], count, X, Y);
 		break;
 	case OP_LEAKY_RELU:
-		fprintf(c, "\trt_leaky_relu(%lld, %.9gf, %s, %s);\n", count, a->slope, X, Y);
+		fprintf(c, "\trt_leaky_relu(%lld, %s, %s, %s);\n", count, c_float(g->arena, a->slope), X, Y);
 		break;
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
@@ -249,7 +294,7 @@ static void emit_run(Emit *e)
 	fprintf(c, "void %s_run_ws(const float *input, float *output, void *ws_)\n{\n", s);
 	bool any = false;
 	for (int i = 0; i < g->n; i++)
-		any |= p->home[i] == i && p->offset[i] >= 0;
+		any |= (p->home[i] == i && p->offset[i] >= 0) || g->nodes[i].scratch > 0;
 	if (any)
 		fprintf(c, "\tunsigned char *ws = ws_;\n");
 	else

@@ -80,20 +80,23 @@ void emit_weights(Emit *e)
 			const float *v = n->param[j];
 			if (!v)
 				BUG("%s.%s has no values", n->name, p->suffix);
-			char *name = arena_printf(g->arena, "w_%s_%s", e->wbase[i], p->suffix);
+			bool packed = j == 0 && n->packed > 0;
+			long long count = packed ? n->packed : p->count;
+			char *name = arena_printf(g->arena, "w_%s_%s%s", e->wbase[i], p->suffix, packed ? "_packed" : "");
 			e->wname[i * MAX_PARAMS + j] = name;
 			fprintf(c, "/* %s.%s: [", n->name, p->suffix);
 			shape_list(c, p);
-			fprintf(c, "] */\n");
+			fprintf(c, "]%s%s */\n", packed ? ", packed for rt_gemm" : "",
+			        n->note && j < 2 && n->op != OP_BATCH_NORM ? ", batch norm folded in" : "");
 			if (e->blob) {
 				blob_align(e);
 				fprintf(c, "static const float *const %s = %s_blob + %llu;\n", name, s,
 				        (unsigned long long)(e->blob_bytes / 4));
-				blob_write(e, v, (size_t)p->count * sizeof(float));
+				blob_write(e, v, (size_t)count * sizeof(float));
 				continue;
 			}
-			fprintf(c, "static const float %s[%lld] = {", name, p->count);
-			for (long long q = 0; q < p->count; q++) {
+			fprintf(c, "static const float %s[%lld] = {", name, count);
+			for (long long q = 0; q < count; q++) {
 				fputs(q == 0 ? "\n\t" : q % 8 ? ", " : ",\n\t", c);
 				put_float(c, v[q]);
 			}

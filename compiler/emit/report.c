@@ -32,7 +32,11 @@ static Totals totals(const Graph *g)
 	return t;
 }
 
-static void print_json(const Graph *g, FILE *out)
+static const char *algo_of(const Node *n) { return n->op == OP_CONV2D ? algo_name[n->algo] : "-"; }
+
+/* g: the model as written (rows); opt: as it runs (plan); map: g's ids
+ * to opt's (-1: absorbed by an optimization). */
+static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "model", g->model);
@@ -53,9 +57,15 @@ static void print_json(const Graph *g, FILE *out)
 		cJSON_AddNumberToObject(l, "params", (double)ir_param_count(g, n));
 		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
 		cJSON_AddNumberToObject(l, "activation_bytes", (double)(4 * ir_numel(n)));
-		cJSON_AddStringToObject(l, "algorithm", "direct");
+		cJSON_AddStringToObject(l, "algorithm", algo_of(n));
 		cJSON_AddStringToObject(l, "layout", "nchw");
-		cJSON_AddNumberToObject(l, "workspace_bytes", 0);
+		cJSON_AddNumberToObject(l, "workspace_bytes", (double)n->scratch);
+		if (map[i] >= 0)
+			cJSON_AddStringToObject(l, "runs_as", opt->nodes[map[i]].name);
+		else
+			cJSON_AddNullToObject(l, "runs_as");
+		if (n->note)
+			cJSON_AddStringToObject(l, "note", n->note);
 		cJSON_AddItemToArray(layers, l);
 	}
 	Totals t = totals(g);
@@ -65,16 +75,16 @@ static void print_json(const Graph *g, FILE *out)
 	cJSON_AddNumberToObject(tot, "flops", 2.0 * (double)t.macs);
 	cJSON_AddNumberToObject(tot, "weight_bytes", (double)t.weight_bytes);
 	cJSON_AddNumberToObject(tot, "activation_bytes", (double)t.act_bytes);
-	const MemPlan *p = g->plan;
+	const MemPlan *p = opt->plan;
 	cJSON_AddNumberToObject(tot, "arena_bytes", (double)p->workspace);
 	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
 	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
-	for (int i = 0; i < g->n; i++) {
+	for (int i = 0; i < opt->n; i++) {
 		if (p->home[i] != i)
 			continue;
 		cJSON *b = cJSON_CreateObject();
 		cJSON_AddNumberToObject(b, "id", i);
-		cJSON_AddStringToObject(b, "name", g->nodes[i].name);
+		cJSON_AddStringToObject(b, "name", opt->nodes[i].name);
 		cJSON_AddStringToObject(b, "buffer", p->offset[i] == MEM_INPUT    ? "input"
 		                                     : p->offset[i] == MEM_OUTPUT ? "output"
 		                                                                  : "workspace");
@@ -83,6 +93,17 @@ static void print_json(const Graph *g, FILE *out)
 		cJSON_AddNumberToObject(b, "first", p->first[i]);
 		cJSON_AddNumberToObject(b, "last", p->last[i]);
 		cJSON_AddItemToArray(tensors, b);
+		if (opt->nodes[i].scratch > 0) {
+			cJSON *sc = cJSON_CreateObject();
+			cJSON_AddNumberToObject(sc, "id", i);
+			cJSON_AddStringToObject(sc, "name", arena_printf(opt->arena, "%s.scratch", opt->nodes[i].name));
+			cJSON_AddStringToObject(sc, "buffer", "scratch");
+			cJSON_AddNumberToObject(sc, "offset", (double)p->scratch_offset[i]);
+			cJSON_AddNumberToObject(sc, "bytes", (double)opt->nodes[i].scratch);
+			cJSON_AddNumberToObject(sc, "first", i);
+			cJSON_AddNumberToObject(sc, "last", i);
+			cJSON_AddItemToArray(tensors, sc);
+		}
 	}
 	char *s = cJSON_Print(root);
 	if (!s)
@@ -106,23 +127,24 @@ static const char *grouped(long long v, char *buf, size_t size)
 	return buf;
 }
 
-static void print_table(const Graph *g, FILE *out)
+static void print_table(const Graph *g, const Graph *opt, const int *map, int opt_level, FILE *out)
 {
-	char s[64], p[32], m[32], b[32];
-	fprintf(out, "model %s (%s)\n", g->model, g->file);
-	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %10s\n", "layer", "op", "output", "params", "MACs",
-	        "act bytes", "algo", "layout", "ws bytes");
+	char s[64], p[32], m[32], b[32], w[32];
+	fprintf(out, "model %s (%s), -O%d\n", g->model, g->file, opt_level);
+	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %12s  %s\n", "layer", "op", "output", "params", "MACs",
+	        "act bytes", "algo", "layout", "ws bytes", "notes");
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %10d\n", n->name, op_name[n->op],
+		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %12s  %s\n", n->name, op_name[n->op],
 		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
-		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), "direct", "nchw", 0);
+		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(n),
+		        map[i] >= 0 ? "nchw" : "-", grouped(n->scratch, w, sizeof w), n->note ? n->note : "");
 	}
 	Totals t = totals(g);
 	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs)\n", grouped(t.params, p, sizeof p),
 	        grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m), 2e-9 * (double)t.macs);
-	fprintf(out, "workspace: %s bytes planned by liveness (one buffer per activation: %s bytes)\n",
-	        grouped(g->plan->workspace, s, sizeof s), grouped(g->plan->naive, b, sizeof b));
+	fprintf(out, "workspace: %s bytes planned by liveness (one buffer per activation and scratch: %s bytes)\n",
+	        grouped(opt->plan->workspace, s, sizeof s), grouped(opt->plan->naive, b, sizeof b));
 }
 
 /* The plan as a picture: one rectangle per workspace buffer, its lifetime
@@ -166,10 +188,10 @@ void report_svg(const Graph *g, const char *path)
 	out_commit(&f, 1);
 }
 
-void report_print(const Graph *g, const ReportOptions *o, FILE *out)
+void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out)
 {
 	if (o->json)
-		print_json(g, out);
+		print_json(g, opt, map, out);
 	else
-		print_table(g, out);
+		print_table(g, opt, map, o->opt_level, out);
 }

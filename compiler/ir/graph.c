@@ -44,6 +44,21 @@ Graph *ir_new(Arena *a, const char *file)
 	return g;
 }
 
+Graph *ir_clone(const Graph *g)
+{
+	Graph *c = arena_alloc(g->arena, sizeof *c);
+	*c = *g;
+	c->nodes = arena_alloc(g->arena, (size_t)g->cap * sizeof *c->nodes);
+	memcpy(c->nodes, g->nodes, (size_t)g->n * sizeof *c->nodes);
+	for (int i = 0; i < g->n; i++) {
+		Node *n = &c->nodes[i];
+		n->in = arena_alloc(g->arena, (size_t)(n->nin ? n->nin : 1) * sizeof *n->in);
+		memcpy(n->in, g->nodes[i].in, (size_t)n->nin * sizeof *n->in);
+	}
+	c->plan = NULL;
+	return c;
+}
+
 int ir_add(Graph *g, Op op, const int *in, int nin, int line)
 {
 	if (g->n == g->cap) {
@@ -86,11 +101,22 @@ long long ir_numel(const Node *n)
 	return e;
 }
 
+void ir_replace_uses(Graph *g, int from, int to)
+{
+	for (int i = from + 1; i < g->n; i++)
+		for (int j = 0; j < g->nodes[i].nin; j++)
+			if (g->nodes[i].in[j] == from)
+				g->nodes[i].in[j] = to;
+	if (g->output == from)
+		g->output = to;
+	g->nodes[from].dead = true;
+}
+
 int ir_users(const Graph *g, int id)
 {
 	int users = id == g->output;
 	for (int i = id + 1; i < g->n; i++)
-		for (int j = 0; j < g->nodes[i].nin; j++)
+		for (int j = 0; j < g->nodes[i].nin && !g->nodes[i].dead; j++)
 			users += g->nodes[i].in[j] == id;
 	return users;
 }

@@ -23,6 +23,12 @@ void ir_verify(const Graph *g, const char *after)
 		for (int j = 0; j < n->nin; j++)
 			if (n->in[j] < 0 || n->in[j] >= i)
 				BUG("after %s: node %d reads %d, not an earlier node", after, i, n->in[j]);
+		if (n->op == OP_CONV2D && n->nin == 2) {
+			const Node *r = &g->nodes[n->in[1]];
+			if (!n->a.residual || r->rank != n->rank || r->shape[1] != n->shape[1] ||
+			    r->shape[2] != n->shape[2] || r->shape[3] != n->shape[3] || r->shape[0] != n->shape[0])
+				BUG("after %s: conv2d %d has a second input that is not a residual of its shape", after, i);
+		}
 		if (n->rank != 2 && n->rank != 4)
 			BUG("after %s: node %d has rank %d", after, i, n->rank);
 		for (int d = 0; d < n->rank; d++)

@@ -9,6 +9,8 @@
  * live ranges are disjoint may share bytes. Views (flatten, dropout) write
  * nothing: they are their source's buffer, and their readers extend the
  * source's range. The input and the output are the caller's buffers.
+ * A node's scratch (im2col patches) is one more buffer, live only while
+ * that node runs.
  *
  * Placement is the greedy "largest first, lowest free offset" heuristic:
  * sort buffers by size (ties by id, so the plan is deterministic), then put
@@ -38,20 +40,23 @@ static int by_size_desc(const void *pa, const void *pb)
 void memplan(Graph *g)
 {
 	Arena *A = g->arena;
-	size_t n = (size_t)g->n;
+	int n = g->n, nb = 2 * n; /* buffer b < n: node b's value; n + i: node i's scratch */
 	MemPlan *p = arena_alloc(A, sizeof *p);
-	p->home = arena_alloc(A, n * sizeof *p->home);
-	p->offset = arena_alloc(A, n * sizeof *p->offset);
-	p->bytes = arena_alloc(A, n * sizeof *p->bytes);
-	p->first = arena_alloc(A, n * sizeof *p->first);
-	p->last = arena_alloc(A, n * sizeof *p->last);
+	p->home = arena_alloc(A, (size_t)n * sizeof *p->home);
+	p->offset = arena_alloc(A, (size_t)nb * sizeof *p->offset);
+	p->bytes = arena_alloc(A, (size_t)nb * sizeof *p->bytes);
+	p->first = arena_alloc(A, (size_t)nb * sizeof *p->first);
+	p->last = arena_alloc(A, (size_t)nb * sizeof *p->last);
+	p->scratch_offset = p->offset + n;
 
-	for (int i = 0; i < g->n; i++) {
+	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
 		p->home[i] = memplan_is_view(node->op) ? p->home[node->in[0]] : i;
 		p->bytes[i] = 4 * ir_numel(node);
 		p->first[i] = p->last[i] = i;
-		p->naive += p->bytes[i];
+		p->bytes[n + i] = node->scratch;
+		p->first[n + i] = p->last[n + i] = i;
+		p->naive += p->bytes[i] + node->scratch;
 		for (int j = 0; j < node->nin; j++) {
 			int h = p->home[node->in[j]];
 			if (p->last[h] < i)
@@ -62,17 +67,17 @@ void memplan(Graph *g)
 	/* the output's home is the caller's output buffer, unless it is the
 	 * input itself (then the emitter copies) */
 	int out = p->home[g->output];
-	int *order = arena_alloc(A, n * sizeof *order);
+	int *order = arena_alloc(A, (size_t)nb * sizeof *order);
 	int count = 0;
-	for (int i = 0; i < g->n; i++) {
-		if (p->home[i] != i)
+	for (int b = 0; b < nb; b++) {
+		if (b < n && p->home[b] != b)
 			continue;
-		if (i == g->input)
-			p->offset[i] = MEM_INPUT;
-		else if (i == out)
-			p->offset[i] = MEM_OUTPUT;
-		else
-			order[count++] = i;
+		if (b == g->input)
+			p->offset[b] = MEM_INPUT;
+		else if (b == out)
+			p->offset[b] = MEM_OUTPUT;
+		else if (p->bytes[b] > 0)
+			order[count++] = b;
 	}
 	sort_plan = p;
 	qsort(order, (size_t)count, sizeof *order, by_size_desc);
@@ -80,7 +85,7 @@ void memplan(Graph *g)
 	for (int k = 0; k < count; k++) {
 		int t = order[k];
 		long long off = 0;
-		/* first fit: retry after every conflicting buffer until none */
+		/* first fit: move past every conflicting buffer until none */
 		for (bool moved = true; moved;) {
 			moved = false;
 			for (int j = 0; j < k; j++) {

@@ -1,0 +1,61 @@
+/*
+ * fold_bn.c: batch_norm folded into the conv2d or linear before it.
+ *
+ * needs: weights bound. keeps: topological order. breaks: nothing (the
+ * batch_norm is left without readers; dce removes it).
+ *
+ * At inference a batch norm is a per-channel affine map,
+ *   y = x * s + t,  s = gamma / sqrt(var + eps),  t = beta - mean * s,
+ * so after a conv or linear it folds into the weights: W'[o] = W[o] * s[o]
+ * and b'[o] = b[o] * s[o] + t[o] (b = 0 when there was no bias). The
+ * arithmetic is done in double and rounded once.
+ *
+ * Refuses (and says so in the node's note) where the conv's output has
+ * another reader: that reader must still see the unnormalized values.
+ * A batch_norm after anything else stays as it is.
+ */
+#include "../cnnc.h"
+
+#include <math.h>
+
+void fold_batchnorm(Graph *g)
+{
+	ParamSpec ps[MAX_PARAMS];
+	for (int i = 0; i < g->n; i++) {
+		Node *bn = &g->nodes[i];
+		if (bn->op != OP_BATCH_NORM)
+			continue;
+		Node *x = &g->nodes[bn->in[0]];
+		if (x->op != OP_CONV2D && x->op != OP_LINEAR) {
+			bn->note = arena_printf(g->arena, "not folded: follows %s, not conv2d or linear", op_name[x->op]);
+			continue;
+		}
+		if (ir_users(g, x->id) != 1) {
+			bn->note = arena_printf(g->arena, "not folded: %s's output has other readers", x->name);
+			continue;
+		}
+		if (x->nin != 1 || x->a.act != ACT_NONE)
+			BUG("fold_batchnorm must run before fuse");
+		bn->note = arena_printf(g->arena, "folded into %s", x->name);
+		x->note = arena_printf(g->arena, "%s folded in", bn->name);
+		ir_replace_uses(g, bn->id, x->id);
+		x->a.bias = true;
+		if (!x->param[0])
+			continue; /* report: structure only, no weights */
+		int oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features;
+		long long per = ir_params(g, x, ps) ? ps[0].count / oc : 0;
+		const float *gamma = bn->param[0], *beta = bn->param[1], *mean = bn->param[2], *var = bn->param[3];
+		bool had_bias = x->param[1] != NULL;
+		float *w = arena_alloc(g->arena, (size_t)(per * oc) * sizeof *w);
+		float *b = arena_alloc(g->arena, (size_t)oc * sizeof *b);
+		for (int o = 0; o < oc; o++) {
+			double s = (double)gamma[o] / sqrt((double)var[o] + bn->a.eps);
+			double b0 = had_bias ? (double)x->param[1][o] : 0.0;
+			for (long long k = 0; k < per; k++)
+				w[o * per + k] = (float)((double)x->param[0][o * per + k] * s);
+			b[o] = (float)(b0 * s + (double)beta[o] - (double)mean[o] * s);
+		}
+		x->param[0] = w;
+		x->param[1] = b;
+	}
+}

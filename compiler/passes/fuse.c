@@ -1,0 +1,75 @@
+/*
+ * fuse.c: activations and residual adds fused into a conv2d's epilogue.
+ *
+ * needs: batch norms folded (so a conv is directly followed by what it
+ * feeds). keeps: topological order. breaks: nothing (fused nodes are left
+ * without readers; dce removes them).
+ *
+ * Walking in order:
+ *   - add(a, b) where one operand is a conv2d read by nothing else and
+ *     not yet fused: the conv takes the other operand as in[1] and adds it
+ *     before its activation. When both operands qualify the later conv
+ *     takes it, since only then is the other operand already computed.
+ *   - an activation whose input is a conv2d read by nothing else and
+ *     without an activation: the conv applies it as it stores.
+ * The epilogue order, act(conv + bias + residual), is PyTorch's
+ * relu(bn(conv(x)) + identity). A conv whose output is read elsewhere is
+ * left alone: the other readers need the value before the add or act.
+ */
+#include "../cnnc.h"
+
+static bool fusable(Graph *g, int id)
+{
+	const Node *n = &g->nodes[id];
+	return n->op == OP_CONV2D && n->nin == 1 && n->a.act == ACT_NONE && ir_users(g, id) == 1 && id != g->output;
+}
+
+static Act act_of(Op op)
+{
+	switch (op) {
+	case OP_RELU: return ACT_RELU;
+	case OP_RELU6: return ACT_RELU6;
+	case OP_LEAKY_RELU: return ACT_LEAKY_RELU;
+	case OP_SIGMOID: return ACT_SIGMOID;
+	case OP_TANH: return ACT_TANH;
+	default: return ACT_NONE;
+	}
+}
+
+void fuse(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *n = &g->nodes[i];
+		if (n->op == OP_ADD) {
+			int a = n->in[0], b = n->in[1];
+			int conv = -1, other = -1;
+			if (fusable(g, a) && fusable(g, b) && a != b)
+				conv = a > b ? a : b, other = a > b ? b : a;
+			else if (fusable(g, a) && b < a)
+				conv = a, other = b;
+			else if (fusable(g, b) && a < b)
+				conv = b, other = a;
+			if (conv < 0)
+				continue;
+			Node *c = &g->nodes[conv];
+			int *in = arena_alloc(g->arena, 2 * sizeof *in);
+			in[0] = c->in[0];
+			in[1] = other;
+			c->in = in;
+			c->nin = 2;
+			c->a.residual = true;
+			n->note = arena_printf(g->arena, "fused into %s as its residual", c->name);
+			ir_replace_uses(g, i, conv);
+			continue;
+		}
+		Act act = act_of(n->op);
+		int x = n->nin ? n->in[0] : -1;
+		if (act == ACT_NONE || g->nodes[x].op != OP_CONV2D || g->nodes[x].a.act != ACT_NONE ||
+		    ir_users(g, x) != 1 || x == g->output)
+			continue;
+		g->nodes[x].a.act = act;
+		g->nodes[x].a.act_slope = n->a.slope;
+		n->note = arena_printf(g->arena, "fused into %s", g->nodes[x].name);
+		ir_replace_uses(g, i, x);
+	}
+}
