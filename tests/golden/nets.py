@@ -1,0 +1,203 @@
+"""PyTorch twins of the odd-shape test networks in tests/golden/nets/*.lua.
+
+Each network here is the same computation as the Lua file of the same name,
+with the same parameter names (state_dict keys == Lua layer names), so a
+state_dict saved as safetensors compiles with the Lua file and the compiled
+program must reproduce this module's output.
+
+    build(name) -> (module, input_shape)     input_shape includes the batch
+    NETS                                     every network's name
+
+A module may set `golden_gain` (default 1; a number, or {layer name: gain}):
+make_golden.py scales those layers' weights by it so activations reach the
+ranges an op cares about (relu6 clipping at 6, sigmoid/tanh saturation).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class OddConv(nn.Module):
+    """1x3x17x23; stride 2 / padding 0; {3,5} kernel, padding 2, dilation 2;
+    depthwise with stride {1,2}; {1,3} kernel; 4-D output."""
+    shape = (1, 3, 17, 23)
+    golden_gain = {"bn3": 2.5}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 3, stride=2, padding=0)
+        self.conv2 = nn.Conv2d(13, 37, (3, 5), padding=2, dilation=2)
+        self.conv3 = nn.Conv2d(37, 37, 3, stride=(1, 2), padding=1, groups=37, bias=False)
+        self.bn3 = nn.BatchNorm2d(37)
+        self.conv4 = nn.Conv2d(37, 13, (1, 3), padding=(0, 1))
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))                   # 13x8x11
+        x = F.leaky_relu(self.conv2(x), 0.2)        # 37x8x7
+        x = F.relu6(self.bn3(self.conv3(x)))        # 37x8x4
+        return self.conv4(x)                        # 13x8x4
+
+
+class GroupsBn(nn.Module):
+    """Batch 2; grouped convs (12->24 in 3 groups, 24->24 in 4 groups),
+    depthwise 5x5; batch norm on 4-D and on 2-D; dropout; softmax."""
+    shape = (2, 12, 15, 9)
+    golden_gain = {"conv1": 2.0, "conv2": 3.0, "bn3": 2.0, "fc1": 2.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(12, 24, 3, padding=1, groups=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(24)
+        self.conv2 = nn.Conv2d(24, 24, (3, 1), stride=2, padding=(1, 0), groups=4)
+        self.conv3 = nn.Conv2d(24, 24, 5, padding=2, groups=24, bias=False)
+        self.bn3 = nn.BatchNorm2d(24)
+        self.fc1 = nn.Linear(24, 16)
+        self.bn_fc = nn.BatchNorm1d(16)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))         # 24x15x9
+        x = torch.sigmoid(self.conv2(x))            # 24x8x5
+        x = F.relu6(self.bn3(self.conv3(x)))        # 24x8x5
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)  # 24
+        x = self.drop(F.relu(self.bn_fc(self.fc1(x))))
+        return F.softmax(self.fc2(x), dim=1)        # 5
+
+
+class PoolsCeil(nn.Module):
+    """ceil_mode pools where ceil changes the size and where PyTorch drops
+    a last window that would start past the input; avg pools with padding
+    with and without count_include_pad; non-square kernels and strides;
+    leaky_relu with slope -1 (|x|: not max(x, slope*x))."""
+    shape = (1, 6, 13, 19)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(6, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 1)
+        self.conv3 = nn.Conv2d(8, 5, 1)
+
+    def forward(self, x):
+        x = self.conv1(x)                                               # 8x13x19
+        x = F.max_pool2d(x, 2, 2, ceil_mode=True)                       # 8x7x10 (floor: 6x9)
+        a = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)                    # 8x4x6 (floor: 4x5)
+        b = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+        x = self.conv2(a + b)                                           # 8x4x6
+        x = F.max_pool2d(x, (3, 2), (2, 3), (1, 0), ceil_mode=True)     # 8x3x2 (W: last window dropped)
+        c = F.avg_pool2d(x, (2, 3), (1, 2), (1, 1), count_include_pad=False)  # 8x4x1
+        d = F.max_pool2d(x, (2, 3), (1, 2), (1, 1))                     # 8x4x1
+        x = c + F.leaky_relu(d, -1.0)                                   # 8x4x1: c + |d|
+        return self.conv3(x)  # 5x4x1; mixing channels breaks exact ties of overlapping pools
+
+
+class AvgAdaptive(nn.Module):
+    """adaptive_avg_pool2d 11x9 -> 4x3 (non-dividing) and to an int size;
+    avg pools with padding, count_include_pad true and false; concat of
+    equal channel counts; global_avg_pool then linear."""
+    shape = (1, 3, 21, 17)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(26, 7, 1)
+        self.fc = nn.Linear(7 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))                                       # 13x11x9
+        a = F.adaptive_avg_pool2d(x, (4, 3))                            # 13x4x3
+        b = F.avg_pool2d(x, 3, 3, 1, count_include_pad=False)           # 13x4x3
+        c = F.avg_pool2d(x, 3, 3, 1)                                    # 13x4x3
+        x = torch.cat([a + b, c], dim=1)                                # 26x4x3
+        x = F.adaptive_avg_pool2d(self.conv2(x), 2)                     # 7x2x2
+        return self.fc(x.flatten(1))                                    # 10
+
+
+class ConcatRes(nn.Module):
+    """Batch 2; concat of 3 inputs with 3, 5 and 8 channels (one a pool);
+    residual add; batch norm; global_avg_pool; flatten; linear."""
+    shape = (2, 3, 16, 13)
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn_stem = nn.BatchNorm2d(8)
+        self.b1 = nn.Conv2d(8, 3, 1)
+        self.b2 = nn.Conv2d(8, 5, 3, padding=1)
+        self.mix = nn.Conv2d(16, 8, 1, bias=False)
+        self.bn_mix = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 6)
+
+    def forward(self, x):
+        s = F.relu(self.bn_stem(self.stem(x)))                          # 8x16x13
+        a = self.b1(s)                                                  # 3
+        b = F.relu(self.b2(s))                                          # 5
+        c = F.max_pool2d(s, 3, 1, 1)                                    # 8
+        y = self.bn_mix(self.mix(torch.cat([a, b, c], dim=1)))          # 8x16x13
+        y = F.relu(y + s)
+        y = F.adaptive_avg_pool2d(y, 1).flatten(1)                      # 8
+        return self.fc(y)                                               # 6
+
+
+class Activations(nn.Module):
+    """Every activation (relu, relu6, sigmoid, tanh, leaky_relu 0.2 and the
+    default 0.01), one on the input itself; flatten of a 4-D tensor; linear,
+    batch norm on 2-D, dropout."""
+    shape = (1, 7, 10, 6)
+    golden_gain = {"conv1": 3.0, "conv2": 8.0, "conv3": 4.0, "conv4": 4.0, "conv5": 3.0, "fc1": 3.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(7, 13, 3, padding=1)
+        self.conv2 = nn.Conv2d(13, 13, 3, padding=1)
+        self.conv3 = nn.Conv2d(13, 13, 3, padding=1)
+        self.conv4 = nn.Conv2d(13, 13, 3, padding=1)
+        self.conv5 = nn.Conv2d(13, 13, 3, padding=1)
+        self.fc1 = nn.Linear(13 * 10 * 6, 37)
+        self.bn_fc = nn.BatchNorm1d(37)
+        self.fc2 = nn.Linear(37, 10)
+
+    def forward(self, x):
+        x = F.leaky_relu(x, 0.2)
+        x = F.relu(self.conv1(x))
+        x = F.relu6(self.conv2(x))
+        x = torch.sigmoid(self.conv3(x))
+        x = torch.tanh(self.conv4(x))
+        x = F.leaky_relu(self.conv5(x), 0.2)
+        x = F.dropout(x.flatten(1), 0.25, training=False)               # 780
+        x = F.leaky_relu(self.bn_fc(self.fc1(x)))                       # 37
+        return self.fc2(x)                                              # 10
+
+
+class MlpBn(nn.Module):
+    """2-D input (batch 3 x 37 features); linear, batch norm on 2-D, tanh,
+    dropout, softmax."""
+    shape = (3, 37)
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(37, 13)
+        self.bn1 = nn.BatchNorm1d(13)
+        self.fc2 = nn.Linear(13, 5)
+
+    def forward(self, x):
+        x = torch.tanh(self.bn1(self.fc1(x)))
+        x = F.dropout(x, 0.5, training=False)
+        return F.softmax(self.fc2(x), dim=1)
+
+
+_NETS = {
+    "odd_conv": OddConv,
+    "groups_bn": GroupsBn,
+    "pools_ceil": PoolsCeil,
+    "avg_adaptive": AvgAdaptive,
+    "concat_res": ConcatRes,
+    "activations": Activations,
+    "mlp_bn": MlpBn,
+}
+NETS = list(_NETS)
+
+
+def build(name):
+    cls = _NETS[name]
+    return cls(), tuple(cls.shape)

@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""Golden-output tests: compiled programs against PyTorch.
+
+    /usr/bin/python3 tests/golden/run_golden.py [--big] [--valgrind] [--asan]
+                     [--check-fresh] [--only NAME,...] [-j N] [--keep]
+
+For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
+models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
+trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
+mobilenet_v2) and every level (-O0, the default, and the default with --algo
+direct and --algo im2col), it runs
+`cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM`, audits
+PROGRAM.c (`cnnc audit`), runs
+`PROGRAM input.npy output.npy` and checks, as SPEC.md's "What counts as
+correct" says:
+
+    max |out - ref| <= 1e-4 * (1 + max |ref|)   (1e-3 when `cnnc report`
+                                                  shows a Winograd layer)
+    argmax over each sample's flattened output is the same
+
+One line per case with the max error; the exit status is non-zero when any
+case fails, and the failures are listed at the end.
+
+Golden data: tests/golden/data/NAME/{weights.safetensors, input.npy,
+expected.npy} is committed for the odd nets and lenet5 and used as is;
+the other nets are generated into a temporary directory on each run by
+make_golden.py (never committed). To regenerate the committed data after
+changing a net or the generator:
+
+    /usr/bin/python3 tests/golden/make_golden.py --all
+
+--check-fresh additionally regenerates the committed data and checks that
+the generator still makes the same weights and input, and that PyTorch
+still computes the committed expected output from them (within 1e-5).
+
+--valgrind runs the small nets' programs under `valgrind --error-exitcode=1
+-q`, built with CFLAGS="-O2 -g -std=c99 -mavx2 -mfma" (no AVX-512, which
+valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
+-fno-sanitize-recover=all". The compiler is $CNNC_BUILD/cnnc (default
+build/cnnc).
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import make_golden  # noqa: E402
+
+# Every level and every algorithm the compiler can be made to use.
+LEVELS = [("-O0", ["-O0"]), ("default", []), ("direct", ["--algo", "direct"]),
+          ("im2col", ["--algo", "im2col"])]
+ASAN_CFLAGS = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+FILES = ("weights.safetensors", "input.npy", "expected.npy")
+RUN_TIMEOUT = 600  # seconds, per program run (valgrind is slow)
+
+
+def valgrind_cflags():
+    """Host-optimized flags minus AVX-512, which valgrind cannot run."""
+    flags = "-O2 -g -std=c99"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = f.read().split()
+    except OSError:
+        cpu = []
+    if "avx2" in cpu and "fma" in cpu:
+        flags += " -mavx2 -mfma"
+    return flags
+
+
+def committed_dir(name):
+    d = os.path.join(make_golden.DATA, name)
+    return d if all(os.path.exists(os.path.join(d, f)) for f in FILES) else None
+
+
+def run(cmd, env=None, timeout=RUN_TIMEOUT):
+    """(returncode, stdout+stderr) of cmd; a timeout counts as a failure."""
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=env, timeout=timeout, text=True, errors="replace")
+        return p.returncode, p.stdout
+    except subprocess.TimeoutExpired:
+        return -1, f"timed out after {timeout} s: {' '.join(cmd)}"
+
+
+def tolerance_scale(cnnc, lua, flags):
+    """1e-3 when the compiled model has a Winograd layer, else 1e-4."""
+    rc, out = run([cnnc, "report", lua, "--json"] + flags, timeout=120)
+    if rc != 0:
+        return 1e-4
+    try:
+        layers = json.loads(out[out.index("{"):])["layers"]
+    except (ValueError, KeyError):
+        return 1e-4
+    algos = " ".join(str(l.get("algorithm", "")) for l in layers).lower()
+    return 1e-3 if "winograd" in algos else 1e-4
+
+
+def compare(out, ref, scale):
+    """(ok, max error, tolerance, note) of a program output against PyTorch's."""
+    if out.shape != ref.shape:
+        return False, float("nan"), float("nan"), f"output shape {out.shape}, expected {ref.shape}"
+    ref64, out64 = ref.astype(np.float64), out.astype(np.float64)
+    err = float(np.max(np.abs(out64 - ref64))) if ref.size else 0.0
+    tol = scale * (1.0 + float(np.max(np.abs(ref64))))
+    if not np.all(np.isfinite(out64)):
+        return False, err, tol, "output has NaN or Inf"
+    notes = []
+    ok = err <= tol
+    if not ok:
+        flat = np.abs(out64 - ref64).reshape(-1)
+        at = np.unravel_index(int(np.argmax(flat)), ref.shape)
+        notes.append(f"worst at {tuple(int(i) for i in at)}: got {out[at]:.7g}, want {ref[at]:.7g}")
+    n = ref.shape[0]
+    a_out = out64.reshape(n, -1).argmax(1)
+    a_ref = ref64.reshape(n, -1).argmax(1)
+    bad = np.nonzero(a_out != a_ref)[0]
+    if len(bad):
+        ok = False
+        s = int(bad[0])
+        r = ref64.reshape(n, -1)[s]
+        gap = r[a_ref[s]] - r[a_out[s]]
+        notes.append(f"argmax differs on {len(bad)} of {n} samples (sample {s}: "
+                     f"{a_out[s]} vs {a_ref[s]}, reference gap {gap:.3g})")
+    return ok, err, tol, "; ".join(notes)
+
+
+class Case:
+    def __init__(self, name, level, flags, data, workdir):
+        self.name, self.level, self.flags = name, level, flags
+        self.data, self.workdir = data, workdir
+
+
+def run_case(case, cnnc, env, wrapper):
+    """Build and run one (net, level); returns (ok, line, details)."""
+    lua = make_golden.lua_path(case.name)
+    os.makedirs(case.workdir, exist_ok=True)
+    prog = os.path.join(case.workdir, case.name)
+    out_npy = os.path.join(case.workdir, "output.npy")
+    head = f"{case.name:<14} {case.level:<8}"
+    cmd = [cnnc, "build", lua, "--weights", os.path.join(case.data, "weights.safetensors"),
+           "-o", prog] + case.flags
+    rc, log = run(cmd, env=env, timeout=900)
+    if rc != 0:
+        return False, f"{head} FAIL  cnnc build exited {rc}", log
+    rc, alog = run([cnnc, "audit", prog + ".c"], timeout=300)
+    if rc != 0:
+        return False, f"{head} FAIL  cnnc audit exited {rc}", alog
+    cmd = wrapper + [prog, os.path.join(case.data, "input.npy"), out_npy]
+    rc, log = run(cmd, env=env)
+    if rc != 0:
+        return False, f"{head} FAIL  program exited {rc}", log
+    try:
+        out = np.load(out_npy)
+    except (OSError, ValueError) as e:
+        return False, f"{head} FAIL  cannot read its output: {e}", log
+    ref = np.load(os.path.join(case.data, "expected.npy"))
+    scale = tolerance_scale(cnnc, lua, case.flags)
+    ok, err, tol, note = compare(out, ref, scale)
+    line = f"{head} max_err {err:.3e}  tol {tol:.2e}  {'ok' if ok else 'FAIL'}"
+    return ok, line + (f"  ({note})" if note else ""), "" if ok else log
+
+
+def check_fresh(tmp):
+    """Regenerate the committed goldens; list of failure messages."""
+    import torch
+    from safetensors_io import read_torch
+    failures = []
+    for name in make_golden.COMMITTED:
+        have = committed_dir(name)
+        if have is None:
+            failures.append(f"{name}: no committed data in {os.path.relpath(make_golden.DATA, REPO)}")
+            print(f"{name:<14} fresh    FAIL  not committed")
+            continue
+        fresh = make_golden.generate(name, os.path.join(tmp, "fresh", name))
+        msgs = []
+        for f in ("weights.safetensors", "input.npy"):
+            with open(os.path.join(have, f), "rb") as a, open(os.path.join(fresh, f), "rb") as b:
+                if a.read() != b.read():
+                    msgs.append(f"regenerated {f} differs from the committed one")
+        # PyTorch on the committed weights and input, against committed expected.
+        module, _ = make_golden.build_module(name)
+        module.load_state_dict(read_torch(os.path.join(have, "weights.safetensors")))
+        module.eval()
+        with torch.no_grad():
+            y = module(torch.from_numpy(np.load(os.path.join(have, "input.npy")))).numpy()
+        want = np.load(os.path.join(have, "expected.npy"))
+        err = float(np.max(np.abs(y.astype(np.float64) - want))) if y.shape == want.shape else float("inf")
+        if err > 1e-5:
+            msgs.append(f"PyTorch now gives max difference {err:.3e} from the committed expected.npy")
+        print(f"{name:<14} fresh    max_err {err:.3e}  tol 1.00e-05  {'FAIL' if msgs else 'ok'}"
+              + (f"  ({'; '.join(msgs)})" if msgs else ""))
+        failures += [f"{name} fresh: {m}" for m in msgs]
+    return failures
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--big", action="store_true", help="also the torchvision models (slow)")
+    ap.add_argument("--valgrind", action="store_true", help="run small nets under valgrind")
+    ap.add_argument("--asan", action="store_true", help="build with ASan and UBSan")
+    ap.add_argument("--check-fresh", action="store_true",
+                    help="also check that regenerating the committed goldens gives the same data")
+    ap.add_argument("--only", help="comma-separated net names")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="cases built and run at once (2)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = ap.parse_args(argv)
+
+    import torch
+    torch.set_num_threads(1)
+    cnnc = os.path.abspath(os.path.join(os.environ.get("CNNC_BUILD") or os.path.join(REPO, "build"), "cnnc"))
+    if not os.access(cnnc, os.X_OK):
+        print(f"run_golden: no compiler at {cnnc} (run ninja, or set CNNC_BUILD)", file=sys.stderr)
+        return 2
+    small = make_golden.odd_nets().NETS + make_golden.SMALL_ZOO + [make_golden.FASHION]
+    names = small + (make_golden.BIG_ZOO if args.big else [])
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = [n for n in wanted if n not in small + make_golden.BIG_ZOO]
+        if unknown:
+            ap.error(f"unknown nets: {', '.join(unknown)}")
+        names = [n for n in small + make_golden.BIG_ZOO if n in wanted]
+
+    env = dict(os.environ)
+    if args.asan:
+        env["CFLAGS"] = ASAN_CFLAGS
+    elif args.valgrind and not env.get("CFLAGS"):
+        env["CFLAGS"] = valgrind_cflags()
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    tmp = tempfile.mkdtemp(prefix="cnnc-golden-")
+    failures = []
+    try:
+        cases = []
+        for name in names:
+            why = make_golden.available(name)
+            if why:
+                print(f"{name:<14} skip     ({why})")
+                continue
+            data = committed_dir(name)
+            if data is None:
+                data = make_golden.generate(name, os.path.join(tmp, name, "data"))
+            for level, flags in LEVELS:
+                cases.append(Case(name, level, flags, data, os.path.join(tmp, name, level)))
+        def one(case):
+            wrapper = []
+            if args.valgrind and case.name not in make_golden.BIG_ZOO:
+                wrapper = ["valgrind", "--error-exitcode=1", "-q"]
+            result = run_case(case, cnnc, env, wrapper)
+            if not args.keep:
+                shutil.rmtree(case.workdir, ignore_errors=True)
+            return result
+
+        # Cases run in parallel; lines come out in order.
+        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+            for ok, line, log in pool.map(one, cases):
+                print(line, flush=True)
+                if not ok:
+                    failures.append(line.split("  (")[0].strip())
+                    if log.strip():
+                        print("    " + log.strip()[-3000:].replace("\n", "\n    "), flush=True)
+        if args.check_fresh:
+            failures += check_fresh(tmp)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    if failures:
+        print(f"{len(failures)} golden case(s) failed:")
+        for f in failures:
+            print(f"  {f}")
+        return 1
+    print("all golden cases passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
