@@ -35,6 +35,7 @@ for t in test_ir test_front test_safetensors test_runtime; do
     suite "unit $t" "$B/tests/$t"
 done
 suite "diagnostics" tests/diag/run.sh
+suite "command line: exit codes, atomic outputs, determinism" $PY tests/cli/test_cli.py
 suite "zoo report vs PyTorch" $PY tests/zoo/test_report.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "golden outputs vs PyTorch" $PY tests/golden/run_golden.py

@@ -4,12 +4,15 @@
  * Each output is written to "PATH.tmp-PID" and registered with diag, so an
  * error exit removes it; out_commit flushes and closes all of a compile's
  * files and only then renames each onto its final name. Earlier outputs
- * stay untouched by a compile that fails.
+ * stay untouched by a compile that fails. Renaming several files is not
+ * one atomic step, so every destination is checked first (it must be a
+ * regular file or absent): a rename can then fail only on an I/O error.
  */
 #include "../cnnc.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 OutFile *out_open(Arena *a, const char *path)
@@ -32,6 +35,11 @@ void out_commit(OutFile **files, int n)
 		if (fclose(o->f) != 0 || bad)
 			diag_error(o->path, 0, "cannot write output file: %s", strerror(errno));
 		o->f = NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(files[i]->path, &st) == 0 && !S_ISREG(st.st_mode))
+			diag_error(files[i]->path, 0, "cannot write output: it exists and is not a regular file");
 	}
 	for (int i = 0; i < n; i++) {
 		if (rename(files[i]->tmp, files[i]->path) != 0)

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""The command line as a user meets it: exit codes, atomic outputs, determinism.
+
+- compiling the same inputs twice, from different working directories,
+  gives byte-identical files (C, header, weight blob);
+- a compile that fails (bad weights) leaves the earlier outputs untouched
+  and no temporary files behind; so does a build whose C compiler fails;
+- usage errors exit 2, input errors exit 1;
+- `cnnc build` prints the compiler command it ran;
+- a generated program rejects a .npy of the wrong shape or dtype with exit
+  1 and a message, and leaves no output file.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
+LENET = os.path.join(REPO, "models", "lenet5.lua")
+RESNET = os.path.join(REPO, "models", "resnet18.lua")
+failures = []
+
+
+def check(what, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(what)
+
+
+def run(args, cwd=None, env=None):
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def digest(paths):
+    return {os.path.basename(p): hashlib.sha256(open(p, "rb").read()).hexdigest() for p in paths}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cnnc-cli-")
+    try:
+        a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b", "deeper")
+        os.makedirs(a)
+        os.makedirs(b)
+        # determinism: same model and seed, different cwd and relative paths
+        for model, blob in ((LENET, False), (RESNET, True)):
+            r1 = run([CNNC, "compile", model, "--random-weights", "3", "-o", "net"], cwd=a)
+            r2 = run([CNNC, "compile", os.path.relpath(model, b), "--random-weights", "3", "-o", "net"], cwd=b)
+            check(f"compile {os.path.basename(model)} succeeds", r1.returncode == 0 and r2.returncode == 0,
+                  r1.stderr + r2.stderr)
+            files = ["net.c", "net.h"] + (["net.weights"] if blob else [])
+            same = digest([os.path.join(a, f) for f in files]) == digest([os.path.join(b, f) for f in files])
+            check(f"{os.path.basename(model)}: byte-identical output from two working directories", same)
+
+        # atomic outputs: a failing compile leaves the previous files as they were
+        before = digest([os.path.join(a, f) for f in ("net.c", "net.h", "net.weights")])
+        bad = os.path.join(tmp, "bad.safetensors")
+        with open(bad, "wb") as f:
+            f.write(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+        r = run([CNNC, "compile", RESNET, "--weights", bad, "-o", "net"], cwd=a)
+        check("bad weights: exit 1", r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        check("bad weights: message names the file", "bad.safetensors" in r.stderr, r.stderr)
+        after = digest([os.path.join(a, f) for f in ("net.c", "net.h", "net.weights")])
+        check("bad weights: earlier outputs untouched", before == after)
+        check("bad weights: no temporary files left", sorted(os.listdir(a)) == ["net.c", "net.h", "net.weights"],
+              str(os.listdir(a)))
+
+        # failing half-way: net.h and net.c are being written when the blob
+        # cannot be created (a directory is in its way)
+        c = os.path.join(tmp, "c")
+        os.makedirs(os.path.join(c, "net.weights"))
+        with open(os.path.join(c, "net.c"), "w") as f:
+            f.write("/* the user's earlier file */\n")
+        r = run([CNNC, "compile", RESNET, "--random-weights", "3", "-o", "net"], cwd=c)
+        check("blob cannot be written: exit 1", r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        check("blob cannot be written: earlier net.c untouched, no net.h, no temporaries",
+              open(os.path.join(c, "net.c")).read() == "/* the user's earlier file */\n"
+              and sorted(os.listdir(c)) == ["net.c", "net.weights"], str(os.listdir(c)))
+
+        # a build whose C compiler fails leaves no program
+        env = dict(os.environ, CC="false")
+        r = run([CNNC, "build", LENET, "--random-weights", "1", "-o", os.path.join(tmp, "prog")], env=env)
+        check("failing C compiler: exit 1 and no program", r.returncode == 1 and not os.path.exists(
+            os.path.join(tmp, "prog")), f"exit {r.returncode}")
+
+        # usage errors
+        for args in (["frobnicate"], ["compile", LENET], ["check"], ["check", LENET, "--batch", "0"],
+                     ["compile", LENET, "--random-weights", "1", "--algo", "fastest"]):
+            r = run([CNNC] + args)
+            check("usage error exits 2: cnnc " + " ".join(os.path.basename(x) for x in args), r.returncode == 2,
+                  f"exit {r.returncode}: {r.stderr}")
+        r = run([CNNC, "check", os.path.join(tmp, "missing.lua")])
+        check("missing model file exits 1", r.returncode == 1, r.stderr)
+
+        # build prints its command, and the program checks its input
+        prog = os.path.join(tmp, "lenet5")
+        r = run([CNNC, "build", LENET, "--random-weights", "1", "-o", prog])
+        check("build: prints the compiler command", r.returncode == 0 and " -o " + prog in r.stdout, r.stdout)
+        x = os.path.join(tmp, "x.npy")
+        out = os.path.join(tmp, "out.npy")
+        np.save(x, np.zeros((3, 1, 32, 32), np.float32))
+        r = run([prog, x, out])
+        check("program: runs 3 batches", r.returncode == 0 and np.load(out).shape == (3, 10), r.stderr)
+        os.remove(out)
+        for arr, what in ((np.zeros((1, 1, 28, 28), np.float32), "wrong shape"),
+                          (np.zeros((1, 1, 32, 32), np.float64), "wrong dtype"),
+                          (np.zeros((1, 1, 32, 32), np.float32).T.copy().T, "Fortran order")):
+            np.save(x, np.asfortranarray(arr) if what == "Fortran order" else arr)
+            r = run([prog, x, out])
+            check(f"program: {what} input exits 1 with a message, no output",
+                  r.returncode == 1 and r.stderr.strip() != "" and not os.path.exists(out),
+                  f"exit {r.returncode}: {r.stderr}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"cli: {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
