@@ -380,9 +380,10 @@ void emit_driver(Emit *e);
 /* ---- emit/build.c --------------------------------------------------- */
 
 /* Compiles PREFIX.c and the runtime into program with $CC (default cc)
- * and $CFLAGS (default optimized for this host), printing the command it
- * runs. The program appears only if the compiler succeeds. */
-void build_program(Arena *a, const char *prefix, const char *program);
+ * and $CFLAGS (default: flags for target, "native" optimizing for this
+ * host), printing the command it runs. The program appears only if the
+ * compiler succeeds. */
+void build_program(Arena *a, const char *prefix, const char *program, const char *target);
 /* The runtime directory: $CNNC_RUNTIME, or runtime/ beside the binary. */
 const char *build_runtime_dir(Arena *a);
 

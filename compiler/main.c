@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [--dump-ir] [compile options]\n"
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
 	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
-	"               [--layout auto|nchw|nhwc|blocked] [--target generic|avx2|avx512]\n"
+	"               [--layout auto|nchw] [--target native|generic|avx2|avx512]\n"
 	"               [--threads N] [--main]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
@@ -64,13 +64,16 @@ static const char *one_of(const char *flag, const char *v, const char *const *al
 	for (const char *const *a = allowed; *a; a++)
 		if (v && !strcmp(v, *a))
 			return v;
-	diag_usage("%s expects one of auto, direct, ... (see --help), got '%s'", flag, v ? v : "nothing");
+	char list[256] = "";
+	for (const char *const *a = allowed; *a; a++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
+	diag_usage("%s expects one of %s; got '%s'", flag, list, v ? v : "nothing");
 }
 
 static Options parse_args(int argc, char **argv)
 {
 	static const char *const algos[] = {"auto", "direct", "im2col", "winograd", NULL};
-	static const char *const layouts[] = {"auto", "nchw", "nhwc", "blocked", NULL};
+	static const char *const layouts[] = {"auto", "nchw", NULL};
 	static const char *const targets[] = {"generic", "avx2", "avx512", "native", NULL};
 	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1};
 	if (argc < 2)
@@ -252,7 +255,7 @@ static int cmd_build(const Options *o, Arena *a)
 	if (!o->out)
 		diag_usage("build: -o PROGRAM is required");
 	generate(o, a, o->out, true);
-	build_program(a, o->out, o->out);
+	build_program(a, o->out, o->out, o->target);
 	return 0;
 }
 

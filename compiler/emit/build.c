@@ -4,7 +4,9 @@
  * After emission it runs the system C compiler on PREFIX.c and every
  * runtime source, exactly as a user would in their own build, and prints
  * that command so they can copy it. The runtime is found beside the cnnc
- * binary (build/cnnc -> runtime/), or at $CNNC_RUNTIME. No shell is
+ * binary (build/cnnc -> runtime/), or at $CNNC_RUNTIME. Without $CFLAGS
+ * the flags follow --target: native (the default: this host's best),
+ * generic (baseline x86-64), avx2 or avx512. No shell is
  * involved: $CC and $CFLAGS are split on blanks and run with execvp.
  */
 #include "../cnnc.h"
@@ -17,7 +19,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_CFLAGS "-O2 -march=native -std=c99"
+/* $CFLAGS when the user gives none, by --target. */
+static const struct {
+	const char *target; /* --target value */
+	const char *cflags; /* the flags */
+} target_flags[] = {
+	{"native", "-O2 -march=native -std=c99"},
+	{"generic", "-O2 -std=c99"},
+	{"avx2", "-O2 -mavx2 -mfma -std=c99"},
+	{"avx512", "-O2 -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -std=c99"},
+};
 #define MAX_ARGS 256
 
 static bool has_header(const char *dir)
@@ -69,14 +80,18 @@ static void add_words(Arena *a, const char **argv, int *argc, const char *s)
 		add(argv, argc, w);
 }
 
-void build_program(Arena *a, const char *prefix, const char *program)
+void build_program(Arena *a, const char *prefix, const char *program, const char *target)
 {
+	const char *dflt = target_flags[0].cflags;
+	for (size_t i = 0; i < sizeof target_flags / sizeof *target_flags; i++)
+		if (!strcmp(target, target_flags[i].target))
+			dflt = target_flags[i].cflags;
 	const char *rt = build_runtime_dir(a);
 	const char *cc = getenv("CC"), *cflags = getenv("CFLAGS");
 	const char *argv[MAX_ARGS];
 	int argc = 0;
 	add_words(a, argv, &argc, cc && *cc ? cc : "cc");
-	add_words(a, argv, &argc, cflags && *cflags ? cflags : DEFAULT_CFLAGS);
+	add_words(a, argv, &argc, cflags && *cflags ? cflags : dflt);
 	add(argv, &argc, arena_printf(a, "-I%s", rt));
 	const char *slash = strrchr(prefix, '/');
 	const char *dir = slash ? arena_printf(a, "%.*s", (int)(slash - prefix), prefix) : ".";
