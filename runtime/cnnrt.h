@@ -8,7 +8,7 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * pool.c, eltwise.c, linear.c, npy.c, time.c.
+ * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -69,16 +69,20 @@ float rt_act(const rt_epilogue *ep, float v);
 void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
              const rt_epilogue *ep);
 
+/* C = A B with B packed in strips of 16 columns, each [k][16] (the last
+ * zero-padded), as im2col writes it: strip s at b + s * 16 * k. */
+void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *c, int ldc, const rt_epilogue *ep);
+
 /* ---- conv_gemm.c ---------------------------------------------------- */
 
-/* Floats of scratch rt_conv2d_gemm needs (0 for 1x1, stride 1, no pad). */
-#define RT_IM2COL_FLOATS(cg, kh, kw, oh, ow) ((long long)(cg) * (kh) * (kw) * (oh) * (ow))
+/* Floats of scratch rt_conv2d_gemm needs: one group's patches packed. */
+#define RT_IM2COL_FLOATS(cg, kh, kw, oh, ow) \
+	((long long)(cg) * (kh) * (kw) * ((((long long)(oh) * (ow)) + 15) / 16 * 16))
 
 /* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g).
  * x: [n, c, h, w]  w: per group, W_g [oc/groups, c/groups*kh*kw] packed
  * for rt_gemm, groups one after another  -> y: [n, oc, oh, ow].
- * scratch: RT_IM2COL_FLOATS(c/groups, ...) floats, unused for 1x1 stride 1
- * without padding, where X_g itself is the [c/groups, h*w] matrix. */
+ * scratch: RT_IM2COL_FLOATS(c/groups, kh, kw, oh, ow) floats. */
 void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
                     float *scratch);
 
@@ -90,6 +94,30 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 /* Direct convolution of any shape, then the epilogue. */
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
                          float *y);
+
+/* ---- winograd.c ----------------------------------------------------- */
+
+/* Winograd F(m x m, 3 x 3), m = 2 or 4: a = m + 2 points per tile side;
+ * the output is cut into ceil(oh/m) x ceil(ow/m) tiles of m x m. */
+#define RT_WINOGRAD_TILES(m, oh, ow) ((long long)(((oh) + (m) - 1) / (m)) * (((ow) + (m) - 1) / (m)))
+
+/* Floats of the transformed weights: for each of the a*a tile positions,
+ * U[xi] [oc, c] packed for rt_gemm. */
+#define RT_WINOGRAD_WEIGHTS(m, c, oc) ((long long)((m) + 2) * ((m) + 2) * RT_GEMM_PACKED(oc, c))
+
+/* Floats of scratch rt_conv2d_winograd needs: the transformed input
+ * V [a*a][c][tiles] and the products M [a*a][oc][tiles] of one image. */
+#define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
+	((long long)((m) + 2) * ((m) + 2) * RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
+
+/* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
+ * Winograd F(m x m, 3 x 3), then the epilogue.
+ * x: [n, c, h, w]  u: [a*a] x U[xi] [oc, c] packed for rt_gemm, U = G g G^T
+ * of each kernel g (the compiler transforms; see winograd.c for G)
+ * -> y: [n, oc, oh, ow]. scratch: RT_WINOGRAD_FLOATS(m, c, oc, oh, ow)
+ * floats. y must not overlap x or scratch; it may be the residual. */
+void rt_conv2d_winograd(const rt_conv2d_params *p, int m, const float *x, const float *u, const rt_epilogue *ep,
+                        float *y, float *scratch);
 
 /* ---- linear.c ------------------------------------------------------- */
 

@@ -26,29 +26,40 @@
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
-/* x: [n, c, h, w] -> y: [n, c, oh, ow] */
+/* The larger of m and v; NaN wins, as in PyTorch. */
+static float max_nan(float m, float v) { return v > m || v != v ? v : m; }
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]. The window's rows are clipped
+ * once per output row; columns whose window lies inside the input (the
+ * interior, nearly all of them) skip the column clipping. */
 void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
 {
+	const int h = p->h, w = p->w, oh = p->oh, ow = p->ow, kw = p->kw, sw = p->sw, pw = p->pw;
 	size_t planes = (size_t)p->n * p->c;
 	for (size_t pl = 0; pl < planes; pl++) {
-		const float *xp = x + pl * p->h * p->w;
-		float *yp = y + pl * p->oh * p->ow;
-		for (int oy = 0; oy < p->oh; oy++) {
+		const float *xp = x + pl * h * w;
+		float *yp = y + pl * oh * ow;
+		for (int oy = 0; oy < oh; oy++) {
 			int y0 = oy * p->sh - p->ph;
-			int y1 = imin(y0 + p->kh, p->h);
+			int y1 = imin(y0 + p->kh, h);
 			y0 = imax(y0, 0);
-			for (int ox = 0; ox < p->ow; ox++) {
-				int x0 = ox * p->sw - p->pw;
-				int x1 = imin(x0 + p->kw, p->w);
-				x0 = imax(x0, 0);
+			for (int ox = 0; ox < ow; ox++) {
+				int x0 = ox * sw - pw;
 				float max = -INFINITY;
-				for (int iy = y0; iy < y1; iy++)
-					for (int ix = x0; ix < x1; ix++) {
-						float v = xp[(size_t)iy * p->w + ix];
-						if (v > max || isnan(v))
-							max = v;
+				if (x0 >= 0 && x0 + kw <= w) {
+					for (int iy = y0; iy < y1; iy++) {
+						const float *r = xp + (size_t)iy * w + x0;
+						for (int kx = 0; kx < kw; kx++)
+							max = max_nan(max, r[kx]);
 					}
-				yp[(size_t)oy * p->ow + ox] = max;
+				} else {
+					int x1 = imin(x0 + kw, w);
+					x0 = imax(x0, 0);
+					for (int iy = y0; iy < y1; iy++)
+						for (int ix = x0; ix < x1; ix++)
+							max = max_nan(max, xp[(size_t)iy * w + ix]);
+				}
+				yp[(size_t)oy * ow + ox] = max;
 			}
 		}
 	}
