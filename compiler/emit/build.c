@@ -56,9 +56,9 @@ const char *build_runtime_dir(Arena *a)
 			*slash = 0;
 		static const char *const up[] = {"/../runtime", "/../../runtime", "/runtime", NULL};
 		for (const char *const *u = up; *u; u++) {
-			char *dir = arena_printf(a, "%s%s", exe, *u);
+			char *dir = arena_printf(a, "%s%s", exe, *u), real[4096];
 			if (has_header(dir))
-				return dir;
+				return realpath(dir, real) ? arena_strdup(a, real) : dir;
 		}
 	}
 	diag_error("cnnc", 0, "cannot find the runtime (cnnrt.h) beside the cnnc binary; set CNNC_RUNTIME");
