@@ -9,6 +9,7 @@
  * generic (baseline x86-64), avx2 or avx512. No shell is
  * involved: $CC and $CFLAGS are split on blanks and run with execvp.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "../cnnc.h"
 
 #include <dirent.h>
