@@ -50,8 +50,13 @@ typedef enum {
 	ALGO_DIRECT,   /* plain loops: the reference */
 	ALGO_GEMM,     /* 1x1, stride 1, no padding: one GEMM on the input */
 	ALGO_IM2COL,   /* patches unrolled into scratch, then one GEMM */
+	ALGO_WINOGRAD2,/* 3x3 stride 1: Winograd F(2x2, 3x3), GEMMs over channels */
+	ALGO_WINOGRAD4,/* 3x3 stride 1: Winograd F(4x4, 3x3) */
 	ALGO_COUNT
 } Algo;
+
+/* Output tile side of a Winograd algorithm (0: not Winograd). */
+#define ALGO_WINOGRAD_TILE(algo) ((algo) == ALGO_WINOGRAD2 ? 2 : (algo) == ALGO_WINOGRAD4 ? 4 : 0)
 
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
@@ -104,6 +109,7 @@ typedef struct {
 	long long packed;      /* > 0: param[0] holds this many floats packed
 	                          for the algorithm (passes/pack.c) */
 	const char *note;      /* why an optimization did or did not happen */
+	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
 	long long scratch;     /* bytes of scratch the algorithm needs */
 } Node;
@@ -258,12 +264,14 @@ void fuse(Graph *g);
 
 extern const char *const algo_name[ALGO_COUNT];
 /* Picks each conv2d's algorithm and its scratch; force: ALGO_COUNT for
- * the cost model's choice, else that algorithm wherever it applies. */
+ * the cost model's choice, else that algorithm wherever it applies
+ * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
 void choose_algos(Graph *g, int opt_level, Algo force);
 
 /* ---- passes/pack.c -------------------------------------------------- */
 
-/* Packs GEMM-path conv weights into rt_gemm's panel layout. */
+/* Packs GEMM-path conv weights into rt_gemm's panel layout; Winograd
+ * convs' weights are transformed (G g G^T) first. */
 void pack_weights(Graph *g);
 
 /* ---- passes/memplan.c ----------------------------------------------- */

@@ -158,7 +158,7 @@ static void optimize(Graph *g, const Options *o)
 	else if (!strcmp(o->algo, "im2col"))
 		force = ALGO_IM2COL;
 	else if (!strcmp(o->algo, "winograd"))
-		diag_usage("--algo winograd is not implemented yet; use auto, direct or im2col");
+		force = ALGO_WINOGRAD4; /* Winograd wherever it applies; the tile is the cost model's */
 	choose_algos(g, o->opt_level, force);
 }
 
@@ -179,6 +179,7 @@ static int cmd_report(const Options *o, Arena *a)
 	optimize(g, o);
 	for (int i = 0; i < g->n; i++) {
 		model->nodes[i].note = g->nodes[i].note;
+		model->nodes[i].algo_note = g->nodes[i].algo_note;
 		model->nodes[i].algo = g->nodes[i].algo;
 		model->nodes[i].scratch = g->nodes[i].scratch;
 	}

@@ -53,6 +53,9 @@ typedef struct {
 
 /* The activation of ep applied to v (the last step of an epilogue). */
 float rt_act(const rt_epilogue *ep, float v);
+/* y[i] = act(y[i] + bias + res[i]) for i < n (res may be NULL), in
+ * vectors: the epilogue of kernels that accumulate in place. */
+void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n);
 
 /* ---- gemm.c --------------------------------------------------------- */
 
@@ -105,10 +108,21 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
  * U[xi] [oc, c] packed for rt_gemm. */
 #define RT_WINOGRAD_WEIGHTS(m, c, oc) ((long long)((m) + 2) * ((m) + 2) * RT_GEMM_PACKED(oc, c))
 
-/* Floats of scratch rt_conv2d_winograd needs: the transformed input
- * V [a*a][c][tiles] and the products M [a*a][oc][tiles] of one image. */
+/* Tiles rt_conv2d_winograd transforms, multiplies and transforms back
+ * at once: a multiple of 16 (rt_gemm_packed's strips), as many as keep
+ * the block's V and M within RT_WINOGRAD_BUDGET floats (at least 16), but
+ * no more than the image's tiles rounded up to 16. */
+#define RT_WINOGRAD_BUDGET (256 * 1024)
+#define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
+	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 15) / 16 * 16, \
+	                 RT_WINOGRAD_MAX_(16, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 16 * 16))
+#define RT_WINOGRAD_MIN_(a, b) ((a) < (b) ? (a) : (b))
+#define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
+
+/* Floats of scratch rt_conv2d_winograd needs: one block's transformed
+ * input V [a*a][c][block] and products M [oc][a*a][block]. */
 #define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
-	((long long)((m) + 2) * ((m) + 2) * RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
+	((long long)((m) + 2) * ((m) + 2) * ((c) + (oc)) * RT_WINOGRAD_BLOCK(m, c, oc, oh, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
  * Winograd F(m x m, 3 x 3), then the epilogue.

@@ -6,13 +6,13 @@
  * 16-column strips: either packed ([k][16] each, contiguous, the last one
  * zero-padded: what im2col writes) or read in place from a row-major
  * matrix (row stride ldb). A strip is the other operand of a 6x16 register
- * tile (12 vectors of 8 floats, written with GCC vector extensions, which
- * the compiler maps to SSE, AVX or AVX-512 as the target allows). Strips
+ * tile (12 vectors, written with GCC vector extensions, which the
+ * compiler maps to SSE, AVX or AVX-512 as the target allows). Strips
  * are the outer loop, so a strip stays in cache while every panel of A
  * streams past it. Measured on resnet18's shapes, packed strips run at
  * 95% of this machine's FMA peak, strided ones at 70-85%.
  *
- * A finished tile goes through the epilogue straight from registers:
+ * A finished tile goes through the epilogue, a vector at a time:
  * + bias (per row), + residual (shaped like C), activation, store. Only
  * the columns and rows that exist are stored.
  */
@@ -21,11 +21,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "simd.h"
+
 #define NR 16 /* columns of a register tile */
 #define MR RT_GEMM_MR
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
+/* A register tile pass covers MR rows x 2 vectors; a 16-column strip takes
+ * one pass with AVX, two without, so the accumulators (12) always fit in
+ * the 16 registers of the smallest target. */
 
 /* NaN passes through relu and relu6, as in PyTorch. */
 float rt_act(const rt_epilogue *ep, float v)
@@ -46,20 +49,14 @@ float rt_act(const rt_epilogue *ep, float v)
 	}
 }
 
-/* Vector values never cross a function boundary here: without AVX that
- * would change the ABI (and gcc says so). */
-#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v8))
-#define STORE8(p, v) memcpy((p), &(v), sizeof(v8))
-/* Lanes of v where drop is set become r. (C has no vector ?:.) */
-#define REPLACE(v, drop, r) ((v8)(((v8i)(v) & ~(drop)) | ((v8i)(r) & (drop))))
-
-/* v = act(v + bias + residual) for 8 values of one row. The cheap
- * activations stay in vector registers; the rest go element by element. */
-static void epilogue8(const rt_epilogue *ep, float *dst, const v8 *acc, float bias, const float *res)
+/* dst[0..VW) = act(src + bias + res) */
+static void epilogue_vec(const rt_epilogue *ep, float *dst, const float *src, float bias, const float *res)
 {
-	v8 v = *acc + bias, r, zero = {0}, six = zero + 6;
+	vf v, r, zero = {0}, six = zero + 6;
+	LOADV(v, src);
+	v += bias;
 	if (res) {
-		LOAD8(r, res);
+		LOADV(r, res);
 		v += r;
 	}
 	switch (ep->act) {
@@ -76,16 +73,24 @@ static void epilogue8(const rt_epilogue *ep, float *dst, const v8 *acc, float bi
 		v = REPLACE(v, v < zero, v * ep->slope);
 		break;
 	default:
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < VW; i++)
 			v[i] = rt_act(ep, v[i]);
 		break;
 	}
-	STORE8(dst, v);
+	STOREV(dst, v);
 }
 
-/* Stores acc (rows x 16, rows <= MR) at c with the epilogue; cols < 16 is
- * a partial strip. */
-static void store_tile(const rt_epilogue *ep, v8 acc[MR][2], int rows, int cols, int i0, float *c, int ldc,
+void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
+{
+	int j = 0;
+	for (; j + VW <= n; j += VW)
+		epilogue_vec(ep, y + j, y + j, bias, res ? res + j : NULL);
+	for (; j < n; j++)
+		y[j] = rt_act(ep, y[j] + bias + (res ? res[j] : 0));
+}
+
+/* Stores tile t (rows x cols of MR x 16) at c with the epilogue. */
+static void store_tile(const rt_epilogue *ep, float t[MR][NR], int rows, int cols, int i0, float *c, int ldc,
                        const float *res)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
@@ -96,54 +101,53 @@ static void store_tile(const rt_epilogue *ep, v8 acc[MR][2], int rows, int cols,
 		float *ci = c + (size_t)i * ldc;
 		const float *ri = res ? res + (size_t)i * ldc : NULL;
 		if (cols == NR) {
-			epilogue8(ep, ci, &acc[i][0], bias, ri);
-			epilogue8(ep, ci + 8, &acc[i][1], bias, ri ? ri + 8 : NULL);
+			for (int j = 0; j < NR; j += VW)
+				epilogue_vec(ep, ci + j, t[i] + j, bias, ri ? ri + j : NULL);
 			continue;
 		}
-		float t[NR];
-		STORE8(t, acc[i][0]);
-		STORE8(t + 8, acc[i][1]);
 		for (int j = 0; j < cols; j++)
-			ci[j] = rt_act(ep, t[j] + bias + (ri ? ri[j] : 0));
+			ci[j] = rt_act(ep, t[i][j] + bias + (ri ? ri[j] : 0));
 	}
 }
 
-/* acc = A panel [k][MR] x B strip (16 columns, row stride ldb). */
-static void tile(int k, const float *a, const float *b, int ldb, v8 acc[MR][2])
+/* t = A panel [k][MR] x B strip (16 columns, row stride ldb), in passes of
+ * 2 vectors of columns. */
+static void tile(int k, const float *a, const float *b, int ldb, float t[MR][NR])
 {
-	v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-	v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
-	for (int p = 0; p < k; p++) {
-		v8 b0, b1;
-		LOAD8(b0, b + (size_t)p * ldb);
-		LOAD8(b1, b + (size_t)p * ldb + 8);
-		const float *ap = a + (size_t)p * MR;
-		c00 += ap[0] * b0, c01 += ap[0] * b1;
-		c10 += ap[1] * b0, c11 += ap[1] * b1;
-		c20 += ap[2] * b0, c21 += ap[2] * b1;
-		c30 += ap[3] * b0, c31 += ap[3] * b1;
-		c40 += ap[4] * b0, c41 += ap[4] * b1;
-		c50 += ap[5] * b0, c51 += ap[5] * b1;
+	for (int j = 0; j < NR; j += 2 * VW) {
+		vf c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+		vf c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+		const float *bj = b + j;
+		for (int p = 0; p < k; p++) {
+			vf b0, b1;
+			LOADV(b0, bj + (size_t)p * ldb);
+			LOADV(b1, bj + (size_t)p * ldb + VW);
+			const float *ap = a + (size_t)p * MR;
+			c00 += ap[0] * b0, c01 += ap[0] * b1;
+			c10 += ap[1] * b0, c11 += ap[1] * b1;
+			c20 += ap[2] * b0, c21 += ap[2] * b1;
+			c30 += ap[3] * b0, c31 += ap[3] * b1;
+			c40 += ap[4] * b0, c41 += ap[4] * b1;
+			c50 += ap[5] * b0, c51 += ap[5] * b1;
+		}
+		STOREV(t[0] + j, c00), STOREV(t[0] + j + VW, c01);
+		STOREV(t[1] + j, c10), STOREV(t[1] + j + VW, c11);
+		STOREV(t[2] + j, c20), STOREV(t[2] + j + VW, c21);
+		STOREV(t[3] + j, c30), STOREV(t[3] + j + VW, c31);
+		STOREV(t[4] + j, c40), STOREV(t[4] + j + VW, c41);
+		STOREV(t[5] + j, c50), STOREV(t[5] + j + VW, c51);
 	}
-	acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
-	acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
-	acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
 /* The same for a strip of cols < 16 columns read in place: scalar. */
-static void tile_tail(int k, int cols, const float *a, const float *b, int ldb, v8 acc[MR][2])
+static void tile_tail(int k, int cols, const float *a, const float *b, int ldb, float t[MR][NR])
 {
-	float t[MR][NR];
-	memset(t, 0, sizeof t);
+	memset(t, 0, sizeof(float) * MR * NR);
 	for (int p = 0; p < k; p++) {
 		const float *ap = a + (size_t)p * MR, *bp = b + (size_t)p * ldb;
 		for (int i = 0; i < MR; i++)
 			for (int j = 0; j < cols; j++)
 				t[i][j] += ap[i] * bp[j];
-	}
-	for (int i = 0; i < MR; i++) {
-		LOAD8(acc[i][0], t[i]);
-		LOAD8(acc[i][1], t[i] + 8);
 	}
 }
 
@@ -151,15 +155,15 @@ static void tile_tail(int k, int cols, const float *a, const float *b, int ldb, 
 static void strip(int m, int k, int cols, int j0, const float *a, const float *b, int ldb, float *c, int ldc,
                   const rt_epilogue *ep)
 {
-	v8 acc[MR][2];
+	float t[MR][NR];
 	const float *res = ep && ep->residual ? ep->residual + j0 : NULL;
 	for (int i0 = 0; i0 < m; i0 += MR) {
 		int rows = m - i0 < MR ? m - i0 : MR;
 		if (cols == NR || ldb == NR)
-			tile(k, a + (size_t)i0 * k, b, ldb, acc);
+			tile(k, a + (size_t)i0 * k, b, ldb, t);
 		else
-			tile_tail(k, cols, a + (size_t)i0 * k, b, ldb, acc);
-		store_tile(ep, acc, rows, cols, i0, c + (size_t)i0 * ldc + j0, ldc,
+			tile_tail(k, cols, a + (size_t)i0 * k, b, ldb, t);
+		store_tile(ep, t, rows, cols, i0, c + (size_t)i0 * ldc + j0, ldc,
 		           res ? res + (size_t)i0 * ldc : NULL);
 	}
 }

@@ -86,7 +86,10 @@ void emit_weights(Emit *e)
 			e->wname[i * MAX_PARAMS + j] = name;
 			fprintf(c, "/* %s.%s: [", n->name, p->suffix);
 			shape_list(c, p);
-			fprintf(c, "]%s%s */\n", packed ? ", packed for rt_gemm" : "",
+			fprintf(c, "]%s%s */\n",
+			        !packed                      ? ""
+			        : ALGO_WINOGRAD_TILE(n->algo) ? ", Winograd-transformed (G g G^T), packed for rt_gemm"
+			                                      : ", packed for rt_gemm",
 			        n->note && j < 2 && n->op != OP_BATCH_NORM ? ", batch norm folded in" : "");
 			if (e->blob) {
 				blob_align(e);

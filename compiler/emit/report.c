@@ -66,6 +66,8 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 			cJSON_AddNullToObject(l, "runs_as");
 		if (n->note)
 			cJSON_AddStringToObject(l, "note", n->note);
+		if (n->algo_note)
+			cJSON_AddStringToObject(l, "algo_note", n->algo_note);
 		cJSON_AddItemToArray(layers, l);
 	}
 	Totals t = totals(g);
@@ -127,18 +129,26 @@ static const char *grouped(long long v, char *buf, size_t size)
 	return buf;
 }
 
+/* The notes column: the node's note, then the numbers behind its algorithm. */
+static const char *notes(const Node *n, Arena *a)
+{
+	if (n->note && n->algo_note)
+		return arena_printf(a, "%s; %s", n->note, n->algo_note);
+	return n->note ? n->note : n->algo_note ? n->algo_note : "";
+}
+
 static void print_table(const Graph *g, const Graph *opt, const int *map, int opt_level, FILE *out)
 {
 	char s[64], p[32], m[32], b[32], w[32];
 	fprintf(out, "model %s (%s), -O%d\n", g->model, g->file, opt_level);
-	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %12s  %s\n", "layer", "op", "output", "params", "MACs",
+	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", "layer", "op", "output", "params", "MACs",
 	        "act bytes", "algo", "layout", "ws bytes", "notes");
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-8s %-6s %12s  %s\n", n->name, op_name[n->op],
+		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", n->name, op_name[n->op],
 		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
 		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(n),
-		        map[i] >= 0 ? "nchw" : "-", grouped(n->scratch, w, sizeof w), n->note ? n->note : "");
+		        map[i] >= 0 ? "nchw" : "-", grouped(n->scratch, w, sizeof w), notes(n, opt->arena));
 	}
 	Totals t = totals(g);
 	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs)\n", grouped(t.params, p, sizeof p),

@@ -394,9 +394,21 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 {
 	Dsl *d = dsl_of(L);
 	Graph *g = d->g;
+	/* Options are read before the node exists: reading them can run model
+	 * code (metamethods) that calls ops, moving the node array, or raises
+	 * an error that a pcall catches, which must not leave a half-built
+	 * node in the graph. */
+	Node opt = {.op = op};
+	parse_options(L, opts, op, &opt, allow_array);
 	int id = ir_add(g, op, in, nin, model_line(L));
 	Node *n = ir_node(g, id);
-	parse_options(L, opts, op, n, allow_array);
+	n->a = opt.a;
+	n->rank = opt.rank; /* input: its shape option */
+	memcpy(n->shape, opt.shape, sizeof n->shape);
+	if (opt.named) {
+		n->name = opt.name;
+		n->named = true;
+	}
 	check_unique_name(L, g, n);
 	if (op == OP_INPUT) {
 		if (g->input >= 0)

@@ -6,16 +6,78 @@
  * The GEMM paths read each group's weights W_g [oc/g, c/g*kh*kw] as
  * rt_gemm's packed A: panels of RT_GEMM_MR (6) output channels, each
  * stored k-major ([k][6]), rows past oc/g zero. The runtime never packs.
+ *
+ * Winograd F(m x m, 3 x 3) (runtime/winograd.c) reads, for each of its
+ * a*a tile positions xi (a = m + 2), U[xi] [oc, c] packed the same way,
+ * where U[o][ci] is the a x a matrix G g G^T of kernel g = W[o][ci],
+ * computed in double and rounded once to float. G below must match the
+ * B and A of runtime/winograd.c (points 0, 1, -1 and 0, 1, -1, 2, -2,
+ * plus infinity).
  */
 #include "../cnnc.h"
 
 #define MR 6 /* RT_GEMM_MR of runtime/cnnrt.h */
 
+static const double G2[4][3] = {
+	{1, 0, 0},
+	{0.5, 0.5, 0.5},
+	{0.5, -0.5, 0.5},
+	{0, 0, 1},
+};
+
+static const double G4[6][3] = {
+	{1.0 / 4, 0, 0},
+	{-1.0 / 6, -1.0 / 6, -1.0 / 6},
+	{-1.0 / 6, 1.0 / 6, -1.0 / 6},
+	{1.0 / 24, 1.0 / 12, 1.0 / 6},
+	{1.0 / 24, -1.0 / 12, 1.0 / 6},
+	{0, 0, 1},
+};
+
+/* Index of A[o][kk] in a packed [m, k] matrix. */
+static long long packed_at(int o, long long kk, int k) { return (long long)(o / MR) * MR * k + kk * MR + o % MR; }
+
+/* w: [oc, c, 3, 3] -> [a*a] x U[xi] [oc, c] packed; returns its floats. */
+static long long winograd_pack(Graph *g, Node *n, int m)
+{
+	int oc = n->a.out_channels, c = g->nodes[n->in[0]].shape[1], a = m + 2;
+	long long per = (long long)(oc + MR - 1) / MR * MR * c; /* RT_GEMM_PACKED(oc, c) */
+	float *packed = arena_alloc(g->arena, (size_t)(a * a * per) * sizeof *packed);
+	const float *w = n->param[0];
+	for (int o = 0; o < oc; o++)
+		for (int ci = 0; ci < c; ci++) {
+			const float *k3 = w + ((long long)o * c + ci) * 9;
+			double t[6][3]; /* G g: a x 3 */
+			for (int i = 0; i < a; i++)
+				for (int j = 0; j < 3; j++) {
+					double s = 0;
+					for (int l = 0; l < 3; l++)
+						s += (m == 2 ? G2[i][l] : G4[i][l]) * k3[l * 3 + j];
+					t[i][j] = s;
+				}
+			for (int i = 0; i < a; i++) /* (G g) G^T: a x a */
+				for (int j = 0; j < a; j++) {
+					double s = 0;
+					for (int l = 0; l < 3; l++)
+						s += t[i][l] * (m == 2 ? G2[j][l] : G4[j][l]);
+					packed[(i * a + j) * per + packed_at(o, ci, c)] = (float)s;
+				}
+		}
+	n->param[0] = packed;
+	return a * a * per;
+}
+
 void pack_weights(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
-		if (n->op != OP_CONV2D || (n->algo != ALGO_GEMM && n->algo != ALGO_IM2COL) || !n->param[0])
+		if (n->op != OP_CONV2D || !n->param[0])
+			continue;
+		if (ALGO_WINOGRAD_TILE(n->algo)) {
+			n->packed = winograd_pack(g, n, ALGO_WINOGRAD_TILE(n->algo));
+			continue;
+		}
+		if (n->algo != ALGO_GEMM && n->algo != ALGO_IM2COL)
 			continue;
 		int groups = n->a.groups, og = n->a.out_channels / groups;
 		int k = g->nodes[n->in[0]].shape[1] / groups * n->a.kernel[0] * n->a.kernel[1];
@@ -23,10 +85,8 @@ void pack_weights(Graph *g)
 		float *packed = arena_alloc(g->arena, (size_t)(per_group * groups) * sizeof *packed);
 		for (int gi = 0; gi < groups; gi++)
 			for (int o = 0; o < og; o++)
-				for (int kk = 0; kk < k; kk++) {
-					float v = n->param[0][((long long)gi * og + o) * k + kk];
-					packed[gi * per_group + (o / MR) * MR * k + (long long)kk * MR + o % MR] = v;
-				}
+				for (int kk = 0; kk < k; kk++)
+					packed[gi * per_group + packed_at(o, kk, k)] = n->param[0][((long long)gi * og + o) * k + kk];
 		n->param[0] = packed;
 		n->packed = per_group * groups;
 	}

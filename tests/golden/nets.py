@@ -186,6 +186,31 @@ class MlpBn(nn.Module):
         return F.softmax(self.fc2(x), dim=1)
 
 
+class WinogradEdges(nn.Module):
+    """Batch 2; 3x3 stride-1 convs with outputs 15x13, 13x11, 11x9 and 9x7
+    (Winograd edge tiles), padding 1 and 0, channels 3, 13, 37; residual
+    adds with relu and leaky_relu after; batch norm on a conv without bias."""
+    shape = (2, 3, 15, 13)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 3, padding=1)
+        self.conv2 = nn.Conv2d(13, 37, 3)
+        self.conv3 = nn.Conv2d(37, 37, 3, padding=1)
+        self.conv4 = nn.Conv2d(37, 37, 3, bias=False)
+        self.bn4 = nn.BatchNorm2d(37)
+        self.conv5 = nn.Conv2d(37, 37, 3, padding=1)
+        self.conv6 = nn.Conv2d(37, 13, 3)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))                                       # 13x15x13
+        x = F.relu(self.conv2(x))                                       # 37x13x11
+        x = F.relu(self.conv3(x) + x)                                   # 37x13x11
+        x = F.relu(self.bn4(self.conv4(x)))                             # 37x11x9
+        x = F.leaky_relu(self.conv5(x) + x, 0.1)                        # 37x11x9
+        return self.conv6(x)                                            # 13x9x7
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -194,6 +219,7 @@ _NETS = {
     "concat_res": ConcatRes,
     "activations": Activations,
     "mlp_bn": MlpBn,
+    "winograd_edges": WinogradEdges,
 }
 NETS = list(_NETS)
 

@@ -8,7 +8,7 @@ For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
 trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
 mobilenet_v2) and every level (-O0, the default, and the default with --algo
-direct and --algo im2col), it runs
+direct, --algo im2col and --algo winograd), it runs
 `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM`, audits
 PROGRAM.c (`cnnc audit`), runs
 `PROGRAM input.npy output.npy` and checks, as SPEC.md's "What counts as
@@ -57,7 +57,7 @@ import make_golden  # noqa: E402
 
 # Every level and every algorithm the compiler can be made to use.
 LEVELS = [("-O0", ["-O0"]), ("default", []), ("direct", ["--algo", "direct"]),
-          ("im2col", ["--algo", "im2col"])]
+          ("im2col", ["--algo", "im2col"]), ("winograd", ["--algo", "winograd"])]
 ASAN_CFLAGS = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
 FILES = ("weights.safetensors", "input.npy", "expected.npy")
 RUN_TIMEOUT = 600  # seconds, per program run (valgrind is slow)

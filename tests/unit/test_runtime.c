@@ -9,6 +9,10 @@
  * these tests pin down the edge rules (padding never wins a max, PyTorch's
  * avg-pool divisor, overlapping adaptive bins, stable sigmoid and softmax).
  *
+ * test_winograd is the exception: Winograd's transforms cannot be checked
+ * on paper, so it compares rt_conv2d_winograd with rt_conv2d_direct_ep on
+ * random data over odd shapes (edge tiles), both tile sizes.
+ *
  * The .npy tests write a round trip and then one malformed file per error
  * the reader must name, into a fresh temporary directory.
  */
@@ -610,6 +614,110 @@ static void test_npy_garbage(void **state)
 	}
 }
 
+/* ---- winograd.c: against the direct reference on random data -------- */
+
+/* G of F(2x2, 3x3) and F(4x4, 3x3), as compiler/passes/pack.c uses them. */
+static const double G2[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+static const double G4[6][3] = {
+	{ 1.0 / 4, 0, 0 },
+	{ -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+	{ -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+	{ 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+	{ 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+	{ 0, 0, 1 },
+};
+
+static float uniform(uint32_t *seed) /* in [-1, 1) */
+{
+	*seed = *seed * 1664525u + 1013904223u;
+	return (float)(*seed >> 8) / (float)(1u << 23) - 1.0f;
+}
+
+/* w: [oc, c, 3, 3] -> u: [a*a] x U[xi] [oc, c] packed by RT_GEMM_MR rows. */
+static float *winograd_weights(int m, int c, int oc, const float *w)
+{
+	int a = m + 2;
+	long long per = RT_GEMM_PACKED(oc, c);
+	float *u = calloc((size_t)(a * a * per), sizeof *u);
+	assert_non_null(u);
+	for (int o = 0; o < oc; o++)
+		for (int ci = 0; ci < c; ci++) {
+			const float *g = w + ((size_t)o * c + ci) * 9;
+			for (int i = 0; i < a; i++)
+				for (int j = 0; j < a; j++) {
+					double s = 0;
+					for (int k = 0; k < 3; k++)
+						for (int l = 0; l < 3; l++)
+							s += (m == 2 ? G2[i][k] * G2[j][l] : G4[i][k] * G4[j][l]) * g[k * 3 + l];
+					u[(i * a + j) * per + (o / RT_GEMM_MR) * RT_GEMM_MR * c + ci * RT_GEMM_MR +
+					  o % RT_GEMM_MR] = (float)s;
+				}
+		}
+	return u;
+}
+
+/* Max |winograd - direct| / max |direct| over one shape, with bias,
+ * residual and an activation in the epilogue. */
+static double winograd_error(int m, int n, int c, int h, int w, int oc, int pad, int act)
+{
+	int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+	rt_conv2d_params p = { n, c, h, w, oc, oh, ow, 3, 3, 1, 1, pad, pad, 1, 1, 1 };
+	size_t nx = (size_t)n * c * h * w, nw = (size_t)oc * c * 9, ny = (size_t)n * oc * oh * ow;
+	float *x = malloc(nx * sizeof *x), *wt = malloc(nw * sizeof *wt), *b = malloc((size_t)oc * sizeof *b);
+	float *res = malloc(ny * sizeof *res), *want = malloc(ny * sizeof *want), *got = malloc(ny * sizeof *got);
+	float *scratch = malloc((size_t)RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) * sizeof *scratch);
+	assert_true(x && wt && b && res && want && got && scratch);
+	uint32_t seed = (uint32_t)(m * 7919 + c * 131 + h * 17 + w + oc * 3 + pad);
+	for (size_t i = 0; i < nx; i++)
+		x[i] = uniform(&seed);
+	for (size_t i = 0; i < nw; i++)
+		wt[i] = uniform(&seed) / sqrtf(9.0f * c);
+	for (int i = 0; i < oc; i++)
+		b[i] = 0.1f * uniform(&seed);
+	for (size_t i = 0; i < ny; i++)
+		res[i] = uniform(&seed);
+	rt_epilogue ep = { b, res, act, 0.1f };
+	float *u = winograd_weights(m, c, oc, wt);
+	rt_conv2d_direct_ep(&p, x, wt, &ep, want);
+	memset(got, 0xff, ny * sizeof *got); /* NaN: every output must be written */
+	rt_conv2d_winograd(&p, m, x, u, &ep, got, scratch);
+	double err = 0, top = 0;
+	for (size_t i = 0; i < ny; i++) {
+		double d = fabs((double)got[i] - want[i]);
+		err = d > err || d != d ? d : err;
+		top = fabs(want[i]) > top ? fabs(want[i]) : top;
+	}
+	free(x), free(wt), free(b), free(res), free(want), free(got), free(scratch), free(u);
+	return err / (top > 0 ? top : 1);
+}
+
+static void test_winograd(void **state)
+{
+	(void)state;
+	/* odd output sizes (edge tiles), padding 0 and 1, channels 1, 3, 13, 37 */
+	static const int shapes[][7] = {
+		/* n, c, h, w, oc, pad, act */
+		{ 1, 1, 3, 3, 1, 0, RT_ACT_NONE },     /* one output: a single edge tile */
+		{ 1, 3, 13, 11, 13, 1, RT_ACT_RELU },  /* 13x11 */
+		{ 2, 13, 11, 9, 37, 0, RT_ACT_NONE },  /* 9x7, batch 2 */
+		{ 1, 37, 7, 9, 37, 1, RT_ACT_LEAKY_RELU }, /* 7x9 */
+		{ 1, 37, 16, 16, 13, 1, RT_ACT_RELU6 },    /* 16x16: no edge tiles */
+		{ 1, 16, 10, 6, 6, 2, RT_ACT_NONE },   /* padding 2: 12x8 */
+		{ 1, 37, 41, 39, 37, 1, RT_ACT_RELU }, /* 41x39: more tiles than one block */
+	};
+	for (size_t i = 0; i < NELEM(shapes); i++) {
+		const int *s = shapes[i];
+		for (int m = 2; m <= 4; m += 2) {
+			double err = winograd_error(m, s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+			double tol = m == 2 ? 1e-4 : 1e-3;
+			if (!(err < tol)) {
+				print_error("F(%dx%d) shape %zu: relative error %.3g, limit %.0e\n", m, m, i, err, tol);
+				fail();
+			}
+		}
+	}
+}
+
 static void test_now_ms(void **state)
 {
 	(void)state;
@@ -629,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_max_pool_padding), cmocka_unit_test(test_max_pool_ceil),
 		cmocka_unit_test(test_avg_pool_pad),   cmocka_unit_test(test_avg_pool_ceil_edge),
 		cmocka_unit_test(test_adaptive_pool),  cmocka_unit_test(test_now_ms),
+		cmocka_unit_test(test_winograd),
 	};
 	const struct CMUnitTest npy[] = {
 		cmocka_unit_test(test_npy_round_trip), cmocka_unit_test(test_npy_no_commit),
