@@ -3,7 +3,7 @@
 # Idempotent and quiet when there is nothing to do.
 set -eu
 pkgs="gcc ninja-build pkg-config liblua5.4-dev libcjson-dev libcmocka-dev
-      libclang-dev clang valgrind
+      libclang-dev clang libclang-rt-14-dev valgrind
       python3 python3-torch python3-torchvision python3-numpy
       dataset-fashion-mnist"
 missing=""

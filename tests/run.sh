@@ -42,6 +42,7 @@ suite "golden outputs vs PyTorch" $PY tests/golden/run_golden.py
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fashion-mnist: program agrees with PyTorch" $PY tests/fashion/test_fashion.py
+suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     for t in test_ir test_front test_safetensors test_runtime; do
         suite "unit $t (asan)" "build/asan/tests/$t"

@@ -410,6 +410,32 @@ static void test_concat_options_table(void **state)
 	assert_string_equal(shape(cat), "1x7x8x8");
 }
 
+/* Options whose reading runs model code: an __index that calls ops (and
+ * so moves the node array: 64 nodes fill its first allocation) and one
+ * that raises an error a pcall catches. Both once broke the front end
+ * (SIGFPE on lost options; an internal error on a half-built node). */
+static const char reentrant_model[] =
+	"local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
+	"local y = x\n"
+	"for i = 1, 62 do y = y:relu() end\n"
+	"local opts = setmetatable({}, { __index = function(t, k)\n"
+	"  if k == 'name' then for i = 1, 10 do x:relu() end return 'c1' end\n"
+	"  if k == 'kernel_size' then return 2 end\n"
+	"  if k == 'out_channels' then return 4 end\n"
+	"end })\n"
+	"pcall(x.conv2d, x, setmetatable({}, { __index = function() error('boom') end }))\n"
+	"return y:conv2d(opts)\n";
+
+static void test_reentrant_options(void **state)
+{
+	Graph *g = load(state, "reentrant.lua", reentrant_model);
+	const Node *c = named(g, "c1");
+	assert_int_equal(c->a.out_channels, 4);
+	assert_int_equal(c->a.groups, 1);
+	assert_string_equal(shape(c), "1x4x7x7");
+	assert_int_equal(g->n, 1 + 62 + 10 + 1); /* no conv2d left by the caught error */
+}
+
 /* ---- print and limits ----------------------------------------------- */
 
 /* Reads all of fd (rewound) into buf. */
@@ -493,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batch_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_options_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reentrant_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_goes_to_stderr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tight_limits, setup, teardown),
 	};
