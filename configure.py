@@ -24,14 +24,26 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).
 RUNTIME = """
-conv_direct.c conv_gemm.c gemm.c pool.c eltwise.c linear.c npy.c time.c
+conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c
 """.split()
+
+# libFuzzer targets (tests/fuzz/README.md), built with clang under
+# build/fuzz/: each harness, the sources it tests and its libraries. The
+# compiler targets link tests/fuzz/fuzz_diag.c instead of base/diag.c.
+FUZZ = {
+    "fuzz_safetensors": ("compiler/io/safetensors.c compiler/base/arena.c tests/fuzz/fuzz_diag.c", "-lcjson -lm"),
+    "fuzz_npy": ("runtime/npy.c", ""),
+    "fuzz_lua": ("compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/graph.c "
+                 "compiler/ir/shape.c compiler/ir/params.c compiler/ir/verify.c compiler/ir/dump.c "
+                 "compiler/base/arena.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
+}
 
 HEAD = """\
 # build.ninja: written by configure.py (edit that, not this).
 # `ninja` builds build/cnnc; `ninja test` runs every test; `ninja asan`
 # builds everything with ASan+UBSan under build/asan/; `ninja test-asan`
-# runs the suite with those binaries.
+# runs the suite with those binaries. `ninja fuzz` builds the libFuzzer
+# targets under build/fuzz/ (clang).
 
 ninja_required_version = 1.10
 builddir = build
@@ -43,6 +55,7 @@ incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Ic
 cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
 rtflags = -O2 -g -std=c99 -pedantic -Wall -Wextra -Werror -Iruntime
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+fuzz = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 libs = -llua5.4 -lcjson -lclang-14 -lm
 
 rule cc
@@ -99,25 +112,49 @@ def variant(out, d, extra):
     return [f"{d}/cnnc"] + tests
 
 
+def fuzz_targets(out):
+    """The FUZZ harnesses, with clang; the runtime's target gets its flags."""
+    targets = []
+    for name, (srcs, libs) in FUZZ.items():
+        objs = []
+        for src in [f"tests/fuzz/{name}.c"] + srcs.split():
+            flags = "$rtflags" if name == "fuzz_npy" else "$cflags"
+            if src == "compiler/frontend/lua_front.c":
+                flags += " -include tests/fuzz/fuzz_hooks.h"
+            obj = f"build/fuzz/obj/{name}/{src[:-2]}.o"
+            out.append(f"build {obj}: cc {src}\n  cc = clang\n  cflags = {flags} $fuzz\n")
+            objs.append(obj)
+        out.append(f"build build/fuzz/{name}: link {' '.join(objs)}\n"
+                   f"  cc = clang\n  cflags = $fuzz\n  libs = {libs}\n")
+        targets.append(f"build/fuzz/{name}")
+    return targets
+
+
 def main():
     out = [HEAD]
     out.append("\n# ---- the compiler and its unit tests ----\n")
     plain = variant(out, "build", "")
     out.append("\n# ---- the same under ASan+UBSan ----\n")
     asan = variant(out, "build/asan", "$san")
+    out.append("\n# ---- libFuzzer targets ----\n")
+    fuzz = fuzz_targets(out)
     out.append(f"""
 # ---- entry points ----
 build all: phony {' '.join(plain)}
 build asan: phony {' '.join(asan)}
-build test: run | all asan
+build fuzz: phony {' '.join(fuzz)}
+build test: run | all asan fuzz
   cmd = tests/run.sh
   desc = TEST
-build test-asan: run | asan
+build test-asan: run | asan fuzz
   cmd = CNNC_BUILD=build/asan tests/run.sh
   desc = TEST (asan)
 build demo: run | build/cnnc
-  cmd = build/cnnc report models/resnet18.lua
-  desc = DEMO
+  cmd = /usr/bin/python3 scripts/demo.py
+  desc = DEMO: Fashion-MNIST through cnnc
+build bench: run | build/cnnc
+  cmd = /usr/bin/python3 tests/bench/bench.py
+  desc = BENCH (tests/bench/bench.py; results in build/bench/results.md)
 
 default build/cnnc
 """)

@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Per-layer GFLOP/s: each distinct conv layer of a model, timed alone.
+
+    /usr/bin/python3 tests/bench/layers.py [MODEL] [--runs N] [--out DIR] [-- CNNC_FLAGS...]
+
+MODEL is a zoo model of tests/zoo/nets.py (default resnet18). Its PyTorch
+twin is run once with forward hooks to find every Conv2d's input shape and
+options; each distinct (input shape, options) becomes a one-layer model
+
+    local x = input { name = "x", shape = {...} }
+    return x:conv2d { name = "conv", <the layer's options> }
+
+written to DIR (default build/bench/layers/MODEL), with PyTorch-initialized
+weights. It is built with `cnnc build` (default host-optimized flags, plus
+CNNC_FLAGS, e.g. -- --algo direct), its output checked against
+torch.nn.functional.conv2d (1e-4 * (1 + max|ref|), 1e-3 for Winograd), and
+timed with `PROG --bench N` (the program's median). Printed per shape: how
+many layers share it, the algorithm cnnc chose, MACs, ms, GFLOP/s (2 x MACs
+per second) and the % of one core's FP32 peak, which tests/bench/peak.c
+measures, compiled with the same -march as the programs and
+-ffp-contract=fast.
+
+Caveats, so the figures are read right: a lone layer has no batch norm
+folded into it and no fused activation or residual, its input comes fresh
+from the previous run (warm caches for small layers), and the per-layer sum
+need not equal the whole model's time. GFLOP/s counts the direct
+convolution's FLOPs, so a Winograd layer's effective figure can pass 100%
+of peak; the program reports its median to 0.01 ms, so layers under 1 ms
+carry a few % of rounding.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import bench  # noqa: E402
+from bench import make_golden  # noqa: E402
+import safetensors_io  # noqa: E402  (on the path through make_golden)
+
+
+def conv_layers(name):
+    """[(input shape, options dict, [layer names])], one per distinct conv, in order."""
+    import torch
+    module, shape = make_golden.build_module(name)
+    module.eval()
+    seen = {}
+    hooks = []
+    for lname, m in module.named_modules():
+        if isinstance(m, torch.nn.Conv2d):
+            def hook(mod, inp, _out, lname=lname):
+                opts = dict(out_channels=mod.out_channels, kernel_size=tuple(mod.kernel_size),
+                            stride=tuple(mod.stride), padding=tuple(mod.padding),
+                            dilation=tuple(mod.dilation), groups=mod.groups, bias=mod.bias is not None)
+                key = (tuple(inp[0].shape), tuple(sorted(opts.items())))
+                seen.setdefault(key, (tuple(inp[0].shape), opts, []))[2].append(lname)
+            hooks.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        module(torch.zeros(shape))
+    for h in hooks:
+        h.remove()
+    return list(seen.values())
+
+
+def lua_pair(v):
+    return str(v[0]) if v[0] == v[1] else f"{{ {v[0]}, {v[1]} }}"
+
+
+def lua_model(shape, o):
+    return (f"local x = input {{ name = \"x\", shape = {{ {', '.join(map(str, shape))} }} }}\n"
+            f"return x:conv2d {{ name = \"conv\", out_channels = {o['out_channels']}, "
+            f"kernel_size = {lua_pair(o['kernel_size'])}, stride = {lua_pair(o['stride'])}, "
+            f"padding = {lua_pair(o['padding'])}, dilation = {lua_pair(o['dilation'])}, "
+            f"groups = {o['groups']}, bias = {'true' if o['bias'] else 'false'} }}\n")
+
+
+def macs(shape, o, out_shape):
+    kh, kw = o["kernel_size"]
+    return int(np.prod(out_shape)) * (shape[1] // o["groups"]) * kh * kw
+
+
+def measure_peak(outdir, cflags):
+    """(GFLOP/s, description) from tests/bench/peak.c built with cflags."""
+    exe = os.path.join(outdir, "peak")
+    cmd = ["cc"] + cflags + ["-ffp-contract=fast", os.path.join(HERE, "peak.c"), "-o", exe]
+    rc, out, err = bench.run(cmd, timeout=120)
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err.strip()}")
+    rc, out, err = bench.run([exe], timeout=300)
+    m = re.match(r"peak ([0-9.]+) GFLOP/s (.*)", out.strip())
+    if rc != 0 or not m:
+        raise RuntimeError(f"{exe} exited {rc}: {out}{err}")
+    return float(m.group(1)), f"{' '.join(cmd[:-3])}: {out.strip()}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model", nargs="?", default="resnet18")
+    ap.add_argument("--runs", type=int, default=21, help="--bench count per layer (21)")
+    ap.add_argument("--out", help="work directory (build/bench/layers/MODEL)")
+    ap.add_argument("flags", nargs="*", help="extra cnnc build flags (after --)")
+    args = ap.parse_args(argv)
+    why = make_golden.available(args.model)
+    if why:
+        ap.error(f"{args.model}: {why}")
+    cnnc = bench.cnnc_path()
+    outdir = os.path.abspath(args.out or os.path.join(REPO, "build", "bench", "layers", args.model))
+    os.makedirs(outdir, exist_ok=True)
+
+    import torch
+    import torch.nn.functional as F
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    layers = conv_layers(args.model)
+    cc = None
+    rows = []
+    for i, (shape, o, names) in enumerate(layers):
+        tag = f"conv{i:02d}"
+        lua = os.path.join(outdir, tag + ".lua")
+        with open(lua, "w") as f:
+            f.write(lua_model(shape, o))
+        conv = torch.nn.Conv2d(shape[1], o["out_channels"], o["kernel_size"], o["stride"], o["padding"],
+                               o["dilation"], o["groups"], o["bias"])
+        wpath = os.path.join(outdir, tag + ".safetensors")
+        safetensors_io.write(wpath, {"conv." + k: v for k, v in conv.state_dict().items()})
+        x = torch.randn(shape)
+        with torch.no_grad():
+            ref = F.conv2d(x, conv.weight, conv.bias, o["stride"], o["padding"], o["dilation"], o["groups"])
+        inp, outp = os.path.join(outdir, tag + "-in.npy"), os.path.join(outdir, tag + "-out.npy")
+        np.save(inp, x.numpy())
+        prog = os.path.join(outdir, tag)
+        rc, out, err = bench.run([cnnc, "build", lua, "--weights", wpath, "-o", prog] + args.flags)
+        if rc != 0:
+            print(f"{tag}: cnnc build exited {rc}: {err.strip()}", file=sys.stderr)
+            return 1
+        cc = cc or bench.cc_flags(out)
+        rep = bench.report_json(cnnc, lua, args.flags)
+        algo = next((str(l.get("algorithm")) for l in (rep or {}).get("layers", []) if l.get("op") == "conv2d"), "?")
+        rc, o_, e_ = bench.run([prog, "--bench", str(args.runs), inp, outp])
+        m = bench.MEDIAN_RE.search(o_)
+        if rc != 0 or not m:
+            print(f"{tag}: program exited {rc}: {o_}{e_}", file=sys.stderr)
+            return 1
+        ok, err_, tol, note = bench.check(np.load(outp), ref.numpy(), 1e-3 if "winograd" in algo else 1e-4)
+        rows.append(dict(tag=tag, shape=shape, o=o, names=names, algo=algo, ms=float(m.group(1)),
+                         macs=macs(shape, o, ref.shape), ok=ok, err=err_, note=note))
+        print(f"{tag} built and timed ({names[0]}{' ...' if len(names) > 1 else ''})", file=sys.stderr, flush=True)
+
+    march = [w for w in (cc or "").split()[1:] if w.startswith(("-m", "-O"))]
+    peak, peak_desc = measure_peak(outdir, march or ["-O2"])
+    print(f"# {args.model}: conv layers timed alone, `cnnc build{' ' + ' '.join(args.flags) if args.flags else ''}` "
+          f"(`{cc}`), median of {args.runs} runs")
+    print(f"# peak: {peak_desc}")
+    print()
+    print("| layer (first of n) | n | input | out, k, s, p, g | algo | MMACs | ms | GFLOP/s | % peak | check |")
+    print("|---|---:|---|---|---|---:|---:|---:|---:|---|")
+    tot_ms = tot_macs = 0
+    bad = 0
+    for r in rows:
+        o = r["o"]
+        gf = 2 * r["macs"] / (r["ms"] * 1e6) if r["ms"] > 0 else float("inf")
+        n = len(r["names"])
+        tot_ms += n * r["ms"]
+        tot_macs += n * r["macs"]
+        bad += not r["ok"]
+        kss = (f"{o['out_channels']}, {lua_pair(o['kernel_size'])}, {lua_pair(o['stride'])}, "
+               f"{lua_pair(o['padding'])}, {o['groups']}")
+        print(f"| {r['names'][0]} | {n} | {'x'.join(map(str, r['shape'][1:]))} | {kss} | {r['algo']} | "
+              f"{r['macs'] / 1e6:.1f} | {r['ms']:.3f} | {gf:.1f} | {100 * gf / peak:.0f}% | "
+              f"{'ok' if r['ok'] else 'WRONG ' + r['note']} {r['err']:.1e} |")
+    gf = 2 * tot_macs / (tot_ms * 1e6) if tot_ms else 0
+    print(f"| all {sum(len(r['names']) for r in rows)} convs | | | | | {tot_macs / 1e6:.1f} | {tot_ms:.3f} | "
+          f"{gf:.1f} | {100 * gf / peak:.0f}% | |")
+    print()
+    print("GFLOP/s = 2 x MACs of the direct convolution / median time. The program prints its median "
+          "to 0.01 ms, so layers under 1 ms carry up to a few % of rounding.")
+    if any("winograd" in r["algo"] for r in rows):
+        print("Winograd layers do fewer multiplications than the direct convolution they replace, "
+              "so their effective GFLOP/s can exceed the peak.")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
