@@ -116,7 +116,7 @@ static Options parse_args(int argc, char **argv)
 		else if (TAKES("--target"))
 			o.target = one_of("--target", next, targets);
 		else if (TAKES("--threads"))
-			o.threads = (int)parse_int("--threads", next, 1, 256);
+			o.threads = (int)parse_int("--threads", next, 1, 1); /* a thread pool is to come */
 		else if (!strcmp(a, "--main"))
 			o.main_driver = true;
 		else if (a[0] == '-' && a[1])
