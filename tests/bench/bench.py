@@ -56,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
 import make_golden  # noqa: E402
+import run_golden  # noqa: E402
 
 DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2"]
 OPTIONAL_MODELS = ["lenet5", "cifar10"]
@@ -133,17 +134,7 @@ def conv_algos(rep):
 
 def check(out, ref, scale):
     """(ok, max error, tolerance, note), as SPEC.md's "What counts as correct"."""
-    if out.shape != ref.shape:
-        return False, float("nan"), float("nan"), f"shape {out.shape}, expected {ref.shape}"
-    o, r = out.astype(np.float64), ref.astype(np.float64)
-    err = float(np.max(np.abs(o - r))) if r.size else 0.0
-    tol = scale * (1.0 + float(np.max(np.abs(r))))
-    if not np.all(np.isfinite(o)):
-        return False, err, tol, "NaN or Inf in output"
-    n = r.shape[0]
-    if np.any(o.reshape(n, -1).argmax(1) != r.reshape(n, -1).argmax(1)):
-        return False, err, tol, "argmax differs"
-    return err <= tol, err, tol, "" if err <= tol else "max error over tolerance"
+    return run_golden.compare(out, ref, scale)
 
 
 MEDIAN_RE = re.compile(r"median\s+([0-9.]+)\s*ms")
