@@ -31,24 +31,27 @@
 #define UNUSED_SHOWN 4 /* unused keys named in the note */
 
 /* "[64, 3, 7, 7]" into buf. */
-static const char *spec_str(const ParamSpec *p, char *buf, size_t size)
+static const char *dims_str(const long long *d, int rank, char *buf, size_t size)
 {
 	size_t used = (size_t)snprintf(buf, size, "[");
-	for (int i = 0; i < p->rank && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", p->shape[i]);
+	for (int i = 0; i < rank && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", d[i]);
 	if (used < size)
 		snprintf(buf + used, size - used, "]");
 	return buf;
 }
 
+static const char *spec_str(const ParamSpec *p, char *buf, size_t size)
+{
+	long long d[MAX_RANK];
+	for (int i = 0; i < p->rank; i++)
+		d[i] = p->shape[i];
+	return dims_str(d, p->rank, buf, size);
+}
+
 static const char *tensor_str(const StTensor *t, char *buf, size_t size)
 {
-	size_t used = (size_t)snprintf(buf, size, "[");
-	for (int i = 0; i < t->rank && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ", " : "", t->shape[i]);
-	if (used < size)
-		snprintf(buf + used, size - used, "]");
-	return buf;
+	return dims_str(t->shape, t->rank, buf, size);
 }
 
 /* "conv2d 'conv1' at model.lua:12", for messages. */
