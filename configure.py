@@ -12,14 +12,14 @@ base/arena.c base/diag.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
-passes/dce.c passes/weights.c passes/fold_bn.c passes/fuse.c passes/algo.c
+passes/dce.c passes/weights.c passes/constfold.c passes/fold_bn.c passes/fuse.c passes/algo.c
 passes/pack.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
 audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
+UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors"]
 
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).

@@ -250,6 +250,12 @@ void dsl_open(lua_State *L, Graph *g, int batch);
  * not NULL, map[old id] becomes the new id or -1 (g->n entries). */
 void dce(Graph *g, int *map);
 
+/* ---- passes/constfold.c -------------------------------------------- */
+
+/* Removes ops that are the identity given their options and input shape
+ * (dropout, 1x1 stride-1 pools, ...) and collapses relu/relu6 chains. */
+void constfold(Graph *g);
+
 /* ---- passes/fold_bn.c ---------------------------------------------- */
 
 /* Folds batch_norm into the conv2d or linear before it. */

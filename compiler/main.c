@@ -147,6 +147,8 @@ static Graph *front(Arena *a, const Options *o)
 static void optimize(Graph *g, const Options *o)
 {
 	if (o->opt_level >= 1) {
+		constfold(g);
+		ir_verify(g, "constfold");
 		fold_batchnorm(g);
 		ir_verify(g, "fold_batchnorm");
 		fuse(g);

@@ -22,6 +22,7 @@ suite() { # suite NAME COMMAND...
     name=$1
     shift
     printf '== %s\n' "$name"
+    start=$(date +%s)
     if "$@"; then
         passed=$((passed + 1))
     else
@@ -29,9 +30,10 @@ suite() { # suite NAME COMMAND...
         failures="$failures [$name]"
         printf '!! %s FAILED\n' "$name"
     fi
+    printf '   (%s s)\n' $(($(date +%s) - start))
 }
 
-for t in test_ir test_front test_safetensors test_runtime; do
+for t in test_ir test_constfold test_front test_safetensors test_runtime; do
     suite "unit $t" "$B/tests/$t"
 done
 suite "diagnostics" tests/diag/run.sh
@@ -44,7 +46,7 @@ suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fashion-mnist: program agrees with PyTorch" $PY tests/fashion/test_fashion.py
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
-    for t in test_ir test_front test_safetensors test_runtime; do
+    for t in test_ir test_constfold test_front test_safetensors test_runtime; do
         suite "unit $t (asan)" "build/asan/tests/$t"
     done
     suite "diagnostics (asan cnnc)" env CNNC_BUILD=build/asan tests/diag/run.sh

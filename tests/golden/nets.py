@@ -211,6 +211,33 @@ class WinogradEdges(nn.Module):
         return self.conv6(x)                                            # 13x9x7
 
 
+class Identities(nn.Module):
+    """Ops that are the identity given their options next to ops of the
+    same kind that compute, and relu/relu6 chains (see identities.lua)."""
+    shape = (1, 5, 11, 9)
+    golden_gain = {"conv1": 4.0, "conv2": 3.0}  # reach relu6's clip at 6
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(5, 13, 3)
+        self.conv2 = nn.Conv2d(13, 7, 1)
+        self.fc = nn.Linear(7 * 2 * 3, 6)
+
+    def forward(self, x):
+        x = self.conv1(x)                                   # 13x9x7
+        r = F.relu(x)
+        x = F.relu(F.relu6(r))
+        x = F.max_pool2d(x, 1)
+        x = F.avg_pool2d(x, 1, 1)
+        x = F.adaptive_avg_pool2d(x, (9, 7))
+        x = torch.cat([x], dim=1)
+        x = F.dropout(x, 0.5, training=self.training)
+        x = F.max_pool2d(x + r, 1, 2)                       # 13x5x4
+        x = F.relu6(F.relu6(self.conv2(x)))                 # 7x5x4
+        x = F.adaptive_avg_pool2d(x, (2, 3))                # 7x2x3
+        return self.fc(x.flatten(1).flatten(1))             # 6
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -220,6 +247,7 @@ _NETS = {
     "activations": Activations,
     "mlp_bn": MlpBn,
     "winograd_edges": WinogradEdges,
+    "identities": Identities,
 }
 NETS = list(_NETS)
 
