@@ -6,8 +6,9 @@
 # PyTorch's own counts, the runtime kernels against torch.nn.functional,
 # the golden outputs of generated programs against PyTorch at every level
 # and algorithm (each generated file audited), the same programs under
-# ASan+UBSan and under valgrind, the Fashion-MNIST agreement test, and the
-# unit and diagnostics suites again with the ASan+UBSan build of cnnc.
+# ASan+UBSan and under valgrind, the Fashion-MNIST agreement test, the
+# fuzzers; then every suite that runs the compiler again with the ASan+UBSan
+# build of cnnc (build/asan).
 # `ninja test` runs this; CNNC_BUILD picks the build directory.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -33,23 +34,32 @@ suite() { # suite NAME COMMAND...
     printf '   (%s s)\n' $(($(date +%s) - start))
 }
 
-for t in test_ir test_constfold test_front test_safetensors test_runtime; do
-    suite "unit $t" "$B/tests/$t"
-done
-suite "diagnostics" tests/diag/run.sh
-suite "command line: exit codes, atomic outputs, determinism" $PY tests/cli/test_cli.py
-suite "zoo report vs PyTorch" $PY tests/zoo/test_report.py
+# The suites that exercise the compiler itself; $1 labels the build.
+compiler_suites() {
+    for t in test_ir test_constfold test_front test_safetensors test_runtime; do
+        suite "unit $t$1" "$CNNC_BUILD/tests/$t"
+    done
+    suite "diagnostics$1" tests/diag/run.sh
+    suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
+    suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
+    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
+    suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
+}
+
+compiler_suites ""
+# The generated programs and the readers, which do not depend on how
+# cnnc itself was built.
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
-suite "golden outputs vs PyTorch" $PY tests/golden/run_golden.py
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
-suite "fashion-mnist: program agrees with PyTorch" $PY tests/fashion/test_fashion.py
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
+# Then the compiler's suites again with cnnc built with ASan+UBSan (any
+# report aborts it: -fno-sanitize-recover), so every model file, weight
+# file and option combination the tests use also runs sanitized.
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
-    for t in test_ir test_constfold test_front test_safetensors test_runtime; do
-        suite "unit $t (asan)" "build/asan/tests/$t"
-    done
-    suite "diagnostics (asan cnnc)" env CNNC_BUILD=build/asan tests/diag/run.sh
+    CNNC_BUILD=build/asan
+    export CNNC_BUILD
+    compiler_suites " (asan cnnc)"
 fi
 
 echo
