@@ -24,8 +24,11 @@ UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors"]
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).
 RUNTIME = """
-conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c
+conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c threads.c
 """.split()
+
+# Unit tests of the runtime, compiled and linked with it.
+RUNTIME_TESTS = ["test_runtime", "test_threads"]
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under
 # build/fuzz/: each harness, the sources it tests and its libraries. The
@@ -104,11 +107,12 @@ def variant(out, d, extra):
         obj = f"{d}/runtime/{src[:-2]}.o"
         out.append(f"build {obj}: cc runtime/{src}\n  cflags = $rtflags {extra}\n")
         rt.append(obj)
-    out.append(f"build {d}/tests/test_runtime.o: cc tests/unit/test_runtime.c\n"
-               f"  cflags = $rtflags {extra}\n")
-    out.append(f"build {d}/tests/test_runtime: link {d}/tests/test_runtime.o {' '.join(rt)}\n"
-               f"  cflags = $rtflags {extra}\n  libs = -lcmocka -lm\n")
-    tests.append(f"{d}/tests/test_runtime")
+    for t in RUNTIME_TESTS:
+        out.append(f"build {d}/tests/{t}.o: cc tests/unit/{t}.c\n"
+                   f"  cflags = $rtflags {extra}\n")
+        out.append(f"build {d}/tests/{t}: link {d}/tests/{t}.o {' '.join(rt)}\n"
+                   f"  cflags = $rtflags {extra}\n  libs = -lcmocka -lm -pthread\n")
+        tests.append(f"{d}/tests/{t}")
     return [f"{d}/cnnc"] + tests
 
 

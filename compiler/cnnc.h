@@ -358,6 +358,7 @@ typedef struct {
 	const char *sym;       /* C symbol prefix, e.g. "resnet18" */
 	int opt_level;         /* 0: reference path */
 	bool main_driver;      /* append the .npy command-line driver */
+	int threads;           /* threads the kernels' loops use (--threads) */
 	long long blob_min;    /* weights of at least this many bytes go to a
 	                          linked blob instead of C arrays */
 } EmitOptions;

@@ -116,7 +116,7 @@ static Options parse_args(int argc, char **argv)
 		else if (TAKES("--target"))
 			o.target = one_of("--target", next, targets);
 		else if (TAKES("--threads"))
-			o.threads = (int)parse_int("--threads", next, 1, 1); /* a thread pool is to come */
+			o.threads = (int)parse_int("--threads", next, 1, 64); /* RT_MAX_THREADS of runtime/cnnrt.h */
 		else if (!strcmp(a, "--main"))
 			o.main_driver = true;
 		else if (a[0] == '-' && a[1])
@@ -233,6 +233,7 @@ static void generate(const Options *o, Arena *a, const char *prefix, bool main_d
 		.sym = symbol_of(a, prefix),
 		.opt_level = o->opt_level,
 		.main_driver = main_driver,
+		.threads = o->threads,
 		.blob_min = 4 << 20,
 	};
 	emit_c(g, &eo);

@@ -8,7 +8,7 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c.
+ * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c, threads.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -225,6 +225,21 @@ int rt_npy_write(rt_npy *w, const float *src, size_t count, char *err, size_t er
  * it removes the temporary. A reader ignores commit. Closing a closed
  * file does nothing. */
 int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize);
+
+/* ---- threads.c ----------------------------------------------------- */
+
+#define RT_MAX_THREADS 64 /* most threads rt_threads starts */
+
+/* Body of a parallel loop: items [begin, end) of it. */
+typedef void (*rt_task_fn)(void *ctx, int begin, int end);
+/* Makes the following parallel loops use n threads: the caller and n-1
+ * persistent workers, started on first need. Generated code compiled with
+ * --threads N calls it at the start of each run. */
+void rt_threads(int n);
+/* Runs fn over items [0, n) split statically into one contiguous slice
+ * per thread, each a whole number of grains (the last may be short);
+ * returns when every slice is done. */
+void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx);
 
 /* ---- time.c --------------------------------------------------------- */
 

@@ -117,6 +117,7 @@ void build_program(Arena *a, const char *prefix, const char *program, const char
 		add(argv, &argc, srcs[i]);
 
 	const char *tmp = arena_printf(a, "%s.tmp-%ld", program, (long)getpid());
+	add(argv, &argc, "-pthread"); /* runtime/threads.c */
 	add(argv, &argc, "-o");
 	add(argv, &argc, tmp);
 	add(argv, &argc, "-lm");

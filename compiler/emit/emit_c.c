@@ -305,6 +305,9 @@ static void emit_run(Emit *e)
 			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s, live %d..%d */\n", e->var[i], p->offset[i],
 			        ir_shape_str(&g->nodes[i], buf, sizeof buf), p->first[i], p->last[i]);
 	fprintf(c, "\n");
+	if (e->o->threads > 1)
+		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,
+		        e->o->threads);
 	for (int i = 0; i < g->n; i++)
 		emit_node(e, &g->nodes[i]);
 	int home = p->home[g->output];

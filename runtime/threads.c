@@ -1,0 +1,137 @@
+/*
+ * threads.c: a persistent thread pool for the kernels' outer loops.
+ *
+ * A generated program compiled with --threads N calls rt_threads(N) at
+ * the start of each run; the first call starts N-1 workers, which then
+ * live as long as the process and sleep between parallel loops. A kernel
+ * hands its outermost independent loop to rt_parallel, which splits it
+ * statically into one contiguous slice per thread (the caller runs the
+ * first): no thread is created per call, and the same run always gives
+ * each thread the same slice, so outputs do not depend on timing.
+ *
+ * With one thread (the default, and always without pthreads: define
+ * CNNRT_NO_THREADS) rt_parallel is a plain call of the loop body. A
+ * parallel loop started while another runs (a kernel calling a kernel, or
+ * two application threads running models at once) runs serially in the
+ * caller, which is always correct.
+ */
+#define _POSIX_C_SOURCE 200809L /* pthreads under -std=c99 */
+
+#include "cnnrt.h"
+
+#if defined(CNNRT_NO_THREADS)
+
+void rt_threads(int n) { (void)n; }
+
+void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
+{
+	(void)grain;
+	if (n > 0)
+		fn(ctx, 0, n);
+}
+
+#else
+
+#include <pthread.h>
+
+/* The loop being run in parallel, written under mu before a dispatch. */
+typedef struct {
+	rt_task_fn fn;   /* loop body over a slice [begin, end) */
+	void *ctx;       /* its argument */
+	int n;           /* items in the loop */
+	int grain;       /* slices are whole multiples of this many items */
+	int parts;       /* threads taking part: slices 0 .. parts-1 */
+} Job;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* a new job, for workers */
+static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* pending reached 0 */
+static Job job;                /* the current job */
+static unsigned long round_no; /* incremented per job; workers wait for a new one */
+static int pending;            /* workers still running their slice of job */
+static int busy;               /* a parallel loop is running */
+static int started = 1;        /* threads that exist: the caller and workers 1.. */
+static int active = 1;         /* threads the next loops use (rt_threads) */
+static pthread_t workers[RT_MAX_THREADS]; /* worker i at index i (0 unused) */
+static unsigned long born[RT_MAX_THREADS]; /* round_no when worker i started */
+
+/* Runs slice part of j: items [begin, end) in whole grains. */
+static void run_slice(const Job *j, int part)
+{
+	long long units = (j->n + j->grain - 1) / j->grain;
+	long long b = units * part / j->parts * j->grain;
+	long long e = units * (part + 1) / j->parts * j->grain;
+	if (e > j->n)
+		e = j->n;
+	if (b < e)
+		j->fn(j->ctx, (int)b, (int)e);
+}
+
+static void *worker(void *arg)
+{
+	int id = (int)(size_t)arg;
+	pthread_mutex_lock(&mu);
+	unsigned long seen = born[id]; /* rounds before it started are not its */
+	for (;;) {
+		while (round_no == seen)
+			pthread_cond_wait(&wake, &mu);
+		seen = round_no;
+		if (id >= job.parts)
+			continue;
+		Job j = job;
+		pthread_mutex_unlock(&mu);
+		run_slice(&j, id);
+		pthread_mutex_lock(&mu);
+		if (--pending == 0)
+			pthread_cond_signal(&finished);
+	}
+	return NULL;
+}
+
+void rt_threads(int n)
+{
+	if (n < 1)
+		n = 1;
+	if (n > RT_MAX_THREADS)
+		n = RT_MAX_THREADS;
+	pthread_mutex_lock(&mu);
+	while (started < n && !busy) {
+		born[started] = round_no;
+		if (pthread_create(&workers[started], NULL, worker, (void *)(size_t)started) != 0)
+			break; /* fewer threads than asked: slower, still correct */
+		started++;
+	}
+	active = n < started ? n : started;
+	pthread_mutex_unlock(&mu);
+}
+
+void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
+{
+	if (n <= 0)
+		return;
+	if (grain < 1)
+		grain = 1;
+	int units = (n + grain - 1) / grain;
+	pthread_mutex_lock(&mu);
+	int parts = active < units ? active : units;
+	if (parts <= 1 || busy) {
+		pthread_mutex_unlock(&mu);
+		fn(ctx, 0, n);
+		return;
+	}
+	busy = 1;
+	job = (Job){fn, ctx, n, grain, parts};
+	Job j = job;
+	pending = parts - 1;
+	round_no++;
+	pthread_cond_broadcast(&wake);
+	pthread_mutex_unlock(&mu);
+	run_slice(&j, 0);
+	pthread_mutex_lock(&mu);
+	while (pending > 0)
+		pthread_cond_wait(&finished, &mu);
+	busy = 0;
+	pthread_mutex_unlock(&mu);
+}
+
+#endif

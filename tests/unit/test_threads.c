@@ -1,0 +1,162 @@
+/*
+ * test_threads.c: the runtime's thread pool (runtime/threads.c).
+ *
+ * What a kernel relies on: every item of a parallel loop runs exactly
+ * once, slices are contiguous and whole grains, the split is the same on
+ * every run, a loop started inside another runs serially, and thousands
+ * of loops in a row neither hang nor lose items.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "cnnrt.h"
+
+#define MAX_ITEMS 1000
+
+/* What one loop saw: per item, how often it ran and which slice ran it. */
+typedef struct {
+	int hits[MAX_ITEMS];     /* runs of each item (atomic enough: each slot
+	                            is written by the one slice that owns it) */
+	int slice_of[MAX_ITEMS]; /* begin of the slice that ran the item */
+	int grain;               /* the loop's grain, to check slice starts */
+	int bad_begin;           /* a slice began off a grain boundary */
+} Seen;
+
+static void mark(void *ctx, int begin, int end)
+{
+	Seen *s = ctx;
+	if (begin % s->grain)
+		s->bad_begin = 1;
+	for (int i = begin; i < end; i++) {
+		s->hits[i]++;
+		s->slice_of[i] = begin;
+	}
+}
+
+/* Runs a loop of n items with the given grain on t threads; checks each
+ * item ran once; returns the number of slices. */
+static int run_loop(Seen *s, int t, int n, int grain)
+{
+	memset(s, 0, sizeof *s);
+	s->grain = grain;
+	rt_threads(t);
+	rt_parallel(n, grain, mark, s);
+	int slices = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(s->hits[i], 1);
+		if (i == 0 || s->slice_of[i] != s->slice_of[i - 1]) {
+			assert_int_equal(s->slice_of[i], i); /* contiguous: a slice starts where it is first seen */
+			slices++;
+		}
+	}
+	for (int i = n; i < MAX_ITEMS; i++)
+		assert_int_equal(s->hits[i], 0);
+	assert_int_equal(s->bad_begin, 0);
+	return slices;
+}
+
+static void test_one_thread_is_one_call(void **state)
+{
+	(void)state;
+	static Seen s;
+	assert_int_equal(run_loop(&s, 1, 997, 1), 1);
+	assert_int_equal(run_loop(&s, 1, 0, 1), 0);
+}
+
+static void test_every_item_once_per_split(void **state)
+{
+	(void)state;
+	static Seen s;
+	const int threads[] = {2, 3, 4, 7};
+	const int ns[] = {1, 2, 5, 13, 37, 999};
+	const int grains[] = {1, 4, 16};
+	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
+		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
+				int n = ns[k], grain = grains[g];
+				int units = (n + grain - 1) / grain;
+				int slices = run_loop(&s, threads[t], n, grain);
+				assert_true(slices >= 1);
+				assert_true(slices <= (units < threads[t] ? units : threads[t]));
+			}
+	rt_threads(1);
+}
+
+static void test_split_is_the_same_every_run(void **state)
+{
+	(void)state;
+	static Seen a, b;
+	run_loop(&a, 3, 500, 8);
+	for (int r = 0; r < 50; r++) {
+		run_loop(&b, 3, 500, 8);
+		assert_memory_equal(a.slice_of, b.slice_of, sizeof a.slice_of);
+	}
+	rt_threads(1);
+}
+
+static Seen nested_inner;
+
+static void outer(void *ctx, int begin, int end)
+{
+	Seen *s = ctx;
+	mark(s, begin, end);
+	if (begin == 0) /* one slice starts a loop of its own */
+		rt_parallel(100, 1, mark, &nested_inner);
+}
+
+static void test_nested_loop_runs_serially(void **state)
+{
+	(void)state;
+	static Seen s;
+	memset(&s, 0, sizeof s);
+	memset(&nested_inner, 0, sizeof nested_inner);
+	s.grain = nested_inner.grain = 1;
+	rt_threads(2);
+	rt_parallel(200, 1, outer, &s);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(s.hits[i], 1);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(nested_inner.hits[i], 1);
+		assert_int_equal(nested_inner.slice_of[i], 0); /* one slice: serial */
+	}
+	rt_threads(1);
+}
+
+static void count(void *ctx, int begin, int end)
+{
+	int *c = ctx;
+	c[begin] += end - begin; /* each slice owns its begin slot */
+}
+
+static void test_many_loops_in_a_row(void **state)
+{
+	(void)state;
+	static int c[64];
+	rt_threads(2);
+	for (int r = 0; r < 20000; r++) {
+		memset(c, 0, sizeof c);
+		rt_parallel(64, 1, count, c);
+		int total = 0;
+		for (int i = 0; i < 64; i++)
+			total += c[i];
+		assert_int_equal(total, 64);
+	}
+	rt_threads(1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_thread_is_one_call),
+		cmocka_unit_test(test_every_item_once_per_split),
+		cmocka_unit_test(test_split_is_the_same_every_run),
+		cmocka_unit_test(test_nested_loop_runs_serially),
+		cmocka_unit_test(test_many_loops_in_a_row),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
