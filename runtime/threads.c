@@ -34,6 +34,8 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 
 #include <pthread.h>
 
+#define SPIN 200000 /* polls of a flag before sleeping on it: ~100 us */
+
 /* The loop being run in parallel, written under mu before a dispatch. */
 typedef struct {
 	rt_task_fn fn;   /* loop body over a slice [begin, end) */
@@ -73,6 +75,14 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&mu);
 	unsigned long seen = born[id]; /* rounds before it started are not its */
 	for (;;) {
+		if (round_no == seen) {
+			/* Layers follow each other within microseconds: poll a
+			 * while before sleeping, since a futex wake-up costs tens. */
+			pthread_mutex_unlock(&mu);
+			for (int i = 0; i < SPIN && __atomic_load_n(&round_no, __ATOMIC_ACQUIRE) == seen; i++)
+				;
+			pthread_mutex_lock(&mu);
+		}
 		while (round_no == seen)
 			pthread_cond_wait(&wake, &mu);
 		seen = round_no;
@@ -82,7 +92,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&mu);
 		run_slice(&j, id);
 		pthread_mutex_lock(&mu);
-		if (--pending == 0)
+		if (__atomic_sub_fetch(&pending, 1, __ATOMIC_RELEASE) == 0)
 			pthread_cond_signal(&finished);
 	}
 	return NULL;
@@ -123,10 +133,12 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 	job = (Job){fn, ctx, n, grain, parts};
 	Job j = job;
 	pending = parts - 1;
-	round_no++;
+	__atomic_add_fetch(&round_no, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&mu);
 	run_slice(&j, 0);
+	for (int i = 0; i < SPIN && __atomic_load_n(&pending, __ATOMIC_ACQUIRE) > 0; i++)
+		;
 	pthread_mutex_lock(&mu);
 	while (pending > 0)
 		pthread_cond_wait(&finished, &mu);
