@@ -13,8 +13,8 @@ ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
 passes/dce.c passes/weights.c passes/fold_bn.c passes/fuse.c passes/algo.c
-passes/pack.c passes/memplan.c
-emit/output.c emit/emit_c.c emit/emit_weights.c emit/emit_driver.c emit/build.c
+passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
+emit/output.c emit/emit_c.c emit/emit_layout.c emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
 audit/audit.c
 """.split()
@@ -25,6 +25,7 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
 # it themselves, through `cnnc build`).
 RUNTIME = """
 conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c
+layout.c conv_cl.c pool_cl.c
 """.split()
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under

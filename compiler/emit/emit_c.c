@@ -153,7 +153,7 @@ static void layer_comment(Emit *e, const Node *n)
 			fprintf(e->c, " dilation %dx%d", a->dilation[0], a->dilation[1]);
 		if (a->groups > 1)
 			fprintf(e->c, " groups %d", a->groups);
-		fprintf(e->c, ", %s, NCHW", algo_name[n->algo]);
+		fprintf(e->c, ", %s, %s", algo_name[n->algo], layout_name[n->layout]);
 		if (a->bias || a->residual || a->act != ACT_NONE)
 			fprintf(e->c, ", then%s%s%s%s", a->bias ? " +bias" : "", a->residual ? " +residual" : "",
 			        a->act != ACT_NONE ? " " : "", a->act != ACT_NONE ? act_macro[a->act] + 7 : "");
@@ -219,6 +219,8 @@ static void emit_node(Emit *e, const Node *n)
 	if (n->op == OP_INPUT)
 		return;
 	layer_comment(e, n);
+	if (emit_layout_node(e, n)) /* chunked layouts and reorders: emit_layout.c */
+		return;
 	switch (n->op) {
 	case OP_CONV2D:
 		emit_conv(e, n, X, Y);
@@ -277,6 +279,7 @@ static void emit_node(Emit *e, const Node *n)
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
 	case OP_INPUT:
+	case OP_REORDER:
 	case OP_COUNT:
 		BUG("cannot emit %s", op_name[n->op]);
 	}

@@ -1,0 +1,273 @@
+/*
+ * layout.c: the layout of every activation, and the reorders between.
+ *
+ * needs: dead nodes removed, algorithms chosen. keeps: topological
+ * order, names. breaks: node ids (reorders are inserted; the returned
+ * map takes old ids to new ones).
+ *
+ * A value is stored NCHW, NHWC or NCHW8c (cnnc.h). Every op has an NCHW
+ * kernel; these also have kernels in the chunked layouts (runtime/
+ * conv_cl.c, pool_cl.c, eltwise.c): conv2d (a direct, register-blocked
+ * kernel; 1x1 with stride 1 and no padding as a GEMM over pixels;
+ * depthwise vectorized over channels), batch_norm, the activations,
+ * add, concat, dropout and the pools. The input and every rank-2 value
+ * are NCHW; flatten, linear and softmax read NCHW.
+ *
+ * Each node gets one layout; where a reader needs another, a reorder
+ * node is inserted right after the producer, one per layout needed, and
+ * shared by every reader that needs it. A residual fused into a conv and
+ * every input of add and concat are read in the reader's own layout. The
+ * output must be NCHW: when the last node runs in another layout, a
+ * reorder is appended and becomes the output.
+ *
+ * --layout nchw|nhwc|blocked puts every node that has a kernel in that
+ * layout into it. A conv that goes to a chunked layout changes algorithm
+ * to that layout's (direct, or gemm for 1x1), unless --algo named an
+ * algorithm with no chunked kernel (im2col, winograd): then it stays
+ * NCHW, with reorders around it.
+ *
+ * auto: a cost model (cost.c-like numbers below, measured on this
+ * project's machine) estimates each node's time in each layout and each
+ * reorder's; the pass evaluates every uniform choice and a mixed one
+ * found by local search from the best per-node layouts, and keeps the
+ * cheapest. The note in the report gives the estimates.
+ */
+#include "../cnnc.h"
+
+#include <string.h>
+
+const char *const layout_name[LAYOUT_COUNT] = {"nchw", "nhwc", "nchw8c"};
+
+int layout_chunk(const Node *n)
+{
+	switch (n->layout) {
+	case LAYOUT_NHWC: return n->shape[1];
+	case LAYOUT_NCHW8C: return LAYOUT_BLOCK;
+	default: return 1;
+	}
+}
+
+long long layout_numel(const Node *n)
+{
+	if (n->rank != 4 || n->layout == LAYOUT_NCHW)
+		return ir_numel(n);
+	int cl = layout_chunk(n);
+	return (long long)n->shape[0] * ((n->shape[1] + cl - 1) / cl) * cl * n->shape[2] * n->shape[3];
+}
+
+static bool is_1x1(const Attrs *a)
+{
+	return a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 && a->pad[0] == 0 &&
+	       a->pad[1] == 0;
+}
+
+/* Whether n has a kernel that runs in layout l. */
+static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
+{
+	if (l == LAYOUT_NCHW)
+		return true;
+	if (n->rank != 4)
+		return false;
+	for (int j = 0; j < n->nin; j++)
+		if (g->nodes[n->in[j]].rank != 4)
+			return false;
+	switch (n->op) {
+	case OP_CONV2D:
+		return !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;
+	case OP_BATCH_NORM:
+	case OP_RELU:
+	case OP_RELU6:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_LEAKY_RELU:
+	case OP_MAX_POOL2D:
+	case OP_AVG_POOL2D:
+	case OP_ADAPTIVE_AVG_POOL2D:
+	case OP_GLOBAL_AVG_POOL:
+	case OP_ADD:
+	case OP_CONCAT:
+	case OP_DROPOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- the cost model (auto) ------------------------------------------ */
+
+/* Estimated nanoseconds of node n in layout l. */
+static double node_cost(const Graph *g, const Node *n, Layout l)
+{
+	double bytes = 0;
+	for (int j = 0; j < n->nin; j++)
+		bytes += 4.0 * (double)ir_numel(&g->nodes[n->in[j]]);
+	bytes += 4.0 * (double)ir_numel(n);
+	double mem = bytes / 8.0; /* about 8 bytes per ns streamed through cache */
+	if (n->op != OP_CONV2D)
+		return mem;
+	(void)l;
+	return mem + (double)ir_macs(g, n) / 10.0;
+}
+
+/* Estimated nanoseconds of reordering n's value. */
+static double reorder_cost(const Node *n) { return 8.0 * (double)ir_numel(n) / 4.0; }
+
+/* Total estimated nanoseconds of the assignment lay[]: every node, plus
+ * one reorder per (value, other layout some reader needs). */
+static double total_cost(const Graph *g, const Layout *lay)
+{
+	double t = 0;
+	unsigned *need = arena_alloc(g->arena, (size_t)g->n * sizeof *need);
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		t += node_cost(g, n, lay[i]);
+		for (int j = 0; j < n->nin; j++)
+			need[n->in[j]] |= 1u << lay[i];
+	}
+	need[g->output] |= 1u << LAYOUT_NCHW;
+	for (int i = 0; i < g->n; i++)
+		for (int l = 0; l < LAYOUT_COUNT; l++)
+			if (l != (int)lay[i] && (need[i] >> l & 1))
+				t += reorder_cost(&g->nodes[i]);
+	return t;
+}
+
+/* Every node in l where it can be, else NCHW. */
+static void uniform(const Graph *g, Layout l, bool keep_algos, Layout *lay)
+{
+	for (int i = 0; i < g->n; i++)
+		lay[i] = supports(g, &g->nodes[i], l, keep_algos) && g->nodes[i].op != OP_INPUT ? l : LAYOUT_NCHW;
+}
+
+/* From each node's cheapest layout, moves single nodes while the total
+ * falls (a few sweeps). */
+static void local_search(const Graph *g, bool keep_algos, Layout *lay)
+{
+	for (int i = 0; i < g->n; i++) {
+		double best = -1;
+		for (int l = 0; l < LAYOUT_COUNT; l++)
+			if (g->nodes[i].op != OP_INPUT && supports(g, &g->nodes[i], (Layout)l, keep_algos)) {
+				double c = node_cost(g, &g->nodes[i], (Layout)l);
+				if (best < 0 || c < best)
+					best = c, lay[i] = (Layout)l;
+			}
+	}
+	double cur = total_cost(g, lay);
+	for (int sweep = 0; sweep < 8; sweep++) {
+		bool moved = false;
+		for (int i = 0; i < g->n; i++) {
+			Layout was = lay[i];
+			for (int l = 0; l < LAYOUT_COUNT; l++) {
+				if (l == (int)was || g->nodes[i].op == OP_INPUT ||
+				    !supports(g, &g->nodes[i], (Layout)l, keep_algos))
+					continue;
+				lay[i] = (Layout)l;
+				double c = total_cost(g, lay);
+				if (c < cur) {
+					cur = c, was = (Layout)l, moved = true;
+				}
+			}
+			lay[i] = was;
+		}
+		if (!moved)
+			break;
+	}
+}
+
+/* The cheapest of the uniform assignments and the local search's; the
+ * estimates go into the graph's layout note. */
+static void choose_auto(Graph *g, bool keep_algos, Layout *lay)
+{
+	Layout *cand = arena_alloc(g->arena, (size_t)g->n * sizeof *cand);
+	double best = -1, est[LAYOUT_COUNT + 1];
+	const char *pick = "";
+	for (int c = 0; c <= LAYOUT_COUNT; c++) {
+		if (c < LAYOUT_COUNT)
+			uniform(g, (Layout)c, keep_algos, cand);
+		else
+			local_search(g, keep_algos, cand);
+		est[c] = total_cost(g, cand);
+		if (best < 0 || est[c] < best * 0.97) { /* a mix must win by 3% */
+			best = est[c];
+			memcpy(lay, cand, (size_t)g->n * sizeof *lay);
+			pick = c < LAYOUT_COUNT ? layout_name[c] : "mixed";
+		}
+	}
+	g->layout_note = arena_printf(g->arena,
+	                              "layout auto: %s; estimated ms: nchw %.3f, nhwc %.3f, nchw8c %.3f, mixed %.3f",
+	                              pick, est[0] * 1e-6, est[1] * 1e-6, est[2] * 1e-6, est[3] * 1e-6);
+}
+
+/* ---- the rewrite ---------------------------------------------------- */
+
+/* A conv moved to a chunked layout takes that layout's algorithm. */
+static void set_conv_algo(Node *n, bool keep_algos)
+{
+	if (n->op != OP_CONV2D || n->layout == LAYOUT_NCHW)
+		return;
+	bool forced_direct = keep_algos && n->algo == ALGO_DIRECT;
+	n->algo = is_1x1(&n->a) && !forced_direct ? ALGO_GEMM : ALGO_DIRECT;
+	n->scratch = 0;
+	n->algo_note = NULL;
+}
+
+int *choose_layouts(Graph *g, Layout force, bool keep_algos)
+{
+	Arena *A = g->arena;
+	int n = g->n;
+	Layout *lay = arena_alloc(A, (size_t)n * sizeof *lay);
+	if (force == LAYOUT_COUNT)
+		choose_auto(g, keep_algos, lay);
+	else {
+		uniform(g, force, keep_algos, lay);
+		g->layout_note = arena_printf(A, "layout %s forced (--layout): every op with a kernel in it", layout_name[force]);
+	}
+
+	/* need[i]: the layouts i's readers want */
+	unsigned *need = arena_alloc(A, (size_t)n * sizeof *need);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < g->nodes[i].nin; j++)
+			need[g->nodes[i].in[j]] |= 1u << lay[i];
+	need[g->output] |= 1u << LAYOUT_NCHW;
+
+	Node *old = g->nodes;
+	int cap = n * (LAYOUT_COUNT + 1);
+	Node *nodes = arena_alloc(A, (size_t)cap * sizeof *nodes);
+	int *newid = arena_alloc(A, (size_t)n * sizeof *newid);
+	int(*reo)[LAYOUT_COUNT] = arena_alloc(A, (size_t)n * sizeof *reo); /* new id of i in layout l */
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		Node *d = &nodes[m];
+		*d = old[i];
+		d->id = newid[i] = m++;
+		d->layout = lay[i];
+		d->in = arena_alloc(A, (size_t)(d->nin ? d->nin : 1) * sizeof *d->in);
+		for (int j = 0; j < d->nin; j++)
+			d->in[j] = reo[old[i].in[j]][lay[i]];
+		set_conv_algo(d, keep_algos);
+		for (int l = 0; l < LAYOUT_COUNT; l++) {
+			reo[i][l] = newid[i];
+			if (l == (int)lay[i] || !(need[i] >> l & 1))
+				continue;
+			Node *r = &nodes[m];
+			memset(r, 0, sizeof *r);
+			r->op = OP_REORDER;
+			r->id = reo[i][l] = m++;
+			r->name = arena_printf(A, "%s.to_%s", old[i].name, layout_name[l]);
+			r->line = old[i].line;
+			r->in = arena_alloc(A, sizeof *r->in);
+			r->in[0] = newid[i];
+			r->nin = 1;
+			r->rank = old[i].rank;
+			memcpy(r->shape, old[i].shape, sizeof r->shape);
+			r->layout = (Layout)l;
+			r->note = arena_printf(A, "reorder %s -> %s", layout_name[lay[i]], layout_name[l]);
+		}
+	}
+	g->nodes = nodes;
+	g->cap = cap;
+	g->n = m;
+	g->input = newid[g->input];
+	g->output = reo[g->output][LAYOUT_NCHW];
+	return newid;
+}

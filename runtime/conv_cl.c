@@ -1,0 +1,234 @@
+/*
+ * conv_cl.c: convolutions in the channel-chunked layouts (NHWC, NCHW8c).
+ *
+ * rt_conv2d_cl is a direct convolution register-blocked like a GEMM
+ * micro-kernel: a tile of 6 output pixels of one row by one strip of 16
+ * output channels lives in 12 vectors of 8 (cl.h) while the kernel walks
+ * the taps and, per tap, the input channels; each step broadcasts one
+ * input value per pixel and multiplies it with the strip's 16 weights of
+ * that channel and tap. In a chunked layout a pixel's channels sit next to
+ * each other (all of them in NHWC, 8 at a time in NCHW8c), so those reads
+ * are sequential, and the strip's weights, [kh][kw][span][16], are read in
+ * order too. Taps that fall into the padding, and the pixels past the
+ * row's end in the last tile, read a row of zeros instead, so the inner
+ * loop has no test. A 1x1 convolution with stride 1 and no padding is
+ * called with the image flattened to one row (h = 1, w = h*w): then it is
+ * a GEMM with M = pixels, N = output channels, K = input channels.
+ *
+ * Groups: a strip's 16 outputs may belong to several groups; it reads the
+ * input channels of all of them (span channels from the first one's
+ * first) and the compiler puts zeros in the weights where an input
+ * channel is not in an output's group. With one group, span is c.
+ *
+ * rt_conv2d_dw_cl is the depthwise case, where each output channel reads
+ * one input channel: vectorized over 8 channels of a pixel at a time.
+ *
+ * The epilogue (bias, residual in the output's layout, activation) is
+ * applied as each tile is stored. Padding lanes of NCHW8c get zero
+ * weights and zero bias; they are stored like the others.
+ */
+#include "cnnrt.h"
+
+#include <math.h>
+
+#include "cl.h"
+
+#define R 6                   /* output pixels per tile */
+#define STRIP RT_CONV_CL_STRIP /* output channels per tile */
+#define ZLEN 1024             /* floats in the row of zeros */
+
+static const float zeros[ZLEN];
+
+static int imin(int a, int b) { return a < b ? a : b; }
+
+int rt_conv_cl_span(int c, int oc, int groups)
+{
+	int cg = c / groups, og = oc / groups, span = 0;
+	for (int o0 = 0; o0 < oc; o0 += STRIP) {
+		int o1 = imin(o0 + STRIP, oc) - 1;
+		int s = (o1 / og - o0 / og + 1) * cg;
+		span = s > span ? s : span;
+	}
+	return span;
+}
+
+/* v = act(v + bias + residual) for 8 lanes, n of them real; stores n. */
+static inline __attribute__((always_inline)) void store8(const rt_epilogue *ep, const v8 *acc,
+                                                          const float *bias, const float *res, float *dst, int n)
+{
+	v8 v = *acc, b, r, zero = {0}, six = zero + 6;
+	LOAD8(b, bias);
+	v += b;
+	if (n < 8) {
+		float t[8];
+		STORE8(t, v);
+		for (int i = 0; i < n; i++)
+			dst[i] = ep ? rt_act(ep, t[i] + (res ? res[i] : 0)) : t[i];
+		return;
+	}
+	if (res) {
+		LOAD8(r, res);
+		v += r;
+	}
+	switch (ep ? ep->act : RT_ACT_NONE) {
+	case RT_ACT_NONE:
+		break;
+	case RT_ACT_RELU:
+		v = REPLACE8(v, v < zero, zero);
+		break;
+	case RT_ACT_RELU6:
+		v = REPLACE8(v, v < zero, zero);
+		v = REPLACE8(v, v > six, six);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		v = REPLACE8(v, v < zero, v * ep->slope);
+		break;
+	default:
+		for (int i = 0; i < 8; i++)
+			v[i] = rt_act(ep, v[i]);
+		break;
+	}
+	STORE8(dst, v);
+}
+
+/* The tile's accumulators: acc[j][h] holds pixel j, channels 8h..8h+7. */
+typedef struct {
+	v8 acc[R][2];
+} Tile;
+
+/* Sums the tile of output row oy, pixels ox0.., strip weights ws
+ * ([kh][kw][span][16]) over input channels [c0, cend). */
+static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n, int oy, int ox0, const float *ws,
+                     int span, int c0, int cend, Tile *t)
+{
+	const int h = p->h, w = p->w, hw = h * w;
+	v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
+	v8 a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+	for (int ky = 0; ky < p->kh; ky++) {
+		int iy = oy * p->sh - p->ph + ky * p->dh;
+		if (iy < 0 || iy >= h)
+			continue;
+		for (int kx = 0; kx < p->kw; kx++) {
+			const float *base[R];
+			for (int j = 0; j < R; j++) {
+				int ix = (ox0 + j) * p->sw - p->pw + kx * p->dw;
+				base[j] = ox0 + j < p->ow && ix >= 0 && ix < w ? x + cl_at(p->c, hw, cl_in, n, 0, iy * w + ix)
+				                                               : NULL;
+			}
+			const float *wt = ws + (size_t)(ky * p->kw + kx) * span * STRIP;
+			for (int ci = c0; ci < cend;) {
+				int cb = ci / cl_in, l0 = ci % cl_in, len = imin(cl_in - l0, cend - ci);
+				for (int lw = 0; lw < len; lw += ZLEN) {
+					int m = imin(ZLEN, len - lw);
+					const float *q[R];
+					for (int j = 0; j < R; j++)
+						q[j] = base[j] ? base[j] + (size_t)cb * hw * cl_in + l0 + lw : zeros;
+					const float *wr = wt + (size_t)(ci - c0 + lw) * STRIP;
+					for (int l = 0; l < m; l++, wr += STRIP) {
+						v8 w0, w1;
+						LOAD8(w0, wr);
+						LOAD8(w1, wr + 8);
+						float x0 = q[0][l], x1 = q[1][l], x2 = q[2][l];
+						float x3 = q[3][l], x4 = q[4][l], x5 = q[5][l];
+						a00 += x0 * w0, a01 += x0 * w1;
+						a10 += x1 * w0, a11 += x1 * w1;
+						a20 += x2 * w0, a21 += x2 * w1;
+						a30 += x3 * w0, a31 += x3 * w1;
+						a40 += x4 * w0, a41 += x4 * w1;
+						a50 += x5 * w0, a51 += x5 * w1;
+					}
+				}
+				ci += len;
+			}
+		}
+	}
+	t->acc[0][0] = a00, t->acc[0][1] = a01, t->acc[1][0] = a10, t->acc[1][1] = a11;
+	t->acc[2][0] = a20, t->acc[2][1] = a21, t->acc[3][0] = a30, t->acc[3][1] = a31;
+	t->acc[4][0] = a40, t->acc[4][1] = a41, t->acc[5][0] = a50, t->acc[5][1] = a51;
+}
+
+/* x: [n, c, h, w] in chunks of cl_in  w: strips [kh][kw][span][16]
+ * -> y: [n, oc, oh, ow] in chunks of cl_out */
+void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float *x, const float *w,
+                  const rt_epilogue *ep, float *y)
+{
+	const int c = p->c, oc = p->oc, cg = c / p->groups, og = oc / p->groups;
+	const int span = rt_conv_cl_span(c, oc, p->groups), ohw = p->oh * p->ow;
+	const int ocp = cl_chunks(oc, cl_out) * cl_out; /* output channels with padding */
+	const size_t wstrip = (size_t)p->kh * p->kw * span * STRIP;
+	for (int n = 0; n < p->n; n++)
+		for (int o0 = 0, s = 0; o0 < ocp; o0 += STRIP, s++) {
+			int c0 = imin(o0, oc - 1) / og * cg, cend = imin(c0 + span, c);
+			float bias[STRIP];
+			for (int j = 0; j < STRIP; j++)
+				bias[j] = ep && ep->bias && o0 + j < oc ? ep->bias[o0 + j] : 0.0f;
+			for (int oy = 0; oy < p->oh; oy++)
+				for (int ox0 = 0; ox0 < p->ow; ox0 += R) {
+					Tile t;
+					tile_sum(p, cl_in, x, n, oy, ox0, w + s * wstrip, span, c0, cend, &t);
+					for (int j = 0; j < R && ox0 + j < p->ow; j++)
+						for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
+							int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
+							size_t at = cl_at(oc, ohw, cl_out, n, o, oy * p->ow + ox0 + j);
+							const float *res = ep && ep->residual ? ep->residual + at : NULL;
+							store8(ep, &t.acc[j][hh], bias + 8 * hh, res, y + at, lanes);
+						}
+				}
+		}
+}
+
+/* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl */
+void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
+                     float *y)
+{
+	const int c = p->c, h = p->h, wd = p->w, hw = h * wd, ohw = p->oh * p->ow, nb = cl_chunks(c, cl);
+	for (int n = 0; n < p->n; n++)
+		for (int b = 0; b < nb; b++) {
+			const float *wb = w + (size_t)b * p->kh * p->kw * cl;
+			const float *xb = x + cl_at(c, hw, cl, n, b * cl, 0);
+			for (int oy = 0; oy < p->oh; oy++)
+				for (int ox = 0; ox < p->ow; ox++) {
+					size_t at = cl_at(c, ohw, cl, n, b * cl, oy * p->ow + ox);
+					for (int l = 0; l < cl; l += 8) {
+						int lanes = imin(8, cl - l);
+						float bias[8], acc[8];
+						for (int i = 0; i < 8; i++) {
+							int ch = b * cl + l + i;
+							bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+						}
+						v8 a = {0};
+						for (int ky = 0; ky < p->kh; ky++) {
+							int iy = oy * p->sh - p->ph + ky * p->dh;
+							if (iy < 0 || iy >= h)
+								continue;
+							for (int kx = 0; kx < p->kw; kx++) {
+								int ix = ox * p->sw - p->pw + kx * p->dw;
+								if (ix < 0 || ix >= wd)
+									continue;
+								const float *xp = xb + ((size_t)iy * wd + ix) * cl + l;
+								const float *wp = wb + (size_t)(ky * p->kw + kx) * cl + l;
+								if (lanes == 8) {
+									v8 xv, wv;
+									LOAD8(xv, xp);
+									LOAD8(wv, wp);
+									a += xv * wv;
+								} else {
+									for (int i = 0; i < lanes; i++)
+										a[i] += xp[i] * wp[i];
+								}
+							}
+						}
+						const float *res = ep && ep->residual ? ep->residual + at + l : NULL;
+						if (lanes == 8) {
+							store8(ep, &a, bias, res, y + at + l, 8);
+							continue;
+						}
+						STORE8(acc, a);
+						for (int i = 0; i < lanes; i++) {
+							float v = acc[i] + bias[i];
+							y[at + l + i] = ep ? rt_act(ep, v + (res ? res[i] : 0)) : v;
+						}
+					}
+				}
+		}
+}
