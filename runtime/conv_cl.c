@@ -102,6 +102,7 @@ static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n
                      int span, int c0, int cend, Tile *t)
 {
 	const int h = p->h, w = p->w, hw = h * w;
+	const float *xn = x + cl_at(p->c, hw, cl_in, n, 0, 0); /* image n */
 	v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
 	v8 a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
 	for (int ky = 0; ky < p->kh; ky++) {
@@ -112,24 +113,24 @@ static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n
 			const float *base[R];
 			for (int j = 0; j < R; j++) {
 				int ix = (ox0 + j) * p->sw - p->pw + kx * p->dw;
-				base[j] = ox0 + j < p->ow && ix >= 0 && ix < w ? x + cl_at(p->c, hw, cl_in, n, 0, iy * w + ix)
-				                                               : NULL;
+				base[j] = ox0 + j < p->ow && ix >= 0 && ix < w ? xn + ((size_t)iy * w + ix) * cl_in : NULL;
 			}
 			const float *wt = ws + (size_t)(ky * p->kw + kx) * span * STRIP;
-			for (int ci = c0; ci < cend;) {
-				int cb = ci / cl_in, l0 = ci % cl_in, len = imin(cl_in - l0, cend - ci);
+			const size_t chunk = (size_t)hw * cl_in; /* floats from one chunk to the next */
+			for (int ci = c0, cb = c0 / cl_in, l0 = c0 % cl_in; ci < cend; cb++, l0 = 0) {
+				int len = imin(cl_in - l0, cend - ci);
 				for (int lw = 0; lw < len; lw += ZLEN) {
 					int m = imin(ZLEN, len - lw);
-					const float *q[R];
-					for (int j = 0; j < R; j++)
-						q[j] = base[j] ? base[j] + (size_t)cb * hw * cl_in + l0 + lw : zeros;
+					size_t off = (size_t)cb * chunk + (size_t)(l0 + lw);
+					const float *q0 = base[0] ? base[0] + off : zeros, *q1 = base[1] ? base[1] + off : zeros;
+					const float *q2 = base[2] ? base[2] + off : zeros, *q3 = base[3] ? base[3] + off : zeros;
+					const float *q4 = base[4] ? base[4] + off : zeros, *q5 = base[5] ? base[5] + off : zeros;
 					const float *wr = wt + (size_t)(ci - c0 + lw) * STRIP;
 					for (int l = 0; l < m; l++, wr += STRIP) {
 						v8 w0, w1;
 						LOAD8(w0, wr);
 						LOAD8(w1, wr + 8);
-						float x0 = q[0][l], x1 = q[1][l], x2 = q[2][l];
-						float x3 = q[3][l], x4 = q[4][l], x5 = q[5][l];
+						float x0 = q0[l], x1 = q1[l], x2 = q2[l], x3 = q3[l], x4 = q4[l], x5 = q5[l];
 						a00 += x0 * w0, a01 += x0 * w1;
 						a10 += x1 * w0, a11 += x1 * w1;
 						a20 += x2 * w0, a21 += x2 * w1;
@@ -162,6 +163,9 @@ void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float 
 			float bias[STRIP];
 			for (int j = 0; j < STRIP; j++)
 				bias[j] = ep && ep->bias && o0 + j < oc ? ep->bias[o0 + j] : 0.0f;
+			size_t yo[2]; /* offsets of the strip's two halves at pixel 0 */
+			for (int hh = 0; hh < 2; hh++)
+				yo[hh] = o0 + 8 * hh < ocp ? cl_at(oc, ohw, cl_out, n, o0 + 8 * hh, 0) : 0;
 			for (int oy = 0; oy < p->oh; oy++)
 				for (int ox0 = 0; ox0 < p->ow; ox0 += R) {
 					Tile t;
@@ -169,7 +173,7 @@ void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float 
 					for (int j = 0; j < R && ox0 + j < p->ow; j++)
 						for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
 							int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
-							size_t at = cl_at(oc, ohw, cl_out, n, o, oy * p->ow + ox0 + j);
+							size_t at = yo[hh] + (size_t)(oy * p->ow + ox0 + j) * cl_out;
 							const float *res = ep && ep->residual ? ep->residual + at : NULL;
 							store8(ep, &t.acc[j][hh], bias + 8 * hh, res, y + at, lanes);
 						}
@@ -177,58 +181,111 @@ void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float 
 		}
 }
 
-/* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl */
+/* Output columns [lo, hi) whose every tap lies inside the input row. */
+static void interior(const rt_conv2d_params *p, int *lo, int *hi)
+{
+	int span = (p->kw - 1) * p->dw; /* from the first tap to the last */
+	*lo = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
+	*hi = p->w - 1 - span + p->pw < 0 ? 0 : (p->w - 1 - span + p->pw) / p->sw + 1;
+	*hi = imin(*hi, p->ow);
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* One output pixel of 8 (or lanes < 8) channels, every tap checked:
+ * the border columns and the NHWC channel tail. */
+static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const float *wb, int oy, int ox, int l,
+                     int lanes, const float *bias, const rt_epilogue *ep, const float *res, float *dst)
+{
+	v8 a = {0};
+	for (int ky = 0; ky < p->kh; ky++) {
+		int iy = oy * p->sh - p->ph + ky * p->dh;
+		if (iy < 0 || iy >= p->h)
+			continue;
+		for (int kx = 0; kx < p->kw; kx++) {
+			int ix = ox * p->sw - p->pw + kx * p->dw;
+			if (ix < 0 || ix >= p->w)
+				continue;
+			const float *xp = xb + ((size_t)iy * p->w + ix) * cl + l;
+			const float *wp = wb + (size_t)(ky * p->kw + kx) * cl + l;
+			if (lanes == 8) {
+				v8 xv, wv;
+				LOAD8(xv, xp);
+				LOAD8(wv, wp);
+				a += xv * wv;
+			} else {
+				for (int i = 0; i < lanes; i++)
+					a[i] += xp[i] * wp[i];
+			}
+		}
+	}
+	store8(ep, &a, bias, res, dst, lanes);
+}
+
+/* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl.
+ * Per output row and 8 channels: the interior columns 4 at a time (each
+ * weight vector loaded once for 4 pixels, no tests), the border columns
+ * and a channel tail one pixel at a time. */
 void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
                      float *y)
 {
-	const int c = p->c, h = p->h, wd = p->w, hw = h * wd, ohw = p->oh * p->ow, nb = cl_chunks(c, cl);
+	const int c = p->c, hw = p->h * p->w, ohw = p->oh * p->ow, nb = cl_chunks(c, cl), ow = p->ow;
+	const size_t xs = (size_t)p->sw * cl; /* floats between the inputs of neighbouring outputs */
+	int lo, hi;
+	interior(p, &lo, &hi);
 	for (int n = 0; n < p->n; n++)
 		for (int b = 0; b < nb; b++) {
 			const float *wb = w + (size_t)b * p->kh * p->kw * cl;
 			const float *xb = x + cl_at(c, hw, cl, n, b * cl, 0);
+			float *yb = y + cl_at(c, ohw, cl, n, b * cl, 0);
+			const float *rb = ep && ep->residual ? ep->residual + cl_at(c, ohw, cl, n, b * cl, 0) : NULL;
 			for (int oy = 0; oy < p->oh; oy++)
-				for (int ox = 0; ox < p->ow; ox++) {
-					size_t at = cl_at(c, ohw, cl, n, b * cl, oy * p->ow + ox);
-					for (int l = 0; l < cl; l += 8) {
-						int lanes = imin(8, cl - l);
-						float bias[8], acc[8];
-						for (int i = 0; i < 8; i++) {
-							int ch = b * cl + l + i;
-							bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
-						}
-						v8 a = {0};
+				for (int l = 0; l < cl; l += 8) {
+					int lanes = imin(8, cl - l);
+					float bias[8];
+					for (int i = 0; i < 8; i++) {
+						int ch = b * cl + l + i;
+						bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+					}
+					size_t row = (size_t)oy * ow * cl + l;
+#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
+                           yb + row + (size_t)(ox) * cl)
+					if (lanes < 8) {
+						for (int ox = 0; ox < ow; ox++)
+							PIXEL(ox);
+						continue;
+					}
+					int ox = 0;
+					for (; ox < lo; ox++)
+						PIXEL(ox);
+					for (; ox + 4 <= hi; ox += 4) {
+						v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
 						for (int ky = 0; ky < p->kh; ky++) {
 							int iy = oy * p->sh - p->ph + ky * p->dh;
-							if (iy < 0 || iy >= h)
+							if (iy < 0 || iy >= p->h)
 								continue;
-							for (int kx = 0; kx < p->kw; kx++) {
-								int ix = ox * p->sw - p->pw + kx * p->dw;
-								if (ix < 0 || ix >= wd)
-									continue;
-								const float *xp = xb + ((size_t)iy * wd + ix) * cl + l;
-								const float *wp = wb + (size_t)(ky * p->kw + kx) * cl + l;
-								if (lanes == 8) {
-									v8 xv, wv;
-									LOAD8(xv, xp);
-									LOAD8(wv, wp);
-									a += xv * wv;
-								} else {
-									for (int i = 0; i < lanes; i++)
-										a[i] += xp[i] * wp[i];
-								}
+							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+							const float *wr = wb + (size_t)ky * p->kw * cl + l;
+							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+								v8 wv, x0, x1, x2, x3;
+								LOAD8(wv, wr);
+								LOAD8(x0, xr);
+								LOAD8(x1, xr + xs);
+								LOAD8(x2, xr + 2 * xs);
+								LOAD8(x3, xr + 3 * xs);
+								a0 += x0 * wv, a1 += x1 * wv, a2 += x2 * wv, a3 += x3 * wv;
 							}
 						}
-						const float *res = ep && ep->residual ? ep->residual + at + l : NULL;
-						if (lanes == 8) {
-							store8(ep, &a, bias, res, y + at + l, 8);
-							continue;
-						}
-						STORE8(acc, a);
-						for (int i = 0; i < lanes; i++) {
-							float v = acc[i] + bias[i];
-							y[at + l + i] = ep ? rt_act(ep, v + (res ? res[i] : 0)) : v;
-						}
+						const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
+						float *d = yb + row + (size_t)ox * cl;
+						store8(ep, &a0, bias, r, d, 8);
+						store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
+						store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
+						store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
 					}
+					for (; ox < ow; ox++)
+						PIXEL(ox);
+#undef PIXEL
 				}
 		}
 }
