@@ -19,7 +19,7 @@ emit/report.c
 audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
+UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout"]
 
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).

@@ -31,7 +31,7 @@ suite() { # suite NAME COMMAND...
     fi
 }
 
-for t in test_ir test_front test_safetensors test_runtime; do
+for t in test_ir test_front test_safetensors test_layout test_runtime; do
     suite "unit $t" "$B/tests/$t"
 done
 suite "diagnostics" tests/diag/run.sh
@@ -44,7 +44,7 @@ suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fashion-mnist: program agrees with PyTorch" $PY tests/fashion/test_fashion.py
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
-    for t in test_ir test_front test_safetensors test_runtime; do
+    for t in test_ir test_front test_safetensors test_layout test_runtime; do
         suite "unit $t (asan)" "build/asan/tests/$t"
     done
     suite "diagnostics (asan cnnc)" env CNNC_BUILD=build/asan tests/diag/run.sh
