@@ -224,8 +224,9 @@ static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const f
 
 /* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl.
  * Per output row and 8 channels: the interior columns 4 at a time (each
- * weight vector loaded once for 4 pixels, no tests), the border columns
- * and a channel tail one pixel at a time. */
+ * weight vector loaded once for 4 pixels, no tests) and then one at a
+ * time; the border columns and a channel tail one pixel at a time with
+ * every tap tested. */
 void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
                      float *y)
 {
@@ -282,6 +283,23 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 						store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
 						store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
 						store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
+					}
+					for (; ox < hi; ox++) { /* the interior's last few, no tests */
+						v8 a0 = {0};
+						for (int ky = 0; ky < p->kh; ky++) {
+							int iy = oy * p->sh - p->ph + ky * p->dh;
+							if (iy < 0 || iy >= p->h)
+								continue;
+							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+							const float *wr = wb + (size_t)ky * p->kw * cl + l;
+							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+								v8 wv, x0;
+								LOAD8(wv, wr);
+								LOAD8(x0, xr);
+								a0 += x0 * wv;
+							}
+						}
+						store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
 					}
 					for (; ox < ow; ox++)
 						PIXEL(ox);
