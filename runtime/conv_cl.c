@@ -53,42 +53,40 @@ int rt_conv_cl_span(int c, int oc, int groups)
 }
 
 /* v = act(v + bias + residual) for 8 lanes, n of them real; stores n. */
-static inline __attribute__((always_inline)) void store8(const rt_epilogue *ep, const v8 *acc,
-                                                          const float *bias, const float *res, float *dst, int n)
+INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, const float *res, float *dst, int n)
 {
-	v8 v = *acc, b, r, zero = {0}, six = zero + 6;
-	LOAD8(b, bias);
-	v += b;
+	v8 v = v8_add(*acc, v8_load(bias));
 	if (n < 8) {
 		float t[8];
-		STORE8(t, v);
+		v8_store(t, v);
 		for (int i = 0; i < n; i++)
 			dst[i] = ep ? rt_act(ep, t[i] + (res ? res[i] : 0)) : t[i];
 		return;
 	}
-	if (res) {
-		LOAD8(r, res);
-		v += r;
-	}
+	if (res)
+		v = v8_add(v, v8_load(res));
 	switch (ep ? ep->act : RT_ACT_NONE) {
 	case RT_ACT_NONE:
 		break;
 	case RT_ACT_RELU:
-		v = REPLACE8(v, v < zero, zero);
+		v = v8_relu(v);
 		break;
 	case RT_ACT_RELU6:
-		v = REPLACE8(v, v < zero, zero);
-		v = REPLACE8(v, v > six, six);
+		v = v8_relu6(v);
 		break;
 	case RT_ACT_LEAKY_RELU:
-		v = REPLACE8(v, v < zero, v * ep->slope);
+		v = v8_leaky(v, ep->slope);
 		break;
-	default:
+	default: {
+		float t[8];
+		v8_store(t, v);
 		for (int i = 0; i < 8; i++)
-			v[i] = rt_act(ep, v[i]);
+			t[i] = rt_act(ep, t[i]);
+		v = v8_load(t);
 		break;
 	}
-	STORE8(dst, v);
+	}
+	v8_store(dst, v);
 }
 
 /* The tile's accumulators: acc[j][h] holds pixel j, channels 8h..8h+7. */
@@ -103,8 +101,8 @@ static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n
 {
 	const int h = p->h, w = p->w, hw = h * w;
 	const float *xn = x + cl_at(p->c, hw, cl_in, n, 0, 0); /* image n */
-	v8 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
-	v8 a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+	v8 a00 = v8_set1(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+	v8 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
 	for (int ky = 0; ky < p->kh; ky++) {
 		int iy = oy * p->sh - p->ph + ky * p->dh;
 		if (iy < 0 || iy >= h)
@@ -127,16 +125,14 @@ static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n
 					const float *q4 = base[4] ? base[4] + off : zeros, *q5 = base[5] ? base[5] + off : zeros;
 					const float *wr = wt + (size_t)(ci - c0 + lw) * STRIP;
 					for (int l = 0; l < m; l++, wr += STRIP) {
-						v8 w0, w1;
-						LOAD8(w0, wr);
-						LOAD8(w1, wr + 8);
+						v8 w0 = v8_load(wr), w1 = v8_load(wr + 8);
 						float x0 = q0[l], x1 = q1[l], x2 = q2[l], x3 = q3[l], x4 = q4[l], x5 = q5[l];
-						a00 += x0 * w0, a01 += x0 * w1;
-						a10 += x1 * w0, a11 += x1 * w1;
-						a20 += x2 * w0, a21 += x2 * w1;
-						a30 += x3 * w0, a31 += x3 * w1;
-						a40 += x4 * w0, a41 += x4 * w1;
-						a50 += x5 * w0, a51 += x5 * w1;
+						a00 = v8_fmas(a00, x0, w0), a01 = v8_fmas(a01, x0, w1);
+						a10 = v8_fmas(a10, x1, w0), a11 = v8_fmas(a11, x1, w1);
+						a20 = v8_fmas(a20, x2, w0), a21 = v8_fmas(a21, x2, w1);
+						a30 = v8_fmas(a30, x3, w0), a31 = v8_fmas(a31, x3, w1);
+						a40 = v8_fmas(a40, x4, w0), a41 = v8_fmas(a41, x4, w1);
+						a50 = v8_fmas(a50, x5, w0), a51 = v8_fmas(a51, x5, w1);
 					}
 				}
 				ci += len;
@@ -197,7 +193,8 @@ static void interior(const rt_conv2d_params *p, int *lo, int *hi)
 static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const float *wb, int oy, int ox, int l,
                      int lanes, const float *bias, const rt_epilogue *ep, const float *res, float *dst)
 {
-	v8 a = {0};
+	v8 a = v8_set1(0);
+	float t[8] = {0}; /* the accumulators of a tail of lanes < 8 */
 	for (int ky = 0; ky < p->kh; ky++) {
 		int iy = oy * p->sh - p->ph + ky * p->dh;
 		if (iy < 0 || iy >= p->h)
@@ -208,17 +205,15 @@ static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const f
 				continue;
 			const float *xp = xb + ((size_t)iy * p->w + ix) * cl + l;
 			const float *wp = wb + (size_t)(ky * p->kw + kx) * cl + l;
-			if (lanes == 8) {
-				v8 xv, wv;
-				LOAD8(xv, xp);
-				LOAD8(wv, wp);
-				a += xv * wv;
-			} else {
+			if (lanes == 8)
+				a = v8_fma(a, v8_load(xp), v8_load(wp));
+			else
 				for (int i = 0; i < lanes; i++)
-					a[i] += xp[i] * wp[i];
-			}
+					t[i] += xp[i] * wp[i];
 		}
 	}
+	if (lanes < 8)
+		a = v8_load(t);
 	store8(ep, &a, bias, res, dst, lanes);
 }
 
@@ -260,7 +255,7 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 					for (; ox < lo; ox++)
 						PIXEL(ox);
 					for (; ox + 4 <= hi; ox += 4) {
-						v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+						v8 a0 = v8_set1(0), a1 = a0, a2 = a0, a3 = a0;
 						for (int ky = 0; ky < p->kh; ky++) {
 							int iy = oy * p->sh - p->ph + ky * p->dh;
 							if (iy < 0 || iy >= p->h)
@@ -268,13 +263,11 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
 							const float *wr = wb + (size_t)ky * p->kw * cl + l;
 							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
-								v8 wv, x0, x1, x2, x3;
-								LOAD8(wv, wr);
-								LOAD8(x0, xr);
-								LOAD8(x1, xr + xs);
-								LOAD8(x2, xr + 2 * xs);
-								LOAD8(x3, xr + 3 * xs);
-								a0 += x0 * wv, a1 += x1 * wv, a2 += x2 * wv, a3 += x3 * wv;
+								v8 wv = v8_load(wr);
+								a0 = v8_fma(a0, v8_load(xr), wv);
+								a1 = v8_fma(a1, v8_load(xr + xs), wv);
+								a2 = v8_fma(a2, v8_load(xr + 2 * xs), wv);
+								a3 = v8_fma(a3, v8_load(xr + 3 * xs), wv);
 							}
 						}
 						const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
@@ -285,7 +278,7 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 						store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
 					}
 					for (; ox < hi; ox++) { /* the interior's last few, no tests */
-						v8 a0 = {0};
+						v8 a0 = v8_set1(0);
 						for (int ky = 0; ky < p->kh; ky++) {
 							int iy = oy * p->sh - p->ph + ky * p->dh;
 							if (iy < 0 || iy >= p->h)
@@ -293,10 +286,7 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
 							const float *wr = wb + (size_t)ky * p->kw * cl + l;
 							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
-								v8 wv, x0;
-								LOAD8(wv, wr);
-								LOAD8(x0, xr);
-								a0 += x0 * wv;
+								a0 = v8_fma(a0, v8_load(xr), v8_load(wr));
 							}
 						}
 						store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);

@@ -42,20 +42,14 @@ static Window window(const rt_pool2d_params *p, int oy, int ox)
  * chunk; x points at the chunk's first pixel. */
 static void pool_lanes(const float *x, int w, int cl, const Window *v, int l, int lanes, int is_max, float *out)
 {
-	v8 a = {0};
-	if (is_max)
-		a += -INFINITY;
 	if (lanes == 8) {
+		v8 a = v8_set1(is_max ? -INFINITY : 0.0f);
 		for (int iy = v->y0; iy < v->y1; iy++)
 			for (int ix = v->x0; ix < v->x1; ix++) {
-				v8 t;
-				LOAD8(t, x + ((size_t)iy * w + ix) * cl + l);
-				if (is_max)
-					a = REPLACE8(a, (t > a) | (t != t), t);
-				else
-					a += t;
+				v8 t = v8_load(x + ((size_t)iy * w + ix) * cl + l);
+				a = is_max ? v8_max_nan(a, t) : v8_add(a, t);
 			}
-		STORE8(out, a);
+		v8_store(out, a);
 		return;
 	}
 	for (int i = 0; i < lanes; i++) {
