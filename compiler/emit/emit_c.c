@@ -165,7 +165,12 @@ static void layer_comment(Emit *e, const Node *n)
 		fprintf(e->c, ", %dx%d stride %dx%d pad %dx%d%s", a->kernel[0], a->kernel[1], a->stride[0], a->stride[1],
 		        a->pad[0], a->pad[1], a->ceil_mode ? " ceil_mode" : "");
 		break;
+	case OP_REORDER:
+		fprintf(e->c, ", %s -> %s", layout_name[g->nodes[n->in[0]].layout], layout_name[n->layout]);
+		break;
 	default:
+		if (n->layout != LAYOUT_NCHW)
+			fprintf(e->c, ", %s", layout_name[n->layout]);
 		break;
 	}
 	fprintf(e->c, " */\n");
@@ -305,8 +310,9 @@ static void emit_run(Emit *e)
 		fprintf(c, "\t(void)ws_;\n");
 	for (int i = 0; i < g->n; i++)
 		if (p->home[i] == i && p->offset[i] >= 0)
-			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s, live %d..%d */\n", e->var[i], p->offset[i],
-			        ir_shape_str(&g->nodes[i], buf, sizeof buf), p->first[i], p->last[i]);
+			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
+			        ir_shape_str(&g->nodes[i], buf, sizeof buf), g->nodes[i].layout ? " " : "",
+			        g->nodes[i].layout ? layout_name[g->nodes[i].layout] : "", p->first[i], p->last[i]);
 	fprintf(c, "\n");
 	for (int i = 0; i < g->n; i++)
 		emit_node(e, &g->nodes[i]);
