@@ -166,8 +166,10 @@ static void optimize(Graph *g, const Options *o)
  * NULL when it did not run. */
 static int *layouts(Graph *g, const Options *o)
 {
-	if (o->opt_level == 0)
+	if (o->opt_level == 0) {
+		g->layout_note = "layout: every layer NCHW at -O0 (the reference path; --layout applies above it)";
 		return NULL;
+	}
 	Layout force = !strcmp(o->layout, "nchw")   ? LAYOUT_NCHW
 	               : !strcmp(o->layout, "nhwc") ? LAYOUT_NHWC
 	               : !strcmp(o->layout, "auto") ? LAYOUT_COUNT
