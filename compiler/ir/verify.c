@@ -27,7 +27,7 @@ void ir_verify(const Graph *g, const char *after)
 				BUG("after %s: node %d reads %d, not an earlier node", after, i, n->in[j]);
 		for (int j = 0; j < n->nin && n->op != OP_REORDER; j++)
 			if (g->nodes[n->in[j]].layout != n->layout)
-				BUG("after %s: node %d (%s) reads %d in another layout", after, i, layout_name[n->layout], n->in[j]);
+				BUG("after %s: node %d (layout %d) reads %d in another layout", after, i, (int)n->layout, n->in[j]);
 		if (n->op == OP_CONV2D && n->nin == 2) {
 			const Node *r = &g->nodes[n->in[1]];
 			if (!n->a.residual || r->rank != n->rank || r->shape[1] != n->shape[1] ||
