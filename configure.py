@@ -13,18 +13,19 @@ ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
 passes/dce.c passes/weights.c passes/constfold.c passes/fold_bn.c passes/fuse.c passes/algo.c
-passes/pack.c passes/memplan.c
-emit/output.c emit/emit_c.c emit/emit_weights.c emit/emit_driver.c emit/build.c
+passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
+emit/output.c emit/emit_c.c emit/emit_layout.c emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
 audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors"]
+UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "test_layout"]
 
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).
 RUNTIME = """
 conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c threads.c
+layout.c conv_cl.c pool_cl.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.

@@ -58,6 +58,19 @@ typedef enum {
 /* Output tile side of a Winograd algorithm (0: not Winograd). */
 #define ALGO_WINOGRAD_TILE(algo) ((algo) == ALGO_WINOGRAD2 ? 2 : (algo) == ALGO_WINOGRAD4 ? 4 : 0)
 
+/* How an activation is stored (passes/layout.c). Besides NCHW these are
+ * channel-chunked: channels cut into chunks of cl, element (n, c, y, x)
+ * at (((n * nb + c / cl) * H + y) * W + x) * cl + c % cl with
+ * nb = ceil(C / cl); see runtime/cnnrt.h. */
+typedef enum {
+	LAYOUT_NCHW,   /* cl = 1: PyTorch's order, the API's */
+	LAYOUT_NHWC,   /* cl = C: channels innermost */
+	LAYOUT_NCHW8C, /* cl = 8: blocks of 8 channels, C zero-padded to 8s */
+	LAYOUT_COUNT
+} Layout;
+
+#define LAYOUT_BLOCK 8 /* channels per block of LAYOUT_NCHW8C */
+
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
@@ -112,6 +125,8 @@ typedef struct {
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
 	long long scratch;     /* bytes of scratch the algorithm needs */
+	Layout layout;         /* how this value is stored; rank-2 values and
+	                          every value before the layout pass: NCHW */
 } Node;
 
 /* Where every tensor lives at run time (passes/memplan.c). Arrays are
@@ -145,6 +160,7 @@ typedef struct {
 	int input;             /* id of the one input node (-1: none yet) */
 	int output;            /* id of the output node (-1: none yet) */
 	MemPlan *plan;         /* memory plan, once memplan has run */
+	const char *layout_note; /* what the layout pass chose and why (report) */
 } Graph;
 
 /* ---- base/arena.c --------------------------------------------------- */
@@ -274,11 +290,33 @@ extern const char *const algo_name[ALGO_COUNT];
  * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
 void choose_algos(Graph *g, int opt_level, Algo force);
 
+/* ---- passes/layout.c ----------------------------------------------- */
+
+extern const char *const layout_name[LAYOUT_COUNT];
+/* Channels per chunk of n's layout (1, C or LAYOUT_BLOCK). */
+int layout_chunk(const Node *n);
+/* Floats of n's value in its layout, padding included. */
+long long layout_numel(const Node *n);
+/* Gives every value a layout and inserts reorders where a reader needs
+ * another; renumbers ids and returns old id -> new id (arena). force:
+ * LAYOUT_COUNT for the cost model's choice, else that layout wherever
+ * an op has a kernel in it; keep_algos: --algo named an algorithm, so
+ * convs whose algorithm has no kernel outside NCHW stay there. */
+int *choose_layouts(Graph *g, Layout force, bool keep_algos);
+
 /* ---- passes/pack.c -------------------------------------------------- */
 
 /* Packs GEMM-path conv weights into rt_gemm's panel layout; Winograd
  * convs' weights are transformed (G g G^T) first. */
 void pack_weights(Graph *g);
+
+/* ---- passes/pack_cl.c ---------------------------------------------- */
+
+/* A depthwise conv: one input channel per output channel. */
+bool pack_cl_depthwise(const Graph *g, const Node *n);
+/* Packs a conv in a chunked layout for runtime/conv_cl.c; returns the
+ * packed floats. */
+long long pack_cl(Graph *g, Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
@@ -387,6 +425,11 @@ typedef struct Emit Emit;
 
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
+
+/* ---- emit/emit_layout.c --------------------------------------------- */
+
+/* Emits n if it runs outside NCHW or is a reorder; false otherwise. */
+bool emit_layout_node(Emit *e, const Node *n);
 
 /* ---- emit/emit_driver.c --------------------------------------------- */
 

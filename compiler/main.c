@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [--dump-ir] [compile options]\n"
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
 	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
-	"               [--layout auto|nchw] [--target native|generic|avx2|avx512]\n"
+	"               [--layout auto|nchw|nhwc|blocked] [--target native|generic|avx2|avx512]\n"
 	"               [--threads N] [--main]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
@@ -73,7 +73,7 @@ static const char *one_of(const char *flag, const char *v, const char *const *al
 static Options parse_args(int argc, char **argv)
 {
 	static const char *const algos[] = {"auto", "direct", "im2col", "winograd", NULL};
-	static const char *const layouts[] = {"auto", "nchw", NULL};
+	static const char *const layouts[] = {"auto", "nchw", "nhwc", "blocked", "nchw8c", NULL};
 	static const char *const targets[] = {"generic", "avx2", "avx512", "native", NULL};
 	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1};
 	if (argc < 2)
@@ -164,6 +164,23 @@ static void optimize(Graph *g, const Options *o)
 	choose_algos(g, o->opt_level, force);
 }
 
+/* The layout pass (above -O0; -O0 stays NCHW): old id -> new id, or
+ * NULL when it did not run. */
+static int *layouts(Graph *g, const Options *o)
+{
+	if (o->opt_level == 0) {
+		g->layout_note = "layout: every layer NCHW at -O0 (the reference path; --layout applies above it)";
+		return NULL;
+	}
+	Layout force = !strcmp(o->layout, "nchw")   ? LAYOUT_NCHW
+	               : !strcmp(o->layout, "nhwc") ? LAYOUT_NHWC
+	               : !strcmp(o->layout, "auto") ? LAYOUT_COUNT
+	                                            : LAYOUT_NCHW8C; /* blocked, nchw8c */
+	int *map = choose_layouts(g, force, strcmp(o->algo, "auto") != 0);
+	ir_verify(g, "layout");
+	return map;
+}
+
 static int cmd_check(const Options *o, Arena *a)
 {
 	Graph *g = front(a, o);
@@ -187,6 +204,15 @@ static int cmd_report(const Options *o, Arena *a)
 	}
 	dce(g, map);
 	ir_verify(g, "dce");
+	int *relaid = layouts(g, o);
+	for (int i = 0; i < model->n; i++) {
+		map[i] = map[i] >= 0 && relaid ? relaid[map[i]] : map[i];
+		if (map[i] >= 0 && model->nodes[i].op == OP_CONV2D) { /* the layout may change the algorithm */
+			model->nodes[i].algo = g->nodes[map[i]].algo;
+			model->nodes[i].scratch = g->nodes[map[i]].scratch;
+			model->nodes[i].algo_note = g->nodes[map[i]].algo_note;
+		}
+	}
 	memplan(g);
 	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level};
 	report_print(model, g, map, &ro, stdout);
@@ -226,6 +252,7 @@ static void generate(const Options *o, Arena *a, const char *prefix, bool main_d
 	optimize(g, o);
 	dce(g, NULL);
 	ir_verify(g, "dce");
+	layouts(g, o);
 	pack_weights(g);
 	memplan(g);
 	EmitOptions eo = {

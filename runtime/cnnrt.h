@@ -8,7 +8,8 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c, threads.c.
+ * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c, threads.c; the
+ * channel-chunked layouts (NHWC, NCHW8c) in layout.c, conv_cl.c and pool_cl.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -191,6 +192,68 @@ void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y);
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
  * [floor(i*h/oh), ceil((i+1)*h/oh)). */
 void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y);
+
+/* ---- layout.c, conv_cl.c, pool_cl.c: channel-chunked layouts -------- */
+
+/* Besides NCHW, activations may live in a channel-chunked layout: the
+ * channels cut into nb = ceil(c / cl) chunks of cl, element (n, ch, y, x)
+ * of a [n, c, h, w] tensor at
+ *     (((n * nb + ch / cl) * h + y) * w + x) * cl + ch % cl.
+ * cl = 1 is NCHW, cl = c is NHWC, cl = 8 is the blocked NCHW8c (the last
+ * chunk zero-padded when c is not a multiple of 8). The lanes past c in
+ * the last chunk are padding: every kernel writes them (so memory is
+ * defined) but none ever reads them into a real channel. The kernels
+ * below take cl = c or a multiple of 8. */
+
+/* Floats of a [n, c, h, w] tensor in chunks of cl, padding included. */
+#define RT_CL_FLOATS(n, c, h, w, cl) ((long long)(n) * (((c) + (cl) - 1) / (cl)) * (cl) * (h) * (w))
+
+/* The same tensor from chunks of cl_in to chunks of cl_out (any two of
+ * 1, c or a multiple of 8): x: [n, c, hw] in cl_in -> y in cl_out, its
+ * padding lanes zero. y must not overlap x. */
+void rt_reorder(int n, int c, int hw, int cl_in, const float *x, int cl_out, float *y);
+
+/* Output channels per strip of rt_conv2d_cl and the input channels one
+ * strip reads (the groups its 16 outputs belong to): the weights hold
+ * RT_CONV_CL_SPAN of them per strip, zero where a channel is not in an
+ * output's group. */
+#define RT_CONV_CL_STRIP 16
+int rt_conv_cl_span(int c, int oc, int groups);
+
+/* Convolution of any shape (groups, stride, padding, dilation) in
+ * chunked layouts, register-blocked over 6 output pixels of a row and
+ * 16 output channels, then the epilogue (residual in y's layout).
+ * x: [n, c, h, w] in chunks of cl_in
+ * w: per strip s of 16 output channels, [kh][kw][span][16] with
+ *    span = rt_conv_cl_span(c, oc, groups) input channels from
+ *    (first group of the strip) * c/groups, output channels past oc zero
+ * -> y: [n, oc, oh, ow] in chunks of cl_out. y must not overlap x.
+ * A 1x1 convolution with stride 1 and no padding is a GEMM with
+ * M = pixels: call it with h = oh = 1 and w = ow = h*w. */
+void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float *x, const float *w,
+                  const rt_epilogue *ep, float *y);
+
+/* Depthwise convolution (groups == c == oc) in chunks of cl, vectorized
+ * over channels. x: [n, c, h, w]  w: [nb][kh][kw][cl] (channels past c
+ * zero)  -> y: [n, c, oh, ow], both in chunks of cl. */
+void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
+                     float *y);
+
+/* Pools in chunks of cl, the rules of pool.c, vectorized over channels.
+ * x: [n, c, h, w] -> y: [n, c, oh, ow], both in chunks of cl. */
+void rt_max_pool2d_cl(const rt_pool2d_params *p, int cl, const float *x, float *y);
+void rt_avg_pool2d_cl(const rt_pool2d_params *p, int cl, const float *x, float *y);
+void rt_adaptive_avg_pool2d_cl(int n, int c, int h, int w, int oh, int ow, int cl, const float *x, float *y);
+
+/* Inference batch norm in chunks of cl: x, y: [n, c, hw]; in place ok. */
+void rt_batch_norm_cl(int n, int c, int hw, int cl, const float *x, const float *gamma, const float *beta,
+                      const float *mean, const float *var, float eps, float *y);
+
+/* One input of a channel concat in chunked layouts: x: [n, c, hw] in
+ * chunks of cl_in goes to channels [c_off, c_off + c) of
+ * y: [n, c_total, hw] in chunks of cl_out. */
+void rt_concat_part_cl(int n, int c, int hw, int cl_in, const float *x, int c_total, int c_off, int cl_out,
+                       float *y);
 
 /* ---- npy.c ---------------------------------------------------------- */
 

@@ -153,7 +153,7 @@ static void layer_comment(Emit *e, const Node *n)
 			fprintf(e->c, " dilation %dx%d", a->dilation[0], a->dilation[1]);
 		if (a->groups > 1)
 			fprintf(e->c, " groups %d", a->groups);
-		fprintf(e->c, ", %s, NCHW", algo_name[n->algo]);
+		fprintf(e->c, ", %s, %s", algo_name[n->algo], layout_name[n->layout]);
 		if (a->bias || a->residual || a->act != ACT_NONE)
 			fprintf(e->c, ", then%s%s%s%s", a->bias ? " +bias" : "", a->residual ? " +residual" : "",
 			        a->act != ACT_NONE ? " " : "", a->act != ACT_NONE ? act_macro[a->act] + 7 : "");
@@ -165,7 +165,12 @@ static void layer_comment(Emit *e, const Node *n)
 		fprintf(e->c, ", %dx%d stride %dx%d pad %dx%d%s", a->kernel[0], a->kernel[1], a->stride[0], a->stride[1],
 		        a->pad[0], a->pad[1], a->ceil_mode ? " ceil_mode" : "");
 		break;
+	case OP_REORDER:
+		fprintf(e->c, ", %s -> %s", layout_name[g->nodes[n->in[0]].layout], layout_name[n->layout]);
+		break;
 	default:
+		if (n->layout != LAYOUT_NCHW)
+			fprintf(e->c, ", %s", layout_name[n->layout]);
 		break;
 	}
 	fprintf(e->c, " */\n");
@@ -219,6 +224,8 @@ static void emit_node(Emit *e, const Node *n)
 	if (n->op == OP_INPUT)
 		return;
 	layer_comment(e, n);
+	if (emit_layout_node(e, n)) /* chunked layouts and reorders: emit_layout.c */
+		return;
 	switch (n->op) {
 	case OP_CONV2D:
 		emit_conv(e, n, X, Y);
@@ -277,6 +284,7 @@ static void emit_node(Emit *e, const Node *n)
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
 	case OP_INPUT:
+	case OP_REORDER:
 	case OP_COUNT:
 		BUG("cannot emit %s", op_name[n->op]);
 	}
@@ -302,8 +310,9 @@ static void emit_run(Emit *e)
 		fprintf(c, "\t(void)ws_;\n");
 	for (int i = 0; i < g->n; i++)
 		if (p->home[i] == i && p->offset[i] >= 0)
-			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s, live %d..%d */\n", e->var[i], p->offset[i],
-			        ir_shape_str(&g->nodes[i], buf, sizeof buf), p->first[i], p->last[i]);
+			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
+			        ir_shape_str(&g->nodes[i], buf, sizeof buf), g->nodes[i].layout ? " " : "",
+			        g->nodes[i].layout ? layout_name[g->nodes[i].layout] : "", p->first[i], p->last[i]);
 	fprintf(c, "\n");
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,

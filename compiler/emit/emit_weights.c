@@ -88,6 +88,7 @@ void emit_weights(Emit *e)
 			shape_list(c, p);
 			fprintf(c, "]%s%s */\n",
 			        !packed                      ? ""
+			        : n->layout != LAYOUT_NCHW    ? ", packed for rt_conv2d_cl / rt_conv2d_dw_cl"
 			        : ALGO_WINOGRAD_TILE(n->algo) ? ", Winograd-transformed (G g G^T), packed for rt_gemm"
 			                                      : ", packed for rt_gemm",
 			        n->note && j < 2 && n->op != OP_BATCH_NORM ? ", batch norm folded in" : "");

@@ -6,6 +6,9 @@
  * float32), then totals, and the memory plan: arena_bytes is the planned
  * workspace, shown beside the naive sum of all activations. --json adds
  * each buffer's offset, size and lifetime; --svg draws the plan.
+ * The layout column is the layout each layer's value is stored in; the
+ * reorders the layout pass inserted get rows of their own, under the
+ * layer whose value they reorder (JSON: "reorders").
  */
 #include "../cnnc.h"
 
@@ -58,7 +61,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
 		cJSON_AddNumberToObject(l, "activation_bytes", (double)(4 * ir_numel(n)));
 		cJSON_AddStringToObject(l, "algorithm", algo_of(n));
-		cJSON_AddStringToObject(l, "layout", "nchw");
+		cJSON_AddStringToObject(l, "layout", map[i] >= 0 ? layout_name[opt->nodes[map[i]].layout] : "-");
 		cJSON_AddNumberToObject(l, "workspace_bytes", (double)n->scratch);
 		if (map[i] >= 0)
 			cJSON_AddStringToObject(l, "runs_as", opt->nodes[map[i]].name);
@@ -70,6 +73,21 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 			cJSON_AddStringToObject(l, "algo_note", n->algo_note);
 		cJSON_AddItemToArray(layers, l);
 	}
+	cJSON *reorders = cJSON_AddArrayToObject(root, "reorders");
+	for (int i = 0; i < opt->n; i++) {
+		const Node *r = &opt->nodes[i];
+		if (r->op != OP_REORDER)
+			continue;
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "name", r->name);
+		cJSON_AddStringToObject(l, "of", opt->nodes[r->in[0]].name);
+		cJSON_AddStringToObject(l, "from", layout_name[opt->nodes[r->in[0]].layout]);
+		cJSON_AddStringToObject(l, "to", layout_name[r->layout]);
+		cJSON_AddNumberToObject(l, "bytes", (double)(4 * layout_numel(r)));
+		cJSON_AddItemToArray(reorders, l);
+	}
+	if (opt->layout_note)
+		cJSON_AddStringToObject(root, "layout_note", opt->layout_note);
 	Totals t = totals(g);
 	cJSON *tot = cJSON_AddObjectToObject(root, "total");
 	cJSON_AddNumberToObject(tot, "params", (double)t.params);
@@ -148,8 +166,21 @@ static void print_table(const Graph *g, const Graph *opt, const int *map, int op
 		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", n->name, op_name[n->op],
 		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
 		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(n),
-		        map[i] >= 0 ? "nchw" : "-", grouped(n->scratch, w, sizeof w), notes(n, opt->arena));
+		        map[i] >= 0 ? layout_name[opt->nodes[map[i]].layout] : "-", grouped(n->scratch, w, sizeof w),
+		        notes(n, opt->arena));
+		bool first = map[i] >= 0;
+		for (int j = 0; j < i && first; j++)
+			first = map[j] != map[i];
+		for (int k = 0; first && k < opt->n; k++) {
+			const Node *r = &opt->nodes[k];
+			if (r->op == OP_REORDER && r->in[0] == map[i])
+				fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", r->name, "reorder",
+				        ir_shape_str(r, s, sizeof s), "0", "0", grouped(4 * layout_numel(r), b, sizeof b), "-",
+				        layout_name[r->layout], "0", r->note);
+		}
 	}
+	if (opt->layout_note)
+		fprintf(out, "%s\n", opt->layout_note);
 	Totals t = totals(g);
 	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs)\n", grouped(t.params, p, sizeof p),
 	        grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m), 2e-9 * (double)t.macs);

@@ -570,6 +570,8 @@ void dsl_open(lua_State *L, Graph *g, int batch)
 
 	lua_newtable(L); /* methods */
 	for (int op = 0; op < OP_COUNT; op++) {
+		if (op == OP_REORDER)
+			continue; /* internal: inserted by the layout pass */
 		push_op(L, d, (Op)op);
 		lua_pushvalue(L, -1);
 		lua_setglobal(L, op_name[op]);

@@ -2,7 +2,9 @@
  * verify.c: the IR's invariants, checked between passes.
  *
  * Inputs come before their users; arity matches ops.def; there is one
- * input node and an output; every shape is positive. A failure is a
+ * input node and an output; every shape is positive; every node reads
+ * its inputs in its own layout (a reorder excepted) and the output is
+ * NCHW. A failure is a
  * compiler bug, reported with the pass that broke it.
  */
 #include "../cnnc.h"
@@ -23,6 +25,9 @@ void ir_verify(const Graph *g, const char *after)
 		for (int j = 0; j < n->nin; j++)
 			if (n->in[j] < 0 || n->in[j] >= i)
 				BUG("after %s: node %d reads %d, not an earlier node", after, i, n->in[j]);
+		for (int j = 0; j < n->nin && n->op != OP_REORDER; j++)
+			if (g->nodes[n->in[j]].layout != n->layout)
+				BUG("after %s: node %d (layout %d) reads %d in another layout", after, i, (int)n->layout, n->in[j]);
 		if (n->op == OP_CONV2D && n->nin == 2) {
 			const Node *r = &g->nodes[n->in[1]];
 			if (!n->a.residual || r->rank != n->rank || r->shape[1] != n->shape[1] ||
@@ -42,6 +47,8 @@ void ir_verify(const Graph *g, const char *after)
 		if (!n->name || !n->name[0])
 			BUG("after %s: node %d has no name", after, i);
 	}
+	if (g->nodes[g->output].layout != LAYOUT_NCHW || g->nodes[g->input].layout != LAYOUT_NCHW)
+		BUG("after %s: the input or the output is not NCHW", after);
 	if (inputs != 1)
 		BUG("after %s: %d input nodes", after, inputs);
 }

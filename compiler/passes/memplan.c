@@ -52,7 +52,7 @@ void memplan(Graph *g)
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
 		p->home[i] = memplan_is_view(node->op) ? p->home[node->in[0]] : i;
-		p->bytes[i] = 4 * ir_numel(node);
+		p->bytes[i] = 4 * layout_numel(node); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
 		p->first[n + i] = p->last[n + i] = i;

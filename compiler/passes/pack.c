@@ -73,6 +73,10 @@ void pack_weights(Graph *g)
 		Node *n = &g->nodes[i];
 		if (n->op != OP_CONV2D || !n->param[0])
 			continue;
+		if (n->layout != LAYOUT_NCHW) { /* passes/pack_cl.c */
+			n->packed = pack_cl(g, n);
+			continue;
+		}
 		if (ALGO_WINOGRAD_TILE(n->algo)) {
 			n->packed = winograd_pack(g, n, ALGO_WINOGRAD_TILE(n->algo));
 			continue;

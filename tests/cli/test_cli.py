@@ -11,6 +11,7 @@
   1 and a message, and leaves no output file.
 """
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -94,6 +95,18 @@ def main():
             r = run([CNNC] + args)
             check("usage error exits 2: cnnc " + " ".join(os.path.basename(x) for x in args), r.returncode == 2,
                   f"exit {r.returncode}: {r.stderr}")
+        r = run([CNNC, "compile", LENET, "--random-weights", "1", "--layout", "nhwc16"])
+        check("unknown --layout: exit 2 naming the accepted layouts",
+              r.returncode == 2 and "auto, nchw, nhwc, blocked" in r.stderr and "'nhwc16'" in r.stderr,
+              f"exit {r.returncode}: {r.stderr}")
+        # a forced layout shows in the report: every conv's layout, and the reorders
+        r = run([CNNC, "report", LENET, "--layout", "nhwc", "--json"])
+        rep = json.loads(r.stdout) if r.returncode == 0 else {}
+        convs = [l for l in rep.get("layers", []) if l["op"] == "conv2d"]
+        check("report --layout nhwc: convs nhwc, a reorder in and one out",
+              convs and all(l["layout"] == "nhwc" for l in convs)
+              and [(x["from"], x["to"]) for x in rep.get("reorders", [])] == [("nchw", "nhwc"), ("nhwc", "nchw")],
+              r.stdout[-2000:] + r.stderr)
         r = run([CNNC, "check", os.path.join(tmp, "missing.lua")])
         check("missing model file exits 1", r.returncode == 1, r.stderr)
 

@@ -8,7 +8,8 @@ For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
 trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
 mobilenet_v2) and every level (-O0, the default, and the default with --algo
-direct, --algo im2col and --algo winograd), it runs
+direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
+alone and with an --algo; --levels picks some), it runs
 `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM`, audits
 PROGRAM.c (`cnnc audit`), runs
 `PROGRAM input.npy output.npy` and checks, as SPEC.md's "What counts as
@@ -36,7 +37,8 @@ still computes the committed expected output from them (within 1e-5).
 --valgrind runs the small nets' programs under `valgrind --error-exitcode=1
 -q`, built with CFLAGS="-O2 -g -std=c99 -mavx2 -mfma" (no AVX-512, which
 valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
--fno-sanitize-recover=all". The compiler is $CNNC_BUILD/cnnc (default
+-fno-sanitize-recover=all". Both skip the layout+algorithm combinations
+(nhwc+dir, ...), whose kernels the plain levels already run. The compiler is $CNNC_BUILD/cnnc (default
 build/cnnc).
 """
 import argparse
@@ -56,8 +58,17 @@ sys.path.insert(0, HERE)
 import make_golden  # noqa: E402
 
 # Every level and every algorithm the compiler can be made to use.
+# Every layout too, alone and with the algorithms that combine with it:
+# --algo direct runs every conv in the layout (1x1 ones too, by the
+# general kernel); im2col and winograd keep their convs NCHW, with
+# reorders around them.
 LEVELS = [("-O0", ["-O0"]), ("default", []), ("direct", ["--algo", "direct"]),
-          ("im2col", ["--algo", "im2col"]), ("winograd", ["--algo", "winograd"])]
+          ("im2col", ["--algo", "im2col"]), ("winograd", ["--algo", "winograd"]),
+          ("nhwc", ["--layout", "nhwc"]), ("blocked", ["--layout", "blocked"]),
+          ("nhwc+dir", ["--layout", "nhwc", "--algo", "direct"]),
+          ("blk+dir", ["--layout", "blocked", "--algo", "direct"]),
+          ("nhwc+i2c", ["--layout", "nhwc", "--algo", "im2col"]),
+          ("blk+wino", ["--layout", "blocked", "--algo", "winograd"])]
 ASAN_CFLAGS = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
 FILES = ("weights.safetensors", "input.npy", "expected.npy")
 RUN_TIMEOUT = 600  # seconds, per program run (valgrind is slow)
@@ -210,6 +221,7 @@ def main(argv=None):
     ap.add_argument("--check-fresh", action="store_true",
                     help="also check that regenerating the committed goldens gives the same data")
     ap.add_argument("--only", help="comma-separated net names")
+    ap.add_argument("--levels", help="comma-separated level names (default: all)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cases built and run at once (2)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args(argv)
@@ -249,6 +261,10 @@ def main(argv=None):
             if data is None:
                 data = make_golden.generate(name, os.path.join(tmp, name, "data"))
             for level, flags in LEVELS:
+                if args.levels and level not in args.levels.split(","):
+                    continue
+                if not args.levels and (args.asan or args.valgrind) and "+" in level:
+                    continue  # the combinations run no kernel the plain levels do not
                 cases.append(Case(name, level, flags, data, os.path.join(tmp, name, level)))
         def one(case):
             wrapper = []

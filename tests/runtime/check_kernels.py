@@ -10,7 +10,10 @@ SPEC.md. Shapes are chosen to be awkward: odd and non-square H/W, channel
 counts 3, 13 and 37, batch 2, stride 2, padding 0 and 2, dilation 2,
 grouped and depthwise convolutions, ceil_mode pools with windows hanging
 past the padding, avg pools with and without count_include_pad, adaptive
-pools whose bins overlap. The .npy files go through the runtime's own
+pools whose bins overlap. The kernels of the channel-chunked layouts
+(NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, and the
+reorders around them) run on the same cases with cl=nhwc and cl=8, their
+conv weights packed here from cnnrt.h's description. The .npy files go through the runtime's own
 reader and writer, so this also checks that numpy and rt_npy agree.
 
 Prints one line per case; exits 1 if any case fails.
@@ -87,6 +90,30 @@ class Checker:
 
     # ---- per-family cases --------------------------------------------
 
+    LAYOUTS = ("nhwc", "8")  # the harness's cl= values: NHWC, NCHW8c
+
+    @staticmethod
+    def pack_cl(wt, g, cl):
+        """wt [oc, c/g, kh, kw] packed for rt_conv2d_cl / rt_conv2d_dw_cl (cnnrt.h)."""
+        oc, cg, kh, kw = wt.shape
+        c = cg * g
+        if g > 1 and g == c == oc:  # depthwise: [nb][kh][kw][cl]
+            cl = c if cl == "nhwc" else int(cl)
+            out = np.zeros((-(-c // cl), kh, kw, cl), np.float32)
+            for ch in range(c):
+                out[ch // cl, :, :, ch % cl] = wt[ch, 0]
+            return out
+        og, strip = oc // g, 16
+        def first(o0):
+            return min(o0, oc - 1) // og * cg
+        span = max((min(o0 + strip, oc) - 1) // og * cg + cg - first(o0) for o0 in range(0, oc, strip))
+        out = np.zeros((-(-oc // strip), kh, kw, span, strip), np.float32)
+        for o in range(oc):
+            s, j = divmod(o, strip)
+            k0 = o // og * cg - first(s * strip)
+            out[s, :, :, k0:k0 + cg, j] = wt[o].transpose(1, 2, 0)
+        return out
+
     def conv(self, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k, s, p, d = pair(k), pair(s), pair(p), pair(d)
@@ -96,9 +123,12 @@ class Checker:
         ref = F.conv2d(torch.from_numpy(x), torch.from_numpy(wt), None if b is None else torch.from_numpy(b),
                        stride=s, padding=p, dilation=d, groups=g)
         label = f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'}"
-        self.run(label, "conv2d", ref, {"x": x, "weight": wt, "b": b}, n=n, c=c, h=h, w=w, oc=oc,
-                 oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
-                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g)
+        params = dict(n=n, c=c, h=h, w=w, oc=oc, oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1],
+                      sh=s[0], sw=s[1], ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g)
+        self.run(label, "conv2d", ref, {"x": x, "weight": wt, "b": b}, **params)
+        for cl in self.LAYOUTS:
+            self.run(f"{label} cl={cl}", "conv2d", ref, {"x": x, "weight": self.pack_cl(wt, g, cl), "b": b},
+                     cl=cl, **params)
 
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
@@ -115,9 +145,10 @@ class Checker:
         t = torch.from_numpy
         ref = F.batch_norm(t(x), t(mean), t(var), t(gamma), t(beta), training=False, eps=eps)
         hw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-        self.run(f"{shape} eps {eps:g}", "batch_norm", ref,
-                 {"x": x, "gamma": gamma, "beta": beta, "mean": mean, "var": var},
-                 n=shape[0], c=c, hw=hw, eps=repr(eps))
+        for cl in (None,) + (self.LAYOUTS if len(shape) == 4 else ()):
+            self.run(f"{shape} eps {eps:g}" + (f" cl={cl}" if cl else ""), "batch_norm", ref,
+                     {"x": x, "gamma": gamma, "beta": beta, "mean": mean, "var": var},
+                     n=shape[0], c=c, hw=hw, eps=repr(eps), **({"cl": cl} if cl else {}))
 
     def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
@@ -134,14 +165,17 @@ class Checker:
         label = (f"n{n} c{c} {h}x{w} k{k} s{s} p{p}{' ceil' if ceil else ''}"
                  + ("" if kind == "max_pool2d" else (" cip" if cip else " nocip"))
                  + (" negative" if sign < 0 else ""))
-        self.run(label, kind, ref, {"x": x}, n=n, c=c, h=h, w=w, oh=ref.shape[2], ow=ref.shape[3],
-                 kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1], cip=int(cip))
+        for cl in (None,) + self.LAYOUTS:
+            self.run(label + (f" cl={cl}" if cl else ""), kind, ref, {"x": x}, n=n, c=c, h=h, w=w,
+                     oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1],
+                     cip=int(cip), **({"cl": cl} if cl else {}))
 
     def adaptive(self, n, c, h, w, oh, ow):
         x = self.randn(n, c, h, w)
         ref = F.adaptive_avg_pool2d(torch.from_numpy(x), (oh, ow))
-        self.run(f"n{n} c{c} {h}x{w} -> {oh}x{ow}", "adaptive_avg_pool2d", ref, {"x": x},
-                 n=n, c=c, h=h, w=w, oh=oh, ow=ow)
+        for cl in (None,) + self.LAYOUTS:
+            self.run(f"n{n} c{c} {h}x{w} -> {oh}x{ow}" + (f" cl={cl}" if cl else ""), "adaptive_avg_pool2d",
+                     ref, {"x": x}, n=n, c=c, h=h, w=w, oh=oh, ow=ow, **({"cl": cl} if cl else {}))
 
     def unary(self, op, x, **params):
         t = torch.from_numpy(x)
@@ -180,6 +214,11 @@ def main():
         ck.conv(1, 3, 23, 19, 8, 7, s=2, p=3, bias=False)
         ck.conv(1, 13, 8, 8, 37, 3, s=2, p=0)
         ck.conv(2, 37, 6, 5, 37, 3, p=1, g=37)
+        ck.conv(1, 40, 13, 11, 40, 3, s=2, p=1, g=40)          # depthwise: interior run, stride 2
+        ck.conv(1, 16, 15, 17, 16, 3, p=2, d=2, g=16)          # depthwise, dilated
+        ck.conv(1, 24, 9, 14, 40, 3, p=1)                      # two strips, rows longer than a tile
+        ck.conv(1, 26, 6, 7, 26, 3, p=1, g=2)                  # a strip across two groups
+        ck.conv(1, 1100, 3, 2, 5, 1)                           # NHWC: more channels than the zero row
 
         # linear
         ck.linear(2, 37, 13)
@@ -203,8 +242,13 @@ def main():
         a, b = ck.randn(2, 13, 7, 5), ck.randn(2, 13, 7, 5)
         ck.run("(2, 13, 7, 5)", "add", torch.from_numpy(a) + torch.from_numpy(b), {"a": a, "b": b})
         a, b = ck.randn(2, 3, 7, 5), ck.randn(2, 13, 7, 5)
-        ck.run("(2, 3, 7, 5) + (2, 13, 7, 5)", "concat", torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
-               {"a": a, "b": b}, n=2, ca=3, cb=13, hw=35)
+        for cl in (None,) + ck.LAYOUTS:
+            ck.run("(2, 3, 7, 5) + (2, 13, 7, 5)" + (f" cl={cl}" if cl else ""), "concat",
+                   torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
+                   {"a": a, "b": b}, n=2, ca=3, cb=13, hw=35, **({"cl": cl} if cl else {}))
+        a, b = ck.randn(1, 16, 5, 3), ck.randn(1, 13, 5, 3)  # NCHW8c: whole blocks, then a tail
+        ck.run("(1, 16, 5, 3) + (1, 13, 5, 3) cl=8", "concat", torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
+               {"a": a, "b": b}, n=1, ca=16, cb=13, hw=15, cl="8")
 
         # softmax over dim 1
         ck.softmax((2, 13, 5, 3))

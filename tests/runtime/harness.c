@@ -21,7 +21,7 @@
 
 static int nargs;
 static const char *keys[MAX_ARGS], *vals[MAX_ARGS];
-static void *owned[16]; /* every buffer, freed at the end (keeps LSan quiet) */
+static void *owned[32]; /* every buffer, freed at the end (keeps LSan quiet) */
 static int nowned;
 
 static void die(const char *msg)
@@ -109,6 +109,30 @@ static void save(int rank, const long long *shape, const float *y)
 		die(err);
 }
 
+/* The chunk size of the optional cl= argument for a tensor of c channels:
+ * 0 when absent (NCHW kernels), c for cl=nhwc, else the number. */
+static int chunk(int c)
+{
+	const char *v = arg("cl");
+	return !v ? 0 : strcmp(v, "nhwc") == 0 ? c : atoi(v);
+}
+
+/* x: [n, c, hw] NCHW -> a new buffer in chunks of cl (and back with
+ * to_nchw). */
+static float *to_cl(int n, int c, int hw, int cl, const float *x)
+{
+	float *y = alloc((size_t)RT_CL_FLOATS(n, c, 1, hw, cl));
+	rt_reorder(n, c, hw, 1, x, cl, y);
+	return y;
+}
+
+static float *to_nchw(int n, int c, int hw, int cl, const float *x)
+{
+	float *y = alloc((size_t)n * c * hw);
+	rt_reorder(n, c, hw, cl, x, 1, y);
+	return y;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -131,7 +155,18 @@ int main(int argc, char **argv)
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
-		rt_conv2d_direct(&p, x, w, b, y);
+		int cl = chunk(p.c), clo = chunk(p.oc);
+		if (cl) { /* weight: packed for conv_cl.c; a depthwise conv when groups == c == oc */
+			const rt_epilogue ep = {b, NULL, RT_ACT_NONE, 0};
+			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
+			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.oc, p.oh, p.ow, clo));
+			if (p.groups > 1 && p.groups == p.c && p.groups == p.oc)
+				rt_conv2d_dw_cl(&p, cl, xc, w, &ep, yc);
+			else
+				rt_conv2d_cl(&p, cl, clo, xc, w, &ep, yc);
+			y = to_nchw(p.n, p.oc, p.oh * p.ow, clo, yc);
+		} else
+			rt_conv2d_direct(&p, x, w, b, y);
 		save(4, shape, y);
 	} else if (strcmp(op, "linear") == 0) {
 		int n = iarg("n"), in = iarg("in"), out = iarg("out");
@@ -143,8 +178,15 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "batch_norm") == 0) {
 		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
 		float *x = load("x", 0, &count);
-		rt_batch_norm(n, c, hw, x, load("gamma", 0, NULL), load("beta", 0, NULL), load("mean", 0, NULL),
-		              load("var", 0, NULL), farg("eps"), x); /* in place */
+		int cl = chunk(c);
+		float *xc = cl ? to_cl(n, c, hw, cl, x) : x;
+		if (cl)
+			rt_batch_norm_cl(n, c, hw, cl, xc, load("gamma", 0, NULL), load("beta", 0, NULL), load("mean", 0, NULL),
+			                 load("var", 0, NULL), farg("eps"), xc); /* in place */
+		else
+			rt_batch_norm(n, c, hw, x, load("gamma", 0, NULL), load("beta", 0, NULL), load("mean", 0, NULL),
+			              load("var", 0, NULL), farg("eps"), x); /* in place */
+		x = cl ? to_nchw(n, c, hw, cl, xc) : x;
 		long long shape[3] = { n, c, hw };
 		save(3, shape, x);
 	} else if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0 || strcmp(op, "sigmoid") == 0 ||
@@ -173,8 +215,16 @@ int main(int argc, char **argv)
 		/* a: [n, ca, hw], b: [n, cb, hw] -> [n, ca + cb, hw] */
 		int n = iarg("n"), ca = iarg("ca"), cb = iarg("cb"), hw = iarg("hw");
 		float *a = load("a", 0, NULL), *b = load("b", 0, NULL), *y = alloc((size_t)n * (ca + cb) * hw);
-		rt_concat_part(n, ca, hw, ca + cb, 0, a, y);
-		rt_concat_part(n, cb, hw, ca + cb, ca, b, y);
+		int cla = chunk(ca), clb = chunk(cb), cly = chunk(ca + cb);
+		if (cly) {
+			float *yc = alloc((size_t)RT_CL_FLOATS(n, ca + cb, 1, hw, cly));
+			rt_concat_part_cl(n, ca, hw, cla, to_cl(n, ca, hw, cla, a), ca + cb, 0, cly, yc);
+			rt_concat_part_cl(n, cb, hw, clb, to_cl(n, cb, hw, clb, b), ca + cb, ca, cly, yc);
+			y = to_nchw(n, ca + cb, hw, cly, yc);
+		} else {
+			rt_concat_part(n, ca, hw, ca + cb, 0, a, y);
+			rt_concat_part(n, cb, hw, ca + cb, ca, b, y);
+		}
 		long long shape[3] = { n, ca + cb, hw };
 		save(3, shape, y);
 	} else if (strcmp(op, "softmax") == 0) {
@@ -187,7 +237,16 @@ int main(int argc, char **argv)
 		rt_pool2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oh"), iarg("ow"), iarg("kh"),
 		                       iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"), iarg("pw"), iarg("cip") };
 		float *x = load("x", 0, NULL), *y = alloc((size_t)p.n * p.c * p.oh * p.ow);
-		if (op[0] == 'm')
+		int cl = chunk(p.c);
+		if (cl) {
+			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
+			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.c, p.oh, p.ow, cl));
+			if (op[0] == 'm')
+				rt_max_pool2d_cl(&p, cl, xc, yc);
+			else
+				rt_avg_pool2d_cl(&p, cl, xc, yc);
+			y = to_nchw(p.n, p.c, p.oh * p.ow, cl, yc);
+		} else if (op[0] == 'm')
 			rt_max_pool2d(&p, x, y);
 		else
 			rt_avg_pool2d(&p, x, y);
@@ -196,7 +255,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(op, "adaptive_avg_pool2d") == 0) {
 		int n = iarg("n"), c = iarg("c"), h = iarg("h"), w = iarg("w"), oh = iarg("oh"), ow = iarg("ow");
 		float *x = load("x", 0, NULL), *y = alloc((size_t)n * c * oh * ow);
-		rt_adaptive_avg_pool2d(n, c, h, w, oh, ow, x, y);
+		int cl = chunk(c);
+		if (cl) {
+			float *yc = alloc((size_t)RT_CL_FLOATS(n, c, oh, ow, cl));
+			rt_adaptive_avg_pool2d_cl(n, c, h, w, oh, ow, cl, to_cl(n, c, h * w, cl, x), yc);
+			y = to_nchw(n, c, oh * ow, cl, yc);
+		} else
+			rt_adaptive_avg_pool2d(n, c, h, w, oh, ow, x, y);
 		long long shape[4] = { n, c, oh, ow };
 		save(4, shape, y);
 	} else {

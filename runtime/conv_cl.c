@@ -1,0 +1,299 @@
+/*
+ * conv_cl.c: convolutions in the channel-chunked layouts (NHWC, NCHW8c).
+ *
+ * rt_conv2d_cl is a direct convolution register-blocked like a GEMM
+ * micro-kernel: a tile of 6 output pixels of one row by one strip of 16
+ * output channels lives in 12 vectors of 8 (cl.h) while the kernel walks
+ * the taps and, per tap, the input channels; each step broadcasts one
+ * input value per pixel and multiplies it with the strip's 16 weights of
+ * that channel and tap. In a chunked layout a pixel's channels sit next to
+ * each other (all of them in NHWC, 8 at a time in NCHW8c), so those reads
+ * are sequential, and the strip's weights, [kh][kw][span][16], are read in
+ * order too. Taps that fall into the padding, and the pixels past the
+ * row's end in the last tile, read a row of zeros instead, so the inner
+ * loop has no test. A 1x1 convolution with stride 1 and no padding is
+ * called with the image flattened to one row (h = 1, w = h*w): then it is
+ * a GEMM with M = pixels, N = output channels, K = input channels.
+ *
+ * Groups: a strip's 16 outputs may belong to several groups; it reads the
+ * input channels of all of them (span channels from the first one's
+ * first) and the compiler puts zeros in the weights where an input
+ * channel is not in an output's group. With one group, span is c.
+ *
+ * rt_conv2d_dw_cl is the depthwise case, where each output channel reads
+ * one input channel: vectorized over 8 channels of a pixel at a time.
+ *
+ * The epilogue (bias, residual in the output's layout, activation) is
+ * applied as each tile is stored. Padding lanes of NCHW8c get zero
+ * weights and zero bias; they are stored like the others.
+ */
+#include "cnnrt.h"
+
+#include <math.h>
+
+#include "cl.h"
+
+#define R 6                   /* output pixels per tile */
+#define STRIP RT_CONV_CL_STRIP /* output channels per tile */
+#define ZLEN 1024             /* floats in the row of zeros */
+
+static const float zeros[ZLEN];
+
+static int imin(int a, int b) { return a < b ? a : b; }
+
+int rt_conv_cl_span(int c, int oc, int groups)
+{
+	int cg = c / groups, og = oc / groups, span = 0;
+	for (int o0 = 0; o0 < oc; o0 += STRIP) {
+		int o1 = imin(o0 + STRIP, oc) - 1;
+		int s = (o1 / og - o0 / og + 1) * cg;
+		span = s > span ? s : span;
+	}
+	return span;
+}
+
+/* v = act(v + bias + residual) for 8 lanes, n of them real; stores n. */
+INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, const float *res, float *dst, int n)
+{
+	v8 v = v8_add(*acc, v8_load(bias));
+	if (n < 8) {
+		float t[8];
+		v8_store(t, v);
+		for (int i = 0; i < n; i++)
+			dst[i] = ep ? rt_act(ep, t[i] + (res ? res[i] : 0)) : t[i];
+		return;
+	}
+	if (res)
+		v = v8_add(v, v8_load(res));
+	switch (ep ? ep->act : RT_ACT_NONE) {
+	case RT_ACT_NONE:
+		break;
+	case RT_ACT_RELU:
+		v = v8_relu(v);
+		break;
+	case RT_ACT_RELU6:
+		v = v8_relu6(v);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		v = v8_leaky(v, ep->slope);
+		break;
+	default: {
+		float t[8];
+		v8_store(t, v);
+		for (int i = 0; i < 8; i++)
+			t[i] = rt_act(ep, t[i]);
+		v = v8_load(t);
+		break;
+	}
+	}
+	v8_store(dst, v);
+}
+
+/* The tile's accumulators: acc[j][h] holds pixel j, channels 8h..8h+7. */
+typedef struct {
+	v8 acc[R][2];
+} Tile;
+
+/* Sums the tile of output row oy, pixels ox0.., strip weights ws
+ * ([kh][kw][span][16]) over input channels [c0, cend). */
+static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n, int oy, int ox0, const float *ws,
+                     int span, int c0, int cend, Tile *t)
+{
+	const int h = p->h, w = p->w, hw = h * w;
+	const float *xn = x + cl_at(p->c, hw, cl_in, n, 0, 0); /* image n */
+	v8 a00 = v8_set1(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+	v8 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+	for (int ky = 0; ky < p->kh; ky++) {
+		int iy = oy * p->sh - p->ph + ky * p->dh;
+		if (iy < 0 || iy >= h)
+			continue;
+		for (int kx = 0; kx < p->kw; kx++) {
+			const float *base[R];
+			for (int j = 0; j < R; j++) {
+				int ix = (ox0 + j) * p->sw - p->pw + kx * p->dw;
+				base[j] = ox0 + j < p->ow && ix >= 0 && ix < w ? xn + ((size_t)iy * w + ix) * cl_in : NULL;
+			}
+			const float *wt = ws + (size_t)(ky * p->kw + kx) * span * STRIP;
+			const size_t chunk = (size_t)hw * cl_in; /* floats from one chunk to the next */
+			for (int ci = c0, cb = c0 / cl_in, l0 = c0 % cl_in; ci < cend; cb++, l0 = 0) {
+				int len = imin(cl_in - l0, cend - ci);
+				for (int lw = 0; lw < len; lw += ZLEN) {
+					int m = imin(ZLEN, len - lw);
+					size_t off = (size_t)cb * chunk + (size_t)(l0 + lw);
+					const float *q0 = base[0] ? base[0] + off : zeros, *q1 = base[1] ? base[1] + off : zeros;
+					const float *q2 = base[2] ? base[2] + off : zeros, *q3 = base[3] ? base[3] + off : zeros;
+					const float *q4 = base[4] ? base[4] + off : zeros, *q5 = base[5] ? base[5] + off : zeros;
+					const float *wr = wt + (size_t)(ci - c0 + lw) * STRIP;
+					for (int l = 0; l < m; l++, wr += STRIP) {
+						v8 w0 = v8_load(wr), w1 = v8_load(wr + 8);
+						float x0 = q0[l], x1 = q1[l], x2 = q2[l], x3 = q3[l], x4 = q4[l], x5 = q5[l];
+						a00 = v8_fmas(a00, x0, w0), a01 = v8_fmas(a01, x0, w1);
+						a10 = v8_fmas(a10, x1, w0), a11 = v8_fmas(a11, x1, w1);
+						a20 = v8_fmas(a20, x2, w0), a21 = v8_fmas(a21, x2, w1);
+						a30 = v8_fmas(a30, x3, w0), a31 = v8_fmas(a31, x3, w1);
+						a40 = v8_fmas(a40, x4, w0), a41 = v8_fmas(a41, x4, w1);
+						a50 = v8_fmas(a50, x5, w0), a51 = v8_fmas(a51, x5, w1);
+					}
+				}
+				ci += len;
+			}
+		}
+	}
+	t->acc[0][0] = a00, t->acc[0][1] = a01, t->acc[1][0] = a10, t->acc[1][1] = a11;
+	t->acc[2][0] = a20, t->acc[2][1] = a21, t->acc[3][0] = a30, t->acc[3][1] = a31;
+	t->acc[4][0] = a40, t->acc[4][1] = a41, t->acc[5][0] = a50, t->acc[5][1] = a51;
+}
+
+/* x: [n, c, h, w] in chunks of cl_in  w: strips [kh][kw][span][16]
+ * -> y: [n, oc, oh, ow] in chunks of cl_out */
+void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float *x, const float *w,
+                  const rt_epilogue *ep, float *y)
+{
+	const int c = p->c, oc = p->oc, cg = c / p->groups, og = oc / p->groups;
+	const int span = rt_conv_cl_span(c, oc, p->groups), ohw = p->oh * p->ow;
+	const int ocp = cl_chunks(oc, cl_out) * cl_out; /* output channels with padding */
+	const size_t wstrip = (size_t)p->kh * p->kw * span * STRIP;
+	for (int n = 0; n < p->n; n++)
+		for (int o0 = 0, s = 0; o0 < ocp; o0 += STRIP, s++) {
+			int c0 = imin(o0, oc - 1) / og * cg, cend = imin(c0 + span, c);
+			float bias[STRIP];
+			for (int j = 0; j < STRIP; j++)
+				bias[j] = ep && ep->bias && o0 + j < oc ? ep->bias[o0 + j] : 0.0f;
+			size_t yo[2]; /* offsets of the strip's two halves at pixel 0 */
+			for (int hh = 0; hh < 2; hh++)
+				yo[hh] = o0 + 8 * hh < ocp ? cl_at(oc, ohw, cl_out, n, o0 + 8 * hh, 0) : 0;
+			for (int oy = 0; oy < p->oh; oy++)
+				for (int ox0 = 0; ox0 < p->ow; ox0 += R) {
+					Tile t;
+					tile_sum(p, cl_in, x, n, oy, ox0, w + s * wstrip, span, c0, cend, &t);
+					for (int j = 0; j < R && ox0 + j < p->ow; j++)
+						for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
+							int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
+							size_t at = yo[hh] + (size_t)(oy * p->ow + ox0 + j) * cl_out;
+							const float *res = ep && ep->residual ? ep->residual + at : NULL;
+							store8(ep, &t.acc[j][hh], bias + 8 * hh, res, y + at, lanes);
+						}
+				}
+		}
+}
+
+/* Output columns [lo, hi) whose every tap lies inside the input row. */
+static void interior(const rt_conv2d_params *p, int *lo, int *hi)
+{
+	int span = (p->kw - 1) * p->dw; /* from the first tap to the last */
+	*lo = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
+	*hi = p->w - 1 - span + p->pw < 0 ? 0 : (p->w - 1 - span + p->pw) / p->sw + 1;
+	*hi = imin(*hi, p->ow);
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* One output pixel of 8 (or lanes < 8) channels, every tap checked:
+ * the border columns and the NHWC channel tail. */
+static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const float *wb, int oy, int ox, int l,
+                     int lanes, const float *bias, const rt_epilogue *ep, const float *res, float *dst)
+{
+	v8 a = v8_set1(0);
+	float t[8] = {0}; /* the accumulators of a tail of lanes < 8 */
+	for (int ky = 0; ky < p->kh; ky++) {
+		int iy = oy * p->sh - p->ph + ky * p->dh;
+		if (iy < 0 || iy >= p->h)
+			continue;
+		for (int kx = 0; kx < p->kw; kx++) {
+			int ix = ox * p->sw - p->pw + kx * p->dw;
+			if (ix < 0 || ix >= p->w)
+				continue;
+			const float *xp = xb + ((size_t)iy * p->w + ix) * cl + l;
+			const float *wp = wb + (size_t)(ky * p->kw + kx) * cl + l;
+			if (lanes == 8)
+				a = v8_fma(a, v8_load(xp), v8_load(wp));
+			else
+				for (int i = 0; i < lanes; i++)
+					t[i] += xp[i] * wp[i];
+		}
+	}
+	if (lanes < 8)
+		a = v8_load(t);
+	store8(ep, &a, bias, res, dst, lanes);
+}
+
+/* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl.
+ * Per output row and 8 channels: the interior columns 4 at a time (each
+ * weight vector loaded once for 4 pixels, no tests) and then one at a
+ * time; the border columns and a channel tail one pixel at a time with
+ * every tap tested. */
+void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
+                     float *y)
+{
+	const int c = p->c, hw = p->h * p->w, ohw = p->oh * p->ow, nb = cl_chunks(c, cl), ow = p->ow;
+	const size_t xs = (size_t)p->sw * cl; /* floats between the inputs of neighbouring outputs */
+	int lo, hi;
+	interior(p, &lo, &hi);
+	for (int n = 0; n < p->n; n++)
+		for (int b = 0; b < nb; b++) {
+			const float *wb = w + (size_t)b * p->kh * p->kw * cl;
+			const float *xb = x + cl_at(c, hw, cl, n, b * cl, 0);
+			float *yb = y + cl_at(c, ohw, cl, n, b * cl, 0);
+			const float *rb = ep && ep->residual ? ep->residual + cl_at(c, ohw, cl, n, b * cl, 0) : NULL;
+			for (int oy = 0; oy < p->oh; oy++)
+				for (int l = 0; l < cl; l += 8) {
+					int lanes = imin(8, cl - l);
+					float bias[8];
+					for (int i = 0; i < 8; i++) {
+						int ch = b * cl + l + i;
+						bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+					}
+					size_t row = (size_t)oy * ow * cl + l;
+#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
+                           yb + row + (size_t)(ox) * cl)
+					if (lanes < 8) {
+						for (int ox = 0; ox < ow; ox++)
+							PIXEL(ox);
+						continue;
+					}
+					int ox = 0;
+					for (; ox < lo; ox++)
+						PIXEL(ox);
+					for (; ox + 4 <= hi; ox += 4) {
+						v8 a0 = v8_set1(0), a1 = a0, a2 = a0, a3 = a0;
+						for (int ky = 0; ky < p->kh; ky++) {
+							int iy = oy * p->sh - p->ph + ky * p->dh;
+							if (iy < 0 || iy >= p->h)
+								continue;
+							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+							const float *wr = wb + (size_t)ky * p->kw * cl + l;
+							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+								v8 wv = v8_load(wr);
+								a0 = v8_fma(a0, v8_load(xr), wv);
+								a1 = v8_fma(a1, v8_load(xr + xs), wv);
+								a2 = v8_fma(a2, v8_load(xr + 2 * xs), wv);
+								a3 = v8_fma(a3, v8_load(xr + 3 * xs), wv);
+							}
+						}
+						const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
+						float *d = yb + row + (size_t)ox * cl;
+						store8(ep, &a0, bias, r, d, 8);
+						store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
+						store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
+						store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
+					}
+					for (; ox < hi; ox++) { /* the interior's last few, no tests */
+						v8 a0 = v8_set1(0);
+						for (int ky = 0; ky < p->kh; ky++) {
+							int iy = oy * p->sh - p->ph + ky * p->dh;
+							if (iy < 0 || iy >= p->h)
+								continue;
+							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+							const float *wr = wb + (size_t)ky * p->kw * cl + l;
+							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+								a0 = v8_fma(a0, v8_load(xr), v8_load(wr));
+							}
+						}
+						store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
+					}
+					for (; ox < ow; ox++)
+						PIXEL(ox);
+#undef PIXEL
+				}
+		}
+}
