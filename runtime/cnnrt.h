@@ -120,25 +120,21 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
 #define RT_WINOGRAD_MIN_(a, b) ((a) < (b) ? (a) : (b))
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
 
-/* Floats of one row of a band, the input transform's first pass over a
- * row of tiles: the m * tiles + 2 input columns they read, then zeros
+/* Floats of one row of the band, the input transform's first pass over
+ * a row of tiles: the m * tiles + 2 input columns they read, then room
  * for the lanes of a last vector of tiles that hang past the row (up to
  * 32 + 16 tiles, and m + 1 vectors of up to 16 floats read from the
  * last one), rounded up to 16. */
 #define RT_WINOGRAD_WP(m, ow) (((((ow) + (m) - 1) / (m) + 32) * (m) + ((m) + 1) * 16 + 15) / 16 * 16)
 
-/* Rows of tiles one block touches: at most block / tiles per row + 2. */
-#define RT_WINOGRAD_BAND_ROWS(m, c, oc, oh, ow) \
-	RT_WINOGRAD_MIN_(((oh) + (m) - 1) / (m), RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) / (((ow) + (m) - 1) / (m)) + 2)
-
 /* Floats of scratch rt_conv2d_winograd needs: one block's transformed
  * input V [a*a][c][block + 16] (each V[xi] 16 floats apart) and
  * products M [oc][a*a][block + 16] (16 columns of slack for vectors that
- * start near a row's end), then the bands of one channel,
- * [band rows][a][RT_WINOGRAD_WP]. */
+ * start near a row's end), then the band of one row of tiles,
+ * [a][RT_WINOGRAD_WP]. */
 #define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
 	((long long)((m) + 2) * ((m) + 2) * (((c) + (oc)) * (RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) + 16) + 16) + \
-	 (long long)((m) + 2) * RT_WINOGRAD_WP(m, ow) * RT_WINOGRAD_BAND_ROWS(m, c, oc, oh, ow))
+	 (long long)((m) + 2) * RT_WINOGRAD_WP(m, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
  * Winograd F(m x m, 3 x 3), then the epilogue.

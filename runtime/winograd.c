@@ -75,6 +75,10 @@
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
 #define MR RT_GEMM_MR  /* output channels of a packed U panel: rows of the register tile */
 
+#ifndef BLOCK_FLOATS
+#define BLOCK_FLOATS (64 * 1024)
+#endif
+
 #define INLINE static inline __attribute__((always_inline))
 
 /* Lane permutations of two vectors a, b (lanes 0..VW-1 of a, then of b):
@@ -175,34 +179,39 @@ INLINE vf act_vec(const rt_epilogue *ep, vf v)
 	}
 }
 
-/* band[i * wp + xx] = (B^T d)[i] for xx < wv, i < a: d the a input rows
- * from row y0 of channel xc, band column xx reading input column
- * xx - pw; rows and columns outside the input read zero (the padding,
- * and past the bottom and right edges when m does not divide oh or ow). */
-INLINE void vertical(const int m, const rt_conv2d_params *p, const float *xc, int y0, int wv, int wp, float *band)
+/* band[i * wp + pw + xx] = (B^T d)[i] for i < a and the input columns
+ * xx in [x0, x1) (clipped to the input; a few more may be done): d the a
+ * input rows from row y0 of channel xc (rows outside the input read
+ * zero), in vectors along the row; a last vector overlaps the one before
+ * (the same values again) rather than reading past the row. Band columns
+ * left of pw and right of pw + w are not written: they stay zero. */
+INLINE void vertical(const int m, const rt_conv2d_params *p, const float *xc, int y0, int x0, int x1, int wp,
+                     float *band)
 {
 	const int a = m + 2;
 	const float *rows[6]; /* the input rows, NULL outside */
 	for (int k = 0; k < a; k++)
 		rows[k] = y0 + k >= 0 && y0 + k < p->h ? xc + (size_t)(y0 + k) * p->w : NULL;
-	for (int xx = 0; xx < wv; xx += VW) {
+	band += p->pw;
+	x0 = x0 < 0 ? 0 : x0;
+	x1 = x1 > p->w ? p->w : x1;
+	for (int c = x0; c < x1; c += VW) {
+		int c0 = c + VW <= p->w ? c : p->w >= VW ? p->w - VW : 0; /* columns c0 .. c0 + VW - 1 */
 		vf d[6], t[6];
-		int c0 = xx - p->pw;
 		for (int k = 0; k < a; k++) {
 			vf z = {0};
 			d[k] = z;
 			if (!rows[k])
 				continue;
-			if (c0 >= 0 && c0 + VW <= p->w)
+			if (c0 + VW <= p->w)
 				LOADV(d[k], rows[k] + c0);
-			else
-				for (int l = 0; l < VW; l++)
-					if (c0 + l >= 0 && c0 + l < p->w)
-						d[k][l] = rows[k][c0 + l];
+			else /* a row narrower than a vector: the rest stays zero */
+				for (int l = 0; l < p->w; l++)
+					d[k][l] = rows[k][l];
 		}
 		m == 2 ? bt2(d, 1, t, 1) : bt4(d, 1, t, 1);
 		for (int i = 0; i < a; i++)
-			STOREV(band + (size_t)i * wp + xx, t[i]);
+			STOREV(band + (size_t)i * wp + c0, t[i]);
 	}
 }
 
@@ -240,33 +249,33 @@ INLINE void interleave(const int m, const vf *r, vf *out)
  * v: [a*a] x V[xi] [c, nbp], row stride ld, block-relative tile t in
  * column t, V[xi] at v + xi * (c * ld + 16): the 16 floats keep the a*a
  * rows a channel writes off one cache set when c * ld is a multiple of
- * 1024. Per channel, first the columns: B^T d for each row
- * of tiles the block touches, all along the row in vectors, into band
- * (rows x a x wp floats, columns past wv zero); then the rows, VW tiles
- * of one tile row at a time, a tile a lane, taken from the band by lane
- * permutations. A vector of tiles that runs past its tile row is stored
- * whole (ld has room) and its extra lanes are overwritten by the next
- * row's; on the block's last row the vectors go on to nbp, so every
- * column the GEMM reads is written (zeros past the image). */
+ * 1024. Per channel and row of tiles, first the columns: B^T d along
+ * the row in vectors, into band (a x wp floats, zero where no input
+ * column lands); then the rows, VW tiles at a time, a tile a lane, taken
+ * from the band by lane permutations. A vector of tiles that runs past
+ * the row's last tile is stored whole (ld has room): its extra lanes
+ * hold whatever the band held there, finite, and are overwritten by the
+ * next row's or, past the block's last tile, never read back; on the
+ * block's last row the vectors go on to nbp, so every column the GEMM
+ * reads is written. */
 INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int nbp,
-                            int ld, int wv, int wp, float *band, float *v)
+                            int ld, int wp, float *band, float *v)
 {
 	const int a = m + 2;
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
 	size_t xs = (size_t)p->c * ld + 16; /* floats from V[xi] to V[xi + 1] */
 	for (int ci = 0; ci < p->c; ci++) {
 		const float *xc = x + (size_t)ci * p->h * p->w;
-		for (int r = 0; r < rows; r++)
-			vertical(m, p, xc, (ty0 + r) * m - p->ph, wv, wp, band + (size_t)r * a * wp);
 		float *vc = v + (size_t)ci * ld;
 		for (int r = 0; r < rows; r++) {
-			int ty = ty0 + r, first = ty == ty0 ? b0 - ty * tw : 0; /* first tile of the row in the block */
-			int t1 = r == rows - 1 ? nbp : (ty + 1) * tw - b0;   /* block column to reach */
-			const float *br = band + (size_t)r * a * wp;
+			int ty = ty0 + r, first = r == 0 ? b0 - ty * tw : 0; /* the row's tiles [first, last) */
+			int last = r == rows - 1 ? b0 + nb - ty * tw : tw;
+			int t1 = r == rows - 1 ? nbp : last + ty * tw - b0;   /* block column to reach */
+			vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, band);
 			for (int t0 = ty * tw + first - b0, tx = first; t0 < t1; t0 += VW, tx += VW)
 				for (int i = 0; i < a; i++) {
 					vf d[6], q[6];
-					deinterleave(m, br + (size_t)i * wp + tx * m, d);
+					deinterleave(m, band + (size_t)i * wp + tx * m, d);
 					m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
 					for (int j = 0; j < a; j++)
 						STOREV(vc + (size_t)(i * a + j) * xs + t0, q[j]);
@@ -378,15 +387,17 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 {
 	const int a = m + 2;
 	int tw = (p->ow + m - 1) / m, tiles = (int)RT_WINOGRAD_TILES(m, p->oh, p->ow);
-	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* tiles per block, a multiple of NR */
+	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* most tiles a block may take */
+	int tbr = BLOCK_FLOATS / (a * a * (p->c + p->oc)) / NR * NR;   /* tiles a block takes, a multiple of NR */
+	tb = tbr < NR ? NR : tbr < tb ? tbr : tb;
 	int ld = tb + 16;                                    /* row stride of V and M */
-	int wp = (int)RT_WINOGRAD_WP(m, p->ow), wv = (tw * m + 2 + 15) / 16 * 16; /* band row, its computed part */
+	int wp = (int)RT_WINOGRAD_WP(m, p->ow);              /* floats of a band row */
 	size_t upos = (size_t)RT_GEMM_PACKED(p->oc, p->c);   /* floats of one packed U[xi] */
 	float *v = scratch;                                  /* V: [a*a] x [c][ld], see xs */
 	size_t xs = (size_t)p->c * ld + 16;                  /* floats from V[xi] to V[xi + 1] */
 	float *mm = v + a * a * xs;                          /* M: [oc][a*a][ld] */
-	float *band = mm + (size_t)a * a * p->oc * ld;       /* the block's tile rows after B^T: [rows][a][wp] */
-	memset(band, 0, (size_t)RT_WINOGRAD_BAND_ROWS(m, p->c, p->oc, p->oh, p->ow) * a * wp * sizeof *band);
+	float *band = mm + (size_t)a * a * p->oc * ld;       /* a row of tiles after B^T: [a][wp] */
+	memset(band, 0, (size_t)a * wp * sizeof *band);
 	const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	for (int n = 0; n < p->n; n++) {
 		size_t yoff = (size_t)n * p->oc * p->oh * p->ow;
@@ -397,7 +408,7 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 		}
 		for (int b0 = 0; b0 < tiles; b0 += tb) {
 			int nb = tiles - b0 < tb ? tiles - b0 : tb, nbp = (nb + NR - 1) / NR * NR;
-			input_transform(m, p, x + (size_t)n * p->c * p->h * p->w, tw, b0, nb, nbp, ld, wv, wp, band, v);
+			input_transform(m, p, x + (size_t)n * p->c * p->h * p->w, tw, b0, nb, nbp, ld, wp, band, v);
 			for (int xi = 0; xi < a * a; xi++) /* M[xi] [oc, nbp] = U[xi] V[xi] */
 				for (int s0 = 0; s0 < nbp; s0 += NR)
 					for (int o0 = 0; o0 < p->oc; o0 += MR)
