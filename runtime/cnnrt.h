@@ -131,10 +131,10 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
  * input V [a*a][c][block + 16] (each V[xi] 16 floats apart) and
  * products M [oc][a*a][block + 16] (16 columns of slack for vectors that
  * start near a row's end), then the band of one row of tiles,
- * [a][RT_WINOGRAD_WP]. */
+ * [a][RT_WINOGRAD_WP], and a row of RT_WINOGRAD_WP zeros. */
 #define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
 	((long long)((m) + 2) * ((m) + 2) * (((c) + (oc)) * (RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) + 16) + 16) + \
-	 (long long)((m) + 2) * RT_WINOGRAD_WP(m, ow))
+	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
  * Winograd F(m x m, 3 x 3), then the epilogue.

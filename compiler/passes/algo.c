@@ -63,8 +63,8 @@ static long long winograd_tiles(const Node *n, int m)
 /* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, whose
  * block of tiles (a multiple of 32) keeps V and M within
  * RT_WINOGRAD_BUDGET floats, their rows with 16 floats of slack and
- * each V[xi] 16 floats apart, plus the band of one row of tiles: a rows
- * of RT_WINOGRAD_WP floats. */
+ * each V[xi] 16 floats apart, plus the band of one row of tiles and a
+ * zero row: a + 1 rows of RT_WINOGRAD_WP floats. */
 static long long winograd_scratch(const Node *n, int c, int m)
 {
 	long long per_tile = (long long)(m + 2) * (m + 2) * (c + n->shape[1]);
@@ -72,7 +72,7 @@ static long long winograd_scratch(const Node *n, int c, int m)
 	long long block = WINOGRAD_BUDGET / per_tile / 32 * 32, all = (th * tw + 31) / 32 * 32;
 	block = block < 32 ? 32 : block < all ? block : all;
 	long long wp = ((tw + 32) * m + (m + 1) * 16 + 15) / 16 * 16;
-	return 4 * (per_tile * (block + 16) + (m + 2) * (m + 2) * 16 + (m + 2) * wp);
+	return 4 * (per_tile * (block + 16) + (m + 2) * (m + 2) * 16 + (m + 3) * wp);
 }
 
 /* Multiplies of Winograd F(m x m) on n: a*a per (padded) tile and
