@@ -316,6 +316,46 @@ static void gemm_tile(int k, const float *a, const float *b, size_t ldb, float *
 	}
 }
 
+#if defined(__AVX512F__)
+/* Two panels at once, 2 * MR rows (all of them exist): 24 accumulators,
+ * for targets with 32 vector registers, so each load of V feeds twice the
+ * multiplies. a1 = a + MR * k is the next panel. */
+static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float *c, size_t ldc)
+{
+	const float *a1 = a + (size_t)MR * k;
+	vf c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+	vf c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+	vf d00 = {0}, d01 = {0}, d10 = {0}, d11 = {0}, d20 = {0}, d21 = {0};
+	vf d30 = {0}, d31 = {0}, d40 = {0}, d41 = {0}, d50 = {0}, d51 = {0};
+	for (int q = 0; q < k; q++) {
+		vf b0, b1;
+		LOADV(b0, b + q * ldb);
+		LOADV(b1, b + q * ldb + VW);
+		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
+		__builtin_prefetch(aq + PREFETCH);
+		__builtin_prefetch(eq + PREFETCH);
+		c00 += aq[0] * b0, c01 += aq[0] * b1;
+		c10 += aq[1] * b0, c11 += aq[1] * b1;
+		c20 += aq[2] * b0, c21 += aq[2] * b1;
+		c30 += aq[3] * b0, c31 += aq[3] * b1;
+		c40 += aq[4] * b0, c41 += aq[4] * b1;
+		c50 += aq[5] * b0, c51 += aq[5] * b1;
+		d00 += eq[0] * b0, d01 += eq[0] * b1;
+		d10 += eq[1] * b0, d11 += eq[1] * b1;
+		d20 += eq[2] * b0, d21 += eq[2] * b1;
+		d30 += eq[3] * b0, d31 += eq[3] * b1;
+		d40 += eq[4] * b0, d41 += eq[4] * b1;
+		d50 += eq[5] * b0, d51 += eq[5] * b1;
+	}
+	vf t[2 * MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51},
+	                   {d00, d01}, {d10, d11}, {d20, d21}, {d30, d31}, {d40, d41}, {d50, d51}};
+	for (int i = 0; i < 2 * MR; i++) {
+		STOREV(c + i * ldc, t[i][0]);
+		STOREV(c + i * ldc + VW, t[i][1]);
+	}
+}
+#endif
+
 /* Step 3 for tiles b0 .. b0 + nb - 1 of one image. mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
@@ -418,10 +458,19 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 			input_transform(m, p, x + (size_t)n * p->c * p->h * p->w, tw, b0, nb, nbp, ld, wp, zero, band, v);
 			for (int xi = 0; xi < a * a; xi++) /* M[xi] [oc, nbp] = U[xi] V[xi] */
 				for (int s0 = 0; s0 < nbp; s0 += NR)
-					for (int o0 = 0; o0 < p->oc; o0 += MR)
+					for (int o0 = 0; o0 < p->oc; o0 += MR) {
+#if defined(__AVX512F__)
+						if (p->oc - o0 >= 2 * MR) {
+							gemm_tile2(p->c, u + xi * upos + (size_t)o0 * p->c, v + xi * xs + s0, ld,
+							           mm + ((size_t)o0 * a * a + xi) * ld + s0, (size_t)a * a * ld);
+							o0 += MR;
+							continue;
+						}
+#endif
 						gemm_tile(p->c, u + xi * upos + (size_t)o0 * p->c, v + xi * xs + s0, ld,
 						          mm + ((size_t)o0 * a * a + xi) * ld + s0, (size_t)a * a * ld,
 						          p->oc - o0 < MR ? p->oc - o0 : MR);
+					}
 			output_transform(m, p, mm, tw, b0, nb, ld, &e, y + yoff);
 		}
 	}
