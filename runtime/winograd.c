@@ -68,6 +68,7 @@
 #include "cnnrt.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "simd.h"
@@ -80,6 +81,10 @@
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
+
+/* A hint to fetch the cache line n floats past p, which may lie past the
+ * end of its array (the address is formed as an integer, not a pointer). */
+#define PREFETCH_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)))
 
 /* Lane permutations of two vectors a, b (lanes 0..VW-1 of a, then of b):
  * EVENS_ and ODDS_ take every other lane, NEXT0_ and NEXT1_ shift a down
@@ -207,8 +212,10 @@ INLINE void vertical(const int m, const rt_conv2d_params *p, const float *xc, in
 	}
 	for (int c = x0; c < x1; c += VW) {
 		int c0 = c + VW <= p->w ? c : p->w - VW; /* columns c0 .. c0 + VW - 1 */
-		for (int k = 0; k < a; k++)
+		for (int k = 0; k < a; k++) {
 			LOADV(d[k], rows[k] + c0);
+			PREFETCH_AT(rows[k] + c0, (size_t)p->h * p->w); /* the next channel's */
+		}
 		m == 2 ? bt2(d, 1, t, 1) : bt4(d, 1, t, 1);
 		for (int i = 0; i < a; i++)
 			STOREV(band + (size_t)i * wp + c0, t[i]);
@@ -301,7 +308,7 @@ static void gemm_tile(int k, const float *a, const float *b, size_t ldb, float *
 		LOADV(b0, b + q * ldb);
 		LOADV(b1, b + q * ldb + VW);
 		const float *aq = a + (size_t)q * MR;
-		__builtin_prefetch(aq + PREFETCH);
+		PREFETCH_AT(aq, PREFETCH);
 		c00 += aq[0] * b0, c01 += aq[0] * b1;
 		c10 += aq[1] * b0, c11 += aq[1] * b1;
 		c20 += aq[2] * b0, c21 += aq[2] * b1;
@@ -332,8 +339,8 @@ static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float 
 		LOADV(b0, b + q * ldb);
 		LOADV(b1, b + q * ldb + VW);
 		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
-		__builtin_prefetch(aq + PREFETCH);
-		__builtin_prefetch(eq + PREFETCH);
+		PREFETCH_AT(aq, PREFETCH);
+		PREFETCH_AT(eq, PREFETCH);
 		c00 += aq[0] * b0, c01 += aq[0] * b1;
 		c10 += aq[1] * b0, c11 += aq[1] * b1;
 		c20 += aq[2] * b0, c21 += aq[2] * b1;
