@@ -363,6 +363,29 @@ static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float 
 }
 #endif
 
+/* The same for the block's last VW tiles when no more are left: one
+ * vector of columns, rows i < rows of up to two panels (a1 = a + MR * k,
+ * read only when rows > MR), 12 accumulators. */
+static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, float *c, size_t ldc, int rows)
+{
+	const float *a1 = rows > MR ? a + (size_t)MR * k : a;
+	vf c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0};
+	vf d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0};
+	for (int q = 0; q < k; q++) {
+		vf b0;
+		LOADV(b0, b + q * ldb);
+		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
+		PREFETCH_AT(aq, PREFETCH);
+		c0 += aq[0] * b0, c1 += aq[1] * b0, c2 += aq[2] * b0;
+		c3 += aq[3] * b0, c4 += aq[4] * b0, c5 += aq[5] * b0;
+		d0 += eq[0] * b0, d1 += eq[1] * b0, d2 += eq[2] * b0;
+		d3 += eq[3] * b0, d4 += eq[4] * b0, d5 += eq[5] * b0;
+	}
+	vf t[2 * MR] = {c0, c1, c2, c3, c4, c5, d0, d1, d2, d3, d4, d5};
+	for (int i = 0; i < rows; i++)
+		STOREV(c + i * ldc, t[i]);
+}
+
 /* Step 3 for tiles b0 .. b0 + nb - 1 of one image. mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
@@ -466,17 +489,22 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 			for (int xi = 0; xi < a * a; xi++) /* M[xi] [oc, nbp] = U[xi] V[xi] */
 				for (int s0 = 0; s0 < nbp; s0 += NR)
 					for (int o0 = 0; o0 < p->oc; o0 += MR) {
+						const float *ua = u + xi * upos + (size_t)o0 * p->c, *vb = v + xi * xs + s0;
+						float *mc = mm + ((size_t)o0 * a * a + xi) * ld + s0;
+						int rows = p->oc - o0;
+						if (nb - s0 <= VW) { /* one vector of tiles left: half a tile, two panels */
+							gemm_tile_half(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < 2 * MR ? rows : 2 * MR);
+							o0 += MR;
+							continue;
+						}
 #if defined(__AVX512F__)
-						if (p->oc - o0 >= 2 * MR) {
-							gemm_tile2(p->c, u + xi * upos + (size_t)o0 * p->c, v + xi * xs + s0, ld,
-							           mm + ((size_t)o0 * a * a + xi) * ld + s0, (size_t)a * a * ld);
+						if (rows >= 2 * MR) {
+							gemm_tile2(p->c, ua, vb, ld, mc, (size_t)a * a * ld);
 							o0 += MR;
 							continue;
 						}
 #endif
-						gemm_tile(p->c, u + xi * upos + (size_t)o0 * p->c, v + xi * xs + s0, ld,
-						          mm + ((size_t)o0 * a * a + xi) * ld + s0, (size_t)a * a * ld,
-						          p->oc - o0 < MR ? p->oc - o0 : MR);
+						gemm_tile(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < MR ? rows : MR);
 					}
 			output_transform(m, p, mm, tw, b0, nb, ld, &e, y + yoff);
 		}

@@ -12,9 +12,9 @@
  *   - 3x3, stride 1, dilation 1, one group: Winograd F(m x m, 3 x 3) when
  *     it pays. Its a*a GEMMs over channels (a = m + 2) take a*a
  *     multiplies per m x m output tile and channel pair, against 9*m*m
- *     direct; the runtime pads the tiles to whole GEMM strips (16 with
- *     AVX), so small outputs gain less (a 7x7 output is 16 tiles of
- *     F(2x2) but 4, padded to 16, of F(4x4)). The model takes the tile
+ *     direct; the runtime pads the tiles to whole vectors (8 with AVX),
+ *     so small outputs gain less (a 7x7 output is 16 tiles of F(2x2) but
+ *     4, padded to 8, of F(4x4)). The model takes the tile
  *     size with fewer multiplies, padding counted, and Winograd when that
  *     is at least 1.5x fewer than the direct MACs and there are at least
  *     MIN_WINOGRAD_C input channels. The transforms cost O(c + oc) per
@@ -61,12 +61,13 @@ static bool winograd_applies(const Attrs *a)
 	       a->dilation[0] == 1 && a->dilation[1] == 1 && a->groups == 1;
 }
 
-/* Output tiles of Winograd F(m x m) on n, padded to the GEMM's strips
- * of 16 (RT_WINOGRAD_TILES rounded up). */
+/* Output tiles of Winograd F(m x m) on n, padded as the runtime's GEMM
+ * pads them with AVX: to strips of 16, the last one to 8 when no more
+ * than 8 are left, so to a multiple of 8 in all. */
 static long long winograd_tiles(const Node *n, int m)
 {
 	long long tiles = (long long)((n->shape[2] + m - 1) / m) * ((n->shape[3] + m - 1) / m);
-	return (tiles + 15) / 16 * 16;
+	return (tiles + 7) / 8 * 8;
 }
 
 /* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, whose
@@ -138,7 +139,7 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);
 		long long pairs = (long long)cg * n->shape[1]; /* kernels: weights 9 floats each, transformed a*a */
 		n->algo_note = arena_printf(g->arena,
-		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 16s) "
+		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 8s) "
 		                            "vs %lld direct MACs (%.2fx fewer; auto takes >= 1.5x with >= %d input "
 		                            "channels, here %d); scratch %lld B vs im2col %lld B; weights %lld B vs %lld B",
 		                            tile, tile, take ? "taken" : "not taken", mults, winograd_tiles(n, tile), macs,
