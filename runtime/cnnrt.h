@@ -108,12 +108,13 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
  * U[xi] [oc, c] packed for rt_gemm. */
 #define RT_WINOGRAD_WEIGHTS(m, c, oc) ((long long)((m) + 2) * ((m) + 2) * RT_GEMM_PACKED(oc, c))
 
-/* Tiles rt_conv2d_winograd transforms, multiplies and transforms back
- * at once: a multiple of 32 (so of every target's GEMM strip, 2 vectors
- * of tiles), as many as keep the block's V and M within
- * RT_WINOGRAD_BUDGET floats (at least 32), but no more than the image's
- * tiles rounded up to 32. */
-#define RT_WINOGRAD_BUDGET (128 * 1024)
+/* Most tiles rt_conv2d_winograd transforms, multiplies and transforms
+ * back at once, which its scratch is sized for: a multiple of 32 (so of
+ * every target's GEMM strip, 2 vectors of tiles), as many as keep the
+ * block's V and M within RT_WINOGRAD_BUDGET floats (at least 32), but no
+ * more than the image's tiles rounded up to 32. The kernel takes as many
+ * as fit the budget in whole strips of its target, at least one strip. */
+#define RT_WINOGRAD_BUDGET (64 * 1024)
 #define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
 	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32, \
 	                 RT_WINOGRAD_MAX_(32, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 32 * 32))

@@ -12,29 +12,46 @@
  * elementwise product. The kernel transform U = G g G^T is done by the
  * compiler (compiler/passes/pack.c, in double). Here, per image, the
  * output is cut into tiles of m x m, numbered row-major (t = ty * tw + tx),
- * and taken a block of tb tiles at a time (RT_WINOGRAD_BLOCK: as many as
- * keep the block's V and M near RT_WINOGRAD_BUDGET floats, so they stay
- * in cache between the steps):
+ * and taken a block of tb tiles at a time (a multiple of the GEMM tile's
+ * NR = 2 vectors, as many as keep the block's V and M within
+ * RT_WINOGRAD_BUDGET floats, at most RT_WINOGRAD_BLOCK, for which scratch
+ * is sized; 64K floats did as well as 32K to 256K on resnet18's layers
+ * and leaves most of L2 to U and the activations):
  *
  *   1. input transform: B^T d B of every tile of the block and channel;
- *      tile position xi (one of a*a) of channel ci lands in V[xi] [c, tb],
- *      written directly in rt_gemm_packed's strips of 16 tiles. Taps past
- *      the input read zero (padding, and the bottom/right edge tiles when
- *      m does not divide oh or ow); the block's tile count is padded to a
- *      multiple of 16 with zero tiles, so no GEMM takes a partial strip.
+ *      tile position xi (one of a*a) of channel ci lands in row ci of
+ *      V[xi] [c, tb], block-relative tile t in column t. Taps past the
+ *      input read zero (padding, and the bottom/right edge tiles when m
+ *      does not divide oh or ow).
  *   2. products: for each xi, one GEMM over channels,
- *      M[xi] [oc, tb] = U[xi] [oc, c] x V[xi] [c, tb] (rt_gemm_packed;
- *      the compiler packs each U[xi] as its A). M is laid out
- *      [oc][a*a][tb], so step 3 reads one output channel's a*a matrices
- *      from one contiguous run.
+ *      M[xi] [oc, tb] = U[xi] [oc, c] x V[xi] [c, tb], by a register tile
+ *      of this file (6 or, with 32 vector registers, 12 output channels
+ *      by NR tiles; the compiler packs each U[xi] in rt_gemm's panels of
+ *      RT_GEMM_MR rows). Columns go up to the block's tiles rounded up to
+ *      NR, or to VW when no more are left (a half-width tile). M is laid
+ *      out [oc][a*a][tb], so step 3 reads one output channel's a*a
+ *      matrices from one run.
  *   3. output transform: A^T m A of every (output channel, tile), then the
  *      epilogue (bias, residual, activation); outputs past oh or ow of an
  *      edge tile are dropped.
  *
- * Steps 1 and 3 work on 8 tiles at once, one per lane of a vector: the
- * 8 tiles are gathered into d[a][a][8] (a transpose), transformed with
- * vector arithmetic and stored as 8 consecutive columns of V; M's 8
- * consecutive columns are transformed back and scattered to the output.
+ * Steps 1 and 3 work on VW tiles of one tile row at a time, one per lane
+ * of a vector, and never gather or scatter single floats. Step 1 first
+ * runs B^T down the columns of a whole row of tiles, in vectors along the
+ * input row (the "band", a x (tiles * m + 2) floats); the tiles of the
+ * row are then m floats apart in each band row, and lane permutations
+ * (deinterleave) turn m + 1 consecutive vectors of it into the a vectors
+ * of column j of VW tiles, for the row pass. Step 3 does the inverse: the
+ * m output vectors of a row of VW tiles are interleaved into m * VW
+ * consecutive outputs, which take the epilogue and are stored whole. A
+ * vector of tiles that runs past its tile row is computed whole and its
+ * extra lanes thrown away (V and M rows have room for it).
+ *
+ * Measured on resnet18's layers alone (Zen 4, AVX-512 encodings, VW 8):
+ * 64x56x56 F(4x4) 1.0 ms, 128x28x28 1.0, 256x14x14 0.9, 512x7x7 F(2x2)
+ * 1.5 (memory-bound on its 16.8 MB of U); the GEMM tiles run at about
+ * 90% of the FMA peak on the first three, the transforms take a third
+ * of the 64-channel layer and a fifth of the 256-channel one.
  *
  * The matrices, interpolation points 0, 1, -1 (F(2x2)) and 0, 1, -1, 2, -2
  * (F(4x4)), plus the point at infinity. For F(4x4) the points +-1/2
@@ -61,9 +78,7 @@
  *                  [ 0  1  1  4  4  0 ]
  *                  [ 0  1 -1  8 -8  1 ]
  *
- * A first version (STYLE 12): one image at a time, one thread; the
- * gathers and scatters of steps 1 and 3 are scalar, and with few
- * channels they cost about as much as the GEMMs.
+ * Still simple (STYLE 12): one image at a time, one thread.
  */
 #include "cnnrt.h"
 
@@ -75,10 +90,6 @@
 
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
 #define MR RT_GEMM_MR  /* output channels of a packed U panel: rows of the register tile */
-
-#ifndef BLOCK_FLOATS
-#define BLOCK_FLOATS (64 * 1024)
-#endif
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -464,7 +475,7 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 	const int a = m + 2;
 	int tw = (p->ow + m - 1) / m, tiles = (int)RT_WINOGRAD_TILES(m, p->oh, p->ow);
 	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* most tiles a block may take */
-	int tbr = BLOCK_FLOATS / (a * a * (p->c + p->oc)) / NR * NR;   /* tiles a block takes, a multiple of NR */
+	int tbr = RT_WINOGRAD_BUDGET / (a * a * (p->c + p->oc)) / NR * NR;   /* tiles a block takes, a multiple of NR */
 	tb = tbr < NR ? NR : tbr < tb ? tbr : tb;
 	int ld = tb + 16;                                    /* row stride of V and M */
 	int wp = (int)RT_WINOGRAD_WP(m, p->ow);              /* floats of a band row */

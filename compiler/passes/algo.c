@@ -43,7 +43,7 @@
  */
 #include "../cnnc.h"
 
-#define WINOGRAD_BUDGET (128 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
+#define WINOGRAD_BUDGET (64 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 
 const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4"};
