@@ -206,6 +206,7 @@ INLINE void vertical(const int m, const rt_conv2d_params *p, const float *xc, in
 {
 	const int a = m + 2;
 	const float *rows[6]; /* the input rows, the zero row outside */
+	#pragma GCC unroll 6
 	for (int k = 0; k < a; k++)
 		rows[k] = y0 + k >= 0 && y0 + k < p->h ? xc + (size_t)(y0 + k) * p->w : zero;
 	band += p->pw;
@@ -213,21 +214,25 @@ INLINE void vertical(const int m, const rt_conv2d_params *p, const float *xc, in
 	x1 = x1 > p->w ? p->w : x1;
 	vf d[6], t[6];
 	if (p->w < VW) { /* a row narrower than a vector: the rest stays zero */
+		#pragma GCC unroll 6
 		for (int k = 0; k < a; k++)
 			for (int l = 0; l < VW; l++)
 				d[k][l] = l < p->w ? rows[k][l] : 0.0f;
 		m == 2 ? bt2(d, 1, t, 1) : bt4(d, 1, t, 1);
+		#pragma GCC unroll 6
 		for (int i = 0; i < a; i++)
 			STOREV(band + (size_t)i * wp, t[i]);
 		return;
 	}
 	for (int c = x0; c < x1; c += VW) {
 		int c0 = c + VW <= p->w ? c : p->w - VW; /* columns c0 .. c0 + VW - 1 */
+		#pragma GCC unroll 6
 		for (int k = 0; k < a; k++) {
 			LOADV(d[k], rows[k] + c0);
 			PREFETCH_AT(rows[k] + c0, (size_t)p->h * p->w); /* the next channel's */
 		}
 		m == 2 ? bt2(d, 1, t, 1) : bt4(d, 1, t, 1);
+		#pragma GCC unroll 6
 		for (int i = 0; i < a; i++)
 			STOREV(band + (size_t)i * wp + c0, t[i]);
 	}
@@ -291,10 +296,12 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 			int t1 = r == rows - 1 ? nbp : last + ty * tw - b0;   /* block column to reach */
 			vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero, band);
 			for (int t0 = ty * tw + first - b0, tx = first; t0 < t1; t0 += VW, tx += VW)
+				#pragma GCC unroll 6
 				for (int i = 0; i < a; i++) {
 					vf d[6], q[6];
 					deinterleave(m, band + (size_t)i * wp + tx * m, d);
 					m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
+					#pragma GCC unroll 6
 					for (int j = 0; j < a; j++)
 						STOREV(vc + (size_t)(i * a + j) * xs + t0, q[j]);
 				}
@@ -428,9 +435,12 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 				int n = ((last - tx < VW ? last - tx : VW) * m), x0 = tx * m;
 				n = p->ow - x0 < n ? p->ow - x0 : n;
 				vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
+				#pragma GCC unroll 6
 				for (int i = 0; i < a; i++)
+					#pragma GCC unroll 6
 					for (int j = 0; j < a; j++)
 						LOADV(s[i][j], mo + (size_t)(i * a + j) * ld + t0);
+				#pragma GCC unroll 6
 				for (int j = 0; j < a; j++) /* t = A^T s: columns */
 					m == 2 ? at2(&s[0][j], 6, &t[0][j], 6) : at4(&s[0][j], 6, &t[0][j], 6);
 				for (int i = 0; i < orows; i++) {
@@ -438,6 +448,7 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 					interleave(m, q[i], row);
 					float *yr = yo + (size_t)(ty * m + i) * p->ow + x0;
 					const float *rr = ro ? ro + (size_t)(ty * m + i) * p->ow + x0 : NULL;
+					#pragma GCC unroll 6
 					for (int k = 0; k < m; k++) {
 						int at = k * VW, cnt = n - at < VW ? n - at : VW;
 						if (cnt <= 0)
