@@ -443,7 +443,10 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 				#pragma GCC unroll 6
 				for (int j = 0; j < a; j++) /* t = A^T s: columns */
 					m == 2 ? at2(&s[0][j], 6, &t[0][j], 6) : at4(&s[0][j], 6, &t[0][j], 6);
-				for (int i = 0; i < orows; i++) {
+				#pragma GCC unroll 4
+				for (int i = 0; i < m; i++) {
+					if (i == orows)
+						break;
 					m == 2 ? at2(t[i], 1, q[i], 1) : at4(t[i], 1, q[i], 1); /* q = t A: rows */
 					interleave(m, q[i], row);
 					float *yr = yo + (size_t)(ty * m + i) * p->ow + x0;
