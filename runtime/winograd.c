@@ -277,10 +277,10 @@ INLINE void interleave(const int m, const vf *r, vf *out)
  * column lands); then the rows, VW tiles at a time, a tile a lane, taken
  * from the band by lane permutations. A vector of tiles that runs past
  * the row's last tile is stored whole (ld has room): its extra lanes
- * hold whatever the band held there, finite, and are overwritten by the
- * next row's or, past the block's last tile, never read back; on the
- * block's last row the vectors go on to nbp, so every column the GEMM
- * reads is written. */
+ * hold whatever the band held there and are overwritten by the next
+ * row's or, past the block's last tile, only ever mix into columns of M
+ * that are thrown away; on the block's last row the vectors go on to
+ * nbp, so every column the GEMM reads has been written. */
 INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int nbp,
                             int ld, int wp, const float *zero, float *band, float *v)
 {
