@@ -90,6 +90,9 @@
 
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
 #define MR RT_GEMM_MR  /* output channels of a packed U panel: rows of the register tile */
+#if RT_GEMM_MR != 6
+#error "winograd.c: the GEMM tiles below are written for U panels of 6 rows"
+#endif
 
 #define INLINE static inline __attribute__((always_inline))
 
