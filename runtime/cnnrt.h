@@ -109,21 +109,34 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
  * U[xi] [oc, c] packed for rt_gemm. */
 #define RT_WINOGRAD_WEIGHTS(m, c, oc) ((long long)((m) + 2) * ((m) + 2) * RT_GEMM_PACKED(oc, c))
 
-/* Tiles rt_conv2d_winograd transforms, multiplies and transforms back
- * at once: a multiple of 16 (rt_gemm_packed's strips), as many as keep
- * the block's V and M within RT_WINOGRAD_BUDGET floats (at least 16), but
- * no more than the image's tiles rounded up to 16. */
-#define RT_WINOGRAD_BUDGET (256 * 1024)
+/* Most tiles rt_conv2d_winograd transforms, multiplies and transforms
+ * back at once, which its scratch is sized for: a multiple of 32 (so of
+ * every target's GEMM strip, 2 vectors of tiles), as many as keep the
+ * block's V and M within RT_WINOGRAD_BUDGET floats (at least 32), but no
+ * more than the image's tiles rounded up to 32. The kernel takes as many
+ * as fit the budget in whole strips of its target, at least one strip. */
+#define RT_WINOGRAD_BUDGET (64 * 1024)
 #define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
-	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 15) / 16 * 16, \
-	                 RT_WINOGRAD_MAX_(16, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 16 * 16))
+	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32, \
+	                 RT_WINOGRAD_MAX_(32, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 32 * 32))
 #define RT_WINOGRAD_MIN_(a, b) ((a) < (b) ? (a) : (b))
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
 
+/* Floats of one row of the band, the input transform's first pass over
+ * a row of tiles: the m * tiles + 2 input columns they read, then room
+ * for the lanes of a last vector of tiles that hang past the row (up to
+ * 32 + 16 tiles, and m + 1 vectors of up to 16 floats read from the
+ * last one), rounded up to 16. */
+#define RT_WINOGRAD_WP(m, ow) (((((ow) + (m) - 1) / (m) + 32) * (m) + ((m) + 1) * 16 + 15) / 16 * 16)
+
 /* Floats of scratch rt_conv2d_winograd needs: one block's transformed
- * input V [a*a][c][block] and products M [oc][a*a][block]. */
+ * input V [a*a][c][block + 16] (each V[xi] 16 floats apart) and
+ * products M [oc][a*a][block + 16] (16 columns of slack for vectors that
+ * start near a row's end), then the band of one row of tiles,
+ * [a][RT_WINOGRAD_WP], and a row of RT_WINOGRAD_WP zeros. */
 #define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
-	((long long)((m) + 2) * ((m) + 2) * ((c) + (oc)) * RT_WINOGRAD_BLOCK(m, c, oc, oh, ow))
+	((long long)((m) + 2) * ((m) + 2) * (((c) + (oc)) * (RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) + 16) + 16) + \
+	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
  * Winograd F(m x m, 3 x 3), then the epilogue.

@@ -12,15 +12,23 @@
  *   - 3x3, stride 1, dilation 1, one group: Winograd F(m x m, 3 x 3) when
  *     it pays. Its a*a GEMMs over channels (a = m + 2) take a*a
  *     multiplies per m x m output tile and channel pair, against 9*m*m
- *     direct; the runtime pads the tiles to whole GEMM strips of 16, so
- *     small outputs gain less (a 7x7 output is 16 tiles of F(2x2) but 4,
- *     padded to 16, of F(4x4)). The model takes the tile size with fewer
- *     multiplies, padding counted, and Winograd when that is at least
- *     1.5x fewer than the direct MACs and there are at least 16 channels
- *     in and out (the transforms cost O(c + oc) per tile, the GEMMs
- *     O(c * oc): with few channels the transforms dominate). Measured on
- *     resnet18's 3x3 layers, F(4x4) runs 1.8-2.5x faster than im2col,
- *     F(2x2) on 7x7 1.5x. Scratch: RT_WINOGRAD_FLOATS;
+ *     direct; the runtime pads the tiles to whole vectors (8 with AVX),
+ *     so small outputs gain less (a 7x7 output is 16 tiles of F(2x2) but
+ *     4, padded to 8, of F(4x4)). The model takes the tile
+ *     size with fewer multiplies, padding counted, and Winograd when that
+ *     is at least 1.5x fewer than the direct MACs and there are at least
+ *     MIN_WINOGRAD_C input channels. The transforms cost O(c + oc) per
+ *     tile against the GEMMs' O(c * oc), but now that they run in vectors
+ *     they stay cheap: measured alone (this 2-core Zen 4, AVX-512, each
+ *     layer's median), Winograd beat im2col on every 3x3 shape tried,
+ *     F(4x4) on 64x56x56 1.0 ms against 7.2, 128x28x28 1.0 against 6.6,
+ *     256x14x14 1.1 against 6.6, F(2x2) on 512x7x7 1.8 against 8.8 (its
+ *     16.8 MB of U, each float used for 16 tiles, bound it by memory),
+ *     and with few channels too: 4->4 on 56x56 0.03 against 0.06 ms,
+ *     16->3 0.07 against 0.22, 3->16 0.06 against 0.08 (3 input channels
+ *     are left to im2col all the same: the stem is another algorithm's
+ *     business, and on 3->64 at 224x224 the two were within noise).
+ *     Scratch: RT_WINOGRAD_FLOATS;
  *   - everything else: im2col + GEMM; scratch holds one group's unrolled
  *     patches, (c/g * kh * kw) x (oh * ow rounded up to 16) floats.
  * --algo direct makes every conv direct; --algo im2col sends depthwise
@@ -30,12 +38,13 @@
  * would.
  *
  * Every conv where Winograd applies gets the numbers behind the choice in
- * its algo_note, for the report: multiplies against the direct MACs, and
- * the scratch of both ways.
+ * its algo_note, for the report: multiplies against the direct MACs, the
+ * rule, and the scratch and weights of both ways.
  */
 #include "../cnnc.h"
 
-#define WINOGRAD_BUDGET (256 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
+#define WINOGRAD_BUDGET (64 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
+#define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 
 const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4"};
 
@@ -52,22 +61,28 @@ static bool winograd_applies(const Attrs *a)
 	       a->dilation[0] == 1 && a->dilation[1] == 1 && a->groups == 1;
 }
 
-/* Output tiles of Winograd F(m x m) on n, padded to the GEMM's strips
- * of 16 (RT_WINOGRAD_TILES rounded up). */
+/* Output tiles of Winograd F(m x m) on n, padded as the runtime's GEMM
+ * pads them with AVX: to strips of 16, the last one to 8 when no more
+ * than 8 are left, so to a multiple of 8 in all. */
 static long long winograd_tiles(const Node *n, int m)
 {
 	long long tiles = (long long)((n->shape[2] + m - 1) / m) * ((n->shape[3] + m - 1) / m);
-	return (tiles + 15) / 16 * 16;
+	return (tiles + 7) / 8 * 8;
 }
 
 /* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, whose
- * block of tiles keeps V and M within RT_WINOGRAD_BUDGET floats. */
+ * block of tiles (a multiple of 32) keeps V and M within
+ * RT_WINOGRAD_BUDGET floats, their rows with 16 floats of slack and
+ * each V[xi] 16 floats apart, plus the band of one row of tiles and a
+ * zero row: a + 1 rows of RT_WINOGRAD_WP floats. */
 static long long winograd_scratch(const Node *n, int c, int m)
 {
 	long long per_tile = (long long)(m + 2) * (m + 2) * (c + n->shape[1]);
-	long long block = WINOGRAD_BUDGET / per_tile / 16 * 16, all = winograd_tiles(n, m);
-	block = block < 16 ? 16 : block;
-	return 4 * per_tile * (block < all ? block : all);
+	long long th = (n->shape[2] + m - 1) / m, tw = (n->shape[3] + m - 1) / m;
+	long long block = WINOGRAD_BUDGET / per_tile / 32 * 32, all = (th * tw + 31) / 32 * 32;
+	block = block < 32 ? 32 : block < all ? block : all;
+	long long wp = ((tw + 32) * m + (m + 1) * 16 + 15) / 16 * 16;
+	return 4 * (per_tile * (block + 16) + (m + 2) * (m + 2) * 16 + (m + 3) * wp);
 }
 
 /* Multiplies of Winograd F(m x m) on n: a*a per (padded) tile and
@@ -87,7 +102,7 @@ static int winograd_tile(const Node *n, int c)
 static bool winograd_pays(const Graph *g, const Node *n, int c)
 {
 	long long mults = winograd_mults(n, c, winograd_tile(n, c));
-	return c >= 16 && n->shape[1] >= 16 && 2 * ir_macs(g, n) >= 3 * mults;
+	return c >= MIN_WINOGRAD_C && 2 * ir_macs(g, n) >= 3 * mults;
 }
 
 void choose_algos(Graph *g, int opt_level, Algo force)
@@ -124,11 +139,12 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);
 		long long pairs = (long long)cg * n->shape[1]; /* kernels: weights 9 floats each, transformed a*a */
 		n->algo_note = arena_printf(g->arena,
-		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 16s) "
-		                            "vs %lld direct MACs (%.2fx fewer); scratch %lld B vs im2col %lld B; "
-		                            "weights %lld B vs %lld B",
+		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 8s) "
+		                            "vs %lld direct MACs (%.2fx fewer; auto takes >= 1.5x with >= %d input "
+		                            "channels, here %d); scratch %lld B vs im2col %lld B; weights %lld B vs %lld B",
 		                            tile, tile, take ? "taken" : "not taken", mults, winograd_tiles(n, tile), macs,
-		                            (double)macs / (double)mults, winograd_scratch(n, cg, tile), im2col,
+		                            (double)macs / (double)mults, MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile),
+		                            im2col,
 		                            4 * pairs * (tile + 2) * (tile + 2), 4 * pairs * 9);
 	}
 }

@@ -704,6 +704,9 @@ static void test_winograd(void **state)
 		{ 1, 37, 16, 16, 13, 1, RT_ACT_RELU6 },    /* 16x16: no edge tiles */
 		{ 1, 16, 10, 6, 6, 2, RT_ACT_NONE },   /* padding 2: 12x8 */
 		{ 1, 37, 41, 39, 37, 1, RT_ACT_RELU }, /* 41x39: more tiles than one block */
+		{ 1, 37, 30, 61, 13, 1, RT_ACT_RELU }, /* rows of 16 or 31 tiles: vectors of tiles cross rows and blocks */
+		{ 2, 13, 5, 40, 37, 0, RT_ACT_RELU6 }, /* 3x38: one row of tiles */
+		{ 1, 64, 9, 9, 70, 1, RT_ACT_SIGMOID }, /* oc not a multiple of the GEMM's 6 rows; a scalar activation */
 	};
 	for (size_t i = 0; i < NELEM(shapes); i++) {
 		const int *s = shapes[i];
