@@ -8,7 +8,7 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c.
+ * depthwise.c, winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -89,13 +89,16 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
 void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
                     float *scratch);
 
-/* Depthwise convolution (groups == c == oc) with an epilogue.
- * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow]. */
-void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                         float *y);
-
 /* Direct convolution of any shape, then the epilogue. */
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y);
+
+/* ---- depthwise.c --------------------------------------------------- */
+
+/* Depthwise convolution (groups == c == oc) with an epilogue; any kernel,
+ * stride, padding and dilation. x: [n, c, h, w]  w: [c, 1, kh, kw]
+ * -> y: [n, c, oh, ow]. y must not overlap x; it may be the residual. */
+void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
                          float *y);
 
 /* ---- winograd.c ----------------------------------------------------- */

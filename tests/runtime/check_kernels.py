@@ -100,6 +100,31 @@ class Checker:
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
                  ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g)
 
+    ACTS = {"none": (0, lambda t: t), "relu": (1, F.relu), "relu6": (2, F.relu6),
+            "leaky_relu": (3, lambda t: F.leaky_relu(t, 0.2)), "sigmoid": (4, torch.sigmoid),
+            "tanh": (5, torch.tanh)}
+
+    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False):
+        """An optimized conv kernel (harness op `kernel`) with its fused
+        epilogue: act(conv(x) + bias + residual)."""
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        k, s, p, d = pair(k), pair(s), pair(p), pair(d)
+        x = self.randn(n, c, h, w, scale=3)
+        wt = self.randn(oc, c // g, *k, scale=1 / np.sqrt(c // g * k[0] * k[1]))
+        b = self.randn(oc) if bias else None
+        t = torch.from_numpy
+        ref = F.conv2d(t(x), t(wt), None if b is None else t(b), stride=s, padding=p, dilation=d, groups=g)
+        r = self.randn(*ref.shape) if res else None
+        if res:
+            ref = ref + t(r)
+        code, fn = self.ACTS[act]
+        ref = fn(ref)
+        label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
+                 f"{' +res' if res else ''}")
+        self.run(label, kernel, ref, {"x": x, "weight": wt, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
+                 oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
+                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, slope=0.2)
+
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
         b = self.randn(fout) if bias else None
@@ -180,6 +205,24 @@ def main():
         ck.conv(1, 3, 23, 19, 8, 7, s=2, p=3, bias=False)
         ck.conv(1, 13, 8, 8, 37, 3, s=2, p=0)
         ck.conv(2, 37, 6, 5, 37, 3, p=1, g=37)
+
+        # depthwise with its epilogue: the ring's fast path at strides 1, 2, 3,
+        # dilation, widths under and over the vector width; the general path
+        # for rows too wide for the ring and kernels of more than 64 taps
+        for act, res in (("relu6", True), ("none", False), ("relu", True), ("leaky_relu", False),
+                         ("tanh", True)):
+            ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res)
+        ck.conv_ep("depthwise", 1, 37, 15, 13, 37, 3, s=1, p=1, g=37, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 3, 7, 5, 3, 3, s=1, p=0, g=3, bias=False)
+        ck.conv_ep("depthwise", 1, 3, 9, 9, 3, 3, s=2, p=0, g=3, act="relu6")
+        ck.conv_ep("depthwise", 2, 13, 5, 3, 13, 3, s=1, p=1, g=13, res=True)
+        ck.conv_ep("depthwise", 1, 13, 12, 70, 13, 3, s=1, p=1, g=13, act="relu")
+        ck.conv_ep("depthwise", 1, 13, 11, 69, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, res=True)
+        ck.conv_ep("depthwise", 1, 3, 14, 17, 3, (3, 5), s=3, p=(1, 2), d=2, g=3, act="relu")
+        ck.conv_ep("depthwise", 1, 13, 19, 21, 13, 3, s=2, p=2, d=(2, 3), g=13)
+        ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
 
         # linear
         ck.linear(2, 37, 13)

@@ -1,0 +1,393 @@
+/*
+ * depthwise.c: depthwise convolution (groups == c == oc) with a fused
+ * epilogue.
+ *
+ * Each output channel sees one input plane and kh*kw weights, so there is
+ * nothing to share across channels and a GEMM would have k = kh*kw: the
+ * work is a 2-D stencil per plane. The fast path walks output rows; for
+ * each it takes the kernel's input rows from a ring of padded,
+ * deinterleaved rows (rows.h), so that every tap of every VW output
+ * columns is one contiguous vector load at any stride, padding and
+ * dilation. BLOCK vectors of a row accumulate at once (independent FMA
+ * chains), then go through the epilogue (bias, residual, activation) and
+ * are stored once. The vector at the row's end computes past ow on
+ * padding and stores only what exists.
+ *
+ * Per plane the ring copies each input row once: h*w floats against
+ * kh*kw*oh*ow multiply-adds. When a row does not fit the ring
+ * (rt_rows_fits: very wide rows or tall kernels) or the kernel has more
+ * than MAX_TAPS taps, the general path below runs instead: per output
+ * row, one scaled input row per tap added over the tap's valid column
+ * range (vectors at stride 1).
+ */
+#include "rows.h"
+
+#define BLOCK 4     /* vectors of output columns accumulated at once */
+#define MAX_TAPS 64 /* kh*kw of the fast path */
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Output columns [o, o + VW) of row y clipped to ow: the epilogue, then the store. */
+static ALWAYS_INLINE void store_at(const rt_epilogue *ep, float *y, vf v, float bias, const float *res, int o, int ow)
+{
+	rt_rows_store(ep, y + o, v, bias, res ? res + o : NULL, ow - o < VW ? ow - o : VW);
+}
+
+/* Output columns [ox, ox + nv*VW) of one row, clipped to ow:
+ * y[o] = ep(sum_t wt[t] * tap[t][o]), where tap[t] is tap t's phase
+ * element for output column 0. res: the residual row or NULL. Inlined
+ * with nv and ntaps constant, so the accumulators live in registers. */
+static ALWAYS_INLINE void dw_block(int nv, int ntaps, const float *const *tap, const float *wt, int ox, int ow,
+                                   float bias, const rt_epilogue *ep, const float *res, float *y)
+{
+	vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, v; /* BLOCK = 4 accumulators (GCC keeps no array in registers) */
+	for (int t = 0; t < ntaps; t++) {
+		const float *q = tap[t] + ox;
+		float wv = wt[t];
+		LOADV(v, q);
+		a0 += wv * v;
+		if (nv > 1)
+			LOADV(v, q + VW), a1 += wv * v;
+		if (nv > 2)
+			LOADV(v, q + 2 * VW), a2 += wv * v;
+		if (nv > 3)
+			LOADV(v, q + 3 * VW), a3 += wv * v;
+	}
+	store_at(ep, y, a0, bias, res, ox, ow);
+	if (nv > 1)
+		store_at(ep, y, a1, bias, res, ox + VW, ow);
+	if (nv > 2)
+		store_at(ep, y, a2, bias, res, ox + 2 * VW, ow);
+	if (nv > 3)
+		store_at(ep, y, a3, bias, res, ox + 3 * VW, ow);
+}
+
+/* One output row of ow columns: whole blocks, then one block of the 1 to
+ * BLOCK vectors left, the last of them partial. */
+static ALWAYS_INLINE void dw_row(int ntaps, const float *const *tap, const float *wt, int ow, float bias,
+                                 const rt_epilogue *ep, const float *res, float *y)
+{
+	int ox = 0;
+	for (; ox + BLOCK * VW <= ow; ox += BLOCK * VW)
+		dw_block(BLOCK, ntaps, tap, wt, ox, ow, bias, ep, res, y);
+	switch ((ow - ox + VW - 1) / VW) {
+	case 4:
+		dw_block(4, ntaps, tap, wt, ox, ow, bias, ep, res, y);
+		break;
+	case 3:
+		dw_block(3, ntaps, tap, wt, ox, ow, bias, ep, res, y);
+		break;
+	case 2:
+		dw_block(2, ntaps, tap, wt, ox, ow, bias, ep, res, y);
+		break;
+	case 1:
+		dw_block(1, ntaps, tap, wt, ox, ow, bias, ep, res, y);
+		break;
+	default:
+		break;
+	}
+}
+
+/* act(v) for the activations done in vectors (RT_ACT_NONE, RELU, RELU6,
+ * LEAKY_RELU); NaN passes through, as in PyTorch. */
+static ALWAYS_INLINE vf act_vec(int act, vf v, float slope)
+{
+	vf zero = {0}, six = zero + 6;
+	if (act == RT_ACT_RELU || act == RT_ACT_RELU6)
+		v = REPLACE(v, v < zero, zero);
+	if (act == RT_ACT_RELU6)
+		v = REPLACE(v, v > six, six);
+	if (act == RT_ACT_LEAKY_RELU)
+		v = REPLACE(v, v < zero, v * slope);
+	return v;
+}
+
+/* The 3x3 sum at output columns [ox, ox + VW): three independent chains,
+ * one per kernel row, of straight-line FMAs. */
+#define DW3_SUM(ox)                                                                   \
+	do {                                                                          \
+		vf a0, a1, a2, b0, b1, b2, c0, c1, c2;                                \
+		LOADV(a0, r0 + (ox)), LOADV(a1, r0 + (ox) + o1), LOADV(a2, r0 + (ox) + o2); \
+		LOADV(b0, r1 + (ox)), LOADV(b1, r1 + (ox) + o1), LOADV(b2, r1 + (ox) + o2); \
+		LOADV(c0, r2 + (ox)), LOADV(c1, r2 + (ox) + o1), LOADV(c2, r2 + (ox) + o2); \
+		sum = (w[0] * a0 + w[1] * a1 + w[2] * a2) + (w[3] * b0 + w[4] * b1 + w[5] * b2) + \
+		      (w[6] * c0 + w[7] * c1 + w[8] * c2) + vbias;                     \
+	} while (0)
+
+/* One plane of a 3x3 kernel, its input rows from the ring r: o1, o2 are
+ * the phase element offsets of taps kx = 1, 2; y, res: [oh, ow] (res may
+ * be NULL). Inlined with act (< RT_ACT_SIGMOID) and whether there is a
+ * residual constant, so the loop over whole vectors has no branch. No
+ * accumulator is carried from one vector to the next: out-of-order
+ * execution overlaps them. */
+static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_params *p, rt_rows *r, int o1, int o2,
+                                     const vf *w, float bias, float slope, const float *res, float *y)
+{
+	const int ow = p->ow;
+	const vf vbias = (vf){0} + bias;
+	for (int oy = 0; oy < p->oh; oy++, y += ow, res += has_res ? ow : 0) {
+		int iy = oy * p->sh - p->ph, ox = 0;
+		const float *r0 = rt_rows_get(r, iy), *r1 = rt_rows_get(r, iy + p->dh);
+		const float *r2 = rt_rows_get(r, iy + 2 * p->dh);
+		vf sum, rv;
+		for (; ox + VW <= ow; ox += VW) {
+			DW3_SUM(ox);
+			if (has_res)
+				LOADV(rv, res + ox), sum += rv;
+			sum = act_vec(act, sum, slope);
+			STOREV(y + ox, sum);
+		}
+		if (ox < ow) {
+			float t[VW];
+			DW3_SUM(ox);
+			STOREV(t, sum);
+			for (int i = 0; ox + i < ow; i++) {
+				float v = t[i] + (has_res ? res[ox + i] : 0);
+				y[ox + i] = act == RT_ACT_RELU ? (v < 0 ? 0 : v)
+				          : act == RT_ACT_RELU6 ? (v < 0 ? 0 : v > 6 ? 6 : v)
+				          : act == RT_ACT_LEAKY_RELU ? (v >= 0 ? v : v * slope) : v;
+			}
+		}
+	}
+}
+
+/* Runs fn(act, has_res, ...) with the epilogue's activation and whether
+ * it has a residual as constants; sigmoid and tanh run as RT_ACT_NONE and
+ * get their activation afterwards, over the plane y of count floats. */
+#define DISPATCH_EP(fn, ep, res, y, count, ...)                                           \
+	do {                                                                              \
+		switch ((ep)->act) {                                                      \
+		case RT_ACT_RELU:                                                         \
+			if (res)                                                          \
+				fn(RT_ACT_RELU, 1, __VA_ARGS__);                          \
+			else                                                              \
+				fn(RT_ACT_RELU, 0, __VA_ARGS__);                          \
+			break;                                                            \
+		case RT_ACT_RELU6:                                                        \
+			if (res)                                                          \
+				fn(RT_ACT_RELU6, 1, __VA_ARGS__);                         \
+			else                                                              \
+				fn(RT_ACT_RELU6, 0, __VA_ARGS__);                         \
+			break;                                                            \
+		case RT_ACT_LEAKY_RELU:                                                   \
+			fn(RT_ACT_LEAKY_RELU, (res) != NULL, __VA_ARGS__);                \
+			break;                                                            \
+		default:                                                                  \
+			if (res)                                                          \
+				fn(RT_ACT_NONE, 1, __VA_ARGS__);                          \
+			else                                                              \
+				fn(RT_ACT_NONE, 0, __VA_ARGS__);                          \
+			if ((ep)->act != RT_ACT_NONE)                                     \
+				for (int i_ = 0; i_ < (count); i_++)                      \
+					(y)[i_] = rt_act((ep), (y)[i_]);                  \
+			break;                                                            \
+		}                                                                         \
+	} while (0)
+
+/* ---- 3x3, stride 1, padding 1, small planes: one flat loop ---------- */
+
+/* A 3x3 convolution at stride 1 with padding 1 keeps the plane's size, so
+ * output j = oy*w + ox reads input (oy - 1 + ky, ox - 1 + kx): in a copy
+ * of the plane with a zero row above and below (and one zero float
+ * before), that is buf[j + ky*w + kx] for every output, the whole plane
+ * one flat loop of vectors with no row overhead. The taps that should
+ * read the left or right padding read the neighbouring row's last or
+ * first column instead; keep_l / keep_r (lanes where ox != 0, ox != w-1)
+ * zero those products bit for bit. For planes of at most FLAT_MAX floats:
+ * 14x14 and 7x7 planes run 2-3x faster than row by row. */
+#define FLAT_MAX 1024                          /* h*w of the flat path */
+#define FLAT_BUF (FLAT_MAX + 2 * 64 + 2 * VW) /* its padded copy, w <= 64 */
+
+/* Floats and lane masks of the flat path. */
+typedef struct {
+	float buf[FLAT_BUF + VW]; /* zero float, zero row, plane [h, w], zero row, zeros */
+	vi keep_l[FLAT_MAX / VW + 1]; /* per output vector: lanes not in column 0 */
+	vi keep_r[FLAT_MAX / VW + 1]; /* per output vector: lanes not in column w-1 */
+} Flat;
+
+static int flat_fits(const rt_conv2d_params *p)
+{
+	return p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->ph == 1 && p->pw == 1 && p->dh == 1 &&
+	       p->dw == 1 && p->h * p->w <= FLAT_MAX && p->w <= 64;
+}
+
+/* The flat loop over one plane copied into f->buf; y, res: [h*w]. */
+static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int hw, int w, const vf *k, float bias,
+                                      float slope, const float *res, float *y)
+{
+	const vf vbias = (vf){0} + bias;
+	const float *r0 = f->buf, *r1 = f->buf + w, *r2 = f->buf + 2 * w;
+	for (int j = 0, v = 0; j < hw; j += VW, v++) {
+		vf a0, a1, a2, b0, b1, b2, c0, c1, c2, rv;
+		LOADV(a0, r0 + j), LOADV(a1, r0 + j + 1), LOADV(a2, r0 + j + 2);
+		LOADV(b0, r1 + j), LOADV(b1, r1 + j + 1), LOADV(b2, r1 + j + 2);
+		LOADV(c0, r2 + j), LOADV(c1, r2 + j + 1), LOADV(c2, r2 + j + 2);
+		vf left = k[0] * a0 + k[3] * b0 + k[6] * c0;
+		vf mid = k[1] * a1 + k[4] * b1 + k[7] * c1;
+		vf right = k[2] * a2 + k[5] * b2 + k[8] * c2;
+		vf sum = (vf)((vi)left & f->keep_l[v]) + mid + (vf)((vi)right & f->keep_r[v]) + vbias;
+		if (j + VW <= hw) {
+			if (has_res)
+				LOADV(rv, res + j), sum += rv;
+			sum = act_vec(act, sum, slope);
+			STOREV(y + j, sum);
+			continue;
+		}
+		float t[VW];
+		STOREV(t, sum);
+		for (int i = 0; j + i < hw; i++) {
+			float s = t[i] + (has_res ? res[j + i] : 0);
+			y[j + i] = act == RT_ACT_RELU    ? (s < 0 ? 0 : s)
+			         : act == RT_ACT_RELU6   ? (s < 0 ? 0 : s > 6 ? 6 : s)
+			         : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
+			                                 : s;
+		}
+	}
+}
+
+static void depthwise_flat(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                           float *y)
+{
+	const int hw = p->h * p->w, wd = p->w;
+	Flat f;
+	memset(f.buf, 0, sizeof f.buf);
+	for (int v = 0; v * VW < hw; v++)
+		for (int i = 0; i < VW; i++) {
+			int ox = (v * VW + i) % wd;
+			f.keep_l[v][i] = ox != 0 ? -1 : 0;
+			f.keep_r[v][i] = ox != wd - 1 ? -1 : 0;
+		}
+	for (int n = 0; n < p->n; n++)
+		for (int c = 0; c < p->c; c++) {
+			size_t plane = ((size_t)n * p->c + c) * hw;
+			vf k[9];
+			for (int i = 0; i < 9; i++)
+				k[i] = (vf){0} + w[(size_t)c * 9 + i];
+			float bias = ep->bias ? ep->bias[c] : 0, *yc = y + plane;
+			const float *rc = ep->residual ? ep->residual + plane : NULL;
+			memcpy(f.buf + 1 + wd, x + plane, (size_t)hw * sizeof *x);
+			DISPATCH_EP(flat_plane_, ep, rc, yc, hw, &f, hw, wd, k, bias, ep->slope, rc, yc);
+		}
+}
+
+/* The row-by-row 3x3 plane for any epilogue. */
+static void dw3_plane(const rt_conv2d_params *p, rt_rows *r, int o1, int o2, const float *wt, float bias,
+                      const rt_epilogue *ep, const float *res, float *y)
+{
+	vf w[9];
+	for (int i = 0; i < 9; i++)
+		w[i] = (vf){0} + wt[i];
+	DISPATCH_EP(dw3_plane_, ep, res, y, p->oh * p->ow, p, r, o1, o2, w, bias, ep->slope, res, y);
+}
+
+/* ---- the general path ------------------------------------------------ */
+
+/* First and last output column (inclusive) whose tap at input offset
+ * off (= kx*dw - pw) lands inside a row of w: off + ox*sw in [0, w). */
+static void tap_range(int off, int sw, int w, int ow, int *lo, int *hi)
+{
+	int l = off >= 0 ? 0 : (-off + sw - 1) / sw;
+	int h = w - 1 - off < 0 ? -1 : (w - 1 - off) / sw;
+	*lo = l;
+	*hi = h < ow - 1 ? h : ow - 1;
+}
+
+/* y_row[lo..hi] += wv * x_row[ox*sw + off]; in vectors at stride 1. */
+static void axpy_row(float *y, const float *x, float wv, int lo, int hi, int sw, int off)
+{
+	int ox = lo;
+	if (sw == 1)
+		for (; ox + VW - 1 <= hi; ox += VW) {
+			vf a, b;
+			LOADV(a, y + ox);
+			LOADV(b, x + ox + off);
+			a += wv * b;
+			STOREV(y + ox, a);
+		}
+	for (; ox <= hi; ox++)
+		y[ox] += wv * x[ox * sw + off];
+}
+
+/* Any size: each output row starts at the bias and gathers, tap by tap,
+ * one scaled input row; the taps that would read padding are simply not
+ * in the column range, so the inner loop has no test. */
+static void depthwise_general(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                              float *y)
+{
+	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, kh = p->kh, kw = p->kw;
+	for (int n = 0; n < p->n; n++)
+		for (int c = 0; c < p->c; c++) {
+			const float *xc = x + ((size_t)n * p->c + c) * h * wd;
+			const float *wc = w + (size_t)c * kh * kw;
+			size_t yoff = ((size_t)n * p->c + c) * oh * ow;
+			float bias = ep && ep->bias ? ep->bias[c] : 0;
+			for (int oy = 0; oy < oh; oy++) {
+				float *yr = y + yoff + (size_t)oy * ow;
+				for (int ox = 0; ox < ow; ox++)
+					yr[ox] = bias;
+				for (int ky = 0; ky < kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky * p->dh;
+					if (iy < 0 || iy >= h)
+						continue;
+					for (int kx = 0; kx < kw; kx++) {
+						int off = kx * p->dw - p->pw, lo, hi;
+						tap_range(off, p->sw, wd, ow, &lo, &hi);
+						axpy_row(yr, xc + (size_t)iy * wd, wc[ky * kw + kx], lo, hi, p->sw, off);
+					}
+				}
+				if (!ep)
+					continue;
+				const float *rr = ep->residual ? ep->residual + yoff + (size_t)oy * ow : NULL;
+				rt_epilogue_row(ep, yr, rr, 0, ow);
+			}
+		}
+}
+
+/* x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow] */
+void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y)
+{
+	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, ntaps = kh * kw;
+	const int span = (kw - 1) * p->dw, nrows = (kh - 1) * p->dh + 1;
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	if (!ep)
+		ep = &none;
+	if (flat_fits(p)) {
+		depthwise_flat(p, x, w, ep, y);
+		return;
+	}
+	if (ntaps > MAX_TAPS || !rt_rows_fits(nrows, ow, span, sw)) {
+		depthwise_general(p, x, w, ep, y);
+		return;
+	}
+	const int len = RT_ROWS_LEN(ow, span, sw);
+	rt_rows r;
+	const float *tap[MAX_TAPS];
+	int off[MAX_TAPS]; /* tap kx's phase element for output column 0 */
+	for (int kx = 0; kx < kw; kx++)
+		off[kx] = (kx * p->dw) % sw * len + kx * p->dw / sw;
+	for (int n = 0; n < p->n; n++)
+		for (int c = 0; c < p->c; c++) {
+			size_t plane = (size_t)n * p->c + c;
+			const float *wc = w + (size_t)c * ntaps;
+			float bias = ep->bias ? ep->bias[c] : 0, *yc = y + plane * p->oh * ow;
+			const float *rc = ep->residual ? ep->residual + plane * p->oh * ow : NULL;
+			rt_rows_start(&r, x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
+			if (kh == 3 && kw == 3) {
+				dw3_plane(p, &r, off[1], off[2], wc, bias, ep, rc, yc);
+				continue;
+			}
+			for (int oy = 0; oy < p->oh; oy++) {
+				for (int ky = 0; ky < kh; ky++) {
+					const float *row = rt_rows_get(&r, oy * p->sh - p->ph + ky * p->dh);
+					for (int kx = 0; kx < kw; kx++)
+						tap[ky * kw + kx] = row + off[kx];
+				}
+				dw_row(ntaps, tap, wc, ow, bias, ep, rc ? rc + (size_t)oy * ow : NULL, yc + (size_t)oy * ow);
+			}
+		}
+}

@@ -1,0 +1,110 @@
+/*
+ * rows.c: the ring of padded, deinterleaved input rows of rows.h.
+ *
+ * Filling a slot: padded column j (input column j - pad) goes to phase
+ * j % s, element j / s. At stride 1 that is a copy between two runs of
+ * padding; at stride 2 the inside of the row is split into even and odd
+ * columns by two vector shuffles per 2*VW floats; other strides (rare)
+ * go one float at a time.
+ */
+#include "rows.h"
+
+#include <limits.h>
+
+/* even(a, b) and odd(a, b): lanes 0, 2, 4, ... and 1, 3, 5, ... of the
+ * 2*VW floats a then b. */
+#if VW == 4
+#define EVEN_LANES 0, 2, 4, 6
+#define ODD_LANES 1, 3, 5, 7
+#elif VW == 8
+#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15
+#elif VW == 16
+#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#else
+#error "rows.c: no deinterleave masks for this VW"
+#endif
+#if defined(__clang__)
+#define SHUFFLE2(a, b, lanes) __builtin_shufflevector(a, b, lanes)
+#else
+#define SHUFFLE2(a, b, lanes) __builtin_shuffle(a, b, (vi){lanes})
+#endif
+
+int rt_rows_fits(int rows, int ow, int span, int s)
+{
+	return rows >= 1 && rows <= RT_ROWS_SLOTS && s >= 1 &&
+	       (long long)RT_ROWS_SLOTS * s * RT_ROWS_LEN(ow, span, s) <= RT_ROWS_FLOATS;
+}
+
+void rt_rows_start(rt_rows *r, const float *plane, int h, int w, int s, int pad, int len, float fill)
+{
+	r->plane = plane;
+	r->h = h, r->w = w, r->s = s, r->pad = pad, r->len = len;
+	r->fill = fill;
+	for (int i = 0; i < RT_ROWS_SLOTS; i++)
+		r->held[i] = INT_MIN;
+}
+
+/* Row xr into the phases at d, one float at a time, phase by phase. */
+static void fill_scalar(const rt_rows *r, float *d, const float *xr)
+{
+	for (int q = 0; q < r->s; q++)
+		for (int t = 0; t < r->len; t++) {
+			int ix = t * r->s + q - r->pad;
+			*d++ = ix >= 0 && ix < r->w ? xr[ix] : r->fill;
+		}
+}
+
+void rt_rows_fill(rt_rows *r, float *d, int iy)
+{
+	int end = r->s * r->len; /* padded columns the slot holds */
+	r->held[(unsigned)iy % RT_ROWS_SLOTS] = iy;
+	if (iy < 0 || iy >= r->h) {
+		for (int i = 0; i < end; i++) /* phases are contiguous: the slot is end floats */
+			d[i] = r->fill;
+		return;
+	}
+	const float *xr = r->plane + (size_t)iy * r->w;
+	if (r->s > 2) {
+		fill_scalar(r, d, xr);
+		return;
+	}
+	/* inside: padded columns [pad, pad + w) clipped to the slot */
+	int in0 = r->pad < end ? r->pad : end;
+	int in1 = r->pad + r->w < end ? r->pad + r->w : end;
+	if (r->s == 1) {
+		for (int j = 0; j < in0; j++)
+			d[j] = r->fill;
+		memcpy(d + in0, xr + (in0 - r->pad), (size_t)(in1 - in0) * sizeof *d);
+		for (int j = in1; j < end; j++)
+			d[j] = r->fill;
+		return;
+	}
+	/* stride 2: element t of phases 0 and 1 is input column 2t - pad and the
+	 * one after; checked where either may lie outside, else plain copies */
+	const float f = r->fill;
+	float *d0 = d, *d1 = d + r->len;
+	int t = 0, x0 = -r->pad, len = r->len, w = r->w;
+	for (; t < len && x0 + 2 * t < 0; t++) {
+		int ix = x0 + 2 * t;
+		d0[t] = f;
+		d1[t] = ix + 1 >= 0 && ix + 1 < w ? xr[ix + 1] : f;
+	}
+	for (; t + VW <= len && x0 + 2 * (t + VW) <= w; t += VW) {
+		vf a, b, e, o;
+		LOADV(a, xr + x0 + 2 * t);
+		LOADV(b, xr + x0 + 2 * t + VW);
+		e = SHUFFLE2(a, b, EVEN_LANES);
+		o = SHUFFLE2(a, b, ODD_LANES);
+		STOREV(d0 + t, e);
+		STOREV(d1 + t, o);
+	}
+	for (; t < len && x0 + 2 * t + 1 < w; t++)
+		d0[t] = xr[x0 + 2 * t], d1[t] = xr[x0 + 2 * t + 1];
+	for (; t < len; t++) {
+		int ix = x0 + 2 * t;
+		d0[t] = ix < w ? xr[ix] : f;
+		d1[t] = f;
+	}
+}
