@@ -274,6 +274,105 @@ static void depthwise_flat(const rt_conv2d_params *p, const float *x, const floa
 		}
 }
 
+/* ---- 3x3, stride 2, padding 1: flat loops over bands of rows -------- */
+
+/* At stride 2 with padding 1, output (oy, ox) reads input rows 2oy - 1,
+ * 2oy, 2oy + 1 and the same columns. Split the input by row and column
+ * parity into four planes of ow columns (ee: even rows, even columns;
+ * eo: even rows, odd columns; oe, oo likewise on odd rows, starting at
+ * row -1), and every tap is one of them read at j = oy*ow + ox, j - 1,
+ * j + ow or j + ow - 1: the same flat loop as at stride 1, with keep_l
+ * dropping the left padding (column 2ox - 1 of ox = 0) and zero rows and
+ * columns standing in for the rest. Output rows go in bands of at most
+ * FLAT_MAX floats. */
+#define S2_OW_MAX 128 /* widest output row of the path */
+
+/* The four parity planes of one band and its lane masks. */
+typedef struct {
+	float ee[1 + FLAT_MAX + VW];              /* [1 guard][rows 2(r0+i)][slack] */
+	float eo[1 + FLAT_MAX + VW];              /* odd columns of the same rows */
+	float oe[1 + FLAT_MAX + S2_OW_MAX + VW];  /* [1 guard][rows 2(r0+i)-1, i <= rows][slack] */
+	float oo[1 + FLAT_MAX + S2_OW_MAX + VW];  /* odd columns of the same rows */
+	vi keep_l[FLAT_MAX / VW + 1];             /* per output vector: lanes not in column 0 */
+} Band2;
+
+static int s2_fits(const rt_conv2d_params *p)
+{
+	return p->kh == 3 && p->kw == 3 && p->sh == 2 && p->sw == 2 && p->ph == 1 && p->pw == 1 && p->dh == 1 &&
+	       p->dw == 1 && p->ow <= S2_OW_MAX;
+}
+
+/* One band: output rows of ow floats, count = rows * ow; y, res at its
+ * first row. */
+static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int count, int ow, const vf *k, float bias,
+                                   float slope, const float *res, float *y)
+{
+	const vf vbias = (vf){0} + bias;
+	const float *ee = b->ee + 1, *eo = b->eo + 1, *oe = b->oe + 1, *oo = b->oo + 1;
+	for (int j = 0, v = 0; j < count; j += VW, v++) {
+		vf a0, a1, a2, b0, b1, b2, c0, c1, c2, rv;
+		LOADV(a0, oo + j - 1), LOADV(a1, oe + j), LOADV(a2, oo + j);
+		LOADV(b0, eo + j - 1), LOADV(b1, ee + j), LOADV(b2, eo + j);
+		LOADV(c0, oo + j + ow - 1), LOADV(c1, oe + j + ow), LOADV(c2, oo + j + ow);
+		vf left = k[0] * a0 + k[3] * b0 + k[6] * c0;
+		vf sum = k[1] * a1 + k[4] * b1 + k[7] * c1 + vbias;
+		sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
+		sum += (vf)((vi)left & b->keep_l[v]);
+		if (j + VW <= count) {
+			if (has_res)
+				LOADV(rv, res + j), sum += rv;
+			sum = act_vec(act, sum, slope);
+			STOREV(y + j, sum);
+			continue;
+		}
+		float t[VW];
+		STOREV(t, sum);
+		for (int i = 0; j + i < count; i++) {
+			float s = t[i] + (has_res ? res[j + i] : 0);
+			y[j + i] = act == RT_ACT_RELU    ? (s < 0 ? 0 : s)
+			         : act == RT_ACT_RELU6   ? (s < 0 ? 0 : s > 6 ? 6 : s)
+			         : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
+			                                 : s;
+		}
+	}
+}
+
+static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y)
+{
+	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow;
+	const int band = FLAT_MAX / ow; /* output rows per band */
+	Band2 b;
+	memset(&b, 0, sizeof b);
+	for (int v = 0; v * VW < band * ow; v++)
+		for (int i = 0; i < VW; i++)
+			b.keep_l[v][i] = (v * VW + i) % ow != 0 ? -1 : 0;
+	for (int n = 0; n < p->n; n++)
+		for (int c = 0; c < p->c; c++) {
+			size_t plane = (size_t)n * p->c + c;
+			const float *xc = x + plane * h * wd;
+			vf k[9];
+			for (int i = 0; i < 9; i++)
+				k[i] = (vf){0} + w[(size_t)c * 9 + i];
+			float bias = ep->bias ? ep->bias[c] : 0;
+			for (int r0 = 0; r0 < oh; r0 += band) {
+				int rows = oh - r0 < band ? oh - r0 : band, count = rows * ow;
+				for (int i = 0; i <= rows; i++) {
+					int iy = 2 * (r0 + i) - 1; /* odd rows, from the one above */
+					const float *xr = iy >= 0 && iy < h ? xc + (size_t)iy * wd : NULL;
+					rt_rows_split2(b.oe + 1 + i * ow, b.oo + 1 + i * ow, xr, wd, 0, ow, 0.0f);
+					if (i == rows)
+						break;
+					xr = iy + 1 < h ? xc + (size_t)(iy + 1) * wd : NULL;
+					rt_rows_split2(b.ee + 1 + i * ow, b.eo + 1 + i * ow, xr, wd, 0, ow, 0.0f);
+				}
+				size_t yoff = (plane * oh + r0) * ow;
+				float *yb = y + yoff;
+				const float *rb = ep->residual ? ep->residual + yoff : NULL;
+				DISPATCH_EP(s2_band_, ep, rb, yb, count, &b, count, ow, k, bias, ep->slope, rb, yb);
+			}
+		}
+}
+
 /* The row-by-row 3x3 plane for any epilogue. */
 static void dw3_plane(const rt_conv2d_params *p, rt_rows *r, int o1, int o2, const float *wt, float bias,
                       const rt_epilogue *ep, const float *res, float *y)
@@ -358,6 +457,10 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 		ep = &none;
 	if (flat_fits(p)) {
 		depthwise_flat(p, x, w, ep, y);
+		return;
+	}
+	if (s2_fits(p)) {
+		depthwise_s2(p, x, w, ep, y);
 		return;
 	}
 	if (ntaps > MAX_TAPS || !rt_rows_fits(nrows, ow, span, sw)) {

@@ -56,6 +56,36 @@ static void fill_scalar(const rt_rows *r, float *d, const float *xr)
 		}
 }
 
+/* Element t of even and odd is input column 2t - pad and the one after;
+ * checked where either may lie outside, else plain copies, in vectors. */
+void rt_rows_split2(float *even, float *odd, const float *xr, int w, int pad, int len, float fill)
+{
+	int t = 0, x0 = -pad;
+	if (!xr)
+		w = 0; /* every column outside */
+	for (; t < len && x0 + 2 * t < 0; t++) {
+		int ix = x0 + 2 * t;
+		even[t] = fill;
+		odd[t] = ix + 1 >= 0 && ix + 1 < w ? xr[ix + 1] : fill;
+	}
+	for (; t + VW <= len && x0 + 2 * (t + VW) <= w; t += VW) {
+		vf a, b, e, o;
+		LOADV(a, xr + x0 + 2 * t);
+		LOADV(b, xr + x0 + 2 * t + VW);
+		e = SHUFFLE2(a, b, EVEN_LANES);
+		o = SHUFFLE2(a, b, ODD_LANES);
+		STOREV(even + t, e);
+		STOREV(odd + t, o);
+	}
+	for (; t < len && x0 + 2 * t + 1 < w; t++)
+		even[t] = xr[x0 + 2 * t], odd[t] = xr[x0 + 2 * t + 1];
+	for (; t < len; t++) {
+		int ix = x0 + 2 * t;
+		even[t] = ix < w ? xr[ix] : fill;
+		odd[t] = fill;
+	}
+}
+
 void rt_rows_fill(rt_rows *r, float *d, int iy)
 {
 	int end = r->s * r->len; /* padded columns the slot holds */
@@ -81,30 +111,5 @@ void rt_rows_fill(rt_rows *r, float *d, int iy)
 			d[j] = r->fill;
 		return;
 	}
-	/* stride 2: element t of phases 0 and 1 is input column 2t - pad and the
-	 * one after; checked where either may lie outside, else plain copies */
-	const float f = r->fill;
-	float *d0 = d, *d1 = d + r->len;
-	int t = 0, x0 = -r->pad, len = r->len, w = r->w;
-	for (; t < len && x0 + 2 * t < 0; t++) {
-		int ix = x0 + 2 * t;
-		d0[t] = f;
-		d1[t] = ix + 1 >= 0 && ix + 1 < w ? xr[ix + 1] : f;
-	}
-	for (; t + VW <= len && x0 + 2 * (t + VW) <= w; t += VW) {
-		vf a, b, e, o;
-		LOADV(a, xr + x0 + 2 * t);
-		LOADV(b, xr + x0 + 2 * t + VW);
-		e = SHUFFLE2(a, b, EVEN_LANES);
-		o = SHUFFLE2(a, b, ODD_LANES);
-		STOREV(d0 + t, e);
-		STOREV(d1 + t, o);
-	}
-	for (; t < len && x0 + 2 * t + 1 < w; t++)
-		d0[t] = xr[x0 + 2 * t], d1[t] = xr[x0 + 2 * t + 1];
-	for (; t < len; t++) {
-		int ix = x0 + 2 * t;
-		d0[t] = ix < w ? xr[ix] : f;
-		d1[t] = f;
-	}
+	rt_rows_split2(d, d + r->len, xr, r->w, r->pad, r->len, r->fill);
 }

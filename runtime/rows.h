@@ -63,6 +63,11 @@ void rt_rows_start(rt_rows *r, const float *plane, int h, int w, int s, int pad,
  * slot d. */
 void rt_rows_fill(rt_rows *r, float *d, int iy);
 
+/* Row xr of w floats split at stride 2 with pad columns of padding on
+ * the left: even[t] = xr[2t - pad], odd[t] = xr[2t + 1 - pad] for t < len,
+ * fill where the column lies outside [0, w); xr NULL: all fill. */
+void rt_rows_split2(float *even, float *odd, const float *xr, int w, int pad, int len, float fill);
+
 /* Phase 0 of input row iy; phase q follows at + q * r->len. Copies the row
  * in unless the ring holds it, replacing the row RT_ROWS_SLOTS above. */
 static inline const float *rt_rows_get(rt_rows *r, int iy)
