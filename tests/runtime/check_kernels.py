@@ -77,9 +77,12 @@ class Checker:
             print(f"FAIL {op:20s} {label}: got {out.dtype} {out.shape}, expected float32 {ref.shape}")
             return
         out = out.reshape(ref.shape)
-        err = float(np.max(np.abs(out.astype(np.float64) - ref))) if ref.size else 0.0
-        tol = 1e-4 * (1 + float(np.max(np.abs(ref))) if ref.size else 1.0)
-        ok = err <= tol and bool(np.array_equal(np.isnan(out), np.isnan(ref)))
+        # NaN where torch has NaN, the same infinities, the tolerance on the rest
+        fin = np.isfinite(ref)
+        err = float(np.max(np.abs(out[fin].astype(np.float64) - ref[fin]))) if fin.any() else 0.0
+        tol = 1e-4 * (1 + float(np.max(np.abs(ref[fin]))) if fin.any() else 1.0)
+        ok = (err <= tol and bool(np.array_equal(np.isnan(out), np.isnan(ref)))
+              and bool(np.array_equal(out[np.isinf(ref)], ref[np.isinf(ref)])))
         if not ok:
             self.failed += 1
         print(f"{'ok  ' if ok else 'FAIL'} {op:20s} {label}: shape {tuple(ref.shape)} "
@@ -144,7 +147,7 @@ class Checker:
                  {"x": x, "gamma": gamma, "beta": beta, "mean": mean, "var": var},
                  n=shape[0], c=c, hw=hw, eps=repr(eps))
 
-    def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0):
+    def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0, nan=False):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k = pair(k)
         s = k if s is None else pair(s)
@@ -152,13 +155,19 @@ class Checker:
         x = self.randn(n, c, h, w) * np.float32(sign)
         if sign < 0:  # all negative: a zero pad would win a max
             x = -np.abs(x) - np.float32(0.1)
+        if nan:  # NaN wins a max wherever it sits in the window; so does +inf over -inf
+            flat = x.reshape(-1)
+            idx = self.rng.choice(flat.size, size=max(1, flat.size // 50), replace=False)
+            flat[idx[0::3]] = np.nan
+            flat[idx[1::3]] = np.inf
+            flat[idx[2::3]] = -np.inf
         if kind == "max_pool2d":
             ref = F.max_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil)
         else:
             ref = F.avg_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil, count_include_pad=cip)
         label = (f"n{n} c{c} {h}x{w} k{k} s{s} p{p}{' ceil' if ceil else ''}"
                  + ("" if kind == "max_pool2d" else (" cip" if cip else " nocip"))
-                 + (" negative" if sign < 0 else ""))
+                 + (" negative" if sign < 0 else "") + (" nan/inf" if nan else ""))
         self.run(label, kind, ref, {"x": x}, n=n, c=c, h=h, w=w, oh=ref.shape[2], ow=ref.shape[3],
                  kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1], cip=int(cip))
 
@@ -262,6 +271,12 @@ def main():
         ck.pool("max_pool2d", 2, 3, 10, 7, (3, 2), (2, 1), (1, 0))
         ck.pool("max_pool2d", 1, 13, 9, 9, 3, 2, 1, ceil=True, sign=-1)
         ck.pool("max_pool2d", 1, 3, 8, 8, 2, 2, 1, ceil=True, sign=-1)
+        ck.pool("max_pool2d", 2, 13, 113, 75, 3, 2, 1, nan=True)
+        ck.pool("max_pool2d", 1, 37, 67, 81, 3, 2, 1, ceil=True, sign=-1)
+        ck.pool("max_pool2d", 1, 3, 17, 23, 3, 1, 1, nan=True)
+        ck.pool("max_pool2d", 1, 3, 19, 29, (2, 4), (3, 3), (1, 2), ceil=True)
+        ck.pool("max_pool2d", 1, 3, 21, 25, (9, 5), (2, 4), (4, 2), ceil=True, nan=True)
+        ck.pool("max_pool2d", 1, 3, 7, 3000, 3, 2, 1)
 
         # avg pool: divisor rules, ceil_mode windows hanging past the padding
         for cip in (True, False):
