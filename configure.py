@@ -24,7 +24,7 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors"]
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).
 RUNTIME = """
-conv_direct.c conv_gemm.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c
+conv_direct.c conv_gemm.c conv_stem.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c
 """.split()
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under

@@ -47,12 +47,12 @@ void rt_rows_start(rt_rows *r, const float *plane, int h, int w, int s, int pad,
 }
 
 /* Row xr into the phases at d, one float at a time, phase by phase. */
-static void fill_scalar(const rt_rows *r, float *d, const float *xr)
+static void fill_scalar(float *d, const float *xr, int w, int s, int pad, int len, float fill)
 {
-	for (int q = 0; q < r->s; q++)
-		for (int t = 0; t < r->len; t++) {
-			int ix = t * r->s + q - r->pad;
-			*d++ = ix >= 0 && ix < r->w ? xr[ix] : r->fill;
+	for (int q = 0; q < s; q++)
+		for (int t = 0; t < len; t++) {
+			int ix = t * s + q - pad;
+			*d++ = ix >= 0 && ix < w ? xr[ix] : fill;
 		}
 }
 
@@ -86,30 +86,34 @@ void rt_rows_split2(float *even, float *odd, const float *xr, int w, int pad, in
 	}
 }
 
-void rt_rows_fill(rt_rows *r, float *d, int iy)
+void rt_rows_pad(float *d, const float *xr, int w, int s, int pad, int len, float fill)
 {
-	int end = r->s * r->len; /* padded columns the slot holds */
-	r->held[(unsigned)iy % RT_ROWS_SLOTS] = iy;
-	if (iy < 0 || iy >= r->h) {
+	int end = s * len; /* padded columns the slot holds */
+	if (!xr) {
 		for (int i = 0; i < end; i++) /* phases are contiguous: the slot is end floats */
-			d[i] = r->fill;
+			d[i] = fill;
 		return;
 	}
-	const float *xr = r->plane + (size_t)iy * r->w;
-	if (r->s > 2) {
-		fill_scalar(r, d, xr);
+	if (s > 2) {
+		fill_scalar(d, xr, w, s, pad, len, fill);
+		return;
+	}
+	if (s == 2) {
+		rt_rows_split2(d, d + len, xr, w, pad, len, fill);
 		return;
 	}
 	/* inside: padded columns [pad, pad + w) clipped to the slot */
-	int in0 = r->pad < end ? r->pad : end;
-	int in1 = r->pad + r->w < end ? r->pad + r->w : end;
-	if (r->s == 1) {
-		for (int j = 0; j < in0; j++)
-			d[j] = r->fill;
-		memcpy(d + in0, xr + (in0 - r->pad), (size_t)(in1 - in0) * sizeof *d);
-		for (int j = in1; j < end; j++)
-			d[j] = r->fill;
-		return;
-	}
-	rt_rows_split2(d, d + r->len, xr, r->w, r->pad, r->len, r->fill);
+	int in0 = pad < end ? pad : end;
+	int in1 = pad + w < end ? pad + w : end;
+	for (int j = 0; j < in0; j++)
+		d[j] = fill;
+	memcpy(d + in0, xr + (in0 - pad), (size_t)(in1 - in0) * sizeof *d);
+	for (int j = in1; j < end; j++)
+		d[j] = fill;
+}
+
+void rt_rows_fill(rt_rows *r, float *d, int iy)
+{
+	r->held[(unsigned)iy % RT_ROWS_SLOTS] = iy;
+	rt_rows_pad(d, iy >= 0 && iy < r->h ? r->plane + (size_t)iy * r->w : NULL, r->w, r->s, r->pad, r->len, r->fill);
 }

@@ -63,6 +63,10 @@ void rt_rows_start(rt_rows *r, const float *plane, int h, int w, int s, int pad,
  * slot d. */
 void rt_rows_fill(rt_rows *r, float *d, int iy);
 
+/* One slot: row xr of w floats (NULL: none, all padding) with pad columns
+ * of padding on the left, split into s phases of len floats at d. */
+void rt_rows_pad(float *d, const float *xr, int w, int s, int pad, int len, float fill);
+
 /* Row xr of w floats split at stride 2 with pad columns of padding on
  * the left: even[t] = xr[2t - pad], odd[t] = xr[2t + 1 - pad] for t < len,
  * fill where the column lies outside [0, w); xr NULL: all fill. */

@@ -233,6 +233,17 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
 
+        # the stem kernel (few input channels, groups 1) with its epilogue:
+        # resnet's 7x7/2 on an odd image, every channel tile size, strides
+        # 1 to 3, dilation, widths past one register tile
+        ck.conv_ep("stem", 1, 3, 37, 45, 64, 7, s=2, p=3, bias=False, act="relu")
+        ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="relu6", res=True)
+        ck.conv_ep("stem", 1, 1, 28, 28, 5, 5, s=1, p=2, act="leaky_relu")
+        ck.conv_ep("stem", 1, 4, 13, 71, 37, 3, s=1, p=1, res=True)
+        ck.conv_ep("stem", 1, 2, 17, 21, 7, (3, 5), s=(2, 3), p=(1, 2), d=(2, 1), act="tanh")
+        ck.conv_ep("stem", 1, 3, 9, 11, 8, 3, s=2, p=0, act="sigmoid", res=True)
+        ck.conv_ep("stem", 1, 3, 30, 16, 1, 2, s=2, p=0)
+
         # linear
         ck.linear(2, 37, 13)
         ck.linear(1, 3, 10, bias=False)
