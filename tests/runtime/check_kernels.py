@@ -297,6 +297,10 @@ def main():
             ck.pool("avg_pool2d", 1, 37, 10, 13, (3, 5), (2, 3), (1, 2), ceil=True, cip=cip)
             ck.pool("avg_pool2d", 1, 3, 11, 10, 3, 3, 0, ceil=True, cip=cip)
         ck.pool("avg_pool2d", 2, 3, 8, 6, 2)
+        ck.pool("avg_pool2d", 2, 13, 57, 75, 3, 2, 1, ceil=True, cip=False)
+        ck.pool("avg_pool2d", 1, 3, 29, 81, (5, 3), 1, (2, 1), cip=True)
+        ck.pool("avg_pool2d", 1, 3, 23, 17, (9, 3), (3, 2), (4, 1), ceil=True, cip=False)
+        ck.pool("avg_pool2d", 1, 3, 5, 2500, 3, 2, 1, cip=False)
 
         # adaptive avg pool: overlapping bins, global, upsampling
         ck.adaptive(2, 3, 7, 7, 3, 3)
