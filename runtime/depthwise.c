@@ -337,6 +337,25 @@ static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int cou
 	}
 }
 
+/* Input row xr (NULL: padding) split into even and odd columns, ow
+ * each: rt_rows_split2 for rows of several vectors, else plain loops here
+ * (the call and its checks cost more than a 14-float row). */
+static void split_row(float *even, float *odd, const float *xr, int w, int ow)
+{
+	if (!xr) {
+		memset(even, 0, (size_t)ow * sizeof *even);
+		memset(odd, 0, (size_t)ow * sizeof *odd);
+	} else if (ow >= 2 * VW) {
+		rt_rows_split2(even, odd, xr, w, 0, ow, 0.0f);
+	} else {
+		int t = 0;
+		for (; t < w / 2; t++)
+			even[t] = xr[2 * t], odd[t] = xr[2 * t + 1];
+		if (t < ow) /* w odd: the last even column has no odd one after it */
+			even[t] = xr[2 * t], odd[t] = 0;
+	}
+}
+
 static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y)
 {
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow;
@@ -359,11 +378,11 @@ static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float 
 				for (int i = 0; i <= rows; i++) {
 					int iy = 2 * (r0 + i) - 1; /* odd rows, from the one above */
 					const float *xr = iy >= 0 && iy < h ? xc + (size_t)iy * wd : NULL;
-					rt_rows_split2(b.oe + 1 + i * ow, b.oo + 1 + i * ow, xr, wd, 0, ow, 0.0f);
+					split_row(b.oe + 1 + i * ow, b.oo + 1 + i * ow, xr, wd, ow);
 					if (i == rows)
 						break;
 					xr = iy + 1 < h ? xc + (size_t)(iy + 1) * wd : NULL;
-					rt_rows_split2(b.ee + 1 + i * ow, b.eo + 1 + i * ow, xr, wd, 0, ow, 0.0f);
+					split_row(b.ee + 1 + i * ow, b.eo + 1 + i * ow, xr, wd, ow);
 				}
 				size_t yoff = (plane * oh + r0) * ow;
 				float *yb = y + yoff;
