@@ -215,7 +215,8 @@ def main():
         ck.conv(1, 13, 8, 8, 37, 3, s=2, p=0)
         ck.conv(2, 37, 6, 5, 37, 3, p=1, g=37)
 
-        # depthwise with its epilogue: the ring's fast path at strides 1, 2, 3,
+        # depthwise with its epilogue: the flat paths (3x3 padding 1 at stride
+        # 1 and 2, one band and several), the ring's path at strides 1, 2, 3,
         # dilation, widths under and over the vector width; the general path
         # for rows too wide for the ring and kernels of more than 64 taps
         for act, res in (("relu6", True), ("none", False), ("relu", True), ("leaky_relu", False),
@@ -231,6 +232,10 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 14, 17, 3, (3, 5), s=3, p=(1, 2), d=2, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 13, 19, 21, 13, 3, s=2, p=2, d=(2, 3), g=13)
         ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 13, 37, 45, 13, 3, s=1, p=1, g=13, act="relu6", res=True)
+        ck.conv_ep("depthwise", 2, 3, 9, 256, 3, 3, s=1, p=1, g=3, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 5, 250, 3, 3, s=1, p=1, g=3)  # first band reads the last input row
+        ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
