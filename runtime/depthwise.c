@@ -4,21 +4,28 @@
  *
  * Each output channel sees one input plane and kh*kw weights, so there is
  * nothing to share across channels and a GEMM would have k = kh*kw: the
- * work is a 2-D stencil per plane. The fast path walks output rows; for
- * each it takes the kernel's input rows from a ring of padded,
- * deinterleaved rows (rows.h), so that every tap of every VW output
- * columns is one contiguous vector load at any stride, padding and
- * dilation. BLOCK vectors of a row accumulate at once (independent FMA
- * chains), then go through the epilogue (bias, residual, activation) and
- * are stored once. The vector at the row's end computes past ow on
- * padding and stores only what exists.
+ * work is a 2-D stencil per plane, and the art is in feeding it vectors.
+ * Four paths, fastest first:
  *
- * Per plane the ring copies each input row once: h*w floats against
- * kh*kw*oh*ow multiply-adds. When a row does not fit the ring
- * (rt_rows_fits: very wide rows or tall kernels) or the kernel has more
- * than MAX_TAPS taps, the general path below runs instead: per output
- * row, one scaled input row per tap added over the tap's valid column
- * range (vectors at stride 1).
+ *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
+ *     rows, no per-row overhead, lane masks for the left and right
+ *     padding (depthwise_flat);
+ *   - 3x3, stride 2, padding 1: the same over the four row/column parity
+ *     planes of each band (depthwise_s2);
+ *   - any other kernel whose rows fit rows.h's ring: row by row over
+ *     padded rows split into stride phases, so each tap of VW outputs is
+ *     one vector load at any stride, padding and dilation; 3x3 as
+ *     straight-line FMAs, others BLOCK vectors at a time;
+ *   - the rest (rows too wide for the ring, more than MAX_TAPS taps): per
+ *     output row, one scaled input row per tap added over the tap's valid
+ *     column range (depthwise_general).
+ *
+ * The first three apply the epilogue (bias, residual, activation) in
+ * registers before the one store, specialised per activation; sigmoid and
+ * tanh are applied over the finished plane or band. Vectors at the end of
+ * a row or band compute past it on padding and store only what exists.
+ * Mobilenet_v2's depthwise layers, alone on this host: 9.4 ms in all
+ * before (the general path), 1.2 ms now.
  */
 #include "rows.h"
 
@@ -106,6 +113,30 @@ static ALWAYS_INLINE vf act_vec(int act, vf v, float slope)
 	return v;
 }
 
+/* Stores v (sums with the bias) at y, vector or the count < VW floats
+ * of a row's or band's end, adding the residual res and applying act
+ * (< RT_ACT_SIGMOID) on the way. */
+static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float slope)
+{
+	if (count >= VW) {
+		vf r;
+		if (has_res)
+			LOADV(r, res), v += r;
+		v = act_vec(act, v, slope);
+		STOREV(y, v);
+		return;
+	}
+	float t[VW];
+	STOREV(t, v);
+	for (int i = 0; i < count; i++) {
+		float s = t[i] + (has_res ? res[i] : 0);
+		y[i] = act == RT_ACT_RELU         ? (s < 0 ? 0 : s)
+		       : act == RT_ACT_RELU6      ? (s < 0 ? 0 : s > 6 ? 6 : s)
+		       : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
+		                                  : s;
+	}
+}
+
 /* The 3x3 sum at output columns [ox, ox + VW): three independent chains,
  * one per kernel row, of straight-line FMAs. */
 #define DW3_SUM(ox)                                                                   \
@@ -133,24 +164,10 @@ static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_param
 		int iy = oy * p->sh - p->ph, ox = 0;
 		const float *r0 = rt_rows_get(r, iy), *r1 = rt_rows_get(r, iy + p->dh);
 		const float *r2 = rt_rows_get(r, iy + 2 * p->dh);
-		vf sum, rv;
-		for (; ox + VW <= ow; ox += VW) {
+		vf sum;
+		for (; ox < ow; ox += VW) {
 			DW3_SUM(ox);
-			if (has_res)
-				LOADV(rv, res + ox), sum += rv;
-			sum = act_vec(act, sum, slope);
-			STOREV(y + ox, sum);
-		}
-		if (ox < ow) {
-			float t[VW];
-			DW3_SUM(ox);
-			STOREV(t, sum);
-			for (int i = 0; ox + i < ow; i++) {
-				float v = t[i] + (has_res ? res[ox + i] : 0);
-				y[ox + i] = act == RT_ACT_RELU ? (v < 0 ? 0 : v)
-				          : act == RT_ACT_RELU6 ? (v < 0 ? 0 : v > 6 ? 6 : v)
-				          : act == RT_ACT_LEAKY_RELU ? (v >= 0 ? v : v * slope) : v;
-			}
+			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, ow - ox, slope);
 		}
 	}
 }
@@ -225,7 +242,7 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 	const vf vbias = (vf){0} + bias;
 	const float *r0 = f->buf, *r1 = f->buf + w, *r2 = f->buf + 2 * w;
 	for (int j = 0, v = 0; j < hw; j += VW, v++) {
-		vf a0, a1, a2, b0, b1, b2, c0, c1, c2, rv;
+		vf a0, a1, a2, b0, b1, b2, c0, c1, c2;
 		LOADV(a0, r0 + j), LOADV(a1, r0 + j + 1), LOADV(a2, r0 + j + 2);
 		LOADV(b0, r1 + j), LOADV(b1, r1 + j + 1), LOADV(b2, r1 + j + 2);
 		LOADV(c0, r2 + j), LOADV(c1, r2 + j + 1), LOADV(c2, r2 + j + 2);
@@ -233,22 +250,7 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 		vf mid = k[1] * a1 + k[4] * b1 + k[7] * c1;
 		vf right = k[2] * a2 + k[5] * b2 + k[8] * c2;
 		vf sum = (vf)((vi)left & f->keep_l[v]) + mid + (vf)((vi)right & f->keep_r[v]) + vbias;
-		if (j + VW <= hw) {
-			if (has_res)
-				LOADV(rv, res + j), sum += rv;
-			sum = act_vec(act, sum, slope);
-			STOREV(y + j, sum);
-			continue;
-		}
-		float t[VW];
-		STOREV(t, sum);
-		for (int i = 0; j + i < hw; i++) {
-			float s = t[i] + (has_res ? res[j + i] : 0);
-			y[j + i] = act == RT_ACT_RELU    ? (s < 0 ? 0 : s)
-			         : act == RT_ACT_RELU6   ? (s < 0 ? 0 : s > 6 ? 6 : s)
-			         : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
-			                                 : s;
-		}
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, hw - j, slope);
 	}
 }
 
@@ -322,7 +324,7 @@ static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int cou
 	const vf vbias = (vf){0} + bias;
 	const float *ee = b->ee + 1, *eo = b->eo + 1, *oe = b->oe + 1, *oo = b->oo + 1;
 	for (int j = 0, v = 0; j < count; j += VW, v++) {
-		vf a0, a1, a2, b0, b1, b2, c0, c1, c2, rv;
+		vf a0, a1, a2, b0, b1, b2, c0, c1, c2;
 		LOADV(a0, oo + j - 1), LOADV(a1, oe + j), LOADV(a2, oo + j);
 		LOADV(b0, eo + j - 1), LOADV(b1, ee + j), LOADV(b2, eo + j);
 		LOADV(c0, oo + j + ow - 1), LOADV(c1, oe + j + ow), LOADV(c2, oo + j + ow);
@@ -330,22 +332,7 @@ static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int cou
 		vf sum = k[1] * a1 + k[4] * b1 + k[7] * c1 + vbias;
 		sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 		sum += (vf)((vi)left & b->keep_l[v]);
-		if (j + VW <= count) {
-			if (has_res)
-				LOADV(rv, res + j), sum += rv;
-			sum = act_vec(act, sum, slope);
-			STOREV(y + j, sum);
-			continue;
-		}
-		float t[VW];
-		STOREV(t, sum);
-		for (int i = 0; j + i < count; i++) {
-			float s = t[i] + (has_res ? res[j + i] : 0);
-			y[j + i] = act == RT_ACT_RELU    ? (s < 0 ? 0 : s)
-			         : act == RT_ACT_RELU6   ? (s < 0 ? 0 : s > 6 ? 6 : s)
-			         : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
-			                                 : s;
-		}
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, count - j, slope);
 	}
 }
 
