@@ -24,8 +24,8 @@ UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "te
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).
 RUNTIME = """
-conv_direct.c conv_gemm.c gemm.c winograd.c pool.c eltwise.c linear.c npy.c time.c threads.c
-layout.c conv_cl.c pool_cl.c
+conv_direct.c conv_gemm.c conv_stem.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c
+npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.

@@ -52,6 +52,7 @@ typedef enum {
 	ALGO_IM2COL,   /* patches unrolled into scratch, then one GEMM */
 	ALGO_WINOGRAD2,/* 3x3 stride 1: Winograd F(2x2, 3x3), GEMMs over channels */
 	ALGO_WINOGRAD4,/* 3x3 stride 1: Winograd F(4x4, 3x3) */
+	ALGO_STEM,     /* few input channels (a first layer): direct, register-tiled */
 	ALGO_COUNT
 } Algo;
 

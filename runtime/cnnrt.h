@@ -8,8 +8,9 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * winograd.c, pool.c, eltwise.c, linear.c, npy.c, time.c, threads.c; the
- * channel-chunked layouts (NHWC, NCHW8c) in layout.c, conv_cl.c and pool_cl.c.
+ * conv_stem.c, depthwise.c, winograd.c, pool.c, eltwise.c, linear.c, npy.c,
+ * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
+ * conv_cl.c and pool_cl.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -90,13 +91,36 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
 void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
                     float *scratch);
 
-/* Depthwise convolution (groups == c == oc) with an epilogue.
- * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow]. */
-void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                         float *y);
-
 /* Direct convolution of any shape, then the epilogue. */
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y);
+
+/* ---- conv_stem.c --------------------------------------------------- */
+
+#define RT_STEM_TAPS 256 /* most taps (c*kh*kw) of rt_conv2d_stem */
+
+/* Floats per phase of the padded input rows rt_conv2d_stem keeps: ow
+ * rounded up to its register tile (at most 32 columns), plus the taps'
+ * reach, plus one. */
+#define RT_STEM_LEN(kw, sw, dw, ow) (((ow) + 31) / 32 * 32 + ((kw) - 1) * (dw) / (sw) + 1)
+
+/* Floats of scratch rt_conv2d_stem needs: c*kh padded rows of sw phases. */
+#define RT_STEM_FLOATS(c, kh, kw, sw, dw, ow) ((long long)(c) * (kh) * (sw) * RT_STEM_LEN(kw, sw, dw, ow))
+
+/* Direct convolution for few input channels (groups 1, c*kh*kw <= 
+ * RT_STEM_TAPS), then the epilogue: a network's first layer.
+ * x: [n, c, h, w]  w: [oc, c, kh, kw] as is -> y: [n, oc, oh, ow].
+ * scratch: RT_STEM_FLOATS(c, kh, kw, sw, dw, ow) floats. y must not
+ * overlap x or scratch; it may be the residual. */
+void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
+                    float *scratch);
+
+/* ---- depthwise.c --------------------------------------------------- */
+
+/* Depthwise convolution (groups == c == oc) with an epilogue; any kernel,
+ * stride, padding and dilation. x: [n, c, h, w]  w: [c, 1, kh, kw]
+ * -> y: [n, c, oh, ow]. y must not overlap x; it may be the residual. */
+void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
                          float *y);
 
 /* ---- winograd.c ----------------------------------------------------- */

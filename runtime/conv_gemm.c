@@ -8,14 +8,12 @@
  * rt_gemm_packed's strips. A 1x1 convolution with stride 1 and no padding
  * needs no unrolling, but is packed the same way: the copy costs k*n
  * floats against the GEMM's m*k*n multiply-adds, and packed strips run
- * faster than strided rows. rt_conv2d_depthwise is the direct loop specialised
- * to one input channel per output channel, where GEMM would have k = kh*kw.
+ * faster than strided rows. (Depthwise convolutions, where GEMM would have
+ * k = kh*kw, have their own kernel: depthwise.c.)
  */
 #include "cnnrt.h"
 
 #include <string.h>
-
-#include "simd.h"
 
 /* A run of a strip's pixels that lie in one output row. */
 typedef struct {
@@ -91,68 +89,6 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 			}
 			im2col_packed(p, cg, xg, scratch);
 			rt_gemm_packed(og, ohw, k, w + g * wg, scratch, y + yoff, ohw, &e);
-		}
-}
-
-/* First and last output column (inclusive) whose tap at input offset
- * off (= kx*dw - pw) lands inside a row of w: off + ox*sw in [0, w). */
-static void tap_range(int off, int sw, int w, int ow, int *lo, int *hi)
-{
-	int l = off >= 0 ? 0 : (-off + sw - 1) / sw;
-	int h = w - 1 - off < 0 ? -1 : (w - 1 - off) / sw;
-	*lo = l;
-	*hi = h < ow - 1 ? h : ow - 1;
-}
-
-/* y_row[lo..hi] += wv * x_row[ox*sw + off], the inner loop of the
- * depthwise kernel; in vectors at stride 1. */
-static void axpy_row(float *y, const float *x, float wv, int lo, int hi, int sw, int off)
-{
-	int ox = lo;
-	if (sw == 1)
-		for (; ox + VW - 1 <= hi; ox += VW) {
-			vf a, b;
-			LOADV(a, y + ox);
-			LOADV(b, x + ox + off);
-			a += wv * b;
-			STOREV(y + ox, a);
-		}
-	for (; ox <= hi; ox++)
-		y[ox] += wv * x[ox * sw + off];
-}
-
-/* Depthwise: each output row starts at the bias and gathers, tap by tap,
- * one scaled input row; the taps that would read padding are simply not
- * in the column range, so the inner loop has no test. */
-void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                         float *y)
-{
-	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, kh = p->kh, kw = p->kw;
-	for (int n = 0; n < p->n; n++)
-		for (int c = 0; c < p->c; c++) {
-			const float *xc = x + ((size_t)n * p->c + c) * h * wd;
-			const float *wc = w + (size_t)c * kh * kw;
-			size_t yoff = ((size_t)n * p->c + c) * oh * ow;
-			float bias = ep && ep->bias ? ep->bias[c] : 0;
-			for (int oy = 0; oy < oh; oy++) {
-				float *yr = y + yoff + (size_t)oy * ow;
-				for (int ox = 0; ox < ow; ox++)
-					yr[ox] = bias;
-				for (int ky = 0; ky < kh; ky++) {
-					int iy = oy * p->sh - p->ph + ky * p->dh;
-					if (iy < 0 || iy >= h)
-						continue;
-					for (int kx = 0; kx < kw; kx++) {
-						int off = kx * p->dw - p->pw, lo, hi;
-						tap_range(off, p->sw, wd, ow, &lo, &hi);
-						axpy_row(yr, xc + (size_t)iy * wd, wc[ky * kw + kx], lo, hi, p->sw, off);
-					}
-				}
-				if (!ep)
-					continue;
-				const float *rr = ep->residual ? ep->residual + yoff + (size_t)oy * ow : NULL;
-				rt_epilogue_row(ep, yr, rr, 0, ow);
-			}
 		}
 }
 

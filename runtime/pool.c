@@ -1,11 +1,17 @@
 /*
  * pool.c: max, average and adaptive average 2-D pooling.
  *
- * All three walk the output in NCHW order and, for each output element,
- * the window of input rows and columns it covers, clipped to the input.
+ * The plain way, which adaptive pooling takes: walk the output
+ * in NCHW order and, for each output element, the window of input rows
+ * and columns it covers, clipped to the input.
  *
- * Max: padding never wins; the window is clipped to the input and the
- * running maximum starts at -inf. NaN wins, as in PyTorch.
+ * Max: padding never wins; NaN wins, as in PyTorch. Max pooling runs in
+ * vectors along output rows over the padded, deinterleaved rows of rows.h,
+ * padding -inf (the maximum of a window clipped to the input, as long as
+ * the window holds an input element, which PyTorch's shape rule ensures);
+ * the plain way remains for windows too big for the ring. Average pooling
+ * runs the same way with 0 as padding, dividing each window's sum by its
+ * divisor, which is a row part times a column part.
  *
  * Average, with PyTorch 1.13's divisor: for output row oy,
  *     hstart = oy*sh - ph,  hend = min(hstart + kh, h + ph)
@@ -21,7 +27,10 @@
  */
 #include <math.h>
 
-#include "cnnrt.h"
+#include "rows.h"
+
+#define BLOCK 4     /* vectors of output columns reduced at once */
+#define MAX_TAPS 64 /* kh*kw of the vector path */
 
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -29,10 +38,10 @@ static int imax(int a, int b) { return a > b ? a : b; }
 /* The larger of m and v; NaN wins, as in PyTorch. */
 static float max_nan(float m, float v) { return v > m || v != v ? v : m; }
 
-/* x: [n, c, h, w] -> y: [n, c, oh, ow]. The window's rows are clipped
+/* Any size, scalar: the window's rows are clipped
  * once per output row; columns whose window lies inside the input (the
  * interior, nearly all of them) skip the column clipping. */
-void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+static void max_general(const rt_pool2d_params *p, const float *x, float *y)
 {
 	const int h = p->h, w = p->w, oh = p->oh, ow = p->ow, kw = p->kw, sw = p->sw, pw = p->pw;
 	size_t planes = (size_t)p->n * p->c;
@@ -65,8 +74,78 @@ void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
 	}
 }
 
-/* x: [n, c, h, w] -> y: [n, c, oh, ow] */
-void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+/* The larger of m and v, lane by lane; NaN wins. */
+static vf vmax_nan(vf m, vf v) { return REPLACE(m, (v > m) | (v != v), v); }
+
+/* Output row y of ow floats: the max over the window's taps, tap[t]
+ * pointing at tap t's phase element for output column 0. BLOCK vectors
+ * at once, then one at a time; the last partial. */
+static void max_row(int ntaps, const float *const *tap, int ow, float *y)
+{
+	int ox = 0;
+	for (; ox + BLOCK * VW <= ow; ox += BLOCK * VW) {
+		vf m0, m1, m2, m3, v;
+		LOADV(m0, tap[0] + ox), LOADV(m1, tap[0] + ox + VW);
+		LOADV(m2, tap[0] + ox + 2 * VW), LOADV(m3, tap[0] + ox + 3 * VW);
+		for (int t = 1; t < ntaps; t++) {
+			const float *q = tap[t] + ox;
+			LOADV(v, q), m0 = vmax_nan(m0, v);
+			LOADV(v, q + VW), m1 = vmax_nan(m1, v);
+			LOADV(v, q + 2 * VW), m2 = vmax_nan(m2, v);
+			LOADV(v, q + 3 * VW), m3 = vmax_nan(m3, v);
+		}
+		STOREV(y + ox, m0), STOREV(y + ox + VW, m1);
+		STOREV(y + ox + 2 * VW, m2), STOREV(y + ox + 3 * VW, m3);
+	}
+	for (; ox < ow; ox += VW) {
+		vf m, v;
+		LOADV(m, tap[0] + ox);
+		for (int t = 1; t < ntaps; t++)
+			LOADV(v, tap[t] + ox), m = vmax_nan(m, v);
+		if (ox + VW <= ow) {
+			STOREV(y + ox, m);
+			continue;
+		}
+		for (int i = 0; ox + i < ow; i++)
+			y[ox + i] = m[i];
+	}
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]. Rows come from a ring of padded,
+ * deinterleaved rows (rows.h) whose padding is -inf, so every tap of VW
+ * output columns is one vector load: windows hanging into the padding or
+ * (ceil_mode) past it see -inf there, which never wins, as in PyTorch,
+ * where every window holds at least one input element. Windows too wide
+ * or tall for the ring go the scalar way. */
+void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+{
+	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, span = kw - 1;
+	if (kh * kw > MAX_TAPS || !rt_rows_fits(kh, ow, span, sw)) {
+		max_general(p, x, y);
+		return;
+	}
+	const int len = RT_ROWS_LEN(ow, span, sw);
+	const float *tap[MAX_TAPS];
+	int off[MAX_TAPS]; /* tap kx's phase element for output column 0 */
+	rt_rows r;
+	for (int kx = 0; kx < kw; kx++)
+		off[kx] = kx % sw * len + kx / sw;
+	size_t planes = (size_t)p->n * p->c;
+	for (size_t pl = 0; pl < planes; pl++) {
+		rt_rows_start(&r, x + pl * p->h * p->w, p->h, p->w, sw, p->pw, len, -INFINITY);
+		for (int oy = 0; oy < p->oh; oy++) {
+			for (int ky = 0; ky < kh; ky++) {
+				const float *row = rt_rows_get(&r, oy * p->sh - p->ph + ky);
+				for (int kx = 0; kx < kw; kx++)
+					tap[ky * kw + kx] = row + off[kx];
+			}
+			max_row(kh * kw, tap, ow, y + (pl * p->oh + oy) * ow);
+		}
+	}
+}
+
+/* Any size, scalar. */
+static void avg_general(const rt_pool2d_params *p, const float *x, float *y)
 {
 	size_t planes = (size_t)p->n * p->c;
 	for (size_t pl = 0; pl < planes; pl++) {
@@ -91,6 +170,73 @@ void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
 						sum += xp[(size_t)iy * p->w + ix];
 				yp[(size_t)oy * p->ow + ox] = sum / (float)divisor;
 			}
+		}
+	}
+}
+
+/* The divisor of each window is a product of a row part and a column
+ * part (the extents, inside the padded input with count_include_pad,
+ * else inside the input): per output row, rows; per column, cols[ox]. */
+static void divisor_parts(int o, int s, int pad, int k, int n, int include_pad, int *part)
+{
+	int i0 = o * s - pad, i1 = imin(i0 + k, n + pad);
+	*part = include_pad ? i1 - i0 : imin(i1, n) - imax(i0, 0);
+}
+
+/* Output row y of ow floats: the sum over the window's taps (tap[t] at
+ * tap t's phase element for output column 0) over rows * cols[ox]. */
+static void avg_row(int ntaps, const float *const *tap, int ow, float rows, const float *cols, float *y)
+{
+	for (int ox = 0; ox < ow; ox += VW) {
+		vf sum = {0}, v, c;
+		for (int t = 0; t < ntaps; t++)
+			LOADV(v, tap[t] + ox), sum += v;
+		LOADV(c, cols + ox);
+		sum /= rows * c;
+		if (ox + VW <= ow) {
+			STOREV(y + ox, sum);
+			continue;
+		}
+		for (int i = 0; ox + i < ow; i++)
+			y[ox + i] = sum[i];
+	}
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]: taps in vectors from the ring of
+ * rows.h, padding 0, like the max; windows too big for it the scalar way. */
+void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+{
+	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, span = kw - 1;
+	if (kh * kw > MAX_TAPS || !rt_rows_fits(kh, ow, span, sw)) {
+		avg_general(p, x, y);
+		return;
+	}
+	const int len = RT_ROWS_LEN(ow, span, sw);
+	const float *tap[MAX_TAPS];
+	int off[MAX_TAPS]; /* tap kx's phase element for output column 0 */
+	float cols[RT_ROWS_FLOATS / RT_ROWS_SLOTS + VW] = {0}; /* ow (< len) column parts, then 0s */
+	rt_rows r;
+	for (int kx = 0; kx < kw; kx++)
+		off[kx] = kx % sw * len + kx / sw;
+	for (int ox = 0; ox < ow; ox++) {
+		int part;
+		divisor_parts(ox, sw, p->pw, kw, p->w, p->count_include_pad, &part);
+		cols[ox] = (float)part;
+	}
+	for (int ox = ow; ox < len; ox++)
+		cols[ox] = 1; /* lanes past ow: computed, not stored */
+	size_t planes = (size_t)p->n * p->c;
+	for (size_t pl = 0; pl < planes; pl++) {
+		rt_rows_start(&r, x + pl * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
+		for (int oy = 0; oy < p->oh; oy++) {
+			int rows;
+			divisor_parts(oy, p->sh, p->ph, kh, p->h, p->count_include_pad, &rows);
+			for (int ky = 0; ky < kh; ky++) {
+				const float *row = rt_rows_get(&r, oy * p->sh - p->ph + ky);
+				for (int kx = 0; kx < kw; kx++)
+					tap[ky * kw + kx] = row + off[kx];
+			}
+			avg_row(kh * kw, tap, ow, (float)rows, cols, y + (pl * p->oh + oy) * ow);
 		}
 	}
 }

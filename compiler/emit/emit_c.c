@@ -203,6 +203,9 @@ static void emit_conv(Emit *e, const Node *n, const char *X, const char *Y)
 	if (n->algo == ALGO_DIRECT)
 		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
 		        wname(e, n, 0), Y);
+	else if (n->algo == ALGO_STEM)
+		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, wname(e, n, 0), Y,
+		        g->plan->scratch_offset[n->id]);
 	else if (ALGO_WINOGRAD_TILE(n->algo))
 		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
 		        ALGO_WINOGRAD_TILE(n->algo), X, wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);

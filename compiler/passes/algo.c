@@ -29,10 +29,14 @@
  *     are left to im2col all the same: the stem is another algorithm's
  *     business, and on 3->64 at 224x224 the two were within noise).
  *     Scratch: RT_WINOGRAD_FLOATS;
+ *   - one group of at most 4 input channels (a first layer): the stem
+ *     kernel, direct convolution in register tiles over padded input rows
+ *     (runtime/conv_stem.c), where im2col's k = c*kh*kw is short and its
+ *     patches many times the input; scratch: c*kh padded rows;
  *   - everything else: im2col + GEMM; scratch holds one group's unrolled
  *     patches, (c/g * kh * kw) x (oh * ow rounded up to 16) floats.
  * --algo direct makes every conv direct; --algo im2col sends depthwise
- * convs through im2col too (1x1 ones stay plain GEMM: their im2col would
+ * and stem convs through im2col too (1x1 ones stay plain GEMM: their im2col would
  * be a copy of the input); --algo winograd takes Winograd wherever it
  * applies, with the tile size of fewer multiplies, and the rest as auto
  * would.
@@ -46,12 +50,33 @@
 #define WINOGRAD_BUDGET (64 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 
-const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4"};
+const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4", "stem"};
 
 static bool is_1x1(const Attrs *a)
 {
 	return a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 && a->pad[0] == 0 &&
 	       a->pad[1] == 0;
+}
+
+#define STEM_C 4      /* most input channels the stem kernel is picked for */
+#define STEM_TAPS 256 /* RT_STEM_TAPS of runtime/cnnrt.h */
+
+/* Whether the stem kernel (runtime/conv_stem.c) takes n: one group of at
+ * most STEM_C input channels. Measured against im2col + GEMM (tests/bench
+ * shapes, this host): resnet18's 7x7/2 conv1 2.7 vs 4.0+ ms, 3x3 and 5x5
+ * first layers of the small models 1.1-2x faster, never slower. */
+static bool stem_applies(const Attrs *a, int c)
+{
+	return a->groups == 1 && c <= STEM_C && c * a->kernel[0] * a->kernel[1] <= STEM_TAPS;
+}
+
+/* Scratch bytes of the stem kernel: RT_STEM_FLOATS, c*kh padded input
+ * rows of sw phases. */
+static long long stem_scratch(const Node *n, int c)
+{
+	const Attrs *a = &n->a;
+	long long len = (n->shape[3] + 31) / 32 * 32 + (a->kernel[1] - 1) * a->dilation[1] / a->stride[1] + 1;
+	return 4LL * c * a->kernel[0] * a->stride[1] * len;
 }
 
 /* rt_conv2d_winograd's domain: 3x3, stride 1, dilation 1, groups 1. */
@@ -128,12 +153,17 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 			algo = tile == 4 ? ALGO_WINOGRAD4 : ALGO_WINOGRAD2;
 		else if (depthwise && force != ALGO_IM2COL)
 			algo = ALGO_DIRECT;
+		else if (stem_applies(&n->a, cg) && force != ALGO_IM2COL)
+			algo = ALGO_STEM;
 		else
 			algo = ALGO_IM2COL;
 		n->algo = algo;
 		/* RT_IM2COL_FLOATS: the patches in strips of 16 output pixels */
 		long long im2col = 4LL * cg * n->a.kernel[0] * n->a.kernel[1] * ((n->shape[2] * n->shape[3] + 15) / 16 * 16);
-		n->scratch = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col : take ? winograd_scratch(n, cg, tile) : 0;
+		n->scratch = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col
+		             : take                                 ? winograd_scratch(n, cg, tile)
+		             : algo == ALGO_STEM                    ? stem_scratch(n, cg)
+		                                                    : 0;
 		if (!winograd)
 			continue;
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);

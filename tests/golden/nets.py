@@ -238,6 +238,32 @@ class Identities(nn.Module):
         return self.fc(x.flatten(1).flatten(1))             # 6
 
 
+class StemDw(nn.Module):
+    """Batch 2, odd 3x45x37 input; 7x7 stride-2 stem conv with batch norm;
+    max pool; depthwise 3x3 stride 2 (even and odd planes) and stride 1,
+    each with a residual and relu6."""
+    shape = (2, 3, 45, 37)
+    golden_gain = {"bn1": 2.0, "bn_dw1": 2.0, "dw2": 2.0, "dw3": 2.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(13)
+        self.dw1 = nn.Conv2d(13, 13, 3, stride=2, padding=1, groups=13, bias=False)
+        self.bn_dw1 = nn.BatchNorm2d(13)
+        self.dw2 = nn.Conv2d(13, 13, 3, padding=1, groups=13)
+        self.dw3 = nn.Conv2d(13, 13, 3, stride=2, padding=1, groups=13)
+        self.conv_out = nn.Conv2d(13, 37, 1)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))                             # 13x23x19
+        p = F.max_pool2d(x, 3, 2, 1)                                    # 13x12x10
+        y = F.relu6(self.bn_dw1(self.dw1(p)) + F.avg_pool2d(p, 3, 2, 1))  # 13x6x5
+        z = F.relu6(self.dw2(y) + y)                                    # 13x6x5
+        f = F.relu6(self.dw3(z) + F.max_pool2d(z, 3, 2, 1))             # 13x3x3
+        return self.conv_out(f)                                         # 37x3x3
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -248,6 +274,7 @@ _NETS = {
     "mlp_bn": MlpBn,
     "winograd_edges": WinogradEdges,
     "identities": Identities,
+    "stem_dw": StemDw,
 }
 NETS = list(_NETS)
 

@@ -80,9 +80,12 @@ class Checker:
             print(f"FAIL {op:20s} {label}: got {out.dtype} {out.shape}, expected float32 {ref.shape}")
             return
         out = out.reshape(ref.shape)
-        err = float(np.max(np.abs(out.astype(np.float64) - ref))) if ref.size else 0.0
-        tol = 1e-4 * (1 + float(np.max(np.abs(ref))) if ref.size else 1.0)
-        ok = err <= tol and bool(np.array_equal(np.isnan(out), np.isnan(ref)))
+        # NaN where torch has NaN, the same infinities, the tolerance on the rest
+        fin = np.isfinite(ref)
+        err = float(np.max(np.abs(out[fin].astype(np.float64) - ref[fin]))) if fin.any() else 0.0
+        tol = 1e-4 * (1 + float(np.max(np.abs(ref[fin]))) if fin.any() else 1.0)
+        ok = (err <= tol and bool(np.array_equal(np.isnan(out), np.isnan(ref)))
+              and bool(np.array_equal(out[np.isinf(ref)], ref[np.isinf(ref)])))
         if not ok:
             self.failed += 1
         print(f"{'ok  ' if ok else 'FAIL'} {op:20s} {label}: shape {tuple(ref.shape)} "
@@ -130,6 +133,31 @@ class Checker:
             self.run(f"{label} cl={cl}", "conv2d", ref, {"x": x, "weight": self.pack_cl(wt, g, cl), "b": b},
                      cl=cl, **params)
 
+    ACTS = {"none": (0, lambda t: t), "relu": (1, F.relu), "relu6": (2, F.relu6),
+            "leaky_relu": (3, lambda t: F.leaky_relu(t, 0.2)), "sigmoid": (4, torch.sigmoid),
+            "tanh": (5, torch.tanh)}
+
+    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False):
+        """An optimized conv kernel (harness op `kernel`) with its fused
+        epilogue: act(conv(x) + bias + residual)."""
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        k, s, p, d = pair(k), pair(s), pair(p), pair(d)
+        x = self.randn(n, c, h, w, scale=3)
+        wt = self.randn(oc, c // g, *k, scale=1 / np.sqrt(c // g * k[0] * k[1]))
+        b = self.randn(oc) if bias else None
+        t = torch.from_numpy
+        ref = F.conv2d(t(x), t(wt), None if b is None else t(b), stride=s, padding=p, dilation=d, groups=g)
+        r = self.randn(*ref.shape) if res else None
+        if res:
+            ref = ref + t(r)
+        code, fn = self.ACTS[act]
+        ref = fn(ref)
+        label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
+                 f"{' +res' if res else ''}")
+        self.run(label, kernel, ref, {"x": x, "weight": wt, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
+                 oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
+                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, slope=0.2)
+
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
         b = self.randn(fout) if bias else None
@@ -150,7 +178,7 @@ class Checker:
                      {"x": x, "gamma": gamma, "beta": beta, "mean": mean, "var": var},
                      n=shape[0], c=c, hw=hw, eps=repr(eps), **({"cl": cl} if cl else {}))
 
-    def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0):
+    def pool(self, kind, n, c, h, w, k, s=None, p=0, ceil=False, cip=True, sign=1.0, nan=False):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k = pair(k)
         s = k if s is None else pair(s)
@@ -158,13 +186,19 @@ class Checker:
         x = self.randn(n, c, h, w) * np.float32(sign)
         if sign < 0:  # all negative: a zero pad would win a max
             x = -np.abs(x) - np.float32(0.1)
+        if nan:  # NaN wins a max wherever it sits in the window; so does +inf over -inf
+            flat = x.reshape(-1)
+            idx = self.rng.choice(flat.size, size=max(1, flat.size // 50), replace=False)
+            flat[idx[0::3]] = np.nan
+            flat[idx[1::3]] = np.inf
+            flat[idx[2::3]] = -np.inf
         if kind == "max_pool2d":
             ref = F.max_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil)
         else:
             ref = F.avg_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil, count_include_pad=cip)
         label = (f"n{n} c{c} {h}x{w} k{k} s{s} p{p}{' ceil' if ceil else ''}"
                  + ("" if kind == "max_pool2d" else (" cip" if cip else " nocip"))
-                 + (" negative" if sign < 0 else ""))
+                 + (" negative" if sign < 0 else "") + (" nan/inf" if nan else ""))
         for cl in (None,) + self.LAYOUTS:
             self.run(label + (f" cl={cl}" if cl else ""), kind, ref, {"x": x}, n=n, c=c, h=h, w=w,
                      oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1],
@@ -220,6 +254,40 @@ def main():
         ck.conv(1, 26, 6, 7, 26, 3, p=1, g=2)                  # a strip across two groups
         ck.conv(1, 1100, 3, 2, 5, 1)                           # NHWC: more channels than the zero row
 
+        # depthwise with its epilogue: the flat paths (3x3 padding 1 at stride
+        # 1 and 2, one band and several), the ring's path at strides 1, 2, 3,
+        # dilation, widths under and over the vector width; the general path
+        # for rows too wide for the ring and kernels of more than 64 taps
+        for act, res in (("relu6", True), ("none", False), ("relu", True), ("leaky_relu", False),
+                         ("tanh", True)):
+            ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res)
+        ck.conv_ep("depthwise", 1, 37, 15, 13, 37, 3, s=1, p=1, g=37, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 3, 7, 5, 3, 3, s=1, p=0, g=3, bias=False)
+        ck.conv_ep("depthwise", 1, 3, 9, 9, 3, 3, s=2, p=0, g=3, act="relu6")
+        ck.conv_ep("depthwise", 2, 13, 5, 3, 13, 3, s=1, p=1, g=13, res=True)
+        ck.conv_ep("depthwise", 1, 13, 12, 70, 13, 3, s=1, p=1, g=13, act="relu")
+        ck.conv_ep("depthwise", 1, 13, 11, 69, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, res=True)
+        ck.conv_ep("depthwise", 1, 3, 14, 17, 3, (3, 5), s=3, p=(1, 2), d=2, g=3, act="relu")
+        ck.conv_ep("depthwise", 1, 13, 19, 21, 13, 3, s=2, p=2, d=(2, 3), g=13)
+        ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 13, 37, 45, 13, 3, s=1, p=1, g=13, act="relu6", res=True)
+        ck.conv_ep("depthwise", 2, 3, 9, 256, 3, 3, s=1, p=1, g=3, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 5, 250, 3, 3, s=1, p=1, g=3)  # first band reads the last input row
+        ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
+        ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
+
+        # the stem kernel (few input channels, groups 1) with its epilogue:
+        # resnet's 7x7/2 on an odd image, every channel tile size, strides
+        # 1 to 3, dilation, widths past one register tile
+        ck.conv_ep("stem", 1, 3, 37, 45, 64, 7, s=2, p=3, bias=False, act="relu")
+        ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="relu6", res=True)
+        ck.conv_ep("stem", 1, 1, 28, 28, 5, 5, s=1, p=2, act="leaky_relu")
+        ck.conv_ep("stem", 1, 4, 13, 71, 37, 3, s=1, p=1, res=True)
+        ck.conv_ep("stem", 1, 2, 17, 21, 7, (3, 5), s=(2, 3), p=(1, 2), d=(2, 1), act="tanh")
+        ck.conv_ep("stem", 1, 3, 9, 11, 8, 3, s=2, p=0, act="sigmoid", res=True)
+        ck.conv_ep("stem", 1, 3, 30, 16, 1, 2, s=2, p=0)
+
         # linear
         ck.linear(2, 37, 13)
         ck.linear(1, 3, 10, bias=False)
@@ -263,6 +331,12 @@ def main():
         ck.pool("max_pool2d", 2, 3, 10, 7, (3, 2), (2, 1), (1, 0))
         ck.pool("max_pool2d", 1, 13, 9, 9, 3, 2, 1, ceil=True, sign=-1)
         ck.pool("max_pool2d", 1, 3, 8, 8, 2, 2, 1, ceil=True, sign=-1)
+        ck.pool("max_pool2d", 2, 13, 113, 75, 3, 2, 1, nan=True)
+        ck.pool("max_pool2d", 1, 37, 67, 81, 3, 2, 1, ceil=True, sign=-1)
+        ck.pool("max_pool2d", 1, 3, 17, 23, 3, 1, 1, nan=True)
+        ck.pool("max_pool2d", 1, 3, 19, 29, (2, 4), (3, 3), (1, 2), ceil=True)
+        ck.pool("max_pool2d", 1, 3, 21, 25, (9, 5), (2, 4), (4, 2), ceil=True, nan=True)
+        ck.pool("max_pool2d", 1, 3, 7, 3000, 3, 2, 1)
 
         # avg pool: divisor rules, ceil_mode windows hanging past the padding
         for cip in (True, False):
@@ -272,6 +346,10 @@ def main():
             ck.pool("avg_pool2d", 1, 37, 10, 13, (3, 5), (2, 3), (1, 2), ceil=True, cip=cip)
             ck.pool("avg_pool2d", 1, 3, 11, 10, 3, 3, 0, ceil=True, cip=cip)
         ck.pool("avg_pool2d", 2, 3, 8, 6, 2)
+        ck.pool("avg_pool2d", 2, 13, 57, 75, 3, 2, 1, ceil=True, cip=False)
+        ck.pool("avg_pool2d", 1, 3, 29, 81, (5, 3), 1, (2, 1), cip=True)
+        ck.pool("avg_pool2d", 1, 3, 23, 17, (9, 3), (3, 2), (4, 1), ceil=True, cip=False)
+        ck.pool("avg_pool2d", 1, 3, 5, 2500, 3, 2, 1, cip=False)
 
         # adaptive avg pool: overlapping bins, global, upsampling
         ck.adaptive(2, 3, 7, 7, 3, 3)

@@ -168,6 +168,20 @@ int main(int argc, char **argv)
 		} else
 			rt_conv2d_direct(&p, x, w, b, y);
 		save(4, shape, y);
+	} else if (strcmp(op, "depthwise") == 0 || strcmp(op, "stem") == 0) {
+		/* y = act(conv(x) + b + res); act: an RT_ACT_* number */
+		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
+		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
+		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
+		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL);
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("slope") };
+		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
+		if (op[0] == 'd')
+			rt_conv2d_depthwise(&p, x, w, &ep, y);
+		else
+			rt_conv2d_stem(&p, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
+		save(4, shape, y);
 	} else if (strcmp(op, "linear") == 0) {
 		int n = iarg("n"), in = iarg("in"), out = iarg("out");
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);

@@ -1,0 +1,97 @@
+/*
+ * conv_stem.c: direct convolution for few input channels (a network's
+ * first layer), with a fused epilogue.
+ *
+ * A first layer has c = 1..4 input channels and a large kernel (resnet's
+ * 7x7 stride 2 on 3 channels): as a GEMM its k = c*kh*kw is short (147)
+ * and its patches matrix is kh*kw/(sh*sw) times the input, written and
+ * read once more. Here the input is read in place instead, through the
+ * padded, deinterleaved rows of rows.h: for each output row, the c*kh
+ * input rows it needs are copied into scratch with the padding written
+ * out and split into stride phases, after which every tap of VW output
+ * columns is one vector load. A register tile of MO output channels x NV
+ * vectors of output columns accumulates over all c*kh*kw taps (per tap:
+ * NV loads, MO weight broadcasts, MO*NV FMAs), then goes through the
+ * epilogue and is stored once. Weights are read as they are, [oc, c, kh,
+ * kw]: the broadcasts do not need them contiguous. The last tile of
+ * channels reads the last channel's weights again for rows past oc and
+ * drops them; the last tile of columns computes past ow on padding and
+ * stores only what exists.
+ */
+#include "rows.h"
+
+#define MO 6 /* output channels of a register tile */
+#define NV 2 /* vectors of output columns of a register tile */
+
+/* 12 accumulators, 2 inputs and a broadcast fit the 16 vector registers
+ * of every target. */
+
+/* The tile at output channels o0.. (weights wr[i] of channel o0 + i, each
+ * k floats in tap order) and output columns ox..: y, res at channel o0,
+ * row oy, column 0; plane = oh*ow floats between channels. */
+static void tile(int k, const float *const *tap, const float *const *wr, int ox, int rows, int ow, size_t plane,
+                 const float *bias, const rt_epilogue *ep, const float *res, float *y)
+{
+	vf a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
+	vf a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+	const float *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3], *w4 = wr[4], *w5 = wr[5];
+	for (int t = 0; t < k; t++) {
+		vf x0, x1;
+		LOADV(x0, tap[t] + ox);
+		LOADV(x1, tap[t] + ox + VW);
+		a00 += w0[t] * x0, a01 += w0[t] * x1;
+		a10 += w1[t] * x0, a11 += w1[t] * x1;
+		a20 += w2[t] * x0, a21 += w2[t] * x1;
+		a30 += w3[t] * x0, a31 += w3[t] * x1;
+		a40 += w4[t] * x0, a41 += w4[t] * x1;
+		a50 += w5[t] * x0, a51 += w5[t] * x1;
+	}
+	vf acc[MO][NV] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}, {a40, a41}, {a50, a51}};
+	for (int i = 0; i < rows; i++)
+		for (int v = 0; v < NV; v++) {
+			int o = ox + v * VW;
+			if (o >= ow)
+				break;
+			size_t at = i * plane + o;
+			rt_rows_store(ep, y + at, acc[i][v], bias ? bias[i] : 0, res ? res + at : NULL,
+			              ow - o < VW ? ow - o : VW);
+		}
+}
+
+/* x: [n, c, h, w]  w: [oc, c, kh, kw] -> y: [n, oc, oh, ow] */
+void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
+                    float *scratch)
+{
+	const int c = p->c, kh = p->kh, kw = p->kw, sw = p->sw, ow = p->ow, k = c * kh * kw;
+	const int len = RT_STEM_LEN(kw, sw, p->dw, ow); /* floats per phase */
+	const size_t plane = (size_t)p->oh * ow, slot = (size_t)sw * len;
+	const float *tap[RT_STEM_TAPS];
+	if (k > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
+		rt_conv2d_direct_ep(p, x, w, ep, y);
+		return;
+	}
+	for (int n = 0; n < p->n; n++)
+		for (int oy = 0; oy < p->oh; oy++) {
+			/* the c*kh input rows of this output row, padded and split */
+			for (int ci = 0; ci < c; ci++)
+				for (int ky = 0; ky < kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky * p->dh;
+					const float *xr = x + (((size_t)n * c + ci) * p->h + iy) * p->w;
+					float *d = scratch + (size_t)(ci * kh + ky) * slot;
+					rt_rows_pad(d, iy >= 0 && iy < p->h ? xr : NULL, p->w, sw, p->pw, len, 0.0f);
+					for (int kx = 0; kx < kw; kx++)
+						tap[(ci * kh + ky) * kw + kx] = d + (kx * p->dw) % sw * len + kx * p->dw / sw;
+				}
+			for (int o0 = 0; o0 < p->oc; o0 += MO) {
+				int rows = p->oc - o0 < MO ? p->oc - o0 : MO;
+				const float *wr[MO];
+				for (int i = 0; i < MO; i++)
+					wr[i] = w + (size_t)(o0 + (i < rows ? i : rows - 1)) * k;
+				size_t yoff = (((size_t)n * p->oc + o0) * p->oh + oy) * ow;
+				const float *res = ep && ep->residual ? ep->residual + yoff : NULL;
+				const float *bias = ep && ep->bias ? ep->bias + o0 : NULL;
+				for (int ox = 0; ox < ow; ox += NV * VW)
+					tile(k, tap, wr, ox, rows, ow, plane, bias, ep, res, y + yoff);
+			}
+		}
+}
