@@ -83,6 +83,23 @@ INLINE vf act_vec(const rt_epilogue *ep, int act, vf v)
 	return v;
 }
 
+/* rt_act with act a constant once inlined. */
+INLINE float act_scalar(const rt_epilogue *ep, int act, float v)
+{
+	switch (act) {
+	case RT_ACT_NONE:
+		return v;
+	case RT_ACT_RELU:
+		return v < 0 ? 0 : v;
+	case RT_ACT_RELU6:
+		return v < 0 ? 0 : v > 6 ? 6 : v;
+	case RT_ACT_LEAKY_RELU:
+		return v >= 0 ? v : v * ep->slope;
+	default:
+		return rt_act(ep, v);
+	}
+}
+
 /* y[0..n) = act(src + bias + res), act a constant once inlined. */
 INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
                          int n)
@@ -100,7 +117,7 @@ INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *
 		STOREV(y + j, v);
 	}
 	for (; j < n; j++)
-		y[j] = rt_act(ep, src[j] + bias + (res ? res[j] : 0));
+		y[j] = act_scalar(ep, act, src[j] + bias + (res ? res[j] : 0));
 }
 
 void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
@@ -114,6 +131,9 @@ void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bi
 		break;
 	case RT_ACT_RELU6:
 		epilogue_row(ep, RT_ACT_RELU6, y, y, res, bias, n);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		epilogue_row(ep, RT_ACT_LEAKY_RELU, y, y, res, bias, n);
 		break;
 	default:
 		epilogue_row(ep, ep->act, y, y, res, bias, n);
