@@ -83,23 +83,6 @@ INLINE vf act_vec(const rt_epilogue *ep, int act, vf v)
 	return v;
 }
 
-/* rt_act with act a constant once inlined. */
-INLINE float act_scalar(const rt_epilogue *ep, int act, float v)
-{
-	switch (act) {
-	case RT_ACT_NONE:
-		return v;
-	case RT_ACT_RELU:
-		return v < 0 ? 0 : v;
-	case RT_ACT_RELU6:
-		return v < 0 ? 0 : v > 6 ? 6 : v;
-	case RT_ACT_LEAKY_RELU:
-		return v >= 0 ? v : v * ep->slope;
-	default:
-		return rt_act(ep, v);
-	}
-}
-
 /* y[0..n) = act(src + bias + res), act a constant once inlined. */
 INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
                          int n)
@@ -116,8 +99,16 @@ INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *
 		v = act_vec(ep, act, v);
 		STOREV(y + j, v);
 	}
-	for (; j < n; j++)
-		y[j] = act_scalar(ep, act, src[j] + bias + (res ? res[j] : 0));
+	if (j == n)
+		return;
+	/* the last n - j < VW values, through one vector: relu6's two tests
+	 * as scalar branches mispredict on rows of 7 or 14 pixels */
+	vf v = {0};
+	for (int q = 0; q < n - j; q++)
+		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
+	v = act_vec(ep, act, v);
+	for (int q = 0; q < n - j; q++)
+		y[j + q] = v[q];
 }
 
 void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
