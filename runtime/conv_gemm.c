@@ -25,80 +25,73 @@
 
 #define BLOCK_FLOATS (32 * 1024) /* patches unrolled at a time: 128 KB, in L2 */
 
-/* A run of a strip's pixels that lie in one output row. */
-typedef struct {
-	int jj;   /* first column of the strip it fills */
-	int len;  /* pixels */
-	int oy;   /* output row */
-	int ox;   /* output column of the first pixel */
-} Segment;
+#define TAPS 64 /* kernel taps whose read table is built at once */
 
-/* d[q] = x[ix + q*sw] for q < len, zero where that index is outside
- * [0, w): the zeros at either end are cut off first, so the copy in
- * between has no test (a memcpy at stride 1). */
-static void gather(float *d, const float *x, int ix, int sw, int len, int w)
+/* Where a strip's pixels read under a run of kernel taps: for tap t and
+ * pixel q, the offset in an input channel plane and a mask of all ones,
+ * or offset 0 and mask 0 where the tap falls in the padding or the
+ * pixel is past the last one. */
+typedef struct {
+	int at[TAPS][16];           /* offset from the plane's start (elements) */
+	int mask[TAPS][16];         /* ~0 inside the input, 0 outside */
+} Taps;
+
+/* Fills tb for taps [t0, t0 + nt) (t = ky*kw + kx) of the pixels
+ * j0 .. j0 + left - 1 (row-major over the output), in vectors of VW
+ * pixels (a comparison yields ~0 where true). */
+static void strip_taps(const rt_conv2d_params *p, int j0, int left, int t0, int nt, Taps *tb)
 {
-	int lo = ix >= 0 ? 0 : (-ix + sw - 1) / sw;       /* first q inside */
-	int hi = ix > w - 1 ? 0 : (w - 1 - ix) / sw + 1; /* first q past the row */
-	hi = hi < len ? hi : len;
-	lo = lo < hi ? lo : hi;
-	for (int q = 0; q < lo; q++)
-		d[q] = 0.0f;
-	if (lo < hi) {
-		const float *xs = x + ix + lo * sw; /* inside the row */
-		float *ds = d + lo;
-		int cnt = hi - lo;
-		if (sw == 1)
-			memcpy(ds, xs, (size_t)cnt * sizeof *d);
-		else if (sw == 2)
-			for (int q = 0; q < cnt; q++)
-				ds[q] = xs[2 * q];
-		else
-			for (int q = 0; q < cnt; q++)
-				ds[q] = xs[q * sw];
+	vi y0[16 / VW], x0[16 / VW], live[16 / VW]; /* input row, column under tap (0, 0); pixel exists */
+	for (int q = 0; q < 16; q++) {
+		int j = q < left ? j0 + q : j0;
+		y0[q / VW][q % VW] = j / p->ow * p->sh - p->ph;
+		x0[q / VW][q % VW] = j % p->ow * p->sw - p->pw;
+		live[q / VW][q % VW] = q < left ? -1 : 0;
 	}
-	for (int q = hi; q < len; q++)
-		d[q] = 0.0f;
+	for (int t = 0; t < nt; t++) {
+		int dy = (t0 + t) / p->kw * p->dh, dx = (t0 + t) % p->kw * p->dw;
+		for (int v = 0; v < 16 / VW; v++) {
+			vi iy = y0[v] + dy, ix = x0[v] + dx, zero = {0};
+			vi in = live[v] & (iy >= zero) & (iy < p->h) & (ix >= zero) & (ix < p->w);
+			vi at = (iy * p->w + ix) & in;
+			memcpy(tb->at[t] + v * VW, &at, sizeof at);
+			memcpy(tb->mask[t] + v * VW, &in, sizeof in);
+		}
+	}
 }
 
-/* col(X_g) packed for rt_gemm_packed: strips of 16 output pixels, each
- * [k][16] with row r = (ci, ky, kx) holding, for those pixels, the input
- * under that kernel tap (zero in the padding and past the last pixel).
- * x: [cg, h, w] -> col: ceil(oh*ow / 16) strips of k x 16 floats.
- * A strip is cut once into runs of pixels on one output row; each tap then
- * copies each run (a memcpy at stride 1), so the inner work is contiguous. */
+/* col(X_g) packed for rt_gemm_packed, pixels [jb, je) (jb a multiple of
+ * 16): strips of 16 output pixels, each [k][16] with row r = (ci, ky, kx)
+ * holding, for those pixels, the input under that kernel tap (zero in the
+ * padding and past the last pixel).
+ * x: [cg, h, w] -> col: ceil((je - jb) / 16) strips of k x 16 floats.
+ * Per strip, a table says where each (tap, pixel) reads; every channel
+ * then reuses it, so the copy of a row is 16 loads, masks and stores with
+ * no test, whatever the stride or padding. */
 static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
 {
-	const int h = p->h, w = p->w, ow = p->ow, kh = p->kh, kw = p->kw;
-	const int sh = p->sh, sw = p->sw, dh = p->dh, dw = p->dw, ph = p->ph, pw = p->pw;
-	const int k = cg * kh * kw, n = je;
-	for (int j0 = jb; j0 < n; j0 += 16) {
-		Segment seg[17];
-		int nseg = 0, left = n - j0 < 16 ? n - j0 : 16;
-		for (int jj = 0; jj < left;) {
-			int oy = (j0 + jj) / ow, ox = (j0 + jj) % ow;
-			int len = ow - ox < left - jj ? ow - ox : left - jj;
-			seg[nseg++] = (Segment){jj, len, oy, ox};
-			jj += len;
-		}
+	const int taps = p->kh * p->kw, k = cg * taps;
+	const size_t plane = (size_t)p->h * p->w;
+	Taps tb;
+	for (int j0 = jb; j0 < je; j0 += 16) {
+		int left = je - j0 < 16 ? je - j0 : 16;
 		float *d = col + (size_t)(j0 - jb) * k;
-		for (int ci = 0; ci < cg; ci++) {
-			const float *xc = x + (size_t)ci * h * w;
-			for (int ky = 0; ky < kh; ky++)
-				for (int kx = 0; kx < kw; kx++, d += 16) {
-					if (left < 16)
-						memset(d + left, 0, (size_t)(16 - left) * sizeof *d);
-					for (int s = 0; s < nseg; s++) {
-						float *ds = d + seg[s].jj;
-						int iy = seg[s].oy * sh - ph + ky * dh;
-						int ix = seg[s].ox * sw - pw + kx * dw, len = seg[s].len;
-						if (iy < 0 || iy >= h) {
-							memset(ds, 0, (size_t)len * sizeof *ds);
-							continue;
-						}
-						gather(ds, xc + (size_t)iy * w, ix, sw, len, w);
+		for (int t0 = 0; t0 < taps; t0 += TAPS) {
+			int nt = taps - t0 < TAPS ? taps - t0 : TAPS;
+			strip_taps(p, j0, left, t0, nt, &tb);
+			for (int ci = 0; ci < cg; ci++) {
+				const float *xc = x + (size_t)ci * plane;
+				for (int t = 0; t < nt; t++) {
+					float *dr = d + ((size_t)ci * taps + t0 + t) * 16;
+#pragma GCC unroll 16
+					for (int q = 0; q < 16; q++) {
+						int u;
+						memcpy(&u, xc + tb.at[t][q], sizeof u);
+						u &= tb.mask[t][q];
+						memcpy(dr + q, &u, sizeof u);
 					}
 				}
+			}
 		}
 	}
 }
