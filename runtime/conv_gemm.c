@@ -13,7 +13,8 @@
  * unrolling: its B is the input, [c/g, h*w], read in place by rt_gemm
  * for the whole strips of 16 pixels (a copy would cost k*n floats against
  * m*k*n multiply-adds: for mobilenet_v2's projections, with m as low as
- * 16, it doubled the time), and only the last partial strip is packed.
+ * 16, it doubled the time), and only the last partial strip is packed
+ * (all of it at 7x7 when m is large: see rt_conv2d_gemm).
  * rt_conv2d_depthwise is the direct loop specialised
  * to one input channel per output channel, where GEMM would have k = kh*kw.
  */
@@ -106,8 +107,12 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 	 * patches, whole strips, an even number of them when it can */
 	int block = BLOCK_FLOATS / (16 * k) / 2 * 32;
 	block = block < 32 ? 32 : block;
-	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w] */
-	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0;
+	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
+	 * in place; but rows of an odd length (7x7) put most vector loads
+	 * across cache lines, which cost more than the copy once many rows of
+	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place) */
+	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
+	            (ohw % 4 == 0 || og < 192);
 	for (int n = 0; n < p->n; n++)
 		for (int g = 0; g < p->groups; g++) {
 			const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * hw;
