@@ -5,68 +5,94 @@
  *   Y_g [oc/g, oh*ow] = W_g [oc/g, c/g*kh*kw] x col(X_g) [c/g*kh*kw, oh*ow]
  * where col() is im2col: row (ci, ky, kx) holds, for every output pixel,
  * the input value under that kernel tap (zero in the padding), written in
- * rt_gemm_packed's strips. A 1x1 convolution with stride 1 and no padding
- * needs no unrolling, but is packed the same way: the copy costs k*n
- * floats against the GEMM's m*k*n multiply-adds, and packed strips run
- * faster than strided rows. (Depthwise convolutions, where GEMM would have
- * k = kh*kw, have their own kernel: depthwise.c.)
+ * rt_gemm_packed's strips. The columns are unrolled a block at a time
+ * (BLOCK_FLOATS of patches, whole strips) and multiplied at once, while
+ * the block is still in cache: unrolling all of a large layer first
+ * (1.8 MB for resnet18's layer2.0.conv1) would send it out to L3 and
+ * back. A 1x1 convolution with stride 1 and no padding needs no
+ * unrolling: its B is the input, [c/g, h*w], read in place by rt_gemm
+ * for the whole strips of 16 pixels (a copy would cost k*n floats against
+ * m*k*n multiply-adds: for mobilenet_v2's projections, with m as low as
+ * 16, it doubled the time), and only the last partial strip is packed
+ * (all of it at 7x7 when m is large: see rt_conv2d_gemm).
+ * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
+ * own kernel: depthwise.c.)
  */
 #include "cnnrt.h"
 
 #include <string.h>
 
-/* A run of a strip's pixels that lie in one output row. */
-typedef struct {
-	int jj;   /* first column of the strip it fills */
-	int len;  /* pixels */
-	int oy;   /* output row */
-	int ox;   /* output column of the first pixel */
-} Segment;
+#include "simd.h"
 
-/* col(X_g) packed for rt_gemm_packed: strips of 16 output pixels, each
- * [k][16] with row r = (ci, ky, kx) holding, for those pixels, the input
- * under that kernel tap (zero in the padding and past the last pixel).
- * x: [cg, h, w] -> col: ceil(oh*ow / 16) strips of k x 16 floats.
- * A strip is cut once into runs of pixels on one output row; each tap then
- * copies each run (a memcpy at stride 1), so the inner work is contiguous. */
-static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, float *col)
+#define BLOCK_FLOATS (32 * 1024) /* patches unrolled at a time: 128 KB, in L2 */
+
+#define TAPS 64 /* kernel taps whose read table is built at once */
+
+/* Where a strip's pixels read under a run of kernel taps: for tap t and
+ * pixel q, the offset in an input channel plane and a mask of all ones,
+ * or offset 0 and mask 0 where the tap falls in the padding or the
+ * pixel is past the last one. */
+typedef struct {
+	int at[TAPS][16];           /* offset from the plane's start (elements) */
+	int mask[TAPS][16];         /* ~0 inside the input, 0 outside */
+} Taps;
+
+/* Fills tb for taps [t0, t0 + nt) (t = ky*kw + kx) of the pixels
+ * j0 .. j0 + left - 1 (row-major over the output), in vectors of VW
+ * pixels (a comparison yields ~0 where true). */
+static void strip_taps(const rt_conv2d_params *p, int j0, int left, int t0, int nt, Taps *tb)
 {
-	const int h = p->h, w = p->w, ow = p->ow, kh = p->kh, kw = p->kw;
-	const int sh = p->sh, sw = p->sw, dh = p->dh, dw = p->dw, ph = p->ph, pw = p->pw;
-	const int k = cg * kh * kw, n = p->oh * ow;
-	for (int j0 = 0; j0 < n; j0 += 16) {
-		Segment seg[17];
-		int nseg = 0, left = n - j0 < 16 ? n - j0 : 16;
-		for (int jj = 0; jj < left;) {
-			int oy = (j0 + jj) / ow, ox = (j0 + jj) % ow;
-			int len = ow - ox < left - jj ? ow - ox : left - jj;
-			seg[nseg++] = (Segment){jj, len, oy, ox};
-			jj += len;
+	vi y0[16 / VW], x0[16 / VW], live[16 / VW]; /* input row, column under tap (0, 0); pixel exists */
+	for (int q = 0; q < 16; q++) {
+		int j = q < left ? j0 + q : j0;
+		y0[q / VW][q % VW] = j / p->ow * p->sh - p->ph;
+		x0[q / VW][q % VW] = j % p->ow * p->sw - p->pw;
+		live[q / VW][q % VW] = q < left ? -1 : 0;
+	}
+	for (int t = 0; t < nt; t++) {
+		int dy = (t0 + t) / p->kw * p->dh, dx = (t0 + t) % p->kw * p->dw;
+		for (int v = 0; v < 16 / VW; v++) {
+			vi iy = y0[v] + dy, ix = x0[v] + dx, zero = {0};
+			vi in = live[v] & (iy >= zero) & (iy < p->h) & (ix >= zero) & (ix < p->w);
+			vi at = (iy * p->w + ix) & in;
+			memcpy(tb->at[t] + v * VW, &at, sizeof at);
+			memcpy(tb->mask[t] + v * VW, &in, sizeof in);
 		}
-		float *d = col + (size_t)j0 * k;
-		for (int ci = 0; ci < cg; ci++) {
-			const float *xc = x + (size_t)ci * h * w;
-			for (int ky = 0; ky < kh; ky++)
-				for (int kx = 0; kx < kw; kx++, d += 16) {
-					if (left < 16)
-						memset(d + left, 0, (size_t)(16 - left) * sizeof *d);
-					for (int s = 0; s < nseg; s++) {
-						float *ds = d + seg[s].jj;
-						int iy = seg[s].oy * sh - ph + ky * dh;
-						int ix = seg[s].ox * sw - pw + kx * dw, len = seg[s].len;
-						if (iy < 0 || iy >= h) {
-							memset(ds, 0, (size_t)len * sizeof *ds);
-							continue;
-						}
-						const float *xr = xc + (size_t)iy * w;
-						if (sw == 1 && ix >= 0 && ix + len <= w) {
-							memcpy(ds, xr + ix, (size_t)len * sizeof *ds);
-							continue;
-						}
-						for (int q = 0; q < len; q++, ix += sw)
-							ds[q] = ix >= 0 && ix < w ? xr[ix] : 0.0f;
+	}
+}
+
+/* col(X_g) packed for rt_gemm_packed, pixels [jb, je) (jb a multiple of
+ * 16): strips of 16 output pixels, each [k][16] with row r = (ci, ky, kx)
+ * holding, for those pixels, the input under that kernel tap (zero in the
+ * padding and past the last pixel).
+ * x: [cg, h, w] -> col: ceil((je - jb) / 16) strips of k x 16 floats.
+ * Per strip, a table says where each (tap, pixel) reads; every channel
+ * then reuses it, so the copy of a row is 16 loads, masks and stores with
+ * no test, whatever the stride or padding. */
+static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
+{
+	const int taps = p->kh * p->kw, k = cg * taps;
+	const size_t plane = (size_t)p->h * p->w;
+	Taps tb;
+	for (int j0 = jb; j0 < je; j0 += 16) {
+		int left = je - j0 < 16 ? je - j0 : 16;
+		float *d = col + (size_t)(j0 - jb) * k;
+		for (int t0 = 0; t0 < taps; t0 += TAPS) {
+			int nt = taps - t0 < TAPS ? taps - t0 : TAPS;
+			strip_taps(p, j0, left, t0, nt, &tb);
+			for (int ci = 0; ci < cg; ci++) {
+				const float *xc = x + (size_t)ci * plane;
+				for (int t = 0; t < nt; t++) {
+					float *dr = d + ((size_t)ci * taps + t0 + t) * 16;
+#pragma GCC unroll 16
+					for (int q = 0; q < 16; q++) {
+						int u;
+						memcpy(&u, xc + tb.at[t][q], sizeof u);
+						u &= tb.mask[t][q];
+						memcpy(dr + q, &u, sizeof u);
 					}
 				}
+			}
 		}
 	}
 }
@@ -77,6 +103,16 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 	int cg = p->c / p->groups, og = p->oc / p->groups;
 	int k = cg * p->kh * p->kw, ohw = p->oh * p->ow, hw = p->h * p->w;
 	size_t wg = (size_t)RT_GEMM_PACKED(og, k);
+	/* columns unrolled, then multiplied, at a time: BLOCK_FLOATS of
+	 * patches, whole strips, an even number of them when it can */
+	int block = BLOCK_FLOATS / (16 * k) / 2 * 32;
+	block = block < 32 ? 32 : block;
+	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
+	 * in place; but rows of an odd length (7x7) put most vector loads
+	 * across cache lines, which cost more than the copy once many rows of
+	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place) */
+	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
+	            (ohw % 4 == 0 || og < 192);
 	for (int n = 0; n < p->n; n++)
 		for (int g = 0; g < p->groups; g++) {
 			const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * hw;
@@ -87,8 +123,18 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 				e.bias = ep->bias ? ep->bias + g * og : NULL;
 				e.residual = ep->residual ? ep->residual + yoff : NULL;
 			}
-			im2col_packed(p, cg, xg, scratch);
-			rt_gemm_packed(og, ohw, k, w + g * wg, scratch, y + yoff, ohw, &e);
+			int j0 = 0;
+			if (plain) { /* whole strips read in place */
+				j0 = ohw / 16 * 16;
+				rt_gemm(og, j0, k, w + g * wg, xg, ohw, y + yoff, ohw, &e);
+			}
+			for (; j0 < ohw; j0 += block) {
+				int cols = ohw - j0 < block ? ohw - j0 : block;
+				rt_epilogue eb = e;
+				eb.residual = e.residual ? e.residual + j0 : NULL;
+				im2col_packed(p, cg, xg, j0, j0 + cols, scratch);
+				rt_gemm_packed(og, cols, k, w + g * wg, scratch, y + yoff + j0, ohw, &eb);
+			}
 		}
 }
 

@@ -5,16 +5,23 @@
  * k-major ([k][6]), so the inner loop reads it sequentially. B comes as
  * 16-column strips: either packed ([k][16] each, contiguous, the last one
  * zero-padded: what im2col writes) or read in place from a row-major
- * matrix (row stride ldb). A strip is the other operand of a 6x16 register
- * tile (12 vectors, written with GCC vector extensions, which the
- * compiler maps to SSE, AVX or AVX-512 as the target allows). Strips
- * are the outer loop, so a strip stays in cache while every panel of A
- * streams past it. Measured on resnet18's shapes, packed strips run at
- * 95% of this machine's FMA peak, strided ones at 70-85%.
+ * matrix (row stride ldb).
  *
- * A finished tile goes through the epilogue, a vector at a time:
- * + bias (per row), + residual (shaped like C), activation, store. Only
- * the columns and rows that exist are stored.
+ * The work is cut into register tiles of 6 rows x TV vectors (GCC vector
+ * extensions, which the compiler maps to SSE, AVX or AVX-512 as the target
+ * allows). TV is as wide as the registers allow: with AVX-512's 32
+ * registers, 4 vectors of 8 (two strips: 24 accumulators, and per step of
+ * k 4 loads of B and 6 broadcasts of A for 24 FMAs); with AVX2's or
+ * SSE's 16, 2 vectors (12 accumulators). A tile at the right edge takes
+ * only the vectors that hold columns (an N of 49, 7x7 pixels, costs 56
+ * columns, not 64). Column tiles are the outer loop, so the strips of B
+ * stay in cache while every panel of A streams past them.
+ *
+ * The epilogue is applied to the accumulators as they are stored, with
+ * the activation chosen once per call (each act gets its own copy of the
+ * loops): + bias (per row), + residual (shaped like C), activation. Only
+ * the rows and columns that exist are stored; edge tiles go through a
+ * small buffer.
  */
 #include "cnnrt.h"
 
@@ -23,12 +30,14 @@
 
 #include "simd.h"
 
-#define NR 16 /* columns of a register tile */
+#define NR 16 /* columns of a strip */
 #define MR RT_GEMM_MR
-
-/* A register tile pass covers MR rows x 2 vectors; a 16-column strip takes
- * one pass with AVX, two without, so the accumulators (12) always fit in
- * the 16 registers of the smallest target. */
+#if defined(__AVX512F__) && VW == 8
+#define TV 4 /* vectors across a register tile: two strips */
+#else
+#define TV 2 /* one strip (AVX) or half of one (SSE) */
+#endif
+#define INLINE static inline __attribute__((always_inline))
 
 /* NaN passes through relu and relu6, as in PyTorch. */
 float rt_act(const rt_epilogue *ep, float v)
@@ -49,17 +58,11 @@ float rt_act(const rt_epilogue *ep, float v)
 	}
 }
 
-/* dst[0..VW) = act(src + bias + res) */
-static void epilogue_vec(const rt_epilogue *ep, float *dst, const float *src, float bias, const float *res)
+/* act (a constant once inlined) applied to every lane of v. */
+INLINE vf act_vec(const rt_epilogue *ep, int act, vf v)
 {
-	vf v, r, zero = {0}, six = zero + 6;
-	LOADV(v, src);
-	v += bias;
-	if (res) {
-		LOADV(r, res);
-		v += r;
-	}
-	switch (ep->act) {
+	vf zero = {0}, six = zero + 6;
+	switch (act) {
 	case RT_ACT_NONE:
 		break;
 	case RT_ACT_RELU:
@@ -77,106 +80,213 @@ static void epilogue_vec(const rt_epilogue *ep, float *dst, const float *src, fl
 			v[i] = rt_act(ep, v[i]);
 		break;
 	}
-	STOREV(dst, v);
+	return v;
+}
+
+/* y[0..n) = act(src + bias + res), act a constant once inlined. */
+INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
+                         int n)
+{
+	int j = 0;
+	for (; j + VW <= n; j += VW) {
+		vf v, r;
+		LOADV(v, src + j);
+		v += bias;
+		if (res) {
+			LOADV(r, res + j);
+			v += r;
+		}
+		v = act_vec(ep, act, v);
+		STOREV(y + j, v);
+	}
+	if (j == n)
+		return;
+	/* the last n - j < VW values, through one vector: relu6's two tests
+	 * as scalar branches mispredict on rows of 7 or 14 pixels */
+	vf v = {0};
+	for (int q = 0; q < n - j; q++)
+		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
+	v = act_vec(ep, act, v);
+	for (int q = 0; q < n - j; q++)
+		y[j + q] = v[q];
 }
 
 void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
 {
-	int j = 0;
-	for (; j + VW <= n; j += VW)
-		epilogue_vec(ep, y + j, y + j, bias, res ? res + j : NULL);
-	for (; j < n; j++)
-		y[j] = rt_act(ep, y[j] + bias + (res ? res[j] : 0));
+	switch (ep->act) {
+	case RT_ACT_NONE:
+		epilogue_row(ep, RT_ACT_NONE, y, y, res, bias, n);
+		break;
+	case RT_ACT_RELU:
+		epilogue_row(ep, RT_ACT_RELU, y, y, res, bias, n);
+		break;
+	case RT_ACT_RELU6:
+		epilogue_row(ep, RT_ACT_RELU6, y, y, res, bias, n);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		epilogue_row(ep, RT_ACT_LEAKY_RELU, y, y, res, bias, n);
+		break;
+	default:
+		epilogue_row(ep, ep->act, y, y, res, bias, n);
+		break;
+	}
 }
 
-/* Stores tile t (rows x cols of MR x 16) at c with the epilogue. */
-static void store_tile(const rt_epilogue *ep, float t[MR][NR], int rows, int cols, int i0, float *c, int ldc,
-                       const float *res)
+/* Where B's tile starts and how it is laid out: column j of row p is at
+ * b + (j / 16) * sstride + j % 16 + p * ldb (j counted from the tile's
+ * first column, which starts a strip or, with SSE, half of one). */
+typedef struct {
+	const float *b; /* the tile's first column, row 0 */
+	size_t sstride; /* floats from one strip to the next */
+	size_t ldb;     /* floats from one row of a strip to the next */
+} Bview;
+
+/* acc[i][v] = sum over p < k of a[p][i] * B[p][v*VW ..], for nv (a
+ * constant once inlined) vectors of columns. a: one panel, [k][MR]. */
+INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV])
+{
+	const float *bp[TV];
+#pragma GCC unroll 8
+	for (int v = 0; v < nv; v++)
+		bp[v] = bv.b + (size_t)(v * VW / NR) * bv.sstride + (v * VW) % NR;
+#pragma GCC unroll 8
+	for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			acc[i][v] = (vf){0};
+	for (int p = 0; p < k; p++) {
+		vf bb[TV];
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			LOADV(bb[v], bp[v] + (size_t)p * bv.ldb);
+		const float *ap = a + (size_t)p * MR;
+#pragma GCC unroll 8
+		for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+			for (int v = 0; v < nv; v++)
+				acc[i][v] += ap[i] * bb[v];
+	}
+}
+
+/* Stores a rows x cols tile with the epilogue; c, res: its first element
+ * (res NULL when there is none), row stride ldc; bias: its first row's. */
+INLINE void store(const rt_epilogue *ep, int act, int nv, vf acc[MR][TV], int rows, int cols, const float *bias,
+                  float *c, const float *res, int ldc)
+{
+	if (rows == MR && cols == nv * VW) {
+#pragma GCC unroll 8
+		for (int i = 0; i < MR; i++) {
+			float b = bias ? bias[i] : 0;
+#pragma GCC unroll 8
+			for (int v = 0; v < nv; v++) {
+				vf x = acc[i][v] + b, r;
+				if (res) {
+					LOADV(r, res + (size_t)i * ldc + v * VW);
+					x += r;
+				}
+				x = act_vec(ep, act, x);
+				STOREV(c + (size_t)i * ldc + v * VW, x);
+			}
+		}
+		return;
+	}
+	float t[MR][TV * VW];
+#pragma GCC unroll 8
+	for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			STOREV(t[i] + v * VW, acc[i][v]);
+	for (int i = 0; i < rows; i++)
+		epilogue_row(ep, act, c + (size_t)i * ldc, t[i], res ? res + (size_t)i * ldc : NULL, bias ? bias[i] : 0,
+		             cols);
+}
+
+/* Columns [j0, j0 + cols) of C, in tiles of nv vectors (a constant once
+ * inlined), against every panel of A. */
+INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int k, int cols, const float *a, Bview bv,
+                        float *c, const float *res, int ldc)
+{
+	for (int i0 = 0; i0 < m; i0 += MR) {
+		vf acc[MR][TV];
+		micro(k, nv, a + (size_t)i0 * k, bv, acc);
+		store(ep, act, nv, acc, m - i0 < MR ? m - i0 : MR, cols, ep->bias ? ep->bias + i0 : NULL,
+		      c + (size_t)i0 * ldc, res ? res + (size_t)i0 * ldc : NULL, ldc);
+	}
+}
+
+/* Columns [0, n) of C, B as bv says, act a constant once inlined. B must
+ * hold whole vectors: past column n up to the next multiple of VW, it is
+ * read (zero padding, for packed strips) and the results dropped. */
+INLINE void gemm_act(const rt_epilogue *ep, int act, int m, int n, int k, const float *a, Bview bv, float *c,
+                     int ldc)
+{
+	const float *res = ep->residual;
+	for (int j0 = 0; j0 < n; j0 += TV * VW) {
+		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
+		Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
+		float *cj = c + j0;
+		const float *rj = res ? res + j0 : NULL;
+		if (nv == TV)
+			column_tile(ep, act, TV, m, k, cols, a, t, cj, rj, ldc);
+#if TV == 4
+		else if (nv == 3)
+			column_tile(ep, act, 3, m, k, cols, a, t, cj, rj, ldc);
+#endif
+		else if (nv == 2)
+			column_tile(ep, act, 2, m, k, cols, a, t, cj, rj, ldc);
+		else
+			column_tile(ep, act, 1, m, k, cols, a, t, cj, rj, ldc);
+	}
+}
+
+/* The activation made a constant: one copy of the loops per common act. */
+static void gemm(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c, int ldc)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	if (!ep)
 		ep = &none;
-	for (int i = 0; i < rows; i++) {
-		float bias = ep->bias ? ep->bias[i0 + i] : 0;
-		float *ci = c + (size_t)i * ldc;
-		const float *ri = res ? res + (size_t)i * ldc : NULL;
-		if (cols == NR) {
-			for (int j = 0; j < NR; j += VW)
-				epilogue_vec(ep, ci + j, t[i] + j, bias, ri ? ri + j : NULL);
-			continue;
-		}
-		for (int j = 0; j < cols; j++)
-			ci[j] = rt_act(ep, t[i][j] + bias + (ri ? ri[j] : 0));
-	}
-}
-
-/* t = A panel [k][MR] x B strip (16 columns, row stride ldb), in passes of
- * 2 vectors of columns. */
-static void tile(int k, const float *a, const float *b, int ldb, float t[MR][NR])
-{
-	for (int j = 0; j < NR; j += 2 * VW) {
-		vf c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-		vf c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
-		const float *bj = b + j;
-		for (int p = 0; p < k; p++) {
-			vf b0, b1;
-			LOADV(b0, bj + (size_t)p * ldb);
-			LOADV(b1, bj + (size_t)p * ldb + VW);
-			const float *ap = a + (size_t)p * MR;
-			c00 += ap[0] * b0, c01 += ap[0] * b1;
-			c10 += ap[1] * b0, c11 += ap[1] * b1;
-			c20 += ap[2] * b0, c21 += ap[2] * b1;
-			c30 += ap[3] * b0, c31 += ap[3] * b1;
-			c40 += ap[4] * b0, c41 += ap[4] * b1;
-			c50 += ap[5] * b0, c51 += ap[5] * b1;
-		}
-		STOREV(t[0] + j, c00), STOREV(t[0] + j + VW, c01);
-		STOREV(t[1] + j, c10), STOREV(t[1] + j + VW, c11);
-		STOREV(t[2] + j, c20), STOREV(t[2] + j + VW, c21);
-		STOREV(t[3] + j, c30), STOREV(t[3] + j + VW, c31);
-		STOREV(t[4] + j, c40), STOREV(t[4] + j + VW, c41);
-		STOREV(t[5] + j, c50), STOREV(t[5] + j + VW, c51);
-	}
-}
-
-/* The same for a strip of cols < 16 columns read in place: scalar. */
-static void tile_tail(int k, int cols, const float *a, const float *b, int ldb, float t[MR][NR])
-{
-	memset(t, 0, sizeof(float) * MR * NR);
-	for (int p = 0; p < k; p++) {
-		const float *ap = a + (size_t)p * MR, *bp = b + (size_t)p * ldb;
-		for (int i = 0; i < MR; i++)
-			for (int j = 0; j < cols; j++)
-				t[i][j] += ap[i] * bp[j];
-	}
-}
-
-/* One strip of columns j0.. against every panel of A. */
-static void strip(int m, int k, int cols, int j0, const float *a, const float *b, int ldb, float *c, int ldc,
-                  const rt_epilogue *ep)
-{
-	float t[MR][NR];
-	const float *res = ep && ep->residual ? ep->residual + j0 : NULL;
-	for (int i0 = 0; i0 < m; i0 += MR) {
-		int rows = m - i0 < MR ? m - i0 : MR;
-		if (cols == NR || ldb == NR)
-			tile(k, a + (size_t)i0 * k, b, ldb, t);
-		else
-			tile_tail(k, cols, a + (size_t)i0 * k, b, ldb, t);
-		store_tile(ep, t, rows, cols, i0, c + (size_t)i0 * ldc + j0, ldc,
-		           res ? res + (size_t)i0 * ldc : NULL);
+	rt_epilogue plain = {ep->bias, ep->residual, RT_ACT_NONE, 0};
+	switch (ep->act) {
+	case RT_ACT_NONE:
+		gemm_act(ep, RT_ACT_NONE, m, n, k, a, bv, c, ldc);
+		break;
+	case RT_ACT_RELU:
+		gemm_act(ep, RT_ACT_RELU, m, n, k, a, bv, c, ldc);
+		break;
+	case RT_ACT_RELU6:
+		gemm_act(ep, RT_ACT_RELU6, m, n, k, a, bv, c, ldc);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		gemm_act(ep, RT_ACT_LEAKY_RELU, m, n, k, a, bv, c, ldc);
+		break;
+	default: /* sigmoid, tanh: rare; a second pass over C */
+		gemm_act(&plain, RT_ACT_NONE, m, n, k, a, bv, c, ldc);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < n; j++)
+				c[(size_t)i * ldc + j] = rt_act(ep, c[(size_t)i * ldc + j]);
+		break;
 	}
 }
 
 void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
              const rt_epilogue *ep)
 {
-	for (int j0 = 0; j0 < n; j0 += NR)
-		strip(m, k, n - j0 < NR ? n - j0 : NR, j0, a, b + j0, ldb, c, ldc, ep);
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
+	gemm(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
+	if (!ep)
+		ep = &none;
+	for (int i = 0; i < m; i++)
+		for (int j = nv; j < n; j++) {
+			float s = 0;
+			for (int p = 0; p < k; p++)
+				s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
+			float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
+			c[(size_t)i * ldc + j] = rt_act(ep, s + (ep->bias ? ep->bias[i] : 0) + r);
+		}
 }
 
 void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *c, int ldc, const rt_epilogue *ep)
 {
-	for (int j0 = 0; j0 < n; j0 += NR)
-		strip(m, k, n - j0 < NR ? n - j0 : NR, j0, a, b + (size_t)j0 * k, NR, c, ldc, ep);
+	gemm(ep, m, n, k, a, (Bview){b, (size_t)NR * k, NR}, c, ldc);
 }

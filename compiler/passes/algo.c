@@ -5,8 +5,9 @@
  *
  * -O0 is the reference: every conv direct. Above it, a first cost model
  * (STYLE 12: simple until a benchmark says otherwise):
- *   - 1x1, stride 1, no padding: GEMM on the input (copied into scratch
- *     in the GEMM's packed strips, as im2col writes them);
+ *   - 1x1, stride 1, no padding: GEMM on the input, read in place (the
+ *     runtime packs only a partial last strip, or at 7x7 with many output
+ *     channels all of it, into scratch as im2col writes it);
  *   - depthwise (one channel per group): direct, where GEMM's k would be
  *     kh*kw and its tiles mostly empty;
  *   - 3x3, stride 1, dilation 1, one group: Winograd F(m x m, 3 x 3) when
