@@ -6,8 +6,10 @@
  * live as long as the process and sleep between parallel loops. A kernel
  * hands its outermost independent loop to rt_parallel, which splits it
  * statically into one contiguous slice per thread (the caller runs the
- * first): no thread is created per call, and the same run always gives
- * each thread the same slice, so outputs do not depend on timing.
+ * first): no thread is created per call, and a loop is always cut into
+ * the same slices, so outputs do not depend on timing. A slice whose
+ * worker has not started on it by the time the caller is done with its
+ * own, the caller runs too.
  *
  * With one thread (the default, and always without pthreads: define
  * CNNRT_NO_THREADS) rt_parallel is a plain call of the loop body. A
@@ -50,7 +52,8 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* a new job, for worke
 static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* pending reached 0 */
 static Job job;                /* the current job */
 static unsigned long round_no; /* incremented per job; workers wait for a new one */
-static int pending;            /* workers still running their slice of job */
+static int pending;            /* slices 1.. of job not yet finished */
+static int claimed[RT_MAX_THREADS]; /* slice i of job taken (by worker i or the caller) */
 static int busy;               /* a parallel loop is running */
 static int started = 1;        /* threads that exist: the caller and workers 1.. */
 static int active = 1;         /* threads the next loops use (rt_threads) */
@@ -86,8 +89,9 @@ static void *worker(void *arg)
 		while (round_no == seen)
 			pthread_cond_wait(&wake, &mu);
 		seen = round_no;
-		if (id >= job.parts)
-			continue;
+		if (id >= job.parts || claimed[id])
+			continue; /* not in this loop, or the caller ran it already */
+		claimed[id] = 1;
 		Job j = job;
 		pthread_mutex_unlock(&mu);
 		run_slice(&j, id);
@@ -133,10 +137,28 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 	job = (Job){fn, ctx, n, grain, parts};
 	Job j = job;
 	pending = parts - 1;
+	for (int i = 1; i < parts; i++)
+		claimed[i] = 0;
 	__atomic_add_fetch(&round_no, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&mu);
 	run_slice(&j, 0);
+	/* Slices whose worker has not woken yet (the machine may be running
+	 * something else on the other cores) the caller runs itself: the
+	 * split stays the same, so the output does too, and an oversubscribed
+	 * machine runs the loop no slower than one thread would. */
+	int mine[RT_MAX_THREADS], nmine = 0;
+	pthread_mutex_lock(&mu);
+	for (int i = 1; i < parts; i++)
+		if (!claimed[i]) {
+			claimed[i] = 1;
+			mine[nmine++] = i;
+		}
+	pthread_mutex_unlock(&mu);
+	for (int k = 0; k < nmine; k++)
+		run_slice(&j, mine[k]);
+	if (nmine)
+		__atomic_sub_fetch(&pending, nmine, __ATOMIC_RELEASE);
 	for (int i = 0; i < SPIN && __atomic_load_n(&pending, __ATOMIC_ACQUIRE) > 0; i++)
 		;
 	pthread_mutex_lock(&mu);
