@@ -29,7 +29,7 @@ npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.
-RUNTIME_TESTS = ["test_runtime", "test_threads"]
+RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel"]
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under
 # build/fuzz/: each harness, the sources it tests and its libraries. The

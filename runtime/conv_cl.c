@@ -26,6 +26,12 @@
  * The epilogue (bias, residual in the output's layout, activation) is
  * applied as each tile is stored. Padding lanes of NCHW8c get zero
  * weights and zero bias; they are stored like the others.
+ *
+ * Threads (rt_parallel): rt_conv2d_cl splits the loop over (image,
+ * strip, output row, block of 48 columns), rt_conv2d_dw_cl the loop over
+ * (image, chunk, output row). Each output element belongs to one item
+ * and is summed in the same order whatever the split, so any thread
+ * count gives the same bytes; neither kernel has scratch memory.
  */
 #include "cnnrt.h"
 
@@ -144,37 +150,63 @@ static void tile_sum(const rt_conv2d_params *p, int cl_in, const float *x, int n
 	t->acc[4][0] = a40, t->acc[4][1] = a41, t->acc[5][0] = a50, t->acc[5][1] = a51;
 }
 
+/* The arguments of rt_conv2d_cl, for its parallel loop. */
+typedef struct {
+	const rt_conv2d_params *p;
+	int cl_in, cl_out;     /* chunk sizes of x and y */
+	const float *x, *w;    /* input, weight strips */
+	const rt_epilogue *ep; /* bias, residual, activation or NULL */
+	float *y;              /* output */
+	int span, strips, cbs; /* input channels per strip, strips, column blocks per row */
+} ConvJob;
+
+#define CB (8 * R) /* output columns per item of the parallel loop */
+
+/* Items [begin, end) of the loop over (image, strip, output row, block of
+ * CB columns), in that order: each output element is one item's. */
+static void conv_items(void *ctx, int begin, int end)
+{
+	const ConvJob *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const int cl_out = j->cl_out, oc = p->oc, cg = p->c / p->groups, og = oc / p->groups, ohw = p->oh * p->ow;
+	const int ocp = cl_chunks(oc, cl_out) * cl_out; /* output channels with padding */
+	const size_t wstrip = (size_t)p->kh * p->kw * j->span * STRIP;
+	const rt_epilogue *ep = j->ep;
+	for (int it = begin; it < end; it++) {
+		int cb = it % j->cbs, oy = it / j->cbs % p->oh, s = it / j->cbs / p->oh % j->strips;
+		int n = it / j->cbs / p->oh / j->strips, o0 = s * STRIP;
+		int c0 = imin(o0, oc - 1) / og * cg, cend = imin(c0 + j->span, p->c);
+		float bias[STRIP];
+		for (int k = 0; k < STRIP; k++)
+			bias[k] = ep && ep->bias && o0 + k < oc ? ep->bias[o0 + k] : 0.0f;
+		size_t yo[2]; /* offsets of the strip's two halves at pixel 0 */
+		for (int hh = 0; hh < 2; hh++)
+			yo[hh] = o0 + 8 * hh < ocp ? cl_at(oc, ohw, cl_out, n, o0 + 8 * hh, 0) : 0;
+		for (int ox0 = cb * CB; ox0 < imin((cb + 1) * CB, p->ow); ox0 += R) {
+			Tile t;
+			tile_sum(p, j->cl_in, j->x, n, oy, ox0, j->w + s * wstrip, j->span, c0, cend, &t);
+			for (int q = 0; q < R && ox0 + q < p->ow; q++)
+				for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
+					int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
+					size_t at = yo[hh] + (size_t)(oy * p->ow + ox0 + q) * cl_out;
+					const float *res = ep && ep->residual ? ep->residual + at : NULL;
+					store8(ep, &t.acc[q][hh], bias + 8 * hh, res, j->y + at, lanes);
+				}
+		}
+	}
+}
+
 /* x: [n, c, h, w] in chunks of cl_in  w: strips [kh][kw][span][16]
- * -> y: [n, oc, oh, ow] in chunks of cl_out */
+ * -> y: [n, oc, oh, ow] in chunks of cl_out. In parallel over blocks of
+ * output columns, at least ~CL_GRAIN_FLOPS per thread. */
 void rt_conv2d_cl(const rt_conv2d_params *p, int cl_in, int cl_out, const float *x, const float *w,
                   const rt_epilogue *ep, float *y)
 {
-	const int c = p->c, oc = p->oc, cg = c / p->groups, og = oc / p->groups;
-	const int span = rt_conv_cl_span(c, oc, p->groups), ohw = p->oh * p->ow;
-	const int ocp = cl_chunks(oc, cl_out) * cl_out; /* output channels with padding */
-	const size_t wstrip = (size_t)p->kh * p->kw * span * STRIP;
-	for (int n = 0; n < p->n; n++)
-		for (int o0 = 0, s = 0; o0 < ocp; o0 += STRIP, s++) {
-			int c0 = imin(o0, oc - 1) / og * cg, cend = imin(c0 + span, c);
-			float bias[STRIP];
-			for (int j = 0; j < STRIP; j++)
-				bias[j] = ep && ep->bias && o0 + j < oc ? ep->bias[o0 + j] : 0.0f;
-			size_t yo[2]; /* offsets of the strip's two halves at pixel 0 */
-			for (int hh = 0; hh < 2; hh++)
-				yo[hh] = o0 + 8 * hh < ocp ? cl_at(oc, ohw, cl_out, n, o0 + 8 * hh, 0) : 0;
-			for (int oy = 0; oy < p->oh; oy++)
-				for (int ox0 = 0; ox0 < p->ow; ox0 += R) {
-					Tile t;
-					tile_sum(p, cl_in, x, n, oy, ox0, w + s * wstrip, span, c0, cend, &t);
-					for (int j = 0; j < R && ox0 + j < p->ow; j++)
-						for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
-							int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
-							size_t at = yo[hh] + (size_t)(oy * p->ow + ox0 + j) * cl_out;
-							const float *res = ep && ep->residual ? ep->residual + at : NULL;
-							store8(ep, &t.acc[j][hh], bias + 8 * hh, res, y + at, lanes);
-						}
-				}
-		}
+	ConvJob j = {p, cl_in, cl_out, x, w, ep, y, rt_conv_cl_span(p->c, p->oc, p->groups), 0, 0};
+	j.strips = (cl_chunks(p->oc, cl_out) * cl_out + STRIP - 1) / STRIP;
+	j.cbs = (p->ow + CB - 1) / CB;
+	double flops = 2.0 * imin(CB, p->ow) * STRIP * p->kh * p->kw * j.span; /* per item, at most */
+	rt_parallel(p->n * j.strips * p->oh * j.cbs, cl_grain(flops, CL_GRAIN_FLOPS), conv_items, &j);
 }
 
 /* Output columns [lo, hi) whose every tap lies inside the input row. */
@@ -217,83 +249,106 @@ static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const f
 	store8(ep, &a, bias, res, dst, lanes);
 }
 
+/* The arguments of rt_conv2d_dw_cl, for its parallel loop. */
+typedef struct {
+	const rt_conv2d_params *p;
+	int cl;                /* chunk size of x and y */
+	const float *x, *w;    /* input, weights [nb][kh][kw][cl] */
+	const rt_epilogue *ep; /* bias, residual, activation or NULL */
+	float *y;              /* output */
+	int lo, hi;            /* interior output columns */
+} DwJob;
+
+/* Items [begin, end) of the loop over (image, chunk, output row). Per
+ * item and 8 channels: the interior columns 4 at a time (each weight
+ * vector loaded once for 4 pixels, no tests) and then one at a time; the
+ * border columns and a channel tail one pixel at a time with every tap
+ * tested. */
+static void dw_items(void *ctx, int begin, int end)
+{
+	const DwJob *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const rt_epilogue *ep = j->ep;
+	const int cl = j->cl, c = p->c, hw = p->h * p->w, ohw = p->oh * p->ow, nb = cl_chunks(c, cl), ow = p->ow;
+	const int lo = j->lo, hi = j->hi;
+	const size_t xs = (size_t)p->sw * cl; /* floats between the inputs of neighbouring outputs */
+	const float *x = j->x;
+	float *y = j->y;
+	for (int it = begin; it < end; it++) {
+		int oy = it % p->oh, b = it / p->oh % nb, n = it / p->oh / nb;
+		const float *wb = j->w + (size_t)b * p->kh * p->kw * cl;
+		const float *xb = x + cl_at(c, hw, cl, n, b * cl, 0);
+		float *yb = y + cl_at(c, ohw, cl, n, b * cl, 0);
+		const float *rb = ep && ep->residual ? ep->residual + cl_at(c, ohw, cl, n, b * cl, 0) : NULL;
+		for (int l = 0; l < cl; l += 8) {
+			int lanes = imin(8, cl - l);
+			float bias[8];
+			for (int i = 0; i < 8; i++) {
+				int ch = b * cl + l + i;
+				bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+			}
+			size_t row = (size_t)oy * ow * cl + l;
+#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
+                           yb + row + (size_t)(ox) * cl)
+			if (lanes < 8) {
+				for (int ox = 0; ox < ow; ox++)
+					PIXEL(ox);
+				continue;
+			}
+			int ox = 0;
+			for (; ox < lo; ox++)
+				PIXEL(ox);
+			for (; ox + 4 <= hi; ox += 4) {
+				v8 a0 = v8_set1(0), a1 = a0, a2 = a0, a3 = a0;
+				for (int ky = 0; ky < p->kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky * p->dh;
+					if (iy < 0 || iy >= p->h)
+						continue;
+					const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+					const float *wr = wb + (size_t)ky * p->kw * cl + l;
+					for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+						v8 wv = v8_load(wr);
+						a0 = v8_fma(a0, v8_load(xr), wv);
+						a1 = v8_fma(a1, v8_load(xr + xs), wv);
+						a2 = v8_fma(a2, v8_load(xr + 2 * xs), wv);
+						a3 = v8_fma(a3, v8_load(xr + 3 * xs), wv);
+					}
+				}
+				const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
+				float *d = yb + row + (size_t)ox * cl;
+				store8(ep, &a0, bias, r, d, 8);
+				store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
+				store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
+				store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
+			}
+			for (; ox < hi; ox++) { /* the interior's last few, no tests */
+				v8 a0 = v8_set1(0);
+				for (int ky = 0; ky < p->kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky * p->dh;
+					if (iy < 0 || iy >= p->h)
+						continue;
+					const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
+					const float *wr = wb + (size_t)ky * p->kw * cl + l;
+					for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
+						a0 = v8_fma(a0, v8_load(xr), v8_load(wr));
+					}
+				}
+				store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
+			}
+			for (; ox < ow; ox++)
+				PIXEL(ox);
+#undef PIXEL
+		}
+	}
+}
+
 /* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl.
- * Per output row and 8 channels: the interior columns 4 at a time (each
- * weight vector loaded once for 4 pixels, no tests) and then one at a
- * time; the border columns and a channel tail one pixel at a time with
- * every tap tested. */
+ * In parallel over output rows of a chunk. */
 void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
                      float *y)
 {
-	const int c = p->c, hw = p->h * p->w, ohw = p->oh * p->ow, nb = cl_chunks(c, cl), ow = p->ow;
-	const size_t xs = (size_t)p->sw * cl; /* floats between the inputs of neighbouring outputs */
-	int lo, hi;
-	interior(p, &lo, &hi);
-	for (int n = 0; n < p->n; n++)
-		for (int b = 0; b < nb; b++) {
-			const float *wb = w + (size_t)b * p->kh * p->kw * cl;
-			const float *xb = x + cl_at(c, hw, cl, n, b * cl, 0);
-			float *yb = y + cl_at(c, ohw, cl, n, b * cl, 0);
-			const float *rb = ep && ep->residual ? ep->residual + cl_at(c, ohw, cl, n, b * cl, 0) : NULL;
-			for (int oy = 0; oy < p->oh; oy++)
-				for (int l = 0; l < cl; l += 8) {
-					int lanes = imin(8, cl - l);
-					float bias[8];
-					for (int i = 0; i < 8; i++) {
-						int ch = b * cl + l + i;
-						bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
-					}
-					size_t row = (size_t)oy * ow * cl + l;
-#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
-                           yb + row + (size_t)(ox) * cl)
-					if (lanes < 8) {
-						for (int ox = 0; ox < ow; ox++)
-							PIXEL(ox);
-						continue;
-					}
-					int ox = 0;
-					for (; ox < lo; ox++)
-						PIXEL(ox);
-					for (; ox + 4 <= hi; ox += 4) {
-						v8 a0 = v8_set1(0), a1 = a0, a2 = a0, a3 = a0;
-						for (int ky = 0; ky < p->kh; ky++) {
-							int iy = oy * p->sh - p->ph + ky * p->dh;
-							if (iy < 0 || iy >= p->h)
-								continue;
-							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
-							const float *wr = wb + (size_t)ky * p->kw * cl + l;
-							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
-								v8 wv = v8_load(wr);
-								a0 = v8_fma(a0, v8_load(xr), wv);
-								a1 = v8_fma(a1, v8_load(xr + xs), wv);
-								a2 = v8_fma(a2, v8_load(xr + 2 * xs), wv);
-								a3 = v8_fma(a3, v8_load(xr + 3 * xs), wv);
-							}
-						}
-						const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
-						float *d = yb + row + (size_t)ox * cl;
-						store8(ep, &a0, bias, r, d, 8);
-						store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
-						store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
-						store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
-					}
-					for (; ox < hi; ox++) { /* the interior's last few, no tests */
-						v8 a0 = v8_set1(0);
-						for (int ky = 0; ky < p->kh; ky++) {
-							int iy = oy * p->sh - p->ph + ky * p->dh;
-							if (iy < 0 || iy >= p->h)
-								continue;
-							const float *xr = xb + ((size_t)iy * p->w + (size_t)(ox * p->sw - p->pw)) * cl + l;
-							const float *wr = wb + (size_t)ky * p->kw * cl + l;
-							for (int kx = 0; kx < p->kw; kx++, xr += (size_t)p->dw * cl, wr += cl) {
-								a0 = v8_fma(a0, v8_load(xr), v8_load(wr));
-							}
-						}
-						store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
-					}
-					for (; ox < ow; ox++)
-						PIXEL(ox);
-#undef PIXEL
-				}
-		}
+	DwJob j = {p, cl, x, w, ep, y, 0, 0};
+	interior(p, &j.lo, &j.hi);
+	double flops = 2.0 * p->ow * cl * p->kh * p->kw; /* per item */
+	rt_parallel(p->n * cl_chunks(p->c, cl) * p->oh, cl_grain(flops, CL_GRAIN_FLOPS), dw_items, &j);
 }

@@ -8,6 +8,10 @@
  * contributes 8 channels at a time, which a chunked layout keeps next to
  * each other. Padding lanes are pooled like real ones (they hold zeros or
  * other finite values no real channel reads).
+ *
+ * Each kernel runs its outer loop through rt_parallel: the pools over
+ * output rows of a chunk, batch norm over channels, concat over pixels
+ * (NHWC) or chunks of the output; every output element is one item's.
  */
 #include <math.h>
 
@@ -63,26 +67,59 @@ static void pool_lanes(const float *x, int w, int cl, const Window *v, int l, in
 	}
 }
 
+/* The arguments of a pool, for its parallel loop. */
+typedef struct {
+	const rt_pool2d_params *p; /* NULL for the adaptive average pool */
+	int n, c, h, w, oh, ow;    /* shapes (the adaptive pool's; p's otherwise) */
+	int cl;                    /* chunk size of x and y */
+	const float *x;
+	float *y;
+	int is_max; /* max, else average */
+} PoolJob;
+
+/* Items [begin, end) of the loop over (image, chunk, output row). */
+static void pool_items(void *ctx, int begin, int end)
+{
+	const PoolJob *j = ctx;
+	const int cl = j->cl, nb = cl_chunks(j->c, cl), hw = j->h * j->w, oh = j->oh, ow = j->ow;
+	for (int it = begin; it < end; it++) {
+		int oy = it % oh, b = it / oh % nb, n = it / oh / nb;
+		const float *xb = j->x + cl_at(j->c, hw, cl, n, b * cl, 0);
+		float *yb = j->y + cl_at(j->c, oh * ow, cl, n, b * cl, 0);
+		for (int ox = 0; ox < ow; ox++) {
+			Window v;
+			if (j->p) {
+				v = window(j->p, oy, ox);
+			} else { /* adaptive: bin i spans [floor(i*h/oh), ceil((i+1)*h/oh)) */
+				v.y0 = (int)((long long)oy * j->h / oh);
+				v.y1 = (int)(((long long)(oy + 1) * j->h + oh - 1) / oh);
+				v.x0 = (int)((long long)ox * j->w / ow);
+				v.x1 = (int)(((long long)(ox + 1) * j->w + ow - 1) / ow);
+				v.div = (float)((v.y1 - v.y0) * (v.x1 - v.x0));
+			}
+			float *yp = yb + ((size_t)oy * ow + ox) * cl;
+			for (int l = 0; l < cl; l += 8) {
+				float t[8];
+				int lanes = imin(8, cl - l);
+				pool_lanes(xb, j->w, cl, &v, l, lanes, j->is_max, t);
+				for (int i = 0; i < lanes; i++)
+					yp[l + i] = j->is_max ? t[i] : t[i] / v.div;
+			}
+		}
+	}
+}
+
+/* Runs j in parallel over output rows; win: input pixels per window. */
+static void pool_run(const PoolJob *j, int win)
+{
+	double floats = (double)j->ow * cl_chunks(j->c, j->cl) * j->cl * (win + 1); /* per item */
+	rt_parallel(j->n * cl_chunks(j->c, j->cl) * j->oh, cl_grain(floats, CL_GRAIN_FLOATS), pool_items, (void *)j);
+}
+
 static void pool_cl(const rt_pool2d_params *p, int cl, const float *x, float *y, int is_max)
 {
-	int nb = cl_chunks(p->c, cl), hw = p->h * p->w, ohw = p->oh * p->ow;
-	for (int n = 0; n < p->n; n++)
-		for (int b = 0; b < nb; b++) {
-			const float *xb = x + cl_at(p->c, hw, cl, n, b * cl, 0);
-			float *yb = y + cl_at(p->c, ohw, cl, n, b * cl, 0);
-			for (int oy = 0; oy < p->oh; oy++)
-				for (int ox = 0; ox < p->ow; ox++) {
-					Window v = window(p, oy, ox);
-					float *yp = yb + ((size_t)oy * p->ow + ox) * cl;
-					for (int l = 0; l < cl; l += 8) {
-						float t[8];
-						int lanes = imin(8, cl - l);
-						pool_lanes(xb, p->w, cl, &v, l, lanes, is_max, t);
-						for (int i = 0; i < lanes; i++)
-							yp[l + i] = is_max ? t[i] : t[i] / v.div;
-					}
-				}
-		}
+	PoolJob j = {p, p->n, p->c, p->h, p->w, p->oh, p->ow, cl, x, y, is_max};
+	pool_run(&j, p->kh * p->kw);
 }
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow], chunks of cl */
@@ -95,80 +132,80 @@ void rt_avg_pool2d_cl(const rt_pool2d_params *p, int cl, const float *x, float *
  * [floor(i*h/oh), ceil((i+1)*h/oh)) */
 void rt_adaptive_avg_pool2d_cl(int n, int c, int h, int w, int oh, int ow, int cl, const float *x, float *y)
 {
-	int nb = cl_chunks(c, cl);
-	for (int i = 0; i < n; i++)
-		for (int b = 0; b < nb; b++) {
-			const float *xb = x + cl_at(c, h * w, cl, i, b * cl, 0);
-			float *yb = y + cl_at(c, oh * ow, cl, i, b * cl, 0);
-			for (int oy = 0; oy < oh; oy++)
-				for (int ox = 0; ox < ow; ox++) {
-					Window v;
-					v.y0 = (int)((long long)oy * h / oh);
-					v.y1 = (int)(((long long)(oy + 1) * h + oh - 1) / oh);
-					v.x0 = (int)((long long)ox * w / ow);
-					v.x1 = (int)(((long long)(ox + 1) * w + ow - 1) / ow);
-					float div = (float)((v.y1 - v.y0) * (v.x1 - v.x0));
-					float *yp = yb + ((size_t)oy * ow + ox) * cl;
-					for (int l = 0; l < cl; l += 8) {
-						float t[8];
-						int lanes = imin(8, cl - l);
-						pool_lanes(xb, w, cl, &v, l, lanes, 0, t);
-						for (int k = 0; k < lanes; k++)
-							yp[l + k] = t[k] / div;
-					}
-				}
+	PoolJob j = {NULL, n, c, h, w, oh, ow, cl, x, y, 0};
+	pool_run(&j, (h + oh - 1) / oh * ((w + ow - 1) / ow) + 1);
+}
+
+/* The arguments of rt_batch_norm_cl, for its parallel loop. */
+typedef struct {
+	int c, hw, cl;
+	const float *x, *gamma, *beta, *mean, *var;
+	float eps;
+	float *y;
+} BnJob;
+
+/* Items [begin, end) of the loop over (image, channel). */
+static void bn_items(void *ctx, int begin, int end)
+{
+	const BnJob *j = ctx;
+	const int c = j->c, hw = j->hw, cl = j->cl, cp = cl_chunks(c, cl) * cl;
+	for (int it = begin; it < end; it++) {
+		int ch = it % cp, i = it / cp;
+		size_t at = cl_at(c, hw, cl, i, ch, 0);
+		float *y = j->y;
+		if (ch >= c) {
+			for (int s = 0; s < hw; s++)
+				y[at + (size_t)s * cl] = 0.0f;
+			continue;
 		}
+		float invstd = 1.0f / sqrtf(j->var[ch] + j->eps), m = j->mean[ch], g = j->gamma[ch], bt = j->beta[ch];
+		for (int s = 0; s < hw; s++)
+			y[at + (size_t)s * cl] = (j->x[at + (size_t)s * cl] - m) * invstd * g + bt;
+	}
 }
 
 /* x, y: [n, c, hw] in chunks of cl; padding lanes become 0 */
 void rt_batch_norm_cl(int n, int c, int hw, int cl, const float *x, const float *gamma, const float *beta,
                       const float *mean, const float *var, float eps, float *y)
 {
-	int nb = cl_chunks(c, cl);
-	for (int i = 0; i < n; i++)
-		for (int b = 0; b < nb; b++)
-			for (int l = 0; l < cl; l++) {
-				int ch = b * cl + l;
-				size_t at = cl_at(c, hw, cl, i, ch, 0);
-				if (ch >= c) {
-					for (int s = 0; s < hw; s++)
-						y[at + (size_t)s * cl] = 0.0f;
-					continue;
-				}
-				float invstd = 1.0f / sqrtf(var[ch] + eps), m = mean[ch], g = gamma[ch], bt = beta[ch];
-				for (int s = 0; s < hw; s++)
-					y[at + (size_t)s * cl] = (x[at + (size_t)s * cl] - m) * invstd * g + bt;
-			}
+	BnJob j = {c, hw, cl, x, gamma, beta, mean, var, eps, y};
+	rt_parallel(n * cl_chunks(c, cl) * cl, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), bn_items, &j);
 }
 
-/* x: [n, c, hw] in chunks of cl_in -> channels [c_off, c_off + c) of
- * y: [n, c_total, hw] in chunks of cl_out. The input that ends at
- * c_total also zeroes y's padding lanes. Whole chunks are copied as rows
- * when they line up (NCHW8c with c_off a multiple of 8); otherwise one
- * channel at a time (NHWC: a pixel's c channels at once). */
-void rt_concat_part_cl(int n, int c, int hw, int cl_in, const float *x, int c_total, int c_off, int cl_out,
-                       float *y)
+/* The arguments of rt_concat_part_cl, for its parallel loop. */
+typedef struct {
+	int c, hw, cl_in;        /* x */
+	const float *x;
+	int c_total, c_off, cl_out; /* y and where x goes in it */
+	float *y;
+	int pad_end; /* the last channel written plus one, padding lanes included */
+	int first;   /* y's chunk of channel c_off */
+	int chunks;  /* y's chunks written per image */
+} CatJob;
+
+/* Items [begin, end) of the loop over (image, chunk of y) in NCHW8c (or
+ * any layout whose chunks are not whole pixels): per chunk, whole chunks
+ * are copied as rows when they line up (c_off a multiple of 8), otherwise
+ * one channel at a time. */
+static void cat_chunks(void *ctx, int begin, int end)
 {
-	int pad_end = c_off + c == c_total ? cl_chunks(c_total, cl_out) * cl_out : c_off + c;
-	for (int i = 0; i < n; i++) {
-		if (cl_in == c && cl_out == c_total) { /* NHWC */
-			for (int s = 0; s < hw; s++)
-				memcpy(y + cl_at(c_total, hw, cl_out, i, c_off, s), x + cl_at(c, hw, cl_in, i, 0, s),
-				       (size_t)c * sizeof *y);
-			continue;
-		}
-		for (int ch = 0; ch < pad_end - c_off;) {
-			int o = c_off + ch;
-			float *yc = y + cl_at(c_total, hw, cl_out, i, o, 0);
+	const CatJob *j = ctx;
+	const int c = j->c, hw = j->hw, cl_in = j->cl_in, cl_out = j->cl_out;
+	for (int it = begin; it < end; it++) {
+		int i = it / j->chunks, b = j->first + it % j->chunks;
+		int ch = imax(b * cl_out, j->c_off) - j->c_off, stop = imin((b + 1) * cl_out, j->pad_end) - j->c_off;
+		while (ch < stop) {
+			int o = j->c_off + ch;
+			float *yc = j->y + cl_at(j->c_total, hw, cl_out, i, o, 0);
 			if (ch >= c) { /* padding lanes past c_total */
 				for (int s = 0; s < hw; s++)
 					yc[(size_t)s * cl_out] = 0.0f;
 				ch++;
 				continue;
 			}
-			const float *xc = x + cl_at(c, hw, cl_in, i, ch, 0);
+			const float *xc = j->x + cl_at(c, hw, cl_in, i, ch, 0);
 			if (cl_in == cl_out && ch % cl_in == 0 && o % cl_out == 0 && ch + cl_in <= c) {
-				memcpy(yc, xc, (size_t)hw * cl_in * sizeof *y);
+				memcpy(yc, xc, (size_t)hw * cl_in * sizeof *yc);
 				ch += cl_in;
 				continue;
 			}
@@ -177,4 +214,33 @@ void rt_concat_part_cl(int n, int c, int hw, int cl_in, const float *x, int c_to
 			ch++;
 		}
 	}
+}
+
+/* Items [begin, end) of the loop over (image, pixel) in NHWC: a pixel's
+ * c channels at once. */
+static void cat_pixels(void *ctx, int begin, int end)
+{
+	const CatJob *j = ctx;
+	for (int it = begin; it < end; it++) {
+		int s = it % j->hw, i = it / j->hw;
+		memcpy(j->y + cl_at(j->c_total, j->hw, j->cl_out, i, j->c_off, s), j->x + cl_at(j->c, j->hw, j->cl_in, i, 0, s),
+		       (size_t)j->c * sizeof *j->y);
+	}
+}
+
+/* x: [n, c, hw] in chunks of cl_in -> channels [c_off, c_off + c) of
+ * y: [n, c_total, hw] in chunks of cl_out. The input that ends at
+ * c_total also zeroes y's padding lanes. In parallel over pixels (NHWC)
+ * or chunks of y. */
+void rt_concat_part_cl(int n, int c, int hw, int cl_in, const float *x, int c_total, int c_off, int cl_out,
+                       float *y)
+{
+	CatJob j = {c, hw, cl_in, x, c_total, c_off, cl_out, y, 0, c_off / cl_out, 0};
+	j.pad_end = c_off + c == c_total ? cl_chunks(c_total, cl_out) * cl_out : c_off + c;
+	if (cl_in == c && cl_out == c_total) { /* NHWC */
+		rt_parallel(n * hw, cl_grain(2.0 * c, CL_GRAIN_FLOATS), cat_pixels, &j);
+		return;
+	}
+	j.chunks = (j.pad_end + cl_out - 1) / cl_out - j.first;
+	rt_parallel(n * j.chunks, cl_grain(2.0 * hw * cl_out, CL_GRAIN_FLOATS), cat_chunks, &j);
 }

@@ -9,7 +9,8 @@ models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
 trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
 mobilenet_v2) and every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
-alone and with an --algo; --levels picks some), it runs
+alone and with an --algo, and some of these with --threads 2; --levels picks
+some), it runs
 `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM`, audits
 PROGRAM.c (`cnnc audit`), runs
 `PROGRAM input.npy output.npy` and checks, as SPEC.md's "What counts as
@@ -18,6 +19,7 @@ correct" says:
     max |out - ref| <= 1e-4 * (1 + max |ref|)   (1e-3 when `cnnc report`
                                                   shows a Winograd layer)
     argmax over each sample's flattened output is the same
+    with --threads 2: the output is byte-identical to the one without
 
 One line per case with the max error; the exit status is non-zero when any
 case fails, and the failures are listed at the end.
@@ -68,7 +70,11 @@ LEVELS = [("-O0", ["-O0"]), ("default", []), ("direct", ["--algo", "direct"]),
           ("nhwc+dir", ["--layout", "nhwc", "--algo", "direct"]),
           ("blk+dir", ["--layout", "blocked", "--algo", "direct"]),
           ("nhwc+i2c", ["--layout", "nhwc", "--algo", "im2col"]),
-          ("blk+wino", ["--layout", "blocked", "--algo", "winograd"])]
+          ("blk+wino", ["--layout", "blocked", "--algo", "winograd"]),
+          ("t2", ["--threads", "2"]), ("nhwc/t2", ["--layout", "nhwc", "--threads", "2"]),
+          ("blk/t2", ["--layout", "blocked", "--threads", "2"]),
+          ("dir/t2", ["--algo", "direct", "--threads", "2"])]
+THREADS = "--threads"  # a level with it must also equal, byte for byte, its output without
 ASAN_CFLAGS = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
 FILES = ("weights.safetensors", "input.npy", "expected.npy")
 RUN_TIMEOUT = 600  # seconds, per program run (valgrind is slow)
@@ -176,6 +182,19 @@ def run_case(case, cnnc, env, wrapper):
     ref = np.load(os.path.join(case.data, "expected.npy"))
     scale = tolerance_scale(cnnc, lua, case.flags)
     ok, err, tol, note = compare(out, ref, scale)
+    if THREADS in case.flags:  # the same output as with one thread, to the bit
+        at = case.flags.index(THREADS)
+        one = case.flags[:at] + case.flags[at + 2:]
+        rc, log1 = run([cnnc, "build", lua, "--weights", os.path.join(case.data, "weights.safetensors"),
+                        "-o", prog + "_t1"] + one, env=env, timeout=900)
+        out1 = os.path.join(case.workdir, "output_t1.npy")
+        if rc == 0:
+            rc, log1 = run([prog + "_t1", os.path.join(case.data, "input.npy"), out1], env=env)
+        if rc != 0:
+            return False, f"{head} FAIL  the one-thread build or run exited {rc}", log1
+        if np.load(out1).tobytes() != out.tobytes():
+            ok = False
+            note = (note + "; " if note else "") + "output differs from the one-thread output"
     line = f"{head} max_err {err:.3e}  tol {tol:.2e}  {'ok' if ok else 'FAIL'}"
     return ok, line + (f"  ({note})" if note else ""), "" if ok else log
 
