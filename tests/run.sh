@@ -34,7 +34,8 @@ suite() { # suite NAME COMMAND...
     printf '   (%s s)\n' $(($(date +%s) - start))
 }
 
-# The suites that exercise the compiler itself; $1 labels the build.
+# The suites that exercise the compiler itself; $1 labels the build, $2
+# narrows the golden levels.
 compiler_suites() {
     for t in test_ir test_constfold test_front test_safetensors test_layout test_runtime test_threads test_parallel; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
@@ -42,11 +43,11 @@ compiler_suites() {
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
-    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
+    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py $2
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
 }
 
-compiler_suites ""
+compiler_suites "" ""
 # The generated programs and the readers, which do not depend on how
 # cnnc itself was built.
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
@@ -59,7 +60,9 @@ suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     CNNC_BUILD=build/asan
     export CNNC_BUILD
-    compiler_suites " (asan cnnc)"
+    # Golden: the levels that take the compiler through every pass (the
+    # rest differ only in the kernels the programs run, checked above).
+    compiler_suites " (asan cnnc)" "--levels=-O0,default,winograd,nhwc,blocked,t2"
 fi
 
 echo
