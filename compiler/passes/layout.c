@@ -101,11 +101,17 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
  * The numbers: nanoseconds, fitted to tests/bench/layout_kernels.c (best
  * of 15 runs per kernel on mobilenet_v2's and resnet18's shapes, one
  * core of the project's AVX-512 machine, 2026-11-25):
- *   - a 1x1 GEMM runs at 42 K/(K + 16) GMAC/s in NCHW and 46 K/(K + 30)
- *     in NHWC (K input channels): NHWC wins from K of about 130 on;
- *   - depthwise: NCHW 0.122 ns per MAC plus 6.4 ns per (channel, output
- *     row, kernel row); chunked 0.083 ns per MAC times (1 + 8 / ow), the
- *     border columns being slower;
+ *   - a 1x1 GEMM runs at 50 K/(K + 16) GMAC/s in NCHW (refitted after the
+ *     GEMM's in-register epilogue and in-place 1x1 input: mobilenet_v2's
+ *     1x1 layers at 79-94% of the 59 GMAC/s peak) and 46 K/(K + 30) in
+ *     NHWC (K input channels);
+ *   - depthwise: NCHW 0.04 ns per MAC (2.2 times that at stride 2) plus
+ *     0.5 ns per (channel, output row, kernel row), refitted to
+ *     `tests/bench/layers.py mobilenet_v2` after the vector depthwise
+ *     kernel (runtime/depthwise.c: 0.16 ms at 32x112x112, 0.05 ms at
+ *     192x28x28, 0.03 ms at 960x7x7, 0.24 ms stride 2 at 96x56x56);
+ *     chunked 0.083 ns per MAC times (1 + 8 / ow), the border columns
+ *     being slower;
  *   - any other conv: chunked direct at 44 cg/(cg + 7) GMAC/s (cg input
  *     channels per group, the inner loop); NCHW im2col at
  *     42 K/(K + 48) GMAC/s with K = cg kh kw;
@@ -114,7 +120,6 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
  *     plane is contiguous); its padded channels cost memory traffic;
  *   - everything else streams memory at 8 bytes per ns in any layout;
  *   - a reorder costs 0.7 ns per float.
- * The depthwise NCHW kernel is being sped up elsewhere: refit then.
  */
 static double conv_cost(const Graph *g, const Node *n, Layout l)
 {
@@ -124,11 +129,12 @@ static double conv_cost(const Graph *g, const Node *n, Layout l)
 	if (pack_cl_depthwise(g, n)) {
 		if (l != LAYOUT_NCHW)
 			return (l == LAYOUT_NCHW8C ? 0.93 : 1.0) * 0.083 * macs * (1 + 8.0 / n->shape[3]);
-		return 0.122 * macs + 6.4 * n->shape[0] * n->shape[1] * n->shape[2] * n->a.kernel[0];
+		double per_mac = n->a.stride[0] * n->a.stride[1] > 1 ? 0.04 * 2.2 : 0.04;
+		return per_mac * macs + 0.5 * n->shape[0] * n->shape[1] * n->shape[2] * n->a.kernel[0];
 	}
 	double t;
 	if (is_1x1(&n->a))
-		t = l == LAYOUT_NCHW ? macs / (42 * cg / (cg + 16)) : macs / (46 * cg / (cg + 30));
+		t = l == LAYOUT_NCHW ? macs / (50 * cg / (cg + 16)) : macs / (46 * cg / (cg + 30));
 	else if (l != LAYOUT_NCHW)
 		t = macs / (44 * cg / (cg + 7));
 	else if (ALGO_WINOGRAD_TILE(n->algo)) {
