@@ -39,8 +39,9 @@ still computes the committed expected output from them (within 1e-5).
 --valgrind runs the small nets' programs under `valgrind --error-exitcode=1
 -q`, built with CFLAGS="-O2 -g -std=c99 -mavx2 -mfma" (no AVX-512, which
 valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
--fno-sanitize-recover=all". Both skip the layout+algorithm combinations
-(nhwc+dir, ...), whose kernels the plain levels already run. The compiler is $CNNC_BUILD/cnnc (default
+-fno-sanitize-recover=all". Both skip the layout+algorithm and
+layout/thread combinations (nhwc+dir, nhwc/t2, ...), whose kernels the
+plain levels already run. The compiler is $CNNC_BUILD/cnnc (default
 build/cnnc).
 """
 import argparse
@@ -282,7 +283,7 @@ def main(argv=None):
             for level, flags in LEVELS:
                 if args.levels and level not in args.levels.split(","):
                     continue
-                if not args.levels and (args.asan or args.valgrind) and "+" in level:
+                if not args.levels and (args.asan or args.valgrind) and ("+" in level or "/" in level):
                     continue  # the combinations run no kernel the plain levels do not
                 cases.append(Case(name, level, flags, data, os.path.join(tmp, name, level)))
         def one(case):
