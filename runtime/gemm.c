@@ -58,31 +58,6 @@ float rt_act(const rt_epilogue *ep, float v)
 	}
 }
 
-/* act (a constant once inlined) applied to every lane of v. */
-INLINE vf act_vec(const rt_epilogue *ep, int act, vf v)
-{
-	vf zero = {0}, six = zero + 6;
-	switch (act) {
-	case RT_ACT_NONE:
-		break;
-	case RT_ACT_RELU:
-		v = REPLACE(v, v < zero, zero);
-		break;
-	case RT_ACT_RELU6:
-		v = REPLACE(v, v < zero, zero);
-		v = REPLACE(v, v > six, six);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		v = REPLACE(v, v < zero, v * ep->slope);
-		break;
-	default:
-		for (int i = 0; i < VW; i++)
-			v[i] = rt_act(ep, v[i]);
-		break;
-	}
-	return v;
-}
-
 /* y[0..n) = act(src + bias + res), act a constant once inlined. */
 INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
                          int n)
@@ -96,7 +71,7 @@ INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *
 			LOADV(r, res + j);
 			v += r;
 		}
-		v = act_vec(ep, act, v);
+		v = simd_act(ep, act, v);
 		STOREV(y + j, v);
 	}
 	if (j == n)
@@ -106,7 +81,7 @@ INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *
 	vf v = {0};
 	for (int q = 0; q < n - j; q++)
 		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
-	v = act_vec(ep, act, v);
+	v = simd_act(ep, act, v);
 	for (int q = 0; q < n - j; q++)
 		y[j + q] = v[q];
 }
@@ -184,7 +159,7 @@ INLINE void store(const rt_epilogue *ep, int act, int nv, vf acc[MR][TV], int ro
 					LOADV(r, res + (size_t)i * ldc + v * VW);
 					x += r;
 				}
-				x = act_vec(ep, act, x);
+				x = simd_act(ep, act, x);
 				STOREV(c + (size_t)i * ldc + v * VW, x);
 			}
 		}

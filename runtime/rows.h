@@ -89,7 +89,7 @@ static inline const float *rt_rows_get(rt_rows *r, int iy)
  * be NULL): the store of a vector kernel with the epilogue ep (NULL: none). */
 static inline void rt_rows_store(const rt_epilogue *ep, float *dst, vf v, float bias, const float *res, int count)
 {
-	vf r = {0}, zero = {0}, six = zero + 6;
+	vf r = {0};
 	v += bias;
 	if (res) {
 		if (count == VW)
@@ -99,24 +99,8 @@ static inline void rt_rows_store(const rt_epilogue *ep, float *dst, vf v, float 
 				r[i] = res[i];
 		v += r;
 	}
-	switch (ep ? ep->act : RT_ACT_NONE) {
-	case RT_ACT_NONE:
-		break;
-	case RT_ACT_RELU:
-		v = REPLACE(v, v < zero, zero);
-		break;
-	case RT_ACT_RELU6:
-		v = REPLACE(v, v < zero, zero);
-		v = REPLACE(v, v > six, six);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		v = REPLACE(v, v < zero, v * ep->slope);
-		break;
-	default:
-		for (int i = 0; i < VW; i++)
-			v[i] = rt_act(ep, v[i]);
-		break;
-	}
+	if (ep)
+		v = simd_act(ep, ep->act, v);
 	if (count == VW)
 		STOREV(dst, v);
 	else

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "cnnrt.h"
+
 #if defined(__AVX__)
 #define VW 8
 #else
@@ -23,5 +25,31 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 #define STOREV(p, v) memcpy((p), &(v), sizeof(vf))
 /* Lanes of v where drop is set become r. (C has no vector ?:.) */
 #define REPLACE(v, drop, r) ((vf)(((vi)(v) & ~(drop)) | ((vi)(r) & (drop))))
+
+/* act (a constant once inlined) applied to every lane of v; ep supplies
+ * leaky_relu's slope and the scalar path of sigmoid and tanh. */
+static inline vf simd_act(const rt_epilogue *ep, int act, vf v)
+{
+	vf zero = {0}, six = zero + 6;
+	switch (act) {
+	case RT_ACT_NONE:
+		break;
+	case RT_ACT_RELU:
+		v = REPLACE(v, v < zero, zero);
+		break;
+	case RT_ACT_RELU6:
+		v = REPLACE(v, v < zero, zero);
+		v = REPLACE(v, v > six, six);
+		break;
+	case RT_ACT_LEAKY_RELU:
+		v = REPLACE(v, v < zero, v * ep->slope);
+		break;
+	default:
+		for (int i = 0; i < VW; i++)
+			v[i] = rt_act(ep, v[i]);
+		break;
+	}
+	return v;
+}
 
 #endif
