@@ -420,7 +420,8 @@ struct Emit {
 	bool blob;             /* weights go to PREFIX.weights, not C arrays */
 	OutFile *blob_file;    /* PREFIX.weights while writing */
 	uint64_t blob_bytes;   /* size of the blob */
-	uint64_t checksum;     /* FNV-1a 64 of the blob */
+	uint64_t lane[4];      /* checksum lanes: 8-byte word i of the blob goes to lane i % 4 */
+	uint64_t word;         /* the blob's current 8-byte word, little-endian, so far */
 };
 typedef struct Emit Emit;
 

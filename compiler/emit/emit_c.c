@@ -362,7 +362,7 @@ void emit_c(Graph *g, const EmitOptions *o)
 	        o->opt_level);
 	fprintf(e.c, " * of %lld bytes, planned by liveness (one buffer each would need %lld).\n */\n",
 	        g->plan->workspace, g->plan->naive);
-	fprintf(e.c, "#include \"%s.h\"\n\n#include <math.h>\n#include <stddef.h>\n\n#include \"cnnrt.h\"\n\n", e.base);
+	fprintf(e.c, "#include \"%s.h\"\n\n#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n", e.base);
 	emit_weights(&e);
 	emit_run(&e);
 	if (o->main_driver)

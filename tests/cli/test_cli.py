@@ -8,7 +8,9 @@
 - usage errors exit 2, input errors exit 1;
 - `cnnc build` prints the compiler command it ran;
 - a generated program rejects a .npy of the wrong shape or dtype with exit
-  1 and a message, and leaves no output file.
+  1 and a message, and leaves no output file;
+- a big model's program refuses a weight blob other than its own (one
+  flipped bit) with exit 1.
 """
 import hashlib
 import json
@@ -127,6 +129,36 @@ def main():
             r = run([prog, x, out])
             check(f"program: {what} input exits 1 with a message, no output",
                   r.returncode == 1 and r.stderr.strip() != "" and not os.path.exists(out),
+                  f"exit {r.returncode}: {r.stderr}")
+
+        # a big model's program checks its linked weight blob: rebuilt (the
+        # command build printed) with one bit of one float flipped, it
+        # refuses to run; intact, it runs
+        d, e = os.path.join(tmp, "blob"), os.path.join(tmp, "blob2")
+        os.makedirs(d)
+        os.makedirs(e)
+        prog = os.path.join(d, "net")
+        r = run([CNNC, "build", RESNET, "--random-weights", "3", "-o", prog])
+        line = [l for l in r.stdout.splitlines() if f" -o {prog} " in l + " "]
+        check("blob build: prints its command", r.returncode == 0 and line, r.stdout + r.stderr)
+        if line:
+            np.save(x, np.zeros((1, 3, 224, 224), np.float32))
+            r = run([prog, x, out])
+            check("blob program: intact weights run", r.returncode == 0 and os.path.exists(out), r.stderr)
+            shutil.copy(prog + ".c", os.path.join(e, "net.c"))
+            shutil.copy(prog + ".h", os.path.join(e, "net.h"))
+            blob = bytearray(open(prog + ".weights", "rb").read())
+            blob[len(blob) // 2 + 3] ^= 0x40  # the sign-adjacent exponent bit of one float
+            with open(os.path.join(e, "net.weights"), "wb") as f:
+                f.write(blob)
+            cmd = [w.replace(d, e) for w in line[0].split()]
+            r = run(cmd)
+            check("blob: the corrupted blob still links", r.returncode == 0, r.stdout + r.stderr)
+            if os.path.exists(out):
+                os.remove(out)
+            r = run([os.path.join(e, "net"), x, out])
+            check("blob program: a changed blob exits 1 with a message, no output",
+                  r.returncode == 1 and "weights" in r.stderr and not os.path.exists(out),
                   f"exit {r.returncode}: {r.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
