@@ -34,8 +34,7 @@ suite() { # suite NAME COMMAND...
     printf '   (%s s)\n' $(($(date +%s) - start))
 }
 
-# The suites that exercise the compiler itself; $1 labels the build, $2
-# narrows the golden levels.
+# The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
     for t in test_ir test_constfold test_front test_safetensors test_layout test_runtime test_threads test_parallel; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
@@ -43,26 +42,29 @@ compiler_suites() {
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
-    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py $2
+    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
 }
 
-compiler_suites "" ""
+compiler_suites ""
 # The generated programs and the readers, which do not depend on how
 # cnnc itself was built.
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
-# Then the compiler's suites again with cnnc built with ASan+UBSan (any
-# report aborts it: -fno-sanitize-recover), so every model file, weight
-# file and option combination the tests use also runs sanitized.
+# Then the whole suite again under ASan+UBSan: the compiler's suites with
+# cnnc and the unit tests built with them (any report aborts:
+# -fno-sanitize-recover), so every model file, weight file and option
+# combination the tests use also runs sanitized, and the runtime kernels
+# built with them (the golden programs ran sanitized above).
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     CNNC_BUILD=build/asan
     export CNNC_BUILD
-    # Golden: the levels that take the compiler through every pass (the
-    # rest differ only in the kernels the programs run, checked above).
-    compiler_suites " (asan cnnc)" "--levels=-O0,default,winograd,nhwc,blocked,t2"
+    compiler_suites " (asan cnnc)"
+    suite "runtime kernels vs PyTorch (ASan+UBSan)" \
+        env CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all" \
+        $PY tests/runtime/check_kernels.py
 fi
 
 echo

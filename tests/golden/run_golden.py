@@ -10,16 +10,22 @@ trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
 mobilenet_v2) and every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
 alone and with an --algo, and some of these with --threads 2; --levels picks
-some), it runs
-`cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM`, audits
-PROGRAM.c (`cnnc audit`), runs
-`PROGRAM input.npy output.npy` and checks, as SPEC.md's "What counts as
-correct" says:
+some), it builds PROGRAM
+as `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM` would,
+audits PROGRAM.c (`cnnc audit`), runs `PROGRAM input.npy output.npy` and
+checks, as SPEC.md's "What counts as correct" says:
 
     max |out - ref| <= 1e-4 * (1 + max |ref|)   (1e-3 when `cnnc report`
                                                   shows a Winograd layer)
     argmax over each sample's flattened output is the same
     with --threads 2: the output is byte-identical to the one without
+
+Building: the runtime is the same for every case, so it is compiled once
+per run. One real `cnnc build` (the first net, default level) prints the C
+compiler command it ran; its compiler and flags compile each runtime source
+into an archive, and every case then runs `cnnc compile --main` and that
+same command with the archive in place of the runtime sources, as a user
+with their own build would.
 
 One line per case with the max error; the exit status is non-zero when any
 case fails, and the failures are listed at the end.
@@ -39,9 +45,7 @@ still computes the committed expected output from them (within 1e-5).
 --valgrind runs the small nets' programs under `valgrind --error-exitcode=1
 -q`, built with CFLAGS="-O2 -g -std=c99 -mavx2 -mfma" (no AVX-512, which
 valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
--fno-sanitize-recover=all". Both skip the layout+algorithm and
-layout/thread combinations (nhwc+dir, nhwc/t2, ...), whose kernels the
-plain levels already run. The compiler is $CNNC_BUILD/cnnc (default
+-fno-sanitize-recover=all". The compiler is $CNNC_BUILD/cnnc (default
 build/cnnc).
 """
 import argparse
@@ -156,19 +160,81 @@ class Case:
         self.name, self.level, self.flags = name, level, flags
         self.data, self.workdir = data, workdir
 
+class Toolchain:
+    """Builds programs as `cnnc build` does, with the runtime compiled once.
 
-def run_case(case, cnnc, env, wrapper):
+    setup() runs one real `cnnc build` and keeps the command it printed
+    (SPEC.md: "prints the compiler command it ran"); the runtime sources in
+    it become one archive, compiled with the same compiler and flags.
+    """
+
+    def __init__(self, cnnc, env, tmp):
+        self.cnnc, self.env, self.dir = cnnc, env, os.path.join(tmp, "toolchain")
+        self.template = None  # the printed command, as words
+        self.probe = None     # the probe's PROGRAM path in that command
+
+    def setup(self, lua, weights, jobs):
+        """None, or why the runtime could not be built."""
+        os.makedirs(self.dir, exist_ok=True)
+        self.probe = os.path.join(self.dir, "probe")
+        try:
+            p = subprocess.run([self.cnnc, "build", lua, "--weights", weights, "-o", self.probe],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                               timeout=900, text=True, errors="replace")
+        except subprocess.TimeoutExpired:
+            return "cnnc build timed out"
+        if p.returncode != 0:
+            return f"cnnc build exited {p.returncode}\n{p.stdout}{p.stderr}"
+        lines = [l for l in p.stdout.splitlines() if f" -o {self.probe} " in l + " "]
+        if not lines:
+            return f"cnnc build printed no compiler command:\n{p.stdout}"
+        words = lines[-1].split()
+        incs = [w for w in words if w.startswith("-I") and os.path.exists(os.path.join(w[2:], "cnnrt.h"))]
+        if not incs:
+            return f"no runtime -I in the printed command: {lines[-1]}"
+        rt = incs[0][2:]
+        srcs = [w for w in words if w.endswith(".c") and os.path.dirname(w) == rt]
+        cc_flags = words[:words.index(incs[0])]
+        def compile_one(src):
+            obj = os.path.join(self.dir, os.path.basename(src)[:-2] + ".o")
+            return run(cc_flags + [incs[0], "-c", src, "-o", obj], env=self.env, timeout=900), obj
+        with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+            results = list(pool.map(compile_one, srcs))
+        for (rc, log), _ in results:
+            if rc != 0:
+                return f"compiling the runtime failed:\n{log}"
+        lib = os.path.join(self.dir, "libcnnrt.a")
+        rc, log = run(["ar", "rcs", lib] + [obj for _, obj in results])
+        if rc != 0:
+            return f"ar failed:\n{log}"
+        at = min(words.index(s) for s in srcs)
+        self.template = [w for w in words if w not in srcs]
+        self.template.insert(at, lib)
+        return None
+
+    def build(self, lua, weights, prog, flags):
+        """(returncode, log) of `cnnc compile --main`, then the printed command."""
+        rc, log = run([self.cnnc, "compile", lua, "--main", "--weights", weights, "-o", prog] + flags,
+                      env=self.env, timeout=900)
+        if rc != 0:
+            return rc, f"cnnc compile exited {rc}\n{log}"
+        pdir, probe_dir = os.path.dirname(prog), os.path.dirname(self.probe)
+        swap = {self.probe: prog, self.probe + ".c": prog + ".c",
+                "-Wa,-I" + probe_dir: "-Wa,-I" + pdir}
+        rc, log = run([swap.get(w, w) for w in self.template], env=self.env, timeout=900)
+        return rc, "" if rc == 0 else f"the C compiler exited {rc}\n{log}"
+
+
+def run_case(case, cnnc, env, wrapper, toolchain):
     """Build and run one (net, level); returns (ok, line, details)."""
     lua = make_golden.lua_path(case.name)
     os.makedirs(case.workdir, exist_ok=True)
     prog = os.path.join(case.workdir, case.name)
     out_npy = os.path.join(case.workdir, "output.npy")
     head = f"{case.name:<14} {case.level:<8}"
-    cmd = [cnnc, "build", lua, "--weights", os.path.join(case.data, "weights.safetensors"),
-           "-o", prog] + case.flags
-    rc, log = run(cmd, env=env, timeout=900)
+    rc, log = toolchain.build(lua, os.path.join(case.data, "weights.safetensors"), prog, case.flags)
     if rc != 0:
-        return False, f"{head} FAIL  cnnc build exited {rc}", log
+        return False, f"{head} FAIL  {log.splitlines()[0] if log else 'build failed'}", log
     rc, alog = run([cnnc, "audit", prog + ".c"], timeout=300)
     if rc != 0:
         return False, f"{head} FAIL  cnnc audit exited {rc}", alog
@@ -186,8 +252,8 @@ def run_case(case, cnnc, env, wrapper):
     if THREADS in case.flags:  # the same output as with one thread, to the bit
         at = case.flags.index(THREADS)
         one = case.flags[:at] + case.flags[at + 2:]
-        rc, log1 = run([cnnc, "build", lua, "--weights", os.path.join(case.data, "weights.safetensors"),
-                        "-o", prog + "_t1"] + one, env=env, timeout=900)
+        rc, log1 = toolchain.build(lua, os.path.join(case.data, "weights.safetensors"),
+                                   prog + "_t1", one)
         out1 = os.path.join(case.workdir, "output_t1.npy")
         if rc == 0:
             rc, log1 = run([prog + "_t1", os.path.join(case.data, "input.npy"), out1], env=env)
@@ -264,10 +330,10 @@ def main(argv=None):
     env = dict(os.environ)
     if args.asan:
         env["CFLAGS"] = ASAN_CFLAGS
-    elif args.valgrind and not env.get("CFLAGS"):
-        env["CFLAGS"] = valgrind_cflags()
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    elif args.valgrind and not env.get("CFLAGS"):
+        env["CFLAGS"] = valgrind_cflags()
     tmp = tempfile.mkdtemp(prefix="cnnc-golden-")
     failures = []
     try:
@@ -283,14 +349,21 @@ def main(argv=None):
             for level, flags in LEVELS:
                 if args.levels and level not in args.levels.split(","):
                     continue
-                if not args.levels and (args.asan or args.valgrind) and ("+" in level or "/" in level):
-                    continue  # the combinations run no kernel the plain levels do not
                 cases.append(Case(name, level, flags, data, os.path.join(tmp, name, level)))
+        if cases:
+            first = cases[0]
+            toolchain = Toolchain(cnnc, env, tmp)
+            why = toolchain.setup(make_golden.lua_path(first.name),
+                                  os.path.join(first.data, "weights.safetensors"), args.jobs)
+            if why:
+                print(f"run_golden: cannot build the runtime: {why}")
+                return 1
+
         def one(case):
             wrapper = []
             if args.valgrind and case.name not in make_golden.BIG_ZOO:
                 wrapper = ["valgrind", "--error-exitcode=1", "-q"]
-            result = run_case(case, cnnc, env, wrapper)
+            result = run_case(case, cnnc, env, wrapper, toolchain)
             if not args.keep:
                 shutil.rmtree(case.workdir, ignore_errors=True)
             return result
