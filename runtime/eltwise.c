@@ -30,32 +30,76 @@
  */
 #define BLOCK 4096 /* elements per item of a flat loop */
 
-/* A flat kernel's arguments: y[i] = f(a[i], b[i]). */
+/* The element-wise kernels, one loop each in flat_loop. */
+typedef enum { FLAT_RELU, FLAT_RELU6, FLAT_SIGMOID, FLAT_TANH, FLAT_LEAKY_RELU, FLAT_ADD, FLAT_COPY } FlatOp;
+
+/* A flat kernel's arguments: y[i] = op(a[i], b[i]) for i in [0, count). */
 typedef struct {
-	size_t count;
-	const float *a, *b; /* inputs (b for rt_add only) */
-	float *y;
-	float slope;                                          /* rt_leaky_relu's */
-	void (*body)(const void *job, size_t i0, size_t i1); /* the loop over [i0, i1) */
+	FlatOp op;          /* which kernel */
+	size_t count;       /* elements */
+	const float *a, *b; /* inputs (b for FLAT_ADD only) */
+	float *y;           /* output; may be a (or b) */
+	float slope;        /* FLAT_LEAKY_RELU's */
 } Flat;
 
+/* The kernel f->op over elements [i0, i1). */
+static void flat_loop(const Flat *f, size_t i0, size_t i1)
+{
+	const float *x = f->a, *b = f->b;
+	float *y = f->y;
+	size_t i;
+	switch (f->op) {
+	case FLAT_RELU:
+		for (i = i0; i < i1; i++)
+			y[i] = x[i] < 0.0f ? 0.0f : x[i];
+		break;
+	case FLAT_RELU6:
+		for (i = i0; i < i1; i++)
+			y[i] = x[i] < 0.0f ? 0.0f : x[i] > 6.0f ? 6.0f : x[i];
+		break;
+	case FLAT_SIGMOID:
+		for (i = i0; i < i1; i++) {
+			float v = x[i], e = expf(v < 0.0f ? v : -v); /* exp of a non-positive number */
+			y[i] = v < 0.0f ? e / (1.0f + e) : 1.0f / (1.0f + e);
+		}
+		break;
+	case FLAT_TANH:
+		for (i = i0; i < i1; i++)
+			y[i] = tanhf(x[i]);
+		break;
+	case FLAT_LEAKY_RELU:
+		for (i = i0; i < i1; i++)
+			y[i] = x[i] > 0.0f ? x[i] : x[i] * f->slope;
+		break;
+	case FLAT_ADD:
+		for (i = i0; i < i1; i++)
+			y[i] = x[i] + b[i];
+		break;
+	case FLAT_COPY:
+		for (i = i0; i < i1; i++)
+			y[i] = x[i];
+		break;
+	}
+}
+
+/* Items [begin, end) of BLOCK elements each. */
 static void flat_items(void *ctx, int begin, int end)
 {
 	const Flat *f = ctx;
 	size_t i1 = (size_t)end * BLOCK;
-	f->body(f, (size_t)begin * BLOCK, i1 < f->count ? i1 : f->count);
+	flat_loop(f, (size_t)begin * BLOCK, i1 < f->count ? i1 : f->count);
 }
 
 /* Runs f over [0, count) in parallel; cost: floats moved per element,
  * more for the transcendental ones. */
-static void range(Flat *f, double cost)
+static void range(Flat f, double cost)
 {
-	size_t items = (f->count + BLOCK - 1) / BLOCK;
+	size_t items = (f.count + BLOCK - 1) / BLOCK;
 	if (items > (size_t)1 << 30) { /* beyond an int of items: serially */
-		f->body(f, 0, f->count);
+		flat_loop(&f, 0, f.count);
 		return;
 	}
-	rt_parallel((int)items, cl_grain(cost * BLOCK, CL_GRAIN_FLOATS), flat_items, f);
+	rt_parallel((int)items, cl_grain(cost * BLOCK, CL_GRAIN_FLOATS), flat_items, &f);
 }
 
 /* The arguments of rt_batch_norm, for its parallel loop. */
@@ -88,133 +132,46 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 	rt_parallel(n * c, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), bn_planes, &j);
 }
 
-/* rt_relu over [i0, i1) */
-static void relu_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++)
-		y[i] = x[i] < 0.0f ? 0.0f : x[i];
-}
-
 /* x, y: [count] */
 void rt_relu(size_t count, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, 0, relu_body};
-	range(&f, 2);
-}
-
-/* rt_relu6 over [i0, i1) */
-static void relu6_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++) {
-		float v = x[i];
-		y[i] = v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
-	}
+	range((Flat){FLAT_RELU, count, x, NULL, y, 0}, 2);
 }
 
 /* x, y: [count]; min(max(x, 0), 6) */
 void rt_relu6(size_t count, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, 0, relu6_body};
-	range(&f, 2);
-}
-
-/* rt_sigmoid over [i0, i1) */
-static void sigmoid_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++) {
-		float v = x[i];
-		if (v >= 0.0f) {
-			y[i] = 1.0f / (1.0f + expf(-v));
-		} else {
-			float e = expf(v);
-			y[i] = e / (1.0f + e);
-		}
-	}
+	range((Flat){FLAT_RELU6, count, x, NULL, y, 0}, 2);
 }
 
 /* x, y: [count]; 1 / (1 + exp(-x)), stable for large |x| */
 void rt_sigmoid(size_t count, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, 0, sigmoid_body};
-	range(&f, 20);
-}
-
-/* rt_tanh over [i0, i1) */
-static void tanh_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++)
-		y[i] = tanhf(x[i]);
+	range((Flat){FLAT_SIGMOID, count, x, NULL, y, 0}, 20);
 }
 
 /* x, y: [count] */
 void rt_tanh(size_t count, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, 0, tanh_body};
-	range(&f, 20);
-}
-
-/* rt_leaky_relu over [i0, i1) */
-static void leaky_relu_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	float slope = f->slope;
-	for (size_t i = i0; i < i1; i++)
-		y[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
+	range((Flat){FLAT_TANH, count, x, NULL, y, 0}, 20);
 }
 
 /* x, y: [count]; x for x > 0, slope * x otherwise */
 void rt_leaky_relu(size_t count, float slope, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, slope, leaky_relu_body};
-	range(&f, 2);
-}
-
-/* rt_add over [i0, i1) */
-static void add_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *a = f->a, *b = f->b;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++)
-		y[i] = a[i] + b[i];
+	range((Flat){FLAT_LEAKY_RELU, count, x, NULL, y, slope}, 2);
 }
 
 /* a, b, y: [count] */
 void rt_add(size_t count, const float *a, const float *b, float *y)
 {
-	Flat f = {count, a, b, y, 0, add_body};
-	range(&f, 3);
-}
-
-/* rt_copy over [i0, i1) */
-static void copy_body(const void *job, size_t i0, size_t i1)
-{
-	const Flat *f = job;
-	const float *x = f->a;
-	float *y = f->y;
-	for (size_t i = i0; i < i1; i++)
-		y[i] = x[i];
+	range((Flat){FLAT_ADD, count, a, b, y, 0}, 3);
 }
 
 /* x, y: [count] */
 void rt_copy(size_t count, const float *x, float *y)
 {
-	Flat f = {count, x, NULL, y, 0, copy_body};
-	range(&f, 2);
+	range((Flat){FLAT_COPY, count, x, NULL, y, 0}, 2);
 }
 
 /* x: [n, c, hw] -> channels [c_off, c_off + c) of y: [n, c_total, hw] */
