@@ -428,6 +428,25 @@ typedef struct Emit Emit;
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
 
+/* ---- emit/emit_c.c: pieces of a layer's call, shared with emit_layout.c */
+
+/* A float option as a C float constant ("1e-05f", "0.0f"), rounded to
+ * float first as the kernels will see it. */
+const char *emit_float(Arena *a, double v);
+/* C name of parameter k of node n. */
+const char *emit_wname(const Emit *e, const Node *n, int k);
+/* Opens a block declaring n's `static const rt_conv2d_params p`, with the
+ * input's and output's spatial sizes as given (a 1x1 GEMM may pass its
+ * pixels as one row) and note after the first line. */
+void emit_conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, const char *note);
+/* Declares `const rt_epilogue ep`: n's bias, residual and activation. */
+void emit_epilogue(Emit *e, const Node *n);
+/* Opens a block declaring pool n's `static const rt_pool2d_params p`. */
+void emit_pool_params(Emit *e, const Node *n);
+/* Emits n if it is an element-wise activation or add, over count floats
+ * from X to Y; false otherwise. */
+bool emit_flat(Emit *e, const Node *n, long long count, const char *X, const char *Y);
+
 /* ---- emit/emit_layout.c --------------------------------------------- */
 
 /* Emits n if it runs outside NCHW or is a reorder; false otherwise. */

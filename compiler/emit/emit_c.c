@@ -118,7 +118,7 @@ static void emit_header(Emit *e, FILE *h)
 
 /* A float option as a C float constant: "1e-05f", "0.2f", "0.0f". The
  * value is first rounded to float, as the kernels will see it. */
-static const char *c_float(Arena *a, double v)
+const char *emit_float(Arena *a, double v)
 {
 	char buf[64];
 	snprintf(buf, sizeof buf, "%.9g", (double)(float)v);
@@ -176,8 +176,62 @@ static void layer_comment(Emit *e, const Node *n)
 	fprintf(e->c, " */\n");
 }
 
-static const char *wname(Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
+const char *emit_wname(const Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
 
+void emit_conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, const char *note)
+{
+	const Attrs *a = &n->a;
+	const Node *x = &e->g->nodes[n->in[0]];
+	fprintf(e->c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
+	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,%s\n", x->shape[0],
+	        x->shape[1], h, w, n->shape[1], oh, ow, note);
+	fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
+	        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
+	fprintf(e->c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1],
+	        a->groups);
+}
+
+void emit_epilogue(Emit *e, const Node *n)
+{
+	const Attrs *a = &n->a;
+	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
+	        a->residual ? e->var[n->in[1]] : "NULL", act_macro[a->act],
+	        emit_float(e->g->arena, a->act == ACT_LEAKY_RELU ? a->act_slope : 0.0));
+}
+
+void emit_pool_params(Emit *e, const Node *n)
+{
+	const Attrs *a = &n->a;
+	const Node *x = &e->g->nodes[n->in[0]];
+	fprintf(e->c, "\t{\n\t\tstatic const rt_pool2d_params p = {\n");
+	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
+	        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
+	fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
+	        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
+	if (n->op == OP_AVG_POOL2D)
+		fprintf(e->c, "\t\t\t.count_include_pad = %d,\n", a->count_include_pad);
+	fprintf(e->c, "\t\t};\n");
+}
+
+bool emit_flat(Emit *e, const Node *n, long long count, const char *X, const char *Y)
+{
+	switch (n->op) {
+	case OP_RELU:
+	case OP_RELU6:
+	case OP_SIGMOID:
+	case OP_TANH:
+		fprintf(e->c, "\trt_%s(%lld, %s, %s);\n", op_name[n->op], count, X, Y);
+		return true;
+	case OP_LEAKY_RELU:
+		fprintf(e->c, "\trt_leaky_relu(%lld, %s, %s, %s);\n", count, emit_float(e->g->arena, n->a.slope), X, Y);
+		return true;
+	case OP_ADD:
+		fprintf(e->c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow] by the node's algorithm. */
 static void emit_conv(Emit *e, const Node *n, const char *X, const char *Y)
@@ -186,31 +240,25 @@ static void emit_conv(Emit *e, const Node *n, const char *X, const char *Y)
 	FILE *c = e->c;
 	const Attrs *a = &n->a;
 	const Node *x = &g->nodes[n->in[0]];
-	fprintf(c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
-	fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,\n", x->shape[0],
-	        x->shape[1], x->shape[2], x->shape[3], n->shape[1], n->shape[2], n->shape[3]);
-	fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0], a->kernel[1],
-	        a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-	fprintf(c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1], a->groups);
-	const char *bias = a->bias ? wname(e, n, 1) : "NULL";
+	emit_conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3], "");
 	if (e->o->opt_level == 0 && n->algo == ALGO_DIRECT && a->act == ACT_NONE && !a->residual) {
-		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, wname(e, n, 0), bias, Y);
+		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, emit_wname(e, n, 0),
+		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
 		return;
 	}
-	fprintf(c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", bias, a->residual ? e->var[n->in[1]] : "NULL",
-	        act_macro[a->act], c_float(g->arena, a->act == ACT_LEAKY_RELU ? a->act_slope : 0.0));
+	emit_epilogue(e, n);
 	bool depthwise = x->shape[1] == a->groups && n->shape[1] == a->groups;
 	if (n->algo == ALGO_DIRECT)
 		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
-		        wname(e, n, 0), Y);
+		        emit_wname(e, n, 0), Y);
 	else if (n->algo == ALGO_STEM)
-		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, wname(e, n, 0), Y,
+		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
 		        g->plan->scratch_offset[n->id]);
 	else if (ALGO_WINOGRAD_TILE(n->algo))
 		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
-		        ALGO_WINOGRAD_TILE(n->algo), X, wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
+		        ALGO_WINOGRAD_TILE(n->algo), X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 	else
-		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, wname(e, n, 0), Y,
+		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
 		        g->plan->scratch_offset[n->id]);
 }
 
@@ -229,37 +277,25 @@ static void emit_node(Emit *e, const Node *n)
 	layer_comment(e, n);
 	if (emit_layout_node(e, n)) /* chunked layouts and reorders: emit_layout.c */
 		return;
+	if (emit_flat(e, n, count, X, Y)) /* activations, add */
+		return;
 	switch (n->op) {
 	case OP_CONV2D:
 		emit_conv(e, n, X, Y);
 		break;
 	case OP_BATCH_NORM:
 		fprintf(c, "\trt_batch_norm(%d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1], hw, X,
-		        wname(e, n, 0), wname(e, n, 1), wname(e, n, 2), wname(e, n, 3), c_float(g->arena, a->eps), Y);
+		        emit_wname(e, n, 0), emit_wname(e, n, 1), emit_wname(e, n, 2), emit_wname(e, n, 3),
+		        emit_float(g->arena, a->eps), Y);
 		break;
 	case OP_LINEAR:
 		fprintf(c, "\trt_linear(%d, %d, %d, %s, %s, %s, %s);\n", n->shape[0], x->shape[1], n->shape[1], X,
-		        wname(e, n, 0), a->bias ? wname(e, n, 1) : "NULL", Y);
-		break;
-	case OP_RELU:
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-		fprintf(c, "\trt_%s(%lld, %s, %s);\n", op_name[n->op], count, X, Y);
-		break;
-	case OP_LEAKY_RELU:
-		fprintf(c, "\trt_leaky_relu(%lld, %s, %s, %s);\n", count, c_float(g->arena, a->slope), X, Y);
+		        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
 		break;
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
-		fprintf(c, "\t{\n\t\tstatic const rt_pool2d_params p = {\n");
-		fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
-		        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
-		fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
-		        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-		if (n->op == OP_AVG_POOL2D)
-			fprintf(c, "\t\t\t.count_include_pad = %d,\n", a->count_include_pad);
-		fprintf(c, "\t\t};\n\t\trt_%s(&p, %s, %s);\n\t}\n", op_name[n->op], X, Y);
+		emit_pool_params(e, n);
+		fprintf(c, "\t\trt_%s(&p, %s, %s);\n\t}\n", op_name[n->op], X, Y);
 		break;
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
@@ -269,9 +305,6 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_FLATTEN:
 	case OP_DROPOUT:
 		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
-		break;
-	case OP_ADD:
-		fprintf(c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
 		break;
 	case OP_CONCAT: {
 		int off = 0;
@@ -286,6 +319,12 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_SOFTMAX:
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
+	case OP_RELU: /* emit_flat's */
+	case OP_RELU6:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_LEAKY_RELU:
+	case OP_ADD:
 	case OP_INPUT:
 	case OP_REORDER:
 	case OP_COUNT:
@@ -362,7 +401,8 @@ void emit_c(Graph *g, const EmitOptions *o)
 	        o->opt_level);
 	fprintf(e.c, " * of %lld bytes, planned by liveness (one buffer each would need %lld).\n */\n",
 	        g->plan->workspace, g->plan->naive);
-	fprintf(e.c, "#include \"%s.h\"\n\n#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n", e.base);
+	fprintf(e.c, "#include \"%s.h\"\n\n", e.base);
+	fprintf(e.c, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n");
 	emit_weights(&e);
 	emit_run(&e);
 	if (o->main_driver)

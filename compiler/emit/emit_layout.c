@@ -12,49 +12,24 @@
  */
 #include "../cnnc.h"
 
-static const char *const act_macro[] = {
-	[ACT_NONE] = "RT_ACT_NONE",     [ACT_RELU] = "RT_ACT_RELU",       [ACT_RELU6] = "RT_ACT_RELU6",
-	[ACT_LEAKY_RELU] = "RT_ACT_LEAKY_RELU", [ACT_SIGMOID] = "RT_ACT_SIGMOID", [ACT_TANH] = "RT_ACT_TANH",
-};
-
-/* v as a C float constant, rounded to float first (as emit_c.c does). */
-static const char *c_float(Arena *a, double v)
-{
-	char buf[64];
-	snprintf(buf, sizeof buf, "%.9g", (double)(float)v);
-	bool point = false;
-	for (const char *s = buf; *s; s++)
-		point |= *s == '.' || *s == 'e' || *s == 'n' || *s == 'i';
-	return arena_printf(a, "%s%sf", buf, point ? "" : ".0");
-}
-
-static const char *wname(Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
-
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow], both chunked. A 1x1 GEMM is
  * passed as one row of h*w pixels. */
 static void emit_conv_cl(Emit *e, const Node *n, const char *X, const char *Y)
 {
 	Graph *g = e->g;
 	FILE *c = e->c;
-	const Attrs *a = &n->a;
 	const Node *x = &g->nodes[n->in[0]];
 	bool gemm = n->algo == ALGO_GEMM;
 	int h = gemm ? 1 : x->shape[2], w = gemm ? x->shape[2] * x->shape[3] : x->shape[3];
 	int oh = gemm ? 1 : n->shape[2], ow = gemm ? n->shape[2] * n->shape[3] : n->shape[3];
-	fprintf(c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
-	fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,%s\n", x->shape[0],
-	        x->shape[1], h, w, n->shape[1], oh, ow, gemm ? " /* pixels as one row: a GEMM */" : "");
-	fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0], a->kernel[1],
-	        a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-	fprintf(c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1], a->groups);
-	fprintf(c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", a->bias ? wname(e, n, 1) : "NULL",
-	        a->residual ? e->var[n->in[1]] : "NULL", act_macro[a->act],
-	        c_float(g->arena, a->act == ACT_LEAKY_RELU ? a->act_slope : 0.0));
+	emit_conv_params(e, n, h, w, oh, ow, gemm ? " /* pixels as one row: a GEMM */" : "");
+	emit_epilogue(e, n);
 	if (pack_cl_depthwise(g, n))
-		fprintf(c, "\t\trt_conv2d_dw_cl(&p, %d, %s, %s, &ep, %s);\n\t}\n", layout_chunk(n), X, wname(e, n, 0), Y);
+		fprintf(c, "\t\trt_conv2d_dw_cl(&p, %d, %s, %s, &ep, %s);\n\t}\n", layout_chunk(n), X,
+		        emit_wname(e, n, 0), Y);
 	else
 		fprintf(c, "\t\trt_conv2d_cl(&p, %d, %d, %s, %s, &ep, %s);\n\t}\n", layout_chunk(x), layout_chunk(n), X,
-		        wname(e, n, 0), Y);
+		        emit_wname(e, n, 0), Y);
 }
 
 bool emit_layout_node(Emit *e, const Node *n)
@@ -68,6 +43,8 @@ bool emit_layout_node(Emit *e, const Node *n)
 	const char *X = e->var[x->id], *Y = e->var[n->id];
 	int cl = layout_chunk(n), hw = n->shape[2] * n->shape[3];
 	long long count = layout_numel(n);
+	if (emit_flat(e, n, count, X, Y)) /* layout-blind: every float, padding lanes too */
+		return true;
 	switch (n->op) {
 	case OP_REORDER:
 		fprintf(c, "\trt_reorder(%d, %d, %d, %d, %s, %d, %s);\n", n->shape[0], n->shape[1], hw, layout_chunk(x), X,
@@ -78,31 +55,13 @@ bool emit_layout_node(Emit *e, const Node *n)
 		break;
 	case OP_BATCH_NORM:
 		fprintf(c, "\trt_batch_norm_cl(%d, %d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1],
-		        hw, cl, X, wname(e, n, 0), wname(e, n, 1), wname(e, n, 2), wname(e, n, 3), c_float(g->arena, a->eps),
-		        Y);
-		break;
-	case OP_RELU:
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-		fprintf(c, "\trt_%s(%lld, %s, %s);\n", op_name[n->op], count, X, Y);
-		break;
-	case OP_LEAKY_RELU:
-		fprintf(c, "\trt_leaky_relu(%lld, %s, %s, %s);\n", count, c_float(g->arena, a->slope), X, Y);
-		break;
-	case OP_ADD:
-		fprintf(c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
+		        hw, cl, X, emit_wname(e, n, 0), emit_wname(e, n, 1), emit_wname(e, n, 2), emit_wname(e, n, 3),
+		        emit_float(g->arena, a->eps), Y);
 		break;
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
-		fprintf(c, "\t{\n\t\tstatic const rt_pool2d_params p = {\n");
-		fprintf(c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
-		        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
-		fprintf(c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
-		        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-		if (n->op == OP_AVG_POOL2D)
-			fprintf(c, "\t\t\t.count_include_pad = %d,\n", a->count_include_pad);
-		fprintf(c, "\t\t};\n\t\trt_%s_cl(&p, %d, %s, %s);\n\t}\n", op_name[n->op], cl, X, Y);
+		emit_pool_params(e, n);
+		fprintf(c, "\t\trt_%s_cl(&p, %d, %s, %s);\n\t}\n", op_name[n->op], cl, X, Y);
 		break;
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
