@@ -9,8 +9,8 @@ models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
 trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
 mobilenet_v2) and every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
-alone and with an --algo, and some of these with --threads 2; --levels picks
-some), it builds PROGRAM
+alone and with each --algo, and some of these with --threads 2; --levels
+picks some), it builds PROGRAM
 as `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM` would,
 audits PROGRAM.c (`cnnc audit`), runs `PROGRAM input.npy output.npy` and
 checks, as SPEC.md's "What counts as correct" says:
@@ -75,6 +75,8 @@ LEVELS = [("-O0", ["-O0"]), ("default", []), ("direct", ["--algo", "direct"]),
           ("nhwc+dir", ["--layout", "nhwc", "--algo", "direct"]),
           ("blk+dir", ["--layout", "blocked", "--algo", "direct"]),
           ("nhwc+i2c", ["--layout", "nhwc", "--algo", "im2col"]),
+          ("blk+i2c", ["--layout", "blocked", "--algo", "im2col"]),
+          ("nhwc+wino", ["--layout", "nhwc", "--algo", "winograd"]),
           ("blk+wino", ["--layout", "blocked", "--algo", "winograd"]),
           ("t2", ["--threads", "2"]), ("nhwc/t2", ["--layout", "nhwc", "--threads", "2"]),
           ("blk/t2", ["--layout", "blocked", "--threads", "2"]),
@@ -231,7 +233,7 @@ def run_case(case, cnnc, env, wrapper, toolchain):
     os.makedirs(case.workdir, exist_ok=True)
     prog = os.path.join(case.workdir, case.name)
     out_npy = os.path.join(case.workdir, "output.npy")
-    head = f"{case.name:<14} {case.level:<8}"
+    head = f"{case.name:<14} {case.level:<9}"
     rc, log = toolchain.build(lua, os.path.join(case.data, "weights.safetensors"), prog, case.flags)
     if rc != 0:
         return False, f"{head} FAIL  {log.splitlines()[0] if log else 'build failed'}", log
