@@ -48,8 +48,11 @@ compiler_suites() {
 
 compiler_suites ""
 # The generated programs and the readers, which do not depend on how
-# cnnc itself was built.
+# cnnc itself was built; the torchvision models at every level once (random
+# weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2" \
+    $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
