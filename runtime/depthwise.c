@@ -26,11 +26,25 @@
  * a row or band compute past it on padding and store only what exists.
  * Mobilenet_v2's depthwise layers, alone on this host: 9.4 ms in all
  * before (the general path), 1.2 ms now.
+ *
+ * Every path runs as the body of a parallel loop over planes (image,
+ * channel) through rt_parallel, each slice with its own band buffers.
  */
 #include "rows.h"
 
+#include "cl.h"
+
 #define BLOCK 4     /* vectors of output columns accumulated at once */
 #define MAX_TAPS 64 /* kh*kw of the fast path */
+
+/* One depthwise call, shared by the slices of its parallel loop over
+ * planes (image, channel): item i is image i / c, channel i % c. */
+typedef struct {
+	const rt_conv2d_params *p;
+	const float *x, *w; /* input [n, c, h, w], weights [c, 1, kh, kw] */
+	const rt_epilogue *ep; /* never NULL */
+	float *y;             /* output [n, c, oh, ow] */
+} Dw;
 
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -254,38 +268,42 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 	}
 }
 
-static void depthwise_flat(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                           float *y)
+static void depthwise_flat(void *ctx, int begin, int end)
 {
+	const Dw *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const float *x = j->x, *w = j->w;
+	const rt_epilogue *ep = j->ep;
+	float *y = j->y;
 	const int h = p->h, wd = p->w, band = FLAT_MAX / wd < h ? FLAT_MAX / wd : h; /* output rows per band */
 	Flat f;
 	memset(f.buf, 0, sizeof f.buf);
-	for (int j = 0, ox = 0; j < band * wd; j++, ox = ox + 1 < wd ? ox + 1 : 0) {
-		f.keep_l[j / VW][j % VW] = ox != 0 ? -1 : 0;
-		f.keep_r[j / VW][j % VW] = ox != wd - 1 ? -1 : 0;
+	for (int i = 0, ox = 0; i < band * wd; i++, ox = ox + 1 < wd ? ox + 1 : 0) {
+		f.keep_l[i / VW][i % VW] = ox != 0 ? -1 : 0;
+		f.keep_r[i / VW][i % VW] = ox != wd - 1 ? -1 : 0;
 	}
-	for (int n = 0; n < p->n; n++)
-		for (int c = 0; c < p->c; c++) {
-			size_t plane = ((size_t)n * p->c + c) * h * wd;
-			vf k[9];
-			for (int i = 0; i < 9; i++)
-				k[i] = (vf){0} + w[(size_t)c * 9 + i];
-			float bias = ep->bias ? ep->bias[c] : 0;
-			for (int r0 = 0; r0 < h; r0 += band) {
-				int rows = h - r0 < band ? h - r0 : band, count = rows * wd;
-				/* input rows r0-1 .. r0+rows, contiguous in x; 0 above and below */
-				int top = r0 > 0 ? r0 - 1 : 0, end = r0 + rows < h ? r0 + rows + 1 : h;
-				float *d = f.buf + 1 + (size_t)(top - (r0 - 1)) * wd;
-				memcpy(d, x + plane + (size_t)top * wd, (size_t)(end - top) * wd * sizeof *d);
-				if (band < h && r0 == 0) /* one band: its zero rows stay from the memset */
-					memset(f.buf + 1, 0, (size_t)wd * sizeof *d);
-				if (band < h && r0 + rows == h) /* the row below the last */
-					memset(d + (size_t)(end - top) * wd, 0, (size_t)wd * sizeof *d);
-				float *yb = y + plane + (size_t)r0 * wd;
-				const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
-				DISPATCH_EP(flat_plane_, ep, rb, yb, count, &f, count, wd, k, bias, ep->slope, rb, yb);
-			}
+	for (int it = begin; it < end; it++) {
+		int c = it % p->c;
+		size_t plane = (size_t)it * h * wd;
+		vf k[9];
+		for (int i = 0; i < 9; i++)
+			k[i] = (vf){0} + w[(size_t)c * 9 + i];
+		float bias = ep->bias ? ep->bias[c] : 0;
+		for (int r0 = 0; r0 < h; r0 += band) {
+			int rows = h - r0 < band ? h - r0 : band, count = rows * wd;
+			/* input rows r0-1 .. r0+rows, contiguous in x; 0 above and below */
+			int top = r0 > 0 ? r0 - 1 : 0, stop = r0 + rows < h ? r0 + rows + 1 : h;
+			float *d = f.buf + 1 + (size_t)(top - (r0 - 1)) * wd;
+			memcpy(d, x + plane + (size_t)top * wd, (size_t)(stop - top) * wd * sizeof *d);
+			if (band < h && r0 == 0) /* one band: its zero rows stay from the memset */
+				memset(f.buf + 1, 0, (size_t)wd * sizeof *d);
+			if (band < h && r0 + rows == h) /* the row below the last */
+				memset(d + (size_t)(stop - top) * wd, 0, (size_t)wd * sizeof *d);
+			float *yb = y + plane + (size_t)r0 * wd;
+			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
+			DISPATCH_EP(flat_plane_, ep, rb, yb, count, &f, count, wd, k, bias, ep->slope, rb, yb);
 		}
+	}
 }
 
 /* ---- 3x3, stride 2, padding 1: flat loops over bands of rows -------- */
@@ -355,39 +373,44 @@ static void split_row(float *even, float *odd, const float *xr, int w, int ow)
 	}
 }
 
-static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y)
+static void depthwise_s2(void *ctx, int begin, int end)
 {
+	const Dw *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const float *x = j->x, *w = j->w;
+	const rt_epilogue *ep = j->ep;
+	float *y = j->y;
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow;
 	const int band = FLAT_MAX / ow < oh ? FLAT_MAX / ow : oh; /* output rows per band */
 	Band2 b;
 	memset(&b, 0, sizeof b);
-	for (int j = 0, ox = 0; j < band * ow; j++, ox = ox + 1 < ow ? ox + 1 : 0)
-		b.keep_l[j / VW][j % VW] = ox != 0 ? -1 : 0;
-	for (int n = 0; n < p->n; n++)
-		for (int c = 0; c < p->c; c++) {
-			size_t plane = (size_t)n * p->c + c;
-			const float *xc = x + plane * h * wd;
-			vf k[9];
-			for (int i = 0; i < 9; i++)
-				k[i] = (vf){0} + w[(size_t)c * 9 + i];
-			float bias = ep->bias ? ep->bias[c] : 0;
-			for (int r0 = 0; r0 < oh; r0 += band) {
-				int rows = oh - r0 < band ? oh - r0 : band, count = rows * ow;
-				for (int i = 0; i <= rows; i++) {
-					int iy = 2 * (r0 + i) - 1; /* odd rows, from the one above */
-					const float *xr = iy >= 0 && iy < h ? xc + (size_t)iy * wd : NULL;
-					split_row(b.oe + 1 + i * ow, b.oo + 1 + i * ow, xr, wd, ow);
-					if (i == rows)
-						break;
-					xr = iy + 1 < h ? xc + (size_t)(iy + 1) * wd : NULL;
-					split_row(b.ee + 1 + i * ow, b.eo + 1 + i * ow, xr, wd, ow);
-				}
-				size_t yoff = (plane * oh + r0) * ow;
-				float *yb = y + yoff;
-				const float *rb = ep->residual ? ep->residual + yoff : NULL;
-				DISPATCH_EP(s2_band_, ep, rb, yb, count, &b, count, ow, k, bias, ep->slope, rb, yb);
+	for (int i = 0, ox = 0; i < band * ow; i++, ox = ox + 1 < ow ? ox + 1 : 0)
+		b.keep_l[i / VW][i % VW] = ox != 0 ? -1 : 0;
+	for (int it = begin; it < end; it++) {
+		int c = it % p->c;
+		size_t plane = (size_t)it;
+		const float *xc = x + plane * h * wd;
+		vf k[9];
+		for (int i = 0; i < 9; i++)
+			k[i] = (vf){0} + w[(size_t)c * 9 + i];
+		float bias = ep->bias ? ep->bias[c] : 0;
+		for (int r0 = 0; r0 < oh; r0 += band) {
+			int rows = oh - r0 < band ? oh - r0 : band, count = rows * ow;
+			for (int i = 0; i <= rows; i++) {
+				int iy = 2 * (r0 + i) - 1; /* odd rows, from the one above */
+				const float *xr = iy >= 0 && iy < h ? xc + (size_t)iy * wd : NULL;
+				split_row(b.oe + 1 + i * ow, b.oo + 1 + i * ow, xr, wd, ow);
+				if (i == rows)
+					break;
+				xr = iy + 1 < h ? xc + (size_t)(iy + 1) * wd : NULL;
+				split_row(b.ee + 1 + i * ow, b.eo + 1 + i * ow, xr, wd, ow);
 			}
+			size_t yoff = (plane * oh + r0) * ow;
+			float *yb = y + yoff;
+			const float *rb = ep->residual ? ep->residual + yoff : NULL;
+			DISPATCH_EP(s2_band_, ep, rb, yb, count, &b, count, ow, k, bias, ep->slope, rb, yb);
 		}
+	}
 }
 
 /* The row-by-row 3x3 plane for any epilogue. */
@@ -431,83 +454,89 @@ static void axpy_row(float *y, const float *x, float wv, int lo, int hi, int sw,
 /* Any size: each output row starts at the bias and gathers, tap by tap,
  * one scaled input row; the taps that would read padding are simply not
  * in the column range, so the inner loop has no test. */
-static void depthwise_general(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                              float *y)
+static void depthwise_general(void *ctx, int begin, int end)
 {
+	const Dw *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const float *x = j->x, *w = j->w;
+	const rt_epilogue *ep = j->ep;
+	float *y = j->y;
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, kh = p->kh, kw = p->kw;
-	for (int n = 0; n < p->n; n++)
-		for (int c = 0; c < p->c; c++) {
-			const float *xc = x + ((size_t)n * p->c + c) * h * wd;
-			const float *wc = w + (size_t)c * kh * kw;
-			size_t yoff = ((size_t)n * p->c + c) * oh * ow;
-			float bias = ep && ep->bias ? ep->bias[c] : 0;
-			for (int oy = 0; oy < oh; oy++) {
-				float *yr = y + yoff + (size_t)oy * ow;
-				for (int ox = 0; ox < ow; ox++)
-					yr[ox] = bias;
-				for (int ky = 0; ky < kh; ky++) {
-					int iy = oy * p->sh - p->ph + ky * p->dh;
-					if (iy < 0 || iy >= h)
-						continue;
-					for (int kx = 0; kx < kw; kx++) {
-						int off = kx * p->dw - p->pw, lo, hi;
-						tap_range(off, p->sw, wd, ow, &lo, &hi);
-						axpy_row(yr, xc + (size_t)iy * wd, wc[ky * kw + kx], lo, hi, p->sw, off);
-					}
-				}
-				if (!ep)
+	for (int it = begin; it < end; it++) {
+		int c = it % p->c;
+		const float *xc = x + (size_t)it * h * wd;
+		const float *wc = w + (size_t)c * kh * kw;
+		size_t yoff = (size_t)it * oh * ow;
+		float bias = ep->bias ? ep->bias[c] : 0;
+		for (int oy = 0; oy < oh; oy++) {
+			float *yr = y + yoff + (size_t)oy * ow;
+			for (int ox = 0; ox < ow; ox++)
+				yr[ox] = bias;
+			for (int ky = 0; ky < kh; ky++) {
+				int iy = oy * p->sh - p->ph + ky * p->dh;
+				if (iy < 0 || iy >= h)
 					continue;
-				const float *rr = ep->residual ? ep->residual + yoff + (size_t)oy * ow : NULL;
-				rt_epilogue_row(ep, yr, rr, 0, ow);
+				for (int kx = 0; kx < kw; kx++) {
+					int off = kx * p->dw - p->pw, lo, hi;
+					tap_range(off, p->sw, wd, ow, &lo, &hi);
+					axpy_row(yr, xc + (size_t)iy * wd, wc[ky * kw + kx], lo, hi, p->sw, off);
+				}
 			}
+			const float *rr = ep->residual ? ep->residual + yoff + (size_t)oy * ow : NULL;
+			rt_epilogue_row(ep, yr, rr, 0, ow);
 		}
+	}
 }
 
-/* x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow] */
-void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
-                         float *y)
+/* Any kernel whose rows fit rows.h's ring, plane by plane: each row of
+ * taps is one phase of a padded input row (rt_rows). */
+static void depthwise_rows(void *ctx, int begin, int end)
 {
+	const Dw *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const rt_epilogue *ep = j->ep;
 	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, ntaps = kh * kw;
-	const int span = (kw - 1) * p->dw, nrows = (kh - 1) * p->dh + 1;
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
-	if (!ep)
-		ep = &none;
-	if (flat_fits(p)) {
-		depthwise_flat(p, x, w, ep, y);
-		return;
-	}
-	if (s2_fits(p)) {
-		depthwise_s2(p, x, w, ep, y);
-		return;
-	}
-	if (ntaps > MAX_TAPS || !rt_rows_fits(nrows, ow, span, sw)) {
-		depthwise_general(p, x, w, ep, y);
-		return;
-	}
-	const int len = RT_ROWS_LEN(ow, span, sw);
+	const int span = (kw - 1) * p->dw, len = RT_ROWS_LEN(ow, span, sw);
 	rt_rows r;
 	const float *tap[MAX_TAPS];
 	int off[MAX_TAPS]; /* tap kx's phase element for output column 0 */
 	for (int kx = 0; kx < kw; kx++)
 		off[kx] = (kx * p->dw) % sw * len + kx * p->dw / sw;
-	for (int n = 0; n < p->n; n++)
-		for (int c = 0; c < p->c; c++) {
-			size_t plane = (size_t)n * p->c + c;
-			const float *wc = w + (size_t)c * ntaps;
-			float bias = ep->bias ? ep->bias[c] : 0, *yc = y + plane * p->oh * ow;
-			const float *rc = ep->residual ? ep->residual + plane * p->oh * ow : NULL;
-			rt_rows_start(&r, x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
-			if (kh == 3 && kw == 3) {
-				dw3_plane(p, &r, off[1], off[2], wc, bias, ep, rc, yc);
-				continue;
-			}
-			for (int oy = 0; oy < p->oh; oy++) {
-				for (int ky = 0; ky < kh; ky++) {
-					const float *row = rt_rows_get(&r, oy * p->sh - p->ph + ky * p->dh);
-					for (int kx = 0; kx < kw; kx++)
-						tap[ky * kw + kx] = row + off[kx];
-				}
-				dw_row(ntaps, tap, wc, ow, bias, ep, rc ? rc + (size_t)oy * ow : NULL, yc + (size_t)oy * ow);
-			}
+	for (int it = begin; it < end; it++) {
+		int c = it % p->c;
+		size_t plane = (size_t)it;
+		const float *wc = j->w + (size_t)c * ntaps;
+		float bias = ep->bias ? ep->bias[c] : 0, *yc = j->y + plane * p->oh * ow;
+		const float *rc = ep->residual ? ep->residual + plane * p->oh * ow : NULL;
+		rt_rows_start(&r, j->x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
+		if (kh == 3 && kw == 3) {
+			dw3_plane(p, &r, off[1], off[2], wc, bias, ep, rc, yc);
+			continue;
 		}
+		for (int oy = 0; oy < p->oh; oy++) {
+			for (int ky = 0; ky < kh; ky++) {
+				const float *row = rt_rows_get(&r, oy * p->sh - p->ph + ky * p->dh);
+				for (int kx = 0; kx < kw; kx++)
+					tap[ky * kw + kx] = row + off[kx];
+			}
+			dw_row(ntaps, tap, wc, ow, bias, ep, rc ? rc + (size_t)oy * ow : NULL, yc + (size_t)oy * ow);
+		}
+	}
+}
+
+/* x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow]. In parallel
+ * over planes (rt_parallel); each plane is computed by one thread as it
+ * would be by one, so the thread count does not change the result. */
+void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y)
+{
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	Dw j = {p, x, w, ep ? ep : &none, y};
+	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
+	rt_task_fn fn = flat_fits(p)                                                           ? depthwise_flat
+	                 : s2_fits(p)                                                           ? depthwise_s2
+	                 : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
+	                                                                                        : depthwise_rows;
+	double flops = 2.0 * p->oh * p->ow * p->kh * p->kw; /* per plane */
+	rt_parallel(p->n * p->c, cl_grain(flops, CL_GRAIN_FLOPS), fn, &j);
 }

@@ -1,6 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
- * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c) give the
+ * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c,
+ * depthwise.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -155,6 +156,30 @@ static void test_conv_direct(void **state)
 	conv_free(&c);
 }
 
+static void run_depthwise(const void *v, float *y)
+{
+	const Conv *c = v;
+	rt_conv2d_depthwise(&c->p, c->x, c->w, &c->ep, y);
+}
+
+/* NCHW depthwise, each of its paths: 3x3 stride 1 and stride 2 (the flat
+ * loops), 5x5 and dilated 3x3 (row ring), 9x9 (more taps than the ring's) */
+static void test_conv_depthwise(void **state)
+{
+	(void)state;
+	/*                          n  c   h   w   oc oh ow kh kw sh sw ph pw dh dw groups */
+	const rt_conv2d_params ps[] = {{2, 68, 56, 56, 68, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 68},
+	                               {2, 68, 57, 55, 68, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 68},
+	                               {1, 37, 45, 43, 37, 0, 0, 5, 5, 1, 1, 2, 2, 1, 1, 37},
+	                               {1, 37, 45, 43, 37, 0, 0, 3, 3, 2, 1, 2, 2, 2, 2, 37},
+	                               {1, 13, 40, 40, 13, 0, 0, 9, 9, 1, 1, 4, 4, 1, 1, 13}};
+	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+		Conv c = conv_case(ps[i], 1, 1, 1, i % 2 ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
+		same_for_any_threads(run_depthwise, &c, conv_out(&c));
+		conv_free(&c);
+	}
+}
+
 /* ---- pools, batch norm, concat, reorders ----------------------------- */
 
 typedef struct {
@@ -278,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_conv_cl),
 		cmocka_unit_test(test_conv_dw_cl),
 		cmocka_unit_test(test_conv_direct),
+		cmocka_unit_test(test_conv_depthwise),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),
 		cmocka_unit_test(test_eltwise),
