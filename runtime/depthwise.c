@@ -113,42 +113,24 @@ static ALWAYS_INLINE void dw_row(int ntaps, const float *const *tap, const float
 	}
 }
 
-/* act(v) for the activations done in vectors (RT_ACT_NONE, RELU, RELU6,
- * LEAKY_RELU); NaN passes through, as in PyTorch. */
-static ALWAYS_INLINE vf act_vec(int act, vf v, float slope)
-{
-	vf zero = {0}, six = zero + 6;
-	if (act == RT_ACT_RELU || act == RT_ACT_RELU6)
-		v = REPLACE(v, v < zero, zero);
-	if (act == RT_ACT_RELU6)
-		v = REPLACE(v, v > six, six);
-	if (act == RT_ACT_LEAKY_RELU)
-		v = REPLACE(v, v < zero, v * slope);
-	return v;
-}
-
 /* Stores v (sums with the bias) at y, vector or the count < VW floats
  * of a row's or band's end, adding the residual res and applying act
  * (< RT_ACT_SIGMOID) on the way. */
 static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float slope)
 {
-	if (count >= VW) {
-		vf r;
-		if (has_res)
-			LOADV(r, res), v += r;
-		v = act_vec(act, v, slope);
+	vf r = {0};
+	if (has_res) {
+		if (count >= VW)
+			LOADV(r, res);
+		else
+			memcpy(&r, res, (size_t)count * sizeof *res);
+		v += r;
+	}
+	v = simd_act_vec(act, slope, v);
+	if (count >= VW)
 		STOREV(y, v);
-		return;
-	}
-	float t[VW];
-	STOREV(t, v);
-	for (int i = 0; i < count; i++) {
-		float s = t[i] + (has_res ? res[i] : 0);
-		y[i] = act == RT_ACT_RELU         ? (s < 0 ? 0 : s)
-		       : act == RT_ACT_RELU6      ? (s < 0 ? 0 : s > 6 ? 6 : s)
-		       : act == RT_ACT_LEAKY_RELU ? (s >= 0 ? s : s * slope)
-		                                  : s;
-	}
+	else
+		memcpy(y, &v, (size_t)count * sizeof *y);
 }
 
 /* The 3x3 sum at output columns [ox, ox + VW): three independent chains,

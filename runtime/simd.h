@@ -26,14 +26,13 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 /* Lanes of v where drop is set become r. (C has no vector ?:.) */
 #define REPLACE(v, drop, r) ((vf)(((vi)(v) & ~(drop)) | ((vi)(r) & (drop))))
 
-/* act (a constant once inlined) applied to every lane of v; ep supplies
- * leaky_relu's slope and the scalar path of sigmoid and tanh. */
-static inline vf simd_act(const rt_epilogue *ep, int act, vf v)
+/* act (a constant once inlined) applied to every lane of v, for the
+ * activations done in vectors: RT_ACT_NONE, RELU, RELU6, LEAKY_RELU (with
+ * slope); NaN passes through, as in PyTorch. Any other act: v unchanged. */
+static inline vf simd_act_vec(int act, float slope, vf v)
 {
 	vf zero = {0}, six = zero + 6;
 	switch (act) {
-	case RT_ACT_NONE:
-		break;
 	case RT_ACT_RELU:
 		v = REPLACE(v, v < zero, zero);
 		break;
@@ -42,14 +41,24 @@ static inline vf simd_act(const rt_epilogue *ep, int act, vf v)
 		v = REPLACE(v, v > six, six);
 		break;
 	case RT_ACT_LEAKY_RELU:
-		v = REPLACE(v, v < zero, v * ep->slope);
+		v = REPLACE(v, v < zero, v * slope);
 		break;
 	default:
-		for (int i = 0; i < VW; i++)
-			v[i] = rt_act(ep, v[i]);
 		break;
 	}
 	return v;
+}
+
+/* Any act of ep's applied to every lane of v: sigmoid and tanh lane by
+ * lane through rt_act, the rest in vectors. */
+static inline vf simd_act(const rt_epilogue *ep, int act, vf v)
+{
+	if (act == RT_ACT_SIGMOID || act == RT_ACT_TANH) {
+		for (int i = 0; i < VW; i++)
+			v[i] = rt_act(ep, v[i]);
+		return v;
+	}
+	return simd_act_vec(act, ep->slope, v);
 }
 
 #endif
