@@ -19,7 +19,7 @@ emit/report.c
 audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "test_layout"]
+UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "test_layout", "test_algo"]
 
 # The runtime, compiled into its own unit test (generated programs compile
 # it themselves, through `cnnc build`).

@@ -80,9 +80,20 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
 
 /* ---- conv_gemm.c ---------------------------------------------------- */
 
-/* Floats of scratch rt_conv2d_gemm needs: one group's patches packed. */
+/* Patches rt_conv2d_gemm unrolls and multiplies at a time: 128 KB, so
+ * they are still in L2 when the GEMM reads them. */
+#define RT_IM2COL_BLOCK_FLOATS (32 * 1024)
+/* Output columns unrolled at a time for k = c/groups*kh*kw patch rows:
+ * RT_IM2COL_BLOCK_FLOATS of patches in whole pairs of 16-column strips,
+ * at least one pair. */
+#define RT_IM2COL_COLS(k) (RT_IM2COL_COLS_(k) > 32 ? RT_IM2COL_COLS_(k) : 32)
+#define RT_IM2COL_COLS_(k) (RT_IM2COL_BLOCK_FLOATS / (16 * (long long)(k)) / 2 * 32)
+/* Floats of scratch rt_conv2d_gemm needs: one block of one group's
+ * patches, packed in strips of 16 columns. */
 #define RT_IM2COL_FLOATS(cg, kh, kw, oh, ow) \
-	((long long)(cg) * (kh) * (kw) * ((((long long)(oh) * (ow)) + 15) / 16 * 16))
+	((long long)(cg) * (kh) * (kw) * RT_IM2COL_SPAN_((long long)(oh) * (ow), RT_IM2COL_COLS((cg) * (kh) * (kw))))
+/* Columns of scratch for a block of cols: all the pixels if fewer, in whole strips. */
+#define RT_IM2COL_SPAN_(pixels, cols) ((pixels) < (cols) ? ((pixels) + 15) / 16 * 16 : (cols))
 
 /* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g).
  * x: [n, c, h, w]  w: per group, W_g [oc/groups, c/groups*kh*kw] packed

@@ -6,7 +6,7 @@
  * where col() is im2col: row (ci, ky, kx) holds, for every output pixel,
  * the input value under that kernel tap (zero in the padding), written in
  * rt_gemm_packed's strips. The columns are unrolled a block at a time
- * (BLOCK_FLOATS of patches, whole strips) and multiplied at once, while
+ * (RT_IM2COL_BLOCK_FLOATS of patches, whole strips) and multiplied at once, while
  * the block is still in cache: unrolling all of a large layer first
  * (1.8 MB for resnet18's layer2.0.conv1) would send it out to L3 and
  * back. A 1x1 convolution with stride 1 and no padding needs no
@@ -24,7 +24,6 @@
 
 #include "simd.h"
 
-#define BLOCK_FLOATS (32 * 1024) /* patches unrolled at a time: 128 KB, in L2 */
 
 #define TAPS 64 /* kernel taps whose read table is built at once */
 
@@ -103,10 +102,9 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 	int cg = p->c / p->groups, og = p->oc / p->groups;
 	int k = cg * p->kh * p->kw, ohw = p->oh * p->ow, hw = p->h * p->w;
 	size_t wg = (size_t)RT_GEMM_PACKED(og, k);
-	/* columns unrolled, then multiplied, at a time: BLOCK_FLOATS of
-	 * patches, whole strips, an even number of them when it can */
-	int block = BLOCK_FLOATS / (16 * k) / 2 * 32;
-	block = block < 32 ? 32 : block;
+	/* columns unrolled, then multiplied, at a time: the scratch holds
+	 * that many (RT_IM2COL_FLOATS) */
+	int block = (int)RT_IM2COL_COLS(k);
 	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of

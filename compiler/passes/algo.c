@@ -59,6 +59,20 @@ static bool is_1x1(const Attrs *a)
 	       a->pad[1] == 0;
 }
 
+#define IM2COL_BLOCK (32 * 1024) /* RT_IM2COL_BLOCK_FLOATS of runtime/cnnrt.h */
+
+/* Scratch bytes of rt_conv2d_gemm (RT_IM2COL_FLOATS): one block of one
+ * group's patches, k = cg*kh*kw rows by a block of columns in 16-column
+ * strips, the block as many whole pairs of strips as fit IM2COL_BLOCK
+ * floats (at least one pair), or all the output pixels if fewer. */
+static long long im2col_scratch(const Node *n, int cg)
+{
+	long long k = (long long)cg * n->a.kernel[0] * n->a.kernel[1], pixels = (long long)n->shape[2] * n->shape[3];
+	long long cols = IM2COL_BLOCK / (16 * k) / 2 * 32;
+	cols = cols > 32 ? cols : 32;
+	return 4 * k * (pixels < cols ? (pixels + 15) / 16 * 16 : cols);
+}
+
 #define STEM_C 4      /* most input channels the stem kernel is picked for */
 #define STEM_TAPS 256 /* RT_STEM_TAPS of runtime/cnnrt.h */
 
@@ -159,8 +173,7 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		else
 			algo = ALGO_IM2COL;
 		n->algo = algo;
-		/* RT_IM2COL_FLOATS: the patches in strips of 16 output pixels */
-		long long im2col = 4LL * cg * n->a.kernel[0] * n->a.kernel[1] * ((n->shape[2] * n->shape[3] + 15) / 16 * 16);
+		long long im2col = im2col_scratch(n, cg);
 		n->scratch = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col
 		             : take                                 ? winograd_scratch(n, cg, tile)
 		             : algo == ALGO_STEM                    ? stem_scratch(n, cg)
