@@ -5,8 +5,9 @@
         [--rounds R] [--runs K] [--slow-runs N] [--skip-O0 all|NAME,...]
         [--no-generic] [--seed S] [--out DIR] [--keep]
 
-`ninja bench` runs it with the defaults (the four ImageNet models of the
-zoo: resnet18, resnet50, vgg16, mobilenet_v2; lenet5 and cifar10 on request).
+`ninja bench` runs it with the defaults: every model of the zoo, the four
+ImageNet ones (resnet18, resnet50, vgg16, mobilenet_v2) and the small ones
+(lenet5, chapter_ex1, cifar10, rgb_conv, fashion_cnn).
 
 For each model it writes random weights and one input with
 tests/golden/make_golden.py (PyTorch's output on them is the reference),
@@ -58,8 +59,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
 import make_golden  # noqa: E402
 import run_golden  # noqa: E402
 
-DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2"]
-OPTIONAL_MODELS = ["lenet5", "cifar10"]
+DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2",
+                  "lenet5", "chapter_ex1", "cifar10", "rgb_conv", "fashion_cnn"]
 BIG_MACS = 100_000_000  # at or above: -O0 timed with --o0-runs in one round
 
 
@@ -339,7 +340,7 @@ def markdown(results, args, cc_default, cc_generic):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                    help=f"comma-separated; from {', '.join(DEFAULT_MODELS + OPTIONAL_MODELS)}")
+                    help=f"comma-separated; from {', '.join(DEFAULT_MODELS)}")
     ap.add_argument("--rounds", type=int, default=10, help="interleaved rounds (10)")
     ap.add_argument("--runs", type=int, default=10, help="runs per round, each side (10)")
     ap.add_argument("--slow-runs", type=int, default=3,
