@@ -30,6 +30,8 @@
 
 #include "simd.h"
 
+#include "cl.h"
+
 #define NR 16 /* columns of a strip */
 #define MR RT_GEMM_MR
 #if defined(__AVX512F__) && VW == 8
@@ -243,8 +245,10 @@ static void gemm(const rt_epilogue *ep, int m, int n, int k, const float *a, Bvi
 	}
 }
 
-void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
-             const rt_epilogue *ep)
+/* C = A B over B read in place (row stride ldb), on one thread: whole
+ * vectors of columns by the tiles, the last n % VW columns one by one. */
+static void gemm_in_place(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
+                          const rt_epilogue *ep)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
@@ -261,7 +265,75 @@ void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float
 		}
 }
 
+/* ---- threads ----------------------------------------------------------- */
+
+/*
+ * rt_gemm and rt_gemm_packed split C over threads (rt_parallel): by
+ * panels of MR rows when A has at least as many panels as C has groups of
+ * COLS columns, else by groups of COLS columns (mobilenet's projections:
+ * 16 to 24 rows, thousands of columns). A slice is the same GEMM on a
+ * sub-matrix, cut at tile boundaries (COLS is a whole number of register
+ * tiles and strips), so each element is summed in the same order as on one
+ * thread and the output does not depend on the thread count.
+ */
+#define COLS 32 /* columns per item of a split by columns: 2 strips, one AVX-512 tile */
+
+/* One GEMM call, for the slices of its parallel loop. */
+typedef struct {
+	int m, n, k;
+	const float *a, *b;   /* A packed; B packed in strips or read in place */
+	int ldb;              /* B's row stride in place; 0: packed */
+	float *c;
+	int ldc;
+	const rt_epilogue *ep; /* or NULL */
+	int by_rows;          /* items are panels of A, else groups of COLS columns */
+} Job;
+
+/* Rows [r0, r1) x columns [j0, j1) of the job's C. */
+static void job_part(const Job *g, int r0, int r1, int j0, int j1)
+{
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0};
+	if (g->ep) {
+		e = *g->ep;
+		e.bias = e.bias ? e.bias + r0 : NULL;
+		e.residual = e.residual ? e.residual + (size_t)r0 * g->ldc + j0 : NULL;
+	}
+	const float *a = g->a + (size_t)r0 * g->k; /* r0 is a multiple of MR: panel r0 / MR */
+	float *c = g->c + (size_t)r0 * g->ldc + j0;
+	if (g->ldb)
+		gemm_in_place(r1 - r0, j1 - j0, g->k, a, g->b + j0, g->ldb, c, g->ldc, &e);
+	else /* strip j0 / NR at b + j0 * k */
+		gemm(&e, r1 - r0, j1 - j0, g->k, a, (Bview){g->b + (size_t)j0 * g->k, (size_t)NR * g->k, NR}, c,
+		     g->ldc);
+}
+
+static void job_items(void *ctx, int begin, int end)
+{
+	const Job *g = ctx;
+	if (g->by_rows) {
+		int r1 = end * MR;
+		job_part(g, begin * MR, r1 < g->m ? r1 : g->m, 0, g->n);
+	} else {
+		int j1 = end * COLS;
+		job_part(g, 0, g->m, begin * COLS, j1 < g->n ? j1 : g->n);
+	}
+}
+
+static void gemm_parallel(Job g)
+{
+	int panels = (g.m + MR - 1) / MR, groups = (g.n + COLS - 1) / COLS;
+	g.by_rows = panels >= groups;
+	double item = g.by_rows ? 2.0 * MR * g.n * g.k : 2.0 * g.m * COLS * g.k; /* flops */
+	rt_parallel(g.by_rows ? panels : groups, cl_grain(item, CL_GRAIN_FLOPS), job_items, &g);
+}
+
+void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
+             const rt_epilogue *ep)
+{
+	gemm_parallel((Job){m, n, k, a, b, ldb, c, ldc, ep, 0});
+}
+
 void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *c, int ldc, const rt_epilogue *ep)
 {
-	gemm(ep, m, n, k, a, (Bview){b, (size_t)NR * k, NR}, c, ldc);
+	gemm_parallel((Job){m, n, k, a, b, 0, c, ldc, ep, 0});
 }

@@ -1,7 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
  * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c,
- * depthwise.c) give the
+ * depthwise.c, gemm.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -180,6 +180,49 @@ static void test_conv_depthwise(void **state)
 	}
 }
 
+/* ---- GEMM ------------------------------------------------------------ */
+
+typedef struct {
+	int m, n, k, ldb, ldc; /* ldb 0: B packed in strips */
+	float *a, *b, *bias, *res;
+	rt_epilogue ep;
+} Gemm;
+
+static Gemm gemm_case(int m, int n, int k, int in_place, int act)
+{
+	Gemm g = {m, n, k, in_place ? n + 3 : 0, n + 5, NULL, NULL, NULL, NULL, {0}};
+	g.a = randoms((size_t)RT_GEMM_PACKED(m, k), 5);
+	g.b = randoms(in_place ? (size_t)k * g.ldb : (size_t)(n + 15) / 16 * 16 * k, 6);
+	g.bias = randoms((size_t)m, 7);
+	g.res = randoms((size_t)m * g.ldc, 8);
+	g.ep = (rt_epilogue){g.bias, g.res, act, 0.1f};
+	return g;
+}
+
+static void run_gemm(const void *v, float *y)
+{
+	const Gemm *g = v;
+	if (g->ldb)
+		rt_gemm(g->m, g->n, g->k, g->a, g->b, g->ldb, y, g->ldc, &g->ep);
+	else
+		rt_gemm_packed(g->m, g->n, g->k, g->a, g->b, y, g->ldc, &g->ep);
+}
+
+/* Split by panels of rows (m large) and by groups of columns (m small),
+ * B in place with a column tail and packed, each activation kind. */
+static void test_gemm(void **state)
+{
+	(void)state;
+	const int shapes[][3] = {{512, 49, 256}, {16, 3136, 96}, {37, 1001, 40}, {6, 75, 1}};
+	for (int i = 0; i < 4; i++)
+		for (int in_place = 0; in_place <= 1; in_place++) {
+			Gemm g = gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], in_place,
+			                   in_place ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
+			same_for_any_threads(run_gemm, &g, (size_t)g.m * g.ldc);
+			free(g.a), free(g.b), free(g.bias), free(g.res);
+		}
+}
+
 /* ---- pools, batch norm, concat, reorders ----------------------------- */
 
 typedef struct {
@@ -304,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_conv_dw_cl),
 		cmocka_unit_test(test_conv_direct),
 		cmocka_unit_test(test_conv_depthwise),
+		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),
 		cmocka_unit_test(test_eltwise),
