@@ -74,6 +74,12 @@ void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bi
 void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
              const rt_epilogue *ep);
 
+/* Whether rt_gemm_packed on these sizes reads A panel by panel, each once
+ * for all n columns (A too big for cache, B small enough to stream from
+ * L2 or L3; gemm.c says why), rather than a register tile of columns at
+ * a time against all of A: callers then give it all the columns at once. */
+int rt_gemm_panels_outer(int m, int n, int k);
+
 /* C = A B with B packed in strips of 16 columns, each [k][16] (the last
  * zero-padded), as im2col writes it: strip s at b + s * 16 * k. */
 void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *c, int ldc, const rt_epilogue *ep);

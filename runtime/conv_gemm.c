@@ -9,10 +9,12 @@
  * (BLOCK_FLOATS of patches, whole strips) and multiplied at once, while
  * the block is still in cache: unrolling all of a large layer first
  * (1.8 MB for resnet18's layer2.0.conv1) would send it out to L3 and
- * back. A 1x1 convolution with stride 1 and no padding needs no
- * unrolling: its B is the input, [c/g, h*w], read in place by rt_gemm
- * for the whole strips of 16 pixels (a copy would cost k*n floats against
- * m*k*n multiply-adds: for mobilenet_v2's projections, with m as low as
+ * back; but weights too big for cache, each block would read again from
+ * memory, so then (rt_gemm_panels_outer) one block takes every column
+ * and rt_gemm_packed reads the weights once. A 1x1 convolution with
+ * stride 1 and no padding needs no unrolling: its B is the input,
+ * [c/g, h*w], read in place by rt_gemm for the whole strips of 16 pixels
+ * (a copy would cost k*n floats against m*k*n multiply-adds: for mobilenet_v2's projections, with m as low as
  * 16, it doubled the time), and only the last partial strip is packed
  * (all of it at 7x7 when m is large: see rt_conv2d_gemm).
  * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
@@ -107,6 +109,10 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 	 * patches, whole strips, an even number of them when it can */
 	int block = BLOCK_FLOATS / (16 * k) / 2 * 32;
 	block = block < 32 ? 32 : block;
+	/* weights that stream from memory are read once: all columns in
+	 * one block (the scratch holds them) */
+	if (rt_gemm_panels_outer(og, ohw, k))
+		block = ohw;
 	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of
