@@ -137,6 +137,7 @@ INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV])
 		for (int v = 0; v < nv; v++)
 			LOADV(bb[v], bp[v] + (size_t)p * bv.ldb);
 		const float *ap = a + (size_t)p * MR;
+		PREFETCH_AT(ap, PREFETCH_AHEAD); /* A from memory (simd.h) */
 #pragma GCC unroll 8
 		for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
