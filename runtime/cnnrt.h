@@ -74,6 +74,19 @@ void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bi
 void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
              const rt_epilogue *ep);
 
+/* Whether rt_gemm_packed on these sizes reads A panel by panel, each once
+ * for all n columns (A too big for cache, B small enough to stream from
+ * L2 or L3; gemm.c says why), rather than a register tile of columns at
+ * a time against all of A: callers then give it all the columns at once. */
+int rt_gemm_panels_outer(int m, int n, int k);
+/* Its rule, as a constant expression (RT_IM2COL_FLOATS needs it): A of
+ * more than RT_GEMM_A_CACHED bytes (it comes from memory) against B of at
+ * most RT_GEMM_B_STREAMED bytes (streamed again for each panel). */
+#define RT_GEMM_A_CACHED (512 * 1024)
+#define RT_GEMM_B_STREAMED (2 * 1024 * 1024)
+#define RT_GEMM_PANELS_OUTER(m, n, k) \
+	((long long)(m) * (k) * 4 > RT_GEMM_A_CACHED && (long long)(k) * (n) * 4 <= RT_GEMM_B_STREAMED)
+
 /* C = A B with B packed in strips of 16 columns, each [k][16] (the last
  * zero-padded), as im2col writes it: strip s at b + s * 16 * k. */
 void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *c, int ldc, const rt_epilogue *ep);
@@ -88,17 +101,22 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
  * at least one pair. */
 #define RT_IM2COL_COLS(k) (RT_IM2COL_COLS_(k) > 32 ? RT_IM2COL_COLS_(k) : 32)
 #define RT_IM2COL_COLS_(k) (RT_IM2COL_BLOCK_FLOATS / (16 * (long long)(k)) / 2 * 32)
-/* Floats of scratch rt_conv2d_gemm needs: one block of one group's
- * patches, packed in strips of 16 columns. */
-#define RT_IM2COL_FLOATS(cg, kh, kw, oh, ow) \
-	((long long)(cg) * (kh) * (kw) * RT_IM2COL_SPAN_((long long)(oh) * (ow), RT_IM2COL_COLS((cg) * (kh) * (kw))))
+/* Floats of scratch rt_conv2d_gemm needs for og = oc/groups output and
+ * cg = c/groups input channels: one block of one group's patches, packed
+ * in strips of 16 columns; all the columns when the weights stream from
+ * memory (RT_GEMM_PANELS_OUTER), so that they are read once. */
+#define RT_IM2COL_FLOATS(og, cg, kh, kw, oh, ow) \
+	((long long)(cg) * (kh) * (kw) * \
+	 (RT_GEMM_PANELS_OUTER(og, (long long)(oh) * (ow), (cg) * (kh) * (kw)) \
+	      ? ((long long)(oh) * (ow) + 15) / 16 * 16 \
+	      : RT_IM2COL_SPAN_((long long)(oh) * (ow), RT_IM2COL_COLS((cg) * (kh) * (kw)))))
 /* Columns of scratch for a block of cols: all the pixels if fewer, in whole strips. */
 #define RT_IM2COL_SPAN_(pixels, cols) ((pixels) < (cols) ? ((pixels) + 15) / 16 * 16 : (cols))
 
 /* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g).
  * x: [n, c, h, w]  w: per group, W_g [oc/groups, c/groups*kh*kw] packed
  * for rt_gemm, groups one after another  -> y: [n, oc, oh, ow].
- * scratch: RT_IM2COL_FLOATS(c/groups, kh, kw, oh, ow) floats. */
+ * scratch: RT_IM2COL_FLOATS(oc/groups, c/groups, kh, kw, oh, ow) floats. */
 void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
                     float *scratch);
 

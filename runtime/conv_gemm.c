@@ -6,14 +6,16 @@
  * where col() is im2col: row (ci, ky, kx) holds, for every output pixel,
  * the input value under that kernel tap (zero in the padding), written in
  * rt_gemm_packed's strips. The columns are unrolled a block at a time
- * (RT_IM2COL_BLOCK_FLOATS of patches, whole strips) and multiplied at once, while
- * the block is still in cache: unrolling all of a large layer first
- * (1.8 MB for resnet18's layer2.0.conv1) would send it out to L3 and
- * back. A 1x1 convolution with stride 1 and no padding needs no
- * unrolling: its B is the input, [c/g, h*w], read in place by rt_gemm
- * for the whole strips of 16 pixels (a copy would cost k*n floats against
- * m*k*n multiply-adds: for mobilenet_v2's projections, with m as low as
- * 16, it doubled the time), and only the last partial strip is packed
+ * (RT_IM2COL_BLOCK_FLOATS of patches, whole strips) and multiplied at
+ * once, while the block is still in cache: unrolling all of a large layer
+ * first (1.8 MB for resnet18's layer2.0.conv1) would send it out to L3 and
+ * back; but weights too big for cache, each block would read again from
+ * memory, so then (rt_gemm_panels_outer) one block takes every column
+ * and rt_gemm_packed reads the weights once. A 1x1 convolution with
+ * stride 1 and no padding needs no unrolling: its B is the input,
+ * [c/g, h*w], read in place by rt_gemm for the whole strips of 16 pixels
+ * (a copy would cost k*n floats against m*k*n multiply-adds: for
+ * mobilenet_v2's projections, with m as low as 16, it doubled the time), and only the last partial strip is packed
  * (all of it at 7x7 when m is large: see rt_conv2d_gemm).
  * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
  * own kernel: depthwise.c.)
@@ -102,9 +104,12 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 	int cg = p->c / p->groups, og = p->oc / p->groups;
 	int k = cg * p->kh * p->kw, ohw = p->oh * p->ow, hw = p->h * p->w;
 	size_t wg = (size_t)RT_GEMM_PACKED(og, k);
-	/* columns unrolled, then multiplied, at a time: the scratch holds
-	 * that many (RT_IM2COL_FLOATS) */
+	/* columns unrolled, then multiplied, at a time: a block in L2, or
+	 * every column when the weights stream from memory, so that they are
+	 * read once (rt_gemm_panels_outer); RT_IM2COL_FLOATS holds either */
 	int block = (int)RT_IM2COL_COLS(k);
+	if (rt_gemm_panels_outer(og, ohw, k))
+		block = ohw;
 	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of

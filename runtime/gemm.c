@@ -15,7 +15,9 @@
  * SSE's 16, 2 vectors (12 accumulators). A tile at the right edge takes
  * only the vectors that hold columns (an N of 49, 7x7 pixels, costs 56
  * columns, not 64). Column tiles are the outer loop, so the strips of B
- * stay in cache while every panel of A streams past them.
+ * stay in cache while every panel of A streams past them, except when A
+ * is too big for cache and B is packed and not too big: then panels are
+ * the outer loop and each is read from memory once (rt_gemm_panels_outer).
  *
  * The epilogue is applied to the accumulators as they are stored, with
  * the activation chosen once per call (each act gets its own copy of the
@@ -137,6 +139,7 @@ INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV])
 		for (int v = 0; v < nv; v++)
 			LOADV(bb[v], bp[v] + (size_t)p * bv.ldb);
 		const float *ap = a + (size_t)p * MR;
+		PREFETCH_AT(ap, PREFETCH_AHEAD); /* A from memory (simd.h) */
 #pragma GCC unroll 8
 		for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
@@ -178,46 +181,111 @@ INLINE void store(const rt_epilogue *ep, int act, int nv, vf acc[MR][TV], int ro
 		             cols);
 }
 
+/* The register tile of rows [i0, i0 + MR) and columns [j0, j0 + cols)
+ * of C, cols <= nv * VW, with its epilogue; nv (a constant once inlined)
+ * vectors of columns. */
+INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, int j0, int cols, const float *a,
+                 Bview bv, float *c, const float *res, int ldc)
+{
+	vf acc[MR][TV];
+	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
+	size_t at = (size_t)i0 * ldc + j0;
+	micro(k, nv, a + (size_t)i0 * k, t, acc);
+	store(ep, act, nv, acc, m - i0 < MR ? m - i0 : MR, cols, ep->bias ? ep->bias + i0 : NULL, c + at,
+	      res ? res + at : NULL, ldc);
+}
+
 /* Columns [j0, j0 + cols) of C, in tiles of nv vectors (a constant once
  * inlined), against every panel of A. */
-INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int k, int cols, const float *a, Bview bv,
-                        float *c, const float *res, int ldc)
+INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int k, int j0, int cols, const float *a,
+                        Bview bv, float *c, const float *res, int ldc)
 {
-	for (int i0 = 0; i0 < m; i0 += MR) {
-		vf acc[MR][TV];
-		micro(k, nv, a + (size_t)i0 * k, bv, acc);
-		store(ep, act, nv, acc, m - i0 < MR ? m - i0 : MR, cols, ep->bias ? ep->bias + i0 : NULL,
-		      c + (size_t)i0 * ldc, res ? res + (size_t)i0 * ldc : NULL, ldc);
+	for (int i0 = 0; i0 < m; i0 += MR)
+		tile(ep, act, nv, m, k, i0, j0, cols, a, bv, c, res, ldc);
+}
+
+/* Panel i0 of A against columns [0, n) of C. */
+INLINE void panel(const rt_epilogue *ep, int act, int m, int n, int k, int i0, const float *a, Bview bv, float *c,
+                  const float *res, int ldc)
+{
+	for (int j0 = 0; j0 < n; j0 += TV * VW) {
+		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
+		if (nv == TV)
+			tile(ep, act, TV, m, k, i0, j0, cols, a, bv, c, res, ldc);
+#if TV == 4
+		else if (nv == 3)
+			tile(ep, act, 3, m, k, i0, j0, cols, a, bv, c, res, ldc);
+#endif
+		else if (nv == 2)
+			tile(ep, act, 2, m, k, i0, j0, cols, a, bv, c, res, ldc);
+		else
+			tile(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc);
 	}
 }
 
-/* Columns [0, n) of C, B as bv says, act a constant once inlined. B must
- * hold whole vectors: past column n up to the next multiple of VW, it is
- * read (zero padding, for packed strips) and the results dropped. */
+
+/* Two loop orders. By default column tiles are the outer loop: a tile's
+ * strips of B stay in L1 while every panel of A streams past, from L2
+ * when A fits there. A larger A against packed strips of B, when B is
+ * not large too (im2col's: resnet50's stride-2 and 7x7 layers, 2 to
+ * 9.4 MB of weights that come from memory once per image), takes the
+ * panels as the outer loop instead, so each is fetched once and reused
+ * from L1 for all the column tiles while B, whose contiguous strips the
+ * prefetcher follows, streams from L2 or L3 (resnet50's layer4.0.conv2:
+ * 3.5 -> 2.7 ms in the whole model). B read in place, rows of a whole
+ * image apart, did worse that way (1024 channels of 14x14: 2.1 -> 2.6
+ * ms), so rt_gemm keeps the first order. */
+int rt_gemm_panels_outer(int m, int n, int k)
+{
+	return RT_GEMM_PANELS_OUTER(m, n, k);
+}
+
+/* Columns [0, n) of C, B as bv says, act a constant once inlined, column
+ * tiles outer. B must hold whole vectors: past column n up to the next
+ * multiple of VW, it is read (zero padding, for packed strips) and the
+ * results dropped. */
 INLINE void gemm_act(const rt_epilogue *ep, int act, int m, int n, int k, const float *a, Bview bv, float *c,
                      int ldc)
 {
 	const float *res = ep->residual;
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
-		float *cj = c + j0;
-		const float *rj = res ? res + j0 : NULL;
 		if (nv == TV)
-			column_tile(ep, act, TV, m, k, cols, a, t, cj, rj, ldc);
+			column_tile(ep, act, TV, m, k, j0, cols, a, bv, c, res, ldc);
 #if TV == 4
 		else if (nv == 3)
-			column_tile(ep, act, 3, m, k, cols, a, t, cj, rj, ldc);
+			column_tile(ep, act, 3, m, k, j0, cols, a, bv, c, res, ldc);
 #endif
 		else if (nv == 2)
-			column_tile(ep, act, 2, m, k, cols, a, t, cj, rj, ldc);
+			column_tile(ep, act, 2, m, k, j0, cols, a, bv, c, res, ldc);
 		else
-			column_tile(ep, act, 1, m, k, cols, a, t, cj, rj, ldc);
+			column_tile(ep, act, 1, m, k, j0, cols, a, bv, c, res, ldc);
 	}
 }
 
-/* The activation made a constant: one copy of the loops per common act. */
-static void gemm(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c, int ldc)
+/* The same, panels outer (see rt_gemm_panels_outer). */
+INLINE void gemm_panels_act(const rt_epilogue *ep, int act, int m, int n, int k, const float *a, Bview bv, float *c,
+                            int ldc)
+{
+	for (int i0 = 0; i0 < m; i0 += MR)
+		panel(ep, act, m, n, k, i0, a, bv, c, ep->residual, ldc);
+}
+
+/* Either order (panels, a constant once inlined). */
+INLINE void gemm_order(const rt_epilogue *ep, int act, int panels, int m, int n, int k, const float *a, Bview bv,
+                       float *c, int ldc)
+{
+	if (panels)
+		gemm_panels_act(ep, act, m, n, k, a, bv, c, ldc);
+	else
+		gemm_act(ep, act, m, n, k, a, bv, c, ldc);
+}
+
+/* The activation made a constant: one copy of the loops per common act
+ * and order (each its own function: sharing one, the column-tile order
+ * ran 3-5% slower). */
+INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, const float *a, Bview bv, float *c,
+                      int ldc)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	if (!ep)
@@ -225,24 +293,47 @@ static void gemm(const rt_epilogue *ep, int m, int n, int k, const float *a, Bvi
 	rt_epilogue plain = {ep->bias, ep->residual, RT_ACT_NONE, 0};
 	switch (ep->act) {
 	case RT_ACT_NONE:
-		gemm_act(ep, RT_ACT_NONE, m, n, k, a, bv, c, ldc);
+		gemm_order(ep, RT_ACT_NONE, panels, m, n, k, a, bv, c, ldc);
 		break;
 	case RT_ACT_RELU:
-		gemm_act(ep, RT_ACT_RELU, m, n, k, a, bv, c, ldc);
+		gemm_order(ep, RT_ACT_RELU, panels, m, n, k, a, bv, c, ldc);
 		break;
 	case RT_ACT_RELU6:
-		gemm_act(ep, RT_ACT_RELU6, m, n, k, a, bv, c, ldc);
+		gemm_order(ep, RT_ACT_RELU6, panels, m, n, k, a, bv, c, ldc);
 		break;
 	case RT_ACT_LEAKY_RELU:
-		gemm_act(ep, RT_ACT_LEAKY_RELU, m, n, k, a, bv, c, ldc);
+		gemm_order(ep, RT_ACT_LEAKY_RELU, panels, m, n, k, a, bv, c, ldc);
 		break;
 	default: /* sigmoid, tanh: rare; a second pass over C */
-		gemm_act(&plain, RT_ACT_NONE, m, n, k, a, bv, c, ldc);
+		gemm_order(&plain, RT_ACT_NONE, panels, m, n, k, a, bv, c, ldc);
 		for (int i = 0; i < m; i++)
 			for (int j = 0; j < n; j++)
 				c[(size_t)i * ldc + j] = rt_act(ep, c[(size_t)i * ldc + j]);
 		break;
 	}
+}
+
+static void gemm_by_columns(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c,
+                            int ldc)
+{
+	gemm_acts(ep, 0, m, n, k, a, bv, c, ldc);
+}
+
+static void gemm_by_panels(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c, int ldc)
+{
+	gemm_acts(ep, 1, m, n, k, a, bv, c, ldc);
+}
+
+/* C = A B over B packed in strips, on one thread, in the order
+ * rt_gemm_panels_outer picks for these sizes. */
+static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float *a, const float *b, float *c,
+                        int ldc)
+{
+	Bview bv = {b, (size_t)NR * k, NR};
+	if (rt_gemm_panels_outer(m, n, k))
+		gemm_by_panels(ep, m, n, k, a, bv, c, ldc);
+	else
+		gemm_by_columns(ep, m, n, k, a, bv, c, ldc);
 }
 
 /* C = A B over B read in place (row stride ldb), on one thread: whole
@@ -252,7 +343,7 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
-	gemm(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
+	gemm_by_columns(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
 	if (!ep)
 		ep = &none;
 	for (int i = 0; i < m; i++)
@@ -303,8 +394,7 @@ static void job_part(const Job *g, int r0, int r1, int j0, int j1)
 	if (g->ldb)
 		gemm_in_place(r1 - r0, j1 - j0, g->k, a, g->b + j0, g->ldb, c, g->ldc, &e);
 	else /* strip j0 / NR at b + j0 * k */
-		gemm(&e, r1 - r0, j1 - j0, g->k, a, (Bview){g->b + (size_t)j0 * g->k, (size_t)NR * g->k, NR}, c,
-		     g->ldc);
+		gemm_packed(&e, r1 - r0, j1 - j0, g->k, a, g->b + (size_t)j0 * g->k, c, g->ldc);
 }
 
 static void job_items(void *ctx, int begin, int end)

@@ -96,10 +96,6 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* A hint to fetch the cache line n floats past p, which may lie past the
- * end of its array (the address is formed as an integer, not a pointer). */
-#define PREFETCH_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)))
-
 /* Lane permutations of two vectors a, b (lanes 0..VW-1 of a, then of b):
  * EVENS_ and ODDS_ take every other lane, NEXT0_ and NEXT1_ shift a down
  * one lane and append b's lane 0 or 1, LO_ and HI_ interleave the low or
@@ -314,8 +310,9 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 
 /* Floats of U read ahead in step 2: with many channels U[xi] streams
  * from memory or L3, used for just NR tiles, and the hardware prefetcher
- * alone left resnet18's 512-channel 7x7 layer 25% slower. */
-#define PREFETCH 384
+ * alone left resnet18's 512-channel 7x7 layer 25% slower (simd.h says
+ * how far ahead). */
+#define PREFETCH PREFETCH_AHEAD
 
 /* One MR x NR register tile of step 2: c[i * ldc + 0..NR) = sum over
  * q < k of a[q * MR + i] * b[q * ldb + 0..NR), for rows i < rows.

@@ -59,15 +59,22 @@ static bool is_1x1(const Attrs *a)
 	       a->pad[1] == 0;
 }
 
-#define IM2COL_BLOCK (32 * 1024) /* RT_IM2COL_BLOCK_FLOATS of runtime/cnnrt.h */
+#define IM2COL_BLOCK (32 * 1024)      /* RT_IM2COL_BLOCK_FLOATS of runtime/cnnrt.h */
+#define GEMM_A_CACHED (512 * 1024)     /* RT_GEMM_A_CACHED */
+#define GEMM_B_STREAMED (2048 * 1024)  /* RT_GEMM_B_STREAMED */
 
-/* Scratch bytes of rt_conv2d_gemm (RT_IM2COL_FLOATS): one block of one
- * group's patches, k = cg*kh*kw rows by a block of columns in 16-column
- * strips, the block as many whole pairs of strips as fit IM2COL_BLOCK
- * floats (at least one pair), or all the output pixels if fewer. */
+/* Scratch bytes of rt_conv2d_gemm (RT_IM2COL_FLOATS): one group's patches,
+ * k = cg*kh*kw rows in 16-column strips, of all the output pixels when
+ * the weights stream from memory and the patches can stream beside them
+ * (rt_gemm_panels_outer: read the weights once), else of one block of
+ * columns, as many whole pairs of strips as fit IM2COL_BLOCK floats (at
+ * least one pair), or all the pixels if fewer. */
 static long long im2col_scratch(const Node *n, int cg)
 {
 	long long k = (long long)cg * n->a.kernel[0] * n->a.kernel[1], pixels = (long long)n->shape[2] * n->shape[3];
+	long long og = n->shape[1] / n->a.groups;
+	if (og * k * 4 > GEMM_A_CACHED && k * pixels * 4 <= GEMM_B_STREAMED)
+		return 4 * k * ((pixels + 15) / 16 * 16);
 	long long cols = IM2COL_BLOCK / (16 * k) / 2 * 32;
 	cols = cols > 32 ? cols : 32;
 	return 4 * k * (pixels < cols ? (pixels + 15) / 16 * 16 : cols);

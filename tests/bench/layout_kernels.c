@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		float *x = buf(xn), *y = buf((xn > yn ? xn : yn) + 1024), *bias = buf(s->oc);
 		long long wn = (long long)(s->oc + 16) * (s->c + 16) * s->k * s->k * 4;
 		float *w = buf(wn > RT_WINOGRAD_WEIGHTS(4, s->c, s->oc) ? wn : RT_WINOGRAD_WEIGHTS(4, s->c, s->oc));
-		long long sn = RT_IM2COL_FLOATS(s->c, s->k, s->k, oh, oh);
+		long long sn = RT_IM2COL_FLOATS(s->oc, s->c, s->k, s->k, oh, oh);
 		if (s->k == 3 && s->s == 1 && RT_WINOGRAD_FLOATS(4, s->c, s->oc, oh, oh) > sn)
 			sn = RT_WINOGRAD_FLOATS(4, s->c, s->oc, oh, oh);
 		float *scratch = buf(sn);

@@ -264,6 +264,27 @@ class StemDw(nn.Module):
         return self.conv_out(f)                                         # 37x3x3
 
 
+class BigWeights(nn.Module):
+    """Batch 2, odd 37x19x23 input; a 3x3 stride-2 conv without padding to
+    397 channels (weights past rt_gemm's cache threshold) with batch norm,
+    a residual (1x1 stride-2 conv, then a 2x2 max pool) and relu6; a 1x1
+    to 13 channels."""
+    shape = (2, 37, 19, 23)
+    golden_gain = {"bn1": 2.0}
+
+    def __init__(self):
+        super().__init__()
+        self.skip = nn.Conv2d(37, 397, 1, stride=2)
+        self.conv1 = nn.Conv2d(37, 397, 3, stride=2, bias=False)
+        self.bn1 = nn.BatchNorm2d(397)
+        self.conv2 = nn.Conv2d(397, 13, 1)
+
+    def forward(self, x):
+        skip = F.max_pool2d(self.skip(x), 2, 1)             # 397x9x11
+        y = F.relu6(self.bn1(self.conv1(x)) + skip)         # 397x9x11
+        return self.conv2(y)                                # 13x9x11
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -275,6 +296,7 @@ _NETS = {
     "winograd_edges": WinogradEdges,
     "identities": Identities,
     "stem_dw": StemDw,
+    "big_weights": BigWeights,
 }
 NETS = list(_NETS)
 

@@ -6,8 +6,9 @@
  * (they are the generated program's), so it keeps its own copies; this
  * test includes both and compares them on awkward shapes, for every
  * algorithm that takes scratch: im2col (3x3 stride 2, 5x5 dilated,
- * grouped, few and many pixels), 1x1 as GEMM, Winograd F(2x2) and F(4x4),
- * and the stem. A kernel whose block grows without the compiler knowing
+ * grouped, few and many pixels, weights big enough that all columns are
+ * unrolled at once), 1x1 as GEMM, Winograd F(2x2) and F(4x4), and the
+ * stem. A kernel whose block grows without the compiler knowing
  * would overrun the next buffer of the static workspace, which no
  * sanitizer sees.
  */
@@ -54,7 +55,7 @@ static long long runtime_scratch(const Node *n, const Case *t)
 	switch (n->algo) {
 	case ALGO_IM2COL:
 	case ALGO_GEMM:
-		return 4 * RT_IM2COL_FLOATS(cg, t->k, t->k, oh, ow);
+		return 4 * RT_IM2COL_FLOATS(t->oc / t->groups, cg, t->k, t->k, oh, ow);
 	case ALGO_WINOGRAD2:
 		return 4 * RT_WINOGRAD_FLOATS(2, t->c, t->oc, oh, ow);
 	case ALGO_WINOGRAD4:
@@ -77,6 +78,9 @@ static void test_scratch_matches_runtime(void **state)
 		{3, 224, 224, 64, 3, 1, 1, 1, 1, ALGO_IM2COL},  /* k = 27: many strips */
 		{13, 9, 7, 37, 5, 1, 4, 2, 1, ALGO_IM2COL},     /* 5x5 dilated, fewer pixels than a block */
 		{36, 31, 29, 24, 3, 2, 0, 1, 4, ALGO_IM2COL},   /* grouped, odd sizes */
+		{512, 14, 14, 512, 3, 2, 1, 1, 1, ALGO_COUNT},  /* 9.4 MB of weights: every column at once */
+		{256, 28, 28, 256, 3, 2, 1, 1, 1, ALGO_COUNT},  /* 2.4 MB of weights, 1.8 MB of patches */
+		{37, 19, 23, 397, 3, 2, 0, 1, 1, ALGO_IM2COL},  /* the big_weights golden net's conv */
 		{512, 7, 7, 2048, 1, 1, 0, 1, 1, ALGO_COUNT},   /* 1x1 at 7x7: GEMM */
 		{64, 56, 56, 256, 1, 1, 0, 1, 1, ALGO_COUNT},   /* 1x1 at 56x56 */
 		{256, 14, 14, 256, 3, 1, 1, 1, 1, ALGO_WINOGRAD4},
