@@ -37,13 +37,19 @@
 #define BLOCK 4     /* vectors of output columns accumulated at once */
 #define MAX_TAPS 64 /* kh*kw of the fast path */
 
-/* One depthwise call, shared by the slices of its parallel loop over
- * planes (image, channel): item i is image i / c, channel i % c. */
+/* One of the paths below: planes [begin, end) of a depthwise call, plane
+ * i being image i / c, channel i % c; ep is never NULL. */
+typedef void DwPath(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
+                    int begin, int end);
+
+/* One depthwise call and its path, shared by the slices of its parallel
+ * loop over planes. */
 typedef struct {
+	DwPath *path;
 	const rt_conv2d_params *p;
-	const float *x, *w; /* input [n, c, h, w], weights [c, 1, kh, kw] */
+	const float *x, *w;    /* input [n, c, h, w], weights [c, 1, kh, kw] */
 	const rt_epilogue *ep; /* never NULL */
-	float *y;             /* output [n, c, oh, ow] */
+	float *y;              /* output [n, c, oh, ow] */
 } Dw;
 
 #if defined(__GNUC__)
@@ -250,13 +256,9 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 	}
 }
 
-static void depthwise_flat(void *ctx, int begin, int end)
+static void depthwise_flat(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                           float *y, int begin, int end)
 {
-	const Dw *j = ctx;
-	const rt_conv2d_params *p = j->p;
-	const float *x = j->x, *w = j->w;
-	const rt_epilogue *ep = j->ep;
-	float *y = j->y;
 	const int h = p->h, wd = p->w, band = FLAT_MAX / wd < h ? FLAT_MAX / wd : h; /* output rows per band */
 	Flat f;
 	memset(f.buf, 0, sizeof f.buf);
@@ -355,13 +357,9 @@ static void split_row(float *even, float *odd, const float *xr, int w, int ow)
 	}
 }
 
-static void depthwise_s2(void *ctx, int begin, int end)
+static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                         float *y, int begin, int end)
 {
-	const Dw *j = ctx;
-	const rt_conv2d_params *p = j->p;
-	const float *x = j->x, *w = j->w;
-	const rt_epilogue *ep = j->ep;
-	float *y = j->y;
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow;
 	const int band = FLAT_MAX / ow < oh ? FLAT_MAX / ow : oh; /* output rows per band */
 	Band2 b;
@@ -436,13 +434,9 @@ static void axpy_row(float *y, const float *x, float wv, int lo, int hi, int sw,
 /* Any size: each output row starts at the bias and gathers, tap by tap,
  * one scaled input row; the taps that would read padding are simply not
  * in the column range, so the inner loop has no test. */
-static void depthwise_general(void *ctx, int begin, int end)
+static void depthwise_general(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                              float *y, int begin, int end)
 {
-	const Dw *j = ctx;
-	const rt_conv2d_params *p = j->p;
-	const float *x = j->x, *w = j->w;
-	const rt_epilogue *ep = j->ep;
-	float *y = j->y;
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, kh = p->kh, kw = p->kw;
 	for (int it = begin; it < end; it++) {
 		int c = it % p->c;
@@ -472,11 +466,9 @@ static void depthwise_general(void *ctx, int begin, int end)
 
 /* Any kernel whose rows fit rows.h's ring, plane by plane: each row of
  * taps is one phase of a padded input row (rt_rows). */
-static void depthwise_rows(void *ctx, int begin, int end)
+static void depthwise_rows(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
+                           float *y, int begin, int end)
 {
-	const Dw *j = ctx;
-	const rt_conv2d_params *p = j->p;
-	const rt_epilogue *ep = j->ep;
 	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, ntaps = kh * kw;
 	const int span = (kw - 1) * p->dw, len = RT_ROWS_LEN(ow, span, sw);
 	rt_rows r;
@@ -487,10 +479,10 @@ static void depthwise_rows(void *ctx, int begin, int end)
 	for (int it = begin; it < end; it++) {
 		int c = it % p->c;
 		size_t plane = (size_t)it;
-		const float *wc = j->w + (size_t)c * ntaps;
-		float bias = ep->bias ? ep->bias[c] : 0, *yc = j->y + plane * p->oh * ow;
+		const float *wc = w + (size_t)c * ntaps;
+		float bias = ep->bias ? ep->bias[c] : 0, *yc = y + plane * p->oh * ow;
 		const float *rc = ep->residual ? ep->residual + plane * p->oh * ow : NULL;
-		rt_rows_start(&r, j->x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
+		rt_rows_start(&r, x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
 		if (kh == 3 && kw == 3) {
 			dw3_plane(p, &r, off[1], off[2], wc, bias, ep, rc, yc);
 			continue;
@@ -506,6 +498,12 @@ static void depthwise_rows(void *ctx, int begin, int end)
 	}
 }
 
+static void dw_items(void *ctx, int begin, int end)
+{
+	const Dw *j = ctx;
+	j->path(j->p, j->x, j->w, j->ep, j->y, begin, end);
+}
+
 /* x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow]. In parallel
  * over planes (rt_parallel); each plane is computed by one thread as it
  * would be by one, so the thread count does not change the result. */
@@ -513,12 +511,12 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
                          float *y)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
-	Dw j = {p, x, w, ep ? ep : &none, y};
 	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
-	rt_task_fn fn = flat_fits(p)                                                           ? depthwise_flat
-	                 : s2_fits(p)                                                           ? depthwise_s2
-	                 : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
-	                                                                                        : depthwise_rows;
+	DwPath *path = flat_fits(p)                                                           ? depthwise_flat
+	               : s2_fits(p)                                                           ? depthwise_s2
+	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
+	                                                                                      : depthwise_rows;
+	Dw j = {path, p, x, w, ep ? ep : &none, y};
 	double flops = 2.0 * p->oh * p->ow * p->kh * p->kw; /* per plane */
-	rt_parallel(p->n * p->c, cl_grain(flops, CL_GRAIN_FLOPS), fn, &j);
+	rt_parallel(p->n * p->c, cl_grain(flops, CL_GRAIN_FLOPS), dw_items, &j);
 }

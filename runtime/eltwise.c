@@ -102,34 +102,12 @@ static void range(Flat f, double cost)
 	rt_parallel((int)items, cl_grain(cost * BLOCK, CL_GRAIN_FLOATS), flat_items, &f);
 }
 
-/* The arguments of rt_batch_norm, for its parallel loop. */
-typedef struct {
-	int c, hw;
-	const float *x, *gamma, *beta, *mean, *var;
-	float eps;
-	float *y;
-} Bn;
-
-/* Items [begin, end) of the loop over (image, channel). */
-static void bn_planes(void *ctx, int begin, int end)
-{
-	const Bn *j = ctx;
-	for (int it = begin; it < end; it++) {
-		int ch = it % j->c;
-		float invstd = 1.0f / sqrtf(j->var[ch] + j->eps);
-		float m = j->mean[ch], g = j->gamma[ch], bt = j->beta[ch];
-		size_t base = (size_t)it * j->hw;
-		for (int s = 0; s < j->hw; s++)
-			j->y[base + s] = (j->x[base + s] - m) * invstd * g + bt;
-	}
-}
-
-/* x, y: [n, c, hw]; gamma, beta, mean, var: [c]. */
+/* x, y: [n, c, hw]; gamma, beta, mean, var: [c]. NCHW is the chunked
+ * layouts' cl = 1, so this is pool_cl.c's kernel (parallel over planes). */
 void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, const float *beta, const float *mean,
                    const float *var, float eps, float *y)
 {
-	Bn j = {c, hw, x, gamma, beta, mean, var, eps, y};
-	rt_parallel(n * c, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), bn_planes, &j);
+	rt_batch_norm_cl(n, c, hw, 1, x, gamma, beta, mean, var, eps, y);
 }
 
 /* x, y: [count] */
