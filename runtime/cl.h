@@ -1,7 +1,7 @@
 /*
  * cl.h: helpers of the channel-chunked kernels (layout.c, conv_cl.c,
  * pool_cl.c), and the grains of the kernels' parallel loops (those and
- * eltwise.c, conv_direct.c); private to the runtime.
+ * eltwise.c, conv_direct.c, depthwise.c, gemm.c); private to the runtime.
  *
  * The chunked kernels work on 8 channels at a time, the block of NCHW8c,
  * whatever the target's vector width VW (simd.h). v8 holds those 8
