@@ -11,26 +11,6 @@
 
 #include <limits.h>
 
-/* even(a, b) and odd(a, b): lanes 0, 2, 4, ... and 1, 3, 5, ... of the
- * 2*VW floats a then b. */
-#if VW == 4
-#define EVEN_LANES 0, 2, 4, 6
-#define ODD_LANES 1, 3, 5, 7
-#elif VW == 8
-#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14
-#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15
-#elif VW == 16
-#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
-#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
-#else
-#error "rows.c: no deinterleave masks for this VW"
-#endif
-#if defined(__clang__)
-#define SHUFFLE2(a, b, lanes) __builtin_shufflevector(a, b, lanes)
-#else
-#define SHUFFLE2(a, b, lanes) __builtin_shuffle(a, b, (vi){lanes})
-#endif
-
 int rt_rows_fits(int rows, int ow, int span, int s)
 {
 	return rows >= 1 && rows <= RT_ROWS_SLOTS && s >= 1 &&

@@ -27,6 +27,26 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 /* Lanes of v where drop is set become r. (C has no vector ?:.) */
 #define REPLACE(v, drop, r) ((vf)(((vi)(v) & ~(drop)) | ((vi)(r) & (drop))))
 
+/* even(a, b) and odd(a, b): lanes 0, 2, 4, ... and 1, 3, 5, ... of the
+ * 2*VW floats a then b. */
+#if VW == 4
+#define EVEN_LANES 0, 2, 4, 6
+#define ODD_LANES 1, 3, 5, 7
+#elif VW == 8
+#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15
+#elif VW == 16
+#define EVEN_LANES 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD_LANES 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#else
+#error "simd.h: no deinterleave masks for this VW"
+#endif
+#if defined(__clang__)
+#define SHUFFLE2(a, b, lanes) __builtin_shufflevector(a, b, lanes)
+#else
+#define SHUFFLE2(a, b, lanes) __builtin_shuffle(a, b, (vi){lanes})
+#endif
+
 /* A hint to fetch the cache line n floats past p, which may lie past the
  * end of its array (the address is formed as an integer, not a pointer). */
 #define PREFETCH_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)))

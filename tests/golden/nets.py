@@ -39,8 +39,8 @@ class OddConv(nn.Module):
 
 
 class GroupsBn(nn.Module):
-    """Batch 2; grouped convs (12->24 in 3 groups, 24->24 in 4 groups),
-    depthwise 5x5; batch norm on 4-D and on 2-D; dropout; softmax."""
+    """Batch 2; grouped convs (12->24 in 3 groups, 24->24 in 4 groups, a
+    1x1 24->24 in 2 groups at stride (2, 3)), depthwise 5x5; batch norm on 4-D and on 2-D; dropout; softmax."""
     shape = (2, 12, 15, 9)
     golden_gain = {"conv1": 2.0, "conv2": 3.0, "bn3": 2.0, "fc1": 2.0}
 
@@ -49,6 +49,7 @@ class GroupsBn(nn.Module):
         self.conv1 = nn.Conv2d(12, 24, 3, padding=1, groups=3, bias=False)
         self.bn1 = nn.BatchNorm2d(24)
         self.conv2 = nn.Conv2d(24, 24, (3, 1), stride=2, padding=(1, 0), groups=4)
+        self.conv2b = nn.Conv2d(24, 24, 1, stride=(2, 3), groups=2)
         self.conv3 = nn.Conv2d(24, 24, 5, padding=2, groups=24, bias=False)
         self.bn3 = nn.BatchNorm2d(24)
         self.fc1 = nn.Linear(24, 16)
@@ -59,7 +60,8 @@ class GroupsBn(nn.Module):
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))         # 24x15x9
         x = torch.sigmoid(self.conv2(x))            # 24x8x5
-        x = F.relu6(self.bn3(self.conv3(x)))        # 24x8x5
+        x = self.conv2b(x)                          # 24x4x2
+        x = F.relu6(self.bn3(self.conv3(x)))        # 24x4x2
         x = F.adaptive_avg_pool2d(x, 1).flatten(1)  # 24
         x = self.drop(F.relu(self.bn_fc(self.fc1(x))))
         return F.softmax(self.fc2(x), dim=1)        # 5
@@ -265,11 +267,11 @@ class StemDw(nn.Module):
 
 
 class BigWeights(nn.Module):
-    """Batch 2, odd 37x19x23 input; a 3x3 stride-2 conv without padding to
+    """Batch 2, odd 37x19x37 input; a 3x3 stride-2 conv without padding to
     397 channels (weights past rt_gemm's cache threshold) with batch norm,
     a residual (1x1 stride-2 conv, then a 2x2 max pool) and relu6; a 1x1
     to 13 channels."""
-    shape = (2, 37, 19, 23)
+    shape = (2, 37, 19, 37)
     golden_gain = {"bn1": 2.0}
 
     def __init__(self):
@@ -280,9 +282,9 @@ class BigWeights(nn.Module):
         self.conv2 = nn.Conv2d(397, 13, 1)
 
     def forward(self, x):
-        skip = F.max_pool2d(self.skip(x), 2, 1)             # 397x9x11
-        y = F.relu6(self.bn1(self.conv1(x)) + skip)         # 397x9x11
-        return self.conv2(y)                                # 13x9x11
+        skip = F.max_pool2d(self.skip(x), 2, 1)             # 397x9x18
+        y = F.relu6(self.bn1(self.conv1(x)) + skip)         # 397x9x18
+        return self.conv2(y)                                # 13x9x18
 
 
 _NETS = {
