@@ -427,6 +427,9 @@ typedef struct Emit Emit;
 
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
+/* Floats emit_weights writes for g's parameters: packed ones as packed
+ * (Winograd's are 16/9 or 36/9 of the raw weights). */
+long long emit_weight_floats(const Graph *g);
 
 /* ---- emit/emit_c.c: pieces of a layer's call, shared with emit_layout.c */
 

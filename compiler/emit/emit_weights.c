@@ -61,6 +61,19 @@ static void shape_list(FILE *f, const ParamSpec *p)
 		fprintf(f, "%s%d", d ? ", " : "", p->shape[d]);
 }
 
+long long emit_weight_floats(const Graph *g)
+{
+	long long floats = 0;
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		ParamSpec ps[MAX_PARAMS];
+		int k = ir_params(g, n, ps);
+		for (int j = 0; j < k; j++)
+			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
+	}
+	return floats;
+}
+
 void emit_weights(Emit *e)
 {
 	Graph *g = e->g;

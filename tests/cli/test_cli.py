@@ -10,7 +10,9 @@
 - a generated program rejects a .npy of the wrong shape or dtype with exit
   1 and a message, and leaves no output file;
 - a big model's program refuses a weight blob other than its own (one
-  flipped bit) with exit 1.
+  flipped bit) with exit 1;
+- weights go to the blob by their packed size (Winograd's are 4x raw), so
+  no model makes a C array of many megabytes.
 """
 import hashlib
 import json
@@ -59,6 +61,26 @@ def main():
             files = ["net.c", "net.h"] + (["net.weights"] if blob else [])
             same = digest([os.path.join(a, f) for f in files]) == digest([os.path.join(b, f) for f in files])
             check(f"{os.path.basename(model)}: byte-identical output from two working directories", same)
+
+        # the blob rule counts the floats emitted: 256 -> 256 3x3 is 2.4 MB of
+        # weights but 9.4 MB Winograd-transformed, which as a C array would be
+        # a 38 MB file that gcc takes minutes over
+        wide = os.path.join(tmp, "wide.lua")
+        with open(wide, "w") as f:
+            f.write('local x = input { name = "x", shape = { 1, 256, 14, 14 } }\n'
+                    'return x:conv2d { name = "conv", out_channels = 256, kernel_size = 3, padding = 1 }\n')
+        w = os.path.join(tmp, "w")
+        os.makedirs(w)
+        r = run([CNNC, "compile", wide, "--random-weights", "1", "-o", "net"], cwd=w)
+        rep = run([CNNC, "report", wide])
+        check("2.4 MB of weights, 9.4 MB packed: compiles", r.returncode == 0 and "winograd4" in rep.stdout,
+              r.stderr + rep.stdout)
+        if r.returncode == 0:
+            blob = os.path.join(w, "net.weights")
+            check("2.4 MB of weights, 9.4 MB packed: the packed weights go to net.weights",
+                  os.path.exists(blob) and os.path.getsize(blob) >= 9 << 20, str(os.listdir(w)))
+            size = os.path.getsize(os.path.join(w, "net.c"))
+            check("2.4 MB of weights, 9.4 MB packed: net.c under 1 MB", size < 1 << 20, f"{size} bytes")
 
         # atomic outputs: a failing compile leaves the previous files as they were
         before = digest([os.path.join(a, f) for f in ("net.c", "net.h", "net.weights")])
