@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Per-layer GFLOP/s: each distinct conv layer of a model, timed alone.
 
-    /usr/bin/python3 tests/bench/layers.py [MODEL] [--runs N] [--out DIR] [-- CNNC_FLAGS...]
+    /usr/bin/python3 tests/bench/layers.py [MODEL] [--samples N] [--rounds R] [--out DIR] [--md FILE]
+        [-- CNNC_FLAGS...]
 
 MODEL is a zoo model of tests/zoo/nets.py (default resnet18). Its PyTorch
 twin is run once with forward hooks to find every Conv2d's input shape and
@@ -11,27 +12,33 @@ options; each distinct (input shape, options) becomes a one-layer model
     return x:conv2d { name = "conv", <the layer's options> }
 
 written to DIR (default build/bench/layers/MODEL), with PyTorch-initialized
-weights. It is built with `cnnc build` (default host-optimized flags, plus
-CNNC_FLAGS, e.g. -- --algo direct), its output checked against
-torch.nn.functional.conv2d (1e-4 * (1 + max|ref|), 1e-3 for Winograd), and
-timed with `PROG --bench N` (the program's median). Printed per shape: how
-many layers share it, the algorithm cnnc chose, MACs, ms, GFLOP/s (2 x MACs
-per second) and the % of one core's FP32 peak, which tests/bench/peak.c
-measures, compiled with the same -march as the programs and
--ffp-contract=fast.
+weights. It is built as `cnnc build` builds it (default host-optimized
+flags, plus CNNC_FLAGS, e.g. -- --algo direct), with the runtime compiled
+once for all layers (tests/golden/run_golden.py's Toolchain), and its
+output checked against torch.nn.functional.conv2d (1e-4 * (1 + max|ref|),
+1e-3 for Winograd). For timing, the same model is compiled without a
+driver and linked to tests/bench/layer_timer.c, which times batches of
+runs of about a millisecond each to the microsecond (a program's --bench
+prints 0.01 ms, 7% of a small layer).
+Every layer is timed in each of --rounds rounds, one after another, and
+a layer's time is the least of its rounds' medians, so that a burst of
+load from another tenant of the machine spoils one round, not the table.
+Printed per shape: how many layers share it, the algorithm cnnc chose,
+MACs, ms, GFLOP/s (2 x MACs per second) and the % of one core's FP32
+peak, which tests/bench/peak.c measures, compiled with the same -march as
+the programs and -ffp-contract=fast.
 
 Caveats, so the figures are read right: a lone layer has no batch norm
-folded into it and no fused activation or residual, its input comes fresh
-from the previous run (warm caches for small layers), and the per-layer sum
-need not equal the whole model's time. GFLOP/s counts the direct
+folded into it and no fused activation or residual, its input and weights
+stay in cache from the previous run when they fit (in a whole model the
+previous layer's output does too, but not its weights), and the per-layer
+sum need not equal the whole model's time. GFLOP/s counts the direct
 convolution's FLOPs, so a Winograd layer's effective figure can pass 100%
-of peak; the program reports its median to 0.01 ms, so layers under 1 ms
-carry a few % of rounding.
+of peak.
 """
 import argparse
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -40,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
-from bench import make_golden  # noqa: E402
+from bench import make_golden, run_golden  # noqa: E402
 import safetensors_io  # noqa: E402  (on the path through make_golden)
 
 
@@ -98,11 +105,23 @@ def measure_peak(outdir, cflags):
     return float(m.group(1)), f"{' '.join(cmd[:-3])}: {out.strip()}"
 
 
+TIMER_RE = re.compile(r"median ([0-9.]+) ms")
+
+
+def timer_extra(tdir, tag):
+    """The words that turn `tag` compiled without --main into a timer."""
+    up = tag.upper()
+    return [os.path.join(HERE, "layer_timer.c"), f"-I{tdir}", f'-DLAYER_H="{tag}.h"', f"-DLAYER_RUN={tag}_run",
+            f"-DLAYER_IN={up}_INPUT_COUNT", f"-DLAYER_OUT={up}_OUTPUT_COUNT"]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model", nargs="?", default="resnet18")
-    ap.add_argument("--runs", type=int, default=21, help="--bench count per layer (21)")
+    ap.add_argument("--samples", type=int, default=51, help="timed samples per layer and round (51)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds over all layers; the least median counts (5)")
     ap.add_argument("--out", help="work directory (build/bench/layers/MODEL)")
+    ap.add_argument("--md", help="also write the table to this file")
     ap.add_argument("flags", nargs="*", help="extra cnnc build flags (after --)")
     args = ap.parse_args(argv)
     why = make_golden.available(args.model)
@@ -117,7 +136,9 @@ def main(argv=None):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     layers = conv_layers(args.model)
-    cc = None
+    tools = None
+    tdir = os.path.join(outdir, "timer")
+    os.makedirs(tdir, exist_ok=True)
     rows = []
     for i, (shape, o, names) in enumerate(layers):
         tag = f"conv{i:02d}"
@@ -134,31 +155,55 @@ def main(argv=None):
         inp, outp = os.path.join(outdir, tag + "-in.npy"), os.path.join(outdir, tag + "-out.npy")
         np.save(inp, x.numpy())
         prog = os.path.join(outdir, tag)
-        rc, out, err = bench.run([cnnc, "build", lua, "--weights", wpath, "-o", prog] + args.flags)
+        if tools is None:  # the runtime, compiled once as `cnnc build` does
+            tools = run_golden.Toolchain(cnnc, None, outdir)
+            why = tools.setup(lua, wpath, os.cpu_count() or 1)
+            if why:
+                print(f"{tag}: {why}", file=sys.stderr)
+                return 1
+        rc, log = tools.build(lua, wpath, prog, args.flags)
+        if rc == 0:
+            rc, log = tools.build(lua, wpath, os.path.join(tdir, tag), args.flags, False, timer_extra(tdir, tag))
         if rc != 0:
-            print(f"{tag}: cnnc build exited {rc}: {err.strip()}", file=sys.stderr)
+            print(f"{tag}: {log.strip()}", file=sys.stderr)
             return 1
-        cc = cc or bench.cc_flags(out)
         rep = bench.report_json(cnnc, lua, args.flags)
         algo = next((str(l.get("algorithm")) for l in (rep or {}).get("layers", []) if l.get("op") == "conv2d"), "?")
-        rc, o_, e_ = bench.run([prog, "--bench", str(args.runs), inp, outp])
-        m = bench.MEDIAN_RE.search(o_)
-        if rc != 0 or not m:
+        rc, o_, e_ = bench.run([prog, inp, outp])
+        if rc != 0:
             print(f"{tag}: program exited {rc}: {o_}{e_}", file=sys.stderr)
             return 1
         ok, err_, tol, note = bench.check(np.load(outp), ref.numpy(), 1e-3 if "winograd" in algo else 1e-4)
-        rows.append(dict(tag=tag, shape=shape, o=o, names=names, algo=algo, ms=float(m.group(1)),
+        timer = os.path.join(tdir, tag)
+        rows.append(dict(tag=tag, shape=shape, o=o, names=names, algo=algo, timer=timer, ms=float("inf"),
                          macs=macs(shape, o, ref.shape), ok=ok, err=err_, note=note))
-        print(f"{tag} built and timed ({names[0]}{' ...' if len(names) > 1 else ''})", file=sys.stderr, flush=True)
+        print(f"{tag} built and checked ({names[0]}{' ...' if len(names) > 1 else ''})", file=sys.stderr, flush=True)
 
-    march = [w for w in (cc or "").split()[1:] if w.startswith(("-m", "-O"))]
+    for rnd in range(args.rounds):
+        for r in rows:
+            rc, o_, e_ = bench.run([r["timer"], str(args.samples)])
+            m = TIMER_RE.search(o_)
+            if rc != 0 or not m:
+                print(f"{r['timer']} exited {rc}: {o_}{e_}", file=sys.stderr)
+                return 1
+            r["ms"] = min(r["ms"], float(m.group(1)))
+        print(f"round {rnd + 1} of {args.rounds} timed", file=sys.stderr, flush=True)
+
+    table = []
+
+    def say(line=""):
+        print(line)
+        table.append(line)
+
+    cc = bench.cc_flags(" ".join(tools.template))
+    march = [w for w in cc.split()[1:] if w.startswith(("-m", "-O"))]
     peak, peak_desc = measure_peak(outdir, march or ["-O2"])
-    print(f"# {args.model}: conv layers timed alone, `cnnc build{' ' + ' '.join(args.flags) if args.flags else ''}` "
-          f"(`{cc}`), median of {args.runs} runs")
-    print(f"# peak: {peak_desc}")
-    print()
-    print("| layer (first of n) | n | input | out, k, s, p, g | algo | MMACs | ms | GFLOP/s | % peak | check |")
-    print("|---|---:|---|---|---|---:|---:|---:|---:|---|")
+    say(f"# {args.model}: conv layers timed alone, `cnnc build{' ' + ' '.join(args.flags) if args.flags else ''}` "
+        f"(`{cc}`), least of {args.rounds} rounds' medians of {args.samples} samples")
+    say(f"# peak: {peak_desc}")
+    say()
+    say("| layer (first of n) | n | input | out, k, s, p, g | algo | MMACs | ms | GFLOP/s | % peak | check |")
+    say("|---|---:|---|---|---|---:|---:|---:|---:|---|")
     tot_ms = tot_macs = 0
     bad = 0
     for r in rows:
@@ -170,18 +215,21 @@ def main(argv=None):
         bad += not r["ok"]
         kss = (f"{o['out_channels']}, {lua_pair(o['kernel_size'])}, {lua_pair(o['stride'])}, "
                f"{lua_pair(o['padding'])}, {o['groups']}")
-        print(f"| {r['names'][0]} | {n} | {'x'.join(map(str, r['shape'][1:]))} | {kss} | {r['algo']} | "
-              f"{r['macs'] / 1e6:.1f} | {r['ms']:.3f} | {gf:.1f} | {100 * gf / peak:.0f}% | "
-              f"{'ok' if r['ok'] else 'WRONG ' + r['note']} {r['err']:.1e} |")
+        say(f"| {r['names'][0]} | {n} | {'x'.join(map(str, r['shape'][1:]))} | {kss} | {r['algo']} | "
+            f"{r['macs'] / 1e6:.1f} | {r['ms']:.3f} | {gf:.1f} | {100 * gf / peak:.0f}% | "
+            f"{'ok' if r['ok'] else 'WRONG ' + r['note']} {r['err']:.1e} |")
     gf = 2 * tot_macs / (tot_ms * 1e6) if tot_ms else 0
-    print(f"| all {sum(len(r['names']) for r in rows)} convs | | | | | {tot_macs / 1e6:.1f} | {tot_ms:.3f} | "
-          f"{gf:.1f} | {100 * gf / peak:.0f}% | |")
-    print()
-    print("GFLOP/s = 2 x MACs of the direct convolution / median time. The program prints its median "
-          "to 0.01 ms, so layers under 1 ms carry up to a few % of rounding.")
+    say(f"| all {sum(len(r['names']) for r in rows)} convs | | | | | {tot_macs / 1e6:.1f} | {tot_ms:.3f} | "
+        f"{gf:.1f} | {100 * gf / peak:.0f}% | |")
+    say()
+    say("GFLOP/s = 2 x MACs of the direct convolution / time; a sample times about 1 ms of back-to-back "
+        "runs, so a small layer runs with its weights and input in cache.")
     if any("winograd" in r["algo"] for r in rows):
-        print("Winograd layers do fewer multiplications than the direct convolution they replace, "
-              "so their effective GFLOP/s can exceed the peak.")
+        say("Winograd layers do fewer multiplications than the direct convolution they replace, "
+            "so their effective GFLOP/s can exceed the peak.")
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write("\n".join(table) + "\n")
     return 1 if bad else 0
 
 

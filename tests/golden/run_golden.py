@@ -214,16 +214,18 @@ class Toolchain:
         self.template.insert(at, lib)
         return None
 
-    def build(self, lua, weights, prog, flags):
-        """(returncode, log) of `cnnc compile --main`, then the printed command."""
-        rc, log = run([self.cnnc, "compile", lua, "--main", "--weights", weights, "-o", prog] + flags,
-                      env=self.env, timeout=900)
+    def build(self, lua, weights, prog, flags, main=True, extra=()):
+        """(returncode, log) of `cnnc compile --main`, then the printed command.
+        main=False leaves out --main, for a driver of the caller's among
+        extra: words (sources, -D, -I) added before the generated file."""
+        rc, log = run([self.cnnc, "compile", lua] + (["--main"] if main else []) +
+                      ["--weights", weights, "-o", prog] + flags, env=self.env, timeout=900)
         if rc != 0:
             return rc, f"cnnc compile exited {rc}\n{log}"
         pdir, probe_dir = os.path.dirname(prog), os.path.dirname(self.probe)
-        swap = {self.probe: prog, self.probe + ".c": prog + ".c",
-                "-Wa,-I" + probe_dir: "-Wa,-I" + pdir}
-        rc, log = run([swap.get(w, w) for w in self.template], env=self.env, timeout=900)
+        swap = {self.probe: [prog], self.probe + ".c": list(extra) + [prog + ".c"],
+                "-Wa,-I" + probe_dir: ["-Wa,-I" + pdir]}
+        rc, log = run([x for w in self.template for x in swap.get(w, [w])], env=self.env, timeout=900)
         return rc, "" if rc == 0 else f"the C compiler exited {rc}\n{log}"
 
 
