@@ -172,28 +172,6 @@ INLINE void at4(const vf *in, int si, vf *out, int so)
 	out[3 * so] = d12 + 8 * d34 + m5;
 }
 
-/* The activation of ep on a vector (NaN passes relu and relu6 as in
- * rt_act). */
-INLINE vf act_vec(const rt_epilogue *ep, vf v)
-{
-	vf zero = {0}, six = zero + 6;
-	switch (ep->act) {
-	case RT_ACT_NONE:
-		return v;
-	case RT_ACT_RELU:
-		return REPLACE(v, v < zero, zero);
-	case RT_ACT_RELU6:
-		v = REPLACE(v, v < zero, zero);
-		return REPLACE(v, v > six, six);
-	case RT_ACT_LEAKY_RELU:
-		return REPLACE(v, v < zero, v * ep->slope);
-	default:
-		for (int l = 0; l < VW; l++)
-			v[l] = rt_act(ep, v[l]);
-		return v;
-	}
-}
-
 /* band[i * wp + pw + xx] = (B^T d)[i] for i < a and the input columns
  * xx in [x0, x1) (clipped to the input; a few more may be done): d the a
  * input rows from row y0 of channel xc (rows outside the input read
@@ -418,8 +396,6 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 {
 	const int a = m + 2;
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
-	bool vec_act = ep->act == RT_ACT_NONE || ep->act == RT_ACT_RELU || ep->act == RT_ACT_RELU6 ||
-	               ep->act == RT_ACT_LEAKY_RELU;
 	for (int o = 0; o < p->oc; o++) {
 		const float *mo = mm + (size_t)o * a * a * ld;
 		float bias = ep->bias ? ep->bias[o] : 0.0f;
@@ -463,13 +439,8 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 								LOADV(rv, rr + at);
 								v += rv;
 							}
-							if (vec_act) {
-								v = act_vec(ep, v);
-								STOREV(yr + at, v);
-							} else {
-								for (int l = 0; l < VW; l++)
-									yr[at + l] = rt_act(ep, v[l]);
-							}
+							v = simd_act(ep, ep->act, v);
+							STOREV(yr + at, v);
 							continue;
 						}
 						for (int l = 0; l < cnt; l++)
