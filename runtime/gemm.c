@@ -121,8 +121,10 @@ typedef struct {
 } Bview;
 
 /* acc[i][v] = sum over p < k of a[p][i] * B[p][v*VW ..], for nv (a
- * constant once inlined) vectors of columns. a: one panel, [k][MR]. */
-INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV])
+ * constant once inlined) vectors of columns. a: one panel, [k][MR].
+ * pf: NULL, or where B's next tile starts (read in place, row stride
+ * bv.ldb), whose TV*VW columns of each row are fetched into cache. */
+INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf)
 {
 	const float *bp[TV];
 #pragma GCC unroll 8
@@ -140,6 +142,11 @@ INLINE void micro(int k, int nv, const float *a, Bview bv, vf acc[MR][TV])
 			LOADV(bb[v], bp[v] + (size_t)p * bv.ldb);
 		const float *ap = a + (size_t)p * MR;
 		PREFETCH_AT(ap, PREFETCH_AHEAD); /* A from memory (simd.h) */
+		if (pf) {
+#pragma GCC unroll 4
+			for (int v = 0; v < TV * VW; v += 16)
+				PREFETCH_AT(pf + (size_t)p * bv.ldb, v);
+		}
 #pragma GCC unroll 8
 		for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
@@ -185,23 +192,33 @@ INLINE void store(const rt_epilogue *ep, int act, int nv, vf acc[MR][TV], int ro
  * of C, cols <= nv * VW, with its epilogue; nv (a constant once inlined)
  * vectors of columns. */
 INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, int j0, int cols, const float *a,
-                 Bview bv, float *c, const float *res, int ldc)
+                 Bview bv, float *c, const float *res, int ldc, const float *pf)
 {
 	vf acc[MR][TV];
 	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
 	size_t at = (size_t)i0 * ldc + j0;
-	micro(k, nv, a + (size_t)i0 * k, t, acc);
+	micro(k, nv, a + (size_t)i0 * k, t, acc, pf);
 	store(ep, act, nv, acc, m - i0 < MR ? m - i0 : MR, cols, ep->bias ? ep->bias + i0 : NULL, c + at,
 	      res ? res + at : NULL, ldc);
 }
 
 /* Columns [j0, j0 + cols) of C, in tiles of nv vectors (a constant once
- * inlined), against every panel of A. */
-INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int k, int j0, int cols, const float *a,
-                        Bview bv, float *c, const float *res, int ldc)
+ * inlined), against every panel of A, n columns in all. B read in place
+ * has its rows a whole image apart (1x1 convolutions: 12.5 KB at 56x56),
+ * a stride the hardware prefetcher does not follow, so the first panel's
+ * tile would wait on memory for each of its k rows; instead the first
+ * panel fetches the next column tile's rows while the other panels reuse
+ * this one's from cache. */
+INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int n, int k, int j0, int cols,
+                        const float *a, Bview bv, float *c, const float *res, int ldc)
 {
-	for (int i0 = 0; i0 < m; i0 += MR)
-		tile(ep, act, nv, m, k, i0, j0, cols, a, bv, c, res, ldc);
+	int i0 = 0;
+	if (bv.ldb > NR && j0 + cols < n) {
+		tile(ep, act, nv, m, k, 0, j0, cols, a, bv, c, res, ldc, bv.b + j0 + cols);
+		i0 = MR;
+	}
+	for (; i0 < m; i0 += MR)
+		tile(ep, act, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 }
 
 /* Panel i0 of A against columns [0, n) of C. */
@@ -211,15 +228,15 @@ INLINE void panel(const rt_epilogue *ep, int act, int m, int n, int k, int i0, c
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
 		if (nv == TV)
-			tile(ep, act, TV, m, k, i0, j0, cols, a, bv, c, res, ldc);
+			tile(ep, act, TV, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 #if TV == 4
 		else if (nv == 3)
-			tile(ep, act, 3, m, k, i0, j0, cols, a, bv, c, res, ldc);
+			tile(ep, act, 3, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 #endif
 		else if (nv == 2)
-			tile(ep, act, 2, m, k, i0, j0, cols, a, bv, c, res, ldc);
+			tile(ep, act, 2, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 		else
-			tile(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc);
+			tile(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 	}
 }
 
@@ -251,15 +268,15 @@ INLINE void gemm_act(const rt_epilogue *ep, int act, int m, int n, int k, const 
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
 		if (nv == TV)
-			column_tile(ep, act, TV, m, k, j0, cols, a, bv, c, res, ldc);
+			column_tile(ep, act, TV, m, n, k, j0, cols, a, bv, c, res, ldc);
 #if TV == 4
 		else if (nv == 3)
-			column_tile(ep, act, 3, m, k, j0, cols, a, bv, c, res, ldc);
+			column_tile(ep, act, 3, m, n, k, j0, cols, a, bv, c, res, ldc);
 #endif
 		else if (nv == 2)
-			column_tile(ep, act, 2, m, k, j0, cols, a, bv, c, res, ldc);
+			column_tile(ep, act, 2, m, n, k, j0, cols, a, bv, c, res, ldc);
 		else
-			column_tile(ep, act, 1, m, k, j0, cols, a, bv, c, res, ldc);
+			column_tile(ep, act, 1, m, n, k, j0, cols, a, bv, c, res, ldc);
 	}
 }
 
