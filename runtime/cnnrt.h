@@ -129,8 +129,8 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
 #define RT_STEM_TAPS 256 /* most taps (c*kh*kw) of rt_conv2d_stem */
 
 /* Floats per phase of the padded input rows rt_conv2d_stem keeps: ow
- * rounded up to its register tile (at most 32 columns), plus the taps'
- * reach, plus one. */
+ * rounded up to 32 (a multiple of its register tile's columns), plus the
+ * taps' reach, plus one. */
 #define RT_STEM_LEN(kw, sw, dw, ow) (((ow) + 31) / 32 * 32 + ((kw) - 1) * (dw) / (sw) + 1)
 
 /* Floats of scratch rt_conv2d_stem needs: c*kh padded rows of sw phases. */

@@ -102,9 +102,9 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
  * 16 pixels, (oy*sh, ox*sw). The table of im2col_packed costs three
  * scalar operations per float, a fifth of resnet's 1x1 stride-2
  * downsampling layers. Here, at stride 2, a strip whose 16 pixels lie in
- * one output row is four vector loads and two shuffles per channel (the
- * even lanes); other strips and strides go a float at a time with no
- * table. (At stride 1 this runs only for a last partial strip, or at 7x7:
+ * one output row is 32/VW vector loads and 16/VW shuffles per channel
+ * (the even lanes); other strips and strides go a float at a time through
+ * the strip's 16 offsets, computed once for all channels. (At stride 1 this runs only for a last partial strip, or at 7x7:
  * rt_conv2d_gemm reads the rest in place.) Strips are written whole, in
  * order: filling them channel by channel puts consecutive stores 16*cg
  * floats apart, which cost more than the copy. */

@@ -28,12 +28,14 @@
  * fewer FMAs per load). With 16 registers, 6 x 2: 12 accumulators, 2
  * inputs and a broadcast. NV*VW stays within the 32 columns that
  * RT_STEM_LEN rounds ow up to. */
-#if defined(__AVX512F__) && VW == 8
+#if SIMD_REGS == 32 && VW == 8
 #define MO 8
 #else
 #define MO 6
 #endif
 #define NV 2
+/* a tile's columns divide the 32 RT_STEM_LEN rounds ow up to */
+typedef char stem_tile_fits[32 % (NV * VW) == 0 ? 1 : -1];
 
 /* The tile at output channels o0.. (weights wr[i] of channel o0 + i, each
  * k floats in tap order) and output columns ox..: y, res at channel o0,

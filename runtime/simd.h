@@ -20,6 +20,14 @@
 #define VW 4
 #endif
 typedef float vf __attribute__((vector_size(VW * 4)));
+
+/* Vector registers the kernels may plan on: AVX-512's 32 reach 256-bit
+ * vectors only with its VL extension (EVEX encodings of ymm16-31). */
+#if defined(__AVX512VL__)
+#define SIMD_REGS 32
+#else
+#define SIMD_REGS 16
+#endif
 typedef int vi __attribute__((vector_size(VW * 4)));
 
 #define LOADV(v, p) memcpy(&(v), (p), sizeof(vf))
@@ -50,6 +58,8 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 /* A hint to fetch the cache line n floats past p, which may lie past the
  * end of its array (the address is formed as an integer, not a pointer). */
 #define PREFETCH_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)))
+/* The same, for a line about to be written. */
+#define PREFETCH_W_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)), 1)
 
 /* How far ahead (floats) the GEMM kernels fetch weights that stream from
  * memory (gemm.c's A, winograd.c's U): 16 KB, four 4 KB pages, which the

@@ -319,7 +319,7 @@ static void gemm_tile(int k, const float *a, const float *b, size_t ldb, float *
 	}
 }
 
-#if defined(__AVX512F__)
+#if SIMD_REGS == 32
 /* Two panels at once, 2 * MR rows (all of them exist): 24 accumulators,
  * for targets with 32 vector registers, so each load of V feeds twice the
  * multiplies. a1 = a + MR * k is the next panel. */
@@ -493,7 +493,7 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 							o0 += MR;
 							continue;
 						}
-#if defined(__AVX512F__)
+#if SIMD_REGS == 32
 						if (rows >= 2 * MR) {
 							gemm_tile2(p->c, ua, vb, ld, mc, (size_t)a * a * ld);
 							o0 += MR;

@@ -122,8 +122,12 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5, help="rounds over all layers; the least median counts (5)")
     ap.add_argument("--out", help="work directory (build/bench/layers/MODEL)")
     ap.add_argument("--md", help="also write the table to this file")
-    ap.add_argument("flags", nargs="*", help="extra cnnc build flags (after --)")
-    args = ap.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)  # cnnc's flags follow "--"
+    args = ap.parse_args(argv[:cut])
+    args.flags = argv[cut + 1:]
+    if args.rounds < 1 or not 1 <= args.samples <= 1001:
+        ap.error("--rounds must be at least 1 and --samples from 1 to 1001")
     why = make_golden.available(args.model)
     if why:
         ap.error(f"{args.model}: {why}")
@@ -157,7 +161,7 @@ def main(argv=None):
         prog = os.path.join(outdir, tag)
         if tools is None:  # the runtime, compiled once as `cnnc build` does
             tools = run_golden.Toolchain(cnnc, None, outdir)
-            why = tools.setup(lua, wpath, os.cpu_count() or 1)
+            why = tools.setup(lua, wpath, os.cpu_count() or 1, args.flags)
             if why:
                 print(f"{tag}: {why}", file=sys.stderr)
                 return 1
@@ -189,6 +193,9 @@ def main(argv=None):
             r["ms"] = min(r["ms"], float(m.group(1)))
         print(f"round {rnd + 1} of {args.rounds} timed", file=sys.stderr, flush=True)
 
+    if not rows:
+        print(f"{args.model} has no conv layer", file=sys.stderr)
+        return 1
     table = []
 
     def say(line=""):
@@ -222,8 +229,9 @@ def main(argv=None):
     say(f"| all {sum(len(r['names']) for r in rows)} convs | | | | | {tot_macs / 1e6:.1f} | {tot_ms:.3f} | "
         f"{gf:.1f} | {100 * gf / peak:.0f}% | |")
     say()
-    say("GFLOP/s = 2 x MACs of the direct convolution / time; a sample times about 1 ms of back-to-back "
-        "runs, so a small layer runs with its weights and input in cache.")
+    say("GFLOP/s = 2 x MACs of the direct convolution / time; a sample times back-to-back runs of about "
+        "1 ms in all (one run for a layer of 1 ms or more), so a small layer runs with its weights and "
+        "input in cache.")
     if any("winograd" in r["algo"] for r in rows):
         say("Winograd layers do fewer multiplications than the direct convolution they replace, "
             "so their effective GFLOP/s can exceed the peak.")

@@ -138,8 +138,12 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=51, help="timed runs (51)")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", help="work directory (build/bench/profile/MODEL)")
-    ap.add_argument("flags", nargs="*", help="extra cnnc flags (after --)")
-    args = ap.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)  # cnnc's flags follow "--"
+    args = ap.parse_args(argv[:cut])
+    args.flags = argv[cut + 1:]
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
     why = make_golden.available(args.model)
     if why:
         ap.error(f"{args.model}: {why}")
@@ -155,8 +159,11 @@ def main(argv=None):
     if rc != 0:
         print(f"cnnc build exited {rc}: {err.strip()}", file=sys.stderr)
         return 1
-    words = next(line.split() for line in out.splitlines() if any(w.endswith(".c") for w in line.split()))
-    tag = args.model
+    words = next((line.split() for line in out.splitlines() if any(w.endswith(".c") for w in line.split())), None)
+    if not words:
+        print(f"cnnc build printed no compiler command:\n{out}", file=sys.stderr)
+        return 1
+    tag = "net"  # the generated symbols: net_run, NET_INPUT_COUNT
     prefix = os.path.join(outdir, tag)
     rc, _, err = bench.run([cnnc, "compile", lua, "--weights", weights, "-o", prefix] + args.flags)
     if rc != 0:

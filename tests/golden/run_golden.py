@@ -175,12 +175,13 @@ class Toolchain:
         self.template = None  # the printed command, as words
         self.probe = None     # the probe's PROGRAM path in that command
 
-    def setup(self, lua, weights, jobs):
-        """None, or why the runtime could not be built."""
+    def setup(self, lua, weights, jobs, flags=()):
+        """None, or why the runtime could not be built. flags: cnnc's (a
+        --target changes the C compiler's flags)."""
         os.makedirs(self.dir, exist_ok=True)
         self.probe = os.path.join(self.dir, "probe")
         try:
-            p = subprocess.run([self.cnnc, "build", lua, "--weights", weights, "-o", self.probe],
+            p = subprocess.run([self.cnnc, "build", lua, "--weights", weights, "-o", self.probe] + list(flags),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
                                timeout=900, text=True, errors="replace")
         except subprocess.TimeoutExpired:
@@ -215,9 +216,10 @@ class Toolchain:
         return None
 
     def build(self, lua, weights, prog, flags, main=True, extra=()):
-        """(returncode, log) of `cnnc compile --main`, then the printed command.
-        main=False leaves out --main, for a driver of the caller's among
-        extra: words (sources, -D, -I) added before the generated file."""
+        """(returncode, log) of `cnnc compile` (with --main unless main is
+        False, for a driver of the caller's among extra: words such as
+        sources, -D, -I, put before the generated file), then the printed
+        command with prog's files in place of the probe's."""
         rc, log = run([self.cnnc, "compile", lua] + (["--main"] if main else []) +
                       ["--weights", weights, "-o", prog] + flags, env=self.env, timeout=900)
         if rc != 0:

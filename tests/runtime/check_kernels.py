@@ -117,6 +117,21 @@ class Checker:
             out[s, :, :, k0:k0 + cg, j] = wt[o].transpose(1, 2, 0)
         return out
 
+    @staticmethod
+    def pack_gemm(wt, g):
+        """wt [oc, c/g, kh, kw] packed for rt_conv2d_gemm (cnnrt.h): per group,
+        W_g [oc/g, k] in panels of RT_GEMM_MR = 6 rows, each [k][6], rows past
+        oc/g zero."""
+        oc = wt.shape[0]
+        og, mr = oc // g, 6
+        out = []
+        for grp in range(g):
+            a = wt[grp * og:(grp + 1) * og].reshape(og, -1)
+            panels = np.zeros((-(-og // mr) * mr, a.shape[1]), np.float32)
+            panels[:og] = a
+            out.append(panels.reshape(-1, mr, a.shape[1]).transpose(0, 2, 1).ravel())
+        return np.concatenate(out)
+
     def conv(self, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k, s, p, d = pair(k), pair(s), pair(p), pair(d)
@@ -154,7 +169,8 @@ class Checker:
         ref = fn(ref)
         label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
                  f"{' +res' if res else ''}")
-        self.run(label, kernel, ref, {"x": x, "weight": wt, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
+        packed = self.pack_gemm(wt, g) if kernel == "gemm" else wt
+        self.run(label, kernel, ref, {"x": x, "weight": packed, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
                  ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, slope=0.2)
 
@@ -287,6 +303,21 @@ def main():
         ck.conv_ep("stem", 1, 2, 17, 21, 7, (3, 5), s=(2, 3), p=(1, 2), d=(2, 1), act="tanh")
         ck.conv_ep("stem", 1, 3, 9, 11, 8, 3, s=2, p=0, act="sigmoid", res=True)
         ck.conv_ep("stem", 1, 3, 30, 16, 1, 2, s=2, p=0)
+
+        # im2col + GEMM (rt_conv2d_gemm) with its epilogue: 1x1 at stride 2
+        # (strips of 16 pixels in one row go through vector shuffles; at
+        # w = 31, ow = 16, a strip's last vector would read one float past
+        # the row, so it must not: ASan checks that in the sanitized pass),
+        # uneven strides, groups, a partial last strip, 1x1 at stride 1
+        # (7x7: every pixel packed), 3x3 through the tap table, weights big
+        # enough to be read panel by panel
+        ck.conv_ep("gemm", 1, 13, 9, 31, 37, 1, s=2, act="relu", res=True)
+        ck.conv_ep("gemm", 2, 5, 8, 70, 13, 1, s=2)
+        ck.conv_ep("gemm", 1, 12, 11, 17, 8, 1, s=(2, 3), g=2, act="relu6")
+        ck.conv_ep("gemm", 1, 7, 10, 11, 9, 1, s=3, bias=False)
+        ck.conv_ep("gemm", 1, 256, 7, 7, 200, 1, res=True)
+        ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
+        ck.conv_ep("gemm", 1, 37, 19, 23, 397, 3, s=2, res=True)
 
         # linear
         ck.linear(2, 37, 13)

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		} else
 			rt_conv2d_direct(&p, x, w, b, y);
 		save(4, shape, y);
-	} else if (strcmp(op, "depthwise") == 0 || strcmp(op, "stem") == 0) {
+	} else if (strcmp(op, "depthwise") == 0 || strcmp(op, "stem") == 0 || strcmp(op, "gemm") == 0) {
 		/* y = act(conv(x) + b + res); act: an RT_ACT_* number */
 		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
@@ -179,6 +179,10 @@ int main(int argc, char **argv)
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
 			rt_conv2d_depthwise(&p, x, w, &ep, y);
+		else if (op[0] == 'g') /* weight: packed for rt_gemm, group by group */
+			rt_conv2d_gemm(&p, x, w, &ep, y,
+			               alloc((size_t)RT_IM2COL_FLOATS(p.oc / p.groups, p.c / p.groups, p.kh, p.kw, p.oh,
+			                                              p.ow)));
 		else
 			rt_conv2d_stem(&p, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
 		save(4, shape, y);
