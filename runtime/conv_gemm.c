@@ -15,8 +15,10 @@
  * stride 1 and no padding needs no unrolling: its B is the input,
  * [c/g, h*w], read in place by rt_gemm for the whole strips of 16 pixels
  * (a copy would cost k*n floats against m*k*n multiply-adds: for
- * mobilenet_v2's projections, with m as low as 16, it doubled the time), and only the last partial strip is packed
- * (all of it at 7x7 when m is large: see rt_conv2d_gemm).
+ * mobilenet_v2's projections, with m as low as 16, it doubled the time),
+ * and only the last partial strip is packed (all of it at 7x7 when m is
+ * large: see rt_conv2d_gemm); other 1x1 convolutions are packed by
+ * im2col_1x1, without im2col_packed's table.
  * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
  * own kernel: depthwise.c.)
  */
@@ -104,10 +106,11 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
  * downsampling layers. Here, at stride 2, a strip whose 16 pixels lie in
  * one output row is 32/VW vector loads and 16/VW shuffles per channel
  * (the even lanes); other strips and strides go a float at a time through
- * the strip's 16 offsets, computed once for all channels. (At stride 1 this runs only for a last partial strip, or at 7x7:
- * rt_conv2d_gemm reads the rest in place.) Strips are written whole, in
- * order: filling them channel by channel puts consecutive stores 16*cg
- * floats apart, which cost more than the copy. */
+ * the strip's 16 offsets, computed once for all channels. (At stride 1
+ * this runs only for a last partial strip, or at 7x7: rt_conv2d_gemm
+ * reads the rest in place.) Strips are written whole, in order: filling
+ * them channel by channel puts consecutive stores 16*cg floats apart,
+ * which cost more than the copy. */
 static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
 {
 	const size_t plane = (size_t)p->h * p->w;

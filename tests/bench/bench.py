@@ -78,6 +78,23 @@ def run(cmd, timeout=3600, env=None):
         return -1, "", f"timed out after {timeout} s: {' '.join(cmd)}"
 
 
+def model_args(ap, argv, workdir):
+    """Arguments of a tool run on one zoo model: the words after "--" are
+    cnnc's (args.flags), the rest go to ap, which has "model" and "--out";
+    an unavailable model is a usage error; args.out is made absolute and
+    defaults to build/bench/WORKDIR/MODEL, which is created."""
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = ap.parse_args(argv[:cut])
+    args.flags = argv[cut + 1:]
+    why = make_golden.available(args.model)
+    if why:
+        ap.error(f"{args.model}: {why}")
+    args.out = os.path.abspath(args.out or os.path.join(REPO, "build", "bench", workdir, args.model))
+    os.makedirs(args.out, exist_ok=True)
+    return args
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:

@@ -19,11 +19,11 @@
  * pseudo-random pattern in [-1, 1): the kernels' speed does not depend on
  * the values (denormals aside, which it avoids).
  */
-#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "cnnrt.h"
+#include "timing.h"
 #include LAYER_H
 
 #define MAX_SAMPLES 1001
@@ -31,19 +31,6 @@
 static float input[LAYER_IN];
 static float output[LAYER_OUT];
 static double sample_ms[MAX_SAMPLES];
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -59,18 +46,17 @@ int main(int argc, char **argv)
 	}
 	/* warm up, and find how many runs make a millisecond */
 	LAYER_RUN(input, output);
-	double t0 = now_ms();
+	double t0 = rt_now_ms();
 	LAYER_RUN(input, output);
-	double once = now_ms() - t0;
+	double once = rt_now_ms() - t0;
 	int reps = once >= 1.0 ? 1 : once <= 0.001 ? 1000 : (int)(1.0 / once) + 1;
 	for (int i = 0; i < samples; i++) {
-		t0 = now_ms();
+		t0 = rt_now_ms();
 		for (int r = 0; r < reps; r++)
 			LAYER_RUN(input, output);
-		sample_ms[i] = (now_ms() - t0) / reps;
+		sample_ms[i] = (rt_now_ms() - t0) / reps;
 	}
-	qsort(sample_ms, (size_t)samples, sizeof sample_ms[0], cmp_double);
-	double med = samples % 2 ? sample_ms[samples / 2] : (sample_ms[samples / 2 - 1] + sample_ms[samples / 2]) / 2;
+	double med = timing_median(sample_ms, samples);
 	printf("median %.4f ms min %.4f ms per run, %d runs per sample\n", med, sample_ms[0], reps);
 	/* the output depends on every run: keep the compiler from dropping them */
 	return output[0] != output[0] ? 3 : 0;

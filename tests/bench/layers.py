@@ -44,7 +44,6 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
 from bench import make_golden, run_golden  # noqa: E402
@@ -122,18 +121,10 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5, help="rounds over all layers; the least median counts (5)")
     ap.add_argument("--out", help="work directory (build/bench/layers/MODEL)")
     ap.add_argument("--md", help="also write the table to this file")
-    argv = sys.argv[1:] if argv is None else argv
-    cut = argv.index("--") if "--" in argv else len(argv)  # cnnc's flags follow "--"
-    args = ap.parse_args(argv[:cut])
-    args.flags = argv[cut + 1:]
+    args = bench.model_args(ap, argv, "layers")
     if args.rounds < 1 or not 1 <= args.samples <= 1001:
         ap.error("--rounds must be at least 1 and --samples from 1 to 1001")
-    why = make_golden.available(args.model)
-    if why:
-        ap.error(f"{args.model}: {why}")
-    cnnc = bench.cnnc_path()
-    outdir = os.path.abspath(args.out or os.path.join(REPO, "build", "bench", "layers", args.model))
-    os.makedirs(outdir, exist_ok=True)
+    cnnc, outdir = bench.cnnc_path(), args.out
 
     import torch
     import torch.nn.functional as F

@@ -5,13 +5,14 @@
 
 MODEL is a zoo model (default resnet50). Its weights and input come from
 tests/golden/make_golden.py, as in bench.py. The model is compiled without
-a driver (`cnnc compile`); then the statements of each layer in
-MODEL_run_ws (the emitter heads them with a comment naming the layer,
-its model line, shapes and algorithm) get a clock reading before and
-after them, and a driver runs the instrumented model N times (default 51)
-after a warm-up, and prints for every layer the median of its N times,
-its share of the median total, and its heading. The build uses the
-compiler command `cnnc build` printed, so the flags are the benchmark's.
+a driver (`cnnc compile`); then the statements of each layer in the
+generated run function (the emitter heads them with a comment naming the
+layer, its model line, shapes and algorithm) get a clock reading before
+and after them, and a driver runs the instrumented model N times
+(default 51) after a warm-up, and prints for every layer the median of
+its N times, its share of the median total, and its heading. It is built
+with the compiler command `cnnc build` prints (run_golden's Toolchain),
+so the flags are the benchmark's.
 
 Unlike tests/bench/layers.py, which times each conv alone with its input
 and weights warm in cache, this sees the layers as they run in the model:
@@ -23,21 +24,18 @@ Nothing here is asserted; it is for finding the layers to work on.
 import argparse
 import os
 import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
-from bench import make_golden  # noqa: E402
+from bench import make_golden, run_golden  # noqa: E402
 
 DRIVER = r"""
-#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
+#include "cnnrt.h"
+#include "timing.h"
 #include "%(h)s"
 
 #define LAYERS %(layers)d
@@ -52,25 +50,6 @@ int prof_run;                 /* which run the readings belong to */
 static float input[%(up)s_INPUT_COUNT];
 static float output[%(up)s_OUTPUT_COUNT];
 
-double prof_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v)
-{
-	qsort(v, RUNS, sizeof *v, cmp_double);
-	return RUNS %% 2 ? v[RUNS / 2] : (v[RUNS / 2 - 1] + v[RUNS / 2]) / 2;
-}
-
 int main(void)
 {
 	static double total[RUNS];
@@ -83,14 +62,14 @@ int main(void)
 	fclose(f);
 	%(run)s(input, output); /* warm-up */
 	for (prof_run = 0; prof_run < RUNS; prof_run++) {
-		double t0 = prof_now();
+		double t0 = rt_now_ms();
 		%(run)s(input, output);
-		total[prof_run] = prof_now() - t0;
+		total[prof_run] = rt_now_ms() - t0;
 	}
-	double all = median(total), sum = 0;
+	double all = timing_median(total, RUNS), sum = 0;
 	printf("| # | layer (model line): what, algorithm, layout | ms | %% of all |\n|---:|---|---:|---:|\n");
 	for (int i = 0; i < LAYERS; i++) {
-		double m = median(prof_ms[i]);
+		double m = timing_median(prof_ms[i], RUNS);
 		sum += m;
 		printf("| %%d | %%s | %%.3f | %%.1f |\n", i + 1, heading[i], m, 100 * m / all);
 	}
@@ -110,14 +89,13 @@ def instrument(src, run, runs):
     lines = src.split("\n")
     start = next(i for i, l in enumerate(lines) if l.startswith(f"void {run}_ws("))
     end = lines.index("}", start)
-    out = lines[:start] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;",
-                           "double prof_now(void);", ""]
+    out = lines[:start] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;", ""]
     headings = []
     open_k = None  # the heading whose statements are being copied
 
     def close():
         if open_k is not None:
-            out.append(f"\tprof_ms[{open_k}][prof_run] = prof_now() - prof_t{open_k};")
+            out.append(f"\tprof_ms[{open_k}][prof_run] = rt_now_ms() - prof_t{open_k};")
 
     for l in lines[start:end]:
         m = HEAD_RE.match(l)
@@ -125,7 +103,7 @@ def instrument(src, run, runs):
             close()
             open_k = len(headings)
             headings.append(m.group(1))
-            out += [l, f"\tdouble prof_t{open_k} = prof_now();"]
+            out += [l, f"\tdouble prof_t{open_k} = rt_now_ms();"]
         else:
             out.append(l)
     close()
@@ -138,30 +116,18 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=51, help="timed runs (51)")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", help="work directory (build/bench/profile/MODEL)")
-    argv = sys.argv[1:] if argv is None else argv
-    cut = argv.index("--") if "--" in argv else len(argv)  # cnnc's flags follow "--"
-    args = ap.parse_args(argv[:cut])
-    args.flags = argv[cut + 1:]
+    args = bench.model_args(ap, argv, "profile")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    why = make_golden.available(args.model)
-    if why:
-        ap.error(f"{args.model}: {why}")
-    cnnc = bench.cnnc_path()
-    outdir = os.path.abspath(args.out or os.path.join(REPO, "build", "bench", "profile", args.model))
+    cnnc, outdir = bench.cnnc_path(), args.out
     data = os.path.join(outdir, "data")
-    os.makedirs(outdir, exist_ok=True)
     make_golden.generate(args.model, data, args.seed)
     lua = make_golden.lua_path(args.model)
     weights = os.path.join(data, "weights.safetensors")
-    rc, out, err = bench.run([cnnc, "build", lua, "--weights", weights, "-o", os.path.join(outdir, "prog")]
-                             + args.flags)
-    if rc != 0:
-        print(f"cnnc build exited {rc}: {err.strip()}", file=sys.stderr)
-        return 1
-    words = next((line.split() for line in out.splitlines() if any(w.endswith(".c") for w in line.split())), None)
-    if not words:
-        print(f"cnnc build printed no compiler command:\n{out}", file=sys.stderr)
+    tools = run_golden.Toolchain(cnnc, None, outdir)
+    why = tools.setup(lua, weights, os.cpu_count() or 1, args.flags)
+    if why:
+        print(why, file=sys.stderr)
         return 1
     tag = "net"  # the generated symbols: net_run, NET_INPUT_COUNT
     prefix = os.path.join(outdir, tag)
@@ -178,26 +144,13 @@ def main(argv=None):
                               runs=args.runs, input=os.path.join(data, "input.npy"),
                               headings=",\n".join('\t"' + h.replace("\\", "\\\\").replace('"', '\\"') + '"'
                                                   for h in headings)))
-    gen = next(w for w in words if w.endswith(".c"))
-    cmd, skip = [], False
-    for w in words:
-        if skip:
-            skip = False
-        elif w == "-o":
-            skip = True
-        elif w == gen:
-            cmd += [os.path.join(outdir, "driver.c"), prefix + "_prof.c"]
-        elif w.startswith("-Wa,-I"):
-            cmd.append("-Wa,-I" + outdir)
-        else:
-            cmd.append(w)
-    cmd += [f"-I{outdir}", "-o", prefix + "-prof"]
-    rc, _, err = bench.run(cmd)
+    rc, log = tools.link(prefix + "-prof", [os.path.join(outdir, "driver.c"), prefix + "_prof.c", f"-I{HERE}",
+                                            f"-I{outdir}"])
     if rc != 0:
-        print(f"{' '.join(cmd)} failed: {err.strip()}", file=sys.stderr)
+        print(log, file=sys.stderr)
         return 1
     rc, out, err = bench.run([prefix + "-prof"])
-    print(f"# {args.model}: each layer timed in place, `{bench.cc_flags(' '.join(words))}`, "
+    print(f"# {args.model}: each layer timed in place, `{bench.cc_flags(' '.join(tools.template))}`, "
           f"{bench.cnnc_version(cnnc)}")
     print(out, end="")
     if rc != 0:

@@ -218,15 +218,19 @@ class Toolchain:
     def build(self, lua, weights, prog, flags, main=True, extra=()):
         """(returncode, log) of `cnnc compile` (with --main unless main is
         False, for a driver of the caller's among extra: words such as
-        sources, -D, -I, put before the generated file), then the printed
-        command with prog's files in place of the probe's."""
+        sources, -D, -I, put before the generated file), then link()."""
         rc, log = run([self.cnnc, "compile", lua] + (["--main"] if main else []) +
                       ["--weights", weights, "-o", prog] + flags, env=self.env, timeout=900)
         if rc != 0:
             return rc, f"cnnc compile exited {rc}\n{log}"
+        return self.link(prog, list(extra) + [prog + ".c"])
+
+    def link(self, prog, sources):
+        """(returncode, log) of the printed command with sources in place of
+        the probe's generated file and prog as the program (a weight blob
+        is looked for next to prog)."""
         pdir, probe_dir = os.path.dirname(prog), os.path.dirname(self.probe)
-        swap = {self.probe: [prog], self.probe + ".c": list(extra) + [prog + ".c"],
-                "-Wa,-I" + probe_dir: ["-Wa,-I" + pdir]}
+        swap = {self.probe: [prog], self.probe + ".c": list(sources), "-Wa,-I" + probe_dir: ["-Wa,-I" + pdir]}
         rc, log = run([x for w in self.template for x in swap.get(w, [w])], env=self.env, timeout=900)
         return rc, "" if rc == 0 else f"the C compiler exited {rc}\n{log}"
 
