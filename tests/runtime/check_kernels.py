@@ -303,6 +303,12 @@ def main():
         ck.conv_ep("stem", 1, 2, 17, 21, 7, (3, 5), s=(2, 3), p=(1, 2), d=(2, 1), act="tanh")
         ck.conv_ep("stem", 1, 3, 9, 11, 8, 3, s=2, p=0, act="sigmoid", res=True)
         ck.conv_ep("stem", 1, 3, 30, 16, 1, 2, s=2, p=0)
+        # whole 8-channel x 16-column tiles (their straight-line epilogue), two
+        # images (rows kept between output rows restart per image)
+        ck.conv_ep("stem", 2, 3, 33, 37, 16, 3, s=2, p=1, act="leaky_relu", res=True)
+        ck.conv_ep("stem", 1, 3, 45, 47, 24, 3, s=2, p=1, act="relu6")
+        ck.conv_ep("stem", 2, 1, 20, 35, 9, 3, s=1, p=1, d=2, act="relu", res=True)
+        ck.conv_ep("stem", 2, 3, 2, 40, 8, 3, s=2, p=1, act="relu")  # one output row per image
 
         # im2col + GEMM (rt_conv2d_gemm) with its epilogue: 1x1 at stride 2
         # (strips of 16 pixels in one row go through vector shuffles; at
