@@ -62,6 +62,7 @@ void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bi
 /* ---- gemm.c --------------------------------------------------------- */
 
 #define RT_GEMM_MR 6  /* rows of A per packed panel */
+#define RT_GEMM_TILE_COLS 32 /* columns of C in a whole register tile (or two, or four, without AVX-512) */
 
 /* Floats of A [m, k] once packed by panels of RT_GEMM_MR rows. */
 #define RT_GEMM_PACKED(m, k) ((((m) + RT_GEMM_MR - 1) / RT_GEMM_MR) * RT_GEMM_MR * (k))

@@ -13,11 +13,13 @@
  * memory, so then (rt_gemm_panels_outer) one block takes every column
  * and rt_gemm_packed reads the weights once. A 1x1 convolution with
  * stride 1 and no padding needs no unrolling: its B is the input,
- * [c/g, h*w], read in place by rt_gemm for the whole strips of 16 pixels
- * (a copy would cost k*n floats against m*k*n multiply-adds: for
- * mobilenet_v2's projections, with m as low as 16, it doubled the time),
- * and only the last partial strip is packed (all of it at 7x7 when m is
- * large: see rt_conv2d_gemm); other 1x1 convolutions are packed by
+ * [c/g, h*w], read in place by rt_gemm for whole register tiles of
+ * RT_GEMM_TILE_COLS pixels (a copy would cost k*n floats against m*k*n
+ * multiply-adds: for mobilenet_v2's projections, with m as low as 16, it
+ * doubled the time), and only the columns after them are packed, so they
+ * make one tile (at 7x7, 32 + 17: 56 columns computed, not 48 + a tile
+ * of 8 for the 49th: 10% faster), or all of them at 7x7 when m is large
+ * (see rt_conv2d_gemm); other 1x1 convolutions are packed by
  * im2col_1x1, without im2col_packed's table.
  * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
  * own kernel: depthwise.c.)
@@ -105,10 +107,11 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
  * scalar operations per float, a fifth of resnet's 1x1 stride-2
  * downsampling layers. Here, at stride 2, a strip whose 16 pixels lie in
  * one output row is 32/VW vector loads and 16/VW shuffles per channel
- * (the even lanes); other strips and strides go a float at a time through
- * the strip's 16 offsets, computed once for all channels. (At stride 1
- * this runs only for a last partial strip, or at 7x7: rt_conv2d_gemm
- * reads the rest in place.) Strips are written whole, in order: filling
+ * (the even lanes); at stride 1 a strip's row is one run of the input
+ * (rt_conv2d_gemm packs only the columns past its last whole register
+ * tile, or all of them at 7x7, and reads the rest in place); other strips
+ * and strides go a float at a time through the strip's 16 offsets,
+ * computed once for all channels. Strips are written whole, in order: filling
  * them channel by channel puts consecutive stores 16*cg floats apart,
  * which cost more than the copy. */
 static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
@@ -130,6 +133,28 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 					e = SHUFFLE2(a, b, EVEN_LANES);
 					STOREV(d + v * VW, e);
 				}
+		} else if (p->sh == 1 && sw == 1) { /* same pixels in and out: one run per channel */
+			/* a partial strip's run is read whole, lanes past it then
+			 * zeroed, except in the last channel, which may end the
+			 * input (a call per run cost 8% of a 7x7 layer) */
+			const float *xs = x + j0;
+			vi keep[16 / VW];
+			for (int q = 0; q < 16; q++)
+				keep[q / VW][q % VW] = q < left ? -1 : 0;
+			for (int ci = 0; ci < cg; ci++, d += 16) {
+				if (left < 16 && ci == cg - 1) {
+					for (int q = 0; q < 16; q++)
+						d[q] = q < left ? xs[ci * plane + q] : 0;
+					break;
+				}
+				vf v[16 / VW];
+				for (int q = 0; q < 16 / VW; q++)
+					LOADV(v[q], xs + ci * plane + q * VW);
+				for (int q = 0; q < 16 / VW; q++)
+					v[q] = (vf)((vi)v[q] & keep[q]);
+				for (int q = 0; q < 16 / VW; q++)
+					STOREV(d + q * VW, v[q]);
+			}
 		} else {
 			int at[16]; /* offset of each pixel in a channel plane */
 			for (int q = 0; q < 16; q++) {
@@ -176,8 +201,8 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 				e.residual = ep->residual ? ep->residual + yoff : NULL;
 			}
 			int j0 = 0;
-			if (plain) { /* whole strips read in place */
-				j0 = ohw / 16 * 16;
+			if (plain) { /* whole register tiles read in place, the rest packed */
+				j0 = ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
 				rt_gemm(og, j0, k, w + g * wg, xg, ohw, y + yoff, ohw, &e);
 			}
 			for (; j0 < ohw; j0 += block) {

@@ -322,6 +322,12 @@ def main():
         ck.conv_ep("gemm", 1, 12, 11, 17, 8, 1, s=(2, 3), g=2, act="relu6")
         ck.conv_ep("gemm", 1, 7, 10, 11, 9, 1, s=3, bias=False)
         ck.conv_ep("gemm", 1, 256, 7, 7, 200, 1, res=True)
+        # 1x1 at stride 1: whole 32-column tiles in place, the other 17
+        # columns packed (runs of the input, the last channel's partial run
+        # copied float by float); 25 pixels: all packed
+        ck.conv_ep("gemm", 1, 37, 7, 7, 13, 1, act="relu6", res=True)
+        ck.conv_ep("gemm", 2, 26, 9, 9, 38, 1, g=2, act="relu")
+        ck.conv_ep("gemm", 1, 3, 5, 5, 7, 1)
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
         ck.conv_ep("gemm", 1, 37, 19, 23, 397, 3, s=2, res=True)
 
