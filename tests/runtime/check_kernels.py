@@ -291,6 +291,14 @@ def main():
         ck.conv_ep("depthwise", 2, 3, 9, 256, 3, 3, s=1, p=1, g=3, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 5, 250, 3, 3, s=1, p=1, g=3)  # first band reads the last input row
         ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
+        # stride 2 over planes of even width split whole by column parity:
+        # rows of 7 (whole vectors overwrite the next row), an odd height (the
+        # last row's tap below is padding), a plane not a multiple of 2 vectors;
+        # then a plane too big for it (the banded path)
+        ck.conv_ep("depthwise", 2, 13, 14, 14, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 5, 15, 28, 5, 3, s=2, p=1, g=5, act="leaky_relu")
+        ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 70, 64, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
