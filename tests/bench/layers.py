@@ -2,7 +2,7 @@
 """Per-layer GFLOP/s: each distinct conv layer of a model, timed alone.
 
     /usr/bin/python3 tests/bench/layers.py [MODEL] [--samples N] [--rounds R] [--out DIR] [--md FILE]
-        [-- CNNC_FLAGS...]
+        [--torch] [-- CNNC_FLAGS...]
 
 MODEL is a zoo model of tests/zoo/nets.py (default resnet18). Its PyTorch
 twin is run once with forward hooks to find every Conv2d's input shape and
@@ -27,6 +27,16 @@ Printed per shape: how many layers share it, the algorithm cnnc chose,
 MACs, ms, GFLOP/s (2 x MACs per second) and the % of one core's FP32
 peak, which tests/bench/peak.c measures, compiled with the same -march as
 the programs and -ffp-contract=fast.
+
+With --torch, a yardstick timed in the same rounds right after each
+layer: the same convolution in PyTorch, oneDNN (torch.utils.mkldnn's
+Conv2d, weights reordered once) on a tensor already in oneDNN's layout,
+one thread, in samples of about a millisecond like ours. Its time
+includes what a call costs from Python (and oneDNN's per-call setup),
+which the header gives as the time of the same module on a 1x8x1x1
+input: tens of microseconds, so the column means something only for
+layers many times that long, and its sum not at all. (The whole-model
+benchmark, bench.py, has no such overhead per layer.)
 
 Caveats, so the figures are read right: a lone layer has no batch norm
 folded into it and no fused activation or residual, its input and weights
@@ -107,6 +117,37 @@ def measure_peak(outdir, cflags):
 TIMER_RE = re.compile(r"median ([0-9.]+) ms")
 
 
+def torch_layer(conv, x):
+    """A no-argument callable that runs conv as PyTorch's optimized model would: oneDNN, its layout."""
+    import torch
+    import torch.utils.mkldnn as mk
+    m = mk.to_mkldnn(conv.eval())
+    xm = x.to_mkldnn()
+
+    def run():
+        with torch.no_grad():
+            return m(xm)
+    return run
+
+
+def time_torch(run, samples):
+    """Median ms per call of run over samples of about 1 ms each."""
+    import statistics
+    import time
+    for _ in range(3):
+        run()
+    t = time.perf_counter()
+    run()
+    reps = max(1, int(1e-3 / max(time.perf_counter() - t, 1e-7)))
+    times = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        for _ in range(reps):
+            run()
+        times.append((time.perf_counter() - t) / reps)
+    return statistics.median(times) * 1e3
+
+
 def timer_extra(tdir, tag):
     """The words that turn `tag` compiled without --main into a timer."""
     up = tag.upper()
@@ -121,6 +162,7 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5, help="rounds over all layers; the least median counts (5)")
     ap.add_argument("--out", help="work directory (build/bench/layers/MODEL)")
     ap.add_argument("--md", help="also write the table to this file")
+    ap.add_argument("--torch", action="store_true", help="time each layer in PyTorch (oneDNN) too")
     args = bench.model_args(ap, argv, "layers")
     if args.rounds < 1 or not 1 <= args.samples <= 1001:
         ap.error("--rounds must be at least 1 and --samples from 1 to 1001")
@@ -171,6 +213,7 @@ def main(argv=None):
         ok, err_, tol, note = bench.check(np.load(outp), ref.numpy(), 1e-3 if "winograd" in algo else 1e-4)
         timer = os.path.join(tdir, tag)
         rows.append(dict(tag=tag, shape=shape, o=o, names=names, algo=algo, timer=timer, ms=float("inf"),
+                         torch=torch_layer(conv, x) if args.torch else None, torch_ms=float("inf"),
                          macs=macs(shape, o, ref.shape), ok=ok, err=err_, note=note))
         print(f"{tag} built and checked ({names[0]}{' ...' if len(names) > 1 else ''})", file=sys.stderr, flush=True)
 
@@ -182,7 +225,12 @@ def main(argv=None):
                 print(f"{r['timer']} exited {rc}: {o_}{e_}", file=sys.stderr)
                 return 1
             r["ms"] = min(r["ms"], float(m.group(1)))
+            if args.torch:
+                r["torch_ms"] = min(r["torch_ms"], time_torch(r["torch"], args.samples))
         print(f"round {rnd + 1} of {args.rounds} timed", file=sys.stderr, flush=True)
+    if args.torch:
+        call = min(time_torch(torch_layer(torch.nn.Conv2d(8, 8, 1), torch.randn(1, 8, 1, 1)), args.samples)
+                   for _ in range(args.rounds))
 
     if not rows:
         print(f"{args.model} has no conv layer", file=sys.stderr)
@@ -199,9 +247,13 @@ def main(argv=None):
     say(f"# {args.model}: conv layers timed alone, `cnnc build{' ' + ' '.join(args.flags) if args.flags else ''}` "
         f"(`{cc}`), least of {args.rounds} rounds' medians of {args.samples} samples")
     say(f"# peak: {peak_desc}")
+    if args.torch:
+        say(f"# PyTorch {torch.__version__}: oneDNN on its own layout, 1 thread; a call (1x8x1x1) costs "
+            f"{call:.3f} ms, included in its times")
     say()
-    say("| layer (first of n) | n | input | out, k, s, p, g | algo | MMACs | ms | GFLOP/s | % peak | check |")
-    say("|---|---:|---|---|---|---:|---:|---:|---:|---|")
+    extra = (" PyTorch ms | x PyTorch |", "---:|---:|") if args.torch else ("", "")
+    say(f"| layer (first of n) | n | input | out, k, s, p, g | algo | MMACs | ms | GFLOP/s | % peak |{extra[0]} check |")
+    say(f"|---|---:|---|---|---|---:|---:|---:|---:|{extra[1]}---|")
     tot_ms = tot_macs = 0
     bad = 0
     for r in rows:
@@ -215,10 +267,11 @@ def main(argv=None):
                f"{lua_pair(o['padding'])}, {o['groups']}")
         say(f"| {r['names'][0]} | {n} | {'x'.join(map(str, r['shape'][1:]))} | {kss} | {r['algo']} | "
             f"{r['macs'] / 1e6:.1f} | {r['ms']:.3f} | {gf:.1f} | {100 * gf / peak:.0f}% | "
+            f"{(format(r['torch_ms'], '.3f') + ' | ' + format(r['ms'] / r['torch_ms'], '.2f') + ' | ') if args.torch else ''}"
             f"{'ok' if r['ok'] else 'WRONG ' + r['note']} {r['err']:.1e} |")
     gf = 2 * tot_macs / (tot_ms * 1e6) if tot_ms else 0
     say(f"| all {sum(len(r['names']) for r in rows)} convs | | | | | {tot_macs / 1e6:.1f} | {tot_ms:.3f} | "
-        f"{gf:.1f} | {100 * gf / peak:.0f}% | |")
+        f"{gf:.1f} | {100 * gf / peak:.0f}% |{' | |' if args.torch else ''} |")
     say()
     say("GFLOP/s = 2 x MACs of the direct convolution / time; a sample times back-to-back runs of about "
         "1 ms in all (one run for a layer of 1 ms or more), so a small layer runs with its weights and "
