@@ -336,6 +336,10 @@ def main():
         ck.conv_ep("gemm", 1, 37, 7, 7, 13, 1, act="relu6", res=True)
         ck.conv_ep("gemm", 2, 26, 9, 9, 38, 1, g=2, act="relu")
         ck.conv_ep("gemm", 1, 3, 5, 5, 7, 1)
+        # a last panel of 4, 3 and 2 rows (computed as 4, 4, 2) under whole tiles
+        ck.conv_ep("gemm", 1, 19, 13, 11, 16, 1, act="relu", res=True)
+        ck.conv_ep("gemm", 1, 8, 9, 8, 33, 1, act="relu6", res=True)
+        ck.conv_ep("gemm", 2, 5, 8, 9, 32, 1, act="leaky_relu")
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
         ck.conv_ep("gemm", 1, 37, 19, 23, 397, 3, s=2, res=True)
 
