@@ -160,12 +160,14 @@ build demo: run | build/cnnc
 build bench: run | build/cnnc
   cmd = /usr/bin/python3 tests/bench/bench.py && $
         /usr/bin/python3 tests/bench/layers.py resnet18 --md build/bench/layers-resnet18.md && $
-        /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md
+        /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md && $
+        /usr/bin/python3 tests/bench/layers.py mobilenet_v2 --torch --md build/bench/layers-mobilenet_v2.md
   desc = BENCH (tests/bench/bench.py, then layers.py; results in build/bench/*.md)
 build bench-layers: run | build/cnnc
   cmd = mkdir -p build/bench && $
         /usr/bin/python3 tests/bench/layers.py resnet18 --md build/bench/layers-resnet18.md && $
-        /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md
+        /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md && $
+        /usr/bin/python3 tests/bench/layers.py mobilenet_v2 --torch --md build/bench/layers-mobilenet_v2.md
   desc = BENCH per conv layer (tests/bench/layers.py; results in build/bench/layers-*.md)
 
 default build/cnnc
