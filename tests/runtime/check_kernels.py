@@ -342,6 +342,13 @@ def main():
         ck.conv_ep("gemm", 2, 5, 8, 9, 32, 1, act="leaky_relu")
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
         ck.conv_ep("gemm", 1, 37, 19, 23, 397, 3, s=2, res=True)
+        # im2col strips of 16 pixels in one output row copied as runs of the
+        # input (stride 1, stride 2 with even lanes); taps in the padding and
+        # strips across rows by the table; a run whose last load would pass
+        # the plane's end (5x33, stride 2, last row, kx = 2) by the table
+        ck.conv_ep("gemm", 1, 5, 21, 40, 13, 3, s=2, p=1, act="relu")
+        ck.conv_ep("gemm", 2, 3, 9, 37, 7, 3, s=1, p=1, res=True)
+        ck.conv_ep("gemm", 1, 3, 5, 33, 6, 3, s=2, p=0)
 
         # linear
         ck.linear(2, 37, 13)
