@@ -177,17 +177,18 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 				}
 		} else if (p->sh == 1 && sw == 1) { /* same pixels in and out: one run per channel */
 			/* a partial strip's run is read whole, lanes past it then
-			 * zeroed, except in the last channel, which may end the
-			 * input (a call per run cost 8% of a 7x7 layer) */
+			 * zeroed, where the 16 floats lie inside the group's
+			 * input; else (the last channels of small planes) float by
+			 * float (a call per run cost 8% of a 7x7 layer) */
 			const float *xs = x + j0;
 			vi keep[16 / VW];
 			for (int q = 0; q < 16; q++)
 				keep[q / VW][q % VW] = q < left ? -1 : 0;
 			for (int ci = 0; ci < cg; ci++, d += 16) {
-				if (left < 16 && ci == cg - 1) {
+				if (left < 16 && (size_t)j0 + ci * plane + 16 > (size_t)cg * plane) {
 					for (int q = 0; q < 16; q++)
 						d[q] = q < left ? xs[ci * plane + q] : 0;
-					break;
+					continue;
 				}
 				vf v[16 / VW];
 				for (int q = 0; q < 16 / VW; q++)

@@ -144,12 +144,12 @@ void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, c
 	const size_t plane = (size_t)p->oh * ow, slot = (size_t)sw * len;
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	const float *tap[RT_STEM_TAPS];
-	if (!ep)
-		ep = &none;
 	if (k > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
 		rt_conv2d_direct_ep(p, x, w, ep, y);
 		return;
 	}
+	if (!ep)
+		ep = &none;
 	int held[RT_STEM_TAPS]; /* the input row in each slot of scratch */
 	for (int n = 0; n < p->n; n++) {
 		for (int i = 0; i < c * kh; i++)

@@ -10,7 +10,8 @@
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
  *     padding (depthwise_flat);
- *   - 3x3, stride 2, padding 1, planes of even width up to 56x56: the
+ *   - 3x3, stride 2, padding 1, planes of even width and at most 4096
+ *     floats (mobilenet_v2's 56x56 and smaller): the
  *     plane split by column parity in one vector pass, then row by row
  *     (depthwise_s2p);
  *   - 3x3, stride 2, padding 1, other planes: a flat loop over the four
@@ -403,7 +404,8 @@ static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float 
  * into e (even columns) and o (odd ones), rows of ow = w/2 floats. Output
  * row oy then reads input rows 2oy - 1, 2oy, 2oy + 1 of them, tap kx = 0
  * at o[ox - 1] (lane ox = 0 masked: the left padding), kx = 1 at e[ox],
- * kx = 2 at o[ox]; rows past the plane read zeros. For planes up to 56x56:
+ * kx = 2 at o[ox]; rows past the plane read zeros. For planes up to 4096
+ * floats:
  * the banded path splits row by row, a scalar loop below 32 columns
  * (mobilenet_v2's layers alone: 576 x 14x14 0.054 -> 0.031 ms, 192 x
  * 28x28 0.060 -> 0.026, 144 x 56x56 0.107 -> 0.082). */
@@ -419,12 +421,13 @@ typedef struct {
 static int s2p_fits(const rt_conv2d_params *p)
 {
 	return p->kh == 3 && p->kw == 3 && p->sh == 2 && p->sw == 2 && p->ph == 1 && p->pw == 1 && p->dh == 1 &&
-	       p->dw == 1 && p->w % 2 == 0 && p->h * p->w <= S2P_MAX && p->ow <= S2P_MAX / 2;
+	       p->dw == 1 && p->w % 2 == 0 && p->h * p->w <= S2P_MAX;
 }
 
 /* One plane from the split in sp: y, res [oh, ow] (res may be NULL).
- * Every row but the last is stored in whole vectors, the lanes past its
- * end landing on the next row, which is stored after it. */
+ * A vector is stored whole when it ends inside the plane, the lanes past
+ * its row landing on rows stored after it; else (the last row, or rows
+ * narrower than a vector near the end) only the row's own floats. */
 static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int h, int oh, int ow, const vf *k,
                                      float bias, float slope, const float *res, float *y)
 {
@@ -447,7 +450,7 @@ static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int
 			vf sum = k[1] * a1 + k[4] * b1 + k[7] * c1 + vbias;
 			sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 			sum += ox == 0 ? (vf)((vi)left & keep0) : left;
-			int count = oy + 1 < oh ? VW : ow - ox;
+			int count = (oy * ow + ox + VW <= oh * ow) ? VW : ow - ox;
 			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, count, slope);
 		}
 	}

@@ -207,8 +207,8 @@ INLINE void tile_nr(const rt_epilogue *ep, int act, int nr, int nv, int m, int k
 }
 
 /* The same with as many rows as A has from i0, up to MR: a last panel of
- * 1-2 or 3-4 rows is computed as 2 or 4, not 6 (m = 16: 18 rows, not
- * 16; m = 32: 36 rows, not 32). */
+ * 1-2 or 3-4 rows is computed as 2 or 4, not 6 (m = 16: 16 rows, not
+ * 18; m = 32: 32 rows, not 36). */
 INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, int j0, int cols, const float *a,
                  Bview bv, float *c, const float *res, int ldc, const float *pf)
 {

@@ -299,6 +299,11 @@ def main():
         ck.conv_ep("depthwise", 1, 5, 15, 28, 5, 3, s=2, p=1, g=5, act="leaky_relu")
         ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 70, 64, 3, 3, s=2, p=1, g=3, act="relu")
+        # rows narrower than half a vector: whole-vector stores must not pass
+        # the plane's end (ASan; with threads it was a race on the next plane)
+        ck.conv_ep("depthwise", 1, 3, 5, 2, 3, 3, s=2, p=1, g=3)
+        ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
+        ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
@@ -336,6 +341,10 @@ def main():
         ck.conv_ep("gemm", 1, 37, 7, 7, 13, 1, act="relu6", res=True)
         ck.conv_ep("gemm", 2, 26, 9, 9, 38, 1, g=2, act="relu")
         ck.conv_ep("gemm", 1, 3, 5, 5, 7, 1)
+        # planes smaller than a strip: no channel's run may be read past the input
+        ck.conv_ep("gemm", 1, 64, 1, 1, 16, 1)
+        ck.conv_ep("gemm", 1, 8, 2, 2, 16, 1)
+        ck.conv_ep("gemm", 2, 8, 1, 3, 200, 1)
         # a last panel of 4, 3 and 2 rows (computed as 4, 4, 2) under whole tiles
         ck.conv_ep("gemm", 1, 19, 13, 11, 16, 1, act="relu", res=True)
         ck.conv_ep("gemm", 1, 8, 9, 8, 33, 1, act="relu6", res=True)
