@@ -44,6 +44,24 @@ typedef struct {
 	int nseg;                   /* segments (pieces of one output row), 0: strips of fewer pixels */
 } Taps;
 
+/* d[0..16) = s[0], s[sw], ..., s[15*sw] for sw = 1 or 2 (a constant
+ * once inlined): vector loads of the 16*sw floats from s, at stride 2
+ * their even lanes. */
+static inline __attribute__((always_inline)) void copy_run16(float *d, const float *s, int sw)
+{
+	for (int v = 0; v < 16 / VW; v++) {
+		vf a, b;
+		if (sw == 1) {
+			LOADV(a, s + v * VW);
+		} else {
+			LOADV(a, s + 2 * v * VW);
+			LOADV(b, s + 2 * v * VW + VW);
+			a = SHUFFLE2(a, b, EVEN_LANES);
+		}
+		STOREV(d + v * VW, a);
+	}
+}
+
 /* Fills tb for taps [t0, t0 + nt) (t = ky*kw + kx) of the pixels
  * j0 .. j0 + left - 1 (row-major over the output), in vectors of VW
  * pixels (a comparison yields ~0 where true). */
@@ -110,18 +128,10 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
 				for (int t = 0; t < nt; t++) {
 					float *dr = d + ((size_t)ci * taps + t0 + t) * 16;
 					if (tb.run[t]) { /* runs of the input: the first by vector loads */
-						const float *xs = xc + tb.at[t][0];
-						for (int v = 0; v < 16 / VW; v++) {
-							vf a, b;
-							if (p->sw == 1) {
-								LOADV(a, xs + v * VW);
-							} else {
-								LOADV(a, xs + 2 * v * VW);
-								LOADV(b, xs + 2 * v * VW + VW);
-								a = SHUFFLE2(a, b, EVEN_LANES);
-							}
-							STOREV(dr + v * VW, a);
-						}
+						if (p->sw == 1)
+							copy_run16(dr, xc + tb.at[t][0], 1);
+						else
+							copy_run16(dr, xc + tb.at[t][0], 2);
 						/* the next rows' pieces over the first's lanes past its end */
 						for (int sg = 1; sg < tb.nseg; sg++) {
 							const float *xr = xc + tb.at[t][tb.seg[sg]];
@@ -168,13 +178,7 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 		/* stride 2, all 16 in one row, the last float read inside it */
 		if (sw == 2 && left == 16 && ox + 16 <= p->ow && 2 * ox + 32 <= p->w) {
 			for (int ci = 0; ci < cg; ci++, d += 16)
-				for (int v = 0; v < 16 / VW; v++) {
-					vf a, b, e;
-					LOADV(a, x0 + ci * plane + 2 * v * VW);
-					LOADV(b, x0 + ci * plane + 2 * v * VW + VW);
-					e = SHUFFLE2(a, b, EVEN_LANES);
-					STOREV(d + v * VW, e);
-				}
+				copy_run16(d, x0 + ci * plane, 2);
 		} else if (p->sh == 1 && sw == 1) { /* same pixels in and out: one run per channel */
 			/* a partial strip's run is read whole, lanes past it then
 			 * zeroed, where the 16 floats lie inside the group's
