@@ -6,6 +6,7 @@ ninja re-runs this script itself when it changes. Adding a compiler
 source file means adding it to COMPILER below, nothing else.
 """
 import os
+import re
 
 COMPILER = """
 base/arena.c base/diag.c
@@ -21,8 +22,9 @@ audit/audit.c
 
 UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "test_layout", "test_algo"]
 
-# The runtime, compiled into its own unit test (generated programs compile
-# it themselves, through `cnnc build`).
+# The runtime: one static library per target of runtime/targets.def
+# (build/lib/libcnnrt-TARGET.a), which `cnnc build` links; its unit tests
+# link the same objects built with $rtflags.
 RUNTIME = """
 conv_direct.c conv_gemm.c conv_stem.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c
 npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
@@ -42,9 +44,22 @@ FUZZ = {
                  "compiler/base/arena.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
 }
 
+
+
+def targets():
+    """(name, cflags) of every row of runtime/targets.def, in order."""
+    with open("runtime/targets.def") as f:
+        rows = re.findall(r'^TARGET\((\w+),\s*"([^"]*)"\)', f.read(), re.M)
+    if not rows:
+        raise SystemExit("configure.py: no TARGET rows in runtime/targets.def")
+    return rows
+
+
 HEAD = """\
 # build.ninja: written by configure.py (edit that, not this).
-# `ninja` builds build/cnnc; `ninja test` runs every test; `ninja asan`
+# `ninja` builds build/cnnc and the runtime libraries (build/lib/);
+# `ninja install` installs them (PREFIX, DESTDIR from the environment);
+# `ninja test` runs every test; `ninja asan`
 # builds everything with ASan+UBSan under build/asan/; `ninja test-asan`
 # runs the suite with those binaries. `ninja fuzz` builds the libFuzzer
 # targets under build/fuzz/ (clang).
@@ -72,6 +87,10 @@ rule link
   command = $cc $cflags $in -o $out $libs
   description = LINK $out
 
+rule ar
+  command = rm -f $out && ar crs $out $in
+  description = AR $out
+
 rule run
   command = $cmd
   description = $desc
@@ -82,7 +101,7 @@ rule configure
   generator = 1
   description = CONFIGURE
 
-build build.ninja: configure | configure.py
+build build.ninja: configure | configure.py runtime/targets.def
 """
 
 
@@ -117,6 +136,22 @@ def variant(out, d, extra):
     return [f"{d}/cnnc"] + tests
 
 
+def runtime_libs(out, d, rows, extra):
+    """libcnnrt-TARGET.a in directory d for each (target, cflags) of rows."""
+    libs = []
+    for name, flags in rows:
+        objs = []
+        for src in RUNTIME:
+            obj = f"{d}/obj/{name}/{src[:-2]}.o"
+            out.append(f"build {obj}: cc runtime/{src}\n"
+                       f"  cflags = {flags} -g -pedantic -Wall -Wextra -Werror -Iruntime {extra}\n")
+            objs.append(obj)
+        lib = f"{d}/libcnnrt-{name}.a"
+        out.append(f"build {lib}: ar {' '.join(objs)}\n")
+        libs.append(lib)
+    return libs
+
+
 def fuzz_targets(out):
     """The FUZZ harnesses, with clang; the runtime's target gets its flags."""
     targets = []
@@ -139,8 +174,13 @@ def main():
     out = [HEAD]
     out.append("\n# ---- the compiler and its unit tests ----\n")
     plain = variant(out, "build", "")
-    out.append("\n# ---- the same under ASan+UBSan ----\n")
+    out.append("\n# ---- the runtime, one library per target ----\n")
+    rows = targets()
+    plain += runtime_libs(out, "build/lib", rows, "")
+    out.append("\n# ---- the same under ASan+UBSan; the runtime for --target generic, in a\n"
+               "# directory cnnc never looks in by itself (CNNC_LIBDIR=build/asan/sanlib) ----\n")
     asan = variant(out, "build/asan", "$san")
+    asan += runtime_libs(out, "build/asan/sanlib", [r for r in rows if r[0] == "generic"], "$san")
     out.append("\n# ---- libFuzzer targets ----\n")
     fuzz = fuzz_targets(out)
     out.append(f"""
@@ -154,23 +194,26 @@ build test: run | all asan fuzz
 build test-asan: run | asan fuzz
   cmd = CNNC_BUILD=build/asan tests/run.sh
   desc = TEST (asan)
-build demo: run | build/cnnc
+build install: run | all
+  cmd = scripts/install.sh
+  desc = INSTALL (scripts/install.sh: PREFIX, default /usr/local, under DESTDIR)
+build demo: run | all
   cmd = /usr/bin/python3 scripts/demo.py
   desc = DEMO: Fashion-MNIST through cnnc
-build bench: run | build/cnnc
+build bench: run | all
   cmd = /usr/bin/python3 tests/bench/bench.py && $
         /usr/bin/python3 tests/bench/layers.py resnet18 --md build/bench/layers-resnet18.md && $
         /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md && $
         /usr/bin/python3 tests/bench/layers.py mobilenet_v2 --torch --md build/bench/layers-mobilenet_v2.md
   desc = BENCH (tests/bench/bench.py, then layers.py; results in build/bench/*.md)
-build bench-layers: run | build/cnnc
+build bench-layers: run | all
   cmd = mkdir -p build/bench && $
         /usr/bin/python3 tests/bench/layers.py resnet18 --md build/bench/layers-resnet18.md && $
         /usr/bin/python3 tests/bench/layers.py resnet50 --md build/bench/layers-resnet50.md && $
         /usr/bin/python3 tests/bench/layers.py mobilenet_v2 --torch --md build/bench/layers-mobilenet_v2.md
   desc = BENCH per conv layer (tests/bench/layers.py; results in build/bench/layers-*.md)
 
-default build/cnnc
+default all
 """)
     text = "".join(out)
     tmp = "build.ninja.tmp"

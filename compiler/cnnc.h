@@ -461,12 +461,13 @@ void emit_driver(Emit *e);
 
 /* ---- emit/build.c --------------------------------------------------- */
 
-/* Compiles PREFIX.c and the runtime into program with $CC (default cc)
- * and $CFLAGS (default: flags for target, "native" optimizing for this
- * host), printing the command it runs. The program appears only if the
- * compiler succeeds. */
+/* Compiles PREFIX.c into program with $CC (default cc) and $CFLAGS
+ * (default: flags for target, "native" optimizing for this host), linked
+ * with the target's runtime library, printing the command it runs. The
+ * program appears only if the compiler succeeds. */
 void build_program(Arena *a, const char *prefix, const char *program, const char *target);
-/* The runtime directory: $CNNC_RUNTIME, or runtime/ beside the binary. */
+/* The directory of cnnrt.h: $CNNC_RUNTIME, or found beside the binary
+ * (the source tree's runtime/, or an installed include/). */
 const char *build_runtime_dir(Arena *a);
 
 /* ---- audit/audit.c -------------------------------------------------- */

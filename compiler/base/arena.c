@@ -50,7 +50,9 @@ void *arena_alloc(Arena *a, size_t bytes)
 	Chunk *c = a->head;
 	if (!c || c->size - c->used < bytes) {
 		size_t size = bytes > CHUNK_BYTES ? bytes : CHUNK_BYTES;
-		c = malloc(sizeof *c + size);
+		/* calloc: big blocks come zeroed from the system, untouched, so a
+		 * large parameter array is not written twice */
+		c = calloc(1, sizeof *c + size);
 		if (!c)
 			diag_error("cnnc", 0, "out of memory (asked for %zu bytes)", bytes);
 		c->size = size;
@@ -63,6 +65,8 @@ void *arena_alloc(Arena *a, size_t bytes)
 			c->next = a->head;
 			a->head = c;
 		}
+		c->used = bytes;
+		return c->data; /* zeroed by calloc */
 	}
 	void *p = c->data + c->used;
 	c->used += bytes;

@@ -13,8 +13,8 @@ options; each distinct (input shape, options) becomes a one-layer model
 
 written to DIR (default build/bench/layers/MODEL), with PyTorch-initialized
 weights. It is built as `cnnc build` builds it (default host-optimized
-flags, plus CNNC_FLAGS, e.g. -- --algo direct), with the runtime compiled
-once for all layers (tests/golden/run_golden.py's Toolchain), and its
+flags, plus CNNC_FLAGS, e.g. -- --algo direct), against the runtime library
+`ninja` built (tests/golden/run_golden.py's Toolchain), and its
 output checked against torch.nn.functional.conv2d (1e-4 * (1 + max|ref|),
 1e-3 for Winograd). For timing, the same model is compiled without a
 driver and linked to tests/bench/layer_timer.c, which times batches of
@@ -194,7 +194,7 @@ def main(argv=None):
         prog = os.path.join(outdir, tag)
         if tools is None:  # the runtime, compiled once as `cnnc build` does
             tools = run_golden.Toolchain(cnnc, None, outdir)
-            why = tools.setup(lua, wpath, os.cpu_count() or 1, args.flags)
+            why = tools.setup(lua, wpath, args.flags)
             if why:
                 print(f"{tag}: {why}", file=sys.stderr)
                 return 1

@@ -125,7 +125,7 @@ def main(argv=None):
     lua = make_golden.lua_path(args.model)
     weights = os.path.join(data, "weights.safetensors")
     tools = run_golden.Toolchain(cnnc, None, outdir)
-    why = tools.setup(lua, weights, os.cpu_count() or 1, args.flags)
+    why = tools.setup(lua, weights, args.flags)
     if why:
         print(why, file=sys.stderr)
         return 1

@@ -20,12 +20,10 @@ checks, as SPEC.md's "What counts as correct" says:
     argmax over each sample's flattened output is the same
     with --threads 2: the output is byte-identical to the one without
 
-Building: the runtime is the same for every case, so it is compiled once
-per run. One real `cnnc build` (the first net, default level) prints the C
-compiler command it ran; its compiler and flags compile each runtime source
-into an archive, and every case then runs `cnnc compile --main` and that
-same command with the archive in place of the runtime sources, as a user
-with their own build would.
+Building: each case is `cnnc build`, as a user runs it: the runtime is a
+library `ninja` built once per target, so a case compiles only its own
+generated file. --asan links the runtime's sanitized build
+(build/asan/sanlib, --target generic); --valgrind the --target avx2 one.
 
 One line per case with the max error; the exit status is non-zero when any
 case fails, and the failures are listed at the end.
@@ -45,7 +43,7 @@ still computes the committed expected output from them (within 1e-5).
 --valgrind runs the small nets' programs under `valgrind --error-exitcode=1
 -q`, built with CFLAGS="-O2 -g -std=c99 -mavx2 -mfma" (no AVX-512, which
 valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
--fno-sanitize-recover=all". The compiler is $CNNC_BUILD/cnnc (default
+-fno-sanitize-recover=all" against the sanitized runtime. The compiler is $CNNC_BUILD/cnnc (default
 build/cnnc).
 """
 import argparse
@@ -163,11 +161,12 @@ class Case:
         self.data, self.workdir = data, workdir
 
 class Toolchain:
-    """Builds programs as `cnnc build` does, with the runtime compiled once.
+    """Builds programs with `cnnc build`, as a user does (the runtime is a
+    library `ninja` built once, so each case compiles only its own file).
 
-    setup() runs one real `cnnc build` and keeps the command it printed
-    (SPEC.md: "prints the compiler command it ran"); the runtime sources in
-    it become one archive, compiled with the same compiler and flags.
+    For drivers of their own (the bench tools), setup() runs one `cnnc
+    build` and keeps the command it printed (SPEC.md: "prints the compiler
+    command it ran"); link() reuses it with other sources.
     """
 
     def __init__(self, cnnc, env, tmp):
@@ -175,50 +174,30 @@ class Toolchain:
         self.template = None  # the printed command, as words
         self.probe = None     # the probe's PROGRAM path in that command
 
-    def setup(self, lua, weights, jobs, flags=()):
-        """None, or why the runtime could not be built. flags: cnnc's (a
-        --target changes the C compiler's flags)."""
+    def setup(self, lua, weights, flags=()):
+        """None, or why the probe could not be built. flags: cnnc's (a
+        --target changes the C compiler's flags and the library)."""
         os.makedirs(self.dir, exist_ok=True)
         self.probe = os.path.join(self.dir, "probe")
-        try:
-            p = subprocess.run([self.cnnc, "build", lua, "--weights", weights, "-o", self.probe] + list(flags),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
-                               timeout=900, text=True, errors="replace")
-        except subprocess.TimeoutExpired:
-            return "cnnc build timed out"
-        if p.returncode != 0:
-            return f"cnnc build exited {p.returncode}\n{p.stdout}{p.stderr}"
-        lines = [l for l in p.stdout.splitlines() if f" -o {self.probe} " in l + " "]
-        if not lines:
-            return f"cnnc build printed no compiler command:\n{p.stdout}"
-        words = lines[-1].split()
-        incs = [w for w in words if w.startswith("-I") and os.path.exists(os.path.join(w[2:], "cnnrt.h"))]
-        if not incs:
-            return f"no runtime -I in the printed command: {lines[-1]}"
-        rt = incs[0][2:]
-        srcs = [w for w in words if w.endswith(".c") and os.path.dirname(w) == rt]
-        cc_flags = words[:words.index(incs[0])]
-        def compile_one(src):
-            obj = os.path.join(self.dir, os.path.basename(src)[:-2] + ".o")
-            return run(cc_flags + [incs[0], "-c", src, "-o", obj], env=self.env, timeout=900), obj
-        with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
-            results = list(pool.map(compile_one, srcs))
-        for (rc, log), _ in results:
-            if rc != 0:
-                return f"compiling the runtime failed:\n{log}"
-        lib = os.path.join(self.dir, "libcnnrt.a")
-        rc, log = run(["ar", "rcs", lib] + [obj for _, obj in results])
+        rc, log = run([self.cnnc, "build", lua, "--weights", weights, "-o", self.probe] + list(flags),
+                      env=self.env, timeout=900)
         if rc != 0:
-            return f"ar failed:\n{log}"
-        at = min(words.index(s) for s in srcs)
-        self.template = [w for w in words if w not in srcs]
-        self.template.insert(at, lib)
+            return f"cnnc build exited {rc}\n{log}"
+        lines = [l for l in log.splitlines() if f" -o {self.probe} " in l + " "]
+        if not lines:
+            return f"cnnc build printed no compiler command:\n{log}"
+        self.template = lines[-1].split()
         return None
 
     def build(self, lua, weights, prog, flags, main=True, extra=()):
-        """(returncode, log) of `cnnc compile` (with --main unless main is
-        False, for a driver of the caller's among extra: words such as
-        sources, -D, -I, put before the generated file), then link()."""
+        """(returncode, log) of `cnnc build`; with main False, `cnnc
+        compile` without --main, for a driver of the caller's among extra
+        (words such as sources, -D, -I, put before the generated file),
+        then link()."""
+        if main and not extra:
+            rc, log = run([self.cnnc, "build", lua, "--weights", weights, "-o", prog] + flags,
+                          env=self.env, timeout=900)
+            return rc, "" if rc == 0 else f"cnnc build exited {rc}\n{log}"
         rc, log = run([self.cnnc, "compile", lua] + (["--main"] if main else []) +
                       ["--weights", weights, "-o", prog] + flags, env=self.env, timeout=900)
         if rc != 0:
@@ -338,12 +317,21 @@ def main(argv=None):
         names = [n for n in small + make_golden.BIG_ZOO if n in wanted]
 
     env = dict(os.environ)
+    target = []  # --target for every case: the library the sanitizer or valgrind needs
     if args.asan:
+        # The generated file and the runtime both sanitized: the runtime's
+        # ASan build is for --target generic (ninja asan).
         env["CFLAGS"] = ASAN_CFLAGS
+        env.setdefault("CNNC_LIBDIR", os.path.join(REPO, "build", "asan", "sanlib"))
+        if not os.path.exists(os.path.join(env["CNNC_LIBDIR"], "libcnnrt-generic.a")):
+            print(f"run_golden: no sanitized runtime in {env['CNNC_LIBDIR']} (run ninja asan)", file=sys.stderr)
+            return 2
+        target = ["--target", "generic"]
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     elif args.valgrind and not env.get("CFLAGS"):
         env["CFLAGS"] = valgrind_cflags()
+        target = ["--target", "avx2" if "-mavx2" in env["CFLAGS"] else "generic"]
     tmp = tempfile.mkdtemp(prefix="cnnc-golden-")
     failures = []
     try:
@@ -359,15 +347,8 @@ def main(argv=None):
             for level, flags in LEVELS:
                 if args.levels and level not in args.levels.split(","):
                     continue
-                cases.append(Case(name, level, flags, data, os.path.join(tmp, name, level)))
-        if cases:
-            first = cases[0]
-            toolchain = Toolchain(cnnc, env, tmp)
-            why = toolchain.setup(make_golden.lua_path(first.name),
-                                  os.path.join(first.data, "weights.safetensors"), args.jobs)
-            if why:
-                print(f"run_golden: cannot build the runtime: {why}")
-                return 1
+                cases.append(Case(name, level, flags + target, data, os.path.join(tmp, name, level)))
+        toolchain = Toolchain(cnnc, env, tmp)
 
         def one(case):
             wrapper = []
