@@ -48,7 +48,8 @@
  */
 #include "../cnnc.h"
 
-#define WINOGRAD_BUDGET (64 * 1024) /* RT_WINOGRAD_BUDGET of runtime/cnnrt.h */
+#include "../../runtime/cnnrt.h" /* the kernels' scratch formulas, shared */
+
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 
 const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4", "stem"};
@@ -59,29 +60,18 @@ static bool is_1x1(const Attrs *a)
 	       a->pad[1] == 0;
 }
 
-#define IM2COL_BLOCK (32 * 1024)      /* RT_IM2COL_BLOCK_FLOATS of runtime/cnnrt.h */
-#define GEMM_A_CACHED (512 * 1024)     /* RT_GEMM_A_CACHED */
-#define GEMM_B_STREAMED (2048 * 1024)  /* RT_GEMM_B_STREAMED */
-
 /* Scratch bytes of rt_conv2d_gemm (RT_IM2COL_FLOATS): one group's patches,
  * k = cg*kh*kw rows in 16-column strips, of all the output pixels when
  * the weights stream from memory and the patches can stream beside them
  * (rt_gemm_panels_outer: read the weights once), else of one block of
- * columns, as many whole pairs of strips as fit IM2COL_BLOCK floats (at
- * least one pair), or all the pixels if fewer. */
+ * columns. */
 static long long im2col_scratch(const Node *n, int cg)
 {
-	long long k = (long long)cg * n->a.kernel[0] * n->a.kernel[1], pixels = (long long)n->shape[2] * n->shape[3];
-	long long og = n->shape[1] / n->a.groups;
-	if (og * k * 4 > GEMM_A_CACHED && k * pixels * 4 <= GEMM_B_STREAMED)
-		return 4 * k * ((pixels + 15) / 16 * 16);
-	long long cols = IM2COL_BLOCK / (16 * k) / 2 * 32;
-	cols = cols > 32 ? cols : 32;
-	return 4 * k * (pixels < cols ? (pixels + 15) / 16 * 16 : cols);
+	return 4 * RT_IM2COL_FLOATS(n->shape[1] / n->a.groups, cg, n->a.kernel[0], n->a.kernel[1], n->shape[2],
+	                            n->shape[3]);
 }
 
 #define STEM_C 4      /* most input channels the stem kernel is picked for */
-#define STEM_TAPS 256 /* RT_STEM_TAPS of runtime/cnnrt.h */
 
 /* Whether the stem kernel (runtime/conv_stem.c) takes n: one group of at
  * most STEM_C input channels. Measured against im2col + GEMM (tests/bench
@@ -89,7 +79,7 @@ static long long im2col_scratch(const Node *n, int cg)
  * first layers of the small models 1.1-2x faster, never slower. */
 static bool stem_applies(const Attrs *a, int c)
 {
-	return a->groups == 1 && c <= STEM_C && c * a->kernel[0] * a->kernel[1] <= STEM_TAPS;
+	return a->groups == 1 && c <= STEM_C && c * a->kernel[0] * a->kernel[1] <= RT_STEM_TAPS;
 }
 
 /* Scratch bytes of the stem kernel: RT_STEM_FLOATS, c*kh padded input
@@ -97,8 +87,7 @@ static bool stem_applies(const Attrs *a, int c)
 static long long stem_scratch(const Node *n, int c)
 {
 	const Attrs *a = &n->a;
-	long long len = (n->shape[3] + 31) / 32 * 32 + (a->kernel[1] - 1) * a->dilation[1] / a->stride[1] + 1;
-	return 4LL * c * a->kernel[0] * a->stride[1] * len;
+	return 4 * RT_STEM_FLOATS(c, a->kernel[0], a->kernel[1], a->stride[1], a->dilation[1], n->shape[3]);
 }
 
 /* rt_conv2d_winograd's domain: 3x3, stride 1, dilation 1, groups 1. */
@@ -117,19 +106,11 @@ static long long winograd_tiles(const Node *n, int m)
 	return (tiles + 7) / 8 * 8;
 }
 
-/* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, whose
- * block of tiles (a multiple of 32) keeps V and M within
- * RT_WINOGRAD_BUDGET floats, their rows with 16 floats of slack and
- * each V[xi] 16 floats apart, plus the band of one row of tiles and a
- * zero row: a + 1 rows of RT_WINOGRAD_WP floats. */
+/* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, one block
+ * of tiles transformed and multiplied, and the band of one row of tiles. */
 static long long winograd_scratch(const Node *n, int c, int m)
 {
-	long long per_tile = (long long)(m + 2) * (m + 2) * (c + n->shape[1]);
-	long long th = (n->shape[2] + m - 1) / m, tw = (n->shape[3] + m - 1) / m;
-	long long block = WINOGRAD_BUDGET / per_tile / 32 * 32, all = (th * tw + 31) / 32 * 32;
-	block = block < 32 ? 32 : block < all ? block : all;
-	long long wp = ((tw + 32) * m + (m + 1) * 16 + 15) / 16 * 16;
-	return 4 * (per_tile * (block + 16) + (m + 2) * (m + 2) * 16 + (m + 3) * wp);
+	return 4 * RT_WINOGRAD_FLOATS(m, c, n->shape[1], n->shape[2], n->shape[3]);
 }
 
 /* Multiplies of Winograd F(m x m) on n: a*a per (padded) tile and

@@ -16,7 +16,9 @@
  */
 #include "../cnnc.h"
 
-#define MR 6 /* RT_GEMM_MR of runtime/cnnrt.h */
+#include "../../runtime/cnnrt.h" /* RT_GEMM_MR, RT_GEMM_PACKED */
+
+#define MR RT_GEMM_MR
 
 static const double G2[4][3] = {
 	{1, 0, 0},
@@ -41,7 +43,7 @@ static long long packed_at(int o, long long kk, int k) { return (long long)(o / 
 static long long winograd_pack(Graph *g, Node *n, int m)
 {
 	int oc = n->a.out_channels, c = g->nodes[n->in[0]].shape[1], a = m + 2;
-	long long per = (long long)(oc + MR - 1) / MR * MR * c; /* RT_GEMM_PACKED(oc, c) */
+	long long per = RT_GEMM_PACKED(oc, (long long)c);
 	float *packed = arena_alloc(g->arena, (size_t)(a * a * per) * sizeof *packed);
 	const float *w = n->param[0];
 	for (int o = 0; o < oc; o++)

@@ -18,7 +18,9 @@
  */
 #include "../cnnc.h"
 
-#define STRIP 16 /* RT_CONV_CL_STRIP of runtime/cnnrt.h */
+#include "../../runtime/cnnrt.h" /* RT_CONV_CL_STRIP */
+
+#define STRIP RT_CONV_CL_STRIP
 
 /* rt_conv_cl_span of runtime/conv_cl.c */
 static int span_of(int c, int oc, int groups)

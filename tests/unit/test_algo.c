@@ -2,9 +2,9 @@
  * test_algo.c: the algorithm pass (passes/algo.c) reserves, for each
  * conv, exactly the scratch its runtime kernel is documented to use.
  *
- * The compiler cannot include runtime/cnnrt.h's formulas in its passes
- * (they are the generated program's), so it keeps its own copies; this
- * test includes both and compares them on awkward shapes, for every
+ * passes/algo.c takes the formulas from runtime/cnnrt.h itself; this
+ * test checks that it hands them the right dimensions, on awkward
+ * shapes, for every
  * algorithm that takes scratch: im2col (3x3 stride 2, 5x5 dilated,
  * grouped, few and many pixels, weights big enough that all columns are
  * unrolled at once), 1x1 as GEMM, Winograd F(2x2) and F(4x4), and the
