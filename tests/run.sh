@@ -46,6 +46,7 @@ compiler_suites() {
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
 }
 
+suite "include graph: no cycles, no .c included" $PY tests/include_graph.py
 compiler_suites ""
 # The generated programs and the readers, which do not depend on how
 # cnnc itself was built; the torchvision models at every level once (random
