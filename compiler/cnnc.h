@@ -184,9 +184,19 @@ NORETURN void diag_usage(const char *fmt, ...) PRINTF(1, 2);
 /* Compiler bug: compiler file and line, exit 3. Use via BUG(). */
 NORETURN void diag_bug(const char *cfile, int cline, const char *fmt, ...) PRINTF(3, 4);
 #define BUG(...) diag_bug(__FILE__, __LINE__, __VA_ARGS__)
-/* Files to delete if the compilation dies before they are committed. */
+/* Files (or directories, removed once empty) to delete if the
+ * compilation dies before they are committed: on an error exit, or on
+ * SIGINT, SIGTERM or SIGHUP. */
 void diag_temp_add(const char *path);
 void diag_temp_forget(const char *path);
+/* The child process, leader of its own process group, that a signal
+ * should reach first (0: none). */
+void diag_child(long pid);
+/* Holds back (or lets through) the signals that remove temporaries,
+ * around creating a file and registering it. */
+void diag_block_signals(bool block);
+/* Writes s[0, len) with control bytes escaped as \xNN. */
+void diag_escape(FILE *out, const char *s, size_t len);
 
 /* ---- ir/graph.c ----------------------------------------------------- */
 
@@ -466,6 +476,9 @@ void emit_driver(Emit *e);
  * with the target's runtime library, printing the command it runs. The
  * program appears only if the compiler succeeds. */
 void build_program(Arena *a, const char *prefix, const char *program, const char *target);
+/* Exits 1 unless program may be written: absent, or a regular file that
+ * is none of the n inputs (NULL entries skipped). */
+void build_check_output(const char *program, const char *const *inputs, int n);
 /* The directory of cnnrt.h: $CNNC_RUNTIME, or found beside the binary
  * (the source tree's runtime/, or an installed include/). */
 const char *build_runtime_dir(Arena *a);

@@ -285,6 +285,8 @@ static int cmd_build(const Options *o, Arena *a)
 {
 	if (!o->out)
 		diag_usage("build: -o PROGRAM is required");
+	const char *inputs[] = {o->model, o->weights};
+	build_check_output(o->out, inputs, 2);
 	generate(o, a, o->out, true);
 	build_program(a, o->out, o->out, o->target);
 	return 0;

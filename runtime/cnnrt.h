@@ -333,6 +333,8 @@ typedef struct {
 	long long done;         /* elements read or written so far */
 	char path[4096];        /* file name, for messages */
 	char tmp[4096];         /* writer: temporary name renamed on close */
+	int through;            /* writer into a path that is not a regular
+	                           file (a device, a FIFO): no temporary */
 } rt_npy;
 
 /* Every function below returns 0, or -1 with a complete message in err,
@@ -345,8 +347,10 @@ int rt_npy_open_read(rt_npy *r, const char *path, char *err, size_t errsize);
 /* Reads the next count floats; fails if the file is truncated or fewer
  * than count remain. */
 int rt_npy_read(rt_npy *r, float *dst, size_t count, char *err, size_t errsize);
-/* Creates path.tmp.PID (version 1.0 header, data 64-byte aligned) for an
- * array of the given shape (rank 0..8); rt_npy_close renames it. */
+/* Creates path.tmp-XXXXXX (mkstemp; version 1.0 header, data 64-byte
+ * aligned) for an array of the given shape (rank 0..8); rt_npy_close
+ * renames it. A path that exists and is not a regular file (a device, a
+ * FIFO) is written directly and never replaced. */
 int rt_npy_open_write(rt_npy *w, const char *path, int rank, const long long *shape, char *err, size_t errsize);
 /* Appends the next count floats; fails past the shape's element count. */
 int rt_npy_write(rt_npy *w, const float *src, size_t count, char *err, size_t errsize);

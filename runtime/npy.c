@@ -16,9 +16,13 @@
  * so a truncated file fails before any work is done; reads check again.
  *
  * The writer writes version 1.0 with the header padded so the data starts
- * on a 64-byte boundary (as numpy does), into PATH.tmp.PID; closing with
- * commit renames it onto PATH only if every element was written, so a
- * failed run never leaves a half-written output under the real name.
+ * on a 64-byte boundary (as numpy does), into PATH.tmp-XXXXXX (mkstemp: a
+ * new file, created exclusively, so nothing planted at a guessable name
+ * can redirect it); closing with commit gives it a new file's mode and
+ * renames it onto PATH only if every element was written, so a failed run
+ * never leaves a half-written output under the real name. A PATH that
+ * exists and is not a regular file (/dev/null, a FIFO) is written
+ * through, as cp does, and never replaced.
  *
  * Every message put into err is complete and ready to print:
  * "PATH: error: what, expected what". No memory is allocated.
@@ -29,7 +33,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cnnrt.h"
@@ -397,16 +403,32 @@ int rt_npy_open_write(rt_npy *w, const char *path, int rank, const long long *sh
 	head[8] = (char)((total - 10) & 0xff);
 	head[9] = (char)((total - 10) >> 8);
 
-	if ((size_t)snprintf(w->tmp, sizeof w->tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof w->tmp)
-		return fail(w, err, errsize, "path is too long for its temporary name");
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f)
-		return fail(w, err, errsize, "cannot create '%s': %s", w->tmp, strerror(errno));
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a device or a FIFO: written through */
+		w->through = 1;
+		w->f = fopen(path, "wb");
+		if (!w->f)
+			return fail(w, err, errsize, "cannot open for writing: %s", strerror(errno));
+	} else {
+		int fd;
+		if ((size_t)snprintf(w->tmp, sizeof w->tmp, "%s.tmp-XXXXXX", path) >= sizeof w->tmp)
+			return fail(w, err, errsize, "path is too long for its temporary name");
+		fd = mkstemp(w->tmp);
+		if (fd < 0)
+			return fail(w, err, errsize, "cannot create '%s': %s", w->tmp, strerror(errno));
+		w->f = fdopen(fd, "wb");
+		if (!w->f) {
+			close(fd);
+			remove(w->tmp);
+			return fail(w, err, errsize, "cannot create '%s': %s", w->tmp, strerror(errno));
+		}
+	}
 	if (fwrite(head, 1, total, w->f) != total) {
 		fail(w, err, errsize, "write failed: %s", strerror(errno));
 		fclose(w->f);
 		w->f = NULL;
-		remove(w->tmp);
+		if (!w->through)
+			remove(w->tmp);
 		return -1;
 	}
 	return 0;
@@ -441,7 +463,7 @@ int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize)
 	int rc = 0;
 	if (!f->f)
 		return 0;
-	if (!f->tmp[0]) { /* a reader */
+	if (!f->tmp[0] && !f->through) { /* a reader */
 		fclose(f->f);
 		f->f = NULL;
 		return 0;
@@ -452,9 +474,19 @@ int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize)
 		if (rc == 0 && commit)
 			rc = fail(f, err, errsize, "write failed: %s", strerror(errno));
 	}
+	if (!f->through && commit && rc == 0) { /* the mode a new file gets: 0666 less the umask */
+		mode_t mask = umask(0);
+		umask(mask);
+		if (fchmod(fileno(f->f), 0666 & ~mask) != 0)
+			rc = fail(f, err, errsize, "cannot set the mode of '%s': %s", f->tmp, strerror(errno));
+	}
 	if (fclose(f->f) != 0 && rc == 0 && commit)
 		rc = fail(f, err, errsize, "write failed: %s", strerror(errno));
 	f->f = NULL;
+	if (f->through) {
+		f->through = 0;
+		return rc;
+	}
 	if (commit && rc == 0 && rename(f->tmp, f->path) != 0)
 		rc = fail(f, err, errsize, "cannot rename '%s' onto it: %s", f->tmp, strerror(errno));
 	if (!commit || rc != 0)

@@ -41,6 +41,7 @@ compiler_suites() {
     done
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
+    suite "reliability: outputs never destroyed, temporaries safe, signals, escapes$1" $PY tests/cli/test_reliability.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
     suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py

@@ -1,8 +1,11 @@
 /*
  * output.c: atomic output files.
  *
- * Each output is written to "PATH.tmp-PID" and registered with diag, so an
- * error exit removes it; out_commit flushes and closes all of a compile's
+ * Each output is written to "PATH.tmp-XXXXXX", created by mkstemp (a new
+ * file, exclusively, mode 0600: nothing planted at a guessable name can
+ * redirect the write), and registered with diag, so an error exit or a
+ * signal removes it; it gets the mode a new file would (0666 less the
+ * umask) when it is committed. out_commit flushes and closes all of a compile's
  * files and only then renames each onto its final name. Earlier outputs
  * stay untouched by a compile that fails. Renaming several files is not
  * one atomic step, so every destination is checked first (it must be a
@@ -11,6 +14,7 @@
 #include "../cnnc.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,19 +23,28 @@ OutFile *out_open(Arena *a, const char *path)
 {
 	OutFile *o = arena_alloc(a, sizeof *o);
 	o->path = arena_strdup(a, path);
-	o->tmp = arena_printf(a, "%s.tmp-%ld", path, (long)getpid());
-	o->f = fopen(o->tmp, "wb");
+	char *tmp = arena_printf(a, "%s.tmp-XXXXXX", path);
+	diag_block_signals(true); /* no signal between creating and registering */
+	int fd = mkstemp(tmp);
+	if (fd >= 0)
+		diag_temp_add(tmp);
+	diag_block_signals(false);
+	if (fd < 0)
+		diag_error(path, 0, "cannot create output file: %s", strerror(errno));
+	o->tmp = tmp;
+	o->f = fdopen(fd, "wb");
 	if (!o->f)
 		diag_error(path, 0, "cannot create output file: %s", strerror(errno));
-	diag_temp_add(o->tmp);
 	return o;
 }
 
 void out_commit(OutFile **files, int n)
 {
+	mode_t mask = umask(0);
+	umask(mask);
 	for (int i = 0; i < n; i++) {
 		OutFile *o = files[i];
-		int bad = ferror(o->f);
+		int bad = ferror(o->f) || fchmod(fileno(o->f), 0666 & ~mask) != 0;
 		if (fclose(o->f) != 0 || bad)
 			diag_error(o->path, 0, "cannot write output file: %s", strerror(errno));
 		o->f = NULL;

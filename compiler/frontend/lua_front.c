@@ -145,7 +145,8 @@ static void guard_stop(void)
 
 /* ---- the restricted library ----------------------------------------- */
 
-/* print(...): to stderr, so stdout stays the compiler's (e.g. JSON). */
+/* print(...): to stderr, so stdout stays the compiler's (e.g. JSON);
+ * control bytes escaped, so a model cannot drive the terminal. */
 static int sb_print(lua_State *L)
 {
 	int n = lua_gettop(L);
@@ -154,7 +155,7 @@ static int sb_print(lua_State *L)
 		const char *s = luaL_tolstring(L, i, &len);
 		if (i > 1)
 			fputc('\t', stderr);
-		fwrite(s, 1, len, stderr);
+		diag_escape(stderr, s, len);
 		lua_pop(L, 1);
 	}
 	fputc('\n', stderr);

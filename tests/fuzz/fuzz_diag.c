@@ -82,3 +82,13 @@ void diag_bug(const char *cfile, int cline, const char *fmt, ...)
 /* The readers write no output files. */
 void diag_temp_add(const char *path) { (void)path; }
 void diag_temp_forget(const char *path) { (void)path; }
+void diag_child(long pid) { (void)pid; }
+
+/* Messages are not printed while fuzzing; print() output is dropped. */
+void diag_escape(FILE *out, const char *s, size_t len)
+{
+	(void)out;
+	(void)s;
+	(void)len;
+}
+void diag_block_signals(bool block) { (void)block; }

@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""Outputs that never destroy what is there (issue 20), as an attacker or a
+careless user meets cnnc and its programs.
+
+- a generated program writes through to an output that is not a regular
+  file (a device node made here, a FIFO) and never replaces it;
+- `cnnc build` refuses an output that is a device node, or one of its own
+  inputs (`-o net.lua`), and writes nothing;
+- temporary files cannot be hijacked: symlinks planted at every name the
+  old PID-based scheme could pick (the next few hundred PIDs) for cnnc
+  compile, cnnc build and a program's output are left alone, and their
+  target is never written;
+- SIGTERM, SIGINT and SIGHUP during a compile or a build leave no
+  temporary file and no output behind;
+- control bytes from a weight file's keys and a model's print() or names
+  reach the terminal escaped (\\xNN), never raw.
+
+Device nodes are made only in a temporary directory (never /dev), as root;
+that case is skipped for other users. Prints one line per check and
+"reliability: N failed".
+"""
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import safetensors_io  # noqa: E402
+
+CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
+LENET = os.path.join(REPO, "models", "lenet5.lua")
+RESNET = os.path.join(REPO, "models", "resnet18.lua")
+GOLD = os.path.join(REPO, "tests", "golden", "data", "lenet5")
+failures = []
+
+
+def check(what, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(what)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600, **kw)
+
+
+def temps_in(d):
+    return sorted(f for f in os.listdir(d) if ".tmp" in f)
+
+
+def plant_symlinks(prefixes, victim, count=400):
+    """Symlinks to victim at PREFIX + PID for the next count PIDs: every
+    name a PID-based temporary could take in that window."""
+    try:
+        with open("/proc/sys/kernel/ns_last_pid") as f:
+            last = int(f.read())
+    except OSError:
+        return []
+    links = []
+    for pid in range(last + 1, last + 1 + count):
+        for p in prefixes:
+            link = f"{p}{pid}"
+            os.symlink(victim, link)
+            links.append(link)
+    return links
+
+
+def unplant(links):
+    for link in links:
+        if os.path.islink(link):
+            os.remove(link)
+
+
+def through(tmp, prog):
+    """Outputs that are not regular files are written through."""
+    x = os.path.join(GOLD, "input.npy")
+    if os.geteuid() == 0:
+        dev = os.path.join(tmp, "null")
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a null device, here, not in /dev
+        r = run([prog, x, dev])
+        st = os.lstat(dev)
+        check("program output to a device node: exit 0, the node is still a device",
+              r.returncode == 0 and stat.S_ISCHR(st.st_mode) and temps_in(tmp) == [],
+              f"exit {r.returncode}, mode {oct(st.st_mode)}, temps {temps_in(tmp)}: {r.stderr.decode(errors='replace')}")
+        r = run([CNNC, "build", LENET, "--random-weights", "1", "-o", dev])
+        st = os.lstat(dev)
+        check("cnnc build -o a device node: exit 1, the node untouched, nothing written",
+              r.returncode == 1 and stat.S_ISCHR(st.st_mode) and not os.path.exists(dev + ".c"),
+              f"exit {r.returncode}, mode {oct(st.st_mode)}")
+    else:
+        print("skip device node cases (not root)")
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    got = {}
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got["data"] = f.read()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    r = run([prog, x, fifo])
+    t.join(60)
+    if t.is_alive():  # nothing was written through: let the reader's open return
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        t.join(10)
+    out = os.path.join(tmp, "fifo_out.npy")
+    with open(out, "wb") as f:
+        f.write(got.get("data", b""))
+    ok = r.returncode == 0 and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    try:
+        ok = ok and np.load(out).shape == np.load(os.path.join(GOLD, "expected.npy")).shape
+    except (OSError, ValueError):
+        ok = False
+    check("program output to a FIFO: the reader gets the .npy, the FIFO stays", ok, f"exit {r.returncode}")
+
+
+def inputs_kept(tmp):
+    lua = os.path.join(tmp, "net.lua")
+    with open(LENET) as f, open(lua, "w") as g:
+        g.write(f.read())
+    before = open(lua).read()
+    r = run([CNNC, "build", lua, "--random-weights", "1", "-o", lua])
+    check("cnnc build net.lua -o net.lua: exit 1, the model untouched, no .c written",
+          r.returncode == 1 and open(lua).read() == before and not os.path.exists(lua + ".c"),
+          f"exit {r.returncode}: {r.stderr.decode(errors='replace')}")
+    w = os.path.join(GOLD, "weights.safetensors")
+    wcopy = os.path.join(tmp, "w.safetensors")
+    with open(w, "rb") as f, open(wcopy, "wb") as g:
+        g.write(f.read())
+    r = run([CNNC, "build", LENET, "--weights", wcopy, "-o", wcopy])
+    check("cnnc build -o its weights file: exit 1, the weights untouched",
+          r.returncode == 1 and open(wcopy, "rb").read() == open(w, "rb").read(), f"exit {r.returncode}")
+
+
+def hijack(tmp, prog):
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    out = os.path.join(tmp, "h")
+    links = plant_symlinks([out + ".c.tmp-", out + ".h.tmp-"], victim)
+    r = run([CNNC, "compile", LENET, "--random-weights", "1", "-o", out])
+    check("cnnc compile beside planted symlinks: exit 0, their target unwritten",
+          r.returncode == 0 and open(victim, "rb").read() == b"precious\n", f"exit {r.returncode}")
+    unplant(links)
+    npy = os.path.join(tmp, "o.npy")
+    links = plant_symlinks([npy + ".tmp."], victim)
+    r = run([prog, os.path.join(GOLD, "input.npy"), npy])
+    check("program output beside planted symlinks: exit 0, their target unwritten",
+          r.returncode == 0 and open(victim, "rb").read() == b"precious\n" and os.path.exists(npy),
+          f"exit {r.returncode}")
+    unplant(links)
+    p = os.path.join(tmp, "hp")
+    links = plant_symlinks([p + ".tmp-"], victim)
+    r = run([CNNC, "build", LENET, "--random-weights", "1", "-o", p])
+    check("cnnc build beside planted symlinks: exit 0, their target unwritten",
+          r.returncode == 0 and open(victim, "rb").read() == b"precious\n", f"exit {r.returncode}")
+    unplant(links)
+
+
+def signals(tmp):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for cmd in ("compile", "build"):
+            d = os.path.join(tmp, f"sig_{cmd}_{sig.name}")
+            os.makedirs(d)
+            out = os.path.join(d, "r18")
+            p = subprocess.Popen([CNNC, cmd, RESNET, "--random-weights", "1", "-o", out],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            # Wait until the step under test has begun: a temporary exists
+            # (for build: the C compiler's directory), then signal.
+            want = ".c.tmp-" if cmd == "compile" else "r18.tmp-"
+            t0 = time.time()
+            while p.poll() is None and time.time() - t0 < 120:
+                if any(want in f for f in os.listdir(d)):
+                    break
+                time.sleep(0.005)
+            seen = [f for f in os.listdir(d) if ".tmp" in f]
+            p.send_signal(sig)
+            p.wait(120)
+            p.stderr.close()
+            time.sleep(0.2)  # a killed child's files would show by now
+            left = temps_in(d)
+            done = cmd == "build" and os.path.exists(out) or cmd == "compile" and os.path.exists(out + ".c")
+            check(f"{sig.name} during cnnc {cmd}: killed by it, no temporary and no output left",
+                  bool(seen) and p.returncode == -sig and not left and not done,
+                  f"temporaries seen {seen}, exit {p.returncode}, left {left}, output {done}")
+
+
+def escapes(tmp):
+    w = safetensors_io.read(os.path.join(GOLD, "weights.safetensors"))
+    w["\x1b]0;pwned\x07.x"] = np.zeros(1, np.float32)
+    wf = os.path.join(tmp, "evil.safetensors")
+    safetensors_io.write(wf, w)
+    r = run([CNNC, "compile", LENET, "--weights", wf, "-o", os.path.join(tmp, "e")])
+    err = r.stderr
+    check("a weight key's control bytes reach stderr escaped",
+          r.returncode == 0 and b"\x1b" not in err and b"\x07" not in err and b"\\x1b]0;pwned\\x07" in err,
+          repr(err[-300:]))
+    lua = os.path.join(tmp, "print.lua")
+    with open(lua, "w") as f:
+        f.write('print("\\27[31mred\\7")\n'
+                'local x = input { name = "x", shape = { 1, 3, 8, 8 } }\n'
+                'return x:conv2d { name = "\\27[2Jc", out_channels = 4, kernel_size = 9 }\n')
+    r = run([CNNC, "check", lua])
+    err = r.stderr
+    check("a model's print() and a name in an error reach stderr escaped",
+          r.returncode == 1 and b"\x1b" not in err and b"\x07" not in err and b"\\x1b[31mred" in err
+          and b"\\x1b[2Jc" in err, repr(err[-300:]))
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="cnnc-reliability-") as tmp:
+        prog = os.path.join(tmp, "lenet")
+        x = np.load(os.path.join(GOLD, "input.npy"))
+        r = run([CNNC, "build", LENET, "--weights", os.path.join(GOLD, "weights.safetensors"),
+                 "--batch", str(x.shape[0]), "-o", prog])
+        if r.returncode != 0:
+            print(r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
+            check("cnnc build lenet5", False)
+        else:
+            through(tmp, prog)
+            inputs_kept(tmp)
+            hijack(tmp, prog)
+        signals(tmp)
+        escapes(tmp)
+    print(f"reliability: {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
