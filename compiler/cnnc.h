@@ -125,6 +125,8 @@ typedef struct {
 	const char *note;      /* why an optimization did or did not happen */
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
+	bool folded;           /* batch_norm: folded into in[0] by fold_batchnorm
+	                          (dead; its weights still to fold until dce) */
 	long long scratch;     /* bytes of scratch the algorithm needs */
 	Layout layout;         /* how this value is stored; rank-2 values and
 	                          every value before the layout pass: NCHW */
@@ -275,8 +277,12 @@ void constfold(Graph *g);
 
 /* ---- passes/fold_bn.c ---------------------------------------------- */
 
-/* Folds batch_norm into the conv2d or linear before it. */
+/* Folds batch_norm into the conv2d or linear before it: the decision
+ * and the rewiring, no weights read. */
 void fold_batchnorm(Graph *g);
+/* The folds' arithmetic on the bound weights: run after fold_batchnorm,
+ * before dce. */
+void fold_batchnorm_weights(Graph *g);
 
 /* ---- passes/fuse.c -------------------------------------------------- */
 

@@ -143,13 +143,16 @@ static Graph *front(Arena *a, const Options *o)
 	return g;
 }
 
-/* The optimizer, in order. Node ids stay as they are until dce. */
-static void optimize(Graph *g, const Options *o)
+/* The optimizer, in order. Node ids stay as they are until dce.
+ * weights: they are bound (compile), not only the structure (report). */
+static void optimize(Graph *g, const Options *o, bool weights)
 {
 	if (o->opt_level >= 1) {
 		constfold(g);
 		ir_verify(g, "constfold");
 		fold_batchnorm(g);
+		if (weights)
+			fold_batchnorm_weights(g);
 		ir_verify(g, "fold_batchnorm");
 		fuse(g);
 		ir_verify(g, "fuse");
@@ -195,7 +198,7 @@ static int cmd_report(const Options *o, Arena *a)
 	Graph *g = front(a, o);
 	Graph *model = ir_clone(g); /* the layers as written, for the rows */
 	int *map = arena_alloc(a, (size_t)g->n * sizeof *map);
-	optimize(g, o);
+	optimize(g, o, false);
 	for (int i = 0; i < g->n; i++) {
 		model->nodes[i].note = g->nodes[i].note;
 		model->nodes[i].algo_note = g->nodes[i].algo_note;
@@ -249,7 +252,7 @@ static void generate(const Options *o, Arena *a, const char *prefix, bool main_d
 		weights_load(g, o->weights);
 	else
 		weights_random(g, (uint64_t)o->seed);
-	optimize(g, o);
+	optimize(g, o, true);
 	dce(g, NULL);
 	ir_verify(g, "dce");
 	layouts(g, o);
