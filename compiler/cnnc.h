@@ -195,6 +195,8 @@ void diag_temp_forget(const char *path);
 extern const char *const op_name[OP_COUNT];
 extern const int op_min_inputs[OP_COUNT];
 extern const int op_max_inputs[OP_COUNT];
+extern const char *const algo_name[ALGO_COUNT];     /* "direct", "gemm", ... */
+extern const char *const layout_name[LAYOUT_COUNT]; /* "nchw", "nhwc", "nchw8c" */
 
 Graph *ir_new(Arena *a, const char *file);
 /* A copy whose nodes and input lists are its own (parameters shared). */
@@ -291,7 +293,6 @@ void fuse(Graph *g);
 
 /* ---- passes/algo.c -------------------------------------------------- */
 
-extern const char *const algo_name[ALGO_COUNT];
 /* Picks each conv2d's algorithm and its scratch; force: ALGO_COUNT for
  * the cost model's choice, else that algorithm wherever it applies
  * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
@@ -299,7 +300,6 @@ void choose_algos(Graph *g, int opt_level, Algo force);
 
 /* ---- passes/layout.c ----------------------------------------------- */
 
-extern const char *const layout_name[LAYOUT_COUNT];
 /* Channels per chunk of n's layout (1, C or LAYOUT_BLOCK). */
 int layout_chunk(const Node *n);
 /* Floats of n's value in its layout, padding included. */
