@@ -488,9 +488,10 @@ typedef struct {
 	int opt_level;         /* the -O level the plan is for */
 } ReportOptions;
 
-/* Rows come from g, the model as written (params, MACs); algorithms,
- * notes and the memory plan from opt, the graph as it will run; map takes
- * g's ids to opt's (-1: absorbed by an optimization). */
+/* Rows come from g, the model as written (shapes, params, MACs, and the
+ * notes the passes left on its nodes); algorithms, layouts, scratch and
+ * the memory plan from opt, the graph as it will run; map takes g's ids
+ * to opt's (-1: absorbed by an optimization or removed). */
 void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out);
 /* Draws the memory plan as SVG into path (atomically). */
 void report_svg(const Graph *g, const char *path);
