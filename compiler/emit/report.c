@@ -1,11 +1,15 @@
 /*
  * report.c: the per-layer report (`cnnc report`), as a table or JSON.
  *
- * One row per node: name, op, output shape, parameters, MACs (conv2d and
- * linear multiply-accumulates), activation bytes (the node's output in
- * float32), then totals, and the memory plan: arena_bytes is the planned
- * workspace, shown beside the naive sum of all activations. --json adds
- * each buffer's offset, size and lifetime; --svg draws the plan.
+ * One row per layer of the model as written: name, op, output shape,
+ * parameters, MACs (conv2d and linear multiply-accumulates), activation
+ * bytes (the node's output in float32), the note the passes left; then
+ * the algorithm, layout, scratch and algorithm note of the node it runs
+ * as in the graph compile emits ("-" when it was folded, fused or
+ * removed: the note says which); then totals, and the memory plan:
+ * arena_bytes is the planned workspace, shown beside the naive sum of all
+ * activations. --json adds each buffer's offset, size and lifetime; --svg
+ * draws the plan.
  * The layout column is the layout each layer's value is stored in; the
  * reorders the layout pass inserted get rows of their own, under the
  * layer whose value they reorder (JSON: "reorders").
@@ -42,7 +46,7 @@ static const Node *runs_as(const Graph *opt, const int *map, int i) { return map
 static const char *algo_of(const Node *r) { return r && r->op == OP_CONV2D ? algo_name[r->algo] : "-"; }
 
 /* g: the model as written (rows); opt: as it runs (plan); map: g's ids
- * to opt's (-1: absorbed by an optimization). */
+ * to opt's (-1: absorbed by an optimization or removed). */
 static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
