@@ -125,6 +125,8 @@ typedef struct {
 	const char *note;      /* why an optimization did or did not happen */
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
+	bool folded;           /* batch_norm: folded into in[0] by fold_batchnorm
+	                          (dead; its weights still to fold until dce) */
 	long long scratch;     /* bytes of scratch the algorithm needs */
 	Layout layout;         /* how this value is stored; rank-2 values and
 	                          every value before the layout pass: NCHW */
@@ -203,6 +205,8 @@ void diag_escape(FILE *out, const char *s, size_t len);
 extern const char *const op_name[OP_COUNT];
 extern const int op_min_inputs[OP_COUNT];
 extern const int op_max_inputs[OP_COUNT];
+extern const char *const algo_name[ALGO_COUNT];     /* "direct", "gemm", ... */
+extern const char *const layout_name[LAYOUT_COUNT]; /* "nchw", "nhwc", "nchw8c" */
 
 Graph *ir_new(Arena *a, const char *file);
 /* A copy whose nodes and input lists are its own (parameters shared). */
@@ -285,8 +289,12 @@ void constfold(Graph *g);
 
 /* ---- passes/fold_bn.c ---------------------------------------------- */
 
-/* Folds batch_norm into the conv2d or linear before it. */
+/* Folds batch_norm into the conv2d or linear before it: the decision
+ * and the rewiring, no weights read. */
 void fold_batchnorm(Graph *g);
+/* The folds' arithmetic on the bound weights: run after fold_batchnorm,
+ * before dce. */
+void fold_batchnorm_weights(Graph *g);
 
 /* ---- passes/fuse.c -------------------------------------------------- */
 
@@ -295,7 +303,6 @@ void fuse(Graph *g);
 
 /* ---- passes/algo.c -------------------------------------------------- */
 
-extern const char *const algo_name[ALGO_COUNT];
 /* Picks each conv2d's algorithm and its scratch; force: ALGO_COUNT for
  * the cost model's choice, else that algorithm wherever it applies
  * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
@@ -303,7 +310,6 @@ void choose_algos(Graph *g, int opt_level, Algo force);
 
 /* ---- passes/layout.c ----------------------------------------------- */
 
-extern const char *const layout_name[LAYOUT_COUNT];
 /* Channels per chunk of n's layout (1, C or LAYOUT_BLOCK). */
 int layout_chunk(const Node *n);
 /* Floats of n's value in its layout, padding included. */
@@ -496,9 +502,10 @@ typedef struct {
 	int opt_level;         /* the -O level the plan is for */
 } ReportOptions;
 
-/* Rows come from g, the model as written (params, MACs); algorithms,
- * notes and the memory plan from opt, the graph as it will run; map takes
- * g's ids to opt's (-1: absorbed by an optimization). */
+/* Rows come from g, the model as written (shapes, params, MACs, and the
+ * notes the passes left on its nodes); algorithms, layouts, scratch and
+ * the memory plan from opt, the graph as it will run; map takes g's ids
+ * to opt's (-1: absorbed by an optimization or removed). */
 void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out);
 /* Draws the memory plan as SVG into path (atomically). */
 void report_svg(const Graph *g, const char *path);

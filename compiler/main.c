@@ -1,7 +1,7 @@
 /*
  * main.c: the command line and the pipeline.
  *
- *   cnnc check   MODEL.lua [--batch N] [--dump-ir]
+ *   cnnc check   MODEL.lua [--batch N] [--dump-ir[=PASS]]
  *   cnnc report  MODEL.lua [--batch N] [--json] [compile options]
  *   cnnc compile MODEL.lua (--weights F | --random-weights SEED) [-o PREFIX] ...
  *   cnnc build   MODEL.lua (--weights F | --random-weights SEED) -o PROGRAM ...
@@ -23,7 +23,8 @@ typedef struct {
 	const char *model;     /* MODEL.lua (or GENERATED.c for audit) */
 	int batch;             /* --batch: 0 keeps the model's */
 	bool json;             /* --json */
-	bool dump_ir;          /* --dump-ir: print the IR to stderr */
+	const char *dump_after;/* --dump-ir[=PASS]: print the IR to stderr after
+	                          each run of PASS (one of pass_names; NULL: never) */
 	const char *svg;       /* --svg FILE: draw the memory plan */
 	const char *weights;   /* --weights FILE */
 	long long seed;        /* --random-weights SEED (-1: not given) */
@@ -36,18 +37,31 @@ typedef struct {
 	bool main_driver;      /* --main */
 } Options;
 
+/* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
+static const char *const pass_names[] = {"shapes", "dce",    "weights", "constfold", "fold_bn",
+                                         "fuse",   "algo",   "layout",  "pack",      "memplan", NULL};
+
 static const char usage_text[] =
 	"usage:\n"
-	"  cnnc check   MODEL.lua [--batch N] [--dump-ir]\n"
-	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [--dump-ir] [compile options]\n"
+	"  cnnc check   MODEL.lua [--batch N] [--dump-ir[=PASS]]\n"
+	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [compile options]\n"
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
 	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
 	"               [--layout auto|nchw|nhwc|blocked] [--target native|generic|avx2|avx512]\n"
-	"               [--threads N] [--main]\n"
+	"               [--threads N] [--main] [--dump-ir[=PASS]]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
 	"\n"
-	"exit status: 0 ok, 1 bad model/weights/data, 2 bad usage, 3 internal error\n";
+	"--dump-ir prints the IR to stderr after shape inference; --dump-ir=PASS after\n"
+	"each run of PASS instead (check stops after shapes). The passes, in order:\n";
+
+static void usage(void)
+{
+	fputs(usage_text, stdout);
+	for (const char *const *p = pass_names; *p; p++)
+		printf("%s%s", p == pass_names ? "  " : " ", *p);
+	printf("\n\nexit status: 0 ok, 1 bad model/weights/data, 2 bad usage, 3 internal error\n");
+}
 
 static long long parse_int(const char *flag, const char *s, long long lo, long long hi)
 {
@@ -80,7 +94,7 @@ static Options parse_args(int argc, char **argv)
 		diag_usage("no command given");
 	o.cmd = argv[1];
 	if (!strcmp(o.cmd, "--help") || !strcmp(o.cmd, "-h") || !strcmp(o.cmd, "help")) {
-		fputs(usage_text, stdout);
+		usage();
 		exit(0);
 	}
 	static const char *const cmds[] = {"check", "report", "compile", "build", "audit", NULL};
@@ -100,7 +114,9 @@ static Options parse_args(int argc, char **argv)
 		else if (TAKES("--svg"))
 			o.svg = next ? next : (diag_usage("--svg needs a file"), NULL);
 		else if (!strcmp(a, "--dump-ir"))
-			o.dump_ir = true;
+			o.dump_after = "shapes";
+		else if (!strncmp(a, "--dump-ir=", 10))
+			o.dump_after = one_of("--dump-ir", a + 10, pass_names);
 		else if (TAKES("--weights"))
 			o.weights = next ? next : (diag_usage("--weights needs a file"), NULL);
 		else if (TAKES("--random-weights"))
@@ -132,93 +148,101 @@ static Options parse_args(int argc, char **argv)
 	return o;
 }
 
-/* The front end and the passes: model file to checked IR. */
-static Graph *front(Arena *a, const Options *o)
-{
-	Graph *g = lua_front_load(a, o->model, o->batch, &lua_front_default_limits);
-	ir_infer_shapes(g);
-	ir_verify(g, "shapes");
-	if (o->dump_ir)
-		ir_dump(g, stderr);
-	return g;
-}
+/* Where a command stops in the pipeline. */
+typedef enum {
+	STOP_SHAPES,  /* check: the model's graph, shapes inferred */
+	STOP_PLANNED, /* report: every decision taken, memory planned */
+	STOP_EMITTED, /* compile, build: the C written */
+} Stop;
 
-/* The optimizer, in order. Node ids stay as they are until dce. */
-static void optimize(Graph *g, const Options *o)
+/* One compilation: the graph every command reads, and what report needs
+ * to show the model as written beside it. */
+typedef struct {
+	Graph *g;              /* the graph, as far as the passes took it */
+	Graph *written;        /* the model as written, shapes inferred: report's
+	                          rows (NULL before the first dce) */
+	int *at;               /* per node id of written: its id in g, -1 once
+	                          an optimization absorbed it or dce removed it */
+	bool dumped;           /* --dump-ir=PASS has printed at least once */
+} Compilation;
+
+/* After each pass: the IR checked, and dumped if --dump-ir names it. */
+static void after(Compilation *c, const Options *o, const char *pass)
 {
-	if (o->opt_level >= 1) {
-		constfold(g);
-		ir_verify(g, "constfold");
-		fold_batchnorm(g);
-		ir_verify(g, "fold_batchnorm");
-		fuse(g);
-		ir_verify(g, "fuse");
+	ir_verify(c->g, pass);
+	if (o->dump_after && !strcmp(o->dump_after, pass)) {
+		fprintf(stderr, "# after %s\n", pass);
+		ir_dump(c->g, stderr);
+		c->dumped = true;
 	}
-	Algo force = ALGO_COUNT;
-	if (!strcmp(o->algo, "direct"))
-		force = ALGO_DIRECT;
-	else if (!strcmp(o->algo, "im2col"))
-		force = ALGO_IM2COL;
-	else if (!strcmp(o->algo, "winograd"))
-		force = ALGO_WINOGRAD4; /* Winograd wherever it applies; the tile is the cost model's */
-	choose_algos(g, o->opt_level, force);
 }
 
-/* The layout pass (above -O0; -O0 stays NCHW): old id -> new id, or
- * NULL when it did not run. */
-static int *layouts(Graph *g, const Options *o)
+/* Each layer of written keeps the note the passes left on what it runs
+ * as, before dce drops the nodes that carry the notes of what was
+ * folded, fused or removed. */
+static void keep_notes(Compilation *c)
+{
+	for (int i = 0; i < c->written->n; i++)
+		if (c->at[i] >= 0 && c->g->nodes[c->at[i]].note)
+			c->written->nodes[i].note = c->g->nodes[c->at[i]].note;
+}
+
+/* Follows a renumbering (dce, layout): map takes g's old ids to new. */
+static void follow(Compilation *c, const int *map)
+{
+	for (int i = 0; i < c->written->n; i++) {
+		if (c->at[i] < 0)
+			continue;
+		c->at[i] = map[c->at[i]];
+		if (c->at[i] < 0 && !c->written->nodes[i].note)
+			c->written->nodes[i].note = "removed: the output does not depend on it";
+	}
+}
+
+/* dce, with the layers as written followed through it. */
+static void prune(Compilation *c)
+{
+	int *map = arena_alloc(c->g->arena, (size_t)c->g->n * sizeof *map);
+	keep_notes(c);
+	dce(c->g, map);
+	follow(c, map);
+}
+
+/* Binds the weights --weights or --random-weights gives; false when
+ * neither is given (report: every decision is taken all the same, only
+ * the arithmetic on weights is left out). */
+static bool bind_weights(Graph *g, const Options *o)
+{
+	if (o->weights)
+		weights_load(g, o->weights);
+	else if (o->seed >= 0)
+		weights_random(g, (uint64_t)o->seed);
+	return o->weights || o->seed >= 0;
+}
+
+static Algo forced_algo(const Options *o)
+{
+	if (!strcmp(o->algo, "direct"))
+		return ALGO_DIRECT;
+	if (!strcmp(o->algo, "im2col"))
+		return ALGO_IM2COL;
+	if (!strcmp(o->algo, "winograd"))
+		return ALGO_WINOGRAD4; /* Winograd wherever it applies; the tile is the cost model's */
+	return ALGO_COUNT;
+}
+
+/* The layout pass (above -O0; -O0 stays NCHW, and keeps its ids). */
+static void layouts(Compilation *c, const Options *o)
 {
 	if (o->opt_level == 0) {
-		g->layout_note = "layout: every layer NCHW at -O0 (the reference path; --layout applies above it)";
-		return NULL;
+		c->g->layout_note = "layout: every layer NCHW at -O0 (the reference path; --layout applies above it)";
+		return;
 	}
 	Layout force = !strcmp(o->layout, "nchw")   ? LAYOUT_NCHW
 	               : !strcmp(o->layout, "nhwc") ? LAYOUT_NHWC
 	               : !strcmp(o->layout, "auto") ? LAYOUT_COUNT
 	                                            : LAYOUT_NCHW8C; /* blocked, nchw8c */
-	int *map = choose_layouts(g, force, strcmp(o->algo, "auto") != 0);
-	ir_verify(g, "layout");
-	return map;
-}
-
-static int cmd_check(const Options *o, Arena *a)
-{
-	Graph *g = front(a, o);
-	char buf[64];
-	printf("%s: ok, input %s, output %s\n", o->model, ir_shape_str(&g->nodes[g->input], buf, sizeof buf),
-	       ir_shape_str(&g->nodes[g->output], buf + 32, 32));
-	return 0;
-}
-
-static int cmd_report(const Options *o, Arena *a)
-{
-	Graph *g = front(a, o);
-	Graph *model = ir_clone(g); /* the layers as written, for the rows */
-	int *map = arena_alloc(a, (size_t)g->n * sizeof *map);
-	optimize(g, o);
-	for (int i = 0; i < g->n; i++) {
-		model->nodes[i].note = g->nodes[i].note;
-		model->nodes[i].algo_note = g->nodes[i].algo_note;
-		model->nodes[i].algo = g->nodes[i].algo;
-		model->nodes[i].scratch = g->nodes[i].scratch;
-	}
-	dce(g, map);
-	ir_verify(g, "dce");
-	int *relaid = layouts(g, o);
-	for (int i = 0; i < model->n; i++) {
-		map[i] = map[i] >= 0 && relaid ? relaid[map[i]] : map[i];
-		if (map[i] >= 0 && model->nodes[i].op == OP_CONV2D) { /* the layout may change the algorithm */
-			model->nodes[i].algo = g->nodes[map[i]].algo;
-			model->nodes[i].scratch = g->nodes[map[i]].scratch;
-			model->nodes[i].algo_note = g->nodes[map[i]].algo_note;
-		}
-	}
-	memplan(g);
-	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level};
-	report_print(model, g, map, &ro, stdout);
-	if (o->svg)
-		report_svg(g, o->svg);
-	return 0;
+	follow(c, choose_layouts(c->g, force, strcmp(o->algo, "auto") != 0));
 }
 
 /* The C symbol prefix: PREFIX's file name as an identifier. */
@@ -235,49 +259,126 @@ static const char *symbol_of(Arena *a, const char *prefix)
 	return sym;
 }
 
-/* compile and build: model to C files at prefix. */
-static void generate(const Options *o, Arena *a, const char *prefix, bool main_driver)
+/*
+ * The pipeline. Every command runs this one list of passes and stops at
+ * its point, so check, report and compile read the same graph: what the
+ * report says was folded, fused, chosen and planned is what compile
+ * emits. Without weights (report) only the arithmetic on them is left
+ * out (fold_batchnorm_weights, pack_weights); no decision reads them.
+ * The names are those --dump-ir=PASS takes (pass_names).
+ */
+static Compilation pipeline(Arena *a, const Options *o, Stop stop)
+{
+	Compilation c = {.g = lua_front_load(a, o->model, o->batch, &lua_front_default_limits)};
+	Graph *g = c.g;
+	ir_infer_shapes(g);
+	after(&c, o, "shapes");
+	if (stop == STOP_SHAPES)
+		return c;
+	c.written = ir_clone(g);
+	c.at = arena_alloc(a, (size_t)g->n * sizeof *c.at);
+	for (int i = 0; i < g->n; i++)
+		c.at[i] = i;
+	prune(&c);
+	after(&c, o, "dce");
+	bool weights = bind_weights(g, o);
+	if (weights)
+		after(&c, o, "weights");
+	if (o->opt_level >= 1) {
+		constfold(g);
+		after(&c, o, "constfold");
+		fold_batchnorm(g);
+		if (weights)
+			fold_batchnorm_weights(g);
+		after(&c, o, "fold_bn");
+		fuse(g);
+		after(&c, o, "fuse");
+	}
+	choose_algos(g, o->opt_level, forced_algo(o));
+	after(&c, o, "algo");
+	prune(&c);
+	after(&c, o, "dce");
+	layouts(&c, o);
+	after(&c, o, "layout");
+	if (weights) {
+		pack_weights(g);
+		after(&c, o, "pack");
+	}
+	memplan(g);
+	after(&c, o, "memplan");
+	keep_notes(&c);
+	if (stop == STOP_PLANNED)
+		return c;
+	EmitOptions eo = {
+		.prefix = o->out,
+		.sym = symbol_of(a, o->out),
+		.opt_level = o->opt_level,
+		.main_driver = o->main_driver,
+		.threads = o->threads,
+		.blob_min = 4 << 20,
+	};
+	emit_c(g, &eo);
+	return c;
+}
+
+/* A --dump-ir=PASS that never printed: the pass did not run. */
+static void dump_missed(const Compilation *c, const Options *o)
+{
+	if (o->dump_after && !c->dumped)
+		diag_note(o->model, 0, "--dump-ir=%s: the pass did not run (%s)", o->dump_after,
+		          !strcmp(o->cmd, "check") ? "check stops after shapes"
+		          : o->opt_level == 0     ? "-O0 runs no constfold, fold_bn or fuse"
+		                                  : "weights and pack run only with weights");
+}
+
+static int cmd_check(const Options *o, Arena *a)
+{
+	Compilation c = pipeline(a, o, STOP_SHAPES);
+	dump_missed(&c, o);
+	char buf[64];
+	printf("%s: ok, input %s, output %s\n", o->model, ir_shape_str(&c.g->nodes[c.g->input], buf, sizeof buf),
+	       ir_shape_str(&c.g->nodes[c.g->output], buf + 32, 32));
+	return 0;
+}
+
+/* Rows: the model as written (params and MACs as PyTorch counts them);
+ * everything else: the graph compile would emit. */
+static int cmd_report(const Options *o, Arena *a)
+{
+	if (o->weights && o->seed >= 0)
+		diag_usage("report: --weights and --random-weights exclude each other");
+	Compilation c = pipeline(a, o, STOP_PLANNED);
+	dump_missed(&c, o);
+	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level};
+	report_print(c.written, c.g, c.at, &ro, stdout);
+	if (o->svg)
+		report_svg(c.g, o->svg);
+	return 0;
+}
+
+/* compile and build: model to C files at o->out. */
+static void generate(const Options *o, Arena *a)
 {
 	if (!o->weights && o->seed < 0)
 		diag_usage("%s: give --weights FILE.safetensors or --random-weights SEED", o->cmd);
 	if (o->weights && o->seed >= 0)
 		diag_usage("%s: --weights and --random-weights exclude each other", o->cmd);
-	Graph *g = front(a, o);
-	dce(g, NULL);
-	ir_verify(g, "dce");
-	if (o->weights)
-		weights_load(g, o->weights);
-	else
-		weights_random(g, (uint64_t)o->seed);
-	optimize(g, o);
-	dce(g, NULL);
-	ir_verify(g, "dce");
-	layouts(g, o);
-	pack_weights(g);
-	memplan(g);
-	EmitOptions eo = {
-		.prefix = prefix,
-		.sym = symbol_of(a, prefix),
-		.opt_level = o->opt_level,
-		.main_driver = main_driver,
-		.threads = o->threads,
-		.blob_min = 4 << 20,
-	};
-	emit_c(g, &eo);
+	Compilation c = pipeline(a, o, STOP_EMITTED);
+	dump_missed(&c, o);
 }
 
 static int cmd_compile(const Options *o, Arena *a)
 {
-	const char *prefix = o->out;
-	if (!prefix) {
+	Options co = *o;
+	if (!co.out) {
 		const char *base = strrchr(o->model, '/');
 		base = base ? base + 1 : o->model;
 		size_t len = strlen(base);
 		if (len > 4 && !strcmp(base + len - 4, ".lua"))
 			len -= 4;
-		prefix = arena_printf(a, "generated/%.*s", (int)len, base);
+		co.out = arena_printf(a, "generated/%.*s", (int)len, base);
 	}
-	generate(o, a, prefix, o->main_driver);
+	generate(&co, a);
 	return 0;
 }
 
@@ -287,7 +388,9 @@ static int cmd_build(const Options *o, Arena *a)
 		diag_usage("build: -o PROGRAM is required");
 	const char *inputs[] = {o->model, o->weights};
 	build_check_output(o->out, inputs, 2);
-	generate(o, a, o->out, true);
+	Options bo = *o;
+	bo.main_driver = true;
+	generate(&bo, a);
 	build_program(a, o->out, o->out, o->target);
 	return 0;
 }

@@ -3,8 +3,8 @@
 #
 # Suites: the cmocka unit tests, the diagnostics suite (bad model files and
 # sandbox escapes with their expected messages), the report against
-# PyTorch's own counts, the runtime kernels against torch.nn.functional,
-# the golden outputs of generated programs against PyTorch at every level
+# PyTorch's own counts and against the C compile generates, the runtime
+# kernels against torch.nn.functional, the golden outputs of generated programs against PyTorch at every level
 # and algorithm (each generated file audited), the same programs under
 # ASan+UBSan and under valgrind, the Fashion-MNIST agreement test, the
 # fuzzers; then every suite that runs the compiler again with the ASan+UBSan
@@ -43,6 +43,8 @@ compiler_suites() {
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
     suite "reliability: outputs never destroyed, temporaries safe, signals, escapes$1" $PY tests/cli/test_reliability.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
+    suite "report vs the generated C: folding, fusion, algorithms, layouts, plan$1" \
+        $PY tests/zoo/test_report_compile.py
     suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
 }

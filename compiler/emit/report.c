@@ -1,11 +1,15 @@
 /*
  * report.c: the per-layer report (`cnnc report`), as a table or JSON.
  *
- * One row per node: name, op, output shape, parameters, MACs (conv2d and
- * linear multiply-accumulates), activation bytes (the node's output in
- * float32), then totals, and the memory plan: arena_bytes is the planned
- * workspace, shown beside the naive sum of all activations. --json adds
- * each buffer's offset, size and lifetime; --svg draws the plan.
+ * One row per layer of the model as written: name, op, output shape,
+ * parameters, MACs (conv2d and linear multiply-accumulates), activation
+ * bytes (the node's output in float32), the note the passes left; then
+ * the algorithm, layout, scratch and algorithm note of the node it runs
+ * as in the graph compile emits ("-" when it was folded, fused or
+ * removed: the note says which); then totals, and the memory plan:
+ * arena_bytes is the planned workspace, shown beside the naive sum of all
+ * activations. --json adds each buffer's offset, size and lifetime; --svg
+ * draws the plan.
  * The layout column is the layout each layer's value is stored in; the
  * reorders the layout pass inserted get rows of their own, under the
  * layer whose value they reorder (JSON: "reorders").
@@ -35,17 +39,21 @@ static Totals totals(const Graph *g)
 	return t;
 }
 
-static const char *algo_of(const Node *n) { return n->op == OP_CONV2D ? algo_name[n->algo] : "-"; }
+/* What layer i of the model as written runs as in opt, or NULL when it
+ * does not run (absorbed or removed). */
+static const Node *runs_as(const Graph *opt, const int *map, int i) { return map[i] >= 0 ? &opt->nodes[map[i]] : NULL; }
+
+static const char *algo_of(const Node *r) { return r && r->op == OP_CONV2D ? algo_name[r->algo] : "-"; }
 
 /* g: the model as written (rows); opt: as it runs (plan); map: g's ids
- * to opt's (-1: absorbed by an optimization). */
+ * to opt's (-1: absorbed by an optimization or removed). */
 static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "model", g->model);
 	cJSON *layers = cJSON_AddArrayToObject(root, "layers");
 	for (int i = 0; i < g->n; i++) {
-		const Node *n = &g->nodes[i];
+		const Node *n = &g->nodes[i], *r = runs_as(opt, map, i);
 		cJSON *l = cJSON_CreateObject();
 		cJSON_AddNumberToObject(l, "id", i);
 		cJSON_AddStringToObject(l, "name", n->name);
@@ -60,17 +68,17 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 		cJSON_AddNumberToObject(l, "params", (double)ir_param_count(g, n));
 		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
 		cJSON_AddNumberToObject(l, "activation_bytes", (double)(4 * ir_numel(n)));
-		cJSON_AddStringToObject(l, "algorithm", algo_of(n));
-		cJSON_AddStringToObject(l, "layout", map[i] >= 0 ? layout_name[opt->nodes[map[i]].layout] : "-");
-		cJSON_AddNumberToObject(l, "workspace_bytes", (double)n->scratch);
-		if (map[i] >= 0)
-			cJSON_AddStringToObject(l, "runs_as", opt->nodes[map[i]].name);
+		cJSON_AddStringToObject(l, "algorithm", algo_of(r));
+		cJSON_AddStringToObject(l, "layout", r ? layout_name[r->layout] : "-");
+		cJSON_AddNumberToObject(l, "workspace_bytes", r ? (double)r->scratch : 0.0);
+		if (r)
+			cJSON_AddStringToObject(l, "runs_as", r->name);
 		else
 			cJSON_AddNullToObject(l, "runs_as");
 		if (n->note)
 			cJSON_AddStringToObject(l, "note", n->note);
-		if (n->algo_note)
-			cJSON_AddStringToObject(l, "algo_note", n->algo_note);
+		if (r && r->algo_note)
+			cJSON_AddStringToObject(l, "algo_note", r->algo_note);
 		cJSON_AddItemToArray(layers, l);
 	}
 	cJSON *reorders = cJSON_AddArrayToObject(root, "reorders");
@@ -147,12 +155,14 @@ static const char *grouped(long long v, char *buf, size_t size)
 	return buf;
 }
 
-/* The notes column: the node's note, then the numbers behind its algorithm. */
-static const char *notes(const Node *n, Arena *a)
+/* The notes column: the layer's note, then the numbers behind the
+ * algorithm of what it runs as (r, NULL when it does not run). */
+static const char *notes(const Node *n, const Node *r, Arena *a)
 {
-	if (n->note && n->algo_note)
-		return arena_printf(a, "%s; %s", n->note, n->algo_note);
-	return n->note ? n->note : n->algo_note ? n->algo_note : "";
+	const char *algo_note = r ? r->algo_note : NULL;
+	if (n->note && algo_note)
+		return arena_printf(a, "%s; %s", n->note, algo_note);
+	return n->note ? n->note : algo_note ? algo_note : "";
 }
 
 static void print_table(const Graph *g, const Graph *opt, const int *map, int opt_level, FILE *out)
@@ -162,21 +172,21 @@ static void print_table(const Graph *g, const Graph *opt, const int *map, int op
 	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", "layer", "op", "output", "params", "MACs",
 	        "act bytes", "algo", "layout", "ws bytes", "notes");
 	for (int i = 0; i < g->n; i++) {
-		const Node *n = &g->nodes[i];
+		const Node *n = &g->nodes[i], *r = runs_as(opt, map, i);
 		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", n->name, op_name[n->op],
 		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
-		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(n),
-		        map[i] >= 0 ? layout_name[opt->nodes[map[i]].layout] : "-", grouped(n->scratch, w, sizeof w),
-		        notes(n, opt->arena));
+		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(r),
+		        r ? layout_name[r->layout] : "-", grouped(r ? r->scratch : 0, w, sizeof w),
+		        notes(n, r, opt->arena));
 		bool first = map[i] >= 0;
 		for (int j = 0; j < i && first; j++)
 			first = map[j] != map[i];
 		for (int k = 0; first && k < opt->n; k++) {
-			const Node *r = &opt->nodes[k];
-			if (r->op == OP_REORDER && r->in[0] == map[i])
-				fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", r->name, "reorder",
-				        ir_shape_str(r, s, sizeof s), "0", "0", grouped(4 * layout_numel(r), b, sizeof b), "-",
-				        layout_name[r->layout], "0", r->note);
+			const Node *ro = &opt->nodes[k];
+			if (ro->op == OP_REORDER && ro->in[0] == map[i])
+				fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", ro->name, "reorder",
+				        ir_shape_str(ro, s, sizeof s), "0", "0", grouped(4 * layout_numel(ro), b, sizeof b), "-",
+				        layout_name[ro->layout], "0", ro->note);
 		}
 	}
 	if (opt->layout_note)

@@ -1,11 +1,21 @@
 /*
- * dump.c: the IR as text (--dump-ir), one node a line:
+ * dump.c: the IR as text (--dump-ir[=PASS]), one node a line:
  *
  *   %3 = conv2d %2 name=conv1 out_channels=64 kernel=7x7 stride=2x2 pad=3x3 : 1x64x112x112  # line 4
  *
  * Only options that differ from zero are printed, so a dump stays short.
+ * After the passes, what they decided follows the options in the same
+ * way: act=relu (act_slope= for leaky_relu) and residual (fuse), algo= (passes/algo.c;
+ * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
+ * nchw), packed= (floats, pack), and dead (absorbed; dce removes it) or
+ * folded (a batch_norm folded into its input).
  */
 #include "../cnnc.h"
+
+static const char *const act_name[] = {
+	[ACT_NONE] = "none", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6",
+	[ACT_LEAKY_RELU] = "leaky_relu", [ACT_SIGMOID] = "sigmoid", [ACT_TANH] = "tanh",
+};
 
 static void pair(FILE *out, const char *key, const int v[2])
 {
@@ -49,6 +59,24 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " slope=%g", a->slope);
 		if (n->op == OP_DROPOUT)
 			fprintf(out, " p=%g", a->p);
+		if (a->act != ACT_NONE)
+			fprintf(out, " act=%s", act_name[a->act]);
+		if (a->act == ACT_LEAKY_RELU)
+			fprintf(out, " act_slope=%g", a->act_slope);
+		if (a->residual)
+			fprintf(out, " residual");
+		if (n->op == OP_CONV2D && n->algo != ALGO_DIRECT)
+			fprintf(out, " algo=%s", algo_name[n->algo]);
+		if (n->scratch)
+			fprintf(out, " scratch=%lld", n->scratch);
+		if (n->layout != LAYOUT_NCHW)
+			fprintf(out, " layout=%s", layout_name[n->layout]);
+		if (n->packed)
+			fprintf(out, " packed=%lld", n->packed);
+		if (n->folded)
+			fprintf(out, " folded");
+		else if (n->dead)
+			fprintf(out, " dead");
 		fprintf(out, " : %s", ir_shape_str(n, buf, sizeof buf));
 		if (n->line)
 			fprintf(out, "  # line %d", n->line);

@@ -3,7 +3,9 @@
  *
  * A Graph is an array of Nodes in topological order; a node's id is its
  * index, and inputs are ids. The op table (ops.def) expands here into the
- * name and arity tables every other file uses.
+ * name and arity tables every other file uses; the names of the
+ * algorithms and layouts a node can carry are here too, so that the IR
+ * (its dump) needs none of the passes that choose them.
  */
 #include "../cnnc.h"
 
@@ -26,6 +28,10 @@ const int op_max_inputs[OP_COUNT] = {
 #include "ops.def"
 #undef OP
 };
+
+const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4", "stem"};
+
+const char *const layout_name[LAYOUT_COUNT] = {"nchw", "nhwc", "nchw8c"};
 
 Graph *ir_new(Arena *a, const char *file)
 {

@@ -52,8 +52,6 @@
 
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 
-const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4", "stem"};
-
 static bool is_1x1(const Attrs *a)
 {
 	return a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 && a->pad[0] == 0 &&

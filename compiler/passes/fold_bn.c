@@ -1,14 +1,22 @@
 /*
  * fold_bn.c: batch_norm folded into the conv2d or linear before it.
  *
- * needs: weights bound. keeps: topological order. breaks: nothing (the
- * batch_norm is left without readers; dce removes it).
+ * fold_batchnorm decides and rewires; it reads no weights, so `cnnc
+ * report` without weights takes the very decisions `compile` takes.
+ * needs: shapes. keeps: topological order. breaks: nothing (the batch_norm
+ * is left without readers, marked folded; dce removes it).
+ *
+ * fold_batchnorm_weights then does the arithmetic, for the pipelines that
+ * have weights. needs: weights bound, fold_batchnorm run and dce not yet
+ * (the folded batch_norms still in the graph). keeps: the graph.
  *
  * At inference a batch norm is a per-channel affine map,
  *   y = x * s + t,  s = gamma / sqrt(var + eps),  t = beta - mean * s,
  * so after a conv or linear it folds into the weights: W'[o] = W[o] * s[o]
  * and b'[o] = b[o] * s[o] + t[o] (b = 0 when there was no bias). The
- * arithmetic is done in double and rounded once.
+ * arithmetic is done in double and rounded once. Folds are applied in
+ * node order, so a batch_norm after a batch_norm folds into the weights
+ * the first one left.
  *
  * Refuses (and says so in the node's note) where the conv's output has
  * another reader: that reader must still see the unnormalized values.
@@ -20,7 +28,6 @@
 
 void fold_batchnorm(Graph *g)
 {
-	ParamSpec ps[MAX_PARAMS];
 	for (int i = 0; i < g->n; i++) {
 		Node *bn = &g->nodes[i];
 		if (bn->op != OP_BATCH_NORM)
@@ -39,9 +46,23 @@ void fold_batchnorm(Graph *g)
 		bn->note = arena_printf(g->arena, "folded into %s", x->name);
 		x->note = arena_printf(g->arena, "%s folded in", bn->name);
 		ir_replace_uses(g, bn->id, x->id);
+		bn->folded = true;
 		x->a.bias = true;
-		if (!x->param[0])
-			continue; /* report: structure only, no weights */
+	}
+}
+
+void fold_batchnorm_weights(Graph *g)
+{
+	ParamSpec ps[MAX_PARAMS];
+	for (int i = 0; i < g->n; i++) {
+		const Node *bn = &g->nodes[i];
+		if (bn->op != OP_BATCH_NORM || !bn->folded)
+			continue;
+		Node *x = &g->nodes[bn->in[0]];
+		if (!bn->dead || (x->op != OP_CONV2D && x->op != OP_LINEAR) || !x->a.bias)
+			BUG("batch_norm %d marked folded, but not folded into a conv2d or linear", i);
+		if (!x->param[0] || !bn->param[0])
+			BUG("fold_batchnorm_weights on %s without weights bound", x->name);
 		int oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features;
 		long long per = ir_params(g, x, ps) ? ps[0].count / oc : 0;
 		const float *gamma = bn->param[0], *beta = bn->param[1], *mean = bn->param[2], *var = bn->param[3];

@@ -38,8 +38,6 @@
 
 #include <string.h>
 
-const char *const layout_name[LAYOUT_COUNT] = {"nchw", "nhwc", "nchw8c"};
-
 int layout_chunk(const Node *n)
 {
 	switch (n->layout) {

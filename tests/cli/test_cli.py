@@ -6,6 +6,8 @@
 - a compile that fails (bad weights) leaves the earlier outputs untouched
   and no temporary files behind; so does a build whose C compiler fails;
 - usage errors exit 2, input errors exit 1;
+- --dump-ir=PASS prints the IR after that pass (every run of it), and
+  says so when the pass did not run; --help lists the passes;
 - `cnnc build` prints the compiler command it ran;
 - a generated program rejects a .npy of the wrong shape or dtype with exit
   1 and a message, and leaves no output file;
@@ -133,6 +135,28 @@ def main():
               r.stdout[-2000:] + r.stderr)
         r = run([CNNC, "check", os.path.join(tmp, "missing.lua")])
         check("missing model file exits 1", r.returncode == 1, r.stderr)
+
+        # --dump-ir=PASS: the IR after that pass, on stderr; the pass names in --help
+        r = run([CNNC, "report", LENET, "--dump-ir=fuse"])
+        conv1 = [l for l in r.stderr.splitlines() if " name=conv1 " in l]
+        check("--dump-ir=fuse: '# after fuse', conv1 with the relu fused",
+              r.returncode == 0 and r.stderr.startswith("# after fuse\n") and conv1 and " act=relu" in conv1[0],
+              r.stderr[-2000:])
+        r = run([CNNC, "compile", LENET, "--random-weights", "1", "-o", os.path.join(tmp, "d"), "--dump-ir=dce"])
+        check("--dump-ir=dce: one dump per run of dce (two)", r.returncode == 0 and r.stderr.count("# after dce\n") == 2,
+              r.stderr[-2000:])
+        r = run([CNNC, "check", LENET, "--dump-ir"])
+        check("--dump-ir alone: after shapes", r.returncode == 0 and r.stderr.startswith("# after shapes\n"), r.stderr)
+        r = run([CNNC, "report", LENET, "--dump-ir=frobnicate"])
+        check("--dump-ir=unknown: exit 2 naming the passes", r.returncode == 2 and "shapes, dce, weights" in r.stderr,
+              f"exit {r.returncode}: {r.stderr}")
+        r = run([CNNC, "report", LENET, "-O0", "--dump-ir=fuse"])
+        check("--dump-ir of a pass that did not run says so", r.returncode == 0 and "did not run" in r.stderr,
+              r.stderr)
+        r = run([CNNC, "--help"])
+        check("--help lists the passes in order",
+              r.returncode == 0 and "shapes dce weights constfold fold_bn fuse algo layout pack memplan" in r.stdout,
+              r.stdout)
 
         # build prints its command, and the program checks its input
         prog = os.path.join(tmp, "lenet5")
