@@ -45,8 +45,8 @@ void ir_dump(const Graph *g, FILE *out)
 		pair(out, "out_size", a->out_size);
 		if (a->eps)
 			fprintf(out, " eps=%g", a->eps);
-		if (n->op == OP_LEAKY_RELU)
-			fprintf(out, " slope=%g", a->slope);
+		if (act_info[ir_act_of(n->op)].option)
+			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option, a->param);
 		if (n->op == OP_DROPOUT)
 			fprintf(out, " p=%g", a->p);
 		fprintf(out, " : %s", ir_shape_str(n, buf, sizeof buf));

@@ -204,7 +204,7 @@ static void test_defaults(void **state)
 	assert_true(a->count_include_pad);
 	assert_false(a->ceil_mode);
 	assert_string_equal(shape(named(g, "ap")), "2x8x5x5");
-	assert_true(named(g, "lr")->a.slope == 0.01);
+	assert_true(named(g, "lr")->a.param == 0.01);
 	assert_true(named(g, "do")->a.p == 0.5);
 	/* output_size = 3 is {3, 3} */
 	assert_string_equal(shape(named(g, "aap")), "2x8x3x3");
@@ -236,7 +236,7 @@ static void test_explicit_options(void **state)
 	assert_string_equal(shape(named(g, "mp")), "1x8x5x5");
 	assert_false(named(g, "ap")->a.count_include_pad);
 	assert_string_equal(shape(named(g, "ap")), "1x8x5x5");
-	assert_true(named(g, "lr")->a.slope == 0.2);
+	assert_true(named(g, "lr")->a.param == 0.2);
 	assert_true(named(g, "do")->a.p == 0);
 	/* the options reach the parameter specs: weight [8, 2, 3, 3], no bias */
 	assert_int_equal(ir_param_count(g, c), 144);
