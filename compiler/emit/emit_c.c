@@ -313,11 +313,8 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_SOFTMAX:
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
-	case OP_RELU: /* emit_flat's */
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_LEAKY_RELU:
+#define ACT(ID, name, kind) case OP_##ID: /* emit_flat's, as add */
+#include "../../runtime/acts.def"
 	case OP_ADD:
 	case OP_INPUT:
 	case OP_REORDER:
