@@ -9,7 +9,8 @@
  * target's 4-float vectors (a GCC vector wider than the hardware would
  * live in memory and be computed piecewise, several times slower). The
  * kernels touch v8 only through the always-inlined functions below, so
- * no v8 value crosses a real call (simd.h's rule).
+ * no v8 value crosses a real call (simd.h's rule); v8_act applies an
+ * activation through act.h's vector formulas.
  */
 #ifndef CNNRT_CL_H
 #define CNNRT_CL_H

@@ -151,9 +151,9 @@ static void check_fused(const char *what, Kernel *k, const void *ctx, const floa
 
 /* A GEMM: A [m, k] packed, B [k, n] in place (ldb = n) or packed in strips. */
 typedef struct {
-	int m, n, k;
-	const float *a, *b;
-	int packed;
+	int m, n, k;        /* C [m, n] = A [m, k] B [k, n] */
+	const float *a, *b; /* A packed in panels; B as packed says */
+	int packed;         /* 1: B in strips of 16 (rt_gemm_packed); 0: rows of n */
 } Gemm;
 
 static void gemm(const void *ctx, const rt_epilogue *ep, float *y)
@@ -167,11 +167,11 @@ static void gemm(const void *ctx, const rt_epilogue *ep, float *y)
 
 /* A convolution by one of the NCHW kernels, or a chunked one. */
 typedef struct {
-	rt_conv2d_params p;
-	enum { IM2COL, DIRECT, STEM, DEPTHWISE, WINO2, WINO4, CONV_CL, DW_CL } kernel;
+	rt_conv2d_params p; /* the sizes */
+	enum { IM2COL, DIRECT, STEM, DEPTHWISE, WINO2, WINO4, CONV_CL, DW_CL } kernel; /* which kernel */
 	int cl_in, cl_out;  /* chunked kernels: chunk sizes of input and output */
 	const float *x, *w; /* input, weights (as many floats as the kernel reads) */
-	float *scratch;
+	float *scratch;     /* the kernel's scratch, if it needs one */
 } Conv;
 
 static void conv(const void *ctx, const rt_epilogue *ep, float *y)
@@ -205,8 +205,8 @@ static void conv(const void *ctx, const rt_epilogue *ep, float *y)
 
 /* One row of the epilogue applied in place: y starts as src. */
 typedef struct {
-	const float *src;
-	int n;
+	const float *src; /* the row before the epilogue */
+	int n;            /* its length */
 } Row;
 
 static void row(const void *ctx, const rt_epilogue *ep, float *y)
