@@ -26,12 +26,12 @@ UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "te
 # (build/lib/libcnnrt-TARGET.a), which `cnnc build` links; its unit tests
 # link the same objects built with $rtflags.
 RUNTIME = """
-conv_direct.c conv_gemm.c conv_stem.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c
+act.c conv_direct.c conv_gemm.c conv_stem.c depthwise.c rows.c gemm.c winograd.c pool.c eltwise.c linear.c
 npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.
-RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel"]
+RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts"]
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under
 # build/fuzz/: each harness, the sources it tests and its libraries. The
@@ -68,11 +68,13 @@ ninja_required_version = 1.10
 builddir = build
 
 cc = cc
-warn = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes $
+# -Werror=switch: a switch over an enum that lacks a case fails the build;
+# the switches over activations (runtime/acts.def) have no default for it.
+warn = -std=c11 -Wall -Wextra -Werror -Werror=switch -Wshadow -Wstrict-prototypes $
   -Wmissing-prototypes -Wno-missing-field-initializers
 incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Icompiler
 cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
-rtflags = -O2 -g -std=c99 -pedantic -Wall -Wextra -Werror -Iruntime
+rtflags = -O2 -g -std=c99 -pedantic -Wall -Wextra -Werror -Werror=switch -Iruntime
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 fuzz = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 libs = -llua5.4 -lcjson -lclang-14 -lm

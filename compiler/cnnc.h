@@ -35,14 +35,14 @@ typedef enum {
 	OP_COUNT
 } Op;
 
-/* An activation fused into the op that produces its input. */
+/* An activation fused into the op that produces its input: ACT_NONE,
+ * then one per row of runtime/acts.def, the table the runtime's RT_ACT_*
+ * ids come from (same names, same order). Each is also an op, OP_<ID>. */
 typedef enum {
 	ACT_NONE,
-	ACT_RELU,
-	ACT_RELU6,
-	ACT_LEAKY_RELU,
-	ACT_SIGMOID,
-	ACT_TANH,
+#define ACT(ID, name, kind) ACT_##ID,
+#include "../runtime/acts.def"
+	ACT_COUNT
 } Act;
 
 /* How a conv2d is computed (passes/algo.c). */
@@ -90,10 +90,12 @@ typedef struct {
 	bool count_include_pad;/* avg_pool2d: divide by the full window */
 	int out_size[2];       /* adaptive_avg_pool2d: output H, W */
 	double eps;            /* batch_norm: added to the variance */
-	double slope;          /* leaky_relu: negative slope */
+	double param;          /* an activation op whose row in acts.def has a
+	                          parameter: its value (leaky_relu's
+	                          negative_slope) */
 	double p;              /* dropout: drop probability (unused at inference) */
 	Act act;               /* conv2d, linear, add: fused activation, last */
-	double act_slope;      /* slope of a fused leaky_relu */
+	double act_param;      /* the fused activation's parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
 } Attrs;
 
@@ -207,6 +209,19 @@ extern const int op_min_inputs[OP_COUNT];
 extern const int op_max_inputs[OP_COUNT];
 extern const char *const algo_name[ALGO_COUNT];     /* "direct", "gemm", ... */
 extern const char *const layout_name[LAYOUT_COUNT]; /* "nchw", "nhwc", "nchw8c" */
+
+/* One activation, from its row of runtime/acts.def. */
+typedef struct {
+	Op op;                 /* the op that computes it alone (OP_COUNT: none) */
+	const char *rt_id;     /* its id in generated C: "RT_ACT_RELU", ... */
+	const char *option;    /* the DSL option of its parameter (the runtime's
+	                          rt_epilogue.param and rt_<name>'s argument), or
+	                          NULL when it has none */
+	double dflt;           /* that option's default */
+} ActInfo;
+extern const ActInfo act_info[ACT_COUNT];
+/* The activation op computes alone, or ACT_NONE. */
+Act ir_act_of(Op op);
 
 Graph *ir_new(Arena *a, const char *file);
 /* A copy whose nodes and input lists are its own (parameters shared). */

@@ -9,13 +9,15 @@
  * target's 4-float vectors (a GCC vector wider than the hardware would
  * live in memory and be computed piecewise, several times slower). The
  * kernels touch v8 only through the always-inlined functions below, so
- * no v8 value crosses a real call (simd.h's rule).
+ * no v8 value crosses a real call (simd.h's rule); v8_act applies an
+ * activation through act.h's vector formulas.
  */
 #ifndef CNNRT_CL_H
 #define CNNRT_CL_H
 
 #include <string.h>
 
+#include "act.h"
 #include "simd.h"
 
 #define INLINE static inline __attribute__((always_inline))
@@ -30,9 +32,6 @@ INLINE v8 v8_add(v8 a, v8 b) { return a + b; }
 INLINE v8 v8_fmas(v8 acc, float x, v8 w) { return acc + x * w; }
 /* acc + x * w, lane by lane */
 INLINE v8 v8_fma(v8 acc, v8 x, v8 w) { return acc + x * w; }
-INLINE v8 v8_relu(v8 v) { v8 z = {0}; return V8_SEL(v, v < z, z); }
-INLINE v8 v8_relu6(v8 v) { v8 z = {0}, six = z + 6; v = V8_SEL(v, v < z, z); return V8_SEL(v, v > six, six); }
-INLINE v8 v8_leaky(v8 v, float s) { v8 z = {0}; return V8_SEL(v, v < z, v * s); }
 /* the larger of a and t lane by lane; NaN in t wins (PyTorch's max) */
 INLINE v8 v8_max_nan(v8 a, v8 t) { return V8_SEL(a, (t > a) | (t != t), t); }
 #else
@@ -43,15 +42,21 @@ INLINE v8 v8_set1(float s) { v8 r = {{0}, {0}}; r.lo += s, r.hi += s; return r; 
 INLINE v8 v8_add(v8 a, v8 b) { a.lo += b.lo, a.hi += b.hi; return a; }
 INLINE v8 v8_fmas(v8 acc, float x, v8 w) { acc.lo += x * w.lo, acc.hi += x * w.hi; return acc; }
 INLINE v8 v8_fma(v8 acc, v8 x, v8 w) { acc.lo += x.lo * w.lo, acc.hi += x.hi * w.hi; return acc; }
-INLINE vf vf_relu(vf v) { vf z = {0}; return REPLACE(v, v < z, z); }
-INLINE v8 v8_relu(v8 v) { v.lo = vf_relu(v.lo), v.hi = vf_relu(v.hi); return v; }
-INLINE vf vf_relu6(vf v) { vf z = {0}, six = z + 6; v = REPLACE(v, v < z, z); return REPLACE(v, v > six, six); }
-INLINE v8 v8_relu6(v8 v) { v.lo = vf_relu6(v.lo), v.hi = vf_relu6(v.hi); return v; }
-INLINE vf vf_leaky(vf v, float s) { vf z = {0}; return REPLACE(v, v < z, v * s); }
-INLINE v8 v8_leaky(v8 v, float s) { v.lo = vf_leaky(v.lo, s), v.hi = vf_leaky(v.hi, s); return v; }
 INLINE vf vf_max_nan(vf a, vf t) { return REPLACE(a, (t > a) | (t != t), t); }
 INLINE v8 v8_max_nan(v8 a, v8 t) { a.lo = vf_max_nan(a.lo, t.lo), a.hi = vf_max_nan(a.hi, t.hi); return a; }
 #endif
+
+/* Activation act (an rt_act_id) of the 8 lanes, through act.h's vector
+ * formulas: with AVX a v8 is a vf. */
+INLINE v8 v8_act(int act, float p, v8 v)
+{
+#if VW >= 8
+	return act_vec(act, p, v);
+#else
+	v.lo = act_vec(act, p, v.lo), v.hi = act_vec(act, p, v.hi);
+	return v;
+#endif
+}
 
 INLINE v8 v8_load(const float *p) { v8 v; memcpy(&v, p, sizeof v); return v; }
 INLINE void v8_store(float *p, v8 v) { memcpy(p, &v, sizeof v); }

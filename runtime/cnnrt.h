@@ -10,7 +10,8 @@
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
  * conv_stem.c, depthwise.c, winograd.c, pool.c, eltwise.c, linear.c, npy.c,
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
- * conv_cl.c and pool_cl.c.
+ * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
+ * in act.c, over the activations of acts.def (which this header includes).
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -39,18 +40,24 @@ typedef struct {
  * -> y: [n, oc, oh, ow]. y must not overlap x. */
 void rt_conv2d_direct(const rt_conv2d_params *p, const float *x, const float *w, const float *b, float *y);
 
-/* ---- epilogues (gemm.c) --------------------------------------------- */
+/* ---- epilogues (act.c; the activations in acts.def) ----------------- */
 
-/* Activations an optimized kernel applies as it stores its output. */
-enum { RT_ACT_NONE, RT_ACT_RELU, RT_ACT_RELU6, RT_ACT_LEAKY_RELU, RT_ACT_SIGMOID, RT_ACT_TANH };
+/* Activations an optimized kernel applies as it stores its output:
+ * RT_ACT_NONE, then one id per row of acts.def, in its order. */
+typedef enum {
+	RT_ACT_NONE,
+#define ACT(ID, name, kind) RT_ACT_##ID,
+#include "acts.def"
+} rt_act_id;
 
 /* What a kernel does to each output value v of channel o before storing:
  * v = act(v + bias[o] + residual[same index]). */
 typedef struct {
 	const float *bias;      /* [oc], or NULL */
 	const float *residual;  /* shaped like the output, or NULL */
-	int act;                /* RT_ACT_* */
-	float slope;            /* negative slope of RT_ACT_LEAKY_RELU */
+	int act;                /* an rt_act_id */
+	float param;            /* the activation's parameter p, if its row in
+	                           acts.def has one (leaky_relu's negative slope) */
 } rt_epilogue;
 
 /* The activation of ep applied to v (the last step of an epilogue). */
@@ -216,12 +223,12 @@ void rt_linear(int n, int in, int out, const float *x, const float *w, const flo
 void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, const float *beta, const float *mean,
                    const float *var, float eps, float *y);
 
-/* Activations over count elements; in place ok. */
-void rt_relu(size_t count, const float *x, float *y);
-void rt_relu6(size_t count, const float *x, float *y);
-void rt_sigmoid(size_t count, const float *x, float *y);
-void rt_tanh(size_t count, const float *x, float *y);
-void rt_leaky_relu(size_t count, float slope, const float *x, float *y);
+/* Each activation of acts.def over count elements, y = act(x), with its
+ * parameter when it has one: rt_relu(count, x, y), rt_leaky_relu(count,
+ * negative_slope, x, y), ... In place ok. */
+#define ACT(ID, name, kind) void rt_##name(size_t count, const float *x, float *y);
+#define ACT_P(ID, name, kind, option, dflt) void rt_##name(size_t count, float option, const float *x, float *y);
+#include "acts.def"
 
 /* y = a + b over count elements; y may be a or b. */
 void rt_add(size_t count, const float *a, const float *b, float *y);

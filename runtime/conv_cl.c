@@ -66,32 +66,13 @@ INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, cons
 		float t[8];
 		v8_store(t, v);
 		for (int i = 0; i < n; i++)
-			dst[i] = ep ? rt_act(ep, t[i] + (res ? res[i] : 0)) : t[i];
+			dst[i] = ep ? act_scalar(ep->act, ep->param, t[i] + (res ? res[i] : 0)) : t[i];
 		return;
 	}
 	if (res)
 		v = v8_add(v, v8_load(res));
-	switch (ep ? ep->act : RT_ACT_NONE) {
-	case RT_ACT_NONE:
-		break;
-	case RT_ACT_RELU:
-		v = v8_relu(v);
-		break;
-	case RT_ACT_RELU6:
-		v = v8_relu6(v);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		v = v8_leaky(v, ep->slope);
-		break;
-	default: {
-		float t[8];
-		v8_store(t, v);
-		for (int i = 0; i < 8; i++)
-			t[i] = rt_act(ep, t[i]);
-		v = v8_load(t);
-		break;
-	}
-	}
+	if (ep)
+		v = v8_act(ep->act, ep->param, v);
 	v8_store(dst, v);
 }
 

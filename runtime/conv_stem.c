@@ -25,6 +25,8 @@
 
 #include <limits.h>
 
+#include "act.h"
+
 /* A register tile: MO output channels x NV vectors of output columns.
  * Per tap it loads NV vectors of input and broadcasts MO weights for
  * MO*NV FMAs. With AVX-512's 32 registers, 8 x 2 (16 accumulators):
@@ -51,7 +53,8 @@ typedef char stem_tile_fits[32 % (NV * VW) == 0 ? 1 : -1];
 /* The tile at output channels o0.. (weights wr[i] of channel o0 + i, each
  * k floats in tap order) and output columns ox..: y, res at channel o0,
  * row oy, column 0; plane = oh*ow floats between channels. Inlined with
- * act constant (RT_ACT_* or -1: ep's, looked up per store), so a whole
+ * act constant (RT_ACT_NONE or a VEC act of acts.def; or -1: ep's, looked
+ * up per store), so a whole
  * tile's epilogue and stores are straight-line code on registers: with a
  * loop over its rows they went through memory, a third of the time of a
  * 3x3 stem (k = 27 taps); and while an edge tile's loop still indexed
@@ -91,7 +94,7 @@ static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const fl
 					LOADV(r, res + at);
 					s += r;
 				}
-				s = simd_act(ep, act, s);
+				s = act_vec(act, ep->param, s);
 				STOREV(y + at, s);
 			}
 		return;
@@ -112,7 +115,7 @@ static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const fl
 			size_t at = i * plane + o;
 			vf a;
 			LOADV(a, t[i] + v * VW);
-			rt_rows_store(ep, y + at, a, bias ? bias[i] : 0, res ? res + at : NULL, ow - o < VW ? ow - o : VW);
+			act_store(ep, y + at, a, bias ? bias[i] : 0, res ? res + at : NULL, ow - o < VW ? ow - o : VW);
 		}
 }
 
@@ -173,23 +176,11 @@ void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, c
 				}
 			size_t yoff = (size_t)n * p->oc * plane + (size_t)oy * ow;
 			const float *res = ep->residual ? ep->residual + yoff : NULL;
-			switch (ep->act) { /* the common acts as constants */
-			case RT_ACT_NONE:
-				row_tiles(RT_ACT_NONE, p, tap, w, ep, res, y + yoff);
-				break;
-			case RT_ACT_RELU:
-				row_tiles(RT_ACT_RELU, p, tap, w, ep, res, y + yoff);
-				break;
-			case RT_ACT_RELU6:
-				row_tiles(RT_ACT_RELU6, p, tap, w, ep, res, y + yoff);
-				break;
-			case RT_ACT_LEAKY_RELU:
-				row_tiles(RT_ACT_LEAKY_RELU, p, tap, w, ep, res, y + yoff);
-				break;
-			default:
-				row_tiles(-1, p, tap, w, ep, res, y + yoff);
-				break;
-			}
+			/* the VEC acts as constants */
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) row_tiles(act, p, tap, w, ep, res, y + yoff)
+#define ACT_SWITCH_LANES row_tiles(-1, p, tap, w, ep, res, y + yoff)
+#include "act_switch.h"
 		}
 	}
 }

@@ -25,8 +25,9 @@
  *     column range (depthwise_general).
  *
  * The first four apply the epilogue (bias, residual, activation) in
- * registers before the one store, specialised per activation; sigmoid and
- * tanh are applied over the finished plane or band. Vectors at the end of
+ * registers before the one store, specialised per VEC activation of
+ * acts.def (act_switch.h); the LANES ones (sigmoid, tanh) are applied
+ * over the finished plane or band. Vectors at the end of
  * a row or band compute past it on padding and store only what exists.
  * Mobilenet_v2's depthwise layers, alone on this host: 9.4 ms in all
  * before (the general path), 1.2 ms now.
@@ -36,6 +37,7 @@
  */
 #include "rows.h"
 
+#include "act.h"
 #include "cl.h"
 
 #define BLOCK 4     /* vectors of output columns accumulated at once */
@@ -65,7 +67,7 @@ typedef struct {
 /* Output columns [o, o + VW) of row y clipped to ow: the epilogue, then the store. */
 static ALWAYS_INLINE void store_at(const rt_epilogue *ep, float *y, vf v, float bias, const float *res, int o, int ow)
 {
-	rt_rows_store(ep, y + o, v, bias, res ? res + o : NULL, ow - o < VW ? ow - o : VW);
+	act_store(ep, y + o, v, bias, res ? res + o : NULL, ow - o < VW ? ow - o : VW);
 }
 
 /* Output columns [ox, ox + nv*VW) of one row, clipped to ow:
@@ -125,8 +127,8 @@ static ALWAYS_INLINE void dw_row(int ntaps, const float *const *tap, const float
 
 /* Stores v (sums with the bias) at y, vector or the count < VW floats
  * of a row's or band's end, adding the residual res and applying act
- * (< RT_ACT_SIGMOID) on the way. */
-static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float slope)
+ * (RT_ACT_NONE or a VEC act of acts.def, parameter p) on the way. */
+static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float p)
 {
 	vf r = {0};
 	if (has_res) {
@@ -136,7 +138,7 @@ static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res
 			memcpy(&r, res, (size_t)count * sizeof *res);
 		v += r;
 	}
-	v = simd_act_vec(act, slope, v);
+	v = act_vec(act, p, v);
 	if (count >= VW)
 		STOREV(y, v);
 	else
@@ -157,12 +159,12 @@ static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res
 
 /* One plane of a 3x3 kernel, its input rows from the ring r: o1, o2 are
  * the phase element offsets of taps kx = 1, 2; y, res: [oh, ow] (res may
- * be NULL). Inlined with act (< RT_ACT_SIGMOID) and whether there is a
+ * be NULL). Inlined with act (NONE or VEC) and whether there is a
  * residual constant, so the loop over whole vectors has no branch. No
  * accumulator is carried from one vector to the next: out-of-order
  * execution overlaps them. */
 static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_params *p, rt_rows *r, int o1, int o2,
-                                     const vf *w, float bias, float slope, const float *res, float *y)
+                                     const vf *w, float bias, float param, const float *res, float *y)
 {
 	const int ow = p->ow;
 	const vf vbias = (vf){0} + bias;
@@ -173,43 +175,25 @@ static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_param
 		vf sum;
 		for (; ox < ow; ox += VW) {
 			DW3_SUM(ox);
-			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, ow - ox, slope);
+			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, ow - ox, param);
 		}
 	}
 }
 
 /* Runs fn(act, has_res, ...) with the epilogue's activation and whether
- * it has a residual as constants; sigmoid and tanh run as RT_ACT_NONE and
- * get their activation afterwards, over the plane y of count floats. */
-#define DISPATCH_EP(fn, ep, res, y, count, ...)                                           \
-	do {                                                                              \
-		switch ((ep)->act) {                                                      \
-		case RT_ACT_RELU:                                                         \
-			if (res)                                                          \
-				fn(RT_ACT_RELU, 1, __VA_ARGS__);                          \
-			else                                                              \
-				fn(RT_ACT_RELU, 0, __VA_ARGS__);                          \
-			break;                                                            \
-		case RT_ACT_RELU6:                                                        \
-			if (res)                                                          \
-				fn(RT_ACT_RELU6, 1, __VA_ARGS__);                         \
-			else                                                              \
-				fn(RT_ACT_RELU6, 0, __VA_ARGS__);                         \
-			break;                                                            \
-		case RT_ACT_LEAKY_RELU:                                                   \
-			fn(RT_ACT_LEAKY_RELU, (res) != NULL, __VA_ARGS__);                \
-			break;                                                            \
-		default:                                                                  \
-			if (res)                                                          \
-				fn(RT_ACT_NONE, 1, __VA_ARGS__);                          \
-			else                                                              \
-				fn(RT_ACT_NONE, 0, __VA_ARGS__);                          \
-			if ((ep)->act != RT_ACT_NONE)                                     \
-				for (int i_ = 0; i_ < (count); i_++)                      \
-					(y)[i_] = rt_act((ep), (y)[i_]);                  \
-			break;                                                            \
-		}                                                                         \
+ * it has a residual as constants, for RT_ACT_NONE and the VEC acts of
+ * acts.def; the LANES acts run as RT_ACT_NONE and get their activation
+ * afterwards, over the plane y of count floats. */
+#define DW_BY_RES(fn, act, res, ...)            \
+	do {                                    \
+		if (res)                        \
+			fn(act, 1, __VA_ARGS__); \
+		else                            \
+			fn(act, 0, __VA_ARGS__); \
 	} while (0)
+#define DW_AFTER(ep, y, count)                                                      \
+	for (int i_ = 0; i_ < (count); i_++)                                        \
+	(y)[i_] = act_scalar((ep)->act, (ep)->param, (y)[i_])
 
 /* ---- 3x3, stride 1, padding 1: flat loops over bands of rows -------- */
 
@@ -243,7 +227,7 @@ static int flat_fits(const rt_conv2d_params *p)
 /* The flat loop over one band copied into f->buf: hw = rows*w outputs;
  * y, res at its first row. */
 static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int hw, int w, const vf *k, float bias,
-                                      float slope, const float *res, float *y)
+                                      float param, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	const float *r0 = f->buf, *r1 = f->buf + w, *r2 = f->buf + 2 * w;
@@ -256,7 +240,7 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 		vf mid = k[1] * a1 + k[4] * b1 + k[7] * c1;
 		vf right = k[2] * a2 + k[5] * b2 + k[8] * c2;
 		vf sum = (vf)((vi)left & f->keep_l[v]) + mid + (vf)((vi)right & f->keep_r[v]) + vbias;
-		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, hw - j, slope);
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, hw - j, param);
 	}
 }
 
@@ -289,7 +273,10 @@ static void depthwise_flat(const rt_conv2d_params *p, const float *x, const floa
 				memset(d + (size_t)(stop - top) * wd, 0, (size_t)wd * sizeof *d);
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
-			DISPATCH_EP(flat_plane_, ep, rb, yb, count, &f, count, wd, k, bias, ep->slope, rb, yb);
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, ep->param, rb, yb)
+#define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
+#include "act_switch.h"
 		}
 	}
 }
@@ -325,7 +312,7 @@ static int s2_fits(const rt_conv2d_params *p)
 /* One band: output rows of ow floats, count = rows * ow; y, res at its
  * first row. */
 static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int count, int ow, const vf *k, float bias,
-                                   float slope, const float *res, float *y)
+                                   float param, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	const float *ee = b->ee + 1, *eo = b->eo + 1, *oe = b->oe + 1, *oo = b->oo + 1;
@@ -338,7 +325,7 @@ static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int cou
 		vf sum = k[1] * a1 + k[4] * b1 + k[7] * c1 + vbias;
 		sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 		sum += (vf)((vi)left & b->keep_l[v]);
-		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, count - j, slope);
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, count - j, param);
 	}
 }
 
@@ -392,7 +379,10 @@ static void depthwise_s2(const rt_conv2d_params *p, const float *x, const float 
 			size_t yoff = (plane * oh + r0) * ow;
 			float *yb = y + yoff;
 			const float *rb = ep->residual ? ep->residual + yoff : NULL;
-			DISPATCH_EP(s2_band_, ep, rb, yb, count, &b, count, ow, k, bias, ep->slope, rb, yb);
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2_band_, act, rb, &b, count, ow, k, bias, ep->param, rb, yb)
+#define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
+#include "act_switch.h"
 		}
 	}
 }
@@ -429,7 +419,7 @@ static int s2p_fits(const rt_conv2d_params *p)
  * its row landing on rows stored after it; else (the last row, or rows
  * narrower than a vector near the end) only the row's own floats. */
 static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int h, int oh, int ow, const vf *k,
-                                     float bias, float slope, const float *res, float *y)
+                                     float bias, float param, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	vi keep0 = {0}; /* lanes of the first vector that are not column 0 */
@@ -451,7 +441,7 @@ static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int
 			sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 			sum += ox == 0 ? (vf)((vi)left & keep0) : left;
 			int count = (oy * ow + ox + VW <= oh * ow) ? VW : ow - ox;
-			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, count, slope);
+			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, count, param);
 		}
 	}
 }
@@ -483,7 +473,10 @@ static void depthwise_s2p(const rt_conv2d_params *p, const float *x, const float
 		float bias = ep->bias ? ep->bias[c] : 0;
 		size_t yoff = (size_t)it * oh * ow;
 		const float *rb = ep->residual ? ep->residual + yoff : NULL;
-		DISPATCH_EP(s2p_plane_, ep, rb, y + yoff, oh * ow, &sp, h, oh, ow, k, bias, ep->slope, rb, y + yoff);
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2p_plane_, act, rb, &sp, h, oh, ow, k, bias, ep->param, rb, y + yoff)
+#define ACT_SWITCH_AFTER DW_AFTER(ep, y + yoff, oh * ow)
+#include "act_switch.h"
 	}
 }
 
@@ -494,7 +487,10 @@ static void dw3_plane(const rt_conv2d_params *p, rt_rows *r, int o1, int o2, con
 	vf w[9];
 	for (int i = 0; i < 9; i++)
 		w[i] = (vf){0} + wt[i];
-	DISPATCH_EP(dw3_plane_, ep, res, y, p->oh * p->ow, p, r, o1, o2, w, bias, ep->slope, res, y);
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) DW_BY_RES(dw3_plane_, act, res, p, r, o1, o2, w, bias, ep->param, res, y)
+#define ACT_SWITCH_AFTER DW_AFTER(ep, y, p->oh * p->ow)
+#include "act_switch.h"
 }
 
 /* ---- the general path ------------------------------------------------ */

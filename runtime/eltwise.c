@@ -8,9 +8,9 @@
  * Numerics follow PyTorch 1.13 for inference:
  * - batch norm: (x - mean) * (1 / sqrt(var + eps)) * gamma + beta, with
  *   the inverse standard deviation computed once per channel.
- * - relu and relu6 let NaN through (PyTorch's clamp does too).
- * - sigmoid never evaluates exp of a large positive number: for x < 0 it
- *   uses e / (1 + e) with e = exp(x), so -100 gives a tiny number, not 0/inf.
+ * - the activations are the scalar formulas of act.h, one kernel per row
+ *   of acts.def: relu and relu6 let NaN through (PyTorch's clamp does
+ *   too); sigmoid never evaluates exp of a large positive number.
  * - softmax subtracts the channel maximum before exp, so inputs like 1000
  *   do not overflow, then divides by the sum.
  */
@@ -18,6 +18,7 @@
 
 #include "cnnrt.h"
 
+#include "act.h"
 #include "cl.h"
 
 /*
@@ -31,45 +32,39 @@
 #define BLOCK 4096 /* elements per item of a flat loop */
 
 /* The element-wise kernels, one loop each in flat_loop. */
-typedef enum { FLAT_RELU, FLAT_RELU6, FLAT_SIGMOID, FLAT_TANH, FLAT_LEAKY_RELU, FLAT_ADD, FLAT_COPY } FlatOp;
+typedef enum { FLAT_ACT, FLAT_ADD, FLAT_COPY } FlatOp;
 
 /* A flat kernel's arguments: y[i] = op(a[i], b[i]) for i in [0, count). */
 typedef struct {
 	FlatOp op;          /* which kernel */
+	int act;            /* FLAT_ACT's activation, an rt_act_id */
+	float param;        /* its parameter (acts.def) */
 	size_t count;       /* elements */
 	const float *a, *b; /* inputs (b for FLAT_ADD only) */
 	float *y;           /* output; may be a (or b) */
-	float slope;        /* FLAT_LEAKY_RELU's */
 } Flat;
 
-/* The kernel f->op over elements [i0, i1). */
+/* The kernel f->op over elements [i0, i1): each activation its own loop
+ * around its scalar formula. */
 static void flat_loop(const Flat *f, size_t i0, size_t i1)
 {
 	const float *x = f->a, *b = f->b;
 	float *y = f->y;
 	size_t i;
 	switch (f->op) {
-	case FLAT_RELU:
-		for (i = i0; i < i1; i++)
-			y[i] = x[i] < 0.0f ? 0.0f : x[i];
+	case FLAT_ACT:
+		switch ((rt_act_id)f->act) {
+		case RT_ACT_NONE:
+			for (i = i0; i < i1; i++)
+				y[i] = x[i];
+			break;
+#define ACT(ID, name, kind)                            \
+	case RT_ACT_##ID:                              \
+		for (i = i0; i < i1; i++)              \
+			y[i] = act_##name(x[i], f->param); \
 		break;
-	case FLAT_RELU6:
-		for (i = i0; i < i1; i++)
-			y[i] = x[i] < 0.0f ? 0.0f : x[i] > 6.0f ? 6.0f : x[i];
-		break;
-	case FLAT_SIGMOID:
-		for (i = i0; i < i1; i++) {
-			float v = x[i], e = expf(v < 0.0f ? v : -v); /* exp of a non-positive number */
-			y[i] = v < 0.0f ? e / (1.0f + e) : 1.0f / (1.0f + e);
+#include "acts.def"
 		}
-		break;
-	case FLAT_TANH:
-		for (i = i0; i < i1; i++)
-			y[i] = tanhf(x[i]);
-		break;
-	case FLAT_LEAKY_RELU:
-		for (i = i0; i < i1; i++)
-			y[i] = x[i] > 0.0f ? x[i] : x[i] * f->slope;
 		break;
 	case FLAT_ADD:
 		for (i = i0; i < i1; i++)
@@ -110,46 +105,35 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 	rt_batch_norm_cl(n, c, hw, 1, x, gamma, beta, mean, var, eps, y);
 }
 
-/* x, y: [count] */
-void rt_relu(size_t count, const float *x, float *y)
-{
-	range((Flat){FLAT_RELU, count, x, NULL, y, 0}, 2);
-}
+/* Floats moved per element of an activation, for range: more for the
+ * LANES ones (a libm call each). */
+#define COST_VEC 2
+#define COST_LANES 20
 
-/* x, y: [count]; min(max(x, 0), 6) */
-void rt_relu6(size_t count, const float *x, float *y)
-{
-	range((Flat){FLAT_RELU6, count, x, NULL, y, 0}, 2);
-}
-
-/* x, y: [count]; 1 / (1 + exp(-x)), stable for large |x| */
-void rt_sigmoid(size_t count, const float *x, float *y)
-{
-	range((Flat){FLAT_SIGMOID, count, x, NULL, y, 0}, 20);
-}
-
-/* x, y: [count] */
-void rt_tanh(size_t count, const float *x, float *y)
-{
-	range((Flat){FLAT_TANH, count, x, NULL, y, 0}, 20);
-}
-
-/* x, y: [count]; x for x > 0, slope * x otherwise */
-void rt_leaky_relu(size_t count, float slope, const float *x, float *y)
-{
-	range((Flat){FLAT_LEAKY_RELU, count, x, NULL, y, slope}, 2);
-}
+/* x, y: [count]; rt_<name> of each row of acts.def, its parameter after
+ * count. */
+#define ACT(ID, name, kind)                                                     \
+	void rt_##name(size_t count, const float *x, float *y)                  \
+	{                                                                       \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, count, x, NULL, y}, COST_##kind); \
+	}
+#define ACT_P(ID, name, kind, option, dflt)                                     \
+	void rt_##name(size_t count, float option, const float *x, float *y)    \
+	{                                                                       \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, count, x, NULL, y}, COST_##kind); \
+	}
+#include "acts.def"
 
 /* a, b, y: [count] */
 void rt_add(size_t count, const float *a, const float *b, float *y)
 {
-	range((Flat){FLAT_ADD, count, a, b, y, 0}, 3);
+	range((Flat){FLAT_ADD, RT_ACT_NONE, 0, count, a, b, y}, 3);
 }
 
 /* x, y: [count] */
 void rt_copy(size_t count, const float *x, float *y)
 {
-	range((Flat){FLAT_COPY, count, x, NULL, y, 0}, 2);
+	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, count, x, NULL, y}, 2);
 }
 
 /* x: [n, c, hw] -> channels [c_off, c_off + c) of y: [n, c_total, hw] */

@@ -22,19 +22,19 @@
  * the outer loop and each is read from memory once (rt_gemm_panels_outer).
  *
  * The epilogue is applied to the accumulators as they are stored, with
- * the activation chosen once per call (each act gets its own copy of the
- * loops): + bias (per row), + residual (shaped like C), activation. Only
+ * the activation chosen once per call (each VEC act of acts.def gets its
+ * own copy of the loops, act.h's formulas inlined): + bias (per row),
+ * + residual (shaped like C), activation. Only
  * the rows and columns that exist are stored; edge tiles go through a
  * small buffer.
  */
 #include "cnnrt.h"
 
-#include <math.h>
 #include <string.h>
 
-#include "simd.h"
-
+#include "act.h"
 #include "cl.h"
+#include "simd.h"
 
 #define NR 16 /* columns of a strip */
 #define MR RT_GEMM_MR
@@ -44,74 +44,6 @@
 #define TV 2 /* one strip (AVX) or half of one (SSE) */
 #endif
 #define INLINE static inline __attribute__((always_inline))
-
-/* NaN passes through relu and relu6, as in PyTorch. */
-float rt_act(const rt_epilogue *ep, float v)
-{
-	switch (ep->act) {
-	case RT_ACT_RELU:
-		return v < 0 ? 0 : v;
-	case RT_ACT_RELU6:
-		return v < 0 ? 0 : v > 6 ? 6 : v;
-	case RT_ACT_LEAKY_RELU:
-		return v >= 0 ? v : v * ep->slope;
-	case RT_ACT_SIGMOID:
-		return v >= 0 ? 1 / (1 + expf(-v)) : expf(v) / (1 + expf(v));
-	case RT_ACT_TANH:
-		return tanhf(v);
-	default:
-		return v;
-	}
-}
-
-/* y[0..n) = act(src + bias + res), act a constant once inlined. */
-INLINE void epilogue_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
-                         int n)
-{
-	int j = 0;
-	for (; j + VW <= n; j += VW) {
-		vf v, r;
-		LOADV(v, src + j);
-		v += bias;
-		if (res) {
-			LOADV(r, res + j);
-			v += r;
-		}
-		v = simd_act(ep, act, v);
-		STOREV(y + j, v);
-	}
-	if (j == n)
-		return;
-	/* the last n - j < VW values, through one vector: relu6's two tests
-	 * as scalar branches mispredict on rows of 7 or 14 pixels */
-	vf v = {0};
-	for (int q = 0; q < n - j; q++)
-		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
-	v = simd_act(ep, act, v);
-	for (int q = 0; q < n - j; q++)
-		y[j + q] = v[q];
-}
-
-void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
-{
-	switch (ep->act) {
-	case RT_ACT_NONE:
-		epilogue_row(ep, RT_ACT_NONE, y, y, res, bias, n);
-		break;
-	case RT_ACT_RELU:
-		epilogue_row(ep, RT_ACT_RELU, y, y, res, bias, n);
-		break;
-	case RT_ACT_RELU6:
-		epilogue_row(ep, RT_ACT_RELU6, y, y, res, bias, n);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		epilogue_row(ep, RT_ACT_LEAKY_RELU, y, y, res, bias, n);
-		break;
-	default:
-		epilogue_row(ep, ep->act, y, y, res, bias, n);
-		break;
-	}
-}
 
 /* Where B's tile starts and how it is laid out: column j of row p is at
  * b + (j / 16) * sstride + j % 16 + p * ldb (j counted from the tile's
@@ -175,7 +107,7 @@ INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV]
 					LOADV(r, res + (size_t)i * ldc + v * VW);
 					x += r;
 				}
-				x = simd_act(ep, act, x);
+				x = act_vec(act, ep->param, x);
 				STOREV(c + (size_t)i * ldc + v * VW, x);
 			}
 		}
@@ -188,8 +120,7 @@ INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV]
 		for (int v = 0; v < nv; v++)
 			STOREV(t[i] + v * VW, acc[i][v]);
 	for (int i = 0; i < rows; i++)
-		epilogue_row(ep, act, c + (size_t)i * ldc, t[i], res ? res + (size_t)i * ldc : NULL, bias ? bias[i] : 0,
-		             cols);
+		act_row(ep, act, c + (size_t)i * ldc, t[i], res ? res + (size_t)i * ldc : NULL, bias ? bias[i] : 0, cols);
 }
 
 /* The register tile of rows [i0, i0 + nr) and columns [j0, j0 + cols)
@@ -325,36 +256,23 @@ INLINE void gemm_order(const rt_epilogue *ep, int act, int panels, int m, int n,
 		gemm_act(ep, act, m, n, k, a, bv, c, ldc);
 }
 
-/* The activation made a constant: one copy of the loops per common act
- * and order (each its own function: sharing one, the column-tile order
- * ran 3-5% slower). */
+/* The activation made a constant: one copy of the loops per VEC act of
+ * acts.def and order (each its own function: sharing one, the
+ * column-tile order ran 3-5% slower); the LANES ones (sigmoid, tanh:
+ * rare) share the copy without an activation, then a second pass over C. */
 INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, const float *a, Bview bv, float *c,
                       int ldc)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
 	if (!ep)
 		ep = &none;
-	rt_epilogue plain = {ep->bias, ep->residual, RT_ACT_NONE, 0};
-	switch (ep->act) {
-	case RT_ACT_NONE:
-		gemm_order(ep, RT_ACT_NONE, panels, m, n, k, a, bv, c, ldc);
-		break;
-	case RT_ACT_RELU:
-		gemm_order(ep, RT_ACT_RELU, panels, m, n, k, a, bv, c, ldc);
-		break;
-	case RT_ACT_RELU6:
-		gemm_order(ep, RT_ACT_RELU6, panels, m, n, k, a, bv, c, ldc);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		gemm_order(ep, RT_ACT_LEAKY_RELU, panels, m, n, k, a, bv, c, ldc);
-		break;
-	default: /* sigmoid, tanh: rare; a second pass over C */
-		gemm_order(&plain, RT_ACT_NONE, panels, m, n, k, a, bv, c, ldc);
-		for (int i = 0; i < m; i++)
-			for (int j = 0; j < n; j++)
-				c[(size_t)i * ldc + j] = rt_act(ep, c[(size_t)i * ldc + j]);
-		break;
-	}
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) gemm_order(ep, act, panels, m, n, k, a, bv, c, ldc)
+#define ACT_SWITCH_AFTER                                                                  \
+	for (int i = 0; i < m; i++)                                                       \
+		for (int j = 0; j < n; j++)                                               \
+			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, c[(size_t)i * ldc + j])
+#include "act_switch.h"
 }
 
 static void gemm_by_columns(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c,
@@ -396,7 +314,7 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 			for (int p = 0; p < k; p++)
 				s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
 			float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
-			c[(size_t)i * ldc + j] = rt_act(ep, s + (ep->bias ? ep->bias[i] : 0) + r);
+			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, s + (ep->bias ? ep->bias[i] : 0) + r);
 		}
 }
 

@@ -1,6 +1,6 @@
 /*
- * rows.h: padded, deinterleaved input rows and a vector epilogue store,
- * private to the direct vector kernels (depthwise.c, conv_stem.c, pool.c).
+ * rows.h: padded, deinterleaved input rows, private to the direct vector
+ * kernels (depthwise.c, conv_stem.c, pool.c).
  *
  * A sliding-window kernel (a convolution or a pooling, stride s, output
  * width ow) reads, for output column ox and kernel tap kx, input column
@@ -83,29 +83,6 @@ static inline const float *rt_rows_get(rt_rows *r, int iy)
 	if (r->held[slot] != iy)
 		rt_rows_fill(r, d, iy);
 	return d;
-}
-
-/* dst[0..count) = act(v + bias + res[0..count)) for count <= VW (res may
- * be NULL): the store of a vector kernel with the epilogue ep (NULL: none). */
-static inline void rt_rows_store(const rt_epilogue *ep, float *dst, vf v, float bias, const float *res, int count)
-{
-	vf r = {0};
-	v += bias;
-	if (res) {
-		if (count == VW)
-			LOADV(r, res);
-		else
-			for (int i = 0; i < count; i++)
-				r[i] = res[i];
-		v += r;
-	}
-	if (ep)
-		v = simd_act(ep, ep->act, v);
-	if (count == VW)
-		STOREV(dst, v);
-	else
-		for (int i = 0; i < count; i++)
-			dst[i] = v[i];
 }
 
 #endif

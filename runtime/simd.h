@@ -12,8 +12,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cnnrt.h"
-
 #if defined(__AVX__)
 #define VW 8
 #else
@@ -70,40 +68,5 @@ typedef int vi __attribute__((vector_size(VW * 4)));
  * ms, layer4's 1x1 layers 1.35 -> 1.1); 2048 left most of that, 8192 and
  * 16384 did no better. */
 #define PREFETCH_AHEAD 4096
-
-/* act (a constant once inlined) applied to every lane of v, for the
- * activations done in vectors: RT_ACT_NONE, RELU, RELU6, LEAKY_RELU (with
- * slope); NaN passes through, as in PyTorch. Any other act: v unchanged. */
-static inline vf simd_act_vec(int act, float slope, vf v)
-{
-	vf zero = {0}, six = zero + 6;
-	switch (act) {
-	case RT_ACT_RELU:
-		v = REPLACE(v, v < zero, zero);
-		break;
-	case RT_ACT_RELU6:
-		v = REPLACE(v, v < zero, zero);
-		v = REPLACE(v, v > six, six);
-		break;
-	case RT_ACT_LEAKY_RELU:
-		v = REPLACE(v, v < zero, v * slope);
-		break;
-	default:
-		break;
-	}
-	return v;
-}
-
-/* Any act of ep's applied to every lane of v: sigmoid and tanh lane by
- * lane through rt_act, the rest in vectors. */
-static inline vf simd_act(const rt_epilogue *ep, int act, vf v)
-{
-	if (act == RT_ACT_SIGMOID || act == RT_ACT_TANH) {
-		for (int i = 0; i < VW; i++)
-			v[i] = rt_act(ep, v[i]);
-		return v;
-	}
-	return simd_act_vec(act, ep->slope, v);
-}
 
 #endif

@@ -86,6 +86,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "act.h"
 #include "simd.h"
 
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
@@ -439,12 +440,12 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 								LOADV(rv, rr + at);
 								v += rv;
 							}
-							v = simd_act(ep, ep->act, v);
+							v = act_vec(ep->act, ep->param, v);
 							STOREV(yr + at, v);
 							continue;
 						}
 						for (int l = 0; l < cnt; l++)
-							yr[at + l] = rt_act(ep, v[l] + (rr ? rr[at + l] : 0.0f));
+							yr[at + l] = act_scalar(ep->act, ep->param, v[l] + (rr ? rr[at + l] : 0.0f));
 					}
 				}
 			}

@@ -126,11 +126,6 @@ const char *emit_float(Arena *a, double v)
 	return arena_printf(a, "%s%sf", buf, has_point ? "" : ".0");
 }
 
-static const char *const act_macro[] = {
-	[ACT_NONE] = "RT_ACT_NONE",     [ACT_RELU] = "RT_ACT_RELU",       [ACT_RELU6] = "RT_ACT_RELU6",
-	[ACT_LEAKY_RELU] = "RT_ACT_LEAKY_RELU", [ACT_SIGMOID] = "RT_ACT_SIGMOID", [ACT_TANH] = "RT_ACT_TANH",
-};
-
 static const char *shape_str(const Node *n, char *buf, size_t size) { return ir_shape_str(n, buf, size); }
 
 static void layer_comment(Emit *e, const Node *n)
@@ -156,7 +151,7 @@ static void layer_comment(Emit *e, const Node *n)
 		fprintf(e->c, ", %s, %s", algo_name[n->algo], layout_name[n->layout]);
 		if (a->bias || a->residual || a->act != ACT_NONE)
 			fprintf(e->c, ", then%s%s%s%s", a->bias ? " +bias" : "", a->residual ? " +residual" : "",
-			        a->act != ACT_NONE ? " " : "", a->act != ACT_NONE ? act_macro[a->act] + 7 : "");
+			        a->act != ACT_NONE ? " " : "", a->act != ACT_NONE ? act_info[a->act].rt_id + 7 : "");
 		if (n->scratch)
 			fprintf(e->c, ", %lld bytes scratch", n->scratch);
 		break;
@@ -195,8 +190,8 @@ void emit_epilogue(Emit *e, const Node *n)
 {
 	const Attrs *a = &n->a;
 	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
-	        a->residual ? e->var[n->in[1]] : "NULL", act_macro[a->act],
-	        emit_float(e->g->arena, a->act == ACT_LEAKY_RELU ? a->act_slope : 0.0));
+	        a->residual ? e->var[n->in[1]] : "NULL", act_info[a->act].rt_id,
+	        emit_float(e->g->arena, act_info[a->act].option ? a->act_param : 0.0));
 }
 
 void emit_pool_params(Emit *e, const Node *n)
@@ -215,16 +210,15 @@ void emit_pool_params(Emit *e, const Node *n)
 
 bool emit_flat(Emit *e, const Node *n, long long count, const char *X, const char *Y)
 {
+	Act act = ir_act_of(n->op);
+	if (act != ACT_NONE) { /* rt_<name>, its parameter if it has one */
+		fprintf(e->c, "\trt_%s(%lld, ", op_name[n->op], count);
+		if (act_info[act].option)
+			fprintf(e->c, "%s, ", emit_float(e->g->arena, n->a.param));
+		fprintf(e->c, "%s, %s);\n", X, Y);
+		return true;
+	}
 	switch (n->op) {
-	case OP_RELU:
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-		fprintf(e->c, "\trt_%s(%lld, %s, %s);\n", op_name[n->op], count, X, Y);
-		return true;
-	case OP_LEAKY_RELU:
-		fprintf(e->c, "\trt_leaky_relu(%lld, %s, %s, %s);\n", count, emit_float(e->g->arena, n->a.slope), X, Y);
-		return true;
 	case OP_ADD:
 		fprintf(e->c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
 		return true;
@@ -319,11 +313,8 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_SOFTMAX:
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
-	case OP_RELU: /* emit_flat's */
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_LEAKY_RELU:
+#define ACT(ID, name, kind) case OP_##ID: /* emit_flat's, as add */
+#include "../../runtime/acts.def"
 	case OP_ADD:
 	case OP_INPUT:
 	case OP_REORDER:

@@ -6,7 +6,8 @@
  * A tensor is a full userdata holding a node id, with a locked metatable
  * whose __index gives the methods and `shape`.
  *
- * Options are checked against one table (op_options below): unknown keys,
+ * Options are checked against one table (op_options below, a row per op
+ * of ops.def, the activations' from runtime/acts.def): unknown keys,
  * wrong types, non-positive sizes and missing required options are errors
  * at the calling model line, saying what was expected. Every node then
  * gets its shape at once, so a shape that cannot work is reported at the
@@ -69,8 +70,12 @@ static const OptSpec linear_opts[] = {
 	{"bias", OPT_BOOL, false, A(bias), 1},
 	END,
 };
-static const OptSpec plain_opts[] = {NAME_OPT(false), END};
-static const OptSpec leaky_relu_opts[] = {NAME_OPT(false), {"negative_slope", OPT_NUM, false, A(slope), 0.01}, END};
+/* The activations: a name, and the option of their parameter if their
+ * row of runtime/acts.def has one. */
+#define ACT(ID, name, kind) static const OptSpec name##_opts[] = {NAME_OPT(false), END};
+#define ACT_P(ID, name, kind, option, dflt) \
+	static const OptSpec name##_opts[] = {NAME_OPT(false), {#option, OPT_NUM, false, A(param), dflt}, END};
+#include "../../runtime/acts.def"
 static const OptSpec max_pool2d_opts[] = {
 	NAME_OPT(false),
 	{"kernel_size", OPT_POS_PAIR, true, A(kernel), 0},
@@ -88,29 +93,27 @@ static const OptSpec avg_pool2d_opts[] = {
 	{"count_include_pad", OPT_BOOL, false, A(count_include_pad), 1},
 	END,
 };
-static const OptSpec adaptive_opts[] = {NAME_OPT(false), {"output_size", OPT_POS_PAIR, true, A(out_size), 0}, END};
-static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
-
-static const OptSpec *const op_options[OP_COUNT] = {
-	[OP_INPUT] = input_opts,
-	[OP_CONV2D] = conv2d_opts,
-	[OP_BATCH_NORM] = batch_norm_opts,
-	[OP_LINEAR] = linear_opts,
-	[OP_RELU] = plain_opts,
-	[OP_RELU6] = plain_opts,
-	[OP_SIGMOID] = plain_opts,
-	[OP_TANH] = plain_opts,
-	[OP_LEAKY_RELU] = leaky_relu_opts,
-	[OP_MAX_POOL2D] = max_pool2d_opts,
-	[OP_AVG_POOL2D] = avg_pool2d_opts,
-	[OP_ADAPTIVE_AVG_POOL2D] = adaptive_opts,
-	[OP_GLOBAL_AVG_POOL] = plain_opts,
-	[OP_FLATTEN] = plain_opts,
-	[OP_ADD] = plain_opts,
-	[OP_CONCAT] = plain_opts,
-	[OP_DROPOUT] = dropout_opts,
-	[OP_SOFTMAX] = plain_opts,
+static const OptSpec adaptive_avg_pool2d_opts[] = {
+	NAME_OPT(false),
+	{"output_size", OPT_POS_PAIR, true, A(out_size), 0},
+	END,
 };
+static const OptSpec global_avg_pool_opts[] = {NAME_OPT(false), END};
+static const OptSpec flatten_opts[] = {NAME_OPT(false), END};
+static const OptSpec add_opts[] = {NAME_OPT(false), END};
+static const OptSpec concat_opts[] = {NAME_OPT(false), END};
+static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
+static const OptSpec softmax_opts[] = {NAME_OPT(false), END};
+static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
+
+/* Each op's options, <name>_opts above: an op of ops.def without its
+ * table is an undeclared identifier here, a build error. */
+static const OptSpec *const op_options[] = {
+#define OP(id, name, mn, mx, rule) [OP_##id] = name##_opts,
+#include "../ir/ops.def"
+#undef OP
+};
+_Static_assert(sizeof op_options / sizeof *op_options == OP_COUNT, "op_options: one row per op");
 
 /* State shared by all op functions of one model (an upvalue). */
 typedef struct {

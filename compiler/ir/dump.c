@@ -5,17 +5,12 @@
  *
  * Only options that differ from zero are printed, so a dump stays short.
  * After the passes, what they decided follows the options in the same
- * way: act=relu (act_slope= for leaky_relu) and residual (fuse), algo= (passes/algo.c;
+ * way: act=relu (act_negative_slope= and the like for an activation with an option) and residual (fuse), algo= (passes/algo.c;
  * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
  * nchw), packed= (floats, pack), and dead (absorbed; dce removes it) or
  * folded (a batch_norm folded into its input).
  */
 #include "../cnnc.h"
-
-static const char *const act_name[] = {
-	[ACT_NONE] = "none", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6",
-	[ACT_LEAKY_RELU] = "leaky_relu", [ACT_SIGMOID] = "sigmoid", [ACT_TANH] = "tanh",
-};
 
 static void pair(FILE *out, const char *key, const int v[2])
 {
@@ -55,14 +50,15 @@ void ir_dump(const Graph *g, FILE *out)
 		pair(out, "out_size", a->out_size);
 		if (a->eps)
 			fprintf(out, " eps=%g", a->eps);
-		if (n->op == OP_LEAKY_RELU)
-			fprintf(out, " slope=%g", a->slope);
+		if (act_info[ir_act_of(n->op)].option)
+			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option, a->param);
 		if (n->op == OP_DROPOUT)
 			fprintf(out, " p=%g", a->p);
-		if (a->act != ACT_NONE)
-			fprintf(out, " act=%s", act_name[a->act]);
-		if (a->act == ACT_LEAKY_RELU)
-			fprintf(out, " act_slope=%g", a->act_slope);
+		if (a->act != ACT_NONE) {
+			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
+			if (act_info[a->act].option)
+				fprintf(out, " act_%s=%g", act_info[a->act].option, a->act_param);
+		}
 		if (a->residual)
 			fprintf(out, " residual");
 		if (n->op == OP_CONV2D && n->algo != ALGO_DIRECT)

@@ -3,9 +3,10 @@
  *
  * A Graph is an array of Nodes in topological order; a node's id is its
  * index, and inputs are ids. The op table (ops.def) expands here into the
- * name and arity tables every other file uses; the names of the
- * algorithms and layouts a node can carry are here too, so that the IR
- * (its dump) needs none of the passes that choose them.
+ * name and arity tables every other file uses, and the activation table
+ * (runtime/acts.def) into act_info; the names of the algorithms and
+ * layouts a node can carry are here too, so that the IR (its dump) needs
+ * none of the passes that choose them.
  */
 #include "../cnnc.h"
 
@@ -32,6 +33,26 @@ const int op_max_inputs[OP_COUNT] = {
 const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd2", "winograd4", "stem"};
 
 const char *const layout_name[LAYOUT_COUNT] = {"nchw", "nhwc", "nchw8c"};
+
+const ActInfo act_info[ACT_COUNT] = {
+	[ACT_NONE] = {OP_COUNT, "RT_ACT_NONE", NULL, 0},
+#define ACT(ID, name, kind) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, NULL, 0},
+#define ACT_P(ID, name, kind, option, dflt) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, #option, dflt},
+#include "../../runtime/acts.def"
+};
+_Static_assert(sizeof act_info / sizeof *act_info == ACT_COUNT, "act_info: one row per activation");
+
+Act ir_act_of(Op op)
+{
+	switch (op) {
+#define ACT(ID, name, kind) \
+	case OP_##ID:       \
+		return ACT_##ID;
+#include "../../runtime/acts.def"
+	default:
+		return ACT_NONE;
+	}
+}
 
 Graph *ir_new(Arena *a, const char *file)
 {

@@ -24,18 +24,6 @@ static bool fusable(Graph *g, int id)
 	return n->op == OP_CONV2D && n->nin == 1 && n->a.act == ACT_NONE && ir_users(g, id) == 1 && id != g->output;
 }
 
-static Act act_of(Op op)
-{
-	switch (op) {
-	case OP_RELU: return ACT_RELU;
-	case OP_RELU6: return ACT_RELU6;
-	case OP_LEAKY_RELU: return ACT_LEAKY_RELU;
-	case OP_SIGMOID: return ACT_SIGMOID;
-	case OP_TANH: return ACT_TANH;
-	default: return ACT_NONE;
-	}
-}
-
 void fuse(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
@@ -62,13 +50,13 @@ void fuse(Graph *g)
 			ir_replace_uses(g, i, conv);
 			continue;
 		}
-		Act act = act_of(n->op);
+		Act act = ir_act_of(n->op); /* any row of runtime/acts.def */
 		int x = n->nin ? n->in[0] : -1;
 		if (act == ACT_NONE || g->nodes[x].op != OP_CONV2D || g->nodes[x].a.act != ACT_NONE ||
 		    ir_users(g, x) != 1 || x == g->output)
 			continue;
 		g->nodes[x].a.act = act;
-		g->nodes[x].a.act_slope = n->a.slope;
+		g->nodes[x].a.act_param = n->a.param;
 		n->note = arena_printf(g->arena, "fused into %s", g->nodes[x].name);
 		ir_replace_uses(g, i, x);
 	}

@@ -75,11 +75,8 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
 	case OP_CONV2D:
 		return !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;
 	case OP_BATCH_NORM:
-	case OP_RELU:
-	case OP_RELU6:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_LEAKY_RELU:
+#define ACT(ID, name, kind) case OP_##ID: /* elementwise: any layout */
+#include "../../runtime/acts.def"
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:

@@ -204,7 +204,7 @@ static void test_defaults(void **state)
 	assert_true(a->count_include_pad);
 	assert_false(a->ceil_mode);
 	assert_string_equal(shape(named(g, "ap")), "2x8x5x5");
-	assert_true(named(g, "lr")->a.slope == 0.01);
+	assert_true(named(g, "lr")->a.param == 0.01);
 	assert_true(named(g, "do")->a.p == 0.5);
 	/* output_size = 3 is {3, 3} */
 	assert_string_equal(shape(named(g, "aap")), "2x8x3x3");
@@ -236,10 +236,40 @@ static void test_explicit_options(void **state)
 	assert_string_equal(shape(named(g, "mp")), "1x8x5x5");
 	assert_false(named(g, "ap")->a.count_include_pad);
 	assert_string_equal(shape(named(g, "ap")), "1x8x5x5");
-	assert_true(named(g, "lr")->a.slope == 0.2);
+	assert_true(named(g, "lr")->a.param == 0.2);
 	assert_true(named(g, "do")->a.p == 0);
 	/* the options reach the parameter specs: weight [8, 2, 3, 3], no bias */
 	assert_int_equal(ir_param_count(g, c), 144);
+}
+
+/* Every activation of runtime/acts.def, from the table: its op as a
+ * method and as a global, its parameter's option and default, and its
+ * fusion into the conv before it (passes/fuse.c). */
+static void test_every_activation(void **state)
+{
+	for (int act = 1; act < ACT_COUNT; act++) {
+		const ActInfo *ai = &act_info[act];
+		const char *name = op_name[ai->op];
+		char text[1024], file[64];
+		snprintf(text, sizeof text,
+		         "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
+		         "local c = x:conv2d { name = 'c', out_channels = 4, kernel_size = 3 }\n"
+		         "local a = c:%s { name = 'a'%s%s%s }\n"
+		         "return %s(a, { name = 'b' })\n",
+		         name, ai->option ? ", " : "", ai->option ? ai->option : "", ai->option ? " = 0.25" : "", name);
+		snprintf(file, sizeof file, "act_%s.lua", name);
+		Graph *g = load(state, file, text);
+		const Node *a = named(g, "a"), *b = named(g, "b");
+		assert_int_equal(a->op, ai->op);
+		assert_int_equal(ir_act_of(a->op), act);
+		assert_true(a->a.param == (ai->option ? 0.25 : 0));
+		assert_true(b->a.param == ai->dflt);
+		fuse(g);
+		const Node *c = named(g, "c");
+		assert_int_equal(c->a.act, act);
+		assert_true(c->a.act_param == (ai->option ? 0.25 : 0));
+		assert_true(named(g, "a")->dead);
+	}
 }
 
 static void test_pairs(void **state)
@@ -517,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shape_branching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shape_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_activation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_options_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reentrant_options, setup, teardown),

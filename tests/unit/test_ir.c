@@ -374,7 +374,7 @@ static void test_activations_keep_shape(void **state)
 	int x = input(g, 4, 2, 3, 5, 7);
 	static const Op ops[] = {OP_RELU, OP_RELU6, OP_SIGMOID, OP_TANH, OP_LEAKY_RELU, OP_DROPOUT, OP_SOFTMAX};
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		int y = add1(g, ops[i], x, (Attrs){.slope = 0.01, .p = 0.5});
+		int y = add1(g, ops[i], x, (Attrs){.param = 0.01, .p = 0.5});
 		shape_is(g, y, 4, 2, 3, 5, 7);
 		assert_int_equal(ir_weight_count(g, ir_node(g, y)), 0);
 	}

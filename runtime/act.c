@@ -1,0 +1,25 @@
+/*
+ * act.c: the epilogue's public entry points, over the formulas of act.h.
+ *
+ * Kernels inline act.h's stores themselves, with the activation a
+ * constant; these two serve the paths that apply an epilogue after the
+ * fact: the direct convolution's rows, depthwise's general path, the
+ * odd values at the edge of a tile.
+ */
+#include "act.h"
+
+/* NaN passes through relu and relu6, as in PyTorch. */
+float rt_act(const rt_epilogue *ep, float v)
+{
+	return act_scalar(ep->act, ep->param, v);
+}
+
+/* One copy of the row's loop per VEC activation; the LANES ones share
+ * one, their activation looked up per vector. */
+void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
+{
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) act_row(ep, act, y, y, res, bias, n)
+#define ACT_SWITCH_LANES act_row(ep, ep->act, y, y, res, bias, n)
+#include "act_switch.h"
+}

@@ -1,0 +1,175 @@
+/*
+ * act.h: the activations' formulas and the epilogue's stores, private to
+ * the kernels.
+ *
+ * Each row of acts.def has two formulas here, side by side: act_<name>,
+ * on one float, and actv_<name>, on a vector of VW (simd.h); p is the
+ * row's parameter (0 when it has none). The two give the same bits for
+ * the same input (tests/unit/test_acts.c checks it on every row), so
+ * a kernel may store whole vectors through one and the ragged end of a
+ * row through the other. Rows of kind LANES compute their vector formula
+ * lane by lane through the scalar one (act_lanes).
+ *
+ * act_scalar and act_vec pick a formula by id: with the id a constant, as
+ * the kernels inline them, that is the formula alone. Below them, the
+ * epilogue's stores that several kernels share: act_row (a row of
+ * values, in vectors) and act_store (one vector, or the first count
+ * lanes of it). act_switch.h runs a kernel's own loops with the
+ * activation a constant.
+ *
+ * A row without its two formulas here does not compile: the check after
+ * the formulas names both of every row.
+ */
+#ifndef CNNRT_ACT_H
+#define CNNRT_ACT_H
+
+#include <math.h>
+
+#include "cnnrt.h"
+#include "simd.h"
+
+/* Inlined wherever used, so that an id or a formula known there folds
+ * away: the kernels' loops see the activation's instructions alone. */
+#if defined(__GNUC__)
+#define ACT_INLINE static inline __attribute__((always_inline))
+#else
+#define ACT_INLINE static inline
+#endif
+
+/* v with each lane replaced by f of it: the vector formula of a LANES
+ * row (f a constant once inlined). */
+ACT_INLINE vf act_lanes(vf v, float p, float (*f)(float, float))
+{
+	for (int i = 0; i < VW; i++)
+		v[i] = f(v[i], p);
+	return v;
+}
+
+/* ---- the formulas, one pair per row of acts.def ---------------------- */
+
+/* relu: max(x, 0); NaN passes, as in PyTorch (clamp). */
+static inline float act_relu(float x, float p) { (void)p; return x < 0 ? 0 : x; }
+static inline vf actv_relu(vf v, float p) { vf z = {0}; (void)p; return REPLACE(v, v < z, z); }
+
+/* relu6: min(max(x, 0), 6); NaN passes. */
+static inline float act_relu6(float x, float p) { (void)p; return x < 0 ? 0 : x > 6 ? 6 : x; }
+static inline vf actv_relu6(vf v, float p)
+{
+	vf z = {0}, six = z + 6;
+	(void)p;
+	v = REPLACE(v, v < z, z);
+	return REPLACE(v, v > six, six);
+}
+
+/* leaky_relu: x for x > 0, else p * x (PyTorch's test: -0 and +0 both
+ * become p * x). */
+static inline float act_leaky_relu(float x, float p) { return x > 0 ? x : x * p; }
+static inline vf actv_leaky_relu(vf v, float p) { vf z = {0}; return REPLACE(v, v <= z, v * p); }
+
+/* sigmoid: 1 / (1 + exp(-x)), never exp of a large positive number: for
+ * x < 0, e / (1 + e) with e = exp(x), so -100 gives a tiny number, not
+ * 0/inf. */
+static inline float act_sigmoid(float x, float p)
+{
+	float e = expf(x < 0 ? x : -x); /* exp of a non-positive number */
+	(void)p;
+	return x < 0 ? e / (1 + e) : 1 / (1 + e);
+}
+static inline vf actv_sigmoid(vf v, float p) { return act_lanes(v, p, act_sigmoid); }
+
+/* tanh */
+static inline float act_tanh(float x, float p) { (void)p; return tanhf(x); }
+static inline vf actv_tanh(vf v, float p) { return act_lanes(v, p, act_tanh); }
+
+/* Both formulas of every row exist: naming a missing one is an error
+ * (an undeclared identifier) in any C compiler. */
+#define ACT(ID, name, kind) \
+	typedef char act_formulas_of_##name[sizeof(&act_##name) > 0 && sizeof(&actv_##name) > 0 ? 1 : -1];
+#include "acts.def"
+
+/* ---- by id ---------------------------------------------------------- */
+
+/* Activation act (an rt_act_id) of x. */
+ACT_INLINE float act_scalar(int act, float p, float x)
+{
+	switch ((rt_act_id)act) {
+	case RT_ACT_NONE:
+		return x;
+#define ACT(ID, name, kind) \
+	case RT_ACT_##ID:   \
+		return act_##name(x, p);
+#include "acts.def"
+	}
+	return x; /* not an rt_act_id */
+}
+
+/* Activation act (an rt_act_id) of every lane of v. */
+ACT_INLINE vf act_vec(int act, float p, vf v)
+{
+	switch ((rt_act_id)act) {
+	case RT_ACT_NONE:
+		return v;
+#define ACT(ID, name, kind) \
+	case RT_ACT_##ID:   \
+		return actv_##name(v, p);
+#include "acts.def"
+	}
+	return v; /* not an rt_act_id */
+}
+
+/* ---- the epilogue's stores ------------------------------------------ */
+
+/* y[0..n) = act(src + bias + res) (res may be NULL), act a constant once
+ * inlined, ep's parameter. */
+ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
+                        int n)
+{
+	int j = 0;
+	for (; j + VW <= n; j += VW) {
+		vf v, r;
+		LOADV(v, src + j);
+		v += bias;
+		if (res) {
+			LOADV(r, res + j);
+			v += r;
+		}
+		v = act_vec(act, ep->param, v);
+		STOREV(y + j, v);
+	}
+	if (j == n)
+		return;
+	/* the last n - j < VW values, through one vector: relu6's two tests
+	 * as scalar branches mispredict on rows of 7 or 14 pixels */
+	vf v = {0};
+	for (int q = 0; q < n - j; q++)
+		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
+	v = act_vec(act, ep->param, v);
+	for (int q = 0; q < n - j; q++)
+		y[j + q] = v[q];
+}
+
+/* dst[0..count) = act(v + bias + res[0..count)) for count <= VW (res may
+ * be NULL): the store of a vector kernel with the epilogue ep (NULL:
+ * none). */
+static inline void act_store(const rt_epilogue *ep, float *dst, vf v, float bias, const float *res, int count)
+{
+	vf r = {0};
+	v += bias;
+	if (res) {
+		if (count == VW)
+			LOADV(r, res);
+		else
+			for (int i = 0; i < count; i++)
+				r[i] = res[i];
+		v += r;
+	}
+	if (ep)
+		v = act_vec(ep->act, ep->param, v);
+	if (count == VW)
+		STOREV(dst, v);
+	else
+		for (int i = 0; i < count; i++)
+			dst[i] = v[i];
+}
+
+#endif
