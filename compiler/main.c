@@ -12,6 +12,8 @@
  */
 #include "cnnc.h"
 
+#include "../runtime/cnnrt.h" /* RT_MAX_THREADS */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -132,7 +134,7 @@ static Options parse_args(int argc, char **argv)
 		else if (TAKES("--target"))
 			o.target = one_of("--target", next, targets);
 		else if (TAKES("--threads"))
-			o.threads = (int)parse_int("--threads", next, 1, 64); /* RT_MAX_THREADS of runtime/cnnrt.h */
+			o.threads = (int)parse_int("--threads", next, 1, RT_MAX_THREADS);
 		else if (!strcmp(a, "--main"))
 			o.main_driver = true;
 		else if (a[0] == '-' && a[1])
