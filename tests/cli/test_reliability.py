@@ -12,6 +12,8 @@ careless user meets cnnc and its programs.
   target is never written;
 - SIGTERM, SIGINT and SIGHUP during a compile or a build leave no
   temporary file and no output behind;
+- two compiles to one prefix at once leave one model's .c and .h, never a
+  mixed pair;
 - control bytes from a weight file's keys and a model's print() or names
   reach the terminal escaped (\\xNN), never raw.
 
@@ -196,6 +198,41 @@ def signals(tmp):
                   f"temporaries seen {seen}, exit {p.returncode}, left {left}, output {done}")
 
 
+def concurrent(tmp):
+    """Two compiles of different models to one prefix at once leave the
+    .c and .h of one of them, never a mixed pair. The race is made
+    certain: a shim (slow_rename.c, LD_PRELOAD) holds the first compile
+    for a second between committing its .h and its .c, and the second
+    compile starts meanwhile."""
+    import hashlib
+    d = os.path.join(tmp, "race")
+    os.makedirs(d)
+    shim = os.path.join(d, "slow_rename.so")
+    r = run(["cc", "-shared", "-fPIC", "-O1", os.path.join(HERE, "slow_rename.c"), "-o", shim, "-ldl"])
+    if r.returncode != 0:
+        check("build the rename shim", False, r.stderr.decode(errors="replace"))
+        return
+    prefix = os.path.join(d, "net")
+    models = [LENET, os.path.join(REPO, "models", "chapter_ex1.lua")]
+
+    def pair():
+        return tuple(hashlib.sha256(open(prefix + ext, "rb").read()).hexdigest() for ext in (".c", ".h"))
+    whole = []
+    for m in models:
+        run([CNNC, "compile", m, "--random-weights", "1", "-o", prefix])
+        whole.append(pair())
+    env = dict(os.environ, LD_PRELOAD=shim, SLOW_RENAME_MS="1000",
+               ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+    first = subprocess.Popen([CNNC, "compile", models[0], "--random-weights", "1", "-o", prefix], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.4)  # the first is inside its commit by now (it takes ~0.1 s to get there)
+    r = run([CNNC, "compile", models[1], "--random-weights", "1", "-o", prefix])
+    first.wait(120)
+    check("two compiles to one prefix at once: a .c and .h of one model, never a mixed pair",
+          r.returncode == 0 and first.returncode == 0 and pair() in whole,
+          f"exits {first.returncode}, {r.returncode}; pair is {'mixed' if pair() not in whole else 'whole'}")
+
+
 def escapes(tmp):
     w = safetensors_io.read(os.path.join(GOLD, "weights.safetensors"))
     w["\x1b]0;pwned\x07.x"] = np.zeros(1, np.float32)
@@ -232,6 +269,7 @@ def main():
             inputs_kept(tmp)
             hijack(tmp, prog)
         signals(tmp)
+        concurrent(tmp)
         escapes(tmp)
     print(f"reliability: {len(failures)} failed")
     return 1 if failures else 0
