@@ -9,7 +9,7 @@ import os
 import re
 
 COMPILER = """
-base/arena.c base/diag.c
+base/arena.c base/diag.c base/file.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
@@ -37,11 +37,12 @@ RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts"]
 # build/fuzz/: each harness, the sources it tests and its libraries. The
 # compiler targets link tests/fuzz/fuzz_diag.c instead of base/diag.c.
 FUZZ = {
-    "fuzz_safetensors": ("compiler/io/safetensors.c compiler/base/arena.c tests/fuzz/fuzz_diag.c", "-lcjson -lm"),
+    "fuzz_safetensors": ("compiler/io/safetensors.c compiler/base/arena.c compiler/base/file.c "
+                         "tests/fuzz/fuzz_diag.c", "-lcjson -lm"),
     "fuzz_npy": ("runtime/npy.c", ""),
     "fuzz_lua": ("compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/graph.c "
                  "compiler/ir/shape.c compiler/ir/params.c compiler/ir/verify.c compiler/ir/dump.c "
-                 "compiler/base/arena.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
+                 "compiler/base/arena.c compiler/base/file.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
 }
 
 

@@ -202,6 +202,13 @@ void diag_block_signals(bool block);
 /* Writes s[0, len) with control bytes escaped as \xNN. */
 void diag_escape(FILE *out, const char *s, size_t len);
 
+/* ---- base/file.c ---------------------------------------------------- */
+
+/* Opens an input for reading; exits 1 naming path unless it is a regular
+ * file (a FIFO or a device is refused at once, never waited on). what
+ * names the expected content in messages: "a model file", ... */
+FILE *file_open_regular(const char *path, const char *what);
+
 /* ---- ir/graph.c ----------------------------------------------------- */
 
 extern const char *const op_name[OP_COUNT];
@@ -399,8 +406,9 @@ void st_close(StFile *f);
 /* Loads every parameter the graph needs (ir_params) from a safetensors
  * file into Node.param. A missing key or wrong shape exits 1 naming the
  * key, the expected and the found shape; tensors the model does not use
- * get one note. */
-void weights_load(Graph *g, const char *path);
+ * get one note; a tensor holding NaN or Inf gets a note naming it, or,
+ * with require_finite, exits 1. */
+void weights_load(Graph *g, const char *path, bool require_finite);
 /* Fills every parameter with deterministic pseudo-random values from
  * seed: weights uniform in +-1/sqrt(fan_in) as PyTorch initializes them,
  * batch norm statistics away from the identity, variances positive. */

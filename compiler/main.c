@@ -37,6 +37,7 @@ typedef struct {
 	const char *target;    /* --target */
 	int threads;           /* --threads */
 	bool main_driver;      /* --main */
+	bool finite_weights;   /* --finite-weights: NaN or Inf in weights is an error */
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
@@ -50,7 +51,7 @@ static const char usage_text[] =
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
 	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
 	"               [--layout auto|nchw|nhwc|blocked] [--target native|generic|avx2|avx512]\n"
-	"               [--threads N] [--main] [--dump-ir[=PASS]]\n"
+	"               [--threads N] [--main] [--finite-weights] [--dump-ir[=PASS]]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
 	"\n"
@@ -137,6 +138,8 @@ static Options parse_args(int argc, char **argv)
 			o.threads = (int)parse_int("--threads", next, 1, RT_MAX_THREADS);
 		else if (!strcmp(a, "--main"))
 			o.main_driver = true;
+		else if (!strcmp(a, "--finite-weights"))
+			o.finite_weights = true;
 		else if (a[0] == '-' && a[1])
 			diag_usage("unknown option '%s'", a);
 		else if (o.model)
@@ -216,7 +219,7 @@ static void prune(Compilation *c)
 static bool bind_weights(Graph *g, const Options *o)
 {
 	if (o->weights)
-		weights_load(g, o->weights);
+		weights_load(g, o->weights, o->finite_weights);
 	else if (o->seed >= 0)
 		weights_random(g, (uint64_t)o->seed);
 	return o->weights || o->seed >= 0;

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,6 +323,38 @@ NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *
 	diag_error(path, line, "%s", p);
 }
 
+#define MAX_MODEL_BYTES (16 << 20) /* a model file is Lua source: a few KB */
+
+/* The model file's text, read whole (a regular file only, so a FIFO
+ * cannot hang the compile before the time guard starts). As luaL_loadfile
+ * does, a UTF-8 byte-order mark is skipped, and a first line starting
+ * with '#' (#!) is dropped but its newline kept, so line numbers hold. */
+static const char *read_model(Arena *a, const char *path, size_t *len)
+{
+	FILE *f = file_open_regular(path, "a model file (Lua)");
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || st.st_size > MAX_MODEL_BYTES) {
+		fclose(f);
+		diag_error(path, 0, "model file is over %d MB; a model file is Lua source", MAX_MODEL_BYTES >> 20);
+	}
+	char *buf = arena_alloc(a, (size_t)st.st_size + 1);
+	size_t n = fread(buf, 1, (size_t)st.st_size, f); /* what it held when opened */
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad)
+		diag_error(path, 0, "cannot read the model file");
+	char *p = buf;
+	if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3, n -= 3;
+	if (n > 0 && p[0] == '#') {
+		char *nl = memchr(p, '\n', n);
+		n -= nl ? (size_t)(nl - p) : n;
+		p = nl ? nl : p;
+	}
+	*len = n;
+	return p;
+}
+
 Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim)
 {
 	Graph *g = ir_new(a, path);
@@ -333,14 +366,13 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 	open_sandbox_libs(L);
 	dsl_open(L, g, batch);
 
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		diag_error(path, 0, "cannot open model file");
-	fclose(f);
+	size_t len;
+	const char *text = read_model(a, path, &len);
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	guard_start(path, s->lim.max_seconds);
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-	if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
+	const char *chunk = arena_printf(a, "@%s", path); /* messages say "path:LINE:", as loadfile's do */
+	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
 		model_error(L, path, s);
 
 	void *t = luaL_testudata(L, -1, "cnnc.tensor");

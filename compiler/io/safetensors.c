@@ -349,14 +349,10 @@ static void check_ranges(Parser *p, const StTensor *t, int n, uint64_t data_size
 StFile *st_open(Arena *a, const char *path)
 {
 	Parser p = {a, path, NULL, NULL, NULL};
-	p.f = fopen(path, "rb");
-	if (!p.f)
-		fail(&p, "cannot open weights: %s", strerror(errno));
+	p.f = file_open_regular(path, "weights (a .safetensors file)");
 	struct stat sb;
 	if (fstat(fileno(p.f), &sb) != 0)
 		fail(&p, "cannot stat: %s", strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		fail(&p, "not a regular file; expected a .safetensors file");
 	uint64_t size = (uint64_t)sb.st_size;
 
 	/* 1. header length */

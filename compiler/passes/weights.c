@@ -75,7 +75,7 @@ static bool same_shape(const ParamSpec *p, const StTensor *t)
 }
 
 static void load_param(Graph *g, const char *path, const StFile *sf, Node *n, const ParamSpec *p,
-                       int slot, bool *used)
+                       int slot, bool *used, bool require_finite)
 {
 	char key[1024], at[1024], want[128], got[256];
 	int len = snprintf(key, sizeof key, "%s.%s", n->name, p->suffix);
@@ -99,9 +99,19 @@ static void load_param(Graph *g, const char *path, const StFile *sf, Node *n, co
 		           key, t->dtype);
 	n->param[slot] = arena_alloc(g->arena, (size_t)(p->count ? p->count : 1) * sizeof(float));
 	st_read_f32(sf, t, n->param[slot]);
+	long long bad = 0;
+	for (long long i = 0; i < p->count; i++)
+		bad += !isfinite(n->param[slot][i]);
+	if (bad && require_finite)
+		diag_error(path, 0, "tensor '%s' has %lld NaN or infinite value%s of %lld (--finite-weights)", key, bad,
+		           bad == 1 ? "" : "s", p->count);
+	if (bad)
+		diag_note(path, 0, "tensor '%s' has %lld NaN or infinite value%s of %lld: the model's output will "
+		          "be NaN or infinite where they reach it (--finite-weights makes this an error)",
+		          key, bad, bad == 1 ? "" : "s", p->count);
 }
 
-void weights_load(Graph *g, const char *path)
+void weights_load(Graph *g, const char *path, bool require_finite)
 {
 	StFile *sf = st_open(g->arena, path);
 	bool *used = arena_alloc(g->arena, (size_t)(sf->n ? sf->n : 1) * sizeof *used);
@@ -110,7 +120,7 @@ void weights_load(Graph *g, const char *path)
 		ParamSpec p[MAX_PARAMS];
 		int k = ir_params(g, n, p);
 		for (int i = 0; i < k; i++)
-			load_param(g, path, sf, n, &p[i], i, used);
+			load_param(g, path, sf, n, &p[i], i, used, require_finite);
 	}
 	/* one note for the unused keys, in key order */
 	int unused = 0;

@@ -14,6 +14,9 @@ careless user meets cnnc and its programs.
   temporary file and no output behind;
 - two compiles to one prefix at once leave one model's .c and .h, never a
   mixed pair;
+- a model or weights path that is a FIFO with no writer is refused at
+  once, not waited on; NaN or Inf in weights gets a note naming the
+  tensor, and is an error with --finite-weights;
 - control bytes from a weight file's keys and a model's print() or names
   reach the terminal escaped (\\xNN), never raw.
 
@@ -233,6 +236,35 @@ def concurrent(tmp):
           f"exits {first.returncode}, {r.returncode}; pair is {'mixed' if pair() not in whole else 'whole'}")
 
 
+def inputs_checked(tmp):
+    """Inputs that are not regular files are refused at once; NaN or Inf
+    in weights is named (an error with --finite-weights)."""
+    fifo = os.path.join(tmp, "model_fifo.lua")
+    os.mkfifo(fifo)
+    for args, what in (([CNNC, "check", fifo], "model"),
+                       ([CNNC, "compile", LENET, "--weights", fifo, "-o", os.path.join(tmp, "f")], "weights")):
+        try:
+            r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+            ok = r.returncode == 1 and b"not a regular file" in r.stderr
+            detail = f"exit {r.returncode}: {r.stderr.decode(errors='replace')}"
+        except subprocess.TimeoutExpired:
+            ok, detail = False, "hung for 20 s"
+        check(f"a FIFO with no writer as the {what} file: exit 1 at once, saying why", ok, detail)
+    w = safetensors_io.read(os.path.join(GOLD, "weights.safetensors"))
+    w["conv1.bias"] = w["conv1.bias"].copy()
+    w["conv1.bias"][:2] = [np.nan, np.inf]
+    wf = os.path.join(tmp, "nan.safetensors")
+    safetensors_io.write(wf, w)
+    out = os.path.join(tmp, "nan")
+    r = run([CNNC, "compile", LENET, "--weights", wf, "-o", out])
+    check("NaN and Inf in weights: a note naming the tensor and the count",
+          r.returncode == 0 and b"'conv1.bias' has 2 NaN or infinite values" in r.stderr, repr(r.stderr[-300:]))
+    r = run([CNNC, "compile", LENET, "--weights", wf, "--finite-weights", "-o", out + "2"])
+    check("NaN and Inf in weights with --finite-weights: exit 1, nothing written",
+          r.returncode == 1 and b"conv1.bias" in r.stderr and not os.path.exists(out + "2.c"),
+          f"exit {r.returncode}: {r.stderr.decode(errors='replace')}")
+
+
 def escapes(tmp):
     w = safetensors_io.read(os.path.join(GOLD, "weights.safetensors"))
     w["\x1b]0;pwned\x07.x"] = np.zeros(1, np.float32)
@@ -270,6 +302,7 @@ def main():
             hijack(tmp, prog)
         signals(tmp)
         concurrent(tmp)
+        inputs_checked(tmp)
         escapes(tmp)
     print(f"reliability: {len(failures)} failed")
     return 1 if failures else 0

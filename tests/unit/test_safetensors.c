@@ -498,7 +498,7 @@ static void job_load(const char *path)
 {
 	Arena *a = arena_new();
 	Graph *g = small_graph(a);
-	weights_load(g, path);
+	weights_load(g, path, false);
 	arena_free(a);
 }
 
@@ -515,7 +515,7 @@ static void test_weights_load(void **state)
 	const char *path = write_weights(GOOD);
 	Arena *a = arena_new();
 	Graph *g = small_graph(a);
-	weights_load(g, path);
+	weights_load(g, path, false);
 	check_param(g->nodes[1].param[0], 108, 1.0f);
 	assert_null(g->nodes[1].param[1]);
 	for (int i = 0; i < 4; i++)
