@@ -14,7 +14,7 @@
  * The output depends only on the model, weights and options: no dates,
  * no directories, so compiling twice gives the same bytes.
  */
-#include "../cnnc.h"
+#include "emit.h"
 
 #include <ctype.h>
 #include <string.h>

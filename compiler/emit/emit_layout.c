@@ -10,7 +10,7 @@
  * activations, add) are layout-blind and run over every float, padding
  * lanes included; dropout stays a view.
  */
-#include "../cnnc.h"
+#include "emit.h"
 
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow], both chunked. A 1x1 GEMM is
  * passed as one row of h*w pixels. */
