@@ -2,8 +2,10 @@
  * emit.h: the emitter's private header, included only by emit/emit_*.c.
  *
  * The rest of the compiler calls emit_c (cnnc.h); inside, emit_c.c writes
- * the file's skeleton and the pieces below write its parts. Exports are
- * listed under a heading naming their file.
+ * the file's skeleton and hands each layer to its op's family (one file
+ * each, as in the runtime), emit_weights.c the parameters and
+ * emit_driver.c the --main driver. Exports are listed under a heading
+ * naming their file.
  */
 #ifndef EMIT_H
 #define EMIT_H
@@ -27,29 +29,26 @@ typedef struct Emit {
 	uint64_t word;         /* the blob's current 8-byte word, little-endian, so far */
 } Emit;
 
-/* ---- emit_c.c: pieces of a layer's call ----------------------------- */
+/* ---- emit_c.c: shared by the families ------------------------------- */
 
 /* A float option as a C float constant ("1e-05f", "0.0f"), rounded to
  * float first as the kernels will see it. */
 const char *emit_float(Arena *a, double v);
 /* C name of parameter k of node n. */
 const char *emit_wname(const Emit *e, const Node *n, int k);
-/* Opens a block declaring n's `static const rt_conv2d_params p`, with the
- * input's and output's spatial sizes as given (a 1x1 GEMM may pass its
- * pixels as one row) and note after the first line. */
-void emit_conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, const char *note);
-/* Declares `const rt_epilogue ep`: n's bias, residual and activation. */
-void emit_epilogue(Emit *e, const Node *n);
-/* Opens a block declaring pool n's `static const rt_pool2d_params p`. */
-void emit_pool_params(Emit *e, const Node *n);
-/* Emits n if it is an element-wise activation or add, over count floats
- * from X to Y; false otherwise. */
-bool emit_flat(Emit *e, const Node *n, long long count, const char *X, const char *Y);
 
-/* ---- emit_layout.c -------------------------------------------------- */
+/* ---- the families: each emits node n's call in n's layout ----------- */
 
-/* Emits n if it runs outside NCHW or is a reorder; false otherwise. */
-bool emit_layout_node(Emit *e, const Node *n);
+/* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked. */
+void emit_conv(Emit *e, const Node *n);
+/* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
+ * global_avg_pool. */
+void emit_pool(Emit *e, const Node *n);
+/* emit_eltwise.c: the activations, add, batch_norm, concat, softmax,
+ * linear, and the views flatten and dropout. */
+void emit_eltwise(Emit *e, const Node *n);
+/* emit_reorder.c: reorder, from its input's layout to its own. */
+void emit_reorder(Emit *e, const Node *n);
 
 /* ---- emit_weights.c ------------------------------------------------- */
 
