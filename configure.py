@@ -15,7 +15,8 @@ frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
 passes/dce.c passes/weights.c passes/constfold.c passes/fold_bn.c passes/fuse.c passes/algo.c
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
-emit/output.c emit/emit_c.c emit/emit_layout.c emit/emit_weights.c emit/emit_driver.c emit/build.c
+emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_reorder.c
+emit/emit_weights.c emit/emit_driver.c emit/build.c
 emit/report.c
 audit/audit.c
 """.split()

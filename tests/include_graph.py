@@ -7,8 +7,10 @@ Reads every C source and header under compiler/, runtime/ and tests/ (and
 the .def tables they include), follows each `#include "..."` as the C
 compiler would (beside the including file, then the build's -I
 directories: compiler/ and runtime/), and fails when
-- the includes form a cycle (printed as the chain of files), or
-- a file includes a .c file (another file's internals), or
+- the includes form a cycle (printed as the chain of files),
+- a file includes a .c file (another file's internals),
+- a file outside a module includes that module's private header
+  (PRIVATE: compiler/emit/emit.h is the emitter's), or
 - a quoted include names a file that is not there.
 --list prints each file's includes first. Prints "include graph: N failed".
 """
@@ -22,6 +24,8 @@ INCLUDE_DIRS = ("compiler", "runtime")  # build.ninja's -I, besides the file's o
 EXTS = (".c", ".h", ".def")
 # Headers cnnc generates when the test runs, not in the tree.
 GENERATED = {("tests/cli/user_main.c", "lenet5.h")}
+# Private headers and the directory whose files alone may include them.
+PRIVATE = {"compiler/emit/emit.h": "compiler/emit/"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -57,6 +61,8 @@ def main():
                 problems.append(f'{src}: #include "{name}": no such file here')
             elif p.endswith(".c"):
                 problems.append(f'{src}: #include "{name}": includes another file\'s internals (a .c file)')
+            elif p in PRIVATE and not src.startswith(PRIVATE[p]):
+                problems.append(f'{src}: #include "{name}": private to {PRIVATE[p]}')
             else:
                 graph[src].append(p)
         if listing:

@@ -7,14 +7,20 @@
  * PREFIX.c: weights (emit_weights.c), then SYM_run_ws, which names one
  * pointer per planned buffer and calls one runtime kernel per layer with
  * every size a constant, each under a comment giving the layer's model
- * line, shapes and algorithm. Views (flatten, dropout) emit no code: they
- * read their source's buffer. SYM_run is SYM_run_ws on a static,
- * 64-byte aligned workspace.
+ * line, shapes, algorithm and layout. Views (flatten, dropout) emit no
+ * code: they read their source's buffer. SYM_run is SYM_run_ws on a
+ * static, 64-byte aligned workspace; --main appends emit_driver.c's main.
+ *
+ * This file writes the skeleton and each layer's comment; the layer's
+ * call comes from its op's family, one file each as in the runtime, each
+ * in NCHW and the chunked layouts: emit_conv.c (conv2d), emit_pool.c
+ * (pools), emit_eltwise.c (activations, add, batch_norm, concat, softmax,
+ * linear, views) and emit_reorder.c (reorders between layouts).
  *
  * The output depends only on the model, weights and options: no dates,
  * no directories, so compiling twice gives the same bytes.
  */
-#include "../cnnc.h"
+#include "emit.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -173,151 +179,36 @@ static void layer_comment(Emit *e, const Node *n)
 
 const char *emit_wname(const Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
 
-void emit_conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, const char *note)
-{
-	const Attrs *a = &n->a;
-	const Node *x = &e->g->nodes[n->in[0]];
-	fprintf(e->c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
-	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,%s\n", x->shape[0],
-	        x->shape[1], h, w, n->shape[1], oh, ow, note);
-	fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
-	        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-	fprintf(e->c, "\t\t\t.dh = %d, .dw = %d, .groups = %d,\n\t\t};\n", a->dilation[0], a->dilation[1],
-	        a->groups);
-}
-
-void emit_epilogue(Emit *e, const Node *n)
-{
-	const Attrs *a = &n->a;
-	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
-	        a->residual ? e->var[n->in[1]] : "NULL", act_info[a->act].rt_id,
-	        emit_float(e->g->arena, act_info[a->act].option ? a->act_param : 0.0));
-}
-
-void emit_pool_params(Emit *e, const Node *n)
-{
-	const Attrs *a = &n->a;
-	const Node *x = &e->g->nodes[n->in[0]];
-	fprintf(e->c, "\t{\n\t\tstatic const rt_pool2d_params p = {\n");
-	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
-	        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
-	fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d,\n", a->kernel[0],
-	        a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1]);
-	if (n->op == OP_AVG_POOL2D)
-		fprintf(e->c, "\t\t\t.count_include_pad = %d,\n", a->count_include_pad);
-	fprintf(e->c, "\t\t};\n");
-}
-
-bool emit_flat(Emit *e, const Node *n, long long count, const char *X, const char *Y)
-{
-	Act act = ir_act_of(n->op);
-	if (act != ACT_NONE) { /* rt_<name>, its parameter if it has one */
-		fprintf(e->c, "\trt_%s(%lld, ", op_name[n->op], count);
-		if (act_info[act].option)
-			fprintf(e->c, "%s, ", emit_float(e->g->arena, n->a.param));
-		fprintf(e->c, "%s, %s);\n", X, Y);
-		return true;
-	}
-	switch (n->op) {
-	case OP_ADD:
-		fprintf(e->c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* x: [n, c, h, w] -> y: [n, oc, oh, ow] by the node's algorithm. */
-static void emit_conv(Emit *e, const Node *n, const char *X, const char *Y)
-{
-	Graph *g = e->g;
-	FILE *c = e->c;
-	const Attrs *a = &n->a;
-	const Node *x = &g->nodes[n->in[0]];
-	emit_conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3], "");
-	if (e->o->opt_level == 0 && n->algo == ALGO_DIRECT && a->act == ACT_NONE && !a->residual) {
-		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, emit_wname(e, n, 0),
-		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
-		return;
-	}
-	emit_epilogue(e, n);
-	bool depthwise = x->shape[1] == a->groups && n->shape[1] == a->groups;
-	if (n->algo == ALGO_DIRECT)
-		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
-		        emit_wname(e, n, 0), Y);
-	else if (n->algo == ALGO_STEM)
-		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
-		        g->plan->scratch_offset[n->id]);
-	else if (ALGO_WINOGRAD_TILE(n->algo))
-		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
-		        ALGO_WINOGRAD_TILE(n->algo), X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
-	else
-		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
-		        g->plan->scratch_offset[n->id]);
-}
-
 static void emit_node(Emit *e, const Node *n)
 {
-	Graph *g = e->g;
-	FILE *c = e->c;
-	const Attrs *a = &n->a;
-	const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
-	const char *X = x ? e->var[x->id] : NULL, *Y = e->var[n->id];
-	long long count = ir_numel(n);
-	int hw = n->rank == 4 ? n->shape[2] * n->shape[3] : 1;
-
 	if (n->op == OP_INPUT)
 		return;
 	layer_comment(e, n);
-	if (emit_layout_node(e, n)) /* chunked layouts and reorders: emit_layout.c */
-		return;
-	if (emit_flat(e, n, count, X, Y)) /* activations, add */
-		return;
 	switch (n->op) {
 	case OP_CONV2D:
-		emit_conv(e, n, X, Y);
-		break;
-	case OP_BATCH_NORM:
-		fprintf(c, "\trt_batch_norm(%d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1], hw, X,
-		        emit_wname(e, n, 0), emit_wname(e, n, 1), emit_wname(e, n, 2), emit_wname(e, n, 3),
-		        emit_float(g->arena, a->eps), Y);
-		break;
-	case OP_LINEAR:
-		fprintf(c, "\trt_linear(%d, %d, %d, %s, %s, %s, %s);\n", n->shape[0], x->shape[1], n->shape[1], X,
-		        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+		emit_conv(e, n);
 		break;
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
-		emit_pool_params(e, n);
-		fprintf(c, "\t\trt_%s(&p, %s, %s);\n\t}\n", op_name[n->op], X, Y);
-		break;
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
-		fprintf(c, "\trt_adaptive_avg_pool2d(%d, %d, %d, %d, %d, %d, %s, %s);\n", x->shape[0], x->shape[1],
-		        x->shape[2], x->shape[3], n->shape[2], n->shape[3], X, Y);
+		emit_pool(e, n);
 		break;
-	case OP_FLATTEN:
-	case OP_DROPOUT:
-		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
+	case OP_REORDER:
+		emit_reorder(e, n);
 		break;
-	case OP_CONCAT: {
-		int off = 0;
-		for (int i = 0; i < n->nin; i++) {
-			const Node *xi = &g->nodes[n->in[i]];
-			fprintf(c, "\trt_concat_part(%d, %d, %d, %d, %d, %s, %s);\n", n->shape[0], xi->shape[1], hw,
-			        n->shape[1], off, e->var[xi->id], Y);
-			off += xi->shape[1];
-		}
-		break;
-	}
-	case OP_SOFTMAX:
-		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
-		break;
-#define ACT(ID, name, kind) case OP_##ID: /* emit_flat's, as add */
+#define ACT(ID, name, kind) case OP_##ID:
 #include "../../runtime/acts.def"
 	case OP_ADD:
+	case OP_BATCH_NORM:
+	case OP_CONCAT:
+	case OP_SOFTMAX:
+	case OP_LINEAR:
+	case OP_FLATTEN:
+	case OP_DROPOUT:
+		emit_eltwise(e, n);
+		break;
 	case OP_INPUT:
-	case OP_REORDER:
 	case OP_COUNT:
 		BUG("cannot emit %s", op_name[n->op]);
 	}

@@ -11,7 +11,7 @@
  * the first batch and prints "median N.NN ms". Exit: 0 ok, 1 bad data,
  * 2 bad usage.
  */
-#include "../cnnc.h"
+#include "emit.h"
 
 static const char driver[] =
 	"\n/* ---- command-line driver (cnnc --main) ---------------------------- */\n\n"

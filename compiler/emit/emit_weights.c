@@ -12,7 +12,7 @@
  * round-robin to four lanes so the check runs at memory speed, the lanes
  * then folded by the same step. Any one changed word changes the result.
  */
-#include "../cnnc.h"
+#include "emit.h"
 
 #include <math.h>
 #include <string.h>

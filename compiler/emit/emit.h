@@ -1,0 +1,66 @@
+/*
+ * emit.h: the emitter's private header, included only by emit/emit_*.c.
+ *
+ * The rest of the compiler calls emit_c (cnnc.h); inside, emit_c.c writes
+ * the file's skeleton and hands each layer to its op's family (one file
+ * each, as in the runtime), emit_weights.c the parameters and
+ * emit_driver.c the --main driver. Exports are listed under a heading
+ * naming their file.
+ */
+#ifndef EMIT_H
+#define EMIT_H
+
+#include "../cnnc.h"
+
+/* State of one emission, shared by the emit_*.c files. */
+typedef struct Emit {
+	Graph *g;              /* the model, planned */
+	const EmitOptions *o;  /* what to generate */
+	FILE *c;               /* PREFIX.c being written */
+	const char *SYM;       /* o->sym in upper case, for macros */
+	const char *base;      /* file name of PREFIX without directories */
+	char **var;            /* per node id: C name of its value */
+	char **wbase;          /* per node id: layer name as a C identifier */
+	char **wname;          /* per node id * MAX_PARAMS: C name of a parameter */
+	bool blob;             /* weights go to PREFIX.weights, not C arrays */
+	OutFile *blob_file;    /* PREFIX.weights while writing */
+	uint64_t blob_bytes;   /* size of the blob, bytes */
+	uint64_t lane[4];      /* checksum lanes: 8-byte word i of the blob goes to lane i % 4 */
+	uint64_t word;         /* the blob's current 8-byte word, little-endian, so far */
+} Emit;
+
+/* ---- emit_c.c: shared by the families ------------------------------- */
+
+/* A float option as a C float constant ("1e-05f", "0.0f"), rounded to
+ * float first as the kernels will see it. */
+const char *emit_float(Arena *a, double v);
+/* C name of parameter k of node n. */
+const char *emit_wname(const Emit *e, const Node *n, int k);
+
+/* ---- the families: each emits node n's call in n's layout ----------- */
+
+/* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked. */
+void emit_conv(Emit *e, const Node *n);
+/* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
+ * global_avg_pool. */
+void emit_pool(Emit *e, const Node *n);
+/* emit_eltwise.c: the activations, add, batch_norm, concat, softmax,
+ * linear, and the views flatten and dropout. */
+void emit_eltwise(Emit *e, const Node *n);
+/* emit_reorder.c: reorder, from its input's layout to its own. */
+void emit_reorder(Emit *e, const Node *n);
+
+/* ---- emit_weights.c ------------------------------------------------- */
+
+/* Declares every parameter as a C array or a view into the blob. */
+void emit_weights(Emit *e);
+/* Floats emit_weights writes for g's parameters: packed ones as packed
+ * (Winograd's are 16/9 or 36/9 of the raw weights). */
+long long emit_weight_floats(const Graph *g);
+
+/* ---- emit_driver.c -------------------------------------------------- */
+
+/* Appends main(): the .npy command-line driver (--main). */
+void emit_driver(Emit *e);
+
+#endif

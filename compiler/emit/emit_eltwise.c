@@ -1,0 +1,96 @@
+/*
+ * emit_eltwise.c: the calls of the layers that are not convs, pools or
+ * reorders: activations alone, add, batch_norm alone, concat, softmax,
+ * linear, and the views (flatten, dropout), which emit only a comment.
+ *
+ * needs: layouts chosen, memory planned.
+ *
+ * The activations (rt_<name>, from runtime/acts.def) and add are
+ * layout-blind: in a chunked layout they run over every float of the
+ * value, padding lanes included (layout_numel). batch_norm and concat
+ * have _cl twins given the chunk sizes; softmax, linear and flatten run
+ * in NCHW only (the layout pass keeps them there), dropout in any.
+ */
+#include "emit.h"
+
+/* A kernel that exists in NCHW only: n must be there. */
+static void need_nchw(const Node *n)
+{
+	if (n->layout != LAYOUT_NCHW)
+		BUG("%s has no kernel in layout %s", op_name[n->op], layout_name[n->layout]);
+}
+
+/* x: [n, c, h, w] or [n, f] -> y: the same shape, in the same layout. */
+void emit_eltwise(Emit *e, const Node *n)
+{
+	Graph *g = e->g;
+	FILE *c = e->c;
+	const Attrs *a = &n->a;
+	const Node *x = &g->nodes[n->in[0]];
+	const char *X = e->var[x->id], *Y = e->var[n->id];
+	bool nchw = n->layout == LAYOUT_NCHW;
+	long long count = nchw ? ir_numel(n) : layout_numel(n); /* floats, padding lanes too */
+	int cl = layout_chunk(n), hw = n->rank == 4 ? n->shape[2] * n->shape[3] : 1;
+	switch (n->op) {
+#define ACT(ID, name, kind) case OP_##ID:
+#include "../../runtime/acts.def"
+		/* rt_<name>, its parameter if it has one */
+		fprintf(c, "\trt_%s(%lld, ", op_name[n->op], count);
+		if (act_info[ir_act_of(n->op)].option)
+			fprintf(c, "%s, ", emit_float(g->arena, a->param));
+		fprintf(c, "%s, %s);\n", X, Y);
+		break;
+	case OP_ADD:
+		fprintf(c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
+		break;
+	case OP_BATCH_NORM:
+		if (nchw)
+			fprintf(c, "\trt_batch_norm(%d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1], hw,
+			        X, emit_wname(e, n, 0), emit_wname(e, n, 1), emit_wname(e, n, 2), emit_wname(e, n, 3),
+			        emit_float(g->arena, a->eps), Y);
+		else
+			fprintf(c, "\trt_batch_norm_cl(%d, %d, %d, %d, %s, %s, %s, %s, %s, %s, %s);\n", n->shape[0],
+			        n->shape[1], hw, cl, X, emit_wname(e, n, 0), emit_wname(e, n, 1), emit_wname(e, n, 2),
+			        emit_wname(e, n, 3), emit_float(g->arena, a->eps), Y);
+		break;
+	case OP_CONCAT: { /* each input to its channels [off, off + c) of y */
+		int off = 0;
+		for (int i = 0; i < n->nin; i++) {
+			const Node *xi = &g->nodes[n->in[i]];
+			if (nchw)
+				fprintf(c, "\trt_concat_part(%d, %d, %d, %d, %d, %s, %s);\n", n->shape[0], xi->shape[1], hw,
+				        n->shape[1], off, e->var[xi->id], Y);
+			else
+				fprintf(c, "\trt_concat_part_cl(%d, %d, %d, %d, %s, %d, %d, %d, %s);\n", n->shape[0],
+				        xi->shape[1], hw, layout_chunk(xi), e->var[xi->id], n->shape[1], off, cl, Y);
+			off += xi->shape[1];
+		}
+		break;
+	}
+	case OP_SOFTMAX:
+		need_nchw(n);
+		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
+		break;
+	case OP_LINEAR: /* x: [n, in] -> y: [n, out] */
+		need_nchw(n);
+		fprintf(c, "\trt_linear(%d, %d, %d, %s, %s, %s, %s);\n", n->shape[0], x->shape[1], n->shape[1], X,
+		        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+		break;
+	case OP_FLATTEN:
+		need_nchw(n);
+		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
+		break;
+	case OP_DROPOUT:
+		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
+		break;
+	case OP_INPUT:
+	case OP_CONV2D:
+	case OP_MAX_POOL2D:
+	case OP_AVG_POOL2D:
+	case OP_ADAPTIVE_AVG_POOL2D:
+	case OP_GLOBAL_AVG_POOL:
+	case OP_REORDER:
+	case OP_COUNT:
+		BUG("%s is not emitted by emit_eltwise", op_name[n->op]);
+	}
+}
