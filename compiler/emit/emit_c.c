@@ -23,6 +23,9 @@
 #include "emit.h"
 
 #include <ctype.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Layer name as a C identifier: "layer1.0.conv1" -> "layer1_0_conv1". */
@@ -127,7 +130,11 @@ static void emit_header(Emit *e, FILE *h)
 const char *emit_float(Arena *a, double v)
 {
 	char buf[64];
-	snprintf(buf, sizeof buf, "%.9g", (double)(float)v);
+	if (!(fabs(v) <= FLT_MAX)) /* the front end takes floats only */
+		BUG("float constant %g is not a float", v);
+	snprintf(buf, sizeof buf, "%.9g", (double)(float)v); /* 9 digits: back to the same float */
+	if (strtof(buf, NULL) != (float)v)
+		BUG("float constant %s does not read back as %.9g", buf, (double)(float)v);
 	bool has_point = strpbrk(buf, ".e") != NULL;
 	return arena_printf(a, "%s%sf", buf, has_point ? "" : ".0");
 }

@@ -15,6 +15,9 @@
  */
 #include "../cnnc.h"
 
+#include <float.h>
+#include <math.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdarg.h>
@@ -188,8 +191,8 @@ static const char *expected(OptType t)
 	case OPT_POS_PAIR: return "an integer from 1 to 16777216, or a {h, w} pair of them";
 	case OPT_NN_PAIR: return "an integer from 0 to 16777216, or a {h, w} pair of them";
 	case OPT_BOOL: return "true or false";
-	case OPT_NUM: return "a number";
-	case OPT_POS_NUM: return "a number > 0";
+	case OPT_NUM: return "a number a float can hold (|x| <= 3.4e38)";
+	case OPT_POS_NUM: return "a number > 0 a float can hold (<= 3.4e38)";
 	case OPT_PROB: return "a number from 0 to 1";
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
@@ -265,7 +268,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 	case OPT_PROB:
 		ok = lua_type(L, idx) == LUA_TNUMBER;
 		d = lua_tonumber(L, idx);
-		ok = ok && d == d && d - d == 0; /* finite */
+		ok = ok && d == d && fabs(d) <= FLT_MAX; /* finite as the kernels' float */
 		ok = ok && (o->type != OPT_POS_NUM || d > 0);
 		ok = ok && (o->type != OPT_PROB || (d >= 0 && d <= 1));
 		if (ok)
