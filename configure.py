@@ -21,7 +21,7 @@ emit/report.c
 audit/audit.c
 """.split()
 
-UNIT_TESTS = ["test_ir", "test_constfold", "test_front", "test_safetensors", "test_layout", "test_algo"]
+UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_algo"]
 
 # The runtime: one static library per target of runtime/targets.def
 # (build/lib/libcnnrt-TARGET.a), which `cnnc build` links; its unit tests

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/run.sh: every test suite, then "N passed, N failed" (suites).
 #
-# Suites: the cmocka unit tests, the diagnostics suite (bad model files and
+# Suites: the cmocka unit tests, the pass tests (small models with the
+# --dump-ir text one pass must leave), the diagnostics suite (bad model files and
 # sandbox escapes with their expected messages), the report against
 # PyTorch's own counts and against the C compile generates, the runtime
 # kernels against torch.nn.functional, the golden outputs of generated programs against PyTorch at every level
@@ -36,10 +37,11 @@ suite() { # suite NAME COMMAND...
 
 # The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
-    for t in test_ir test_constfold test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel \
+    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel \
         test_acts; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
     done
+    suite "pass tests: the IR each pass leaves, as --dump-ir text$1" $PY tests/passes/run.py
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
     suite "reliability: outputs never destroyed, temporaries safe, signals, escapes$1" $PY tests/cli/test_reliability.py
