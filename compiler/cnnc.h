@@ -29,11 +29,20 @@
 /* ---- types ---------------------------------------------------------- */
 
 typedef enum {
-#define OP(id, name, mn, mx, rule) OP_##id,
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) OP_##id,
 #include "ir/ops.def"
 #undef OP
 	OP_COUNT
 } Op;
+
+/* An op's flag columns in ops.def (op_flags[op]); _ there sets none. */
+typedef enum {
+	OPF__ = 0,
+	OPF_VIEW = 1 << 0,     /* output is the input's memory (flatten, dropout) */
+	OPF_ELEM = 1 << 1,     /* element-wise: output and inputs of one shape */
+	OPF_CHUNKED = 1 << 2,  /* has a kernel in NHWC and NCHW8c */
+	OPF_EPILOGUE = 1 << 3, /* fusable into a conv2d's epilogue */
+} OpFlag;
 
 /* An activation fused into the op that produces its input: ACT_NONE,
  * then one per row of runtime/acts.def, the table the runtime's RT_ACT_*
@@ -214,6 +223,7 @@ FILE *file_open_regular(const char *path, const char *what);
 extern const char *const op_name[OP_COUNT];
 extern const int op_min_inputs[OP_COUNT];
 extern const int op_max_inputs[OP_COUNT];
+extern const unsigned op_flags[OP_COUNT]; /* OpFlag bits, from ops.def */
 extern const char *const algo_name[ALGO_COUNT];     /* "direct", "gemm", ... */
 extern const char *const layout_name[LAYOUT_COUNT]; /* "nchw", "nhwc", "nchw8c" */
 
@@ -359,8 +369,6 @@ long long pack_cl(Graph *g, Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
-/* True for ops whose output is their input's memory (flatten, dropout). */
-bool memplan_is_view(Op op);
 /* Assigns every activation an offset in one workspace by liveness. */
 void memplan(Graph *g);
 

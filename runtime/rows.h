@@ -1,6 +1,6 @@
 /*
  * rows.h: padded, deinterleaved input rows, private to the direct vector
- * kernels (depthwise.c, conv_stem.c, pool.c).
+ * kernels (depthwise_*.c, conv_stem.c, pool.c).
  *
  * A sliding-window kernel (a convolution or a pooling, stride s, output
  * width ow) reads, for output column ox and kernel tap kx, input column

@@ -112,7 +112,7 @@ static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer
 /* Each op's options, <name>_opts above: an op of ops.def without its
  * table is an undeclared identifier here, a build error. */
 static const OptSpec *const op_options[] = {
-#define OP(id, name, mn, mx, rule) [OP_##id] = name##_opts,
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) [OP_##id] = name##_opts,
 #include "../ir/ops.def"
 #undef OP
 };

@@ -13,19 +13,26 @@
 #include <string.h>
 
 const char *const op_name[OP_COUNT] = {
-#define OP(id, name, mn, mx, rule) #name,
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) #name,
 #include "ops.def"
 #undef OP
 };
 
 const int op_min_inputs[OP_COUNT] = {
-#define OP(id, name, mn, mx, rule) mn,
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) mn,
 #include "ops.def"
 #undef OP
 };
 
 const int op_max_inputs[OP_COUNT] = {
-#define OP(id, name, mn, mx, rule) mx,
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) mx,
+#include "ops.def"
+#undef OP
+};
+
+const unsigned op_flags[OP_COUNT] = {
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) \
+	OPF_##view | OPF_##elem | OPF_##chunked | OPF_##epilogue,
 #include "ops.def"
 #undef OP
 };

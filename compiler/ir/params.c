@@ -1,5 +1,6 @@
 /*
- * params.c: the learnable tensors each op reads, and its cost.
+ * params.c: the learnable tensors each op reads, and its cost: one pair
+ * of rules per name in ops.def's cost column.
  *
  * Parameter names and shapes are PyTorch's state_dict entries, so a
  * torchvision state_dict loads as it is. MACs count the multiply-
@@ -24,33 +25,98 @@ static void spec(ParamSpec *p, const char *suffix, int rank, int d0, int d1, int
 	}
 }
 
+/*
+ * The cost rules, one pair per name in ops.def's cost column: params_<rule>
+ * writes the learnable tensors of n (input x, options a) into out and
+ * returns their count; macs_<rule> returns its multiply-accumulates.
+ */
+typedef int ParamsRule(const Node *n, const Node *x, const Attrs *a, ParamSpec *out);
+typedef long long MacsRule(const Node *n, const Node *x, const Attrs *a);
+
+/* no parameters, no MACs counted */
+static int params_none(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n, (void)x, (void)a, (void)out;
+	return 0;
+}
+
+static long long macs_none(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return 0;
+}
+
+static int params_conv2d(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n;
+	int k = 0;
+	spec(&out[k++], "weight", 4, a->out_channels, x->shape[1] / a->groups, a->kernel[0], a->kernel[1]);
+	if (a->bias)
+		spec(&out[k++], "bias", 1, a->out_channels, 0, 0, 0);
+	return k;
+}
+
+static long long macs_conv2d(const Node *n, const Node *x, const Attrs *a)
+{
+	/* every output element: (C_in / groups) * KH * KW products */
+	return ir_numel(n) * (x->shape[1] / a->groups) * a->kernel[0] * a->kernel[1];
+}
+
+static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n;
+	int k = 0;
+	spec(&out[k++], "weight", 2, a->out_features, x->shape[1], 0, 0);
+	if (a->bias)
+		spec(&out[k++], "bias", 1, a->out_features, 0, 0, 0);
+	return k;
+}
+
+static long long macs_linear(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)a;
+	return ir_numel(n) * (long long)x->shape[1];
+}
+
+static int params_batch_norm(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n, (void)a;
+	int k = 0;
+	spec(&out[k++], "weight", 1, x->shape[1], 0, 0, 0);
+	spec(&out[k++], "bias", 1, x->shape[1], 0, 0, 0);
+	spec(&out[k++], "running_mean", 1, x->shape[1], 0, 0, 0);
+	spec(&out[k++], "running_var", 1, x->shape[1], 0, 0, 0);
+	out[k - 2].buffer = out[k - 1].buffer = true;
+	return k;
+}
+
+/* torchvision's convention counts conv2d and linear only */
+static long long macs_batch_norm(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return 0;
+}
+
+/* Each op's rules, named in ops.def: a rule without its functions here
+ * is an undeclared identifier, a build error. */
+static ParamsRule *const params_rule[] = {
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) params_##cost,
+#include "ops.def"
+#undef OP
+};
+_Static_assert(sizeof params_rule / sizeof *params_rule == OP_COUNT, "params_rule: one per op");
+
+static MacsRule *const macs_rule[] = {
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) macs_##cost,
+#include "ops.def"
+#undef OP
+};
+_Static_assert(sizeof macs_rule / sizeof *macs_rule == OP_COUNT, "macs_rule: one per op");
+
 int ir_params(const Graph *g, const Node *n, ParamSpec out[MAX_PARAMS])
 {
 	const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
-	const Attrs *a = &n->a;
-	int k = 0;
-	switch (n->op) {
-	case OP_CONV2D:
-		spec(&out[k++], "weight", 4, a->out_channels, x->shape[1] / a->groups, a->kernel[0], a->kernel[1]);
-		if (a->bias)
-			spec(&out[k++], "bias", 1, a->out_channels, 0, 0, 0);
-		break;
-	case OP_LINEAR:
-		spec(&out[k++], "weight", 2, a->out_features, x->shape[1], 0, 0);
-		if (a->bias)
-			spec(&out[k++], "bias", 1, a->out_features, 0, 0, 0);
-		break;
-	case OP_BATCH_NORM:
-		spec(&out[k++], "weight", 1, x->shape[1], 0, 0, 0);
-		spec(&out[k++], "bias", 1, x->shape[1], 0, 0, 0);
-		spec(&out[k++], "running_mean", 1, x->shape[1], 0, 0, 0);
-		spec(&out[k++], "running_var", 1, x->shape[1], 0, 0, 0);
-		out[k - 2].buffer = out[k - 1].buffer = true;
-		break;
-	default:
-		break;
-	}
-	return k;
+	return params_rule[n->op](n, x, &n->a, out);
 }
 
 static long long count(const Graph *g, const Node *n, bool buffers)
@@ -70,13 +136,5 @@ long long ir_weight_count(const Graph *g, const Node *n) { return count(g, n, tr
 long long ir_macs(const Graph *g, const Node *n)
 {
 	const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
-	switch (n->op) {
-	case OP_CONV2D:
-		/* every output element: (C_in / groups) * KH * KW products */
-		return ir_numel(n) * (x->shape[1] / n->a.groups) * n->a.kernel[0] * n->a.kernel[1];
-	case OP_LINEAR:
-		return ir_numel(n) * (long long)x->shape[1];
-	default:
-		return 0;
-	}
+	return macs_rule[n->op](n, x, &n->a);
 }

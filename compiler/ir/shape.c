@@ -218,11 +218,14 @@ static bool shape_concat(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
-static ShapeRule *const rules[OP_COUNT] = {
-#define OP(id, name, mn, mx, rule) shape_##rule,
+/* Each op's shape rule, named in ops.def: a rule without its function
+ * here is an undeclared identifier, a build error. */
+static ShapeRule *const rules[] = {
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) shape_##shape,
 #include "ops.def"
 #undef OP
 };
+_Static_assert(sizeof rules / sizeof *rules == OP_COUNT, "rules: one per op");
 
 bool ir_infer_node(Graph *g, int id, char *err, size_t size)
 {

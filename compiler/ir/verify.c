@@ -2,10 +2,10 @@
  * verify.c: the IR's invariants, checked between passes.
  *
  * Inputs come before their users; arity matches ops.def; there is one
- * input node and an output; every shape is positive; every node reads
- * its inputs in its own layout (a reorder excepted) and the output is
- * NCHW. A failure is a
- * compiler bug, reported with the pass that broke it.
+ * input node and an output; every shape is positive; an element-wise op
+ * (ELEM in ops.def) reads inputs of its own shape; every node reads its
+ * inputs in its own layout (a reorder excepted) and the output is NCHW.
+ * A failure is a compiler bug, reported with the pass that broke it.
  */
 #include "../cnnc.h"
 
@@ -36,6 +36,15 @@ void ir_verify(const Graph *g, const char *after)
 		}
 		if (n->rank != 2 && n->rank != 4)
 			BUG("after %s: node %d has rank %d", after, i, n->rank);
+		for (int j = 0; j < n->nin && op_flags[n->op] & OPF_ELEM; j++) {
+			const Node *x = &g->nodes[n->in[j]];
+			bool same = x->rank == n->rank;
+			for (int d = 0; same && d < n->rank; d++)
+				same = x->shape[d] == n->shape[d];
+			if (!same)
+				BUG("after %s: element-wise %s node %d reads %d of another shape", after, op_name[n->op], i,
+				    n->in[j]);
+		}
 		for (int d = 0; d < n->rank; d++)
 			if (n->shape[d] < 1)
 				BUG("after %s: node %d dim %d is %d", after, i, d, n->shape[d]);

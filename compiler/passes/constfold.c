@@ -6,7 +6,8 @@
  *
  * A cnnc model has no constant tensors besides its weights, so what is
  * known at compile time is each op's options and its input's shape. They
- * make some ops the identity on their input, and those are removed:
+ * make some ops the identity on their input, and those are removed (each
+ * op's rule is named in ops.def's identity column):
  *   - dropout (inference);
  *   - max_pool2d / avg_pool2d with a 1x1 window, stride 1 and no padding
  *     (every window is one element; ceil_mode changes nothing then);
@@ -26,35 +27,83 @@
  */
 #include "../cnnc.h"
 
+/*
+ * The identity rules, one per name in ops.def's identity column: each
+ * returns the input node n (reading x, with options a) passes on
+ * unchanged, or -1 when n computes something.
+ */
+typedef int IdentityRule(const Node *n, const Node *x, const Attrs *a);
+
+static int identity_never(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return -1;
+}
+
+/* dropout: the identity at inference */
+static int identity_always(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)a;
+	return x->id;
+}
+
+/* pools: a 1x1 window, stride 1, no padding */
+static int identity_unit_window(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	if (a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 && a->pad[0] == 0 &&
+	    a->pad[1] == 0)
+		return x->id;
+	return -1;
+}
+
+/* adaptive_avg_pool2d to the input's own H x W */
+static int identity_same_size(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	return a->out_size[0] == x->shape[2] && a->out_size[1] == x->shape[3] ? x->id : -1;
+}
+
+/* concat of one tensor */
+static int identity_single(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)a;
+	return n->nin == 1 ? x->id : -1;
+}
+
+/* flatten of an N x F tensor */
+static int identity_rank2(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)a;
+	return x->rank == 2 ? x->id : -1;
+}
+
+/* an activation: relu or relu6 after a clamp it cannot change */
+static int identity_act_chain(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)a;
+	if (n->op == OP_RELU)
+		return x->op == OP_RELU || x->op == OP_RELU6 ? x->id : -1;
+	if (n->op == OP_RELU6)
+		return x->op == OP_RELU6 ? x->id : -1;
+	return -1;
+}
+
+/* Each op's rule, named in ops.def: a rule without its function here is
+ * an undeclared identifier, a build error. */
+static IdentityRule *const identity_rule[] = {
+#define OP(id, name, mn, mx, shape, cost, identity, view, elem, chunked, epilogue) identity_##identity,
+#include "../ir/ops.def"
+#undef OP
+};
+_Static_assert(sizeof identity_rule / sizeof *identity_rule == OP_COUNT, "identity_rule: one per op");
+
 /* The input node n passes on unchanged, or -1 when n computes something. */
 static int identity_input(const Graph *g, const Node *n)
 {
 	if (n->nin < 1)
 		return -1;
-	const Node *x = &g->nodes[n->in[0]];
-	const Attrs *a = &n->a;
-	switch (n->op) {
-	case OP_DROPOUT:
-		return x->id;
-	case OP_MAX_POOL2D:
-	case OP_AVG_POOL2D:
-		if (a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 && a->pad[0] == 0 &&
-		    a->pad[1] == 0)
-			return x->id;
-		return -1;
-	case OP_ADAPTIVE_AVG_POOL2D:
-		return a->out_size[0] == x->shape[2] && a->out_size[1] == x->shape[3] ? x->id : -1;
-	case OP_CONCAT:
-		return n->nin == 1 ? x->id : -1;
-	case OP_FLATTEN:
-		return x->rank == 2 ? x->id : -1;
-	case OP_RELU:
-		return x->op == OP_RELU || x->op == OP_RELU6 ? x->id : -1;
-	case OP_RELU6:
-		return x->op == OP_RELU6 ? x->id : -1;
-	default:
-		return -1;
-	}
+	return identity_rule[n->op](n, &g->nodes[n->in[0]], &n->a);
 }
 
 void constfold(Graph *g)

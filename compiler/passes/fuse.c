@@ -5,7 +5,7 @@
  * feeds). keeps: topological order. breaks: nothing (fused nodes are left
  * without readers; dce removes them).
  *
- * Walking in order:
+ * Walking in order, over the ops ops.def marks EPILOGUE:
  *   - add(a, b) where one operand is a conv2d read by nothing else and
  *     not yet fused: the conv takes the other operand as in[1] and adds it
  *     before its activation. When both operands qualify the later conv
@@ -28,7 +28,10 @@ void fuse(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
-		if (n->op == OP_ADD) {
+		if (!(op_flags[n->op] & OPF_EPILOGUE))
+			continue;
+		Act act = ir_act_of(n->op); /* any row of runtime/acts.def */
+		if (act == ACT_NONE) { /* add: a residual */
 			int a = n->in[0], b = n->in[1];
 			int conv = -1, other = -1;
 			if (fusable(g, a) && fusable(g, b) && a != b)
@@ -50,9 +53,8 @@ void fuse(Graph *g)
 			ir_replace_uses(g, i, conv);
 			continue;
 		}
-		Act act = ir_act_of(n->op); /* any row of runtime/acts.def */
-		int x = n->nin ? n->in[0] : -1;
-		if (act == ACT_NONE || g->nodes[x].op != OP_CONV2D || g->nodes[x].a.act != ACT_NONE ||
+		int x = n->in[0];
+		if (g->nodes[x].op != OP_CONV2D || g->nodes[x].a.act != ACT_NONE ||
 		    ir_users(g, x) != 1 || x == g->output)
 			continue;
 		g->nodes[x].a.act = act;

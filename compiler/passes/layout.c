@@ -6,9 +6,9 @@
  * map takes old ids to new ones).
  *
  * A value is stored NCHW, NHWC or NCHW8c (cnnc.h). Every op has an NCHW
- * kernel; these also have kernels in the chunked layouts (runtime/
- * conv_cl.c, pool_cl.c, eltwise.c): conv2d (a direct, register-blocked
- * kernel; 1x1 with stride 1 and no padding as a GEMM over pixels;
+ * kernel; these (CHUNKED in ops.def) also have kernels in the chunked
+ * layouts (runtime/conv_cl.c, pool_cl.c, eltwise.c): conv2d (a direct,
+ * register-blocked kernel; 1x1 with stride 1 and no padding as a GEMM over pixels;
  * depthwise vectorized over channels), batch_norm, the activations,
  * add, concat, dropout and the pools. The input and every rank-2 value
  * are NCHW; flatten, linear and softmax read NCHW.
@@ -71,23 +71,10 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
 	for (int j = 0; j < n->nin; j++)
 		if (g->nodes[n->in[j]].rank != 4)
 			return false;
-	switch (n->op) {
-	case OP_CONV2D:
-		return !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;
-	case OP_BATCH_NORM:
-#define ACT(ID, name, kind) case OP_##ID: /* elementwise: any layout */
-#include "../../runtime/acts.def"
-	case OP_MAX_POOL2D:
-	case OP_AVG_POOL2D:
-	case OP_ADAPTIVE_AVG_POOL2D:
-	case OP_GLOBAL_AVG_POOL:
-	case OP_ADD:
-	case OP_CONCAT:
-	case OP_DROPOUT:
-		return true;
-	default:
+	if (!(op_flags[n->op] & OPF_CHUNKED))
 		return false;
-	}
+	/* a conv's chunked kernels are direct and 1x1 GEMM */
+	return n->op != OP_CONV2D || !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;
 }
 
 /* ---- the cost model (auto) ------------------------------------------ */

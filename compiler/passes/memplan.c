@@ -6,8 +6,8 @@
  * Every activation gets a byte offset in one workspace. A buffer is live
  * from the node that writes it to the last node that reads it (both
  * inclusive, so a kernel's output never overlaps its inputs); buffers whose
- * live ranges are disjoint may share bytes. Views (flatten, dropout) write
- * nothing: they are their source's buffer, and their readers extend the
+ * live ranges are disjoint may share bytes. Views (VIEW in ops.def:
+ * flatten, dropout) write nothing: they are their source's buffer, and their readers extend the
  * source's range. The input and the output are the caller's buffers.
  * A node's scratch (im2col patches) is one more buffer, live only while
  * that node runs.
@@ -21,8 +21,6 @@
 #include "../cnnc.h"
 
 #include <stdlib.h>
-
-bool memplan_is_view(Op op) { return op == OP_FLATTEN || op == OP_DROPOUT; }
 
 static long long align_up(long long v) { return (v + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN; }
 
@@ -51,7 +49,7 @@ void memplan(Graph *g)
 
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
-		p->home[i] = memplan_is_view(node->op) ? p->home[node->in[0]] : i;
+		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : i;
 		p->bytes[i] = 4 * layout_numel(node); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
