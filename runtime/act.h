@@ -81,6 +81,60 @@ static inline vf actv_sigmoid(vf v, float p) { return act_lanes(v, p, act_sigmoi
 static inline float act_tanh(float x, float p) { (void)p; return tanhf(x); }
 static inline vf actv_tanh(vf v, float p) { return act_lanes(v, p, act_tanh); }
 
+/* hardswish: x * relu6(x + 3) / 6, in PyTorch's order (the product, then
+ * the division); NaN passes. */
+static inline float act_hardswish(float x, float p)
+{
+	float r = x + 3;
+	(void)p;
+	r = r < 0 ? 0 : r > 6 ? 6 : r;
+	return x * r / 6;
+}
+static inline vf actv_hardswish(vf v, float p)
+{
+	vf z = {0}, six = z + 6, r = v + 3;
+	(void)p;
+	r = REPLACE(r, r < z, z);
+	r = REPLACE(r, r > six, six);
+	return v * r / six;
+}
+
+/* hardsigmoid: relu6(x + 3) / 6; NaN passes. */
+static inline float act_hardsigmoid(float x, float p)
+{
+	float r = x + 3;
+	(void)p;
+	return (r < 0 ? 0 : r > 6 ? 6 : r) / 6;
+}
+static inline vf actv_hardsigmoid(vf v, float p)
+{
+	vf z = {0}, six = z + 6, r = v + 3;
+	(void)p;
+	r = REPLACE(r, r < z, z);
+	r = REPLACE(r, r > six, six);
+	return r / six;
+}
+
+/* silu: x / (1 + exp(-x)), PyTorch's formula: below -88.7 exp overflows
+ * to inf and the quotient is -0, as there. */
+static inline float act_silu(float x, float p) { (void)p; return x / (1 + expf(-x)); }
+static inline vf actv_silu(vf v, float p) { return act_lanes(v, p, act_silu); }
+
+/* mish: x * tanh(softplus(x)), softplus(x) = log1p(exp(x)), or x itself
+ * above PyTorch's softplus threshold 20 (where tanh is 1 either way), so
+ * exp never overflows. */
+static inline float act_mish(float x, float p)
+{
+	(void)p;
+	return x * tanhf(x > 20 ? x : log1pf(expf(x)));
+}
+static inline vf actv_mish(vf v, float p) { return act_lanes(v, p, act_mish); }
+
+/* elu: x for x > 0, else p * (exp(x) - 1), through expm1 (exact near 0);
+ * p is alpha. NaN passes. */
+static inline float act_elu(float x, float p) { return x > 0 ? x : p * expm1f(x); }
+static inline vf actv_elu(vf v, float p) { return act_lanes(v, p, act_elu); }
+
 /* Both formulas of every row exist: naming a missing one is an error
  * (an undeclared identifier) in any C compiler. */
 #define ACT(ID, name, kind) \

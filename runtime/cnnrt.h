@@ -58,7 +58,8 @@ typedef struct {
 	const float *residual;  /* shaped like the output, or NULL */
 	int act;                /* an rt_act_id */
 	float param;            /* the activation's parameter p, if its row in
-	                           acts.def has one (leaky_relu's negative slope) */
+	                           acts.def has one (leaky_relu's negative slope,
+	                           elu's alpha) */
 } rt_epilogue;
 
 /* The activation of ep applied to v (the last step of an epilogue). */

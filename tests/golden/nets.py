@@ -171,6 +171,36 @@ class Activations(nn.Module):
         return self.fc2(x)                                              # 10
 
 
+class Activations2(nn.Module):
+    """The activations after the first five, each across the region where
+    its formula turns: elu 0.5 on the input itself; hardswish past -3 and
+    +3 (3x3 conv); hardsigmoid (depthwise, stride 2); silu (1x1 conv) and
+    mish (dilated conv plus a residual) far out on both sides, mish past
+    softplus's threshold 20; silu after a ceil_mode max pool; elu with its
+    default alpha after a linear."""
+    shape = (1, 5, 11, 9)
+    golden_gain = {"conv1": 8.0, "conv2": 3.0, "conv3": 60.0, "conv4": 1.5, "fc1": 0.5, "fc2": 1.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(5, 13, 3, padding=1)
+        self.conv2 = nn.Conv2d(13, 13, 3, stride=2, padding=1, groups=13)
+        self.conv3 = nn.Conv2d(13, 11, 1)
+        self.conv4 = nn.Conv2d(11, 11, 3, padding=2, dilation=2)
+        self.fc1 = nn.Linear(11 * 3 * 3, 17)
+        self.fc2 = nn.Linear(17, 10)
+
+    def forward(self, x):
+        x = F.elu(x, 0.5)
+        x = F.hardswish(self.conv1(x))                          # 13x11x9
+        x = F.hardsigmoid(self.conv2(x))                        # 13x6x5
+        x = F.silu(self.conv3(x))                               # 11x6x5
+        x = F.mish(self.conv4(x) + x)                           # 11x6x5
+        x = F.silu(F.max_pool2d(x, 2, ceil_mode=True))          # 11x3x3
+        x = F.elu(self.fc1(x.flatten(1)))                       # 17
+        return self.fc2(x)                                      # 10
+
+
 class MlpBn(nn.Module):
     """2-D input (batch 3 x 37 features); linear, batch norm on 2-D, tanh,
     dropout, softmax."""
@@ -294,6 +324,7 @@ _NETS = {
     "avg_adaptive": AvgAdaptive,
     "concat_res": ConcatRes,
     "activations": Activations,
+    "activations2": Activations2,
     "mlp_bn": MlpBn,
     "winograd_edges": WinogradEdges,
     "identities": Identities,

@@ -13,12 +13,17 @@ past the padding, avg pools with and without count_include_pad, adaptive
 pools whose bins overlap. The kernels of the channel-chunked layouts
 (NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, and the
 reorders around them) run on the same cases with cl=nhwc and cl=8, their
-conv weights packed here from cnnrt.h's description. The .npy files go through the runtime's own
+conv weights packed here from cnnrt.h's description. Every activation of
+runtime/acts.def (its rows read from the file) is checked as an
+elementwise kernel, on its kinks and tails (infinities and NaN too), and
+fused into the epilogue of the direct, stem, GEMM, depthwise and
+NHWC / NCHW8c kernels. The .npy files go through the runtime's own
 reader and writer, so this also checks that numpy and rt_npy agree.
 
 Prints one line per case; exits 1 if any case fails.
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -30,6 +35,20 @@ import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RT = os.path.join(ROOT, "runtime")
+
+
+# torch's form of every activation of runtime/acts.def (fn(t, p)), with
+# the parameter the cases give the rows that have one (not their default,
+# so a kernel that drops it fails); the harness's act= numbers are the
+# rows' order in acts.def (RT_ACT_*), read from the file itself
+TORCH_ACTS = {"none": lambda t, p: t, "relu": lambda t, p: F.relu(t), "relu6": lambda t, p: F.relu6(t),
+              "leaky_relu": F.leaky_relu, "sigmoid": lambda t, p: torch.sigmoid(t),
+              "tanh": lambda t, p: torch.tanh(t), "hardswish": lambda t, p: F.hardswish(t),
+              "hardsigmoid": lambda t, p: F.hardsigmoid(t), "silu": lambda t, p: F.silu(t),
+              "mish": lambda t, p: F.mish(t), "elu": lambda t, p: F.elu(t, p)}
+ACT_PARAM = {"leaky_relu": 0.2, "elu": 0.7}
+with open(os.path.join(RT, "acts.def")) as f:
+    ACT_ROWS = ["none"] + re.findall(r"^ACT(?:_P)?\(\s*\w+\s*,\s*(\w+)", f.read(), re.M)
 
 
 def build(tmp):
@@ -148,13 +167,12 @@ class Checker:
             self.run(f"{label} cl={cl}", "conv2d", ref, {"x": x, "weight": self.pack_cl(wt, g, cl), "b": b},
                      cl=cl, **params)
 
-    ACTS = {"none": (0, lambda t: t), "relu": (1, F.relu), "relu6": (2, F.relu6),
-            "leaky_relu": (3, lambda t: F.leaky_relu(t, 0.2)), "sigmoid": (4, torch.sigmoid),
-            "tanh": (5, torch.tanh)}
+    ACTS = {name: (code, TORCH_ACTS[name]) for code, name in enumerate(ACT_ROWS)}
 
-    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False):
-        """An optimized conv kernel (harness op `kernel`) with its fused
-        epilogue: act(conv(x) + bias + residual)."""
+    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False, cl=None):
+        """An optimized conv kernel (harness op `kernel`; conv2d: the direct
+        kernel, or with cl the NHWC / NCHW8c one) with its fused epilogue:
+        act(conv(x) + bias + residual)."""
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k, s, p, d = pair(k), pair(s), pair(p), pair(d)
         x = self.randn(n, c, h, w, scale=3)
@@ -166,13 +184,14 @@ class Checker:
         if res:
             ref = ref + t(r)
         code, fn = self.ACTS[act]
-        ref = fn(ref)
+        param = ACT_PARAM.get(act, 0.0)
+        ref = fn(ref, param)
         label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
-                 f"{' +res' if res else ''}")
-        packed = self.pack_gemm(wt, g) if kernel == "gemm" else wt
+                 f"{' +res' if res else ''}{f' cl={cl}' if cl else ''}")
+        packed = self.pack_gemm(wt, g) if kernel == "gemm" else self.pack_cl(wt, g, cl) if cl else wt
         self.run(label, kernel, ref, {"x": x, "weight": packed, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
-                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, slope=0.2)
+                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, p=param, **({"cl": cl} if cl else {}))
 
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
@@ -229,15 +248,8 @@ class Checker:
 
     def unary(self, op, x, **params):
         t = torch.from_numpy(x)
-        ref = {
-            "relu": lambda: F.relu(t),
-            "relu6": lambda: F.relu6(t),
-            "sigmoid": lambda: torch.sigmoid(t),
-            "tanh": lambda: torch.tanh(t),
-            "leaky_relu": lambda: F.leaky_relu(t, params.get("slope", 0.01)),
-            "copy": lambda: t.clone(),
-        }[op]()
-        label = f"{x.shape} range [{x.min():.3g}, {x.max():.3g}]"
+        ref = t.clone() if op == "copy" else TORCH_ACTS[op](t, params.get("p", 0.0))
+        label = f"{x.shape} range [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]"
         if params:
             label += " " + " ".join(f"{k} {v}" for k, v in params.items())
         self.run(label, op, ref, {"x": x}, **params)
@@ -359,6 +371,29 @@ def main():
         ck.conv_ep("gemm", 2, 3, 9, 37, 7, 3, s=1, p=1, res=True)
         ck.conv_ep("gemm", 1, 3, 5, 33, 6, 3, s=2, p=0)
 
+        # every activation of acts.def fused into every kernel with an
+        # epilogue, on its odd shapes: direct, the stem (a partial channel
+        # tile; whole 8 x 16 tiles), im2col + GEMM (1x1 stride 2; 3x3),
+        # depthwise (the flat, wide-row, parity-split and general paths),
+        # and the NHWC / NCHW8c conv (two strips; a strip across two groups)
+        # and depthwise; with and without a residual
+        for i, act in enumerate(ACT_ROWS[1:]):
+            res = i % 2 == 0
+            ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act=act, res=res)
+            ck.conv_ep("conv2d", 2, 3, 13, 7, 37, 3, s=2, p=2, d=2, act=act, res=not res)
+            ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act=act, res=res)
+            ck.conv_ep("stem", 2, 3, 33, 37, 16, 3, s=2, p=1, act=act, res=not res)
+            ck.conv_ep("gemm", 1, 13, 9, 31, 37, 1, s=2, act=act, res=res)
+            ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act=act, res=not res)
+            ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res)
+            ck.conv_ep("depthwise", 1, 3, 9, 256, 3, 3, s=1, p=1, g=3, act=act, res=not res)
+            ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act=act, res=res)
+            ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, act=act, res=not res)
+            for cl in ck.LAYOUTS:
+                ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act=act, res=res, cl=cl)
+                ck.conv_ep("conv2d", 1, 26, 6, 7, 26, 3, p=1, g=2, act=act, res=not res, cl=cl)
+                ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res, cl=cl)
+
         # linear
         ck.linear(2, 37, 13)
         ck.linear(1, 3, 10, bias=False)
@@ -371,13 +406,24 @@ def main():
 
         # activations, add, copy, concat
         x = ck.randn(2, 3, 7, 5, scale=5)
-        for op in ("relu", "relu6", "sigmoid", "tanh", "copy"):
+        for op in ("relu", "relu6", "sigmoid", "tanh", "hardswish", "hardsigmoid", "silu", "mish", "copy"):
             ck.unary(op, x)
-        ck.unary("leaky_relu", x, slope=0.01)
-        ck.unary("leaky_relu", x, slope=0.2)
+        ck.unary("leaky_relu", x, p=0.01)
+        ck.unary("leaky_relu", x, p=0.2)
+        ck.unary("elu", x, p=1.0)
+        ck.unary("elu", x, p=0.7)
         extreme = np.array([-1000, -100, -88.5, -20, -1e-8, 0, 1e-8, 20, 88.5, 100, 1000], np.float32)
         ck.unary("sigmoid", extreme)
         ck.unary("tanh", extreme)
+        # the new activations' kinks and tails: hardswish/hardsigmoid's -3
+        # and +3 (and either side), silu and mish far out on both sides
+        # (exp overflowing, mish past softplus's threshold 20), elu's
+        # negative side down to -1 * alpha
+        kinks = np.array([-1000, -100, -88.5, -21, -20, -19.5, -3.01, -3, -2.99, -1e-8, 0, 1e-8, 2.99, 3, 3.01,
+                          19.5, 20, 20.5, 88.5, 89, 100, 1000, -np.inf, np.inf, np.nan], np.float32)
+        for op in ("hardswish", "hardsigmoid", "silu", "mish"):
+            ck.unary(op, kinks)
+        ck.unary("elu", kinks, p=1.0)
         a, b = ck.randn(2, 13, 7, 5), ck.randn(2, 13, 7, 5)
         ck.run("(2, 13, 7, 5)", "add", torch.from_numpy(a) + torch.from_numpy(b), {"a": a, "b": b})
         a, b = ck.randn(2, 3, 7, 5), ck.randn(2, 13, 7, 5)

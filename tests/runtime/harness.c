@@ -109,6 +109,19 @@ static void save(int rank, const long long *shape, const float *y)
 		die(err);
 }
 
+/* Whether op names a row of acts.def (its elementwise kernel rt_<op>). */
+static int eltwise_act(const char *op)
+{
+	static const char *const names[] = {
+#define ACT(ID, name, kind) #name,
+#include "acts.def"
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(op, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The chunk size of the optional cl= argument for a tensor of c channels:
  * 0 when absent (NCHW kernels), c for cl=nhwc, else the number. */
 static int chunk(int c)
@@ -152,20 +165,27 @@ int main(int argc, char **argv)
 		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
+		/* an epilogue when act= is given: act(conv(x) + b + res), act an
+		 * RT_ACT_* number, p its parameter */
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
+		float *res = load("res", 1, NULL);
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
-		int cl = chunk(p.c), clo = chunk(p.oc);
+		int cl = chunk(p.c), clo = chunk(p.oc), act = arg("act") ? iarg("act") : -1;
+		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p") };
 		if (cl) { /* weight: packed for conv_cl.c; a depthwise conv when groups == c == oc */
-			const rt_epilogue ep = {b, NULL, RT_ACT_NONE, 0};
 			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
 			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.oc, p.oh, p.ow, clo));
+			if (res) /* the residual in y's layout */
+				ep.residual = to_cl(p.n, p.oc, p.oh * p.ow, clo, res);
 			if (p.groups > 1 && p.groups == p.c && p.groups == p.oc)
 				rt_conv2d_dw_cl(&p, cl, xc, w, &ep, yc);
 			else
 				rt_conv2d_cl(&p, cl, clo, xc, w, &ep, yc);
 			y = to_nchw(p.n, p.oc, p.oh * p.ow, clo, yc);
-		} else
+		} else if (act >= 0)
+			rt_conv2d_direct_ep(&p, x, w, &ep, y);
+		else
 			rt_conv2d_direct(&p, x, w, b, y);
 		save(4, shape, y);
 	} else if (strcmp(op, "depthwise") == 0 || strcmp(op, "stem") == 0 || strcmp(op, "gemm") == 0) {
@@ -174,7 +194,7 @@ int main(int argc, char **argv)
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL);
-		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("slope") };
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p") };
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
@@ -207,21 +227,18 @@ int main(int argc, char **argv)
 		x = cl ? to_nchw(n, c, hw, cl, xc) : x;
 		long long shape[3] = { n, c, hw };
 		save(3, shape, x);
-	} else if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0 || strcmp(op, "sigmoid") == 0 ||
-	           strcmp(op, "tanh") == 0 || strcmp(op, "leaky_relu") == 0 || strcmp(op, "copy") == 0) {
+	} else if (eltwise_act(op) || strcmp(op, "copy") == 0) {
+		/* rt_<op> of a row of acts.def, its parameter p= */
 		float *x = load("x", 0, &count), *y = alloc(count);
-		if (strcmp(op, "relu") == 0)
-			rt_relu(count, x, y);
-		else if (strcmp(op, "relu6") == 0)
-			rt_relu6(count, x, y);
-		else if (strcmp(op, "sigmoid") == 0)
-			rt_sigmoid(count, x, y);
-		else if (strcmp(op, "tanh") == 0)
-			rt_tanh(count, x, y);
-		else if (strcmp(op, "leaky_relu") == 0)
-			rt_leaky_relu(count, farg("slope"), x, y);
-		else
+		if (!eltwise_act(op))
 			rt_copy(count, x, y);
+#define ACT(ID, name, kind)               \
+		else if (strcmp(op, #name) == 0) \
+			rt_##name(count, x, y);
+#define ACT_P(ID, name, kind, option, dflt) \
+		else if (strcmp(op, #name) == 0)   \
+			rt_##name(count, farg("p"), x, y);
+#include "acts.def"
 		long long shape[1] = { (long long)count };
 		save(1, shape, y);
 	} else if (strcmp(op, "add") == 0) {
