@@ -56,7 +56,15 @@ CNNC = os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc")
 UNUSED_READER = os.path.join(REPO, "tests", "zoo", "unused_reader.lua")
 SLOW = {"resnet50", "vgg16"}
 OPTIONS = [[], ["-O0"], ["--layout", "nhwc"], ["--layout", "blocked"], ["--algo", "im2col"], ["--algo", "winograd"]]
-ACTS = {"relu": "RELU", "relu6": "RELU6", "leaky_relu": "LEAKY_RELU", "sigmoid": "SIGMOID", "tanh": "TANH"}
+def _acts():
+    """DSL name -> RT_ACT_ suffix, from runtime/acts.def (every row)."""
+    import re
+    with open(os.path.join(REPO, "runtime", "acts.def")) as f:
+        rows = re.findall(r"^ACT(?:_P)?\((\w+),\s*(\w+)", f.read(), re.M)
+    return {name: ident for ident, name in rows}
+
+
+ACTS = _acts()
 
 LAYER = re.compile(r"^\t/\* ([^(\s][^\s]*?)(?: \([^)]*\.lua:\d+\))?: (\w+) (.*) \*/$")
 DECL = re.compile(r"^\tfloat \*\w+ = \(float \*\)\(ws \+ (\d+)\); /\* (\S+?)(?: (\w+))?, live (\d+)\.\.(\d+) \*/$")
