@@ -39,7 +39,8 @@ typedef enum {
 typedef enum {
 	OPF__ = 0,
 	OPF_VIEW = 1 << 0,     /* output is the input's memory (flatten, dropout) */
-	OPF_ELEM = 1 << 1,     /* element-wise: output and inputs of one shape */
+	OPF_ELEM = 1 << 1,     /* element-wise: each input of the output's shape
+	                          or broadcast to it as PyTorch does */
 	OPF_CHUNKED = 1 << 2,  /* has a kernel in NHWC and NCHW8c */
 	OPF_EPILOGUE = 1 << 3, /* fusable into a conv2d's epilogue */
 } OpFlag;
@@ -84,6 +85,12 @@ typedef enum {
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
+/* The dims of a tensor of any rank up to MAX_RANK. */
+typedef struct {
+	int rank;              /* number of dims */
+	int d[MAX_RANK];       /* dims, PyTorch order */
+} Dims;
+
 /* Options of one node, as the model file gave them (defaults filled in).
  * Pairs are [h, w]. Fields an op does not use stay zero. */
 typedef struct {
@@ -102,7 +109,16 @@ typedef struct {
 	double param;          /* an activation op whose row in acts.def has a
 	                          parameter: its value (leaky_relu's
 	                          negative_slope) */
-	double p;              /* dropout: drop probability (unused at inference) */
+	double p;              /* dropout, stochastic_depth: drop probability
+	                          (unused at inference) */
+	double scalar;         /* add, sub, mul, div with one tensor input: the
+	                          Lua number that is the other operand */
+	bool scalar_first;     /* ... and it is the left one (sub(2, x)) */
+	Dims pshape;           /* param: the tensor's dims in the weights file
+	                          (the node's shape has 1s prepended up to
+	                          rank 2 or 4) */
+	int mode;              /* an option of fixed strings, its index:
+	                          stochastic_depth's mode ("row", "batch") */
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
@@ -110,7 +126,8 @@ typedef struct {
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
 typedef struct {
-	const char *suffix;    /* state_dict suffix: "weight", "running_mean", ... */
+	const char *suffix;    /* state_dict suffix: "weight", "running_mean", ...;
+	                          "" for a param, whose key is its name */
 	int rank;              /* number of dims */
 	int shape[MAX_RANK];   /* dims, PyTorch order */
 	long long count;       /* elements */
@@ -161,6 +178,7 @@ typedef struct {
 
 #define MEM_INPUT (-1)     /* MemPlan.offset: the caller's input */
 #define MEM_OUTPUT (-2)    /* MemPlan.offset: the caller's output */
+#define MEM_CONST (-3)     /* MemPlan.offset: a param, stored with the weights */
 #define MEM_ALIGN 64       /* workspace buffers' alignment, bytes */
 
 /* A model: nodes in topological order (inputs before users). */
@@ -247,6 +265,21 @@ Graph *ir_clone(const Graph *g);
 int ir_add(Graph *g, Op op, const int *in, int nin, int line);
 Node *ir_node(Graph *g, int id);
 long long ir_numel(const Node *n);
+/* Same rank and dims. */
+bool ir_same_shape(const Node *a, const Node *b);
+
+/* Which kernel a binary op (add, sub, mul, div) needs. */
+typedef enum {
+	BIN_SCALAR,  /* one tensor and a number: any layout */
+	BIN_SAME,    /* two tensors of the output's shape: any layout */
+	BIN_CHANNEL, /* one of the output's shape N x C x H x W, the other
+	                N x C x 1 x 1 or 1 x C x 1 x 1 (squeeze-and-
+	                excitation's scale): any layout */
+	BIN_GENERAL, /* any other broadcast: NCHW */
+} BinaryForm;
+/* n's form; *full (may be NULL) gets the input of the output's shape
+ * (BIN_CHANNEL: 0 or 1; else 0). */
+BinaryForm ir_binary_form(const Graph *g, const Node *n, int *full);
 /* Makes every reader of node from (and the output) read node to, and
  * marks from dead. */
 void ir_replace_uses(Graph *g, int from, int to);
@@ -271,6 +304,8 @@ int ir_params(const Graph *g, const Node *n, ParamSpec out[MAX_PARAMS]);
 long long ir_param_count(const Graph *g, const Node *n);
 /* Every stored element, running statistics included. */
 long long ir_weight_count(const Graph *g, const Node *n);
+/* The state_dict key of p, one of n's tensors: "NAME.SUFFIX", or NAME. */
+const char *ir_param_key(Arena *a, const Node *n, const ParamSpec *p);
 /* Multiply-accumulates of conv2d and linear; 0 for every other op. */
 long long ir_macs(const Graph *g, const Node *n);
 

@@ -235,6 +235,35 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 /* y = a + b over count elements; y may be a or b. */
 void rt_add(size_t count, const float *a, const float *b, float *y);
 
+/* The binary ops of the DSL besides add's same-shape case (rt_add). */
+typedef enum { RT_BIN_ADD, RT_BIN_SUB, RT_BIN_MUL, RT_BIN_DIV } rt_binop;
+
+/* y = a op b over count elements (one shape, any layout); y may be a or
+ * b. */
+void rt_binary(rt_binop op, size_t count, const float *a, const float *b, float *y);
+/* y = a op s over count elements, or s op a when s_first; in place ok. */
+void rt_binary_scalar(rt_binop op, size_t count, const float *a, float s, int s_first, float *y);
+
+/* ---- broadcast.c ---------------------------------------------------- */
+
+/* Per-channel operands, in any layout of chunks of cl (1: NCHW):
+ * a, y: [n, c, hw]; s: [n, c] (s_batch 1) or [1, c] (s_batch 0), in the
+ * same chunks of cl (its hw is 1); y = a op s, or s op a when s_first.
+ * y may be a. Squeeze-and-excitation's scaling. */
+void rt_binary_channel(rt_binop op, int n, int c, int hw, int cl, const float *a, const float *s, int s_batch,
+                       int s_first, float *y);
+
+/* Any broadcast in NCHW: y [d0, d1, d2, d3] = a op b, where a and b are
+ * read at strides (elements) sa and sb, 0 along a dim they broadcast. */
+typedef struct {
+	rt_binop op;            /* the operation */
+	int dim[4];             /* y's dims (rank 2 as 1 x 1 x N x F) */
+	long long sa[4], sb[4]; /* a's and b's strides per dim, 0: broadcast */
+} rt_broadcast_params;
+/* y must not overlap a or b unless it is one of them with the same
+ * strides as y. */
+void rt_binary_broadcast(const rt_broadcast_params *p, const float *a, const float *b, float *y);
+
 /* Copies count floats; x and y must not overlap. */
 void rt_copy(size_t count, const float *x, float *y);
 

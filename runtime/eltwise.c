@@ -1,5 +1,6 @@
 /*
- * eltwise.c: batch norm, activations, add, copy, concat and softmax.
+ * eltwise.c: batch norm, activations, add and the other binary ops of
+ * one shape or with a number, copy, concat and softmax.
  *
  * Each kernel is one pass over memory computed in float, written so that
  * y == x works wherever the header says "in place ok": an element is read
@@ -19,6 +20,7 @@
 #include "cnnrt.h"
 
 #include "act.h"
+#include "binop.h"
 #include "cl.h"
 
 /*
@@ -32,15 +34,17 @@
 #define BLOCK 4096 /* elements per item of a flat loop */
 
 /* The element-wise kernels, one loop each in flat_loop. */
-typedef enum { FLAT_ACT, FLAT_ADD, FLAT_COPY } FlatOp;
+typedef enum { FLAT_ACT, FLAT_BINARY, FLAT_SCALAR, FLAT_COPY } FlatOp;
 
 /* A flat kernel's arguments: y[i] = op(a[i], b[i]) for i in [0, count). */
 typedef struct {
 	FlatOp op;          /* which kernel */
-	int act;            /* FLAT_ACT's activation, an rt_act_id */
-	float param;        /* its parameter (acts.def) */
+	int act;            /* FLAT_ACT's activation, an rt_act_id; FLAT_BINARY's
+	                       and FLAT_SCALAR's rt_binop */
+	float param;        /* its parameter (acts.def); FLAT_SCALAR's number */
+	int s_first;        /* FLAT_SCALAR: the number is the left operand */
 	size_t count;       /* elements */
-	const float *a, *b; /* inputs (b for FLAT_ADD only) */
+	const float *a, *b; /* inputs (b for FLAT_BINARY only) */
 	float *y;           /* output; may be a (or b) */
 } Flat;
 
@@ -66,10 +70,22 @@ static void flat_loop(const Flat *f, size_t i0, size_t i1)
 #include "acts.def"
 		}
 		break;
-	case FLAT_ADD:
-		for (i = i0; i < i1; i++)
-			y[i] = x[i] + b[i];
+	case FLAT_BINARY:
+#define LOOP(OP) for (i = i0; i < i1; i++) y[i] = x[i] OP b[i]
+		BINOP_LOOP(f->act, LOOP);
+#undef LOOP
 		break;
+	case FLAT_SCALAR: {
+		float s = f->param;
+#define LOOP(OP)                                        \
+	if (f->s_first)                                 \
+		for (i = i0; i < i1; i++) y[i] = s OP x[i]; \
+	else                                            \
+		for (i = i0; i < i1; i++) y[i] = x[i] OP s
+		BINOP_LOOP(f->act, LOOP);
+#undef LOOP
+		break;
+	}
 	case FLAT_COPY:
 		for (i = i0; i < i1; i++)
 			y[i] = x[i];
@@ -115,25 +131,37 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 #define ACT(ID, name, kind)                                                     \
 	void rt_##name(size_t count, const float *x, float *y)                  \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, 0, count, x, NULL, y}, COST_##kind); \
 	}
 #define ACT_P(ID, name, kind, option, dflt)                                     \
 	void rt_##name(size_t count, float option, const float *x, float *y)    \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, option, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, 0, count, x, NULL, y}, COST_##kind); \
 	}
 #include "acts.def"
 
 /* a, b, y: [count] */
 void rt_add(size_t count, const float *a, const float *b, float *y)
 {
-	range((Flat){FLAT_ADD, RT_ACT_NONE, 0, count, a, b, y}, 3);
+	rt_binary(RT_BIN_ADD, count, a, b, y);
+}
+
+/* a, b, y: [count] */
+void rt_binary(rt_binop op, size_t count, const float *a, const float *b, float *y)
+{
+	range((Flat){FLAT_BINARY, (int)op, 0, 0, count, a, b, y}, 3);
+}
+
+/* a, y: [count] */
+void rt_binary_scalar(rt_binop op, size_t count, const float *a, float s, int s_first, float *y)
+{
+	range((Flat){FLAT_SCALAR, (int)op, s, s_first, count, a, NULL, y}, 2);
 }
 
 /* x, y: [count] */
 void rt_copy(size_t count, const float *x, float *y)
 {
-	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, count, x, NULL, y}, 2);
+	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, 0, count, x, NULL, y}, 2);
 }
 
 /* x: [n, c, hw] -> channels [c_off, c_off + c) of y: [n, c_total, hw] */

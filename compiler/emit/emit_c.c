@@ -75,6 +75,10 @@ static void name_values(Emit *e)
 			e->var[i] = "output";
 			continue;
 		}
+		if (p->offset[i] == MEM_CONST) { /* a param: its weights, as emit_weights names them */
+			e->var[i] = arena_printf(g->arena, "w_%s", e->wbase[i]);
+			continue;
+		}
 		char *v = c_ident(g->arena, g->nodes[i].name);
 		if (is_taken(e, i, v))
 			v = arena_printf(g->arena, "%s_%d", v, i);
@@ -188,8 +192,8 @@ const char *emit_wname(const Emit *e, const Node *n, int k) { return e->wname[n-
 
 static void emit_node(Emit *e, const Node *n)
 {
-	if (n->op == OP_INPUT)
-		return;
+	if (n->op == OP_INPUT || n->op == OP_PARAM)
+		return; /* the caller's input; a tensor among the weights */
 	layer_comment(e, n);
 	switch (n->op) {
 	case OP_CONV2D:
@@ -204,18 +208,25 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_REORDER:
 		emit_reorder(e, n);
 		break;
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+		emit_binary(e, n);
+		break;
 #define ACT(ID, name, kind) case OP_##ID:
 #include "../../runtime/acts.def"
-	case OP_ADD:
 	case OP_BATCH_NORM:
 	case OP_CONCAT:
 	case OP_SOFTMAX:
 	case OP_LINEAR:
 	case OP_FLATTEN:
 	case OP_DROPOUT:
+	case OP_STOCHASTIC_DEPTH:
 		emit_eltwise(e, n);
 		break;
 	case OP_INPUT:
+	case OP_PARAM:
 	case OP_COUNT:
 		BUG("cannot emit %s", op_name[n->op]);
 	}

@@ -1,11 +1,12 @@
 /*
- * emit_eltwise.c: the calls of the layers that are not convs, pools or
- * reorders: activations alone, add, batch_norm alone, concat, softmax,
- * linear, and the views (flatten, dropout), which emit only a comment.
+ * emit_eltwise.c: the calls of the layers that are not convs, pools,
+ * binary ops or reorders: activations alone, batch_norm alone, concat,
+ * softmax, linear, and the views (flatten, dropout, stochastic_depth),
+ * which emit only a comment.
  *
  * needs: layouts chosen, memory planned.
  *
- * The activations (rt_<name>, from runtime/acts.def) and add are
+ * The activations (rt_<name>, from runtime/acts.def) are
  * layout-blind: in a chunked layout they run over every float of the
  * value, padding lanes included (layout_numel). batch_norm and concat
  * have _cl twins given the chunk sizes; softmax, linear and flatten run
@@ -39,9 +40,6 @@ void emit_eltwise(Emit *e, const Node *n)
 		if (act_info[ir_act_of(n->op)].option)
 			fprintf(c, "%s, ", emit_float(g->arena, a->param));
 		fprintf(c, "%s, %s);\n", X, Y);
-		break;
-	case OP_ADD:
-		fprintf(c, "\trt_add(%lld, %s, %s, %s);\n", count, X, e->var[n->in[1]], Y);
 		break;
 	case OP_BATCH_NORM:
 		if (nchw)
@@ -81,6 +79,7 @@ void emit_eltwise(Emit *e, const Node *n)
 		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
 		break;
 	case OP_DROPOUT:
+	case OP_STOCHASTIC_DEPTH:
 		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
 		break;
 	case OP_INPUT:
@@ -90,6 +89,11 @@ void emit_eltwise(Emit *e, const Node *n)
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
 	case OP_REORDER:
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_PARAM:
 	case OP_COUNT:
 		BUG("%s is not emitted by emit_eltwise", op_name[n->op]);
 	}

@@ -102,12 +102,15 @@ void emit_weights(Emit *e)
 			const ParamSpec *p = &ps[j];
 			const float *v = n->param[j];
 			if (!v)
-				BUG("%s.%s has no values", n->name, p->suffix);
+				BUG("%s has no values", ir_param_key(g->arena, n, p));
 			bool packed = j == 0 && n->packed > 0;
 			long long count = packed ? n->packed : p->count;
-			char *name = arena_printf(g->arena, "w_%s_%s%s", e->wbase[i], p->suffix, packed ? "_packed" : "");
+			char *name = arena_printf(g->arena, "w_%s%s%s%s", e->wbase[i], p->suffix[0] ? "_" : "", p->suffix,
+			                          packed ? "_packed" : "");
 			e->wname[i * MAX_PARAMS + j] = name;
-			fprintf(c, "/* %s.%s: [", n->name, p->suffix);
+			if (n->op == OP_PARAM && strcmp(name, e->var[i]))
+				BUG("param %s is %s, but its readers use %s", n->name, name, e->var[i]);
+			fprintf(c, "/* %s: [", ir_param_key(g->arena, n, p));
 			shape_list(c, p);
 			fprintf(c, "]%s%s */\n",
 			        !packed                      ? ""

@@ -38,6 +38,8 @@ typedef enum {
 	OPT_POS_NUM,  /* number > 0 */
 	OPT_PROB,     /* number in [0, 1] */
 	OPT_SHAPE,    /* array of 2 or 4 integers >= 1 (input only) */
+	OPT_DIMS,     /* array of 1 to 4 integers >= 1, into a Dims */
+	OPT_ENUM,     /* one of OptSpec.choices, its index into an int */
 	OPT_NAME,     /* layer name string */
 } OptType;
 
@@ -47,7 +49,9 @@ typedef struct {
 	OptType type;      /* accepted values */
 	bool required;     /* must be given */
 	size_t field;      /* offset of its value in Attrs (unused: name, shape) */
-	double dflt;       /* default (pairs: both halves); -1: same as kernel */
+	double dflt;       /* default (pairs: both halves); -1: same as kernel;
+	                      OPT_ENUM: the index of the default choice */
+	const char *const *choices; /* OPT_ENUM: the strings it takes, NULL-ended */
 } OptSpec;
 
 #define A(f) offsetof(Attrs, f)
@@ -103,9 +107,21 @@ static const OptSpec adaptive_avg_pool2d_opts[] = {
 };
 static const OptSpec global_avg_pool_opts[] = {NAME_OPT(false), END};
 static const OptSpec flatten_opts[] = {NAME_OPT(false), END};
+/* add, sub, mul, div: name only; their operands are arguments */
 static const OptSpec add_opts[] = {NAME_OPT(false), END};
+static const OptSpec sub_opts[] = {NAME_OPT(false), END};
+static const OptSpec mul_opts[] = {NAME_OPT(false), END};
+static const OptSpec div_opts[] = {NAME_OPT(false), END};
+static const OptSpec param_opts[] = {NAME_OPT(true), {"shape", OPT_DIMS, true, A(pshape), 0}, END};
 static const OptSpec concat_opts[] = {NAME_OPT(false), END};
 static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
+static const char *const sd_modes[] = {"row", "batch", NULL};
+static const OptSpec stochastic_depth_opts[] = {
+	NAME_OPT(false),
+	{"p", OPT_PROB, true, A(p), 0},
+	{"mode", OPT_ENUM, false, A(mode), 0, sd_modes},
+	END,
+};
 static const OptSpec softmax_opts[] = {NAME_OPT(false), END};
 static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
 
@@ -195,6 +211,8 @@ static const char *expected(OptType t)
 	case OPT_POS_NUM: return "a number > 0 a float can hold (<= 3.4e38)";
 	case OPT_PROB: return "a number from 0 to 1";
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
+	case OPT_DIMS: return "an array of 1 to 4 integers from 1 to 16777216";
+	case OPT_ENUM: return "one of the strings";
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
 	}
 	return "?";
@@ -286,6 +304,27 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 			n->rank = (int)r;
 		}
 		break;
+	case OPT_DIMS:
+		if (lua_istable(L, idx)) {
+			Dims *dims = (Dims *)field;
+			lua_Integer r = luaL_len(L, idx);
+			ok = r >= 1 && r <= MAX_RANK;
+			for (int i = 0; ok && i < r; i++) {
+				lua_geti(L, idx, i + 1);
+				ok = lua_type(L, -1) == LUA_TNUMBER && get_int(L, -1, 1, &dims->d[i]);
+				lua_pop(L, 1);
+			}
+			dims->rank = (int)r;
+		}
+		break;
+	case OPT_ENUM:
+		if (lua_type(L, idx) == LUA_TSTRING)
+			for (int i = 0; !ok && o->choices[i]; i++)
+				if (!strcmp(lua_tostring(L, idx), o->choices[i])) {
+					*(int *)field = i;
+					ok = true;
+				}
+		break;
 	case OPT_NAME:
 		if (lua_type(L, idx) == LUA_TSTRING) {
 			const char *s = lua_tolstring(L, idx, &len);
@@ -301,6 +340,14 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		const char *got = lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING
 		                          ? lua_pushfstring(L, "%s %s", luaL_typename(L, idx), luaL_tolstring(L, idx, NULL))
 		                          : type_of(L, idx);
+		if (o->type == OPT_ENUM) {
+			luaL_Buffer b;
+			luaL_buffinit(L, &b);
+			for (int i = 0; o->choices[i]; i++)
+				lua_pushfstring(L, "%s\"%s\"", i ? ", " : "", o->choices[i]), luaL_addvalue(&b);
+			luaL_pushresult(&b);
+			dsl_error(L, "%s: option '%s' must be one of %s, got %s", op_name[op], o->key, lua_tostring(L, -1), got);
+		}
 		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
 	}
 }
@@ -326,7 +373,11 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_PROB:
 		*(double *)field = o->dflt;
 		break;
+	case OPT_ENUM:
+		*(int *)field = (int)o->dflt;
+		break;
 	case OPT_SHAPE:
+	case OPT_DIMS:
 	case OPT_NAME:
 		break;
 	}
@@ -467,11 +518,58 @@ static int op_input(lua_State *L)
 	return build(L, OP_INPUT, NULL, 0, opts_arg(L, OP_INPUT, 1), false);
 }
 
-/* add(a, b, opts) and a:add(b, opts) */
-static int op_add(lua_State *L)
+/* param { name = ..., shape = {...} }: a learned tensor */
+static int op_param(lua_State *L)
 {
-	int in[2] = {tensor_arg(L, OP_ADD, 1), tensor_arg(L, OP_ADD, 2)};
-	return build(L, OP_ADD, in, 2, opts_arg(L, OP_ADD, 3), false);
+	if (!lua_istable(L, 1) || to_tensor(L, 1))
+		dsl_error(L, "param: expected an options table { name = ..., shape = {...} }, got %s", type_of(L, 1));
+	return build(L, OP_PARAM, NULL, 0, opts_arg(L, OP_PARAM, 1), false);
+}
+
+/* Operands a, b of binary op (stack 1 and 2): tensors, or one of them a
+ * number, which becomes the node's scalar. */
+static int binary(lua_State *L, Op op, int opts)
+{
+	bool na = lua_type(L, 1) == LUA_TNUMBER, nb = lua_type(L, 2) == LUA_TNUMBER;
+	if (na && nb)
+		dsl_error(L, "%s: at least one operand must be a tensor, got two numbers", op_name[op]);
+	if (!na && !nb) {
+		int in[2] = {tensor_arg(L, op, 1), tensor_arg(L, op, 2)};
+		return build(L, op, in, 2, opts, false);
+	}
+	double v = lua_tonumber(L, na ? 1 : 2);
+	if (!(fabs(v) <= FLT_MAX)) /* NaN, infinities, beyond a float */
+		dsl_error(L, "%s: a number operand must be one a float can hold (|x| <= 3.4e38), got %s", op_name[op],
+		          lua_tostring(L, na ? 1 : 2));
+	int x = tensor_arg(L, op, na ? 2 : 1);
+	build(L, op, &x, 1, opts, false);
+	Node *n = ir_node(dsl_of(L)->g, to_tensor(L, -1)->id);
+	n->a.scalar = v;
+	n->a.scalar_first = na;
+	return 1;
+}
+
+/* add(a, b, opts) and a:add(b, opts); sub, mul, div the same */
+static int op_binary(lua_State *L)
+{
+	Op op = (Op)lua_tointeger(L, lua_upvalueindex(2));
+	return binary(L, op, opts_arg(L, op, 3));
+}
+
+/* a + b, a - b, a * b, a / b and -a on tensors: the binary ops without
+ * options (upvalue 2: the op) */
+static int tensor_arith(lua_State *L)
+{
+	Op op = (Op)lua_tointeger(L, lua_upvalueindex(2));
+	lua_settop(L, 2);
+	return binary(L, op, 0);
+}
+
+static int tensor_unm(lua_State *L)
+{
+	lua_settop(L, 1);
+	lua_pushinteger(L, -1); /* -x: x * -1, which keeps the sign of zeros and NaNs as torch.neg */
+	return binary(L, OP_MUL, 0);
 }
 
 /* concat({a, b, ...}), concat {a, b, name = ...}, a:concat(b, ...),
@@ -561,7 +659,14 @@ static int tensor_newindex(lua_State *L)
 
 static void push_op(lua_State *L, Dsl *d, Op op)
 {
-	lua_CFunction f = op == OP_INPUT ? op_input : op == OP_ADD ? op_add : op == OP_CONCAT ? op_concat : op_unary;
+	lua_CFunction f;
+	switch (op) {
+	case OP_INPUT: f = op_input; break;
+	case OP_PARAM: f = op_param; break;
+	case OP_CONCAT: f = op_concat; break;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: f = op_binary; break;
+	default: f = op_unary; break;
+	}
 	lua_pushlightuserdata(L, d);
 	lua_pushinteger(L, op);
 	lua_pushcclosure(L, f, 2);
@@ -581,7 +686,7 @@ void dsl_open(lua_State *L, Graph *g, int batch)
 		push_op(L, d, (Op)op);
 		lua_pushvalue(L, -1);
 		lua_setglobal(L, op_name[op]);
-		if (op != OP_INPUT)
+		if (op != OP_INPUT && op != OP_PARAM)
 			lua_setfield(L, -2, op_name[op]);
 		else
 			lua_pop(L, 1);
@@ -598,6 +703,18 @@ void dsl_open(lua_State *L, Graph *g, int batch)
 	lua_setfield(L, -2, "__tostring");
 	lua_pushcfunction(L, tensor_newindex);
 	lua_setfield(L, -2, "__newindex");
+	static const struct { const char *event; Op op; } arith[] = {
+		{"__add", OP_ADD}, {"__sub", OP_SUB}, {"__mul", OP_MUL}, {"__div", OP_DIV},
+	};
+	for (size_t i = 0; i < sizeof arith / sizeof *arith; i++) {
+		lua_pushlightuserdata(L, d);
+		lua_pushinteger(L, arith[i].op);
+		lua_pushcclosure(L, tensor_arith, 2);
+		lua_setfield(L, -2, arith[i].event);
+	}
+	lua_pushlightuserdata(L, d);
+	lua_pushcclosure(L, tensor_unm, 1);
+	lua_setfield(L, -2, "__unm");
 	lua_pushliteral(L, "locked");
 	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 2);

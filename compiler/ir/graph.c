@@ -127,6 +127,35 @@ Node *ir_node(Graph *g, int id)
 	return &g->nodes[id];
 }
 
+bool ir_same_shape(const Node *a, const Node *b)
+{
+	bool same = a->rank == b->rank;
+	for (int d = 0; same && d < a->rank; d++)
+		same = a->shape[d] == b->shape[d];
+	return same;
+}
+
+BinaryForm ir_binary_form(const Graph *g, const Node *n, int *full)
+{
+	if (full)
+		*full = 0;
+	if (n->nin == 1)
+		return BIN_SCALAR;
+	const Node *x = &g->nodes[n->in[0]], *y = &g->nodes[n->in[1]];
+	if (ir_same_shape(x, n) && ir_same_shape(y, n))
+		return BIN_SAME;
+	for (int f = 0; f < 2 && n->rank == 4; f++) {
+		const Node *big = f ? y : x, *small = f ? x : y;
+		if (ir_same_shape(big, n) && small->rank == 4 && (small->shape[0] == 1 || small->shape[0] == n->shape[0]) &&
+		    small->shape[1] == n->shape[1] && small->shape[2] == 1 && small->shape[3] == 1) {
+			if (full)
+				*full = f;
+			return BIN_CHANNEL;
+		}
+	}
+	return BIN_GENERAL;
+}
+
 long long ir_numel(const Node *n)
 {
 	long long e = 1;

@@ -97,6 +97,21 @@ static long long macs_batch_norm(const Node *n, const Node *x, const Attrs *a)
 	return 0;
 }
 
+/* param: the one tensor, under the layer's own name (suffix "") */
+static int params_param(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n, (void)x;
+	const int *d = a->pshape.d;
+	spec(&out[0], "", a->pshape.rank, d[0], d[1], d[2], d[3]);
+	return 1;
+}
+
+static long long macs_param(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return 0;
+}
+
 /* Each op's rules, named in ops.def: a rule without its functions here
  * is an undeclared identifier, a build error. */
 static ParamsRule *const params_rule[] = {
@@ -132,6 +147,11 @@ static long long count(const Graph *g, const Node *n, bool buffers)
 
 long long ir_param_count(const Graph *g, const Node *n) { return count(g, n, false); }
 long long ir_weight_count(const Graph *g, const Node *n) { return count(g, n, true); }
+
+const char *ir_param_key(Arena *a, const Node *n, const ParamSpec *p)
+{
+	return p->suffix[0] ? arena_printf(a, "%s.%s", n->name, p->suffix) : n->name;
+}
 
 long long ir_macs(const Graph *g, const Node *n)
 {

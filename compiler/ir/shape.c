@@ -183,17 +183,43 @@ static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
-static bool shape_add(Graph *g, Node *n, char *err, size_t size)
+/* Two tensors broadcast as PyTorch does: dims aligned from the last,
+ * each pair equal or one of them 1; the output has the larger rank. With
+ * one tensor input (the other operand a number) the shape is its own. */
+static bool shape_binary(Graph *g, Node *n, char *err, size_t size)
 {
+	if (n->nin == 1)
+		return shape_same(g, n, err, size);
 	Node *x = input_of(g, n, 0), *y = input_of(g, n, 1);
 	char bx[64], by[64];
-	bool same = x->rank == y->rank;
-	for (int i = 0; same && i < x->rank; i++)
-		same = x->shape[i] == y->shape[i];
-	if (!same)
-		FAIL("add: operands must have the same shape, got %s and %s",
-		     ir_shape_str(x, bx, sizeof bx), ir_shape_str(y, by, sizeof by));
-	return shape_same(g, n, err, size);
+	int rank = x->rank > y->rank ? x->rank : y->rank;
+	for (int i = 1; i <= rank; i++) {
+		int dx = i <= x->rank ? x->shape[x->rank - i] : 1;
+		int dy = i <= y->rank ? y->shape[y->rank - i] : 1;
+		if (dx != dy && dx != 1 && dy != 1)
+			FAIL("%s: shapes %s and %s do not broadcast: dim %d is %d against %d (each pair of dims, "
+			     "aligned from the last, must be equal or one of them 1)",
+			     op_name[n->op], ir_shape_str(x, bx, sizeof bx), ir_shape_str(y, by, sizeof by), rank - i,
+			     dx, dy);
+		n->shape[rank - i] = dx > dy ? dx : dy;
+	}
+	n->rank = rank;
+	return true;
+}
+
+/* A learned tensor: its dims with 1s prepended up to rank 2 or 4, which
+ * broadcasts the same (PyTorch aligns dims from the last). */
+static bool shape_param(Graph *g, Node *n, char *err, size_t size)
+{
+	(void)g;
+	const Attrs *a = &n->a;
+	if (a->pshape.rank < 1 || a->pshape.rank > MAX_RANK)
+		FAIL("param: shape must have 1 to %d dims, got %d", MAX_RANK, a->pshape.rank);
+	n->rank = a->pshape.rank <= 2 ? 2 : 4;
+	int lead = n->rank - a->pshape.rank;
+	for (int i = 0; i < n->rank; i++)
+		n->shape[i] = i < lead ? 1 : a->pshape.d[i - lead];
+	return true;
 }
 
 static bool shape_concat(Graph *g, Node *n, char *err, size_t size)

@@ -3,7 +3,8 @@
  *
  * Inputs come before their users; arity matches ops.def; there is one
  * input node and an output; every shape is positive; an element-wise op
- * (ELEM in ops.def) reads inputs of its own shape; every node reads its
+ * (ELEM in ops.def) reads inputs of its own shape or that broadcast to
+ * it; every node reads its
  * inputs in its own layout (a reorder excepted) and the output is NCHW.
  * A failure is a compiler bug, reported with the pass that broke it.
  */
@@ -38,12 +39,12 @@ void ir_verify(const Graph *g, const char *after)
 			BUG("after %s: node %d has rank %d", after, i, n->rank);
 		for (int j = 0; j < n->nin && op_flags[n->op] & OPF_ELEM; j++) {
 			const Node *x = &g->nodes[n->in[j]];
-			bool same = x->rank == n->rank;
-			for (int d = 0; same && d < n->rank; d++)
-				same = x->shape[d] == n->shape[d];
-			if (!same)
-				BUG("after %s: element-wise %s node %d reads %d of another shape", after, op_name[n->op], i,
-				    n->in[j]);
+			bool fits = x->rank <= n->rank; /* broadcast: dims from the last, equal or 1 */
+			for (int d = 1; fits && d <= x->rank; d++)
+				fits = x->shape[x->rank - d] == n->shape[n->rank - d] || x->shape[x->rank - d] == 1;
+			if (!fits)
+				BUG("after %s: element-wise %s node %d reads %d, which does not broadcast to it", after,
+				    op_name[n->op], i, n->in[j]);
 		}
 		for (int d = 0; d < n->rank; d++)
 			if (n->shape[d] < 1)

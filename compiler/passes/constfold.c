@@ -14,7 +14,9 @@
  *   - adaptive_avg_pool2d to the input's own H x W (PyTorch's windows are
  *     then [i, i+1): one element each);
  *   - concat of a single tensor;
- *   - flatten of an N x F tensor.
+ *   - flatten of an N x F tensor;
+ *   - x - 0, x * 1 and x / 1 with a number operand: x exactly, NaN and
+ *     -0 included (x + 0 is kept: -0 + 0 is +0, which a later div tells).
  * And chains of clamps collapse, since relu and relu6 are idempotent and
  * relu6(relu(x)) = relu6(x), relu(relu6(x)) = relu6(x):
  *   - relu or relu6 after the same op is the identity;
@@ -76,6 +78,14 @@ static int identity_rank2(const Node *n, const Node *x, const Attrs *a)
 {
 	(void)n, (void)a;
 	return x->rank == 2 ? x->id : -1;
+}
+
+/* add, sub, mul, div: a number operand that changes nothing */
+static int identity_binary(const Node *n, const Node *x, const Attrs *a)
+{
+	if (n->nin != 1 || a->scalar_first || n->op == OP_ADD)
+		return -1;
+	return a->scalar == (n->op == OP_SUB ? 0.0 : 1.0) ? x->id : -1;
 }
 
 /* an activation: relu or relu6 after a clamp it cannot change */

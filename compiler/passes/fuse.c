@@ -6,7 +6,7 @@
  * without readers; dce removes them).
  *
  * Walking in order, over the ops ops.def marks EPILOGUE:
- *   - add(a, b) where one operand is a conv2d read by nothing else and
+ *   - add(a, b) of two tensors of one shape (no broadcast) where one operand is a conv2d read by nothing else and
  *     not yet fused: the conv takes the other operand as in[1] and adds it
  *     before its activation. When both operands qualify the later conv
  *     takes it, since only then is the other operand already computed.
@@ -31,7 +31,9 @@ void fuse(Graph *g)
 		if (!(op_flags[n->op] & OPF_EPILOGUE))
 			continue;
 		Act act = ir_act_of(n->op); /* any row of runtime/acts.def */
-		if (act == ACT_NONE) { /* add: a residual */
+		if (act == ACT_NONE) { /* add of two tensors of its shape: a residual */
+			if (n->nin != 2 || !ir_same_shape(&g->nodes[n->in[0]], n) || !ir_same_shape(&g->nodes[n->in[1]], n))
+				continue;
 			int a = n->in[0], b = n->in[1];
 			int conv = -1, other = -1;
 			if (fusable(g, a) && fusable(g, b) && a != b)

@@ -10,7 +10,10 @@
  * flatten, dropout) write nothing: they are their source's buffer, and their readers extend the
  * source's range. The input and the output are the caller's buffers.
  * A node's scratch (im2col patches) is one more buffer, live only while
- * that node runs.
+ * that node runs. An element-wise node (ELEM) whose input of its own
+ * shape is read last by it writes over that input's buffer (in place:
+ * squeeze-and-excitation's scaling needs no second full-size buffer).
+ * A param's value is its weights: no buffer.
  *
  * Placement is the greedy "largest first, lowest free offset" heuristic:
  * sort buffers by size (ties by id, so the plan is deterministic), then put
@@ -35,6 +38,49 @@ static int by_size_desc(const void *pa, const void *pb)
 	return a - b;
 }
 
+/* Per node: the last node that reads its value, directly or through
+ * views of it (g->n: the output, read after the last node). */
+static int *last_reads(const Graph *g)
+{
+	int *read = arena_alloc(g->arena, (size_t)g->n * sizeof *read);
+	read[g->output] = g->n;
+	for (int i = g->n - 1; i >= 0; i--) {
+		const Node *node = &g->nodes[i];
+		for (int j = 0; j < node->nin; j++)
+			if (read[node->in[j]] < i)
+				read[node->in[j]] = i;
+		if (op_flags[node->op] & OPF_VIEW && read[node->in[0]] < read[i])
+			read[node->in[0]] = read[i];
+	}
+	return read;
+}
+
+/* The input whose buffer element-wise node i may write over, or -1: one
+ * of its shape and layout that nothing reads after i (nor a view of its
+ * buffer), in the workspace (not the caller's input, not a weight). The
+ * element-wise kernels read element k of every input before writing
+ * element k of the output, so in place is safe. */
+static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
+{
+	const Node *node = &g->nodes[i];
+	if (!(op_flags[node->op] & OPF_ELEM) || op_flags[node->op] & OPF_VIEW)
+		return -1;
+	for (int j = 0; j < node->nin; j++) {
+		int x = node->in[j], h = p->home[x];
+		const Node *xn = &g->nodes[x];
+		bool same = ir_same_shape(xn, node) && xn->layout == node->layout;
+		/* x and what it is a view of: read last here */
+		for (int v = x; same; v = g->nodes[v].in[0]) {
+			same = read[v] == i;
+			if (!(op_flags[g->nodes[v].op] & OPF_VIEW))
+				break;
+		}
+		if (same && h != g->input && g->nodes[h].op != OP_PARAM)
+			return x;
+	}
+	return -1;
+}
+
 void memplan(Graph *g)
 {
 	Arena *A = g->arena;
@@ -47,9 +93,11 @@ void memplan(Graph *g)
 	p->last = arena_alloc(A, (size_t)nb * sizeof *p->last);
 	p->scratch_offset = p->offset + n;
 
+	int *read = last_reads(g);
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
-		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : i;
+		int over = in_place(g, p, read, i);
+		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
 		p->bytes[i] = 4 * layout_numel(node); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
@@ -70,7 +118,9 @@ void memplan(Graph *g)
 	for (int b = 0; b < nb; b++) {
 		if (b < n && p->home[b] != b)
 			continue;
-		if (b == g->input)
+		if (b < n && g->nodes[b].op == OP_PARAM)
+			p->offset[b] = MEM_CONST;
+		else if (b == g->input)
 			p->offset[b] = MEM_INPUT;
 		else if (b == out)
 			p->offset[b] = MEM_OUTPUT;

@@ -77,10 +77,8 @@ static bool same_shape(const ParamSpec *p, const StTensor *t)
 static void load_param(Graph *g, const char *path, const StFile *sf, Node *n, const ParamSpec *p,
                        int slot, bool *used, bool require_finite)
 {
-	char key[1024], at[1024], want[128], got[256];
-	int len = snprintf(key, sizeof key, "%s.%s", n->name, p->suffix);
-	if (len < 0 || (size_t)len >= sizeof key)
-		diag_error(g->file, n->line, "%s: layer name is too long (%d bytes)", op_name[n->op], len);
+	char at[1024], want[128], got[256];
+	const char *key = ir_param_key(g->arena, n, p);
 	where(g, n, at, sizeof at);
 	spec_str(p, want, sizeof want);
 	const StTensor *t = st_find(sf, key);

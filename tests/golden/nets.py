@@ -317,6 +317,52 @@ class BigWeights(nn.Module):
         return self.conv2(y)                                # 13x9x18
 
 
+class Broadcast(nn.Module):
+    """The binary ops and broadcasting: squeeze-and-excitation with the
+    scale on the left, a (C, 1, 1) layer_scale, per-channel sub and div
+    on either side, a (W) param, a one-channel
+    divisor, sub of one shape, numbers on either side, -x, x * 1,
+    stochastic_depth, a (F) param on N x F."""
+    shape = (2, 13, 9, 7)
+    golden_gain = {"gate": 2.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(13, 16, 3, padding=1)
+        self.se = nn.Module()
+        self.se.fc1 = nn.Conv2d(16, 5, 1)
+        self.se.fc2 = nn.Conv2d(5, 16, 1)
+        self.layer_scale = nn.Parameter(torch.rand(16, 1, 1) + 0.5)
+        self.row = nn.Parameter(torch.randn(7))
+        self.gate = nn.Conv2d(16, 1, 1)
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.bias = nn.Parameter(torch.randn(192))
+        self.fc = nn.Linear(192, 11)
+        self.fc_row = nn.Linear(11, 11)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        s = F.adaptive_avg_pool2d(x, 1)
+        s = torch.sigmoid(self.se.fc2(F.relu(self.se.fc1(s))))
+        x = s * x
+        x = x * self.layer_scale
+        m = F.adaptive_avg_pool2d(x, 1)
+        x = (x - m) / (torch.sigmoid(m) + 1)
+        x = (m * 4 + 3) / (torch.sigmoid(x) + 0.5) - m
+        x = x + self.row
+        d = torch.sigmoid(self.gate(x))
+        x = x / (d + 0.5)
+        x = self.conv2(x) - x
+        x = 3 - F.relu(x)
+        x = -(x * 1)
+        x = 2 / (torch.sigmoid(x) + 0.25)
+        x = F.max_pool2d(x, 3, 2)
+        x = x.flatten(1) + self.bias
+        x = self.fc(x)
+        z = self.fc_row(x)
+        return x * torch.tanh(z - x)
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -330,6 +376,7 @@ _NETS = {
     "identities": Identities,
     "stem_dw": StemDw,
     "big_weights": BigWeights,
+    "broadcast": Broadcast,
 }
 NETS = list(_NETS)
 

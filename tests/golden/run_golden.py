@@ -332,6 +332,10 @@ def main(argv=None):
     elif args.valgrind and not env.get("CFLAGS"):
         env["CFLAGS"] = valgrind_cflags()
         target = ["--target", "avx2" if "-mavx2" in env["CFLAGS"] else "generic"]
+    unknown = set(args.levels.split(",")) - {level for level, _ in LEVELS} if args.levels else set()
+    if unknown:
+        sys.exit(f"run_golden: no level {', '.join(sorted(unknown))}; the levels: "
+                 + ", ".join(level for level, _ in LEVELS))
     tmp = tempfile.mkdtemp(prefix="cnnc-golden-")
     failures = []
     try:
