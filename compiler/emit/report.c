@@ -26,6 +26,9 @@ typedef struct {
 	long long act_bytes;   /* sum of every activation, float32 */
 } Totals;
 
+/* Bytes of n's value as an activation: a param's is among the weights. */
+static long long act_bytes(const Node *n) { return n->op == OP_PARAM ? 0 : 4 * ir_numel(n); }
+
 static Totals totals(const Graph *g)
 {
 	Totals t = {0, 0, 0, 0};
@@ -34,7 +37,7 @@ static Totals totals(const Graph *g)
 		t.params += ir_param_count(g, n);
 		t.weight_bytes += 4 * ir_weight_count(g, n);
 		t.macs += ir_macs(g, n);
-		t.act_bytes += 4 * ir_numel(n);
+		t.act_bytes += act_bytes(n);
 	}
 	return t;
 }
@@ -67,7 +70,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 			cJSON_AddItemToArray(shape, cJSON_CreateNumber(n->shape[d]));
 		cJSON_AddNumberToObject(l, "params", (double)ir_param_count(g, n));
 		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
-		cJSON_AddNumberToObject(l, "activation_bytes", (double)(4 * ir_numel(n)));
+		cJSON_AddNumberToObject(l, "activation_bytes", (double)act_bytes(n));
 		cJSON_AddStringToObject(l, "algorithm", algo_of(r));
 		cJSON_AddStringToObject(l, "layout", r ? layout_name[r->layout] : "-");
 		cJSON_AddNumberToObject(l, "workspace_bytes", r ? (double)r->scratch : 0.0);
@@ -115,6 +118,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 		cJSON_AddStringToObject(b, "name", opt->nodes[i].name);
 		cJSON_AddStringToObject(b, "buffer", p->offset[i] == MEM_INPUT    ? "input"
 		                                     : p->offset[i] == MEM_OUTPUT ? "output"
+		                                     : p->offset[i] == MEM_CONST  ? "weights"
 		                                                                  : "workspace");
 		cJSON_AddNumberToObject(b, "offset", (double)(p->offset[i] < 0 ? 0 : p->offset[i]));
 		cJSON_AddNumberToObject(b, "bytes", (double)p->bytes[i]);
@@ -175,7 +179,7 @@ static void print_table(const Graph *g, const Graph *opt, const int *map, int op
 		const Node *n = &g->nodes[i], *r = runs_as(opt, map, i);
 		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", n->name, op_name[n->op],
 		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
-		        grouped(ir_macs(g, n), m, sizeof m), grouped(4 * ir_numel(n), b, sizeof b), algo_of(r),
+		        grouped(ir_macs(g, n), m, sizeof m), grouped(act_bytes(n), b, sizeof b), algo_of(r),
 		        r ? layout_name[r->layout] : "-", grouped(r ? r->scratch : 0, w, sizeof w),
 		        notes(n, r, opt->arena));
 		bool first = map[i] >= 0;

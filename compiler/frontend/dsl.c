@@ -533,15 +533,18 @@ static int binary(lua_State *L, Op op, int opts)
 	bool na = lua_type(L, 1) == LUA_TNUMBER, nb = lua_type(L, 2) == LUA_TNUMBER;
 	if (na && nb)
 		dsl_error(L, "%s: at least one operand must be a tensor, got two numbers", op_name[op]);
+	for (int i = 1; i <= 2; i++)
+		if (lua_type(L, i) != LUA_TNUMBER && !to_tensor(L, i))
+			dsl_error(L, "%s: argument %d must be a tensor or a number, got %s", op_name[op], i, type_of(L, i));
 	if (!na && !nb) {
-		int in[2] = {tensor_arg(L, op, 1), tensor_arg(L, op, 2)};
+		int in[2] = {to_tensor(L, 1)->id, to_tensor(L, 2)->id};
 		return build(L, op, in, 2, opts, false);
 	}
 	double v = lua_tonumber(L, na ? 1 : 2);
 	if (!(fabs(v) <= FLT_MAX)) /* NaN, infinities, beyond a float */
 		dsl_error(L, "%s: a number operand must be one a float can hold (|x| <= 3.4e38), got %s", op_name[op],
 		          lua_tostring(L, na ? 1 : 2));
-	int x = tensor_arg(L, op, na ? 2 : 1);
+	int x = to_tensor(L, na ? 2 : 1)->id;
 	build(L, op, &x, 1, opts, false);
 	Node *n = ir_node(dsl_of(L)->g, to_tensor(L, -1)->id);
 	n->a.scalar = v;

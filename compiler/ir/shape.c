@@ -197,8 +197,8 @@ static bool shape_binary(Graph *g, Node *n, char *err, size_t size)
 		int dx = i <= x->rank ? x->shape[x->rank - i] : 1;
 		int dy = i <= y->rank ? y->shape[y->rank - i] : 1;
 		if (dx != dy && dx != 1 && dy != 1)
-			FAIL("%s: shapes %s and %s do not broadcast: dim %d is %d against %d (each pair of dims, "
-			     "aligned from the last, must be equal or one of them 1)",
+			FAIL("%s: shapes %s and %s do not broadcast (dims aligned from the last must be equal or 1; "
+			     "dim %d of the result: %d against %d)",
 			     op_name[n->op], ir_shape_str(x, bx, sizeof bx), ir_shape_str(y, by, sizeof by), rank - i,
 			     dx, dy);
 		n->shape[rank - i] = dx > dy ? dx : dy;

@@ -352,7 +352,15 @@ static void test_add_concat(void **state)
 	int s = add(g, OP_ADD, (int[]){a, b}, 2, (Attrs){0});
 	shape_is(g, s, 4, 1, 4, 8, 8);
 	assert_int_equal(try_add(g, OP_ADD, (int[]){x, a}, 2, (Attrs){0}, err, sizeof err), -1);
-	assert_string_equal(err, "add: operands must have the same shape, got 1x3x8x8 and 1x4x8x8");
+	assert_string_equal(err, "add: shapes 1x3x8x8 and 1x4x8x8 do not broadcast (dims aligned from the last must be equal or 1; dim 1 of the result: 3 against 4)");
+
+	/* broadcasting as PyTorch: 1x4x1x1 against 1x4x8x8, 1x1x8x8 against
+	 * 1x4x1x1, and a number */
+	int pool1 = add1(g, OP_GLOBAL_AVG_POOL, a, (Attrs){0});
+	shape_is(g, add(g, OP_MUL, (int[]){pool1, a}, 2, (Attrs){0}), 4, 1, 4, 8, 8);
+	int one = add1(g, OP_CONV2D, x, conv(1, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
+	shape_is(g, add(g, OP_DIV, (int[]){one, pool1}, 2, (Attrs){0}), 4, 1, 4, 8, 8);
+	shape_is(g, add1(g, OP_SUB, a, (Attrs){.scalar = 2, .scalar_first = true}), 4, 1, 4, 8, 8);
 
 	/* concat along channels: 3 + 4 + 4 = 11 */
 	int c = add(g, OP_CONCAT, (int[]){x, a, s}, 3, (Attrs){0});
