@@ -44,12 +44,32 @@ import safetensors_io  # noqa: E402
 
 DEFAULT_SEED = 1234
 SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
-BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2"]
+BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2",
+           "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "regnet_y_400mf"]
+# The levels of run_golden.py a big model runs at unless --levels says
+# otherwise (default: all): the later models at the reference and the
+# default level only, so that `ninja test` stays in its time budget.
+BIG_LEVELS = {name: ("-O0", "default") for name in BIG_ZOO[4:]}
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;
 # about sqrt(6) keeps a relu net's scale.
 ZOO_GAIN = {"lenet5": 2.4, "chapter_ex1": 2.4, "cifar10": 2.4}
+
+
+def _residual_bn_gain(suffix, gain):
+    """{name: gain} for the batch norms whose names end in suffix: the last
+    of each residual branch. With unit-scale branches added to the input
+    block after block, activations grow ~6x per stage and float32's own
+    rounding (PyTorch's too) outgrows the tolerance; trained nets keep these
+    gammas small, and so does this gain."""
+    return lambda module: {n: gain for n, m in module.named_modules()
+                           if isinstance(m, torch.nn.BatchNorm2d) and n.endswith(suffix)}
+
+
+# Functions of the module, for the deep residual nets.
+ZOO_GAIN["efficientnet_b0"] = _residual_bn_gain(".block.3.1", 0.2)
+ZOO_GAIN["regnet_y_400mf"] = _residual_bn_gain(".f.c.1", 0.3)
 # How many batches of the model's batch the golden input holds (default 1).
 BATCHES = {"groups_bn": 2, "concat_res": 2, "mlp_bn": 2, "lenet5": 3}
 FASHION_SAMPLES = 100  # images in the fashion golden input (rounded up to batches)
@@ -130,6 +150,8 @@ def _bn_layers(module):
 def randomize(name, module, shape, gen):
     """Scale weights by golden_gain; give batch norm real stats."""
     gain = getattr(module, "golden_gain", ZOO_GAIN.get(name, 1.0))
+    if callable(gain):
+        gain = gain(module)
     gains = gain if isinstance(gain, dict) else {
         n: gain for n, m in module.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))}
     layers = dict(module.named_modules())
