@@ -268,6 +268,8 @@ long long ir_numel(const Node *n);
 /* Same rank and dims. */
 bool ir_same_shape(const Node *a, const Node *b);
 
+/* add, sub, mul or div. */
+bool ir_is_binary(Op op);
 /* Which kernel a binary op (add, sub, mul, div) needs. */
 typedef enum {
 	BIN_SCALAR,  /* one tensor and a number: any layout */

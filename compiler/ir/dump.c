@@ -8,7 +8,10 @@
  * way: act=relu (act_negative_slope= and the like for an activation with an option) and residual (fuse), algo= (passes/algo.c;
  * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
  * nchw), packed= (floats, pack), and dead (absorbed; dce removes it) or
- * folded (a batch_norm folded into its input).
+ * folded (a batch_norm folded into its input). Once memplan has run,
+ * where the value lives: `@ws+OFFSET` (its own workspace buffer), `@input`,
+ * `@output`, `@weights` (a param), or `@%H` (the buffer of node H: a view,
+ * or an element-wise op in place).
  */
 #include "../cnnc.h"
 
@@ -16,6 +19,22 @@ static void pair(FILE *out, const char *key, const int v[2])
 {
 	if (v[0] || v[1])
 		fprintf(out, " %s=%dx%d", key, v[0], v[1]);
+}
+
+static void plan_str(const Graph *g, int i, FILE *out)
+{
+	const MemPlan *p = g->plan;
+	int h = p->home[i];
+	if (h != i)
+		fprintf(out, " @%%%d", h);
+	else if (p->offset[i] == MEM_INPUT)
+		fprintf(out, " @input");
+	else if (p->offset[i] == MEM_OUTPUT)
+		fprintf(out, " @output");
+	else if (p->offset[i] == MEM_CONST)
+		fprintf(out, " @weights");
+	else
+		fprintf(out, " @ws+%lld", p->offset[i]);
 }
 
 void ir_dump(const Graph *g, FILE *out)
@@ -52,8 +71,13 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " eps=%g", a->eps);
 		if (act_info[ir_act_of(n->op)].option)
 			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option, a->param);
-		if (n->op == OP_DROPOUT)
+		if (n->op == OP_DROPOUT || n->op == OP_STOCHASTIC_DEPTH)
 			fprintf(out, " p=%g", a->p);
+		if (n->nin == 1 && ir_is_binary(n->op))
+			fprintf(out, " %s=%g", a->scalar_first ? "left" : "right", a->scalar);
+		if (n->op == OP_PARAM)
+			for (int d = 0; d < a->pshape.rank; d++)
+				fprintf(out, "%s%d", d ? "x" : " weights=", a->pshape.d[d]);
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)
@@ -74,6 +98,8 @@ void ir_dump(const Graph *g, FILE *out)
 		else if (n->dead)
 			fprintf(out, " dead");
 		fprintf(out, " : %s", ir_shape_str(n, buf, sizeof buf));
+		if (g->plan) /* where its value lives: its own buffer, or another's */
+			plan_str(g, i, out);
 		if (n->line)
 			fprintf(out, "  # line %d", n->line);
 		fputc('\n', out);

@@ -135,6 +135,8 @@ bool ir_same_shape(const Node *a, const Node *b)
 	return same;
 }
 
+bool ir_is_binary(Op op) { return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV; }
+
 BinaryForm ir_binary_form(const Graph *g, const Node *n, int *full)
 {
 	if (full)

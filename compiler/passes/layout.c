@@ -73,8 +73,7 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
 			return false;
 	if (!(op_flags[n->op] & OPF_CHUNKED))
 		return false;
-	if ((n->op == OP_ADD || n->op == OP_SUB || n->op == OP_MUL || n->op == OP_DIV) &&
-	    ir_binary_form(g, n, NULL) == BIN_GENERAL)
+	if (ir_is_binary(n->op) && ir_binary_form(g, n, NULL) == BIN_GENERAL)
 		return false;
 	/* a conv's chunked kernels are direct and 1x1 GEMM */
 	return n->op != OP_CONV2D || !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;
