@@ -18,11 +18,14 @@ careless user meets cnnc and its programs.
   once, not waited on; NaN or Inf in weights gets a note naming the
   tensor, and is an error with --finite-weights;
 - control bytes from a weight file's keys and a model's print() or names
-  reach the terminal escaped (\\xNN), never raw.
+  reach the terminal escaped (\\xNN), never raw;
+- `report --svg` of a model whose file name holds & < > " ' writes
+  well-formed XML (parsed by xml.etree) that carries the name.
 
 Device nodes are made only in a temporary directory (never /dev), as root;
 that case is skipped for other users. Prints one line per check and
-"reliability: N failed".
+"reliability: N failed". Arguments name checks of CHECKS to run alone
+(e.g. `test_reliability.py svg_escaped`).
 """
 import os
 import signal
@@ -287,7 +290,38 @@ def escapes(tmp):
           and b"\\x1b[2Jc" in err, repr(err[-300:]))
 
 
+def svg_escaped(tmp):
+    import xml.etree.ElementTree as ET
+    d = os.path.join(tmp, "svg")
+    os.mkdir(d)
+    name = "a&b<c>d\"e'f"
+    lua = os.path.join(d, name + ".lua")
+    with open(LENET) as f, open(lua, "w") as g:
+        g.write(f.read())
+    svg = os.path.join(d, "plan.svg")
+    r = run([CNNC, "report", lua, "--svg", svg])
+    try:
+        root = ET.parse(svg).getroot()
+        texts = "".join(root.itertext())
+        ok = r.returncode == 0 and name + ": memory plan" in texts and name + ": workspace" in texts
+        detail = texts[:200]
+    except (OSError, ET.ParseError) as e:
+        ok, detail = False, f"exit {r.returncode}: {e}"
+    check("report --svg of a model named with & < > \" ': valid XML carrying the name", ok, detail)
+
+
+CHECKS = [svg_escaped]
+
+
 def main():
+    only = sys.argv[1:]
+    if only:
+        with tempfile.TemporaryDirectory(prefix="cnnc-reliability-") as tmp:
+            for fn in CHECKS:
+                if fn.__name__ in only:
+                    fn(tmp)
+        print(f"reliability: {len(failures)} failed")
+        return 1 if failures else 0
     with tempfile.TemporaryDirectory(prefix="cnnc-reliability-") as tmp:
         prog = os.path.join(tmp, "lenet")
         x = np.load(os.path.join(GOLD, "input.npy"))
@@ -304,6 +338,8 @@ def main():
         concurrent(tmp)
         inputs_checked(tmp)
         escapes(tmp)
+        for fn in CHECKS:
+            fn(tmp)
     print(f"reliability: {len(failures)} failed")
     return 1 if failures else 0
 
