@@ -18,7 +18,10 @@ typedef struct Emit {
 	const EmitOptions *o;  /* what to generate */
 	FILE *c;               /* PREFIX.c being written */
 	const char *SYM;       /* o->sym in upper case, for macros */
-	const char *base;      /* file name of PREFIX without directories */
+	const char *base;      /* file name of PREFIX without directories (main.c
+	                          refused what #include "BASE.h" cannot name) */
+	const char *base_note; /* base, fit for a comment (emit_comment) */
+	const char *model_note;/* the model's name, fit for a comment */
 	char **var;            /* per node id: C name of its value */
 	char **wbase;          /* per node id: layer name as a C identifier */
 	char **wname;          /* per node id * MAX_PARAMS: C name of a parameter */
@@ -34,6 +37,12 @@ typedef struct Emit {
 /* A float option as a C float constant ("1e-05f", "0.0f"), rounded to
  * float first as the kernels will see it. */
 const char *emit_float(Arena *a, double v);
+/* s as the inside of a C string literal: \\ " and ? escaped (no
+ * trigraph can form), other bytes outside printable ASCII in octal. */
+const char *emit_cstring(Arena *a, const char *s);
+/* s fit for the inside of a C comment: control bytes as '?', and no
+ * star-slash to end it early. */
+const char *emit_comment(Arena *a, const char *s);
 /* C name of parameter k of node n. */
 const char *emit_wname(const Emit *e, const Node *n, int k);
 

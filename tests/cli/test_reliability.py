@@ -310,7 +310,57 @@ def svg_escaped(tmp):
     check("report --svg of a model named with & < > \" ': valid XML carrying the name", ok, detail)
 
 
-CHECKS = [svg_escaped]
+def big_linear(d):
+    """A model whose weights (4.2 MB) go to a linked blob, its weights and
+    input, and PyTorch's output on them."""
+    import torch
+    lua = os.path.join(d, "wide.lua")
+    with open(lua, "w") as f:
+        f.write('local x = input { name = "x", shape = { 2, 1024 } }\n'
+                'return x:linear { name = "fc", out_features = 1030 }:relu()\n')
+    g = torch.Generator().manual_seed(7)
+    w = {"fc.weight": torch.randn(1030, 1024, generator=g) / 32, "fc.bias": torch.randn(1030, generator=g)}
+    x = torch.randn(2, 1024, generator=g)
+    wf = os.path.join(d, "wide.safetensors")
+    safetensors_io.write(wf, {k: v.numpy() for k, v in w.items()})
+    xf = os.path.join(d, "wide_in.npy")
+    np.save(xf, x.numpy())
+    ref = torch.relu(torch.nn.functional.linear(x, w["fc.weight"], w["fc.bias"])).numpy()
+    return lua, wf, xf, ref
+
+
+def names_escaped(tmp):
+    """-o paths holding what C strings, the assembler's -I and the command
+    line would misread: each builds (weights linked in a blob, so the
+    .incbin path and the assembler's include directory matter), runs and
+    matches PyTorch; what #include cannot name is refused with exit 2."""
+    base = os.path.join(tmp, "names")
+    os.mkdir(base)
+    lua, wf, xf, ref = big_linear(base)
+    cases = [('dir"quote', "net"), ("dir\\back", "net"), ("dir,comma", "net"), ("-dash", "net"),
+             ("d", "net\\back"), ("d", "net,comma"), ("d", "-dash"), ("d", "net??x?"), ("d", "net$ 'q'"), ("", "-lead")]
+    for sub, name in cases:
+        d = os.path.join(base, sub)
+        os.makedirs(d, exist_ok=True)
+        prog = os.path.join(sub, name)  # relative: a leading dash stays leading
+        r = run([CNNC, "build", lua, "--weights", wf, "-o", prog], cwd=base)
+        ok = r.returncode == 0 and os.path.exists(os.path.join(d, name + ".weights"))
+        detail = f"build exit {r.returncode}: {r.stderr.decode(errors='replace')[-400:]}"
+        if ok:
+            out = os.path.join(base, "out.npy")
+            r = run([os.path.join(d, name), xf, out])
+            ok = r.returncode == 0 and np.abs(np.load(out) - ref).max() <= 1e-4 * (1 + np.abs(ref).max())
+            detail = f"program exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}"
+        check(f"cnnc build -o {prog!r}: builds, runs, matches PyTorch", ok, detail)
+    for name, why in (('net"q', b"double quote"), ("net\nline", b"newline"), ("net??-x", b"trigraph")):
+        d = os.path.join(base, "refused")
+        os.makedirs(d, exist_ok=True)
+        r = run([CNNC, "build", lua, "--weights", wf, "-o", os.path.join(d, name)])
+        check(f"cnnc build -o {name!r}: exit 2 saying why, nothing written",
+              r.returncode == 2 and why in r.stderr and os.listdir(d) == [], f"exit {r.returncode}: {r.stderr!r}")
+
+
+CHECKS = [svg_escaped, names_escaped]
 
 
 def main():
