@@ -246,7 +246,15 @@ Graph *ir_clone(const Graph *g);
 /* Appends a node with the given inputs; shape is left to ir_infer_node. */
 int ir_add(Graph *g, Op op, const int *in, int nin, int line);
 Node *ir_node(Graph *g, int id);
+/* Elements of n's value (every dim is at most IR_MAX_DIM, the product
+ * at most IR_MAX_ELEMS once shapes are inferred). */
 long long ir_numel(const Node *n);
+/* Checked arithmetic for every size, offset and count in the compiler,
+ * on non-negative operands: a result that does not fit saturates at
+ * IR_SATURATED, so it stays past every limit and is refused there. */
+#define IR_SATURATED INT64_MAX
+long long ir_mul(long long a, long long b);
+long long ir_add_sat(long long a, long long b);
 /* Makes every reader of node from (and the output) read node to, and
  * marks from dead. */
 void ir_replace_uses(Graph *g, int from, int to);

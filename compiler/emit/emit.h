@@ -12,6 +12,11 @@
 
 #include "../cnnc.h"
 
+/* Most bytes of static data (weights, workspace, the driver's buffers)
+ * a generated program may hold: x86-64's default code model reaches 2
+ * GiB of code and data, and code and the runtime need some of it. */
+#define EMIT_STATIC_MAX (3LL << 29)
+
 /* State of one emission, shared by the emit_*.c files. */
 typedef struct Emit {
 	Graph *g;              /* the model, planned */
@@ -26,6 +31,9 @@ typedef struct Emit {
 	char **wbase;          /* per node id: layer name as a C identifier */
 	char **wname;          /* per node id * MAX_PARAMS: C name of a parameter */
 	bool blob;             /* weights go to PREFIX.weights, not C arrays */
+	bool static_ws;        /* SYM_run and its static workspace exist: the
+	                          program's static data stays within
+	                          EMIT_STATIC_MAX with it */
 	OutFile *blob_file;    /* PREFIX.weights while writing */
 	uint64_t blob_bytes;   /* size of the blob, bytes */
 	uint64_t lane[4];      /* checksum lanes: 8-byte word i of the blob goes to lane i % 4 */

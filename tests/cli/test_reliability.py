@@ -360,7 +360,50 @@ def names_escaped(tmp):
               r.returncode == 2 and why in r.stderr and os.listdir(d) == [], f"exit {r.returncode}: {r.stderr!r}")
 
 
-CHECKS = [svg_escaped, names_escaped]
+def big_static(tmp):
+    """A 4.3 GB workspace (a 1x1x1x1 input padded to 16x8191x8191, pooled
+    back down) cannot be static: `compile` gives only SYM_run_ws, which a
+    user's program links with its own memory; `build` (whose driver
+    allocates nothing) and a driver whose own buffers are too big are
+    refused at compile, never left to fail in the linker."""
+    d = os.path.join(tmp, "static")
+    os.mkdir(d)
+    lua = os.path.join(d, "bigws.lua")
+    with open(lua, "w") as f:
+        f.write('local x = input { name = "x", shape = { 1, 1, 1, 1 } }\n'
+                'return x:conv2d { name = "wide", out_channels = 16, kernel_size = 1, padding = 4095 }\n'
+                '        :max_pool2d { kernel_size = 8191 }:flatten()\n')
+    prog = os.path.join(d, "bigws")
+    r = run([CNNC, "build", lua, "--random-weights", "1", "-o", prog])
+    check("cnnc build, workspace 4.3 GB: exit 1 at compile saying why, nothing left",
+          r.returncode == 1 and b"too big for static storage" in r.stderr and b"C compiler failed" not in r.stderr
+          and sorted(os.listdir(d)) == ["bigws.lua"], f"exit {r.returncode}: {r.stderr[-300:]!r}")
+    r = run([CNNC, "compile", lua, "--random-weights", "1", "-o", prog])
+    with open(prog + ".h") as f:
+        h = f.read()
+    main_c = os.path.join(d, "user.c")
+    with open(main_c, "w") as f:
+        f.write('#include <stdlib.h>\n#include "bigws.h"\n'
+                'int main(void)\n{\n\tstatic float in[BIGWS_INPUT_COUNT], out[BIGWS_OUTPUT_COUNT];\n'
+                '\tvoid *ws = aligned_alloc(64, (size_t)BIGWS_WORKSPACE_BYTES);\n'
+                '\tif (!ws)\n\t\treturn 1;\n\tbigws_run_ws(in, out, ws);\n\tfree(ws);\n\treturn 0;\n}\n')
+    libdir = os.environ.get("CNNC_LIBDIR") or os.path.join(os.path.dirname(CNNC), "lib")
+    lib = os.path.join(libdir, "libcnnrt-generic.a")
+    link = run(["cc", "-O1", "-std=c11", "-I" + os.path.join(REPO, "runtime"), "-I" + d, main_c, prog + ".c", lib,
+                "-pthread", "-lm", "-o", os.path.join(d, "user")])
+    check("cnnc compile, workspace 4.3 GB: no static SYM_run; SYM_run_ws links in a user's program",
+          r.returncode == 0 and "void bigws_run(" not in h and "void bigws_run_ws(" in h and link.returncode == 0,
+          f"compile exit {r.returncode}, link exit {link.returncode}: {link.stderr[-300:]!r}")
+    lua = os.path.join(d, "bigio.lua")
+    with open(lua, "w") as f:
+        f.write('local x = input { name = "x", shape = { 1, 32, 4096, 4096 } }\nreturn x:global_avg_pool()\n')
+    r = run([CNNC, "build", lua, "--random-weights", "1", "-o", os.path.join(d, "bigio")])
+    check("cnnc build, a 2 GiB input buffer in the driver: exit 1 at compile saying why",
+          r.returncode == 1 and b"bytes of static data" in r.stderr and not os.path.exists(os.path.join(d, "bigio")),
+          f"exit {r.returncode}: {r.stderr[-300:]!r}")
+
+
+CHECKS = [svg_escaped, names_escaped, big_static]
 
 
 def main():
