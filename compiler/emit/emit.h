@@ -17,6 +17,10 @@
  * GiB of code and data, and code and the runtime need some of it. */
 #define EMIT_STATIC_MAX (3LL << 29)
 
+/* Layers per function in a model with more (emit_c.c's emit_blocks);
+ * smaller models are one function. */
+#define EMIT_BLOCK 256
+
 /* State of one emission, shared by the emit_*.c files. */
 typedef struct Emit {
 	Graph *g;              /* the model, planned */

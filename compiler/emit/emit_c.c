@@ -260,41 +260,116 @@ static void emit_node(Emit *e, const Node *n)
 
 /* ---- the run functions ---------------------------------------------- */
 
+/* Declares home buffer i's pointer into the workspace. */
+static void declare_buffer(Emit *e, int i)
+{
+	const MemPlan *p = e->g->plan;
+	const Node *n = &e->g->nodes[i];
+	char buf[64];
+	fprintf(e->c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
+	        ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "", n->layout ? layout_name[n->layout] : "",
+	        p->first[i], p->last[i]);
+}
+
+/* Marks in used[] (per node id) the home buffers the calls of nodes
+ * [from, to) name; returns whether they touch the workspace. */
+static bool buffers_used(const Emit *e, int from, int to, bool *used)
+{
+	const Graph *g = e->g;
+	const MemPlan *p = g->plan;
+	bool ws = false;
+	for (int i = from; i < to; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->op == OP_INPUT)
+			continue;
+		used[p->home[i]] = true;
+		for (int j = 0; j < n->nin; j++)
+			used[p->home[n->in[j]]] = true;
+		ws |= n->scratch > 0;
+	}
+	for (int i = 0; i < g->n; i++)
+		ws |= used[i] && p->home[i] == i && p->offset[i] >= 0;
+	return ws;
+}
+
+/* One function per EMIT_BLOCK layers of a model bigger than that, each
+ * declaring the buffers it names, so that the C compiler's time grows
+ * with the layers, not faster (one function of 3,000 layers took gcc -O2
+ * minutes); SYM_run_ws calls them in order. Returns their count (0:
+ * the model is one function). */
+static int emit_blocks(Emit *e)
+{
+	Graph *g = e->g;
+	const MemPlan *p = g->plan;
+	FILE *c = e->c;
+	if (g->n <= EMIT_BLOCK)
+		return 0;
+	bool *used = arena_alloc(g->arena, (size_t)g->n * sizeof *used);
+	int k = 0;
+	for (int from = 0; from < g->n; from += EMIT_BLOCK, k++) {
+		int to = from + EMIT_BLOCK < g->n ? from + EMIT_BLOCK : g->n;
+		memset(used, 0, (size_t)g->n * sizeof *used);
+		bool ws = buffers_used(e, from, to, used);
+		bool in = false, out = false;
+		for (int i = 0; i < g->n; i++) {
+			in |= used[i] && p->home[i] == i && p->offset[i] == MEM_INPUT;
+			out |= used[i] && p->home[i] == i && p->offset[i] == MEM_OUTPUT;
+		}
+		fprintf(c, "/* Layers %d..%d of %s_run_ws. */\n", from, to - 1, e->o->sym);
+		fprintf(c, "static void %s_layers_%d(const float *input, float *output, unsigned char *ws)\n{\n",
+		        e->o->sym, k);
+		if (!in)
+			fprintf(c, "\t(void)input;\n");
+		if (!out)
+			fprintf(c, "\t(void)output;\n");
+		if (!ws)
+			fprintf(c, "\t(void)ws;\n");
+		for (int i = 0; i < g->n; i++)
+			if (used[i] && p->home[i] == i && p->offset[i] >= 0)
+				declare_buffer(e, i);
+		fprintf(c, "\n");
+		for (int i = from; i < to; i++)
+			emit_node(e, &g->nodes[i]);
+		fprintf(c, "}\n\n");
+	}
+	return k;
+}
+
 static void emit_run(Emit *e)
 {
 	Graph *g = e->g;
 	const MemPlan *p = g->plan;
 	FILE *c = e->c;
 	const char *s = e->o->sym, *S = e->SYM;
-	char buf[64];
 
+	int blocks = emit_blocks(e);
+	int home = p->home[g->output];
+	bool copy = p->offset[home] != MEM_OUTPUT;
+	bool *used = arena_alloc(g->arena, (size_t)g->n * sizeof *used);
+	bool any = blocks ? true : buffers_used(e, 0, g->n, used);
+	if (blocks && copy && p->offset[home] >= 0)
+		used[home] = true;
 	fprintf(c, "void %s_run_ws(const float *input, float *output, void *ws_)\n{\n", s);
-	bool any = false;
-	for (int i = 0; i < g->n; i++)
-		any |= (p->home[i] == i && p->offset[i] >= 0) || g->nodes[i].scratch > 0;
 	if (any)
 		fprintf(c, "\tunsigned char *ws = ws_;\n");
 	else
 		fprintf(c, "\t(void)ws_;\n");
 	for (int i = 0; i < g->n; i++)
-		if (p->home[i] == i && p->offset[i] >= 0)
-			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
-			        ir_shape_str(&g->nodes[i], buf, sizeof buf), g->nodes[i].layout ? " " : "",
-			        g->nodes[i].layout ? layout_name[g->nodes[i].layout] : "", p->first[i], p->last[i]);
+		if (used[i] && p->home[i] == i && p->offset[i] >= 0)
+			declare_buffer(e, i);
 	fprintf(c, "\n");
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,
 		        e->o->threads);
-	for (int i = 0; i < g->n; i++)
+	for (int k = 0; k < blocks; k++)
+		fprintf(c, "\t%s_layers_%d(input, output, ws);\n", s, k);
+	for (int i = 0; !blocks && i < g->n; i++)
 		emit_node(e, &g->nodes[i]);
-	int home = p->home[g->output];
-	if (p->offset[home] != MEM_OUTPUT)
+	if (copy)
 		fprintf(c, "\trt_copy(%lld, %s, output); /* the output is a view of the input */\n",
 		        ir_numel(&g->nodes[g->output]), e->var[home]);
 	fprintf(c, "}\n\n");
 
-	if (!e->static_ws)
-		return; /* the header says why */
 	fprintf(c, "#if defined(__GNUC__)\n__attribute__((aligned(64)))\n#endif\n");
 	fprintf(c, "static unsigned char %s_workspace[%s_WORKSPACE_BYTES];\n\n", s, S);
 	fprintf(c, "void %s_run(const float *input, float *output)\n{\n", s);
