@@ -24,6 +24,16 @@
 #endif
 
 #define MAX_RANK 4   /* tensors are N x C x H x W or N x F */
+
+/* The sizes a model may have (README, "Limits"); past one is an error at
+ * the model line. Each keeps what the generated code and the runtime
+ * compute in their index types (int counts, long long offsets). */
+#define IR_MAX_DIM (1 << 24)        /* one dimension */
+#define IR_MAX_ELEMS 2147483647LL  /* elements of one tensor, weights too,
+                                       padding of a chunked layout included:
+                                       INT_MAX, the kernels' int counts */
+#define IR_MAX_MACS (1LL << 60)     /* multiply-accumulates of the model */
+#define IR_MAX_WORKSPACE (1LL << 46)/* planned workspace, bytes */
 #define MAX_PARAMS 4 /* batch_norm has the most: weight, bias, mean, var */
 
 /* ---- types ---------------------------------------------------------- */

@@ -31,10 +31,10 @@ static Totals totals(const Graph *g)
 	Totals t = {0, 0, 0, 0};
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		t.params += ir_param_count(g, n);
-		t.weight_bytes += 4 * ir_weight_count(g, n);
-		t.macs += ir_macs(g, n);
-		t.act_bytes += 4 * ir_numel(n);
+		t.params = ir_add_sat(t.params, ir_param_count(g, n));
+		t.weight_bytes = ir_add_sat(t.weight_bytes, ir_mul(4, ir_weight_count(g, n)));
+		t.macs = ir_add_sat(t.macs, ir_macs(g, n));
+		t.act_bytes = ir_add_sat(t.act_bytes, ir_mul(4, ir_numel(n)));
 	}
 	return t;
 }
