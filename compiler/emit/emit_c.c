@@ -370,6 +370,8 @@ static void emit_run(Emit *e)
 		        ir_numel(&g->nodes[g->output]), e->var[home]);
 	fprintf(c, "}\n\n");
 
+	if (!e->static_ws)
+		return; /* the header says why */
 	fprintf(c, "#if defined(__GNUC__)\n__attribute__((aligned(64)))\n#endif\n");
 	fprintf(c, "static unsigned char %s_workspace[%s_WORKSPACE_BYTES];\n\n", s, S);
 	fprintf(c, "void %s_run(const float *input, float *output)\n{\n", s);

@@ -20,7 +20,17 @@ careless user meets cnnc and its programs.
 - control bytes from a weight file's keys and a model's print() or names
   reach the terminal escaped (\\xNN), never raw;
 - `report --svg` of a model whose file name holds & < > " ' writes
-  well-formed XML (parsed by xml.etree) that carries the name.
+  well-formed XML (parsed by xml.etree) that carries the name;
+- `cnnc build -o` into directories and file names holding a double
+  quote, a backslash, a comma, a leading dash, `??`, `$`, a space or a
+  single quote builds (weights in a linked blob), runs and matches
+  PyTorch; a file name with a double quote, a newline or a trigraph is
+  refused with exit 2, nothing written;
+- a 4.3 GB workspace: `compile` declares only SYM_run_ws, which a user's
+  program links; `build`, and a driver whose buffers pass the static
+  limit, are refused at compile, never in the linker;
+- a 5,000-layer chain builds with `cnnc build` in under 60 s and matches
+  PyTorch.
 
 Device nodes are made only in a temporary directory (never /dev), as root;
 that case is skipped for other users. Prints one line per check and
