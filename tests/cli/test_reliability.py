@@ -29,8 +29,8 @@ careless user meets cnnc and its programs.
 - a 4.3 GB workspace: `compile` declares only SYM_run_ws, which a user's
   program links; `build`, and a driver whose buffers pass the static
   limit, are refused at compile, never in the linker;
-- a 5,000-layer chain builds with `cnnc build` in under 60 s and matches
-  PyTorch.
+- a 5,000-layer chain builds with `cnnc build` in under 60 s of CPU
+  time (the wall clock printed) and matches PyTorch.
 
 Device nodes are made only in a temporary directory (never /dev), as root;
 that case is skipped for other users. Prints one line per check and
@@ -415,8 +415,10 @@ def big_static(tmp):
 
 def many_layers(tmp):
     """A 5,000-layer chain (3x3 conv, 4 channels, ReLU; weights in a blob)
-    builds with `cnnc build` in well under a minute (one run function
-    took gcc -O2 over 400 s at 3,000 layers) and matches PyTorch. Each
+    with a skip from layer 100 added at the end (a buffer that lives
+    across the generated functions) builds with `cnnc build` in well
+    under a minute (one run function took gcc -O2 over 400 s at 3,000
+    layers) and matches PyTorch. Each
     conv is a channel permutation plus a small bias, so every layer, in
     order, shows in the output and nothing explodes or dies out."""
     import torch
@@ -428,7 +430,9 @@ def many_layers(tmp):
         f.write('local x = input { name = "x", shape = { 1, 4, 8, 8 } }\n')
         for i in range(n):
             f.write(f'x = x:conv2d {{ name = "c{i}", out_channels = 4, kernel_size = 3, padding = 1 }}:relu()\n')
-        f.write("return x\n")
+            if i == 100:
+                f.write("local skip = x\n")
+        f.write("return x:add(skip)\n")
     g = torch.Generator().manual_seed(5)
     w = {}
     for i in range(n):
@@ -440,22 +444,28 @@ def many_layers(tmp):
     ref = x
     for i in range(n):
         ref = torch.relu(torch.nn.functional.conv2d(ref, w[f"c{i}.weight"], w[f"c{i}.bias"], padding=1))
-    ref = ref.numpy()
+        if i == 100:
+            skip = ref
+    ref = (ref + skip).numpy()
     wf = os.path.join(d, "deep.safetensors")
     safetensors_io.write(wf, {k: v.numpy() for k, v in w.items()})
     xf, out = os.path.join(d, "in.npy"), os.path.join(d, "out.npy")
     np.save(xf, x.numpy())
     prog = os.path.join(d, "deep")
-    t0 = time.time()
+    # CPU time of cnnc and the C compiler, which the machine's other jobs
+    # do not stretch as they do the wall clock (printed too)
+    import resource
+    t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     r = run(["nice", CNNC, "build", lua, "--weights", wf, "-o", prog])
-    took = time.time() - t0
-    print(f"     cnnc build of {n} layers: {took:.1f} s")
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    took = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+    print(f"     cnnc build of {n} layers: {took:.1f} s CPU, {time.time() - t0:.1f} s wall")
     ok, detail = r.returncode == 0 and took < 60, f"exit {r.returncode} after {took:.0f} s: {r.stderr[-300:]!r}"
     if ok:
         r = run([prog, xf, out])
         ok = r.returncode == 0 and np.abs(np.load(out) - ref).max() <= 1e-4 * (1 + np.abs(ref).max())
         detail = f"program exit {r.returncode}: {r.stderr[-300:]!r}"
-    check(f"cnnc build of a {n}-layer chain: under 60 s, output matches PyTorch", ok, detail)
+    check(f"cnnc build of a {n}-layer chain: under 60 s of CPU, output matches PyTorch", ok, detail)
 
 
 CHECKS = [svg_escaped, names_escaped, big_static, many_layers]
