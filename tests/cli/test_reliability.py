@@ -30,7 +30,8 @@ careless user meets cnnc and its programs.
   program links; `build`, and a driver whose buffers pass the static
   limit, are refused at compile, never in the linker;
 - a 5,000-layer chain builds with `cnnc build` in under 60 s of CPU
-  time (the wall clock printed) and matches PyTorch.
+  time (the wall clock printed) and matches PyTorch;
+- `cnnc audit` fails a generated file holding a negative count.
 
 Device nodes are made only in a temporary directory (never /dev), as root;
 that case is skipped for other users. Prints one line per check and
@@ -468,7 +469,27 @@ def many_layers(tmp):
     check(f"cnnc build of a {n}-layer chain: under 60 s of CPU, output matches PyTorch", ok, detail)
 
 
-CHECKS = [svg_escaped, names_escaped, big_static, many_layers]
+def audit_negative(tmp):
+    """`cnnc audit` fails a generated file with a negative count (the
+    overflows of issue 20 item 3 produced such files and audit passed
+    them) and passes the file as generated."""
+    d = os.path.join(tmp, "audit")
+    os.mkdir(d)
+    prefix = os.path.join(d, "le")
+    r = run([CNNC, "compile", LENET, "--random-weights", "1", "--main", "-o", prefix])
+    good = run([CNNC, "audit", prefix + ".c"])
+    with open(prefix + ".c") as f:
+        text = f.read()
+    bad = prefix + "_neg.c"
+    with open(bad, "w") as f:
+        f.write(text.replace(".n = 1,", ".n = -1,", 1))
+    r2 = run([CNNC, "audit", bad])
+    check("cnnc audit: a count made negative in a generated file is a finding; the file as generated passes",
+          r.returncode == 0 and good.returncode == 0 and r2.returncode == 1 and b"negative integer constant" in r2.stderr,
+          f"compile {r.returncode}, audit {good.returncode} / {r2.returncode}: {r2.stderr[-300:]!r}")
+
+
+CHECKS = [svg_escaped, names_escaped, big_static, many_layers, audit_negative]
 
 
 def main():
