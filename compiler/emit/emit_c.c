@@ -8,8 +8,12 @@
  * pointer per planned buffer and calls one runtime kernel per layer with
  * every size a constant, each under a comment giving the layer's model
  * line, shapes, algorithm and layout. Views (flatten, dropout) emit no
- * code: they read their source's buffer. SYM_run is SYM_run_ws on a
- * static, 64-byte aligned workspace; --main appends emit_driver.c's main.
+ * code: they read their source's buffer. A model of more than
+ * EMIT_BLOCK layers is cut into static functions of EMIT_BLOCK layers
+ * each, which SYM_run_ws calls in order (emit_blocks). SYM_run is
+ * SYM_run_ws on a static, 64-byte aligned workspace, when the program's
+ * static data stays within EMIT_STATIC_MAX with it (plan_static); --main
+ * appends emit_driver.c's main.
  *
  * This file writes the skeleton and each layer's comment; the layer's
  * call comes from its op's family, one file each as in the runtime, each
