@@ -24,6 +24,16 @@
 #endif
 
 #define MAX_RANK 4   /* tensors are N x C x H x W or N x F */
+
+/* The sizes a model may have (README, "Limits"); past one is an error at
+ * the model line. Each keeps what the generated code and the runtime
+ * compute in their index types (int counts, long long offsets). */
+#define IR_MAX_DIM (1 << 24)        /* one dimension */
+#define IR_MAX_ELEMS 2147483647LL  /* elements of one tensor, weights too,
+                                       padding of a chunked layout included:
+                                       INT_MAX, the kernels' int counts */
+#define IR_MAX_MACS (1LL << 60)     /* multiply-accumulates of the model */
+#define IR_MAX_WORKSPACE (1LL << 46)/* planned workspace, bytes */
 #define MAX_PARAMS 4 /* batch_norm has the most: weight, bias, mean, var */
 
 /* ---- types ---------------------------------------------------------- */
@@ -264,7 +274,15 @@ Graph *ir_clone(const Graph *g);
 /* Appends a node with the given inputs; shape is left to ir_infer_node. */
 int ir_add(Graph *g, Op op, const int *in, int nin, int line);
 Node *ir_node(Graph *g, int id);
+/* Elements of n's value (every dim is at most IR_MAX_DIM, the product
+ * at most IR_MAX_ELEMS once shapes are inferred). */
 long long ir_numel(const Node *n);
+/* Checked arithmetic for every size, offset and count in the compiler,
+ * on non-negative operands: a result that does not fit saturates at
+ * IR_SATURATED, so it stays past every limit and is refused there. */
+#define IR_SATURATED INT64_MAX
+long long ir_mul(long long a, long long b);
+long long ir_add_sat(long long a, long long b);
 /* Same rank and dims. */
 bool ir_same_shape(const Node *a, const Node *b);
 

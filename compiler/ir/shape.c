@@ -13,8 +13,8 @@
 
 #include <limits.h>
 
-#define MAX_DIM (1 << 24) /* no dimension beyond this: keeps int math safe */
-#define MAX_ELEMS (1LL << 31) /* elements in one tensor */
+#define MAX_DIM IR_MAX_DIM
+#define MAX_ELEMS IR_MAX_ELEMS
 
 typedef bool ShapeRule(Graph *g, Node *n, char *err, size_t size);
 
@@ -65,9 +65,8 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		FAIL("conv2d: input channels (%d) must be divisible by groups (%d)", cin, a->groups);
 	if (a->out_channels % a->groups)
 		FAIL("conv2d: out_channels (%d) must be divisible by groups (%d)", a->out_channels, a->groups);
-	/* every factor is at most 2^24, so the product cannot overflow */
-	long long weights = (long long)a->out_channels * (cin / a->groups) * a->kernel[0];
-	if (weights > MAX_ELEMS || weights * a->kernel[1] > MAX_ELEMS)
+	long long weights = ir_mul(ir_mul(ir_mul(a->out_channels, cin / a->groups), a->kernel[0]), a->kernel[1]);
+	if (weights > MAX_ELEMS)
 		FAIL("conv2d: weight [%d, %d, %d, %d] is too large (at most %lld elements)", a->out_channels,
 		     cin / a->groups, a->kernel[0], a->kernel[1], MAX_ELEMS);
 	n->rank = 4;
@@ -79,7 +78,10 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		if (eff > in + 2LL * a->pad[i])
 			FAIL("conv2d: kernel %s %lld (with dilation) is larger than the padded input %lld (%lld + 2*%d)",
 			     i ? "width" : "height", eff, in + 2LL * a->pad[i], in, a->pad[i]);
-		n->shape[2 + i] = (int)window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
+		long long out = window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
+		if (out > MAX_DIM)
+			FAIL("conv2d: output %s %lld is too large (limit %d)", i ? "width" : "height", out, MAX_DIM);
+		n->shape[2 + i] = (int)out;
 	}
 	return true;
 }
@@ -102,6 +104,8 @@ static bool shape_pool2d(Graph *g, Node *n, char *err, size_t size)
 		if (out < 1)
 			FAIL("%s: kernel %s %d is larger than the padded input %lld (%lld + 2*%d)", op,
 			     i ? "width" : "height", a->kernel[i], in + 2LL * a->pad[i], in, a->pad[i]);
+		if (out > MAX_DIM)
+			FAIL("%s: output %s %lld is too large (limit %d)", op, i ? "width" : "height", out, MAX_DIM);
 		n->shape[2 + i] = (int)out;
 	}
 	return true;
@@ -151,7 +155,7 @@ static bool shape_linear(Graph *g, Node *n, char *err, size_t size)
 	if (x->rank != 2)
 		FAIL("linear: input must be N x F (2-D), got %s; flatten it first",
 		     ir_shape_str(x, buf, sizeof buf));
-	if ((long long)n->a.out_features * x->shape[1] > MAX_ELEMS)
+	if (ir_mul(n->a.out_features, x->shape[1]) > MAX_ELEMS)
 		FAIL("linear: weight [%d, %d] is too large (at most %lld elements)", n->a.out_features, x->shape[1],
 		     MAX_ELEMS);
 	n->rank = 2;
@@ -172,14 +176,17 @@ static bool shape_same(Graph *g, Node *n, char *err, size_t size)
 
 static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
 {
-	(void)err, (void)size;
 	Node *x = input_of(g, n, 0);
 	long long f = 1;
+	char buf[64];
 	for (int i = 1; i < x->rank; i++)
-		f *= x->shape[i];
+		f = ir_mul(f, x->shape[i]);
+	if (f > MAX_DIM)
+		FAIL("flatten: %s makes %lld features, more than a dimension may hold (%d)",
+		     ir_shape_str(x, buf, sizeof buf), f, MAX_DIM);
 	n->rank = 2;
 	n->shape[0] = x->shape[0];
-	n->shape[1] = (int)f; /* bounded by MAX_ELEMS, checked on x */
+	n->shape[1] = (int)f;
 	return true;
 }
 
@@ -274,7 +281,15 @@ bool ir_infer_node(Graph *g, int id, char *err, size_t size)
 void ir_infer_shapes(Graph *g)
 {
 	char err[512];
-	for (int i = 0; i < g->n; i++)
+	long long macs = 0;
+	for (int i = 0; i < g->n; i++) {
 		if (!ir_infer_node(g, i, err, sizeof err))
 			diag_error(g->file, g->nodes[i].line, "%s", err);
+		/* bounds every product of a conv's sizes the passes form */
+		macs = ir_add_sat(macs, ir_macs(g, &g->nodes[i]));
+		if (macs > IR_MAX_MACS)
+			diag_error(g->file, g->nodes[i].line,
+			           "%s: the model passes %lld multiply-accumulates here (limit 2^60 = %lld)",
+			           op_name[g->nodes[i].op], macs, IR_MAX_MACS);
+	}
 }

@@ -25,7 +25,19 @@
 
 #include <stdlib.h>
 
+/* v rounded up to MEM_ALIGN; v is at most IR_SATURATED - MEM_ALIGN */
 static long long align_up(long long v) { return (v + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN; }
+
+/* Refuses a plan past IR_MAX_WORKSPACE at the line of buffer b's node
+ * (b >= n: node b - n's scratch). */
+static void check_size(const Graph *g, int b, long long bytes, const char *what)
+{
+	if (bytes <= IR_MAX_WORKSPACE)
+		return;
+	const Node *node = &g->nodes[b % g->n];
+	diag_error(g->file, node->line, "%s: %s needs %lld bytes, more than the workspace may have (2^46 = %lld)",
+	           op_name[node->op], what, bytes, IR_MAX_WORKSPACE);
+}
 
 static const MemPlan *sort_plan; /* qsort has no context argument */
 
@@ -98,11 +110,13 @@ void memplan(Graph *g)
 		const Node *node = &g->nodes[i];
 		int over = in_place(g, p, read, i);
 		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
-		p->bytes[i] = 4 * layout_numel(node); /* padded in NCHW8c */
+		p->bytes[i] = ir_mul(4, layout_numel(node)); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
 		p->first[n + i] = p->last[n + i] = i;
-		p->naive += p->bytes[i] + node->scratch;
+		check_size(g, i, p->bytes[i], "its value");
+		check_size(g, n + i, node->scratch, "its scratch");
+		p->naive = ir_add_sat(p->naive, ir_add_sat(p->bytes[i], node->scratch));
 		for (int j = 0; j < node->nin; j++) {
 			int h = p->home[node->in[j]];
 			if (p->last[h] < i)
@@ -146,6 +160,9 @@ void memplan(Graph *g)
 				}
 			}
 		}
+		/* every offset and size so far is within IR_MAX_WORKSPACE, so
+		 * these sums cannot overflow */
+		check_size(g, t, off + p->bytes[t], t < n ? "the plan with its value" : "the plan with its scratch");
 		p->offset[t] = off;
 		if (align_up(off + p->bytes[t]) > p->workspace)
 			p->workspace = align_up(off + p->bytes[t]);

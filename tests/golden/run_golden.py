@@ -209,7 +209,7 @@ class Toolchain:
         the probe's generated file and prog as the program (a weight blob
         is looked for next to prog)."""
         pdir, probe_dir = os.path.dirname(prog), os.path.dirname(self.probe)
-        swap = {self.probe: [prog], self.probe + ".c": list(sources), "-Wa,-I" + probe_dir: ["-Wa,-I" + pdir]}
+        swap = {self.probe: [prog], self.probe + ".c": list(sources), probe_dir: [pdir]}
         rc, log = run([x for w in self.template for x in swap.get(w, [w])], env=self.env, timeout=900)
         return rc, "" if rc == 0 else f"the C compiler exited {rc}\n{log}"
 
