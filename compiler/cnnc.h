@@ -92,6 +92,9 @@ typedef enum {
 
 #define LAYOUT_BLOCK 8 /* channels per block of LAYOUT_NCHW8C */
 
+/* interpolate's modes, Attrs.mode (frontend/dsl.c names them). */
+enum { INTERP_NEAREST, INTERP_BILINEAR };
+
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
@@ -114,7 +117,11 @@ typedef struct {
 	bool bias;             /* conv2d, linear: has a bias vector */
 	bool ceil_mode;        /* pools: round the output size up */
 	bool count_include_pad;/* avg_pool2d: divide by the full window */
-	int out_size[2];       /* adaptive_avg_pool2d: output H, W */
+	int out_size[2];       /* adaptive_avg_pool2d, interpolate: output H, W
+	                          (interpolate: 0 when scale_factor is given) */
+	double scale[2];       /* interpolate: scale_factor per axis, 0: size
+	                          given */
+	bool align_corners;    /* interpolate (bilinear): align corner pixels */
 	double eps;            /* batch_norm: added to the variance */
 	double param;          /* an activation op whose row in acts.def has a
 	                          parameter: its value (leaky_relu's
@@ -128,7 +135,8 @@ typedef struct {
 	                          (the node's shape has 1s prepended up to
 	                          rank 2 or 4) */
 	int mode;              /* an option of fixed strings, its index:
-	                          stochastic_depth's mode ("row", "batch") */
+	                          stochastic_depth's mode ("row", "batch"),
+	                          interpolate's (INTERP_NEAREST, ...) */
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */

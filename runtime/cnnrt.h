@@ -298,6 +298,25 @@ void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y);
  * [floor(i*h/oh), ceil((i+1)*h/oh)). */
 void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y);
 
+/* ---- resize.c ------------------------------------------------------- */
+
+/* Sizes of one interpolate (torch.nn.functional.interpolate, 2-D). */
+typedef struct {
+	int n, c;          /* batch, channels */
+	int h, w;          /* input height, width */
+	int oh, ow;        /* output height, width */
+	int bilinear;      /* 1: bilinear, 0: nearest */
+	int align_corners; /* bilinear: corners' centers aligned */
+	float sh, sw;      /* input pixels per output pixel, as PyTorch computes
+	                      them: (in - 1) / (out - 1) with align_corners (0
+	                      for out 1), 1 / scale_factor when one was given,
+	                      else in / out */
+} rt_resize_params;
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; see resize.c for the indices and
+ * weights. y must not overlap x. */
+void rt_resize(const rt_resize_params *p, const float *x, float *y);
+
 /* ---- layout.c, conv_cl.c, pool_cl.c: channel-chunked layouts -------- */
 
 /* Besides NCHW, activations may live in a channel-chunked layout: the

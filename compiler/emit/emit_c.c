@@ -244,6 +244,7 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
+	case OP_INTERPOLATE:
 		emit_pool(e, n);
 		break;
 	case OP_REORDER:

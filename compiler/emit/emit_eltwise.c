@@ -88,6 +88,7 @@ void emit_eltwise(Emit *e, const Node *n)
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
+	case OP_INTERPOLATE:
 	case OP_REORDER:
 	case OP_ADD:
 	case OP_SUB:

@@ -1,5 +1,6 @@
 /*
- * emit_pool.c: the calls of pooling layers, NCHW or chunked.
+ * emit_pool.c: the calls of pooling layers, NCHW or chunked, and of
+ * interpolate (NCHW).
  *
  * needs: layouts chosen, memory planned.
  *
@@ -8,7 +9,8 @@
  * _cl twins with the chunk size in NHWC or NCHW8c; adaptive_avg_pool2d
  * and global_avg_pool (an adaptive pool to 1x1) pass their sizes as
  * arguments to rt_adaptive_avg_pool2d(_cl). Input and output share one
- * layout: pools keep channels where they are.
+ * layout: pools keep channels where they are. interpolate declares its
+ * sizes and PyTorch's scales (rt_resize_params) and calls rt_resize.
  */
 #include "emit.h"
 
@@ -25,6 +27,32 @@ static void pool_params(Emit *e, const Node *n)
 	if (n->op == OP_AVG_POOL2D)
 		fprintf(e->c, "\t\t\t.count_include_pad = %d,\n", a->count_include_pad);
 	fprintf(e->c, "\t\t};\n");
+}
+
+/* interpolate's input pixels per output pixel along an axis, computed
+ * as PyTorch 1.13 does (area_pixel_compute_scale), in float. */
+static float resize_scale(int in, int out, double factor, const Attrs *a)
+{
+	if (a->mode == INTERP_BILINEAR && a->align_corners)
+		return out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.0f;
+	return factor > 0 ? (float)(1.0 / factor) : (float)in / (float)out;
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow], both NCHW. */
+static void emit_resize(Emit *e, const Node *n)
+{
+	const Attrs *a = &n->a;
+	const Node *x = &e->g->nodes[n->in[0]];
+	Arena *A = e->g->arena;
+	if (n->layout != LAYOUT_NCHW)
+		BUG("interpolate in layout %s", layout_name[n->layout]);
+	fprintf(e->c, "\t{\n\t\tstatic const rt_resize_params p = {\n");
+	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
+	        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
+	fprintf(e->c, "\t\t\t.bilinear = %d, .align_corners = %d, .sh = %s, .sw = %s,\n", a->mode == INTERP_BILINEAR,
+	        a->align_corners, emit_float(A, resize_scale(x->shape[2], n->shape[2], a->scale[0], a)),
+	        emit_float(A, resize_scale(x->shape[3], n->shape[3], a->scale[1], a)));
+	fprintf(e->c, "\t\t};\n\t\trt_resize(&p, %s, %s);\n\t}\n", e->var[x->id], e->var[n->id]);
 }
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow], both in n's layout. */
@@ -52,6 +80,9 @@ void emit_pool(Emit *e, const Node *n)
 		else
 			fprintf(c, "\trt_adaptive_avg_pool2d_cl(%d, %d, %d, %d, %d, %d, %d, %s, %s);\n", x->shape[0],
 			        x->shape[1], x->shape[2], x->shape[3], n->shape[2], n->shape[3], cl, X, Y);
+		break;
+	case OP_INTERPOLATE:
+		emit_resize(e, n);
 		break;
 	default:
 		BUG("%s is not a pool", op_name[n->op]);

@@ -36,6 +36,7 @@ typedef enum {
 	OPT_BOOL,     /* true or false */
 	OPT_NUM,      /* any finite number */
 	OPT_POS_NUM,  /* number > 0 */
+	OPT_POS_NUM_PAIR, /* number > 0, or {h, w} of them, into double[2] */
 	OPT_PROB,     /* number in [0, 1] */
 	OPT_SHAPE,    /* array of 2 or 4 integers >= 1 (input only) */
 	OPT_DIMS,     /* array of 1 to 4 integers >= 1, into a Dims */
@@ -103,6 +104,15 @@ static const OptSpec avg_pool2d_opts[] = {
 static const OptSpec adaptive_avg_pool2d_opts[] = {
 	NAME_OPT(false),
 	{"output_size", OPT_POS_PAIR, true, A(out_size), 0},
+	END,
+};
+static const char *const interp_modes[] = {"nearest", "bilinear", NULL}; /* INTERP_* order */
+static const OptSpec interpolate_opts[] = {
+	NAME_OPT(false),
+	{"size", OPT_POS_PAIR, false, A(out_size), 0},
+	{"scale_factor", OPT_POS_NUM_PAIR, false, A(scale), 0},
+	{"mode", OPT_ENUM, false, A(mode), INTERP_NEAREST, interp_modes},
+	{"align_corners", OPT_BOOL, false, A(align_corners), 0},
 	END,
 };
 static const OptSpec global_avg_pool_opts[] = {NAME_OPT(false), END};
@@ -209,6 +219,7 @@ static const char *expected(OptType t)
 	case OPT_BOOL: return "true or false";
 	case OPT_NUM: return "a number a float can hold (|x| <= 3.4e38)";
 	case OPT_POS_NUM: return "a number > 0 a float can hold (<= 3.4e38)";
+	case OPT_POS_NUM_PAIR: return "a number > 0 a float can hold (<= 3.4e38), or a {h, w} pair of them";
 	case OPT_PROB: return "a number from 0 to 1";
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_DIMS: return "an array of 1 to 4 integers from 1 to 16777216";
@@ -260,6 +271,16 @@ static bool valid_name(const char *s, size_t len)
 	return true;
 }
 
+/* A number > 0 that a float can hold at idx, into *out. */
+static bool pos_num(lua_State *L, int idx, double *out)
+{
+	double d = lua_tonumber(L, idx);
+	if (lua_type(L, idx) != LUA_TNUMBER || !(d > 0 && d <= FLT_MAX))
+		return false;
+	*out = d;
+	return true;
+}
+
 /* Parses the value at idx for option o of op into node n. */
 static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 {
@@ -291,6 +312,19 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		ok = ok && (o->type != OPT_PROB || (d >= 0 && d <= 1));
 		if (ok)
 			*(double *)field = d;
+		break;
+	case OPT_POS_NUM_PAIR: /* a number for both, or {h, w} */
+		if (lua_type(L, idx) == LUA_TNUMBER) {
+			ok = pos_num(L, idx, (double *)field);
+			((double *)field)[1] = ((double *)field)[0];
+		} else if (lua_istable(L, idx) && luaL_len(L, idx) == 2) {
+			ok = true;
+			for (int i = 0; i < 2; i++) {
+				lua_geti(L, idx, i + 1);
+				ok = ok && pos_num(L, -1, (double *)field + i);
+				lua_pop(L, 1);
+			}
+		}
 		break;
 	case OPT_SHAPE:
 		if (lua_istable(L, idx)) {
@@ -372,6 +406,9 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_POS_NUM:
 	case OPT_PROB:
 		*(double *)field = o->dflt;
+		break;
+	case OPT_POS_NUM_PAIR:
+		((double *)field)[0] = ((double *)field)[1] = o->dflt;
 		break;
 	case OPT_ENUM:
 		*(int *)field = (int)o->dflt;

@@ -12,6 +12,7 @@
 #include "../cnnc.h"
 
 #include <limits.h>
+#include <math.h>
 
 #define MAX_DIM IR_MAX_DIM
 #define MAX_ELEMS IR_MAX_ELEMS
@@ -121,6 +122,31 @@ static bool shape_adaptive_pool(Graph *g, Node *n, char *err, size_t size)
 	n->shape[1] = x->shape[1];
 	n->shape[2] = n->a.out_size[0];
 	n->shape[3] = n->a.out_size[1];
+	return true;
+}
+
+/* interpolate: size, or floor(in * scale_factor) as PyTorch (in double) */
+static bool shape_interpolate(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Attrs *a = &n->a;
+	if (!need_4d("interpolate", x, err, size))
+		return false;
+	bool sized = a->out_size[0] > 0, scaled = a->scale[0] > 0;
+	if (sized == scaled)
+		FAIL("interpolate: give exactly one of size and scale_factor");
+	if (a->align_corners && a->mode != INTERP_BILINEAR)
+		FAIL("interpolate: align_corners applies to mode = \"bilinear\" only");
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	for (int i = 0; i < 2; i++) {
+		double out = sized ? a->out_size[i] : floor((double)x->shape[2 + i] * a->scale[i]);
+		if (out < 1 || out > MAX_DIM)
+			FAIL("interpolate: output %s %.0f from input %d and scale_factor %g is out of range (1..%d)",
+			     i ? "width" : "height", out, x->shape[2 + i], a->scale[i], MAX_DIM);
+		n->shape[2 + i] = (int)out;
+	}
 	return true;
 }
 

@@ -13,6 +13,7 @@
  *     (every window is one element; ceil_mode changes nothing then);
  *   - adaptive_avg_pool2d to the input's own H x W (PyTorch's windows are
  *     then [i, i+1): one element each);
+ *   - interpolate to the input's own H x W (either mode);
  *   - concat of a single tensor;
  *   - flatten of an N x F tensor;
  *   - x - 0, x * 1 and x / 1 with a number operand: x exactly, NaN and
@@ -64,6 +65,13 @@ static int identity_same_size(const Node *n, const Node *x, const Attrs *a)
 {
 	(void)n;
 	return a->out_size[0] == x->shape[2] && a->out_size[1] == x->shape[3] ? x->id : -1;
+}
+
+/* interpolate to the input's own H x W: PyTorch copies such an axis */
+static int identity_same_hw(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)a;
+	return n->shape[2] == x->shape[2] && n->shape[3] == x->shape[3] ? x->id : -1;
 }
 
 /* concat of one tensor */

@@ -363,6 +363,31 @@ class Broadcast(nn.Module):
         return x * torch.tanh(z - x)
 
 
+class Resize(nn.Module):
+    """interpolate: nearest x2, to a size, by 1.5; bilinear to a size, by
+    {1.5, 0.7} with align_corners, down to 4 x 19 (W kept), to 1 x 1 with
+    align_corners; batch 2, 13 channels."""
+    shape = (2, 3, 7, 9)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 3, padding=1)
+        self.conv2 = nn.Conv2d(13, 13, 3)
+        self.fc = nn.Linear(13 * 4 * 19, 10)
+
+    def forward(self, x):
+        x = F.interpolate(self.conv1(x), scale_factor=2)
+        x = self.conv2(x)
+        x = F.interpolate(x, size=(17, 23), mode="bilinear", align_corners=False)
+        x = F.interpolate(x, scale_factor=(1.5, 0.7), mode="bilinear", align_corners=True)
+        x = F.interpolate(x, size=(10, 13))
+        x = F.interpolate(x, scale_factor=1.5, mode="nearest")
+        g = F.interpolate(x, size=1, mode="bilinear", align_corners=True)
+        x = F.interpolate(x, size=(4, 19), mode="bilinear", align_corners=False)
+        x = x + F.interpolate(g, size=(4, 19))
+        return self.fc(x.flatten(1))
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -377,6 +402,7 @@ _NETS = {
     "stem_dw": StemDw,
     "big_weights": BigWeights,
     "broadcast": Broadcast,
+    "resize": Resize,
 }
 NETS = list(_NETS)
 
