@@ -30,6 +30,7 @@ import argparse
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 import zlib
 
@@ -45,7 +46,8 @@ import safetensors_io  # noqa: E402
 DEFAULT_SEED = 1234
 SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
 BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2",
-           "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "regnet_y_400mf"]
+           "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "regnet_y_400mf",
+           "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"]
 # The levels of run_golden.py a big model runs at unless --levels says
 # otherwise (default: all): the later models at the reference and the
 # default level only, so that `ninja test` stays in its time budget.
@@ -67,8 +69,20 @@ def _residual_bn_gain(suffix, gain):
                            if isinstance(m, torch.nn.BatchNorm2d) and n.endswith(suffix)}
 
 
+def _inverted_residual_bn_gain(gain):
+    """The same for torchvision's MobileNetV3 and EfficientNet blocks: the
+    batch norm of the projection (block[-1]) of each block with a
+    residual."""
+    def gains(module):
+        names = {m: n for n, m in module.named_modules()}
+        return {names[m.block[-1][1]]: gain for m in module.modules()
+                if getattr(m, "use_res_connect", False) and hasattr(m, "block")}
+    return gains
+
+
 # Functions of the module, for the deep residual nets.
-ZOO_GAIN["efficientnet_b0"] = _residual_bn_gain(".block.3.1", 0.2)
+for _name in ("efficientnet_b0", "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"):
+    ZOO_GAIN[_name] = _inverted_residual_bn_gain(0.2)
 ZOO_GAIN["regnet_y_400mf"] = _residual_bn_gain(".f.c.1", 0.3)
 # How many batches of the model's batch the golden input holds (default 1).
 BATCHES = {"groups_bn": 2, "concat_res": 2, "mlp_bn": 2, "lenet5": 3}
@@ -96,12 +110,14 @@ COMMITTED = odd_nets().NETS + ["lenet5"]
 
 
 def lua_input_shape(lua_path):
-    """The shape of the model's `input { shape = {...} }`, read from the file."""
-    with open(lua_path) as f:
-        m = re.search(r"input\s*\{[^}]*shape\s*=\s*\{([^}]*)\}", f.read())
-    if not m:
-        raise ValueError(f"{lua_path}: cannot find the input shape")
-    return tuple(int(v) for v in m.group(1).split(","))
+    """The shape of the model's input, as `cnnc check` prints it (the file
+    may compute it, e.g. from a local SIZE)."""
+    cnnc = os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc")
+    p = subprocess.run([cnnc, "check", lua_path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    m = re.search(r"input ([0-9x]+), output", p.stdout)
+    if p.returncode != 0 or not m:
+        raise ValueError(f"{lua_path}: cnnc check: {p.stdout.strip()}")
+    return tuple(int(v) for v in m.group(1).split("x"))
 
 
 def lua_path(name):

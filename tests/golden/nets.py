@@ -364,16 +364,16 @@ class Broadcast(nn.Module):
 
 
 class Resize(nn.Module):
-    """interpolate: nearest x2, to a size, by 1.5; bilinear to a size, by
-    {1.5, 0.7} with align_corners, down to 4 x 19 (W kept), to 1 x 1 with
-    align_corners; batch 2, 13 channels."""
+    """interpolate: nearest x2, to a size, by {1.5, 1.7}; bilinear to a
+    size, by {1.5, 0.7} with align_corners, by 1.3, down to 4 x 28 (W
+    kept), to 1 x 1 with align_corners; batch 2, 13 channels."""
     shape = (2, 3, 7, 9)
 
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 13, 3, padding=1)
         self.conv2 = nn.Conv2d(13, 13, 3)
-        self.fc = nn.Linear(13 * 4 * 19, 10)
+        self.fc = nn.Linear(13 * 4 * 28, 10)
 
     def forward(self, x):
         x = F.interpolate(self.conv1(x), scale_factor=2)
@@ -381,10 +381,11 @@ class Resize(nn.Module):
         x = F.interpolate(x, size=(17, 23), mode="bilinear", align_corners=False)
         x = F.interpolate(x, scale_factor=(1.5, 0.7), mode="bilinear", align_corners=True)
         x = F.interpolate(x, size=(10, 13))
-        x = F.interpolate(x, scale_factor=1.5, mode="nearest")
+        x = F.interpolate(x, scale_factor=(1.5, 1.7), mode="nearest")
+        x = F.interpolate(x, scale_factor=1.3, mode="bilinear", align_corners=False)
         g = F.interpolate(x, size=1, mode="bilinear", align_corners=True)
-        x = F.interpolate(x, size=(4, 19), mode="bilinear", align_corners=False)
-        x = x + F.interpolate(g, size=(4, 19))
+        x = F.interpolate(x, size=(4, 28), mode="bilinear", align_corners=False)
+        x = x + F.interpolate(g, size=(4, 28))
         return self.fc(x.flatten(1))
 
 

@@ -27,6 +27,8 @@ ZOO = [
     "mobilenet_v3_large",
     "efficientnet_b0",
     "regnet_y_400mf",
+    "lraspp_mobilenet_v3_large",
+    "deeplabv3_mobilenet_v3_large",
 ]
 
 IMAGENET_SHAPE = (1, 3, 224, 224)
@@ -123,4 +125,12 @@ def build(name):
         import torchvision.models
 
         return getattr(torchvision.models, name)(weights=None).eval(), IMAGENET_SHAPE
+    if name in ("lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"):
+        import torchvision.models.segmentation as seg
+
+        kw = {"aux_loss": False} if name.startswith("deeplab") else {}
+        m = getattr(seg, name)(weights=None, weights_backbone=None, **kw).eval()
+        dict_forward = m.forward
+        m.forward = lambda x: dict_forward(x)["out"]  # the tensor, not torchvision's {"out": ...}
+        return m, (1, 3, 520, 520)
     raise ValueError("unknown zoo model %r (known: %s)" % (name, ", ".join(ZOO)))

@@ -85,6 +85,8 @@ def torch_profile(module, input_shape):
 
     def hook(name):
         def fn(mod, inputs, output):
+            if not isinstance(output, torch.Tensor):  # a segmentation backbone's {"low": ..., "high": ...}
+                return
             shapes.setdefault(name, []).append(list(output.shape))
             if isinstance(mod, nn.Conv2d):
                 kh, kw = mod.kernel_size
