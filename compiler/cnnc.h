@@ -84,6 +84,12 @@ typedef enum {
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
+/* A list of dims as a model gave them (0-based; negative: from the end). */
+typedef struct {
+	int n;                 /* how many */
+	int v[MAX_RANK];       /* the dims */
+} Dims;
+
 /* Options of one node, as the model file gave them (defaults filled in).
  * Pairs are [h, w]. Fields an op does not use stay zero. */
 typedef struct {
@@ -93,7 +99,7 @@ typedef struct {
 	int stride[2];         /* conv2d, pools: stride */
 	int pad[2];            /* conv2d, pools: zero (or -inf) padding per side */
 	int dilation[2];       /* conv2d: dilation (pools: always 1) */
-	int groups;            /* conv2d: channel groups */
+	int groups;            /* conv2d, channel_shuffle: channel groups */
 	bool bias;             /* conv2d, linear: has a bias vector */
 	bool ceil_mode;        /* pools: round the output size up */
 	bool count_include_pad;/* avg_pool2d: divide by the full window */
@@ -106,6 +112,13 @@ typedef struct {
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
+	int dim;               /* chunk, split: the dim cut, as given (negative:
+	                          from the end; the shape rule normalizes) */
+	int chunks;            /* chunk: pieces asked for (PyTorch may make fewer) */
+	int slice[2];          /* chunk, split: this piece's first index and size
+	                          along dim, elements (one node per piece) */
+	Dims dims;             /* mean: the dims averaged over, as given */
+	bool keepdim;          /* mean: keep them as size 1 */
 } Attrs;
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
@@ -262,6 +275,8 @@ const char *ir_shape_str(const Node *n, char *buf, size_t size);
 bool ir_infer_node(Graph *g, int id, char *err, size_t size);
 /* Re-infers every node in order; user errors exit at the model line. */
 void ir_infer_shapes(Graph *g);
+/* dim (negative: from the end) as 0..rank-1, or -1 when out of range. */
+int ir_norm_dim(int dim, int rank);
 
 /* ---- ir/params.c ---------------------------------------------------- */
 

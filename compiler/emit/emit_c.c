@@ -14,7 +14,7 @@
  * This file writes the skeleton and each layer's comment; the layer's
  * call comes from its op's family, one file each as in the runtime, each
  * in NCHW and the chunked layouts: emit_conv.c (conv2d), emit_pool.c
- * (pools), emit_eltwise.c (activations, add, batch_norm, concat, softmax,
+ * (pools, mean), emit_channel.c (chunk, split, channel_shuffle), emit_eltwise.c (activations, add, batch_norm, concat, softmax,
  * linear, views) and emit_reorder.c (reorders between layouts).
  *
  * The output depends only on the model, weights and options: no dates,
@@ -199,7 +199,13 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
+	case OP_MEAN:
 		emit_pool(e, n);
+		break;
+	case OP_CHUNK:
+	case OP_SPLIT:
+	case OP_CHANNEL_SHUFFLE:
+		emit_channel(e, n);
 		break;
 	case OP_REORDER:
 		emit_reorder(e, n);

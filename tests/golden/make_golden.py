@@ -51,7 +51,7 @@ FASHION = "fashion_cnn"
 # about sqrt(6) keeps a relu net's scale.
 ZOO_GAIN = {"lenet5": 2.4, "chapter_ex1": 2.4, "cifar10": 2.4}
 # How many batches of the model's batch the golden input holds (default 1).
-BATCHES = {"groups_bn": 2, "concat_res": 2, "mlp_bn": 2, "lenet5": 3}
+BATCHES = {"groups_bn": 2, "concat_res": 2, "shuffle_split": 2, "mlp_bn": 2, "lenet5": 3}
 FASHION_SAMPLES = 100  # images in the fashion golden input (rounded up to batches)
 
 
