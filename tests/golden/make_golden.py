@@ -44,7 +44,7 @@ import safetensors_io  # noqa: E402
 
 DEFAULT_SEED = 1234
 SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
-BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2"]
+BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"]
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;
