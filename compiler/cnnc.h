@@ -160,7 +160,10 @@ typedef struct {
  * indexed by node id. */
 typedef struct {
 	int *home;             /* node whose buffer holds this value: itself, or
-	                          for a view (flatten, dropout) its source's home */
+	                          for a view (flatten, dropout, a chunk or split
+	                          piece read in place) its source's home */
+	long long *view_offset;/* per node: byte offset of its value in its
+	                          home's buffer (0 but for piece views) */
 	long long *offset;     /* byte offset in the workspace of home nodes;
 	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
 	long long *bytes;      /* buffer size of home nodes, bytes */
@@ -384,8 +387,10 @@ long long pack_cl(Graph *g, Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
-/* Assigns every activation an offset in one workspace by liveness. */
-void memplan(Graph *g);
+/* Assigns every activation an offset in one workspace by liveness;
+ * with views, chunk and split pieces whose channels are contiguous in
+ * their input are read in place instead of copied. */
+void memplan(Graph *g, bool views);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

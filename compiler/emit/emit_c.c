@@ -8,7 +8,9 @@
  * pointer per planned buffer and calls one runtime kernel per layer with
  * every size a constant, each under a comment giving the layer's model
  * line, shapes, algorithm and layout. Views (flatten, dropout) emit no
- * code: they read their source's buffer. SYM_run is SYM_run_ws on a
+ * code: they read their source's buffer; a chunk or split piece read in
+ * place (passes/memplan.c) is a pointer into it, declared with the
+ * buffers. SYM_run is SYM_run_ws on a
  * static, 64-byte aligned workspace; --main appends emit_driver.c's main.
  *
  * This file writes the skeleton and each layer's comment; the layer's
@@ -63,15 +65,15 @@ static void name_values(Emit *e)
 				e->wbase[i] = arena_printf(g->arena, "%s_%d", e->wbase[i], i);
 	}
 	for (int i = 0; i < g->n; i++) {
-		if (p->home[i] != i) {
-			e->var[i] = e->var[p->home[i]];
+		if (p->home[i] != i && op_flags[g->nodes[i].op] & OPF_VIEW) {
+			e->var[i] = e->var[g->nodes[i].in[0]];
 			continue;
 		}
-		if (p->offset[i] == MEM_INPUT) {
+		if (p->home[i] == i && p->offset[i] == MEM_INPUT) {
 			e->var[i] = "input";
 			continue;
 		}
-		if (p->offset[i] == MEM_OUTPUT) {
+		if (p->home[i] == i && p->offset[i] == MEM_OUTPUT) {
 			e->var[i] = "output";
 			continue;
 		}
@@ -250,6 +252,15 @@ static void emit_run(Emit *e)
 			fprintf(c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
 			        ir_shape_str(&g->nodes[i], buf, sizeof buf), g->nodes[i].layout ? " " : "",
 			        g->nodes[i].layout ? layout_name[g->nodes[i].layout] : "", p->first[i], p->last[i]);
+	for (int i = 0; i < g->n; i++) { /* chunk and split pieces read in place */
+		const Node *n = &g->nodes[i];
+		if (p->home[i] == i || op_flags[n->op] & OPF_VIEW)
+			continue;
+		fprintf(c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
+		        e->var[n->in[0]], (p->view_offset[i] - p->view_offset[n->in[0]]) / 4,
+		        ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "", n->layout ? layout_name[n->layout] : "",
+		        n->a.slice[0], n->a.slice[0] + n->a.slice[1] - 1, g->nodes[n->in[0]].name);
+	}
 	fprintf(c, "\n");
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,

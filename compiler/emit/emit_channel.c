@@ -6,7 +6,9 @@
  * needs: layouts chosen, memory planned.
  *
  * A piece reads its input in its own layout, so in NHWC the input's
- * chunk is its channel count and the piece's its own.
+ * chunk is its channel count and the piece's its own. A piece that
+ * memplan made a view (its channels contiguous in its input) emits no
+ * code: its pointer into the input is declared with the buffers.
  */
 #include "emit.h"
 
@@ -22,7 +24,9 @@ void emit_channel(Emit *e, const Node *n)
 	switch (n->op) {
 	case OP_CHUNK:
 	case OP_SPLIT:
-		if (nchw)
+		if (e->g->plan->home[n->id] != n->id)
+			fprintf(c, "\t/* (a view into %s: no code) */\n", X);
+		else if (nchw)
 			fprintf(c, "\trt_slice_channels(%d, %d, %d, %d, %d, %s, %s);\n", n->shape[0], x->shape[1], hw,
 			        n->a.slice[0], n->a.slice[1], X, Y);
 		else

@@ -350,6 +350,29 @@ class ShuffleSplit(nn.Module):
         return m.flatten(1) + g
 
 
+class ChunkViews(nn.Module):
+    """Batch 1: split of the input, chunk of 24 channels into 8s, a split
+    of a piece, split of an N x F mean, a piece as the output."""
+    shape = (1, 21, 7, 5)
+    golden_gain = 2.0
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(13, 24, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 8, 1)
+        self.c3 = nn.Conv2d(32, 10, 3, stride=2)
+
+    def forward(self, x):
+        a, b = torch.split(x, [8, 13], dim=1)
+        c = F.relu(self.c1(b))
+        p, q, r = c.chunk(3, dim=1)
+        s, t = torch.split(q, [3, 5], dim=1)
+        y = F.channel_shuffle(torch.cat([self.c2(a), p, t, r, s], 1), 4)  # 32x7x5
+        z = self.c3(y)                                                      # 10x3x2
+        o1, o2 = torch.split(z.mean([2, 3]), 6, dim=1)                      # 6, 4
+        return torch.split(torch.cat([o2, o1], 1), [7, 3], dim=1)[0]        # 7
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -364,6 +387,7 @@ _NETS = {
     "stem_dw": StemDw,
     "big_weights": BigWeights,
     "shuffle_split": ShuffleSplit,
+    "chunk_views": ChunkViews,
 }
 NETS = list(_NETS)
 
