@@ -259,11 +259,12 @@ static bool get_pair(lua_State *L, int idx, int lo, int out[2])
 }
 
 /* A list at idx of 1..max integers >= lo (each written to out[i] when
- * out is not NULL). */
-static bool get_list(lua_State *L, int idx, int lo, int max, int *out)
+ * out is not NULL): returns how many, or 0 when it is not one. The
+ * length is read once (__len may answer differently each time). */
+static int get_list(lua_State *L, int idx, int lo, int max, int *out)
 {
 	if (!lua_istable(L, idx) || to_tensor(L, idx))
-		return false;
+		return 0;
 	lua_Integer len = luaL_len(L, idx);
 	bool ok = len >= 1 && len <= max;
 	for (int i = 0; ok && i < len; i++) {
@@ -274,7 +275,7 @@ static bool get_list(lua_State *L, int idx, int lo, int max, int *out)
 		if (ok && out)
 			out[i] = v;
 	}
-	return ok;
+	return ok ? (int)len : 0;
 }
 
 static bool valid_name(const char *s, size_t len)
@@ -342,12 +343,12 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		if (lua_type(L, idx) == LUA_TNUMBER) {
 			ok = get_int(L, idx, -(1 << 24), &dims->v[0]);
 			dims->n = 1;
-		} else if ((ok = get_list(L, idx, -(1 << 24), MAX_RANK, dims->v)))
-			dims->n = (int)luaL_len(L, idx);
+		} else
+			ok = (dims->n = get_list(L, idx, -(1 << 24), MAX_RANK, dims->v)) > 0;
 		break;
 	}
 	case OPT_SECTIONS:
-		ok = lua_type(L, idx) == LUA_TNUMBER ? get_int(L, idx, 1, &(int){0}) : get_list(L, idx, 1, MAX_PIECES, NULL);
+		ok = lua_type(L, idx) == LUA_TNUMBER ? get_int(L, idx, 1, &(int){0}) : get_list(L, idx, 1, MAX_PIECES, NULL) > 0;
 		break;
 	case OPT_NAME:
 		if (lua_type(L, idx) == LUA_TSTRING) {
@@ -616,12 +617,18 @@ static int op_pieces(lua_State *L)
 	if (d != 1)
 		dsl_error(L, "%s: only dim = 1 (channels) is supported, got dim = %d of a %d-D tensor", op_name[op],
 		          opt.a.dim, xn->rank);
-	int size[MAX_PIECES], count = 0;
-	if (op == OP_SPLIT)
+	int size[MAX_PIECES], count = 0, each = 0;
+	if (op == OP_SPLIT) {
+		/* read again (parse_options checked it): a metamethod may answer
+		 * otherwise this time */
 		lua_getfield(L, opts, "split_size_or_sections");
-	if (op == OP_SPLIT && lua_istable(L, -1)) {
-		count = (int)luaL_len(L, -1);
-		get_list(L, lua_gettop(L), 1, MAX_PIECES, size);
+		bool ok = lua_type(L, -1) == LUA_TNUMBER ? get_int(L, -1, 1, &each)
+		                                          : (count = get_list(L, lua_gettop(L), 1, MAX_PIECES, size)) > 0;
+		if (!ok)
+			dsl_error(L, "split: option 'split_size_or_sections' changed while it was read (expected %s)",
+			          expected(OPT_SECTIONS));
+	}
+	if (count) {
 		long long sum = 0;
 		for (int i = 0; i < count; i++)
 			sum += size[i];
@@ -630,7 +637,8 @@ static int op_pieces(lua_State *L)
 			             "must add up to it exactly", (lua_Integer)sum, c);
 	} else {
 		/* chunk: ceil(C / chunks) each, as torch.chunk */
-		int each = op == OP_SPLIT ? (int)lua_tointeger(L, -1) : (c + opt.a.chunks - 1) / opt.a.chunks;
+		if (op == OP_CHUNK)
+			each = (c + opt.a.chunks - 1) / opt.a.chunks;
 		if ((c + each - 1) / each > MAX_PIECES)
 			dsl_error(L, "%s: %d pieces is too many (at most %d)", op_name[op], (c + each - 1) / each,
 			          MAX_PIECES);
