@@ -6,8 +6,8 @@
 
 For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
-trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
-mobilenet_v2) and every level (-O0, the default, and the default with --algo
+trained weights are shipped; with --big also resnet18, resnet50, vgg16,
+mobilenet_v2 and shufflenet_v2_x1_0) and every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
 alone and with each --algo, and some of these with --threads 2; --levels
 picks some), it builds PROGRAM
