@@ -233,9 +233,8 @@ def build_variant(cnnc, name, lua, data, workdir, v):
 def torch_model(name, data):
     """(optimized callable, input tensor, its check line, ok)."""
     import torch
-    import safetensors_io
     module, _ = make_golden.build_module(name)
-    module.load_state_dict(safetensors_io.read_torch(os.path.join(data, "weights.safetensors")))
+    make_golden.load_weights(module, os.path.join(data, "weights.safetensors"))
     module.eval()
     x = torch.from_numpy(np.load(os.path.join(data, "input.npy")))
     with torch.no_grad():

@@ -27,6 +27,7 @@ weight/bias are drawn away from 1/0. Everything comes from the seed: the
 same seed gives the same bytes.
 """
 import argparse
+import collections
 import importlib.util
 import os
 import re
@@ -120,6 +121,17 @@ def build_module(name):
         import common
         return common.make_net(), lua_input_shape(lua_path(name))
     raise KeyError(f"unknown net {name!r}")
+
+
+def load_weights(module, path):
+    """Loads the safetensors file at path into module, strictly. safetensors
+    keeps no state_dict metadata (each module's _version), which some
+    modules' loaders require (torchvision's MNASNet refuses a state_dict
+    without its version): the module's own metadata is given back, as its
+    own state_dict() would carry it."""
+    sd = collections.OrderedDict(safetensors_io.read_torch(path))
+    sd._metadata = module.state_dict()._metadata
+    module.load_state_dict(sd)
 
 
 def _bn_layers(module):
@@ -220,7 +232,7 @@ def generate(name, outdir, seed=DEFAULT_SEED):
     # the expected output is exactly what those bytes compute.
     torch.manual_seed(0)
     ref, _ = build_module(name)
-    ref.load_state_dict(safetensors_io.read_torch(wpath))
+    load_weights(ref, wpath)
     ref.eval()
     with torch.no_grad():
         y = ref(x.float().contiguous())

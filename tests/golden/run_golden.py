@@ -258,7 +258,6 @@ def run_case(case, cnnc, env, wrapper, toolchain):
 def check_fresh(tmp):
     """Regenerate the committed goldens; list of failure messages."""
     import torch
-    from safetensors_io import read_torch
     failures = []
     for name in make_golden.COMMITTED:
         have = committed_dir(name)
@@ -274,7 +273,7 @@ def check_fresh(tmp):
                     msgs.append(f"regenerated {f} differs from the committed one")
         # PyTorch on the committed weights and input, against committed expected.
         module, _ = make_golden.build_module(name)
-        module.load_state_dict(read_torch(os.path.join(have, "weights.safetensors")))
+        make_golden.load_weights(module, os.path.join(have, "weights.safetensors"))
         module.eval()
         with torch.no_grad():
             y = module(torch.from_numpy(np.load(os.path.join(have, "input.npy")))).numpy()
