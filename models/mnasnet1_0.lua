@@ -42,16 +42,17 @@ local function stack(x, name, out_ch, kernel_size, stride, expansion, repeats)
 end
 
 local x = input { name = "image", shape = { 1, 3, 224, 224 } }
--- First layer: a regular conv; then a depthwise separable conv, no skip.
+-- First layer: a regular conv (32x112x112); then a depthwise separable
+-- conv, no skip (16x112x112).
 x = x:conv2d { name = "layers.0", out_channels = depths[1], kernel_size = 3, padding = 1, stride = 2,
-               bias = false }                                         -- 32x112x112
+               bias = false }
      :batch_norm { name = "layers.1" }
      :relu { name = "layers.2" }
 x = x:conv2d { name = "layers.3", out_channels = depths[1], kernel_size = 3, padding = 1,
                groups = depths[1], bias = false }
      :batch_norm { name = "layers.4" }
      :relu { name = "layers.5" }
-x = x:conv2d { name = "layers.6", out_channels = depths[2], kernel_size = 1, bias = false } -- 16x112x112
+x = x:conv2d { name = "layers.6", out_channels = depths[2], kernel_size = 1, bias = false }
      :batch_norm { name = "layers.7" }
 -- The MnasNet stacks: out channels, kernel, stride, expansion, repeats.
 x = stack(x, "layers.8", depths[3], 3, 2, 3, 3)  -- 24x56x56
