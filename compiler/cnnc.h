@@ -98,10 +98,11 @@ enum { INTERP_NEAREST, INTERP_BILINEAR };
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
-/* The dims of a tensor of any rank up to MAX_RANK. */
+/* A list of up to MAX_RANK integers as a model gave them: dims (0-based;
+ * negative: from the end), or sizes. */
 typedef struct {
-	int rank;              /* number of dims */
-	int d[MAX_RANK];       /* dims, PyTorch order */
+	int n;                 /* how many */
+	int v[MAX_RANK];       /* the values */
 } Dims;
 
 /* Options of one node, as the model file gave them (defaults filled in).
@@ -113,7 +114,7 @@ typedef struct {
 	int stride[2];         /* conv2d, pools: stride */
 	int pad[2];            /* conv2d, pools: zero (or -inf) padding per side */
 	int dilation[2];       /* conv2d: dilation (pools: always 1) */
-	int groups;            /* conv2d: channel groups */
+	int groups;            /* conv2d, channel_shuffle: channel groups */
 	bool bias;             /* conv2d, linear: has a bias vector */
 	bool ceil_mode;        /* pools: round the output size up */
 	bool count_include_pad;/* avg_pool2d: divide by the full window */
@@ -140,6 +141,13 @@ typedef struct {
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
+	int dim;               /* chunk, split: the dim cut, as given (negative:
+	                          from the end; the shape rule normalizes) */
+	int chunks;            /* chunk: pieces asked for (PyTorch may make fewer) */
+	int slice[2];          /* chunk, split: this piece's first index and size
+	                          along dim, elements (one node per piece) */
+	Dims dims;             /* mean: the dims averaged over, as given */
+	bool keepdim;          /* mean: keep them as size 1 */
 } Attrs;
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
@@ -182,7 +190,10 @@ typedef struct {
  * indexed by node id. */
 typedef struct {
 	int *home;             /* node whose buffer holds this value: itself, or
-	                          for a view (flatten, dropout) its source's home */
+	                          for a view (flatten, dropout, a chunk or split
+	                          piece read in place) its source's home */
+	long long *view_offset;/* per node: byte offset of its value in its
+	                          home's buffer (0 but for piece views) */
 	long long *offset;     /* byte offset in the workspace of home nodes;
 	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
 	long long *bytes;      /* buffer size of home nodes, bytes */
@@ -323,6 +334,8 @@ const char *ir_shape_str(const Node *n, char *buf, size_t size);
 bool ir_infer_node(Graph *g, int id, char *err, size_t size);
 /* Re-infers every node in order; user errors exit at the model line. */
 void ir_infer_shapes(Graph *g);
+/* dim (negative: from the end) as 0..rank-1, or -1 when out of range. */
+int ir_norm_dim(int dim, int rank);
 
 /* ---- ir/params.c ---------------------------------------------------- */
 
@@ -432,8 +445,10 @@ long long pack_cl(Graph *g, Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
-/* Assigns every activation an offset in one workspace by liveness. */
-void memplan(Graph *g);
+/* Assigns every activation an offset in one workspace by liveness;
+ * with views, chunk and split pieces whose channels are contiguous in
+ * their input are read in place instead of copied. */
+void memplan(Graph *g, bool views);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

@@ -317,7 +317,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		pack_weights(g);
 		after(&c, o, "pack");
 	}
-	memplan(g);
+	memplan(g, o->opt_level >= 1);
 	after(&c, o, "memplan");
 	keep_notes(&c);
 	if (stop == STOP_PLANNED)

@@ -59,9 +59,16 @@ compiler_suites ""
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
-suite "golden outputs vs PyTorch: the torchvision models (make_golden.BIG_ZOO)" \
-    $PY tests/golden/run_golden.py --big \
-    --only resnet18,resnet50,vgg16,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,regnet_y_400mf
+suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \
+    $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2,shufflenet_v2_x1_0
+# The rest of the torchvision zoo at -O0 and the default level only
+# (make_golden.BIG_LEVELS; the other levels' code paths are the ones the
+# models above and the odd nets cover at every level).
+suite "golden outputs vs PyTorch, -O0 and default: the rest of the torchvision zoo" \
+    $PY tests/golden/run_golden.py --big --levels=-O0,default \
+    --only squeezenet1_1,alexnet,resnext50_32x4d,densenet121,googlenet,mnasnet1_0,inception_v3,\
+mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,regnet_y_400mf,lraspp_mobilenet_v3_large,\
+deeplabv3_mobilenet_v3_large
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh

@@ -63,13 +63,15 @@ const char *emit_wname(const Emit *e, const Node *n, int k);
 /* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked. */
 void emit_conv(Emit *e, const Node *n);
 /* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
- * global_avg_pool, interpolate. */
+ * global_avg_pool, interpolate, mean. */
 void emit_pool(Emit *e, const Node *n);
 /* emit_eltwise.c: the activations, batch_norm, concat, softmax,
  * linear, and the views flatten, dropout and stochastic_depth. */
 void emit_eltwise(Emit *e, const Node *n);
 /* emit_binary.c: add, sub, mul, div, by their operands' shapes. */
 void emit_binary(Emit *e, const Node *n);
+/* emit_channel.c: chunk and split pieces, channel_shuffle. */
+void emit_channel(Emit *e, const Node *n);
 /* emit_reorder.c: reorder, from its input's layout to its own. */
 void emit_reorder(Emit *e, const Node *n);
 

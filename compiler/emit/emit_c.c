@@ -8,7 +8,9 @@
  * pointer per planned buffer and calls one runtime kernel per layer with
  * every size a constant, each under a comment giving the layer's model
  * line, shapes, algorithm and layout. Views (flatten, dropout) emit no
- * code: they read their source's buffer. A model of more than
+ * code: they read their source's buffer; a chunk or split piece read in
+ * place (passes/memplan.c) is a pointer into it, declared with the
+ * buffers. A model of more than
  * EMIT_BLOCK layers is cut into static functions of EMIT_BLOCK layers
  * each, which SYM_run_ws calls in order (emit_blocks). SYM_run is
  * SYM_run_ws on a static, 64-byte aligned workspace, when the program's
@@ -18,7 +20,7 @@
  * This file writes the skeleton and each layer's comment; the layer's
  * call comes from its op's family, one file each as in the runtime, each
  * in NCHW and the chunked layouts: emit_conv.c (conv2d), emit_pool.c
- * (pools), emit_eltwise.c (activations, add, batch_norm, concat, softmax,
+ * (pools, mean), emit_channel.c (chunk, split, channel_shuffle), emit_eltwise.c (activations, add, batch_norm, concat, softmax,
  * linear, views) and emit_reorder.c (reorders between layouts).
  *
  * The output depends only on the model, weights and options: no dates,
@@ -97,15 +99,15 @@ static void name_values(Emit *e)
 				e->wbase[i] = arena_printf(g->arena, "%s_%d", e->wbase[i], i);
 	}
 	for (int i = 0; i < g->n; i++) {
-		if (p->home[i] != i) {
-			e->var[i] = e->var[p->home[i]];
+		if (p->home[i] != i && op_flags[g->nodes[i].op] & OPF_VIEW) {
+			e->var[i] = e->var[g->nodes[i].in[0]];
 			continue;
 		}
-		if (p->offset[i] == MEM_INPUT) {
+		if (p->home[i] == i && p->offset[i] == MEM_INPUT) {
 			e->var[i] = "input";
 			continue;
 		}
-		if (p->offset[i] == MEM_OUTPUT) {
+		if (p->home[i] == i && p->offset[i] == MEM_OUTPUT) {
 			e->var[i] = "output";
 			continue;
 		}
@@ -245,7 +247,13 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
 	case OP_INTERPOLATE:
+	case OP_MEAN:
 		emit_pool(e, n);
+		break;
+	case OP_CHUNK:
+	case OP_SPLIT:
+	case OP_CHANNEL_SHUFFLE:
+		emit_channel(e, n);
 		break;
 	case OP_REORDER:
 		emit_reorder(e, n);
@@ -285,6 +293,43 @@ static void declare_buffer(Emit *e, int i)
 	fprintf(e->c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
 	        ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "", n->layout ? layout_name[n->layout] : "",
 	        p->first[i], p->last[i]);
+}
+
+/* Whether node i is a chunk or split piece read in place (its own name,
+ * a pointer into its home buffer). */
+static bool piece_view(const Graph *g, int i)
+{
+	return g->plan->home[i] != i && !(op_flags[g->nodes[i].op] & OPF_VIEW);
+}
+
+/* Declares the chunk and split pieces whose names the calls of nodes
+ * [from, to) use, as pointers into their home buffer, which the function
+ * has declared. A call names a piece it reads, or one a view (flatten,
+ * dropout) of it stands for, since views take their input's name. */
+static void declare_views(Emit *e, int from, int to)
+{
+	const Graph *g = e->g;
+	const MemPlan *p = g->plan;
+	char buf[64];
+	bool *named = arena_alloc(g->arena, (size_t)g->n * sizeof *named);
+	for (int k = g->n - 1; k >= 0; k--) {
+		const Node *n = &g->nodes[k];
+		bool calls = k >= from && k < to && !piece_view(g, k) && !(op_flags[n->op] & OPF_VIEW);
+		if (calls || (named[k] && op_flags[n->op] & OPF_VIEW))
+			for (int j = 0; j < n->nin; j++)
+				named[n->in[j]] = true;
+	}
+	if (g->output >= from && g->output < to)
+		named[g->output] = true; /* the copy to the caller's output */
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		if (!piece_view(g, i) || !named[i])
+			continue;
+		fprintf(e->c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
+		        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "",
+		        n->layout ? layout_name[n->layout] : "", n->a.slice[0], n->a.slice[0] + n->a.slice[1] - 1,
+		        g->nodes[n->in[0]].name);
+	}
 }
 
 /* Marks in used[] (per node id) the home buffers the calls of nodes
@@ -343,6 +388,7 @@ static int emit_blocks(Emit *e)
 		for (int i = 0; i < g->n; i++)
 			if (used[i] && p->home[i] == i && p->offset[i] >= 0)
 				declare_buffer(e, i);
+		declare_views(e, from, to);
 		fprintf(c, "\n");
 		for (int i = from; i < to; i++)
 			emit_node(e, &g->nodes[i]);
@@ -373,6 +419,8 @@ static void emit_run(Emit *e)
 	for (int i = 0; i < g->n; i++)
 		if (used[i] && p->home[i] == i && p->offset[i] >= 0)
 			declare_buffer(e, i);
+	if (!blocks)
+		declare_views(e, 0, g->n);
 	fprintf(c, "\n");
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,

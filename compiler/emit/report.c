@@ -8,8 +8,9 @@
  * as in the graph compile emits ("-" when it was folded, fused or
  * removed: the note says which); then totals, and the memory plan:
  * arena_bytes is the planned workspace, shown beside the naive sum of all
- * activations. --json adds each buffer's offset, size and lifetime; --svg
- * draws the plan.
+ * activations. --json adds each buffer's offset, size and lifetime, and
+ * each chunk or split piece read in place ("buffer": "view", "of" the
+ * buffer it lies in, at "offset" bytes); --svg draws the plan.
  * The layout column is the layout each layer's value is stored in; the
  * reorders the layout pass inserted get rows of their own, under the
  * layer whose value they reorder (JSON: "reorders").
@@ -111,6 +112,17 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
 	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
 	for (int i = 0; i < opt->n; i++) {
+		if (p->home[i] != i && !(op_flags[opt->nodes[i].op] & OPF_VIEW)) {
+			/* a chunk or split piece read in place: where in whose buffer */
+			cJSON *v = cJSON_CreateObject();
+			cJSON_AddNumberToObject(v, "id", i);
+			cJSON_AddStringToObject(v, "name", opt->nodes[i].name);
+			cJSON_AddStringToObject(v, "buffer", "view");
+			cJSON_AddStringToObject(v, "of", opt->nodes[p->home[i]].name);
+			cJSON_AddNumberToObject(v, "offset", (double)p->view_offset[i]);
+			cJSON_AddNumberToObject(v, "bytes", (double)p->bytes[i]);
+			cJSON_AddItemToArray(tensors, v);
+		}
 		if (p->home[i] != i)
 			continue;
 		cJSON *b = cJSON_CreateObject();

@@ -76,8 +76,14 @@ void ir_dump(const Graph *g, FILE *out)
 		if (n->nin == 1 && ir_is_binary(n->op))
 			fprintf(out, " %s=%g", a->scalar_first ? "left" : "right", a->scalar);
 		if (n->op == OP_PARAM)
-			for (int d = 0; d < a->pshape.rank; d++)
-				fprintf(out, "%s%d", d ? "x" : " weights=", a->pshape.d[d]);
+			for (int d = 0; d < a->pshape.n; d++)
+				fprintf(out, "%s%d", d ? "x" : " weights=", a->pshape.v[d]);
+		if (n->op == OP_CHUNK || n->op == OP_SPLIT) /* the piece: channels [first, first + size) */
+			fprintf(out, " dim=%d slice=%d+%d", a->dim, a->slice[0], a->slice[1]);
+		for (int d = 0; d < a->dims.n; d++)
+			fprintf(out, "%s%d%s", d ? "," : " dim={", a->dims.v[d], d == a->dims.n - 1 ? "}" : "");
+		if (a->keepdim)
+			fprintf(out, " keepdim");
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)

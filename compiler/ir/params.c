@@ -101,8 +101,8 @@ static long long macs_batch_norm(const Node *n, const Node *x, const Attrs *a)
 static int params_param(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
 {
 	(void)n, (void)x;
-	const int *d = a->pshape.d;
-	spec(&out[0], "", a->pshape.rank, d[0], d[1], d[2], d[3]);
+	const int *d = a->pshape.v;
+	spec(&out[0], "", a->pshape.n, d[0], d[1], d[2], d[3]);
 	return 1;
 }
 

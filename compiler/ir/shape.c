@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <string.h>
 
 #define MAX_DIM IR_MAX_DIM
 #define MAX_ELEMS IR_MAX_ELEMS
@@ -246,12 +247,12 @@ static bool shape_param(Graph *g, Node *n, char *err, size_t size)
 {
 	(void)g;
 	const Attrs *a = &n->a;
-	if (a->pshape.rank < 1 || a->pshape.rank > MAX_RANK)
-		FAIL("param: shape must have 1 to %d dims, got %d", MAX_RANK, a->pshape.rank);
-	n->rank = a->pshape.rank <= 2 ? 2 : 4;
-	int lead = n->rank - a->pshape.rank;
+	if (a->pshape.n < 1 || a->pshape.n > MAX_RANK)
+		FAIL("param: shape must have 1 to %d dims, got %d", MAX_RANK, a->pshape.n);
+	n->rank = a->pshape.n <= 2 ? 2 : 4;
+	int lead = n->rank - a->pshape.n;
 	for (int i = 0; i < n->rank; i++)
-		n->shape[i] = i < lead ? 1 : a->pshape.d[i - lead];
+		n->shape[i] = i < lead ? 1 : a->pshape.v[i - lead];
 	return true;
 }
 
@@ -274,6 +275,70 @@ static bool shape_concat(Graph *g, Node *n, char *err, size_t size)
 		FAIL("concat: %lld channels is too many (limit %d)", c, MAX_DIM);
 	shape_same(g, n, err, size);
 	n->shape[1] = (int)c;
+	return true;
+}
+
+int ir_norm_dim(int dim, int rank)
+{
+	if (dim < -rank || dim >= rank)
+		return -1;
+	return dim < 0 ? dim + rank : dim;
+}
+
+/* chunk, split: one piece, the range Attrs.slice along dim 1 (the DSL
+ * checked the dim and cut the pieces) */
+static bool shape_slice(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const char *op = op_name[n->op];
+	int d = ir_norm_dim(n->a.dim, x->rank);
+	if (d != 1)
+		FAIL("%s: only dim = 1 (channels) is supported, got dim = %d of a %d-D tensor", op, n->a.dim, x->rank);
+	if (n->a.slice[0] < 0 || n->a.slice[1] < 1 || n->a.slice[0] + n->a.slice[1] > x->shape[1])
+		BUG("%s: piece [%d, +%d) outside %d channels", op, n->a.slice[0], n->a.slice[1], x->shape[1]);
+	shape_same(g, n, err, size);
+	n->shape[1] = n->a.slice[1];
+	return true;
+}
+
+/* channel_shuffle: view(N, g, C/g, H, W) -> transpose(1, 2) -> view(N, C, H, W) */
+static bool shape_channel_shuffle(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	if (!need_4d("channel_shuffle", x, err, size))
+		return false;
+	if (x->shape[1] % n->a.groups)
+		FAIL("channel_shuffle: input channels (%d) must be divisible by groups (%d)", x->shape[1], n->a.groups);
+	return shape_same(g, n, err, size);
+}
+
+/* mean: over H and W of N x C x H x W (global average pooling), to
+ * N x C, or N x C x 1 x 1 with keepdim */
+static bool shape_mean(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Dims *dims = &n->a.dims;
+	unsigned seen = 0;
+	for (int i = 0; i < dims->n; i++) {
+		int d = ir_norm_dim(dims->v[i], x->rank);
+		if (d < 0)
+			FAIL("mean: dim %d is out of range for a %d-D tensor (expected %d..%d)", dims->v[i], x->rank,
+			     -x->rank, x->rank - 1);
+		if (seen >> d & 1)
+			FAIL("mean: dim %d appears twice in dim", d);
+		seen |= 1u << d;
+	}
+	if (x->rank != 4 || seen != (1u << 2 | 1u << 3)) {
+		char list[64] = "";
+		for (int i = 0; i < dims->n; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "", dims->v[i]);
+		FAIL("mean: only dim = {2, 3} (H and W) of an N x C x H x W tensor is supported, got dim = {%s} of a "
+		     "%d-D tensor", list, x->rank);
+	}
+	n->rank = n->a.keepdim ? 4 : 2;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	n->shape[2] = n->shape[3] = n->a.keepdim ? 1 : 0;
 	return true;
 }
 

@@ -18,6 +18,8 @@
  *   - flatten of an N x F tensor;
  *   - x - 0, x * 1 and x / 1 with a number operand: x exactly, NaN and
  *     -0 included (x + 0 is kept: -0 + 0 is +0, which a later div tells).
+ *   - a chunk or split piece that is its whole input (chunks = 1);
+ *   - channel_shuffle with groups = 1.
  * And chains of clamps collapse, since relu and relu6 are idempotent and
  * relu6(relu(x)) = relu6(x), relu(relu6(x)) = relu6(x):
  *   - relu or relu6 after the same op is the identity;
@@ -94,6 +96,20 @@ static int identity_binary(const Node *n, const Node *x, const Attrs *a)
 	if (n->nin != 1 || a->scalar_first || n->op == OP_ADD)
 		return -1;
 	return a->scalar == (n->op == OP_SUB ? 0.0 : 1.0) ? x->id : -1;
+}
+
+/* chunk, split: a piece that is the whole input (chunks = 1) */
+static int identity_whole(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	return a->slice[0] == 0 && a->slice[1] == x->shape[1] ? x->id : -1;
+}
+
+/* channel_shuffle with one group */
+static int identity_one_group(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	return a->groups == 1 ? x->id : -1;
 }
 
 /* an activation: relu or relu6 after a clamp it cannot change */

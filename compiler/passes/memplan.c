@@ -1,19 +1,26 @@
 /*
  * memplan.c: the static memory plan.
  *
- * needs: dead nodes removed, shapes inferred. keeps: the graph as it is.
+ * needs: dead nodes removed, shapes inferred. keeps: the graph as it is
+ * (a piece read in place gets a note saying so).
  *
  * Every activation gets a byte offset in one workspace. A buffer is live
  * from the node that writes it to the last node that reads it (both
  * inclusive, so a kernel's output never overlaps its inputs); buffers whose
  * live ranges are disjoint may share bytes. Views (VIEW in ops.def:
  * flatten, dropout) write nothing: they are their source's buffer, and their readers extend the
- * source's range. The input and the output are the caller's buffers.
+ * source's range. Above -O0 (views) a chunk or split piece is a view
+ * too, at an offset into its source, where its channels are one
+ * contiguous run of it: batch 1, NCHW or NCHW8c with the piece starting
+ * on a block and ending on one or at the source's end (whose padding
+ * lanes are zero); in NHWC, with batch > 1, or when the piece (or a
+ * view of it) is the model's output, it is copied. The input and the output are the caller's buffers.
  * A node's scratch (im2col patches) is one more buffer, live only while
  * that node runs. An element-wise node (ELEM) whose input of its own
  * shape is read last by it writes over that input's buffer (in place:
- * squeeze-and-excitation's scaling needs no second full-size buffer).
- * A param's value is its weights: no buffer.
+ * squeeze-and-excitation's scaling needs no second full-size buffer);
+ * never over a piece read in place, whose source may be read later. A
+ * param's value is its weights: no buffer.
  *
  * Placement is the greedy "largest first, lowest free offset" heuristic:
  * sort buffers by size (ties by id, so the plan is deterministic), then put
@@ -50,8 +57,28 @@ static int by_size_desc(const void *pa, const void *pb)
 	return a - b;
 }
 
+/* Byte offset at which piece n (chunk or split) can be read in place in
+ * its input, or -1 when it must be copied. */
+static long long piece_view(const Graph *g, const Node *n)
+{
+	if (n->op != OP_CHUNK && n->op != OP_SPLIT)
+		return -1;
+	const Node *x = &g->nodes[n->in[0]];
+	int first = n->a.slice[0], count = n->a.slice[1];
+	long long hw = n->rank == 4 ? (long long)n->shape[2] * n->shape[3] : 1;
+	if (x->shape[0] != 1 || n->layout != x->layout)
+		return -1;
+	if (n->layout == LAYOUT_NCHW8C &&
+	    (first % LAYOUT_BLOCK || (count % LAYOUT_BLOCK && first + count != x->shape[1])))
+		return -1;
+	if (n->layout == LAYOUT_NHWC)
+		return -1;
+	return 4 * first * hw; /* NCHW8c: first / 8 blocks of 8 * hw floats */
+}
+
 /* Per node: the last node that reads its value, directly or through
- * views of it (g->n: the output, read after the last node). */
+ * views of it, or through chunk and split pieces of it, which may be
+ * views (g->n: the output, read after the last node). */
 static int *last_reads(const Graph *g)
 {
 	int *read = arena_alloc(g->arena, (size_t)g->n * sizeof *read);
@@ -61,7 +88,8 @@ static int *last_reads(const Graph *g)
 		for (int j = 0; j < node->nin; j++)
 			if (read[node->in[j]] < i)
 				read[node->in[j]] = i;
-		if (op_flags[node->op] & OPF_VIEW && read[node->in[0]] < read[i])
+		bool through = op_flags[node->op] & OPF_VIEW || node->op == OP_CHUNK || node->op == OP_SPLIT;
+		if (through && read[node->in[0]] < read[i])
 			read[node->in[0]] = read[i];
 	}
 	return read;
@@ -69,9 +97,9 @@ static int *last_reads(const Graph *g)
 
 /* The input whose buffer element-wise node i may write over, or -1: one
  * of its shape and layout that nothing reads after i (nor a view of its
- * buffer), in the workspace (not the caller's input, not a weight). The
- * element-wise kernels read element k of every input before writing
- * element k of the output, so in place is safe. */
+ * buffer), in the workspace (not the caller's input, not a weight, not a
+ * piece read in place). The element-wise kernels read element k of every
+ * input before writing element k of the output, so in place is safe. */
 static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 {
 	const Node *node = &g->nodes[i];
@@ -80,20 +108,21 @@ static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 	for (int j = 0; j < node->nin; j++) {
 		int x = node->in[j], h = p->home[x];
 		const Node *xn = &g->nodes[x];
-		bool same = ir_same_shape(xn, node) && xn->layout == node->layout;
-		/* x and what it is a view of: read last here */
-		for (int v = x; same; v = g->nodes[v].in[0]) {
-			same = read[v] == i;
-			if (!(op_flags[g->nodes[v].op] & OPF_VIEW))
+		bool ok = ir_same_shape(xn, node) && xn->layout == node->layout;
+		/* x and what it is a view of: read last here, none a piece in place */
+		for (int v = x; ok; v = g->nodes[v].in[0]) {
+			bool view = op_flags[g->nodes[v].op] & OPF_VIEW;
+			ok = read[v] == i && (view || p->home[v] == v);
+			if (!view)
 				break;
 		}
-		if (same && h != g->input && g->nodes[h].op != OP_PARAM)
+		if (ok && h != g->input && g->nodes[h].op != OP_PARAM)
 			return x;
 	}
 	return -1;
 }
 
-void memplan(Graph *g)
+void memplan(Graph *g, bool views)
 {
 	Arena *A = g->arena;
 	int n = g->n, nb = 2 * n; /* buffer b < n: node b's value; n + i: node i's scratch */
@@ -104,12 +133,27 @@ void memplan(Graph *g)
 	p->first = arena_alloc(A, (size_t)nb * sizeof *p->first);
 	p->last = arena_alloc(A, (size_t)nb * sizeof *p->last);
 	p->scratch_offset = p->offset + n;
+	p->view_offset = arena_alloc(A, (size_t)n * sizeof *p->view_offset);
 
+	/* the output and the nodes it is a view of are written, never views
+	 * at an offset: the caller's buffer holds only the output */
+	bool *to_output = arena_alloc(A, (size_t)n * sizeof *to_output);
+	for (int i = g->output;; i = g->nodes[i].in[0]) {
+		to_output[i] = true;
+		if (!(op_flags[g->nodes[i].op] & OPF_VIEW))
+			break;
+	}
 	int *read = last_reads(g);
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
-		int over = in_place(g, p, read, i);
-		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
+		long long off = views && !to_output[i] ? piece_view(g, node) : -1;
+		bool view = op_flags[node->op] & OPF_VIEW || off >= 0;
+		int over = view ? -1 : in_place(g, p, read, i);
+		p->home[i] = view ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
+		p->view_offset[i] = view ? p->view_offset[node->in[0]] + (off > 0 ? off : 0) : 0;
+		if (off >= 0)
+			g->nodes[i].note = arena_printf(A, "read in place: channels %d..%d of %s, no copy", node->a.slice[0],
+			                                node->a.slice[0] + node->a.slice[1] - 1, g->nodes[node->in[0]].name);
 		p->bytes[i] = ir_mul(4, layout_numel(node)); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
