@@ -449,6 +449,11 @@ long long pack_cl(Graph *g, Node *n);
  * with views, chunk and split pieces whose channels are contiguous in
  * their input are read in place instead of copied. */
 void memplan(Graph *g, bool views);
+/* Whether node i is a chunk or split piece read in place: a pointer at
+ * MemPlan.view_offset into its home, under a name of its own (a view op
+ * and an element-wise op written in place over its input share their
+ * home's name). */
+bool memplan_piece(const Graph *g, int i);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

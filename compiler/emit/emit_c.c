@@ -103,6 +103,10 @@ static void name_values(Emit *e)
 			e->var[i] = e->var[g->nodes[i].in[0]];
 			continue;
 		}
+		if (p->home[i] != i && !memplan_piece(g, i)) { /* written in place over its home */
+			e->var[i] = e->var[p->home[i]];
+			continue;
+		}
 		if (p->home[i] == i && p->offset[i] == MEM_INPUT) {
 			e->var[i] = "input";
 			continue;
@@ -295,13 +299,6 @@ static void declare_buffer(Emit *e, int i)
 	        p->first[i], p->last[i]);
 }
 
-/* Whether node i is a chunk or split piece read in place (its own name,
- * a pointer into its home buffer). */
-static bool piece_view(const Graph *g, int i)
-{
-	return g->plan->home[i] != i && !(op_flags[g->nodes[i].op] & OPF_VIEW);
-}
-
 /* Declares the chunk and split pieces whose names the calls of nodes
  * [from, to) use, as pointers into their home buffer, which the function
  * has declared. A call names a piece it reads, or one a view (flatten,
@@ -314,7 +311,7 @@ static void declare_views(Emit *e, int from, int to)
 	bool *named = arena_alloc(g->arena, (size_t)g->n * sizeof *named);
 	for (int k = g->n - 1; k >= 0; k--) {
 		const Node *n = &g->nodes[k];
-		bool calls = k >= from && k < to && !piece_view(g, k) && !(op_flags[n->op] & OPF_VIEW);
+		bool calls = k >= from && k < to && !memplan_piece(g, k) && !(op_flags[n->op] & OPF_VIEW);
 		if (calls || (named[k] && op_flags[n->op] & OPF_VIEW))
 			for (int j = 0; j < n->nin; j++)
 				named[n->in[j]] = true;
@@ -323,7 +320,7 @@ static void declare_views(Emit *e, int from, int to)
 		named[g->output] = true; /* the copy to the caller's output */
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		if (!piece_view(g, i) || !named[i])
+		if (!memplan_piece(g, i) || !named[i])
 			continue;
 		fprintf(e->c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
 		        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "",

@@ -112,7 +112,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
 	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
 	for (int i = 0; i < opt->n; i++) {
-		if (p->home[i] != i && !(op_flags[opt->nodes[i].op] & OPF_VIEW)) {
+		if (memplan_piece(opt, i)) {
 			/* a chunk or split piece read in place: where in whose buffer */
 			cJSON *v = cJSON_CreateObject();
 			cJSON_AddNumberToObject(v, "id", i);

@@ -111,8 +111,10 @@ static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 		bool ok = ir_same_shape(xn, node) && xn->layout == node->layout;
 		/* x and what it is a view of: read last here, none a piece in place */
 		for (int v = x; ok; v = g->nodes[v].in[0]) {
-			bool view = op_flags[g->nodes[v].op] & OPF_VIEW;
-			ok = read[v] == i && (view || p->home[v] == v);
+			const Node *vn = &g->nodes[v];
+			bool view = op_flags[vn->op] & OPF_VIEW;
+			bool piece = p->home[v] != v && (vn->op == OP_CHUNK || vn->op == OP_SPLIT);
+			ok = read[v] == i && !piece;
 			if (!view)
 				break;
 		}
@@ -120,6 +122,12 @@ static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 			return x;
 	}
 	return -1;
+}
+
+bool memplan_piece(const Graph *g, int i)
+{
+	const Node *n = &g->nodes[i];
+	return g->plan->home[i] != i && (n->op == OP_CHUNK || n->op == OP_SPLIT);
 }
 
 void memplan(Graph *g, bool views)
