@@ -101,10 +101,14 @@ typedef struct {
 	double eps;            /* batch_norm: added to the variance */
 	double param;          /* an activation op whose row in acts.def has a
 	                          parameter: its value (leaky_relu's
-	                          negative_slope) */
+	                          negative_slope; gelu's approximate: the index
+	                          of its string, 0 "none", 1 "tanh") */
+	double param2;         /* its second parameter, if it has two
+	                          (hardtanh's max_val) */
 	double p;              /* dropout: drop probability (unused at inference) */
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
+	double act_param2;     /* its second parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
 } Attrs;
 
@@ -235,6 +239,12 @@ typedef struct {
 	                          rt_epilogue.param and rt_<name>'s argument), or
 	                          NULL when it has none */
 	double dflt;           /* that option's default */
+	const char *option2;   /* the option of its second parameter
+	                          (rt_epilogue.param2), or NULL */
+	double dflt2;          /* that option's default */
+	const char *const *choices; /* an ACT_E row: the strings its option
+	                          takes, NULL-terminated (param is the index of
+	                          one); else NULL */
 } ActInfo;
 extern const ActInfo act_info[ACT_COUNT];
 /* The activation op computes alone, or ACT_NONE. */

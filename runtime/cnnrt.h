@@ -59,7 +59,10 @@ typedef struct {
 	int act;                /* an rt_act_id */
 	float param;            /* the activation's parameter p, if its row in
 	                           acts.def has one (leaky_relu's negative slope,
-	                           elu's alpha) */
+	                           elu's alpha, hardtanh's min_val; gelu's
+	                           approximate: 0 "none", 1 "tanh") */
+	float param2;           /* its second parameter q, if it has two
+	                           (hardtanh's max_val) */
 } rt_epilogue;
 
 /* The activation of ep applied to v (the last step of an epilogue). */
@@ -227,9 +230,13 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 
 /* Each activation of acts.def over count elements, y = act(x), with its
  * parameter when it has one: rt_relu(count, x, y), rt_leaky_relu(count,
- * negative_slope, x, y), ... In place ok. */
+ * negative_slope, x, y), rt_hardtanh(count, min_val, max_val, x, y),
+ * rt_gelu(count, approximate, x, y) (0 "none", 1 "tanh"), ... In place
+ * ok. */
 #define ACT(ID, name, kind) void rt_##name(size_t count, const float *x, float *y);
 #define ACT_P(ID, name, kind, option, dflt) void rt_##name(size_t count, float option, const float *x, float *y);
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2) \
+	void rt_##name(size_t count, float option, float option2, const float *x, float *y);
 #include "acts.def"
 
 /* y = a + b over count elements; y may be a or b. */

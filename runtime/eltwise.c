@@ -39,6 +39,7 @@ typedef struct {
 	FlatOp op;          /* which kernel */
 	int act;            /* FLAT_ACT's activation, an rt_act_id */
 	float param;        /* its parameter (acts.def) */
+	float param2;       /* its second parameter, if it has two */
 	size_t count;       /* elements */
 	const float *a, *b; /* inputs (b for FLAT_ADD only) */
 	float *y;           /* output; may be a (or b) */
@@ -61,7 +62,7 @@ static void flat_loop(const Flat *f, size_t i0, size_t i1)
 #define ACT(ID, name, kind)                            \
 	case RT_ACT_##ID:                              \
 		for (i = i0; i < i1; i++)              \
-			y[i] = act_##name(x[i], f->param); \
+			y[i] = act_##name(x[i], f->param, f->param2); \
 		break;
 #include "acts.def"
 		}
@@ -115,25 +116,30 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 #define ACT(ID, name, kind)                                                     \
 	void rt_##name(size_t count, const float *x, float *y)                  \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, 0, count, x, NULL, y}, COST_##kind); \
 	}
 #define ACT_P(ID, name, kind, option, dflt)                                     \
 	void rt_##name(size_t count, float option, const float *x, float *y)    \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, option, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, 0, count, x, NULL, y}, COST_##kind); \
+	}
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2)                    \
+	void rt_##name(size_t count, float option, float option2, const float *x, float *y) \
+	{                                                                       \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, option2, count, x, NULL, y}, COST_##kind); \
 	}
 #include "acts.def"
 
 /* a, b, y: [count] */
 void rt_add(size_t count, const float *a, const float *b, float *y)
 {
-	range((Flat){FLAT_ADD, RT_ACT_NONE, 0, count, a, b, y}, 3);
+	range((Flat){FLAT_ADD, RT_ACT_NONE, 0, 0, count, a, b, y}, 3);
 }
 
 /* x, y: [count] */
 void rt_copy(size_t count, const float *x, float *y)
 {
-	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, count, x, NULL, y}, 2);
+	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, 0, count, x, NULL, y}, 2);
 }
 
 /* x: [n, c, hw] -> channels [c_off, c_off + c) of y: [n, c_total, hw] */

@@ -34,10 +34,12 @@ void emit_eltwise(Emit *e, const Node *n)
 	switch (n->op) {
 #define ACT(ID, name, kind) case OP_##ID:
 #include "../../runtime/acts.def"
-		/* rt_<name>, its parameter if it has one */
+		/* rt_<name>, its parameters if it has them */
 		fprintf(c, "\trt_%s(%lld, ", op_name[n->op], count);
 		if (act_info[ir_act_of(n->op)].option)
 			fprintf(c, "%s, ", emit_float(g->arena, a->param));
+		if (act_info[ir_act_of(n->op)].option2)
+			fprintf(c, "%s, ", emit_float(g->arena, a->param2));
 		fprintf(c, "%s, %s);\n", X, Y);
 		break;
 	case OP_ADD:

@@ -39,6 +39,8 @@ typedef enum {
 	OPT_PROB,     /* number in [0, 1] */
 	OPT_SHAPE,    /* array of 2 or 4 integers >= 1 (input only) */
 	OPT_NAME,     /* layer name string */
+	OPT_ENUM,     /* one of the strings OptSpec.choices; the value is
+	                 its index (a double) */
 } OptType;
 
 /* One option an op accepts. */
@@ -47,12 +49,15 @@ typedef struct {
 	OptType type;      /* accepted values */
 	bool required;     /* must be given */
 	size_t field;      /* offset of its value in Attrs (unused: name, shape) */
-	double dflt;       /* default (pairs: both halves); -1: same as kernel */
+	double dflt;       /* default (pairs: both halves); -1: same as kernel;
+	                      OPT_ENUM: the index of the default choice */
+	const char *const *choices; /* OPT_ENUM: the strings it takes,
+	                      NULL-terminated (else NULL) */
 } OptSpec;
 
 #define A(f) offsetof(Attrs, f)
 #define NAME_OPT(req) {"name", OPT_NAME, req, 0, 0}
-#define END {NULL, 0, false, 0, 0}
+#define END {NULL, 0, false, 0, 0, NULL}
 
 static const OptSpec input_opts[] = {NAME_OPT(false), {"shape", OPT_SHAPE, true, 0, 0}, END};
 static const OptSpec conv2d_opts[] = {
@@ -73,11 +78,19 @@ static const OptSpec linear_opts[] = {
 	{"bias", OPT_BOOL, false, A(bias), 1},
 	END,
 };
-/* The activations: a name, and the option of their parameter if their
- * row of runtime/acts.def has one. */
+/* The activations: a name, and the options of their parameters if their
+ * row of runtime/acts.def has them (an ACT_E row's a choice of strings,
+ * <name>_choices). */
 #define ACT(ID, name, kind) static const OptSpec name##_opts[] = {NAME_OPT(false), END};
 #define ACT_P(ID, name, kind, option, dflt) \
 	static const OptSpec name##_opts[] = {NAME_OPT(false), {#option, OPT_NUM, false, A(param), dflt}, END};
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2)                                               \
+	static const OptSpec name##_opts[] = {NAME_OPT(false), {#option, OPT_NUM, false, A(param), dflt},   \
+	                                      {#option2, OPT_NUM, false, A(param2), dflt2}, END};
+#define ACT_E(ID, name, kind, option, ...)                                                         \
+	static const char *const name##_choices[] = {__VA_ARGS__, NULL};                            \
+	static const OptSpec name##_opts[] = {NAME_OPT(false),                                      \
+	                                      {#option, OPT_ENUM, false, A(param), 0, name##_choices}, END};
 #include "../../runtime/acts.def"
 static const OptSpec max_pool2d_opts[] = {
 	NAME_OPT(false),
@@ -196,8 +209,28 @@ static const char *expected(OptType t)
 	case OPT_PROB: return "a number from 0 to 1";
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
+	case OPT_ENUM: return "one of the strings listed";
 	}
 	return "?";
+}
+
+/* What option o takes, for messages: expected(o->type), or its strings,
+ * quoted ("\"none\" or \"tanh\""), pushed on L's stack. */
+static const char *expected_of(lua_State *L, const OptSpec *o)
+{
+	if (o->type != OPT_ENUM)
+		return expected(o->type);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 0; o->choices[i]; i++) {
+		if (i > 0)
+			luaL_addstring(&b, o->choices[i + 1] ? ", " : " or ");
+		luaL_addchar(&b, '"');
+		luaL_addstring(&b, o->choices[i]);
+		luaL_addchar(&b, '"');
+	}
+	luaL_pushresult(&b);
+	return lua_tostring(L, -1);
 }
 
 static bool get_int(lua_State *L, int idx, int lo, int *out)
@@ -286,6 +319,16 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 			n->rank = (int)r;
 		}
 		break;
+	case OPT_ENUM:
+		if (lua_type(L, idx) == LUA_TSTRING) {
+			const char *s = lua_tostring(L, idx);
+			for (int i = 0; !ok && o->choices[i]; i++)
+				if (!strcmp(s, o->choices[i])) {
+					*(double *)field = i;
+					ok = true;
+				}
+		}
+		break;
 	case OPT_NAME:
 		if (lua_type(L, idx) == LUA_TSTRING) {
 			const char *s = lua_tolstring(L, idx, &len);
@@ -301,7 +344,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		const char *got = lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING
 		                          ? lua_pushfstring(L, "%s %s", luaL_typename(L, idx), luaL_tolstring(L, idx, NULL))
 		                          : type_of(L, idx);
-		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
+		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected_of(L, o), got);
 	}
 }
 
@@ -324,6 +367,7 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_NUM:
 	case OPT_POS_NUM:
 	case OPT_PROB:
+	case OPT_ENUM:
 		*(double *)field = o->dflt;
 		break;
 	case OPT_SHAPE:
@@ -374,7 +418,7 @@ static void parse_options(lua_State *L, int idx, Op op, Node *n, bool allow_arra
 			lua_getfield(L, idx, o->key);
 		if (!idx || lua_isnil(L, -1)) {
 			if (o->required)
-				dsl_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected(o->type));
+				dsl_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected_of(L, o));
 			set_default(o, n);
 		} else {
 			parse_value(L, lua_gettop(L), op, o, n);
@@ -406,6 +450,10 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	 * node in the graph. */
 	Node opt = {.op = op};
 	parse_options(L, opts, op, &opt, allow_array);
+	const ActInfo *ai = &act_info[ir_act_of(op)];
+	if (ai->option2 && opt.a.param > opt.a.param2) /* a range (acts.def's ACT_P2) */
+		dsl_error(L, "%s: %s = %f is above %s = %f (expected %s <= %s)", op_name[op], ai->option, opt.a.param,
+		          ai->option2, opt.a.param2, ai->option, ai->option2);
 	int id = ir_add(g, op, in, nin, model_line(L));
 	Node *n = ir_node(g, id);
 	n->a = opt.a;

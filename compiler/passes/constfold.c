@@ -15,6 +15,8 @@
  *     then [i, i+1): one element each);
  *   - concat of a single tensor;
  *   - flatten of an N x F tensor.
+ * hardtanh with min_val 0 and max_val 6 becomes relu6, which it is (in
+ * PyTorch too: F.relu6 is hardtanh(x, 0, 6)), so the rules below see it.
  * And chains of clamps collapse, since relu and relu6 are idempotent and
  * relu6(relu(x)) = relu6(x), relu(relu6(x)) = relu6(x):
  *   - relu or relu6 after the same op is the identity;
@@ -112,6 +114,11 @@ void constfold(Graph *g)
 		Node *n = &g->nodes[i];
 		if (n->dead)
 			continue;
+		if (n->op == OP_HARDTANH && n->a.param == 0 && n->a.param2 == 6) {
+			n->op = OP_RELU6;
+			n->a.param = n->a.param2 = 0;
+			n->note = "hardtanh(0, 6) is relu6";
+		}
 		if (n->op == OP_RELU6 && g->nodes[n->in[0]].op == OP_RELU) {
 			const Node *r = &g->nodes[n->in[0]];
 			int *in = arena_alloc(g->arena, sizeof *in);

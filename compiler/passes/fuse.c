@@ -59,6 +59,7 @@ void fuse(Graph *g)
 			continue;
 		g->nodes[x].a.act = act;
 		g->nodes[x].a.act_param = n->a.param;
+		g->nodes[x].a.act_param2 = n->a.param2;
 		n->note = arena_printf(g->arena, "fused into %s", g->nodes[x].name);
 		ir_replace_uses(g, i, x);
 	}

@@ -243,31 +243,42 @@ static void test_explicit_options(void **state)
 }
 
 /* Every activation of runtime/acts.def, from the table: its op as a
- * method and as a global, its parameter's option and default, and its
- * fusion into the conv before it (passes/fuse.c). */
+ * method and as a global, its parameters' options and defaults (a choice
+ * of strings given its second, 1), and its fusion into the conv before
+ * it (passes/fuse.c). */
 static void test_every_activation(void **state)
 {
 	for (int act = 1; act < ACT_COUNT; act++) {
 		const ActInfo *ai = &act_info[act];
 		const char *name = op_name[ai->op];
-		char text[1024], file[64];
+		char text[1024], file[64], opts[128] = "";
+		double p = ai->choices ? 1 : 0.25, q = 0.5;
+		if (ai->option)
+			snprintf(opts, sizeof opts, ", %s = %s%s%s%s", ai->option,
+			         ai->choices ? "'" : "0.25", ai->choices ? ai->choices[1] : "", ai->choices ? "'" : "",
+			         ai->option2 ? ", " : "");
+		if (ai->option2)
+			snprintf(opts + strlen(opts), sizeof opts - strlen(opts), "%s = 0.5", ai->option2);
 		snprintf(text, sizeof text,
 		         "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
 		         "local c = x:conv2d { name = 'c', out_channels = 4, kernel_size = 3 }\n"
-		         "local a = c:%s { name = 'a'%s%s%s }\n"
+		         "local a = c:%s { name = 'a'%s }\n"
 		         "return %s(a, { name = 'b' })\n",
-		         name, ai->option ? ", " : "", ai->option ? ai->option : "", ai->option ? " = 0.25" : "", name);
+		         name, opts, name);
 		snprintf(file, sizeof file, "act_%s.lua", name);
 		Graph *g = load(state, file, text);
 		const Node *a = named(g, "a"), *b = named(g, "b");
 		assert_int_equal(a->op, ai->op);
 		assert_int_equal(ir_act_of(a->op), act);
-		assert_true(a->a.param == (ai->option ? 0.25 : 0));
+		assert_true(a->a.param == (ai->option ? p : 0));
+		assert_true(a->a.param2 == (ai->option2 ? q : 0));
 		assert_true(b->a.param == ai->dflt);
+		assert_true(b->a.param2 == ai->dflt2);
 		fuse(g);
 		const Node *c = named(g, "c");
 		assert_int_equal(c->a.act, act);
-		assert_true(c->a.act_param == (ai->option ? 0.25 : 0));
+		assert_true(c->a.act_param == (ai->option ? p : 0));
+		assert_true(c->a.act_param2 == (ai->option2 ? q : 0));
 		assert_true(named(g, "a")->dead);
 	}
 }
