@@ -196,6 +196,9 @@ char *arena_printf(Arena *a, const char *fmt, ...) PRINTF(2, 3);
 NORETURN void diag_error(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
 NORETURN void diag_verror(const char *file, int line, const char *fmt, va_list ap);
 void diag_note(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
+/* Queues a note ("FILE:LINE: note: ...") printed under the next error's
+ * line, e.g. the call chain that led to it (at most 16 are kept). */
+void diag_note_after_error(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
 /* Bad command line: message and exit 2. */
 NORETURN void diag_usage(const char *fmt, ...) PRINTF(1, 2);
 /* Compiler bug: compiler file and line, exit 3. Use via BUG(). */
@@ -314,8 +317,14 @@ typedef struct lua_State lua_State;
 /* Registry key set when an op raised an error: such errors are fatal,
  * even inside pcall (a model cannot go on with a half-built node). */
 #define DSL_FATAL "cnnc.fatal"
+/* Registry key holding the name of the layer an op is building, while
+ * its options named one (for the message of an error inside it). */
+#define DSL_LAYER "cnnc.layer"
 /* Registers the op globals and the tensor metatable in L. */
 void dsl_open(lua_State *L, Graph *g, int batch);
+/* Pushes "unknown op 'NAME'" and the nearest op names, as "(did you mean
+ * 'a' or 'b'?)"; when none is near, what a model may call. */
+void dsl_push_unknown_op(lua_State *L, const char *name);
 
 /* ---- passes/dce.c ------------------------------------------------- */
 

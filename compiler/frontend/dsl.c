@@ -141,20 +141,26 @@ typedef struct {
 	int id; /* node id of the tensor */
 } Tensor;
 
+/* Pushes "FILE:LINE: " of the nearest Lua function up the stack (an op
+ * may be called through pcall, a C function), or "". */
+static void push_where(lua_State *L)
+{
+	lua_Debug ar;
+	for (int level = 1; lua_getstack(L, level, &ar); level++)
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+			return;
+		}
+	lua_pushliteral(L, "");
+}
+
 /* Raises a model error at the calling line ("FILE:LINE: msg") and marks it
  * fatal, so the sandbox's pcall re-raises it: a model cannot go on with a
  * half-built node. */
 static int dsl_error(lua_State *L, const char *fmt, ...)
 {
 	va_list ap;
-	lua_Debug ar;
-	lua_pushliteral(L, "");
-	for (int level = 1; lua_getstack(L, level, &ar); level++)
-		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-			lua_pop(L, 1);
-			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-			break;
-		}
+	push_where(L);
 	va_start(ap, fmt);
 	lua_pushvfstring(L, fmt, ap);
 	va_end(ap);
@@ -449,7 +455,13 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	 * an error that a pcall catches, which must not leave a half-built
 	 * node in the graph. */
 	Node opt = {.op = op};
+	lua_pushnil(L); /* no layer name until the options give one */
+	lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
 	parse_options(L, opts, op, &opt, allow_array);
+	if (opt.named) {
+		lua_pushstring(L, opt.name);
+		lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
+	}
 	const ActInfo *ai = &act_info[ir_act_of(op)];
 	if (ai->option2 && opt.a.param > opt.a.param2) /* a range (acts.def's ACT_P2) */
 		dsl_error(L, "%s: %s = %f is above %s = %f (expected %s <= %s)", op_name[op], ai->option, opt.a.param,
@@ -475,6 +487,8 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	char err[512];
 	if (!ir_infer_node(g, id, err, sizeof err))
 		dsl_error(L, "%s", err);
+	lua_pushnil(L); /* built: no error can name it any more */
+	lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
 	return push_tensor(L, id);
 }
 
@@ -567,13 +581,124 @@ static int op_concat(lua_State *L)
 	return build(L, OP_CONCAT, in, nin, opts, true);
 }
 
+/* ---- names the model got wrong --------------------------------------- */
+
+/* Edit distance (Levenshtein) between a and b, capped at 99. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	int row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The names a model may write: every op of the DSL, and with fields a
+ * tensor's fields too ("shape", "name"); NULL past the last (i counts
+ * from 0). */
+static const char *known_name(int i, bool fields)
+{
+	static const char *const field_names[] = {"shape", "name"};
+	for (int op = 0; op < OP_COUNT; op++)
+		if (op != OP_REORDER && i-- == 0)
+			return op_name[op];
+	return fields && i < 2 ? field_names[i] : NULL;
+}
+
+/* Pushes " (did you mean 'a' or 'b'?)", the known names nearest key (at
+ * most a third of its length away, and 2 at least), or "" when none is
+ * that near. Returns the nearest name, or NULL. */
+static const char *push_suggestion(lua_State *L, const char *key, bool fields)
+{
+	int best = 99, cap = (int)strlen(key) / 3 > 2 ? (int)strlen(key) / 3 : 2;
+	const char *first = NULL;
+	for (int i = 0; known_name(i, fields); i++) {
+		int d = edit_distance(key, known_name(i, fields));
+		if (d < best)
+			best = d, first = known_name(i, fields);
+	}
+	if (best > cap) {
+		lua_pushliteral(L, "");
+		return NULL;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, " (did you mean ");
+	int n = 0;
+	for (int i = 0; known_name(i, fields); i++)
+		if (edit_distance(key, known_name(i, fields)) == best) {
+			if (n++)
+				luaL_addstring(&b, " or ");
+			luaL_addchar(&b, '\'');
+			luaL_addstring(&b, known_name(i, fields));
+			luaL_addchar(&b, '\'');
+		}
+	luaL_addstring(&b, "?)");
+	luaL_pushresult(&b);
+	return first;
+}
+
+void dsl_push_unknown_op(lua_State *L, const char *name)
+{
+	if (push_suggestion(L, name, false))
+		lua_pushfstring(L, "unknown op '%s'%s", name, lua_tostring(L, -1));
+	else
+		lua_pushfstring(L, "unknown op or function '%s' (a model sees the ops and Lua's base, string, table, "
+		                   "math and utf8 libraries only)",
+		                name);
+	lua_remove(L, -2);
+}
+
 /* ---- tensor metatable ----------------------------------------------- */
+
+/* A tensor indexed with a key it does not have (x.shap, x[1],
+ * x:hardswishh()): an error at that line naming the key, and the nearest
+ * of the ops and fields. Not fatal: nothing is half-built, so a model's
+ * pcall may probe. */
+static int no_such_key(lua_State *L, int key)
+{
+	push_where(L);
+	if (lua_type(L, key) != LUA_TSTRING) {
+		lua_pushfstring(L, "a tensor has no element [%s] (a %s key): it has the fields shape and name, and the ops as "
+		                   "methods (x:relu())",
+		                luaL_tolstring(L, key, NULL), luaL_typename(L, key));
+		lua_remove(L, -2);
+	} else {
+		const char *name = lua_tostring(L, key);
+		const char *near = push_suggestion(L, name, true);
+		if (near && (!strcmp(near, "shape") || !strcmp(near, "name")))
+			lua_pushfstring(L, "a tensor has no field '%s'%s", name, lua_tostring(L, -1));
+		else if (near)
+			lua_pushfstring(L, "unknown op '%s'%s", name, lua_tostring(L, -1));
+		else
+			lua_pushfstring(L, "unknown op or tensor field '%s' (a tensor has the fields shape and name, and "
+			                   "the ops as methods)",
+			                name);
+		lua_remove(L, -2);
+	}
+	lua_concat(L, 2);
+	return lua_error(L);
+}
 
 static int tensor_index(lua_State *L)
 {
 	Dsl *d = dsl_of(L);
 	Tensor *t = luaL_checkudata(L, 1, TENSOR);
-	const char *key = lua_tostring(L, 2);
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL; /* not a number turned string */
 	if (key && !strcmp(key, "shape")) {
 		Node *n = ir_node(d->g, t->id);
 		lua_createtable(L, n->rank, 0);
@@ -588,7 +713,8 @@ static int tensor_index(lua_State *L)
 		return 1;
 	}
 	lua_pushvalue(L, 2);
-	lua_rawget(L, lua_upvalueindex(2)); /* the methods table */
+	if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL) /* the methods table */
+		return no_such_key(L, 2);
 	return 1;
 }
 
