@@ -106,6 +106,8 @@ typedef struct {
 	double param2;         /* its second parameter, if it has two
 	                          (hardtanh's max_val) */
 	double p;              /* dropout: drop probability (unused at inference) */
+	int num_parameters;    /* prelu: its slopes, 1 (shared) or one per
+	                          channel (dim 1) */
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
 	double act_param2;     /* its second parameter, if any */

@@ -228,6 +228,10 @@ void rt_linear(int n, int in, int out, const float *x, const float *w, const flo
 void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, const float *beta, const float *mean,
                    const float *var, float eps, float *y);
 
+/* PReLU in NCHW: rt_prelu_cl with cl = 1. x, y: [n, c, hw]; slope:
+ * [nslope], 1 or c. In place ok. */
+void rt_prelu(int n, int c, int hw, const float *x, const float *slope, int nslope, float *y);
+
 /* Each activation of acts.def over count elements, y = act(x), with its
  * parameter when it has one: rt_relu(count, x, y), rt_leaky_relu(count,
  * negative_slope, x, y), rt_hardtanh(count, min_val, max_val, x, y),
@@ -331,6 +335,11 @@ void rt_adaptive_avg_pool2d_cl(int n, int c, int h, int w, int oh, int ow, int c
 /* Inference batch norm in chunks of cl: x, y: [n, c, hw]; in place ok. */
 void rt_batch_norm_cl(int n, int c, int hw, int cl, const float *x, const float *gamma, const float *beta,
                       const float *mean, const float *var, float eps, float *y);
+
+/* PReLU in chunks of cl, as PyTorch: y = x > 0 ? x : slope[ch] * x, with
+ * ch the element's channel (nslope 1: slope[0] for all). x, y: [n, c, hw];
+ * slope: [nslope], nslope 1 or c; padding lanes become 0; in place ok. */
+void rt_prelu_cl(int n, int c, int hw, int cl, const float *x, const float *slope, int nslope, float *y);
 
 /* One input of a channel concat in chunked layouts: x: [n, c, hw] in
  * chunks of cl_in goes to channels [c_off, c_off + c) of

@@ -106,6 +106,13 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 	rt_batch_norm_cl(n, c, hw, 1, x, gamma, beta, mean, var, eps, y);
 }
 
+/* x, y: [n, c, hw]; slope: [nslope]. As batch norm: pool_cl.c's kernel
+ * with cl = 1. */
+void rt_prelu(int n, int c, int hw, const float *x, const float *slope, int nslope, float *y)
+{
+	rt_prelu_cl(n, c, hw, 1, x, slope, nslope, y);
+}
+
 /* Floats moved per element of an activation, for range: more for the
  * LANES ones (a libm call each). */
 #define COST_VEC 2

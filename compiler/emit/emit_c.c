@@ -210,6 +210,7 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_BATCH_NORM:
 	case OP_CONCAT:
 	case OP_SOFTMAX:
+	case OP_PRELU:
 	case OP_LINEAR:
 	case OP_FLATTEN:
 	case OP_DROPOUT:

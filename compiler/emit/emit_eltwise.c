@@ -69,6 +69,14 @@ void emit_eltwise(Emit *e, const Node *n)
 		}
 		break;
 	}
+	case OP_PRELU: /* its slopes: one, or one per channel */
+		if (nchw)
+			fprintf(c, "\trt_prelu(%d, %d, %d, %s, %s, %d, %s);\n", n->shape[0], n->shape[1], hw, X,
+			        emit_wname(e, n, 0), a->num_parameters, Y);
+		else
+			fprintf(c, "\trt_prelu_cl(%d, %d, %d, %d, %s, %s, %d, %s);\n", n->shape[0], n->shape[1], hw, cl, X,
+			        emit_wname(e, n, 0), a->num_parameters, Y);
+		break;
 	case OP_SOFTMAX:
 		need_nchw(n);
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);

@@ -120,6 +120,11 @@ static const OptSpec add_opts[] = {NAME_OPT(false), END};
 static const OptSpec concat_opts[] = {NAME_OPT(false), END};
 static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
 static const OptSpec softmax_opts[] = {NAME_OPT(false), END};
+static const OptSpec prelu_opts[] = {
+	NAME_OPT(true),
+	{"num_parameters", OPT_POS, false, A(num_parameters), 1},
+	END,
+};
 static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
 
 /* Each op's options, <name>_opts above: an op of ops.def without its

@@ -13,7 +13,8 @@ past the padding, avg pools with and without count_include_pad, adaptive
 pools whose bins overlap. The kernels of the channel-chunked layouts
 (NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, and the
 reorders around them) run on the same cases with cl=nhwc and cl=8, their
-conv weights packed here from cnnrt.h's description. Every activation of
+conv weights packed here from cnnrt.h's description. PReLU (one slope or one
+per channel) runs in every layout. Every activation of
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
@@ -264,6 +265,19 @@ class Checker:
             label += " " + " ".join(f"{k} {v}" for k, v in params.items())
         self.run(label, op, ref, {"x": x}, **params)
 
+    def prelu(self, shape, nslope):
+        """PReLU with nslope slopes (1 or C), signs both ways, in NCHW and
+        the chunked layouts; NaN, infinities and -0 among the inputs."""
+        c = shape[1]
+        x = self.randn(*shape, scale=3)
+        x.ravel()[:5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+        slope = self.randn(nslope)
+        ref = F.prelu(torch.from_numpy(x), torch.from_numpy(slope))
+        hw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        for cl in (None,) + (self.LAYOUTS if len(shape) == 4 else ()):
+            self.run(f"{shape} {nslope} slopes" + (f" cl={cl}" if cl else ""), "prelu", ref,
+                     {"x": x, "slope": slope}, n=shape[0], c=c, hw=hw, **({"cl": cl} if cl else {}))
+
     def softmax(self, shape, scale=1.0):
         x = self.randn(*shape, scale=scale)
         ref = F.softmax(torch.from_numpy(x), dim=1)
@@ -455,6 +469,14 @@ def main():
         a, b = ck.randn(1, 16, 5, 3), ck.randn(1, 13, 5, 3)  # NCHW8c: whole blocks, then a tail
         ck.run("(1, 16, 5, 3) + (1, 13, 5, 3) cl=8", "concat", torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
                {"a": a, "b": b}, n=1, ca=16, cb=13, hw=15, cl="8")
+
+        # prelu: one slope and one per channel, odd channel counts (NCHW8c's
+        # padding lanes), 2-D
+        for shape in ((2, 13, 7, 5), (1, 37, 3, 9), (1, 3, 11, 1)):
+            ck.prelu(shape, 1)
+            ck.prelu(shape, shape[1])
+        ck.prelu((3, 37), 37)
+        ck.prelu((2, 5), 1)
 
         # softmax over dim 1
         ck.softmax((2, 13, 5, 3))

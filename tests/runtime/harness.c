@@ -227,6 +227,21 @@ int main(int argc, char **argv)
 		x = cl ? to_nchw(n, c, hw, cl, xc) : x;
 		long long shape[3] = { n, c, hw };
 		save(3, shape, x);
+	} else if (strcmp(op, "prelu") == 0) {
+		/* x: [n, c, hw], slope: [nslope]; NCHW out of place, chunked in place */
+		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
+		size_t nslope;
+		float *x = load("x", 0, &count), *slope = load("slope", 0, &nslope), *y = alloc(count);
+		int cl = chunk(c);
+		if (cl) {
+			float *xc = to_cl(n, c, hw, cl, x);
+			rt_prelu_cl(n, c, hw, cl, xc, slope, (int)nslope, xc);
+			y = to_nchw(n, c, hw, cl, xc);
+		} else {
+			rt_prelu(n, c, hw, x, slope, (int)nslope, y);
+		}
+		long long shape[3] = { n, c, hw };
+		save(3, shape, y);
 	} else if (eltwise_act(op) || strcmp(op, "copy") == 0) {
 		/* rt_<op> of a row of acts.def, its parameters p= (and q=) */
 		float *x = load("x", 0, &count), *y = alloc(count);
