@@ -144,6 +144,17 @@ typedef struct {
 	float *y;
 } BnJob;
 
+/* Zeroes channel ch's hw values at y + at (stride cl) when it is a
+ * padding lane (ch >= c); whether it was. */
+static int zero_padding_lane(float *y, size_t at, int ch, int c, int hw, int cl)
+{
+	if (ch < c)
+		return 0;
+	for (int s = 0; s < hw; s++)
+		y[at + (size_t)s * cl] = 0.0f;
+	return 1;
+}
+
 /* Items [begin, end) of the loop over (image, channel). */
 static void bn_items(void *ctx, int begin, int end)
 {
@@ -153,11 +164,8 @@ static void bn_items(void *ctx, int begin, int end)
 		int ch = it % cp, i = it / cp;
 		size_t at = cl_at(c, hw, cl, i, ch, 0);
 		float *y = j->y;
-		if (ch >= c) {
-			for (int s = 0; s < hw; s++)
-				y[at + (size_t)s * cl] = 0.0f;
+		if (zero_padding_lane(y, at, ch, c, hw, cl))
 			continue;
-		}
 		float invstd = 1.0f / sqrtf(j->var[ch] + j->eps), m = j->mean[ch], g = j->gamma[ch], bt = j->beta[ch];
 		for (int s = 0; s < hw; s++)
 			y[at + (size_t)s * cl] = (j->x[at + (size_t)s * cl] - m) * invstd * g + bt;
@@ -191,11 +199,8 @@ static void prelu_items(void *ctx, int begin, int end)
 		size_t at = cl_at(c, hw, cl, i, ch, 0);
 		float *y = j->y;
 		const float *x = j->x;
-		if (ch >= c) {
-			for (int s = 0; s < hw; s++)
-				y[at + (size_t)s * cl] = 0.0f;
+		if (zero_padding_lane(y, at, ch, c, hw, cl))
 			continue;
-		}
 		float w = j->slope[j->nslope == 1 ? 0 : ch];
 		for (int s = 0; s < hw; s++) {
 			float v = x[at + (size_t)s * cl];

@@ -688,7 +688,7 @@ static int no_such_key(lua_State *L, int key)
 		if (near && (!strcmp(near, "shape") || !strcmp(near, "name")))
 			lua_pushfstring(L, "a tensor has no field '%s'%s", name, lua_tostring(L, -1));
 		else if (near)
-			lua_pushfstring(L, "unknown op '%s'%s", name, lua_tostring(L, -1));
+			dsl_push_unknown_op(L, name);
 		else
 			lua_pushfstring(L, "unknown op or tensor field '%s' (a tensor has the fields shape and name, and "
 			                   "the ops as methods)",

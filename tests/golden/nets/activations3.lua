@@ -5,9 +5,9 @@
 -- stride 2; prelu with a slope per channel (13) after a 1x1 conv (not
 -- fused: its own pass); gelu fused into a grouped conv with stride 2;
 -- hardtanh at its defaults after it (elementwise); prelu with one slope
--- after a ceil_mode max pool, then hardtanh(0, 6) (constfold makes it
--- relu6); gelu "tanh" and a per-feature prelu after a linear. 1x13x9x11
--- in, 10 out. PyTorch twin: Activations3 in tests/golden/nets.py.
+-- after a ceil_mode max pool, then hardtanh(0, 6) (relu6 to constfold);
+-- gelu "tanh" and a per-feature prelu after a linear. 1x13x9x11 in, 10
+-- out. PyTorch twin: Activations3 in tests/golden/nets.py.
 
 local x = input { name = "x", shape = { 1, 13, 9, 11 } }
 x = x:gelu()
