@@ -125,6 +125,14 @@ static void emit_header(Emit *e, FILE *h)
 
 /* ---- one layer ------------------------------------------------------ */
 
+const char *emit_act_param(Arena *a, Act act, double p)
+{
+	const ActInfo *ai = &act_info[act];
+	if (!ai->choices)
+		return emit_float(a, p);
+	return arena_printf(a, "%s /* \"%s\" */", emit_float(a, p), ai->choices[(int)p]);
+}
+
 /* A float option as a C float constant: "1e-05f", "0.2f", "0.0f". The
  * value is first rounded to float, as the kernels will see it. */
 const char *emit_float(Arena *a, double v)

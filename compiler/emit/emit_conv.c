@@ -39,7 +39,7 @@ static void epilogue(Emit *e, const Node *n)
 	const ActInfo *ai = &act_info[a->act];
 	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
 	        a->residual ? e->var[n->in[1]] : "NULL", ai->rt_id,
-	        emit_float(e->g->arena, ai->option ? a->act_param : 0.0),
+	        ai->option ? emit_act_param(e->g->arena, a->act, a->act_param) : emit_float(e->g->arena, 0.0),
 	        emit_float(e->g->arena, ai->option2 ? a->act_param2 : 0.0));
 }
 

@@ -37,7 +37,7 @@ void emit_eltwise(Emit *e, const Node *n)
 		/* rt_<name>, its parameters if it has them */
 		fprintf(c, "\trt_%s(%lld, ", op_name[n->op], count);
 		if (act_info[ir_act_of(n->op)].option)
-			fprintf(c, "%s, ", emit_float(g->arena, a->param));
+			fprintf(c, "%s, ", emit_act_param(g->arena, ir_act_of(n->op), a->param));
 		if (act_info[ir_act_of(n->op)].option2)
 			fprintf(c, "%s, ", emit_float(g->arena, a->param2));
 		fprintf(c, "%s, %s);\n", X, Y);
