@@ -283,6 +283,32 @@ static void test_every_activation(void **state)
 	}
 }
 
+/* prelu as a method and a global: num_parameters' default, its slopes a
+ * learned tensor NAME.weight [num_parameters], and not fused. */
+static void test_prelu(void **state)
+{
+	Graph *g = load(state, "prelu.lua",
+	                "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
+	                "local c = x:conv2d { name = 'c', out_channels = 13, kernel_size = 3 }\n"
+	                "local a = c:prelu { name = 'a', num_parameters = 13 }\n"
+	                "return prelu(a, { name = 'b' })\n");
+	const Node *a = named(g, "a"), *b = named(g, "b");
+	assert_int_equal(a->op, OP_PRELU);
+	assert_int_equal(a->a.num_parameters, 13);
+	assert_int_equal(b->a.num_parameters, 1);
+	ParamSpec ps[MAX_PARAMS];
+	assert_int_equal(ir_params(g, a, ps), 1);
+	assert_string_equal(ps[0].suffix, "weight");
+	assert_int_equal(ps[0].rank, 1);
+	assert_int_equal(ps[0].shape[0], 13);
+	assert_int_equal(ir_param_count(g, a), 13);
+	assert_int_equal(ir_param_count(g, b), 1);
+	fuse(g);
+	assert_int_equal(named(g, "c")->a.act, ACT_NONE);
+	assert_false(named(g, "a")->dead);
+	assert_non_null(strstr(named(g, "a")->note, "not fused into c"));
+}
+
 static void test_pairs(void **state)
 {
 	Graph *g = load(state, "pairs.lua",
@@ -559,6 +585,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shape_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prelu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_options_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reentrant_options, setup, teardown),
