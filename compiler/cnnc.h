@@ -24,6 +24,16 @@
 #endif
 
 #define MAX_RANK 4   /* tensors are N x C x H x W or N x F */
+
+/* The sizes a model may have (README, "Limits"); past one is an error at
+ * the model line. Each keeps what the generated code and the runtime
+ * compute in their index types (int counts, long long offsets). */
+#define IR_MAX_DIM (1 << 24)        /* one dimension */
+#define IR_MAX_ELEMS 2147483647LL  /* elements of one tensor, weights too,
+                                       padding of a chunked layout included:
+                                       INT_MAX, the kernels' int counts */
+#define IR_MAX_MACS (1LL << 60)     /* multiply-accumulates of the model */
+#define IR_MAX_WORKSPACE (1LL << 46)/* planned workspace, bytes */
 #define MAX_PARAMS 4 /* batch_norm has the most: weight, bias, mean, var */
 
 /* ---- types ---------------------------------------------------------- */
@@ -84,6 +94,12 @@ typedef enum {
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
 
+/* A list of dims as a model gave them (0-based; negative: from the end). */
+typedef struct {
+	int n;                 /* how many */
+	int v[MAX_RANK];       /* the dims */
+} Dims;
+
 /* Options of one node, as the model file gave them (defaults filled in).
  * Pairs are [h, w]. Fields an op does not use stay zero. */
 typedef struct {
@@ -93,7 +109,7 @@ typedef struct {
 	int stride[2];         /* conv2d, pools: stride */
 	int pad[2];            /* conv2d, pools: zero (or -inf) padding per side */
 	int dilation[2];       /* conv2d: dilation (pools: always 1) */
-	int groups;            /* conv2d: channel groups */
+	int groups;            /* conv2d, channel_shuffle: channel groups */
 	bool bias;             /* conv2d, linear: has a bias vector */
 	bool ceil_mode;        /* pools: round the output size up */
 	bool count_include_pad;/* avg_pool2d: divide by the full window */
@@ -112,6 +128,13 @@ typedef struct {
 	double act_param;      /* the fused activation's parameter, if any */
 	double act_param2;     /* its second parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
+	int dim;               /* chunk, split: the dim cut, as given (negative:
+	                          from the end; the shape rule normalizes) */
+	int chunks;            /* chunk: pieces asked for (PyTorch may make fewer) */
+	int slice[2];          /* chunk, split: this piece's first index and size
+	                          along dim, elements (one node per piece) */
+	Dims dims;             /* mean: the dims averaged over, as given */
+	bool keepdim;          /* mean: keep them as size 1 */
 } Attrs;
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
@@ -153,7 +176,10 @@ typedef struct {
  * indexed by node id. */
 typedef struct {
 	int *home;             /* node whose buffer holds this value: itself, or
-	                          for a view (flatten, dropout) its source's home */
+	                          for a view (flatten, dropout, a chunk or split
+	                          piece read in place) its source's home */
+	long long *view_offset;/* per node: byte offset of its value in its
+	                          home's buffer (0 but for piece views) */
 	long long *offset;     /* byte offset in the workspace of home nodes;
 	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
 	long long *bytes;      /* buffer size of home nodes, bytes */
@@ -261,7 +287,15 @@ Graph *ir_clone(const Graph *g);
 /* Appends a node with the given inputs; shape is left to ir_infer_node. */
 int ir_add(Graph *g, Op op, const int *in, int nin, int line);
 Node *ir_node(Graph *g, int id);
+/* Elements of n's value (every dim is at most IR_MAX_DIM, the product
+ * at most IR_MAX_ELEMS once shapes are inferred). */
 long long ir_numel(const Node *n);
+/* Checked arithmetic for every size, offset and count in the compiler,
+ * on non-negative operands: a result that does not fit saturates at
+ * IR_SATURATED, so it stays past every limit and is refused there. */
+#define IR_SATURATED INT64_MAX
+long long ir_mul(long long a, long long b);
+long long ir_add_sat(long long a, long long b);
 /* Makes every reader of node from (and the output) read node to, and
  * marks from dead. */
 void ir_replace_uses(Graph *g, int from, int to);
@@ -277,6 +311,8 @@ const char *ir_shape_str(const Node *n, char *buf, size_t size);
 bool ir_infer_node(Graph *g, int id, char *err, size_t size);
 /* Re-infers every node in order; user errors exit at the model line. */
 void ir_infer_shapes(Graph *g);
+/* dim (negative: from the end) as 0..rank-1, or -1 when out of range. */
+int ir_norm_dim(int dim, int rank);
 
 /* ---- ir/params.c ---------------------------------------------------- */
 
@@ -390,8 +426,10 @@ long long pack_cl(Graph *g, Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
-/* Assigns every activation an offset in one workspace by liveness. */
-void memplan(Graph *g);
+/* Assigns every activation an offset in one workspace by liveness;
+ * with views, chunk and split pieces whose channels are contiguous in
+ * their input are read in place instead of copied. */
+void memplan(Graph *g, bool views);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

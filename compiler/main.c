@@ -257,6 +257,14 @@ static const char *symbol_of(Arena *a, const char *prefix)
 	base = base ? base + 1 : prefix;
 	if (!*base)
 		diag_usage("-o '%s' names a directory, not a file prefix", prefix);
+	/* PREFIX.c says #include "BASE.h", and a header name has no escapes:
+	 * these alone cannot be written there (the directory may hold
+	 * anything; it reaches the tools as a separate argument) */
+	for (const char *p = base; *p; p++)
+		if (*p == '"' || *p == '\n' || (p[0] == '?' && p[1] == '?' && p[2] && strchr("=/'()!<>-", p[2])))
+			diag_usage("the output's file name cannot hold %s: the generated C includes its header "
+			           "by that name, and #include \"...\" cannot escape it; choose another -o",
+			           *p == '"' ? "a double quote" : *p == '\n' ? "a newline" : "a trigraph (??x)");
 	char *sym = arena_printf(a, "%s%s", base[0] >= '0' && base[0] <= '9' ? "m_" : "", base);
 	for (char *p = sym; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
@@ -309,7 +317,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		pack_weights(g);
 		after(&c, o, "pack");
 	}
-	memplan(g);
+	memplan(g, o->opt_level >= 1);
 	after(&c, o, "memplan");
 	keep_notes(&c);
 	if (stop == STOP_PLANNED)

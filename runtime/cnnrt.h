@@ -347,6 +347,23 @@ void rt_prelu_cl(int n, int c, int hw, int cl, const float *x, const float *slop
 void rt_concat_part_cl(int n, int c, int hw, int cl_in, const float *x, int c_total, int c_off, int cl_out,
                        float *y);
 
+/* ---- channel.c: chunk and split pieces, channel shuffle ------------ */
+
+/* One piece of a chunk or split along channels: x: [n, c, hw] ->
+ * y: [n, count, hw], channels [first, first + count) of x. */
+void rt_slice_channels(int n, int c, int hw, int first, int count, const float *x, float *y);
+/* The same with x in chunks of cl_in and y in chunks of cl_out (cnnrt.h's
+ * chunked layouts; y's padding lanes zero). y must not overlap x. */
+void rt_slice_channels_cl(int n, int c, int hw, int cl_in, const float *x, int first, int count, int cl_out,
+                          float *y);
+/* ShuffleNet's channel shuffle, x: [n, c, hw] -> y: [n, c, hw] (groups
+ * divides c): x viewed as [n, groups, c / groups, hw], dims 1 and 2
+ * swapped, so y channel j * groups + g is x channel g * (c / groups) + j.
+ * y must not overlap x. */
+void rt_channel_shuffle(int n, int c, int hw, int groups, const float *x, float *y);
+/* The same with x and y in chunks of cl. */
+void rt_channel_shuffle_cl(int n, int c, int hw, int groups, int cl, const float *x, float *y);
+
 /* ---- npy.c ---------------------------------------------------------- */
 
 /* An open .npy file of little-endian float32 in C order. */

@@ -59,8 +59,8 @@ compiler_suites ""
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
-suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2" \
-    $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2
+suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \
+    $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2,shufflenet_v2_x1_0
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh

@@ -8,7 +8,11 @@
  *     free, aligned_alloc, posix_memalign, strdup, alloca, ...);
  *   - no variable or parameter has a variable-length array type;
  *   - no function defined in the file can reach itself through direct
- *     calls (recursion would make stack use unbounded).
+ *     calls (recursion would make stack use unbounded);
+ *   - no integer constant is negative: every one the compiler writes is a
+ *     size, count, offset or id, so a negative one is arithmetic gone
+ *     wrong (one too big for its int parameter is already clang's
+ *     -Wconstant-conversion warning).
  * Each finding prints FILE:LINE: error: ...; the exit status is 1 if any.
  */
 #include "../cnnc.h"
@@ -74,6 +78,11 @@ static bool is_vla(CXType t)
 	return t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray;
 }
 
+static bool is_integer(enum CXTypeKind k)
+{
+	return k >= CXType_Bool && k <= CXType_Int128;
+}
+
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
 {
 	(void)parent;
@@ -96,6 +105,16 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
 		char *name = dup_string(clang_getCursorSpelling(c));
 		finding(au, c, "variable-length array:", name);
 		free(name);
+	}
+	if (k == CXCursor_UnaryOperator && is_integer(clang_getCanonicalType(clang_getCursorType(c)).kind)) {
+		CXEvalResult r = clang_Cursor_Evaluate(c); /* NULL unless a constant */
+		if (r && clang_EvalResult_getKind(r) == CXEval_Int && clang_EvalResult_getAsLongLong(r) < 0) {
+			char value[32];
+			snprintf(value, sizeof value, "%lld", clang_EvalResult_getAsLongLong(r));
+			finding(au, c, "negative integer constant (a size or count out of range):", value);
+		}
+		if (r)
+			clang_EvalResult_dispose(r);
 	}
 	if (k == CXCursor_CallExpr) {
 		CXCursor callee = clang_getCursorReferenced(c);
@@ -189,6 +208,6 @@ int audit_file(const char *path, const char *runtime_dir)
 	clang_disposeIndex(index);
 	if (findings)
 		return findings;
-	printf("%s: audit ok: %d functions, no diagnostics, no heap allocation, no VLA, no recursion\n", path, nfunc);
+	printf("%s: audit ok: %d functions, no diagnostics, no heap allocation, no VLA, no recursion, no negative constant\n", path, nfunc);
 	return 0;
 }

@@ -106,6 +106,29 @@ static void add(const char **argv, int *argc, const char *s)
 	argv[(*argc)++] = s;
 }
 
+/* path, made unable to pass for an option: "./-x" for "-x". */
+static const char *not_option(Arena *a, const char *path)
+{
+	return path[0] == '-' ? arena_printf(a, "./%s", path) : path;
+}
+
+/* Prints s as one shell word, quoted only when it needs to be, so the
+ * command printed can be pasted whatever the paths hold. */
+static void print_word(const char *s)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=./:,@%") == strlen(s)) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	putchar('\'');
+}
+
 /* True when an executable named name is on $PATH. */
 static bool on_path(Arena *a, const char *name)
 {
@@ -152,9 +175,13 @@ void build_program(Arena *a, const char *prefix, const char *program, const char
 	add_words(a, argv, &argc, cflags && *cflags ? cflags : dflt);
 	add(argv, &argc, arena_printf(a, "-I%s", rt));
 	const char *slash = strrchr(prefix, '/');
-	const char *dir = slash ? arena_printf(a, "%.*s", (int)(slash - prefix), prefix) : ".";
-	add(argv, &argc, arena_printf(a, "-Wa,-I%s", dir)); /* finds PREFIX.weights */
-	add(argv, &argc, arena_printf(a, "%s.c", prefix));
+	const char *dir = slash ? not_option(a, arena_printf(a, "%.*s", (int)(slash - prefix), prefix)) : ".";
+	/* finds PREFIX.weights; not -Wa,-IDIR, which splits DIR at commas */
+	add(argv, &argc, "-Xassembler");
+	add(argv, &argc, "-I");
+	add(argv, &argc, "-Xassembler");
+	add(argv, &argc, *dir ? dir : "/");
+	add(argv, &argc, arena_printf(a, "%s.c", not_option(a, prefix)));
 
 	add(argv, &argc, runtime_library(a, target));
 
@@ -181,8 +208,11 @@ void build_program(Arena *a, const char *prefix, const char *program, const char
 	add(argv, &argc, "-lm");
 	argv[argc] = NULL;
 
-	for (int i = 0; i < argc; i++)
-		printf("%s%s", i ? " " : "", i == argc - 2 ? program : argv[i]);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			putchar(' ');
+		print_word(i == argc - 2 ? not_option(a, program) : argv[i]);
+	}
 	printf("\n");
 	fflush(stdout);
 

@@ -12,17 +12,32 @@
 
 #include "../cnnc.h"
 
+/* Most bytes of static data (weights, workspace, the driver's buffers)
+ * a generated program may hold: x86-64's default code model reaches 2
+ * GiB of code and data, and code and the runtime need some of it. */
+#define EMIT_STATIC_MAX (3LL << 29)
+
+/* Layers per function in a model with more (emit_c.c's emit_blocks);
+ * smaller models are one function. */
+#define EMIT_BLOCK 256
+
 /* State of one emission, shared by the emit_*.c files. */
 typedef struct Emit {
 	Graph *g;              /* the model, planned */
 	const EmitOptions *o;  /* what to generate */
 	FILE *c;               /* PREFIX.c being written */
 	const char *SYM;       /* o->sym in upper case, for macros */
-	const char *base;      /* file name of PREFIX without directories */
+	const char *base;      /* file name of PREFIX without directories (main.c
+	                          refused what #include "BASE.h" cannot name) */
+	const char *base_note; /* base, fit for a comment (emit_comment) */
+	const char *model_note;/* the model's name, fit for a comment */
 	char **var;            /* per node id: C name of its value */
 	char **wbase;          /* per node id: layer name as a C identifier */
 	char **wname;          /* per node id * MAX_PARAMS: C name of a parameter */
 	bool blob;             /* weights go to PREFIX.weights, not C arrays */
+	bool static_ws;        /* SYM_run and its static workspace exist: the
+	                          program's static data stays within
+	                          EMIT_STATIC_MAX with it */
 	OutFile *blob_file;    /* PREFIX.weights while writing */
 	uint64_t blob_bytes;   /* size of the blob, bytes */
 	uint64_t lane[4];      /* checksum lanes: 8-byte word i of the blob goes to lane i % 4 */
@@ -38,6 +53,12 @@ const char *emit_float(Arena *a, double v);
  * of strings (acts.def's ACT_E) followed by the string chosen, as a
  * comment: "1.0f /\* "tanh" *\/". */
 const char *emit_act_param(Arena *a, Act act, double p);
+/* s as the inside of a C string literal: \\ " and ? escaped (no
+ * trigraph can form), other bytes outside printable ASCII in octal. */
+const char *emit_cstring(Arena *a, const char *s);
+/* s fit for the inside of a C comment: control bytes as '?', and no
+ * star-slash to end it early. */
+const char *emit_comment(Arena *a, const char *s);
 /* C name of parameter k of node n. */
 const char *emit_wname(const Emit *e, const Node *n, int k);
 
@@ -46,11 +67,13 @@ const char *emit_wname(const Emit *e, const Node *n, int k);
 /* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked. */
 void emit_conv(Emit *e, const Node *n);
 /* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
- * global_avg_pool. */
+ * global_avg_pool, mean. */
 void emit_pool(Emit *e, const Node *n);
 /* emit_eltwise.c: the activations, add, batch_norm, concat, softmax,
  * linear, and the views flatten and dropout. */
 void emit_eltwise(Emit *e, const Node *n);
+/* emit_channel.c: chunk and split pieces, channel_shuffle. */
+void emit_channel(Emit *e, const Node *n);
 /* emit_reorder.c: reorder, from its input's layout to its own. */
 void emit_reorder(Emit *e, const Node *n);
 

@@ -99,6 +99,10 @@ void emit_eltwise(Emit *e, const Node *n)
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
+	case OP_CHUNK:
+	case OP_SPLIT:
+	case OP_CHANNEL_SHUFFLE:
+	case OP_MEAN:
 	case OP_REORDER:
 	case OP_COUNT:
 		BUG("%s is not emitted by emit_eltwise", op_name[n->op]);

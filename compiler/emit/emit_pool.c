@@ -6,7 +6,8 @@
  * max_pool2d and avg_pool2d open a block declaring their sizes
  * (rt_pool2d_params) and call rt_max_pool2d / rt_avg_pool2d, or their
  * _cl twins with the chunk size in NHWC or NCHW8c; adaptive_avg_pool2d
- * and global_avg_pool (an adaptive pool to 1x1) pass their sizes as
+ * and global_avg_pool and mean (adaptive pools to 1x1; mean without
+ * keepdim gives N x C, in NCHW the same floats) pass their sizes as
  * arguments to rt_adaptive_avg_pool2d(_cl). Input and output share one
  * layout: pools keep channels where they are.
  */
@@ -46,9 +47,11 @@ void emit_pool(Emit *e, const Node *n)
 		break;
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
+	case OP_MEAN: /* over H, W: to N x C x 1 x 1, the memory of N x C in NCHW */
 		if (nchw)
 			fprintf(c, "\trt_adaptive_avg_pool2d(%d, %d, %d, %d, %d, %d, %s, %s);\n", x->shape[0], x->shape[1],
-			        x->shape[2], x->shape[3], n->shape[2], n->shape[3], X, Y);
+			        x->shape[2], x->shape[3], n->rank == 4 ? n->shape[2] : 1, n->rank == 4 ? n->shape[3] : 1, X,
+			        Y);
 		else
 			fprintf(c, "\trt_adaptive_avg_pool2d_cl(%d, %d, %d, %d, %d, %d, %d, %s, %s);\n", x->shape[0],
 			        x->shape[1], x->shape[2], x->shape[3], n->shape[2], n->shape[3], cl, X, Y);

@@ -84,12 +84,21 @@ void emit_weights(Emit *e)
 		e->lane[l] = FNV_OFFSET;
 	e->word = 0;
 	if (e->blob) {
-		fprintf(c, "/* The weights are in %s.weights, linked in by the assembler. Build from\n", e->base);
+		/* the assembler's string escapes \\ and \", inside a C string */
+		const char *file = arena_printf(g->arena, "%s.weights", e->base);
+		char *as = arena_alloc(g->arena, 2 * strlen(file) + 1), *q = as;
+		for (const char *p = file; *p; p++) {
+			if (*p == '\\' || *p == '"')
+				*q++ = '\\';
+			*q++ = *p;
+		}
+		*q = 0;
+		fprintf(c, "/* The weights are in %s.weights, linked in by the assembler. Build from\n", e->base_note);
 		fprintf(c, " * its directory or pass -Wa,-I<that directory> to the C compiler. */\n");
 		fprintf(c, "__asm__(\".section .rodata\\n\"\n");
 		fprintf(c, "        \".balign 64\\n\"\n");
 		fprintf(c, "        \".globl %s_blob\\n.hidden %s_blob\\n%s_blob:\\n\"\n", s, s, s);
-		fprintf(c, "        \".incbin \\\"%s.weights\\\"\\n\"\n", e->base);
+		fprintf(c, "        \".incbin \\\"%s\\\"\\n\"\n", emit_cstring(g->arena, as));
 		fprintf(c, "        \".globl %s_blob_end\\n.hidden %s_blob_end\\n%s_blob_end:\\n\"\n", s, s, s);
 		fprintf(c, "        \".previous\\n\");\n");
 		fprintf(c, "extern const float %s_blob[];\nextern const unsigned char %s_blob_end[];\n\n", s, s);

@@ -8,8 +8,9 @@
  * as in the graph compile emits ("-" when it was folded, fused or
  * removed: the note says which); then totals, and the memory plan:
  * arena_bytes is the planned workspace, shown beside the naive sum of all
- * activations. --json adds each buffer's offset, size and lifetime; --svg
- * draws the plan.
+ * activations. --json adds each buffer's offset, size and lifetime, and
+ * each chunk or split piece read in place ("buffer": "view", "of" the
+ * buffer it lies in, at "offset" bytes); --svg draws the plan.
  * The layout column is the layout each layer's value is stored in; the
  * reorders the layout pass inserted get rows of their own, under the
  * layer whose value they reorder (JSON: "reorders").
@@ -31,10 +32,10 @@ static Totals totals(const Graph *g)
 	Totals t = {0, 0, 0, 0};
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		t.params += ir_param_count(g, n);
-		t.weight_bytes += 4 * ir_weight_count(g, n);
-		t.macs += ir_macs(g, n);
-		t.act_bytes += 4 * ir_numel(n);
+		t.params = ir_add_sat(t.params, ir_param_count(g, n));
+		t.weight_bytes = ir_add_sat(t.weight_bytes, ir_mul(4, ir_weight_count(g, n)));
+		t.macs = ir_add_sat(t.macs, ir_macs(g, n));
+		t.act_bytes = ir_add_sat(t.act_bytes, ir_mul(4, ir_numel(n)));
 	}
 	return t;
 }
@@ -108,6 +109,17 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
 	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
 	for (int i = 0; i < opt->n; i++) {
+		if (p->home[i] != i && !(op_flags[opt->nodes[i].op] & OPF_VIEW)) {
+			/* a chunk or split piece read in place: where in whose buffer */
+			cJSON *v = cJSON_CreateObject();
+			cJSON_AddNumberToObject(v, "id", i);
+			cJSON_AddStringToObject(v, "name", opt->nodes[i].name);
+			cJSON_AddStringToObject(v, "buffer", "view");
+			cJSON_AddStringToObject(v, "of", opt->nodes[p->home[i]].name);
+			cJSON_AddNumberToObject(v, "offset", (double)p->view_offset[i]);
+			cJSON_AddNumberToObject(v, "bytes", (double)p->bytes[i]);
+			cJSON_AddItemToArray(tensors, v);
+		}
 		if (p->home[i] != i)
 			continue;
 		cJSON *b = cJSON_CreateObject();
@@ -198,6 +210,24 @@ static void print_table(const Graph *g, const Graph *opt, const int *map, int op
 	        grouped(opt->plan->workspace, s, sizeof s), grouped(opt->plan->naive, b, sizeof b));
 }
 
+/* s as XML character data or an attribute value: the five markup
+ * characters as entities, and control bytes (which XML 1.0 cannot carry
+ * at all) as '?'. Model and layer names come from the user. */
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default: fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, out); break;
+		}
+	}
+}
+
 /* The plan as a picture: one rectangle per workspace buffer, its lifetime
  * across (node ids) and its bytes down. */
 static void print_svg(const Graph *g, FILE *out)
@@ -208,9 +238,13 @@ static void print_svg(const Graph *g, FILE *out)
 	double ys = p->workspace ? (H - top - 40) / (double)p->workspace : 1;
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
 	             "font-family=\"sans-serif\" font-size=\"10\">\n", W, H);
-	fprintf(out, "<title>%s: memory plan</title>\n", g->model);
-	fprintf(out, "<text x=\"%g\" y=\"20\" font-size=\"14\">%s: workspace %lld bytes (naive %lld); "
-	             "across: layer, down: offset</text>\n", left, g->model, p->workspace, p->naive);
+	fputs("<title>", out);
+	xml_text(out, g->model);
+	fputs(": memory plan</title>\n", out);
+	fprintf(out, "<text x=\"%g\" y=\"20\" font-size=\"14\">", left);
+	xml_text(out, g->model);
+	fprintf(out, ": workspace %lld bytes (naive %lld); across: layer, down: offset</text>\n", p->workspace,
+	        p->naive);
 	fprintf(out, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"#888\"/>\n",
 	        left, top, xs * g->n, ys * (double)p->workspace);
 	for (int i = 0; i < g->n; i++) {
@@ -220,12 +254,16 @@ static void print_svg(const Graph *g, FILE *out)
 		double w = xs * (p->last[i] - p->first[i] + 1), h = ys * (double)p->bytes[i];
 		unsigned hue = (unsigned)(i * 47) % 360;
 		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-		             "fill=\"hsl(%u,60%%,70%%)\" stroke=\"#333\" stroke-width=\"0.5\">"
-		             "<title>%s: %lld bytes at %lld, layers %d..%d</title></rect>\n",
-		        x, y, w, h > 0.5 ? h : 0.5, hue, g->nodes[i].name, p->bytes[i], p->offset[i], p->first[i],
-		        p->last[i]);
-		if (h > 12 && w > 40)
-			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 2, y + 11, g->nodes[i].name);
+		             "fill=\"hsl(%u,60%%,70%%)\" stroke=\"#333\" stroke-width=\"0.5\"><title>",
+		        x, y, w, h > 0.5 ? h : 0.5, hue);
+		xml_text(out, g->nodes[i].name);
+		fprintf(out, ": %lld bytes at %lld, layers %d..%d</title></rect>\n", p->bytes[i], p->offset[i],
+		        p->first[i], p->last[i]);
+		if (h > 12 && w > 40) {
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 2, y + 11);
+			xml_text(out, g->nodes[i].name);
+			fputs("</text>\n", out);
+		}
 	}
 	fprintf(out, "<text x=\"%g\" y=\"%g\">0</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\">%d</text>\n",
 	        left, H - 20, left + xs * g->n, H - 20, g->n - 1);

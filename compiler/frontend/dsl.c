@@ -27,6 +27,7 @@
 #define TENSOR "cnnc.tensor" /* registry name of the tensor metatable */
 #define MAX_NAME 200         /* longest layer name, bytes */
 #define MAX_CONCAT 1024      /* most inputs of one concat */
+#define MAX_PIECES 1024      /* most tensors one chunk or split returns */
 
 /* What values an option takes. */
 typedef enum {
@@ -41,6 +42,10 @@ typedef enum {
 	OPT_NAME,     /* layer name string */
 	OPT_ENUM,     /* one of the strings OptSpec.choices; the value is
 	                 its index (a double) */
+	OPT_INT,      /* any integer in +-16777216 (a dim) */
+	OPT_DIMS,     /* a dim or a list of up to MAX_RANK dims (Dims) */
+	OPT_SECTIONS, /* integer >= 1, or a list of them (split; read by
+	                 op_pieces, not stored) */
 } OptType;
 
 /* One option an op accepts. */
@@ -120,6 +125,25 @@ static const OptSpec add_opts[] = {NAME_OPT(false), END};
 static const OptSpec concat_opts[] = {NAME_OPT(false), END};
 static const OptSpec dropout_opts[] = {NAME_OPT(false), {"p", OPT_PROB, false, A(p), 0.5}, END};
 static const OptSpec softmax_opts[] = {NAME_OPT(false), END};
+static const OptSpec chunk_opts[] = {
+	NAME_OPT(false),
+	{"chunks", OPT_POS, true, A(chunks), 0},
+	{"dim", OPT_INT, false, A(dim), 1},
+	END,
+};
+static const OptSpec split_opts[] = {
+	NAME_OPT(false),
+	{"split_size_or_sections", OPT_SECTIONS, true, 0, 0},
+	{"dim", OPT_INT, false, A(dim), 1},
+	END,
+};
+static const OptSpec channel_shuffle_opts[] = {NAME_OPT(false), {"groups", OPT_POS, true, A(groups), 0}, END};
+static const OptSpec mean_opts[] = {
+	NAME_OPT(false),
+	{"dim", OPT_DIMS, true, A(dims), 0},
+	{"keepdim", OPT_BOOL, false, A(keepdim), 0},
+	END,
+};
 static const OptSpec prelu_opts[] = {
 	NAME_OPT(true),
 	{"num_parameters", OPT_POS, false, A(num_parameters), 1},
@@ -221,6 +245,11 @@ static const char *expected(OptType t)
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
 	case OPT_ENUM: return "one of the strings listed";
+	case OPT_INT: return "an integer from -16777216 to 16777216";
+	case OPT_DIMS: return "a dim or a list of 1 to 4 dims (integers, 0-based)";
+	case OPT_SECTIONS:
+		return "an integer from 1 to 16777216 (the size of each piece), or a list of 1 to 1024 of them (the "
+		       "size of every piece)";
 	}
 	return "?";
 }
@@ -271,6 +300,26 @@ static bool get_pair(lua_State *L, int idx, int lo, int out[2])
 		lua_pop(L, 1);
 	}
 	return ok;
+}
+
+/* A list at idx of 1..max integers >= lo (each written to out[i] when
+ * out is not NULL): returns how many, or 0 when it is not one. The
+ * length is read once (__len may answer differently each time). */
+static int get_list(lua_State *L, int idx, int lo, int max, int *out)
+{
+	if (!lua_istable(L, idx) || to_tensor(L, idx))
+		return 0;
+	lua_Integer len = luaL_len(L, idx);
+	bool ok = len >= 1 && len <= max;
+	for (int i = 0; ok && i < len; i++) {
+		int v;
+		lua_geti(L, idx, i + 1);
+		ok = lua_type(L, -1) == LUA_TNUMBER && get_int(L, -1, lo, &v);
+		lua_pop(L, 1);
+		if (ok && out)
+			out[i] = v;
+	}
+	return ok ? (int)len : 0;
 }
 
 static bool valid_name(const char *s, size_t len)
@@ -340,6 +389,21 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 				}
 		}
 		break;
+	case OPT_INT:
+		ok = lua_type(L, idx) == LUA_TNUMBER && get_int(L, idx, -(1 << 24), (int *)field);
+		break;
+	case OPT_DIMS: {
+		Dims *dims = (Dims *)field;
+		if (lua_type(L, idx) == LUA_TNUMBER) {
+			ok = get_int(L, idx, -(1 << 24), &dims->v[0]);
+			dims->n = 1;
+		} else
+			ok = (dims->n = get_list(L, idx, -(1 << 24), MAX_RANK, dims->v)) > 0;
+		break;
+	}
+	case OPT_SECTIONS:
+		ok = lua_type(L, idx) == LUA_TNUMBER ? get_int(L, idx, 1, &(int){0}) : get_list(L, idx, 1, MAX_PIECES, NULL) > 0;
+		break;
 	case OPT_NAME:
 		if (lua_type(L, idx) == LUA_TSTRING) {
 			const char *s = lua_tolstring(L, idx, &len);
@@ -381,8 +445,13 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_ENUM:
 		*(double *)field = o->dflt;
 		break;
+	case OPT_INT:
+		*(int *)field = (int)o->dflt;
+		break;
 	case OPT_SHAPE:
 	case OPT_NAME:
+	case OPT_DIMS:     /* required */
+	case OPT_SECTIONS: /* required, not stored */
 		break;
 	}
 }
@@ -449,21 +518,14 @@ static void check_unique_name(lua_State *L, Graph *g, Node *n)
 			           op_name[g->nodes[i].op], g->nodes[i].line);
 }
 
-/* Adds node op over inputs, reads options at opts (0: none), infers its
- * shape and pushes the resulting tensor. */
-static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool allow_array)
+/* Adds node op over inputs with the options already read into optn,
+ * infers its shape and pushes the resulting tensor. */
+static int add_node(lua_State *L, Op op, const int *in, int nin, const Node *optn)
 {
 	Dsl *d = dsl_of(L);
 	Graph *g = d->g;
-	/* Options are read before the node exists: reading them can run model
-	 * code (metamethods) that calls ops, moving the node array, or raises
-	 * an error that a pcall catches, which must not leave a half-built
-	 * node in the graph. */
-	Node opt = {.op = op};
-	lua_pushnil(L); /* no layer name until the options give one */
-	lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
-	parse_options(L, opts, op, &opt, allow_array);
-	if (opt.named) {
+	Node opt = *optn;
+	if (opt.named) { /* the layer an error from here on is in */
 		lua_pushstring(L, opt.name);
 		lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
 	}
@@ -495,6 +557,19 @@ static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool all
 	lua_pushnil(L); /* built: no error can name it any more */
 	lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
 	return push_tensor(L, id);
+}
+
+/* Adds node op over inputs, reads options at opts (0: none), infers its
+ * shape and pushes the resulting tensor. */
+static int build(lua_State *L, Op op, const int *in, int nin, int opts, bool allow_array)
+{
+	/* Options are read before the node exists: reading them can run model
+	 * code (metamethods) that calls ops, moving the node array, or raises
+	 * an error that a pcall catches, which must not leave a half-built
+	 * node in the graph. */
+	Node opt = {.op = op};
+	parse_options(L, opts, op, &opt, allow_array);
+	return add_node(L, op, in, nin, &opt);
 }
 
 /* Argument idx as an options table: absent/nil gives 0. */
@@ -584,6 +659,69 @@ static int op_concat(lua_State *L)
 	if (nin == 0)
 		dsl_error(L, "concat: expected tensors, as concat({a, b, ...}), got none");
 	return build(L, OP_CONCAT, in, nin, opts, true);
+}
+
+/* chunk(x, opts), x:chunk(opts), split(x, opts), x:split(opts): one
+ * node per piece, each returned, as torch.chunk and torch.split cut dim
+ * 1. chunk: pieces of ceil(C / chunks), the last smaller, so there may
+ * be fewer than chunks (5 channels in 4 chunks: 2, 2, 1). split: pieces
+ * of split_size_or_sections, the last smaller, or a list of sizes that
+ * must add up to C. A name "s" names the pieces "s.0", "s.1", ... */
+static int op_pieces(lua_State *L)
+{
+	Op op = (Op)lua_tointeger(L, lua_upvalueindex(2));
+	Graph *g = dsl_of(L)->g;
+	int x = tensor_arg(L, op, 1), opts = opts_arg(L, op, 2);
+	Node opt = {.op = op};
+	parse_options(L, opts, op, &opt, false);
+	const Node *xn = ir_node(g, x);
+	int d = ir_norm_dim(opt.a.dim, xn->rank), c = xn->shape[1];
+	if (d < 0)
+		dsl_error(L, "%s: dim %d is out of range for a %d-D tensor (expected %d..%d)", op_name[op], opt.a.dim,
+		          xn->rank, -xn->rank, xn->rank - 1);
+	if (d != 1)
+		dsl_error(L, "%s: only dim = 1 (channels) is supported, got dim = %d of a %d-D tensor", op_name[op],
+		          opt.a.dim, xn->rank);
+	int size[MAX_PIECES], count = 0, each = 0;
+	if (op == OP_SPLIT) {
+		/* read again (parse_options checked it): a metamethod may answer
+		 * otherwise this time */
+		lua_getfield(L, opts, "split_size_or_sections");
+		bool ok = lua_type(L, -1) == LUA_TNUMBER ? get_int(L, -1, 1, &each)
+		                                          : (count = get_list(L, lua_gettop(L), 1, MAX_PIECES, size)) > 0;
+		if (!ok)
+			dsl_error(L, "split: option 'split_size_or_sections' changed while it was read (expected %s)",
+			          expected(OPT_SECTIONS));
+	}
+	if (count) {
+		long long sum = 0;
+		for (int i = 0; i < count; i++)
+			sum += size[i];
+		if (sum != c)
+			dsl_error(L, "split: the sizes in split_size_or_sections add up to %I, but dim 1 has %d; they "
+			             "must add up to it exactly", (lua_Integer)sum, c);
+	} else {
+		/* chunk: ceil(C / chunks) each, as torch.chunk */
+		if (op == OP_CHUNK)
+			each = (c + opt.a.chunks - 1) / opt.a.chunks;
+		if ((c + each - 1) / each > MAX_PIECES)
+			dsl_error(L, "%s: %d pieces is too many (at most %d)", op_name[op], (c + each - 1) / each,
+			          MAX_PIECES);
+		for (int first = 0; first < c; first += each)
+			size[count++] = c - first < each ? c - first : each;
+	}
+	if (op == OP_SPLIT)
+		lua_pop(L, 1);
+	luaL_checkstack(L, count, "too many pieces");
+	for (int i = 0, first = 0; i < count; first += size[i++]) {
+		Node piece = opt;
+		piece.a.slice[0] = first;
+		piece.a.slice[1] = size[i];
+		if (opt.named)
+			piece.name = arena_printf(g->arena, "%s.%d", opt.name, i);
+		add_node(L, op, &x, 1, &piece);
+	}
+	return count;
 }
 
 /* ---- names the model got wrong --------------------------------------- */
@@ -741,6 +879,8 @@ static int tensor_newindex(lua_State *L)
 static void push_op(lua_State *L, Dsl *d, Op op)
 {
 	lua_CFunction f = op == OP_INPUT ? op_input : op == OP_ADD ? op_add : op == OP_CONCAT ? op_concat : op_unary;
+	if (op == OP_CHUNK || op == OP_SPLIT)
+		f = op_pieces;
 	lua_pushlightuserdata(L, d);
 	lua_pushinteger(L, op);
 	lua_pushcclosure(L, f, 2);

@@ -56,6 +56,12 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option2, a->param2);
 		if (n->op == OP_DROPOUT)
 			fprintf(out, " p=%g", a->p);
+		if (n->op == OP_CHUNK || n->op == OP_SPLIT) /* the piece: channels [first, first + size) */
+			fprintf(out, " dim=%d slice=%d+%d", a->dim, a->slice[0], a->slice[1]);
+		for (int d = 0; d < a->dims.n; d++)
+			fprintf(out, "%s%d%s", d ? "," : " dim={", a->dims.v[d], d == a->dims.n - 1 ? "}" : "");
+		if (a->keepdim)
+			fprintf(out, " keepdim");
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)

@@ -131,11 +131,25 @@ Node *ir_node(Graph *g, int id)
 	return &g->nodes[id];
 }
 
+long long ir_mul(long long a, long long b)
+{
+	if (a < 0 || b < 0)
+		BUG("ir_mul(%lld, %lld): a negative size", a, b);
+	return a && b > IR_SATURATED / a ? IR_SATURATED : a * b;
+}
+
+long long ir_add_sat(long long a, long long b)
+{
+	if (a < 0 || b < 0)
+		BUG("ir_add_sat(%lld, %lld): a negative size", a, b);
+	return b > IR_SATURATED - a ? IR_SATURATED : a + b;
+}
+
 long long ir_numel(const Node *n)
 {
 	long long e = 1;
 	for (int i = 0; i < n->rank; i++)
-		e *= n->shape[i];
+		e = ir_mul(e, n->shape[i] > 0 ? n->shape[i] : 0);
 	return e;
 }
 

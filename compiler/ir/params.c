@@ -21,7 +21,7 @@ static void spec(ParamSpec *p, const char *suffix, int rank, int d0, int d1, int
 	for (int i = 0; i < MAX_RANK; i++) {
 		p->shape[i] = i < rank ? d[i] : 0;
 		if (i < rank)
-			p->count *= d[i];
+			p->count = ir_mul(p->count, d[i]);
 	}
 }
 
@@ -59,7 +59,7 @@ static int params_conv2d(const Node *n, const Node *x, const Attrs *a, ParamSpec
 static long long macs_conv2d(const Node *n, const Node *x, const Attrs *a)
 {
 	/* every output element: (C_in / groups) * KH * KW products */
-	return ir_numel(n) * (x->shape[1] / a->groups) * a->kernel[0] * a->kernel[1];
+	return ir_mul(ir_mul(ir_mul(ir_numel(n), x->shape[1] / a->groups), a->kernel[0]), a->kernel[1]);
 }
 
 static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
@@ -75,7 +75,7 @@ static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec
 static long long macs_linear(const Node *n, const Node *x, const Attrs *a)
 {
 	(void)a;
-	return ir_numel(n) * (long long)x->shape[1];
+	return ir_mul(ir_numel(n), x->shape[1]);
 }
 
 static int params_batch_norm(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
@@ -141,7 +141,7 @@ static long long count(const Graph *g, const Node *n, bool buffers)
 	int k = ir_params(g, n, p);
 	for (int i = 0; i < k; i++)
 		if (buffers || !p[i].buffer)
-			total += p[i].count;
+			total = ir_add_sat(total, p[i].count);
 	return total;
 }
 

@@ -12,9 +12,10 @@
 #include "../cnnc.h"
 
 #include <limits.h>
+#include <string.h>
 
-#define MAX_DIM (1 << 24) /* no dimension beyond this: keeps int math safe */
-#define MAX_ELEMS (1LL << 31) /* elements in one tensor */
+#define MAX_DIM IR_MAX_DIM
+#define MAX_ELEMS IR_MAX_ELEMS
 
 typedef bool ShapeRule(Graph *g, Node *n, char *err, size_t size);
 
@@ -65,9 +66,8 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		FAIL("conv2d: input channels (%d) must be divisible by groups (%d)", cin, a->groups);
 	if (a->out_channels % a->groups)
 		FAIL("conv2d: out_channels (%d) must be divisible by groups (%d)", a->out_channels, a->groups);
-	/* every factor is at most 2^24, so the product cannot overflow */
-	long long weights = (long long)a->out_channels * (cin / a->groups) * a->kernel[0];
-	if (weights > MAX_ELEMS || weights * a->kernel[1] > MAX_ELEMS)
+	long long weights = ir_mul(ir_mul(ir_mul(a->out_channels, cin / a->groups), a->kernel[0]), a->kernel[1]);
+	if (weights > MAX_ELEMS)
 		FAIL("conv2d: weight [%d, %d, %d, %d] is too large (at most %lld elements)", a->out_channels,
 		     cin / a->groups, a->kernel[0], a->kernel[1], MAX_ELEMS);
 	n->rank = 4;
@@ -79,7 +79,10 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		if (eff > in + 2LL * a->pad[i])
 			FAIL("conv2d: kernel %s %lld (with dilation) is larger than the padded input %lld (%lld + 2*%d)",
 			     i ? "width" : "height", eff, in + 2LL * a->pad[i], in, a->pad[i]);
-		n->shape[2 + i] = (int)window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
+		long long out = window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
+		if (out > MAX_DIM)
+			FAIL("conv2d: output %s %lld is too large (limit %d)", i ? "width" : "height", out, MAX_DIM);
+		n->shape[2 + i] = (int)out;
 	}
 	return true;
 }
@@ -102,6 +105,8 @@ static bool shape_pool2d(Graph *g, Node *n, char *err, size_t size)
 		if (out < 1)
 			FAIL("%s: kernel %s %d is larger than the padded input %lld (%lld + 2*%d)", op,
 			     i ? "width" : "height", a->kernel[i], in + 2LL * a->pad[i], in, a->pad[i]);
+		if (out > MAX_DIM)
+			FAIL("%s: output %s %lld is too large (limit %d)", op, i ? "width" : "height", out, MAX_DIM);
 		n->shape[2 + i] = (int)out;
 	}
 	return true;
@@ -151,7 +156,7 @@ static bool shape_linear(Graph *g, Node *n, char *err, size_t size)
 	if (x->rank != 2)
 		FAIL("linear: input must be N x F (2-D), got %s; flatten it first",
 		     ir_shape_str(x, buf, sizeof buf));
-	if ((long long)n->a.out_features * x->shape[1] > MAX_ELEMS)
+	if (ir_mul(n->a.out_features, x->shape[1]) > MAX_ELEMS)
 		FAIL("linear: weight [%d, %d] is too large (at most %lld elements)", n->a.out_features, x->shape[1],
 		     MAX_ELEMS);
 	n->rank = 2;
@@ -185,14 +190,17 @@ static bool shape_prelu(Graph *g, Node *n, char *err, size_t size)
 
 static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
 {
-	(void)err, (void)size;
 	Node *x = input_of(g, n, 0);
 	long long f = 1;
+	char buf[64];
 	for (int i = 1; i < x->rank; i++)
-		f *= x->shape[i];
+		f = ir_mul(f, x->shape[i]);
+	if (f > MAX_DIM)
+		FAIL("flatten: %s makes %lld features, more than a dimension may hold (%d)",
+		     ir_shape_str(x, buf, sizeof buf), f, MAX_DIM);
 	n->rank = 2;
 	n->shape[0] = x->shape[0];
-	n->shape[1] = (int)f; /* bounded by MAX_ELEMS, checked on x */
+	n->shape[1] = (int)f;
 	return true;
 }
 
@@ -231,6 +239,70 @@ static bool shape_concat(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
+int ir_norm_dim(int dim, int rank)
+{
+	if (dim < -rank || dim >= rank)
+		return -1;
+	return dim < 0 ? dim + rank : dim;
+}
+
+/* chunk, split: one piece, the range Attrs.slice along dim 1 (the DSL
+ * checked the dim and cut the pieces) */
+static bool shape_slice(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const char *op = op_name[n->op];
+	int d = ir_norm_dim(n->a.dim, x->rank);
+	if (d != 1)
+		FAIL("%s: only dim = 1 (channels) is supported, got dim = %d of a %d-D tensor", op, n->a.dim, x->rank);
+	if (n->a.slice[0] < 0 || n->a.slice[1] < 1 || n->a.slice[0] + n->a.slice[1] > x->shape[1])
+		BUG("%s: piece [%d, +%d) outside %d channels", op, n->a.slice[0], n->a.slice[1], x->shape[1]);
+	shape_same(g, n, err, size);
+	n->shape[1] = n->a.slice[1];
+	return true;
+}
+
+/* channel_shuffle: view(N, g, C/g, H, W) -> transpose(1, 2) -> view(N, C, H, W) */
+static bool shape_channel_shuffle(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	if (!need_4d("channel_shuffle", x, err, size))
+		return false;
+	if (x->shape[1] % n->a.groups)
+		FAIL("channel_shuffle: input channels (%d) must be divisible by groups (%d)", x->shape[1], n->a.groups);
+	return shape_same(g, n, err, size);
+}
+
+/* mean: over H and W of N x C x H x W (global average pooling), to
+ * N x C, or N x C x 1 x 1 with keepdim */
+static bool shape_mean(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Dims *dims = &n->a.dims;
+	unsigned seen = 0;
+	for (int i = 0; i < dims->n; i++) {
+		int d = ir_norm_dim(dims->v[i], x->rank);
+		if (d < 0)
+			FAIL("mean: dim %d is out of range for a %d-D tensor (expected %d..%d)", dims->v[i], x->rank,
+			     -x->rank, x->rank - 1);
+		if (seen >> d & 1)
+			FAIL("mean: dim %d appears twice in dim", d);
+		seen |= 1u << d;
+	}
+	if (x->rank != 4 || seen != (1u << 2 | 1u << 3)) {
+		char list[64] = "";
+		for (int i = 0; i < dims->n; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "", dims->v[i]);
+		FAIL("mean: only dim = {2, 3} (H and W) of an N x C x H x W tensor is supported, got dim = {%s} of a "
+		     "%d-D tensor", list, x->rank);
+	}
+	n->rank = n->a.keepdim ? 4 : 2;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	n->shape[2] = n->shape[3] = n->a.keepdim ? 1 : 0;
+	return true;
+}
+
 /* Each op's shape rule, named in ops.def: a rule without its function
  * here is an undeclared identifier, a build error. */
 static ShapeRule *const rules[] = {
@@ -261,7 +333,15 @@ bool ir_infer_node(Graph *g, int id, char *err, size_t size)
 void ir_infer_shapes(Graph *g)
 {
 	char err[512];
-	for (int i = 0; i < g->n; i++)
+	long long macs = 0;
+	for (int i = 0; i < g->n; i++) {
 		if (!ir_infer_node(g, i, err, sizeof err))
 			diag_error(g->file, g->nodes[i].line, "%s", err);
+		/* bounds every product of a conv's sizes the passes form */
+		macs = ir_add_sat(macs, ir_macs(g, &g->nodes[i]));
+		if (macs > IR_MAX_MACS)
+			diag_error(g->file, g->nodes[i].line,
+			           "%s: the model passes %lld multiply-accumulates here (limit 2^60 = %lld)",
+			           op_name[g->nodes[i].op], macs, IR_MAX_MACS);
+	}
 }

@@ -14,7 +14,9 @@
  *   - adaptive_avg_pool2d to the input's own H x W (PyTorch's windows are
  *     then [i, i+1): one element each);
  *   - concat of a single tensor;
- *   - flatten of an N x F tensor.
+ *   - flatten of an N x F tensor;
+ *   - a chunk or split piece that is its whole input (chunks = 1);
+ *   - channel_shuffle with groups = 1.
  * And chains of clamps collapse, since relu and relu6 are idempotent and
  * relu6(relu(x)) = relu6(x), relu(relu6(x)) = relu6(x):
  *   - relu or relu6 after the same op is the identity;
@@ -85,6 +87,20 @@ static int identity_rank2(const Node *n, const Node *x, const Attrs *a)
 static bool is_relu6(const Node *n)
 {
 	return n->op == OP_RELU6 || (n->op == OP_HARDTANH && n->a.param == 0 && n->a.param2 == 6);
+}
+
+/* chunk, split: a piece that is the whole input (chunks = 1) */
+static int identity_whole(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	return a->slice[0] == 0 && a->slice[1] == x->shape[1] ? x->id : -1;
+}
+
+/* channel_shuffle with one group */
+static int identity_one_group(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	return a->groups == 1 ? x->id : -1;
 }
 
 /* an activation: relu or relu6 after a clamp it cannot change */

@@ -52,7 +52,8 @@ long long layout_numel(const Node *n)
 	if (n->rank != 4 || n->layout == LAYOUT_NCHW)
 		return ir_numel(n);
 	int cl = layout_chunk(n);
-	return (long long)n->shape[0] * ((n->shape[1] + cl - 1) / cl) * cl * n->shape[2] * n->shape[3];
+	long long c = (n->shape[1] + cl - 1) / cl * (long long)cl;
+	return ir_mul(ir_mul(ir_mul(n->shape[0], c), n->shape[2]), n->shape[3]);
 }
 
 static bool is_1x1(const Attrs *a)
@@ -72,6 +73,11 @@ static bool supports(const Graph *g, const Node *n, Layout l, bool keep_algos)
 		if (g->nodes[n->in[j]].rank != 4)
 			return false;
 	if (!(op_flags[n->op] & OPF_CHUNKED))
+		return false;
+	/* channels padded to a chunk must still fit the kernels' int counts */
+	Node padded = *n;
+	padded.layout = l;
+	if (layout_numel(&padded) > IR_MAX_ELEMS)
 		return false;
 	/* a conv's chunked kernels are direct and 1x1 GEMM */
 	return n->op != OP_CONV2D || !keep_algos || n->algo == ALGO_DIRECT || n->algo == ALGO_GEMM;

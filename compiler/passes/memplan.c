@@ -1,14 +1,20 @@
 /*
  * memplan.c: the static memory plan.
  *
- * needs: dead nodes removed, shapes inferred. keeps: the graph as it is.
+ * needs: dead nodes removed, shapes inferred. keeps: the graph as it is
+ * (a piece read in place gets a note saying so).
  *
  * Every activation gets a byte offset in one workspace. A buffer is live
  * from the node that writes it to the last node that reads it (both
  * inclusive, so a kernel's output never overlaps its inputs); buffers whose
  * live ranges are disjoint may share bytes. Views (VIEW in ops.def:
  * flatten, dropout) write nothing: they are their source's buffer, and their readers extend the
- * source's range. The input and the output are the caller's buffers.
+ * source's range. Above -O0 (views) a chunk or split piece is a view
+ * too, at an offset into its source, where its channels are one
+ * contiguous run of it: batch 1, NCHW or NCHW8c with the piece starting
+ * on a block and ending on one or at the source's end (whose padding
+ * lanes are zero); in NHWC, with batch > 1, or when the piece (or a
+ * view of it) is the model's output, it is copied. The input and the output are the caller's buffers.
  * A node's scratch (im2col patches) is one more buffer, live only while
  * that node runs.
  *
@@ -22,7 +28,19 @@
 
 #include <stdlib.h>
 
+/* v rounded up to MEM_ALIGN; v is at most IR_SATURATED - MEM_ALIGN */
 static long long align_up(long long v) { return (v + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN; }
+
+/* Refuses a plan past IR_MAX_WORKSPACE at the line of buffer b's node
+ * (b >= n: node b - n's scratch). */
+static void check_size(const Graph *g, int b, long long bytes, const char *what)
+{
+	if (bytes <= IR_MAX_WORKSPACE)
+		return;
+	const Node *node = &g->nodes[b % g->n];
+	diag_error(g->file, node->line, "%s: %s needs %lld bytes, more than the workspace may have (2^46 = %lld)",
+	           op_name[node->op], what, bytes, IR_MAX_WORKSPACE);
+}
 
 static const MemPlan *sort_plan; /* qsort has no context argument */
 
@@ -35,7 +53,26 @@ static int by_size_desc(const void *pa, const void *pb)
 	return a - b;
 }
 
-void memplan(Graph *g)
+/* Byte offset at which piece n (chunk or split) can be read in place in
+ * its input, or -1 when it must be copied. */
+static long long piece_view(const Graph *g, const Node *n)
+{
+	if (n->op != OP_CHUNK && n->op != OP_SPLIT)
+		return -1;
+	const Node *x = &g->nodes[n->in[0]];
+	int first = n->a.slice[0], count = n->a.slice[1];
+	long long hw = n->rank == 4 ? (long long)n->shape[2] * n->shape[3] : 1;
+	if (x->shape[0] != 1 || n->layout != x->layout)
+		return -1;
+	if (n->layout == LAYOUT_NCHW8C &&
+	    (first % LAYOUT_BLOCK || (count % LAYOUT_BLOCK && first + count != x->shape[1])))
+		return -1;
+	if (n->layout == LAYOUT_NHWC)
+		return -1;
+	return 4 * first * hw; /* NCHW8c: first / 8 blocks of 8 * hw floats */
+}
+
+void memplan(Graph *g, bool views)
 {
 	Arena *A = g->arena;
 	int n = g->n, nb = 2 * n; /* buffer b < n: node b's value; n + i: node i's scratch */
@@ -46,15 +83,32 @@ void memplan(Graph *g)
 	p->first = arena_alloc(A, (size_t)nb * sizeof *p->first);
 	p->last = arena_alloc(A, (size_t)nb * sizeof *p->last);
 	p->scratch_offset = p->offset + n;
+	p->view_offset = arena_alloc(A, (size_t)n * sizeof *p->view_offset);
 
+	/* the output and the nodes it is a view of are written, never views
+	 * at an offset: the caller's buffer holds only the output */
+	bool *to_output = arena_alloc(A, (size_t)n * sizeof *to_output);
+	for (int i = g->output;; i = g->nodes[i].in[0]) {
+		to_output[i] = true;
+		if (!(op_flags[g->nodes[i].op] & OPF_VIEW))
+			break;
+	}
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
-		p->home[i] = op_flags[node->op] & OPF_VIEW ? p->home[node->in[0]] : i;
-		p->bytes[i] = 4 * layout_numel(node); /* padded in NCHW8c */
+		long long off = views && !to_output[i] ? piece_view(g, node) : -1;
+		bool view = op_flags[node->op] & OPF_VIEW || off >= 0;
+		p->home[i] = view ? p->home[node->in[0]] : i;
+		p->view_offset[i] = view ? p->view_offset[node->in[0]] + (off > 0 ? off : 0) : 0;
+		if (off >= 0)
+			g->nodes[i].note = arena_printf(A, "read in place: channels %d..%d of %s, no copy", node->a.slice[0],
+			                                node->a.slice[0] + node->a.slice[1] - 1, g->nodes[node->in[0]].name);
+		p->bytes[i] = ir_mul(4, layout_numel(node)); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
 		p->first[n + i] = p->last[n + i] = i;
-		p->naive += p->bytes[i] + node->scratch;
+		check_size(g, i, p->bytes[i], "its value");
+		check_size(g, n + i, node->scratch, "its scratch");
+		p->naive = ir_add_sat(p->naive, ir_add_sat(p->bytes[i], node->scratch));
 		for (int j = 0; j < node->nin; j++) {
 			int h = p->home[node->in[j]];
 			if (p->last[h] < i)
@@ -96,6 +150,9 @@ void memplan(Graph *g)
 				}
 			}
 		}
+		/* every offset and size so far is within IR_MAX_WORKSPACE, so
+		 * these sums cannot overflow */
+		check_size(g, t, off + p->bytes[t], t < n ? "the plan with its value" : "the plan with its scratch");
 		p->offset[t] = off;
 		if (align_up(off + p->bytes[t]) > p->workspace)
 			p->workspace = align_up(off + p->bytes[t]);

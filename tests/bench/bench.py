@@ -112,7 +112,7 @@ def cc_flags(build_stdout):
         words = line.split()
         if words and any(w.endswith(".c") for w in words):
             keep = [words[0]] + [w for w in words[1:] if w.startswith("-") and not w.startswith(("-I", "-Wa,"))
-                                 and w not in ("-o", "-lm")]
+                                 and w not in ("-o", "-lm", "-Xassembler")]
             return " ".join(keep)
     return "?"
 

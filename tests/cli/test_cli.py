@@ -9,6 +9,9 @@
 - --dump-ir=PASS prints the IR after that pass (every run of it), and
   says so when the pass did not run; --help lists the passes;
 - `cnnc build` prints the compiler command it ran;
+- chunk and split pieces whose channels are contiguous in their input
+  (batch 1, NCHW or NCHW8c on block borders, above -O0) are views in the
+  report's memory plan, the others buffers of their own;
 - a generated program rejects a .npy of the wrong shape or dtype with exit
   1 and a message, and leaves no output file;
 - a big model's program refuses a weight blob other than its own (one
@@ -149,6 +152,26 @@ def main():
               convs and all(l["layout"] == "nhwc" for l in convs)
               and [(x["from"], x["to"]) for x in rep.get("reorders", [])] == [("nchw", "nhwc"), ("nhwc", "nchw")],
               r.stdout[-2000:] + r.stderr)
+        # chunk and split pieces whose channels are contiguous in their
+        # input are read in place: "view" tensors in the plan, no buffer
+        views_net = os.path.join(REPO, "tests", "golden", "nets", "chunk_views.lua")
+        for flags, want in (([], {"split_1": ("x", 0), "split_2": ("x", 1120), "chunk_5": ("c1", 0),
+                                  "chunk_6": ("c1", 1120), "chunk_7": ("c1", 2240), "split_8": ("c1", 1120),
+                                  "split_9": ("c1", 1540), "split_15": ("mean_14", 0),
+                                  "split_16": ("mean_14", 24)}),
+                            (["--layout", "blocked"], {"split_1": ("x.to_nchw8c", 0), "split_2": ("x.to_nchw8c", 1120),
+                                                       "chunk_5": ("c1", 0), "chunk_6": ("c1", 1120),
+                                                       "chunk_7": ("c1", 2240), "split_15": ("mean_14", 0),
+                                                       "split_16": ("mean_14", 24)}),
+                            (["--layout", "nhwc"], {"split_15": ("mean_14", 0), "split_16": ("mean_14", 24)}),
+                            (["-O0"], {}), (["--batch", "2"], {})):
+            r = run([CNNC, "report", views_net, "--json"] + flags)
+            rep = json.loads(r.stdout) if r.returncode == 0 else {}
+            got = {t["name"]: (t["of"], t["offset"]) for t in rep.get("tensors", []) if t["buffer"] == "view"}
+            own = {t["name"] for t in rep.get("tensors", []) if t["buffer"] != "view"}
+            check("report --json %s: pieces read in place are views, the rest buffers" % " ".join(flags),
+                  r.returncode == 0 and got == want and not own & set(want),
+                  "got %s, want %s\n%s" % (got, want, r.stderr))
         r = run([CNNC, "check", os.path.join(tmp, "missing.lua")])
         check("missing model file exits 1", r.returncode == 1, r.stderr)
 

@@ -44,14 +44,14 @@ import safetensors_io  # noqa: E402
 
 DEFAULT_SEED = 1234
 SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
-BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2"]
+BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"]
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;
 # about sqrt(6) keeps a relu net's scale.
 ZOO_GAIN = {"lenet5": 2.4, "chapter_ex1": 2.4, "cifar10": 2.4}
 # How many batches of the model's batch the golden input holds (default 1).
-BATCHES = {"groups_bn": 2, "concat_res": 2, "mlp_bn": 2, "lenet5": 3}
+BATCHES = {"groups_bn": 2, "concat_res": 2, "shuffle_split": 2, "mlp_bn": 2, "lenet5": 3}
 FASHION_SAMPLES = 100  # images in the fashion golden input (rounded up to batches)
 
 

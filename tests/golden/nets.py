@@ -355,6 +355,62 @@ class BigWeights(nn.Module):
         return self.conv2(y)                                # 13x9x18
 
 
+class ShuffleSplit(nn.Module):
+    """Batch 2; chunk of 13 channels (7, 6) and of 5 channels in 4 chunks
+    (PyTorch gives 3: 2, 2, 1); split by a size (13 by 5) and by a list;
+    channel_shuffle with groups 3 and 2; mean over (2, 3) with and without
+    keepdim."""
+    shape = (2, 3, 11, 9)
+    golden_gain = 2.0
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 13, 3, padding=1)
+        self.b1 = nn.Conv2d(6, 5, 3, padding=1)
+        self.bn_b1 = nn.BatchNorm2d(5)
+        self.mix = nn.Conv2d(12, 13, 1)
+        self.head = nn.Conv2d(26, 6, 1)
+        self.out = nn.Conv2d(26, 6, 3, stride=2)
+
+    def forward(self, x):
+        s = F.relu(self.stem(x))                                # 13x11x9
+        a, b = s.chunk(2, dim=1)                                # 7, 6
+        b = F.relu(self.bn_b1(self.b1(b)))                      # 5x11x9
+        p, q, r = b.chunk(4, dim=1)                             # 2, 2, 1
+        y = F.channel_shuffle(torch.cat([r, a, q, p], 1), 3)    # 12x11x9
+        u, v, w = torch.split(self.mix(y), 5, dim=1)            # 5, 5, 3
+        z = torch.cat([w, F.relu(u), v], 1)
+        i, j, k = torch.split(z, [4, 1, 8], dim=1)
+        z = torch.cat([k, i, j], 1)                             # 13x11x9
+        t = F.channel_shuffle(torch.cat([z, y, r], 1), 2)       # 26x11x9
+        m = self.head(t.mean([2, 3], keepdim=True))             # 6x1x1
+        g = self.out(t).mean([-1, -2])                          # 6
+        return m.flatten(1) + g
+
+
+class ChunkViews(nn.Module):
+    """Batch 1: split of the input, chunk of 24 channels into 8s, a split
+    of a piece, split of an N x F mean, a piece as the output."""
+    shape = (1, 21, 7, 5)
+    golden_gain = 2.0
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(13, 24, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 8, 1)
+        self.c3 = nn.Conv2d(32, 10, 3, stride=2)
+
+    def forward(self, x):
+        a, b = torch.split(x, [8, 13], dim=1)
+        c = F.relu(self.c1(b))
+        p, q, r = c.chunk(3, dim=1)
+        s, t = torch.split(q, [3, 5], dim=1)
+        y = F.channel_shuffle(torch.cat([self.c2(a), p, t, r, s], 1), 4)  # 32x7x5
+        z = self.c3(y)                                                      # 10x3x2
+        o1, o2 = torch.split(z.mean([2, 3]), 6, dim=1)                      # 6, 4
+        return torch.split(torch.cat([o2, o1], 1), [7, 3], dim=1)[0]        # 7
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -369,6 +425,8 @@ _NETS = {
     "identities": Identities,
     "stem_dw": StemDw,
     "big_weights": BigWeights,
+    "shuffle_split": ShuffleSplit,
+    "chunk_views": ChunkViews,
 }
 NETS = list(_NETS)
 

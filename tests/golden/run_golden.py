@@ -6,8 +6,8 @@
 
 For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
-trained weights are shipped; with --big also resnet18, resnet50, vgg16 and
-mobilenet_v2) and every level (-O0, the default, and the default with --algo
+trained weights are shipped; with --big also resnet18, resnet50, vgg16,
+mobilenet_v2 and shufflenet_v2_x1_0) and every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
 alone and with each --algo, and some of these with --threads 2; --levels
 picks some), it builds PROGRAM
@@ -209,7 +209,7 @@ class Toolchain:
         the probe's generated file and prog as the program (a weight blob
         is looked for next to prog)."""
         pdir, probe_dir = os.path.dirname(prog), os.path.dirname(self.probe)
-        swap = {self.probe: [prog], self.probe + ".c": list(sources), "-Wa,-I" + probe_dir: ["-Wa,-I" + pdir]}
+        swap = {self.probe: [prog], self.probe + ".c": list(sources), probe_dir: [pdir]}
         rc, log = run([x for w in self.template for x in swap.get(w, [w])], env=self.env, timeout=900)
         return rc, "" if rc == 0 else f"the C compiler exited {rc}\n{log}"
 

@@ -11,10 +11,11 @@ counts 3, 13 and 37, batch 2, stride 2, padding 0 and 2, dilation 2,
 grouped and depthwise convolutions, ceil_mode pools with windows hanging
 past the padding, avg pools with and without count_include_pad, adaptive
 pools whose bins overlap. The kernels of the channel-chunked layouts
-(NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, and the
-reorders around them) run on the same cases with cl=nhwc and cl=8, their
-conv weights packed here from cnnrt.h's description. PReLU (one slope or one
-per channel) runs in every layout. Every activation of
+(NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, the pieces
+of chunk and split, channel shuffle, and the reorders around them) run on
+the same cases with cl=nhwc and cl=8, their conv weights packed here from
+cnnrt.h's description. PReLU (one slope or one per channel) runs in every
+layout. Every activation of
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
@@ -477,6 +478,24 @@ def main():
             ck.prelu(shape, shape[1])
         ck.prelu((3, 37), 37)
         ck.prelu((2, 5), 1)
+
+        # the pieces of chunk / split (a channel range) and channel
+        # shuffle, in NCHW and both chunked layouts (in NCHW8c the ranges
+        # start inside a block, end inside one, span several)
+        for n, c, h, w, first, count in ((2, 13, 7, 5, 0, 7), (2, 13, 7, 5, 7, 6), (1, 37, 5, 3, 9, 13),
+                                         (2, 5, 3, 7, 4, 1), (1, 37, 5, 3, 16, 21), (2, 16, 3, 3, 8, 8)):
+            x = ck.randn(n, c, h, w)
+            for cl in (None,) + ck.LAYOUTS:
+                ck.run(f"({n}, {c}, {h}, {w})[:, {first}:{first + count}]" + (f" cl={cl}" if cl else ""), "slice",
+                       torch.from_numpy(x)[:, first:first + count], {"x": x}, n=n, c=c, hw=h * w, first=first,
+                       count=count, **({"cl": cl} if cl else {}))
+        for n, c, h, w, groups in ((2, 12, 7, 5, 3), (2, 26, 5, 3, 2), (1, 35, 3, 5, 7), (2, 39, 7, 5, 13),
+                                   (1, 116, 3, 3, 2)):
+            x = ck.randn(n, c, h, w)
+            for cl in (None,) + ck.LAYOUTS:
+                ck.run(f"({n}, {c}, {h}, {w}) groups {groups}" + (f" cl={cl}" if cl else ""), "channel_shuffle",
+                       F.channel_shuffle(torch.from_numpy(x), groups), {"x": x}, n=n, c=c, hw=h * w, groups=groups,
+                       **({"cl": cl} if cl else {}))
 
         # softmax over dim 1
         ck.softmax((2, 13, 5, 3))

@@ -11,6 +11,7 @@
  * passed in (oh, ow from torch's own result): this tests the kernels, not
  * the compiler's shape rules. Unlike the runtime, the harness may malloc.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,33 @@ int main(int argc, char **argv)
 			rt_adaptive_avg_pool2d(n, c, h, w, oh, ow, x, y);
 		long long shape[4] = { n, c, oh, ow };
 		save(4, shape, y);
+	} else if (strcmp(op, "slice") == 0 || strcmp(op, "channel_shuffle") == 0) {
+		/* slice: x: [n, c, hw] -> channels [first, first + count);
+		 * channel_shuffle: x, y: [n, c, hw] in groups */
+		int n = iarg("n"), c = iarg("c"), hw = iarg("hw"), slice = op[0] == 's';
+		int first = slice ? iarg("first") : 0, count = slice ? iarg("count") : c;
+		float *x = load("x", 0, NULL), *y = alloc((size_t)n * count * hw);
+		int clx = chunk(c), cly = chunk(count);
+		if (cly) {
+			size_t ny = (size_t)RT_CL_FLOATS(n, count, 1, hw, cly);
+			float *yc = alloc(ny);
+			for (size_t i = 0; i < ny; i++)
+				yc[i] = NAN; /* the kernel must write every float, padding lanes 0 */
+			if (slice)
+				rt_slice_channels_cl(n, c, hw, clx, to_cl(n, c, hw, clx, x), first, count, cly, yc);
+			else
+				rt_channel_shuffle_cl(n, c, hw, iarg("groups"), clx, to_cl(n, c, hw, clx, x), yc);
+			for (size_t i = 0; i < ny; i++)
+				if ((int)(i % (size_t)cly) + (int)(i / ((size_t)cly * hw) % (size_t)((count + cly - 1) / cly)) * cly >=
+				        count && yc[i] != 0.0f)
+					die("a padding lane is not zero");
+			y = to_nchw(n, count, hw, cly, yc);
+		} else if (slice)
+			rt_slice_channels(n, c, hw, first, count, x, y);
+		else
+			rt_channel_shuffle(n, c, hw, iarg("groups"), x, y);
+		long long shape[3] = { n, count, hw };
+		save(3, shape, y);
 	} else {
 		die("unknown op");
 	}

@@ -459,6 +459,36 @@ static void test_concat_forms(void **state)
 	assert_int_equal(g->output, named(g, "all")->id);
 }
 
+/* chunk and split return one tensor per piece, sized as torch.chunk and
+ * torch.split (5 channels in 4 chunks: 3 pieces), named s.0, s.1, ...
+ * when named s; each piece's channel range is in Attrs.slice. */
+static void test_pieces(void **state)
+{
+	Graph *g = load(state, "pieces.lua",
+	                "local x = input { name = 'image', shape = { 2, 5, 4, 3 } }\n"
+	                "local n = select('#', x:chunk { chunks = 4, name = 'c' })\n"
+	                "assert(n == 3, 'pieces: ' .. n)\n"
+	                "local a, b, c = chunk(x, { chunks = 2, dim = -3 })\n"
+	                "assert(c == nil and a.shape[2] == 3 and b.shape[2] == 2)\n"
+	                "local p = { x:split { split_size_or_sections = { 1, 3, 1 }, name = 's' } }\n"
+	                "assert(#p == 3 and p[2].shape[2] == 3 and p[3].name == 's.2')\n"
+	                "local q = { split(x, { split_size_or_sections = 2 }) }\n"
+	                "assert(#q == 3 and q[3].shape[2] == 1)\n"
+	                "return concat { a, b, p[1], p[2], p[3], q[1], q[2], q[3] }\n");
+	static const char *const names[] = {"c.0", "c.1", "c.2", "s.0", "s.1", "s.2"};
+	static const int first[] = {0, 2, 4, 0, 1, 4}, size[] = {2, 2, 1, 1, 3, 1};
+	for (int i = 0; i < 6; i++) {
+		const Node *n = named(g, names[i]);
+		assert_int_equal(n->op, i < 3 ? OP_CHUNK : OP_SPLIT);
+		assert_int_equal(n->in[0], g->input);
+		assert_int_equal(n->a.slice[0], first[i]);
+		assert_int_equal(n->a.slice[1], size[i]);
+		assert_int_equal(n->shape[0], 2);
+		assert_int_equal(n->shape[1], size[i]);
+	}
+	assert_string_equal(shape(&g->nodes[g->output]), "2x15x4x3");
+}
+
 /* concat({a, b}, {name = ...}): tensors in one table, options in another.
  * Loaded in a child first, because a front end that rejects the form
  * exits; a rejection is reported as a skip naming the known bug. */
@@ -587,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_activation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prelu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_options_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reentrant_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_goes_to_stderr, setup, teardown),

@@ -400,6 +400,36 @@ static void test_input_refusals(void **state)
 	assert_non_null(strstr(err, "is out of range"));
 }
 
+/* Sizes whose products pass 64 bits saturate (issue 20): they stay past
+ * every limit and are refused, never wrapped into a small number. */
+static void test_checked_arithmetic(void **state)
+{
+	Graph *g = *state;
+	char err[256];
+	assert_true(ir_mul(3, 5) == 15);
+	assert_true(ir_mul(0, IR_SATURATED) == 0);
+	assert_true(ir_mul(1LL << 40, 1LL << 30) == IR_SATURATED);
+	assert_true(ir_mul(IR_SATURATED, 2) == IR_SATURATED);
+	assert_true(ir_add_sat(1LL << 62, 1LL << 62) == IR_SATURATED);
+	assert_true(ir_add_sat(IR_SATURATED - 1, 1) == IR_SATURATED);
+	assert_true(ir_add_sat(2, 3) == 5);
+	/* 2^24 * 2^24 * 2^24 * 4 = 2^74: wrapped to 0 before, and passed */
+	int id = ir_add(g, OP_INPUT, NULL, 0, 1);
+	Node *n = ir_node(g, id);
+	n->rank = 4;
+	n->shape[0] = n->shape[1] = n->shape[2] = 1 << 24, n->shape[3] = 4;
+	assert_true(ir_numel(n) == IR_SATURATED);
+	assert_false(ir_infer_node(g, id, err, sizeof err));
+	assert_non_null(strstr(err, "is out of range"));
+	/* 2^31 elements: one past the kernels' int counts */
+	n->shape[0] = 1 << 16, n->shape[1] = 1 << 15, n->shape[2] = n->shape[3] = 1;
+	assert_false(ir_infer_node(g, id, err, sizeof err));
+	/* flatten to 2^25 features: more than a dimension holds */
+	int x = input(g, 4, 1, 4096, 4096, 2);
+	assert_int_equal(try_add(g, OP_FLATTEN, &x, 1, (Attrs){0}, err, sizeof err), -1);
+	assert_string_equal(err, "flatten: 1x4096x4096x2 makes 33554432 features, more than a dimension may hold (16777216)");
+}
+
 /* ---- whole graphs: users, totals, verify ---------------------------- */
 
 /* LeNet-5 on 1x1x32x32: the textbook 61,706 parameters. */
@@ -471,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adaptive_and_global_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flatten_linear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checked_arithmetic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_norm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_concat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activations_keep_shape, setup, teardown),

@@ -2,7 +2,7 @@
 
 For every zoo model, build(name) returns the torch.nn.Module whose
 state_dict keys are exactly the parameter names models/NAME.lua reads, and
-the model's input shape (N, C, H, W). The four ImageNet models are
+the model's input shape (N, C, H, W). The five ImageNet models are
 torchvision 0.14's own constructors (weights=None); the small models from
 the chapter are written out here with the same layer names as their .lua
 files.
@@ -23,6 +23,7 @@ ZOO = [
     "resnet50",
     "vgg16",
     "mobilenet_v2",
+    "shufflenet_v2_x1_0",
 ]
 
 IMAGENET_SHAPE = (1, 3, 224, 224)
@@ -114,7 +115,7 @@ def build(name):
         return RgbConv().eval(), IMAGENET_SHAPE
     if name == "cifar10":
         return Cifar10().eval(), (1, 3, 32, 32)
-    if name in ("resnet18", "resnet50", "vgg16", "mobilenet_v2"):
+    if name in ("resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"):
         import torchvision.models
 
         return getattr(torchvision.models, name)(weights=None).eval(), IMAGENET_SHAPE

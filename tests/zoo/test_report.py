@@ -41,6 +41,7 @@ PUBLISHED = {
     "resnet50": (25_557_032, 4_089_184_256),
     "vgg16": (138_357_544, None),
     "cifar10": (1_147_978, None),
+    "shufflenet_v2_x1_0": (2_278_604, None),
 }
 
 STATE_SUFFIXES = ("weight", "bias", "running_mean", "running_var")
