@@ -61,6 +61,12 @@ suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \
     $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2,shufflenet_v2_x1_0
+# The rest of the torchvision zoo at -O0 and the default level only (the
+# other levels' code paths are the ones the models above and the odd nets
+# cover at every level).
+suite "golden outputs vs PyTorch, -O0 and default: squeezenet1_1, alexnet, resnext50_32x4d, densenet121, googlenet, mnasnet1_0, inception_v3" \
+    $PY tests/golden/run_golden.py --big --levels=-O0,default \
+    --only squeezenet1_1,alexnet,resnext50_32x4d,densenet121,googlenet,mnasnet1_0,inception_v3
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh

@@ -292,23 +292,35 @@ static void declare_buffer(Emit *e, int i)
 	        p->first[i], p->last[i]);
 }
 
-/* Declares the chunk and split pieces that the calls of nodes [from, to)
- * read in place (all of them when all), as pointers into their home
- * buffer, which the function has declared. */
-static void declare_views(Emit *e, int from, int to, bool all)
+/* Whether node i is a chunk or split piece read in place (its own name,
+ * a pointer into its home buffer). */
+static bool piece_view(const Graph *g, int i)
+{
+	return g->plan->home[i] != i && !(op_flags[g->nodes[i].op] & OPF_VIEW);
+}
+
+/* Declares the chunk and split pieces whose names the calls of nodes
+ * [from, to) use, as pointers into their home buffer, which the function
+ * has declared. A call names a piece it reads, or one a view (flatten,
+ * dropout) of it stands for, since views take their input's name. */
+static void declare_views(Emit *e, int from, int to)
 {
 	const Graph *g = e->g;
 	const MemPlan *p = g->plan;
 	char buf[64];
+	bool *named = arena_alloc(g->arena, (size_t)g->n * sizeof *named);
+	for (int k = g->n - 1; k >= 0; k--) {
+		const Node *n = &g->nodes[k];
+		bool calls = k >= from && k < to && !piece_view(g, k) && !(op_flags[n->op] & OPF_VIEW);
+		if (calls || (named[k] && op_flags[n->op] & OPF_VIEW))
+			for (int j = 0; j < n->nin; j++)
+				named[n->in[j]] = true;
+	}
+	if (g->output >= from && g->output < to)
+		named[g->output] = true; /* the copy to the caller's output */
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		if (p->home[i] == i || op_flags[n->op] & OPF_VIEW)
-			continue;
-		bool named = all || (i >= from && i < to);
-		for (int k = from; !named && k < to; k++)
-			for (int j = 0; j < g->nodes[k].nin; j++)
-				named |= g->nodes[k].in[j] == i;
-		if (!named)
+		if (!piece_view(g, i) || !named[i])
 			continue;
 		fprintf(e->c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
 		        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "",
@@ -373,7 +385,7 @@ static int emit_blocks(Emit *e)
 		for (int i = 0; i < g->n; i++)
 			if (used[i] && p->home[i] == i && p->offset[i] >= 0)
 				declare_buffer(e, i);
-		declare_views(e, from, to, false);
+		declare_views(e, from, to);
 		fprintf(c, "\n");
 		for (int i = from; i < to; i++)
 			emit_node(e, &g->nodes[i]);
@@ -404,7 +416,8 @@ static void emit_run(Emit *e)
 	for (int i = 0; i < g->n; i++)
 		if (used[i] && p->home[i] == i && p->offset[i] >= 0)
 			declare_buffer(e, i);
-	declare_views(e, 0, g->n, !blocks);
+	if (!blocks)
+		declare_views(e, 0, g->n);
 	fprintf(c, "\n");
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,

@@ -233,15 +233,16 @@ def build_variant(cnnc, name, lua, data, workdir, v):
 def torch_model(name, data):
     """(optimized callable, input tensor, its check line, ok)."""
     import torch
-    import safetensors_io
     module, _ = make_golden.build_module(name)
-    module.load_state_dict(safetensors_io.read_torch(os.path.join(data, "weights.safetensors")))
+    make_golden.load_weights(module, os.path.join(data, "weights.safetensors"))
     module.eval()
     x = torch.from_numpy(np.load(os.path.join(data, "input.npy")))
     with torch.no_grad():
         fn = torch.jit.optimize_for_inference(torch.jit.script(module))
         for _ in range(3):
             y = fn(x)
+    if isinstance(y, tuple):  # scripted googlenet and inception_v3: (logits, aux, ...) even in eval
+        y = y[0]
     ok, err, tol, note = check(y.numpy(), np.load(os.path.join(data, "expected.npy")), 1e-4)
     return fn, x, f"max_err {err:.2e} vs eager PyTorch {'ok' if ok else 'MISMATCH ' + note}", ok
 

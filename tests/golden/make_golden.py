@@ -27,6 +27,7 @@ weight/bias are drawn away from 1/0. Everything comes from the seed: the
 same seed gives the same bytes.
 """
 import argparse
+import collections
 import importlib.util
 import os
 import re
@@ -44,12 +45,13 @@ import safetensors_io  # noqa: E402
 
 DEFAULT_SEED = 1234
 SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
-BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"]
+BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0", "squeezenet1_1", "alexnet",
+           "resnext50_32x4d", "densenet121", "googlenet", "mnasnet1_0", "inception_v3"]
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;
 # about sqrt(6) keeps a relu net's scale.
-ZOO_GAIN = {"lenet5": 2.4, "chapter_ex1": 2.4, "cifar10": 2.4}
+ZOO_GAIN = {"lenet5": 2.4, "chapter_ex1": 2.4, "cifar10": 2.4, "alexnet": 2.4}
 # How many batches of the model's batch the golden input holds (default 1).
 BATCHES = {"groups_bn": 2, "concat_res": 2, "shuffle_split": 2, "mlp_bn": 2, "lenet5": 3}
 FASHION_SAMPLES = 100  # images in the fashion golden input (rounded up to batches)
@@ -120,6 +122,17 @@ def build_module(name):
         import common
         return common.make_net(), lua_input_shape(lua_path(name))
     raise KeyError(f"unknown net {name!r}")
+
+
+def load_weights(module, path):
+    """Loads the safetensors file at path into module, strictly. safetensors
+    keeps no state_dict metadata (each module's _version), which some
+    modules' loaders require (torchvision's MNASNet refuses a state_dict
+    without its version): the module's own metadata is given back, as its
+    own state_dict() would carry it."""
+    sd = collections.OrderedDict(safetensors_io.read_torch(path))
+    sd._metadata = module.state_dict()._metadata
+    module.load_state_dict(sd)
 
 
 def _bn_layers(module):
@@ -220,7 +233,7 @@ def generate(name, outdir, seed=DEFAULT_SEED):
     # the expected output is exactly what those bytes compute.
     torch.manual_seed(0)
     ref, _ = build_module(name)
-    ref.load_state_dict(safetensors_io.read_torch(wpath))
+    load_weights(ref, wpath)
     ref.eval()
     with torch.no_grad():
         y = ref(x.float().contiguous())

@@ -2,15 +2,18 @@
 """Golden-output tests: compiled programs against PyTorch.
 
     /usr/bin/python3 tests/golden/run_golden.py [--big] [--valgrind] [--asan]
-                     [--check-fresh] [--only NAME,...] [-j N] [--keep]
+                     [--check-fresh] [--only NAME,...] [--levels=L,...] [-j N] [--keep]
 
 For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
-trained weights are shipped; with --big also resnet18, resnet50, vgg16,
-mobilenet_v2 and shufflenet_v2_x1_0) and every level (-O0, the default, and the default with --algo
+trained weights are shipped; with --big also the torchvision models:
+resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0, squeezenet1_1, alexnet,
+resnext50_32x4d, densenet121, googlenet, mnasnet1_0 and inception_v3) and
+every level (-O0, the default, and the default with --algo
 direct, --algo im2col and --algo winograd, --layout nhwc and --layout blocked
 alone and with each --algo, and some of these with --threads 2; --levels
-picks some), it builds PROGRAM
+picks some, as --levels=-O0,default: with "=", since -O0 starts with a
+dash), it builds PROGRAM
 as `cnnc build MODEL.lua --weights weights.safetensors -o PROGRAM` would,
 audits PROGRAM.c (`cnnc audit`), runs `PROGRAM input.npy output.npy` and
 checks, as SPEC.md's "What counts as correct" says:
@@ -258,7 +261,6 @@ def run_case(case, cnnc, env, wrapper, toolchain):
 def check_fresh(tmp):
     """Regenerate the committed goldens; list of failure messages."""
     import torch
-    from safetensors_io import read_torch
     failures = []
     for name in make_golden.COMMITTED:
         have = committed_dir(name)
@@ -274,7 +276,7 @@ def check_fresh(tmp):
                     msgs.append(f"regenerated {f} differs from the committed one")
         # PyTorch on the committed weights and input, against committed expected.
         module, _ = make_golden.build_module(name)
-        module.load_state_dict(read_torch(os.path.join(have, "weights.safetensors")))
+        make_golden.load_weights(module, os.path.join(have, "weights.safetensors"))
         module.eval()
         with torch.no_grad():
             y = module(torch.from_numpy(np.load(os.path.join(have, "input.npy")))).numpy()

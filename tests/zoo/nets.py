@@ -2,10 +2,10 @@
 
 For every zoo model, build(name) returns the torch.nn.Module whose
 state_dict keys are exactly the parameter names models/NAME.lua reads, and
-the model's input shape (N, C, H, W). The five ImageNet models are
-torchvision 0.14's own constructors (weights=None); the small models from
-the chapter are written out here with the same layer names as their .lua
-files.
+the model's input shape (N, C, H, W). The ImageNet models are
+torchvision 0.14's own constructors (weights=None, TORCHVISION below); the
+small models from the chapter are written out here with the same layer
+names as their .lua files.
 
 Tests import this module (tests/zoo/test_report.py, the golden tests), so
 it only defines things: importing it builds nothing.
@@ -24,9 +24,39 @@ ZOO = [
     "vgg16",
     "mobilenet_v2",
     "shufflenet_v2_x1_0",
+    "squeezenet1_1",
+    "alexnet",
+    "resnext50_32x4d",
+    "densenet121",
+    "googlenet",
+    "mnasnet1_0",
+    "inception_v3",
 ]
 
 IMAGENET_SHAPE = (1, 3, 224, 224)
+
+# The torchvision models: constructor keywords beyond weights=None, and the
+# input shape. googlenet and inception_v3 are built without their auxiliary
+# heads (which run only in training, so eval mode never uses them) and with
+# transform_input=False, torchvision's default without pretrained weights:
+# with IMAGENET1K_V1 weights it turns transform_input on, a per-channel
+# affine map of the input that the .lua files leave to the caller's
+# preprocessing. init_weights=True is the default's behaviour without the
+# warning that asks for it.
+TORCHVISION = {
+    "resnet18": ({}, IMAGENET_SHAPE),
+    "resnet50": ({}, IMAGENET_SHAPE),
+    "vgg16": ({}, IMAGENET_SHAPE),
+    "mobilenet_v2": ({}, IMAGENET_SHAPE),
+    "shufflenet_v2_x1_0": ({}, IMAGENET_SHAPE),
+    "squeezenet1_1": ({}, IMAGENET_SHAPE),
+    "alexnet": ({}, IMAGENET_SHAPE),
+    "resnext50_32x4d": ({}, IMAGENET_SHAPE),
+    "densenet121": ({}, IMAGENET_SHAPE),
+    "googlenet": ({"aux_logits": False, "transform_input": False, "init_weights": True}, IMAGENET_SHAPE),
+    "mnasnet1_0": ({}, IMAGENET_SHAPE),
+    "inception_v3": ({"aux_logits": False, "transform_input": False, "init_weights": True}, (1, 3, 299, 299)),
+}
 
 
 class LeNet5(nn.Module):
@@ -115,8 +145,9 @@ def build(name):
         return RgbConv().eval(), IMAGENET_SHAPE
     if name == "cifar10":
         return Cifar10().eval(), (1, 3, 32, 32)
-    if name in ("resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"):
+    if name in TORCHVISION:
         import torchvision.models
 
-        return getattr(torchvision.models, name)(weights=None).eval(), IMAGENET_SHAPE
+        kwargs, shape = TORCHVISION[name]
+        return getattr(torchvision.models, name)(weights=None, **kwargs).eval(), shape
     raise ValueError("unknown zoo model %r (known: %s)" % (name, ", ".join(ZOO)))

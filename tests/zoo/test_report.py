@@ -42,6 +42,15 @@ PUBLISHED = {
     "vgg16": (138_357_544, None),
     "cifar10": (1_147_978, None),
     "shufflenet_v2_x1_0": (2_278_604, None),
+    # torchvision 0.14's num_params of each model's IMAGENET1K_V1 weights
+    # (inception_v3's 27,161,264 counts its auxiliary head, which the .lua
+    # leaves out: not listed).
+    "squeezenet1_1": (1_235_496, None),
+    "alexnet": (61_100_840, None),
+    "resnext50_32x4d": (25_028_904, None),
+    "densenet121": (7_978_856, None),
+    "googlenet": (6_624_904, None),
+    "mnasnet1_0": (4_383_312, None),
 }
 
 STATE_SUFFIXES = ("weight", "bias", "running_mean", "running_var")

@@ -67,13 +67,14 @@ def _acts():
 ACTS = _acts()
 
 LAYER = re.compile(r"^\t/\* ([^(\s][^\s]*?)(?: \([^)]*\.lua:\d+\))?: (\w+) (.*) \*/$")
-DECL = re.compile(r"^\tfloat \*\w+ = \(float \*\)\(ws \+ (\d+)\); /\* (\S+?)(?: (\w+))?, live (\d+)\.\.(\d+) \*/$")
+DECL = re.compile(r"^\tfloat \*(\w+) = \(float \*\)\(ws \+ (\d+)\); /\* (\S+?)(?: (\w+))?, live (\d+)\.\.(\d+) \*/$")
 CL_CALL = re.compile(r"\brt_\w+_cl\(&p, (\d+),")
 
 
 def parse_c(c_text, h_text):
     """The generated C as data: layers (name -> dict), folded weights, declarations, workspace bytes."""
     layers, order, decls, folded = {}, [], [], set()
+    declared = {}  # C name -> its declaration
     cur = None
     for line in c_text.splitlines():
         m = re.match(r"^/\* (\S+)\.weight: .*, batch norm folded in \*/$", line)
@@ -81,8 +82,15 @@ def parse_c(c_text, h_text):
             folded.add(m.group(1))
         m = DECL.match(line)
         if m:
-            decls.append({"offset": int(m.group(1)), "shape": m.group(2), "layout": m.group(3) or "nchw",
-                          "first": int(m.group(4)), "last": int(m.group(5))})
+            # A model of many layers has its run split into functions; a
+            # buffer live across a split is declared again in each, the same.
+            d = {"offset": int(m.group(2)), "shape": m.group(3), "layout": m.group(4) or "nchw",
+                 "first": int(m.group(5)), "last": int(m.group(6))}
+            if m.group(1) in declared and declared[m.group(1)] != d:
+                raise ValueError("%s declared twice, differently: %s and %s" % (m.group(1), declared[m.group(1)], d))
+            if m.group(1) not in declared:
+                declared[m.group(1)] = d
+                decls.append(d)
             continue
         m = LAYER.match(line)
         if m:
