@@ -126,9 +126,14 @@ typedef struct {
 	double eps;            /* batch_norm: added to the variance */
 	double param;          /* an activation op whose row in acts.def has a
 	                          parameter: its value (leaky_relu's
-	                          negative_slope) */
+	                          negative_slope; gelu's approximate: the index
+	                          of its string, 0 "none", 1 "tanh") */
+	double param2;         /* its second parameter, if it has two
+	                          (hardtanh's max_val) */
 	double p;              /* dropout, stochastic_depth: drop probability
 	                          (unused at inference) */
+	int num_parameters;    /* prelu: its slopes, 1 (shared) or one per
+	                          channel (dim 1) */
 	double scalar;         /* add, sub, mul, div with one tensor input: the
 	                          Lua number that is the other operand */
 	bool scalar_first;     /* ... and it is the left one (sub(2, x)) */
@@ -140,6 +145,7 @@ typedef struct {
 	                          interpolate's (INTERP_NEAREST, ...) */
 	Act act;               /* conv2d, linear, add: fused activation, last */
 	double act_param;      /* the fused activation's parameter, if any */
+	double act_param2;     /* its second parameter, if any */
 	bool residual;         /* conv2d: in[1] is added before the activation */
 	int dim;               /* chunk, split: the dim cut, as given (negative:
 	                          from the end; the shape rule normalizes) */
@@ -239,6 +245,9 @@ char *arena_printf(Arena *a, const char *fmt, ...) PRINTF(2, 3);
 NORETURN void diag_error(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
 NORETURN void diag_verror(const char *file, int line, const char *fmt, va_list ap);
 void diag_note(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
+/* Queues a note ("FILE:LINE: note: ...") printed under the next error's
+ * line, e.g. the call chain that led to it (at most 16 are kept). */
+void diag_note_after_error(const char *file, int line, const char *fmt, ...) PRINTF(3, 4);
 /* Bad command line: message and exit 2. */
 NORETURN void diag_usage(const char *fmt, ...) PRINTF(1, 2);
 /* Compiler bug: compiler file and line, exit 3. Use via BUG(). */
@@ -282,6 +291,12 @@ typedef struct {
 	                          rt_epilogue.param and rt_<name>'s argument), or
 	                          NULL when it has none */
 	double dflt;           /* that option's default */
+	const char *option2;   /* the option of its second parameter
+	                          (rt_epilogue.param2), or NULL */
+	double dflt2;          /* that option's default */
+	const char *const *choices; /* an ACT_E row: the strings its option
+	                          takes, NULL-terminated (param is the index of
+	                          one); else NULL */
 } ActInfo;
 extern const ActInfo act_info[ACT_COUNT];
 /* The activation op computes alone, or ACT_NONE. */
@@ -380,8 +395,14 @@ typedef struct lua_State lua_State;
 /* Registry key set when an op raised an error: such errors are fatal,
  * even inside pcall (a model cannot go on with a half-built node). */
 #define DSL_FATAL "cnnc.fatal"
+/* Registry key holding the name of the layer an op is building, while
+ * its options named one (for the message of an error inside it). */
+#define DSL_LAYER "cnnc.layer"
 /* Registers the op globals and the tensor metatable in L. */
 void dsl_open(lua_State *L, Graph *g, int batch);
+/* Pushes "unknown op 'NAME'" and the nearest op names, as "(did you mean
+ * 'a' or 'b'?)"; when none is near, what a model may call. */
+void dsl_push_unknown_op(lua_State *L, const char *name);
 
 /* ---- passes/dce.c ------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 /* NaN passes through relu and relu6, as in PyTorch. */
 float rt_act(const rt_epilogue *ep, float v)
 {
-	return act_scalar(ep->act, ep->param, v);
+	return act_scalar(ep->act, ep->param, ep->param2, v);
 }
 
 /* One copy of the row's loop per VEC activation; the LANES ones share

@@ -7,8 +7,9 @@
  * row's parameter (0 when it has none). The two give the same bits for
  * the same input (tests/unit/test_acts.c checks it on every row), so
  * a kernel may store whole vectors through one and the ragged end of a
- * row through the other. Rows of kind LANES compute their vector formula
- * lane by lane through the scalar one (act_lanes).
+ * row through the other. q is the second parameter of a row with two
+ * (hardtanh's max_val), 0 otherwise. Rows of kind LANES compute their
+ * vector formula lane by lane through the scalar one (act_lanes).
  *
  * act_scalar and act_vec pick a formula by id: with the id a constant, as
  * the kernels inline them, that is the formula alone. Below them, the
@@ -38,78 +39,83 @@
 
 /* v with each lane replaced by f of it: the vector formula of a LANES
  * row (f a constant once inlined). */
-ACT_INLINE vf act_lanes(vf v, float p, float (*f)(float, float))
+ACT_INLINE vf act_lanes(vf v, float p, float q, float (*f)(float, float, float))
 {
 	for (int i = 0; i < VW; i++)
-		v[i] = f(v[i], p);
+		v[i] = f(v[i], p, q);
 	return v;
 }
 
 /* ---- the formulas, one pair per row of acts.def ---------------------- */
 
 /* relu: max(x, 0); NaN passes, as in PyTorch (clamp). */
-static inline float act_relu(float x, float p) { (void)p; return x < 0 ? 0 : x; }
-static inline vf actv_relu(vf v, float p) { vf z = {0}; (void)p; return REPLACE(v, v < z, z); }
+static inline float act_relu(float x, float p, float q) { (void)p, (void)q; return x < 0 ? 0 : x; }
+static inline vf actv_relu(vf v, float p, float q) { vf z = {0}; (void)p, (void)q; return REPLACE(v, v < z, z); }
 
 /* relu6: min(max(x, 0), 6); NaN passes. */
-static inline float act_relu6(float x, float p) { (void)p; return x < 0 ? 0 : x > 6 ? 6 : x; }
-static inline vf actv_relu6(vf v, float p)
+static inline float act_relu6(float x, float p, float q) { (void)p, (void)q; return x < 0 ? 0 : x > 6 ? 6 : x; }
+static inline vf actv_relu6(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6;
-	(void)p;
+	(void)p, (void)q;
 	v = REPLACE(v, v < z, z);
 	return REPLACE(v, v > six, six);
 }
 
 /* leaky_relu: x for x > 0, else p * x (PyTorch's test: -0 and +0 both
  * become p * x). */
-static inline float act_leaky_relu(float x, float p) { return x > 0 ? x : x * p; }
-static inline vf actv_leaky_relu(vf v, float p) { vf z = {0}; return REPLACE(v, v <= z, v * p); }
+static inline float act_leaky_relu(float x, float p, float q) { (void)q; return x > 0 ? x : x * p; }
+static inline vf actv_leaky_relu(vf v, float p, float q)
+{
+	vf z = {0};
+	(void)q;
+	return REPLACE(v, v <= z, v * p);
+}
 
 /* sigmoid: 1 / (1 + exp(-x)), never exp of a large positive number: for
  * x < 0, e / (1 + e) with e = exp(x), so -100 gives a tiny number, not
  * 0/inf. */
-static inline float act_sigmoid(float x, float p)
+static inline float act_sigmoid(float x, float p, float q)
 {
 	float e = expf(x < 0 ? x : -x); /* exp of a non-positive number */
-	(void)p;
+	(void)p, (void)q;
 	return x < 0 ? e / (1 + e) : 1 / (1 + e);
 }
-static inline vf actv_sigmoid(vf v, float p) { return act_lanes(v, p, act_sigmoid); }
+static inline vf actv_sigmoid(vf v, float p, float q) { return act_lanes(v, p, q, act_sigmoid); }
 
 /* tanh */
-static inline float act_tanh(float x, float p) { (void)p; return tanhf(x); }
-static inline vf actv_tanh(vf v, float p) { return act_lanes(v, p, act_tanh); }
+static inline float act_tanh(float x, float p, float q) { (void)p, (void)q; return tanhf(x); }
+static inline vf actv_tanh(vf v, float p, float q) { return act_lanes(v, p, q, act_tanh); }
 
 /* hardswish: x * relu6(x + 3) / 6, in PyTorch's order (the product, then
  * the division); NaN passes. */
-static inline float act_hardswish(float x, float p)
+static inline float act_hardswish(float x, float p, float q)
 {
 	float r = x + 3;
-	(void)p;
+	(void)p, (void)q;
 	r = r < 0 ? 0 : r > 6 ? 6 : r;
 	return x * r / 6;
 }
-static inline vf actv_hardswish(vf v, float p)
+static inline vf actv_hardswish(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6, r = v + 3;
-	(void)p;
+	(void)p, (void)q;
 	r = REPLACE(r, r < z, z);
 	r = REPLACE(r, r > six, six);
 	return v * r / six;
 }
 
 /* hardsigmoid: relu6(x + 3) / 6; NaN passes. */
-static inline float act_hardsigmoid(float x, float p)
+static inline float act_hardsigmoid(float x, float p, float q)
 {
 	float r = x + 3;
-	(void)p;
+	(void)p, (void)q;
 	return (r < 0 ? 0 : r > 6 ? 6 : r) / 6;
 }
-static inline vf actv_hardsigmoid(vf v, float p)
+static inline vf actv_hardsigmoid(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6, r = v + 3;
-	(void)p;
+	(void)p, (void)q;
 	r = REPLACE(r, r < z, z);
 	r = REPLACE(r, r > six, six);
 	return r / six;
@@ -117,23 +123,47 @@ static inline vf actv_hardsigmoid(vf v, float p)
 
 /* silu: x / (1 + exp(-x)), PyTorch's formula: below -88.7 exp overflows
  * to inf and the quotient is -0, as there. */
-static inline float act_silu(float x, float p) { (void)p; return x / (1 + expf(-x)); }
-static inline vf actv_silu(vf v, float p) { return act_lanes(v, p, act_silu); }
+static inline float act_silu(float x, float p, float q) { (void)p, (void)q; return x / (1 + expf(-x)); }
+static inline vf actv_silu(vf v, float p, float q) { return act_lanes(v, p, q, act_silu); }
 
 /* mish: x * tanh(softplus(x)), softplus(x) = log1p(exp(x)), or x itself
  * above PyTorch's softplus threshold 20 (where tanh is 1 either way), so
  * exp never overflows. */
-static inline float act_mish(float x, float p)
+static inline float act_mish(float x, float p, float q)
 {
-	(void)p;
+	(void)p, (void)q;
 	return x * tanhf(x > 20 ? x : log1pf(expf(x)));
 }
-static inline vf actv_mish(vf v, float p) { return act_lanes(v, p, act_mish); }
+static inline vf actv_mish(vf v, float p, float q) { return act_lanes(v, p, q, act_mish); }
 
 /* elu: x for x > 0, else p * (exp(x) - 1), through expm1 (exact near 0);
  * p is alpha. NaN passes. */
-static inline float act_elu(float x, float p) { return x > 0 ? x : p * expm1f(x); }
-static inline vf actv_elu(vf v, float p) { return act_lanes(v, p, act_elu); }
+static inline float act_elu(float x, float p, float q) { (void)q; return x > 0 ? x : p * expm1f(x); }
+static inline vf actv_elu(vf v, float p, float q) { return act_lanes(v, p, q, act_elu); }
+
+/* gelu: p is approximate's choice (acts.def: 0 "none", 1 "tanh"), each
+ * in PyTorch's order of operations. none: x / 2 (1 + erf(x / sqrt 2));
+ * tanh: x / 2 (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). NaN passes. */
+static inline float act_gelu(float x, float p, float q)
+{
+	(void)q;
+	if (p == 0)
+		return 0.5f * x * (1 + erff(x * 0.70710678118654752440f));
+	float inner = 0.79788456080286535588f * (x + 0.044715f * (x * x * x));
+	return 0.5f * x * (1 + tanhf(inner));
+}
+static inline vf actv_gelu(vf v, float p, float q) { return act_lanes(v, p, q, act_gelu); }
+
+/* hardtanh: min(max(x, p), q), p = min_val, q = max_val (the front end
+ * refuses p > q); NaN passes, as PyTorch's clamp lets it. relu6 is
+ * hardtanh(0, 6). */
+static inline float act_hardtanh(float x, float p, float q) { return x < p ? p : x > q ? q : x; }
+static inline vf actv_hardtanh(vf v, float p, float q)
+{
+	vf lo = (vf){0} + p, hi = (vf){0} + q;
+	v = REPLACE(v, v < lo, lo);
+	return REPLACE(v, v > hi, hi);
+}
 
 /* Both formulas of every row exist: naming a missing one is an error
  * (an undeclared identifier) in any C compiler. */
@@ -144,28 +174,28 @@ static inline vf actv_elu(vf v, float p) { return act_lanes(v, p, act_elu); }
 /* ---- by id ---------------------------------------------------------- */
 
 /* Activation act (an rt_act_id) of x. */
-ACT_INLINE float act_scalar(int act, float p, float x)
+ACT_INLINE float act_scalar(int act, float p, float q, float x)
 {
 	switch ((rt_act_id)act) {
 	case RT_ACT_NONE:
 		return x;
 #define ACT(ID, name, kind) \
 	case RT_ACT_##ID:   \
-		return act_##name(x, p);
+		return act_##name(x, p, q);
 #include "acts.def"
 	}
 	return x; /* not an rt_act_id */
 }
 
 /* Activation act (an rt_act_id) of every lane of v. */
-ACT_INLINE vf act_vec(int act, float p, vf v)
+ACT_INLINE vf act_vec(int act, float p, float q, vf v)
 {
 	switch ((rt_act_id)act) {
 	case RT_ACT_NONE:
 		return v;
 #define ACT(ID, name, kind) \
 	case RT_ACT_##ID:   \
-		return actv_##name(v, p);
+		return actv_##name(v, p, q);
 #include "acts.def"
 	}
 	return v; /* not an rt_act_id */
@@ -187,7 +217,7 @@ ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *s
 			LOADV(r, res + j);
 			v += r;
 		}
-		v = act_vec(act, ep->param, v);
+		v = act_vec(act, ep->param, ep->param2, v);
 		STOREV(y + j, v);
 	}
 	if (j == n)
@@ -197,7 +227,7 @@ ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *s
 	vf v = {0};
 	for (int q = 0; q < n - j; q++)
 		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
-	v = act_vec(act, ep->param, v);
+	v = act_vec(act, ep->param, ep->param2, v);
 	for (int q = 0; q < n - j; q++)
 		y[j + q] = v[q];
 }
@@ -218,7 +248,7 @@ static inline void act_store(const rt_epilogue *ep, float *dst, vf v, float bias
 		v += r;
 	}
 	if (ep)
-		v = act_vec(ep->act, ep->param, v);
+		v = act_vec(ep->act, ep->param, ep->param2, v);
 	if (count == VW)
 		STOREV(dst, v);
 	else

@@ -48,12 +48,12 @@ INLINE v8 v8_max_nan(v8 a, v8 t) { a.lo = vf_max_nan(a.lo, t.lo), a.hi = vf_max_
 
 /* Activation act (an rt_act_id) of the 8 lanes, through act.h's vector
  * formulas: with AVX a v8 is a vf. */
-INLINE v8 v8_act(int act, float p, v8 v)
+INLINE v8 v8_act(int act, float p, float q, v8 v)
 {
 #if VW >= 8
-	return act_vec(act, p, v);
+	return act_vec(act, p, q, v);
 #else
-	v.lo = act_vec(act, p, v.lo), v.hi = act_vec(act, p, v.hi);
+	v.lo = act_vec(act, p, q, v.lo), v.hi = act_vec(act, p, q, v.hi);
 	return v;
 #endif
 }

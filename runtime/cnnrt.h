@@ -59,7 +59,10 @@ typedef struct {
 	int act;                /* an rt_act_id */
 	float param;            /* the activation's parameter p, if its row in
 	                           acts.def has one (leaky_relu's negative slope,
-	                           elu's alpha) */
+	                           elu's alpha, hardtanh's min_val; gelu's
+	                           approximate: 0 "none", 1 "tanh") */
+	float param2;           /* its second parameter q, if it has two
+	                           (hardtanh's max_val) */
 } rt_epilogue;
 
 /* The activation of ep applied to v (the last step of an epilogue). */
@@ -225,11 +228,19 @@ void rt_linear(int n, int in, int out, const float *x, const float *w, const flo
 void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, const float *beta, const float *mean,
                    const float *var, float eps, float *y);
 
+/* PReLU in NCHW: rt_prelu_cl with cl = 1. x, y: [n, c, hw]; slope:
+ * [nslope], 1 or c. In place ok. */
+void rt_prelu(int n, int c, int hw, const float *x, const float *slope, int nslope, float *y);
+
 /* Each activation of acts.def over count elements, y = act(x), with its
  * parameter when it has one: rt_relu(count, x, y), rt_leaky_relu(count,
- * negative_slope, x, y), ... In place ok. */
+ * negative_slope, x, y), rt_hardtanh(count, min_val, max_val, x, y),
+ * rt_gelu(count, approximate, x, y) (0 "none", 1 "tanh"), ... In place
+ * ok. */
 #define ACT(ID, name, kind) void rt_##name(size_t count, const float *x, float *y);
 #define ACT_P(ID, name, kind, option, dflt) void rt_##name(size_t count, float option, const float *x, float *y);
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2) \
+	void rt_##name(size_t count, float option, float option2, const float *x, float *y);
 #include "acts.def"
 
 /* y = a + b over count elements; y may be a or b. */
@@ -372,6 +383,11 @@ void rt_adaptive_avg_pool2d_cl(int n, int c, int h, int w, int oh, int ow, int c
 /* Inference batch norm in chunks of cl: x, y: [n, c, hw]; in place ok. */
 void rt_batch_norm_cl(int n, int c, int hw, int cl, const float *x, const float *gamma, const float *beta,
                       const float *mean, const float *var, float eps, float *y);
+
+/* PReLU in chunks of cl, as PyTorch: y = x > 0 ? x : slope[ch] * x, with
+ * ch the element's channel (nslope 1: slope[0] for all). x, y: [n, c, hw];
+ * slope: [nslope], nslope 1 or c; padding lanes become 0; in place ok. */
+void rt_prelu_cl(int n, int c, int hw, int cl, const float *x, const float *slope, int nslope, float *y);
 
 /* One input of a channel concat in chunked layouts: x: [n, c, hw] in
  * chunks of cl_in goes to channels [c_off, c_off + c) of

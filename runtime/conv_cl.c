@@ -66,13 +66,13 @@ INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, cons
 		float t[8];
 		v8_store(t, v);
 		for (int i = 0; i < n; i++)
-			dst[i] = ep ? act_scalar(ep->act, ep->param, t[i] + (res ? res[i] : 0)) : t[i];
+			dst[i] = ep ? act_scalar(ep->act, ep->param, ep->param2, t[i] + (res ? res[i] : 0)) : t[i];
 		return;
 	}
 	if (res)
 		v = v8_add(v, v8_load(res));
 	if (ep)
-		v = v8_act(ep->act, ep->param, v);
+		v = v8_act(ep->act, ep->param, ep->param2, v);
 	v8_store(dst, v);
 }
 

@@ -241,7 +241,7 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, c
 		for (int g = 0; g < p->groups; g++) {
 			const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * hw;
 			size_t yoff = ((size_t)n * p->oc + (size_t)g * og) * ohw;
-			rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0};
+			rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
 			if (ep) {
 				e = *ep;
 				e.bias = ep->bias ? ep->bias + g * og : NULL;

@@ -94,7 +94,7 @@ static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const fl
 					LOADV(r, res + at);
 					s += r;
 				}
-				s = act_vec(act, ep->param, s);
+				s = act_vec(act, ep->param, ep->param2, s);
 				STOREV(y + at, s);
 			}
 		return;
@@ -145,7 +145,7 @@ void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, c
 	const int c = p->c, kh = p->kh, kw = p->kw, sw = p->sw, ow = p->ow, k = c * kh * kw;
 	const int len = RT_STEM_LEN(kw, sw, p->dw, ow); /* floats per phase */
 	const size_t plane = (size_t)p->oh * ow, slot = (size_t)sw * len;
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	const float *tap[RT_STEM_TAPS];
 	if (k > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
 		rt_conv2d_direct_ep(p, x, w, ep, y);

@@ -32,8 +32,9 @@ typedef void DwPath(const rt_conv2d_params *p, const float *x, const float *w, c
 
 /* Stores v (sums with the bias) at y, vector or the count < VW floats
  * of a row's or band's end, adding the residual res and applying act
- * (RT_ACT_NONE or a VEC act of acts.def, parameter p) on the way. */
-static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float p)
+ * (RT_ACT_NONE or a VEC act of acts.def, parameters p, q) on the way. */
+static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float p,
+                                      float q)
 {
 	vf r = {0};
 	if (has_res) {
@@ -43,7 +44,7 @@ static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res
 			memcpy(&r, res, (size_t)count * sizeof *res);
 		v += r;
 	}
-	v = act_vec(act, p, v);
+	v = act_vec(act, p, q, v);
 	if (count >= VW)
 		STOREV(y, v);
 	else
@@ -63,7 +64,7 @@ static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res
 	} while (0)
 #define DW_AFTER(ep, y, count)                                                      \
 	for (int i_ = 0; i_ < (count); i_++)                                        \
-	(y)[i_] = act_scalar((ep)->act, (ep)->param, (y)[i_])
+	(y)[i_] = act_scalar((ep)->act, (ep)->param, (ep)->param2, (y)[i_])
 
 /* 3x3, stride 1, padding 1, rows of at most 256 (depthwise_s1.c) */
 int rt_dw_flat_fits(const rt_conv2d_params *p);

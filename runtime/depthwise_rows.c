@@ -91,7 +91,7 @@ static ALWAYS_INLINE void dw_row(int ntaps, const float *const *tap, const float
  * accumulator is carried from one vector to the next: out-of-order
  * execution overlaps them. */
 static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_params *p, rt_rows *r, int o1, int o2,
-                                     const vf *w, float bias, float param, const float *res, float *y)
+                                     const vf *w, float bias, float param, float param2, const float *res, float *y)
 {
 	const int ow = p->ow;
 	const vf vbias = (vf){0} + bias;
@@ -102,7 +102,7 @@ static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_param
 		vf sum;
 		for (; ox < ow; ox += VW) {
 			DW3_SUM(ox);
-			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, ow - ox, param);
+			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, ow - ox, param, param2);
 		}
 	}
 }
@@ -115,7 +115,7 @@ static void dw3_plane(const rt_conv2d_params *p, rt_rows *r, int o1, int o2, con
 	for (int i = 0; i < 9; i++)
 		w[i] = (vf){0} + wt[i];
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(dw3_plane_, act, res, p, r, o1, o2, w, bias, ep->param, res, y)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(dw3_plane_, act, res, p, r, o1, o2, w, bias, ep->param, ep->param2, res, y)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, y, p->oh * p->ow)
 #include "act_switch.h"
 }

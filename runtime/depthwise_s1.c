@@ -36,7 +36,7 @@ int rt_dw_flat_fits(const rt_conv2d_params *p)
 /* The flat loop over one band copied into f->buf: hw = rows*w outputs;
  * y, res at its first row. */
 static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int hw, int w, const vf *k, float bias,
-                                      float param, const float *res, float *y)
+                                      float param, float param2, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	const float *r0 = f->buf, *r1 = f->buf + w, *r2 = f->buf + 2 * w;
@@ -49,7 +49,7 @@ static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int h
 		vf mid = k[1] * a1 + k[4] * b1 + k[7] * c1;
 		vf right = k[2] * a2 + k[5] * b2 + k[8] * c2;
 		vf sum = (vf)((vi)left & f->keep_l[v]) + mid + (vf)((vi)right & f->keep_r[v]) + vbias;
-		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, hw - j, param);
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, hw - j, param, param2);
 	}
 }
 
@@ -83,7 +83,7 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, ep->param, rb, yb)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, ep->param, ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
 		}

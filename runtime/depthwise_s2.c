@@ -38,7 +38,7 @@ int rt_dw_s2_fits(const rt_conv2d_params *p)
 /* One band: output rows of ow floats, count = rows * ow; y, res at its
  * first row. */
 static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int count, int ow, const vf *k, float bias,
-                                   float param, const float *res, float *y)
+                                   float param, float param2, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	const float *ee = b->ee + 1, *eo = b->eo + 1, *oe = b->oe + 1, *oo = b->oo + 1;
@@ -51,7 +51,7 @@ static ALWAYS_INLINE void s2_band_(int act, int has_res, const Band2 *b, int cou
 		vf sum = k[1] * a1 + k[4] * b1 + k[7] * c1 + vbias;
 		sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 		sum += (vf)((vi)left & b->keep_l[v]);
-		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, count - j, param);
+		store_vec(act, has_res, sum, has_res ? res + j : NULL, y + j, count - j, param, param2);
 	}
 }
 
@@ -106,7 +106,7 @@ void rt_dw_s2(const rt_conv2d_params *p, const float *x, const float *w, const r
 			float *yb = y + yoff;
 			const float *rb = ep->residual ? ep->residual + yoff : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(s2_band_, act, rb, &b, count, ow, k, bias, ep->param, rb, yb)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2_band_, act, rb, &b, count, ow, k, bias, ep->param, ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
 		}
@@ -145,7 +145,7 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p)
  * its row landing on rows stored after it; else (the last row, or rows
  * narrower than a vector near the end) only the row's own floats. */
 static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int h, int oh, int ow, const vf *k,
-                                     float bias, float param, const float *res, float *y)
+                                     float bias, float param, float param2, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
 	vi keep0 = {0}; /* lanes of the first vector that are not column 0 */
@@ -167,7 +167,7 @@ static ALWAYS_INLINE void s2p_plane_(int act, int has_res, const Split2 *sp, int
 			sum += k[2] * a2 + k[5] * b2 + k[8] * c2;
 			sum += ox == 0 ? (vf)((vi)left & keep0) : left;
 			int count = (oy * ow + ox + VW <= oh * ow) ? VW : ow - ox;
-			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, count, param);
+			store_vec(act, has_res, sum, has_res ? res + ox : NULL, y + ox, count, param, param2);
 		}
 	}
 }
@@ -200,7 +200,7 @@ void rt_dw_s2p(const rt_conv2d_params *p, const float *x, const float *w, const 
 		size_t yoff = (size_t)it * oh * ow;
 		const float *rb = ep->residual ? ep->residual + yoff : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(s2p_plane_, act, rb, &sp, h, oh, ow, k, bias, ep->param, rb, y + yoff)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2p_plane_, act, rb, &sp, h, oh, ow, k, bias, ep->param, ep->param2, rb, y + yoff)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, y + yoff, oh * ow)
 #include "act_switch.h"
 	}

@@ -42,6 +42,7 @@ typedef struct {
 	int act;            /* FLAT_ACT's activation, an rt_act_id; FLAT_BINARY's
 	                       and FLAT_SCALAR's rt_binop */
 	float param;        /* its parameter (acts.def); FLAT_SCALAR's number */
+	float param2;       /* its second parameter, if it has two */
 	int s_first;        /* FLAT_SCALAR: the number is the left operand */
 	size_t count;       /* elements */
 	const float *a, *b; /* inputs (b for FLAT_BINARY only) */
@@ -65,7 +66,7 @@ static void flat_loop(const Flat *f, size_t i0, size_t i1)
 #define ACT(ID, name, kind)                            \
 	case RT_ACT_##ID:                              \
 		for (i = i0; i < i1; i++)              \
-			y[i] = act_##name(x[i], f->param); \
+			y[i] = act_##name(x[i], f->param, f->param2); \
 		break;
 #include "acts.def"
 		}
@@ -121,6 +122,13 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 	rt_batch_norm_cl(n, c, hw, 1, x, gamma, beta, mean, var, eps, y);
 }
 
+/* x, y: [n, c, hw]; slope: [nslope]. As batch norm: pool_cl.c's kernel
+ * with cl = 1. */
+void rt_prelu(int n, int c, int hw, const float *x, const float *slope, int nslope, float *y)
+{
+	rt_prelu_cl(n, c, hw, 1, x, slope, nslope, y);
+}
+
 /* Floats moved per element of an activation, for range: more for the
  * LANES ones (a libm call each). */
 #define COST_VEC 2
@@ -131,12 +139,17 @@ void rt_batch_norm(int n, int c, int hw, const float *x, const float *gamma, con
 #define ACT(ID, name, kind)                                                     \
 	void rt_##name(size_t count, const float *x, float *y)                  \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, 0, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, 0, 0, 0, count, x, NULL, y}, COST_##kind); \
 	}
 #define ACT_P(ID, name, kind, option, dflt)                                     \
 	void rt_##name(size_t count, float option, const float *x, float *y)    \
 	{                                                                       \
-		range((Flat){FLAT_ACT, RT_ACT_##ID, option, 0, count, x, NULL, y}, COST_##kind); \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, 0, 0, count, x, NULL, y}, COST_##kind); \
+	}
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2)                    \
+	void rt_##name(size_t count, float option, float option2, const float *x, float *y) \
+	{                                                                       \
+		range((Flat){FLAT_ACT, RT_ACT_##ID, option, option2, 0, count, x, NULL, y}, COST_##kind); \
 	}
 #include "acts.def"
 
@@ -149,19 +162,19 @@ void rt_add(size_t count, const float *a, const float *b, float *y)
 /* a, b, y: [count] */
 void rt_binary(rt_binop op, size_t count, const float *a, const float *b, float *y)
 {
-	range((Flat){FLAT_BINARY, (int)op, 0, 0, count, a, b, y}, 3);
+	range((Flat){FLAT_BINARY, (int)op, 0, 0, 0, count, a, b, y}, 3);
 }
 
 /* a, y: [count] */
 void rt_binary_scalar(rt_binop op, size_t count, const float *a, float s, int s_first, float *y)
 {
-	range((Flat){FLAT_SCALAR, (int)op, s, s_first, count, a, NULL, y}, 2);
+	range((Flat){FLAT_SCALAR, (int)op, s, 0, s_first, count, a, NULL, y}, 2);
 }
 
 /* x, y: [count] */
 void rt_copy(size_t count, const float *x, float *y)
 {
-	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, 0, count, x, NULL, y}, 2);
+	range((Flat){FLAT_COPY, RT_ACT_NONE, 0, 0, 0, count, x, NULL, y}, 2);
 }
 
 /* x: [n, c, hw] -> channels [c_off, c_off + c) of y: [n, c_total, hw] */

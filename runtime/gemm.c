@@ -107,7 +107,7 @@ INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV]
 					LOADV(r, res + (size_t)i * ldc + v * VW);
 					x += r;
 				}
-				x = act_vec(act, ep->param, x);
+				x = act_vec(act, ep->param, ep->param2, x);
 				STOREV(c + (size_t)i * ldc + v * VW, x);
 			}
 		}
@@ -263,7 +263,7 @@ INLINE void gemm_order(const rt_epilogue *ep, int act, int panels, int m, int n,
 INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, const float *a, Bview bv, float *c,
                       int ldc)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	if (!ep)
 		ep = &none;
 #define ACT_SWITCH_ON ep->act
@@ -271,7 +271,7 @@ INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, co
 #define ACT_SWITCH_AFTER                                                                  \
 	for (int i = 0; i < m; i++)                                                       \
 		for (int j = 0; j < n; j++)                                               \
-			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, c[(size_t)i * ldc + j])
+			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, ep->param2, c[(size_t)i * ldc + j])
 #include "act_switch.h"
 }
 
@@ -303,7 +303,7 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 static void gemm_in_place(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
                           const rt_epilogue *ep)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
 	gemm_by_columns(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
 	if (!ep)
@@ -314,7 +314,7 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 			for (int p = 0; p < k; p++)
 				s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
 			float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
-			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, s + (ep->bias ? ep->bias[i] : 0) + r);
+			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, ep->param2, s + (ep->bias ? ep->bias[i] : 0) + r);
 		}
 }
 
@@ -345,7 +345,7 @@ typedef struct {
 /* Rows [r0, r1) x columns [j0, j1) of the job's C. */
 static void job_part(const Job *g, int r0, int r1, int j0, int j1)
 {
-	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0};
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	if (g->ep) {
 		e = *g->ep;
 		e.bias = e.bias ? e.bias + r0 : NULL;

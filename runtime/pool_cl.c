@@ -1,5 +1,5 @@
 /*
- * pool_cl.c: pooling, batch norm and concat in the channel-chunked
+ * pool_cl.c: pooling, batch norm, prelu and concat in the channel-chunked
  * layouts (NHWC, NCHW8c; see cl.h).
  *
  * The pools follow pool.c's rules exactly (window clipping, PyTorch's
@@ -10,7 +10,7 @@
  * other finite values no real channel reads).
  *
  * Each kernel runs its outer loop through rt_parallel: the pools over
- * output rows of a chunk, batch norm over channels, concat over pixels
+ * output rows of a chunk, batch norm and prelu over channels, concat over pixels
  * (NHWC) or chunks of the output; every output element is one item's.
  */
 #include <math.h>
@@ -144,6 +144,17 @@ typedef struct {
 	float *y;
 } BnJob;
 
+/* Zeroes channel ch's hw values at y + at (stride cl) when it is a
+ * padding lane (ch >= c); whether it was. */
+static int zero_padding_lane(float *y, size_t at, int ch, int c, int hw, int cl)
+{
+	if (ch < c)
+		return 0;
+	for (int s = 0; s < hw; s++)
+		y[at + (size_t)s * cl] = 0.0f;
+	return 1;
+}
+
 /* Items [begin, end) of the loop over (image, channel). */
 static void bn_items(void *ctx, int begin, int end)
 {
@@ -153,11 +164,8 @@ static void bn_items(void *ctx, int begin, int end)
 		int ch = it % cp, i = it / cp;
 		size_t at = cl_at(c, hw, cl, i, ch, 0);
 		float *y = j->y;
-		if (ch >= c) {
-			for (int s = 0; s < hw; s++)
-				y[at + (size_t)s * cl] = 0.0f;
+		if (zero_padding_lane(y, at, ch, c, hw, cl))
 			continue;
-		}
 		float invstd = 1.0f / sqrtf(j->var[ch] + j->eps), m = j->mean[ch], g = j->gamma[ch], bt = j->beta[ch];
 		for (int s = 0; s < hw; s++)
 			y[at + (size_t)s * cl] = (j->x[at + (size_t)s * cl] - m) * invstd * g + bt;
@@ -170,6 +178,42 @@ void rt_batch_norm_cl(int n, int c, int hw, int cl, const float *x, const float 
 {
 	BnJob j = {c, hw, cl, x, gamma, beta, mean, var, eps, y};
 	rt_parallel(n * cl_chunks(c, cl) * cl, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), bn_items, &j);
+}
+
+/* The arguments of rt_prelu_cl, for its parallel loop. */
+typedef struct {
+	int c, hw, cl;      /* x, y: [n, c, hw] in chunks of cl */
+	const float *x;     /* input */
+	const float *slope; /* [nslope] */
+	int nslope;         /* 1 or c */
+	float *y;           /* output */
+} PreluJob;
+
+/* Items [begin, end) of the loop over (image, channel). */
+static void prelu_items(void *ctx, int begin, int end)
+{
+	const PreluJob *j = ctx;
+	const int c = j->c, hw = j->hw, cl = j->cl, cp = cl_chunks(c, cl) * cl;
+	for (int it = begin; it < end; it++) {
+		int ch = it % cp, i = it / cp;
+		size_t at = cl_at(c, hw, cl, i, ch, 0);
+		float *y = j->y;
+		const float *x = j->x;
+		if (zero_padding_lane(y, at, ch, c, hw, cl))
+			continue;
+		float w = j->slope[j->nslope == 1 ? 0 : ch];
+		for (int s = 0; s < hw; s++) {
+			float v = x[at + (size_t)s * cl];
+			y[at + (size_t)s * cl] = v > 0 ? v : w * v; /* PyTorch's test: NaN and -0 take the product */
+		}
+	}
+}
+
+/* x, y: [n, c, hw] in chunks of cl; slope: [nslope]; padding lanes become 0 */
+void rt_prelu_cl(int n, int c, int hw, int cl, const float *x, const float *slope, int nslope, float *y)
+{
+	PreluJob j = {c, hw, cl, x, slope, nslope, y};
+	rt_parallel(n * cl_chunks(c, cl) * cl, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), prelu_items, &j);
 }
 
 /* The arguments of rt_concat_part_cl, for its parallel loop. */

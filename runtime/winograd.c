@@ -217,7 +217,7 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, con
 	float *band = mm + (size_t)a * a * p->oc * ld;       /* a row of tiles after B^T: [a][wp] */
 	float *zero = band + (size_t)a * wp;                 /* the input rows above and below: wp zeros */
 	memset(band, 0, (size_t)(a + 1) * wp * sizeof *band);
-	const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0};
+	const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	for (int n = 0; n < p->n; n++) {
 		size_t yoff = (size_t)n * p->oc * p->oh * p->ow;
 		rt_epilogue e = none;

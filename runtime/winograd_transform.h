@@ -264,12 +264,12 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 								LOADV(rv, rr + at);
 								v += rv;
 							}
-							v = act_vec(ep->act, ep->param, v);
+							v = act_vec(ep->act, ep->param, ep->param2, v);
 							STOREV(yr + at, v);
 							continue;
 						}
 						for (int l = 0; l < cnt; l++)
-							yr[at + l] = act_scalar(ep->act, ep->param, v[l] + (rr ? rr[at + l] : 0.0f));
+							yr[at + l] = act_scalar(ep->act, ep->param, ep->param2, v[l] + (rr ? rr[at + l] : 0.0f));
 					}
 				}
 			}

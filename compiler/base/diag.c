@@ -166,9 +166,32 @@ static void vreport(const char *file, int line, const char *kind, const char *fm
 	fputc('\n', stderr);
 }
 
+#define MAX_AFTER 16 /* notes queued for the next error */
+static char after[MAX_AFTER][512]; /* each a whole line, escaped when printed */
+static int nafter;                 /* queued */
+
+void diag_note_after_error(const char *file, int line, const char *fmt, ...)
+{
+	if (nafter == MAX_AFTER)
+		return;
+	int k = line > 0 ? snprintf(after[nafter], sizeof after[nafter], "%s:%d: note: ", file, line)
+	                 : snprintf(after[nafter], sizeof after[nafter], "%s: note: ", file);
+	if (k < 0 || (size_t)k >= sizeof after[nafter])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(after[nafter] + k, sizeof after[nafter] - (size_t)k, fmt, ap);
+	va_end(ap);
+	nafter++;
+}
+
 void diag_verror(const char *file, int line, const char *fmt, va_list ap)
 {
 	vreport(file, line, "error", fmt, ap);
+	for (int i = 0; i < nafter; i++) {
+		diag_escape(stderr, after[i], strlen(after[i]));
+		fputc('\n', stderr);
+	}
 	remove_temps();
 	exit(1);
 }

@@ -49,6 +49,10 @@ typedef struct Emit {
 /* A float option as a C float constant ("1e-05f", "0.0f"), rounded to
  * float first as the kernels will see it. */
 const char *emit_float(Arena *a, double v);
+/* Activation act's first parameter p as a C float constant; for a choice
+ * of strings (acts.def's ACT_E) followed by the string chosen, as a
+ * comment: "1.0f /\* "tanh" *\/". */
+const char *emit_act_param(Arena *a, Act act, double p);
 /* s as the inside of a C string literal: \\ " and ? escaped (no
  * trigraph can form), other bytes outside printable ASCII in octal. */
 const char *emit_cstring(Arena *a, const char *s);

@@ -176,6 +176,14 @@ static void emit_header(Emit *e, FILE *h)
 
 /* ---- one layer ------------------------------------------------------ */
 
+const char *emit_act_param(Arena *a, Act act, double p)
+{
+	const ActInfo *ai = &act_info[act];
+	if (!ai->choices)
+		return emit_float(a, p);
+	return arena_printf(a, "%s /* \"%s\" */", emit_float(a, p), ai->choices[(int)p]);
+}
+
 /* A float option as a C float constant: "1e-05f", "0.2f", "0.0f". The
  * value is first rounded to float, as the kernels will see it. */
 const char *emit_float(Arena *a, double v)
@@ -273,6 +281,7 @@ static void emit_node(Emit *e, const Node *n)
 	case OP_BATCH_NORM:
 	case OP_CONCAT:
 	case OP_SOFTMAX:
+	case OP_PRELU:
 	case OP_LINEAR:
 	case OP_FLATTEN:
 	case OP_DROPOUT:

@@ -31,13 +31,16 @@ static void conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, co
 	        a->groups);
 }
 
-/* Declares `const rt_epilogue ep`: n's bias, residual and activation. */
+/* Declares `const rt_epilogue ep`: n's bias, residual and activation
+ * with its parameters (0 where it has none). */
 static void epilogue(Emit *e, const Node *n)
 {
 	const Attrs *a = &n->a;
-	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
-	        a->residual ? e->var[n->in[1]] : "NULL", act_info[a->act].rt_id,
-	        emit_float(e->g->arena, act_info[a->act].option ? a->act_param : 0.0));
+	const ActInfo *ai = &act_info[a->act];
+	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
+	        a->residual ? e->var[n->in[1]] : "NULL", ai->rt_id,
+	        ai->option ? emit_act_param(e->g->arena, a->act, a->act_param) : emit_float(e->g->arena, 0.0),
+	        emit_float(e->g->arena, ai->option2 ? a->act_param2 : 0.0));
 }
 
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow], both NCHW, by n's algorithm. */

@@ -35,10 +35,12 @@ void emit_eltwise(Emit *e, const Node *n)
 	switch (n->op) {
 #define ACT(ID, name, kind) case OP_##ID:
 #include "../../runtime/acts.def"
-		/* rt_<name>, its parameter if it has one */
+		/* rt_<name>, its parameters if it has them */
 		fprintf(c, "\trt_%s(%lld, ", op_name[n->op], count);
 		if (act_info[ir_act_of(n->op)].option)
-			fprintf(c, "%s, ", emit_float(g->arena, a->param));
+			fprintf(c, "%s, ", emit_act_param(g->arena, ir_act_of(n->op), a->param));
+		if (act_info[ir_act_of(n->op)].option2)
+			fprintf(c, "%s, ", emit_float(g->arena, a->param2));
 		fprintf(c, "%s, %s);\n", X, Y);
 		break;
 	case OP_BATCH_NORM:
@@ -65,6 +67,14 @@ void emit_eltwise(Emit *e, const Node *n)
 		}
 		break;
 	}
+	case OP_PRELU: /* its slopes: one, or one per channel */
+		if (nchw)
+			fprintf(c, "\trt_prelu(%d, %d, %d, %s, %s, %d, %s);\n", n->shape[0], n->shape[1], hw, X,
+			        emit_wname(e, n, 0), a->num_parameters, Y);
+		else
+			fprintf(c, "\trt_prelu_cl(%d, %d, %d, %d, %s, %s, %d, %s);\n", n->shape[0], n->shape[1], hw, cl, X,
+			        emit_wname(e, n, 0), a->num_parameters, Y);
+		break;
 	case OP_SOFTMAX:
 		need_nchw(n);
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);

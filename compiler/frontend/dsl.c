@@ -41,8 +41,11 @@ typedef enum {
 	OPT_PROB,     /* number in [0, 1] */
 	OPT_SHAPE,    /* array of 2 or 4 integers >= 1 (input only) */
 	OPT_SIZES,    /* array of 1 to 4 integers >= 1, into a Dims */
-	OPT_ENUM,     /* one of OptSpec.choices, its index into an int */
+	OPT_CHOICE,   /* one of the strings OptSpec.choices; the value is
+	                 its index (an int: Attrs.mode) */
 	OPT_NAME,     /* layer name string */
+	OPT_ENUM,     /* one of the strings OptSpec.choices; the value is
+	                 its index (a double) */
 	OPT_INT,      /* any integer in +-16777216 (a dim) */
 	OPT_DIMS,     /* a dim or a list of up to MAX_RANK dims (Dims) */
 	OPT_SECTIONS, /* integer >= 1, or a list of them (split; read by
@@ -56,13 +59,14 @@ typedef struct {
 	bool required;     /* must be given */
 	size_t field;      /* offset of its value in Attrs (unused: name, shape) */
 	double dflt;       /* default (pairs: both halves); -1: same as kernel;
-	                      OPT_ENUM: the index of the default choice */
-	const char *const *choices; /* OPT_ENUM: the strings it takes, NULL-ended */
+	                      OPT_ENUM, OPT_CHOICE: the index of the default choice */
+	const char *const *choices; /* OPT_ENUM, OPT_CHOICE: the strings it takes,
+	                      NULL-terminated (else NULL) */
 } OptSpec;
 
 #define A(f) offsetof(Attrs, f)
 #define NAME_OPT(req) {"name", OPT_NAME, req, 0, 0}
-#define END {NULL, 0, false, 0, 0}
+#define END {NULL, 0, false, 0, 0, NULL}
 
 static const OptSpec input_opts[] = {NAME_OPT(false), {"shape", OPT_SHAPE, true, 0, 0}, END};
 static const OptSpec conv2d_opts[] = {
@@ -83,11 +87,19 @@ static const OptSpec linear_opts[] = {
 	{"bias", OPT_BOOL, false, A(bias), 1},
 	END,
 };
-/* The activations: a name, and the option of their parameter if their
- * row of runtime/acts.def has one. */
+/* The activations: a name, and the options of their parameters if their
+ * row of runtime/acts.def has them (an ACT_E row's a choice of strings,
+ * <name>_choices). */
 #define ACT(ID, name, kind) static const OptSpec name##_opts[] = {NAME_OPT(false), END};
 #define ACT_P(ID, name, kind, option, dflt) \
 	static const OptSpec name##_opts[] = {NAME_OPT(false), {#option, OPT_NUM, false, A(param), dflt}, END};
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2)                                               \
+	static const OptSpec name##_opts[] = {NAME_OPT(false), {#option, OPT_NUM, false, A(param), dflt},   \
+	                                      {#option2, OPT_NUM, false, A(param2), dflt2}, END};
+#define ACT_E(ID, name, kind, option, ...)                                                         \
+	static const char *const name##_choices[] = {__VA_ARGS__, NULL};                            \
+	static const OptSpec name##_opts[] = {NAME_OPT(false),                                      \
+	                                      {#option, OPT_ENUM, false, A(param), 0, name##_choices}, END};
 #include "../../runtime/acts.def"
 static const OptSpec max_pool2d_opts[] = {
 	NAME_OPT(false),
@@ -116,7 +128,7 @@ static const OptSpec interpolate_opts[] = {
 	NAME_OPT(false),
 	{"size", OPT_POS_PAIR, false, A(out_size), 0},
 	{"scale_factor", OPT_POS_NUM_PAIR, false, A(scale), 0},
-	{"mode", OPT_ENUM, false, A(mode), INTERP_NEAREST, interp_modes},
+	{"mode", OPT_CHOICE, false, A(mode), INTERP_NEAREST, interp_modes},
 	{"align_corners", OPT_BOOL, false, A(align_corners), 0},
 	END,
 };
@@ -134,7 +146,7 @@ static const char *const sd_modes[] = {"row", "batch", NULL};
 static const OptSpec stochastic_depth_opts[] = {
 	NAME_OPT(false),
 	{"p", OPT_PROB, true, A(p), 0},
-	{"mode", OPT_ENUM, false, A(mode), 0, sd_modes},
+	{"mode", OPT_CHOICE, false, A(mode), 0, sd_modes},
 	END,
 };
 static const OptSpec softmax_opts[] = {NAME_OPT(false), END};
@@ -155,6 +167,11 @@ static const OptSpec mean_opts[] = {
 	NAME_OPT(false),
 	{"dim", OPT_DIMS, true, A(dims), 0},
 	{"keepdim", OPT_BOOL, false, A(keepdim), 0},
+	END,
+};
+static const OptSpec prelu_opts[] = {
+	NAME_OPT(true),
+	{"num_parameters", OPT_POS, false, A(num_parameters), 1},
 	END,
 };
 static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
@@ -178,20 +195,26 @@ typedef struct {
 	int id; /* node id of the tensor */
 } Tensor;
 
+/* Pushes "FILE:LINE: " of the nearest Lua function up the stack (an op
+ * may be called through pcall, a C function), or "". */
+static void push_where(lua_State *L)
+{
+	lua_Debug ar;
+	for (int level = 1; lua_getstack(L, level, &ar); level++)
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+			return;
+		}
+	lua_pushliteral(L, "");
+}
+
 /* Raises a model error at the calling line ("FILE:LINE: msg") and marks it
  * fatal, so the sandbox's pcall re-raises it: a model cannot go on with a
  * half-built node. */
 static int dsl_error(lua_State *L, const char *fmt, ...)
 {
 	va_list ap;
-	lua_Debug ar;
-	lua_pushliteral(L, "");
-	for (int level = 1; lua_getstack(L, level, &ar); level++)
-		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-			lua_pop(L, 1);
-			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-			break;
-		}
+	push_where(L);
 	va_start(ap, fmt);
 	lua_pushvfstring(L, fmt, ap);
 	va_end(ap);
@@ -247,8 +270,9 @@ static const char *expected(OptType t)
 	case OPT_PROB: return "a number from 0 to 1";
 	case OPT_SHAPE: return "an array of 4 (N, C, H, W) or 2 (N, F) integers from 1 to 16777216";
 	case OPT_SIZES: return "an array of 1 to 4 integers from 1 to 16777216";
-	case OPT_ENUM: return "one of the strings";
+	case OPT_CHOICE:
 	case OPT_NAME: return "a non-empty string of letters, digits, '_', '.' and '-'";
+	case OPT_ENUM: return "one of the strings listed";
 	case OPT_INT: return "an integer from -16777216 to 16777216";
 	case OPT_DIMS: return "a dim or a list of 1 to 4 dims (integers, 0-based)";
 	case OPT_SECTIONS:
@@ -256,6 +280,25 @@ static const char *expected(OptType t)
 		       "size of every piece)";
 	}
 	return "?";
+}
+
+/* What option o takes, for messages: expected(o->type), or its strings,
+ * quoted ("\"none\" or \"tanh\""), pushed on L's stack. */
+static const char *expected_of(lua_State *L, const OptSpec *o)
+{
+	if (o->type != OPT_ENUM && o->type != OPT_CHOICE)
+		return expected(o->type);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 0; o->choices[i]; i++) {
+		if (i > 0)
+			luaL_addstring(&b, o->choices[i + 1] ? ", " : " or ");
+		luaL_addchar(&b, '"');
+		luaL_addstring(&b, o->choices[i]);
+		luaL_addchar(&b, '"');
+	}
+	luaL_pushresult(&b);
+	return lua_tostring(L, -1);
 }
 
 static bool get_int(lua_State *L, int idx, int lo, int *out)
@@ -392,13 +435,19 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		ok = (sizes->n = get_list(L, idx, 1, MAX_RANK, sizes->v)) > 0;
 		break;
 	}
+	case OPT_CHOICE:
 	case OPT_ENUM:
-		if (lua_type(L, idx) == LUA_TSTRING)
+		if (lua_type(L, idx) == LUA_TSTRING) {
+			const char *s = lua_tostring(L, idx);
 			for (int i = 0; !ok && o->choices[i]; i++)
-				if (!strcmp(lua_tostring(L, idx), o->choices[i])) {
-					*(int *)field = i;
+				if (!strcmp(s, o->choices[i])) {
+					if (o->type == OPT_ENUM)
+						*(double *)field = i;
+					else
+						*(int *)field = i;
 					ok = true;
 				}
+		}
 		break;
 	case OPT_INT:
 		ok = lua_type(L, idx) == LUA_TNUMBER && get_int(L, idx, -(1 << 24), (int *)field);
@@ -430,15 +479,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 		const char *got = lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TSTRING
 		                          ? lua_pushfstring(L, "%s %s", luaL_typename(L, idx), luaL_tolstring(L, idx, NULL))
 		                          : type_of(L, idx);
-		if (o->type == OPT_ENUM) {
-			luaL_Buffer b;
-			luaL_buffinit(L, &b);
-			for (int i = 0; o->choices[i]; i++)
-				lua_pushfstring(L, "%s\"%s\"", i ? ", " : "", o->choices[i]), luaL_addvalue(&b);
-			luaL_pushresult(&b);
-			dsl_error(L, "%s: option '%s' must be one of %s, got %s", op_name[op], o->key, lua_tostring(L, -1), got);
-		}
-		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected(o->type), got);
+		dsl_error(L, "%s: option '%s' must be %s, got %s", op_name[op], o->key, expected_of(L, o), got);
 	}
 }
 
@@ -461,12 +502,13 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_NUM:
 	case OPT_POS_NUM:
 	case OPT_PROB:
+	case OPT_ENUM:
 		*(double *)field = o->dflt;
 		break;
 	case OPT_POS_NUM_PAIR:
 		((double *)field)[0] = ((double *)field)[1] = o->dflt;
 		break;
-	case OPT_ENUM:
+	case OPT_CHOICE:
 	case OPT_INT:
 		*(int *)field = (int)o->dflt;
 		break;
@@ -521,7 +563,7 @@ static void parse_options(lua_State *L, int idx, Op op, Node *n, bool allow_arra
 			lua_getfield(L, idx, o->key);
 		if (!idx || lua_isnil(L, -1)) {
 			if (o->required)
-				dsl_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected(o->type));
+				dsl_error(L, "%s: missing required option '%s' (%s)", op_name[op], o->key, expected_of(L, o));
 			set_default(o, n);
 		} else {
 			parse_value(L, lua_gettop(L), op, o, n);
@@ -548,6 +590,14 @@ static int add_node(lua_State *L, Op op, const int *in, int nin, const Node *opt
 	Dsl *d = dsl_of(L);
 	Graph *g = d->g;
 	Node opt = *optn;
+	if (opt.named) { /* the layer an error from here on is in */
+		lua_pushstring(L, opt.name);
+		lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
+	}
+	const ActInfo *ai = &act_info[ir_act_of(op)];
+	if (ai->option2 && opt.a.param > opt.a.param2) /* a range (acts.def's ACT_P2) */
+		dsl_error(L, "%s: %s = %f is above %s = %f (expected %s <= %s)", op_name[op], ai->option, opt.a.param,
+		          ai->option2, opt.a.param2, ai->option, ai->option2);
 	int id = ir_add(g, op, in, nin, model_line(L));
 	Node *n = ir_node(g, id);
 	n->a = opt.a;
@@ -569,6 +619,8 @@ static int add_node(lua_State *L, Op op, const int *in, int nin, const Node *opt
 	char err[512];
 	if (!ir_infer_node(g, id, err, sizeof err))
 		dsl_error(L, "%s", err);
+	lua_pushnil(L); /* built: no error can name it any more */
+	lua_setfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
 	return push_tensor(L, id);
 }
 
@@ -787,13 +839,124 @@ static int op_pieces(lua_State *L)
 	return count;
 }
 
+/* ---- names the model got wrong --------------------------------------- */
+
+/* Edit distance (Levenshtein) between a and b, capped at 99. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	int row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The names a model may write: every op of the DSL, and with fields a
+ * tensor's fields too ("shape", "name"); NULL past the last (i counts
+ * from 0). */
+static const char *known_name(int i, bool fields)
+{
+	static const char *const field_names[] = {"shape", "name"};
+	for (int op = 0; op < OP_COUNT; op++)
+		if (op != OP_REORDER && i-- == 0)
+			return op_name[op];
+	return fields && i < 2 ? field_names[i] : NULL;
+}
+
+/* Pushes " (did you mean 'a' or 'b'?)", the known names nearest key (at
+ * most a third of its length away, and 2 at least), or "" when none is
+ * that near. Returns the nearest name, or NULL. */
+static const char *push_suggestion(lua_State *L, const char *key, bool fields)
+{
+	int best = 99, cap = (int)strlen(key) / 3 > 2 ? (int)strlen(key) / 3 : 2;
+	const char *first = NULL;
+	for (int i = 0; known_name(i, fields); i++) {
+		int d = edit_distance(key, known_name(i, fields));
+		if (d < best)
+			best = d, first = known_name(i, fields);
+	}
+	if (best > cap) {
+		lua_pushliteral(L, "");
+		return NULL;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, " (did you mean ");
+	int n = 0;
+	for (int i = 0; known_name(i, fields); i++)
+		if (edit_distance(key, known_name(i, fields)) == best) {
+			if (n++)
+				luaL_addstring(&b, " or ");
+			luaL_addchar(&b, '\'');
+			luaL_addstring(&b, known_name(i, fields));
+			luaL_addchar(&b, '\'');
+		}
+	luaL_addstring(&b, "?)");
+	luaL_pushresult(&b);
+	return first;
+}
+
+void dsl_push_unknown_op(lua_State *L, const char *name)
+{
+	if (push_suggestion(L, name, false))
+		lua_pushfstring(L, "unknown op '%s'%s", name, lua_tostring(L, -1));
+	else
+		lua_pushfstring(L, "unknown op or function '%s' (a model sees the ops and Lua's base, string, table, "
+		                   "math and utf8 libraries only)",
+		                name);
+	lua_remove(L, -2);
+}
+
 /* ---- tensor metatable ----------------------------------------------- */
+
+/* A tensor indexed with a key it does not have (x.shap, x[1],
+ * x:hardswishh()): an error at that line naming the key, and the nearest
+ * of the ops and fields. Not fatal: nothing is half-built, so a model's
+ * pcall may probe. */
+static int no_such_key(lua_State *L, int key)
+{
+	push_where(L);
+	if (lua_type(L, key) != LUA_TSTRING) {
+		lua_pushfstring(L, "a tensor has no element [%s] (a %s key): it has the fields shape and name, and the ops as "
+		                   "methods (x:relu())",
+		                luaL_tolstring(L, key, NULL), luaL_typename(L, key));
+		lua_remove(L, -2);
+	} else {
+		const char *name = lua_tostring(L, key);
+		const char *near = push_suggestion(L, name, true);
+		if (near && (!strcmp(near, "shape") || !strcmp(near, "name")))
+			lua_pushfstring(L, "a tensor has no field '%s'%s", name, lua_tostring(L, -1));
+		else if (near)
+			dsl_push_unknown_op(L, name);
+		else
+			lua_pushfstring(L, "unknown op or tensor field '%s' (a tensor has the fields shape and name, and "
+			                   "the ops as methods)",
+			                name);
+		lua_remove(L, -2);
+	}
+	lua_concat(L, 2);
+	return lua_error(L);
+}
 
 static int tensor_index(lua_State *L)
 {
 	Dsl *d = dsl_of(L);
 	Tensor *t = luaL_checkudata(L, 1, TENSOR);
-	const char *key = lua_tostring(L, 2);
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL; /* not a number turned string */
 	if (key && !strcmp(key, "shape")) {
 		Node *n = ir_node(d->g, t->id);
 		lua_createtable(L, n->rank, 0);
@@ -808,7 +971,8 @@ static int tensor_index(lua_State *L)
 		return 1;
 	}
 	lua_pushvalue(L, 2);
-	lua_rawget(L, lua_upvalueindex(2)); /* the methods table */
+	if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNIL) /* the methods table */
+		return no_such_key(L, 2);
 	return 1;
 }
 

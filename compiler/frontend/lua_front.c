@@ -296,6 +296,72 @@ static void open_sandbox_libs(lua_State *L)
 
 /* ---- running a model ------------------------------------------------ */
 
+#define MAX_CHAIN 12 /* calls of the model's functions a message shows */
+
+/* The message handler of the model's run, called where the error was
+ * raised, with the stack whole. A call of an undefined global
+ * (`gelux(x)`) becomes "unknown op 'gelux'" with the nearest op names.
+ * When the error is inside a function of the model (a helper called
+ * many times), the chain of calls that led there is queued as notes
+ * under the error, innermost first: "FILE:15: note: in 'dense_layer'
+ * (building layer 'NAME'), called from FILE:40". Upvalue 1: the model
+ * file's path. */
+static int on_error(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+	if (!msg)
+		return 1; /* not a string: model_error says what it is */
+	static const char call_nil[] = "attempt to call a nil value (global '";
+	const char *at = strstr(msg, call_nil);
+	if (at) {
+		const char *name = at + sizeof call_nil - 1, *end = strchr(name, '\'');
+		lua_pushlstring(L, msg, (size_t)(at - msg)); /* "FILE:LINE: " */
+		lua_pushlstring(L, name, end ? (size_t)(end - name) : strlen(name));
+		dsl_push_unknown_op(L, lua_tostring(L, -1));
+		lua_remove(L, -2);
+		lua_concat(L, 2);
+		lua_replace(L, 1);
+	}
+	const char *path = lua_tostring(L, lua_upvalueindex(1));
+	lua_getfield(L, LUA_REGISTRYINDEX, DSL_LAYER);
+	const char *layer = lua_tostring(L, -1); /* the op the error is in, if named */
+	/* the model's Lua functions on the stack, innermost first; C ones
+	 * (ops, pcall) are passed over */
+	lua_Debug ar, caller;
+	int level = 1, top = lua_gettop(L);
+	while (lua_getstack(L, level, &ar) && (!lua_getinfo(L, "Sln", &ar) || ar.currentline <= 0))
+		level++;
+	/* at most MAX_CHAIN calls (a deep recursion ends in a stack overflow:
+	 * the handler then has a few slots of stack, and little time) */
+	for (int k = 0; k < MAX_CHAIN && lua_checkstack(L, 4) && lua_getstack(L, level, &ar) &&
+	                lua_getinfo(L, "Slnt", &ar) && strcmp(ar.what, "main");
+	     k++) {
+		lua_settop(L, top);
+		int up = level + 1;
+		while (lua_getstack(L, up, &caller) && (!lua_getinfo(L, "Sl", &caller) || caller.currentline <= 0))
+			up++;
+		bool outer = !lua_getstack(L, up, &caller);
+		if (outer && !ar.istailcall)
+			break;
+		const char *file = ar.source[0] == '@' && !strcmp(ar.source + 1, path) ? path : ar.short_src;
+		const char *fn = ar.name ? lua_pushfstring(L, "'%s'", ar.name)
+		                         : lua_pushfstring(L, "the function at line %d", ar.linedefined);
+		const char *from = ar.istailcall /* `return f(x)` reuses its caller's frame, line and all */
+		                           ? "by a tail call (return f(...)), whose line Lua does not keep"
+		                   : caller.source[0] == '@' && !strcmp(caller.source + 1, path)
+		                           ? lua_pushfstring(L, "from %s:%d", path, caller.currentline)
+		                           : lua_pushfstring(L, "from %s:%d", caller.short_src, caller.currentline);
+		diag_note_after_error(file, ar.currentline, "in %s%s%s%s, called %s", fn, layer ? " (building layer '" : "",
+		                      layer ? layer : "", layer ? "')" : "", from);
+		layer = NULL; /* the innermost function builds it */
+		if (outer)
+			break;
+		level = up;
+	}
+	lua_settop(L, 1);
+	return 1;
+}
+
 /* Prints a Lua error ("file:line: msg") as a cnnc error and exits 1. */
 NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *s)
 {
@@ -372,7 +438,9 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 	guard_start(path, s->lim.max_seconds);
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	const char *chunk = arena_printf(a, "@%s", path); /* messages say "path:LINE:", as loadfile's do */
-	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
+	lua_pushstring(L, path);
+	lua_pushcclosure(L, on_error, 1);
+	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK || lua_pcall(L, 0, 1, lua_gettop(L) - 1) != LUA_OK)
 		model_error(L, path, s);
 
 	void *t = luaL_testudata(L, -1, "cnnc.tensor");

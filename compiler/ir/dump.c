@@ -71,6 +71,8 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " eps=%g", a->eps);
 		if (act_info[ir_act_of(n->op)].option)
 			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option, a->param);
+		if (act_info[ir_act_of(n->op)].option2)
+			fprintf(out, " %s=%g", act_info[ir_act_of(n->op)].option2, a->param2);
 		if (n->op == OP_DROPOUT || n->op == OP_STOCHASTIC_DEPTH)
 			fprintf(out, " p=%g", a->p);
 		if (n->nin == 1 && ir_is_binary(n->op))
@@ -88,6 +90,8 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)
 				fprintf(out, " act_%s=%g", act_info[a->act].option, a->act_param);
+			if (act_info[a->act].option2)
+				fprintf(out, " act_%s=%g", act_info[a->act].option2, a->act_param2);
 		}
 		if (a->residual)
 			fprintf(out, " residual");

@@ -42,9 +42,13 @@ const char *const algo_name[ALGO_COUNT] = {"direct", "gemm", "im2col", "winograd
 const char *const layout_name[LAYOUT_COUNT] = {"nchw", "nhwc", "nchw8c"};
 
 const ActInfo act_info[ACT_COUNT] = {
-	[ACT_NONE] = {OP_COUNT, "RT_ACT_NONE", NULL, 0},
-#define ACT(ID, name, kind) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, NULL, 0},
-#define ACT_P(ID, name, kind, option, dflt) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, #option, dflt},
+	[ACT_NONE] = {OP_COUNT, "RT_ACT_NONE", NULL, 0, NULL, 0, NULL},
+#define ACT(ID, name, kind) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, NULL, 0, NULL, 0, NULL},
+#define ACT_P(ID, name, kind, option, dflt) [ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, #option, dflt, NULL, 0, NULL},
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2) \
+	[ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, #option, dflt, #option2, dflt2, NULL},
+#define ACT_E(ID, name, kind, option, ...) \
+	[ACT_##ID] = {OP_##ID, "RT_ACT_" #ID, #option, 0, NULL, 0, (const char *const[]){__VA_ARGS__, NULL}},
 #include "../../runtime/acts.def"
 };
 _Static_assert(sizeof act_info / sizeof *act_info == ACT_COUNT, "act_info: one row per activation");

@@ -112,6 +112,21 @@ static long long macs_param(const Node *n, const Node *x, const Attrs *a)
 	return 0;
 }
 
+/* prelu: its slopes, NAME.weight [num_parameters] */
+static int params_prelu(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n, (void)x;
+	spec(&out[0], "weight", 1, a->num_parameters, 0, 0, 0);
+	return 1;
+}
+
+/* an activation: no multiply-accumulates in torchvision's count */
+static long long macs_prelu(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return 0;
+}
+
 /* Each op's rules, named in ops.def: a rule without its functions here
  * is an undeclared identifier, a build error. */
 static ParamsRule *const params_rule[] = {

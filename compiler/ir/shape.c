@@ -201,6 +201,19 @@ static bool shape_same(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
+/* prelu: same shape; one slope, or one per channel (dim 1), as
+ * torch.nn.PReLU(num_parameters) requires */
+static bool shape_prelu(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	if (n->a.num_parameters != 1 && n->a.num_parameters != x->shape[1]) {
+		snprintf(err, size, "prelu: num_parameters (%d) must be 1 or the input's channels (%d)",
+		         n->a.num_parameters, x->shape[1]);
+		return false;
+	}
+	return shape_same(g, n, err, size);
+}
+
 static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
 {
 	Node *x = input_of(g, n, 0);

@@ -26,6 +26,9 @@
  *   - relu after relu6 is the identity;
  *   - relu6 after relu reads the relu's input instead (the relu goes too
  *     when nothing else reads it).
+ * hardtanh with min_val 0 and max_val 6 counts as relu6 here, which it
+ * is (in PyTorch too: F.relu6 is hardtanh(x, 0, 6)); it stays hardtanh,
+ * computing the same values.
  * An identity that would make the graph's output its input is kept: the
  * caller's output buffer must still be written. Batch norm's constants
  * fold into the op before it in fold_bn.c.
@@ -98,6 +101,12 @@ static int identity_binary(const Node *n, const Node *x, const Attrs *a)
 	return a->scalar == (n->op == OP_SUB ? 0.0 : 1.0) ? x->id : -1;
 }
 
+/* relu6, or hardtanh(0, 6), which is relu6 */
+static bool is_relu6(const Node *n)
+{
+	return n->op == OP_RELU6 || (n->op == OP_HARDTANH && n->a.param == 0 && n->a.param2 == 6);
+}
+
 /* chunk, split: a piece that is the whole input (chunks = 1) */
 static int identity_whole(const Node *n, const Node *x, const Attrs *a)
 {
@@ -117,9 +126,9 @@ static int identity_act_chain(const Node *n, const Node *x, const Attrs *a)
 {
 	(void)a;
 	if (n->op == OP_RELU)
-		return x->op == OP_RELU || x->op == OP_RELU6 ? x->id : -1;
-	if (n->op == OP_RELU6)
-		return x->op == OP_RELU6 ? x->id : -1;
+		return x->op == OP_RELU || is_relu6(x) ? x->id : -1;
+	if (is_relu6(n))
+		return is_relu6(x) ? x->id : -1;
 	return -1;
 }
 
@@ -146,12 +155,13 @@ void constfold(Graph *g)
 		Node *n = &g->nodes[i];
 		if (n->dead)
 			continue;
-		if (n->op == OP_RELU6 && g->nodes[n->in[0]].op == OP_RELU) {
+		if (is_relu6(n) && g->nodes[n->in[0]].op == OP_RELU) {
 			const Node *r = &g->nodes[n->in[0]];
 			int *in = arena_alloc(g->arena, sizeof *in);
 			in[0] = r->in[0];
 			n->in = in;
-			n->note = arena_printf(g->arena, "reads %s's input: relu6(relu(x)) = relu6(x)", r->name);
+			n->note = arena_printf(g->arena, "reads %s's input: %s(relu(x)) = %s(x)", r->name, op_name[n->op],
+			                       op_name[n->op]);
 		}
 		int x = identity_input(g, n);
 		if (x < 0 || (x == g->input && i == g->output))

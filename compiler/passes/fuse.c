@@ -15,6 +15,9 @@
  * The epilogue order, act(conv + bias + residual), is PyTorch's
  * relu(bn(conv(x)) + identity). A conv whose output is read elsewhere is
  * left alone: the other readers need the value before the add or act.
+ * prelu is not fused: an epilogue (rt_epilogue) carries an activation
+ * with scalar parameters, and prelu's slopes are a tensor; it runs as
+ * its own pass over the conv's output, and says so in its note.
  */
 #include "../cnnc.h"
 
@@ -28,6 +31,11 @@ void fuse(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
+		if (n->op == OP_PRELU && g->nodes[n->in[0]].op == OP_CONV2D)
+			n->note = arena_printf(g->arena,
+			                       "not fused into %s: an epilogue's activation has scalar parameters, "
+			                       "prelu's slopes are a tensor",
+			                       g->nodes[n->in[0]].name);
 		if (!(op_flags[n->op] & OPF_EPILOGUE))
 			continue;
 		Act act = ir_act_of(n->op); /* any row of runtime/acts.def */
@@ -61,6 +69,7 @@ void fuse(Graph *g)
 			continue;
 		g->nodes[x].a.act = act;
 		g->nodes[x].a.act_param = n->a.param;
+		g->nodes[x].a.act_param2 = n->a.param2;
 		n->note = arena_printf(g->arena, "fused into %s", g->nodes[x].name);
 		ir_replace_uses(g, i, x);
 	}

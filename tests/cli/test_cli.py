@@ -87,6 +87,22 @@ def main():
             size = os.path.getsize(os.path.join(w, "net.c"))
             check("2.4 MB of weights, 9.4 MB packed: net.c under 1 MB", size < 1 << 20, f"{size} bytes")
 
+        # a prelu's slopes are a learned tensor, NAME.weight: missing, or of
+        # the wrong length, the error names the key and the shape needed
+        pm = os.path.join(tmp, "prelu.lua")
+        with open(pm, "w") as f:
+            f.write('local x = input { name = "x", shape = { 1, 3, 4, 4 } }\n'
+                    'return x:prelu { name = "act", num_parameters = 3 }\n')
+        for key, n, want in (("other", 3, "missing tensor 'act.weight' (prelu 'act' at prelu.lua:2 needs shape [3])"),
+                             ("act.weight", 1, "tensor 'act.weight' has shape [1], but prelu 'act' at prelu.lua:2 "
+                                               "needs [3]")):
+            st = os.path.join(tmp, "prelu.safetensors")
+            head = json.dumps({key: {"dtype": "F32", "shape": [n], "data_offsets": [0, 4 * n]}}).encode()
+            with open(st, "wb") as f:
+                f.write(len(head).to_bytes(8, "little") + head + np.full(n, 0.25, np.float32).tobytes())
+            r = run([CNNC, "compile", "prelu.lua", "--weights", st, "-o", "pnet"], cwd=tmp)
+            check(f"prelu weight '{key}' [{n}]: exit 1 naming it", r.returncode == 1 and want in r.stderr, r.stderr)
+
         # atomic outputs: a failing compile leaves the previous files as they were
         before = digest([os.path.join(a, f) for f in ("net.c", "net.h", "net.weights")])
         bad = os.path.join(tmp, "bad.safetensors")

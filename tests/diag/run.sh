@@ -3,7 +3,10 @@
 #
 # Every tests/diag/*.lua is a bad model whose first line is
 #   -- expect: FILE:LINE: error: message
-# the exact first line cnnc must print on stderr. Each case must exit 1
+# the exact first line cnnc must print on stderr; lines right after it of
+#   -- expect-next: FILE:LINE: note: ...
+# are the lines that must follow it, in order (the call chain of an
+# error inside a function of the model). Each case must exit 1
 # with that line, within 15 s (the sandbox's limits are 5 s of wall clock
 # plus a 1 s alarm backstop; `timeout 30` catches a hang). A case without
 # the expectation line fails.
@@ -36,6 +39,7 @@ for f in "$@"; do
         failed=$((failed + 1))
         continue
     fi
+    next=$(grep -c '^-- expect-next: ' "$f")
     start=$(date +%s)
     timeout 30 "$CNNC" check "$f" >"$tmp/out" 2>"$tmp/err"
     rc=$?
@@ -48,6 +52,10 @@ for f in "$@"; do
         why="exit status $rc, expected 1"
     elif [ "$got" != "$expect" ]; then
         why="wrong message"
+    elif [ "$next" -gt 0 ] && [ "$(sed -n "2,$((next + 1))p" "$tmp/err")" != "$(sed -n 's/^-- expect-next: //p' "$f")" ]; then
+        why="wrong lines after the first"
+        expect=$(sed -n 's/^-- expect-next: //p' "$f")
+        got=$(sed -n "2,$((next + 1))p" "$tmp/err")
     elif [ "$secs" -gt "$LIMIT" ]; then
         why="took ${secs} s, limit ${LIMIT} s"
     fi

@@ -58,6 +58,16 @@ void diag_note(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The notes under an error (a call chain): formatted, as the others, and
+ * dropped. */
+void diag_note_after_error(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	format(file, line, "note", fmt, ap);
+	va_end(ap);
+}
+
 void diag_usage(const char *fmt, ...)
 {
 	va_list ap;

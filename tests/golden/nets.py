@@ -201,6 +201,44 @@ class Activations2(nn.Module):
         return self.fc2(x)                                      # 10
 
 
+class Activations3(nn.Module):
+    """gelu (both ways), hardtanh and prelu where their formulas turn: gelu
+    on the input itself; gelu tanh fused into a 3x3 conv; hardtanh(-0.5, 2)
+    in a depthwise conv with stride 2; a per-channel prelu after a 1x1
+    conv; gelu in a grouped conv, then hardtanh's defaults; a one-slope
+    prelu after a ceil_mode pool, then hardtanh(0, 6); gelu tanh and a per-feature
+    prelu after a linear. The slopes are set here, unequal and of both
+    signs (PyTorch initializes every one to 0.25)."""
+    shape = (1, 13, 9, 11)
+    golden_gain = {"conv1": 3.0, "conv2": 2.0, "conv3": 4.0, "conv4": 3.0, "fc1": 2.0, "fc2": 1.0}
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(13, 37, 3, padding=1)
+        self.conv2 = nn.Conv2d(37, 37, 3, stride=2, padding=1, groups=37)
+        self.conv3 = nn.Conv2d(37, 13, 1)
+        self.act3 = nn.PReLU(13)
+        self.conv4 = nn.Conv2d(13, 26, 3, stride=2, padding=1, groups=13)
+        self.act5 = nn.PReLU()
+        self.fc1 = nn.Linear(26 * 2 * 2, 17)
+        self.act6 = nn.PReLU(17)
+        self.fc2 = nn.Linear(17, 10)
+        with torch.no_grad():
+            self.act3.weight.copy_(torch.linspace(-0.9, 1.7, 13))
+            self.act5.weight.fill_(-0.35)
+            self.act6.weight.copy_(torch.linspace(1.3, -0.6, 17))
+
+    def forward(self, x):
+        x = F.gelu(x)
+        x = F.gelu(self.conv1(x), approximate="tanh")           # 37x9x11
+        x = F.hardtanh(self.conv2(x), -0.5, 2.0)                # 37x5x6
+        x = self.act3(self.conv3(x))                            # 13x5x6
+        x = F.hardtanh(F.gelu(self.conv4(x)))                   # 26x3x3
+        x = F.hardtanh(self.act5(F.max_pool2d(x, 2, ceil_mode=True)), 0.0, 6.0)  # 26x2x2
+        x = F.gelu(self.fc1(x.flatten(1)), approximate="tanh")  # 17
+        return self.fc2(self.act6(x))                           # 10
+
+
 class MlpBn(nn.Module):
     """2-D input (batch 3 x 37 features); linear, batch norm on 2-D, tanh,
     dropout, softmax."""
@@ -453,6 +491,7 @@ _NETS = {
     "concat_res": ConcatRes,
     "activations": Activations,
     "activations2": Activations2,
+    "activations3": Activations3,
     "mlp_bn": MlpBn,
     "winograd_edges": WinogradEdges,
     "identities": Identities,

@@ -12,8 +12,10 @@ grouped and depthwise convolutions, ceil_mode pools with windows hanging
 past the padding, avg pools with and without count_include_pad, adaptive
 pools whose bins overlap. The kernels of the channel-chunked layouts
 (NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, the pieces
-of chunk and split, channel shuffle, and the reorders around them) run on the same cases with cl=nhwc and cl=8, their
-conv weights packed here from cnnrt.h's description. Every activation of
+of chunk and split, channel shuffle, and the reorders around them) run on
+the same cases with cl=nhwc and cl=8, their conv weights packed here from
+cnnrt.h's description. PReLU (one slope or one per channel) runs in every
+layout. Every activation of
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
@@ -37,18 +39,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RT = os.path.join(ROOT, "runtime")
 
 
-# torch's form of every activation of runtime/acts.def (fn(t, p)), with
-# the parameter the cases give the rows that have one (not their default,
-# so a kernel that drops it fails); the harness's act= numbers are the
-# rows' order in acts.def (RT_ACT_*), read from the file itself
-TORCH_ACTS = {"none": lambda t, p: t, "relu": lambda t, p: F.relu(t), "relu6": lambda t, p: F.relu6(t),
-              "leaky_relu": F.leaky_relu, "sigmoid": lambda t, p: torch.sigmoid(t),
-              "tanh": lambda t, p: torch.tanh(t), "hardswish": lambda t, p: F.hardswish(t),
-              "hardsigmoid": lambda t, p: F.hardsigmoid(t), "silu": lambda t, p: F.silu(t),
-              "mish": lambda t, p: F.mish(t), "elu": lambda t, p: F.elu(t, p)}
-ACT_PARAM = {"leaky_relu": 0.2, "elu": 0.7}
+# torch's form of every activation of runtime/acts.def (fn(t, p, q)), with
+# the parameters the cases give the rows that have them (not their
+# defaults, so a kernel that drops one fails; gelu's p is approximate's
+# index, 0 "none", 1 "tanh"); the harness's act= numbers are the rows'
+# order in acts.def (RT_ACT_*), read from the file itself
+TORCH_ACTS = {"none": lambda t, p, q: t, "relu": lambda t, p, q: F.relu(t), "relu6": lambda t, p, q: F.relu6(t),
+              "leaky_relu": lambda t, p, q: F.leaky_relu(t, p), "sigmoid": lambda t, p, q: torch.sigmoid(t),
+              "tanh": lambda t, p, q: torch.tanh(t), "hardswish": lambda t, p, q: F.hardswish(t),
+              "hardsigmoid": lambda t, p, q: F.hardsigmoid(t), "silu": lambda t, p, q: F.silu(t),
+              "mish": lambda t, p, q: F.mish(t), "elu": lambda t, p, q: F.elu(t, p),
+              "gelu": lambda t, p, q: F.gelu(t, approximate=("none", "tanh")[int(p)]),
+              "hardtanh": lambda t, p, q: F.hardtanh(t, p, q)}
+ACT_PARAM = {"leaky_relu": (0.2, 0), "elu": (0.7, 0), "gelu": (0, 0), "hardtanh": (-0.5, 2.5)}
+# rows fused a second time with other parameters: gelu's other choice,
+# hardtanh as relu6
+ACT_AGAIN = [("gelu", (1, 0)), ("hardtanh", (0, 6))]
 with open(os.path.join(RT, "acts.def")) as f:
-    ACT_ROWS = ["none"] + re.findall(r"^ACT(?:_P)?\(\s*\w+\s*,\s*(\w+)", f.read(), re.M)
+    ACT_ROWS = ["none"] + re.findall(r"^ACT(?:_P2?|_E)?\(\s*\w+\s*,\s*(\w+)", f.read(), re.M)
 
 
 def build(tmp):
@@ -169,10 +177,12 @@ class Checker:
 
     ACTS = {name: (code, TORCH_ACTS[name]) for code, name in enumerate(ACT_ROWS)}
 
-    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False, cl=None):
+    def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False, cl=None,
+                param=None):
         """An optimized conv kernel (harness op `kernel`; conv2d: the direct
         kernel, or with cl the NHWC / NCHW8c one) with its fused epilogue:
-        act(conv(x) + bias + residual)."""
+        act(conv(x) + bias + residual); param: act's (p, q), ACT_PARAM's
+        when None."""
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k, s, p, d = pair(k), pair(s), pair(p), pair(d)
         x = self.randn(n, c, h, w, scale=3)
@@ -184,14 +194,16 @@ class Checker:
         if res:
             ref = ref + t(r)
         code, fn = self.ACTS[act]
-        param = ACT_PARAM.get(act, 0.0)
-        ref = fn(ref, param)
+        param = param or ACT_PARAM.get(act, (0, 0))
+        ref = fn(ref, *param)
         label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
+                 f"{f' {param}' if act in ACT_PARAM else ''}"
                  f"{' +res' if res else ''}{f' cl={cl}' if cl else ''}")
         packed = self.pack_gemm(wt, g) if kernel == "gemm" else self.pack_cl(wt, g, cl) if cl else wt
         self.run(label, kernel, ref, {"x": x, "weight": packed, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
-                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, p=param, **({"cl": cl} if cl else {}))
+                 ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, p=param[0], q=param[1],
+                 **({"cl": cl} if cl else {}))
 
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
@@ -248,11 +260,24 @@ class Checker:
 
     def unary(self, op, x, **params):
         t = torch.from_numpy(x)
-        ref = t.clone() if op == "copy" else TORCH_ACTS[op](t, params.get("p", 0.0))
+        ref = t.clone() if op == "copy" else TORCH_ACTS[op](t, params.get("p", 0.0), params.get("q", 0.0))
         label = f"{x.shape} range [{np.nanmin(x):.3g}, {np.nanmax(x):.3g}]"
         if params:
             label += " " + " ".join(f"{k} {v}" for k, v in params.items())
         self.run(label, op, ref, {"x": x}, **params)
+
+    def prelu(self, shape, nslope):
+        """PReLU with nslope slopes (1 or C), signs both ways, in NCHW and
+        the chunked layouts; NaN, infinities and -0 among the inputs."""
+        c = shape[1]
+        x = self.randn(*shape, scale=3)
+        x.ravel()[:5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+        slope = self.randn(nslope)
+        ref = F.prelu(torch.from_numpy(x), torch.from_numpy(slope))
+        hw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        for cl in (None,) + (self.LAYOUTS if len(shape) == 4 else ()):
+            self.run(f"{shape} {nslope} slopes" + (f" cl={cl}" if cl else ""), "prelu", ref,
+                     {"x": x, "slope": slope}, n=shape[0], c=c, hw=hw, **({"cl": cl} if cl else {}))
 
     def softmax(self, shape, scale=1.0):
         x = self.randn(*shape, scale=scale)
@@ -377,22 +402,22 @@ def main():
         # depthwise (the flat, wide-row, parity-split and general paths),
         # and the NHWC / NCHW8c conv (two strips; a strip across two groups)
         # and depthwise; with and without a residual
-        for i, act in enumerate(ACT_ROWS[1:]):
+        for i, (act, pq) in enumerate([(a, None) for a in ACT_ROWS[1:]] + ACT_AGAIN):
             res = i % 2 == 0
-            ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act=act, res=res)
-            ck.conv_ep("conv2d", 2, 3, 13, 7, 37, 3, s=2, p=2, d=2, act=act, res=not res)
-            ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act=act, res=res)
-            ck.conv_ep("stem", 2, 3, 33, 37, 16, 3, s=2, p=1, act=act, res=not res)
-            ck.conv_ep("gemm", 1, 13, 9, 31, 37, 1, s=2, act=act, res=res)
-            ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act=act, res=not res)
-            ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res)
-            ck.conv_ep("depthwise", 1, 3, 9, 256, 3, 3, s=1, p=1, g=3, act=act, res=not res)
-            ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act=act, res=res)
-            ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, act=act, res=not res)
+            ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act=act, res=res, param=pq)
+            ck.conv_ep("conv2d", 2, 3, 13, 7, 37, 3, s=2, p=2, d=2, act=act, res=not res, param=pq)
+            ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act=act, res=res, param=pq)
+            ck.conv_ep("stem", 2, 3, 33, 37, 16, 3, s=2, p=1, act=act, res=not res, param=pq)
+            ck.conv_ep("gemm", 1, 13, 9, 31, 37, 1, s=2, act=act, res=res, param=pq)
+            ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act=act, res=not res, param=pq)
+            ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res, param=pq)
+            ck.conv_ep("depthwise", 1, 3, 9, 256, 3, 3, s=1, p=1, g=3, act=act, res=not res, param=pq)
+            ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act=act, res=res, param=pq)
+            ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, act=act, res=not res, param=pq)
             for cl in ck.LAYOUTS:
-                ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act=act, res=res, cl=cl)
-                ck.conv_ep("conv2d", 1, 26, 6, 7, 26, 3, p=1, g=2, act=act, res=not res, cl=cl)
-                ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res, cl=cl)
+                ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act=act, res=res, cl=cl, param=pq)
+                ck.conv_ep("conv2d", 1, 26, 6, 7, 26, 3, p=1, g=2, act=act, res=not res, cl=cl, param=pq)
+                ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res, cl=cl, param=pq)
 
         # linear
         ck.linear(2, 37, 13)
@@ -424,6 +449,17 @@ def main():
         for op in ("hardswish", "hardsigmoid", "silu", "mish"):
             ck.unary(op, kinks)
         ck.unary("elu", kinks, p=1.0)
+        # gelu both ways, where erf and tanh part (|x| 1 to 4) and far out;
+        # hardtanh at its default, as relu6, and an off-center range, on its
+        # bounds and either side, infinities and NaN
+        gkinks = np.concatenate([kinks, np.linspace(-6, 6, 97, dtype=np.float32)])
+        ck.unary("gelu", gkinks, p=0)
+        ck.unary("gelu", gkinks, p=1)
+        ck.unary("gelu", x, p=0)
+        for lo, hi in ((-1, 1), (0, 6), (-0.5, 2.5), (2, 2)):
+            hkinks = np.array([lo - 1, lo - 1e-6, lo, lo + 1e-6, (lo + hi) / 2, hi - 1e-6, hi, hi + 1e-6, hi + 1,
+                               -np.inf, np.inf, np.nan, -0.0, 0.0], np.float32)
+            ck.unary("hardtanh", np.concatenate([hkinks, x.ravel()]), p=lo, q=hi)
         a, b = ck.randn(2, 13, 7, 5), ck.randn(2, 13, 7, 5)
         ck.run("(2, 13, 7, 5)", "add", torch.from_numpy(a) + torch.from_numpy(b), {"a": a, "b": b})
         a, b = ck.randn(2, 3, 7, 5), ck.randn(2, 13, 7, 5)
@@ -434,6 +470,14 @@ def main():
         a, b = ck.randn(1, 16, 5, 3), ck.randn(1, 13, 5, 3)  # NCHW8c: whole blocks, then a tail
         ck.run("(1, 16, 5, 3) + (1, 13, 5, 3) cl=8", "concat", torch.cat([torch.from_numpy(a), torch.from_numpy(b)], 1),
                {"a": a, "b": b}, n=1, ca=16, cb=13, hw=15, cl="8")
+
+        # prelu: one slope and one per channel, odd channel counts (NCHW8c's
+        # padding lanes), 2-D
+        for shape in ((2, 13, 7, 5), (1, 37, 3, 9), (1, 3, 11, 1)):
+            ck.prelu(shape, 1)
+            ck.prelu(shape, shape[1])
+        ck.prelu((3, 37), 37)
+        ck.prelu((2, 5), 1)
 
         # the pieces of chunk / split (a channel range) and channel
         # shuffle, in NCHW and both chunked layouts (in NCHW8c the ranges

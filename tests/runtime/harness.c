@@ -167,13 +167,13 @@ int main(int argc, char **argv)
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		/* an epilogue when act= is given: act(conv(x) + b + res), act an
-		 * RT_ACT_* number, p its parameter */
+		 * RT_ACT_* number, p and q its parameters */
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
 		float *res = load("res", 1, NULL);
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		int cl = chunk(p.c), clo = chunk(p.oc), act = arg("act") ? iarg("act") : -1;
-		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p") };
+		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p"), act < 0 ? 0 : farg("q") };
 		if (cl) { /* weight: packed for conv_cl.c; a depthwise conv when groups == c == oc */
 			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
 			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.oc, p.oh, p.ow, clo));
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL);
-		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p") };
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q") };
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
@@ -228,8 +228,23 @@ int main(int argc, char **argv)
 		x = cl ? to_nchw(n, c, hw, cl, xc) : x;
 		long long shape[3] = { n, c, hw };
 		save(3, shape, x);
+	} else if (strcmp(op, "prelu") == 0) {
+		/* x: [n, c, hw], slope: [nslope]; NCHW out of place, chunked in place */
+		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
+		size_t nslope;
+		float *x = load("x", 0, &count), *slope = load("slope", 0, &nslope), *y = alloc(count);
+		int cl = chunk(c);
+		if (cl) {
+			float *xc = to_cl(n, c, hw, cl, x);
+			rt_prelu_cl(n, c, hw, cl, xc, slope, (int)nslope, xc);
+			y = to_nchw(n, c, hw, cl, xc);
+		} else {
+			rt_prelu(n, c, hw, x, slope, (int)nslope, y);
+		}
+		long long shape[3] = { n, c, hw };
+		save(3, shape, y);
 	} else if (eltwise_act(op) || strcmp(op, "copy") == 0) {
-		/* rt_<op> of a row of acts.def, its parameter p= */
+		/* rt_<op> of a row of acts.def, its parameters p= (and q=) */
 		float *x = load("x", 0, &count), *y = alloc(count);
 		if (!eltwise_act(op))
 			rt_copy(count, x, y);
@@ -239,6 +254,9 @@ int main(int argc, char **argv)
 #define ACT_P(ID, name, kind, option, dflt) \
 		else if (strcmp(op, #name) == 0)   \
 			rt_##name(count, farg("p"), x, y);
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2) \
+		else if (strcmp(op, #name) == 0)                  \
+			rt_##name(count, farg("p"), farg("q"), x, y);
 #include "acts.def"
 		long long shape[1] = { (long long)count };
 		save(1, shape, y);

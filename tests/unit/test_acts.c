@@ -32,7 +32,9 @@
 #include "cnnrt.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define PARAM 0.1f /* the parameter of the rows that have one */
+/* The parameters (p, q) each row is run with: p 0 and 1 pick gelu's two
+ * choices; p <= q always, as hardtanh's range requires. */
+static const float params[][2] = {{0, 0.5f}, {1, 6}, {-0.1f, 0.1f}, {0.1f, 0.1f}};
 
 /* Every activation id: RT_ACT_NONE, then the rows of acts.def. */
 static const int acts[] = {
@@ -48,8 +50,9 @@ static const char *const act_names[] = {
 #include "acts.def"
 };
 
-/* The elementwise kernel of act over count floats (RT_ACT_NONE: a copy). */
-static void eltwise(int act, float param, size_t count, const float *x, float *y)
+/* The elementwise kernel of act over count floats (RT_ACT_NONE: a copy),
+ * with the parameters p and q of the rows that have them. */
+static void eltwise(int act, float p, float q, size_t count, const float *x, float *y)
 {
 	switch ((rt_act_id)act) {
 	case RT_ACT_NONE:
@@ -61,7 +64,11 @@ static void eltwise(int act, float param, size_t count, const float *x, float *y
 		break;
 #define ACT_P(ID, name, kind, option, dflt) \
 	case RT_ACT_##ID:                   \
-		rt_##name(count, param, x, y); \
+		rt_##name(count, p, x, y); \
+		break;
+#define ACT_P2(ID, name, kind, option, dflt, option2, dflt2) \
+	case RT_ACT_##ID:                                     \
+		rt_##name(count, p, q, x, y);                 \
 		break;
 #include "acts.def"
 	}
@@ -98,22 +105,22 @@ static void test_formulas(void **state)
 	for (size_t i = 27; i < NELEM(x); i++)
 		x[i] = 10 * uniform();
 	for (size_t a = 0; a < NELEM(acts); a++)
-		for (int sign = -1; sign <= 1; sign += 2) {
-			float p = sign * PARAM;
-			rt_epilogue ep = {NULL, NULL, acts[a], p};
+		for (size_t k = 0; k < NELEM(params); k++) {
+			float p = params[k][0], q = params[k][1];
+			rt_epilogue ep = {NULL, NULL, acts[a], p, q};
 			float v[NELEM(x)], e[NELEM(x)];
 			for (size_t i = 0; i < NELEM(x); i += VW) {
 				vf t;
 				LOADV(t, x + i);
-				t = act_vec(acts[a], p, t);
+				t = act_vec(acts[a], p, q, t);
 				STOREV(v + i, t);
 			}
-			eltwise(acts[a], p, NELEM(x), x, e);
+			eltwise(acts[a], p, q, NELEM(x), x, e);
 			for (size_t i = 0; i < NELEM(x); i++) {
-				float s = act_scalar(acts[a], p, x[i]);
+				float s = act_scalar(acts[a], p, q, x[i]);
 				if (!same(s, v[i]) || !same(s, rt_act(&ep, x[i])) || !same(s, e[i])) {
-					print_error("%s(%.9g), p %g: scalar %.9g, vector %.9g, rt_act %.9g, rt_%s %.9g\n",
-					            act_names[a], (double)x[i], (double)p, (double)s, (double)v[i],
+					print_error("%s(%.9g), p %g, q %g: scalar %.9g, vector %.9g, rt_act %.9g, rt_%s %.9g\n",
+					            act_names[a], (double)x[i], (double)p, (double)q, (double)s, (double)v[i],
 					            (double)rt_act(&ep, x[i]), act_names[a], (double)e[i]);
 					fail();
 				}
@@ -131,18 +138,21 @@ static void check_fused(const char *what, Kernel *k, const void *ctx, const floa
 	float *res = randoms(ny, 4), *want = malloc(ny * sizeof *want), *got = malloc(ny * sizeof *got);
 	assert_true(want && got);
 	for (size_t a = 0; a < NELEM(acts); a++) {
-		rt_epilogue plain = {bias, res, RT_ACT_NONE, 0}, ep = {bias, res, acts[a], PARAM};
-		k(ctx, &plain, want);
-		for (size_t i = 0; i < ny; i++)
-			want[i] = rt_act(&ep, want[i]);
-		memset(got, 0xff, ny * sizeof *got);
-		k(ctx, &ep, got);
-		for (size_t i = 0; i < ny; i++)
-			if (!same(got[i], want[i])) {
-				print_error("%s, %s: output %zu of %zu: fused %.9g, then %.9g\n", what, act_names[a], i, ny,
-				            (double)got[i], (double)want[i]);
-				fail();
-			}
+		for (size_t j = 0; j < 2; j++) { /* gelu's two choices, hardtanh's range around 0 and not */
+			const float *pq = params[j ? 2 : 0];
+			rt_epilogue plain = {bias, res, RT_ACT_NONE, 0, 0}, ep = {bias, res, acts[a], pq[0], pq[1]};
+			k(ctx, &plain, want);
+			for (size_t i = 0; i < ny; i++)
+				want[i] = rt_act(&ep, want[i]);
+			memset(got, 0xff, ny * sizeof *got);
+			k(ctx, &ep, got);
+			for (size_t i = 0; i < ny; i++)
+				if (!same(got[i], want[i])) {
+					print_error("%s, %s (p %g, q %g): output %zu of %zu: fused %.9g, then %.9g\n", what,
+					            act_names[a], (double)pq[0], (double)pq[1], i, ny, (double)got[i], (double)want[i]);
+					fail();
+				}
+		}
 	}
 	free(res), free(want), free(got);
 }

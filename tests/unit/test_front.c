@@ -243,33 +243,70 @@ static void test_explicit_options(void **state)
 }
 
 /* Every activation of runtime/acts.def, from the table: its op as a
- * method and as a global, its parameter's option and default, and its
- * fusion into the conv before it (passes/fuse.c). */
+ * method and as a global, its parameters' options and defaults (a choice
+ * of strings given its second, 1), and its fusion into the conv before
+ * it (passes/fuse.c). */
 static void test_every_activation(void **state)
 {
 	for (int act = 1; act < ACT_COUNT; act++) {
 		const ActInfo *ai = &act_info[act];
 		const char *name = op_name[ai->op];
-		char text[1024], file[64];
+		char text[1024], file[64], opts[128] = "";
+		double p = ai->choices ? 1 : 0.25, q = 0.5;
+		if (ai->option)
+			snprintf(opts, sizeof opts, ", %s = %s%s%s%s", ai->option,
+			         ai->choices ? "'" : "0.25", ai->choices ? ai->choices[1] : "", ai->choices ? "'" : "",
+			         ai->option2 ? ", " : "");
+		if (ai->option2)
+			snprintf(opts + strlen(opts), sizeof opts - strlen(opts), "%s = 0.5", ai->option2);
 		snprintf(text, sizeof text,
 		         "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
 		         "local c = x:conv2d { name = 'c', out_channels = 4, kernel_size = 3 }\n"
-		         "local a = c:%s { name = 'a'%s%s%s }\n"
+		         "local a = c:%s { name = 'a'%s }\n"
 		         "return %s(a, { name = 'b' })\n",
-		         name, ai->option ? ", " : "", ai->option ? ai->option : "", ai->option ? " = 0.25" : "", name);
+		         name, opts, name);
 		snprintf(file, sizeof file, "act_%s.lua", name);
 		Graph *g = load(state, file, text);
 		const Node *a = named(g, "a"), *b = named(g, "b");
 		assert_int_equal(a->op, ai->op);
 		assert_int_equal(ir_act_of(a->op), act);
-		assert_true(a->a.param == (ai->option ? 0.25 : 0));
+		assert_true(a->a.param == (ai->option ? p : 0));
+		assert_true(a->a.param2 == (ai->option2 ? q : 0));
 		assert_true(b->a.param == ai->dflt);
+		assert_true(b->a.param2 == ai->dflt2);
 		fuse(g);
 		const Node *c = named(g, "c");
 		assert_int_equal(c->a.act, act);
-		assert_true(c->a.act_param == (ai->option ? 0.25 : 0));
+		assert_true(c->a.act_param == (ai->option ? p : 0));
+		assert_true(c->a.act_param2 == (ai->option2 ? q : 0));
 		assert_true(named(g, "a")->dead);
 	}
+}
+
+/* prelu as a method and a global: num_parameters' default, its slopes a
+ * learned tensor NAME.weight [num_parameters], and not fused. */
+static void test_prelu(void **state)
+{
+	Graph *g = load(state, "prelu.lua",
+	                "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
+	                "local c = x:conv2d { name = 'c', out_channels = 13, kernel_size = 3 }\n"
+	                "local a = c:prelu { name = 'a', num_parameters = 13 }\n"
+	                "return prelu(a, { name = 'b' })\n");
+	const Node *a = named(g, "a"), *b = named(g, "b");
+	assert_int_equal(a->op, OP_PRELU);
+	assert_int_equal(a->a.num_parameters, 13);
+	assert_int_equal(b->a.num_parameters, 1);
+	ParamSpec ps[MAX_PARAMS];
+	assert_int_equal(ir_params(g, a, ps), 1);
+	assert_string_equal(ps[0].suffix, "weight");
+	assert_int_equal(ps[0].rank, 1);
+	assert_int_equal(ps[0].shape[0], 13);
+	assert_int_equal(ir_param_count(g, a), 13);
+	assert_int_equal(ir_param_count(g, b), 1);
+	fuse(g);
+	assert_int_equal(named(g, "c")->a.act, ACT_NONE);
+	assert_false(named(g, "a")->dead);
+	assert_non_null(strstr(named(g, "a")->note, "not fused into c"));
 }
 
 static void test_pairs(void **state)
@@ -578,6 +615,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shape_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prelu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concat_options_table, setup, teardown),

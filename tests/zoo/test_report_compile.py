@@ -60,7 +60,7 @@ def _acts():
     """DSL name -> RT_ACT_ suffix, from runtime/acts.def (every row)."""
     import re
     with open(os.path.join(REPO, "runtime", "acts.def")) as f:
-        rows = re.findall(r"^ACT(?:_P)?\((\w+),\s*(\w+)", f.read(), re.M)
+        rows = re.findall(r"^ACT(?:_P2?|_E)?\((\w+),\s*(\w+)", f.read(), re.M)
     return {name: ident for ident, name in rows}
 
 
