@@ -69,9 +69,14 @@ static inline vf actv_leaky_relu(vf v, float p) { vf z = {0}; return REPLACE(v, 
 
 /* sigmoid: 1 / (1 + exp(-x)), never exp of a large positive number: for
  * x < 0, e / (1 + e) with e = exp(x), so -100 gives a tiny number, not
- * 0/inf. exp is vexp.h's (as in tanh, silu, mish and elu below; the
- * errors they state are the largest over a dense sweep of the floats
- * against float64, tests/runtime/sweep_acts.py). */
+ * 0/inf. exp is vexp.h's (as in tanh, silu, mish and elu below). The
+ * largest errors against float64 over a dense sweep of the floats
+ * (tests/runtime/sweep_acts.py, native target, normal results), ours /
+ * the same formula through libm / PyTorch in float32: sigmoid 2.3 / 2.3
+ * / 2.2 ulp, tanh 2.5 / 2.2 (tanhf) / 1.0, silu 2.3 / 2.2 / 2.2, mish
+ * 4.3 / 3.6 / 2.8 (above -87.3; below, exp(x) is a denormal and all three
+ * lose bits: 46 / 46 / 135), elu 0.9 / 0.8 (expm1f) / 1.0 against
+ * expm1. */
 static inline float act_sigmoid(float x, float p)
 {
 	float e = vexp_s(x < 0 ? x : -x); /* exp of a non-positive number */

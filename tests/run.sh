@@ -60,6 +60,7 @@ compiler_suites ""
 # cnnc itself was built; the torchvision models at every level once (random
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: the torchvision models (make_golden.BIG_ZOO)" \
     $PY tests/golden/run_golden.py --big \
