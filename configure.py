@@ -157,6 +157,20 @@ def runtime_libs(out, d, rows, extra):
     return libs
 
 
+def acts_native(out, row):
+    """test_acts again, built with the default target's flags against its
+    library: $rtflags (-std=c99) fuse no a * b + c and have no FMA, so only
+    this build sees the formulas' FMA forms (runtime/vexp.h) give the same
+    bits scalar and vector."""
+    name, flags = row
+    t = f"build/tests/test_acts-{name}"
+    out.append(f"build {t}.o: cc tests/unit/test_acts.c\n"
+               f"  cflags = {flags} -g -pedantic -Wall -Wextra -Werror -Iruntime\n")
+    out.append(f"build {t}: link {t}.o build/lib/libcnnrt-{name}.a\n"
+               f"  cflags = {flags}\n  libs = -lcmocka -lm -pthread\n")
+    return [t]
+
+
 def fuzz_targets(out):
     """The FUZZ harnesses, with clang; the runtime's target gets its flags."""
     targets = []
@@ -182,6 +196,7 @@ def main():
     out.append("\n# ---- the runtime, one library per target ----\n")
     rows = targets()
     plain += runtime_libs(out, "build/lib", rows, "")
+    plain += acts_native(out, rows[0])
     out.append("\n# ---- the same under ASan+UBSan; the runtime for --target generic, in a\n"
                "# directory cnnc never looks in by itself (CNNC_LIBDIR=build/asan/sanlib) ----\n")
     asan = variant(out, "build/asan", "$san")

@@ -41,6 +41,8 @@ compiler_suites() {
         test_acts; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
     done
+    # built with the default target's flags and library (FMA), plain build only
+    [ -x "$CNNC_BUILD/tests/test_acts-native" ] && suite "unit test_acts-native$1" "$CNNC_BUILD/tests/test_acts-native"
     suite "pass tests: the IR each pass leaves, as --dump-ir text$1" $PY tests/passes/run.py
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
@@ -58,6 +60,7 @@ compiler_suites ""
 # cnnc itself was built; the torchvision models at every level once (random
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \
     $PY tests/golden/run_golden.py --big --only resnet18,resnet50,vgg16,mobilenet_v2,shufflenet_v2_x1_0
