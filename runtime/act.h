@@ -179,6 +179,8 @@ static inline vf actv_elu(vf v, float p, float q)
 	(void)q;
 	vf z = {0};
 	return REPLACE(p * vexpm1_v(REPLACE(v, v > z, z)), v > z, v);
+}
+
 /* gelu: p is approximate's choice (acts.def: 0 "none", 1 "tanh"), each
  * in PyTorch's order of operations. none: x / 2 (1 + erf(x / sqrt 2));
  * tanh: x / 2 (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). NaN passes. */
