@@ -80,7 +80,7 @@ ONE = r"""
 	for (long i = 0; i < n; i += VW) {
 		vf v = {0};
 		for (int q = 0; q < VW && i + q < n; q++) v[q] = x[i + q];
-		v = actv_%(name)s(v, %(p)s);
+		v = actv_%(name)s(v, %(p)s, 0.0f);
 		for (int q = 0; q < VW && i + q < n; q++) y[i + q] = v[q];
 	}
 	fwrite(y, 4, n, g);
