@@ -398,7 +398,8 @@ def big_static(tmp):
                 'int main(void)\n{\n\tstatic float in[BIGWS_INPUT_COUNT], out[BIGWS_OUTPUT_COUNT];\n'
                 '\tvoid *ws = aligned_alloc(64, (size_t)BIGWS_WORKSPACE_BYTES);\n'
                 '\tif (!ws)\n\t\treturn 1;\n\tbigws_run_ws(in, out, ws);\n\tfree(ws);\n\treturn 0;\n}\n')
-    libdir = os.environ.get("CNNC_LIBDIR") or os.path.join(os.path.dirname(CNNC), "lib")
+    # the runtime libraries `ninja` builds once (build/lib), whichever cnnc runs the test
+    libdir = os.environ.get("CNNC_LIBDIR") or os.path.join(REPO, "build", "lib")
     lib = os.path.join(libdir, "libcnnrt-generic.a")
     link = run(["cc", "-O1", "-std=c11", "-I" + os.path.join(REPO, "runtime"), "-I" + d, main_c, prog + ".c", lib,
                 "-pthread", "-lm", "-o", os.path.join(d, "user")])
