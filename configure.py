@@ -16,7 +16,8 @@ io/safetensors.c
 passes/dce.c passes/weights.c passes/constfold.c passes/fold_bn.c passes/fuse.c passes/algo.c
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_binary.c emit/emit_reorder.c emit/emit_channel.c
-emit/emit_weights.c emit/emit_driver.c emit/build.c
+emit/emit_weights.c emit/emit_driver.c emit/emit_observe.c emit/build.c
+quant/observe.c quant/qparams.c quant/calibrate.c quant/qfile.c
 emit/report.c
 audit/audit.c
 """.split()
@@ -119,6 +120,7 @@ def variant(out, d, extra):
         out.append(f"build {obj}: cc compiler/{src}\n{flags}")
         objs.append(obj)
     out.append(f"build {d}/main.o: cc compiler/main.c\n{flags}")
+    objs.append(f"{d}/runtime/npy.o")  # quantize reads CALIB.npy with the runtime's reader
     lib = " ".join(objs)
     out.append(f"build {d}/cnnc: link {d}/main.o {lib}\n{flags}")
     tests = []

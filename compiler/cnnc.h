@@ -422,8 +422,9 @@ void constfold(Graph *g);
  * and the rewiring, no weights read. */
 void fold_batchnorm(Graph *g);
 /* The folds' arithmetic on the bound weights: run after fold_batchnorm,
- * before dce. */
-void fold_batchnorm_weights(Graph *g);
+ * before dce. torch_f32: in float32 as PyTorch's fusion computes it
+ * (quantize), else in double. */
+void fold_batchnorm_weights(Graph *g, bool torch_f32);
 
 /* ---- passes/fuse.c -------------------------------------------------- */
 
@@ -500,6 +501,8 @@ typedef struct {
 	int n;                 /* number of tensors */
 	StTensor *t;           /* tensors, sorted by begin offset (arena) */
 	const StTensor **by_key; /* the same n tensors sorted by key, for st_find (arena) */
+	int nmeta;             /* entries of __metadata__ */
+	const char **meta;     /* its key, value pairs: 2 * nmeta strings (arena) */
 } StFile;
 
 /* Opens and validates path; any problem exits 1 naming the file and what
@@ -511,6 +514,10 @@ const StTensor *st_find(const StFile *f, const char *key);
 bool st_is_float(const StTensor *t);
 /* Reads t, converted to float32, into dst (t->count floats). */
 void st_read_f32(const StFile *f, const StTensor *t, float *dst);
+/* The __metadata__ value of key, or NULL. */
+const char *st_meta(const StFile *f, const char *key);
+/* Reads t's bytes as stored (little-endian) into dst (end - begin bytes). */
+void st_read_raw(const StFile *f, const StTensor *t, void *dst);
 void st_close(StFile *f);
 
 /* ---- passes/weights.c ----------------------------------------------- */
@@ -551,6 +558,10 @@ typedef struct {
 	int threads;           /* threads the kernels' loops use (--threads) */
 	long long blob_min;    /* weights of at least this many bytes go to a
 	                          linked blob instead of C arrays */
+	const int *observe;    /* quantize's calibration program: per node id,
+	                          the observer its value feeds (-1: none); NULL
+	                          in every other program */
+	int observers;         /* how many observers */
 } EmitOptions;
 
 /* Writes PREFIX.c, PREFIX.h and, for big weights, PREFIX.weights. The
@@ -564,12 +575,134 @@ void emit_c(Graph *g, const EmitOptions *o);
  * with the target's runtime library, printing the command it runs. The
  * program appears only if the compiler succeeds. */
 void build_program(Arena *a, const char *prefix, const char *program, const char *target);
+/* Runs argv (argv[0] looked up on $PATH) with env's NAME, VALUE pairs
+ * (NULL-terminated; env may be NULL) added to the environment, in its
+ * own process group, reachable by diag's signal handling; returns its
+ * wait status. what names it in messages ("the C compiler"). */
+int build_run(const char *const *argv, const char *const *env, const char *what);
 /* Exits 1 unless program may be written: absent, or a regular file that
  * is none of the n inputs (NULL entries skipped). */
 void build_check_output(const char *program, const char *const *inputs, int n);
 /* The directory of cnnrt.h: $CNNC_RUNTIME, or found beside the binary
  * (the source tree's runtime/, or an installed include/). */
 const char *build_runtime_dir(Arena *a);
+
+/* ---- quant/observe.c ------------------------------------------------ */
+
+/* How post-training quantization observes a value (PyTorch's FX rules). */
+typedef enum {
+	QOBS_NONE,   /* not observed: stays FP32, or fused into its reader
+	                (a conv's output before the relu FX fuses with it) */
+	QOBS_OWN,    /* an observer of its own */
+	QOBS_SHARE,  /* its input's observer (pools, relu, flatten, ...) */
+	QOBS_CONCAT, /* concat: its inputs and output use its first input's */
+	QOBS_FIXED,  /* fixed qparams (sigmoid, hardsigmoid, tanh) */
+} QObsKind;
+
+/* Which observer every value feeds, and whose qparams it takes. */
+typedef struct {
+	int nobs;              /* observers */
+	int *obs;              /* per node id: its observer, -1: none (FP32) */
+	QObsKind *kind;        /* per node id: how it is observed */
+	float *fixed_scale;    /* per observer: its fixed scale, 0: from the data */
+	int *fixed_zp;         /* per observer: its fixed zero point */
+} QPlan;
+
+/* The observers of g (after fold_bn and dce, not fused), as prepare_fx
+ * places them. */
+QPlan *quant_plan(const Graph *g);
+
+/* ---- quant/qparams.c ------------------------------------------------ */
+
+#define QUANT_BINS 2048    /* histogram bins per side of zero (percentile, entropy) */
+
+/* What calibration saw at one observer. */
+typedef struct {
+	long long count;       /* values observed */
+	long long bad;         /* of them NaN or infinite */
+	float min, max;        /* their range (finite values) */
+	unsigned long long *hist; /* percentile, entropy: 2 x QUANT_BINS counts:
+	                          side 0 the values >= 0 over [0, max], side 1
+	                          the negated values < 0 over [0, -min]; NULL
+	                          for minmax */
+} QStats;
+
+/* A scale and zero point: real = scale * (q - zero_point). */
+typedef struct {
+	float scale;           /* > 0 */
+	int zero_point;        /* activations 0..255, weights 0 */
+	float lo, hi;          /* the range they were computed from */
+} QParams;
+
+/* The range a method keeps of s: "minmax" all of it, "percentile" the
+ * 0.01% .. 99.99% quantiles, "entropy" the clip of least KL divergence. */
+void quant_range(const QStats *s, const char *method, float *lo, float *hi);
+/* MinMaxObserver's qparams (quint8, 0..255, torch 1.13's arithmetic in
+ * float32) for the range lo..hi. */
+QParams quant_affine_u8(float lo, float hi);
+/* PerChannelMinMaxObserver's scale (qint8 -128..127, per_channel_symmetric)
+ * for a channel whose values span lo..hi. */
+float quant_symmetric_s8(float lo, float hi);
+/* x quantized as torch.quantize_per_channel / per_tensor do:
+ * round-half-even(x * (1 / scale)) + zero_point, clamped to qmin..qmax. */
+long long quant_value(float x, float scale, int zero_point, long long qmin, long long qmax);
+
+/* ---- quant/calibrate.c ---------------------------------------------- */
+
+/* Checks CALIB.npy for g's input (float32, N x the input's other dims, N
+ * > 0 a multiple of the batch, every value finite) and returns N; exits 1
+ * with what is wrong otherwise. */
+long long quant_check_calibration(const Graph *g, const char *path);
+/* Builds g (planned, NCHW, not fused) into a program whose run feeds
+ * every observed value to its observer, runs it over path, and returns
+ * per observer what it saw (with histograms when hist). target: the
+ * program's --target. Exits 1 on a calibration that yields NaN or Inf. */
+QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char *target, bool hist);
+
+/* ---- quant/qfile.c -------------------------------------------------- */
+
+/* A stable hash of the model as written: ops, names, options and shapes
+ * but the batch, so a Q file fits the model at any --batch. */
+uint64_t quant_signature(const Graph *written);
+
+/* What quantize writes. */
+typedef struct {
+	const char *path;      /* Q.safetensors */
+	const char *method;    /* minmax, percentile, entropy */
+	long long samples;     /* calibration samples */
+	uint64_t signature;    /* quant_signature of the model */
+} QWrite;
+
+/* Writes the quantized model: g the calibration graph (its observers in
+ * qp, their stats in st), folded the same graph's weights right after
+ * fold_bn. Atomic: nothing is left under path on an error. */
+void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QWrite *w);
+
+/* One value's quantization, as a Q file gives it. */
+typedef struct {
+	const char *name;      /* the layer whose output it is */
+	QParams q;             /* its scale and zero point */
+} QValue;
+
+/* A Q file, read and checked. */
+typedef struct {
+	const char *path;      /* for messages */
+	const char *method;    /* calibration method */
+	long long samples;     /* calibration samples */
+	int nvalues;           /* activations quantized */
+	QValue *values;        /* their qparams, in the file's key order */
+	int nweights;          /* conv2d and linear layers in int8 */
+	const char **weight_layer; /* their names */
+	float *weight_scale_min, *weight_scale_max; /* per such layer: its
+	                          channels' scale range */
+} QFile;
+
+/* True when path is a safetensors file that quantize wrote. */
+bool quant_is_qfile(Arena *a, const char *path);
+/* Reads and checks the Q file at path against the model (signature of
+ * written): every scale finite and > 0, zero points in range, int8
+ * weights of the model's shapes. Any problem exits 1. */
+QFile *quant_load(const Graph *written, const char *path);
 
 /* ---- audit/audit.c -------------------------------------------------- */
 

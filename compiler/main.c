@@ -6,6 +6,7 @@
  *   cnnc compile MODEL.lua (--weights F | --random-weights SEED) [-o PREFIX] ...
  *   cnnc build   MODEL.lua (--weights F | --random-weights SEED) -o PROGRAM ...
  *   cnnc audit   GENERATED.c
+ *   cnnc quantize MODEL.lua --weights F --calibrate CALIB.npy -o Q.safetensors [--method M]
  *
  * Exit status: 0 success, 1 bad input (model, weights, data), 2 bad usage,
  * 3 internal error.
@@ -38,6 +39,11 @@ typedef struct {
 	int threads;           /* --threads */
 	bool main_driver;      /* --main */
 	bool finite_weights;   /* --finite-weights: NaN or Inf in weights is an error */
+	const char *calibrate; /* quantize: --calibrate CALIB.npy */
+	const char *method;    /* quantize: --method minmax|percentile|entropy */
+	bool calibrating;      /* quantize's pipeline: fold_bn (in PyTorch's float32
+	                          arithmetic) without constfold or fuse, so every
+	                          value PyTorch's FX quantization observes exists */
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
@@ -54,6 +60,8 @@ static const char usage_text[] =
 	"               [--threads N] [--main] [--finite-weights] [--dump-ir[=PASS]]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
+	"  cnnc quantize MODEL.lua --weights FILE.safetensors --calibrate CALIB.npy -o Q.safetensors\n"
+	"               [--method minmax|percentile|entropy] [--batch N] [--target T]\n"
 	"\n"
 	"--dump-ir prints the IR to stderr after shape inference; --dump-ir=PASS after\n"
 	"each run of PASS instead (check stops after shapes). The passes, in order:\n";
@@ -92,7 +100,9 @@ static Options parse_args(int argc, char **argv)
 	static const char *const algos[] = {"auto", "direct", "im2col", "winograd", NULL};
 	static const char *const layouts[] = {"auto", "nchw", "nhwc", "blocked", "nchw8c", NULL};
 	static const char *const targets[] = {"generic", "avx2", "avx512", "native", NULL};
-	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1};
+	static const char *const methods[] = {"minmax", "percentile", "entropy", NULL};
+	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1,
+	             .method = "minmax"};
 	if (argc < 2)
 		diag_usage("no command given");
 	o.cmd = argv[1];
@@ -100,7 +110,7 @@ static Options parse_args(int argc, char **argv)
 		usage();
 		exit(0);
 	}
-	static const char *const cmds[] = {"check", "report", "compile", "build", "audit", NULL};
+	static const char *const cmds[] = {"check", "report", "compile", "build", "audit", "quantize", NULL};
 	bool known = false;
 	for (const char *const *c = cmds; *c; c++)
 		known |= !strcmp(o.cmd, *c);
@@ -140,6 +150,10 @@ static Options parse_args(int argc, char **argv)
 			o.main_driver = true;
 		else if (!strcmp(a, "--finite-weights"))
 			o.finite_weights = true;
+		else if (TAKES("--calibrate"))
+			o.calibrate = next ? next : (diag_usage("--calibrate needs a .npy file"), NULL);
+		else if (TAKES("--method"))
+			o.method = one_of("--method", next, methods);
 		else if (a[0] == '-' && a[1])
 			diag_usage("unknown option '%s'", a);
 		else if (o.model)
@@ -166,6 +180,8 @@ typedef struct {
 	Graph *g;              /* the graph, as far as the passes took it */
 	Graph *written;        /* the model as written, shapes inferred: report's
 	                          rows (NULL before the first dce) */
+	Graph *folded;         /* calibrating: the graph right after fold_bn, its
+	                          weights folded and not yet packed */
 	int *at;               /* per node id of written: its id in g, -1 once
 	                          an optimization absorbed it or dce removed it */
 	bool dumped;           /* --dump-ir=PASS has printed at least once */
@@ -297,12 +313,17 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	bool weights = bind_weights(g, o);
 	if (weights)
 		after(&c, o, "weights");
-	if (o->opt_level >= 1) {
+	if (o->calibrating) {
+		fold_batchnorm(g);
+		fold_batchnorm_weights(g, true);
+		after(&c, o, "fold_bn");
+		c.folded = ir_clone(g);
+	} else if (o->opt_level >= 1) {
 		constfold(g);
 		after(&c, o, "constfold");
 		fold_batchnorm(g);
 		if (weights)
-			fold_batchnorm_weights(g);
+			fold_batchnorm_weights(g, false);
 		after(&c, o, "fold_bn");
 		fuse(g);
 		after(&c, o, "fuse");
@@ -408,6 +429,39 @@ static int cmd_build(const Options *o, Arena *a)
 	return 0;
 }
 
+/* quantize: the calibration graph (BN folded in PyTorch's arithmetic,
+ * NCHW, nothing fused) compiled with observer hooks and run over
+ * CALIB.npy, then the int8 weights and every observed value's scale and
+ * zero point written to Q.safetensors (quant/). */
+static int cmd_quantize(const Options *o, Arena *a)
+{
+	if (!o->weights)
+		diag_usage("quantize: give --weights FILE.safetensors, the FP32 weights to quantize");
+	if (o->seed >= 0)
+		diag_usage("quantize: --random-weights does not apply; give --weights FILE.safetensors");
+	if (!o->calibrate)
+		diag_usage("quantize: give --calibrate CALIB.npy, the calibration inputs");
+	if (!o->out)
+		diag_usage("quantize: -o Q.safetensors is required");
+	const char *inputs[] = {o->model, o->weights, o->calibrate};
+	build_check_output(o->out, inputs, 3);
+	Options qo = *o;
+	qo.calibrating = true;
+	qo.opt_level = 1;
+	qo.layout = "nchw";
+	qo.algo = "im2col";
+	Compilation c = pipeline(a, &qo, STOP_PLANNED);
+	dump_missed(&c, o);
+	long long samples = quant_check_calibration(c.g, o->calibrate);
+	QPlan *qp = quant_plan(c.g);
+	QStats *st = quant_calibrate(c.g, qp, o->calibrate, o->target, strcmp(o->method, "minmax") != 0);
+	QWrite w = {.path = o->out, .method = o->method, .samples = samples, .signature = quant_signature(c.written)};
+	quant_write(c.g, c.folded, qp, st, &w);
+	printf("%s: %d observers over %lld samples (%s), written to %s\n", o->model, qp->nobs, samples, o->method,
+	       o->out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Options o = parse_args(argc, argv);
@@ -421,6 +475,8 @@ int main(int argc, char **argv)
 		rc = cmd_compile(&o, a);
 	else if (!strcmp(o.cmd, "build"))
 		rc = cmd_build(&o, a);
+	else if (!strcmp(o.cmd, "quantize"))
+		rc = cmd_quantize(&o, a);
 	else
 		rc = audit_file(o.model, build_runtime_dir(a)) ? 1 : 0;
 	arena_free(a);

@@ -59,6 +59,8 @@ compiler_suites ""
 # The generated programs and the readers, which do not depend on how
 # cnnc itself was built; the torchvision models at every level once (random
 # weights, PyTorch's output as reference: ~7 minutes on one core).
+suite "quantize vs PyTorch's FX post-training quantization: observers, scales, int8 weights" \
+    $PY tests/quant/test_oracle.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py

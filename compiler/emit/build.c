@@ -159,6 +159,34 @@ void build_check_output(const char *program, const char *const *inputs, int n)
 			diag_error(program, 0, "the program would overwrite the input '%s'; give -o another path", inputs[i]);
 }
 
+int build_run(const char *const *argv, const char *const *env, const char *what)
+{
+	diag_block_signals(true); /* the child is known before a signal can look for it */
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0); /* its own group, so a signal reaches the linker too */
+		diag_block_signals(false);
+		for (const char *const *e = env; e && *e; e += 2)
+			setenv(e[0], e[1], 1);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "cnnc: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0) {
+		setpgid(pid, pid); /* either side may run first */
+		diag_child(pid);
+	}
+	diag_block_signals(false);
+	if (pid < 0)
+		diag_error("cnnc", 0, "cannot start %s: %s", what, strerror(errno));
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			diag_error("cnnc", 0, "waiting for %s: %s", what, strerror(errno));
+	diag_child(0);
+	return status;
+}
+
 void build_program(Arena *a, const char *prefix, const char *program, const char *target)
 {
 	const char *dflt = NULL;
@@ -216,27 +244,7 @@ void build_program(Arena *a, const char *prefix, const char *program, const char
 	printf("\n");
 	fflush(stdout);
 
-	diag_block_signals(true); /* the child is known before a signal can look for it */
-	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0); /* its own group, so a signal reaches the linker too */
-		diag_block_signals(false);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "cnnc: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (pid > 0) {
-		setpgid(pid, pid); /* either side may run first */
-		diag_child(pid);
-	}
-	diag_block_signals(false);
-	if (pid < 0)
-		diag_error("cnnc", 0, "cannot start the C compiler: %s", strerror(errno));
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			diag_error("cnnc", 0, "waiting for the C compiler: %s", strerror(errno));
-	diag_child(0);
+	int status = build_run(argv, NULL, "the C compiler");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		diag_error(program, 0, "the C compiler failed (%s %d); the command is above",
 		           WIFEXITED(status) ? "exit status" : "signal",

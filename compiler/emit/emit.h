@@ -92,4 +92,11 @@ long long emit_weight_floats(const Graph *g);
 /* Appends main(): the .npy command-line driver (--main). */
 void emit_driver(Emit *e);
 
+/* ---- emit_observe.c ------------------------------------------------- */
+
+/* After node n's statements: feeds its value to its observer, if any. */
+void emit_observe_call(Emit *e, const Node *n);
+/* Appends cnnc_observe, the calibration statistics (EmitOptions.observe). */
+void emit_observer(Emit *e);
+
 #endif

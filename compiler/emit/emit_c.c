@@ -245,10 +245,17 @@ static void layer_comment(Emit *e, const Node *n)
 
 const char *emit_wname(const Emit *e, const Node *n, int k) { return e->wname[n->id * MAX_PARAMS + k]; }
 
+static void emit_layer(Emit *e, const Node *n);
+
 static void emit_node(Emit *e, const Node *n)
 {
-	if (n->op == OP_INPUT || n->op == OP_PARAM)
-		return; /* the caller's input; a tensor among the weights */
+	if (n->op != OP_INPUT && n->op != OP_PARAM) /* the caller's input; a tensor among the weights */
+		emit_layer(e, n);
+	emit_observe_call(e, n);
+}
+
+static void emit_layer(Emit *e, const Node *n)
+{
 	layer_comment(e, n);
 	switch (n->op) {
 	case OP_CONV2D:
@@ -507,8 +514,12 @@ void emit_c(Graph *g, const EmitOptions *o)
 	        g->plan->workspace, g->plan->naive);
 	fprintf(e.c, "#include \"%s.h\"\n\n", e.base);
 	fprintf(e.c, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n");
+	if (o->observe)
+		fprintf(e.c, "void cnnc_observe(int k, const float *x, long long n); /* cnnc quantize's hook */\n\n");
 	emit_weights(&e);
 	emit_run(&e);
+	if (o->observe)
+		emit_observer(&e);
 	if (o->main_driver)
 		emit_driver(&e);
 	emit_header(&e, hf->f); /* after emit_weights: it knows about the blob */

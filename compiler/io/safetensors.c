@@ -415,6 +415,14 @@ StFile *st_open(Arena *a, const char *path)
 	for (const cJSON *e = p.root->child; e; e = e->next)
 		if (e != meta)
 			parse_entry(&p, a, e, data_size, &sf->t[k++]);
+	for (const cJSON *e = meta ? meta->child : NULL; e; e = e->next)
+		sf->nmeta++;
+	sf->meta = arena_alloc(a, (size_t)(sf->nmeta ? sf->nmeta : 1) * 2 * sizeof *sf->meta);
+	k = 0;
+	for (const cJSON *e = meta ? meta->child : NULL; e; e = e->next, k += 2) {
+		sf->meta[k] = arena_strdup(a, e->string);
+		sf->meta[k + 1] = arena_strdup(a, e->valuestring);
+	}
 	check_numbers(&p, (size_t)n); /* after the entries: their messages say more */
 
 	/* 4. keys */
@@ -552,6 +560,26 @@ void st_read_f32(const StFile *f, const StTensor *t, float *dst)
 		convert(t, buf, want, dst + done);
 		done += (long long)want;
 	}
+}
+
+const char *st_meta(const StFile *f, const char *key)
+{
+	for (int i = 0; i < f->nmeta; i++)
+		if (!strcmp(f->meta[2 * i], key))
+			return f->meta[2 * i + 1];
+	return NULL;
+}
+
+void st_read_raw(const StFile *f, const StTensor *t, void *dst)
+{
+	uint64_t at = f->data_offset + t->begin, bytes = t->end - t->begin;
+	if (fseeko(f->f, (off_t)at, SEEK_SET) != 0)
+		diag_error(f->path, 0, "tensor '%s': cannot seek to byte %llu: %s", t->key,
+		           (unsigned long long)at, strerror(errno));
+	size_t got = fread(dst, 1, (size_t)bytes, f->f);
+	if (got != bytes)
+		diag_error(f->path, 0, "tensor '%s': file ended after %zu of its %llu bytes%s", t->key, got,
+		           (unsigned long long)bytes, ferror(f->f) ? " (read error)" : "");
 }
 
 void st_close(StFile *f)

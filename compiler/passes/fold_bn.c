@@ -51,9 +51,46 @@ void fold_batchnorm(Graph *g)
 	}
 }
 
-void fold_batchnorm_weights(Graph *g)
+/* The fold's arithmetic for one batch norm bn folded into x: in double
+ * (what compile emits), or in float32 step by step as PyTorch's
+ * fuse_conv_bn_weights and fuse_linear_bn_weights compute it (torch 1.13:
+ * r = rsqrt(var + eps); conv: w * (gamma * r), ((b - mean) * r) * gamma
+ * + beta; linear: s = gamma * r, w * s, (b - mean) * s + beta), so that
+ * `cnnc quantize` sees PyTorch's folded weights bit for bit (the compiler
+ * builds with -std=c11: no contraction into FMA). */
+static void fold_one(Graph *g, const Node *bn, Node *x, bool torch_f32)
 {
 	ParamSpec ps[MAX_PARAMS];
+	int oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features;
+	long long per = ir_params(g, x, ps) ? ps[0].count / oc : 0;
+	const float *gamma = bn->param[0], *beta = bn->param[1], *mean = bn->param[2], *var = bn->param[3];
+	bool had_bias = x->param[1] != NULL;
+	float *w = arena_alloc(g->arena, (size_t)(per * oc) * sizeof *w);
+	float *b = arena_alloc(g->arena, (size_t)oc * sizeof *b);
+	for (int o = 0; o < oc; o++) {
+		if (torch_f32) {
+			float r = 1.0f / sqrtf(var[o] + (float)bn->a.eps);
+			float s = gamma[o] * r;
+			float d = (had_bias ? x->param[1][o] : 0.0f) - mean[o];
+			float t = x->op == OP_CONV2D ? d * r : d * s;
+			float u = x->op == OP_CONV2D ? t * gamma[o] : t;
+			for (long long k = 0; k < per; k++)
+				w[o * per + k] = x->param[0][o * per + k] * s;
+			b[o] = u + beta[o];
+			continue;
+		}
+		double s = (double)gamma[o] / sqrt((double)var[o] + bn->a.eps);
+		double b0 = had_bias ? (double)x->param[1][o] : 0.0;
+		for (long long k = 0; k < per; k++)
+			w[o * per + k] = (float)((double)x->param[0][o * per + k] * s);
+		b[o] = (float)(b0 * s + (double)beta[o] - (double)mean[o] * s);
+	}
+	x->param[0] = w;
+	x->param[1] = b;
+}
+
+void fold_batchnorm_weights(Graph *g, bool torch_f32)
+{
 	for (int i = 0; i < g->n; i++) {
 		const Node *bn = &g->nodes[i];
 		if (bn->op != OP_BATCH_NORM || !bn->folded)
@@ -63,20 +100,6 @@ void fold_batchnorm_weights(Graph *g)
 			BUG("batch_norm %d marked folded, but not folded into a conv2d or linear", i);
 		if (!x->param[0] || !bn->param[0])
 			BUG("fold_batchnorm_weights on %s without weights bound", x->name);
-		int oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features;
-		long long per = ir_params(g, x, ps) ? ps[0].count / oc : 0;
-		const float *gamma = bn->param[0], *beta = bn->param[1], *mean = bn->param[2], *var = bn->param[3];
-		bool had_bias = x->param[1] != NULL;
-		float *w = arena_alloc(g->arena, (size_t)(per * oc) * sizeof *w);
-		float *b = arena_alloc(g->arena, (size_t)oc * sizeof *b);
-		for (int o = 0; o < oc; o++) {
-			double s = (double)gamma[o] / sqrt((double)var[o] + bn->a.eps);
-			double b0 = had_bias ? (double)x->param[1][o] : 0.0;
-			for (long long k = 0; k < per; k++)
-				w[o * per + k] = (float)((double)x->param[0][o * per + k] * s);
-			b[o] = (float)(b0 * s + (double)beta[o] - (double)mean[o] * s);
-		}
-		x->param[0] = w;
-		x->param[1] = b;
+		fold_one(g, bn, x, torch_f32);
 	}
 }

@@ -1,0 +1,159 @@
+/*
+ * observe.c: which values post-training quantization observes, and which
+ * share one observer: PyTorch's FX quantization (torch 1.13,
+ * prepare_fx with its native backend config, the one the onednn engine
+ * runs) transcribed, so that the scales cnnc computes are PyTorch's.
+ *
+ * needs: the graph after fold_bn and dce, without constfold or fuse (so
+ * every value FX observes is a node: a conv's output before its relu, a
+ * dropout's). keeps: everything (it only reads).
+ *
+ * An observer is one of PyTorch's observer modules: it takes the min and
+ * max over every value fed to it, and every value it observes gets the
+ * scale and zero point computed from them. Walking the nodes in order,
+ * as prepare_fx walks its graph:
+ *   - the input, conv2d and linear (batch norm folded in), batch_norm
+ *     not folded, add and mul, leaky_relu, hardswish, elu, prelu and
+ *     dropout get an observer of their own;
+ *   - a relu whose input is a conv2d, linear, batch_norm, add or mul read
+ *     by nothing else is fused with it, as FX fuses conv-bn-relu and
+ *     add-relu: the relu gets the observer, its input none;
+ *   - relu (not fused), relu6, hardtanh, the pools, flatten and mean
+ *     share their input's observer (FX's OUTPUT_SHARE_OBSERVER_WITH_INPUT;
+ *     cnnc's flatten is torch.flatten, which shares, not the method
+ *     x.flatten, which FX leaves unquantized);
+ *   - concat makes every input after the first, and its output, use the
+ *     first input's observer (prepare.py's
+ *     _maybe_make_input_output_share_observers: a reassignment, so an
+ *     input's old observer keeps only its other values);
+ *   - sigmoid and hardsigmoid have fixed qparams (1/256, 0), tanh
+ *     (2/256, 128), as get_default_qconfig_mapping sets them;
+ *   - every other op (softmax, silu, mish, gelu, sub, div, chunk, ...)
+ *     stays in FP32; one whose value a quantized op reads gets an
+ *     observer of its own there (FX's input observer).
+ */
+#include "../cnnc.h"
+
+/* How FX treats op; QOBS_NONE for an op it leaves in FP32. */
+static QObsKind kind_of(const Node *n)
+{
+	switch (n->op) {
+	case OP_INPUT:
+	case OP_CONV2D:
+	case OP_LINEAR:
+	case OP_BATCH_NORM:
+	case OP_ADD:
+	case OP_MUL:
+	case OP_LEAKY_RELU:
+	case OP_HARDSWISH:
+	case OP_ELU:
+	case OP_PRELU:
+	case OP_DROPOUT:
+		return QOBS_OWN;
+	case OP_RELU:
+	case OP_RELU6:
+	case OP_HARDTANH:
+	case OP_MAX_POOL2D:
+	case OP_AVG_POOL2D:
+	case OP_ADAPTIVE_AVG_POOL2D:
+	case OP_GLOBAL_AVG_POOL:
+	case OP_FLATTEN:
+	case OP_MEAN:
+	case OP_INTERPOLATE:
+		return QOBS_SHARE;
+	case OP_CONCAT:
+		return QOBS_CONCAT;
+	case OP_SIGMOID:
+	case OP_HARDSIGMOID:
+	case OP_TANH:
+		return QOBS_FIXED;
+	default:
+		return QOBS_NONE;
+	}
+}
+
+/* A relu fused into its input's observer: FX's (relu, conv2d / linear /
+ * batch_norm / add / mul) patterns, which match only when the relu is
+ * the input's one reader. */
+static bool fused_relu(const Graph *g, const Node *n)
+{
+	if (n->op != OP_RELU)
+		return false;
+	const Node *x = &g->nodes[n->in[0]];
+	bool producer = x->op == OP_CONV2D || x->op == OP_LINEAR || x->op == OP_BATCH_NORM || x->op == OP_ADD ||
+	                x->op == OP_MUL;
+	return producer && ir_users(g, x->id) == 1 && g->output != x->id;
+}
+
+QPlan *quant_plan(const Graph *g)
+{
+	Arena *a = g->arena;
+	QPlan *qp = arena_alloc(a, sizeof *qp);
+	qp->obs = arena_alloc(a, (size_t)g->n * sizeof *qp->obs);
+	qp->kind = arena_alloc(a, (size_t)g->n * sizeof *qp->kind);
+	/* at most one new observer per node */
+	qp->fixed_scale = arena_alloc(a, (size_t)g->n * sizeof *qp->fixed_scale);
+	qp->fixed_zp = arena_alloc(a, (size_t)g->n * sizeof *qp->fixed_zp);
+	bool *absorbed = arena_alloc(a, (size_t)g->n * sizeof *absorbed);
+	for (int i = 0; i < g->n; i++) {
+		qp->obs[i] = -1;
+		if (!g->nodes[i].dead && fused_relu(g, &g->nodes[i]))
+			absorbed[g->nodes[i].in[0]] = true;
+	}
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		QObsKind k = n->dead || absorbed[i] ? QOBS_NONE : kind_of(n);
+		if (fused_relu(g, n))
+			k = QOBS_OWN;
+		qp->kind[i] = k;
+		if (k == QOBS_NONE)
+			continue;
+		/* a quantized op's inputs are observed: an FP32 value gets its
+		 * own observer where one reads it */
+		for (int j = 0; j < n->nin; j++) {
+			int x = n->in[j];
+			if (qp->obs[x] < 0 && g->nodes[x].op != OP_PARAM && !absorbed[x]) {
+				qp->obs[x] = qp->nobs++;
+				qp->kind[x] = QOBS_OWN;
+			}
+		}
+		switch (k) {
+		case QOBS_OWN:
+		case QOBS_FIXED:
+			qp->obs[i] = qp->nobs++;
+			if (k == QOBS_FIXED) {
+				bool tanh = n->op == OP_TANH;
+				qp->fixed_scale[qp->obs[i]] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
+				qp->fixed_zp[qp->obs[i]] = tanh ? 128 : 0;
+			}
+			break;
+		case QOBS_SHARE:
+			qp->obs[i] = qp->obs[n->in[0]];
+			break;
+		case QOBS_CONCAT:
+			qp->obs[i] = qp->obs[n->in[0]];
+			for (int j = 1; j < n->nin; j++)
+				qp->obs[n->in[j]] = qp->obs[i];
+			break;
+		case QOBS_NONE:
+			break;
+		}
+	}
+	/* concat may leave an observer nothing to observe: number the rest
+	 * from 0 */
+	int *renum = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *renum), used = 0;
+	for (int k = 0; k < qp->nobs; k++)
+		renum[k] = -1;
+	for (int i = 0; i < g->n; i++)
+		if (qp->obs[i] >= 0 && renum[qp->obs[i]] < 0) {
+			int k = qp->obs[i];
+			qp->fixed_scale[used] = qp->fixed_scale[k];
+			qp->fixed_zp[used] = qp->fixed_zp[k];
+			renum[k] = used++;
+		}
+	for (int i = 0; i < g->n; i++)
+		if (qp->obs[i] >= 0)
+			qp->obs[i] = renum[qp->obs[i]];
+	qp->nobs = used;
+	return qp;
+}

@@ -1,0 +1,379 @@
+/*
+ * qfile.c: the quantized model file (Q.safetensors) that `cnnc quantize`
+ * writes and that report (and the int8 compile to come) reads.
+ *
+ * One safetensors file, little-endian, keys sorted, holding for a layer
+ * NAME (the model's layer names; an unnamed layer's name is "<op>_<id>"
+ * as --dump-ir shows it):
+ *   conv2d and linear, batch norm folded in:
+ *     NAME.weight             I8  [OC, IC/groups, KH, KW] or [OUT, IN]
+ *     NAME.weight_scale       F32 [OC]   per output channel, > 0
+ *     NAME.weight_zero_point  I32 [OC]   0 (symmetric)
+ *     NAME.bias               I32 [OC]   scale: input scale x weight scale
+ *   every value an observer watches (the input, conv and linear outputs,
+ *   the values after a fused relu, add, concat, pools, ...):
+ *     NAME.output_scale       F32 [1]    > 0
+ *     NAME.output_zero_point  I32 [1]    0..255 (uint8)
+ *     NAME.output_range       F32 [2]    the range they come from
+ *   every other parameter the model reads (a batch norm not folded, prelu,
+ *   param): F32 under its state_dict key, as in the FP32 file.
+ * __metadata__: format "cnnc-int8", version "1", model, model_signature
+ * (16 hex digits, quant_signature), method, samples, and the scheme in
+ * words. real = scale * (q - zero_point) throughout.
+ */
+#include "../cnnc.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QFILE_FORMAT "cnnc-int8"
+#define QFILE_VERSION "1"
+
+/* ---- signature ------------------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
+}
+
+uint64_t quant_signature(const Graph *g)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char buf[512];
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		const Attrs *t = &n->a;
+		int k = snprintf(buf, sizeof buf, "%s %s r%d", op_name[n->op], n->name, n->rank);
+		for (int d = 1; d < n->rank && k < (int)sizeof buf; d++) /* not the batch */
+			k += snprintf(buf + k, sizeof buf - (size_t)k, "x%d", n->shape[d]);
+		for (int j = 0; j < n->nin && k < (int)sizeof buf; j++)
+			k += snprintf(buf + k, sizeof buf - (size_t)k, " <%d", n->in[j]);
+		if (k < (int)sizeof buf)
+			snprintf(buf + k, sizeof buf - (size_t)k,
+			         " %d %d %d,%d %d,%d %d,%d %d,%d %d %d %d %d %d,%d %.17g %.17g %.17g %.17g %d %d %d",
+			         t->out_channels, t->out_features, t->kernel[0], t->kernel[1], t->stride[0], t->stride[1],
+			         t->pad[0], t->pad[1], t->dilation[0], t->dilation[1], t->groups, t->bias, t->ceil_mode,
+			         t->count_include_pad, t->out_size[0], t->out_size[1], t->eps, t->param, t->param2,
+			         t->scalar, t->mode, t->dim, t->chunks);
+		h = fnv(h, buf);
+	}
+	return h;
+}
+
+/* ---- writing -------------------------------------------------------- */
+
+/* One tensor to write. */
+typedef struct {
+	const char *key;       /* its key */
+	const char *dtype;     /* "I8", "I32", "F32" */
+	int rank;              /* dims */
+	long long shape[MAX_RANK]; /* dims */
+	const void *data;      /* little-endian elements (this host is) */
+	long long bytes;       /* their size */
+} Out;
+
+/* The tensors, growing. */
+typedef struct {
+	Arena *a;
+	Out *t;                /* the tensors */
+	int n, cap;            /* used, allocated */
+} Outs;
+
+static void put(Outs *o, const char *key, const char *dtype, int rank, const long long *shape, const void *data,
+                int elem)
+{
+	if (o->n == o->cap) {
+		int cap = o->cap ? 2 * o->cap : 64;
+		Out *t = arena_alloc(o->a, (size_t)cap * sizeof *t);
+		if (o->n)
+			memcpy(t, o->t, (size_t)o->n * sizeof *t);
+		o->t = t;
+		o->cap = cap;
+	}
+	Out *t = &o->t[o->n++];
+	t->key = key;
+	t->dtype = dtype;
+	t->rank = rank;
+	t->bytes = elem;
+	for (int i = 0; i < rank; i++) {
+		t->shape[i] = shape[i];
+		t->bytes *= shape[i];
+	}
+	t->data = data;
+}
+
+static int by_key(const void *a, const void *b) { return strcmp(((const Out *)a)->key, ((const Out *)b)->key); }
+
+/* The node of g named name, or NULL. */
+static const Node *named(const Graph *g, const char *name)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!g->nodes[i].dead && !strcmp(g->nodes[i].name, name))
+			return &g->nodes[i];
+	return NULL;
+}
+
+/* A conv2d's or linear's int8 weights, scales and int32 bias (x: its
+ * folded, unpacked twin; in: the qparams of its input). */
+static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
+{
+	Arena *a = o->a;
+	ParamSpec ps[MAX_PARAMS];
+	ir_params(folded, x, ps);
+	long long oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features, per = ps[0].count / oc;
+	int8_t *w = arena_alloc(a, (size_t)ps[0].count);
+	float *scale = arena_alloc(a, (size_t)oc * sizeof *scale);
+	int32_t *zp = arena_alloc(a, (size_t)oc * sizeof *zp), *bias = arena_alloc(a, (size_t)oc * sizeof *bias);
+	const float *fw = x->param[0], *fb = x->a.bias ? x->param[1] : NULL;
+	for (long long c = 0; c < oc; c++) {
+		float lo = fw[c * per], hi = fw[c * per];
+		for (long long k = 0; k < per; k++) {
+			lo = fw[c * per + k] < lo ? fw[c * per + k] : lo;
+			hi = fw[c * per + k] > hi ? fw[c * per + k] : hi;
+		}
+		scale[c] = quant_symmetric_s8(lo, hi);
+		for (long long k = 0; k < per; k++)
+			w[c * per + k] = (int8_t)quant_value(fw[c * per + k], scale[c], 0, -128, 127);
+		float bscale = in.scale * scale[c];
+		bias[c] = (int32_t)quant_value(fb ? fb[c] : 0.0f, bscale, 0, INT32_MIN, INT32_MAX);
+	}
+	long long shape[MAX_RANK];
+	for (int i = 0; i < ps[0].rank; i++)
+		shape[i] = ps[0].shape[i];
+	put(o, arena_printf(a, "%s.weight", x->name), "I8", ps[0].rank, shape, w, 1);
+	put(o, arena_printf(a, "%s.weight_scale", x->name), "F32", 1, &oc, scale, 4);
+	put(o, arena_printf(a, "%s.weight_zero_point", x->name), "I32", 1, &oc, zp, 4);
+	put(o, arena_printf(a, "%s.bias", x->name), "I32", 1, &oc, bias, 4);
+}
+
+static void write_file(Arena *a, const char *path, Outs *o, cJSON *meta)
+{
+	qsort(o->t, (size_t)o->n, sizeof *o->t, by_key);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "__metadata__", meta);
+	long long at = 0;
+	for (int i = 0; i < o->n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "dtype", o->t[i].dtype);
+		cJSON *shape = cJSON_AddArrayToObject(e, "shape");
+		for (int d = 0; d < o->t[i].rank; d++)
+			cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)o->t[i].shape[d]));
+		cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
+		cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)at));
+		cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(at + o->t[i].bytes)));
+		at += o->t[i].bytes;
+		cJSON_AddItemToObject(root, o->t[i].key, e);
+	}
+	char *json = cJSON_PrintUnformatted(root);
+	if (!json)
+		BUG("cJSON could not print the header");
+	size_t len = strlen(json), padded = (len + 7) / 8 * 8;
+	OutFile *f = out_open(a, path);
+	unsigned char n8[8];
+	for (int i = 0; i < 8; i++)
+		n8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+	fwrite(n8, 1, 8, f->f);
+	fwrite(json, 1, len, f->f);
+	for (size_t i = len; i < padded; i++)
+		fputc(' ', f->f);
+	for (int i = 0; i < o->n; i++)
+		fwrite(o->t[i].data, 1, (size_t)o->t[i].bytes, f->f);
+	free(json);
+	cJSON_Delete(root);
+	out_commit(&f, 1);
+}
+
+void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QWrite *w)
+{
+	Arena *a = g->arena;
+	Outs o = {.a = a};
+	QParams *q = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *q);
+	for (int k = 0; k < qp->nobs; k++) {
+		float lo, hi;
+		quant_range(&st[k], w->method, &lo, &hi);
+		q[k] = quant_affine_u8(lo, hi);
+		if (qp->fixed_scale[k] > 0) {
+			q[k].scale = qp->fixed_scale[k];
+			q[k].zero_point = qp->fixed_zp[k];
+			q[k].lo = -q[k].scale * (float)q[k].zero_point;
+			q[k].hi = q[k].scale * (float)(255 - q[k].zero_point);
+		}
+	}
+	static const long long one = 1, two = 2;
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->dead)
+			continue;
+		if (qp->obs[i] >= 0) {
+			QParams *p = &q[qp->obs[i]];
+			int32_t *zp = arena_alloc(a, sizeof *zp);
+			float *range = arena_alloc(a, 2 * sizeof *range);
+			*zp = p->zero_point;
+			range[0] = p->lo;
+			range[1] = p->hi;
+			put(&o, arena_printf(a, "%s.output_scale", n->name), "F32", 1, &one, &p->scale, 4);
+			put(&o, arena_printf(a, "%s.output_zero_point", n->name), "I32", 1, &one, zp, 4);
+			put(&o, arena_printf(a, "%s.output_range", n->name), "F32", 1, &two, range, 4);
+		}
+		const Node *f = named(folded, n->name);
+		if (!f)
+			continue;
+		if (n->op == OP_CONV2D || n->op == OP_LINEAR) {
+			int x = n->in[0];
+			if (qp->obs[x] < 0)
+				BUG("%s's input is not observed", n->name);
+			put_weights(&o, folded, f, q[qp->obs[x]]);
+			continue;
+		}
+		ParamSpec ps[MAX_PARAMS];
+		int np = ir_params(folded, f, ps);
+		for (int k = 0; k < np; k++) {
+			long long shape[MAX_RANK];
+			for (int d = 0; d < ps[k].rank; d++)
+				shape[d] = ps[k].shape[d];
+			put(&o, ir_param_key(a, f, &ps[k]), "F32", ps[k].rank, shape, f->param[k], 4);
+		}
+	}
+	cJSON *meta = cJSON_CreateObject();
+	cJSON_AddStringToObject(meta, "format", QFILE_FORMAT);
+	cJSON_AddStringToObject(meta, "version", QFILE_VERSION);
+	cJSON_AddStringToObject(meta, "model", g->model);
+	cJSON_AddStringToObject(meta, "model_signature", arena_printf(a, "%016llx", (unsigned long long)w->signature));
+	cJSON_AddStringToObject(meta, "method", w->method);
+	cJSON_AddStringToObject(meta, "samples", arena_printf(a, "%lld", w->samples));
+	cJSON_AddStringToObject(meta, "weights", "int8 symmetric per output channel, -128..127, batch norm folded");
+	cJSON_AddStringToObject(meta, "activations", "uint8 asymmetric per tensor, 0..255");
+	cJSON_AddStringToObject(meta, "bias", "int32, scale = input scale x weight scale");
+	cJSON_AddStringToObject(meta, "observers", "PyTorch 1.13 FX post-training quantization, native backend");
+	write_file(a, w->path, &o, meta);
+}
+
+/* ---- reading -------------------------------------------------------- */
+
+bool quant_is_qfile(Arena *a, const char *path)
+{
+	StFile *f = st_open(a, path);
+	const char *fmt = st_meta(f, "format");
+	st_close(f);
+	return fmt && !strcmp(fmt, QFILE_FORMAT);
+}
+
+/* t, checked to be dtype with count elements, read raw. */
+static void *read_as(Arena *a, const StFile *f, const StTensor *t, const char *dtype, long long count)
+{
+	if (strcmp(t->dtype, dtype) || t->count != count)
+		diag_error(f->path, 0, "tensor '%s' is %s with %lld elements; expected %s with %lld", t->key, t->dtype,
+		           t->count, dtype, count);
+	void *p = arena_alloc(a, (size_t)(t->end - t->begin) + 1);
+	st_read_raw(f, t, p);
+	return p;
+}
+
+static const StTensor *need(const StFile *f, const char *key, const char *what)
+{
+	const StTensor *t = st_find(f, key);
+	if (!t)
+		diag_error(f->path, 0, "tensor '%s' is missing; the model's %s needs it (was the file edited?)", key, what);
+	return t;
+}
+
+/* The scales of t (count of them): each finite and > 0. */
+static const float *scales(Arena *a, const StFile *f, const StTensor *t, long long count)
+{
+	const float *s = read_as(a, f, t, "F32", count);
+	for (long long i = 0; i < count; i++)
+		if (!(s[i] > 0.0f) || !isfinite(s[i]))
+			diag_error(f->path, 0, "tensor '%s'[%lld] is %g; a scale must be finite and > 0", t->key, i,
+			           (double)s[i]);
+	return s;
+}
+
+/* The zero points of t (count of them), each in lo..hi. */
+static const int32_t *zero_points(Arena *a, const StFile *f, const StTensor *t, long long count, int lo, int hi)
+{
+	const int32_t *z = read_as(a, f, t, "I32", count);
+	for (long long i = 0; i < count; i++)
+		if (z[i] < lo || z[i] > hi)
+			diag_error(f->path, 0, "tensor '%s'[%lld] is %d; a zero point here must lie in %d..%d", t->key, i,
+			           (int)z[i], lo, hi);
+	return z;
+}
+
+QFile *quant_load(const Graph *written, const char *path)
+{
+	Arena *a = written->arena;
+	StFile *f = st_open(a, path);
+	const char *fmt = st_meta(f, "format"), *ver = st_meta(f, "version"), *sig = st_meta(f, "model_signature");
+	if (!fmt || strcmp(fmt, QFILE_FORMAT))
+		diag_error(path, 0, "not a quantized model: its __metadata__ has no format \"%s\" (cnnc quantize "
+		           "writes one)", QFILE_FORMAT);
+	if (!ver || strcmp(ver, QFILE_VERSION))
+		diag_error(path, 0, "quantized model of version '%s'; this cnnc reads version %s", ver ? ver : "(none)",
+		           QFILE_VERSION);
+	const char *want = arena_printf(a, "%016llx", (unsigned long long)quant_signature(written));
+	if (!sig || strcmp(sig, want)) {
+		const char *for_model = st_meta(f, "model");
+		diag_error(path, 0, "quantized for another model ('%s', signature %s); %s has signature %s: run "
+		           "cnnc quantize on this model", for_model ? for_model : "?", sig ? sig : "(none)",
+		           written->file, want);
+	}
+	QFile *q = arena_alloc(a, sizeof *q);
+	q->path = path;
+	q->method = st_meta(f, "method");
+	q->samples = atoll(st_meta(f, "samples") ? st_meta(f, "samples") : "0");
+	q->values = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->values);
+	q->weight_layer = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_layer);
+	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
+	q->weight_scale_max = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
+	/* the activations */
+	for (int i = 0; i < f->n; i++) {
+		const StTensor *t = f->by_key[i];
+		size_t len = strlen(t->key), sl = strlen(".output_scale");
+		if (len <= sl || strcmp(t->key + len - sl, ".output_scale"))
+			continue;
+		const char *name = arena_printf(a, "%.*s", (int)(len - sl), t->key);
+		QValue *v = &q->values[q->nvalues++];
+		v->name = name;
+		v->q.scale = scales(a, f, t, 1)[0];
+		v->q.zero_point = zero_points(a, f, need(f, arena_printf(a, "%s.output_zero_point", name), name), 1, 0,
+		                              255)[0];
+		const float *r = read_as(a, f, need(f, arena_printf(a, "%s.output_range", name), name), "F32", 2);
+		v->q.lo = r[0];
+		v->q.hi = r[1];
+	}
+	if (!q->nvalues)
+		diag_error(path, 0, "no activation is quantized (no '*.output_scale' tensor)");
+	/* the int8 layers, against the model's shapes */
+	for (int i = 0; i < written->n; i++) {
+		const Node *n = &written->nodes[i];
+		if (n->op != OP_CONV2D && n->op != OP_LINEAR)
+			continue;
+		ParamSpec ps[MAX_PARAMS];
+		ir_params(written, n, ps);
+		long long oc = ps[0].shape[0];
+		const StTensor *w = need(f, arena_printf(a, "%s.weight", n->name), n->name);
+		if (strcmp(w->dtype, "I8") || w->rank != ps[0].rank)
+			diag_error(path, 0, "tensor '%s' is %s of rank %d; expected I8 of rank %d", w->key, w->dtype, w->rank,
+			           ps[0].rank);
+		for (int d = 0; d < w->rank; d++)
+			if (w->shape[d] != ps[0].shape[d])
+				diag_error(path, 0, "tensor '%s' has dim %d of %lld; the model's %s needs %d", w->key, d,
+				           w->shape[d], n->name, ps[0].shape[d]);
+		const float *s = scales(a, f, need(f, arena_printf(a, "%s.weight_scale", n->name), n->name), oc);
+		zero_points(a, f, need(f, arena_printf(a, "%s.weight_zero_point", n->name), n->name), oc, 0, 0);
+		read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
+		int k = q->nweights++;
+		q->weight_layer[k] = n->name;
+		q->weight_scale_min[k] = q->weight_scale_max[k] = s[0];
+		for (long long c = 1; c < oc; c++) {
+			q->weight_scale_min[k] = s[c] < q->weight_scale_min[k] ? s[c] : q->weight_scale_min[k];
+			q->weight_scale_max[k] = s[c] > q->weight_scale_max[k] ? s[c] : q->weight_scale_max[k];
+		}
+	}
+	st_close(f);
+	return q;
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""cnnc quantize against PyTorch 1.13's own post-training quantization.
+
+    /usr/bin/python3 tests/quant/test_oracle.py [--only NET,...] [-v]
+
+For each net (odd-shape nets of tests/golden/nets and resnet18: random
+weights, randomized batch norm, as tests/golden/make_golden.py makes
+them) and random calibration inputs from a fixed seed, the oracle is
+torch.ao.quantization.quantize_fx: prepare_fx with MinMaxObserver
+(quint8, reduce_range off, as the onednn qconfig) for activations and
+PerChannelMinMaxObserver (qint8, per_channel_symmetric) for weights,
+fixed qparams for sigmoid/hardsigmoid/tanh as get_default_qconfig_mapping
+sets them, the native backend config (what the onednn engine runs), the
+same calibration samples, then convert_fx. Checked:
+
+- the observers: FX's observer nodes and cnnc's quantized values, in
+  graph order, pair up one to one (same count; a module's observer with
+  the layer of that name, or the relu fused after it; a function's with
+  an op of that kind), and share observers the same way;
+- weights, exact: cnnc's int8 weights and per-channel scales equal the
+  converted model's (its weight().int_repr() and q_per_channel_scales(),
+  batch norm folded by PyTorch's fusion), bit for bit; cnnc's int32 bias
+  equals torch.quantize_per_channel(converted bias, input scale x weight
+  scales, 0, qint32);
+- the input's scale and zero point, exact (PyTorch observes the same
+  floats);
+- every activation's scale and zero point, exact given its range: the
+  range cnnc observed, put into a torch MinMaxObserver, gives cnnc's
+  scale and zero point bit for bit;
+- every activation's range against PyTorch's observer: the FP32 values
+  are computed by two different conv implementations (cnnc's kernels and
+  oneDNN), whose sums round differently, so the extremes differ in their
+  last bits: within 1e-5 of the range, the scale within 1e-5 relative,
+  the zero point within 1. The number that agree bit for bit anyway is
+  printed.
+
+x.flatten(1) in a net is traced as torch.flatten: FX quantizes the
+function (sharing its input's observer) but not the method, and cnnc's
+flatten is the function. Cost: about 20 s (resnet18 ~12 s of it).
+"""
+import argparse
+import os
+import re
+import struct
+import json
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
+sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
+
+import torch  # noqa: E402
+import torch.fx  # noqa: E402
+import make_golden  # noqa: E402
+from torch.ao.quantization import (QConfig, QConfigMapping, MinMaxObserver,  # noqa: E402
+                                   PerChannelMinMaxObserver, get_default_qconfig_mapping)
+from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E402
+
+warnings.filterwarnings("ignore")
+NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "resnet18"]
+SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
+SEED = 20261202
+failures = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        failures.append(what)
+        print(f"FAIL {what}" + (f": {detail}" if detail else ""))
+    return ok
+
+
+def read_q(path):
+    """{key: numpy array}, metadata of a safetensors file."""
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    dt = {"F32": np.float32, "I32": np.int32, "I8": np.int8}
+    out = {}
+    for k, v in h.items():
+        if k == "__metadata__":
+            continue
+        s, e = v["data_offsets"]
+        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dtype=dt[v["dtype"]]).reshape(v["shape"])
+    return out, h.get("__metadata__", {})
+
+
+def cnnc_graph(lua):
+    """[(name, op, [input names])] of the model as written (--dump-ir)."""
+    r = subprocess.run([CNNC, "check", lua, "--dump-ir"], capture_output=True, text=True)
+    nodes, names = [], {}
+    for line in r.stderr.splitlines():
+        m = re.match(r"%(\d+) = (\w+) ?((?:%\d+(?:, )?)*) name=(\S+)", line)
+        if m:
+            ins = [names[int(i)] for i in re.findall(r"%(\d+)", m.group(3))]
+            names[int(m.group(1))] = m.group(4)
+            nodes.append((m.group(4), m.group(2), ins))
+    return nodes
+
+
+def qconfig_mapping():
+    qc = QConfig(activation=MinMaxObserver.with_args(dtype=torch.quint8, reduce_range=False),
+                 weight=PerChannelMinMaxObserver.with_args(dtype=torch.qint8,
+                                                           qscheme=torch.per_channel_symmetric))
+    default = get_default_qconfig_mapping("onednn")
+    m = QConfigMapping().set_global(qc)
+    for k, v in default.object_type_qconfigs.items():  # the fixed-qparams ops
+        if v is not None and v.activation is not default.global_qconfig.activation:
+            m.set_object_type(k, v)
+    return m
+
+
+def traced(module):
+    """module traced by FX, x.flatten(...) turned into torch.flatten(x, ...)."""
+    gm = torch.fx.symbolic_trace(module)
+    for n in gm.graph.nodes:
+        if n.op == "call_method" and n.target == "flatten":
+            n.op, n.target = "call_function", torch.flatten
+    gm.recompile()
+    return gm
+
+
+# FX function names and the cnnc ops they are
+FX_OPS = {"add": "add", "relu": "relu", "cat": "concat", "max_pool2d": "max_pool2d", "avg_pool2d": "avg_pool2d",
+          "adaptive_avg_pool2d": ("adaptive_avg_pool2d", "global_avg_pool"), "flatten": "flatten",
+          "relu6": "relu6", "leaky_relu": "leaky_relu", "sigmoid": "sigmoid", "mul": "mul",
+          "dropout": "dropout", "hardtanh": "hardtanh"}
+FX_MODULES = {"Dropout": "dropout", "ReLU": "relu", "MaxPool2d": "max_pool2d", "AvgPool2d": "avg_pool2d",
+              "AdaptiveAvgPool2d": "adaptive_avg_pool2d", "Flatten": "flatten"}
+
+
+def run_net(name, tmp, verbose):
+    d = os.path.join(tmp, name)
+    make_golden.generate(name, d, seed=SEED)
+    lua = make_golden.lua_path(name)
+    module, shape = make_golden.build_module(name)
+    make_golden.load_weights(module, os.path.join(d, "weights.safetensors"))
+    module.eval()
+    batch = shape[0]
+    n = SAMPLES.get(name, 8)
+    n = -(-n // batch) * batch
+    rng = np.random.default_rng(SEED)
+    calib = rng.standard_normal((n,) + tuple(shape[1:])).astype(np.float32)
+    cpath, qpath = os.path.join(d, "calib.npy"), os.path.join(d, "q.safetensors")
+    np.save(cpath, calib)
+    r = subprocess.run([CNNC, "quantize", lua, "--weights", os.path.join(d, "weights.safetensors"),
+                        "--calibrate", cpath, "-o", qpath], capture_output=True, text=True)
+    if not check(f"{name}: cnnc quantize exit 0", r.returncode == 0, r.stderr[-2000:]):
+        return
+    q, meta = read_q(qpath)
+    check(f"{name}: metadata", meta.get("format") == "cnnc-int8" and meta.get("samples") == str(n), str(meta))
+
+    # the oracle
+    torch.backends.quantized.engine = "onednn"
+    gm = traced(module)
+    prepared = prepare_fx(gm, qconfig_mapping(), (torch.from_numpy(calib[:batch]),))
+    with torch.no_grad():
+        for b in range(0, n, batch):
+            prepared(torch.from_numpy(calib[b:b + batch]))
+    fx_obs = []  # (observed node, observer module) in graph order
+    for node in prepared.graph.nodes:
+        if node.op == "call_module" and node.target.startswith("activation_post_process"):
+            fx_obs.append((node.args[0], getattr(prepared, node.target)))
+
+    graph = cnnc_graph(lua)
+    ops = {nm: op for nm, op, _ in graph}
+    ins = {nm: i for nm, _, i in graph}
+    readers = {}
+    for nm, _, i in graph:
+        for x in i:
+            readers.setdefault(x, []).append(nm)
+    ours = [nm for nm, _, _ in graph if nm + ".output_scale" in q]
+    if not check(f"{name}: observed values, cnnc {len(ours)} vs PyTorch {len(fx_obs)}", len(ours) == len(fx_obs),
+                 f"cnnc {ours}\nFX {[str(a) for a, _ in fx_obs]}"):
+        return
+
+    def fused_chain(conv):
+        """conv2d's name and what FX fuses after it: (batch_norm,) relu."""
+        out = [conv]
+        x = conv
+        while len(readers.get(x, [])) == 1 and ops[readers[x][0]] in ("batch_norm", "relu"):
+            x = readers[x][0]
+            out.append(x)
+            if ops[x] == "relu":
+                break
+        return out
+
+    exact = 0
+    group_c, group_t = {}, {}
+    for k, (nm, (node, obs)) in enumerate(zip(ours, fx_obs)):
+        if node.op == "call_module" and node.target in ops:
+            ok = nm in fused_chain(node.target)
+        elif node.op == "call_module":  # a module cnnc's model has no name for (nn.Dropout)
+            kind = type(prepared.get_submodule(node.target)).__name__
+            ok = FX_MODULES.get(kind) == ops[nm]
+        elif node.op == "placeholder":
+            ok = ops[nm] == "input"
+        else:
+            base = re.sub(r"_\d+$", "", node.name)
+            want = FX_OPS.get(base)
+            ok = want is None or ops[nm] in ((want,) if isinstance(want, str) else want)
+        check(f"{name}: observer {k} pairs cnnc's {nm} ({ops[nm]}) with FX's {node.name}", ok)
+        group_c.setdefault(tuple(q[nm + ".output_range"]), []).append(k)
+        group_t.setdefault(id(obs), []).append(k)
+        s_c, z_c = float(q[nm + ".output_scale"][0]), int(q[nm + ".output_zero_point"][0])
+        s_t, z_t = obs.calculate_qparams()
+        s_t, z_t = float(s_t[0]), int(z_t[0])
+        lo, hi = (float(v) for v in q[nm + ".output_range"])
+        if isinstance(obs, MinMaxObserver):
+            # cnnc's arithmetic on cnnc's range: PyTorch's, bit for bit
+            mine = MinMaxObserver(dtype=torch.quint8, reduce_range=False)
+            mine(torch.tensor([lo, hi], dtype=torch.float32))
+            s_m, z_m = mine.calculate_qparams()
+            check(f"{name}: {nm}: qparams of its range as torch computes them",
+                  np.float32(s_m[0]).tobytes() == np.float32(s_c).tobytes() and int(z_m[0]) == z_c,
+                  f"cnnc {s_c!r} {z_c}, torch {float(s_m[0])!r} {int(z_m[0])} for [{lo!r}, {hi!r}]")
+            t_lo, t_hi = float(obs.min_val), float(obs.max_val)
+            span = max(t_hi, 0) - min(t_lo, 0)
+            check(f"{name}: {nm}: range vs PyTorch's observer",
+                  abs(lo - t_lo) <= 1e-5 * span and abs(hi - t_hi) <= 1e-5 * span,
+                  f"cnnc [{lo!r}, {hi!r}], PyTorch [{t_lo!r}, {t_hi!r}]")
+        same = np.float32(s_c).tobytes() == np.float32(s_t).tobytes() and z_c == z_t
+        exact += same
+        if node.op == "placeholder":
+            check(f"{name}: input {nm}: scale and zero point exact", same, f"cnnc {s_c!r} {z_c}, PyTorch {s_t!r} {z_t}")
+        check(f"{name}: {nm}: scale and zero point vs PyTorch's",
+              abs(s_c - s_t) <= 1e-5 * s_t and abs(z_c - z_t) <= 1, f"cnnc {s_c!r} {z_c}, PyTorch {s_t!r} {z_t}")
+        if verbose:
+            print(f"  {k:3d} {nm:24s} {node.name:24s} {s_c!r:>14} {z_c:3d}  {s_t!r:>14} {z_t:3d}"
+                  f"{'' if same else '  (differs)'}")
+    # values that share an observer in FX share cnnc's range (a value of
+    # its own whose range is the same, as a dropout's, may share it too)
+    where = {k: r for r, ks in group_c.items() for k in ks}
+    check(f"{name}: shared observers", all(len({where[k] for k in ks}) == 1 for ks in group_t.values()),
+          f"cnnc {sorted(group_c.values())}, PyTorch {sorted(group_t.values())}")
+
+    # weights and biases of the converted model
+    converted = convert_fx(prepared)
+    layers = 0
+    for mname, m in converted.named_modules():
+        if not (hasattr(m, "weight") and callable(m.weight) and hasattr(m, "bias") and callable(m.bias)):
+            continue
+        w = m.weight()
+        if not w.is_quantized:
+            continue
+        layers += 1
+        key = mname
+        check(f"{name}: {key}.weight int8 exact", np.array_equal(q[key + ".weight"], w.int_repr().numpy()))
+        sc = w.q_per_channel_scales().to(torch.float32).numpy()
+        check(f"{name}: {key}.weight_scale exact", q[key + ".weight_scale"].tobytes() == sc.tobytes(),
+              f"max diff {np.abs(q[key + '.weight_scale'] - sc).max()}")
+        check(f"{name}: {key}.weight_zero_point", not q[key + ".weight_zero_point"].any())
+        src = ins[key][0]
+        while src + ".output_scale" not in q and ops[src] == "batch_norm":
+            src = ins[src][0]
+        in_scale = torch.tensor(q[src + ".output_scale"])
+        bias = m.bias() if m.bias() is not None else torch.zeros(len(sc))
+        bq = torch.quantize_per_channel(bias.float(), in_scale * torch.from_numpy(sc), torch.zeros(len(sc),
+                                        dtype=torch.long), 0, torch.qint32).int_repr().numpy()
+        check(f"{name}: {key}.bias int32 exact", np.array_equal(q[key + ".bias"], bq),
+              f"{np.abs(q[key + '.bias'].astype(np.int64) - bq).max()} off")
+    nconv = sum(op in ("conv2d", "linear") for _, op, _ in graph)
+    check(f"{name}: every conv2d and linear quantized by both", layers == nconv, f"PyTorch {layers}, cnnc {nconv}")
+    print(f"{name}: {len(ours)} observed values ({exact} bit-exact against PyTorch's, the rest within rounding), "
+          f"{layers} int8 layers exact")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only")
+    ap.add_argument("-v", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    nets = args.only.split(",") if args.only else NETS
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in nets:
+            run_net(name, tmp, args.v)
+    print(f"{len(nets) - len({f.split(':')[0] for f in failures})} passed, "
+          f"{len({f.split(':')[0] for f in failures})} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
