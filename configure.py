@@ -18,7 +18,7 @@ passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_binary.c emit/emit_reorder.c emit/emit_channel.c
 emit/emit_weights.c emit/emit_driver.c emit/emit_observe.c emit/build.c
 quant/observe.c quant/qparams.c quant/calibrate.c quant/qfile.c
-emit/report.c
+emit/report.c emit/report_quant.c
 audit/audit.c
 """.split()
 

@@ -625,6 +625,9 @@ typedef struct {
 	                          side 0 the values >= 0 over [0, max], side 1
 	                          the negated values < 0 over [0, -min]; NULL
 	                          for minmax */
+	double signal, noise;  /* sums over the values of x^2 and of (x -
+	                          dequantize(quantize(x)))^2 with the qparams
+	                          chosen: its SQNR */
 } QStats;
 
 /* A scale and zero point: real = scale * (q - zero_point). */
@@ -655,9 +658,12 @@ long long quant_value(float x, float scale, int zero_point, long long qmin, long
 long long quant_check_calibration(const Graph *g, const char *path);
 /* Builds g (planned, NCHW, not fused) into a program whose run feeds
  * every observed value to its observer, runs it over path, and returns
- * per observer what it saw (with histograms when hist). target: the
- * program's --target. Exits 1 on a calibration that yields NaN or Inf. */
-QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char *target, bool hist);
+ * per observer what it saw and, in *q, the qparams method gives it;
+ * then runs it once more to measure each one's SQNR (QStats.signal,
+ * noise). target: the program's --target. Exits 1 on a calibration that
+ * yields NaN or Inf. */
+QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char *target, const char *method,
+                        QParams **q);
 
 /* ---- quant/qfile.c -------------------------------------------------- */
 
@@ -674,18 +680,22 @@ typedef struct {
 } QWrite;
 
 /* Writes the quantized model: g the calibration graph (its observers in
- * qp, their stats in st), folded the same graph's weights right after
- * fold_bn. Atomic: nothing is left under path on an error. */
-void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QWrite *w);
+ * qp, what they saw in st, their qparams in q), folded the same graph's
+ * weights right after fold_bn. Atomic: nothing is left under path on an
+ * error. */
+void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QParams *q,
+                 const QWrite *w);
 
 /* One value's quantization, as a Q file gives it. */
 typedef struct {
 	const char *name;      /* the layer whose output it is */
 	QParams q;             /* its scale and zero point */
+	float sqnr;            /* dB, measured on the calibration data */
 } QValue;
 
 /* A Q file, read and checked. */
-typedef struct {
+typedef struct QFile QFile;
+struct QFile {
 	const char *path;      /* for messages */
 	const char *method;    /* calibration method */
 	long long samples;     /* calibration samples */
@@ -695,7 +705,8 @@ typedef struct {
 	const char **weight_layer; /* their names */
 	float *weight_scale_min, *weight_scale_max; /* per such layer: its
 	                          channels' scale range */
-} QFile;
+	float *weight_sqnr;    /* per such layer: its weights' SQNR, dB */
+};
 
 /* True when path is a safetensors file that quantize wrote. */
 bool quant_is_qfile(Arena *a, const char *path);
@@ -715,6 +726,8 @@ int audit_file(const char *path, const char *runtime_dir);
 typedef struct {
 	bool json;             /* JSON instead of a table */
 	int opt_level;         /* the -O level the plan is for */
+	const QFile *qfile;    /* --weights Q.safetensors: its quantization, shown
+	                          per layer (emit/report_quant.c); else NULL */
 } ReportOptions;
 
 /* Rows come from g, the model as written (shapes, params, MACs, and the
@@ -724,5 +737,13 @@ typedef struct {
 void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out);
 /* Draws the memory plan as SVG into path (atomically). */
 void report_svg(const Graph *g, const char *path);
+
+/* ---- emit/report_quant.c -------------------------------------------- */
+
+struct cJSON;
+/* The quantization of each layer of g (as written) that q gives: dtype,
+ * scale, zero point, SQNR; as a table, or as a JSON object. */
+void report_quant_table(const Graph *g, const QFile *q, FILE *out);
+struct cJSON *report_quant_json(const Graph *g, const QFile *q);
 
 #endif

@@ -182,6 +182,7 @@ typedef struct {
 	                          rows (NULL before the first dce) */
 	Graph *folded;         /* calibrating: the graph right after fold_bn, its
 	                          weights folded and not yet packed */
+	const QFile *qfile;    /* --weights named a quantized model (report) */
 	int *at;               /* per node id of written: its id in g, -1 once
 	                          an optimization absorbed it or dce removed it */
 	bool dumped;           /* --dump-ir=PASS has printed at least once */
@@ -231,9 +232,19 @@ static void prune(Compilation *c)
 
 /* Binds the weights --weights or --random-weights gives; false when
  * neither is given (report: every decision is taken all the same, only
- * the arithmetic on weights is left out). */
-static bool bind_weights(Graph *g, const Options *o)
+ * the arithmetic on weights is left out), or when --weights is a
+ * quantized model, which only report reads (c->qfile). */
+static bool bind_weights(Compilation *c, const Options *o)
 {
+	Graph *g = c->g;
+	if (o->weights && quant_is_qfile(g->arena, o->weights)) {
+		c->qfile = quant_load(c->written, o->weights);
+		if (strcmp(o->cmd, "report"))
+			diag_error(o->weights, 0, "holds an int8 model (from cnnc quantize); %s cannot use it yet: int8 code "
+			           "generation is not done (report shows its quantization); give the FP32 weights",
+			           o->cmd);
+		return false; /* report: every decision is the FP32 model's */
+	}
 	if (o->weights)
 		weights_load(g, o->weights, o->finite_weights);
 	else if (o->seed >= 0)
@@ -310,7 +321,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		c.at[i] = i;
 	prune(&c);
 	after(&c, o, "dce");
-	bool weights = bind_weights(g, o);
+	bool weights = bind_weights(&c, o);
 	if (weights)
 		after(&c, o, "weights");
 	if (o->calibrating) {
@@ -383,7 +394,7 @@ static int cmd_report(const Options *o, Arena *a)
 		diag_usage("report: --weights and --random-weights exclude each other");
 	Compilation c = pipeline(a, o, STOP_PLANNED);
 	dump_missed(&c, o);
-	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level};
+	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level, .qfile = c.qfile};
 	report_print(c.written, c.g, c.at, &ro, stdout);
 	if (o->svg)
 		report_svg(c.g, o->svg);
@@ -454,9 +465,10 @@ static int cmd_quantize(const Options *o, Arena *a)
 	dump_missed(&c, o);
 	long long samples = quant_check_calibration(c.g, o->calibrate);
 	QPlan *qp = quant_plan(c.g);
-	QStats *st = quant_calibrate(c.g, qp, o->calibrate, o->target, strcmp(o->method, "minmax") != 0);
+	QParams *q;
+	QStats *st = quant_calibrate(c.g, qp, o->calibrate, o->target, o->method, &q);
 	QWrite w = {.path = o->out, .method = o->method, .samples = samples, .signature = quant_signature(c.written)};
-	quant_write(c.g, c.folded, qp, st, &w);
+	quant_write(c.g, c.folded, qp, st, q, &w);
 	printf("%s: %d observers over %lld samples (%s), written to %s\n", o->model, qp->nobs, samples, o->method,
 	       o->out);
 	return 0;

@@ -51,7 +51,7 @@ static const char *algo_of(const Node *r) { return r && r->op == OP_CONV2D ? alg
 
 /* g: the model as written (rows); opt: as it runs (plan); map: g's ids
  * to opt's (-1: absorbed by an optimization or removed). */
-static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *out)
+static void print_json(const Graph *g, const Graph *opt, const int *map, const QFile *q, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "model", g->model);
@@ -149,6 +149,8 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 			cJSON_AddItemToArray(tensors, sc);
 		}
 	}
+	if (q)
+		cJSON_AddItemToObject(root, "quantization", report_quant_json(g, q));
 	char *s = cJSON_Print(root);
 	if (!s)
 		BUG("cJSON_Print failed");
@@ -284,7 +286,9 @@ void report_svg(const Graph *g, const char *path)
 void report_print(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out)
 {
 	if (o->json)
-		print_json(g, opt, map, out);
+		print_json(g, opt, map, o->qfile, out);
 	else
 		print_table(g, opt, map, o->opt_level, out);
+	if (!o->json && o->qfile)
+		report_quant_table(g, o->qfile, out);
 }

@@ -81,14 +81,14 @@ long long quant_check_calibration(const Graph *g, const char *path)
 typedef struct {
 	Arena *a;
 	const char *dir;       /* the directory */
-	const char *files[8];  /* paths in it */
+	const char *files[10]; /* paths in it */
 	int n;                 /* how many */
 } Temp;
 
 static const char *temp_file(Temp *t, const char *name)
 {
 	const char *p = arena_printf(t->a, "%s/%s", t->dir, name);
-	if (t->n == 8)
+	if (t->n == 10)
 		BUG("too many temporary files");
 	t->files[t->n++] = p;
 	diag_temp_add(p);
@@ -105,12 +105,13 @@ static void temp_remove(Temp *t)
 	diag_temp_forget(t->dir);
 }
 
-/* Runs the calibration program over calib; ranges: NULL, or the file of
- * histogram ranges. */
-static void run(const char *prog, const char *calib, const char *out, const char *stats, const char *ranges)
+/* Runs the calibration program over calib; var: NULL, or
+ * CNNC_OBSERVE_RANGES or CNNC_OBSERVE_QPARAMS, naming file. */
+static void run(const char *prog, const char *calib, const char *out, const char *stats, const char *var,
+                const char *file)
 {
 	const char *argv[] = {prog, calib, out, NULL};
-	const char *env[] = {"CNNC_OBSERVE_OUT", stats, ranges ? "CNNC_OBSERVE_RANGES" : NULL, ranges, NULL};
+	const char *env[] = {"CNNC_OBSERVE_OUT", stats, var, file, NULL};
 	fflush(stdout);
 	int status = build_run(argv, env, "the calibration program");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -128,7 +129,8 @@ static void read_stats(Arena *a, const char *path, QStats *st, int nobs, bool hi
 	for (int k = 0; k < nobs; k++) {
 		int id;
 		QStats *s = &st[k];
-		if (fscanf(f, "%d %lld %lld %a %a", &id, &s->count, &s->bad, &s->min, &s->max) != 5 || id != k)
+		if (fscanf(f, "%d %lld %lld %a %a %la %la", &id, &s->count, &s->bad, &s->min, &s->max, &s->signal,
+		           &s->noise) != 7 || id != k)
 			BUG("calibration statistics %s: bad line for observer %d", path, k);
 		if (!hist)
 			continue;
@@ -140,8 +142,10 @@ static void read_stats(Arena *a, const char *path, QStats *st, int nobs, bool hi
 	fclose(f);
 }
 
-QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char *target, bool hist)
+QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char *target, const char *method,
+                        QParams **qparams)
 {
+	bool hist = strcmp(method, "minmax") != 0;
 	Arena *a = g->arena;
 	const char *tmp = getenv("TMPDIR");
 	Temp t = {.a = a};
@@ -181,7 +185,7 @@ QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char 
 	const char *calib = path[0] == '-' ? arena_printf(a, "./%s", path) : path;
 	const char *out = temp_file(&t, "out.npy"), *stats = temp_file(&t, "stats");
 	QStats *st = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *st);
-	run(prog, calib, out, stats, NULL);
+	run(prog, calib, out, stats, NULL, NULL);
 	read_stats(a, stats, st, qp->nobs, false);
 	for (int k = 0; k < qp->nobs; k++) {
 		if (!st[k].bad && st[k].count)
@@ -205,8 +209,34 @@ QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char 
 			fprintf(f, "%d %a %a\n", k, (double)st[k].max, (double)-st[k].min);
 		if (fclose(f) != 0)
 			diag_error(ranges, 0, "cannot write: %s", strerror(errno));
-		run(prog, calib, out, stats, ranges);
+		run(prog, calib, out, stats, "CNNC_OBSERVE_RANGES", ranges);
 		read_stats(a, stats, st, qp->nobs, true);
+	}
+	QParams *q = *qparams = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *q);
+	const char *qfile = temp_file(&t, "qparams");
+	FILE *f = fopen(qfile, "w");
+	if (!f)
+		diag_error(qfile, 0, "cannot write: %s", strerror(errno));
+	for (int k = 0; k < qp->nobs; k++) {
+		float lo, hi;
+		quant_range(&st[k], method, &lo, &hi);
+		q[k] = quant_affine_u8(lo, hi);
+		if (qp->fixed_scale[k] > 0) {
+			q[k].scale = qp->fixed_scale[k];
+			q[k].zero_point = qp->fixed_zp[k];
+			q[k].lo = -q[k].scale * (float)q[k].zero_point;
+			q[k].hi = q[k].scale * (float)(255 - q[k].zero_point);
+		}
+		fprintf(f, "%d %a %a\n", k, (double)q[k].scale, (double)q[k].zero_point);
+	}
+	if (fclose(f) != 0)
+		diag_error(qfile, 0, "cannot write: %s", strerror(errno));
+	QStats *measured = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *measured);
+	run(prog, calib, out, stats, "CNNC_OBSERVE_QPARAMS", qfile);
+	read_stats(a, stats, measured, qp->nobs, false);
+	for (int k = 0; k < qp->nobs; k++) {
+		st[k].signal = measured[k].signal;
+		st[k].noise = measured[k].noise;
 	}
 	temp_remove(&t);
 	return st;

@@ -15,6 +15,9 @@
  *     NAME.output_scale       F32 [1]    > 0
  *     NAME.output_zero_point  I32 [1]    0..255 (uint8)
  *     NAME.output_range       F32 [2]    the range they come from
+ *     NAME.output_sqnr        F32 [1]    dB: its own quantization's SQNR on
+ *                                        the calibration data
+ *   (and NAME.weight_sqnr F32 [1], the int8 weights' SQNR, dB)
  *   every other parameter the model reads (a batch norm not folded, prelu,
  *   param): F32 under its state_dict key, as in the FP32 file.
  * __metadata__: format "cnnc-int8", version "1", model, model_signature
@@ -117,6 +120,12 @@ static const Node *named(const Graph *g, const char *name)
 	return NULL;
 }
 
+/* Signal to quantization noise, dB (+inf without noise). */
+static double sqnr_db(double signal, double noise)
+{
+	return noise > 0 ? 10 * log10(signal / noise) : INFINITY;
+}
+
 /* A conv2d's or linear's int8 weights, scales and int32 bias (x: its
  * folded, unpacked twin; in: the qparams of its input). */
 static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
@@ -129,6 +138,7 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
 	float *scale = arena_alloc(a, (size_t)oc * sizeof *scale);
 	int32_t *zp = arena_alloc(a, (size_t)oc * sizeof *zp), *bias = arena_alloc(a, (size_t)oc * sizeof *bias);
 	const float *fw = x->param[0], *fb = x->a.bias ? x->param[1] : NULL;
+	double signal = 0, noise = 0;
 	for (long long c = 0; c < oc; c++) {
 		float lo = fw[c * per], hi = fw[c * per];
 		for (long long k = 0; k < per; k++) {
@@ -136,8 +146,12 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
 			hi = fw[c * per + k] > hi ? fw[c * per + k] : hi;
 		}
 		scale[c] = quant_symmetric_s8(lo, hi);
-		for (long long k = 0; k < per; k++)
+		for (long long k = 0; k < per; k++) {
 			w[c * per + k] = (int8_t)quant_value(fw[c * per + k], scale[c], 0, -128, 127);
+			double d = (double)fw[c * per + k] - (double)w[c * per + k] * scale[c];
+			signal += (double)fw[c * per + k] * fw[c * per + k];
+			noise += d * d;
+		}
 		float bscale = in.scale * scale[c];
 		bias[c] = (int32_t)quant_value(fb ? fb[c] : 0.0f, bscale, 0, INT32_MIN, INT32_MAX);
 	}
@@ -148,6 +162,10 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
 	put(o, arena_printf(a, "%s.weight_scale", x->name), "F32", 1, &oc, scale, 4);
 	put(o, arena_printf(a, "%s.weight_zero_point", x->name), "I32", 1, &oc, zp, 4);
 	put(o, arena_printf(a, "%s.bias", x->name), "I32", 1, &oc, bias, 4);
+	static const long long one = 1;
+	float *sqnr = arena_alloc(a, sizeof *sqnr);
+	*sqnr = (float)sqnr_db(signal, noise);
+	put(o, arena_printf(a, "%s.weight_sqnr", x->name), "F32", 1, &one, sqnr, 4);
 }
 
 static void write_file(Arena *a, const char *path, Outs *o, cJSON *meta)
@@ -187,29 +205,21 @@ static void write_file(Arena *a, const char *path, Outs *o, cJSON *meta)
 	out_commit(&f, 1);
 }
 
-void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QWrite *w)
+void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QStats *st, const QParams *q,
+                 const QWrite *w)
 {
 	Arena *a = g->arena;
 	Outs o = {.a = a};
-	QParams *q = arena_alloc(a, (size_t)(qp->nobs ? qp->nobs : 1) * sizeof *q);
-	for (int k = 0; k < qp->nobs; k++) {
-		float lo, hi;
-		quant_range(&st[k], w->method, &lo, &hi);
-		q[k] = quant_affine_u8(lo, hi);
-		if (qp->fixed_scale[k] > 0) {
-			q[k].scale = qp->fixed_scale[k];
-			q[k].zero_point = qp->fixed_zp[k];
-			q[k].lo = -q[k].scale * (float)q[k].zero_point;
-			q[k].hi = q[k].scale * (float)(255 - q[k].zero_point);
-		}
-	}
 	static const long long one = 1, two = 2;
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		if (n->dead)
 			continue;
 		if (qp->obs[i] >= 0) {
-			QParams *p = &q[qp->obs[i]];
+			const QParams *p = &q[qp->obs[i]];
+			const QStats *s = &st[qp->obs[i]];
+			float *sqnr = arena_alloc(a, sizeof *sqnr);
+			*sqnr = (float)sqnr_db(s->signal, s->noise);
 			int32_t *zp = arena_alloc(a, sizeof *zp);
 			float *range = arena_alloc(a, 2 * sizeof *range);
 			*zp = p->zero_point;
@@ -218,6 +228,7 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 			put(&o, arena_printf(a, "%s.output_scale", n->name), "F32", 1, &one, &p->scale, 4);
 			put(&o, arena_printf(a, "%s.output_zero_point", n->name), "I32", 1, &one, zp, 4);
 			put(&o, arena_printf(a, "%s.output_range", n->name), "F32", 1, &two, range, 4);
+			put(&o, arena_printf(a, "%s.output_sqnr", n->name), "F32", 1, &one, sqnr, 4);
 		}
 		const Node *f = named(folded, n->name);
 		if (!f)
@@ -329,6 +340,7 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->weight_layer = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_layer);
 	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	q->weight_scale_max = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
+	q->weight_sqnr = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	/* the activations */
 	for (int i = 0; i < f->n; i++) {
 		const StTensor *t = f->by_key[i];
@@ -344,6 +356,8 @@ QFile *quant_load(const Graph *written, const char *path)
 		const float *r = read_as(a, f, need(f, arena_printf(a, "%s.output_range", name), name), "F32", 2);
 		v->q.lo = r[0];
 		v->q.hi = r[1];
+		const StTensor *sq = st_find(f, arena_printf(a, "%s.output_sqnr", name));
+		v->sqnr = sq ? ((const float *)read_as(a, f, sq, "F32", 1))[0] : NAN;
 	}
 	if (!q->nvalues)
 		diag_error(path, 0, "no activation is quantized (no '*.output_scale' tensor)");
@@ -368,6 +382,8 @@ QFile *quant_load(const Graph *written, const char *path)
 		read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
 		int k = q->nweights++;
 		q->weight_layer[k] = n->name;
+		const StTensor *sq = st_find(f, arena_printf(a, "%s.weight_sqnr", n->name));
+		q->weight_sqnr[k] = sq ? ((const float *)read_as(a, f, sq, "F32", 1))[0] : NAN;
 		q->weight_scale_min[k] = q->weight_scale_max[k] = s[0];
 		for (long long c = 1; c < oc; c++) {
 			q->weight_scale_min[k] = s[c] < q->weight_scale_min[k] ? s[c] : q->weight_scale_min[k];
