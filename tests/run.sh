@@ -47,6 +47,7 @@ compiler_suites() {
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
     suite "reliability: outputs never destroyed, temporaries safe, signals, escapes$1" $PY tests/cli/test_reliability.py
+    suite "quantize and Q files: hostile calibration data and Q files$1" $PY tests/quant/test_hostile.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
     suite "report vs the generated C: folding, fusion, algorithms, layouts, plan$1" \
         $PY tests/zoo/test_report_compile.py

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""cnnc quantize and the Q-file reader against hostile input.
+
+    /usr/bin/python3 tests/quant/test_hostile.py
+
+Each case must exit 1 (2 for bad usage) with a clear FILE: error: message,
+write nothing under -o, and leave no temporary directory behind ($TMPDIR
+is a fresh directory checked empty after each run):
+
+- calibration data: wrong shape, wrong dtype (float64), NaN, +Inf, no
+  sample, a sample count that is not a multiple of the batch, not a .npy
+  file, a FIFO; weights that make a layer overflow to Inf on it;
+- usage: no --calibrate, no -o, an unknown --method, -o naming an input;
+- a Q file (read by report, refused by compile): a scale of 0, negative,
+  NaN; an activation zero point of 256 and -1; a weight zero point not 0;
+  a Q file of another model; an FP32 weights file edited to claim it is one;
+- and the good path: quantize writes a file that report reads, with every
+  value's dtype, scale and zero point, for each method.
+Cost: about 5 s (ASan build: 15 s).
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
+NET = os.path.join(REPO, "tests", "golden", "nets", "odd_conv.lua")
+WEIGHTS = os.path.join(REPO, "tests", "golden", "data", "odd_conv", "weights.safetensors")
+OTHER = os.path.join(REPO, "tests", "golden", "nets", "concat_res.lua")
+SHAPE = (3, 17, 23)
+failures = []
+passed = 0
+
+
+def check(what, ok, detail=""):
+    global passed
+    if ok:
+        passed += 1
+    else:
+        failures.append(what)
+        print(f"FAIL {what}" + (f"\n  {detail}" if detail else ""))
+
+
+def run(args, tmpdir):
+    env = dict(os.environ, TMPDIR=tmpdir)
+    return subprocess.run([CNNC] + args, capture_output=True, text=True, env=env)
+
+
+def expect(what, args, rc, msg, out, scratch):
+    if out and os.path.exists(out):
+        os.remove(out)
+    r = run(args, scratch)
+    check(f"{what}: exit {rc}", r.returncode == rc, f"exit {r.returncode}: {r.stderr.strip()[-600:]}")
+    check(f"{what}: message has '{msg}'", msg in r.stderr, r.stderr.strip()[-600:])
+    if out:
+        check(f"{what}: nothing written", not os.path.exists(out), out)
+    check(f"{what}: no temporary left", os.listdir(scratch) == [], str(os.listdir(scratch)))
+
+
+def edit(src, dst, key, values):
+    """Copies the safetensors src to dst with tensor key's elements replaced."""
+    b = bytearray(open(src, "rb").read())
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    s, e = h[key]["data_offsets"]
+    dt = {"F32": "<f4", "I32": "<i4", "I8": "i1"}[h[key]["dtype"]]
+    b[8 + n + s:8 + n + e] = np.asarray(values, dtype=dt).tobytes()
+    open(dst, "wb").write(bytes(b))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        scratch = os.path.join(d, "tmp")
+        os.mkdir(scratch)
+        rng = np.random.default_rng(5)
+        good = os.path.join(d, "calib.npy")
+        np.save(good, rng.standard_normal((3,) + SHAPE).astype(np.float32))
+        out = os.path.join(d, "q.safetensors")
+        q = ["quantize", NET, "--weights", WEIGHTS, "-o", out, "--calibrate"]
+
+        def bad_calib(what, arr, msg):
+            p = os.path.join(d, "bad.npy")
+            np.save(p, arr)
+            expect(f"calibration {what}", q + [p], 1, msg, out, scratch)
+
+        x = rng.standard_normal((3,) + SHAPE).astype(np.float32)
+        bad_calib("of the wrong shape", x[:, :, :, :22], "does not fit the model's input")
+        bad_calib("of rank 3", x[0], "does not fit the model's input")
+        bad_calib("of dtype float64", x.astype(np.float64), "error")
+        y = x.copy()
+        y[2, 1, 5, 7] = np.nan
+        bad_calib("holding NaN", y, "sample 2 holds NaN")
+        y = x.copy()
+        y[0, 0, 0, 3] = np.inf
+        bad_calib("holding Inf", y, "sample 0 holds an infinity at element 3")
+        bad_calib("with no sample", x[:0], "holds no sample")
+        p = os.path.join(d, "garbage.npy")
+        open(p, "wb").write(b"not a numpy file at all")
+        expect("calibration not a .npy", q + [p], 1, "error", out, scratch)
+        fifo = os.path.join(d, "fifo.npy")
+        os.mkfifo(fifo)
+        expect("calibration a FIFO", q + [fifo], 1, "not a regular file", out, scratch)
+        # batch 2 model, 3 samples
+        cr = os.path.join(d, "cr.npy")
+        np.save(cr, rng.standard_normal((3, 3, 16, 13)).astype(np.float32))
+        expect("calibration not a multiple of the batch",
+               ["quantize", OTHER, "--weights", os.path.join(REPO, "tests/golden/data/concat_res/weights.safetensors"),
+                "-o", out, "--calibrate", cr], 1, "a multiple of the batch 2", out, scratch)
+        # weights that overflow: conv2's largest weight 1e38
+        huge = os.path.join(d, "huge.safetensors")
+        b = open(WEIGHTS, "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        h = json.loads(b[8:8 + n])
+        s, e = h["conv2.weight"]["data_offsets"]
+        w = np.frombuffer(b[8 + n + s:8 + n + e], dtype="<f4")
+        w = (w.astype(np.float64) * (1e38 / np.abs(w).max())).astype(np.float32)
+        edit(WEIGHTS, huge, "conv2.weight", w)
+        expect("weights that overflow on the calibration data",
+               ["quantize", NET, "--weights", huge, "-o", out, "--calibrate", good], 1, "NaN or infinite", out,
+               scratch)
+        # usage
+        expect("no --calibrate", ["quantize", NET, "--weights", WEIGHTS, "-o", out], 2, "--calibrate", out, scratch)
+        expect("no -o", ["quantize", NET, "--weights", WEIGHTS, "--calibrate", good], 2, "-o", None, scratch)
+        expect("bad --method", q + [good, "--method", "kl"], 2, "--method expects one of", out, scratch)
+        expect("-o naming the weights", ["quantize", NET, "--weights", WEIGHTS, "--calibrate", good, "-o", WEIGHTS],
+               1, "overwrite the input", None, scratch)
+
+        # the good path, each method
+        for method in ("minmax", "percentile", "entropy"):
+            r = run(q + [good, "--method", method], scratch)
+            check(f"quantize --method {method}: exit 0", r.returncode == 0, r.stderr[-600:])
+            check(f"quantize --method {method}: no temporary left", os.listdir(scratch) == [])
+            r = run(["report", NET, "--weights", out], scratch)
+            check(f"report of the {method} Q file: exit 0", r.returncode == 0, r.stderr[-600:])
+            check(f"report of the {method} Q file: per-layer quantization",
+                  f"{method} over 3 samples" in r.stdout and "uint8" in r.stdout and "int8, scales" in r.stdout,
+                  r.stdout[-1500:])
+        # compile refuses a Q file for now
+        expect("compile --weights Q", ["compile", NET, "--weights", out, "-o", os.path.join(d, "gen")], 1,
+               "int8 code generation is not done", os.path.join(d, "gen.c"), scratch)
+
+        # broken Q files, read by report
+        bad = os.path.join(d, "badq.safetensors")
+        for what, key, vals, msg in [
+                ("a zero activation scale", "conv2.output_scale", [0.0], "a scale must be finite and > 0"),
+                ("a negative activation scale", "image.output_scale", [-0.5], "a scale must be finite and > 0"),
+                ("a NaN weight scale", "conv3.weight_scale", [np.nan] * 37, "a scale must be finite and > 0"),
+                ("a zero point of 256", "conv4.output_zero_point", [256], "must lie in 0..255"),
+                ("a zero point of -1", "image.output_zero_point", [-1], "must lie in 0..255"),
+                ("a weight zero point of 3", "conv1.weight_zero_point", [3] * 13, "must lie in 0..0")]:
+            edit(out, bad, key, vals)
+            expect(f"Q file with {what}", ["report", NET, "--weights", bad], 1, f"'{key}'", None, scratch)
+            r = run(["report", NET, "--weights", bad], scratch)
+            check(f"Q file with {what}: says why", msg in r.stderr, r.stderr)
+        expect("Q file of another model", ["report", OTHER, "--weights", out], 1, "quantized for another model",
+               None, scratch)
+        # an FP32 file claiming to be a Q file
+        b = open(WEIGHTS, "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        h = json.loads(b[8:8 + n])
+        h["__metadata__"] = {"format": "cnnc-int8", "version": "1"}
+        hj = json.dumps(h).encode()
+        hj += b" " * (-len(hj) % 8)
+        open(bad, "wb").write(struct.pack("<Q", len(hj)) + hj + b[8 + n:])
+        expect("FP32 file claiming to be a Q file", ["report", NET, "--weights", bad], 1, "quantized for another model",
+               None, scratch)
+    print(f"{passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
