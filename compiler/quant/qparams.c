@@ -21,8 +21,9 @@
  * histograms (QStats.hist), and are cnnc's own (no PyTorch observer
  * to match): percentile keeps the 0.01% .. 99.99% quantiles, entropy
  * picks on each side of zero the clip whose quantized histogram is
- * nearest the full one in KL divergence (TensorRT's method), with 127
- * levels a side when the values have both signs, 255 when one.
+ * nearest the full one in KL divergence (TensorRT's method; zeros
+ * counted as the bin after them), with 127 levels a side when the values
+ * have both signs, 255 when one.
  */
 #include "../cnnc.h"
 
@@ -74,10 +75,16 @@ static int percentile_bins(const unsigned long long *h, int n, double total, dou
 /* Bins of h (n of them) to keep, levels or more, whose histogram clipped
  * there (the values past it counted in its last bin) and merged into
  * levels steps loses the least information (KL divergence). */
-static int entropy_bins(const unsigned long long *h, int n, int levels)
+static int entropy_bins(const unsigned long long *hist, int n, int levels)
 {
 	if (n <= levels)
 		return n;
+	/* the zeros (half of a relu's output) would outweigh everything else:
+	 * the first bin counts as the second, as NVIDIA's pytorch-quantization
+	 * does */
+	static unsigned long long h[QUANT_BINS];
+	memcpy(h, hist, (size_t)n * sizeof *h);
+	h[0] = h[1];
 	double *p = NULL, best_kl = INFINITY;
 	int best = n;
 	double tail = 0;
