@@ -371,9 +371,10 @@ static void dump_missed(const Compilation *c, const Options *o)
 {
 	if (o->dump_after && !c->dumped)
 		diag_note(o->model, 0, "--dump-ir=%s: the pass did not run (%s)", o->dump_after,
-		          !strcmp(o->cmd, "check") ? "check stops after shapes"
-		          : o->opt_level == 0     ? "-O0 runs no constfold, fold_bn or fuse"
-		                                  : "weights and pack run only with weights");
+		          !strcmp(o->cmd, "check")      ? "check stops after shapes"
+		          : !strcmp(o->cmd, "quantize") ? "quantize runs no constfold or fuse"
+		          : o->opt_level == 0           ? "-O0 runs no constfold, fold_bn or fuse"
+		                                        : "weights and pack run only with weights");
 }
 
 static int cmd_check(const Options *o, Arena *a)
