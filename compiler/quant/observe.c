@@ -13,13 +13,13 @@
  * scale and zero point computed from them. Walking the nodes in order,
  * as prepare_fx walks its graph:
  *   - the input, conv2d and linear (batch norm folded in), batch_norm
- *     not folded, add and mul, leaky_relu, hardswish, elu, prelu and
- *     dropout get an observer of their own;
+ *     not folded, add and mul of two tensors, leaky_relu, hardswish, elu,
+ *     prelu and dropout get an observer of their own;
  *   - a relu whose input is a conv2d, linear, batch_norm, add or mul read
  *     by nothing else is fused with it, as FX fuses conv-bn-relu and
  *     add-relu: the relu gets the observer, its input none;
- *   - relu (not fused), relu6, hardtanh, the pools, flatten and mean
- *     share their input's observer (FX's OUTPUT_SHARE_OBSERVER_WITH_INPUT;
+ *   - relu (not fused), relu6, hardtanh, the pools, flatten, mean, and
+ *     add and mul with a number share their input's observer (FX's OUTPUT_SHARE_OBSERVER_WITH_INPUT;
  *     cnnc's flatten is torch.flatten, which shares, not the method
  *     x.flatten, which FX leaves unquantized);
  *   - concat makes every input after the first, and its output, use the
@@ -38,12 +38,13 @@
 static QObsKind kind_of(const Node *n)
 {
 	switch (n->op) {
+	case OP_ADD:
+	case OP_MUL: /* with a number: FX's add_scalar and mul_scalar share */
+		return n->nin == 1 ? QOBS_SHARE : QOBS_OWN;
 	case OP_INPUT:
 	case OP_CONV2D:
 	case OP_LINEAR:
 	case OP_BATCH_NORM:
-	case OP_ADD:
-	case OP_MUL:
 	case OP_LEAKY_RELU:
 	case OP_HARDSWISH:
 	case OP_ELU:
@@ -80,8 +81,8 @@ static bool fused_relu(const Graph *g, const Node *n)
 	if (n->op != OP_RELU)
 		return false;
 	const Node *x = &g->nodes[n->in[0]];
-	bool producer = x->op == OP_CONV2D || x->op == OP_LINEAR || x->op == OP_BATCH_NORM || x->op == OP_ADD ||
-	                x->op == OP_MUL;
+	bool producer = x->op == OP_CONV2D || x->op == OP_LINEAR || x->op == OP_BATCH_NORM ||
+	                ((x->op == OP_ADD || x->op == OP_MUL) && x->nin == 2);
 	return producer && ir_users(g, x->id) == 1 && g->output != x->id;
 }
 

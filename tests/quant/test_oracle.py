@@ -3,9 +3,10 @@
 
     /usr/bin/python3 tests/quant/test_oracle.py [--only NET,...] [-v]
 
-For each net (odd-shape nets of tests/golden/nets and resnet18: random
-weights, randomized batch norm, as tests/golden/make_golden.py makes
-them) and random calibration inputs from a fixed seed, the oracle is
+For each net (odd-shape nets of tests/golden/nets, tests/quant/nets/
+mixed_ops.lua (the observer rules beyond conv-bn-relu) and resnet18:
+random weights, randomized batch norm, as tests/golden/make_golden.py
+makes them) and random calibration inputs from a fixed seed, the oracle is
 torch.ao.quantization.quantize_fx: prepare_fx with MinMaxObserver
 (quint8, reduce_range off, as the onednn qconfig) for activations and
 PerChannelMinMaxObserver (qint8, per_channel_symmetric) for weights,
@@ -63,7 +64,8 @@ from torch.ao.quantization import (QConfig, QConfigMapping, MinMaxObserver,  # n
 from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E402
 
 warnings.filterwarnings("ignore")
-NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "resnet18"]
+NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
+        "resnet18"]
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
 SEED = 20261202
 failures = []
@@ -130,17 +132,56 @@ def traced(module):
 FX_OPS = {"add": "add", "relu": "relu", "cat": "concat", "max_pool2d": "max_pool2d", "avg_pool2d": "avg_pool2d",
           "adaptive_avg_pool2d": ("adaptive_avg_pool2d", "global_avg_pool"), "flatten": "flatten",
           "relu6": "relu6", "leaky_relu": "leaky_relu", "sigmoid": "sigmoid", "mul": "mul",
-          "dropout": "dropout", "hardtanh": "hardtanh"}
+          "dropout": "dropout", "hardtanh": "hardtanh", "hardswish": "hardswish", "silu": "silu", "sub": "sub"}
 FX_MODULES = {"Dropout": "dropout", "ReLU": "relu", "MaxPool2d": "max_pool2d", "AvgPool2d": "avg_pool2d",
               "AdaptiveAvgPool2d": "adaptive_avg_pool2d", "Flatten": "flatten"}
 
 
+class MixedOps(torch.nn.Module):
+    """Twin of tests/quant/nets/mixed_ops.lua."""
+    shape = (1, 3, 9, 11)
+
+    def __init__(self):
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 13, 3)
+        self.d = torch.nn.Conv2d(13, 5, (1, 3), stride=2)
+        self.fc = torch.nn.Linear(80, 7)
+        self.bn = torch.nn.BatchNorm1d(7)
+        self.out = torch.nn.Linear(7, 3)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        y = self.c(x)
+        a = F.relu(y)
+        b = y + 3
+        z = F.hardswish(a * 2) + F.silu(b)
+        w = torch.sigmoid(z) * z
+        w = self.d(w - 1)
+        w = F.relu(self.bn(self.fc(torch.flatten(w, 1))))
+        return F.softmax(self.out(w), dim=1)
+
+
+TWINS = {"mixed_ops": MixedOps}  # nets of tests/quant/nets
+
+
+def make_net(name, d):
+    """(module, input shape, model file) of name, its weights in d/weights.safetensors."""
+    if name not in TWINS:
+        make_golden.generate(name, d, seed=SEED)
+        module, shape = make_golden.build_module(name)
+        make_golden.load_weights(module, os.path.join(d, "weights.safetensors"))
+        return module, shape, make_golden.lua_path(name)
+    os.makedirs(d)
+    torch.manual_seed(SEED)
+    module = TWINS[name]()
+    make_golden.randomize(name, module, module.shape, torch.Generator().manual_seed(SEED))
+    make_golden.safetensors_io.write(os.path.join(d, "weights.safetensors"), module.state_dict())
+    return module, module.shape, os.path.join(HERE, "nets", name + ".lua")
+
+
 def run_net(name, tmp, verbose):
     d = os.path.join(tmp, name)
-    make_golden.generate(name, d, seed=SEED)
-    lua = make_golden.lua_path(name)
-    module, shape = make_golden.build_module(name)
-    make_golden.load_weights(module, os.path.join(d, "weights.safetensors"))
+    module, shape, lua = make_net(name, d)
     module.eval()
     batch = shape[0]
     n = SAMPLES.get(name, 8)
