@@ -677,6 +677,8 @@ typedef struct {
 	const char *method;    /* minmax, percentile, entropy */
 	long long samples;     /* calibration samples */
 	uint64_t signature;    /* quant_signature of the model */
+	bool per_tensor;       /* one weight scale per layer (PyTorch's
+	                          default_weight_observer), not per channel */
 } QWrite;
 
 /* Writes the quantized model: g the calibration graph (its observers in

@@ -7,7 +7,8 @@
  * as --dump-ir shows it):
  *   conv2d and linear, batch norm folded in:
  *     NAME.weight             I8  [OC, IC/groups, KH, KW] or [OUT, IN]
- *     NAME.weight_scale       F32 [OC]   per output channel, > 0
+ *     NAME.weight_scale       F32 [OC]   per output channel, > 0 (all equal
+ *                                        with --per-tensor-weights)
  *     NAME.weight_zero_point  I32 [OC]   0 (symmetric)
  *     NAME.bias               I32 [OC]   scale: input scale x weight scale
  *   every value an observer watches (the input, conv and linear outputs,
@@ -128,7 +129,7 @@ static double sqnr_db(double signal, double noise)
 
 /* A conv2d's or linear's int8 weights, scales and int32 bias (x: its
  * folded, unpacked twin; in: the qparams of its input). */
-static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
+static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in, bool per_tensor)
 {
 	Arena *a = o->a;
 	ParamSpec ps[MAX_PARAMS];
@@ -146,6 +147,14 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in)
 			hi = fw[c * per + k] > hi ? fw[c * per + k] : hi;
 		}
 		scale[c] = quant_symmetric_s8(lo, hi);
+		if (per_tensor && c == 0) { /* every channel the layer's scale */
+			for (long long k = 0; k < oc * per; k++) {
+				lo = fw[k] < lo ? fw[k] : lo;
+				hi = fw[k] > hi ? fw[k] : hi;
+			}
+			scale[c] = quant_symmetric_s8(lo, hi);
+		} else if (per_tensor)
+			scale[c] = scale[0];
 		for (long long k = 0; k < per; k++) {
 			w[c * per + k] = (int8_t)quant_value(fw[c * per + k], scale[c], 0, -128, 127);
 			double d = (double)fw[c * per + k] - (double)w[c * per + k] * scale[c];
@@ -237,7 +246,7 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 			int x = n->in[0];
 			if (qp->obs[x] < 0)
 				BUG("%s's input is not observed", n->name);
-			put_weights(&o, folded, f, q[qp->obs[x]]);
+			put_weights(&o, folded, f, q[qp->obs[x]], w->per_tensor);
 			continue;
 		}
 		ParamSpec ps[MAX_PARAMS];
@@ -256,7 +265,9 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 	cJSON_AddStringToObject(meta, "model_signature", arena_printf(a, "%016llx", (unsigned long long)w->signature));
 	cJSON_AddStringToObject(meta, "method", w->method);
 	cJSON_AddStringToObject(meta, "samples", arena_printf(a, "%lld", w->samples));
-	cJSON_AddStringToObject(meta, "weights", "int8 symmetric per output channel, -128..127, batch norm folded");
+	cJSON_AddStringToObject(meta, "weights", w->per_tensor ? "int8 symmetric per tensor, -128..127, batch norm folded"
+	                                                       : "int8 symmetric per output channel, -128..127, batch "
+	                                                         "norm folded");
 	cJSON_AddStringToObject(meta, "activations", "uint8 asymmetric per tensor, 0..255");
 	cJSON_AddStringToObject(meta, "bias", "int32, scale = input scale x weight scale");
 	cJSON_AddStringToObject(meta, "observers", "PyTorch 1.13 FX post-training quantization, native backend");

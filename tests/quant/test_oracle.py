@@ -66,6 +66,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 warnings.filterwarnings("ignore")
 NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
         "resnet18"]
+PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
 SEED = 20261202
 failures = []
@@ -106,10 +107,10 @@ def cnnc_graph(lua):
     return nodes
 
 
-def qconfig_mapping():
-    qc = QConfig(activation=MinMaxObserver.with_args(dtype=torch.quint8, reduce_range=False),
-                 weight=PerChannelMinMaxObserver.with_args(dtype=torch.qint8,
-                                                           qscheme=torch.per_channel_symmetric))
+def qconfig_mapping(per_tensor):
+    weight = (MinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric) if per_tensor else
+              PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
+    qc = QConfig(activation=MinMaxObserver.with_args(dtype=torch.quint8, reduce_range=False), weight=weight)
     default = get_default_qconfig_mapping("onednn")
     m = QConfigMapping().set_global(qc)
     for k, v in default.object_type_qconfigs.items():  # the fixed-qparams ops
@@ -179,19 +180,21 @@ def make_net(name, d):
     return module, module.shape, os.path.join(HERE, "nets", name + ".lua")
 
 
-def run_net(name, tmp, verbose):
-    d = os.path.join(tmp, name)
+def run_net(name, tmp, verbose, per_tensor=False):
+    d = os.path.join(tmp, name + ("-per-tensor" if per_tensor else ""))
     module, shape, lua = make_net(name, d)
+    net, name = name, name + (" --per-tensor-weights" if per_tensor else "")  # name: in messages
     module.eval()
     batch = shape[0]
-    n = SAMPLES.get(name, 8)
+    n = SAMPLES.get(net, 8)
     n = -(-n // batch) * batch
     rng = np.random.default_rng(SEED)
     calib = rng.standard_normal((n,) + tuple(shape[1:])).astype(np.float32)
     cpath, qpath = os.path.join(d, "calib.npy"), os.path.join(d, "q.safetensors")
     np.save(cpath, calib)
     r = subprocess.run([CNNC, "quantize", lua, "--weights", os.path.join(d, "weights.safetensors"),
-                        "--calibrate", cpath, "-o", qpath], capture_output=True, text=True)
+                        "--calibrate", cpath, "-o", qpath] + (["--per-tensor-weights"] if per_tensor else []),
+                       capture_output=True, text=True)
     if not check(f"{name}: cnnc quantize exit 0", r.returncode == 0, r.stderr[-2000:]):
         return
     q, meta = read_q(qpath)
@@ -200,7 +203,7 @@ def run_net(name, tmp, verbose):
     # the oracle
     torch.backends.quantized.engine = "onednn"
     gm = traced(module)
-    prepared = prepare_fx(gm, qconfig_mapping(), (torch.from_numpy(calib[:batch]),))
+    prepared = prepare_fx(gm, qconfig_mapping(per_tensor), (torch.from_numpy(calib[:batch]),))
     with torch.no_grad():
         for b in range(0, n, batch):
             prepared(torch.from_numpy(calib[b:b + batch]))
@@ -293,7 +296,8 @@ def run_net(name, tmp, verbose):
         layers += 1
         key = mname
         check(f"{name}: {key}.weight int8 exact", np.array_equal(q[key + ".weight"], w.int_repr().numpy()))
-        sc = w.q_per_channel_scales().to(torch.float32).numpy()
+        sc = (w.q_per_channel_scales().to(torch.float32).numpy() if not per_tensor else
+              np.full(w.shape[0], w.q_scale(), dtype=np.float32))
         check(f"{name}: {key}.weight_scale exact", q[key + ".weight_scale"].tobytes() == sc.tobytes(),
               f"max diff {np.abs(q[key + '.weight_scale'] - sc).max()}")
         check(f"{name}: {key}.weight_zero_point", not q[key + ".weight_zero_point"].any())
@@ -322,7 +326,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for name in nets:
             run_net(name, tmp, args.v)
-    print(f"{len(nets) - len({f.split(':')[0] for f in failures})} passed, "
+            if name in PER_TENSOR:
+                run_net(name, tmp, args.v, per_tensor=True)
+    runs = len(nets) + len(set(nets) & set(PER_TENSOR))
+    print(f"{runs - len({f.split(':')[0] for f in failures})} passed, "
           f"{len({f.split(':')[0] for f in failures})} failed")
     return 1 if failures else 0
 
