@@ -603,14 +603,17 @@ typedef enum {
 typedef struct {
 	int nobs;              /* observers */
 	int *obs;              /* per node id: its observer, -1: none (FP32) */
+	bool *fp32;            /* per node id: kept in FP32 by name (--fp32) */
 	QObsKind *kind;        /* per node id: how it is observed */
 	float *fixed_scale;    /* per observer: its fixed scale, 0: from the data */
 	int *fixed_zp;         /* per observer: its fixed zero point */
 } QPlan;
 
 /* The observers of g (after fold_bn and dce, not fused), as prepare_fx
- * places them. */
-QPlan *quant_plan(const Graph *g);
+ * places them; the layers named in fp32 (comma-separated, NULL: none)
+ * stay FP32, as under a QConfigMapping that sets their qconfig to None.
+ * A name that is no layer of g exits 1. */
+QPlan *quant_plan(const Graph *g, const char *fp32);
 
 /* ---- quant/qparams.c ------------------------------------------------ */
 
@@ -679,6 +682,7 @@ typedef struct {
 	uint64_t signature;    /* quant_signature of the model */
 	bool per_tensor;       /* one weight scale per layer (PyTorch's
 	                          default_weight_observer), not per channel */
+	const char *fp32;      /* --fp32: layers kept in FP32, comma-separated */
 } QWrite;
 
 /* Writes the quantized model: g the calibration graph (its observers in

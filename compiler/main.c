@@ -42,6 +42,7 @@ typedef struct {
 	const char *calibrate; /* quantize: --calibrate CALIB.npy */
 	const char *method;    /* quantize: --method minmax|percentile|entropy */
 	bool per_tensor;       /* quantize: --per-tensor-weights, one weight scale a layer */
+	const char *fp32;      /* quantize: --fp32 NAME[,NAME...], layers kept in FP32 */
 	bool calibrating;      /* quantize's pipeline: fold_bn (in PyTorch's float32
 	                          arithmetic) without constfold or fuse, so every
 	                          value PyTorch's FX quantization observes exists */
@@ -62,7 +63,8 @@ static const char usage_text[] =
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
 	"  cnnc audit   GENERATED.c\n"
 	"  cnnc quantize MODEL.lua --weights FILE.safetensors --calibrate CALIB.npy -o Q.safetensors\n"
-	"               [--method minmax|percentile|entropy] [--per-tensor-weights] [--target T]\n"
+	"               [--method minmax|percentile|entropy] [--per-tensor-weights] [--fp32 NAME,...]\n"
+	"               [--target T]\n"
 	"\n"
 	"--dump-ir prints the IR to stderr after shape inference; --dump-ir=PASS after\n"
 	"each run of PASS instead (check stops after shapes). The passes, in order:\n";
@@ -157,6 +159,8 @@ static Options parse_args(int argc, char **argv)
 			o.method = one_of("--method", next, methods);
 		else if (!strcmp(a, "--per-tensor-weights"))
 			o.per_tensor = true;
+		else if (TAKES("--fp32"))
+			o.fp32 = next ? next : (diag_usage("--fp32 needs layer names, comma-separated"), NULL);
 		else if (a[0] == '-' && a[1])
 			diag_usage("unknown option '%s'", a);
 		else if (o.model)
@@ -468,11 +472,11 @@ static int cmd_quantize(const Options *o, Arena *a)
 	Compilation c = pipeline(a, &qo, STOP_PLANNED);
 	dump_missed(&c, o);
 	long long samples = quant_check_calibration(c.g, o->calibrate);
-	QPlan *qp = quant_plan(c.g);
+	QPlan *qp = quant_plan(c.g, o->fp32);
 	QParams *q;
 	QStats *st = quant_calibrate(c.g, qp, o->calibrate, o->target, o->method, &q);
 	QWrite w = {.path = o->out, .method = o->method, .samples = samples, .signature = quant_signature(c.written),
-	            .per_tensor = o->per_tensor};
+	            .per_tensor = o->per_tensor, .fp32 = o->fp32};
 	quant_write(c.g, c.folded, qp, st, q, &w);
 	printf("%s: %d observers over %lld samples (%s), written to %s\n", o->model, qp->nobs, samples, o->method,
 	       o->out);

@@ -45,8 +45,8 @@ static const char *unquantized(const Graph *g, const Node *n, const QFile *q)
 {
 	if (n->op == OP_BATCH_NORM && (g->nodes[n->in[0]].op == OP_CONV2D || g->nodes[n->in[0]].op == OP_LINEAR))
 		return "fused";
-	if ((n->op == OP_CONV2D || n->op == OP_LINEAR) && weights_of(q, n->name) >= 0)
-		return "fused"; /* into the relu after it, batch norm folded */
+	if (n->op == OP_CONV2D || n->op == OP_LINEAR) /* int8: fused into the relu after it */
+		return weights_of(q, n->name) >= 0 ? "fused" : "fp32";
 	int readers = 0, relu = -1;
 	for (int j = 0; j < g->n; j++)
 		for (int k = 0; k < g->nodes[j].nin; k++)

@@ -12,7 +12,7 @@
  * max over every value fed to it, and every value it observes gets the
  * scale and zero point computed from them. Walking the nodes in order,
  * as prepare_fx walks its graph:
- *   - the input, conv2d and linear (batch norm folded in), batch_norm
+ *   - conv2d and linear (batch norm folded in), batch_norm
  *     not folded, add and mul of two tensors, leaky_relu, hardswish, elu,
  *     prelu and dropout get an observer of their own;
  *   - a relu whose input is a conv2d, linear, batch_norm, add or mul read
@@ -29,10 +29,14 @@
  *   - sigmoid and hardsigmoid have fixed qparams (1/256, 0), tanh
  *     (2/256, 128), as get_default_qconfig_mapping sets them;
  *   - every other op (softmax, silu, mish, gelu, sub, div, chunk, ...)
- *     stays in FP32; one whose value a quantized op reads gets an
- *     observer of its own there (FX's input observer).
+ *     stays in FP32, and so do the layers named by --fp32 (and a relu
+ *     fused after one); one whose value a quantized op reads gets an
+ *     observer of its own there (FX's input observer): the model's
+ *     input, for one.
  */
 #include "../cnnc.h"
+
+#include <string.h>
 
 /* How FX treats op; QOBS_NONE for an op it leaves in FP32. */
 static QObsKind kind_of(const Node *n)
@@ -41,7 +45,6 @@ static QObsKind kind_of(const Node *n)
 	case OP_ADD:
 	case OP_MUL: /* with a number: FX's add_scalar and mul_scalar share */
 		return n->nin == 1 ? QOBS_SHARE : QOBS_OWN;
-	case OP_INPUT:
 	case OP_CONV2D:
 	case OP_LINEAR:
 	case OP_BATCH_NORM:
@@ -86,10 +89,34 @@ static bool fused_relu(const Graph *g, const Node *n)
 	return producer && ir_users(g, x->id) == 1 && g->output != x->id;
 }
 
-QPlan *quant_plan(const Graph *g)
+/* Marks the layers named in list (comma-separated) in fp32. */
+static void mark_fp32(const Graph *g, const char *list, bool *fp32)
+{
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+		bool found = false;
+		for (int i = 0; i < g->n; i++)
+			if (!g->nodes[i].dead && strlen(g->nodes[i].name) == len && !strncmp(g->nodes[i].name, p, len)) {
+				fp32[i] = found = true;
+				/* FX fuses the relu (and batch norm) into the module: it
+				 * follows the module's qconfig */
+				for (int j = i + 1; j < g->n; j++)
+					if (fused_relu(g, &g->nodes[j]) && g->nodes[j].in[0] == i)
+						fp32[j] = true;
+			}
+		if (!found)
+			diag_error(g->file, 0, "--fp32 names '%.*s', which is no layer of the model (after batch norm "
+			           "folding; cnnc report lists the layers)", (int)len, p);
+		p += len + (p[len] == ',');
+	}
+}
+
+QPlan *quant_plan(const Graph *g, const char *fp32)
 {
 	Arena *a = g->arena;
 	QPlan *qp = arena_alloc(a, sizeof *qp);
+	qp->fp32 = arena_alloc(a, (size_t)g->n * sizeof *qp->fp32);
+	mark_fp32(g, fp32, qp->fp32);
 	qp->obs = arena_alloc(a, (size_t)g->n * sizeof *qp->obs);
 	qp->kind = arena_alloc(a, (size_t)g->n * sizeof *qp->kind);
 	/* at most one new observer per node */
@@ -106,18 +133,21 @@ QPlan *quant_plan(const Graph *g)
 		QObsKind k = n->dead || absorbed[i] ? QOBS_NONE : kind_of(n);
 		if (fused_relu(g, n))
 			k = QOBS_OWN;
+		if (qp->fp32[i])
+			k = QOBS_NONE;
 		qp->kind[i] = k;
-		if (k == QOBS_NONE)
-			continue;
-		/* a quantized op's inputs are observed: an FP32 value gets its
-		 * own observer where one reads it */
-		for (int j = 0; j < n->nin; j++) {
+		/* a quantized op's inputs are observed (a conv fused with the
+		 * relu after it is one): an FP32 value gets its own observer
+		 * where one reads it */
+		for (int j = 0; (k != QOBS_NONE || (absorbed[i] && !qp->fp32[i])) && j < n->nin; j++) {
 			int x = n->in[j];
 			if (qp->obs[x] < 0 && g->nodes[x].op != OP_PARAM && !absorbed[x]) {
 				qp->obs[x] = qp->nobs++;
 				qp->kind[x] = QOBS_OWN;
 			}
 		}
+		if (k == QOBS_NONE)
+			continue;
 		switch (k) {
 		case QOBS_OWN:
 		case QOBS_FIXED:

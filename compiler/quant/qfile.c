@@ -20,7 +20,8 @@
  *                                        the calibration data
  *   (and NAME.weight_sqnr F32 [1], the int8 weights' SQNR, dB)
  *   every other parameter the model reads (a batch norm not folded, prelu,
- *   param): F32 under its state_dict key, as in the FP32 file.
+ *   param, a conv2d or linear kept in FP32 by --fp32, batch norm folded):
+ *   F32 under its state_dict key, as in the FP32 file.
  * __metadata__: format "cnnc-int8", version "1", model, model_signature
  * (16 hex digits, quant_signature), method, samples, and the scheme in
  * words. real = scale * (q - zero_point) throughout.
@@ -242,7 +243,7 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 		const Node *f = named(folded, n->name);
 		if (!f)
 			continue;
-		if (n->op == OP_CONV2D || n->op == OP_LINEAR) {
+		if ((n->op == OP_CONV2D || n->op == OP_LINEAR) && !qp->fp32[i]) {
 			int x = n->in[0];
 			if (qp->obs[x] < 0)
 				BUG("%s's input is not observed", n->name);
@@ -271,6 +272,8 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 	cJSON_AddStringToObject(meta, "activations", "uint8 asymmetric per tensor, 0..255");
 	cJSON_AddStringToObject(meta, "bias", "int32, scale = input scale x weight scale");
 	cJSON_AddStringToObject(meta, "observers", "PyTorch 1.13 FX post-training quantization, native backend");
+	if (w->fp32 && *w->fp32)
+		cJSON_AddStringToObject(meta, "fp32", w->fp32);
 	write_file(a, w->path, &o, meta);
 }
 
@@ -381,6 +384,8 @@ QFile *quant_load(const Graph *written, const char *path)
 		ir_params(written, n, ps);
 		long long oc = ps[0].shape[0];
 		const StTensor *w = need(f, arena_printf(a, "%s.weight", n->name), n->name);
+		if (!strcmp(w->dtype, "F32") && w->rank == ps[0].rank && w->count == ps[0].count)
+			continue; /* kept in FP32 (--fp32) */
 		if (strcmp(w->dtype, "I8") || w->rank != ps[0].rank)
 			diag_error(path, 0, "tensor '%s' is %s of rank %d; expected I8 of rank %d", w->key, w->dtype, w->rank,
 			           ps[0].rank);

@@ -10,7 +10,8 @@ is a fresh directory checked empty after each run):
 - calibration data: wrong shape, wrong dtype (float64), NaN, +Inf, no
   sample, a sample count that is not a multiple of the batch, not a .npy
   file, a FIFO; weights that make a layer overflow to Inf on it;
-- usage: no --calibrate, no -o, an unknown --method, -o naming an input;
+- usage: no --calibrate, no -o, an unknown --method, -o naming an input,
+  --fp32 naming no layer;
 - a Q file (read by report, refused by compile): a scale of 0, negative,
   NaN; an activation zero point of 256 and -1; a weight zero point not 0;
   a Q file of another model; an FP32 weights file edited to claim it is one;
@@ -128,6 +129,7 @@ def main():
         expect("no --calibrate", ["quantize", NET, "--weights", WEIGHTS, "-o", out], 2, "--calibrate", out, scratch)
         expect("no -o", ["quantize", NET, "--weights", WEIGHTS, "--calibrate", good], 2, "-o", None, scratch)
         expect("bad --method", q + [good, "--method", "kl"], 2, "--method expects one of", out, scratch)
+        expect("--fp32 naming no layer", q + [good, "--fp32", "conv1,conv9"], 1, "--fp32 names 'conv9'", out, scratch)
         expect("-o naming the weights", ["quantize", NET, "--weights", WEIGHTS, "--calibrate", good, "-o", WEIGHTS],
                1, "overwrite the input", None, scratch)
 

@@ -67,6 +67,7 @@ warnings.filterwarnings("ignore")
 NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
         "resnet18"]
 PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
+FP32 = {"odd_conv": "conv2", "concat_res": "stem,fc"}  # also quantized with these layers --fp32
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
 SEED = 20261202
 failures = []
@@ -107,7 +108,7 @@ def cnnc_graph(lua):
     return nodes
 
 
-def qconfig_mapping(per_tensor):
+def qconfig_mapping(per_tensor, fp32=""):
     weight = (MinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric) if per_tensor else
               PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
     qc = QConfig(activation=MinMaxObserver.with_args(dtype=torch.quint8, reduce_range=False), weight=weight)
@@ -116,6 +117,8 @@ def qconfig_mapping(per_tensor):
     for k, v in default.object_type_qconfigs.items():  # the fixed-qparams ops
         if v is not None and v.activation is not default.global_qconfig.activation:
             m.set_object_type(k, v)
+    for name in filter(None, fp32.split(",")):
+        m.set_module_name(name, None)
     return m
 
 
@@ -180,10 +183,11 @@ def make_net(name, d):
     return module, module.shape, os.path.join(HERE, "nets", name + ".lua")
 
 
-def run_net(name, tmp, verbose, per_tensor=False):
-    d = os.path.join(tmp, name + ("-per-tensor" if per_tensor else ""))
+def run_net(name, tmp, verbose, per_tensor=False, fp32=""):
+    d = os.path.join(tmp, name + ("-per-tensor" if per_tensor else "") + ("-fp32" if fp32 else ""))
     module, shape, lua = make_net(name, d)
-    net, name = name, name + (" --per-tensor-weights" if per_tensor else "")  # name: in messages
+    flags = (["--per-tensor-weights"] if per_tensor else []) + (["--fp32", fp32] if fp32 else [])
+    net, name = name, " ".join([name] + flags)  # name: in messages
     module.eval()
     batch = shape[0]
     n = SAMPLES.get(net, 8)
@@ -193,7 +197,7 @@ def run_net(name, tmp, verbose, per_tensor=False):
     cpath, qpath = os.path.join(d, "calib.npy"), os.path.join(d, "q.safetensors")
     np.save(cpath, calib)
     r = subprocess.run([CNNC, "quantize", lua, "--weights", os.path.join(d, "weights.safetensors"),
-                        "--calibrate", cpath, "-o", qpath] + (["--per-tensor-weights"] if per_tensor else []),
+                        "--calibrate", cpath, "-o", qpath] + flags,
                        capture_output=True, text=True)
     if not check(f"{name}: cnnc quantize exit 0", r.returncode == 0, r.stderr[-2000:]):
         return
@@ -203,7 +207,7 @@ def run_net(name, tmp, verbose, per_tensor=False):
     # the oracle
     torch.backends.quantized.engine = "onednn"
     gm = traced(module)
-    prepared = prepare_fx(gm, qconfig_mapping(per_tensor), (torch.from_numpy(calib[:batch]),))
+    prepared = prepare_fx(gm, qconfig_mapping(per_tensor, fp32), (torch.from_numpy(calib[:batch]),))
     with torch.no_grad():
         for b in range(0, n, batch):
             prepared(torch.from_numpy(calib[b:b + batch]))
@@ -310,7 +314,13 @@ def run_net(name, tmp, verbose, per_tensor=False):
                                         dtype=torch.long), 0, torch.qint32).int_repr().numpy()
         check(f"{name}: {key}.bias int32 exact", np.array_equal(q[key + ".bias"], bq),
               f"{np.abs(q[key + '.bias'].astype(np.int64) - bq).max()} off")
-    nconv = sum(op in ("conv2d", "linear") for _, op, _ in graph)
+    for key in filter(None, fp32.split(",")):  # kept in FP32: PyTorch's fused float weights
+        m = converted.get_submodule(key)
+        m = m[0] if isinstance(m, torch.nn.Sequential) else m
+        check(f"{name}: {key}.weight kept float32, batch norm folded as PyTorch folds it",
+              q[key + ".weight"].dtype == np.float32 and q[key + ".weight"].tobytes() == m.weight.detach().numpy().tobytes()
+              and q[key + ".bias"].tobytes() == m.bias.detach().numpy().tobytes())
+    nconv = sum(op in ("conv2d", "linear") for _, op, _ in graph) - len(list(filter(None, fp32.split(","))))
     check(f"{name}: every conv2d and linear quantized by both", layers == nconv, f"PyTorch {layers}, cnnc {nconv}")
     print(f"{name}: {len(ours)} observed values ({exact} bit-exact against PyTorch's, the rest within rounding), "
           f"{layers} int8 layers exact")
@@ -328,7 +338,9 @@ def main():
             run_net(name, tmp, args.v)
             if name in PER_TENSOR:
                 run_net(name, tmp, args.v, per_tensor=True)
-    runs = len(nets) + len(set(nets) & set(PER_TENSOR))
+            if name in FP32:
+                run_net(name, tmp, args.v, fp32=FP32[name])
+    runs = len(nets) + len(set(nets) & set(PER_TENSOR)) + len(set(nets) & set(FP32))
     print(f"{runs - len({f.split(':')[0] for f in failures})} passed, "
           f"{len({f.split(':')[0] for f in failures})} failed")
     return 1 if failures else 0
