@@ -175,6 +175,7 @@ QStats *quant_calibrate(Graph *g, const QPlan *qp, const char *path, const char 
 	emit_c(g, &eo);
 	const char *prog = temp_file(&t, "calib_program");
 	/* the compiler command goes to stderr: stdout is quantize's summary */
+	fprintf(stderr, "cnnc quantize: building the calibration program:\n");
 	fflush(stdout);
 	int saved = dup(1);
 	dup2(2, 1);
