@@ -117,8 +117,12 @@ def compare(name, model, shape, tmp, opset, tol=1e-4):
     r3 = run([CNNC, "compile", path, "-o", imp + "_onnx"])
     same = False
     if not (r1.returncode or r2.returncode or r3.returncode):
-        a = open(imp + "_lua.c").read().replace(imp + ".lua", "M").replace(f"imp_{name}_{opset}_lua", "S")
-        b = open(imp + "_onnx.c").read().replace(path, "M").replace(f"imp_{name}_{opset}_onnx", "S")
+        # up to names: the model file's and the output prefix's
+        def norm(text, model, sym):
+            text = text.replace(model, "M")
+            return re.sub(re.escape(sym), "S", text, flags=re.I)
+        a = norm(open(imp + "_lua.c").read(), os.path.basename(imp) + ".lua", f"imp_{name}_{opset}_lua")
+        b = norm(open(imp + "_onnx.c").read(), os.path.basename(path) + ".lua", f"imp_{name}_{opset}_onnx")
         same = a == b
     check(f"{name} opset {opset}: import's .lua + .safetensors compile to compile X.onnx's C", same,
           (r1.stderr + r2.stderr + r3.stderr)[-600:])
