@@ -77,6 +77,8 @@ suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
 suite "onnx import: torch.onnx.export of odd nets and resnet18 (opsets 11, 13, 17) vs PyTorch" \
     $PY tests/onnx/test_export.py
+suite "onnx conformance: libonnx-testdata's backend tests in scope, import + build vs ONNX's outputs" \
+    $PY tests/onnx/conformance.py
 suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
 # Then the whole suite again under ASan+UBSan: the compiler's suites with
 # cnnc and the unit tests built with them (any report aborts:

@@ -411,7 +411,7 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 /* linear { out_features = N } on a (N x K) input from weight [N, K]
  * (transposed from [K, N] when trans) and bias c (NULL: none). */
 static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__NodeProto *last, OxValue *in,
-                          const OxTensor *w, bool trans, const OxTensor *c, const char *wname)
+                          const OxTensor *w, bool trans, const OxTensor *c, const char *wname, float alpha, float beta)
 {
 	if (!in || in->rank != 2)
 		return "an input that is not 2-D (N x features)";
@@ -428,11 +428,11 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 	stmt(x, slot, last, "v[%d]:linear { name = %s, out_features = %lld%s }", in->var, lua_str(x, name), nout,
 	     c ? "" : ", bias = false");
 	long long wd[2] = {nout, k};
-	if (trans) {
+	if (trans || alpha != 1) { /* Gemm's alpha and beta are folded into the weight and bias */
 		float *f = arena_alloc(x->a, (size_t)(nout * k + 1) * sizeof *f);
 		for (long long i = 0; i < nout; i++)
 			for (long long j = 0; j < k; j++)
-				f[i * k + j] = w->f[j * nout + i];
+				f[i * k + j] = alpha * w->f[trans ? j * nout + i : i * k + j];
 		add_weight(x, arena_printf(x->a, "%s.weight", name), 2, wd, f);
 	} else {
 		weight(x, name, "weight", w, 2, wd);
@@ -440,7 +440,7 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 	if (c) {
 		float *f = arena_alloc(x->a, (size_t)(nout + 1) * sizeof *f);
 		for (long long i = 0; i < nout; i++)
-			f[i] = c->is_float ? c->f[c->count == 1 ? 0 : i] : (float)c->i[c->count == 1 ? 0 : i];
+			f[i] = beta * (c->is_float ? c->f[c->count == 1 ? 0 : i] : (float)c->i[c->count == 1 ? 0 : i]);
 		add_weight(x, arena_printf(x->a, "%s.bias", name), 1, &nout, f);
 	}
 	return NULL;
@@ -449,14 +449,13 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 static const char *map_gemm(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
-	if (attr_float(n, "alpha", 1) != 1 || attr_int(n, "transA", 0))
-		return "alpha other than 1 or transA";
+	if (attr_int(n, "transA", 0))
+		return "transA (the input transposed)";
 	const OxTensor *c = in_const(x, n, 2);
-	if (c && attr_float(n, "beta", 1) != 1)
-		return "beta other than 1";
 	if (n->n_input > 2 && *n->input[2] && !c)
 		return "a C that is not an initializer";
-	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), !attr_int(n, "transB", 0), c, n->input[1]);
+	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), !attr_int(n, "transB", 0), c, n->input[1],
+	              (float)attr_float(n, "alpha", 1), (float)attr_float(n, "beta", 1));
 }
 
 /* The one node that reads value name, if it alone reads it. */
@@ -487,13 +486,13 @@ static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
 		const OxTensor *c = later_const(x, add, (size_t)other);
 		const OxTensor *w = in_const(x, n, 1);
 		if (c && w && w->rank == 2 && c->count == w->dims[1] && c->rank <= 2) {
-			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, n->input[1]);
+			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, n->input[1], 1, 1);
 			if (!why)
 				x->consumed[u] = true;
 			return why;
 		}
 	}
-	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), true, NULL, n->input[1]);
+	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), true, NULL, n->input[1], 1, 1);
 }
 
 /* Activations without weights: ONNX op, DSL method. */
@@ -1068,6 +1067,14 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 	}
 	if (od[2] < 1 || od[3] < 1 || od[2] > IR_MAX_DIM || od[3] > IR_MAX_DIM)
 		return "an output size below 1 or over 2^24";
+	if (linear && !align && attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "pytorch_half_pixel") &&
+	    (od[2] == 1 || od[3] == 1))
+		return "pytorch_half_pixel to an output dim of 1 (ONNX samples 0 there, PyTorch's bilinear the middle)";
+	if (align && !size[0] && ((double)in->dims[2] * sc[0] != (double)od[2] || (double)in->dims[3] * sc[1] != (double)od[3]))
+		return "align_corners with scales that make a fractional size (ONNX divides by that fraction, "
+		       "PyTorch by the whole output size)";
+	if (align && !size[0])
+		size[0] = od[2], size[1] = od[3]; /* align_corners: the sizes alone place the samples */
 	int slot = new_act(x, n, 0, 4, od);
 	const char *opt = size[0] ? arena_printf(x->a, "size = %s", pair(x, size[0], size[1]))
 	                          : arena_printf(x->a, "scale_factor = { %s, %s }", num(x, sc[0]), num(x, sc[1]));
