@@ -42,6 +42,58 @@ const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name)
 	return NULL;
 }
 
+#define OX_MAX_NESTING 64 /* messages inside messages (a subgraph costs 3) */
+
+/* A varint at *p (below end); false if there is none. */
+static bool varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; *p < end && shift < 64; shift += 7) {
+		unsigned char b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* How deep messages nest in [p, end) read as a message of type d (the
+ * schema protoc-c generated tells which fields are messages): protobuf-c
+ * unpacks by recursion, so a file nesting subgraphs thousands deep
+ * would overflow the stack there. Bytes that are not valid protobuf stop
+ * the scan; protobuf-c rejects them itself. */
+static int nesting(const ProtobufCMessageDescriptor *d, const unsigned char *p, const unsigned char *end, int depth)
+{
+	int deepest = depth;
+	while (p < end && deepest <= OX_MAX_NESTING) {
+		uint64_t key, len;
+		if (!varint(&p, end, &key))
+			break;
+		unsigned wire = (unsigned)(key & 7);
+		if (wire == 0) {
+			if (!varint(&p, end, &len))
+				break;
+		} else if (wire == 1 || wire == 5) {
+			if ((size_t)(end - p) < (wire == 1 ? 8u : 4u))
+				break;
+			p += wire == 1 ? 8 : 4;
+		} else if (wire == 2) {
+			if (!varint(&p, end, &len) || len > (uint64_t)(end - p))
+				break;
+			const ProtobufCFieldDescriptor *f =
+				key >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3)) : NULL;
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				int k = nesting(f->descriptor, p, p + len, depth + 1);
+				deepest = k > deepest ? k : deepest;
+			}
+			p += len;
+		} else {
+			break;
+		}
+	}
+	return deepest;
+}
+
 void ox_read(OxImport *x, const char *path)
 {
 	x->path = path;
@@ -69,6 +121,11 @@ void ox_read(OxImport *x, const char *path)
 	if (bad) {
 		free(buf);
 		ox_error(x, "cannot read the file");
+	}
+	if (nesting(&onnx__model_proto__descriptor, buf, buf + n, 0) > OX_MAX_NESTING) {
+		free(buf);
+		ox_error(x, "messages nest over %d deep (subgraphs inside subgraphs); refused before unpacking",
+		         OX_MAX_NESTING);
 	}
 	ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, x->a};
 	x->m = onnx__model_proto__unpack(&alloc, n, buf);

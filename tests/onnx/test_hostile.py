@@ -2,7 +2,7 @@
 """Hostile .onnx files: each gets exit 1, a clear message and no output.
 
 Built with onnx.helper (python3-onnx) or by cutting bytes: a truncated
-file, a wrong wire type, negative and overflowing dims, raw_data of the
+file, a wrong wire type, subgraphs nested 3,000 deep, negative and overflowing dims, raw_data of the
 wrong size, data in two places, a cycle, a value defined twice, a value
 nobody defines, external data through '..', at an absolute path and
 through a symlink out of the model's directory, and a graph with two
@@ -61,6 +61,26 @@ def weight(dims=(4, 3, 1, 1), raw=None, **kw):
     return t
 
 
+def deep(levels=3000):
+    """Subgraphs inside subgraphs (GraphProto.node -> NodeProto.attribute
+    -> AttributeProto.g), written as raw protobuf: protobuf-c unpacks by
+    recursion, so this must be refused before."""
+    def varint(n):
+        out = b""
+        while True:
+            b, n = n & 0x7F, n >> 7
+            if not n:
+                return out + bytes([b])
+            out += bytes([b | 0x80])
+
+    def field(num, payload):
+        return varint(num << 3 | 2) + varint(len(payload)) + payload
+    g = b""
+    for _ in range(levels):
+        g = field(1, field(5, field(6, g) if g else b""))
+    return varint(1 << 3) + varint(8) + field(7, g)
+
+
 def expect(tmp, name, data, words, code=1):
     path = os.path.join(tmp, name + ".onnx")
     with open(path, "wb") as f:
@@ -87,6 +107,7 @@ def main():
     bad = bytearray(good)
     bad[0] = (bad[0] & ~7) | 5  # ir_version (a varint) with wire type fixed32
     expect(tmp, "wire_type", bytes(bad), ["not a valid ONNX protobuf"])
+    expect(tmp, "deep_nesting", deep(), ["nest over"])
     expect(tmp, "negative_dim", conv_model(tensor([4, -3, 1, 1])),
            ["dim 1 is -3"])
     expect(tmp, "overflow_dims", conv_model(tensor([1 << 40, 1 << 40])),
