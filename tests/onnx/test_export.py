@@ -13,7 +13,8 @@ and by Flatten; Gemm and MatMul + Add; softmax) and torchvision's
 resnet18, each at opsets 11, 13 and 17. For each: `cnnc build X.onnx`
 runs and matches PyTorch (max abs error within 1e-4 of the output's
 scale); `cnnc import` writes X.lua and X.safetensors, and `cnnc compile`
-of those gives the same C as `cnnc compile X.onnx`; resnet18's imported
+of those gives the same C as `cnnc compile X.onnx` (resnet18 at opset
+13 only, to keep the suite cheap); resnet18's imported
 report totals (params, MACs) equal models/resnet18.lua's.
 """
 import os
@@ -90,7 +91,7 @@ class OddB(nn.Module):
         return torch.flatten(x.mean([2, 3], keepdim=True), 1) @ self.w
 
 
-def compare(name, model, shape, tmp, opset, tol=1e-4):
+def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True):
     torch.manual_seed(1)
     x = torch.randn(*shape)
     path = os.path.join(tmp, f"{name}_{opset}.onnx")
@@ -110,6 +111,8 @@ def compare(name, model, shape, tmp, opset, tol=1e-4):
     scale = max(1.0, float(np.abs(want).max()))
     check(f"{name} opset {opset}: output matches PyTorch (max abs error {err:.2g})", err <= tol * scale,
           r.stderr)
+    if not same_c:
+        return path
     # import writes Lua + safetensors that compile to the same C
     imp = os.path.join(tmp, f"imp_{name}_{opset}")
     r1 = run([CNNC, "import", path, "-o", imp])
@@ -150,7 +153,7 @@ def main():
     r18 = torchvision.models.resnet18().eval()
     want = totals([os.path.join(REPO, "models", "resnet18.lua")])
     for opset in (11, 13, 17):
-        path = compare("resnet18", r18, (1, 3, 224, 224), tmp, opset)
+        path = compare("resnet18", r18, (1, 3, 224, 224), tmp, opset, same_c=opset == 13)
         got = totals([path])
         check(f"resnet18 opset {opset}: imported report's totals equal models/resnet18.lua's", got == want,
               f"{got} vs {want}")
