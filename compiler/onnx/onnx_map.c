@@ -159,6 +159,8 @@ static bool name_used(const OxImport *x, const char *s)
 	return false;
 }
 
+static void layer_name_add(OxImport *x, const char *name);
+
 /* A layer name used once: from the initializer wname when it ends in
  * ".weight", else from the node's name, else op_K. */
 static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char *wname)
@@ -178,6 +180,13 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 	const char *name = base;
 	for (int k = 2; name_used(x, name); k++)
 		name = arena_printf(x->a, "%s_%d", base, k);
+	layer_name_add(x, name);
+	return name;
+}
+
+/* Marks name as used. */
+static void layer_name_add(OxImport *x, const char *name)
+{
 	if (x->n_names == x->cap_names) {
 		int cap = x->cap_names ? 2 * x->cap_names : 64;
 		const char **p = arena_alloc(x->a, (size_t)cap * sizeof *p);
@@ -187,7 +196,6 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 		x->cap_names = cap;
 	}
 	x->layer_names[x->n_names++] = name;
-	return name;
 }
 
 /* Adds weight key with dims (rank of them) and data f. */
@@ -619,7 +627,7 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 		ox_text(&o, ", padding = %s", pair(x, w.p[0], w.p[1]));
 	if (ceil)
 		ox_text(&o, ", ceil_mode = true");
-	if (!max && !attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1])
+	if (!max && !attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
 		ox_text(&o, ", count_include_pad = false");
 	stmt(x, slot, n, "v[%d]:%s { %s }", in->var, max ? "max_pool2d" : "avg_pool2d", o.s);
 	return NULL;
@@ -833,7 +841,14 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 			skip++;
 		if (c->rank - skip > 4)
 			return "a constant operand of more than 4 dims";
-		const char *name = layer_name(x, n, b->c ? n->input[1] : n->input[0]);
+		/* a param's key is its name: the initializer's own (a module's
+		 * parameter, "scale"), unless the exporter made it up */
+		const char *cname = b->c ? n->input[1] : n->input[0];
+		OxValue *cv = ox_value(x, cname);
+		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && !name_used(x, cname);
+		const char *name = own ? cname : layer_name(x, n, cname);
+		if (own)
+			layer_name_add(x, name);
 		int slot = ++x->next_var;
 		OxText sh = {.a = x->a};
 		for (int i = skip; i < c->rank; i++)
