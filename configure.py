@@ -7,12 +7,14 @@ source file means adding it to COMPILER below, nothing else.
 """
 import os
 import re
+import subprocess
 
 COMPILER = """
 base/arena.c base/diag.c base/file.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c
+onnx/onnx_read.c onnx/onnx_tensor.c onnx/onnx_graph.c onnx/onnx_fold.c onnx/onnx_map.c onnx/onnx_write.c
 passes/dce.c passes/weights.c passes/constfold.c passes/fold_bn.c passes/fuse.c passes/algo.c
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_binary.c emit/emit_reorder.c emit/emit_channel.c
@@ -43,11 +45,31 @@ FUZZ = {
     "fuzz_safetensors": ("compiler/io/safetensors.c compiler/base/arena.c compiler/base/file.c "
                          "tests/fuzz/fuzz_diag.c", "-lcjson -lm"),
     "fuzz_npy": ("runtime/npy.c", ""),
+    "fuzz_onnx": ("compiler/onnx/onnx_read.c compiler/onnx/onnx_tensor.c compiler/onnx/onnx_graph.c "
+                  "compiler/onnx/onnx_fold.c compiler/onnx/onnx_map.c compiler/onnx/onnx_write.c "
+                  "build/gen/onnx.pb-c.c compiler/ir/graph.c compiler/emit/output.c compiler/base/arena.c "
+                  "compiler/base/file.c tests/fuzz/fuzz_diag.c",
+                  "$protobuf_libs -lm"),
     "fuzz_lua": ("compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/graph.c "
                  "compiler/ir/shape.c compiler/ir/params.c compiler/ir/verify.c compiler/ir/dump.c "
                  "compiler/base/arena.c compiler/base/file.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
 }
 
+
+
+def protobuf_libs():
+    """libprotobuf-c's link flags, from pkg-config (Debian's are -lprotobuf-c)."""
+    try:
+        return subprocess.run(["pkg-config", "--libs", "libprotobuf-c"], check=True,
+                              capture_output=True, text=True).stdout.strip() or "-lprotobuf-c"
+    except (OSError, subprocess.CalledProcessError):
+        return "-lprotobuf-c"
+
+
+# ONNX's schema as Debian's libonnx-dev ships it; protoc-c turns it into
+# build/gen/onnx.pb-c.{c,h} at build time (never checked in).
+ONNX_PROTO = "/usr/include/onnx/onnx.proto"
+PROTO_GEN = "build/gen/onnx.pb-c.c build/gen/onnx.pb-c.h"
 
 
 def targets():
@@ -76,12 +98,15 @@ cc = cc
 # the switches over activations (runtime/acts.def) have no default for it.
 warn = -std=c11 -Wall -Wextra -Werror -Werror=switch -Wshadow -Wstrict-prototypes $
   -Wmissing-prototypes -Wno-missing-field-initializers
-incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Icompiler
+incs = -I/usr/include/lua5.4 -I/usr/include/cjson -I/usr/lib/llvm-14/include -Icompiler -Ibuild/gen
 cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
 rtflags = -O2 -g -std=c99 -pedantic -Wall -Wextra -Werror -Werror=switch -Iruntime
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 fuzz = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-libs = -llua5.4 -lcjson -lclang-14 -lm
+protobuf_libs = @PROTOBUF_LIBS@
+libs = -llua5.4 -lcjson -lclang-14 $protobuf_libs -lm
+# the code protoc-c generates, compiled without -Werror (it is not ours)
+genflags = -O2 -g -std=c11 -Wall -Ibuild/gen
 
 rule cc
   command = $cc -MMD -MF $out.d $cflags -c $in -o $out
@@ -102,12 +127,21 @@ rule run
   description = $desc
   pool = console
 
+rule protoc
+  command = protoc-c --c_out=build/gen --proto_path=$$(dirname $in) $in
+  description = PROTOC-C $in
+
 rule configure
   command = /usr/bin/python3 configure.py
   generator = 1
   description = CONFIGURE
 
 build build.ninja: configure | configure.py runtime/targets.def
+"""
+
+GEN = f"""
+# ---- ONNX's protobuf schema, as C (protoc-c, at build time) ----
+build {PROTO_GEN}: protoc {ONNX_PROTO}
 """
 
 
@@ -117,8 +151,11 @@ def variant(out, d, extra):
     objs = []
     for src in COMPILER:
         obj = f"{d}/{src[:-2]}.o"
-        out.append(f"build {obj}: cc compiler/{src}\n{flags}")
+        gen = " || build/gen/onnx.pb-c.h" if src.startswith("onnx/") else ""
+        out.append(f"build {obj}: cc compiler/{src}{gen}\n{flags}")
         objs.append(obj)
+    out.append(f"build {d}/gen/onnx.pb-c.o: cc build/gen/onnx.pb-c.c\n  cflags = $genflags {extra}\n")
+    objs.append(f"{d}/gen/onnx.pb-c.o")
     out.append(f"build {d}/main.o: cc compiler/main.c\n{flags}")
     objs.append(f"{d}/runtime/npy.o")  # quantize reads CALIB.npy with the runtime's reader
     lib = " ".join(objs)
@@ -179,10 +216,12 @@ def fuzz_targets(out):
     for name, (srcs, libs) in FUZZ.items():
         objs = []
         for src in [f"tests/fuzz/{name}.c"] + srcs.split():
-            flags = "$rtflags" if name == "fuzz_npy" else "$cflags"
+            flags = "$rtflags" if name == "fuzz_npy" else "$genflags" if src.startswith("build/") else "$cflags"
+            if src.startswith("compiler/onnx/") or src == "tests/fuzz/fuzz_onnx.c":
+                src += " || build/gen/onnx.pb-c.h"
             if src == "compiler/frontend/lua_front.c":
                 flags += " -include tests/fuzz/fuzz_hooks.h"
-            obj = f"build/fuzz/obj/{name}/{src[:-2]}.o"
+            obj = f"build/fuzz/obj/{name}/{src.split()[0][:-2].replace('build/gen/', 'gen/')}.o"
             out.append(f"build {obj}: cc {src}\n  cc = clang\n  cflags = {flags} $fuzz\n")
             objs.append(obj)
         out.append(f"build build/fuzz/{name}: link {' '.join(objs)}\n"
@@ -192,7 +231,7 @@ def fuzz_targets(out):
 
 
 def main():
-    out = [HEAD]
+    out = [HEAD.replace("@PROTOBUF_LIBS@", protobuf_libs()), GEN]
     out.append("\n# ---- the compiler and its unit tests ----\n")
     plain = variant(out, "build", "")
     out.append("\n# ---- the runtime, one library per target ----\n")

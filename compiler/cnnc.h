@@ -388,6 +388,10 @@ extern const SandboxLimits lua_front_default_limits;
  * inferred. batch > 0 replaces the input's first dimension. Model errors
  * exit 1 with "FILE:LINE: error: ...". */
 Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim);
+/* The same on model text in memory (an imported model's); path names
+ * it in messages. */
+Graph *lua_front_load_text(Arena *a, const char *path, const char *text, size_t len, int batch,
+                           const SandboxLimits *lim);
 
 /* ---- frontend/dsl.c ------------------------------------------------- */
 
@@ -509,6 +513,9 @@ typedef struct {
  * is wrong (header length, JSON, dtype, shape vs byte range, ranges
  * outside the file, overlaps, holes, duplicate keys, overflow). */
 StFile *st_open(Arena *a, const char *path);
+/* The same on a safetensors image in memory (an imported model's);
+ * name is used in messages. */
+StFile *st_open_mem(Arena *a, const char *name, const void *data, size_t size);
 const StTensor *st_find(const StFile *f, const char *key);
 /* True for dtypes st_read_f32 converts: F32, F16, BF16, F64. */
 bool st_is_float(const StTensor *t);
@@ -520,6 +527,26 @@ const char *st_meta(const StFile *f, const char *key);
 void st_read_raw(const StFile *f, const StTensor *t, void *dst);
 void st_close(StFile *f);
 
+/* ---- onnx/ (the ONNX importer; onnx/onnx.h has its internals) ------ */
+
+/* An imported model, in memory. */
+typedef struct {
+	const char *lua;       /* the model as DSL text (what PREFIX.lua holds) */
+	size_t lua_len;        /* its bytes */
+	const unsigned char *st; /* its weights as a safetensors image */
+	size_t st_len;         /* its bytes */
+} OnnxModel;
+
+/* Whether path names an ONNX model (ends in .onnx). */
+bool onnx_is_model(const char *path);
+/* Reads, validates and maps the ONNX model at path; batch > 0 replaces
+ * the input's N, input_shape (4 dims, or NULL) its whole shape. Any
+ * problem exits 1; unsupported nodes are all listed first. */
+OnnxModel onnx_import(Arena *a, const char *path, int batch, const long long *input_shape);
+/* Writes PREFIX.lua and PREFIX.safetensors atomically (never over the
+ * model at onnx_path). */
+void onnx_write_files(Arena *a, const char *onnx_path, const OnnxModel *m, const char *prefix);
+
 /* ---- passes/weights.c ----------------------------------------------- */
 
 /* Loads every parameter the graph needs (ir_params) from a safetensors
@@ -528,6 +555,8 @@ void st_close(StFile *f);
  * get one note; a tensor holding NaN or Inf gets a note naming it, or,
  * with require_finite, exits 1. */
 void weights_load(Graph *g, const char *path, bool require_finite);
+/* The same from an open file (weights_load's st_open, then this). */
+void weights_bind(Graph *g, StFile *sf, bool require_finite);
 /* Fills every parameter with deterministic pseudo-random values from
  * seed: weights uniform in +-1/sqrt(fan_in) as PyTorch initializes them,
  * batch norm statistics away from the identity, variances positive. */

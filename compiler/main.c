@@ -5,8 +5,12 @@
  *   cnnc report  MODEL.lua [--batch N] [--json] [compile options]
  *   cnnc compile MODEL.lua (--weights F | --random-weights SEED) [-o PREFIX] ...
  *   cnnc build   MODEL.lua (--weights F | --random-weights SEED) -o PROGRAM ...
+ *   cnnc import  MODEL.onnx [-o PREFIX] [--batch N] [--input-shape N,C,H,W]
  *   cnnc audit   GENERATED.c
  *   cnnc quantize MODEL.lua --weights F --calibrate CALIB.npy -o Q.safetensors [--method M]
+ *
+ * check, report, compile and build take MODEL.onnx too: imported in
+ * memory into the Lua text and weights `import` writes.
  *
  * Exit status: 0 success, 1 bad input (model, weights, data), 2 bad usage,
  * 3 internal error.
@@ -46,6 +50,8 @@ typedef struct {
 	bool calibrating;      /* quantize's pipeline: fold_bn (in PyTorch's float32
 	                          arithmetic) without constfold or fuse, so every
 	                          value PyTorch's FX quantization observes exists */
+	long long input_shape[4]; /* --input-shape N,C,H,W (0s: not given) */
+	const OnnxModel *onnx; /* model is MODEL.onnx: its import, in memory */
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
@@ -61,11 +67,13 @@ static const char usage_text[] =
 	"               [--layout auto|nchw|nhwc|blocked] [--target native|generic|avx2|avx512]\n"
 	"               [--threads N] [--main] [--finite-weights] [--dump-ir[=PASS]]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
+	"  cnnc import  MODEL.onnx [-o PREFIX] [--batch N] [--input-shape N,C,H,W]\n"
 	"  cnnc audit   GENERATED.c\n"
 	"  cnnc quantize MODEL.lua --weights FILE.safetensors --calibrate CALIB.npy -o Q.safetensors\n"
 	"               [--method minmax|percentile|entropy] [--per-tensor-weights] [--fp32 NAME,...]\n"
 	"               [--target T]\n"
 	"\n"
+	"check, report, compile and build take MODEL.onnx too (imported in memory).\n"
 	"--dump-ir prints the IR to stderr after shape inference; --dump-ir=PASS after\n"
 	"each run of PASS instead (check stops after shapes). The passes, in order:\n";
 
@@ -98,6 +106,21 @@ static const char *one_of(const char *flag, const char *v, const char *const *al
 	diag_usage("%s expects one of %s; got '%s'", flag, list, v ? v : "nothing");
 }
 
+/* --input-shape N,C,H,W: four dims, 1 to 2^24 each. */
+static void parse_shape(const char *s, long long *d)
+{
+	const char *p = s;
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		errno = 0;
+		long long v = p ? strtoll(p, &end, 10) : 0;
+		if (!p || errno || end == p || v < 1 || v > (1 << 24) || *end != (i < 3 ? ',' : 0))
+			diag_usage("--input-shape expects N,C,H,W (four dims, 1 to 16777216), got '%s'", s ? s : "nothing");
+		d[i] = v;
+		p = end + 1;
+	}
+}
+
 static Options parse_args(int argc, char **argv)
 {
 	static const char *const algos[] = {"auto", "direct", "im2col", "winograd", NULL};
@@ -113,7 +136,7 @@ static Options parse_args(int argc, char **argv)
 		usage();
 		exit(0);
 	}
-	static const char *const cmds[] = {"check", "report", "compile", "build", "audit", "quantize", NULL};
+	static const char *const cmds[] = {"check", "report", "compile", "build", "import", "audit", "quantize", NULL};
 	bool known = false;
 	for (const char *const *c = cmds; *c; c++)
 		known |= !strcmp(o.cmd, *c);
@@ -161,6 +184,8 @@ static Options parse_args(int argc, char **argv)
 			o.per_tensor = true;
 		else if (TAKES("--fp32"))
 			o.fp32 = next ? next : (diag_usage("--fp32 needs layer names, comma-separated"), NULL);
+		else if (TAKES("--input-shape"))
+			parse_shape(next, o.input_shape);
 		else if (a[0] == '-' && a[1])
 			diag_usage("unknown option '%s'", a);
 		else if (o.model)
@@ -256,7 +281,9 @@ static bool bind_weights(Compilation *c, const Options *o)
 		weights_load(g, o->weights, o->finite_weights);
 	else if (o->seed >= 0)
 		weights_random(g, (uint64_t)o->seed);
-	return o->weights || o->seed >= 0;
+	else if (o->onnx)
+		weights_bind(g, st_open_mem(g->arena, o->model, o->onnx->st, o->onnx->st_len), o->finite_weights);
+	return o->weights || o->seed >= 0 || o->onnx;
 }
 
 static Algo forced_algo(const Options *o)
@@ -316,7 +343,9 @@ static const char *symbol_of(Arena *a, const char *prefix)
  */
 static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 {
-	Compilation c = {.g = lua_front_load(a, o->model, o->batch, &lua_front_default_limits)};
+	Compilation c = {.g = o->onnx ? lua_front_load_text(a, o->model, o->onnx->lua, o->onnx->lua_len, o->batch,
+	                                                    &lua_front_default_limits)
+	                              : lua_front_load(a, o->model, o->batch, &lua_front_default_limits)};
 	Graph *g = c.g;
 	ir_infer_shapes(g);
 	after(&c, o, "shapes");
@@ -412,7 +441,7 @@ static int cmd_report(const Options *o, Arena *a)
 /* compile and build: model to C files at o->out. */
 static void generate(const Options *o, Arena *a)
 {
-	if (!o->weights && o->seed < 0)
+	if (!o->weights && o->seed < 0 && !o->onnx)
 		diag_usage("%s: give --weights FILE.safetensors or --random-weights SEED", o->cmd);
 	if (o->weights && o->seed >= 0)
 		diag_usage("%s: --weights and --random-weights exclude each other", o->cmd);
@@ -429,6 +458,8 @@ static int cmd_compile(const Options *o, Arena *a)
 		size_t len = strlen(base);
 		if (len > 4 && !strcmp(base + len - 4, ".lua"))
 			len -= 4;
+		else if (len > 5 && !strcmp(base + len - 5, ".onnx"))
+			len -= 5;
 		co.out = arena_printf(a, "generated/%.*s", (int)len, base);
 	}
 	generate(&co, a);
@@ -483,12 +514,37 @@ static int cmd_quantize(const Options *o, Arena *a)
 	return 0;
 }
 
+/* import: MODEL.onnx to PREFIX.lua and PREFIX.safetensors. */
+static int cmd_import(const Options *o, Arena *a)
+{
+	const char *prefix = o->out;
+	if (!prefix) {
+		size_t len = strlen(o->model);
+		prefix = arena_printf(a, "%.*s", (int)(len > 5 && !strcmp(o->model + len - 5, ".onnx") ? len - 5 : len),
+		                      o->model);
+	}
+	onnx_write_files(a, o->model, o->onnx, prefix);
+	printf("%s: wrote %s.lua and %s.safetensors\n", o->model, prefix, prefix);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	Options o = parse_args(argc, argv);
 	Arena *a = arena_new();
 	int rc;
-	if (!strcmp(o.cmd, "check"))
+	if (!strcmp(o.cmd, "import") && !onnx_is_model(o.model))
+		diag_usage("import: '%s' is not an .onnx file", o.model);
+	if (o.input_shape[0] && !onnx_is_model(o.model))
+		diag_usage("--input-shape is for .onnx models (a .lua model's input op gives its shape)");
+	if (strcmp(o.cmd, "audit") && onnx_is_model(o.model)) {
+		OnnxModel *m = arena_alloc(a, sizeof *m);
+		*m = onnx_import(a, o.model, o.batch, o.input_shape[0] ? o.input_shape : NULL);
+		o.onnx = m;
+	}
+	if (!strcmp(o.cmd, "import"))
+		rc = cmd_import(&o, a);
+	else if (!strcmp(o.cmd, "check"))
 		rc = cmd_check(&o, a);
 	else if (!strcmp(o.cmd, "report"))
 		rc = cmd_report(&o, a);

@@ -5,7 +5,8 @@ set -eu
 pkgs="gcc ninja-build pkg-config liblua5.4-dev libcjson-dev libcmocka-dev
       libclang-dev clang libclang-rt-14-dev valgrind
       python3 python3-torch python3-torchvision python3-numpy
-      dataset-fashion-mnist"
+      dataset-fashion-mnist
+      protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

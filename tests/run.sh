@@ -49,6 +49,7 @@ compiler_suites() {
     suite "reliability: outputs never destroyed, temporaries safe, signals, escapes$1" $PY tests/cli/test_reliability.py
     suite "quantize and Q files: hostile calibration data and Q files$1" $PY tests/quant/test_hostile.py
     suite "zoo report vs PyTorch$1" $PY tests/zoo/test_report.py
+    suite "onnx import: hostile files$1" $PY tests/onnx/test_hostile.py
     suite "report vs the generated C: folding, fusion, algorithms, layouts, plan$1" \
         $PY tests/zoo/test_report_compile.py
     suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
@@ -77,7 +78,11 @@ mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,regnet_y_400mf,lraspp_mobi
 deeplabv3_mobilenet_v3_large
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind
-suite "fuzz: safetensors, npy and model readers under libFuzzer" tests/fuzz/run.sh
+suite "onnx import: torch.onnx.export of odd nets and resnet18 (opsets 11, 13, 17) vs PyTorch" \
+    $PY tests/onnx/test_export.py
+suite "onnx conformance: libonnx-testdata's backend tests in scope, import + build vs ONNX's outputs" \
+    $PY tests/onnx/conformance.py
+suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
 # Then the whole suite again under ASan+UBSan: the compiler's suites with
 # cnnc and the unit tests built with them (any report aborts:
 # -fno-sanitize-recover), so every model file, weight file and option

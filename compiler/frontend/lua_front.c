@@ -423,6 +423,14 @@ static const char *read_model(Arena *a, const char *path, size_t *len)
 
 Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits *lim)
 {
+	size_t len;
+	const char *text = read_model(a, path, &len);
+	return lua_front_load_text(a, path, text, len, batch, lim);
+}
+
+Graph *lua_front_load_text(Arena *a, const char *path, const char *text, size_t len, int batch,
+                           const SandboxLimits *lim)
+{
 	Graph *g = ir_new(a, path);
 	Sandbox *s = arena_alloc(a, sizeof *s);
 	s->lim = *lim;
@@ -432,8 +440,6 @@ Graph *lua_front_load(Arena *a, const char *path, int batch, const SandboxLimits
 	open_sandbox_libs(L);
 	dsl_open(L, g, batch);
 
-	size_t len;
-	const char *text = read_model(a, path, &len);
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	guard_start(path, s->lim.max_seconds);
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);

@@ -346,6 +346,8 @@ static void check_ranges(Parser *p, const StTensor *t, int n, uint64_t data_size
 
 /* ---- st_open ------------------------------------------------------ */
 
+static StFile *open_stream(Parser p, Arena *a, const char *path, uint64_t size);
+
 StFile *st_open(Arena *a, const char *path)
 {
 	Parser p = {a, path, NULL, NULL, NULL};
@@ -353,7 +355,21 @@ StFile *st_open(Arena *a, const char *path)
 	struct stat sb;
 	if (fstat(fileno(p.f), &sb) != 0)
 		fail(&p, "cannot stat: %s", strerror(errno));
-	uint64_t size = (uint64_t)sb.st_size;
+	return open_stream(p, a, path, (uint64_t)sb.st_size);
+}
+
+StFile *st_open_mem(Arena *a, const char *name, const void *data, size_t size)
+{
+	Parser p = {a, name, NULL, NULL, NULL};
+	p.f = fmemopen((void *)data, size ? size : 1, "rb");
+	if (!p.f)
+		fail(&p, "cannot open the weights in memory: %s", strerror(errno));
+	return open_stream(p, a, name, (uint64_t)size);
+}
+
+/* st_open's checks on p.f, of size bytes. */
+static StFile *open_stream(Parser p, Arena *a, const char *path, uint64_t size)
+{
 
 	/* 1. header length */
 	if (size < 8)

@@ -111,7 +111,12 @@ static void load_param(Graph *g, const char *path, const StFile *sf, Node *n, co
 
 void weights_load(Graph *g, const char *path, bool require_finite)
 {
-	StFile *sf = st_open(g->arena, path);
+	weights_bind(g, st_open(g->arena, path), require_finite);
+}
+
+void weights_bind(Graph *g, StFile *sf, bool require_finite)
+{
+	const char *path = sf->path;
 	bool *used = arena_alloc(g->arena, (size_t)(sf->n ? sf->n : 1) * sizeof *used);
 	for (int id = 0; id < g->n; id++) {
 		Node *n = &g->nodes[id];

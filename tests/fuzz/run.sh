@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/run.sh: the fuzz suite (see tests/fuzz/README.md).
 #
-# For each target (safetensors, npy, lua): first replays every file in
+# For each target (safetensors, npy, lua, onnx): first replays every file in
 # tests/fuzz/TARGET/regressions/ (inputs that once crashed it), then
 # fuzzes for a bounded time from a copy of the seeds in tests/fuzz/TARGET/
 # (for lua also models/*.lua and tests/diag/*.lua; the committed corpus
@@ -11,14 +11,14 @@
 # log are then kept under build/fuzz/artifacts/. Prints each target's
 # execution count.
 #
-# usage: tests/fuzz/run.sh [TARGET ...]       (default: all three)
+# usage: tests/fuzz/run.sh [TARGET ...]       (default: all four)
 # FUZZ_SECONDS: seconds per target (default 20; the whole suite stays
 # under ~75 s). `ninja fuzz` builds the targets.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 SECONDS_PER=${FUZZ_SECONDS:-20}
 RUNS=5000000 # cap on executions per target, whatever the time
-[ $# -eq 0 ] && set -- safetensors npy lua
+[ $# -eq 0 ] && set -- safetensors npy lua onnx
 opts="-timeout=5 -rss_limit_mb=2048 -print_final_stats=1"
 
 tmp=$(mktemp -d) || exit 2

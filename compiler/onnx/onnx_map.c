@@ -1,0 +1,1321 @@
+/*
+ * onnx_map.c: ONNX nodes as DSL statements, one row of ops[] per op.
+ *
+ * Nodes are visited in topological order. A node whose inputs are all
+ * known is folded (onnx_fold.c); any other is written by its row's
+ * function, which checks what the DSL can express and returns NULL, or
+ * returns what it cannot ("asymmetric pads ..."). Every node that
+ * cannot be written is listed, each once, as
+ *   MODEL.onnx: node 'NAME' (OpType, opset N): not supported: WHAT
+ * (the nodes downstream of one are not listed again) and the import
+ * exits 1 with nothing written.
+ *
+ * The Lua text keeps every activation in a slot of one table, v[k] (a
+ * Lua function has at most 200 locals), one statement per node, the
+ * value's shape in a comment. Layers with weights are named after their
+ * weight initializer ("layer1.0.conv1.weight" -> "layer1.0.conv1", as
+ * torch.onnx.export names them with the state_dict's keys), else after
+ * the node, else after the op; every name is used once.
+ */
+#include "onnx.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef const char *(*MapFn)(OxImport *x, int at, const Onnx__NodeProto *n);
+
+/* ---- attributes ---- */
+
+static long long attr_int(const Onnx__NodeProto *n, const char *name, long long dflt)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	return a && a->has_i ? a->i : dflt;
+}
+
+static double attr_float(const Onnx__NodeProto *n, const char *name, double dflt)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	return a && a->has_f ? a->f : dflt;
+}
+
+/* Up to max ints of attribute name into out; returns how many (0: absent). */
+static int attr_ints(const Onnx__NodeProto *n, const char *name, long long *out, int max)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	if (!a || a->n_ints > (size_t)max)
+		return a ? -1 : 0;
+	for (size_t i = 0; i < a->n_ints; i++)
+		out[i] = a->ints[i];
+	return (int)a->n_ints;
+}
+
+static bool attr_str_is(const Onnx__NodeProto *n, const char *name, const char *dflt, const char *want)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	if (!a || !a->has_s)
+		return !strcmp(dflt, want);
+	return a->s.len == strlen(want) && !memcmp(a->s.data, want, a->s.len);
+}
+
+/* ---- values ---- */
+
+static OxValue *in_value(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	return k < n->n_input ? ox_value(x, n->input[k]) : NULL;
+}
+
+/* Input k as an activation (NULL: absent or a constant). */
+static OxValue *in_act(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	OxValue *v = in_value(x, n, k);
+	return v && !v->c && v->var ? v : NULL;
+}
+
+static const OxTensor *in_const(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	OxValue *v = in_value(x, n, k);
+	return v ? v->c : NULL;
+}
+
+/* Folds what value name is computed from, if it can be (a pattern
+ * looking ahead reads constants the exporter computes later in the
+ * graph, such as the second Reshape's shape of a channel shuffle). */
+static void resolve(OxImport *x, const char *name, int depth)
+{
+	OxValue *v = ox_value(x, name);
+	if (!v || v->c || v->var || v->def < 0 || depth > 64 || x->consumed[v->def])
+		return;
+	const Onnx__NodeProto *n = x->order[v->def];
+	for (size_t k = 0; k < n->n_input; k++)
+		resolve(x, n->input[k], depth + 1);
+	if (ox_fold(x, n))
+		x->consumed[v->def] = true;
+}
+
+/* Input k of a node after the one being written, as a constant. */
+static const OxTensor *later_const(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	if (k < n->n_input)
+		resolve(x, n->input[k], 0);
+	return in_const(x, n, k);
+}
+
+static OxValue *out_value(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	return k < n->n_output ? ox_value(x, n->output[k]) : NULL;
+}
+
+/* "1x64x56x56". */
+static const char *dims_str(OxImport *x, int rank, const long long *d)
+{
+	OxText t = {.a = x->a};
+	ox_text(&t, "%s", "");
+	for (int i = 0; i < rank; i++)
+		ox_text(&t, "%s%lld", i ? "x" : "", d[i]);
+	return t.s;
+}
+
+/* Gives output k of n a slot and its shape; returns the slot. */
+static int new_act(OxImport *x, const Onnx__NodeProto *n, size_t k, int rank, const long long *dims)
+{
+	OxValue *v = out_value(x, n, k);
+	int slot = ++x->next_var;
+	if (!v)
+		return slot; /* an output nobody reads: a slot all the same */
+	v->var = slot;
+	v->rank = rank;
+	for (int i = 0; i < rank; i++)
+		v->dims[i] = dims[i];
+	return slot;
+}
+
+/* A Lua string literal for s. */
+static const char *lua_str(OxImport *x, const char *s)
+{
+	OxText t = {.a = x->a};
+	ox_text(&t, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			ox_text(&t, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			ox_text(&t, "\\%03u", c);
+		else
+			ox_text(&t, "%c", c);
+	}
+	ox_text(&t, "\"");
+	return t.s;
+}
+
+/* ---- names and weights ---- */
+
+static bool name_used(const OxImport *x, const char *s)
+{
+	for (int i = 0; i < x->n_names; i++)
+		if (!strcmp(x->layer_names[i], s))
+			return true;
+	return false;
+}
+
+static void layer_name_add(OxImport *x, const char *name);
+
+/* A layer name used once: from the initializer wname when it ends in
+ * ".weight", else from the node's name, else op_K. */
+static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char *wname)
+{
+	const char *base = NULL;
+	size_t wl = wname ? strlen(wname) : 0;
+	if (wl > 7 && !strcmp(wname + wl - 7, ".weight"))
+		base = arena_printf(x->a, "%.*s", (int)(wl - 7), wname);
+	else if (n->name && *n->name) {
+		char *s = arena_strdup(x->a, n->name[0] == '/' ? n->name + 1 : n->name);
+		for (char *p = s; *p; p++)
+			if (*p == '/' || *p == ':')
+				*p = '.';
+		base = s;
+	} else
+		base = arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1);
+	const char *name = base;
+	for (int k = 2; name_used(x, name); k++)
+		name = arena_printf(x->a, "%s_%d", base, k);
+	layer_name_add(x, name);
+	return name;
+}
+
+/* Marks name as used. */
+static void layer_name_add(OxImport *x, const char *name)
+{
+	if (x->n_names == x->cap_names) {
+		int cap = x->cap_names ? 2 * x->cap_names : 64;
+		const char **p = arena_alloc(x->a, (size_t)cap * sizeof *p);
+		if (x->n_names)
+			memcpy(p, x->layer_names, (size_t)x->n_names * sizeof *p);
+		x->layer_names = p;
+		x->cap_names = cap;
+	}
+	x->layer_names[x->n_names++] = name;
+}
+
+/* Adds weight key with dims (rank of them) and data f. */
+static void add_weight(OxImport *x, const char *key, int rank, const long long *dims, const float *f)
+{
+	if (x->n_w == x->cap_w) {
+		int cap = x->cap_w ? 2 * x->cap_w : 64;
+		OxWeight *w = arena_alloc(x->a, (size_t)cap * sizeof *w);
+		if (x->n_w)
+			memcpy(w, x->w, (size_t)x->n_w * sizeof *w);
+		x->w = w;
+		x->cap_w = cap;
+	}
+	OxWeight *w = &x->w[x->n_w++];
+	w->key = key;
+	w->rank = rank;
+	w->count = 1;
+	for (int i = 0; i < rank; i++) {
+		w->dims[i] = dims[i];
+		w->count *= dims[i];
+	}
+	w->f = f;
+}
+
+/* A constant's floats as weight NAME.suffix, of the given dims. */
+static void weight(OxImport *x, const char *name, const char *suffix, const OxTensor *t, int rank,
+                   const long long *dims)
+{
+	const float *f = t->f;
+	if (!t->is_float) {
+		float *g = arena_alloc(x->a, (size_t)(t->count + 1) * sizeof *g);
+		for (long long i = 0; i < t->count; i++)
+			g[i] = (float)t->i[i];
+		f = g;
+	}
+	add_weight(x, *suffix ? arena_printf(x->a, "%s.%s", name, suffix) : name, rank, dims, f);
+}
+
+/* ---- statements ---- */
+
+static void stmt(OxImport *x, int slot, const Onnx__NodeProto *n, const char *fmt, ...) PRINTF(4, 5);
+static void stmt(OxImport *x, int slot, const Onnx__NodeProto *n, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	OxValue *v = out_value(x, n, 0);
+	ox_text(&x->lua, "v[%d] = %s -- %s", slot, buf, v ? dims_str(x, v->rank, v->dims) : "");
+	ox_text(&x->lua, "\n");
+}
+
+/* v as the shortest decimal that reads back as the same float. */
+static const char *num(OxImport *x, double v)
+{
+	for (int prec = 6; prec < 9; prec++) {
+		char *s = arena_printf(x->a, "%.*g", prec, v);
+		if ((float)strtod(s, NULL) == (float)v)
+			return s;
+	}
+	return arena_printf(x->a, "%.9g", v);
+}
+
+/* "{a, b}" of a pair, or "a" when both are equal. */
+static const char *pair(OxImport *x, long long a, long long b)
+{
+	return a == b ? arena_printf(x->a, "%lld", a) : arena_printf(x->a, "{ %lld, %lld }", a, b);
+}
+
+/* The output's value takes the input's slot: nothing to write. */
+static void alias(OxImport *x, const Onnx__NodeProto *n, const OxValue *in)
+{
+	OxValue *o = out_value(x, n, 0);
+	if (!o)
+		return;
+	o->var = in->var;
+	o->rank = in->rank;
+	memcpy(o->dims, in->dims, sizeof o->dims);
+	memcpy(o->pad, in->pad, sizeof o->pad);
+}
+
+/* ---- spatial options (conv, pools) ---- */
+
+/* A window's kernel, stride, dilation and symmetric padding over H, W. */
+typedef struct {
+	long long k[2], s[2], d[2], p[2]; /* kernel, stride, dilation, padding per side */
+	long long out[2];                  /* output H, W */
+} Window;
+
+/* Reads strides, dilations, pads and auto_pad of n for input dims
+ * (N, C, H, W) and kernel k; ceil: pools' ceil_mode. */
+static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *iv, Window *w, bool ceil)
+{
+	const long long *in = iv->dims;
+	long long v[4];
+	int c;
+	w->s[0] = w->s[1] = w->d[0] = w->d[1] = 1;
+	if ((c = attr_ints(n, "strides", v, 2)) != 0) {
+		if (c != 2)
+			return "strides for 2 spatial dims only (3-D and 1-D are not supported)";
+		w->s[0] = v[0], w->s[1] = v[1];
+	}
+	if ((c = attr_ints(n, "dilations", v, 2)) != 0) {
+		if (c != 2)
+			return "dilations for 2 spatial dims only";
+		w->d[0] = v[0], w->d[1] = v[1];
+	}
+	long long pads[4] = {0, 0, 0, 0};
+	if ((c = attr_ints(n, "pads", pads, 4)) != 0 && c != 4)
+		return "pads for 2 spatial dims only";
+	for (int i = 0; i < 2; i++)
+		if (w->s[i] < 1 || w->d[i] < 1 || w->k[i] < 1 || w->s[i] > IR_MAX_DIM || w->d[i] > IR_MAX_DIM)
+			return "a stride, dilation or kernel size below 1 or over 2^24";
+	bool upper = attr_str_is(n, "auto_pad", "NOTSET", "SAME_UPPER");
+	bool lower = attr_str_is(n, "auto_pad", "NOTSET", "SAME_LOWER");
+	bool valid = attr_str_is(n, "auto_pad", "NOTSET", "VALID");
+	if (!upper && !lower && !valid && !attr_str_is(n, "auto_pad", "NOTSET", "NOTSET"))
+		return "an auto_pad other than NOTSET, SAME_UPPER, SAME_LOWER or VALID";
+	if ((iv->pad[0] || iv->pad[1]) && (upper || lower || valid))
+		return "a Pad before a window with auto_pad";
+	for (int i = 0; i < 2; i++) {
+		pads[i] += iv->pad[i];
+		pads[i + 2] += iv->pad[i];
+	}
+	for (int i = 0; i < 2; i++) {
+		long long span = w->d[i] * (w->k[i] - 1) + 1;
+		if (valid)
+			pads[i] = pads[i + 2] = 0;
+		if (upper || lower) {
+			long long o = (in[2 + i] + w->s[i] - 1) / w->s[i];
+			long long total = (o - 1) * w->s[i] + span - in[2 + i];
+			total = total < 0 ? 0 : total;
+			pads[i] = upper ? total / 2 : total - total / 2;
+			pads[i + 2] = total - pads[i];
+		}
+		if (pads[i] != pads[i + 2])
+			return arena_printf(x->a, "asymmetric pads (%lld before, %lld after on %s); the conv and pools "
+			                    "take one padding per side (the pad op is not wired yet)",
+			                    pads[i], pads[i + 2], i ? "W" : "H");
+		if (pads[i] < 0 || pads[i] > IR_MAX_DIM)
+			return "a negative padding";
+		w->p[i] = pads[i];
+		long long room = in[2 + i] + 2 * w->p[i] - span;
+		if (room < 0)
+			return "a window larger than its padded input";
+		w->out[i] = (ceil ? (room + w->s[i] - 1) : room) / w->s[i] + 1;
+		if (ceil && (w->out[i] - 1) * w->s[i] >= in[2 + i] + w->p[i])
+			w->out[i]--;
+	}
+	return NULL;
+}
+
+/* ---- the rows ---- */
+
+static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	const OxTensor *wt = in_const(x, n, 1), *b = in_const(x, n, 2);
+	if (!in || in->rank != 4)
+		return "an input that is not a 4-D activation (N x C x H x W)";
+	if (!wt || wt->rank != 4)
+		return "a weight that is not a 4-D initializer";
+	if (n->n_input > 2 && *n->input[2] && (!b || b->count != wt->dims[0]))
+		return "a bias that is not an initializer of out_channels elements";
+	long long g = attr_int(n, "group", 1);
+	if (g < 1 || in->dims[1] != ir_mul(wt->dims[1], g) || wt->dims[0] % g)
+		return "a group count that does not divide the channels";
+	Window w = {.k = {wt->dims[2], wt->dims[3]}};
+	const char *why = window(x, n, in, &w, false);
+	if (why)
+		return why;
+	const char *name = layer_name(x, n, n->input[1]);
+	long long od[4] = {in->dims[0], wt->dims[0], w.out[0], w.out[1]};
+	int slot = new_act(x, n, 0, 4, od);
+	OxText o = {.a = x->a};
+	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), wt->dims[0],
+	        pair(x, w.k[0], w.k[1]));
+	if (w.s[0] != 1 || w.s[1] != 1)
+		ox_text(&o, ", stride = %s", pair(x, w.s[0], w.s[1]));
+	if (w.p[0] || w.p[1])
+		ox_text(&o, ", padding = %s", pair(x, w.p[0], w.p[1]));
+	if (w.d[0] != 1 || w.d[1] != 1)
+		ox_text(&o, ", dilation = %s", pair(x, w.d[0], w.d[1]));
+	if (g != 1)
+		ox_text(&o, ", groups = %lld", g);
+	if (!b)
+		ox_text(&o, ", bias = false");
+	stmt(x, slot, n, "v[%d]:conv2d { %s }", in->var, o.s);
+	weight(x, name, "weight", wt, 4, wt->dims);
+	if (b)
+		weight(x, name, "bias", b, 1, wt->dims);
+	return NULL;
+}
+
+static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->rank != 4)
+		return "an input that is not a 4-D activation";
+	if (attr_int(n, "training_mode", 0) || (n->n_output > 1 && *n->output[1]))
+		return "training mode (running statistics as outputs)";
+	const OxTensor *t[4];
+	for (int k = 0; k < 4; k++) {
+		t[k] = in_const(x, n, (size_t)k + 1);
+		if (!t[k] || t[k]->count != in->dims[1])
+			return "scale, bias, mean and variance that are not initializers of C elements";
+	}
+	const char *name = layer_name(x, n, n->input[1]);
+	int slot = new_act(x, n, 0, 4, in->dims);
+	stmt(x, slot, n, "v[%d]:batch_norm { name = %s, eps = %s }", in->var, lua_str(x, name),
+	     num(x, attr_float(n, "epsilon", 1e-5)));
+	static const char *const suffix[4] = {"weight", "bias", "running_mean", "running_var"};
+	for (int k = 0; k < 4; k++)
+		weight(x, name, suffix[k], t[k], 1, &in->dims[1]);
+	return NULL;
+}
+
+/* linear { out_features = N } on a (N x K) input from weight [N, K]
+ * (transposed from [K, N] when trans) and bias c (NULL: none). */
+static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__NodeProto *last, OxValue *in,
+                          const OxTensor *w, bool trans, const OxTensor *c, const char *wname, float alpha, float beta)
+{
+	if (!in || in->rank != 2)
+		return "an input that is not 2-D (N x features)";
+	if (!w || w->rank != 2 || !w->is_float)
+		return "a weight that is not a 2-D float initializer";
+	long long nout = trans ? w->dims[1] : w->dims[0], k = trans ? w->dims[0] : w->dims[1];
+	if (k != in->dims[1])
+		return "a weight whose inner dim differs from the input's features";
+	if (c && c->count != nout && c->count != 1)
+		return "a bias that is not of out_features elements (or one)";
+	const char *name = layer_name(x, n, wname);
+	long long od[2] = {in->dims[0], nout};
+	int slot = new_act(x, last, 0, 2, od);
+	stmt(x, slot, last, "v[%d]:linear { name = %s, out_features = %lld%s }", in->var, lua_str(x, name), nout,
+	     c ? "" : ", bias = false");
+	long long wd[2] = {nout, k};
+	if (trans || alpha != 1) { /* Gemm's alpha and beta are folded into the weight and bias */
+		float *f = arena_alloc(x->a, (size_t)(nout * k + 1) * sizeof *f);
+		for (long long i = 0; i < nout; i++)
+			for (long long j = 0; j < k; j++)
+				f[i * k + j] = alpha * w->f[trans ? j * nout + i : i * k + j];
+		add_weight(x, arena_printf(x->a, "%s.weight", name), 2, wd, f);
+	} else {
+		weight(x, name, "weight", w, 2, wd);
+	}
+	if (c) {
+		float *f = arena_alloc(x->a, (size_t)(nout + 1) * sizeof *f);
+		for (long long i = 0; i < nout; i++)
+			f[i] = beta * (c->is_float ? c->f[c->count == 1 ? 0 : i] : (float)c->i[c->count == 1 ? 0 : i]);
+		add_weight(x, arena_printf(x->a, "%s.bias", name), 1, &nout, f);
+	}
+	return NULL;
+}
+
+static const char *map_gemm(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	if (attr_int(n, "transA", 0))
+		return "transA (the input transposed)";
+	const OxTensor *c = in_const(x, n, 2);
+	if (n->n_input > 2 && *n->input[2] && !c)
+		return "a C that is not an initializer";
+	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), !attr_int(n, "transB", 0), c, n->input[1],
+	              (float)attr_float(n, "alpha", 1), (float)attr_float(n, "beta", 1));
+}
+
+/* The one node that reads value name, if it alone reads it. */
+static int only_user(OxImport *x, int at, const char *name)
+{
+	OxValue *v = ox_value(x, name);
+	if (!v || v->users != 1)
+		return -1;
+	for (int i = at + 1; i < x->n_node; i++)
+		for (size_t k = 0; k < x->order[i]->n_input; k++)
+			if (!strcmp(x->order[i]->input[k], name))
+				return i;
+	return -1;
+}
+
+static bool is_op(const Onnx__NodeProto *n, const char *op)
+{
+	return !strcmp(n->op_type, op) && (!n->domain || !*n->domain);
+}
+
+static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	/* MatMul + Add of a bias: one linear */
+	int u = only_user(x, at, n->output[0]);
+	if (u >= 0 && is_op(x->order[u], "Add") && x->order[u]->n_input == 2) {
+		const Onnx__NodeProto *add = x->order[u];
+		int other = strcmp(add->input[0], n->output[0]) ? 0 : 1;
+		const OxTensor *c = later_const(x, add, (size_t)other);
+		const OxTensor *w = in_const(x, n, 1);
+		if (c && w && w->rank == 2 && c->count == w->dims[1] && c->rank <= 2) {
+			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, n->input[1], 1, 1);
+			if (!why)
+				x->consumed[u] = true;
+			return why;
+		}
+	}
+	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), true, NULL, n->input[1], 1, 1);
+}
+
+/* Activations without weights: ONNX op, DSL method. */
+static const char *map_act(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in)
+		return "an input that is not an activation";
+	const char *op = n->op_type, *call;
+	if (!strcmp(op, "Relu"))
+		call = "relu()";
+	else if (!strcmp(op, "Sigmoid"))
+		call = "sigmoid()";
+	else if (!strcmp(op, "Tanh"))
+		call = "tanh()";
+	else if (!strcmp(op, "HardSwish"))
+		call = "hardswish()";
+	else if (!strcmp(op, "LeakyRelu"))
+		call = arena_printf(x->a, "leaky_relu { negative_slope = %s }", num(x, attr_float(n, "alpha", 0.01)));
+	else if (!strcmp(op, "Elu"))
+		call = arena_printf(x->a, "elu { alpha = %s }", num(x, attr_float(n, "alpha", 1.0)));
+	else { /* HardSigmoid */
+		if (fabs(attr_float(n, "alpha", 0.2) - 1.0 / 6) > 1e-6 || attr_float(n, "beta", 0.5) != 0.5)
+			return "alpha and beta other than 1/6 and 1/2 (PyTorch's hardsigmoid)";
+		call = "hardsigmoid()";
+	}
+	int slot = new_act(x, n, 0, in->rank, in->dims);
+	stmt(x, slot, n, "v[%d]:%s", in->var, call);
+	return NULL;
+}
+
+static const char *map_clip(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in)
+		return "an input that is not an activation";
+	double lo = -FLT_MAX, hi = FLT_MAX;
+	if (x->opset < 11) {
+		lo = attr_float(n, "min", lo);
+		hi = attr_float(n, "max", hi);
+	} else {
+		for (size_t k = 1; k < 3; k++) {
+			if (n->n_input <= k || !*n->input[k])
+				continue;
+			const OxTensor *t = in_const(x, n, k);
+			if (!t || t->count != 1)
+				return "min or max that is not a constant scalar";
+			*(k == 1 ? &lo : &hi) = t->is_float ? t->f[0] : (double)t->i[0];
+		}
+	}
+	/* the DSL's number options are floats of |x| <= 3.4e38: FLT_MAX, the
+	 * exporters' "no bound", is held just inside */
+	lo = lo < -3.4e38 ? -3.4e38 : lo;
+	hi = hi > 3.4e38 ? 3.4e38 : hi;
+	if (lo > hi)
+		return "min above max";
+	int slot = new_act(x, n, 0, in->rank, in->dims);
+	if (lo == 0 && hi == 6)
+		stmt(x, slot, n, "v[%d]:relu6()", in->var);
+	else if (lo == 0 && hi >= 3.4e38)
+		stmt(x, slot, n, "v[%d]:relu()", in->var);
+	else
+		stmt(x, slot, n, "v[%d]:hardtanh { min_val = %s, max_val = %s }", in->var, num(x, lo), num(x, hi));
+	return NULL;
+}
+
+static const char *map_prelu(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	const OxTensor *s = in_const(x, n, 1);
+	if (!in || in->rank < 2)
+		return "an input that is not an activation of rank 2 or 4";
+	if (!s || (s->count != 1 && s->count != in->dims[1]))
+		return "a slope that is not one value or one per channel";
+	for (int i = 1; i < s->rank; i++)
+		if (s->dims[i] != 1 && s->count != 1)
+			return "a slope that varies over H or W";
+	const char *name = layer_name(x, n, n->input[1]);
+	int slot = new_act(x, n, 0, in->rank, in->dims);
+	stmt(x, slot, n, "v[%d]:prelu { name = %s, num_parameters = %lld }", in->var, lua_str(x, name), s->count);
+	weight(x, name, "weight", s, 1, &s->count);
+	return NULL;
+}
+
+static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	bool max = !strcmp(n->op_type, "MaxPool");
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->rank != 4)
+		return "an input that is not a 4-D activation (3-D and 1-D pools are not supported)";
+	if (n->n_output > 1 && *n->output[1])
+		return "the Indices output";
+	long long k[2];
+	if (attr_ints(n, "kernel_shape", k, 2) != 2)
+		return "a kernel_shape that is not 2-D";
+	if (attr_int(n, "storage_order", 0))
+		return "storage_order 1";
+	if (in->pad[0] || in->pad[1]) {
+		long long own[4];
+		if (max)
+			return "a zero Pad before a max pool";
+		if (attr_ints(n, "pads", own, 4) == 4 && (own[0] || own[1] || own[2] || own[3]) &&
+		    !attr_int(n, "count_include_pad", 0))
+			return "a Pad before an average pool with pads of its own and count_include_pad 0";
+	}
+	Window w = {.k = {k[0], k[1]}};
+	bool ceil = attr_int(n, "ceil_mode", 0) != 0;
+	const char *why = window(x, n, in, &w, ceil);
+	if (why)
+		return why;
+	if (w.d[0] != 1 || w.d[1] != 1)
+		return "dilations in a pool";
+	if (2 * w.p[0] > w.k[0] || 2 * w.p[1] > w.k[1])
+		return "padding over half the kernel";
+	long long od[4] = {in->dims[0], in->dims[1], w.out[0], w.out[1]};
+	int slot = new_act(x, n, 0, 4, od);
+	OxText o = {.a = x->a};
+	ox_text(&o, "kernel_size = %s, stride = %s", pair(x, w.k[0], w.k[1]), pair(x, w.s[0], w.s[1]));
+	if (w.p[0] || w.p[1])
+		ox_text(&o, ", padding = %s", pair(x, w.p[0], w.p[1]));
+	if (ceil)
+		ox_text(&o, ", ceil_mode = true");
+	if (!max && !attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
+		ox_text(&o, ", count_include_pad = false");
+	stmt(x, slot, n, "v[%d]:%s { %s }", in->var, max ? "max_pool2d" : "avg_pool2d", o.s);
+	return NULL;
+}
+
+static const char *map_global_pool(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->rank != 4)
+		return "an input that is not a 4-D activation";
+	long long od[4] = {in->dims[0], in->dims[1], 1, 1};
+	int slot = new_act(x, n, 0, 4, od);
+	if (!strcmp(n->op_type, "GlobalAveragePool"))
+		stmt(x, slot, n, "v[%d]:global_avg_pool()", in->var);
+	else
+		stmt(x, slot, n, "v[%d]:max_pool2d { kernel_size = %s }", in->var, pair(x, in->dims[2], in->dims[3]));
+	return NULL;
+}
+
+static const char *map_reduce_mean(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	long long ax[4];
+	int na = attr_ints(n, "axes", ax, 4);
+	if (!in || in->rank != 4 || na != 2)
+		return "axes other than H and W of a 4-D activation";
+	for (int i = 0; i < 2; i++)
+		ax[i] = ax[i] < 0 ? ax[i] + 4 : ax[i];
+	if (!((ax[0] == 2 && ax[1] == 3) || (ax[0] == 3 && ax[1] == 2)))
+		return "axes other than H and W (2, 3)";
+	bool keep = attr_int(n, "keepdims", 1) != 0;
+	long long od[4] = {in->dims[0], in->dims[1], 1, 1};
+	int slot = new_act(x, n, 0, keep ? 4 : 2, od);
+	stmt(x, slot, n, "v[%d]:mean { dim = { 2, 3 }%s }", in->var, keep ? ", keepdim = true" : "");
+	return NULL;
+}
+
+/* flatten of a 4-D activation into N x CHW. */
+static void flatten(OxImport *x, const Onnx__NodeProto *n, const OxValue *in)
+{
+	long long od[2] = {in->dims[0], ir_mul(ir_mul(in->dims[1], in->dims[2]), in->dims[3])};
+	int slot = new_act(x, n, 0, 2, od);
+	stmt(x, slot, n, "v[%d]:flatten()", in->var);
+}
+
+static const char *map_flatten(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	long long axis = attr_int(n, "axis", 1);
+	if (!in || (in->rank != 4 && in->rank != 2) || (axis != 1 && axis != 1 - in->rank))
+		return "axis other than 1, or an input not 2-D or 4-D";
+	if (in->rank == 2)
+		alias(x, n, in);
+	else
+		flatten(x, n, in);
+	return NULL;
+}
+
+/* Reshape [N, g, C/g, H, W] -> Transpose [0, 2, 1, 3, 4] -> Reshape
+ * [N, C, H, W]: channel_shuffle with g groups. */
+static bool channel_shuffle(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *in, const long long *d, int rank)
+{
+	if (rank != 5 || in->rank != 4 || d[0] != in->dims[0] || ir_mul(d[1], d[2]) != in->dims[1] ||
+	    d[3] != in->dims[2] || d[4] != in->dims[3])
+		return false;
+	int t = only_user(x, at, n->output[0]);
+	if (t < 0 || !is_op(x->order[t], "Transpose"))
+		return false;
+	long long perm[5];
+	static const long long want[5] = {0, 2, 1, 3, 4};
+	if (attr_ints(x->order[t], "perm", perm, 5) != 5 || memcmp(perm, want, sizeof want))
+		return false;
+	int r = only_user(x, t, x->order[t]->output[0]);
+	if (r < 0 || !is_op(x->order[r], "Reshape"))
+		return false;
+	const OxTensor *s = later_const(x, x->order[r], 1);
+	if (!s || s->is_float || s->count != 4)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (s->i[i] != in->dims[i] && !(s->i[i] == -1 && i > 0) && !(s->i[i] == 0 && i == 0))
+			return false;
+	x->consumed[t] = x->consumed[r] = true;
+	int slot = new_act(x, x->order[r], 0, 4, in->dims);
+	stmt(x, slot, x->order[r], "v[%d]:channel_shuffle { groups = %lld }", in->var, d[1]);
+	return true;
+}
+
+static const char *map_reshape(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	OxValue *in = in_act(x, n, 0);
+	const OxTensor *s = in_const(x, n, 1);
+	if (!in)
+		return "an input that is not an activation";
+	if (!s || s->is_float || s->count > OX_MAX_RANK)
+		return "a shape that is not a constant (or folds to none)";
+	long long d[OX_MAX_RANK], known = 1, total = 1;
+	int minus = -1;
+	for (int i = 0; i < in->rank; i++)
+		total = ir_mul(total, in->dims[i]);
+	for (int i = 0; i < s->count; i++) {
+		d[i] = s->i[i] == 0 && !attr_int(n, "allowzero", 0) && i < in->rank ? in->dims[i] : s->i[i];
+		if (d[i] == -1 && minus < 0)
+			minus = i;
+		else if (d[i] < 0 || d[i] > IR_MAX_DIM)
+			return "a shape with a negative or huge dim";
+		else
+			known = ir_mul(known, d[i]);
+	}
+	if (minus >= 0)
+		d[minus] = known ? total / known : 0;
+	if (ir_mul(known, minus >= 0 ? d[minus] : 1) != total)
+		return "a shape whose element count differs from the input's";
+	if (channel_shuffle(x, at, n, in, d, (int)s->count))
+		return NULL;
+	bool same = s->count == in->rank;
+	for (int i = 0; same && i < in->rank; i++)
+		same = d[i] == in->dims[i];
+	if (same) {
+		alias(x, n, in);
+		return NULL;
+	}
+	if (in->rank == 4 && s->count == 2 && d[0] == in->dims[0]) {
+		flatten(x, n, in);
+		return NULL;
+	}
+	return arena_printf(x->a, "reshape from %s to %s (only flatten, channel shuffle and no-op reshapes "
+	                    "map onto the DSL until its reshape op is wired)", dims_str(x, in->rank, in->dims),
+	                    dims_str(x, (int)s->count, d));
+}
+
+/* Broadcast dims of a and b into out; false if they do not broadcast. */
+static bool broadcast(int ra, const long long *a, int rb, const long long *b, int *rank, long long *out)
+{
+	*rank = ra > rb ? ra : rb;
+	for (int i = 0; i < *rank; i++) {
+		long long p = i < *rank - ra ? 1 : a[i - (*rank - ra)], q = i < *rank - rb ? 1 : b[i - (*rank - rb)];
+		if (p != q && p != 1 && q != 1)
+			return false;
+		out[i] = p == 1 ? q : p;
+	}
+	return true;
+}
+
+/* Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5: gelu. */
+static bool gelu(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *in, const OxTensor *c)
+{
+	if (strcmp(n->op_type, "Div") || !c || c->count != 1 || !c->is_float || fabs(c->f[0] - 1.41421356) > 1e-5)
+		return false;
+	int e = only_user(x, at, n->output[0]);
+	if (e < 0 || !is_op(x->order[e], "Erf"))
+		return false;
+	int a = only_user(x, e, x->order[e]->output[0]);
+	if (a < 0 || !is_op(x->order[a], "Add") || x->order[a]->n_input != 2)
+		return false;
+	const OxTensor *one = later_const(x, x->order[a], strcmp(x->order[a]->input[0], x->order[e]->output[0]) ? 0 : 1);
+	if (!one || one->count != 1 || !one->is_float || one->f[0] != 1)
+		return false;
+	int m = only_user(x, a, x->order[a]->output[0]);
+	if (m < 0 || !is_op(x->order[m], "Mul") || x->order[m]->n_input != 2)
+		return false;
+	const Onnx__NodeProto *mul = x->order[m];
+	const char *other = strcmp(mul->input[0], x->order[a]->output[0]) ? mul->input[0] : mul->input[1];
+	if (strcmp(other, in->name))
+		return false;
+	int h = only_user(x, m, mul->output[0]);
+	if (h < 0 || !is_op(x->order[h], "Mul") || x->order[h]->n_input != 2)
+		return false;
+	const OxTensor *half = later_const(x, x->order[h], strcmp(x->order[h]->input[0], mul->output[0]) ? 0 : 1);
+	if (!half || half->count != 1 || !half->is_float || half->f[0] != 0.5f)
+		return false;
+	x->consumed[e] = x->consumed[a] = x->consumed[m] = x->consumed[h] = true;
+	int slot = new_act(x, x->order[h], 0, in->rank, in->dims);
+	stmt(x, slot, x->order[h], "v[%d]:gelu()", in->var);
+	return true;
+}
+
+static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	OxValue *a = in_value(x, n, 0), *b = in_value(x, n, 1);
+	const char *fn = !strcmp(n->op_type, "Add") ? "add" : !strcmp(n->op_type, "Sub") ? "sub"
+	                 : !strcmp(n->op_type, "Mul") ? "mul" : "div";
+	if (!a || !b)
+		return "a missing operand";
+	OxValue *act = a->c ? b : a;
+	const OxTensor *c = a->c ? a->c : b->c;
+	if (act->c || !act->var)
+		return "no activation operand";
+	if (gelu(x, at, n, act, c))
+		return NULL;
+	int rank;
+	long long od[OX_MAX_RANK];
+	if (!c) {
+		if (!broadcast(a->rank, a->dims, b->rank, b->dims, &rank, od))
+			return "operands that do not broadcast";
+		int slot = new_act(x, n, 0, rank, od);
+		stmt(x, slot, n, "%s(v[%d], v[%d])", fn, a->var, b->var);
+		return NULL;
+	}
+	if (!broadcast(act->rank, act->dims, c->rank, c->dims, &rank, od) || rank != act->rank)
+		return "a constant operand that broadcasts the activation to another shape";
+	const char *operand;
+	if (c->count == 1) {
+		operand = num(x, c->is_float ? (double)c->f[0] : (double)c->i[0]);
+	} else {
+		/* a param: its dims with leading 1s dropped (at most 4 left) */
+		int skip = 0;
+		while (skip < c->rank - 1 && c->dims[skip] == 1)
+			skip++;
+		if (c->rank - skip > 4)
+			return "a constant operand of more than 4 dims";
+		/* a param's key is its name: the initializer's own (a module's
+		 * parameter, "scale"), unless the exporter made it up */
+		const char *cname = b->c ? n->input[1] : n->input[0];
+		OxValue *cv = ox_value(x, cname);
+		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && !name_used(x, cname);
+		const char *name = own ? cname : layer_name(x, n, cname);
+		if (own)
+			layer_name_add(x, name);
+		int slot = ++x->next_var;
+		OxText sh = {.a = x->a};
+		for (int i = skip; i < c->rank; i++)
+			ox_text(&sh, "%s%lld", i > skip ? ", " : "", c->dims[i]);
+		ox_text(&x->lua, "v[%d] = param { name = %s, shape = { %s } }\n", slot, lua_str(x, name), sh.s);
+		weight(x, name, "", c, c->rank - skip, c->dims + skip);
+		operand = arena_printf(x->a, "v[%d]", slot);
+	}
+	int slot = new_act(x, n, 0, rank, od);
+	const char *self = arena_printf(x->a, "v[%d]", act->var);
+	bool first = a->c != NULL;
+	stmt(x, slot, n, "%s(%s, %s)", fn, first ? operand : self, first ? self : operand);
+	return NULL;
+}
+
+static const char *map_concat(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *first = in_act(x, n, 0);
+	if (!first || (first->rank != 4 && first->rank != 2))
+		return "inputs that are not activations of rank 2 or 4";
+	long long axis = attr_int(n, "axis", 1);
+	if (axis != 1 && axis != 1 - first->rank)
+		return "an axis other than the channels (1)";
+	long long od[4];
+	memcpy(od, first->dims, sizeof od);
+	od[1] = 0;
+	OxText l = {.a = x->a};
+	for (size_t k = 0; k < n->n_input; k++) {
+		OxValue *v = in_act(x, n, k);
+		if (!v || v->rank != first->rank)
+			return "an input that is a constant, or of another rank";
+		od[1] = ir_add_sat(od[1], v->dims[1]);
+		ox_text(&l, "%sv[%d]", k ? ", " : "", v->var);
+	}
+	int slot = new_act(x, n, 0, first->rank, od);
+	stmt(x, slot, n, "concat { %s }", l.s);
+	return NULL;
+}
+
+static const char *map_softmax(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	long long axis = attr_int(n, "axis", x->opset >= 13 ? -1 : 1);
+	if (!in || !((in->rank == 2 && (axis == 1 || axis == -1)) || (in->rank == 4 && x->opset >= 13 && (axis == 1 || axis == -3))))
+		return "an axis other than the channels (dim 1) of a 2-D or 4-D input";
+	int slot = new_act(x, n, 0, in->rank, in->dims);
+	stmt(x, slot, n, "v[%d]:softmax()", in->var);
+	return NULL;
+}
+
+/* Pieces of the channels of in, of sizes sz[0..np): split, each piece
+ * to output k of n where keep[k] >= 0 (its output index). */
+static void split(OxImport *x, const Onnx__NodeProto *n, const OxValue *in, const long long *sz, const int *out, int np)
+{
+	OxText l = {.a = x->a}, s = {.a = x->a};
+	int first = 0;
+	for (int k = 0; k < np; k++) {
+		long long od[OX_MAX_RANK];
+		memcpy(od, in->dims, sizeof od);
+		od[1] = sz[k];
+		int slot = out[k] >= 0 ? new_act(x, n, (size_t)out[k], in->rank, od) : ++x->next_var;
+		first = first ? first : slot;
+		ox_text(&l, "%sv[%d]", k ? ", " : "", slot);
+		ox_text(&s, "%s%lld", k ? ", " : "", sz[k]);
+	}
+	ox_text(&x->lua, "%s = v[%d]:split { split_size_or_sections = { %s } } -- %s\n", l.s, in->var, s.s,
+	        dims_str(x, in->rank, in->dims));
+}
+
+static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || (in->rank != 4 && in->rank != 2))
+		return "an input that is not an activation of rank 2 or 4";
+	long long axis = attr_int(n, "axis", 0);
+	if (axis != 1 && axis != 1 - in->rank)
+		return "an axis other than the channels (1)";
+	int np = (int)n->n_output;
+	if (np < 1 || np > 256)
+		return "more than 256 pieces";
+	long long sz[256];
+	int have = 0;
+	if (x->opset >= 13 && n->n_input > 1 && *n->input[1]) {
+		const OxTensor *t = in_const(x, n, 1);
+		if (!t || t->is_float || t->count != np)
+			return "a split that is not a constant of one size per output";
+		for (int k = 0; k < np; k++)
+			sz[k] = t->i[k];
+		have = np;
+	} else if (x->opset < 13) {
+		have = attr_ints(n, "split", sz, 256);
+		if (have && have != np)
+			return "a split attribute of another length than the outputs";
+	}
+	long long sum = 0;
+	if (!have) {
+		if (in->dims[1] % np)
+			return "channels that do not split evenly";
+		for (int k = 0; k < np; k++)
+			sz[k] = in->dims[1] / np;
+	}
+	for (int k = 0; k < np; k++) {
+		if (sz[k] <= 0)
+			return "an empty or negative piece";
+		sum += sz[k];
+	}
+	if (sum != in->dims[1])
+		return "sizes that do not add up to the channels";
+	int out[256];
+	for (int k = 0; k < np; k++)
+		out[k] = k;
+	split(x, n, in, sz, out, np);
+	return NULL;
+}
+
+static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || (in->rank != 4 && in->rank != 2))
+		return "an input that is not an activation of rank 2 or 4";
+	long long st[OX_MAX_RANK], en[OX_MAX_RANK], ax[OX_MAX_RANK], sp[OX_MAX_RANK];
+	int ns, ne, na, nsp = 0;
+	if (x->opset < 10) {
+		ns = attr_ints(n, "starts", st, OX_MAX_RANK);
+		ne = attr_ints(n, "ends", en, OX_MAX_RANK);
+		na = attr_ints(n, "axes", ax, OX_MAX_RANK);
+	} else {
+		const OxTensor *t[4];
+		int *cnt[4] = {&ns, &ne, &na, &nsp};
+		long long *dst[4] = {st, en, ax, sp};
+		for (int k = 0; k < 4; k++) {
+			*cnt[k] = 0;
+			if (n->n_input <= (size_t)k + 1 || !*n->input[k + 1])
+				continue;
+			t[k] = in_const(x, n, (size_t)k + 1);
+			if (!t[k] || t[k]->is_float || t[k]->count > OX_MAX_RANK)
+				return "starts, ends, axes or steps that are not constants";
+			*cnt[k] = (int)t[k]->count;
+			for (int i = 0; i < *cnt[k]; i++)
+				dst[k][i] = t[k]->i[i];
+		}
+	}
+	if (ns != 1 || ne != 1 || na > 1 || nsp > 1 || (nsp == 1 && sp[0] != 1))
+		return "a slice of more than one axis, or with a step";
+	long long axis = na ? ax[0] : 0;
+	axis = axis < 0 ? axis + in->rank : axis;
+	if (axis != 1)
+		return "a slice of an axis other than the channels (1)";
+	long long c = in->dims[1], s = st[0] < 0 ? st[0] + c : st[0], e = en[0] < 0 ? en[0] + c : en[0];
+	s = s < 0 ? 0 : s > c ? c : s;
+	e = e < 0 ? 0 : e > c ? c : e;
+	if (e <= s)
+		return "an empty slice";
+	if (s == 0 && e == c) {
+		alias(x, n, in);
+		return NULL;
+	}
+	long long sz[3];
+	int out[3], np = 0;
+	if (s > 0)
+		sz[np] = s, out[np++] = -1;
+	sz[np] = e - s, out[np++] = 0;
+	if (e < c)
+		sz[np] = c - e, out[np++] = -1;
+	split(x, n, in, sz, out, np);
+	return NULL;
+}
+
+static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->rank != 4)
+		return "an input that is not a 4-D activation";
+	bool up = !strcmp(n->op_type, "Upsample");
+	bool nearest = attr_str_is(n, "mode", "nearest", "nearest");
+	bool linear = attr_str_is(n, "mode", "nearest", "linear") || attr_str_is(n, "mode", "nearest", "bilinear");
+	if (!nearest && !linear)
+		return "a mode other than nearest and linear";
+	bool align = false;
+	if (!up && x->opset >= 11) {
+		bool asym = attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "asymmetric");
+		bool half = attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "half_pixel") ||
+		            attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "pytorch_half_pixel");
+		align = attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "align_corners");
+		if (nearest && !(asym && attr_str_is(n, "nearest_mode", "round_prefer_floor", "floor")))
+			return "nearest other than asymmetric with floor (PyTorch's nearest)";
+		if (linear && !half && !align)
+			return "linear with a coordinate_transformation_mode other than half_pixel, pytorch_half_pixel "
+			       "or align_corners";
+		if (linear && attr_int(n, "exclude_outside", 0))
+			return "exclude_outside";
+	} else if (linear) {
+		return "linear before opset 11 (asymmetric coordinates; PyTorch has no such bilinear)";
+	}
+	double sc[2] = {0, 0};
+	long long size[2] = {0, 0};
+	const OxTensor *scales = NULL, *sizes = NULL;
+	if (up && x->opset < 9) {
+		const Onnx__AttributeProto *a = ox_attr(n, "scales");
+		if (!a || a->n_floats != 4 || a->floats[0] != 1 || a->floats[1] != 1)
+			return "scales other than 1 on N and C";
+		sc[0] = a->floats[2], sc[1] = a->floats[3];
+	} else {
+		scales = in_const(x, n, up || x->opset < 11 ? 1 : 2);
+		sizes = up || x->opset < 11 ? NULL : in_const(x, n, 3);
+		if (scales && scales->count == 0)
+			scales = NULL;
+		if (sizes && sizes->count == 4 && !sizes->is_float) {
+			if (sizes->i[0] != in->dims[0] || sizes->i[1] != in->dims[1])
+				return "sizes that change N or C";
+			size[0] = sizes->i[2], size[1] = sizes->i[3];
+		} else if (scales && scales->count == 4 && scales->is_float) {
+			if (scales->f[0] != 1 || scales->f[1] != 1)
+				return "scales other than 1 on N and C";
+			sc[0] = scales->f[2], sc[1] = scales->f[3];
+		} else {
+			return "scales or sizes that are not constants of 4 elements";
+		}
+	}
+	long long od[4] = {in->dims[0], in->dims[1], size[0], size[1]};
+	if (!size[0]) {
+		if (sc[0] <= 0 || sc[1] <= 0 || sc[0] > IR_MAX_DIM || sc[1] > IR_MAX_DIM)
+			return "scales that are not positive";
+		od[2] = (long long)floor((double)in->dims[2] * sc[0]);
+		od[3] = (long long)floor((double)in->dims[3] * sc[1]);
+	}
+	if (od[2] < 1 || od[3] < 1 || od[2] > IR_MAX_DIM || od[3] > IR_MAX_DIM)
+		return "an output size below 1 or over 2^24";
+	if (linear && !align && attr_str_is(n, "coordinate_transformation_mode", "half_pixel", "pytorch_half_pixel") &&
+	    (od[2] == 1 || od[3] == 1))
+		return "pytorch_half_pixel to an output dim of 1 (ONNX samples 0 there, PyTorch's bilinear the middle)";
+	if (align && !size[0] && ((double)in->dims[2] * sc[0] != (double)od[2] || (double)in->dims[3] * sc[1] != (double)od[3]))
+		return "align_corners with scales that make a fractional size (ONNX divides by that fraction, "
+		       "PyTorch by the whole output size)";
+	if (align && !size[0])
+		size[0] = od[2], size[1] = od[3]; /* align_corners: the sizes alone place the samples */
+	int slot = new_act(x, n, 0, 4, od);
+	const char *opt = size[0] ? arena_printf(x->a, "size = %s", pair(x, size[0], size[1]))
+	                          : arena_printf(x->a, "scale_factor = { %s, %s }", num(x, sc[0]), num(x, sc[1]));
+	stmt(x, slot, n, "v[%d]:interpolate { %s%s%s }", in->var, opt, linear ? ", mode = \"bilinear\"" : "",
+	     align ? ", align_corners = true" : "");
+	return NULL;
+}
+
+/* Zeros around H and W, taken by the Conv or AveragePool reading it. */
+static const char *map_pad(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->rank != 4 || in->pad[0] || in->pad[1])
+		return "an input that is not a 4-D activation";
+	if (!attr_str_is(n, "mode", "constant", "constant"))
+		return "a mode other than constant";
+	long long p[8];
+	double value = 0;
+	if (x->opset < 11) {
+		if (attr_ints(n, "pads", p, 8) != 8)
+			return "pads that are not 8 values";
+		value = attr_float(n, "value", 0);
+	} else {
+		const OxTensor *t = in_const(x, n, 1), *v = n->n_input > 2 && *n->input[2] ? in_const(x, n, 2) : NULL;
+		if (!t || t->is_float || t->count != 8 || (n->n_input > 3 && *n->input[3]))
+			return "pads that are not a constant of 8 values (or axes)";
+		for (int i = 0; i < 8; i++)
+			p[i] = t->i[i];
+		if (n->n_input > 2 && *n->input[2] && (!v || v->count != 1))
+			return "a constant_value that is not a constant scalar";
+		value = v ? (v->is_float ? v->f[0] : (double)v->i[0]) : 0;
+	}
+	if (value != 0)
+		return "a value other than 0";
+	if (p[0] || p[1] || p[4] || p[5])
+		return "padding of N or C";
+	if (p[2] != p[6] || p[3] != p[7] || p[2] < 0 || p[3] < 0 || p[2] > IR_MAX_DIM || p[3] > IR_MAX_DIM)
+		return "asymmetric or negative pads (the DSL's pad op is not wired to the importer yet)";
+	int u = only_user(x, at, n->output[0]);
+	if (u < 0 || !(is_op(x->order[u], "Conv") || is_op(x->order[u], "AveragePool")))
+		return "a Pad not read by one Conv or AveragePool alone (the DSL's pad op is not wired to the importer yet)";
+	alias(x, n, in);
+	OxValue *o = out_value(x, n, 0);
+	if (o)
+		o->pad[0] = p[2], o->pad[1] = p[3];
+	return NULL;
+}
+
+static const char *map_identity(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in)
+		return "an input that is not an activation";
+	if (!strcmp(n->op_type, "Dropout")) {
+		if (n->n_output > 1 && *n->output[1] && ox_value(x, n->output[1])->users)
+			return "its mask output";
+		if (n->n_input > 2 && *n->input[2]) {
+			const OxTensor *t = in_const(x, n, 2);
+			if (!t || t->count != 1 || (t->is_float ? t->f[0] != 0 : t->i[0] != 0))
+				return "training_mode";
+		}
+	}
+	alias(x, n, in);
+	return NULL;
+}
+
+/* One row per ONNX op: its function, or NULL and why it is not there. */
+static const struct {
+	const char *op;            /* ONNX op_type (default domain) */
+	MapFn map;                 /* writes it, or NULL */
+	const char *missing;       /* map NULL: what the message says */
+} ops[] = {
+	{"Conv", map_conv, NULL},
+	{"BatchNormalization", map_batch_norm, NULL},
+	{"Gemm", map_gemm, NULL},
+	{"MatMul", map_matmul, NULL},
+	{"Relu", map_act, NULL},
+	{"Sigmoid", map_act, NULL},
+	{"Tanh", map_act, NULL},
+	{"LeakyRelu", map_act, NULL},
+	{"Elu", map_act, NULL},
+	{"HardSwish", map_act, NULL},
+	{"HardSigmoid", map_act, NULL},
+	{"Clip", map_clip, NULL},
+	{"PRelu", map_prelu, NULL},
+	{"MaxPool", map_pool, NULL},
+	{"AveragePool", map_pool, NULL},
+	{"GlobalAveragePool", map_global_pool, NULL},
+	{"GlobalMaxPool", map_global_pool, NULL},
+	{"ReduceMean", map_reduce_mean, NULL},
+	{"Flatten", map_flatten, NULL},
+	{"Reshape", map_reshape, NULL},
+	{"Add", map_binary, NULL},
+	{"Sub", map_binary, NULL},
+	{"Mul", map_binary, NULL},
+	{"Div", map_binary, NULL},
+	{"Concat", map_concat, NULL},
+	{"Softmax", map_softmax, NULL},
+	{"Split", map_split, NULL},
+	{"Slice", map_slice, NULL},
+	{"Resize", map_resize, NULL},
+	{"Upsample", map_resize, NULL},
+	{"Dropout", map_identity, NULL},
+	{"Identity", map_identity, NULL},
+	{"Erf", NULL, "Erf outside the GELU pattern (x/sqrt(2) -> Erf -> +1 -> *x -> *0.5)"},
+	{"ConvTranspose", NULL, "the DSL's conv_transpose2d is not wired to the importer yet"},
+	{"Transpose", NULL, "the DSL's permute is not wired to the importer yet"},
+	{"Pad", map_pad, NULL},
+	{"LayerNormalization", NULL, "the DSL's layer_norm is not wired to the importer yet"},
+};
+
+/* The model's one input as input { ... }. */
+static void write_input(OxImport *x)
+{
+	const Onnx__ValueInfoProto *in = NULL;
+	int count = 0;
+	for (size_t i = 0; i < x->g->n_input; i++) {
+		OxValue *v = ox_value(x, x->g->input[i]->name);
+		if (v && !v->c)
+			in = x->g->input[i], count++;
+	}
+	if (count != 1)
+		ox_error(x, "the graph has %d inputs that are not initializers; cnnc models have one", count);
+	const Onnx__TypeProto *t = in->type;
+	if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type)
+		ox_error(x, "input '%s' is not a tensor", in->name);
+	if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+		ox_error(x, "input '%s' has element type %d; cnnc models take float input", in->name,
+		         t->tensor_type->elem_type);
+	const Onnx__TensorShapeProto *s = t->tensor_type->shape;
+	int rank = s ? (int)s->n_dim : -1;
+	long long d[4];
+	if (x->in_shape) {
+		rank = 4;
+		memcpy(d, x->in_shape, sizeof d);
+	} else {
+		if (rank != 4 && rank != 2)
+			ox_error(x, "input '%s' has %d dims; cnnc takes N x C x H x W or N x F (give --input-shape)",
+			         in->name, rank);
+		for (int i = 0; i < rank; i++) {
+			const Onnx__TensorShapeProto__Dimension *dim = s->dim[i];
+			bool known = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+			if (!known && i > 0)
+				ox_error(x, "input '%s': dim %d is symbolic; give --input-shape N,C,H,W", in->name, i);
+			d[i] = known ? dim->dim_value : 1;
+			if (d[i] < 1 || d[i] > IR_MAX_DIM)
+				ox_error(x, "input '%s': dim %d is %lld; a dim is 1 to 2^24", in->name, i, d[i]);
+		}
+	}
+	if (x->batch > 0)
+		d[0] = x->batch;
+	OxValue *v = ox_value(x, in->name);
+	v->var = ++x->next_var;
+	v->rank = rank;
+	memcpy(v->dims, d, sizeof d);
+	OxText sh = {.a = x->a};
+	for (int i = 0; i < rank; i++)
+		ox_text(&sh, "%s%lld", i ? ", " : "", d[i]);
+	ox_text(&x->lua, "v[%d] = input { name = %s, shape = { %s } }\n", v->var, lua_str(x, in->name), sh.s);
+}
+
+void ox_map(OxImport *x)
+{
+	const char *base = strrchr(x->path, '/');
+	ox_text(&x->lua, "-- Imported from %s by cnnc import (ONNX opset %d%s%s%s).\n", base ? base + 1 : x->path,
+	        x->opset, x->m->producer_name && *x->m->producer_name ? ", made by " : "",
+	        x->m->producer_name ? x->m->producer_name : "", x->m->producer_version && *x->m->producer_version
+	        ? arena_printf(x->a, " %s", x->m->producer_version) : "");
+	ox_text(&x->lua, "-- One statement per layer; v[k] holds the k-th value; shapes in comments.\nlocal v = {}\n");
+	/* control bytes of names never reach the comment: the file name is quoted above as is */
+	for (char *p = x->lua.s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			*p = '?';
+	write_input(x);
+	for (int i = 0; i < x->n_node; i++) {
+		const Onnx__NodeProto *n = x->order[i];
+		if (x->consumed[i])
+			continue;
+		bool bad_in = false;
+		for (size_t k = 0; k < n->n_input; k++) {
+			OxValue *v = ox_value(x, n->input[k]);
+			bad_in |= v && v->bad;
+		}
+		const char *why = NULL;
+		bool other_domain = n->domain && *n->domain && strcmp(n->domain, "ai.onnx");
+		if (!bad_in && !other_domain && ox_fold(x, n))
+			continue;
+		if (bad_in) {
+			why = "";
+		} else if (other_domain) {
+			why = arena_printf(x->a, "domain '%s'", n->domain);
+		} else {
+			size_t r = 0;
+			while (r < sizeof ops / sizeof *ops && strcmp(ops[r].op, n->op_type))
+				r++;
+			if (r == sizeof ops / sizeof *ops)
+				why = "no row for this op in cnnc's import table";
+			else if (!ops[r].map)
+				why = ops[r].missing;
+			else
+				why = ops[r].map(x, i, n);
+		}
+		if (!why)
+			continue;
+		for (size_t k = 0; k < n->n_output; k++) {
+			OxValue *v = ox_value(x, n->output[k]);
+			if (v)
+				v->bad = true;
+		}
+		if (!*why)
+			continue;
+		x->unsupported++;
+		fprintf(stderr, "%s: node '", x->path);
+		diag_escape(stderr, n->name ? n->name : "", n->name ? strlen(n->name) : 0);
+		fprintf(stderr, "' (");
+		diag_escape(stderr, n->op_type, strlen(n->op_type));
+		fprintf(stderr, ", opset %d): not supported: %s\n", x->opset, why);
+	}
+	if (x->unsupported)
+		diag_error(x->path, 0, "%d node%s cannot be imported (listed above); nothing written", x->unsupported,
+		           x->unsupported == 1 ? "" : "s");
+	if (x->g->n_output != 1)
+		ox_error(x, "the graph has %zu outputs; cnnc models have one", x->g->n_output);
+	OxValue *out = ox_value(x, x->g->output[0]->name);
+	if (!out->var)
+		ox_error(x, "the graph's output '%s' is a constant, not computed from the input", out->name);
+	ox_text(&x->lua, "return v[%d]\n", out->var);
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""torch.onnx.export -> cnnc import / build MODEL.onnx -> the program's
+output against PyTorch's.
+
+Nets: two small odd-shaped ones that touch every mapped op (conv with
+stride, groups, dilation and no padding on odd H/W; batch norm; Clip as
+relu6 and hardtanh; leaky_relu, elu, hardswish, hardsigmoid, prelu,
+sigmoid, tanh, Erf GELU; max and average pools with ceil_mode and
+count_include_pad off; SE's global pool and broadcast mul; a constant
+added; Split and Slice on channels; the shufflenet channel shuffle;
+nearest and bilinear resize; concat; mean over H, W; flatten by Reshape
+and by Flatten; Gemm and MatMul + Add; softmax) and torchvision's
+resnet18, each at opsets 11, 13 and 17. For each: `cnnc build X.onnx`
+runs and matches PyTorch (max abs error within 1e-4 of the output's
+scale); `cnnc import` writes X.lua and X.safetensors, and `cnnc compile`
+of those gives the same C as `cnnc compile X.onnx` (resnet18 at opset
+13 only, to keep the suite cheap); resnet18's imported
+report totals (params, MACs) equal models/resnet18.lua's.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
+failures = []
+
+
+def check(what, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(what)
+
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+class OddA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 13, 3, stride=2)
+        self.bn1 = nn.BatchNorm2d(13)
+        self.conv2 = nn.Conv2d(13, 26, 3, padding=2, dilation=2, groups=13)
+        self.se1 = nn.Conv2d(26, 7, 1)
+        self.se2 = nn.Conv2d(7, 26, 1)
+        self.prelu = nn.PReLU(13)
+        self.scale = nn.Parameter(torch.randn(26, 1, 1))
+        self.fc = nn.Linear(26 * 4 * 5, 37)
+        self.fc2 = nn.Linear(37, 11)
+
+    def forward(self, x):
+        x = F.relu6(self.bn1(self.conv1(x)))
+        x = F.max_pool2d(x, 3, 2, ceil_mode=True)
+        y = self.conv2(x)
+        s = torch.sigmoid(self.se2(F.relu(self.se1(F.adaptive_avg_pool2d(y, 1)))))
+        y = y * s + self.scale
+        a, b = torch.split(y, [13, 13], dim=1)
+        a = F.leaky_relu(a, 0.2) + F.hardswish(b)
+        a = self.prelu(a)
+        c = y[:, 5:18]
+        z = torch.cat([F.hardtanh(a, -0.5, 2.0), F.elu(c, 0.7)], 1)
+        z = F.avg_pool2d(z, 3, 2, padding=1, count_include_pad=False)
+        z = F.interpolate(z, scale_factor=2, mode="nearest")
+        z = F.avg_pool2d(F.hardsigmoid(z), 2)
+        z = z.reshape(z.shape[0], -1)
+        return torch.softmax(self.fc2(F.gelu(self.fc(z))), 1)
+
+
+class OddB(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(5, 12, 3, stride=1, padding=1, bias=False)
+        self.w = nn.Parameter(torch.randn(12, 9))
+
+    def forward(self, x):
+        x = torch.tanh(self.conv(x))
+        n, c, h, w = x.shape
+        x = x.view(n, 3, c // 3, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+        x = F.interpolate(x, size=(h + 4, w * 2), mode="bilinear", align_corners=False)
+        x = F.max_pool2d(x, 2)
+        return torch.flatten(x.mean([2, 3], keepdim=True), 1) @ self.w
+
+
+def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True):
+    torch.manual_seed(1)
+    x = torch.randn(*shape)
+    path = os.path.join(tmp, f"{name}_{opset}.onnx")
+    torch.onnx.export(model, x, path, opset_version=opset, training=torch.onnx.TrainingMode.PRESERVE,
+                      do_constant_folding=False, input_names=["input"], output_names=["out"])
+    with torch.no_grad():
+        want = model(x).numpy()
+    prog = path[:-5]
+    r = run([CNNC, "build", path, "-o", prog])
+    if r.returncode:
+        check(f"{name} opset {opset}: build", False, r.stderr.strip()[-800:])
+        return path
+    np.save(prog + "_in.npy", x.numpy())
+    r = run([prog, prog + "_in.npy", prog + "_out.npy"])
+    got = np.load(prog + "_out.npy") if r.returncode == 0 else None
+    err = float(np.abs(got - want).max()) if got is not None and got.shape == want.shape else float("inf")
+    scale = max(1.0, float(np.abs(want).max()))
+    check(f"{name} opset {opset}: output matches PyTorch (max abs error {err:.2g})", err <= tol * scale,
+          r.stderr)
+    if not same_c:
+        return path
+    # import writes Lua + safetensors that compile to the same C
+    imp = os.path.join(tmp, f"imp_{name}_{opset}")
+    r1 = run([CNNC, "import", path, "-o", imp])
+    r2 = run([CNNC, "compile", imp + ".lua", "--weights", imp + ".safetensors", "-o", imp + "_lua"])
+    r3 = run([CNNC, "compile", path, "-o", imp + "_onnx"])
+    same = False
+    if not (r1.returncode or r2.returncode or r3.returncode):
+        # up to names: the model file's and the output prefix's
+        def norm(text, model, sym):
+            text = text.replace(model, "M")
+            return re.sub(re.escape(sym), "S", text, flags=re.I)
+        a = norm(open(imp + "_lua.c").read(), os.path.basename(imp) + ".lua", f"imp_{name}_{opset}_lua")
+        b = norm(open(imp + "_onnx.c").read(), os.path.basename(path) + ".lua", f"imp_{name}_{opset}_onnx")
+        same = a == b
+    check(f"{name} opset {opset}: import's .lua + .safetensors compile to compile X.onnx's C", same,
+          (r1.stderr + r2.stderr + r3.stderr)[-600:])
+    return path
+
+
+def totals(args):
+    r = run([CNNC, "report"] + args)
+    m = re.search(r"^total: .*", r.stdout, re.M)
+    return m.group(0) if m else r.stderr
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cnnc-onnx-")
+    torch.manual_seed(0)
+    nets = [("odd_a", OddA().eval(), (2, 3, 33, 37)), ("odd_b", OddB().eval(), (1, 5, 11, 7))]
+    for name, model, shape in nets:
+        with torch.no_grad():  # batch norm statistics away from the identity
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.running_mean.uniform_(-0.5, 0.5)
+                    m.running_var.uniform_(0.5, 1.5)
+        for opset in (11, 13, 17):
+            compare(name, model, shape, tmp, opset)
+    r18 = torchvision.models.resnet18().eval()
+    want = totals([os.path.join(REPO, "models", "resnet18.lua")])
+    for opset in (11, 13, 17):
+        path = compare("resnet18", r18, (1, 3, 224, 224), tmp, opset, same_c=opset == 13)
+        got = totals([path])
+        check(f"resnet18 opset {opset}: imported report's totals equal models/resnet18.lua's", got == want,
+              f"{got} vs {want}")
+    subprocess.run(["rm", "-rf", tmp])
+    print(f"onnx export: {len(failures)} failed" if failures else "onnx export: all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
