@@ -93,7 +93,7 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " affine");
 		if (a->channels)
 			fprintf(out, " channels");
-		if (n->op == OP_FLATTEN)
+		if (n->op == OP_FLATTEN && (a->start_dim != 1 || a->end_dim != -1))
 			fprintf(out, " start_dim=%d end_dim=%d", a->start_dim, a->end_dim);
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);

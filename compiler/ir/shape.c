@@ -300,9 +300,12 @@ static bool shape_reshape(Graph *g, Node *n, char *err, size_t size)
 		else
 			known = ir_mul(known, s->v[i]);
 	}
-	if (infer >= 0 ? total % known != 0 : total != known)
-		FAIL("reshape: shape %s does not fit the input %s (%lld elements)", dims_str(s, buf, sizeof buf),
+	if (infer < 0 && total != known)
+		FAIL("reshape: shape %s has %lld elements, but the input %s has %lld", dims_str(s, buf, sizeof buf), known,
 		     ir_shape_str(x, xb, sizeof xb), total);
+	if (infer >= 0 && total % known != 0)
+		FAIL("reshape: shape %s cannot hold the input %s: its %lld elements are not a multiple of %lld",
+		     dims_str(s, buf, sizeof buf), ir_shape_str(x, xb, sizeof xb), total, known);
 	n->rank = s->n;
 	for (int i = 0; i < s->n; i++) {
 		long long v = i == infer ? total / known : s->v[i];
@@ -311,7 +314,8 @@ static bool shape_reshape(Graph *g, Node *n, char *err, size_t size)
 		n->shape[i] = (int)v;
 	}
 	if (n->shape[0] != x->shape[0])
-		FAIL("reshape: shape %s makes dim 0 %d, but the input's batch is %d; the batch must stay dim 0",
+		FAIL("reshape: shape %s makes dim 0 (the batch) %d, but the input's batch is %d; the batch must stay "
+		     "as it is (write x.shape[1] for it)",
 		     dims_str(s, buf, sizeof buf), n->shape[0], x->shape[0]);
 	return true;
 }
@@ -329,14 +333,18 @@ static bool shape_layer_norm(Graph *g, Node *n, char *err, size_t size)
 			BUG("layer_norm over channels of %s", ir_shape_str(x, xb, sizeof xb));
 		return shape_same(g, n, err, size);
 	}
-	bool ok = k < x->rank;
-	for (int i = 0; ok && i < k; i++)
-		ok = s->v[i] == x->shape[x->rank - k + i];
-	if (!ok)
-		FAIL("layer_norm: normalized_shape %s does not match the trailing dims of the input %s (expected %s "
-		     "of its last dims, the batch excluded)",
-		     dims_str(s, buf, sizeof buf), ir_shape_str(x, xb, sizeof xb),
-		     k < x->rank ? "the sizes" : "at most the dims");
+	if (k >= x->rank)
+		FAIL("layer_norm: normalized_shape %s has %d dims, but the input %s has %d after the batch; it normalizes "
+		     "over trailing dims, never the batch",
+		     dims_str(s, buf, sizeof buf), k, ir_shape_str(x, xb, sizeof xb), x->rank - 1);
+	for (int i = 0; i < k; i++)
+		if (s->v[i] != x->shape[x->rank - k + i]) {
+			Dims last = {.n = k};
+			memcpy(last.v, x->shape + x->rank - k, (size_t)k * sizeof *last.v);
+			char lb[64];
+			FAIL("layer_norm: normalized_shape %s must be the input's last %d dims (input %s: %s)",
+			     dims_str(s, buf, sizeof buf), k, ir_shape_str(x, xb, sizeof xb), dims_str(&last, lb, sizeof lb));
+		}
 	return shape_same(g, n, err, size);
 }
 
