@@ -75,6 +75,8 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, FILE *o
 		cJSON_AddStringToObject(l, "algorithm", algo_of(r));
 		cJSON_AddStringToObject(l, "layout", r ? layout_name[r->layout] : "-");
 		cJSON_AddNumberToObject(l, "workspace_bytes", r ? (double)r->scratch : 0.0);
+		if (r && r->op != n->op) /* channels_last's linear as a 1x1 conv2d */
+			cJSON_AddStringToObject(l, "runs_as_op", op_name[r->op]);
 		if (r)
 			cJSON_AddStringToObject(l, "runs_as", r->name);
 		else

@@ -113,8 +113,7 @@ static void lower(Graph *g, Node *n)
 		a->out_channels = a->out_features;
 		a->out_features = 0;
 		a->kernel[0] = a->kernel[1] = a->stride[0] = a->stride[1] = a->dilation[0] = a->dilation[1] = 1;
-		a->groups = 1;
-		n->note = "a 1x1 conv2d: linear over the channels (permutes removed)";
+		a->groups = 1; /* no note: fold_bn's "folded in" is the conv's note (emit_weights reads it) */
 	} else if (n->op == OP_LAYER_NORM) {
 		a->channels = true;
 		n->note = "over the channels of N x C x H x W (permutes removed)";
