@@ -164,7 +164,7 @@ void channels_last(Graph *g)
 				ir_replace_uses(g, i, e->in[0]);
 				exits++;
 			}
-		g->nodes[p].note = arena_printf(g->arena, "removed: its %d ops, up to %d permute(0, 3, 1, 2), run on N x C x H x W",
-		                                ops, exits);
+		g->nodes[p].note = arena_printf(g->arena, "removed: the %d op%s after it, up to %d permute(0, 3, 1, 2), run on "
+		                                "N x C x H x W (no copy)", ops, ops == 1 ? "" : "s", exits);
 	}
 }
