@@ -23,7 +23,9 @@
 #define PRINTF(f, a)
 #endif
 
-#define MAX_RANK 4   /* tensors are N x C x H x W or N x F */
+#define MAX_RANK 4   /* tensors are N x C x H x W or N x F; N x ... of
+                        rank 3, and rank-4 values in another order, come
+                        from permute, reshape and flatten */
 
 /* The sizes a model may have (README, "Limits"); past one is an error at
  * the model line. Each keeps what the generated code and the runtime
@@ -152,7 +154,17 @@ typedef struct {
 	int chunks;            /* chunk: pieces asked for (PyTorch may make fewer) */
 	int slice[2];          /* chunk, split: this piece's first index and size
 	                          along dim, elements (one node per piece) */
-	Dims dims;             /* mean: the dims averaged over, as given */
+	Dims dims;             /* mean: the dims averaged over, as given;
+	                          permute: the order of the input's dims */
+	Dims sizes;            /* reshape: the shape asked for (one entry may
+	                          be -1); layer_norm: normalized_shape */
+	int start_dim;         /* flatten: first dim merged, as given */
+	int end_dim;           /* flatten: last dim merged, as given */
+	bool affine;           /* layer_norm: elementwise_affine (reads
+	                          NAME.weight and NAME.bias) */
+	bool channels;         /* layer_norm lowered by passes/channels_last.c:
+	                          over dim 1 (C) of N x C x H x W, normalized_shape
+	                          {C} */
 	bool keepdim;          /* mean: keep them as size 1 */
 } Attrs;
 
@@ -175,7 +187,8 @@ typedef struct {
 	int line;              /* model file line that created it (0: compiler) */
 	int *in;               /* input node ids, nin of them (arena) */
 	int nin;               /* number of inputs */
-	int rank;              /* 4 (N,C,H,W) or 2 (N,F) */
+	int rank;              /* 4 (N,C,H,W; or another order after a
+	                          permute), 3 or 2 (N,F); dim 0 is the batch */
 	int shape[MAX_RANK];   /* output dims in elements, PyTorch order */
 	Attrs a;               /* options */
 	float *param[MAX_PARAMS]; /* loaded parameters, ParamSpec order (arena) */
@@ -317,6 +330,8 @@ long long ir_numel(const Node *n);
 #define IR_SATURATED INT64_MAX
 long long ir_mul(long long a, long long b);
 long long ir_add_sat(long long a, long long b);
+/* Product of dims 2.. (H * W of N x C x H x W; 1 for N x F). */
+long long ir_inner(const Node *n);
 /* Same rank and dims. */
 bool ir_same_shape(const Node *a, const Node *b);
 
@@ -429,6 +444,14 @@ void fold_batchnorm(Graph *g);
  * before dce. torch_f32: in float32 as PyTorch's fusion computes it
  * (quantize), else in double. */
 void fold_batchnorm_weights(Graph *g, bool torch_f32);
+
+/* ---- passes/channels_last.c ---------------------------------------- */
+
+/* Lowers permute(0, 2, 3, 1) -> per-pixel ops (layer_norm over the last
+ * dim, linear, activations, binary ops with a (C) param or a number) ->
+ * permute(0, 3, 1, 2) onto N x C x H x W: linear becomes a 1x1 conv2d,
+ * layer_norm a layer norm over channels, the permutes disappear. */
+void channels_last(Graph *g);
 
 /* ---- passes/fuse.c -------------------------------------------------- */
 

@@ -219,6 +219,21 @@ void rt_conv2d_winograd(const rt_conv2d_params *p, int m, const float *x, const 
  * y must not overlap x. */
 void rt_linear(int n, int in, int out, const float *x, const float *w, const float *b, float *y);
 
+/* ---- permute.c ------------------------------------------------------ */
+
+/* y = x permuted: x: dims[0] x ... x dims[3] (fewer dims: leading 1s),
+ * y: dims[perm[0]] x ... x dims[perm[3]], contiguous. y must not
+ * overlap x. */
+void rt_permute(const int dims[4], const int perm[4], const float *x, float *y);
+/* Layer norm over the last inner elements of each of rows rows:
+ * x, y: [rows, inner]; w, b: [inner], or both NULL (no affine). In
+ * place ok. */
+void rt_layer_norm(long long rows, int inner, const float *x, const float *w, const float *b, float eps, float *y);
+/* Layer norm over dim 1 at every pixel: x, y: [n, c, hw]; w, b: [c] or
+ * both NULL. In place ok. */
+void rt_layer_norm_channels(int n, int c, long long hw, const float *x, const float *w, const float *b, float eps,
+                            float *y);
+
 /* ---- eltwise.c ------------------------------------------------------ */
 
 /* Inference batch norm over dim 1, as PyTorch computes it:

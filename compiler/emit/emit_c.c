@@ -290,6 +290,9 @@ static void emit_layer(Emit *e, const Node *n)
 	case OP_SOFTMAX:
 	case OP_PRELU:
 	case OP_LINEAR:
+	case OP_LAYER_NORM:
+	case OP_PERMUTE:
+	case OP_RESHAPE:
 	case OP_FLATTEN:
 	case OP_DROPOUT:
 	case OP_STOCHASTIC_DEPTH:

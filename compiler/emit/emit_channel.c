@@ -20,7 +20,7 @@ void emit_channel(Emit *e, const Node *n)
 	const Node *x = &e->g->nodes[n->in[0]];
 	const char *X = e->var[x->id], *Y = e->var[n->id];
 	bool nchw = n->layout == LAYOUT_NCHW;
-	int hw = n->rank == 4 ? n->shape[2] * n->shape[3] : 1;
+	int hw = (int)ir_inner(n);
 	switch (n->op) {
 	case OP_CHUNK:
 	case OP_SPLIT:

@@ -31,7 +31,7 @@ void emit_eltwise(Emit *e, const Node *n)
 	const char *X = e->var[x->id], *Y = e->var[n->id];
 	bool nchw = n->layout == LAYOUT_NCHW;
 	long long count = nchw ? ir_numel(n) : layout_numel(n); /* floats, padding lanes too */
-	int cl = layout_chunk(n), hw = n->rank == 4 ? n->shape[2] * n->shape[3] : 1;
+	int cl = layout_chunk(n), hw = (int)ir_inner(n);
 	switch (n->op) {
 #define ACT(ID, name, kind) case OP_##ID:
 #include "../../runtime/acts.def"
@@ -79,12 +79,42 @@ void emit_eltwise(Emit *e, const Node *n)
 		need_nchw(n);
 		fprintf(c, "\trt_softmax(%d, %d, %d, %s, %s);\n", n->shape[0], n->shape[1], hw, X, Y);
 		break;
-	case OP_LINEAR: /* x: [n, in] -> y: [n, out] */
+	case OP_LINEAR: { /* x: [rows, in] -> y: [rows, out], over the last dim */
+		int in = x->shape[x->rank - 1], out = n->shape[n->rank - 1];
 		need_nchw(n);
-		fprintf(c, "\trt_linear(%d, %d, %d, %s, %s, %s, %s);\n", n->shape[0], x->shape[1], n->shape[1], X,
+		fprintf(c, "\trt_linear(%lld, %d, %d, %s, %s, %s, %s);\n", ir_numel(n) / out, in, out, X,
 		        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
 		break;
+	}
+	case OP_LAYER_NORM: { /* over the last dims, or (channels) dim 1 */
+		const char *W = a->affine ? emit_wname(e, n, 0) : "NULL", *B = a->affine ? emit_wname(e, n, 1) : "NULL";
+		need_nchw(n);
+		if (a->channels)
+			fprintf(c, "\trt_layer_norm_channels(%d, %d, %lld, %s, %s, %s, %s, %s);\n", n->shape[0], n->shape[1],
+			        ir_inner(n), X, W, B, emit_float(g->arena, a->eps), Y);
+		else {
+			long long inner = 1;
+			for (int d = n->rank - a->sizes.n; d < n->rank; d++)
+				inner *= n->shape[d];
+			fprintf(c, "\trt_layer_norm(%lld, %lld, %s, %s, %s, %s, %s);\n", ir_numel(n) / inner, inner, X, W,
+			        B, emit_float(g->arena, a->eps), Y);
+		}
+		break;
+	}
+	case OP_PERMUTE: { /* a copy, dims read as 4-D with leading 1s */
+		int lead = 4 - x->rank, dims[4], perm[4];
+		need_nchw(n);
+		for (int d = 0; d < 4; d++) {
+			dims[d] = d < lead ? 1 : x->shape[d - lead];
+			perm[d] = d < lead ? d : lead + ir_norm_dim(a->dims.v[d - lead], x->rank);
+		}
+		fprintf(c, "\t{\n\t\tstatic const int dims[4] = {%d, %d, %d, %d}, perm[4] = {%d, %d, %d, %d};\n", dims[0],
+		        dims[1], dims[2], dims[3], perm[0], perm[1], perm[2], perm[3]);
+		fprintf(c, "\t\trt_permute(dims, perm, %s, %s);\n\t}\n", X, Y);
+		break;
+	}
 	case OP_FLATTEN:
+	case OP_RESHAPE:
 		need_nchw(n);
 		fprintf(c, "\t/* (a view of %s: no code) */\n", X);
 		break;

@@ -75,6 +75,8 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, const Q
 		cJSON_AddStringToObject(l, "algorithm", algo_of(r));
 		cJSON_AddStringToObject(l, "layout", r ? layout_name[r->layout] : "-");
 		cJSON_AddNumberToObject(l, "workspace_bytes", r ? (double)r->scratch : 0.0);
+		if (r && r->op != n->op) /* channels_last's linear as a 1x1 conv2d */
+			cJSON_AddStringToObject(l, "runs_as_op", op_name[r->op]);
 		if (r)
 			cJSON_AddStringToObject(l, "runs_as", r->name);
 		else
@@ -177,10 +179,13 @@ static const char *grouped(long long v, char *buf, size_t size)
  * algorithm of what it runs as (r, NULL when it does not run). */
 static const char *notes(const Node *n, const Node *r, Arena *a)
 {
-	const char *algo_note = r ? r->algo_note : NULL;
-	if (n->note && algo_note)
-		return arena_printf(a, "%s; %s", n->note, algo_note);
-	return n->note ? n->note : algo_note ? algo_note : "";
+	const char *part[3] = {r && r->op != n->op ? arena_printf(a, "runs as %s", op_name[r->op]) : NULL, n->note,
+	                       r ? r->algo_note : NULL}; /* the first: channels_last's linear as a 1x1 conv2d */
+	const char *text = "";
+	for (int i = 0; i < 3; i++)
+		if (part[i])
+			text = text[0] ? arena_printf(a, "%s; %s", text, part[i]) : part[i];
+	return text;
 }
 
 static void print_table(const Graph *g, const Graph *opt, const int *map, int opt_level, FILE *out)

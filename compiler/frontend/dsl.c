@@ -50,6 +50,8 @@ typedef enum {
 	OPT_DIMS,     /* a dim or a list of up to MAX_RANK dims (Dims) */
 	OPT_SECTIONS, /* integer >= 1, or a list of them (split; read by
 	                 op_pieces, not stored) */
+	OPT_INT_LIST, /* a list of 1 to MAX_RANK integers (Dims) */
+	OPT_SIZE_LIST,/* integer >= 1, or a list of 1 to MAX_RANK of them (Dims) */
 } OptType;
 
 /* One option an op accepts. */
@@ -133,7 +135,12 @@ static const OptSpec interpolate_opts[] = {
 	END,
 };
 static const OptSpec global_avg_pool_opts[] = {NAME_OPT(false), END};
-static const OptSpec flatten_opts[] = {NAME_OPT(false), END};
+static const OptSpec flatten_opts[] = {
+	NAME_OPT(false),
+	{"start_dim", OPT_INT, false, A(start_dim), 1},
+	{"end_dim", OPT_INT, false, A(end_dim), -1},
+	END,
+};
 /* add, sub, mul, div: name only; their operands are arguments */
 static const OptSpec add_opts[] = {NAME_OPT(false), END};
 static const OptSpec sub_opts[] = {NAME_OPT(false), END};
@@ -172,6 +179,15 @@ static const OptSpec mean_opts[] = {
 static const OptSpec prelu_opts[] = {
 	NAME_OPT(true),
 	{"num_parameters", OPT_POS, false, A(num_parameters), 1},
+	END,
+};
+static const OptSpec permute_opts[] = {NAME_OPT(false), {"dims", OPT_INT_LIST, true, A(dims), 0}, END};
+static const OptSpec reshape_opts[] = {NAME_OPT(false), {"shape", OPT_INT_LIST, true, A(sizes), 0}, END};
+static const OptSpec layer_norm_opts[] = {
+	NAME_OPT(true),
+	{"normalized_shape", OPT_SIZE_LIST, true, A(sizes), 0},
+	{"eps", OPT_POS_NUM, false, A(eps), 1e-5},
+	{"elementwise_affine", OPT_BOOL, false, A(affine), 1},
 	END,
 };
 static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
@@ -278,6 +294,8 @@ static const char *expected(OptType t)
 	case OPT_SECTIONS:
 		return "an integer from 1 to 16777216 (the size of each piece), or a list of 1 to 1024 of them (the "
 		       "size of every piece)";
+	case OPT_INT_LIST: return "a list of 1 to 4 integers from -16777216 to 16777216";
+	case OPT_SIZE_LIST: return "an integer from 1 to 16777216, or a list of 1 to 4 of them";
 	}
 	return "?";
 }
@@ -461,6 +479,18 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 			ok = (dims->n = get_list(L, idx, -(1 << 24), MAX_RANK, dims->v)) > 0;
 		break;
 	}
+	case OPT_INT_LIST:
+		ok = (((Dims *)field)->n = get_list(L, idx, -(1 << 24), MAX_RANK, ((Dims *)field)->v)) > 0;
+		break;
+	case OPT_SIZE_LIST: {
+		Dims *sizes = (Dims *)field;
+		if (lua_type(L, idx) == LUA_TNUMBER) {
+			ok = get_int(L, idx, 1, &sizes->v[0]);
+			sizes->n = 1;
+		} else
+			ok = (sizes->n = get_list(L, idx, 1, MAX_RANK, sizes->v)) > 0;
+		break;
+	}
 	case OPT_SECTIONS:
 		ok = lua_type(L, idx) == LUA_TNUMBER ? get_int(L, idx, 1, &(int){0}) : get_list(L, idx, 1, MAX_PIECES, NULL) > 0;
 		break;
@@ -516,6 +546,8 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_SIZES:
 	case OPT_NAME:
 	case OPT_DIMS:     /* required */
+	case OPT_INT_LIST:
+	case OPT_SIZE_LIST:
 	case OPT_SECTIONS: /* required, not stored */
 		break;
 	}

@@ -86,6 +86,15 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, "%s%d%s", d ? "," : " dim={", a->dims.v[d], d == a->dims.n - 1 ? "}" : "");
 		if (a->keepdim)
 			fprintf(out, " keepdim");
+		for (int d = 0; d < a->sizes.n; d++)
+			fprintf(out, "%s%d%s", d ? "," : n->op == OP_RESHAPE ? " shape={" : " normalized_shape={", a->sizes.v[d],
+			        d == a->sizes.n - 1 ? "}" : "");
+		if (a->affine)
+			fprintf(out, " affine");
+		if (a->channels)
+			fprintf(out, " channels");
+		if (n->op == OP_FLATTEN && (a->start_dim != 1 || a->end_dim != -1))
+			fprintf(out, " start_dim=%d end_dim=%d", a->start_dim, a->end_dim);
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)

@@ -145,6 +145,14 @@ long long ir_add_sat(long long a, long long b)
 	return b > IR_SATURATED - a ? IR_SATURATED : a + b;
 }
 
+long long ir_inner(const Node *n)
+{
+	long long e = 1;
+	for (int i = 2; i < n->rank; i++)
+		e = ir_mul(e, n->shape[i]);
+	return e;
+}
+
 bool ir_same_shape(const Node *a, const Node *b)
 {
 	bool same = a->rank == b->rank;

@@ -66,7 +66,7 @@ static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec
 {
 	(void)n;
 	int k = 0;
-	spec(&out[k++], "weight", 2, a->out_features, x->shape[1], 0, 0);
+	spec(&out[k++], "weight", 2, a->out_features, x->shape[x->rank - 1], 0, 0);
 	if (a->bias)
 		spec(&out[k++], "bias", 1, a->out_features, 0, 0, 0);
 	return k;
@@ -74,8 +74,28 @@ static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec
 
 static long long macs_linear(const Node *n, const Node *x, const Attrs *a)
 {
-	(void)a;
-	return ir_mul(ir_numel(n), x->shape[1]);
+	(void)a; /* every output element: one dot product over the last dim */
+	return ir_mul(ir_numel(n), x->shape[x->rank - 1]);
+}
+
+/* layer_norm: NAME.weight and NAME.bias of normalized_shape, when
+ * elementwise_affine */
+static int params_layer_norm(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n, (void)x;
+	const int *d = a->sizes.v;
+	if (!a->affine)
+		return 0;
+	spec(&out[0], "weight", a->sizes.n, d[0], d[1], d[2], d[3]);
+	spec(&out[1], "bias", a->sizes.n, d[0], d[1], d[2], d[3]);
+	return 2;
+}
+
+/* a normalization: no multiply-accumulates in torchvision's count */
+static long long macs_layer_norm(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n, (void)x, (void)a;
+	return 0;
 }
 
 static int params_batch_norm(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)

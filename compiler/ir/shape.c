@@ -35,6 +35,8 @@ static bool shape_input(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
+static bool shape_same(Graph *g, Node *n, char *err, size_t size);
+
 static bool need_4d(const char *op, Node *x, char *err, size_t size)
 {
 	char buf[64];
@@ -175,19 +177,15 @@ static bool shape_batch_norm(Graph *g, Node *n, char *err, size_t size)
 	return true;
 }
 
+/* linear: over the last dim, as PyTorch (N x F, or N x ... x F) */
 static bool shape_linear(Graph *g, Node *n, char *err, size_t size)
 {
 	Node *x = input_of(g, n, 0);
-	char buf[64];
-	if (x->rank != 2)
-		FAIL("linear: input must be N x F (2-D), got %s; flatten it first",
-		     ir_shape_str(x, buf, sizeof buf));
-	if (ir_mul(n->a.out_features, x->shape[1]) > MAX_ELEMS)
-		FAIL("linear: weight [%d, %d] is too large (at most %lld elements)", n->a.out_features, x->shape[1],
-		     MAX_ELEMS);
-	n->rank = 2;
-	n->shape[0] = x->shape[0];
-	n->shape[1] = n->a.out_features;
+	int f = x->shape[x->rank - 1];
+	if (ir_mul(n->a.out_features, f) > MAX_ELEMS)
+		FAIL("linear: weight [%d, %d] is too large (at most %lld elements)", n->a.out_features, f, MAX_ELEMS);
+	shape_same(g, n, err, size);
+	n->shape[n->rank - 1] = n->a.out_features;
 	return true;
 }
 
@@ -214,20 +212,140 @@ static bool shape_prelu(Graph *g, Node *n, char *err, size_t size)
 	return shape_same(g, n, err, size);
 }
 
+/* "{a, b, c}" of a Dims, for messages. */
+static const char *dims_str(const Dims *d, char *buf, size_t size)
+{
+	size_t used = (size_t)snprintf(buf, size, "{");
+	for (int i = 0; i < d->n && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", d->v[i]);
+	if (used < size)
+		snprintf(buf + used, size - used, "}");
+	return buf;
+}
+
+/* flatten: dims start_dim..end_dim merged into one, as torch.flatten;
+ * the batch (dim 0) stays its own */
 static bool shape_flatten(Graph *g, Node *n, char *err, size_t size)
 {
 	Node *x = input_of(g, n, 0);
-	long long f = 1;
+	const Attrs *a = &n->a;
+	int s = ir_norm_dim(a->start_dim, x->rank), e = ir_norm_dim(a->end_dim, x->rank);
 	char buf[64];
-	for (int i = 1; i < x->rank; i++)
+	if (s < 0 || e < 0)
+		FAIL("flatten: %s %d is out of range for a %d-D tensor (expected %d..%d)",
+		     s < 0 ? "start_dim" : "end_dim", s < 0 ? a->start_dim : a->end_dim, x->rank, -x->rank, x->rank - 1);
+	if (s > e)
+		FAIL("flatten: start_dim %d comes after end_dim %d (dims %d and %d of a %d-D tensor)", a->start_dim,
+		     a->end_dim, s, e, x->rank);
+	if (s == 0 && e > 0)
+		FAIL("flatten: start_dim 0 merges the batch (dim 0) into other dims; only start_dim >= 1 is supported");
+	long long f = 1;
+	for (int i = s; i <= e; i++)
 		f = ir_mul(f, x->shape[i]);
 	if (f > MAX_DIM)
-		FAIL("flatten: %s makes %lld features, more than a dimension may hold (%d)",
+		FAIL("flatten: %s makes a dim of %lld, more than a dimension may hold (%d)",
 		     ir_shape_str(x, buf, sizeof buf), f, MAX_DIM);
-	n->rank = 2;
-	n->shape[0] = x->shape[0];
-	n->shape[1] = (int)f;
+	n->rank = x->rank - (e - s);
+	for (int i = 0, o = 0; i < x->rank; i++)
+		if (i <= s || i > e)
+			n->shape[o++] = i == s ? (int)f : x->shape[i];
 	return true;
+}
+
+/* permute: the input's dims reordered; dims must be a permutation, and
+ * the batch stays first */
+static bool shape_permute(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Dims *p = &n->a.dims;
+	char buf[64], xb[64];
+	unsigned seen = 0;
+	if (p->n != x->rank)
+		FAIL("permute: dims %s has %d entries, but the input %s has %d dims; dims must be a permutation of them",
+		     dims_str(p, buf, sizeof buf), p->n, ir_shape_str(x, xb, sizeof xb), x->rank);
+	for (int i = 0; i < p->n; i++) {
+		int d = ir_norm_dim(p->v[i], x->rank);
+		if (d < 0 || seen >> d & 1)
+			FAIL("permute: dims %s is not a permutation of 0..%d (%d %s)", dims_str(p, buf, sizeof buf),
+			     x->rank - 1, p->v[i], d < 0 ? "is out of range" : "appears twice");
+		seen |= 1u << d;
+		n->shape[i] = x->shape[d];
+	}
+	if (ir_norm_dim(p->v[0], x->rank) != 0)
+		FAIL("permute: dims %s moves the batch (dim 0); it must stay first", dims_str(p, buf, sizeof buf));
+	n->rank = x->rank;
+	return true;
+}
+
+/* reshape: the same elements in another shape, one entry -1 inferred;
+ * the batch (dim 0) stays as it is */
+static bool shape_reshape(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Dims *s = &n->a.sizes;
+	char buf[64], xb[64];
+	int infer = -1;
+	long long known = 1, total = ir_numel(x);
+	if (s->n < 2)
+		FAIL("reshape: shape %s must have 2 to %d dims, the batch first", dims_str(s, buf, sizeof buf), MAX_RANK);
+	for (int i = 0; i < s->n; i++) {
+		if (s->v[i] == -1) {
+			if (infer >= 0)
+				FAIL("reshape: shape %s has more than one -1; at most one dim may be inferred",
+				     dims_str(s, buf, sizeof buf));
+			infer = i;
+		} else if (s->v[i] < 1)
+			FAIL("reshape: shape %s has %d; each entry must be at least 1, or -1 (inferred)",
+			     dims_str(s, buf, sizeof buf), s->v[i]);
+		else
+			known = ir_mul(known, s->v[i]);
+	}
+	if (infer < 0 && total != known)
+		FAIL("reshape: shape %s has %lld elements, but the input %s has %lld", dims_str(s, buf, sizeof buf), known,
+		     ir_shape_str(x, xb, sizeof xb), total);
+	if (infer >= 0 && total % known != 0)
+		FAIL("reshape: shape %s cannot hold the input %s: its %lld elements are not a multiple of %lld",
+		     dims_str(s, buf, sizeof buf), ir_shape_str(x, xb, sizeof xb), total, known);
+	n->rank = s->n;
+	for (int i = 0; i < s->n; i++) {
+		long long v = i == infer ? total / known : s->v[i];
+		if (v > MAX_DIM)
+			FAIL("reshape: dim %d would be %lld, more than a dimension may hold (%d)", i, v, MAX_DIM);
+		n->shape[i] = (int)v;
+	}
+	if (n->shape[0] != x->shape[0])
+		FAIL("reshape: shape %s makes dim 0 (the batch) %d, but the input's batch is %d; the batch must stay "
+		     "as it is (write x.shape[1] for it)",
+		     dims_str(s, buf, sizeof buf), n->shape[0], x->shape[0]);
+	return true;
+}
+
+/* layer_norm: over the trailing dims, which normalized_shape gives
+ * (Attrs.channels: over dim 1 of N x C x H x W, normalized_shape {C}) */
+static bool shape_layer_norm(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Dims *s = &n->a.sizes;
+	char buf[64], xb[64];
+	int k = s->n;
+	if (n->a.channels) {
+		if (x->rank != 4 || k != 1 || s->v[0] != x->shape[1])
+			BUG("layer_norm over channels of %s", ir_shape_str(x, xb, sizeof xb));
+		return shape_same(g, n, err, size);
+	}
+	if (k >= x->rank)
+		FAIL("layer_norm: normalized_shape %s has %d dims, but the input %s has %d after the batch; it normalizes "
+		     "over trailing dims, never the batch",
+		     dims_str(s, buf, sizeof buf), k, ir_shape_str(x, xb, sizeof xb), x->rank - 1);
+	for (int i = 0; i < k; i++)
+		if (s->v[i] != x->shape[x->rank - k + i]) {
+			Dims last = {.n = k};
+			memcpy(last.v, x->shape + x->rank - k, (size_t)k * sizeof *last.v);
+			char lb[64];
+			FAIL("layer_norm: normalized_shape %s must be the input's last %d dims (input %s: %s)",
+			     dims_str(s, buf, sizeof buf), k, ir_shape_str(x, xb, sizeof xb), dims_str(&last, lb, sizeof lb));
+		}
+	return shape_same(g, n, err, size);
 }
 
 /* Two tensors broadcast as PyTorch does: dims aligned from the last,

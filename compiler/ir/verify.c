@@ -35,7 +35,7 @@ void ir_verify(const Graph *g, const char *after)
 			    r->shape[2] != n->shape[2] || r->shape[3] != n->shape[3] || r->shape[0] != n->shape[0])
 				BUG("after %s: conv2d %d has a second input that is not a residual of its shape", after, i);
 		}
-		if (n->rank != 2 && n->rank != 4)
+		if (n->rank < 2 || n->rank > MAX_RANK)
 			BUG("after %s: node %d has rank %d", after, i, n->rank);
 		for (int j = 0; j < n->nin && op_flags[n->op] & OPF_ELEM; j++) {
 			const Node *x = &g->nodes[n->in[j]];

@@ -86,11 +86,20 @@ static int identity_single(const Node *n, const Node *x, const Attrs *a)
 	return n->nin == 1 ? x->id : -1;
 }
 
-/* flatten of an N x F tensor */
-static int identity_rank2(const Node *n, const Node *x, const Attrs *a)
+/* flatten, reshape to the input's own shape (an N x F tensor flattened) */
+static int identity_same_shape(const Node *n, const Node *x, const Attrs *a)
 {
-	(void)n, (void)a;
-	return x->rank == 2 ? x->id : -1;
+	(void)a;
+	return ir_same_shape(n, x) ? x->id : -1;
+}
+
+/* permute that keeps every dim in its place */
+static int identity_in_order(const Node *n, const Node *x, const Attrs *a)
+{
+	for (int d = 0; d < a->dims.n; d++)
+		if (ir_norm_dim(a->dims.v[d], n->rank) != d)
+			return -1;
+	return x->id;
 }
 
 /* add, sub, mul, div: a number operand that changes nothing */

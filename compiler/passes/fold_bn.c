@@ -19,7 +19,9 @@
  * the first one left.
  *
  * Refuses (and says so in the node's note) where the conv's output has
- * another reader: that reader must still see the unnormalized values.
+ * another reader: that reader must still see the unnormalized values,
+ * and after a linear over the last dim of a 3-D or 4-D tensor, whose
+ * features are not the channels (dim 1) the norm scales.
  * A batch_norm after anything else stays as it is.
  */
 #include "../cnnc.h"
@@ -35,6 +37,11 @@ void fold_batchnorm(Graph *g)
 		Node *x = &g->nodes[bn->in[0]];
 		if (x->op != OP_CONV2D && x->op != OP_LINEAR) {
 			bn->note = arena_printf(g->arena, "not folded: follows %s, not conv2d or linear", op_name[x->op]);
+			continue;
+		}
+		if (x->op == OP_LINEAR && x->rank != 2) { /* its features are the last dim, the norm's channels dim 1 */
+			bn->note = arena_printf(g->arena, "not folded: %s runs over the last dim of a %d-D tensor, the norm "
+			                        "over dim 1", x->name, x->rank);
 			continue;
 		}
 		if (ir_users(g, x->id) != 1) {

@@ -65,7 +65,7 @@ static long long piece_view(const Graph *g, const Node *n)
 		return -1;
 	const Node *x = &g->nodes[n->in[0]];
 	int first = n->a.slice[0], count = n->a.slice[1];
-	long long hw = n->rank == 4 ? (long long)n->shape[2] * n->shape[3] : 1;
+	long long hw = ir_inner(n);
 	if (x->shape[0] != 1 || n->layout != x->layout)
 		return -1;
 	if (n->layout == LAYOUT_NCHW8C &&

@@ -49,7 +49,7 @@ SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
 BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0",
            "squeezenet1_1", "alexnet", "resnext50_32x4d", "densenet121", "googlenet", "mnasnet1_0",
            "inception_v3", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "regnet_y_400mf",
-           "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"]
+           "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "convnext_tiny"]
 # The levels of run_golden.py a big model runs at unless --levels says
 # otherwise (default: all): the first five at every level, the others at
 # the reference and the default level only (the other levels' code paths
@@ -88,6 +88,13 @@ def _inverted_residual_bn_gain(gain):
 for _name in ("efficientnet_b0", "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"):
     ZOO_GAIN[_name] = _inverted_residual_bn_gain(0.2)
 ZOO_GAIN["regnet_y_400mf"] = _residual_bn_gain(".f.c.1", 0.3)
+# ConvNeXt's init (std 0.02 weights, layer_scale 1e-6) leaves every block
+# all but the identity, which would test nothing: weights 3x, layer_scale
+# (a parameter, not a layer) to 0.3.
+ZOO_GAIN["convnext_tiny"] = lambda module: {
+    n: 3e5 if n.endswith("layer_scale") else 3.0 for n, _ in module.named_parameters()
+    if n.endswith("layer_scale") or (n.endswith(".weight") and isinstance(
+        module.get_submodule(n.rsplit(".", 1)[0]), (torch.nn.Conv2d, torch.nn.Linear)))}
 # How many batches of the model's batch the golden input holds (default 1).
 BATCHES = {"groups_bn": 2, "concat_res": 2, "shuffle_split": 2, "mlp_bn": 2, "lenet5": 3}
 FASHION_SAMPLES = 100  # images in the fashion golden input (rounded up to batches)
@@ -187,7 +194,9 @@ def randomize(name, module, shape, gen):
         n: gain for n, m in module.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))}
     layers = dict(module.named_modules())
     for n, g in gains.items():
-        if not isinstance(layers[n], torch.nn.modules.batchnorm._BatchNorm):
+        if n not in layers:  # a parameter's own name (ConvNeXt's layer_scale)
+            module.get_parameter(n).mul_(g)
+        elif not isinstance(layers[n], torch.nn.modules.batchnorm._BatchNorm):
             layers[n].weight.mul_(g)
     bns = _bn_layers(module)
     if not bns:
@@ -214,7 +223,7 @@ def randomize(name, module, shape, gen):
     # Batch norm normalizes away a gain on the layer before it: scale its
     # affine part instead.
     for n, g in gains.items():
-        if isinstance(layers[n], torch.nn.modules.batchnorm._BatchNorm):
+        if isinstance(layers.get(n), torch.nn.modules.batchnorm._BatchNorm):
             layers[n].weight.mul_(g)
             layers[n].bias.mul_(g)
 

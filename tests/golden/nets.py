@@ -483,6 +483,45 @@ class ChunkViews(nn.Module):
         return torch.split(torch.cat([o2, o1], 1), [7, 3], dim=1)[0]        # 7
 
 
+class NdOps(nn.Module):
+    """N-d ops on odd sizes, batch 2, 13 and 37 channels: a ConvNeXt block
+    with a (C) layer scale (permute, layer_norm, linear, gelu, linear, mul,
+    permute: lowered onto NCHW above -O0), LayerNorm2d, layer_norm over
+    H and W, linear over W of a 4-D tensor, a permuted region the
+    optimizer keeps (a reshape reads it), reshape with -1 to 3-D,
+    layer_norm over two dims without affine and over one of a 3-D tensor,
+    flatten(2), flatten(1, 2), a 3-D permute and linear."""
+    shape = (2, 13, 9, 7)
+
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv2d(13, 13, 7, padding=3, groups=13)
+        self.norm = nn.LayerNorm(13, eps=1e-6)
+        self.pw1 = nn.Linear(13, 37)
+        self.pw2 = nn.Linear(37, 13)
+        self.gamma = nn.Parameter(torch.rand(13) + 0.5)
+        self.ln2d = nn.LayerNorm(13)
+        self.ln_hw = nn.LayerNorm((9, 7))
+        self.fc_w = nn.Linear(7, 5)
+        self.fc_t = nn.Linear(13, 11)
+        self.ln3 = nn.LayerNorm((45, 11), elementwise_affine=False)
+        self.fc3 = nn.Linear(45, 11)
+        self.ln_u = nn.LayerNorm(11)
+        self.head = nn.Linear(13 * 11 + 11 * 45, 10)
+
+    def forward(self, x):
+        y = self.dw(x).permute(0, 2, 3, 1)                          # 9x7x13
+        y = self.pw2(F.gelu(self.pw1(self.norm(y))))
+        x = x + (y * self.gamma).permute(0, 3, 1, 2)                # 13x9x7
+        x = self.ln2d(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)    # LayerNorm2d
+        w = self.fc_w(self.ln_hw(x))                                # 13x9x5
+        t = self.fc_t(w.permute(0, 2, 3, 1))                        # 9x5x11
+        t = self.ln3(t.reshape(t.shape[0], -1, 11))                 # 45x11
+        u = self.ln_u(self.fc3(w.flatten(2)))                       # 13x11
+        p = t.permute(0, 2, 1).flatten(1, 2)                        # 495
+        return self.head(torch.cat([u.flatten(1), p], 1))
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -501,6 +540,7 @@ _NETS = {
     "resize": Resize,
     "shuffle_split": ShuffleSplit,
     "chunk_views": ChunkViews,
+    "nd_ops": NdOps,
 }
 NETS = list(_NETS)
 

@@ -15,7 +15,8 @@ pools whose bins overlap. The kernels of the channel-chunked layouts
 of chunk and split, channel shuffle, and the reorders around them) run on
 the same cases with cl=nhwc and cl=8, their conv weights packed here from
 cnnrt.h's description. PReLU (one slope or one per channel) runs in every
-layout. Every activation of
+layout. permute and layer_norm (over the last dims, and over the channels
+of N x C x H x W, the form ConvNeXt's blocks are lowered to) run in NCHW. Every activation of
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
@@ -279,6 +280,33 @@ class Checker:
             self.run(f"{shape} {nslope} slopes" + (f" cl={cl}" if cl else ""), "prelu", ref,
                      {"x": x, "slope": slope}, n=shape[0], c=c, hw=hw, **({"cl": cl} if cl else {}))
 
+    def permute(self, shape, dims):
+        x = self.randn(*shape)
+        ref = torch.from_numpy(x).permute(*dims)
+        self.run(f"{shape} dims {dims}", "permute", ref, {"x": x},
+                 **{f"d{i}": d for i, d in enumerate(shape)}, **{f"p{i}": p for i, p in enumerate(dims)})
+
+    def layer_norm(self, shape, k, affine=True, eps=1e-5, channels=False):
+        """Over the last k dims, or (channels) over dim 1 of N x C x H x W."""
+        x = self.randn(*shape, scale=3.0) + 2.0
+        norm = shape[1:2] if channels else shape[len(shape) - k:]
+        w, b = (self.randn(*norm), self.randn(*norm)) if affine else (None, None)
+        t = torch.from_numpy(x)
+        if channels:
+            t = t.permute(0, 2, 3, 1)
+        ref = F.layer_norm(t, norm, None if w is None else torch.from_numpy(w),
+                           None if b is None else torch.from_numpy(b), eps)
+        if channels:
+            ref = ref.permute(0, 3, 1, 2)
+        inner = int(np.prod(norm))
+        label = f"{shape} over {'channels' if channels else norm}{'' if affine else ' no affine'}"
+        if channels:
+            self.run(label, "layer_norm_channels", ref.flatten(), {"x": x, "weight": w, "b": b}, n=shape[0],
+                     c=shape[1], hw=int(np.prod(shape[2:])), eps=eps)
+        else:
+            self.run(label, "layer_norm", ref.flatten(), {"x": x, "weight": w, "b": b},
+                     rows=x.size // inner, inner=inner, eps=eps)
+
     def softmax(self, shape, scale=1.0):
         x = self.randn(*shape, scale=scale)
         ref = F.softmax(torch.from_numpy(x), dim=1)
@@ -423,6 +451,17 @@ def main():
         ck.linear(2, 37, 13)
         ck.linear(1, 3, 10, bias=False)
         ck.linear(3, 400, 37)
+
+        # permute (4-D, and 3-D as 4-D with a leading 1), layer_norm over
+        # the last dims and over channels (tiles of 64 pixels and a tail)
+        ck.permute((2, 13, 9, 7), (0, 2, 3, 1))
+        ck.permute((2, 9, 7, 37), (0, 3, 1, 2))
+        ck.permute((1, 2, 45, 11), (0, 1, 3, 2))
+        ck.layer_norm((2, 9, 7, 13), 1, eps=1e-6)
+        ck.layer_norm((2, 13, 9, 7), 2)
+        ck.layer_norm((3, 45, 11), 2, affine=False)
+        ck.layer_norm((2, 37, 9, 11), 1, eps=1e-6, channels=True)
+        ck.layer_norm((1, 13, 5, 3), 1, affine=False, channels=True)
 
         # batch norm (4-D and 2-D)
         ck.batch_norm((2, 13, 7, 5))

@@ -214,6 +214,25 @@ int main(int argc, char **argv)
 		float *y = alloc((size_t)n * out);
 		rt_linear(n, in, out, x, w, b, y);
 		save(2, shape, y);
+	} else if (strcmp(op, "permute") == 0) {
+		/* x: [d0, d1, d2, d3] -> y: its dims in the order p0..p3 */
+		int dims[4] = { iarg("d0"), iarg("d1"), iarg("d2"), iarg("d3") };
+		int perm[4] = { iarg("p0"), iarg("p1"), iarg("p2"), iarg("p3") };
+		float *x = load("x", 0, &count), *y = alloc(count);
+		long long shape[4];
+		for (int i = 0; i < 4; i++)
+			shape[i] = dims[perm[i]];
+		rt_permute(dims, perm, x, y);
+		save(4, shape, y);
+	} else if (strcmp(op, "layer_norm") == 0 || strcmp(op, "layer_norm_channels") == 0) {
+		/* x: [rows, inner] over the last dims, or [n, c, hw] over c (in place) */
+		float *x = load("x", 0, &count), *w = load("weight", 1, NULL), *b = load("b", 1, NULL);
+		if (strcmp(op, "layer_norm") == 0)
+			rt_layer_norm(iarg("rows"), iarg("inner"), x, w, b, farg("eps"), x);
+		else
+			rt_layer_norm_channels(iarg("n"), iarg("c"), iarg("hw"), x, w, b, farg("eps"), x);
+		long long shape[1] = { (long long)count };
+		save(1, shape, x);
 	} else if (strcmp(op, "batch_norm") == 0) {
 		int n = iarg("n"), c = iarg("c"), hw = iarg("hw");
 		float *x = load("x", 0, &count);

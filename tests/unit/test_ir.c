@@ -70,6 +70,9 @@ static int add(Graph *g, Op op, const int *in, int nin, Attrs a)
 
 static int add1(Graph *g, Op op, int x, Attrs a) { return add(g, op, &x, 1, a); }
 
+/* flatten's options as the front end fills them: start_dim 1, end_dim -1. */
+static const Attrs FLAT = {.start_dim = 1, .end_dim = -1};
+
 /* conv2d options as the front end fills them (pairs are h, w). */
 static Attrs conv(int oc, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int groups, bool bias)
 {
@@ -268,7 +271,7 @@ static void test_pool_refusals(void **state)
 	/* k9 p1 fits the padded 10: (8 + 2 - 9) / 1 + 1 = 2 */
 	int y = add1(g, OP_MAX_POOL2D, x, pool(9, 1, 1, false));
 	shape_is(g, y, 4, 1, 3, 2, 2);
-	int f = add1(g, OP_FLATTEN, x, (Attrs){0});
+	int f = add1(g, OP_FLATTEN, x, FLAT);
 	assert_int_equal(try_add(g, OP_MAX_POOL2D, &f, 1, pool(2, 2, 0, false), err, sizeof err), -1);
 	assert_string_equal(err, "max_pool2d: input must be 4-D (N x C x H x W), got 1x192");
 }
@@ -294,7 +297,7 @@ static void test_flatten_linear(void **state)
 	char err[256];
 	int x = input(g, 4, 3, 16, 5, 5);
 	/* 16*5*5 = 400 (LeNet-5) */
-	int f = add1(g, OP_FLATTEN, x, (Attrs){0});
+	int f = add1(g, OP_FLATTEN, x, FLAT);
 	shape_is(g, f, 2, 3, 400, 0, 0);
 	int fc = add1(g, OP_LINEAR, f, (Attrs){.out_features = 120, .bias = true});
 	shape_is(g, fc, 2, 3, 120, 0, 0);
@@ -310,10 +313,19 @@ static void test_flatten_linear(void **state)
 	assert_int_equal(ir_params(g, ir_node(g, nb), p), 1);
 	assert_int_equal(ir_param_count(g, ir_node(g, nb)), 1200);
 	/* flatten of an N x F tensor keeps it */
-	int ff = add1(g, OP_FLATTEN, nb, (Attrs){0});
+	int ff = add1(g, OP_FLATTEN, nb, FLAT);
 	shape_is(g, ff, 2, 3, 10, 0, 0);
-	assert_int_equal(try_add(g, OP_LINEAR, &x, 1, (Attrs){.out_features = 10}, err, sizeof err), -1);
-	assert_string_equal(err, "linear: input must be N x F (2-D), got 3x16x5x5; flatten it first");
+	/* linear over the last dim of a 4-D tensor: W (5) -> 10, 3 * 16 * 5 rows */
+	int l4 = add1(g, OP_LINEAR, x, (Attrs){.out_features = 10, .bias = true});
+	shape_is(g, l4, 4, 3, 16, 5, 10);
+	assert_int_equal(ir_param_count(g, ir_node(g, l4)), 60);
+	assert_int_equal(ir_macs(g, ir_node(g, l4)), 3 * 16 * 5 * 10 * 5);
+	/* flatten(1, 2): 3 x 80 x 5; start after end is refused */
+	int f12 = add1(g, OP_FLATTEN, x, (Attrs){.start_dim = 1, .end_dim = 2});
+	assert_int_equal(ir_node(g, f12)->rank, 3);
+	assert_int_equal(ir_node(g, f12)->shape[1], 80);
+	assert_int_equal(try_add(g, OP_FLATTEN, &x, 1, (Attrs){.start_dim = -1, .end_dim = 1}, err, sizeof err), -1);
+	assert_string_equal(err, "flatten: start_dim -1 comes after end_dim 1 (dims 3 and 1 of a 4-D tensor)");
 }
 
 static void test_batch_norm(void **state)
@@ -336,7 +348,7 @@ static void test_batch_norm(void **state)
 	assert_int_equal(ir_weight_count(g, ir_node(g, bn)), 256);
 	assert_int_equal(ir_macs(g, ir_node(g, bn)), 0);
 	/* batch_norm over N x C (BatchNorm1d) */
-	int f = add1(g, OP_FLATTEN, bn, (Attrs){0});
+	int f = add1(g, OP_FLATTEN, bn, FLAT);
 	int bn1 = add1(g, OP_BATCH_NORM, f, (Attrs){.eps = 1e-5});
 	shape_is(g, bn1, 2, 1, 200704, 0, 0);
 	assert_int_equal(ir_weight_count(g, ir_node(g, bn1)), 4 * 200704);
@@ -368,7 +380,7 @@ static void test_add_concat(void **state)
 	int p = add1(g, OP_MAX_POOL2D, x, pool(2, 2, 0, false));
 	assert_int_equal(try_add(g, OP_CONCAT, (int[]){x, a, p}, 3, (Attrs){0}, err, sizeof err), -1);
 	assert_string_equal(err, "concat: input 3 has shape 1x3x4x4, but input 1 has 1x3x8x8; all must match except in channels");
-	int f = add1(g, OP_FLATTEN, x, (Attrs){0});
+	int f = add1(g, OP_FLATTEN, x, FLAT);
 	assert_int_equal(try_add(g, OP_CONCAT, (int[]){x, f}, 2, (Attrs){0}, err, sizeof err), -1);
 	assert_string_equal(err, "concat: input 2 has shape 1x192, but input 1 has 1x3x8x8; all must match except in channels");
 	/* concat of N x F tensors adds features: 192 + 192 */
@@ -434,8 +446,8 @@ static void test_checked_arithmetic(void **state)
 	assert_false(ir_infer_node(g, id, err, sizeof err));
 	/* flatten to 2^25 features: more than a dimension holds */
 	int x = input(g, 4, 1, 4096, 4096, 2);
-	assert_int_equal(try_add(g, OP_FLATTEN, &x, 1, (Attrs){0}, err, sizeof err), -1);
-	assert_string_equal(err, "flatten: 1x4096x4096x2 makes 33554432 features, more than a dimension may hold (16777216)");
+	assert_int_equal(try_add(g, OP_FLATTEN, &x, 1, FLAT, err, sizeof err), -1);
+	assert_string_equal(err, "flatten: 1x4096x4096x2 makes a dim of 33554432, more than a dimension may hold (16777216)");
 }
 
 /* ---- whole graphs: users, totals, verify ---------------------------- */
@@ -451,7 +463,7 @@ static void test_lenet_totals_and_verify(void **state)
 	int c2 = add1(g, OP_CONV2D, p1, conv(16, 5, 5, 1, 1, 0, 0, 1, 1, 1, true)); /* 16x10x10 */
 	int r2 = add1(g, OP_RELU, c2, (Attrs){0});
 	int p2 = add1(g, OP_MAX_POOL2D, r2, pool(2, 2, 0, false));                  /* 16x5x5 */
-	int f = add1(g, OP_FLATTEN, p2, (Attrs){0});
+	int f = add1(g, OP_FLATTEN, p2, FLAT);
 	int f1 = add1(g, OP_LINEAR, f, (Attrs){.out_features = 120, .bias = true});
 	int f2 = add1(g, OP_LINEAR, f1, (Attrs){.out_features = 84, .bias = true});
 	int f3 = add1(g, OP_LINEAR, f2, (Attrs){.out_features = 10, .bias = true});

@@ -454,6 +454,7 @@ static Graph *small_graph(Arena *a)
 	n->name = "bn1", n->named = true, n->a.eps = 1e-5;
 	int r = ir_add(g, OP_RELU, &b, 1, 4);
 	int f = ir_add(g, OP_FLATTEN, &r, 1, 4);
+	ir_node(g, f)->a.start_dim = 1, ir_node(g, f)->a.end_dim = -1;
 	int l = ir_add(g, OP_LINEAR, &f, 1, 5);
 	n = ir_node(g, l);
 	n->name = "fc", n->named = true, n->a.out_features = 10, n->a.bias = true;

@@ -35,6 +35,7 @@ ZOO = [
     "mobilenet_v3_large",
     "efficientnet_b0",
     "regnet_y_400mf",
+    "convnext_tiny",
     "lraspp_mobilenet_v3_large",
     "deeplabv3_mobilenet_v3_large",
 ]
@@ -66,6 +67,7 @@ TORCHVISION = {
     "mobilenet_v3_large": ({}, IMAGENET_SHAPE),
     "efficientnet_b0": ({}, IMAGENET_SHAPE),
     "regnet_y_400mf": ({}, IMAGENET_SHAPE),
+    "convnext_tiny": ({}, IMAGENET_SHAPE),
 }
 
 

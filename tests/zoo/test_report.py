@@ -51,6 +51,7 @@ PUBLISHED = {
     "densenet121": (7_978_856, None),
     "googlenet": (6_624_904, None),
     "mnasnet1_0": (4_383_312, None),
+    "convnext_tiny": (28_589_128, None),
 }
 
 STATE_SUFFIXES = ("weight", "bias", "running_mean", "running_var")
@@ -85,6 +86,10 @@ def keys_read(layers, biased):
                 keys.add(l["name"] + ".bias")
         elif l["op"] == "batch_norm":
             keys.update(l["name"] + "." + s for s in STATE_SUFFIXES)
+        elif l["op"] == "layer_norm" and l["params"]:
+            keys.update((l["name"] + ".weight", l["name"] + ".bias"))
+        elif l["op"] == "param":
+            keys.add(l["name"])
     return keys
 
 
@@ -138,13 +143,14 @@ def check_model(name):
     expect("total params", total["params"], torch_params)
     modules = dict(module.named_modules())
     for l in layers:
-        if l["op"] in ("conv2d", "linear", "batch_norm") and l["name"] in modules:
+        if l["op"] in ("conv2d", "linear", "batch_norm", "layer_norm") and l["name"] in modules:
             own = sum(p.numel() for p in modules[l["name"]].parameters(recurse=False))
             expect("params of %s" % l["name"], l["params"], own)
 
     # State dict keys.
     biased = biased_layers(model_path)
-    want_keys = {k for k in module.state_dict() if k.rsplit(".", 1)[-1] in STATE_SUFFIXES}
+    want_keys = {k for k in module.state_dict() if k.rsplit(".", 1)[-1] in STATE_SUFFIXES
+                 or k.endswith(".layer_scale")}
     got_keys = keys_read(layers, biased)
     for k in sorted(got_keys - want_keys):
         problems.append("cnnc reads %s, which is not in the PyTorch state_dict" % k)
@@ -160,7 +166,10 @@ def check_model(name):
             expect("MACs of %s" % l["name"], l["macs"], macs[l["name"]])
         outs = shapes.get(l["name"], [])
         if len(outs) == 1:
-            expect("output shape of %s" % l["name"], l["shape"], outs[0])
+            got = l["shape"]
+            if type(modules.get(l["name"])).__name__ == "LayerNorm2d":  # the permutes around it are its own
+                got = [got[0], got[3], got[1], got[2]]
+            expect("output shape of %s" % l["name"], got, outs[0])
             checked += 1
         elif l["op"] in ("conv2d", "linear", "batch_norm"):
             problems.append("%s %s: PyTorch module ran %d times, expected once"

@@ -163,7 +163,7 @@ def compare(rep, c):
         errs.append("layers that run: report %s, C %s" % (sorted(running - set(layers)), sorted(set(layers) - running)))
     claimed_act, claimed_res, claimed_bn = {}, {}, set()
     for l in rows:
-        name, op, note, r = l["name"], l["op"], l.get("note") or "", l["runs_as"]
+        name, op, note, r = l["name"], l.get("runs_as_op", l["op"]), l.get("note") or "", l["runs_as"]
         where = "%s (%s, line %d)" % (name, op, l["line"])
         if r is None:
             if not note:
