@@ -41,8 +41,8 @@ typedef struct {
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
-static const char *const pass_names[] = {"shapes", "dce",    "weights", "constfold", "fold_bn",
-                                         "fuse",   "algo",   "layout",  "pack",      "memplan", NULL};
+static const char *const pass_names[] = {"shapes", "dce",  "weights", "constfold", "fold_pad", "fold_bn",
+                                         "fuse",   "algo", "layout",  "pack",      "memplan",  NULL};
 
 static const char usage_text[] =
 	"usage:\n"
@@ -300,6 +300,8 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	if (o->opt_level >= 1) {
 		constfold(g);
 		after(&c, o, "constfold");
+		fold_pad(g);
+		after(&c, o, "fold_pad");
 		fold_batchnorm(g);
 		if (weights)
 			fold_batchnorm_weights(g);
@@ -340,7 +342,7 @@ static void dump_missed(const Compilation *c, const Options *o)
 	if (o->dump_after && !c->dumped)
 		diag_note(o->model, 0, "--dump-ir=%s: the pass did not run (%s)", o->dump_after,
 		          !strcmp(o->cmd, "check") ? "check stops after shapes"
-		          : o->opt_level == 0     ? "-O0 runs no constfold, fold_bn or fuse"
+		          : o->opt_level == 0     ? "-O0 runs no constfold, fold_pad, fold_bn or fuse"
 		                                  : "weights and pack run only with weights");
 }
 
