@@ -353,7 +353,7 @@ def main():
         # groups, dilation, padding 0 and cropping most of the output,
         # 1x1, more input pixels than one GEMM block (several blocks)
         ck.convt(1, 3, 7, 9, 13, 3, s=2, p=1, op=1, act="relu")
-        ck.convt(2, 13, 5, 7, 37, (3, 4), s=3, op=(2, 1), d=(1, 2), g=13, bias=False, act="hardswish", res=True)
+        ck.convt(2, 13, 5, 7, 26, (3, 4), s=3, op=(2, 1), d=(1, 2), g=13, bias=False, act="hardswish", res=True)
         ck.convt(1, 37, 6, 5, 13, 3, p=2, d=2, op=1, act="leaky_relu")
         ck.convt(2, 6, 9, 11, 9, (2, 5), s=(2, 3), p=(0, 2), g=3, res=True)
         ck.convt(1, 13, 5, 3, 5, 4, s=2, p=3)
