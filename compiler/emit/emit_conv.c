@@ -12,8 +12,9 @@
  * with their scratch in the workspace. In a chunked layout (NHWC,
  * NCHW8c) it is rt_conv2d_cl, or rt_conv2d_dw_cl for a depthwise conv,
  * given each tensor's chunk size (layout_chunk). conv_transpose2d, NCHW
- * only, calls rt_conv_transpose2d_direct or, by GEMM,
- * rt_conv_transpose2d_gemm with its epilogue (the bias) and scratch.
+ * only, calls rt_conv_transpose2d_direct (then rt_<act> over its output
+ * for an activation fused into it) or, by GEMM, rt_conv_transpose2d_gemm
+ * with its epilogue (bias, activation) and scratch.
  */
 #include "emit.h"
 
@@ -103,9 +104,20 @@ static void conv_transpose(Emit *e, const Node *n, const char *X, const char *Y)
 		BUG("conv_transpose2d in layout %s", layout_name[n->layout]);
 	conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3],
 	            n->a.out_pad[0] || n->a.out_pad[1] ? " /* output_padding in oh, ow */" : "");
-	if (n->algo == ALGO_DIRECT) {
-		fprintf(e->c, "\t\trt_conv_transpose2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, emit_wname(e, n, 0),
-		        n->a.bias ? emit_wname(e, n, 1) : "NULL", Y);
+	if (n->algo == ALGO_DIRECT) { /* the reference; a fused activation (--algo direct) after it, in place */
+		const Attrs *a = &n->a;
+		fprintf(e->c, "\t\trt_conv_transpose2d_direct(&p, %s, %s, %s, %s);\n", X, emit_wname(e, n, 0),
+		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+		if (a->act != ACT_NONE) {
+			const ActInfo *ai = &act_info[a->act];
+			fprintf(e->c, "\t\trt_%s(%lld, ", op_name[ai->op], ir_numel(n));
+			if (ai->option)
+				fprintf(e->c, "%s, ", emit_act_param(e->g->arena, a->act, a->act_param));
+			if (ai->option2)
+				fprintf(e->c, "%s, ", emit_float(e->g->arena, a->act_param2));
+			fprintf(e->c, "%s, %s);\n", Y, Y);
+		}
+		fprintf(e->c, "\t}\n");
 		return;
 	}
 	epilogue(e, n);
