@@ -530,6 +530,30 @@ class Pad(nn.Module):
         return self.conv3(c) + F.avg_pool2d(c, 3, stride=1)
 
 
+class FcnHead(nn.Module):
+    """An FCN-style segmentation head: class scores at two scales, the
+    coarse upsampled by ConvTranspose2d, cropped, added, upsampled again
+    and cropped to the input's odd size."""
+    shape = (1, 3, 33, 41)
+
+    def __init__(self):
+        super().__init__()
+        self.enc1 = nn.Conv2d(3, 13, 3, stride=2, padding=1)
+        self.enc2 = nn.Conv2d(13, 37, 3, stride=2, padding=1)
+        self.bn2 = nn.BatchNorm2d(37)
+        self.score2 = nn.Conv2d(37, 5, 1)
+        self.score1 = nn.Conv2d(13, 5, 1)
+        self.up2 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, bias=False)
+        self.up1 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        f1 = F.relu(self.enc1(x))                        # 13x17x21
+        f2 = F.relu(self.bn2(self.enc2(f1)))             # 37x9x11
+        y = self.up2(self.score2(f2))[:, :, :17, :21]    # 5x17x21
+        y = self.up1(y + self.score1(f1))                # 5x35x43
+        return y[:, :, 1:-1, 1:-1]                       # 5x33x41
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -550,6 +574,7 @@ _NETS = {
     "chunk_views": ChunkViews,
     "conv_transpose": ConvTranspose,
     "pad": Pad,
+    "fcn_head": FcnHead,
 }
 NETS = list(_NETS)
 
