@@ -544,12 +544,13 @@ class FcnHead(nn.Module):
         self.score2 = nn.Conv2d(37, 5, 1)
         self.score1 = nn.Conv2d(13, 5, 1)
         self.up2 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, bias=False)
+        self.bn_up = nn.BatchNorm2d(5)
         self.up1 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, output_padding=1)
 
     def forward(self, x):
         f1 = F.relu(self.enc1(x))                        # 13x17x21
         f2 = F.relu(self.bn2(self.enc2(f1)))             # 37x9x11
-        y = self.up2(self.score2(f2))[:, :, :17, :21]    # 5x17x21
+        y = self.bn_up(self.up2(self.score2(f2)))[:, :, :17, :21]  # 5x17x21
         y = self.up1(y + self.score1(f1))                # 5x35x43
         return y[:, :, 1:-1, 1:-1]                       # 5x33x41
 
