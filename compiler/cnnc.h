@@ -96,6 +96,8 @@ typedef enum {
 
 /* interpolate's modes, Attrs.mode (frontend/dsl.c names them). */
 enum { INTERP_NEAREST, INTERP_BILINEAR };
+/* pad's modes, Attrs.mode (frontend/dsl.c names them). */
+enum { PAD_CONSTANT, PAD_REFLECT, PAD_REPLICATE };
 
 /* Block of memory owned by one compilation; freed all at once. */
 typedef struct Arena Arena;
@@ -166,6 +168,12 @@ typedef struct {
 	                          over dim 1 (C) of N x C x H x W, normalized_shape
 	                          {C} */
 	bool keepdim;          /* mean: keep them as size 1 */
+	int out_pad[2];        /* conv_transpose2d (which keeps its other
+	                          options in conv2d's fields): output_padding,
+	                          added to the bottom and right of the output */
+	Dims pads;             /* pad: {left, right} or {left, right, top,
+	                          bottom}, as F.pad's list (negative: cropped) */
+	double value;          /* pad, mode "constant": the fill value */
 } Attrs;
 
 /* One learnable tensor a node reads, e.g. "conv1" + ".weight". */
@@ -434,6 +442,12 @@ void dce(Graph *g, int *map);
 /* Removes ops that are the identity given their options and input shape
  * (dropout, 1x1 stride-1 pools, ...) and collapses relu/relu6 chains. */
 void constfold(Graph *g);
+
+/* ---- passes/fold_pad.c --------------------------------------------- */
+
+/* Folds a constant-zero pad, symmetric per axis, into the padding of the
+ * conv2d that alone reads it. */
+void fold_pad(Graph *g);
 
 /* ---- passes/fold_bn.c ---------------------------------------------- */
 

@@ -55,8 +55,8 @@ typedef struct {
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
-static const char *const pass_names[] = {"shapes", "dce",    "weights", "constfold", "channels_last", "fold_bn",
-                                         "fuse",   "algo",   "layout",  "pack",      "memplan", NULL};
+static const char *const pass_names[] = {"shapes",  "dce",     "weights", "constfold", "channels_last", "fold_pad",
+                                         "fold_bn", "fuse",    "algo",    "layout",    "pack",          "memplan", NULL};
 
 static const char usage_text[] =
 	"usage:\n"
@@ -370,6 +370,8 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		after(&c, o, "constfold");
 		channels_last(g);
 		after(&c, o, "channels_last");
+		fold_pad(g);
+		after(&c, o, "fold_pad");
 		fold_batchnorm(g);
 		if (weights)
 			fold_batchnorm_weights(g, false);
@@ -410,8 +412,8 @@ static void dump_missed(const Compilation *c, const Options *o)
 	if (o->dump_after && !c->dumped)
 		diag_note(o->model, 0, "--dump-ir=%s: the pass did not run (%s)", o->dump_after,
 		          !strcmp(o->cmd, "check")      ? "check stops after shapes"
-		          : !strcmp(o->cmd, "quantize") ? "quantize runs no constfold, channels_last or fuse"
-		          : o->opt_level == 0           ? "-O0 runs no constfold, channels_last, fold_bn or fuse"
+		          : !strcmp(o->cmd, "quantize") ? "quantize runs no constfold, channels_last, fold_pad or fuse"
+		          : o->opt_level == 0           ? "-O0 runs no constfold, channels_last, fold_pad, fold_bn or fuse"
 		                                        : "weights and pack run only with weights");
 }
 

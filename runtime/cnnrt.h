@@ -8,8 +8,8 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * conv_stem.c, depthwise.c (its paths in depthwise_s1.c, depthwise_s2.c,
- * depthwise_rows.c), winograd.c, pool.c, eltwise.c, linear.c, npy.c,
+ * conv_stem.c, conv_transpose.c, depthwise.c (its paths in depthwise_s1.c,
+ * depthwise_s2.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
  * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
  * in act.c, over the activations of acts.def (which this header includes).
@@ -164,6 +164,38 @@ void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, c
  * -> y: [n, c, oh, ow]. y must not overlap x; it may be the residual. */
 void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
                          float *y);
+
+/* ---- conv_transpose.c --------------------------------------------- */
+
+/* Transposed convolution (nn.ConvTranspose2d) with rt_conv2d_params's
+ * sizes: c, h, w the input's, oc, oh, ow the output's, ph, pw its
+ * padding (output_padding is in oh, ow). Input pixel (iy, ix) reaches
+ * output (iy * sh - ph + ky * dh, ix * sw - pw + kx * dw) through tap
+ * (ky, kx). The reference:
+ * x: [n, c, h, w]  w: [c, oc/groups, kh, kw]  b: [oc] or NULL
+ * -> y: [n, oc, oh, ow]. y must not overlap x. */
+void rt_conv_transpose2d_direct(const rt_conv2d_params *p, const float *x, const float *w, const float *b, float *y);
+
+/* Input pixels rt_conv_transpose2d_gemm multiplies at a time for m =
+ * oc/groups * kh * kw rows of products: RT_CONVT_BUDGET floats of them
+ * (2 MB, so that each block of the weights is read for hundreds of
+ * columns: with 64K, a 512 -> 256 3x3 layer at 14x14 took 28 columns at
+ * a time and ran 3x slower), at least 32 pixels, at most all hw. */
+#define RT_CONVT_BUDGET (512 * 1024)
+#define RT_CONVT_COLS(m, hw) ((long long)(hw) < RT_CONVT_COLS_(m) ? (long long)(hw) : RT_CONVT_COLS_(m))
+#define RT_CONVT_COLS_(m) (RT_CONVT_BUDGET / (long long)(m) > 32 ? RT_CONVT_BUDGET / (long long)(m) : 32)
+/* Floats of scratch it needs: m rows of that many pixels. */
+#define RT_CONVT_FLOATS(og, kh, kw, h, w) \
+	((long long)(og) * (kh) * (kw) * RT_CONVT_COLS((long long)(og) * (kh) * (kw), (long long)(h) * (w)))
+
+/* The same as one GEMM per group and block of input pixels (products of
+ * every tap and pixel) added into place (col2im), then the epilogue:
+ * x: [n, c, h, w]  a: per group, W_g^T [oc/groups * kh * kw, c/groups]
+ * packed for rt_gemm, groups one after another -> y: [n, oc, oh, ow].
+ * scratch: RT_CONVT_FLOATS(oc/groups, kh, kw, h, w) floats. y must not
+ * overlap x, scratch or the residual. */
+void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const float *a, const rt_epilogue *ep,
+                              float *y, float *scratch);
 
 /* ---- winograd.c ----------------------------------------------------- */
 
@@ -342,6 +374,27 @@ typedef struct {
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]; see resize.c for the indices and
  * weights. y must not overlap x. */
 void rt_resize(const rt_resize_params *p, const float *x, float *y);
+
+/* ---- pad.c --------------------------------------------------------- */
+
+/* pad's modes, as torch.nn.functional.pad names them. */
+typedef enum { RT_PAD_CONSTANT, RT_PAD_REFLECT, RT_PAD_REPLICATE } rt_pad_mode;
+
+/* Sizes of one pad (F.pad over H and W); all in elements. */
+typedef struct {
+	int n, c;          /* batch, channels */
+	int h, w;          /* input height, width */
+	int oh, ow;        /* output: h + top + bottom, w + left + right */
+	int top, left;     /* pads before each axis, >= 0 */
+	int crop_top, crop_left; /* rows, columns cropped before each axis (a
+	                      negative pad's size), >= 0: pixel (oy, ox) reads
+	                      (oy - top + crop_top, ox - left + crop_left) */
+	int mode;          /* an rt_pad_mode; reflect needs every pad < its dim */
+	float value;       /* constant: the fill */
+} rt_pad_params;
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]. y must not overlap x. */
+void rt_pad(const rt_pad_params *p, const float *x, float *y);
 
 /* ---- layout.c, conv_cl.c, pool_cl.c: channel-chunked layouts -------- */
 

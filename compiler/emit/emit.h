@@ -64,10 +64,11 @@ const char *emit_wname(const Emit *e, const Node *n, int k);
 
 /* ---- the families: each emits node n's call in n's layout ----------- */
 
-/* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked. */
+/* emit_conv.c: conv2d, by its algorithm (NCHW) or chunked;
+ * conv_transpose2d (NCHW). */
 void emit_conv(Emit *e, const Node *n);
 /* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
- * global_avg_pool, interpolate, mean. */
+ * global_avg_pool, interpolate, pad, mean. */
 void emit_pool(Emit *e, const Node *n);
 /* emit_eltwise.c: the activations, batch_norm, concat, softmax,
  * linear, and the views flatten, dropout and stochastic_depth. */

@@ -213,6 +213,10 @@ static void layer_comment(Emit *e, const Node *n)
 		fprintf(e->c, " %s ->", shape_str(&g->nodes[n->in[0]], si, sizeof si));
 	fprintf(e->c, " %s", shape_str(n, so, sizeof so));
 	switch (n->op) {
+	case OP_CONV_TRANSPOSE2D: /* its output_padding, the rest as conv2d's */
+		if (a->out_pad[0] || a->out_pad[1])
+			fprintf(e->c, ", output_padding %dx%d", a->out_pad[0], a->out_pad[1]);
+		/* fall through */
 	case OP_CONV2D:
 		fprintf(e->c, ", %dx%d stride %dx%d pad %dx%d", a->kernel[0], a->kernel[1], a->stride[0], a->stride[1],
 		        a->pad[0], a->pad[1]);
@@ -259,6 +263,7 @@ static void emit_layer(Emit *e, const Node *n)
 	layer_comment(e, n);
 	switch (n->op) {
 	case OP_CONV2D:
+	case OP_CONV_TRANSPOSE2D:
 		emit_conv(e, n);
 		break;
 	case OP_MAX_POOL2D:
@@ -266,6 +271,7 @@ static void emit_layer(Emit *e, const Node *n)
 	case OP_ADAPTIVE_AVG_POOL2D:
 	case OP_GLOBAL_AVG_POOL:
 	case OP_INTERPOLATE:
+	case OP_PAD:
 	case OP_MEAN:
 		emit_pool(e, n);
 		break;

@@ -11,7 +11,10 @@
  * rt_conv2d_winograd or rt_conv2d_gemm (GEMM and im2col), the last three
  * with their scratch in the workspace. In a chunked layout (NHWC,
  * NCHW8c) it is rt_conv2d_cl, or rt_conv2d_dw_cl for a depthwise conv,
- * given each tensor's chunk size (layout_chunk).
+ * given each tensor's chunk size (layout_chunk). conv_transpose2d, NCHW
+ * only, calls rt_conv_transpose2d_direct (then rt_<act> over its output
+ * for an activation fused into it) or, by GEMM, rt_conv_transpose2d_gemm
+ * with its epilogue (bias, activation) and scratch.
  */
 #include "emit.h"
 
@@ -92,10 +95,42 @@ static void conv_cl(Emit *e, const Node *n, const char *X, const char *Y)
 		        emit_wname(e, n, 0), Y);
 }
 
+/* conv_transpose2d, NCHW: x: [n, c, h, w] -> y: [n, oc, oh, ow], the
+ * reference gather (direct) or GEMM + col2im with its scratch. */
+static void conv_transpose(Emit *e, const Node *n, const char *X, const char *Y)
+{
+	const Node *x = &e->g->nodes[n->in[0]];
+	if (n->layout != LAYOUT_NCHW)
+		BUG("conv_transpose2d in layout %s", layout_name[n->layout]);
+	conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3],
+	            n->a.out_pad[0] || n->a.out_pad[1] ? " /* output_padding in oh, ow */" : "");
+	if (n->algo == ALGO_DIRECT) { /* the reference; a fused activation (--algo direct) after it, in place */
+		const Attrs *a = &n->a;
+		fprintf(e->c, "\t\trt_conv_transpose2d_direct(&p, %s, %s, %s, %s);\n", X, emit_wname(e, n, 0),
+		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+		if (a->act != ACT_NONE) {
+			const ActInfo *ai = &act_info[a->act];
+			fprintf(e->c, "\t\trt_%s(%lld, ", op_name[ai->op], ir_numel(n));
+			if (ai->option)
+				fprintf(e->c, "%s, ", emit_act_param(e->g->arena, a->act, a->act_param));
+			if (ai->option2)
+				fprintf(e->c, "%s, ", emit_float(e->g->arena, a->act_param2));
+			fprintf(e->c, "%s, %s);\n", Y, Y);
+		}
+		fprintf(e->c, "\t}\n");
+		return;
+	}
+	epilogue(e, n);
+	fprintf(e->c, "\t\trt_conv_transpose2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X,
+	        emit_wname(e, n, 0), Y, e->g->plan->scratch_offset[n->id]);
+}
+
 void emit_conv(Emit *e, const Node *n)
 {
 	const char *X = e->var[n->in[0]], *Y = e->var[n->id];
-	if (n->layout == LAYOUT_NCHW)
+	if (n->op == OP_CONV_TRANSPOSE2D)
+		conv_transpose(e, n, X, Y);
+	else if (n->layout == LAYOUT_NCHW)
 		conv_nchw(e, n, X, Y);
 	else
 		conv_cl(e, n, X, Y);

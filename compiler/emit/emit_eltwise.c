@@ -124,6 +124,8 @@ void emit_eltwise(Emit *e, const Node *n)
 		break;
 	case OP_INPUT:
 	case OP_CONV2D:
+	case OP_CONV_TRANSPOSE2D:
+	case OP_PAD:
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
 	case OP_ADAPTIVE_AVG_POOL2D:

@@ -11,7 +11,8 @@
  * keepdim gives N x C, in NCHW the same floats) pass their sizes as
  * arguments to rt_adaptive_avg_pool2d(_cl). Input and output share one
  * layout: pools keep channels where they are. interpolate declares its
- * sizes and PyTorch's scales (rt_resize_params) and calls rt_resize.
+ * sizes and PyTorch's scales (rt_resize_params) and calls rt_resize;
+ * pad its sizes, pads before each axis and mode (rt_pad_params), rt_pad.
  */
 #include "emit.h"
 
@@ -56,6 +57,24 @@ static void emit_resize(Emit *e, const Node *n)
 	fprintf(e->c, "\t\t};\n\t\trt_resize(&p, %s, %s);\n\t}\n", e->var[x->id], e->var[n->id]);
 }
 
+/* pad: x: [n, c, h, w] -> y: [n, c, oh, ow], both NCHW. */
+static void emit_pad(Emit *e, const Node *n)
+{
+	const Attrs *a = &n->a;
+	const Node *x = &e->g->nodes[n->in[0]];
+	static const char *const modes[] = {"RT_PAD_CONSTANT", "RT_PAD_REFLECT", "RT_PAD_REPLICATE"}; /* PAD_* */
+	if (n->layout != LAYOUT_NCHW)
+		BUG("pad in layout %s", layout_name[n->layout]);
+	fprintf(e->c, "\t{\n\t\tstatic const rt_pad_params p = {\n");
+	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oh = %d, .ow = %d,\n", x->shape[0], x->shape[1],
+	        x->shape[2], x->shape[3], n->shape[2], n->shape[3]);
+	int top = a->pads.n == 4 ? a->pads.v[2] : 0, left = a->pads.v[0]; /* negative: a crop */
+	fprintf(e->c, "\t\t\t.top = %d, .left = %d, .crop_top = %d, .crop_left = %d, .mode = %s, .value = %s,\n",
+	        top > 0 ? top : 0, left > 0 ? left : 0, top < 0 ? -top : 0, left < 0 ? -left : 0, modes[a->mode],
+	        emit_float(e->g->arena, a->value));
+	fprintf(e->c, "\t\t};\n\t\trt_pad(&p, %s, %s);\n\t}\n", e->var[x->id], e->var[n->id]);
+}
+
 /* x: [n, c, h, w] -> y: [n, c, oh, ow], both in n's layout. */
 void emit_pool(Emit *e, const Node *n)
 {
@@ -86,6 +105,9 @@ void emit_pool(Emit *e, const Node *n)
 		break;
 	case OP_INTERPOLATE:
 		emit_resize(e, n);
+		break;
+	case OP_PAD:
+		emit_pad(e, n);
 		break;
 	default:
 		BUG("%s is not a pool", op_name[n->op]);

@@ -47,7 +47,10 @@ static Totals totals(const Graph *g)
  * does not run (absorbed or removed). */
 static const Node *runs_as(const Graph *opt, const int *map, int i) { return map[i] >= 0 ? &opt->nodes[map[i]] : NULL; }
 
-static const char *algo_of(const Node *r) { return r && r->op == OP_CONV2D ? algo_name[r->algo] : "-"; }
+static const char *algo_of(const Node *r)
+{
+	return r && (r->op == OP_CONV2D || r->op == OP_CONV_TRANSPOSE2D) ? algo_name[r->algo] : "-";
+}
 
 /* g: the model as written (rows); opt: as it runs (plan); map: g's ids
  * to opt's (-1: absorbed by an optimization or removed). */

@@ -52,6 +52,8 @@ typedef enum {
 	                 op_pieces, not stored) */
 	OPT_INT_LIST, /* a list of 1 to MAX_RANK integers (Dims) */
 	OPT_SIZE_LIST,/* integer >= 1, or a list of 1 to MAX_RANK of them (Dims) */
+	OPT_PADS,     /* a list of 2 or 4 integers, any sign (pad), into a
+	                 Dims */
 } OptType;
 
 /* One option an op accepts. */
@@ -80,6 +82,18 @@ static const OptSpec conv2d_opts[] = {
 	{"dilation", OPT_POS_PAIR, false, A(dilation), 1},
 	{"groups", OPT_POS, false, A(groups), 1},
 	{"bias", OPT_BOOL, false, A(bias), 1},
+	END,
+};
+static const OptSpec conv_transpose2d_opts[] = {
+	NAME_OPT(true),
+	{"out_channels", OPT_POS, true, A(out_channels), 0},
+	{"kernel_size", OPT_POS_PAIR, true, A(kernel), 0},
+	{"stride", OPT_POS_PAIR, false, A(stride), 1},
+	{"padding", OPT_NN_PAIR, false, A(pad), 0},
+	{"output_padding", OPT_NN_PAIR, false, A(out_pad), 0},
+	{"groups", OPT_POS, false, A(groups), 1},
+	{"bias", OPT_BOOL, false, A(bias), 1},
+	{"dilation", OPT_POS_PAIR, false, A(dilation), 1},
 	END,
 };
 static const OptSpec batch_norm_opts[] = {NAME_OPT(true), {"eps", OPT_POS_NUM, false, A(eps), 1e-5}, END};
@@ -132,6 +146,14 @@ static const OptSpec interpolate_opts[] = {
 	{"scale_factor", OPT_POS_NUM_PAIR, false, A(scale), 0},
 	{"mode", OPT_CHOICE, false, A(mode), INTERP_NEAREST, interp_modes},
 	{"align_corners", OPT_BOOL, false, A(align_corners), 0},
+	END,
+};
+static const char *const pad_modes[] = {"constant", "reflect", "replicate", NULL}; /* PAD_* order */
+static const OptSpec pad_opts[] = {
+	NAME_OPT(false),
+	{"pad", OPT_PADS, true, A(pads), 0},
+	{"mode", OPT_CHOICE, false, A(mode), PAD_CONSTANT, pad_modes},
+	{"value", OPT_NUM, false, A(value), 0},
 	END,
 };
 static const OptSpec global_avg_pool_opts[] = {NAME_OPT(false), END};
@@ -296,6 +318,7 @@ static const char *expected(OptType t)
 		       "size of every piece)";
 	case OPT_INT_LIST: return "a list of 1 to 4 integers from -16777216 to 16777216";
 	case OPT_SIZE_LIST: return "an integer from 1 to 16777216, or a list of 1 to 4 of them";
+	case OPT_PADS: return "a list of 2 ({left, right}) or 4 ({left, right, top, bottom}) integers from -16777216 to 16777216";
 	}
 	return "?";
 }
@@ -491,6 +514,12 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 			ok = (sizes->n = get_list(L, idx, 1, MAX_RANK, sizes->v)) > 0;
 		break;
 	}
+	case OPT_PADS: {
+		Dims *pads = (Dims *)field;
+		pads->n = get_list(L, idx, -(1 << 24), MAX_RANK, pads->v);
+		ok = pads->n == 2 || pads->n == 4;
+		break;
+	}
 	case OPT_SECTIONS:
 		ok = lua_type(L, idx) == LUA_TNUMBER ? get_int(L, idx, 1, &(int){0}) : get_list(L, idx, 1, MAX_PIECES, NULL) > 0;
 		break;
@@ -546,8 +575,9 @@ static void set_default(const OptSpec *o, Node *n)
 	case OPT_SIZES:
 	case OPT_NAME:
 	case OPT_DIMS:     /* required */
-	case OPT_INT_LIST:
+	case OPT_INT_LIST: /* required */
 	case OPT_SIZE_LIST:
+	case OPT_PADS:
 	case OPT_SECTIONS: /* required, not stored */
 		break;
 	}

@@ -56,6 +56,7 @@ void ir_dump(const Graph *g, FILE *out)
 		pair(out, "kernel", a->kernel);
 		pair(out, "stride", a->stride);
 		pair(out, "pad", a->pad);
+		pair(out, "output_padding", a->out_pad);
 		if (a->dilation[0] > 1 || a->dilation[1] > 1)
 			pair(out, "dilation", a->dilation);
 		if (a->groups > 1)
@@ -95,6 +96,14 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " channels");
 		if (n->op == OP_FLATTEN && (a->start_dim != 1 || a->end_dim != -1))
 			fprintf(out, " start_dim=%d end_dim=%d", a->start_dim, a->end_dim);
+		if (n->op == OP_PAD) {
+			static const char *const modes[] = {"constant", "reflect", "replicate"}; /* PAD_* */
+			for (int d = 0; d < a->pads.n; d++)
+				fprintf(out, "%s%d%s", d ? "," : " pads={", a->pads.v[d], d == a->pads.n - 1 ? "}" : "");
+			fprintf(out, " mode=%s", modes[a->mode]);
+			if (a->mode == PAD_CONSTANT && a->value != 0)
+				fprintf(out, " value=%g", a->value);
+		}
 		if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)
@@ -104,7 +113,7 @@ void ir_dump(const Graph *g, FILE *out)
 		}
 		if (a->residual)
 			fprintf(out, " residual");
-		if (n->op == OP_CONV2D && n->algo != ALGO_DIRECT)
+		if ((n->op == OP_CONV2D || n->op == OP_CONV_TRANSPOSE2D) && n->algo != ALGO_DIRECT)
 			fprintf(out, " algo=%s", algo_name[n->algo]);
 		if (n->scratch)
 			fprintf(out, " scratch=%lld", n->scratch);

@@ -4,7 +4,7 @@
  *
  * Parameter names and shapes are PyTorch's state_dict entries, so a
  * torchvision state_dict loads as it is. MACs count the multiply-
- * accumulates of conv2d and linear only, the convention behind
+ * accumulates of conv2d, conv_transpose2d and linear only, the convention behind
  * torchvision's published figures; FLOPs are twice that.
  */
 #include "../cnnc.h"
@@ -60,6 +60,27 @@ static long long macs_conv2d(const Node *n, const Node *x, const Attrs *a)
 {
 	/* every output element: (C_in / groups) * KH * KW products */
 	return ir_mul(ir_mul(ir_mul(ir_numel(n), x->shape[1] / a->groups), a->kernel[0]), a->kernel[1]);
+}
+
+/* conv_transpose2d: NAME.weight [in, out/groups, kh, kw], as
+ * nn.ConvTranspose2d stores it */
+static int params_conv_transpose2d(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)
+{
+	(void)n;
+	int k = 0;
+	spec(&out[k++], "weight", 4, x->shape[1], a->out_channels / a->groups, a->kernel[0], a->kernel[1]);
+	if (a->bias)
+		spec(&out[k++], "bias", 1, a->out_channels, 0, 0, 0);
+	return k;
+}
+
+static long long macs_conv_transpose2d(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	/* every input element: (out / groups) * KH * KW products, the count
+	 * of tests/zoo's hook (and of fvcore, thop); output_padding's
+	 * rows and any output cropped by padding do not change it */
+	return ir_mul(ir_mul(ir_mul(ir_numel(x), a->out_channels / a->groups), a->kernel[0]), a->kernel[1]);
 }
 
 static int params_linear(const Node *n, const Node *x, const Attrs *a, ParamSpec *out)

@@ -37,7 +37,7 @@ static bool shape_input(Graph *g, Node *n, char *err, size_t size)
 
 static bool shape_same(Graph *g, Node *n, char *err, size_t size);
 
-static bool need_4d(const char *op, Node *x, char *err, size_t size)
+static bool need_4d(const char *op, const Node *x, char *err, size_t size)
 {
 	char buf[64];
 	if (x->rank != 4)
@@ -58,17 +58,26 @@ static long long window_out(long long in, int k, int s, int p, int d, bool ceil_
 	return out;
 }
 
+/* conv2d, conv_transpose2d: a 4-D input whose channels, and the output
+ * channels, split into the groups */
+static bool conv_input(const char *op, const Node *x, const Attrs *a, char *err, size_t size)
+{
+	if (!need_4d(op, x, err, size))
+		return false;
+	if (x->shape[1] % a->groups)
+		FAIL("%s: input channels (%d) must be divisible by groups (%d)", op, x->shape[1], a->groups);
+	if (a->out_channels % a->groups)
+		FAIL("%s: out_channels (%d) must be divisible by groups (%d)", op, a->out_channels, a->groups);
+	return true;
+}
+
 static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 {
 	Node *x = input_of(g, n, 0);
 	const Attrs *a = &n->a;
-	if (!need_4d("conv2d", x, err, size))
+	if (!conv_input("conv2d", x, a, err, size))
 		return false;
 	int cin = x->shape[1];
-	if (cin % a->groups)
-		FAIL("conv2d: input channels (%d) must be divisible by groups (%d)", cin, a->groups);
-	if (a->out_channels % a->groups)
-		FAIL("conv2d: out_channels (%d) must be divisible by groups (%d)", a->out_channels, a->groups);
 	long long weights = ir_mul(ir_mul(ir_mul(a->out_channels, cin / a->groups), a->kernel[0]), a->kernel[1]);
 	if (weights > MAX_ELEMS)
 		FAIL("conv2d: weight [%d, %d, %d, %d] is too large (at most %lld elements)", a->out_channels,
@@ -85,6 +94,41 @@ static bool shape_conv2d(Graph *g, Node *n, char *err, size_t size)
 		long long out = window_out(in, a->kernel[i], a->stride[i], a->pad[i], a->dilation[i], false);
 		if (out > MAX_DIM)
 			FAIL("conv2d: output %s %lld is too large (limit %d)", i ? "width" : "height", out, MAX_DIM);
+		n->shape[2 + i] = (int)out;
+	}
+	return true;
+}
+
+/* conv_transpose2d, PyTorch's formula per axis: (in - 1) * stride -
+ * 2 * padding + dilation * (kernel - 1) + output_padding + 1, with
+ * output_padding below stride or below dilation, as PyTorch requires */
+static bool shape_conv_transpose2d(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Attrs *a = &n->a;
+	if (!conv_input("conv_transpose2d", x, a, err, size))
+		return false;
+	int cin = x->shape[1];
+	long long weights = ir_mul(ir_mul(ir_mul(cin, a->out_channels / a->groups), a->kernel[0]), a->kernel[1]);
+	if (weights > MAX_ELEMS)
+		FAIL("conv_transpose2d: weight [%d, %d, %d, %d] is too large (at most %lld elements)", cin,
+		     a->out_channels / a->groups, a->kernel[0], a->kernel[1], MAX_ELEMS);
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = a->out_channels;
+	for (int i = 0; i < 2; i++) {
+		const char *axis = i ? "width" : "height";
+		if (a->out_pad[i] >= a->stride[i] && a->out_pad[i] >= a->dilation[i])
+			FAIL("conv_transpose2d: output_padding %s (%d) must be smaller than the stride (%d) or the dilation "
+			     "(%d)", axis, a->out_pad[i], a->stride[i], a->dilation[i]);
+		long long out = (long long)(x->shape[2 + i] - 1) * a->stride[i] - 2LL * a->pad[i] +
+		                (long long)a->dilation[i] * (a->kernel[i] - 1) + a->out_pad[i] + 1;
+		if (out < 1)
+			FAIL("conv_transpose2d: output %s %lld is not positive ((%d - 1) * %d - 2 * %d + %d * (%d - 1) + %d "
+			     "+ 1): padding is too large", axis, out, x->shape[2 + i], a->stride[i], a->pad[i],
+			     a->dilation[i], a->kernel[i], a->out_pad[i]);
+		if (out > MAX_DIM)
+			FAIL("conv_transpose2d: output %s %lld is too large (limit %d)", axis, out, MAX_DIM);
 		n->shape[2 + i] = (int)out;
 	}
 	return true;
@@ -148,6 +192,43 @@ static bool shape_interpolate(Graph *g, Node *n, char *err, size_t size)
 		if (out < 1 || out > MAX_DIM)
 			FAIL("interpolate: output %s %.0f from input %d and scale_factor %g is out of range (1..%d)",
 			     i ? "width" : "height", out, x->shape[2 + i], a->scale[i], MAX_DIM);
+		n->shape[2 + i] = (int)out;
+	}
+	return true;
+}
+
+/* pad, as F.pad on N x C x H x W: pads {left, right} or {left, right,
+ * top, bottom} (negative: cropped); reflect needs each pad below its
+ * dim, and reflect and replicate all four, as PyTorch 1.13 does */
+static bool shape_pad(Graph *g, Node *n, char *err, size_t size)
+{
+	Node *x = input_of(g, n, 0);
+	const Attrs *a = &n->a;
+	static const char *const side[] = {"left", "right", "top", "bottom"};
+	if (!need_4d("pad", x, err, size))
+		return false;
+	if (a->pads.n != 2 && a->pads.n != 4)
+		FAIL("pad: pad must have 2 elements {left, right} or 4 {left, right, top, bottom}, got %d", a->pads.n);
+	if (a->mode != PAD_CONSTANT && a->pads.n != 4)
+		FAIL("pad: mode \"%s\" of a 4-D input needs all 4 pads {left, right, top, bottom}, as PyTorch does",
+		     a->mode == PAD_REFLECT ? "reflect" : "replicate");
+	int pads[4] = {0, 0, 0, 0};
+	for (int i = 0; i < a->pads.n; i++)
+		pads[i] = a->pads.v[i];
+	n->rank = 4;
+	n->shape[0] = x->shape[0];
+	n->shape[1] = x->shape[1];
+	for (int i = 0; i < 4; i++) {
+		int dim = x->shape[3 - i / 2];
+		if (a->mode == PAD_REFLECT && pads[i] >= dim)
+			FAIL("pad: reflect padding must be smaller than the padded dim, got %s = %d for %s %d", side[i],
+			     pads[i], i < 2 ? "width" : "height", dim);
+	}
+	for (int i = 0; i < 2; i++) {
+		long long out = (long long)x->shape[2 + i] + pads[2 - 2 * i] + pads[3 - 2 * i];
+		if (out < 1 || out > MAX_DIM)
+			FAIL("pad: output %s %lld (%d %+d %+d) is out of range (1..%d)", i ? "width" : "height", out,
+			     x->shape[2 + i], pads[2 - 2 * i], pads[3 - 2 * i], MAX_DIM);
 		n->shape[2 + i] = (int)out;
 	}
 	return true;

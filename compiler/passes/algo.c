@@ -36,6 +36,8 @@
  *     patches many times the input; scratch: c*kh padded rows;
  *   - everything else: im2col + GEMM; scratch holds one group's unrolled
  *     patches, (c/g * kh * kw) x (oh * ow rounded up to 16) floats.
+ * conv_transpose2d is direct at -O0 and with --algo direct, else GEMM
+ * + col2im (transpose_algo).
  * --algo direct makes every conv direct; --algo im2col sends depthwise
  * and stem convs through im2col too (1x1 ones stay plain GEMM: their im2col would
  * be a copy of the input); --algo winograd takes Winograd wherever it
@@ -131,11 +133,24 @@ static bool winograd_pays(const Graph *g, const Node *n, int c)
 	return c >= MIN_WINOGRAD_C && 2 * ir_macs(g, n) >= 3 * mults;
 }
 
+/* conv_transpose2d: direct (gathering each output's taps) at -O0 and
+ * with --algo direct; else GEMM + col2im (runtime/conv_transpose.c),
+ * its scratch one block of products. */
+static void transpose_algo(Node *n, const Node *x, int opt_level, Algo force)
+{
+	bool direct = opt_level == 0 || force == ALGO_DIRECT;
+	int og = n->a.out_channels / n->a.groups;
+	n->algo = direct ? ALGO_DIRECT : ALGO_GEMM;
+	n->scratch = direct ? 0 : 4 * RT_CONVT_FLOATS(og, n->a.kernel[0], n->a.kernel[1], x->shape[2], x->shape[3]);
+}
+
 void choose_algos(Graph *g, int opt_level, Algo force)
 {
 	bool want_winograd = force == ALGO_WINOGRAD2 || force == ALGO_WINOGRAD4;
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
+		if (n->op == OP_CONV_TRANSPOSE2D)
+			transpose_algo(n, &g->nodes[n->in[0]], opt_level, force);
 		if (n->op != OP_CONV2D)
 			continue;
 		const Node *x = &g->nodes[n->in[0]];

@@ -130,6 +130,16 @@ static int identity_one_group(const Node *n, const Node *x, const Attrs *a)
 	return a->groups == 1 ? x->id : -1;
 }
 
+/* pad by nothing on every side (any mode) */
+static int identity_zero_pad(const Node *n, const Node *x, const Attrs *a)
+{
+	(void)n;
+	for (int i = 0; i < a->pads.n; i++)
+		if (a->pads.v[i])
+			return -1;
+	return x->id;
+}
+
 /* an activation: relu or relu6 after a clamp it cannot change */
 static int identity_act_chain(const Node *n, const Node *x, const Attrs *a)
 {

@@ -1,5 +1,5 @@
 /*
- * fold_bn.c: batch_norm folded into the conv2d or linear before it.
+ * fold_bn.c: batch_norm folded into the conv2d, conv_transpose2d or linear before it.
  *
  * fold_batchnorm decides and rewires; it reads no weights, so `cnnc
  * report` without weights takes the very decisions `compile` takes.
@@ -12,7 +12,8 @@
  *
  * At inference a batch norm is a per-channel affine map,
  *   y = x * s + t,  s = gamma / sqrt(var + eps),  t = beta - mean * s,
- * so after a conv or linear it folds into the weights: W'[o] = W[o] * s[o]
+ * so after a conv, a conv_transpose2d (its output channel is the
+ * weight's dim 1) or a linear it folds into the weights: W'[o] = W[o] * s[o]
  * and b'[o] = b[o] * s[o] + t[o] (b = 0 when there was no bias). The
  * arithmetic is done in double and rounded once. Folds are applied in
  * node order, so a batch_norm after a batch_norm folds into the weights
@@ -35,8 +36,9 @@ void fold_batchnorm(Graph *g)
 		if (bn->op != OP_BATCH_NORM)
 			continue;
 		Node *x = &g->nodes[bn->in[0]];
-		if (x->op != OP_CONV2D && x->op != OP_LINEAR) {
-			bn->note = arena_printf(g->arena, "not folded: follows %s, not conv2d or linear", op_name[x->op]);
+		if (x->op != OP_CONV2D && x->op != OP_LINEAR && x->op != OP_CONV_TRANSPOSE2D) {
+			bn->note = arena_printf(g->arena, "not folded: follows %s, not conv2d, conv_transpose2d or linear",
+			                        op_name[x->op]);
 			continue;
 		}
 		if (x->op == OP_LINEAR && x->rank != 2) { /* its features are the last dim, the norm's channels dim 1 */
@@ -58,6 +60,20 @@ void fold_batchnorm(Graph *g)
 	}
 }
 
+/* The output channel weight element k of x feeds (per: elements per
+ * output channel): conv2d and linear store them by output channel;
+ * conv_transpose2d's [in, out/groups, kh, kw] has them in dim 1, within
+ * the group of input channel k / (out/groups * kh * kw). */
+static int out_channel(const Graph *g, const Node *x, long long k, long long per)
+{
+	if (x->op != OP_CONV_TRANSPOSE2D)
+		return (int)(k / per);
+	int og = x->a.out_channels / x->a.groups, cg = g->nodes[x->in[0]].shape[1] / x->a.groups;
+	long long taps = (long long)x->a.kernel[0] * x->a.kernel[1];
+	long long ci = k / (og * taps);
+	return (int)(ci / cg * og + k / taps % og);
+}
+
 /* The fold's arithmetic for one batch norm bn folded into x: in double
  * (what compile emits), or in float32 step by step as PyTorch's
  * fuse_conv_bn_weights and fuse_linear_bn_weights compute it (torch 1.13:
@@ -68,29 +84,31 @@ void fold_batchnorm(Graph *g)
 static void fold_one(Graph *g, const Node *bn, Node *x, bool torch_f32)
 {
 	ParamSpec ps[MAX_PARAMS];
-	int oc = x->op == OP_CONV2D ? x->a.out_channels : x->a.out_features;
-	long long per = ir_params(g, x, ps) ? ps[0].count / oc : 0;
+	int oc = x->op == OP_LINEAR ? x->a.out_features : x->a.out_channels;
+	long long count = ir_params(g, x, ps) ? ps[0].count : 0, per = count / oc;
 	const float *gamma = bn->param[0], *beta = bn->param[1], *mean = bn->param[2], *var = bn->param[3];
-	bool had_bias = x->param[1] != NULL;
-	float *w = arena_alloc(g->arena, (size_t)(per * oc) * sizeof *w);
+	bool had_bias = x->param[1] != NULL, conv = x->op != OP_LINEAR;
+	float *w = arena_alloc(g->arena, (size_t)count * sizeof *w);
 	float *b = arena_alloc(g->arena, (size_t)oc * sizeof *b);
+	float *sf = arena_alloc(g->arena, (size_t)oc * sizeof *sf);  /* torch_f32: gamma * r */
+	double *sd = arena_alloc(g->arena, (size_t)oc * sizeof *sd); /* otherwise: in double */
 	for (int o = 0; o < oc; o++) {
 		if (torch_f32) {
 			float r = 1.0f / sqrtf(var[o] + (float)bn->a.eps);
-			float s = gamma[o] * r;
+			sf[o] = gamma[o] * r;
 			float d = (had_bias ? x->param[1][o] : 0.0f) - mean[o];
-			float t = x->op == OP_CONV2D ? d * r : d * s;
-			float u = x->op == OP_CONV2D ? t * gamma[o] : t;
-			for (long long k = 0; k < per; k++)
-				w[o * per + k] = x->param[0][o * per + k] * s;
+			float t = conv ? d * r : d * sf[o];
+			float u = conv ? t * gamma[o] : t;
 			b[o] = u + beta[o];
 			continue;
 		}
-		double s = (double)gamma[o] / sqrt((double)var[o] + bn->a.eps);
+		sd[o] = (double)gamma[o] / sqrt((double)var[o] + bn->a.eps);
 		double b0 = had_bias ? (double)x->param[1][o] : 0.0;
-		for (long long k = 0; k < per; k++)
-			w[o * per + k] = (float)((double)x->param[0][o * per + k] * s);
-		b[o] = (float)(b0 * s + (double)beta[o] - (double)mean[o] * s);
+		b[o] = (float)(b0 * sd[o] + (double)beta[o] - (double)mean[o] * sd[o]);
+	}
+	for (long long k = 0; k < count; k++) {
+		int o = out_channel(g, x, k, per);
+		w[k] = torch_f32 ? x->param[0][k] * sf[o] : (float)((double)x->param[0][k] * sd[o]);
 	}
 	x->param[0] = w;
 	x->param[1] = b;
@@ -103,8 +121,8 @@ void fold_batchnorm_weights(Graph *g, bool torch_f32)
 		if (bn->op != OP_BATCH_NORM || !bn->folded)
 			continue;
 		Node *x = &g->nodes[bn->in[0]];
-		if (!bn->dead || (x->op != OP_CONV2D && x->op != OP_LINEAR) || !x->a.bias)
-			BUG("batch_norm %d marked folded, but not folded into a conv2d or linear", i);
+		if (!bn->dead || (x->op != OP_CONV2D && x->op != OP_LINEAR && x->op != OP_CONV_TRANSPOSE2D) || !x->a.bias)
+			BUG("batch_norm %d marked folded, but not folded into a conv2d, conv_transpose2d or linear", i);
 		if (!x->param[0] || !bn->param[0])
 			BUG("fold_batchnorm_weights on %s without weights bound", x->name);
 		fold_one(g, bn, x, torch_f32);

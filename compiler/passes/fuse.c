@@ -10,8 +10,10 @@
  *     not yet fused: the conv takes the other operand as in[1] and adds it
  *     before its activation. When both operands qualify the later conv
  *     takes it, since only then is the other operand already computed.
- *   - an activation whose input is a conv2d read by nothing else and
- *     without an activation: the conv applies it as it stores.
+ *   - an activation whose input is a conv2d or conv_transpose2d read by
+ *     nothing else and without an activation: the conv applies it as it
+ *     stores (conv_transpose2d takes no residual: its GEMM kernel adds
+ *     into its output, which must not be the residual's buffer).
  * The epilogue order, act(conv + bias + residual), is PyTorch's
  * relu(bn(conv(x)) + identity). A conv whose output is read elsewhere is
  * left alone: the other readers need the value before the add or act.
@@ -64,7 +66,8 @@ void fuse(Graph *g)
 			continue;
 		}
 		int x = n->in[0];
-		if (g->nodes[x].op != OP_CONV2D || g->nodes[x].a.act != ACT_NONE ||
+		bool conv = g->nodes[x].op == OP_CONV2D || g->nodes[x].op == OP_CONV_TRANSPOSE2D;
+		if (!conv || g->nodes[x].a.act != ACT_NONE ||
 		    ir_users(g, x) != 1 || x == g->output)
 			continue;
 		g->nodes[x].a.act = act;

@@ -69,10 +69,29 @@ static long long winograd_pack(Graph *g, Node *n, int m)
 	return a * a * per;
 }
 
+/* conv_transpose2d by GEMM: weight [c, og, kh, kw] is, per group, W_g
+ * [cg, og*kh*kw]; rt_conv_transpose2d_gemm multiplies by its transpose,
+ * packed as rt_gemm's A [og*kh*kw, cg]. Returns the packed floats. */
+static long long transpose_pack(Graph *g, Node *n)
+{
+	int groups = n->a.groups, cg = g->nodes[n->in[0]].shape[1] / groups;
+	int m = n->a.out_channels / groups * n->a.kernel[0] * n->a.kernel[1];
+	long long per_group = RT_GEMM_PACKED(m, cg);
+	float *packed = arena_alloc(g->arena, (size_t)(per_group * groups) * sizeof *packed);
+	for (int gi = 0; gi < groups; gi++)
+		for (int r = 0; r < m; r++)
+			for (int kk = 0; kk < cg; kk++)
+				packed[gi * per_group + packed_at(r, kk, cg)] = n->param[0][((long long)gi * cg + kk) * m + r];
+	n->param[0] = packed;
+	return per_group * groups;
+}
+
 void pack_weights(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
+		if (n->op == OP_CONV_TRANSPOSE2D && n->param[0] && n->algo == ALGO_GEMM)
+			n->packed = transpose_pack(g, n);
 		if (n->op != OP_CONV2D || !n->param[0])
 			continue;
 		if (n->layout != LAYOUT_NCHW) { /* passes/pack_cl.c */

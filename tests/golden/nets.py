@@ -520,6 +520,76 @@ class NdOps(nn.Module):
         u = self.ln_u(self.fc3(w.flatten(2)))                       # 13x11
         p = t.permute(0, 2, 1).flatten(1, 2)                        # 495
         return self.head(torch.cat([u.flatten(1), p], 1))
+class ConvTranspose(nn.Module):
+    """conv_transpose2d: stride 2 with output_padding, stride 3 with groups,
+    dilation and output_padding {2, 1}, stride 1 with dilation 2 and
+    output_padding 1, no bias with a {2, 3} kernel and stride."""
+    shape = (2, 3, 7, 9)
+
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(3, 13, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(13, 26, (3, 4), stride=3, groups=13, dilation=(1, 2), output_padding=(2, 1))
+        self.down = nn.Conv2d(26, 37, 3, stride=2)
+        self.up3 = nn.ConvTranspose2d(37, 13, 3, padding=2, dilation=2, output_padding=1)
+        self.bn3 = nn.BatchNorm2d(13)
+        self.up4 = nn.ConvTranspose2d(13, 5, (2, 3), stride=(2, 3), bias=False)
+
+    def forward(self, x):
+        x = F.relu(self.up1(x))                     # 13x14x18
+        x = self.down(self.up2(x))                  # 37x21x29
+        x = F.hardswish(self.bn3(self.up3(x)))      # 13x22x30
+        return self.up4(x)                          # 5x44x90
+
+
+class Pad(nn.Module):
+    """F.pad: zero pads before convs (symmetric, asymmetric, read twice),
+    reflect and replicate with odd pads, negative pads, another value,
+    the 2-element form."""
+    shape = (2, 13, 7, 9)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(13, 13, 3)
+        self.conv2 = nn.Conv2d(13, 13, 3, stride=2)
+        self.conv3 = nn.Conv2d(13, 13, 3)
+
+    def forward(self, x):
+        a = self.conv1(F.pad(x, (2, 2, 1, 1)))
+        b = F.pad(a, (8, 1, 3, 6), mode="reflect")
+        b = F.pad(b, (1, 3, 2, 0), mode="replicate")
+        b = F.pad(b, (-1, 2, 1, -2), value=0.5)
+        b = F.pad(b, (2, -1, -1, 1), mode="reflect")
+        b = F.pad(b, (-3, 1, 4, -1), mode="replicate")
+        b = F.pad(b, (1, 2), value=-1.5)
+        b = self.conv2(F.pad(b, (0, 1, 1, 0)))
+        c = F.pad(b, (1, 1, 1, 1))
+        return self.conv3(c) + F.avg_pool2d(c, 3, stride=1)
+
+
+class FcnHead(nn.Module):
+    """An FCN-style segmentation head: class scores at two scales, the
+    coarse upsampled by ConvTranspose2d, cropped, added, upsampled again
+    and cropped to the input's odd size."""
+    shape = (1, 3, 33, 41)
+
+    def __init__(self):
+        super().__init__()
+        self.enc1 = nn.Conv2d(3, 13, 3, stride=2, padding=1)
+        self.enc2 = nn.Conv2d(13, 37, 3, stride=2, padding=1)
+        self.bn2 = nn.BatchNorm2d(37)
+        self.score2 = nn.Conv2d(37, 5, 1)
+        self.score1 = nn.Conv2d(13, 5, 1)
+        self.up2 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, bias=False)
+        self.bn_up = nn.BatchNorm2d(5)
+        self.up1 = nn.ConvTranspose2d(5, 5, 4, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        f1 = F.relu(self.enc1(x))                        # 13x17x21
+        f2 = F.relu(self.bn2(self.enc2(f1)))             # 37x9x11
+        y = self.bn_up(self.up2(self.score2(f2)))[:, :, :17, :21]  # 5x17x21
+        y = self.up1(y + self.score1(f1))                # 5x35x43
+        return y[:, :, 1:-1, 1:-1]                       # 5x33x41
 
 
 _NETS = {
@@ -541,6 +611,9 @@ _NETS = {
     "shuffle_split": ShuffleSplit,
     "chunk_views": ChunkViews,
     "nd_ops": NdOps,
+    "conv_transpose": ConvTranspose,
+    "pad": Pad,
+    "fcn_head": FcnHead,
 }
 NETS = list(_NETS)
 

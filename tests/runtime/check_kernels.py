@@ -176,6 +176,47 @@ class Checker:
             self.run(f"{label} cl={cl}", "conv2d", ref, {"x": x, "weight": self.pack_cl(wt, g, cl), "b": b},
                      cl=cl, **params)
 
+    def convt(self, n, c, h, w, oc, k, s=1, p=0, op=0, d=1, g=1, bias=True, act="none", res=False):
+        """conv_transpose2d, the direct kernel and GEMM + col2im (weights
+        packed here: per group W_g^T [og*kh*kw, c/g] for rt_gemm) with its
+        epilogue, against F.conv_transpose2d."""
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        k, s, p, op, d = pair(k), pair(s), pair(p), pair(op), pair(d)
+        x = self.randn(n, c, h, w)
+        wt = self.randn(c, oc // g, *k, scale=1 / np.sqrt(c // g * k[0] * k[1]))
+        b = self.randn(oc) if bias else None
+        t = torch.from_numpy
+        ref = F.conv_transpose2d(t(x), t(wt), None if b is None else t(b), stride=s, padding=p,
+                                 output_padding=op, groups=g, dilation=d)
+        label = f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} op{op} d{d} g{g}{'' if bias else ' nobias'}"
+        params = dict(n=n, c=c, h=h, w=w, oc=oc, oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1],
+                      sh=s[0], sw=s[1], ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g)
+        self.run(label, "conv_transpose2d", ref, {"x": x, "weight": wt, "b": b}, **params)
+        cg, m = c // g, oc // g * k[0] * k[1]
+        packed = []
+        for grp in range(g):  # A = W_g^T [m, cg] in panels of 6 rows, each [cg][6]
+            a = np.zeros((-(-m // 6) * 6, cg), np.float32)
+            a[:m] = wt[grp * cg:(grp + 1) * cg].reshape(cg, m).T
+            packed.append(a.reshape(-1, 6, cg).transpose(0, 2, 1).ravel())
+        r = self.randn(*ref.shape) if res else None
+        if res:
+            ref = ref + t(r)
+        code, fn = self.ACTS[act]
+        param = ACT_PARAM.get(act, (0, 0))
+        self.run(f"{label} gemm {act}{' res' if res else ''}", "conv_transpose2d", fn(ref, *param),
+                 {"x": x, "weight": np.concatenate(packed), "b": b, "res": r}, gemm=1, act=code, p=param[0],
+                 q=param[1], **params)
+
+    def pad(self, n, c, h, w, pads, mode="constant", value=0.0):
+        """F.pad over H and W (pads {l, r} or {l, r, t, b}, negative crops)."""
+        x = self.randn(n, c, h, w)
+        ref = F.pad(torch.from_numpy(x), pads, mode=mode, value=value) if mode == "constant" else \
+            F.pad(torch.from_numpy(x), pads, mode=mode)
+        top = pads[2] if len(pads) == 4 else 0
+        self.run(f"n{n} c{c} {h}x{w} {pads} {mode} {value}", "pad", ref, {"x": x}, n=n, c=c, h=h, w=w,
+                 oh=ref.shape[2], ow=ref.shape[3], top=top, left=pads[0],
+                 mode=("constant", "reflect", "replicate").index(mode), value=value)
+
     ACTS = {name: (code, TORCH_ACTS[name]) for code, name in enumerate(ACT_ROWS)}
 
     def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False, cl=None,
@@ -334,6 +375,28 @@ def main():
         ck.conv(1, 24, 9, 14, 40, 3, p=1)                      # two strips, rows longer than a tile
         ck.conv(1, 26, 6, 7, 26, 3, p=1, g=2)                  # a strip across two groups
         ck.conv(1, 1100, 3, 2, 5, 1)                           # NHWC: more channels than the zero row
+
+        # conv_transpose2d, direct and GEMM + col2im: stride 2 and 3, odd
+        # sizes, output_padding (below the stride, or below the dilation),
+        # groups, dilation, padding 0 and cropping most of the output,
+        # 1x1, more input pixels than one GEMM block (several blocks)
+        ck.convt(1, 3, 7, 9, 13, 3, s=2, p=1, op=1, act="relu")
+        ck.convt(2, 13, 5, 7, 26, (3, 4), s=3, op=(2, 1), d=(1, 2), g=13, bias=False, act="hardswish", res=True)
+        ck.convt(1, 37, 6, 5, 13, 3, p=2, d=2, op=1, act="leaky_relu")
+        ck.convt(2, 6, 9, 11, 9, (2, 5), s=(2, 3), p=(0, 2), g=3, res=True)
+        ck.convt(1, 13, 5, 3, 5, 4, s=2, p=3)
+        ck.convt(1, 13, 7, 9, 3, 1)
+        ck.convt(1, 4, 67, 71, 21, 4, s=2, p=1, act="sigmoid")
+
+        # pad: each mode, odd pads on every side, negative (cropping) pads,
+        # reflect up to the dim minus one, the 2-element form
+        ck.pad(2, 3, 7, 9, (1, 2, 3, 0))
+        ck.pad(1, 13, 5, 7, (-1, 2, 1, -2), value=0.5)
+        ck.pad(1, 3, 5, 7, (1, 2), value=-1.5)
+        ck.pad(2, 3, 7, 9, (8, 1, 3, 6), mode="reflect")
+        ck.pad(1, 13, 5, 7, (2, -1, -1, 4), mode="reflect")
+        ck.pad(2, 3, 7, 9, (3, 1, 12, 0), mode="replicate")
+        ck.pad(1, 3, 5, 7, (-3, 4, 2, -1), mode="replicate")
 
         # depthwise with its epilogue: the flat paths (3x3 padding 1 at stride
         # 1 and 2, one band and several), the ring's path at strides 1, 2, 3,

@@ -207,6 +207,33 @@ int main(int argc, char **argv)
 		else
 			rt_conv2d_stem(&p, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
 		save(4, shape, y);
+	} else if (strcmp(op, "conv_transpose2d") == 0) {
+		/* gemm=1: rt_conv_transpose2d_gemm with weight packed for rt_gemm
+		 * and act= its epilogue; else the direct reference */
+		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
+		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
+		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
+		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
+		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
+		if (arg("gemm")) {
+			rt_epilogue ep = { b, load("res", 1, NULL), iarg("act"), farg("p"), farg("q") };
+			rt_conv_transpose2d_gemm(&p, x, w, &ep, y,
+			                         alloc((size_t)RT_CONVT_FLOATS(p.oc / p.groups, p.kh, p.kw, p.h, p.w)));
+		} else
+			rt_conv_transpose2d_direct(&p, x, w, b, y);
+		save(4, shape, y);
+	} else if (strcmp(op, "pad") == 0) {
+		/* top=, left=: the pads before each axis, negative to crop */
+		int top = iarg("top"), left = iarg("left");
+		rt_pad_params p = { iarg("n"), iarg("c"), iarg("h"), iarg("w"), iarg("oh"), iarg("ow"),
+		                    top > 0 ? top : 0, left > 0 ? left : 0, top < 0 ? -top : 0, left < 0 ? -left : 0,
+		                    iarg("mode"), farg("value") };
+		float *x = load("x", 0, NULL);
+		long long shape[4] = { p.n, p.c, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.c * p.oh * p.ow);
+		rt_pad(&p, x, y);
+		save(4, shape, y);
 	} else if (strcmp(op, "linear") == 0) {
 		int n = iarg("n"), in = iarg("in"), out = iarg("out");
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);

@@ -7,6 +7,7 @@ For each model in nets.ZOO, with the PyTorch module from nets.build:
   - total params == sum of p.numel() over module.parameters();
   - total MACs == conv2d + linear MACs measured by forward hooks on a zeros
     input (conv: output.numel() * in_channels/groups * kh * kw;
+    conv_transpose2d: input.numel() * out_channels/groups * kh * kw;
     linear: output.numel() * in_features), and the same per layer;
   - the weight/bias/running_mean/running_var keys of the state_dict are
     exactly the keys the cnnc model reads (conv2d/linear: NAME.weight, plus
@@ -106,6 +107,9 @@ def torch_profile(module, input_shape):
             if isinstance(mod, nn.Conv2d):
                 kh, kw = mod.kernel_size
                 n = output.numel() * (mod.in_channels // mod.groups) * kh * kw
+            elif isinstance(mod, nn.ConvTranspose2d):  # per input element, as fvcore and thop count it
+                kh, kw = mod.kernel_size
+                n = inputs[0].numel() * (mod.out_channels // mod.groups) * kh * kw
             elif isinstance(mod, nn.Linear):
                 n = output.numel() * mod.in_features
             else:

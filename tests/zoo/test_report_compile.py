@@ -108,7 +108,7 @@ def parse_c(c_text, h_text):
         l["call"] = body
         l["out_channels"] = int(re.search(r"-> (\d+)x(\d+)", rest).group(2)) if "->" in rest else 0
         l["act"], l["residual"], l["bias"], l["scratch"], l["algo"] = None, False, False, 0, "-"
-        if l["op"] == "conv2d":
+        if l["op"] in ("conv2d", "conv_transpose2d"):
             m = re.search(r", (\w+), (nchw|nhwc|nchw8c)(?:, then([^,]*))?(?:, (\d+) bytes scratch)?$", rest)
             if not m:
                 raise ValueError("unparsed conv2d comment: " + rest)
@@ -137,8 +137,11 @@ def parse_c(c_text, h_text):
             "workspace": int(ws.group(1)) if ws else None}
 
 
-def conv_call_ok(algo, layout, call):
-    """Whether a conv2d's call is the kernel of its algorithm and layout."""
+def conv_call_ok(algo, layout, call, op="conv2d"):
+    """Whether a conv2d's (or conv_transpose2d's) call is the kernel of its
+    algorithm and layout."""
+    if op == "conv_transpose2d":
+        return layout == "nchw" and re.search(r"\brt_conv_transpose2d_%s\(" % algo, call) is not None
     if layout != "nchw":
         return re.search(r"\brt_conv2d_(dw_)?cl\(", call) is not None and algo in ("direct", "gemm")
     kernels = {
@@ -207,12 +210,12 @@ def compare(rep, c):
         if l["layout"] != cl["layout"]:
             if not (cl.get("chunk") == 8 and cl["out_channels"] == 8 and l["layout"] in ("nhwc", "nchw8c")):
                 errs.append("%s: layout %s, the C's %s" % (where, l["layout"], cl["layout"]))
-        if op == "conv2d":
+        if op in ("conv2d", "conv_transpose2d"):
             if l["algorithm"] != cl["algo"]:
                 errs.append("%s: algorithm %s, the C's %s" % (where, l["algorithm"], cl["algo"]))
             if l["workspace_bytes"] != cl["scratch"]:
                 errs.append("%s: workspace %d bytes, the C's scratch %d" % (where, l["workspace_bytes"], cl["scratch"]))
-            if not conv_call_ok(cl["algo"], cl["layout"], cl["call"]):
+            if not conv_call_ok(cl["algo"], cl["layout"], cl["call"], op):
                 errs.append("%s: the C's call is not the %s kernel (%s)" % (where, cl["algo"], cl["layout"]))
     for x, cx in layers.items():
         if cx["act"] and claimed_act.get(x) != 1:
