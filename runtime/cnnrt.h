@@ -205,13 +205,15 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
- * Winograd F(m x m, 3 x 3), then the epilogue.
+ * Winograd F(m x m, 3 x 3), then the epilogue, on up to `threads` threads
+ * (the pool's, rt_threads; the result is the same for any number).
  * x: [n, c, h, w]  u: [a*a] x U[xi] [oc, c] packed for rt_gemm, U = G g G^T
  * of each kernel g (the compiler transforms; see winograd.c for G)
- * -> y: [n, oc, oh, ow]. scratch: RT_WINOGRAD_FLOATS(m, c, oc, oh, ow)
- * floats. y must not overlap x or scratch; it may be the residual. */
-void rt_conv2d_winograd(const rt_conv2d_params *p, int m, const float *x, const float *u, const rt_epilogue *ep,
-                        float *y, float *scratch);
+ * -> y: [n, oc, oh, ow]. scratch: threads x RT_WINOGRAD_FLOATS(m, c, oc,
+ * oh, ow) floats, one area per thread. y must not overlap x or scratch;
+ * it may be the residual. */
+void rt_conv2d_winograd(const rt_conv2d_params *p, int m, int threads, const float *x, const float *u,
+                        const rt_epilogue *ep, float *y, float *scratch);
 
 /* ---- linear.c ------------------------------------------------------- */
 

@@ -65,8 +65,8 @@ static void conv_nchw(Emit *e, const Node *n, const char *X, const char *Y)
 		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
 		        g->plan->scratch_offset[n->id]);
 	else if (ALGO_WINOGRAD_TILE(n->algo))
-		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
-		        ALGO_WINOGRAD_TILE(n->algo), X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
+		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
+		        ALGO_WINOGRAD_TILE(n->algo), e->o->threads, X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 	else
 		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
 		        g->plan->scratch_offset[n->id]);

@@ -29,7 +29,7 @@
  *     16->3 0.07 against 0.22, 3->16 0.06 against 0.08 (3 input channels
  *     are left to im2col all the same: the stem is another algorithm's
  *     business, and on 3->64 at 224x224 the two were within noise).
- *     Scratch: RT_WINOGRAD_FLOATS;
+ *     Scratch: RT_WINOGRAD_FLOATS, an area per thread (algo_threads);
  *   - one group of at most 4 input channels (a first layer): the stem
  *     kernel, direct convolution in register tiles over padded input rows
  *     (runtime/conv_stem.c), where im2col's k = c*kh*kw is short and its
@@ -176,5 +176,14 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		                            (double)macs / (double)mults, MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile),
 		                            im2col,
 		                            4 * pairs * (tile + 2) * (tile + 2), 4 * pairs * 9);
+	}
+}
+
+void algo_threads(Graph *g, int threads)
+{
+	for (int i = 0; i < g->n && threads > 1; i++) {
+		Node *n = &g->nodes[i];
+		if (n->op == OP_CONV2D && ALGO_WINOGRAD_TILE(n->algo))
+			n->scratch = ir_mul(n->scratch, threads);
 	}
 }

@@ -202,7 +202,7 @@ static void conv(const void *ctx, const rt_epilogue *ep, float *y)
 		break;
 	case WINO2:
 	case WINO4:
-		rt_conv2d_winograd(&c->p, c->kernel == WINO2 ? 2 : 4, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_winograd(&c->p, c->kernel == WINO2 ? 2 : 4, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case CONV_CL:
 		rt_conv2d_cl(&c->p, c->cl_in, c->cl_out, c->x, c->w, ep, y);

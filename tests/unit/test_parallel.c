@@ -1,7 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
  * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c,
- * depthwise.c, gemm.c) give the
+ * depthwise.c, gemm.c, winograd.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -55,6 +55,28 @@ static void same_for_any_threads(run_fn fn, const void *c, size_t ny)
 		assert_memory_equal(y[0], y[t], ny * sizeof(float));
 	for (int t = 0; t < THREAD_COUNTS; t++)
 		free(y[t]);
+}
+
+/* For a kernel given the thread count it was compiled for (its scratch
+ * holds an area per thread): with each of 1, 2 and 3 areas (*parts), on
+ * 1, 2 and 3 threads, the same bytes as with one area on one thread. */
+static void same_for_any_parts(run_fn fn, const void *c, int *parts, size_t ny)
+{
+	float *y0 = malloc(ny * sizeof(float)), *y = malloc(ny * sizeof(float));
+	assert_non_null(y0);
+	assert_non_null(y);
+	for (int k = 1; k <= THREAD_COUNTS; k++)
+		for (int t = 1; t <= THREAD_COUNTS; t++) {
+			float *out = k == 1 && t == 1 ? y0 : y;
+			memset(out, 0xff, ny * sizeof(float)); /* NaNs: an element not written shows */
+			*parts = k;
+			rt_threads(t);
+			fn(c, out);
+			if (out == y)
+				assert_memory_equal(y0, y, ny * sizeof(float));
+		}
+	rt_threads(1);
+	free(y0), free(y);
 }
 
 /* ---- convolutions ---------------------------------------------------- */
@@ -177,6 +199,47 @@ static void test_conv_depthwise(void **state)
 		Conv c = conv_case(ps[i], 1, 1, 1, i % 2 ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
 		same_for_any_threads(run_depthwise, &c, conv_out(&c));
 		conv_free(&c);
+	}
+}
+
+/* Winograd, its scratch an area per part (thread compiled for). */
+typedef struct {
+	Conv c;
+	int m;         /* tile: F(m x m, 3 x 3) */
+	int parts;     /* areas of scratch the call is given */
+	float *scratch; /* THREAD_COUNTS areas */
+} Wino;
+
+static void run_winograd(const void *v, float *y)
+{
+	const Wino *w = v;
+	rt_conv2d_winograd(&w->c.p, w->m, w->parts, w->c.x, w->c.w, &w->c.ep, y, w->scratch);
+}
+
+/* Whole blocks per thread (many tiles, 2 images), and one block whose
+ * three steps are each split (few tiles, many channels), with F(2x2) and
+ * F(4x4), odd sizes, residual and activation. */
+static void test_winograd(void **state)
+{
+	(void)state;
+	/*                          n  c    h   w   oc  oh ow kh kw sh sw ph pw dh dw groups */
+	const rt_conv2d_params ps[] = {{2, 37, 30, 29, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+	                               {1, 128, 14, 14, 128, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+	                               {1, 37, 17, 15, 13, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+	                               {1, 96, 9, 11, 77, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1}};
+	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+		for (int m = 2; m <= 4; m += 2) {
+			rt_conv2d_params p = ps[i];
+			Wino w = {conv_case(p, 1, 1, 0, m == 2 ? RT_ACT_RELU : RT_ACT_HARDSWISH), m, 1, NULL};
+			free(w.c.w); /* the transformed kernels: a*a packed U[xi], any values */
+			w.c.w = randoms((size_t)RT_WINOGRAD_WEIGHTS(m, p.c, p.oc), 2);
+			size_t area = (size_t)RT_WINOGRAD_FLOATS(m, p.c, p.oc, w.c.p.oh, w.c.p.ow);
+			w.scratch = malloc(THREAD_COUNTS * area * sizeof(float));
+			assert_non_null(w.scratch);
+			same_for_any_parts(run_winograd, &w, &w.parts, conv_out(&w.c));
+			free(w.scratch);
+			conv_free(&w.c);
+		}
 	}
 }
 
@@ -347,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_conv_dw_cl),
 		cmocka_unit_test(test_conv_direct),
 		cmocka_unit_test(test_conv_depthwise),
+		cmocka_unit_test(test_winograd),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),
