@@ -437,7 +437,8 @@ void fuse(Graph *g);
  * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
 void choose_algos(Graph *g, int opt_level, Algo force);
 /* Gives the convs whose kernel keeps an area of scratch per thread
- * (Winograd) one for each of `threads` (--threads): after choose_algos. */
+ * (Winograd, stem, im2col's blocks) one for each of `threads` (--threads):
+ * after choose_algos. */
 void algo_threads(Graph *g, int threads);
 
 /* ---- passes/layout.c ----------------------------------------------- */

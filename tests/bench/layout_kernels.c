@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 			if (wino)
 				t_nchw = TIME(reps, rt_conv2d_winograd(&p, 4, 1, x, w, &ep, y, scratch));
 			else
-				t_nchw = TIME(reps, rt_conv2d_gemm(&p, x, w, &ep, y, scratch));
+				t_nchw = TIME(reps, rt_conv2d_gemm(&p, 1, x, w, &ep, y, scratch));
 			rt_conv2d_params q = p;
 			if (gemm)
 				q.h = q.oh = 1, q.w = q.ow = s->h * s->h;

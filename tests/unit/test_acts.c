@@ -189,13 +189,13 @@ static void conv(const void *ctx, const rt_epilogue *ep, float *y)
 	const Conv *c = ctx;
 	switch (c->kernel) {
 	case IM2COL:
-		rt_conv2d_gemm(&c->p, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_gemm(&c->p, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case DIRECT:
 		rt_conv2d_direct_ep(&c->p, c->x, c->w, ep, y);
 		break;
 	case STEM:
-		rt_conv2d_stem(&c->p, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_stem(&c->p, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case DEPTHWISE:
 		rt_conv2d_depthwise(&c->p, c->x, c->w, ep, y);
