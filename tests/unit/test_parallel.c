@@ -1,6 +1,6 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
- * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c,
+ * (conv_cl.c, pool_cl.c, pool.c, layout.c, eltwise.c, conv_direct.c,
  * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
@@ -364,7 +364,11 @@ static void run_pool(const void *v, float *y)
 		rt_avg_pool2d_cl(p, c->cl, c->x, y);
 	else if (c->kind == 2)
 		rt_adaptive_avg_pool2d_cl(p->n, p->c, p->h, p->w, p->oh, p->ow, c->cl, c->x, y);
-	else
+	else if (c->kind == 4)
+		rt_max_pool2d(p, c->x, y);
+	else if (c->kind == 5)
+		rt_avg_pool2d(p, c->x, y);
+	else if (c->kind == 3)
 		rt_batch_norm_cl(p->n, p->c, p->h * p->w, c->cl, c->x, c->stats, c->stats + p->c, c->stats + 2 * p->c,
 		                 c->stats + 3 * p->c, 1e-5f, y);
 }
@@ -372,8 +376,8 @@ static void run_pool(const void *v, float *y)
 static void test_pools_and_batch_norm(void **state)
 {
 	(void)state;
-	for (int kind = 0; kind < 4; kind++)
-		for (int cl = 8; cl <= 68; cl += 60) {
+	for (int kind = 0; kind < 6; kind++) /* 4, 5: NCHW max and avg (one "chunk" of 1) */
+		for (int cl = kind >= 4 ? 1 : 8; cl <= 68; cl += kind >= 4 ? 68 : 60) {
 			/*                  n  c   h    w   oh  ow  kh kw sh sw ph pw inc */
 			Pool c = {{2, 68, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1, 0}, cl, kind, NULL, NULL};
 			if (kind == 2)
