@@ -554,8 +554,8 @@ def main(argv=None):
         args.threads = sorted({1} | {int(t) for t in args.threads.split(",") if t})
     except ValueError:
         ap.error(f"--threads: not a list of counts: {args.threads}")
-    if args.threads[-1] > 64:
-        ap.error("--threads: at most 64 (cnnc's limit)")
+    if args.threads[0] < 1 or args.threads[-1] > 64:
+        ap.error("--threads: counts from 1 to 64 (cnnc's limit)")
     names = [n for n in args.models.split(",") if n]
     bad = [n for n in names if make_golden.available(n)]
     if bad:
