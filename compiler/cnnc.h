@@ -478,6 +478,10 @@ void fuse(Graph *g);
  * the cost model's choice, else that algorithm wherever it applies
  * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
 void choose_algos(Graph *g, int opt_level, Algo force);
+/* Gives the convs whose kernel keeps an area of scratch per thread
+ * (Winograd, stem, im2col's blocks) one for each of `threads` (--threads):
+ * after choose_algos. */
+void algo_threads(Graph *g, int threads);
 
 /* ---- passes/layout.c ----------------------------------------------- */
 

@@ -380,6 +380,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		after(&c, o, "fuse");
 	}
 	choose_algos(g, o->opt_level, forced_algo(o));
+	algo_threads(g, o->threads);
 	after(&c, o, "algo");
 	prune(&c);
 	after(&c, o, "dce");

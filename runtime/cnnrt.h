@@ -126,12 +126,18 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
 /* Columns of scratch for a block of cols: all the pixels if fewer, in whole strips. */
 #define RT_IM2COL_SPAN_(pixels, cols) ((pixels) < (cols) ? ((pixels) + 15) / 16 * 16 : (cols))
 
-/* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g).
+/* Convolution as GEMM per batch item and group: Y_g = W_g * col(X_g),
+ * on up to `threads` threads (the same result for any number).
  * x: [n, c, h, w]  w: per group, W_g [oc/groups, c/groups*kh*kw] packed
  * for rt_gemm, groups one after another  -> y: [n, oc, oh, ow].
- * scratch: RT_IM2COL_FLOATS(oc/groups, c/groups, kh, kw, oh, ow) floats. */
-void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
-                    float *scratch);
+ * scratch: RT_IM2COL_SCRATCH(oc/groups, c/groups, kh, kw, oh, ow,
+ * threads) floats: an area of RT_IM2COL_FLOATS per thread, or one when
+ * the weights stream (RT_GEMM_PANELS_OUTER: the area holds every column). */
+#define RT_IM2COL_SCRATCH(og, cg, kh, kw, oh, ow, threads) \
+	(RT_IM2COL_FLOATS(og, cg, kh, kw, oh, ow) * \
+	 (RT_GEMM_PANELS_OUTER(og, (long long)(oh) * (ow), (cg) * (kh) * (kw)) ? 1 : (threads)))
+void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
+                    float *y, float *scratch);
 
 /* Direct convolution of any shape, then the epilogue. */
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
@@ -150,12 +156,13 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
 #define RT_STEM_FLOATS(c, kh, kw, sw, dw, ow) ((long long)(c) * (kh) * (sw) * RT_STEM_LEN(kw, sw, dw, ow))
 
 /* Direct convolution for few input channels (groups 1, c*kh*kw <= 
- * RT_STEM_TAPS), then the epilogue: a network's first layer.
+ * RT_STEM_TAPS), then the epilogue: a network's first layer, on up to
+ * `threads` threads (the same result for any number).
  * x: [n, c, h, w]  w: [oc, c, kh, kw] as is -> y: [n, oc, oh, ow].
- * scratch: RT_STEM_FLOATS(c, kh, kw, sw, dw, ow) floats. y must not
- * overlap x or scratch; it may be the residual. */
-void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
-                    float *scratch);
+ * scratch: threads x RT_STEM_FLOATS(c, kh, kw, sw, dw, ow) floats. y
+ * must not overlap x or scratch; it may be the residual. */
+void rt_conv2d_stem(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
+                    float *y, float *scratch);
 
 /* ---- depthwise.c --------------------------------------------------- */
 
@@ -237,13 +244,15 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow))
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
- * Winograd F(m x m, 3 x 3), then the epilogue.
+ * Winograd F(m x m, 3 x 3), then the epilogue, on up to `threads` threads
+ * (the pool's, rt_threads; the result is the same for any number).
  * x: [n, c, h, w]  u: [a*a] x U[xi] [oc, c] packed for rt_gemm, U = G g G^T
  * of each kernel g (the compiler transforms; see winograd.c for G)
- * -> y: [n, oc, oh, ow]. scratch: RT_WINOGRAD_FLOATS(m, c, oc, oh, ow)
- * floats. y must not overlap x or scratch; it may be the residual. */
-void rt_conv2d_winograd(const rt_conv2d_params *p, int m, const float *x, const float *u, const rt_epilogue *ep,
-                        float *y, float *scratch);
+ * -> y: [n, oc, oh, ow]. scratch: threads x RT_WINOGRAD_FLOATS(m, c, oc,
+ * oh, ow) floats, one area per thread. y must not overlap x or scratch;
+ * it may be the residual. */
+void rt_conv2d_winograd(const rt_conv2d_params *p, int m, int threads, const float *x, const float *u,
+                        const rt_epilogue *ep, float *y, float *scratch);
 
 /* ---- linear.c ------------------------------------------------------- */
 

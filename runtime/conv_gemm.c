@@ -28,6 +28,7 @@
 
 #include <string.h>
 
+#include "cl.h"
 #include "simd.h"
 
 #define TAPS 64 /* kernel taps whose read table is built at once */
@@ -219,50 +220,137 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 	}
 }
 
-void rt_conv2d_gemm(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
-                    float *scratch)
+/* One call, shared by its parallel loops. */
+typedef struct {
+	const rt_conv2d_params *p;
+	const float *x, *w;    /* input; packed weights, per group */
+	const rt_epilogue *ep; /* NULL: none */
+	float *y;              /* output */
+	float *scratch;        /* parts areas of area floats */
+	size_t area;           /* RT_IM2COL_FLOATS */
+	int parts;             /* areas used, and parts the blocks are cut into */
+	int cg, og, k, ohw;    /* channels per group in and out, patch rows, output pixels */
+	int first, block;      /* first column unrolled (after those read in place), columns per block */
+	int blocks;            /* blocks per (image, group) */
+	size_t wg;             /* floats of one group's packed weights */
+	/* unrolling one block in parallel: */
+	const float *xg;       /* the (image, group)'s input */
+	int j0, cols;          /* the block's first column, columns */
+} Conv;
+
+/* The epilogue of (image n, group g) from column j0 on. */
+static rt_epilogue group_epilogue(const Conv *j, int n, int g, int j0)
 {
-	int cg = p->c / p->groups, og = p->oc / p->groups;
-	int k = cg * p->kh * p->kw, ohw = p->oh * p->ow, hw = p->h * p->w;
-	size_t wg = (size_t)RT_GEMM_PACKED(og, k);
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	if (j->ep) {
+		size_t yoff = ((size_t)n * j->p->oc + (size_t)g * j->og) * j->ohw;
+		e = *j->ep;
+		e.bias = j->ep->bias ? j->ep->bias + g * j->og : NULL;
+		e.residual = j->ep->residual ? j->ep->residual + yoff + j0 : NULL;
+	}
+	return e;
+}
+
+static const float *group_input(const Conv *j, int n, int g)
+{
+	return j->x + ((size_t)n * j->p->c + (size_t)g * j->cg) * j->p->h * j->p->w;
+}
+
+/* Columns [jb, je) of one group's patches into col, strip by strip. */
+static void unroll(const Conv *j, const float *xg, int jb, int je, float *col)
+{
+	const rt_conv2d_params *p = j->p;
+	if (p->kh == 1 && p->kw == 1 && p->ph == 0 && p->pw == 0)
+		im2col_1x1(p, j->cg, xg, jb, je, col);
+	else
+		im2col_packed(p, j->cg, xg, jb, je, col);
+}
+
+/* Block item `it` ((image, group, block), in that order): unrolled into
+ * col, then multiplied. */
+static void gemm_block(const Conv *j, int it, float *col)
+{
+	int b = it % j->blocks, g = it / j->blocks % j->p->groups, n = it / j->blocks / j->p->groups;
+	int j0 = j->first + b * j->block, cols = j->ohw - j0 < j->block ? j->ohw - j0 : j->block;
+	const float *xg = group_input(j, n, g);
+	size_t yoff = ((size_t)n * j->p->oc + (size_t)g * j->og) * j->ohw;
+	rt_epilogue e = group_epilogue(j, n, g, j0);
+	unroll(j, xg, j0, j0 + cols, col);
+	rt_gemm_packed(j->og, cols, j->k, j->w + g * j->wg, col, j->y + yoff + j0, j->ohw, &e);
+}
+
+/* rt_parallel bodies: the blocks of part i (the i-th equal run), in
+ * area i, each multiplied on this thread (a GEMM started inside a
+ * parallel loop runs serially)... */
+static void block_parts(void *ctx, int begin, int end)
+{
+	const Conv *j = ctx;
+	int items = j->p->n * j->p->groups * j->blocks;
+	for (int i = begin; i < end; i++)
+		for (int it = (int)((long long)items * i / j->parts); it < (int)((long long)items * (i + 1) / j->parts); it++)
+			gemm_block(j, it, j->scratch + (size_t)i * j->area);
+}
+
+/* ...and strips [begin, end) of one block's unrolling. */
+static void unroll_strips(void *ctx, int begin, int end)
+{
+	const Conv *j = ctx;
+	int jb = j->j0 + 16 * begin, je = j->j0 + 16 * end < j->j0 + j->cols ? j->j0 + 16 * end : j->j0 + j->cols;
+	unroll(j, j->xg, jb, je, j->scratch + (size_t)16 * begin * j->k);
+}
+
+/* Threads: with several blocks of columns per part and the weights in
+ * cache, each part (up to `threads`) unrolls and multiplies whole blocks
+ * in its own area of scratch; else the blocks go one by one, each
+ * unrolled by strips in parallel and multiplied by the parallel GEMM. A
+ * column is computed the same either way (the blocks are the same, and
+ * rt_gemm_packed gives the same bytes on any number of threads). */
+void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
+                    float *y, float *scratch)
+{
+	Conv j = {.p = p, .x = x, .w = w, .ep = ep, .y = y, .scratch = scratch, .parts = threads < 1 ? 1 : threads};
+	j.cg = p->c / p->groups, j.og = p->oc / p->groups;
+	j.k = j.cg * p->kh * p->kw, j.ohw = p->oh * p->ow;
+	j.area = (size_t)RT_IM2COL_FLOATS(j.og, j.cg, p->kh, p->kw, p->oh, p->ow);
+	j.wg = (size_t)RT_GEMM_PACKED(j.og, j.k);
 	/* columns unrolled, then multiplied, at a time: a block in L2, or
 	 * every column when the weights stream from memory, so that they are
 	 * read once (rt_gemm_panels_outer); RT_IM2COL_FLOATS holds either */
-	int block = (int)RT_IM2COL_COLS(k);
-	if (rt_gemm_panels_outer(og, ohw, k))
-		block = ohw;
+	j.block = (int)RT_IM2COL_COLS(j.k);
+	int outer = rt_gemm_panels_outer(j.og, j.ohw, j.k);
+	if (outer)
+		j.block = j.ohw;
 	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of
 	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place) */
 	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
-	            (ohw % 4 == 0 || og < 192);
-	for (int n = 0; n < p->n; n++)
-		for (int g = 0; g < p->groups; g++) {
-			const float *xg = x + ((size_t)n * p->c + (size_t)g * cg) * hw;
-			size_t yoff = ((size_t)n * p->oc + (size_t)g * og) * ohw;
-			rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
-			if (ep) {
-				e = *ep;
-				e.bias = ep->bias ? ep->bias + g * og : NULL;
-				e.residual = ep->residual ? ep->residual + yoff : NULL;
+	            (j.ohw % 4 == 0 || j.og < 192);
+	if (plain) { /* whole register tiles read in place, the rest packed */
+		j.first = j.ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
+		for (int n = 0; n < p->n; n++)
+			for (int g = 0; g < p->groups; g++) {
+				rt_epilogue e = group_epilogue(&j, n, g, 0);
+				rt_gemm(j.og, j.first, j.k, w + g * j.wg, group_input(&j, n, g), j.ohw,
+				        y + ((size_t)n * p->oc + (size_t)g * j.og) * j.ohw, j.ohw, &e);
 			}
-			int j0 = 0;
-			if (plain) { /* whole register tiles read in place, the rest packed */
-				j0 = ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
-				rt_gemm(og, j0, k, w + g * wg, xg, ohw, y + yoff, ohw, &e);
-			}
-			for (; j0 < ohw; j0 += block) {
-				int cols = ohw - j0 < block ? ohw - j0 : block;
-				rt_epilogue eb = e;
-				eb.residual = e.residual ? e.residual + j0 : NULL;
-				if (p->kh == 1 && p->kw == 1 && p->ph == 0 && p->pw == 0)
-					im2col_1x1(p, cg, xg, j0, j0 + cols, scratch);
-				else
-					im2col_packed(p, cg, xg, j0, j0 + cols, scratch);
-				rt_gemm_packed(og, cols, k, w + g * wg, scratch, y + yoff + j0, ohw, &eb);
-			}
-		}
+	}
+	j.blocks = (j.ohw - j.first + j.block - 1) / j.block;
+	int items = p->n * p->groups * j.blocks;
+	if (j.parts > 1 && !outer && items >= 2 * j.parts) {
+		rt_parallel(j.parts, 1, block_parts, &j);
+		return;
+	}
+	for (int it = 0; it < items; it++) {
+		int b = it % j.blocks, g = it / j.blocks % p->groups, n = it / j.blocks / p->groups;
+		j.j0 = j.first + b * j.block, j.cols = j.ohw - j.j0 < j.block ? j.ohw - j.j0 : j.block;
+		j.xg = group_input(&j, n, g);
+		int strips = (j.cols + 15) / 16;
+		rt_parallel(strips, cl_grain(16.0 * j.k, CL_GRAIN_FLOATS), unroll_strips, &j);
+		size_t yoff = ((size_t)n * p->oc + (size_t)g * j.og) * j.ohw;
+		rt_epilogue e = group_epilogue(&j, n, g, j.j0);
+		rt_gemm_packed(j.og, j.cols, j.k, w + g * j.wg, scratch, y + yoff + j.j0, j.ohw, &e);
+	}
 }
 
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y)

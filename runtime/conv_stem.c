@@ -26,6 +26,7 @@
 #include <limits.h>
 
 #include "act.h"
+#include "cl.h"
 
 /* A register tile: MO output channels x NV vectors of output columns.
  * Per tap it loads NV vectors of input and broadcasts MO weights for
@@ -138,49 +139,90 @@ static ALWAYS_INLINE void row_tiles(int act, const rt_conv2d_params *p, const fl
 	}
 }
 
-/* x: [n, c, h, w]  w: [oc, c, kh, kw] -> y: [n, oc, oh, ow] */
-void rt_conv2d_stem(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
-                    float *scratch)
+/* One call, shared by the parts of its parallel loop. */
+typedef struct {
+	const rt_conv2d_params *p;
+	const float *x, *w;    /* input, weights as in rt_conv2d_stem */
+	const rt_epilogue *ep; /* never NULL */
+	float *y;              /* output */
+	float *scratch;        /* parts areas of RT_STEM_FLOATS */
+	int parts;             /* areas, and parts the rows are cut into */
+} Stem;
+
+/* Output rows [begin, end) of all images (row it: image it / oh, row
+ * it % oh), their input rows padded in the area at scratch. */
+static void stem_rows(const Stem *j, int begin, int end, float *scratch)
 {
-	const int c = p->c, kh = p->kh, kw = p->kw, sw = p->sw, ow = p->ow, k = c * kh * kw;
+	const rt_conv2d_params *p = j->p;
+	const rt_epilogue *ep = j->ep;
+	const float *x = j->x, *w = j->w;
+	float *y = j->y;
+	const int c = p->c, kh = p->kh, kw = p->kw, sw = p->sw, ow = p->ow;
 	const int len = RT_STEM_LEN(kw, sw, p->dw, ow); /* floats per phase */
 	const size_t plane = (size_t)p->oh * ow, slot = (size_t)sw * len;
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
 	const float *tap[RT_STEM_TAPS];
-	if (k > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
-		rt_conv2d_direct_ep(p, x, w, ep, y);
-		return;
-	}
-	if (!ep)
-		ep = &none;
-	int held[RT_STEM_TAPS]; /* the input row in each slot of scratch */
-	for (int n = 0; n < p->n; n++) {
-		for (int i = 0; i < c * kh; i++)
-			held[i] = INT_MIN;
-		for (int oy = 0; oy < p->oh; oy++) {
-			/* the c*kh input rows of this output row, padded and split;
-			 * without dilation they are kh consecutive rows, so row iy
-			 * keeps slot iy mod kh while the next output rows read it
-			 * too (kh - sh of every kh rows) */
-			for (int ci = 0; ci < c; ci++)
-				for (int ky = 0; ky < kh; ky++) {
-					int iy = oy * p->sh - p->ph + ky * p->dh;
-					int s = ci * kh + (p->dh == 1 ? (iy % kh + kh) % kh : ky);
-					const float *xr = x + (((size_t)n * c + ci) * p->h + iy) * p->w;
-					float *d = scratch + (size_t)s * slot;
-					if (held[s] != iy)
-						rt_rows_pad(d, iy >= 0 && iy < p->h ? xr : NULL, p->w, sw, p->pw, len, 0.0f);
-					held[s] = iy;
-					for (int kx = 0; kx < kw; kx++)
-						tap[(ci * kh + ky) * kw + kx] = d + (kx * p->dw) % sw * len + kx * p->dw / sw;
-				}
-			size_t yoff = (size_t)n * p->oc * plane + (size_t)oy * ow;
-			const float *res = ep->residual ? ep->residual + yoff : NULL;
-			/* the VEC acts as constants */
+	int held[RT_STEM_TAPS]; /* the input row in each slot of scratch, of image held_n */
+	int held_n = -1;
+	for (int it = begin; it < end; it++) {
+		int n = it / p->oh, oy = it % p->oh;
+		if (n != held_n)
+			for (int i = 0; i < c * kh; i++)
+				held[i] = INT_MIN;
+		held_n = n;
+		/* the c*kh input rows of this output row, padded and split;
+		 * without dilation they are kh consecutive rows, so row iy
+		 * keeps slot iy mod kh while the next output rows read it
+		 * too (kh - sh of every kh rows) */
+		for (int ci = 0; ci < c; ci++)
+			for (int ky = 0; ky < kh; ky++) {
+				int iy = oy * p->sh - p->ph + ky * p->dh;
+				int s = ci * kh + (p->dh == 1 ? (iy % kh + kh) % kh : ky);
+				const float *xr = x + (((size_t)n * c + ci) * p->h + iy) * p->w;
+				float *d = scratch + (size_t)s * slot;
+				if (held[s] != iy)
+					rt_rows_pad(d, iy >= 0 && iy < p->h ? xr : NULL, p->w, sw, p->pw, len, 0.0f);
+				held[s] = iy;
+				for (int kx = 0; kx < kw; kx++)
+					tap[(ci * kh + ky) * kw + kx] = d + (kx * p->dw) % sw * len + kx * p->dw / sw;
+			}
+		size_t yoff = (size_t)n * p->oc * plane + (size_t)oy * ow;
+		const float *res = ep->residual ? ep->residual + yoff : NULL;
+		/* the VEC acts as constants */
 #define ACT_SWITCH_ON ep->act
 #define ACT_SWITCH_VEC(act) row_tiles(act, p, tap, w, ep, res, y + yoff)
 #define ACT_SWITCH_LANES row_tiles(-1, p, tap, w, ep, res, y + yoff)
 #include "act_switch.h"
-		}
 	}
+}
+
+/* rt_parallel's body: items are parts, part i the i-th equal run of
+ * output rows, in area i. */
+static void stem_parts(void *ctx, int begin, int end)
+{
+	const Stem *j = ctx;
+	int rows = j->p->n * j->p->oh;
+	for (int i = begin; i < end; i++)
+		stem_rows(j, (int)((long long)rows * i / j->parts), (int)((long long)rows * (i + 1) / j->parts),
+		          j->scratch + (size_t)i * RT_STEM_FLOATS(j->p->c, j->p->kh, j->p->kw, j->p->sw, j->p->dw, j->p->ow));
+}
+
+/* x: [n, c, h, w]  w: [oc, c, kh, kw] -> y: [n, oc, oh, ow]. On up to
+ * `threads` parts of the output rows, each with its own area of scratch;
+ * a row is computed the same in any part. */
+void rt_conv2d_stem(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
+                    float *y, float *scratch)
+{
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	if (p->c * p->kh * p->kw > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
+		rt_conv2d_direct_ep(p, x, w, ep, y);
+		return;
+	}
+	Stem j = {p, x, w, ep ? ep : &none, y, scratch, threads < 1 ? 1 : threads};
+	/* parts of at least CL_GRAIN_FLOPS, and of at least a few rows (each
+	 * part pads its first kh input rows anew) */
+	double row_flops = 2.0 * p->oc * p->ow * p->c * p->kh * p->kw;
+	int most = (int)(row_flops * p->n * p->oh / CL_GRAIN_FLOPS) + 1, rows = p->n * p->oh / 4 + 1;
+	most = most < rows ? most : rows;
+	j.parts = j.parts < most ? j.parts : most;
+	rt_parallel(j.parts, 1, stem_parts, &j);
 }

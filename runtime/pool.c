@@ -24,10 +24,15 @@
  * Adaptive average: bin i of oh spans rows [floor(i*h/oh), ceil((i+1)*h/oh)),
  * so bins may overlap when h is not a multiple of oh (5 -> 3: [0,2) [1,4)
  * [3,5)); each bin divides by its own area.
+ *
+ * Max and average pools run in parallel over planes (rt_parallel), each
+ * plane computed as on one thread.
  */
 #include <math.h>
 
 #include "rows.h"
+
+#include "cl.h"
 
 #define BLOCK 4     /* vectors of output columns reduced at once */
 #define MAX_TAPS 64 /* kh*kw of the vector path */
@@ -117,7 +122,7 @@ static void max_row(int ntaps, const float *const *tap, int ow, float *y)
  * (ceil_mode) past it see -inf there, which never wins, as in PyTorch,
  * where every window holds at least one input element. Windows too wide
  * or tall for the ring go the scalar way. */
-void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+static void max_planes(const rt_pool2d_params *p, const float *x, float *y)
 {
 	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, span = kw - 1;
 	if (kh * kw > MAX_TAPS || !rt_rows_fits(kh, ow, span, sw)) {
@@ -204,7 +209,7 @@ static void avg_row(int ntaps, const float *const *tap, int ow, float rows, cons
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]: taps in vectors from the ring of
  * rows.h, padding 0, like the max; windows too big for it the scalar way. */
-void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
+static void avg_planes(const rt_pool2d_params *p, const float *x, float *y)
 {
 	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, span = kw - 1;
 	if (kh * kw > MAX_TAPS || !rt_rows_fits(kh, ow, span, sw)) {
@@ -240,6 +245,35 @@ void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y)
 		}
 	}
 }
+
+/* A pooling over planes [begin, end) of its n*c, for rt_parallel. */
+typedef struct {
+	const rt_pool2d_params *p;
+	const float *x;
+	float *y;
+	void (*planes)(const rt_pool2d_params *p, const float *x, float *y); /* max_planes or avg_planes */
+} Pool;
+
+static void pool_items(void *ctx, int begin, int end)
+{
+	const Pool *j = ctx;
+	rt_pool2d_params q = *j->p; /* the planes as one image of end - begin channels */
+	q.n = 1, q.c = end - begin;
+	j->planes(&q, j->x + (size_t)begin * q.h * q.w, j->y + (size_t)begin * q.oh * q.ow);
+}
+
+/* In parallel over planes (each computed as on one thread). */
+static void pool(const rt_pool2d_params *p, const float *x, float *y,
+                 void (*planes)(const rt_pool2d_params *, const float *, float *))
+{
+	Pool j = {p, x, y, planes};
+	double floats = (double)p->h * p->w + (double)p->oh * p->ow * p->kh * p->kw; /* per plane */
+	rt_parallel(p->n * p->c, cl_grain(floats, CL_GRAIN_FLOATS), pool_items, &j);
+}
+
+void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y) { pool(p, x, y, max_planes); }
+
+void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y) { pool(p, x, y, avg_planes); }
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
  * [floor(i*h/oh), ceil((i+1)*h/oh)) */

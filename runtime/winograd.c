@@ -78,7 +78,7 @@
  *                  [ 0  1  1  4  4  0 ]
  *                  [ 0  1 -1  8 -8  1 ]
  *
- * Still simple (STYLE 12): one image at a time, one thread.
+ * Still simple (STYLE 12): one image at a time.
  *
  * The files: this one, the driver (blocks of tiles, the three steps) and
  * step 2's register tiles; winograd_transform.h, steps 1 and 3 (B^T d B,
@@ -92,6 +92,7 @@
 #include <string.h>
 
 #include "act.h"
+#include "cl.h"
 #include "simd.h"
 
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
@@ -198,66 +199,221 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
 		STOREV(c + i * ldc, t[i]);
 }
 
-/* The three steps for every image, block by block of tiles, with the tile
- * size a constant. */
-INLINE void winograd(const int m, const rt_conv2d_params *p, const float *x, const float *u,
-                     const rt_epilogue *ep, float *y, float *scratch)
+/* One call's sizes and buffers, shared by its parallel loops. */
+typedef struct {
+	const rt_conv2d_params *p;
+	const float *x;       /* input [n, c, h, w] */
+	const float *u;       /* a*a packed U[xi] */
+	const rt_epilogue *ep; /* NULL: none */
+	float *y;             /* output [n, oc, oh, ow] */
+	float *scratch;       /* parts areas of part_floats each */
+	size_t part_floats;   /* RT_WINOGRAD_FLOATS: one area */
+	int parts;            /* areas in scratch: the threads compiled for */
+	int tw, tiles, tb;    /* tiles per tile row, per image, per block (most) */
+	int blocks;           /* blocks per image */
+	int ld, wp;           /* row stride of V and M; floats of a band row */
+	size_t upos, xs;      /* floats of one packed U[xi]; from V[xi] to V[xi + 1] */
+	/* one block at a time (steps split over threads): which block */
+	int n, b0, nb, nbp;   /* image; first tile, tiles, tiles rounded up to NR */
+	int in_parts;         /* parts step 1 is cut into (<= parts) */
+	rt_epilogue e;        /* ep with the residual at image n */
+} Wino;
+
+/* One area of scratch: a block's V and M, a band and a row of zeros. */
+typedef struct {
+	float *v;    /* V: [a*a] x [c][ld], V[xi] xs floats apart */
+	float *mm;   /* M: [oc][a*a][ld] */
+	float *band; /* a row of tiles after B^T: [a][wp] */
+	float *zero; /* the input rows above and below: wp zeros */
+} Area;
+
+static Area area(const int m, const Wino *w, int part)
 {
 	const int a = m + 2;
-	int tw = (p->ow + m - 1) / m, tiles = (int)RT_WINOGRAD_TILES(m, p->oh, p->ow);
-	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* most tiles a block may take */
-	int tbr = RT_WINOGRAD_BUDGET / (a * a * (p->c + p->oc)) / NR * NR;   /* tiles a block takes, a multiple of NR */
-	tb = tbr < NR ? NR : tbr < tb ? tbr : tb;
-	int ld = tb + 16;                                    /* row stride of V and M */
-	int wp = (int)RT_WINOGRAD_WP(m, p->ow);              /* floats of a band row */
-	size_t upos = (size_t)RT_GEMM_PACKED(p->oc, p->c);   /* floats of one packed U[xi] */
-	float *v = scratch;                                  /* V: [a*a] x [c][ld], see xs */
-	size_t xs = (size_t)p->c * ld + 16;                  /* floats from V[xi] to V[xi + 1] */
-	float *mm = v + a * a * xs;                          /* M: [oc][a*a][ld] */
-	float *band = mm + (size_t)a * a * p->oc * ld;       /* a row of tiles after B^T: [a][wp] */
-	float *zero = band + (size_t)a * wp;                 /* the input rows above and below: wp zeros */
-	memset(band, 0, (size_t)(a + 1) * wp * sizeof *band);
-	const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
-	for (int n = 0; n < p->n; n++) {
-		size_t yoff = (size_t)n * p->oc * p->oh * p->ow;
-		rt_epilogue e = none;
-		if (ep) {
-			e = *ep;
-			e.residual = ep->residual ? ep->residual + yoff : NULL;
-		}
-		for (int b0 = 0; b0 < tiles; b0 += tb) {
-			int nb = tiles - b0 < tb ? tiles - b0 : tb, nbp = (nb + NR - 1) / NR * NR;
-			input_transform(m, p, x + (size_t)n * p->c * p->h * p->w, tw, b0, nb, nbp, ld, wp, zero, band, v);
-			for (int xi = 0; xi < a * a; xi++) /* M[xi] [oc, nbp] = U[xi] V[xi] */
-				for (int s0 = 0; s0 < nbp; s0 += NR)
-					for (int o0 = 0; o0 < p->oc; o0 += MR) {
-						const float *ua = u + xi * upos + (size_t)o0 * p->c, *vb = v + xi * xs + s0;
-						float *mc = mm + ((size_t)o0 * a * a + xi) * ld + s0;
-						int rows = p->oc - o0;
-						if (nb - s0 <= VW) { /* one vector of tiles left: half a tile, two panels */
-							gemm_tile_half(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < 2 * MR ? rows : 2 * MR);
-							o0 += MR;
-							continue;
-						}
+	Area r;
+	r.v = w->scratch + (size_t)part * w->part_floats;
+	r.mm = r.v + a * a * w->xs;
+	r.band = r.mm + (size_t)a * a * w->p->oc * w->ld;
+	r.zero = r.band + (size_t)a * w->wp;
+	return r;
+}
+
+/* Step 2 for tile positions [xi0, xi1) of the block of nb tiles (nbp
+ * rounded up to NR): M[xi] [oc, nbp] = U[xi] V[xi]. */
+static void products(const Wino *w, int a, const float *v, float *mm, int nb, int nbp, int xi0, int xi1)
+{
+	const rt_conv2d_params *p = w->p;
+	int ld = w->ld;
+	for (int xi = xi0; xi < xi1; xi++)
+		for (int s0 = 0; s0 < nbp; s0 += NR)
+			for (int o0 = 0; o0 < p->oc; o0 += MR) {
+				const float *ua = w->u + xi * w->upos + (size_t)o0 * p->c, *vb = v + xi * w->xs + s0;
+				float *mc = mm + ((size_t)o0 * a * a + xi) * ld + s0;
+				int rows = p->oc - o0;
+				if (nb - s0 <= VW) { /* one vector of tiles left: half a tile, two panels */
+					gemm_tile_half(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < 2 * MR ? rows : 2 * MR);
+					o0 += MR;
+					continue;
+				}
 #if SIMD_REGS == 32
-						if (rows >= 2 * MR) {
-							gemm_tile2(p->c, ua, vb, ld, mc, (size_t)a * a * ld);
-							o0 += MR;
-							continue;
-						}
+				if (rows >= 2 * MR) {
+					gemm_tile2(p->c, ua, vb, ld, mc, (size_t)a * a * ld);
+					o0 += MR;
+					continue;
+				}
 #endif
-						gemm_tile(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < MR ? rows : MR);
-					}
-			output_transform(m, p, mm, tw, b0, nb, ld, &e, y + yoff);
-		}
+				gemm_tile(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < MR ? rows : MR);
+			}
+}
+
+/* The epilogue of image n: ep with its residual there. */
+static rt_epilogue image_epilogue(const Wino *w, int n)
+{
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	if (w->ep) {
+		e = *w->ep;
+		e.residual = w->ep->residual ? w->ep->residual + (size_t)n * w->p->oc * w->p->oh * w->p->ow : NULL;
+	}
+	return e;
+}
+
+/* Items [begin, end) of (image, block) pairs, each all three steps in the
+ * area of the part they belong to: every slice of rt_parallel is a
+ * contiguous run of items, and part is the slice's index (the caller
+ * gives each part an equal run). */
+INLINE void blocks(const int m, const Wino *w, int part, int begin, int end)
+{
+	const int a = m + 2;
+	const rt_conv2d_params *p = w->p;
+	Area ar = area(m, w, part);
+	memset(ar.band, 0, (size_t)(a + 1) * w->wp * sizeof *ar.band);
+	for (int it = begin; it < end; it++) {
+		int n = it / w->blocks, b0 = it % w->blocks * w->tb;
+		int nb = w->tiles - b0 < w->tb ? w->tiles - b0 : w->tb, nbp = (nb + NR - 1) / NR * NR;
+		rt_epilogue e = image_epilogue(w, n);
+		input_transform(m, p, w->x + (size_t)n * p->c * p->h * p->w, w->tw, b0, nb, nbp, w->ld, w->wp, 0, p->c,
+		                ar.zero, ar.band, ar.v);
+		products(w, a, ar.v, ar.mm, nb, nbp, 0, a * a);
+		output_transform(m, p, ar.mm, w->tw, b0, nb, w->ld, &e, w->y + (size_t)n * p->oc * p->oh * p->ow, 0,
+		                 p->oc);
 	}
 }
 
-void rt_conv2d_winograd(const rt_conv2d_params *p, int m, const float *x, const float *u, const rt_epilogue *ep,
-                        float *y, float *scratch)
+/* rt_parallel bodies. Over parts (items are parts: the whole blocks of
+ * part i, as the caller cut them): */
+#define PART_RANGE(parts, i, total, lo, hi) \
+	int lo = (int)((long long)(total) * (i) / (parts)), hi = (int)((long long)(total) * ((i) + 1) / (parts))
+static void blocks2(void *ctx, int begin, int end)
+{
+	const Wino *w = ctx;
+	for (int i = begin; i < end; i++) {
+		PART_RANGE(w->parts, i, w->p->n * w->blocks, lo, hi);
+		blocks(2, w, i, lo, hi);
+	}
+}
+static void blocks4(void *ctx, int begin, int end)
+{
+	const Wino *w = ctx;
+	for (int i = begin; i < end; i++) {
+		PART_RANGE(w->parts, i, w->p->n * w->blocks, lo, hi);
+		blocks(4, w, i, lo, hi);
+	}
+}
+
+/* One block's step 1 over parts (the channels of part i, in its band): */
+INLINE void inputs(const int m, const Wino *w, int begin, int end)
+{
+	const rt_conv2d_params *p = w->p;
+	Area a0 = area(m, w, 0);
+	for (int i = begin; i < end; i++) {
+		PART_RANGE(w->in_parts, i, p->c, lo, hi);
+		Area ar = area(m, w, i);
+		input_transform(m, p, w->x + (size_t)w->n * p->c * p->h * p->w, w->tw, w->b0, w->nb, w->nbp, w->ld, w->wp,
+		                lo, hi, a0.zero, ar.band, a0.v);
+	}
+}
+static void inputs2(void *ctx, int begin, int end) { inputs(2, ctx, begin, end); }
+static void inputs4(void *ctx, int begin, int end) { inputs(4, ctx, begin, end); }
+
+/* its step 2 over tile positions xi: */
+static void products2(void *ctx, int begin, int end)
+{
+	const Wino *w = ctx;
+	Area a0 = area(2, w, 0);
+	products(w, 4, a0.v, a0.mm, w->nb, w->nbp, begin, end);
+}
+static void products4(void *ctx, int begin, int end)
+{
+	const Wino *w = ctx;
+	Area a0 = area(4, w, 0);
+	products(w, 6, a0.v, a0.mm, w->nb, w->nbp, begin, end);
+}
+
+/* and its step 3 over output channels. */
+INLINE void outputs(const int m, const Wino *w, int begin, int end)
+{
+	const rt_conv2d_params *p = w->p;
+	output_transform(m, p, area(m, w, 0).mm, w->tw, w->b0, w->nb, w->ld, &w->e,
+	                 w->y + (size_t)w->n * p->oc * p->oh * p->ow, begin, end);
+}
+static void outputs2(void *ctx, int begin, int end) { outputs(2, ctx, begin, end); }
+static void outputs4(void *ctx, int begin, int end) { outputs(4, ctx, begin, end); }
+
+/* The three steps for every image, block by block of tiles, with the tile
+ * size a constant. Threads: with at least as many (image, block) pairs
+ * as parts, each part takes an equal run of whole blocks in its own area
+ * of scratch (one parallel loop); with fewer (a small output: one block)
+ * the blocks go one by one and each step is a parallel loop: step 1 over
+ * channels (a band per part), step 2 over the a*a tile positions, step 3
+ * over output channels, each where it has the work (cl_grain). Every
+ * output is computed by the same operations in the same order either
+ * way (a column of V and M is one tile's, whichever block holds it), so
+ * the thread count does not change a bit of it. */
+INLINE void winograd(const int m, const rt_conv2d_params *p, int parts, const float *x, const float *u,
+                     const rt_epilogue *ep, float *y, float *scratch)
+{
+	const int a = m + 2;
+	Wino w = {.p = p, .x = x, .u = u, .ep = ep, .y = y, .scratch = scratch, .parts = parts < 1 ? 1 : parts};
+	w.part_floats = (size_t)RT_WINOGRAD_FLOATS(m, p->c, p->oc, p->oh, p->ow);
+	w.tw = (p->ow + m - 1) / m;
+	w.tiles = (int)RT_WINOGRAD_TILES(m, p->oh, p->ow);
+	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* most tiles a block may take */
+	int tbr = RT_WINOGRAD_BUDGET / (a * a * (p->c + p->oc)) / NR * NR;  /* tiles a block takes, a multiple of NR */
+	w.tb = tbr < NR ? NR : tbr < tb ? tbr : tb;
+	w.blocks = (w.tiles + w.tb - 1) / w.tb;
+	w.ld = w.tb + 16;
+	w.wp = (int)RT_WINOGRAD_WP(m, p->ow);
+	w.upos = (size_t)RT_GEMM_PACKED(p->oc, p->c);
+	w.xs = (size_t)p->c * w.ld + 16;
+	int items = p->n * w.blocks;
+	/* whole blocks per part when they split evenly enough: 7 blocks make
+	 * 3 and 4, 3 would make 1 and 2 */
+	if (w.parts == 1 || (items >= w.parts && (items % w.parts == 0 || items >= 3 * w.parts))) {
+		rt_parallel(w.parts, 1, m == 2 ? blocks2 : blocks4, &w);
+		return;
+	}
+	for (int i = 0; i < w.parts; i++) {
+		Area ar = area(m, &w, i);
+		memset(ar.band, 0, (size_t)(a + 1) * w.wp * sizeof *ar.band);
+	}
+	double tile_flops = 2.0 * a * a * a; /* a transform's, per tile and channel */
+	for (int it = 0; it < items; it++) {
+		w.n = it / w.blocks, w.b0 = it % w.blocks * w.tb;
+		w.nb = w.tiles - w.b0 < w.tb ? w.tiles - w.b0 : w.tb, w.nbp = (w.nb + NR - 1) / NR * NR;
+		w.e = image_epilogue(&w, w.n);
+		w.in_parts = (int)(tile_flops * w.nbp * p->c / CL_GRAIN_FLOPS) + 1;
+		w.in_parts = w.in_parts < w.parts ? w.in_parts : w.parts;
+		rt_parallel(w.in_parts, 1, m == 2 ? inputs2 : inputs4, &w);
+		rt_parallel(a * a, cl_grain(2.0 * p->c * p->oc * w.nbp, CL_GRAIN_FLOPS), m == 2 ? products2 : products4, &w);
+		rt_parallel(p->oc, cl_grain(tile_flops * w.nbp, CL_GRAIN_FLOPS), m == 2 ? outputs2 : outputs4, &w);
+	}
+}
+
+void rt_conv2d_winograd(const rt_conv2d_params *p, int m, int threads, const float *x, const float *u,
+                        const rt_epilogue *ep, float *y, float *scratch)
 {
 	if (m == 2)
-		winograd(2, p, x, u, ep, y, scratch);
+		winograd(2, p, threads, x, u, ep, y, scratch);
 	else
-		winograd(4, p, x, u, ep, y, scratch);
+		winograd(4, p, threads, x, u, ep, y, scratch);
 }

@@ -166,7 +166,7 @@ INLINE void interleave(const int m, const vf *r, vf *out)
 	out[2] = SHUF(x1, y1, LO_), out[3] = SHUF(x1, y1, HI_);
 }
 
-/* Step 1 for tiles b0 .. b0 + nb - 1 of one image. x: [c, h, w] ->
+/* Step 1 for tiles b0 .. b0 + nb - 1 of one image, channels [c0, c1). x: [c, h, w] ->
  * v: [a*a] x V[xi] [c, nbp], row stride ld, block-relative tile t in
  * column t, V[xi] at v + xi * (c * ld + 16): the 16 floats keep the a*a
  * rows a channel writes off one cache set when c * ld is a multiple of
@@ -180,12 +180,12 @@ INLINE void interleave(const int m, const vf *r, vf *out)
  * that are thrown away; on the block's last row the vectors go on to
  * nbp, so every column the GEMM reads has been written. */
 INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int nbp,
-                            int ld, int wp, const float *zero, float *band, float *v)
+                            int ld, int wp, int c0, int c1, const float *zero, float *band, float *v)
 {
 	const int a = m + 2;
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
 	size_t xs = (size_t)p->c * ld + 16; /* floats from V[xi] to V[xi + 1] */
-	for (int ci = 0; ci < p->c; ci++) {
+	for (int ci = c0; ci < c1; ci++) {
 		const float *xc = x + (size_t)ci * p->h * p->w;
 		float *vc = v + (size_t)ci * ld;
 		for (int r = 0; r < rows; r++) {
@@ -207,7 +207,7 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 	}
 }
 
-/* Step 3 for tiles b0 .. b0 + nb - 1 of one image. mm: [oc][a*a][ld],
+/* Step 3 for tiles b0 .. b0 + nb - 1 of one image, output channels [o0, o1). mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
  * [oc, oh, ow] (this image's) and activation. VW tiles of one tile row
@@ -217,11 +217,11 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
  * where the tiles run past the row or the output (edge tiles, the
  * vector's end), only the outputs that exist are stored. */
 INLINE void output_transform(const int m, const rt_conv2d_params *p, const float *mm, int tw, int b0, int nb,
-                             int ld, const rt_epilogue *ep, float *y)
+                             int ld, const rt_epilogue *ep, float *y, int o0, int o1)
 {
 	const int a = m + 2;
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
-	for (int o = 0; o < p->oc; o++) {
+	for (int o = o0; o < o1; o++) {
 		const float *mo = mm + (size_t)o * a * a * ld;
 		float bias = ep->bias ? ep->bias[o] : 0.0f;
 		float *yo = y + (size_t)o * p->oh * p->ow;

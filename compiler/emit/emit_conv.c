@@ -65,14 +65,14 @@ static void conv_nchw(Emit *e, const Node *n, const char *X, const char *Y)
 		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
 		        emit_wname(e, n, 0), Y);
 	else if (n->algo == ALGO_STEM)
-		fprintf(c, "\t\trt_conv2d_stem(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
-		        g->plan->scratch_offset[n->id]);
+		fprintf(c, "\t\trt_conv2d_stem(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", e->o->threads, X,
+		        emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 	else if (ALGO_WINOGRAD_TILE(n->algo))
-		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
-		        ALGO_WINOGRAD_TILE(n->algo), X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
+		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
+		        ALGO_WINOGRAD_TILE(n->algo), e->o->threads, X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 	else
-		fprintf(c, "\t\trt_conv2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X, emit_wname(e, n, 0), Y,
-		        g->plan->scratch_offset[n->id]);
+		fprintf(c, "\t\trt_conv2d_gemm(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", e->o->threads, X,
+		        emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 }
 
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow], both chunked (each in its own

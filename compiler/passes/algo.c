@@ -29,13 +29,14 @@
  *     16->3 0.07 against 0.22, 3->16 0.06 against 0.08 (3 input channels
  *     are left to im2col all the same: the stem is another algorithm's
  *     business, and on 3->64 at 224x224 the two were within noise).
- *     Scratch: RT_WINOGRAD_FLOATS;
+ *     Scratch: RT_WINOGRAD_FLOATS, an area per thread (algo_threads);
  *   - one group of at most 4 input channels (a first layer): the stem
  *     kernel, direct convolution in register tiles over padded input rows
  *     (runtime/conv_stem.c), where im2col's k = c*kh*kw is short and its
- *     patches many times the input; scratch: c*kh padded rows;
+ *     patches many times the input; scratch: c*kh padded rows, per thread;
  *   - everything else: im2col + GEMM; scratch holds one group's unrolled
- *     patches, (c/g * kh * kw) x (oh * ow rounded up to 16) floats.
+ *     patches, (c/g * kh * kw) x (oh * ow rounded up to 16) floats, per
+ *     thread (RT_IM2COL_SCRATCH).
  * conv_transpose2d is direct at -O0 and with --algo direct, else GEMM
  * + col2im (transpose_algo).
  * --algo direct makes every conv direct; --algo im2col sends depthwise
@@ -191,5 +192,23 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		                            (double)macs / (double)mults, MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile),
 		                            im2col,
 		                            4 * pairs * (tile + 2) * (tile + 2), 4 * pairs * 9);
+	}
+}
+
+void algo_threads(Graph *g, int threads)
+{
+	for (int i = 0; i < g->n && threads > 1; i++) {
+		Node *n = &g->nodes[i];
+		if (n->op != OP_CONV2D || !n->scratch)
+			continue;
+		const Attrs *a = &n->a;
+		int cg = g->nodes[n->in[0]].shape[1] / a->groups, og = n->shape[1] / a->groups;
+		long long ohw = (long long)n->shape[2] * n->shape[3];
+		bool per_thread = ALGO_WINOGRAD_TILE(n->algo) || n->algo == ALGO_STEM ||
+		                  /* im2col's blocks, unless one block takes every column (RT_IM2COL_SCRATCH) */
+		                  ((n->algo == ALGO_IM2COL || n->algo == ALGO_GEMM) &&
+		                   !RT_GEMM_PANELS_OUTER(og, ohw, cg * a->kernel[0] * a->kernel[1]));
+		if (per_thread)
+			n->scratch = ir_mul(n->scratch, threads);
 	}
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Benchmark: generated programs against PyTorch, one core, batch 1.
+"""Benchmark: generated programs against PyTorch and ONNX Runtime, batch 1.
 
     /usr/bin/python3 tests/bench/bench.py [--models resnet18,mobilenet_v2,...]
         [--rounds R] [--runs K] [--slow-runs N] [--skip-O0 all|NAME,...]
-        [--no-generic] [--seed S] [--out DIR] [--keep]
+        [--threads 1,2] [--no-ort] [--no-generic] [--seed S] [--out DIR] [--keep]
 
-`ninja bench` runs it with the defaults: every model of the zoo, the four
-ImageNet ones (resnet18, resnet50, vgg16, mobilenet_v2) and the small ones
-(lenet5, chapter_ex1, cifar10, rgb_conv, fashion_cnn).
+`ninja bench` runs it with the defaults: the ImageNet models (resnet18,
+resnet50, vgg16, mobilenet_v2, mobilenet_v3_large, efficientnet_b0) and
+the small ones (lenet5, chapter_ex1, cifar10, rgb_conv, fashion_cnn), on
+one thread and on two (--threads; one thread only on a 1-core machine).
 
 For each model it writes random weights and one input with
 tests/golden/make_golden.py (PyTorch's output on them is the reference),
@@ -24,16 +25,30 @@ Every program's output is first checked against PyTorch: max |out - ref|
 and the same argmax, so a fast but wrong build cannot look good; a failing
 variant is reported and not timed.
 
-PyTorch runs as issue 7 says: torch.set_num_threads(1), model.eval(),
+PyTorch runs as issue 7 says: torch.set_num_threads(T), model.eval(),
 torch.jit.optimize_for_inference(torch.jit.script(model)), batch 1, under
-torch.no_grad(), after 3 warm-up calls. Timing is interleaved so both sides
-see the same machine noise: R rounds, each `PROG --bench K` (the program's
-own median of K runs; its first, untimed run over the input is its
-warm-up), then K timed PyTorch calls (their median). Never two at once.
-A model's figure is the median of its round medians; the ratio is the
-median of the rounds' cnnc/PyTorch ratios. -O0 and generic are slow: for
-models of 100M MACs or more they run once, `--bench N` (N = --slow-runs,
-3), after the rounds; for smaller models they join the rounds.
+torch.no_grad(), after 3 warm-up calls; where that optimized module's
+output does not match eager PyTorch (mobilenet_v3: see torch_model) the
+frozen scripted module runs instead, and the table says so.
+
+ONNX Runtime (issue 19's second yardstick): the bench installs
+onnxruntime-node ORT_VERSION into build/ort with npm when it is missing
+(bench only: no test uses it; without node/npm or the registry the ORT
+columns say why they are empty), exports each model with
+torch.onnx.export (opset 13) from the same weights and runs it from
+tests/bench/ort_run.js: intraOpNumThreads T, graph optimization level
+"all", 3 warm-up runs. Its output is checked against eager PyTorch as
+cnnc's is before it is timed.
+
+Timing is interleaved so every side sees the same machine noise: R
+rounds; in each, for each thread count T, `PROG --bench K` (the
+program's own median of K runs, `--threads T`; its first, untimed run
+over the input is its warm-up), then K timed PyTorch calls, then K ORT
+runs (each their median). Never two at once. A model's figure is the
+median of its round medians; a ratio is the median of the rounds'
+ratios. -O0 and generic (one thread) are slow: for models of 100M MACs
+or more they run once, `--bench N` (N = --slow-runs, 3), after the
+rounds; for smaller models they join the rounds.
 
 Prints a markdown table (also written to DIR/results.md, DIR defaults to
 build/bench) with the date, CPU and flags. Exit status 1 when a program's
@@ -59,9 +74,12 @@ sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
 import make_golden  # noqa: E402
 import run_golden  # noqa: E402
 
-DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2",
+DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0",
                   "lenet5", "chapter_ex1", "cifar10", "rgb_conv", "fashion_cnn"]
 BIG_MACS = 100_000_000  # at or above: -O0 timed with --o0-runs in one round
+ORT_VERSION = "1.30.0"  # onnxruntime-node, installed by npm into ORT_DIR
+ORT_DIR = os.path.join(REPO, "build", "ort")
+ONNX_OPSET = 13
 
 
 def cnnc_path():
@@ -230,24 +248,138 @@ def build_variant(cnnc, name, lua, data, workdir, v):
     return True
 
 
+def first_batch(name, data):
+    """(input, expected) of one batch: the golden input may hold several
+    (lenet5 holds 3), and every side times one."""
+    _, shape = make_golden.build_module(name)
+    n = shape[0]
+    return (np.load(os.path.join(data, "input.npy"))[:n],
+            np.load(os.path.join(data, "expected.npy"))[:n])
+
+
 def torch_model(name, data):
-    """(optimized callable, input tensor, its check line, ok)."""
+    """(module, optimized callable, input tensor, what runs, its check line, ok)."""
     import torch
     module, _ = make_golden.build_module(name)
     make_golden.load_weights(module, os.path.join(data, "weights.safetensors"))
     module.eval()
-    x = torch.from_numpy(np.load(os.path.join(data, "input.npy")))
-    with torch.no_grad():
-        fn = torch.jit.optimize_for_inference(torch.jit.script(module))
+    xa, ref = first_batch(name, data)
+    x = torch.from_numpy(xa)
+
+    def outputs(fn):
         for _ in range(3):
             y = fn(x)
-    if isinstance(y, tuple):  # scripted googlenet and inception_v3: (logits, aux, ...) even in eval
-        y = y[0]
-    ok, err, tol, note = check(y.numpy(), np.load(os.path.join(data, "expected.npy")), 1e-4)
-    return fn, x, f"max_err {err:.2e} vs eager PyTorch {'ok' if ok else 'MISMATCH ' + note}", ok
+        if isinstance(y, tuple):  # scripted googlenet and inception_v3: (logits, aux, ...) even in eval
+            y = y[0]
+        return check(y.numpy(), ref, 1e-4)
+
+    with torch.no_grad():
+        fn = torch.jit.optimize_for_inference(torch.jit.script(module))
+        what = "jit.script + optimize_for_inference"
+        ok, err, tol, note = outputs(fn)
+        if not ok:
+            # PyTorch 1.13's optimize_for_inference keeps activations in
+            # oneDNN's blocked layout between convs and swaps hardswish,
+            # hardsigmoid and relu6 for its in-place oneDNN versions
+            # (prim::MKLDNNHardSwish_ and the like), which are wrong when
+            # the channel count is not a multiple of 16 (the block padding:
+            # a conv to 72 channels and hardsigmoid after it differ from
+            # eager by ~2; relu is right). mobilenet_v3's 72-, 120-, 200-
+            # and 184-channel layers hit that. The frozen scripted module
+            # (batch norm folded, plain ATen ops) is right, but slow here:
+            # on one thread PyTorch 1.13 sends 1x1 stride-1 convs of batch
+            # 1 to its im2col + BLAS path (thnn), not to oneDNN, and
+            # Debian's python3-torch links the reference BLAS (measured on
+            # mobilenet_v3_large: 80% of the time in _slow_conv2d_forward).
+            # Read ORT's column for such a model.
+            bad = f"optimize_for_inference max_err {err:.2e} (tol {tol:.1e}), MISMATCH"
+            fn = torch.jit.freeze(torch.jit.script(module))
+            what = f"jit.freeze(jit.script) ({bad}; slow: 1x1 convs through reference BLAS)"
+            ok, err, tol, note = outputs(fn)
+    return module, fn, x, what, f"max_err {err:.2e} vs eager PyTorch {'ok' if ok else 'MISMATCH ' + note}", ok
 
 
-def bench_model(cnnc, name, args, root):
+def ort_install():
+    """The directory holding node_modules/onnxruntime-node, installed with
+    npm when missing; (None, why) when it cannot be had."""
+    mod = os.path.join(ORT_DIR, "node_modules", "onnxruntime-node", "package.json")
+    try:
+        with open(mod) as f:
+            if json.load(f).get("version") == ORT_VERSION:
+                return ORT_DIR, ""
+    except (OSError, ValueError):
+        pass
+    for tool in ("node", "npm"):
+        if not shutil.which(tool):
+            return None, f"no {tool} (Debian: apt-get install nodejs npm)"
+    os.makedirs(ORT_DIR, exist_ok=True)
+    print(f"ort: npm install --ignore-scripts onnxruntime-node@{ORT_VERSION} into {os.path.relpath(ORT_DIR)}",
+          flush=True)
+    rc, out, err = run(["npm", "install", "--prefix", ORT_DIR, "--ignore-scripts", "--no-audit", "--no-fund",
+                        f"onnxruntime-node@{ORT_VERSION}"], timeout=600)
+    if rc != 0:
+        return None, f"npm install onnxruntime-node@{ORT_VERSION} exited {rc}: " + \
+            ((err or out).strip().splitlines() or [""])[-1]
+    return ORT_DIR, ""
+
+
+class OrtSession:
+    """One tests/bench/ort_run.js process: the model loaded once, timed on
+    request (bench), so its rounds interleave with the others'."""
+
+    def __init__(self, ort_dir, onnx, inp, dims, threads, out):
+        self.proc = subprocess.Popen(
+            ["node", os.path.join(HERE, "ort_run.js"), ort_dir, onnx, inp, ",".join(map(str, dims)),
+             str(threads), out], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.proc.stdin.close()
+            err = self.proc.stderr.read()
+            self.proc.wait()
+            raise RuntimeError(f"ort_run.js exited {self.proc.returncode}: {(line + err).strip()[-300:]}")
+
+    def bench(self, k):
+        self.proc.stdin.write(f"{k}\n")
+        self.proc.stdin.flush()
+        m = MEDIAN_RE.search(self.proc.stdout.readline())
+        if not m:
+            raise RuntimeError("ort_run.js: " + self.proc.stderr.read().strip()[-300:])
+        return float(m.group(1))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def ort_sessions(ort_dir, module, x, ref, workdir, threads):
+    """({threads: OrtSession}, check line, ok): the model exported with
+    torch.onnx.export (opset 13) and one session per thread count, whose
+    first output is checked against eager PyTorch."""
+    import torch
+    onnx = os.path.join(workdir, "model.onnx")
+    inp = os.path.join(workdir, "ort-input.bin")
+    x.numpy().astype("<f4").tofile(inp)
+    with torch.no_grad():
+        torch.onnx.export(module, x, onnx, opset_version=ONNX_OPSET, input_names=["input"],
+                          do_constant_folding=True)
+    sessions, lines, ok = {}, [], True
+    for t in threads:
+        out = os.path.join(workdir, f"ort-out-{t}.bin")
+        s = OrtSession(ort_dir, onnx, inp, list(x.shape), t, out)
+        y = np.fromfile(out, dtype="<f4")
+        good, err, tol, note = (False, float("inf"), 0.0, f"{y.size} values, expected {ref.size}") \
+            if y.size != ref.size else check(y.reshape(ref.shape), ref, 1e-4)
+        lines.append(f"{t} thread{'s' if t > 1 else ''} max_err {err:.2e} {'ok' if good else 'MISMATCH ' + note}")
+        if good:
+            sessions[t] = s
+        else:
+            s.close()
+            ok = False
+    return sessions, "; ".join(lines), ok
+
+
+def bench_model(cnnc, name, args, root, ort_dir, ort_why):
     import torch
     lua = make_golden.lua_path(name)
     workdir = os.path.join(root, name)
@@ -262,6 +394,7 @@ def bench_model(cnnc, name, args, root):
     big = macs is None or macs >= BIG_MACS
 
     variants = [Variant("default", [])]
+    variants += [Variant(f"threads{t}", ["--threads", str(t)]) for t in args.threads[1:]]
     if not args.no_generic:
         variants.append(Variant("generic", ["--target", "generic"]))
     o0 = Variant("-O0", ["-O0"])
@@ -274,26 +407,49 @@ def bench_model(cnnc, name, args, root):
     for v in variants:
         ok &= build_variant(cnnc, name, lua, data, workdir, v)
 
-    fn, x, line, tok = torch_model(name, data)
-    print(f"  pytorch  jit.script + optimize_for_inference, 1 thread; {line}")
-    pt = Variant("pytorch", [])
-    slow = [v for v in variants if v.prog and v.label != "default" and big]
+    module, fn, x, what, line, tok = torch_model(name, data)
+    print(f"  pytorch  {what}; {line}")
+    pt = {t: Variant(f"pytorch{t}", []) for t in args.threads}
+    ort = {t: Variant(f"ort{t}", []) for t in args.threads}
+    sessions, ort_line = {}, ort_why
+    if ort_dir:
+        try:
+            sessions, ort_line, good = ort_sessions(ort_dir, module, x, first_batch(name, data)[1], workdir,
+                                                    args.threads)
+            ok &= good
+        except Exception as e:  # the exporter raises many kinds; the bench goes on without ORT
+            ort_line = f"not run: {e}"
+        print(f"  ort      onnxruntime-node {ORT_VERSION}, opset {ONNX_OPSET}; {ort_line}")
+    slow = [v for v in variants if v.prog and not v.label.startswith(("default", "threads")) and big]
     timed = [v for v in variants if v.prog and v not in slow]
+    cnnc_at = {1: variants[0]}
+    cnnc_at.update({t: v for t, v in zip(args.threads[1:], variants[1:])})
     for r in range(args.rounds):
-        for v in timed:
-            v.rounds.append(bench_program(v.prog, data, args.runs))
-            v.runs = args.runs
-            if v.label == "default":
-                pt.rounds.append(bench_torch(fn, x, args.runs))
-                pt.runs = args.runs
+        for t in args.threads:
+            torch.set_num_threads(t)
+            with torch.no_grad():
+                fn(x)  # the pool at its new size
+            for v in timed:
+                if v is cnnc_at[t] or (t == 1 and v not in cnnc_at.values()):
+                    v.rounds.append(bench_program(v.prog, data, args.runs))
+                    v.runs = args.runs
+            if cnnc_at[t].prog:
+                pt[t].rounds.append(bench_torch(fn, x, args.runs))
+                if t in sessions:
+                    ort[t].rounds.append(sessions[t].bench(args.runs))
         print(f"  round {r + 1}/{args.rounds}: " + ", ".join(
-            f"{v.label} {v.rounds[-1]:.2f}" for v in [pt] + timed if v.rounds) + " ms", flush=True)
+            f"{v.label} {v.rounds[-1]:.2f}" for v in list(pt.values()) + list(ort.values()) + timed
+            if v.rounds) + " ms", flush=True)
+    torch.set_num_threads(1)
+    for s in sessions.values():
+        s.close()
     for v in slow:
         v.runs = args.slow_runs
         v.rounds.append(bench_program(v.prog, data, v.runs))
         print(f"  {v.label:<8} --bench {v.runs}: {v.median():.2f} ms", flush=True)
-    del fn, x
-    return {"name": name, "macs": macs, "pytorch": pt, "torch_check": line, "torch_ok": tok,
+    del fn, x, module
+    return {"name": name, "macs": macs, "pytorch": pt, "ort": ort, "cnnc_at": cnnc_at, "torch_what": what,
+            "torch_check": line, "torch_ok": tok, "ort_check": ort_line,
             "variants": {v.label: v for v in variants + ([o0] if skip_o0 else [])}}, ok and tok
 
 
@@ -305,43 +461,62 @@ def ratio(a, b):
     return "-" if a is None or b is None else f"{a / b:.2f}"
 
 
+def round_ratio(a, b):
+    """The median over rounds of a's round median / b's, or "-"."""
+    r = [x / y for x, y in zip(a.rounds, b.rounds)]
+    return f"{statistics.median(r):.2f}" if r else "-"
+
+
 def markdown(results, args, cc_default, cc_generic):
     import torch
+    nt = ", ".join(map(str, args.threads))
     lines = [
         "# cnnc benchmark",
         "",
         f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
-        f"- CPU: {cpu_model()} ({os.cpu_count()} logical cores visible; everything on one thread)",
+        f"- CPU: {cpu_model()} ({os.cpu_count()} logical cores visible; threads: {nt})",
         f"- cnnc: {cnnc_version(cnnc_path())}",
-        f"- cnnc default build: `{cc_default}`" + (f"; generic: `{cc_generic}`" if cc_generic else ""),
-        f"- PyTorch {torch.__version__}: set_num_threads(1), eval(), "
-        "jit.optimize_for_inference(jit.script(model)), batch 1, no_grad()",
-        f"- timing: {args.rounds} interleaved rounds of {args.runs} runs (program `--bench {args.runs}`, "
-        f"then {args.runs} PyTorch calls); figures are medians of the round medians; "
-        f"ratio = median over rounds of cnnc default / PyTorch in the same round (below 1: cnnc faster); "
-        f"-O0 and generic of models of 100M MACs or more: one `--bench {args.slow_runs}` after the rounds, "
-        f"marked \"({args.slow_runs} runs)\"",
+        f"- cnnc default build: `{cc_default}`" + (f"; generic: `{cc_generic}`" if cc_generic else "")
+        + "; on T threads `--threads T`",
+        f"- PyTorch {torch.__version__}: set_num_threads(T), eval(), "
+        "jit.optimize_for_inference(jit.script(model)) (unless a model's notes say otherwise), "
+        "batch 1, no_grad()",
+        f"- ONNX Runtime: onnxruntime-node {ORT_VERSION} (CPU), torch.onnx.export opset {ONNX_OPSET}, "
+        "intraOpNumThreads T, graph optimization level all",
+        f"- timing: {args.rounds} interleaved rounds of {args.runs} runs (for each T: program "
+        f"`--bench {args.runs}`, then {args.runs} PyTorch calls, then {args.runs} ORT runs); figures are medians "
+        f"of the round medians; ratios are medians over rounds of cnnc / the other in the same round (below 1: "
+        f"cnnc faster); x1T: cnnc on one thread / cnnc on T; "
+        f"-O0 and generic (one thread) of models of 100M MACs or more: one `--bench {args.slow_runs}` after the "
+        f"rounds, marked \"({args.slow_runs} runs)\"",
         "",
-        "| model | PyTorch ms | cnnc default ms | ratio | cnnc -O0 ms | -O0/default | cnnc generic ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| model | T | PyTorch ms | ORT ms | cnnc ms | cnnc/PyTorch | cnnc/ORT | x1T | cnnc -O0 ms | -O0/default "
+        "| cnnc generic ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for res in results:
         v = res["variants"]
-        d = v["default"].median()
-        p = res["pytorch"].median()
-        o = v["-O0"].median() if "-O0" in v else None
-        g = v["generic"].median() if "generic" in v else None
-        o0_cell, g_cell = fmt(o), fmt(g)
-        if o is not None and len(v["-O0"].rounds) == 1 and args.rounds > 1:
-            o0_cell += f" ({v['-O0'].runs} runs)"
-        if g is not None and len(v["generic"].rounds) == 1 and args.rounds > 1:
-            g_cell += f" ({v['generic'].runs} runs)"
-        pr = [a / b for a, b in zip(v["default"].rounds, res["pytorch"].rounds)]
-        r_cell = f"{statistics.median(pr):.2f}" if pr else "-"
-        lines.append(f"| {res['name']} | {fmt(p)} | {fmt(d)} | {r_cell} | {o0_cell} | {ratio(o, d)} | {g_cell} |")
-        spread = [f"{lab} {min(var.rounds):.2f}-{max(var.rounds):.2f}"
-                  for lab, var in [("PyTorch", res["pytorch"])] + list(v.items()) if len(var.rounds) > 1]
+        one = res["cnnc_at"][1]
+        for t, c in res["cnnc_at"].items():
+            d, p, o_ = c.median(), res["pytorch"][t].median(), res["ort"][t].median()
+            cells = [res["name"], str(t), fmt(p), fmt(o_), fmt(d), round_ratio(c, res["pytorch"][t]),
+                     round_ratio(c, res["ort"][t]), "" if t == 1 else round_ratio(one, c)]
+            if t == 1:
+                o = v["-O0"].median() if "-O0" in v else None
+                g = v["generic"].median() if "generic" in v else None
+                o0_cell, g_cell = fmt(o), fmt(g)
+                if o is not None and len(v["-O0"].rounds) == 1 and args.rounds > 1:
+                    o0_cell += f" ({v['-O0'].runs} runs)"
+                if g is not None and len(v["generic"].rounds) == 1 and args.rounds > 1:
+                    g_cell += f" ({v['generic'].runs} runs)"
+                cells += [o0_cell, ratio(o, d), g_cell]
+            else:
+                cells += ["", "", ""]
+            lines.append("| " + " | ".join(cells) + " |")
+        sides = [(f"PyTorch {t}T", res["pytorch"][t]) for t in args.threads] + \
+            [(f"ORT {t}T", res["ort"][t]) for t in args.threads] + list(v.items())
+        spread = [f"{lab} {min(var.rounds):.2f}-{max(var.rounds):.2f}" for lab, var in sides if len(var.rounds) > 1]
         if spread:
             notes.append(f"- {res['name']} round medians, min-max ms: {', '.join(spread)}")
         for label, var in v.items():
@@ -350,7 +525,8 @@ def markdown(results, args, cc_default, cc_generic):
             elif var.err is not None:
                 notes.append(f"- {res['name']} {label}: output max_err {var.err:.2e} "
                              f"(tol {var.tol:.1e}); conv algorithms: {var.algos}")
-        notes.append(f"- {res['name']} PyTorch optimized: {res['torch_check']}")
+        notes.append(f"- {res['name']} PyTorch: {res['torch_what']}; {res['torch_check']}")
+        notes.append(f"- {res['name']} ORT: {res['ort_check']}")
     return "\n".join(lines + ["", "Outputs checked against eager PyTorch on the same weights and input:", ""]
                      + notes) + "\n"
 
@@ -365,12 +541,21 @@ def main(argv=None):
                     help="-O0 and generic runs of models >= 100M MACs, in one go (3)")
     ap.add_argument("--skip-O0", metavar="all|NAME,...", help="do not build or time -O0 for these")
     ap.add_argument("--no-generic", action="store_true", help="do not try --target generic")
+    ap.add_argument("--threads", metavar="T,...", default="1,2" if (os.cpu_count() or 1) > 1 else "1",
+                    help="thread counts to time cnnc, PyTorch and ORT at (1,2; 1 on one core); 1 is always in")
+    ap.add_argument("--no-ort", action="store_true", help="do not time ONNX Runtime (nor install it)")
     ap.add_argument("--keep", action="store_true", help="keep each model's programs and data in DIR/NAME")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", default=os.path.join(REPO, "build", "bench"), help="work and results directory")
     args = ap.parse_args(argv)
     if min(args.rounds, args.runs, args.slow_runs) < 1:
         ap.error("--rounds, --runs and --slow-runs must be at least 1")
+    try:
+        args.threads = sorted({1} | {int(t) for t in args.threads.split(",") if t})
+    except ValueError:
+        ap.error(f"--threads: not a list of counts: {args.threads}")
+    if args.threads[0] < 1 or args.threads[-1] > 64:
+        ap.error("--threads: counts from 1 to 64 (cnnc's limit)")
     names = [n for n in args.models.split(",") if n]
     bad = [n for n in names if make_golden.available(n)]
     if bad:
@@ -383,9 +568,12 @@ def main(argv=None):
     import torch
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
+    ort_dir, ort_why = (None, "not run (--no-ort)") if args.no_ort else ort_install()
+    if ort_why:
+        print(f"ort: {ort_why}")
     results, ok = [], True
     for name in names:
-        res, good = bench_model(cnnc, name, args, args.out)
+        res, good = bench_model(cnnc, name, args, args.out, ort_dir, ort_why)
         results.append(res)
         ok &= good
         if not args.keep:

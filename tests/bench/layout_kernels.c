@@ -90,9 +90,9 @@ int main(int argc, char **argv)
 			bool gemm = s->k == 1 && s->s == 1, wino = s->k == 3 && s->s == 1 && s->c >= 16;
 			algo = gemm ? "gemm" : wino ? "winograd4" : "im2col";
 			if (wino)
-				t_nchw = TIME(reps, rt_conv2d_winograd(&p, 4, x, w, &ep, y, scratch));
+				t_nchw = TIME(reps, rt_conv2d_winograd(&p, 4, 1, x, w, &ep, y, scratch));
 			else
-				t_nchw = TIME(reps, rt_conv2d_gemm(&p, x, w, &ep, y, scratch));
+				t_nchw = TIME(reps, rt_conv2d_gemm(&p, 1, x, w, &ep, y, scratch));
 			rt_conv2d_params q = p;
 			if (gemm)
 				q.h = q.oh = 1, q.w = q.ow = s->h * s->h;

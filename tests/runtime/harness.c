@@ -201,11 +201,11 @@ int main(int argc, char **argv)
 		if (op[0] == 'd')
 			rt_conv2d_depthwise(&p, x, w, &ep, y);
 		else if (op[0] == 'g') /* weight: packed for rt_gemm, group by group */
-			rt_conv2d_gemm(&p, x, w, &ep, y,
+			rt_conv2d_gemm(&p, 1, x, w, &ep, y,
 			               alloc((size_t)RT_IM2COL_FLOATS(p.oc / p.groups, p.c / p.groups, p.kh, p.kw, p.oh,
 			                                              p.ow)));
 		else
-			rt_conv2d_stem(&p, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
+			rt_conv2d_stem(&p, 1, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
 		save(4, shape, y);
 	} else if (strcmp(op, "conv_transpose2d") == 0) {
 		/* gemm=1: rt_conv_transpose2d_gemm with weight packed for rt_gemm

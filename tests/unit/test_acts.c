@@ -189,20 +189,20 @@ static void conv(const void *ctx, const rt_epilogue *ep, float *y)
 	const Conv *c = ctx;
 	switch (c->kernel) {
 	case IM2COL:
-		rt_conv2d_gemm(&c->p, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_gemm(&c->p, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case DIRECT:
 		rt_conv2d_direct_ep(&c->p, c->x, c->w, ep, y);
 		break;
 	case STEM:
-		rt_conv2d_stem(&c->p, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_stem(&c->p, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case DEPTHWISE:
 		rt_conv2d_depthwise(&c->p, c->x, c->w, ep, y);
 		break;
 	case WINO2:
 	case WINO4:
-		rt_conv2d_winograd(&c->p, c->kernel == WINO2 ? 2 : 4, c->x, c->w, ep, y, c->scratch);
+		rt_conv2d_winograd(&c->p, c->kernel == WINO2 ? 2 : 4, 1, c->x, c->w, ep, y, c->scratch);
 		break;
 	case CONV_CL:
 		rt_conv2d_cl(&c->p, c->cl_in, c->cl_out, c->x, c->w, ep, y);

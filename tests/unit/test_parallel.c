@@ -1,7 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
- * (conv_cl.c, pool_cl.c, layout.c, eltwise.c, conv_direct.c,
- * depthwise.c, gemm.c) give the
+ * (conv_cl.c, pool_cl.c, pool.c, layout.c, eltwise.c, conv_direct.c,
+ * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -55,6 +55,28 @@ static void same_for_any_threads(run_fn fn, const void *c, size_t ny)
 		assert_memory_equal(y[0], y[t], ny * sizeof(float));
 	for (int t = 0; t < THREAD_COUNTS; t++)
 		free(y[t]);
+}
+
+/* For a kernel given the thread count it was compiled for (its scratch
+ * holds an area per thread): with each of 1, 2 and 3 areas (*parts), on
+ * 1, 2 and 3 threads, the same bytes as with one area on one thread. */
+static void same_for_any_parts(run_fn fn, const void *c, int *parts, size_t ny)
+{
+	float *y0 = malloc(ny * sizeof(float)), *y = malloc(ny * sizeof(float));
+	assert_non_null(y0);
+	assert_non_null(y);
+	for (int k = 1; k <= THREAD_COUNTS; k++)
+		for (int t = 1; t <= THREAD_COUNTS; t++) {
+			float *out = k == 1 && t == 1 ? y0 : y;
+			memset(out, 0xff, ny * sizeof(float)); /* NaNs: an element not written shows */
+			*parts = k;
+			rt_threads(t);
+			fn(c, out);
+			if (out == y)
+				assert_memory_equal(y0, y, ny * sizeof(float));
+		}
+	rt_threads(1);
+	free(y0), free(y);
 }
 
 /* ---- convolutions ---------------------------------------------------- */
@@ -180,6 +202,107 @@ static void test_conv_depthwise(void **state)
 	}
 }
 
+/* Winograd, its scratch an area per part (thread compiled for). */
+typedef struct {
+	Conv c;
+	int m;         /* tile: F(m x m, 3 x 3) */
+	int parts;     /* areas of scratch the call is given */
+	float *scratch; /* THREAD_COUNTS areas */
+} Wino;
+
+/* same_for_any_parts on the case w with `floats` of scratch; frees it. */
+static void same_for_any_parts_case(run_fn fn, Wino *w, size_t floats)
+{
+	w->scratch = malloc(floats * sizeof(float));
+	assert_non_null(w->scratch);
+	same_for_any_parts(fn, w, &w->parts, conv_out(&w->c));
+	free(w->scratch);
+	conv_free(&w->c);
+}
+
+static void run_winograd(const void *v, float *y)
+{
+	const Wino *w = v;
+	rt_conv2d_winograd(&w->c.p, w->m, w->parts, w->c.x, w->c.w, &w->c.ep, y, w->scratch);
+}
+
+/* Whole blocks per thread (many tiles, 2 images), and one block whose
+ * three steps are each split (few tiles, many channels), with F(2x2) and
+ * F(4x4), odd sizes, residual and activation. */
+static void test_winograd(void **state)
+{
+	(void)state;
+	/*                          n  c    h   w   oc  oh ow kh kw sh sw ph pw dh dw groups */
+	const rt_conv2d_params ps[] = {{2, 37, 30, 29, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+	                               {1, 128, 14, 14, 128, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+	                               {1, 37, 17, 15, 13, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+	                               {1, 96, 9, 11, 77, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1}};
+	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+		for (int m = 2; m <= 4; m += 2) {
+			rt_conv2d_params p = ps[i];
+			Wino w = {conv_case(p, 1, 1, 0, m == 2 ? RT_ACT_RELU : RT_ACT_HARDSWISH), m, 1, NULL};
+			free(w.c.w); /* the transformed kernels: a*a packed U[xi], any values */
+			w.c.w = randoms((size_t)RT_WINOGRAD_WEIGHTS(m, p.c, p.oc), 2);
+			same_for_any_parts_case(run_winograd, &w,
+			                        THREAD_COUNTS * (size_t)RT_WINOGRAD_FLOATS(m, p.c, p.oc, w.c.p.oh, w.c.p.ow));
+		}
+	}
+}
+
+/* The stem, its scratch an area per part, as Winograd's. */
+static void run_stem(const void *v, float *y)
+{
+	const Wino *w = v;
+	rt_conv2d_stem(&w->c.p, w->parts, w->c.x, w->c.w, &w->c.ep, y, w->scratch);
+}
+
+/* resnet's 7x7 stride 2 on 3 channels (2 images, odd size), a 3x3
+ * stride 2 and a dilated 5x5 on 1 and 4 channels */
+static void test_stem(void **state)
+{
+	(void)state;
+	/*                          n  c  h    w    oc oh ow kh kw sh sw ph pw dh dw groups */
+	const rt_conv2d_params ps[] = {{2, 3, 61, 59, 64, 0, 0, 7, 7, 2, 2, 3, 3, 1, 1, 1},
+	                               {1, 4, 113, 111, 37, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+	                               {1, 1, 64, 67, 13, 0, 0, 5, 5, 1, 1, 4, 4, 2, 2, 1}};
+	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+		Wino w = {conv_case(ps[i], 1, 1, 0, i == 1 ? RT_ACT_SILU : RT_ACT_RELU), 0, 1, NULL};
+		const rt_conv2d_params *p = &w.c.p;
+		same_for_any_parts_case(run_stem, &w,
+		                        THREAD_COUNTS * (size_t)RT_STEM_FLOATS(p->c, p->kh, p->kw, p->sw, p->dw, p->ow));
+	}
+}
+
+/* im2col + GEMM, its scratch an area per part unless the weights stream. */
+static void run_im2col(const void *v, float *y)
+{
+	const Wino *w = v;
+	rt_conv2d_gemm(&w->c.p, w->parts, w->c.x, w->c.w, &w->c.ep, y, w->scratch);
+}
+
+/* Blocks per part (3x3 stride 2 on 2 images; 4 groups), one block whose
+ * unrolling is split (weights that stream: 64 -> 256 channels), 1x1
+ * stride 2, and 1x1 read in place with a packed last column. */
+static void test_im2col(void **state)
+{
+	(void)state;
+	/*                          n  c   h   w   oc   oh ow kh kw sh sw ph pw dh dw groups */
+	const rt_conv2d_params ps[] = {{2, 37, 29, 31, 64, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+	                               {1, 32, 30, 30, 48, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 4},
+	                               {1, 64, 28, 28, 256, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+	                               {1, 64, 56, 56, 128, 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 1},
+	                               {1, 64, 15, 15, 40, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1}};
+	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+		Wino w = {conv_case(ps[i], 1, 1, 0, i % 2 ? RT_ACT_RELU6 : RT_ACT_NONE), 0, 1, NULL};
+		const rt_conv2d_params *p = &w.c.p;
+		int cg = p->c / p->groups, og = p->oc / p->groups;
+		free(w.c.w);
+		w.c.w = randoms((size_t)RT_GEMM_PACKED(og, cg * p->kh * p->kw) * p->groups, 2);
+		same_for_any_parts_case(run_im2col, &w,
+		                        (size_t)RT_IM2COL_SCRATCH(og, cg, p->kh, p->kw, p->oh, p->ow, THREAD_COUNTS));
+	}
+}
+
 /* ---- GEMM ------------------------------------------------------------ */
 
 typedef struct {
@@ -241,7 +364,11 @@ static void run_pool(const void *v, float *y)
 		rt_avg_pool2d_cl(p, c->cl, c->x, y);
 	else if (c->kind == 2)
 		rt_adaptive_avg_pool2d_cl(p->n, p->c, p->h, p->w, p->oh, p->ow, c->cl, c->x, y);
-	else
+	else if (c->kind == 4)
+		rt_max_pool2d(p, c->x, y);
+	else if (c->kind == 5)
+		rt_avg_pool2d(p, c->x, y);
+	else if (c->kind == 3)
 		rt_batch_norm_cl(p->n, p->c, p->h * p->w, c->cl, c->x, c->stats, c->stats + p->c, c->stats + 2 * p->c,
 		                 c->stats + 3 * p->c, 1e-5f, y);
 }
@@ -249,8 +376,8 @@ static void run_pool(const void *v, float *y)
 static void test_pools_and_batch_norm(void **state)
 {
 	(void)state;
-	for (int kind = 0; kind < 4; kind++)
-		for (int cl = 8; cl <= 68; cl += 60) {
+	for (int kind = 0; kind < 6; kind++) /* 4, 5: NCHW max and avg (one "chunk" of 1) */
+		for (int cl = kind >= 4 ? 1 : 8; cl <= 68; cl += kind >= 4 ? 68 : 60) {
 			/*                  n  c   h    w   oh  ow  kh kw sh sw ph pw inc */
 			Pool c = {{2, 68, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1, 0}, cl, kind, NULL, NULL};
 			if (kind == 2)
@@ -347,6 +474,9 @@ int main(void)
 		cmocka_unit_test(test_conv_dw_cl),
 		cmocka_unit_test(test_conv_direct),
 		cmocka_unit_test(test_conv_depthwise),
+		cmocka_unit_test(test_winograd),
+		cmocka_unit_test(test_stem),
+		cmocka_unit_test(test_im2col),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),

@@ -680,7 +680,7 @@ static double winograd_error(int m, int n, int c, int h, int w, int oc, int pad,
 	float *u = winograd_weights(m, c, oc, wt);
 	rt_conv2d_direct_ep(&p, x, wt, &ep, want);
 	memset(got, 0xff, ny * sizeof *got); /* NaN: every output must be written */
-	rt_conv2d_winograd(&p, m, x, u, &ep, got, scratch);
+	rt_conv2d_winograd(&p, m, 1, x, u, &ep, got, scratch);
 	double err = 0, top = 0;
 	for (size_t i = 0; i < ny; i++) {
 		double d = fabs((double)got[i] - want[i]);
