@@ -667,6 +667,12 @@ typedef struct {
  * A name that is no layer of g exits 1. */
 QPlan *quant_plan(const Graph *g, const char *fp32);
 
+/* Whether n is a live relu fused into its input's observer: FX's (relu,
+ * conv2d / linear / batch_norm / add / mul of two tensors) patterns,
+ * which match only when the relu is the input's one reader (and the input
+ * is not the model's output). */
+bool quant_fused_relu(const Graph *g, const Node *n);
+
 /* ---- quant/qparams.c ------------------------------------------------ */
 
 #define QUANT_BINS 2048    /* histogram bins per side of zero (percentile, entropy) */

@@ -47,15 +47,9 @@ static const char *unquantized(const Graph *g, const Node *n, const QFile *q)
 		return "fused";
 	if (n->op == OP_CONV2D || n->op == OP_LINEAR) /* int8: fused into the relu after it */
 		return weights_of(q, n->name) >= 0 ? "fused" : "fp32";
-	int readers = 0, relu = -1;
-	for (int j = 0; j < g->n; j++)
-		for (int k = 0; k < g->nodes[j].nin; k++)
-			if (g->nodes[j].in[k] == n->id) {
-				readers++;
-				relu = g->nodes[j].op == OP_RELU ? j : relu;
-			}
-	if (readers == 1 && relu >= 0 && value_of(q, g->nodes[relu].name))
-		return "fused"; /* observed after the relu FX fuses with it */
+	for (int j = n->id + 1; j < g->n; j++) /* observed after the relu FX fuses with it */
+		if (quant_fused_relu(g, &g->nodes[j]) && g->nodes[j].in[0] == n->id && value_of(q, g->nodes[j].name))
+			return "fused";
 	return "fp32";
 }
 
