@@ -17,7 +17,8 @@ is a fresh directory checked empty after each run):
   a range with NaN, one with min > max; qparams for a layer the model
   lacks; a __metadata__ key twice; a Q file of another model, also one
   differing only past the 512th byte of a node's description (a concat
-  of 150 inputs with a 200-byte name: the signature hashes every field);
+  of 150 inputs with a 200-byte name: the signature hashes every field)
+  or in x - 2 against 2 - x;
   an FP32 weights file edited to claim it is one;
 - and the good path: quantize writes a file that report reads, with every
   value's dtype, scale and zero point, for each method.
@@ -226,6 +227,14 @@ def main():
         r = run(["quantize", na, "--weights", empty, "--calibrate", xc, "-o", qa], scratch)
         check("quantize the 152-input concat: exit 0", r.returncode == 0, r.stderr[-600:])
         expect("Q file of a model differing past 512 bytes of a node", ["report", nb, "--weights", qa], 1,
+               "quantized for another model", None, scratch)
+        # x - 2 and 2 - x: the signature hashes which operand the number is
+        for nm, expr in (("sub_a", "x:sub(2)"), ("sub_b", "sub(2, x)")):
+            open(os.path.join(d, nm + ".lua"), "w").write(
+                f'local x = input {{ name = "x", shape = {{ 1, 2, 3, 5 }} }}\nreturn {expr}:relu()\n')
+        r = run(["quantize", os.path.join(d, "sub_a.lua"), "--weights", empty, "--calibrate", xc, "-o", qa], scratch)
+        check("quantize x - 2: exit 0", r.returncode == 0, r.stderr[-600:])
+        expect("Q file of x - 2 for 2 - x", ["report", os.path.join(d, "sub_b.lua"), "--weights", qa], 1,
                "quantized for another model", None, scratch)
         # an FP32 file claiming to be a Q file
         b = open(WEIGHTS, "rb").read()
