@@ -763,6 +763,8 @@ struct QFile {
 	const char *path;      /* for messages */
 	const char *method;    /* calibration method */
 	long long samples;     /* calibration samples */
+	const char *fp32;      /* the layers quantize's --fp32 kept in FP32,
+	                          comma-separated; NULL: none */
 	int nvalues;           /* activations quantized */
 	QValue *values;        /* their qparams, in the file's key order */
 	int nweights;          /* conv2d and linear layers in int8 */

@@ -40,9 +40,24 @@ static int weights_of(const QFile *q, const char *name)
 	return -1;
 }
 
+/* Whether name is in list (comma-separated, NULL: empty). */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = list; p && *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == len && !strncmp(p, name, len))
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
 /* What layer n's value is, when q gives it no qparams. */
 static const char *unquantized(const Graph *g, const Node *n, const QFile *q)
 {
+	if (listed(q->fp32, n->name)) /* kept in FP32 by --fp32 */
+		return "fp32";
 	if (n->op == OP_BATCH_NORM && (g->nodes[n->in[0]].op == OP_CONV2D || g->nodes[n->in[0]].op == OP_LINEAR))
 		return "fused";
 	if (n->op == OP_CONV2D || n->op == OP_LINEAR) /* int8: fused into the relu after it */

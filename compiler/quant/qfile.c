@@ -381,6 +381,7 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->path = path;
 	q->method = st_meta(f, "method");
 	q->samples = atoll(st_meta(f, "samples") ? st_meta(f, "samples") : "0");
+	q->fp32 = st_meta(f, "fp32");
 	q->values = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->values);
 	q->weight_layer = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_layer);
 	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));

@@ -18,7 +18,8 @@ is a fresh directory checked empty after each run):
   lacks; a __metadata__ key twice; a Q file of another model, also one
   differing only past the 512th byte of a node's description (a concat
   of 150 inputs with a 200-byte name: the signature hashes every field)
-  or in x - 2 against 2 - x;
+  or in x - 2 against 2 - x; an add kept in FP32 by --fp32 shown as
+  fp32 in report, not fused;
   an FP32 weights file edited to claim it is one;
 - and the good path: quantize writes a file that report reads, with every
   value's dtype, scale and zero point, for each method.
@@ -228,6 +229,18 @@ def main():
         check("quantize the 152-input concat: exit 0", r.returncode == 0, r.stderr[-600:])
         expect("Q file of a model differing past 512 bytes of a node", ["report", nb, "--weights", qa], 1,
                "quantized for another model", None, scratch)
+        # an add kept in FP32 (--fp32 s) whose relu a max pool reads: report
+        # says fp32 for it, not "fused" (the relu has its own observer)
+        ar = os.path.join(d, "add_relu.lua")
+        open(ar, "w").write('local x = input { name = "x", shape = { 1, 2, 3, 5 } }\n'
+                            'local s = add(x, x:sigmoid(), { name = "s" })\n'
+                            'return s:relu():max_pool2d { kernel_size = 2 }\n')
+        r = run(["quantize", ar, "--weights", empty, "--calibrate", xc, "-o", qa, "--fp32", "s"], scratch)
+        check("quantize --fp32 s: exit 0", r.returncode == 0, r.stderr[-600:])
+        r = run(["report", ar, "--weights", qa, "--json"], scratch)
+        layers = {l["name"]: l["dtype"] for l in json.loads(r.stdout)["quantization"]["layers"]} \
+            if r.returncode == 0 else {}
+        check("report of an add kept in FP32: fp32", layers.get("s") == "fp32", f"{r.stderr[-600:]} {layers}")
         # x - 2 and 2 - x: the signature hashes which operand the number is
         for nm, expr in (("sub_a", "x:sub(2)"), ("sub_b", "sub(2, x)")):
             open(os.path.join(d, nm + ".lua"), "w").write(
