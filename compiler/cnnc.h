@@ -685,6 +685,12 @@ typedef struct {
  * A name that is no layer of g exits 1. */
 QPlan *quant_plan(const Graph *g, const char *fp32);
 
+/* Whether n is a live relu fused into its input's observer: FX's (relu,
+ * conv2d / linear / batch_norm / add / mul of two tensors) patterns,
+ * which match only when the relu is the input's one reader (and the input
+ * is not the model's output). */
+bool quant_fused_relu(const Graph *g, const Node *n);
+
 /* ---- quant/qparams.c ------------------------------------------------ */
 
 #define QUANT_BINS 2048    /* histogram bins per side of zero (percentile, entropy) */
@@ -775,6 +781,8 @@ struct QFile {
 	const char *path;      /* for messages */
 	const char *method;    /* calibration method */
 	long long samples;     /* calibration samples */
+	const char *fp32;      /* the layers quantize's --fp32 kept in FP32,
+	                          comma-separated; NULL: none */
 	int nvalues;           /* activations quantized */
 	QValue *values;        /* their qparams, in the file's key order */
 	int nweights;          /* conv2d and linear layers in int8 */

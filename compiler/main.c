@@ -270,6 +270,9 @@ static bool bind_weights(Compilation *c, const Options *o)
 {
 	Graph *g = c->g;
 	if (o->weights && quant_is_qfile(g->arena, o->weights)) {
+		if (!strcmp(o->cmd, "quantize"))
+			diag_error(o->weights, 0, "holds an int8 model already (from cnnc quantize); quantize takes the FP32 "
+			           "weights: give --weights the FP32 file it was quantized from");
 		c->qfile = quant_load(c->written, o->weights);
 		if (strcmp(o->cmd, "report"))
 			diag_error(o->weights, 0, "holds an int8 model (from cnnc quantize); %s cannot use it yet: int8 code "
@@ -502,6 +505,7 @@ static int cmd_quantize(const Options *o, Arena *a)
 	build_check_output(o->out, inputs, 3);
 	Options qo = *o;
 	qo.calibrating = true;
+	qo.finite_weights = true; /* a NaN weight would reach quant_value's integer conversion */
 	qo.opt_level = 1;
 	qo.layout = "nchw";
 	qo.algo = "im2col";

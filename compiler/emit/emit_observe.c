@@ -71,7 +71,7 @@ static const char observer[] =
 	"\t\tif (!(v - v == 0.0f)) {\n\t\t\tbad++;\n\t\t\tcontinue;\n\t\t}\n"
 	"\t\tlo = v < lo ? v : lo;\n\t\thi = v > hi ? v : hi;\n"
 	"\t\tif (q_sqnr_on && q_scale[k] > 0.0f) {\n"
-	"\t\t\tfloat q = nearbyintf(v / q_scale[k]) + q_zp[k];\n"
+	"\t\t\tfloat q = nearbyintf(v * (1.0f / q_scale[k])) + q_zp[k]; /* as quant_value */\n"
 	"\t\t\tdouble d;\n\n"
 	"\t\t\tq = q < 0.0f ? 0.0f : q > 255.0f ? 255.0f : q;\n"
 	"\t\t\td = (double)v - (double)(q - q_zp[k]) * q_scale[k];\n"

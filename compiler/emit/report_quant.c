@@ -40,22 +40,31 @@ static int weights_of(const QFile *q, const char *name)
 	return -1;
 }
 
+/* Whether name is in list (comma-separated, NULL: empty). */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = list; p && *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == len && !strncmp(p, name, len))
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
 /* What layer n's value is, when q gives it no qparams. */
 static const char *unquantized(const Graph *g, const Node *n, const QFile *q)
 {
+	if (listed(q->fp32, n->name)) /* kept in FP32 by --fp32 */
+		return "fp32";
 	if (n->op == OP_BATCH_NORM && (g->nodes[n->in[0]].op == OP_CONV2D || g->nodes[n->in[0]].op == OP_LINEAR))
 		return "fused";
 	if (n->op == OP_CONV2D || n->op == OP_LINEAR) /* int8: fused into the relu after it */
 		return weights_of(q, n->name) >= 0 ? "fused" : "fp32";
-	int readers = 0, relu = -1;
-	for (int j = 0; j < g->n; j++)
-		for (int k = 0; k < g->nodes[j].nin; k++)
-			if (g->nodes[j].in[k] == n->id) {
-				readers++;
-				relu = g->nodes[j].op == OP_RELU ? j : relu;
-			}
-	if (readers == 1 && relu >= 0 && value_of(q, g->nodes[relu].name))
-		return "fused"; /* observed after the relu FX fuses with it */
+	for (int j = n->id + 1; j < g->n; j++) /* observed after the relu FX fuses with it */
+		if (quant_fused_relu(g, &g->nodes[j]) && g->nodes[j].in[0] == n->id && value_of(q, g->nodes[j].name))
+			return "fused";
 	return "fp32";
 }
 

@@ -22,7 +22,8 @@
  *      to strings. Then every number in the raw header text must be
  *      written as a plain integer: cJSON reads "1.0" and "-0" as doubles
  *      that pass the checks above;
- *   4. the keys: no key twice (cJSON keeps duplicates as separate items);
+ *   4. the keys: no key twice (cJSON keeps duplicates as separate items),
+ *      among the tensors nor in "__metadata__";
  *   5. the ranges, sorted by begin: they tile the data section exactly,
  *      from 0 to its end, with no overlap, no hole and nothing after the
  *      last tensor, as the format requires.
@@ -318,6 +319,12 @@ static int by_key(const void *x, const void *y)
 	return strcmp((*a)->key, (*b)->key);
 }
 
+/* Orders __metadata__'s (key, value) pairs by key. */
+static int by_meta_key(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 static void check_ranges(Parser *p, const StTensor *t, int n, uint64_t data_size)
 {
 	uint64_t pos = 0;
@@ -449,6 +456,11 @@ static StFile *open_stream(Parser p, Arena *a, const char *path, uint64_t size)
 	for (int i = 1; i < count; i++)
 		if (!strcmp(sf->by_key[i - 1]->key, sf->by_key[i]->key))
 			fail(&p, "duplicate key '%s'; expected each tensor once", sf->by_key[i]->key);
+	if (sf->nmeta > 1)
+		qsort(sf->meta, (size_t)sf->nmeta, 2 * sizeof *sf->meta, by_meta_key);
+	for (int i = 1; i < sf->nmeta; i++)
+		if (!strcmp(sf->meta[2 * i - 2], sf->meta[2 * i]))
+			fail(&p, "__metadata__ has key '%s' twice; expected each key once", sf->meta[2 * i]);
 
 	/* 5. ranges (sorting moves the tensors, so index by key afterwards) */
 	if (count > 1)

@@ -101,7 +101,8 @@ static void load_param(Graph *g, const char *path, const StFile *sf, Node *n, co
 	for (long long i = 0; i < p->count; i++)
 		bad += !isfinite(n->param[slot][i]);
 	if (bad && require_finite)
-		diag_error(path, 0, "tensor '%s' has %lld NaN or infinite value%s of %lld (--finite-weights)", key, bad,
+		diag_error(path, 0, "tensor '%s' has %lld NaN or infinite value%s of %lld; the weights must be finite "
+		           "(--finite-weights; quantize always)", key, bad,
 		           bad == 1 ? "" : "s", p->count);
 	if (bad)
 		diag_note(path, 0, "tensor '%s' has %lld NaN or infinite value%s of %lld: the model's output will "

@@ -76,12 +76,9 @@ static QObsKind kind_of(const Node *n)
 	}
 }
 
-/* A relu fused into its input's observer: FX's (relu, conv2d / linear /
- * batch_norm / add / mul) patterns, which match only when the relu is
- * the input's one reader. */
-static bool fused_relu(const Graph *g, const Node *n)
+bool quant_fused_relu(const Graph *g, const Node *n)
 {
-	if (n->op != OP_RELU)
+	if (n->op != OP_RELU || n->dead)
 		return false;
 	const Node *x = &g->nodes[n->in[0]];
 	bool producer = x->op == OP_CONV2D || x->op == OP_LINEAR || x->op == OP_BATCH_NORM ||
@@ -101,7 +98,7 @@ static void mark_fp32(const Graph *g, const char *list, bool *fp32)
 				/* FX fuses the relu (and batch norm) into the module: it
 				 * follows the module's qconfig */
 				for (int j = i + 1; j < g->n; j++)
-					if (fused_relu(g, &g->nodes[j]) && g->nodes[j].in[0] == i)
+					if (quant_fused_relu(g, &g->nodes[j]) && g->nodes[j].in[0] == i)
 						fp32[j] = true;
 			}
 		if (!found)
@@ -125,13 +122,13 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 	bool *absorbed = arena_alloc(a, (size_t)g->n * sizeof *absorbed);
 	for (int i = 0; i < g->n; i++) {
 		qp->obs[i] = -1;
-		if (!g->nodes[i].dead && fused_relu(g, &g->nodes[i]))
+		if (quant_fused_relu(g, &g->nodes[i]))
 			absorbed[g->nodes[i].in[0]] = true;
 	}
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		QObsKind k = n->dead || absorbed[i] ? QOBS_NONE : kind_of(n);
-		if (fused_relu(g, n))
+		if (quant_fused_relu(g, n))
 			k = QOBS_OWN;
 		if (qp->fp32[i])
 			k = QOBS_NONE;

@@ -38,33 +38,64 @@
 
 /* ---- signature ------------------------------------------------------ */
 
+/* h with the string s hashed in (FNV-1a), then a separator. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return (h ^ 0xff) * 0x100000001b3ull; /* a separator */
+	return (h ^ 0xff) * 0x100000001b3ull;
 }
 
+/* h with the integer v hashed in. */
+static uint64_t fnv_int(uint64_t h, long long v)
+{
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", v);
+	return fnv(h, buf);
+}
+
+/* h with the real v hashed in, exactly. */
+static uint64_t fnv_real(uint64_t h, double v)
+{
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.17g", v);
+	return fnv(h, buf);
+}
+
+/* Every field the model gives is hashed on its own, however long the
+ * names or the input lists: nothing is cut off. (The fields passes set,
+ * act, residual, channels, are left out.) */
 uint64_t quant_signature(const Graph *g)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	char buf[512];
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		const Attrs *t = &n->a;
-		int k = snprintf(buf, sizeof buf, "%s %s r%d", op_name[n->op], n->name, n->rank);
-		for (int d = 1; d < n->rank && k < (int)sizeof buf; d++) /* not the batch */
-			k += snprintf(buf + k, sizeof buf - (size_t)k, "x%d", n->shape[d]);
-		for (int j = 0; j < n->nin && k < (int)sizeof buf; j++)
-			k += snprintf(buf + k, sizeof buf - (size_t)k, " <%d", n->in[j]);
-		if (k < (int)sizeof buf)
-			snprintf(buf + k, sizeof buf - (size_t)k,
-			         " %d %d %d,%d %d,%d %d,%d %d,%d %d %d %d %d %d,%d %.17g %.17g %.17g %.17g %d %d %d",
-			         t->out_channels, t->out_features, t->kernel[0], t->kernel[1], t->stride[0], t->stride[1],
-			         t->pad[0], t->pad[1], t->dilation[0], t->dilation[1], t->groups, t->bias, t->ceil_mode,
-			         t->count_include_pad, t->out_size[0], t->out_size[1], t->eps, t->param, t->param2,
-			         t->scalar, t->mode, t->dim, t->chunks);
-		h = fnv(h, buf);
+		h = fnv(h, op_name[n->op]);
+		h = fnv(h, n->name);
+		h = fnv_int(h, n->rank);
+		for (int d = 1; d < n->rank; d++) /* not the batch */
+			h = fnv_int(h, n->shape[d]);
+		h = fnv_int(h, n->nin);
+		for (int j = 0; j < n->nin; j++)
+			h = fnv_int(h, n->in[j]);
+		const long long ints[] = {t->out_channels, t->out_features, t->kernel[0], t->kernel[1], t->stride[0],
+		                          t->stride[1], t->pad[0], t->pad[1], t->dilation[0], t->dilation[1], t->groups,
+		                          t->bias, t->ceil_mode, t->count_include_pad, t->out_size[0], t->out_size[1],
+		                          t->mode, t->dim, t->chunks, t->align_corners, t->num_parameters,
+		                          t->scalar_first, t->slice[0], t->slice[1], t->start_dim, t->end_dim,
+		                          t->affine, t->keepdim};
+		for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
+			h = fnv_int(h, ints[k]);
+		const double reals[] = {t->eps, t->param, t->param2, t->scalar, t->p, t->scale[0], t->scale[1]};
+		for (size_t k = 0; k < sizeof reals / sizeof reals[0]; k++)
+			h = fnv_real(h, reals[k]);
+		const Dims *lists[] = {&t->pshape, &t->dims, &t->sizes};
+		for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+			h = fnv_int(h, lists[k]->n);
+			for (int d = 0; d < lists[k]->n; d++)
+				h = fnv_int(h, lists[k]->v[d]);
+		}
 	}
 	return h;
 }
@@ -83,7 +114,7 @@ typedef struct {
 
 /* The tensors, growing. */
 typedef struct {
-	Arena *a;
+	Arena *a;              /* where the tensors' array grows */
 	Out *t;                /* the tensors */
 	int n, cap;            /* used, allocated */
 } Outs;
@@ -350,6 +381,7 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->path = path;
 	q->method = st_meta(f, "method");
 	q->samples = atoll(st_meta(f, "samples") ? st_meta(f, "samples") : "0");
+	q->fp32 = st_meta(f, "fp32");
 	q->values = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->values);
 	q->weight_layer = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_layer);
 	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
@@ -362,12 +394,18 @@ QFile *quant_load(const Graph *written, const char *path)
 		if (len <= sl || strcmp(t->key + len - sl, ".output_scale"))
 			continue;
 		const char *name = arena_printf(a, "%.*s", (int)(len - sl), t->key);
+		if (!named(written, name))
+			diag_error(path, 0, "tensor '%s' is for layer '%s', which is no layer of %s (was the file edited?)",
+			           t->key, name, written->file);
 		QValue *v = &q->values[q->nvalues++];
 		v->name = name;
 		v->q.scale = scales(a, f, t, 1)[0];
 		v->q.zero_point = zero_points(a, f, need(f, arena_printf(a, "%s.output_zero_point", name), name), 1, 0,
 		                              255)[0];
 		const float *r = read_as(a, f, need(f, arena_printf(a, "%s.output_range", name), name), "F32", 2);
+		if (!isfinite(r[0]) || !isfinite(r[1]) || r[0] > r[1])
+			diag_error(path, 0, "tensor '%s.output_range' is [%g, %g]; a range must be finite with min <= max",
+			           name, (double)r[0], (double)r[1]);
 		v->q.lo = r[0];
 		v->q.hi = r[1];
 		const StTensor *sq = st_find(f, arena_printf(a, "%s.output_sqnr", name));

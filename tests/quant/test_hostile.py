@@ -14,10 +14,16 @@ is a fresh directory checked empty after each run):
   --fp32 naming no layer;
 - a Q file (read by report, refused by compile): a scale of 0, negative,
   NaN; an activation zero point of 256 and -1; a weight zero point not 0;
-  a Q file of another model; an FP32 weights file edited to claim it is one;
+  a range with NaN, one with min > max; qparams for a layer the model
+  lacks; a __metadata__ key twice; a Q file of another model, also one
+  differing only past the 512th byte of a node's description (a concat
+  of 150 inputs with a 200-byte name: the signature hashes every field)
+  or in x - 2 against 2 - x; an add kept in FP32 by --fp32 shown as
+  fp32 in report, not fused;
+  an FP32 weights file edited to claim it is one;
 - and the good path: quantize writes a file that report reads, with every
   value's dtype, scale and zero point, for each method.
-Cost: about 5 s (ASan build: 15 s).
+Cost: about 6 s (ASan build: 17 s).
 """
 import json
 import os
@@ -75,6 +81,26 @@ def edit(src, dst, key, values):
     open(dst, "wb").write(bytes(b))
 
 
+def rewrite_header(src, dst, fix):
+    """Copies the safetensors src to dst with its header JSON text passed
+    through fix (str -> str), padded to 8 bytes."""
+    b = open(src, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    hj = fix(b[8:8 + n].decode().rstrip()).encode()
+    hj += b" " * (-len(hj) % 8)
+    open(dst, "wb").write(struct.pack("<Q", len(hj)) + hj + b[8 + n:])
+
+
+def concat_net(path, last):
+    """A net whose one concat has 152 inputs and a 200-byte name; its
+    last input is last ("a" or "b")."""
+    open(path, "w").write(
+        'local x = input { name = "x", shape = { 1, 2, 3, 5 } }\n'
+        'local a, b = x:relu(), x:sigmoid()\n'
+        'local t = { b }\nfor i = 1, 150 do t[#t + 1] = a end\n'
+        f't[#t + 1] = {last}\nt.name = string.rep("n", 200)\nreturn concat(t)\n')
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         scratch = os.path.join(d, "tmp")
@@ -125,6 +151,17 @@ def main():
         expect("weights that overflow on the calibration data",
                ["quantize", NET, "--weights", huge, "-o", out, "--calibrate", good], 1, "NaN or infinite", out,
                scratch)
+        # a NaN weight: refused by name when the weights are read, not left
+        # to calibration (which may not see it) or to the int8 rounding
+        nanw = os.path.join(d, "nanw.safetensors")
+        b = open(WEIGHTS, "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        s, e = json.loads(b[8:8 + n])["conv1.weight"]["data_offsets"]
+        w = np.frombuffer(b[8 + n + s:8 + n + e], dtype="<f4").copy()
+        w[5] = np.nan
+        edit(WEIGHTS, nanw, "conv1.weight", w)
+        expect("a NaN weight", ["quantize", NET, "--weights", nanw, "-o", out, "--calibrate", good], 1,
+               "error: tensor 'conv1.weight' has 1 NaN or infinite value", out, scratch)
         # usage
         expect("no --calibrate", ["quantize", NET, "--weights", WEIGHTS, "-o", out], 2, "--calibrate", out, scratch)
         expect("no -o", ["quantize", NET, "--weights", WEIGHTS, "--calibrate", good], 2, "-o", None, scratch)
@@ -143,6 +180,10 @@ def main():
             check(f"report of the {method} Q file: per-layer quantization",
                   f"{method} over 3 samples" in r.stdout and "uint8" in r.stdout and "int8, scales" in r.stdout,
                   r.stdout[-1500:])
+        # quantize refuses a Q file as its FP32 weights
+        expect("quantize --weights Q", ["quantize", NET, "--weights", out, "--calibrate", good, "-o",
+                                        os.path.join(d, "q2.safetensors")], 1, "quantize takes the FP32 weights",
+               os.path.join(d, "q2.safetensors"), scratch)
         # compile refuses a Q file for now
         expect("compile --weights Q", ["compile", NET, "--weights", out, "-o", os.path.join(d, "gen")], 1,
                "int8 code generation is not done", os.path.join(d, "gen.c"), scratch)
@@ -155,13 +196,59 @@ def main():
                 ("a NaN weight scale", "conv3.weight_scale", [np.nan] * 37, "a scale must be finite and > 0"),
                 ("a zero point of 256", "conv4.output_zero_point", [256], "must lie in 0..255"),
                 ("a zero point of -1", "image.output_zero_point", [-1], "must lie in 0..255"),
-                ("a weight zero point of 3", "conv1.weight_zero_point", [3] * 13, "must lie in 0..0")]:
+                ("a weight zero point of 3", "conv1.weight_zero_point", [3] * 13, "must lie in 0..0"),
+                ("a NaN range", "conv2.output_range", [np.nan, 1.0], "a range must be finite with min <= max"),
+                ("a range with min > max", "conv4.output_range", [2.0, 1.0],
+                 "a range must be finite with min <= max")]:
             edit(out, bad, key, vals)
             expect(f"Q file with {what}", ["report", NET, "--weights", bad], 1, f"'{key}'", None, scratch)
             r = run(["report", NET, "--weights", bad], scratch)
             check(f"Q file with {what}: says why", msg in r.stderr, r.stderr)
         expect("Q file of another model", ["report", OTHER, "--weights", out], 1, "quantized for another model",
                None, scratch)
+        # qparams for a layer the model lacks (conv2's renamed)
+        rewrite_header(out, bad, lambda h: h.replace('"conv2.output_', '"ghost.output_'))
+        expect("Q file with qparams for no layer", ["report", NET, "--weights", bad], 1,
+               "tensor 'ghost.output_scale' is for layer 'ghost', which is no layer", None, scratch)
+        # a __metadata__ key twice: the second must not be ignored
+        rewrite_header(out, bad, lambda h: h.replace('"__metadata__":{', '"__metadata__":{"method":"minmax",', 1)
+                       .replace('"__metadata__": {', '"__metadata__": {"method": "minmax", ', 1))
+        expect("Q file with a __metadata__ key twice", ["report", NET, "--weights", bad], 1,
+               "__metadata__ has key 'method' twice", None, scratch)
+        # two models whose one difference is the concat's last input, past
+        # the 512th byte of its description
+        na, nb = os.path.join(d, "cat_a.lua"), os.path.join(d, "cat_b.lua")
+        concat_net(na, "a")
+        concat_net(nb, "b")
+        empty = os.path.join(d, "empty.safetensors")
+        open(empty, "wb").write(struct.pack("<Q", 8) + b"{}      ")
+        xc = os.path.join(d, "xc.npy")
+        np.save(xc, rng.standard_normal((2, 2, 3, 5)).astype(np.float32))
+        qa = os.path.join(d, "qa.safetensors")
+        r = run(["quantize", na, "--weights", empty, "--calibrate", xc, "-o", qa], scratch)
+        check("quantize the 152-input concat: exit 0", r.returncode == 0, r.stderr[-600:])
+        expect("Q file of a model differing past 512 bytes of a node", ["report", nb, "--weights", qa], 1,
+               "quantized for another model", None, scratch)
+        # an add kept in FP32 (--fp32 s) whose relu a max pool reads: report
+        # says fp32 for it, not "fused" (the relu has its own observer)
+        ar = os.path.join(d, "add_relu.lua")
+        open(ar, "w").write('local x = input { name = "x", shape = { 1, 2, 3, 5 } }\n'
+                            'local s = add(x, x:sigmoid(), { name = "s" })\n'
+                            'return s:relu():max_pool2d { kernel_size = 2 }\n')
+        r = run(["quantize", ar, "--weights", empty, "--calibrate", xc, "-o", qa, "--fp32", "s"], scratch)
+        check("quantize --fp32 s: exit 0", r.returncode == 0, r.stderr[-600:])
+        r = run(["report", ar, "--weights", qa, "--json"], scratch)
+        layers = {l["name"]: l["dtype"] for l in json.loads(r.stdout)["quantization"]["layers"]} \
+            if r.returncode == 0 else {}
+        check("report of an add kept in FP32: fp32", layers.get("s") == "fp32", f"{r.stderr[-600:]} {layers}")
+        # x - 2 and 2 - x: the signature hashes which operand the number is
+        for nm, expr in (("sub_a", "x:sub(2)"), ("sub_b", "sub(2, x)")):
+            open(os.path.join(d, nm + ".lua"), "w").write(
+                f'local x = input {{ name = "x", shape = {{ 1, 2, 3, 5 }} }}\nreturn {expr}:relu()\n')
+        r = run(["quantize", os.path.join(d, "sub_a.lua"), "--weights", empty, "--calibrate", xc, "-o", qa], scratch)
+        check("quantize x - 2: exit 0", r.returncode == 0, r.stderr[-600:])
+        expect("Q file of x - 2 for 2 - x", ["report", os.path.join(d, "sub_b.lua"), "--weights", qa], 1,
+               "quantized for another model", None, scratch)
         # an FP32 file claiming to be a Q file
         b = open(WEIGHTS, "rb").read()
         n = struct.unpack("<Q", b[:8])[0]
