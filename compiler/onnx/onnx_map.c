@@ -834,7 +834,8 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		 * parameter, "scale"), unless the exporter made it up */
 		const char *cname = b->c ? n->input[1] : n->input[0];
 		OxValue *cv = ox_value(x, cname);
-		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && !name_used(x, cname);
+		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && strcmp(cname, "__metadata__") &&
+		           !name_used(x, cname); /* "__metadata__" is safetensors' own key */
 		const char *name = own ? cname : layer_name(x, n, cname);
 		if (own)
 			layer_name_add(x, name);
@@ -1065,6 +1066,8 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 			return "scales or sizes that are not constants of 4 elements";
 		}
 	}
+	if ((up || x->opset < 11) && !size[0] && (sc[0] < 1 || sc[1] < 1))
+		return "a scale below 1 before Resize-11 (ONNX Runtime rounds that output size up, PyTorch down)";
 	long long od[4] = {in->dims[0], in->dims[1], size[0], size[1]};
 	if (!size[0]) {
 		if (sc[0] <= 0 || sc[1] <= 0 || sc[0] > IR_MAX_DIM || sc[1] > IR_MAX_DIM)

@@ -235,6 +235,19 @@ def spec_cases(tmp):
     expect(tmp, "shape_start_end", model([helper.make_node("Shape", ["x"], ["sh"], name="shape", start=1, end=3),
                                           helper.make_node("Reshape", ["x", "sh"], ["y"], name="rs")], [], x, opset=15),
            ["a shape whose element count differs"])
+    # 2.8 Concat of inputs that differ in H; Upsample-9 by 0.5 (ORT rounds up, PyTorch down)
+    expect(tmp, "concat_dims", model([helper.make_node("MaxPool", ["x"], ["p"], name="mp", kernel_shape=[2, 2]),
+                                      helper.make_node("Concat", ["x", "p"], ["y"], name="cat", axis=1)], [], x),
+           ["node 'cat' (Concat, opset 13): not supported: inputs that differ"])
+    sc = helper.make_tensor("sc", TensorProto.FLOAT, [4], [1, 1, 0.5, 0.5])
+    expect(tmp, "upsample_down", model([helper.make_node("Upsample", ["x", "sc"], ["y"], name="up")], [sc], x, opset=9),
+           ["node 'up' (Upsample, opset 9): not supported: a scale below 1"])
+    # an initializer called __metadata__ (safetensors' own key) is no param of that name
+    md = helper.make_tensor("__metadata__", TensorProto.FLOAT, [1, 3, 1, 1], [1, 2, 3])
+    code, err, _, lua = run_import(tmp, "metadata_key", model([helper.make_node("Add", ["x", "__metadata__"], ["y"],
+                                                                                 name="a")], [md], x))
+    check("an initializer called __metadata__ gets another key", code == 0 and '"__metadata__"' not in (lua or ""),
+          f"{err} {lua}")
     # 2.4 a folded [1, 3] + [3, 1] broadcasts to [3, 3]: the Reshape sees 9 dims
     p = helper.make_tensor("p", TensorProto.INT64, [1, 3], [0, 0, 0])
     q = helper.make_tensor("q", TensorProto.INT64, [3, 1], [1, 1, 1])
