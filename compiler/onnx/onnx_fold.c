@@ -318,6 +318,8 @@ OxTensor *ox_fold_binary(OxImport *x, const Onnx__NodeProto *n)
 		}
 		if (fl) {
 			double u = p->f[ip_at], w = q->f[iq_at];
+			if (op == 'D' && w == 0)
+				return NULL;
 			t->f[k] = (float)(op == 'A' ? u + w : op == 'S' ? u - w : op == 'M' ? u * w : u / w);
 		} else if (!int_op(op, p->i[ip_at], q->i[iq_at], &t->i[k])) {
 			return NULL;
