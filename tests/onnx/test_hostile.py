@@ -24,6 +24,7 @@ Last, where the importer disagreed with the ONNX spec: a PRelu slope [C]
 on a 4-D input (it broadcasts along W), a Gemm or MatMul + Add bias of
 [M, 1], Squeeze axes that are not constant, Shape-15's start and end, a
 folded [1, 3] + [3, 1] (broadcast to [3, 3]), Cast to BOOL and FLOAT16,
+sqrt(2) / x taken for GELU's x / sqrt(2),
 Concat of inputs differing in H, Upsample-9 by 0.5 and an initializer
 called __metadata__. The whole file takes about 2 s (3 s under ASan).
 """
@@ -269,6 +270,16 @@ def spec_cases(tmp):
         helper.make_node("Cast", ["k"], ["h"], name="ch", to=TensorProto.FLOAT16),
         helper.make_node("Mul", ["x", "h"], ["y"], name="m")], [k], x))
     check("Cast 2.5 to FLOAT16 folds to 2.5", code == 0 and "mul(v[1], 2.5)" in (lua or ""), f"{err} {lua}")
+    # 2.8 sqrt(2) / x -> Erf -> ... is no gelu (the pattern is x / sqrt(2))
+    x2 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])]
+    consts = [helper.make_tensor(nm, TensorProto.FLOAT, [], [v]) for nm, v in
+              [("s2", 1.41421356), ("one", 1.0), ("half", 0.5)]]
+    expect(tmp, "gelu_divisor", model([helper.make_node("Div", ["s2", "x"], ["d"], name="div"),
+                                       helper.make_node("Erf", ["d"], ["e"], name="erf"),
+                                       helper.make_node("Add", ["e", "one"], ["a"], name="add"),
+                                       helper.make_node("Mul", ["a", "x"], ["m"], name="mul"),
+                                       helper.make_node("Mul", ["m", "half"], ["y"], name="mul2")], consts, x2),
+           ["node 'erf' (Erf, opset 13): not supported: Erf outside"])
     # 2.4 a folded [1, 3] + [3, 1] broadcasts to [3, 3]: the Reshape sees 9 dims
     p = helper.make_tensor("p", TensorProto.INT64, [1, 3], [0, 0, 0])
     q = helper.make_tensor("q", TensorProto.INT64, [3, 1], [1, 1, 1])
