@@ -584,6 +584,9 @@ bool onnx_is_model(const char *path);
  * the input's N, input_shape (4 dims, or NULL) its whole shape. Any
  * problem exits 1; unsupported nodes are all listed first. */
 OnnxModel onnx_import(Arena *a, const char *path, int batch, const long long *input_shape);
+/* The import table, one op a line: "OP fold|- map|-" (`cnnc --onnx-ops`,
+ * hidden, for tests/onnx/conformance.py). */
+void onnx_print_ops(FILE *f);
 /* Writes PREFIX.lua and PREFIX.safetensors atomically (never over the
  * model at onnx_path). */
 void onnx_write_files(Arena *a, const char *onnx_path, const OnnxModel *m, const char *prefix);

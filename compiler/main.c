@@ -539,6 +539,10 @@ static int cmd_import(const Options *o, Arena *a)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--onnx-ops")) { /* hidden: the ONNX import table, for tests */
+		onnx_print_ops(stdout);
+		return 0;
+	}
 	Options o = parse_args(argc, argv);
 	Arena *a = arena_new();
 	int rc;

@@ -42,6 +42,8 @@ typedef struct {
 	int def;                   /* index of the node that defines it, -1: graph input
 	                              or initializer */
 	int users;                 /* nodes reading it (graph outputs count one) */
+	int reader;                /* users == 1: the node (index in order) reading
+	                              it, -1: a graph output */
 	long long pad[2];          /* zeros a Pad put around H and W, each side, for
 	                              the Conv or AveragePool that alone reads it to
 	                              take as its padding (the slot holds the value
@@ -80,14 +82,22 @@ typedef struct {
 	int hash_cap;              /* its size, a power of two */
 	bool *consumed;            /* per node of order: written already by a
 	                              pattern that began at an earlier node */
+	int *tried;                /* per node of order: at + 1 when a look-ahead
+	                              last tried to fold it (tried once per step) */
+	int at;                    /* the node of order being written */
 	int batch;                 /* --batch, 0: the model's */
 	const long long *in_shape; /* --input-shape N,C,H,W or NULL */
 	OxText lua;                /* the Lua text */
 	OxWeight *w;               /* weights to write, n_w of them */
 	int n_w, cap_w;            /* used and allocated */
 	int next_var;              /* the next free v[] slot */
-	const char **layer_names;  /* layer names in use, n_names of them */
-	int n_names, cap_names;    /* used and allocated */
+	const char **names;        /* open-addressing table of the layer names in use */
+	int *name_next;            /* per slot: the next suffix to try after that name */
+	int n_names, cap_names;    /* used slots and the table's size (a power of two) */
+	long long ext_bytes;       /* external data bytes read so far */
+	long long ext_room;        /* the sizes of the distinct external files summed */
+	long long (*ext_files)[2]; /* device and inode of each external file seen */
+	int n_ext, cap_ext;        /* used and allocated */
 	int unsupported;           /* nodes reported as not supported */
 } OxImport;
 
@@ -98,12 +108,22 @@ void ox_read(OxImport *x, const char *path);
 NORETURN void ox_error(const OxImport *x, const char *fmt, ...) PRINTF(2, 3);
 /* The attribute called name of node, or NULL. */
 const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name);
+/* Its int, or dflt when absent. */
+long long ox_attr_int(const Onnx__NodeProto *n, const char *name, long long dflt);
+/* Up to max ints of attribute name into out; how many (0: absent, -1: over max). */
+int ox_attr_ints(const Onnx__NodeProto *n, const char *name, long long *out, int max);
 
 /* ---- onnx_graph.c ---- */
 /* Values named once, every input defined, nodes in topological order. */
 void ox_graph(OxImport *x);
 /* The value called name, or NULL; "" (an omitted optional input): NULL. */
 OxValue *ox_value(OxImport *x, const char *name);
+/* Input k of n (NULL: absent or omitted). */
+OxValue *ox_in_value(OxImport *x, const Onnx__NodeProto *n, size_t k);
+/* Input k of n as a constant (NULL: absent, omitted or not known). */
+const OxTensor *ox_in_const(OxImport *x, const Onnx__NodeProto *n, size_t k);
+/* FNV-1a of a name. */
+unsigned ox_hash(const char *s);
 
 /* ---- onnx_tensor.c ---- */
 /* A TensorProto as a checked tensor (dims, data size, external data);
@@ -114,9 +134,26 @@ OxTensor *ox_tensor(OxImport *x, const Onnx__TensorProto *t, const char *what);
 long long ox_dims(const OxImport *x, const int64_t *dims, size_t rank, const char *what);
 
 /* ---- onnx_fold.c ---- */
-/* Evaluates node n if every input it reads is known and it is one the
- * folder knows; true if it did (its outputs got OxTensors). */
-bool ox_fold(OxImport *x, const Onnx__NodeProto *n);
+/* A fold function of ops[]: node n's output as a constant when its
+ * inputs are known, else NULL (n has the row's input and output counts). */
+typedef OxTensor *(*OxFoldFn)(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_constant(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_identity(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_shape(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_cast(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_squeeze(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_gather(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_concat(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_reshape(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_binary(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_slice(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_sqrt(OxImport *x, const Onnx__NodeProto *n);
+/* Broadcast dims of a and b (from the right) into out; false if they do not. */
+bool ox_broadcast(int ra, const long long *a, int rb, const long long *b, int *rank, long long *out);
+/* The dims d a Reshape to constant shape s makes of dims in[0..rank):
+ * 0 copies the input's dim (unless allowzero), one -1 takes the rest.
+ * NULL, or why not. */
+const char *ox_reshape_dims(const OxTensor *s, bool allowzero, int rank, const long long *in, long long *d);
 
 /* ---- onnx_map.c ---- */
 /* Writes every node as a DSL statement; lists every node not supported

@@ -4,10 +4,12 @@
  * Exporters compute shapes in the graph: torch.onnx.export's flatten is
  * Shape -> Gather -> Unsqueeze -> Concat -> Reshape, and weights may pass
  * through Constant, Identity, Cast or Reshape. A node whose inputs are
- * all known (a Shape needs only its input's dims) is evaluated here and
- * its output becomes a constant; the Reshape that reads the result then
- * sees a constant shape. Only what such subgraphs use is evaluated; any
- * other node is left to the op table (onnx_map.c).
+ * all known (a Shape needs only its input's dims) is evaluated here, by
+ * the fold function of its row of ops[] (onnx_map.c), and its output
+ * becomes a constant; the Reshape that reads the result then sees a
+ * constant shape. A fold function returns NULL for what it does not
+ * evaluate (an input not known, an overflow, a case it does not cover),
+ * and the node is left to the row's map function.
  */
 #include "onnx.h"
 
@@ -17,9 +19,13 @@
 static OxTensor *new_tensor(OxImport *x, int rank, const long long *dims, bool is_float)
 {
 	OxTensor *t = arena_alloc(x->a, sizeof *t);
+	if (rank > OX_MAX_RANK)
+		ox_error(x, "a folded constant would have %d dims; at most %d are supported", rank, OX_MAX_RANK);
 	t->rank = rank;
 	t->count = 1;
 	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0 || dims[i] > IR_MAX_DIM)
+			ox_error(x, "a folded constant would have dim %lld; a dim is 0 to %d", dims[i], IR_MAX_DIM);
 		t->dims[i] = dims[i];
 		t->count = ir_mul(t->count, dims[i]);
 	}
@@ -33,242 +39,327 @@ static OxTensor *new_tensor(OxImport *x, int rank, const long long *dims, bool i
 	return t;
 }
 
+/* Copies c's elements into r (of as many elements and the same type). */
+static OxTensor *copy_data(OxTensor *r, const OxTensor *c)
+{
+	if (r->count != c->count || r->is_float != c->is_float)
+		return NULL;
+	memcpy(r->is_float ? (void *)r->f : (void *)r->i, c->is_float ? (void *)c->f : (void *)c->i,
+	       (size_t)c->count * (c->is_float ? sizeof *c->f : sizeof *c->i));
+	return r;
+}
+
 static double get(const OxTensor *t, long long k)
 {
 	return t->is_float ? (double)t->f[k] : (double)t->i[k];
 }
 
-static const OxTensor *in_const(OxImport *x, const Onnx__NodeProto *n, size_t k)
+bool ox_broadcast(int ra, const long long *a, int rb, const long long *b, int *rank, long long *out)
 {
-	OxValue *v = k < n->n_input ? ox_value(x, n->input[k]) : NULL;
-	return v ? v->c : NULL;
-}
-
-/* The ints of attribute name (or of a constant input k >= 0 from opset
- * from_opset on); false if neither is there. */
-static bool ints_of(OxImport *x, const Onnx__NodeProto *n, const char *name, int k, int from_opset,
-                    long long *out, int *nout)
-{
-	if (x->opset >= from_opset && k >= 0) {
-		const OxTensor *t = in_const(x, n, (size_t)k);
-		if (!t || t->is_float || t->count > OX_MAX_RANK)
+	*rank = ra > rb ? ra : rb;
+	for (int i = 0; i < *rank; i++) {
+		long long p = i < *rank - ra ? 1 : a[i - (*rank - ra)], q = i < *rank - rb ? 1 : b[i - (*rank - rb)];
+		if (p != q && p != 1 && q != 1)
 			return false;
-		for (long long i = 0; i < t->count; i++)
-			out[i] = t->i[i];
-		*nout = (int)t->count;
-		return true;
+		out[i] = p == 1 ? q : p;
 	}
-	const Onnx__AttributeProto *a = ox_attr(n, name);
-	if (!a || a->n_ints > OX_MAX_RANK)
-		return false;
-	for (size_t i = 0; i < a->n_ints; i++)
-		out[i] = a->ints[i];
-	*nout = (int)a->n_ints;
 	return true;
 }
 
-static OxTensor *fold_constant(OxImport *x, const Onnx__NodeProto *n)
+const char *ox_reshape_dims(const OxTensor *s, bool allowzero, int rank, const long long *in, long long *d)
+{
+	if (!s || s->is_float || s->count > OX_MAX_RANK)
+		return "a shape that is not a constant (or folds to none)";
+	long long known = 1, total = 1;
+	int minus = -1;
+	for (int i = 0; i < rank; i++)
+		total = ir_mul(total, in[i]);
+	for (int i = 0; i < s->count; i++) {
+		d[i] = s->i[i] == 0 && !allowzero && i < rank ? in[i] : s->i[i];
+		if (d[i] == -1 && minus < 0)
+			minus = i;
+		else if (d[i] < 0 || d[i] > IR_MAX_DIM)
+			return "a shape with a negative or huge dim";
+		else
+			known = ir_mul(known, d[i]);
+	}
+	if (minus >= 0)
+		d[minus] = known ? total / known : 0;
+	if (ir_mul(known, minus >= 0 ? d[minus] : 1) != total)
+		return "a shape whose element count differs from the input's";
+	return NULL;
+}
+
+OxTensor *ox_fold_constant(OxImport *x, const Onnx__NodeProto *n)
 {
 	const Onnx__AttributeProto *a = n->n_attribute == 1 ? n->attribute[0] : NULL;
 	if (!a || !a->name)
 		return NULL;
-	if (!strcmp(a->name, "value") && a->t)
-		return ox_tensor(x, a->t, arena_printf(x->a, "Constant '%s'", n->name ? n->name : ""));
-	long long one = 1, cnt = (long long)(a->n_floats ? a->n_floats : a->n_ints);
-	if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_int")) {
-		bool fl = a->name[6] == 'f';
-		OxTensor *t = new_tensor(x, 0, &one, fl);
+	const char *what = arena_printf(x->a, "Constant '%s'", n->name ? n->name : "");
+	if (!strcmp(a->name, "value"))
+		return a->t ? ox_tensor(x, a->t, what) : NULL;
+	bool fl = !strcmp(a->name, "value_float") || !strcmp(a->name, "value_floats");
+	bool many = !strcmp(a->name, "value_floats") || !strcmp(a->name, "value_ints");
+	if (!fl && strcmp(a->name, "value_int") && strcmp(a->name, "value_ints"))
+		return NULL;
+	/* the attribute's type and its other fields must agree with its name */
+	int want = many ? (fl ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+	                : (fl ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+	if ((a->has_type && (int)a->type != want) || (fl ? a->n_ints : a->n_floats) || (!many && (a->n_ints || a->n_floats)))
+		ox_error(x, "%s: attribute '%s' has type %d or holds %s; expected %s", what, a->name, (int)a->type,
+		         fl ? "ints" : "floats", fl ? "floats" : "ints");
+	long long one = 1, cnt = many ? (long long)(fl ? a->n_floats : a->n_ints) : 1;
+	if (cnt > OX_MAX_CONST_FOLD)
+		return NULL;
+	OxTensor *t = new_tensor(x, many ? 1 : 0, many ? &cnt : &one, fl);
+	for (long long i = 0; i < cnt; i++)
 		if (fl)
-			t->f[0] = a->f;
+			t->f[i] = many ? a->floats[i] : a->f;
 		else
-			t->i[0] = a->i;
-		return t;
-	}
-	if ((!strcmp(a->name, "value_floats") || !strcmp(a->name, "value_ints")) && cnt <= OX_MAX_CONST_FOLD) {
-		bool fl = a->name[6] == 'f';
-		OxTensor *t = new_tensor(x, 1, &cnt, fl);
-		for (long long i = 0; i < cnt; i++)
-			if (fl)
-				t->f[i] = a->floats[i];
-			else
-				t->i[i] = a->ints[i];
-		return t;
-	}
-	return NULL;
+			t->i[i] = many ? a->ints[i] : a->i;
+	return t;
 }
 
-/* Elementwise arithmetic on two constants of one shape, or one a scalar. */
-static OxTensor *fold_binary(OxImport *x, const char *op, const OxTensor *p, const OxTensor *q)
+OxTensor *ox_fold_identity(OxImport *x, const Onnx__NodeProto *n)
 {
-	const OxTensor *big = p->count >= q->count ? p : q;
-	if ((p->count != 1 && q->count != 1 && p->count != q->count) || (p->count != q->count && p->rank < q->rank && p->count != 1))
+	return (OxTensor *)ox_in_const(x, n, 0);
+}
+
+OxTensor *ox_fold_shape(OxImport *x, const Onnx__NodeProto *n)
+{
+	OxValue *v = ox_in_value(x, n, 0);
+	if (!v || v->bad || (!v->c && !v->var))
+		return NULL;
+	long long rank = v->c ? v->c->rank : v->rank;
+	/* opset 15: dims start .. end, negative from the end, clamped */
+	long long b = x->opset >= 15 ? ox_attr_int(n, "start", 0) : 0, e = x->opset >= 15 ? ox_attr_int(n, "end", rank) : rank;
+	b = b < 0 ? b + rank : b;
+	e = e < 0 ? e + rank : e;
+	b = b < 0 ? 0 : b > rank ? rank : b;
+	e = e < b ? b : e > rank ? rank : e;
+	long long len = e - b;
+	OxTensor *r = new_tensor(x, 1, &len, false);
+	for (long long i = 0; i < len; i++)
+		r->i[i] = v->c ? v->c->dims[b + i] : v->dims[b + i];
+	return r;
+}
+
+OxTensor *ox_fold_cast(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0);
+	const Onnx__AttributeProto *to = ox_attr(n, "to");
+	if (!c0 || !to)
+		return NULL;
+	bool fl = false, boolean = to->i == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL;
+	switch (to->i) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: /* held as float32 (not rounded to half) */
+		fl = true;
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
+		break;
+	default:
+		return NULL;
+	}
+	OxTensor *r = new_tensor(x, c0->rank, c0->dims, fl);
+	for (long long k = 0; k < r->count; k++) {
+		double v = get(c0, k);
+		if (fl)
+			r->f[k] = (float)v;
+		else if (boolean)
+			r->i[k] = v != 0;
+		else if (!c0->is_float)
+			r->i[k] = c0->i[k];
+		else if (!(v > -9223372036854775808.0 && v < 9223372036854775808.0))
+			return NULL; /* NaN or out of int64's range */
+		else
+			r->i[k] = (int64_t)v;
+	}
+	return r;
+}
+
+/* Squeeze and Unsqueeze. */
+OxTensor *ox_fold_squeeze(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0);
+	if (!c0)
+		return NULL;
+	long long axes[OX_MAX_RANK];
+	int na = 0;
+	bool un = n->op_type[0] == 'U';
+	if (x->opset >= 13) {
+		if (n->n_input > 1 && *n->input[1]) {
+			const OxTensor *t = ox_in_const(x, n, 1);
+			if (!t || t->is_float || t->count > OX_MAX_RANK)
+				return NULL;
+			for (long long i = 0; i < t->count; i++)
+				axes[i] = t->i[i];
+			na = (int)t->count;
+		}
+	} else if ((na = ox_attr_ints(n, "axes", axes, OX_MAX_RANK)) < 0) {
+		return NULL;
+	}
+	int rank = un ? c0->rank + na : c0->rank, k = 0, out = 0;
+	if (rank > OX_MAX_RANK || (un && !na))
+		return NULL;
+	bool mark[OX_MAX_RANK] = {false};
+	for (int i = 0; i < na; i++) {
+		long long ax = axes[i] < 0 ? axes[i] + rank : axes[i];
+		if (ax < 0 || ax >= rank || mark[ax] || (!un && c0->dims[ax] != 1))
+			return NULL; /* out of range, twice, or squeezing a dim that is not 1 */
+		mark[ax] = true;
+	}
+	long long dims[OX_MAX_RANK];
+	for (int i = 0; i < rank; i++) {
+		if (un)
+			dims[out++] = mark[i] ? 1 : c0->dims[k++];
+		else if (!(na ? mark[i] : c0->dims[i] == 1))
+			dims[out++] = c0->dims[i];
+	}
+	return copy_data(new_tensor(x, out, dims, c0->is_float), c0);
+}
+
+OxTensor *ox_fold_gather(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0), *idx = ox_in_const(x, n, 1);
+	if (!c0 || !idx || idx->is_float || c0->rank != 1 || ox_attr_int(n, "axis", 0) != 0 ||
+	    idx->count > OX_MAX_CONST_FOLD)
+		return NULL;
+	OxTensor *r = new_tensor(x, idx->rank, idx->dims, c0->is_float);
+	for (long long k = 0; k < idx->count; k++) {
+		long long j = idx->i[k] < 0 ? idx->i[k] + c0->count : idx->i[k];
+		if (j < 0 || j >= c0->count)
+			ox_error(x, "node '%s' (Gather): index %lld is out of range for %lld elements",
+			         n->name ? n->name : "", (long long)idx->i[k], c0->count);
+		if (c0->is_float)
+			r->f[k] = c0->f[j];
+		else
+			r->i[k] = c0->i[j];
+	}
+	return r;
+}
+
+OxTensor *ox_fold_concat(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0);
+	long long total = 0;
+	for (size_t k = 0; c0 && k < n->n_input; k++) {
+		const OxTensor *t = ox_in_const(x, n, k);
+		if (!t || t->rank != 1 || t->is_float != c0->is_float)
+			return NULL;
+		total += t->count;
+	}
+	if (!c0 || total > OX_MAX_CONST_FOLD)
+		return NULL;
+	OxTensor *r = new_tensor(x, 1, &total, c0->is_float);
+	long long at = 0;
+	for (size_t k = 0; k < n->n_input; k++) {
+		const OxTensor *t = ox_in_const(x, n, k);
+		for (long long j = 0; j < t->count; j++, at++)
+			if (t->is_float)
+				r->f[at] = t->f[j];
+			else
+				r->i[at] = t->i[j];
+	}
+	return r;
+}
+
+OxTensor *ox_fold_reshape(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0), *s = ox_in_const(x, n, 1);
+	long long dims[OX_MAX_RANK];
+	if (!c0 || ox_reshape_dims(s, ox_attr_int(n, "allowzero", 0) != 0, c0->rank, c0->dims, dims))
+		return NULL;
+	return copy_data(new_tensor(x, (int)s->count, dims, c0->is_float), c0);
+}
+
+/* One integer operation of Add, Sub, Mul, Div; false on overflow or / 0. */
+static bool int_op(char op, int64_t u, int64_t w, int64_t *r)
+{
+	switch (op) {
+	case 'A': return !__builtin_add_overflow(u, w, r);
+	case 'S': return !__builtin_sub_overflow(u, w, r);
+	case 'M': return !__builtin_mul_overflow(u, w, r);
+	default:
+		if (w == 0 || (u == INT64_MIN && w == -1))
+			return false;
+		*r = u / w;
+		return true;
+	}
+}
+
+/* Add, Sub, Mul, Div of two constants, broadcast as ONNX does (from the right). */
+OxTensor *ox_fold_binary(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *p = ox_in_const(x, n, 0), *q = ox_in_const(x, n, 1);
+	int rank;
+	long long dims[OX_MAX_RANK];
+	if (!p || !q || !ox_broadcast(p->rank, p->dims, q->rank, q->dims, &rank, dims))
 		return NULL;
 	bool fl = p->is_float || q->is_float;
-	OxTensor *t = new_tensor(x, big->rank, big->dims, fl);
+	if (fl && p->is_float != q->is_float)
+		return NULL; /* ONNX wants one type; mixing is no exporter's */
+	OxTensor *t = new_tensor(x, rank, dims, fl);
+	long long idx[OX_MAX_RANK] = {0};
+	char op = n->op_type[0];
 	for (long long k = 0; k < t->count; k++) {
-		double u = get(p, p->count == 1 ? 0 : k), w = get(q, q->count == 1 ? 0 : k), r;
-		switch (op[0]) {
-		case 'A': r = u + w; break;
-		case 'S': r = u - w; break;
-		case 'M': r = u * w; break;
-		default:
-			if (w == 0)
-				return NULL;
-			r = fl ? u / w : (double)((long long)u / (long long)w);
+		/* element k's offsets into p and q, their dims right-aligned */
+		long long ip_at = 0, iq_at = 0;
+		for (int i = 0; i < rank; i++) {
+			int ip = i - (rank - p->rank), iq = i - (rank - q->rank);
+			if (ip >= 0)
+				ip_at = ip_at * p->dims[ip] + (p->dims[ip] == 1 ? 0 : idx[i]);
+			if (iq >= 0)
+				iq_at = iq_at * q->dims[iq] + (q->dims[iq] == 1 ? 0 : idx[i]);
 		}
-		if (fl)
-			t->f[k] = (float)r;
-		else
-			t->i[k] = (int64_t)r;
+		if (fl) {
+			double u = p->f[ip_at], w = q->f[iq_at];
+			if (op == 'D' && w == 0)
+				return NULL;
+			t->f[k] = (float)(op == 'A' ? u + w : op == 'S' ? u - w : op == 'M' ? u * w : u / w);
+		} else if (!int_op(op, p->i[ip_at], q->i[iq_at], &t->i[k])) {
+			return NULL;
+		}
+		for (int i = rank - 1; i >= 0 && ++idx[i] == dims[i]; i--)
+			idx[i] = 0;
 	}
 	return t;
 }
 
-bool ox_fold(OxImport *x, const Onnx__NodeProto *n)
+OxTensor *ox_fold_slice(OxImport *x, const Onnx__NodeProto *n)
 {
-	const char *op = n->op_type;
-	if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx"))
-		return false;
-	OxTensor *r = NULL;
-	const OxTensor *c0 = in_const(x, n, 0);
-	if (!strcmp(op, "Constant")) {
-		r = fold_constant(x, n);
-	} else if (!strcmp(op, "Identity") || !strcmp(op, "Dropout")) {
-		r = (OxTensor *)c0;
-	} else if (!strcmp(op, "Shape")) {
-		OxValue *v = ox_value(x, n->input[0]);
-		if (!v || v->bad || (!v->c && !v->var))
-			return false;
-		long long rank = v->c ? v->c->rank : v->rank;
-		r = new_tensor(x, 1, &rank, false);
-		for (int i = 0; i < rank; i++)
-			r->i[i] = v->c ? v->c->dims[i] : v->dims[i];
-	} else if (!c0) {
-		return false;
-	} else if (!strcmp(op, "Cast")) {
-		const Onnx__AttributeProto *to = ox_attr(n, "to");
-		if (!to)
-			return false;
-		bool fl = to->i == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || to->i == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
-		r = new_tensor(x, c0->rank, c0->dims, fl);
-		for (long long k = 0; k < r->count; k++)
-			if (fl)
-				r->f[k] = (float)get(c0, k);
-			else
-				r->i[k] = (int64_t)get(c0, k);
-	} else if (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze")) {
-		long long axes[OX_MAX_RANK];
-		int na = 0;
-		bool un = op[0] == 'U';
-		if (!ints_of(x, n, "axes", 1, 13, axes, &na))
-			na = 0;
-		long long dims[OX_MAX_RANK];
-		int rank = un ? c0->rank + na : c0->rank, k = 0;
-		if (rank > OX_MAX_RANK)
-			return false;
-		bool mark[OX_MAX_RANK] = {false};
-		for (int i = 0; i < na; i++) {
-			long long ax = axes[i] < 0 ? axes[i] + rank : axes[i];
-			if (ax < 0 || ax >= rank)
-				return false;
-			mark[ax] = true;
-		}
-		int out = 0;
-		for (int i = 0; i < rank; i++) {
-			if (un)
-				dims[out++] = mark[i] ? 1 : c0->dims[k++];
-			else if (!(na ? mark[i] : c0->dims[i] == 1))
-				dims[out++] = c0->dims[i];
-		}
-		r = new_tensor(x, out, dims, c0->is_float);
-		memcpy(r->is_float ? (void *)r->f : (void *)r->i, c0->is_float ? (void *)c0->f : (void *)c0->i,
-		       (size_t)c0->count * (c0->is_float ? sizeof *c0->f : sizeof *c0->i));
-	} else if (!strcmp(op, "Gather")) {
-		const OxTensor *idx = in_const(x, n, 1);
-		const Onnx__AttributeProto *ax = ox_attr(n, "axis");
-		if (!idx || idx->is_float || c0->rank != 1 || (ax && ax->i != 0) || idx->count > OX_MAX_CONST_FOLD)
-			return false;
-		r = new_tensor(x, idx->rank, idx->dims, c0->is_float);
-		for (long long k = 0; k < idx->count; k++) {
-			long long j = idx->i[k] < 0 ? idx->i[k] + c0->count : idx->i[k];
-			if (j < 0 || j >= c0->count)
-				ox_error(x, "node '%s' (Gather): index %lld is out of range for %lld elements",
-				         n->name ? n->name : "", (long long)idx->i[k], c0->count);
-			if (c0->is_float)
-				r->f[k] = c0->f[j];
-			else
-				r->i[k] = c0->i[j];
-		}
-	} else if (!strcmp(op, "Concat")) {
-		long long total = 0;
-		for (size_t k = 0; k < n->n_input; k++) {
-			const OxTensor *t = in_const(x, n, k);
-			if (!t || t->rank != 1 || t->is_float != c0->is_float)
-				return false;
-			total += t->count;
-		}
-		if (total > OX_MAX_CONST_FOLD)
-			return false;
-		r = new_tensor(x, 1, &total, c0->is_float);
-		long long at = 0;
-		for (size_t k = 0; k < n->n_input; k++) {
-			const OxTensor *t = in_const(x, n, k);
-			for (long long j = 0; j < t->count; j++, at++)
-				if (t->is_float)
-					r->f[at] = t->f[j];
-				else
-					r->i[at] = t->i[j];
-		}
-	} else if (!strcmp(op, "Reshape")) {
-		const OxTensor *s = in_const(x, n, 1);
-		if (!s || s->is_float || s->count > OX_MAX_RANK)
-			return false;
-		long long dims[OX_MAX_RANK], known = 1;
-		int minus = -1;
-		for (int i = 0; i < s->count; i++) {
-			dims[i] = s->i[i] == 0 && i < c0->rank ? c0->dims[i] : s->i[i];
-			if (dims[i] == -1 && minus < 0)
-				minus = i;
-			else if (dims[i] < 0)
-				return false;
-			else
-				known = ir_mul(known, dims[i]);
-		}
-		if (minus >= 0)
-			dims[minus] = known ? c0->count / known : 0;
-		r = new_tensor(x, (int)s->count, dims, c0->is_float);
-		if (r->count != c0->count)
-			return false;
-		memcpy(r->is_float ? (void *)r->f : (void *)r->i, c0->is_float ? (void *)c0->f : (void *)c0->i,
-		       (size_t)c0->count * (c0->is_float ? sizeof *c0->f : sizeof *c0->i));
-	} else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div")) {
-		const OxTensor *c1 = in_const(x, n, 1);
-		r = c1 ? fold_binary(x, op, c0, c1) : NULL;
-	} else if (!strcmp(op, "Slice") && c0->rank == 1 && x->opset >= 10) {
-		const OxTensor *st = in_const(x, n, 1), *en = in_const(x, n, 2);
-		const OxTensor *sp = n->n_input > 4 && *n->input[4] ? in_const(x, n, 4) : NULL;
-		if (!st || !en || st->is_float || en->is_float || st->count != 1 || en->count != 1 ||
-		    (n->n_input > 4 && *n->input[4] && (!sp || sp->is_float || sp->count != 1 || sp->i[0] != 1)))
-			return false;
-		long long c = c0->count, b = st->i[0] < 0 ? st->i[0] + c : st->i[0], e = en->i[0] < 0 ? en->i[0] + c : en->i[0];
-		b = b < 0 ? 0 : b > c ? c : b;
-		e = e < b ? b : e > c ? c : e;
-		long long len = e - b;
-		r = new_tensor(x, 1, &len, c0->is_float);
-		for (long long k = 0; k < len; k++)
-			if (c0->is_float)
-				r->f[k] = c0->f[b + k];
-			else
-				r->i[k] = c0->i[b + k];
-	} else if (!strcmp(op, "Sqrt") && c0->is_float) {
-		r = new_tensor(x, c0->rank, c0->dims, true);
-		for (long long k = 0; k < r->count; k++)
-			r->f[k] = c0->f[k] >= 0 ? sqrtf(c0->f[k]) : NAN;
-	}
-	if (!r || n->n_output < 1)
-		return false;
-	OxValue *out = ox_value(x, n->output[0]);
-	if (out)
-		out->c = r;
-	return true;
+	const OxTensor *c0 = ox_in_const(x, n, 0);
+	if (!c0 || c0->rank != 1 || x->opset < 10)
+		return NULL;
+	const OxTensor *st = ox_in_const(x, n, 1), *en = ox_in_const(x, n, 2);
+	const OxTensor *sp = n->n_input > 4 && *n->input[4] ? ox_in_const(x, n, 4) : NULL;
+	if (!st || !en || st->is_float || en->is_float || st->count != 1 || en->count != 1 ||
+	    (n->n_input > 4 && *n->input[4] && (!sp || sp->is_float || sp->count != 1 || sp->i[0] != 1)))
+		return NULL;
+	long long c = c0->count, b = st->i[0] < 0 ? st->i[0] + c : st->i[0], e = en->i[0] < 0 ? en->i[0] + c : en->i[0];
+	b = b < 0 ? 0 : b > c ? c : b;
+	e = e < b ? b : e > c ? c : e;
+	long long len = e - b;
+	OxTensor *r = new_tensor(x, 1, &len, c0->is_float);
+	for (long long k = 0; k < len; k++)
+		if (c0->is_float)
+			r->f[k] = c0->f[b + k];
+		else
+			r->i[k] = c0->i[b + k];
+	return r;
+}
+
+OxTensor *ox_fold_sqrt(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c0 = ox_in_const(x, n, 0);
+	if (!c0 || !c0->is_float)
+		return NULL;
+	OxTensor *r = new_tensor(x, c0->rank, c0->dims, true);
+	for (long long k = 0; k < r->count; k++)
+		r->f[k] = c0->f[k] >= 0 ? sqrtf(c0->f[k]) : NAN;
+	return r;
 }

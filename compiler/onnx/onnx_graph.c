@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-static unsigned hash_name(const char *s)
+unsigned ox_hash(const char *s)
 {
 	unsigned h = 2166136261u;
 	for (; *s; s++)
@@ -24,13 +24,24 @@ OxValue *ox_value(OxImport *x, const char *name)
 {
 	if (!name || !*name)
 		return NULL;
-	for (unsigned h = hash_name(name) & (unsigned)(x->hash_cap - 1);; h = (h + 1) & (unsigned)(x->hash_cap - 1)) {
+	for (unsigned h = ox_hash(name) & (unsigned)(x->hash_cap - 1);; h = (h + 1) & (unsigned)(x->hash_cap - 1)) {
 		int k = x->hash[h];
 		if (!k)
 			return NULL;
 		if (!strcmp(x->v[k - 1].name, name))
 			return &x->v[k - 1];
 	}
+}
+
+OxValue *ox_in_value(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	return k < n->n_input ? ox_value(x, n->input[k]) : NULL;
+}
+
+const OxTensor *ox_in_const(OxImport *x, const Onnx__NodeProto *n, size_t k)
+{
+	OxValue *v = ox_in_value(x, n, k);
+	return v ? v->c : NULL;
 }
 
 /* Adds a value; a name already there is an error (what defines it). */
@@ -43,7 +54,7 @@ static OxValue *define(OxImport *x, const char *name, int def, const char *what)
 	OxValue *v = &x->v[x->n_val];
 	v->name = name;
 	v->def = def;
-	unsigned h = hash_name(name) & (unsigned)(x->hash_cap - 1);
+	unsigned h = ox_hash(name) & (unsigned)(x->hash_cap - 1);
 	while (x->hash[h])
 		h = (h + 1) & (unsigned)(x->hash_cap - 1);
 	x->hash[h] = ++x->n_val;
@@ -105,6 +116,7 @@ void ox_graph(OxImport *x)
 			if (!v)
 				ox_error(x, "%s reads '%s', which nothing defines", node_str(x, n), n->input[k]);
 			v->users++;
+			v->reader = i;
 			if (v->def >= 0) {
 				pending[i]++;
 				nusers[v->def]++;
@@ -116,6 +128,7 @@ void ox_graph(OxImport *x)
 		if (!v)
 			ox_error(x, "graph output '%s' is defined by nothing", g->output[i]->name ? g->output[i]->name : "");
 		v->users++;
+		v->reader = -1;
 	}
 	/* users lists, as offsets into one array */
 	int *start = arena_alloc(x->a, (size_t)(nn + 2) * sizeof *start);
@@ -162,8 +175,11 @@ void ox_graph(OxImport *x)
 		x->order[i] = g->node[queue[i]];
 		pos[queue[i]] = i;
 	}
-	for (int i = 0; i < x->n_val; i++)
-		if (x->v[i].def >= 0)
-			x->v[i].def = pos[x->v[i].def];
+	for (int i = 0; i < x->n_val; i++) {
+		OxValue *v = &x->v[i];
+		v->def = v->def >= 0 ? pos[v->def] : v->def;
+		v->reader = v->users == 1 && v->reader >= 0 ? pos[v->reader] : -1;
+	}
 	x->consumed = arena_alloc(x->a, (size_t)(nn + 1) * sizeof *x->consumed);
+	x->tried = arena_alloc(x->a, (size_t)(nn + 1) * sizeof *x->tried);
 }

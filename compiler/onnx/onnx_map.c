@@ -28,27 +28,10 @@ typedef const char *(*MapFn)(OxImport *x, int at, const Onnx__NodeProto *n);
 
 /* ---- attributes ---- */
 
-static long long attr_int(const Onnx__NodeProto *n, const char *name, long long dflt)
-{
-	const Onnx__AttributeProto *a = ox_attr(n, name);
-	return a && a->has_i ? a->i : dflt;
-}
-
 static double attr_float(const Onnx__NodeProto *n, const char *name, double dflt)
 {
 	const Onnx__AttributeProto *a = ox_attr(n, name);
 	return a && a->has_f ? a->f : dflt;
-}
-
-/* Up to max ints of attribute name into out; returns how many (0: absent). */
-static int attr_ints(const Onnx__NodeProto *n, const char *name, long long *out, int max)
-{
-	const Onnx__AttributeProto *a = ox_attr(n, name);
-	if (!a || a->n_ints > (size_t)max)
-		return a ? -1 : 0;
-	for (size_t i = 0; i < a->n_ints; i++)
-		out[i] = a->ints[i];
-	return (int)a->n_ints;
 }
 
 static bool attr_str_is(const Onnx__NodeProto *n, const char *name, const char *dflt, const char *want)
@@ -61,36 +44,34 @@ static bool attr_str_is(const Onnx__NodeProto *n, const char *name, const char *
 
 /* ---- values ---- */
 
-static OxValue *in_value(OxImport *x, const Onnx__NodeProto *n, size_t k)
-{
-	return k < n->n_input ? ox_value(x, n->input[k]) : NULL;
-}
-
 /* Input k as an activation (NULL: absent or a constant). */
 static OxValue *in_act(OxImport *x, const Onnx__NodeProto *n, size_t k)
 {
-	OxValue *v = in_value(x, n, k);
+	OxValue *v = ox_in_value(x, n, k);
 	return v && !v->c && v->var ? v : NULL;
 }
 
-static const OxTensor *in_const(OxImport *x, const Onnx__NodeProto *n, size_t k)
-{
-	OxValue *v = in_value(x, n, k);
-	return v ? v->c : NULL;
-}
+static int op_row(const Onnx__NodeProto *n);
+static const char *counts(OxImport *x, int r, const Onnx__NodeProto *n);
+static bool fold(OxImport *x, int r, const Onnx__NodeProto *n);
 
 /* Folds what value name is computed from, if it can be (a pattern
  * looking ahead reads constants the exporter computes later in the
- * graph, such as the second Reshape's shape of a channel shuffle). */
+ * graph, such as the second Reshape's shape of a channel shuffle).
+ * Each node is tried once per step of ox_map. */
 static void resolve(OxImport *x, const char *name, int depth)
 {
 	OxValue *v = ox_value(x, name);
-	if (!v || v->c || v->var || v->def < 0 || depth > 64 || x->consumed[v->def])
+	if (!v || v->c || v->var || v->def < 0 || depth > 64 || x->consumed[v->def] || x->tried[v->def] == x->at + 1)
 		return;
+	x->tried[v->def] = x->at + 1;
 	const Onnx__NodeProto *n = x->order[v->def];
+	int r = op_row(n);
+	if (r < 0 || counts(x, r, n))
+		return;
 	for (size_t k = 0; k < n->n_input; k++)
 		resolve(x, n->input[k], depth + 1);
-	if (ox_fold(x, n))
+	if (fold(x, r, n))
 		x->consumed[v->def] = true;
 }
 
@@ -99,7 +80,7 @@ static const OxTensor *later_const(OxImport *x, const Onnx__NodeProto *n, size_t
 {
 	if (k < n->n_input)
 		resolve(x, n->input[k], 0);
-	return in_const(x, n, k);
+	return ox_in_const(x, n, k);
 }
 
 static OxValue *out_value(OxImport *x, const Onnx__NodeProto *n, size_t k)
@@ -149,17 +130,55 @@ static const char *lua_str(OxImport *x, const char *s)
 	return t.s;
 }
 
+/* s for a Lua comment: control bytes (a newline would end the comment
+ * and start code) and DEL as '?'. */
+static const char *comment_str(OxImport *x, const char *s)
+{
+	char *t = arena_strdup(x->a, s);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return t;
+}
+
 /* ---- names and weights ---- */
+
+/* The slot of name in the table of layer names (empty: not in use). */
+static int name_slot(const OxImport *x, const char *s)
+{
+	unsigned h = ox_hash(s) & (unsigned)(x->cap_names - 1);
+	while (x->names[h] && strcmp(x->names[h], s))
+		h = (h + 1) & (unsigned)(x->cap_names - 1);
+	return (int)h;
+}
 
 static bool name_used(const OxImport *x, const char *s)
 {
-	for (int i = 0; i < x->n_names; i++)
-		if (!strcmp(x->layer_names[i], s))
-			return true;
-	return false;
+	return x->cap_names && x->names[name_slot(x, s)];
 }
 
-static void layer_name_add(OxImport *x, const char *name);
+/* Marks name as used (it is not yet); returns its slot. */
+static int layer_name_add(OxImport *x, const char *name)
+{
+	if (2 * (x->n_names + 1) > x->cap_names) {
+		const char **old = x->names;
+		int *old_next = x->name_next, old_cap = x->cap_names;
+		x->cap_names = old_cap ? 2 * old_cap : 64;
+		x->names = arena_alloc(x->a, (size_t)x->cap_names * sizeof *x->names);
+		x->name_next = arena_alloc(x->a, (size_t)x->cap_names * sizeof *x->name_next);
+		for (int i = 0; i < old_cap; i++)
+			if (old[i]) {
+				int h = name_slot(x, old[i]);
+				x->names[h] = old[i];
+				x->name_next[h] = old_next[i];
+			}
+	}
+	int h = name_slot(x, name);
+	x->names[h] = name;
+	x->name_next[h] = 2;
+	x->n_names++;
+	return h;
+}
 
 /* A layer name used once: from the initializer wname when it ends in
  * ".weight", else from the node's name, else op_K. */
@@ -177,25 +196,18 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 		base = s;
 	} else
 		base = arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1);
-	const char *name = base;
-	for (int k = 2; name_used(x, name); k++)
-		name = arena_printf(x->a, "%s_%d", base, k);
+	if (!name_used(x, base)) {
+		layer_name_add(x, base);
+		return base;
+	}
+	/* base_K from the next K not tried for base (names are used once) */
+	int k = x->name_next[name_slot(x, base)];
+	const char *name;
+	while (name_used(x, name = arena_printf(x->a, "%s_%d", base, k)))
+		k++;
+	x->name_next[name_slot(x, base)] = k + 1;
 	layer_name_add(x, name);
 	return name;
-}
-
-/* Marks name as used. */
-static void layer_name_add(OxImport *x, const char *name)
-{
-	if (x->n_names == x->cap_names) {
-		int cap = x->cap_names ? 2 * x->cap_names : 64;
-		const char **p = arena_alloc(x->a, (size_t)cap * sizeof *p);
-		if (x->n_names)
-			memcpy(p, x->layer_names, (size_t)x->n_names * sizeof *p);
-		x->layer_names = p;
-		x->cap_names = cap;
-	}
-	x->layer_names[x->n_names++] = name;
 }
 
 /* Adds weight key with dims (rank of them) and data f. */
@@ -215,7 +227,7 @@ static void add_weight(OxImport *x, const char *key, int rank, const long long *
 	w->count = 1;
 	for (int i = 0; i < rank; i++) {
 		w->dims[i] = dims[i];
-		w->count *= dims[i];
+		w->count = ir_mul(w->count, dims[i]);
 	}
 	w->f = f;
 }
@@ -239,10 +251,15 @@ static void weight(OxImport *x, const char *name, const char *suffix, const OxTe
 static void stmt(OxImport *x, int slot, const Onnx__NodeProto *n, const char *fmt, ...) PRINTF(4, 5);
 static void stmt(OxImport *x, int slot, const Onnx__NodeProto *n, const char *fmt, ...)
 {
-	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	int len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		BUG("vsnprintf failed");
+	char *buf = arena_alloc(x->a, (size_t)len + 1); /* names may be long: never cut */
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)len + 1, fmt, ap);
 	va_end(ap);
 	OxValue *v = out_value(x, n, 0);
 	ox_text(&x->lua, "v[%d] = %s -- %s", slot, buf, v ? dims_str(x, v->rank, v->dims) : "");
@@ -294,18 +311,18 @@ static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *
 	long long v[4];
 	int c;
 	w->s[0] = w->s[1] = w->d[0] = w->d[1] = 1;
-	if ((c = attr_ints(n, "strides", v, 2)) != 0) {
+	if ((c = ox_attr_ints(n, "strides", v, 2)) != 0) {
 		if (c != 2)
 			return "strides for 2 spatial dims only (3-D and 1-D are not supported)";
 		w->s[0] = v[0], w->s[1] = v[1];
 	}
-	if ((c = attr_ints(n, "dilations", v, 2)) != 0) {
+	if ((c = ox_attr_ints(n, "dilations", v, 2)) != 0) {
 		if (c != 2)
 			return "dilations for 2 spatial dims only";
 		w->d[0] = v[0], w->d[1] = v[1];
 	}
 	long long pads[4] = {0, 0, 0, 0};
-	if ((c = attr_ints(n, "pads", pads, 4)) != 0 && c != 4)
+	if ((c = ox_attr_ints(n, "pads", pads, 4)) != 0 && c != 4)
 		return "pads for 2 spatial dims only";
 	for (int i = 0; i < 2; i++)
 		if (w->s[i] < 1 || w->d[i] < 1 || w->k[i] < 1 || w->s[i] > IR_MAX_DIM || w->d[i] > IR_MAX_DIM)
@@ -355,14 +372,14 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
 	OxValue *in = in_act(x, n, 0);
-	const OxTensor *wt = in_const(x, n, 1), *b = in_const(x, n, 2);
+	const OxTensor *wt = ox_in_const(x, n, 1), *b = ox_in_const(x, n, 2);
 	if (!in || in->rank != 4)
 		return "an input that is not a 4-D activation (N x C x H x W)";
 	if (!wt || wt->rank != 4)
 		return "a weight that is not a 4-D initializer";
 	if (n->n_input > 2 && *n->input[2] && (!b || b->count != wt->dims[0]))
 		return "a bias that is not an initializer of out_channels elements";
-	long long g = attr_int(n, "group", 1);
+	long long g = ox_attr_int(n, "group", 1);
 	if (g < 1 || in->dims[1] != ir_mul(wt->dims[1], g) || wt->dims[0] % g)
 		return "a group count that does not divide the channels";
 	Window w = {.k = {wt->dims[2], wt->dims[3]}};
@@ -398,11 +415,11 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 	OxValue *in = in_act(x, n, 0);
 	if (!in || in->rank != 4)
 		return "an input that is not a 4-D activation";
-	if (attr_int(n, "training_mode", 0) || (n->n_output > 1 && *n->output[1]))
+	if (ox_attr_int(n, "training_mode", 0) || (n->n_output > 1 && *n->output[1]))
 		return "training mode (running statistics as outputs)";
 	const OxTensor *t[4];
 	for (int k = 0; k < 4; k++) {
-		t[k] = in_const(x, n, (size_t)k + 1);
+		t[k] = ox_in_const(x, n, (size_t)k + 1);
 		if (!t[k] || t[k]->count != in->dims[1])
 			return "scale, bias, mean and variance that are not initializers of C elements";
 	}
@@ -428,8 +445,8 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 	long long nout = trans ? w->dims[1] : w->dims[0], k = trans ? w->dims[0] : w->dims[1];
 	if (k != in->dims[1])
 		return "a weight whose inner dim differs from the input's features";
-	if (c && c->count != nout && c->count != 1)
-		return "a bias that is not of out_features elements (or one)";
+	if (c && ((c->count != nout && c->count != 1) || (c->rank == 2 && c->dims[0] != 1) || c->rank > 2))
+		return "a bias that is not of out_features elements (or one) along the features (C of [N] or [1, N])";
 	const char *name = layer_name(x, n, wname);
 	long long od[2] = {in->dims[0], nout};
 	int slot = new_act(x, last, 0, 2, od);
@@ -457,12 +474,12 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 static const char *map_gemm(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
-	if (attr_int(n, "transA", 0))
+	if (ox_attr_int(n, "transA", 0))
 		return "transA (the input transposed)";
-	const OxTensor *c = in_const(x, n, 2);
+	const OxTensor *c = ox_in_const(x, n, 2);
 	if (n->n_input > 2 && *n->input[2] && !c)
 		return "a C that is not an initializer";
-	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), !attr_int(n, "transB", 0), c, n->input[1],
+	return linear(x, n, n, in_act(x, n, 0), ox_in_const(x, n, 1), !ox_attr_int(n, "transB", 0), c, n->input[1],
 	              (float)attr_float(n, "alpha", 1), (float)attr_float(n, "beta", 1));
 }
 
@@ -470,13 +487,11 @@ static const char *map_gemm(OxImport *x, int at, const Onnx__NodeProto *n)
 static int only_user(OxImport *x, int at, const char *name)
 {
 	OxValue *v = ox_value(x, name);
-	if (!v || v->users != 1)
+	if (!v || v->users != 1 || v->reader <= at)
 		return -1;
-	for (int i = at + 1; i < x->n_node; i++)
-		for (size_t k = 0; k < x->order[i]->n_input; k++)
-			if (!strcmp(x->order[i]->input[k], name))
-				return i;
-	return -1;
+	const Onnx__NodeProto *n = x->order[v->reader];
+	int r = op_row(n);
+	return r >= 0 && !counts(x, r, n) ? v->reader : -1; /* patterns read its inputs and outputs */
 }
 
 static bool is_op(const Onnx__NodeProto *n, const char *op)
@@ -492,15 +507,15 @@ static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
 		const Onnx__NodeProto *add = x->order[u];
 		int other = strcmp(add->input[0], n->output[0]) ? 0 : 1;
 		const OxTensor *c = later_const(x, add, (size_t)other);
-		const OxTensor *w = in_const(x, n, 1);
-		if (c && w && w->rank == 2 && c->count == w->dims[1] && c->rank <= 2) {
+		const OxTensor *w = ox_in_const(x, n, 1);
+		if (c && w && w->rank == 2 && c->count == w->dims[1] && (c->rank == 1 || (c->rank == 2 && c->dims[0] == 1))) {
 			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, n->input[1], 1, 1);
 			if (!why)
 				x->consumed[u] = true;
 			return why;
 		}
 	}
-	return linear(x, n, n, in_act(x, n, 0), in_const(x, n, 1), true, NULL, n->input[1], 1, 1);
+	return linear(x, n, n, in_act(x, n, 0), ox_in_const(x, n, 1), true, NULL, n->input[1], 1, 1);
 }
 
 /* Activations without weights: ONNX op, DSL method. */
@@ -547,7 +562,7 @@ static const char *map_clip(OxImport *x, int at, const Onnx__NodeProto *n)
 		for (size_t k = 1; k < 3; k++) {
 			if (n->n_input <= k || !*n->input[k])
 				continue;
-			const OxTensor *t = in_const(x, n, k);
+			const OxTensor *t = ox_in_const(x, n, k);
 			if (!t || t->count != 1)
 				return "min or max that is not a constant scalar";
 			*(k == 1 ? &lo : &hi) = t->is_float ? t->f[0] : (double)t->i[0];
@@ -573,14 +588,15 @@ static const char *map_prelu(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
 	OxValue *in = in_act(x, n, 0);
-	const OxTensor *s = in_const(x, n, 1);
+	const OxTensor *s = ox_in_const(x, n, 1);
 	if (!in || in->rank < 2)
 		return "an input that is not an activation of rank 2 or 4";
-	if (!s || (s->count != 1 && s->count != in->dims[1]))
+	if (!s || (s->count != 1 && s->count != in->dims[1]) || s->rank > in->rank)
 		return "a slope that is not one value or one per channel";
-	for (int i = 1; i < s->rank; i++)
-		if (s->dims[i] != 1 && s->count != 1)
-			return "a slope that varies over H or W";
+	/* it broadcasts from the right: only its dim on axis 1 may be C */
+	for (int i = 0; i < s->rank; i++)
+		if (s->dims[i] != 1 && i + in->rank - s->rank != 1)
+			return "a slope that varies along an axis other than the channels (it broadcasts from the right)";
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, in->rank, in->dims);
 	stmt(x, slot, n, "v[%d]:prelu { name = %s, num_parameters = %lld }", in->var, lua_str(x, name), s->count);
@@ -598,20 +614,20 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 	if (n->n_output > 1 && *n->output[1])
 		return "the Indices output";
 	long long k[2];
-	if (attr_ints(n, "kernel_shape", k, 2) != 2)
+	if (ox_attr_ints(n, "kernel_shape", k, 2) != 2)
 		return "a kernel_shape that is not 2-D";
-	if (attr_int(n, "storage_order", 0))
+	if (ox_attr_int(n, "storage_order", 0))
 		return "storage_order 1";
 	if (in->pad[0] || in->pad[1]) {
 		long long own[4];
 		if (max)
 			return "a zero Pad before a max pool";
-		if (attr_ints(n, "pads", own, 4) == 4 && (own[0] || own[1] || own[2] || own[3]) &&
-		    !attr_int(n, "count_include_pad", 0))
+		if (ox_attr_ints(n, "pads", own, 4) == 4 && (own[0] || own[1] || own[2] || own[3]) &&
+		    !ox_attr_int(n, "count_include_pad", 0))
 			return "a Pad before an average pool with pads of its own and count_include_pad 0";
 	}
 	Window w = {.k = {k[0], k[1]}};
-	bool ceil = attr_int(n, "ceil_mode", 0) != 0;
+	bool ceil = ox_attr_int(n, "ceil_mode", 0) != 0;
 	const char *why = window(x, n, in, &w, ceil);
 	if (why)
 		return why;
@@ -627,7 +643,7 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 		ox_text(&o, ", padding = %s", pair(x, w.p[0], w.p[1]));
 	if (ceil)
 		ox_text(&o, ", ceil_mode = true");
-	if (!max && !attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
+	if (!max && !ox_attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
 		ox_text(&o, ", count_include_pad = false");
 	stmt(x, slot, n, "v[%d]:%s { %s }", in->var, max ? "max_pool2d" : "avg_pool2d", o.s);
 	return NULL;
@@ -653,14 +669,14 @@ static const char *map_reduce_mean(OxImport *x, int at, const Onnx__NodeProto *n
 	(void)at;
 	OxValue *in = in_act(x, n, 0);
 	long long ax[4];
-	int na = attr_ints(n, "axes", ax, 4);
+	int na = ox_attr_ints(n, "axes", ax, 4);
 	if (!in || in->rank != 4 || na != 2)
 		return "axes other than H and W of a 4-D activation";
 	for (int i = 0; i < 2; i++)
 		ax[i] = ax[i] < 0 ? ax[i] + 4 : ax[i];
 	if (!((ax[0] == 2 && ax[1] == 3) || (ax[0] == 3 && ax[1] == 2)))
 		return "axes other than H and W (2, 3)";
-	bool keep = attr_int(n, "keepdims", 1) != 0;
+	bool keep = ox_attr_int(n, "keepdims", 1) != 0;
 	long long od[4] = {in->dims[0], in->dims[1], 1, 1};
 	int slot = new_act(x, n, 0, keep ? 4 : 2, od);
 	stmt(x, slot, n, "v[%d]:mean { dim = { 2, 3 }%s }", in->var, keep ? ", keepdim = true" : "");
@@ -679,7 +695,7 @@ static const char *map_flatten(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
 	OxValue *in = in_act(x, n, 0);
-	long long axis = attr_int(n, "axis", 1);
+	long long axis = ox_attr_int(n, "axis", 1);
 	if (!in || (in->rank != 4 && in->rank != 2) || (axis != 1 && axis != 1 - in->rank))
 		return "axis other than 1, or an input not 2-D or 4-D";
 	if (in->rank == 2)
@@ -701,7 +717,7 @@ static bool channel_shuffle(OxImport *x, int at, const Onnx__NodeProto *n, const
 		return false;
 	long long perm[5];
 	static const long long want[5] = {0, 2, 1, 3, 4};
-	if (attr_ints(x->order[t], "perm", perm, 5) != 5 || memcmp(perm, want, sizeof want))
+	if (ox_attr_ints(x->order[t], "perm", perm, 5) != 5 || memcmp(perm, want, sizeof want))
 		return false;
 	int r = only_user(x, t, x->order[t]->output[0]);
 	if (r < 0 || !is_op(x->order[r], "Reshape"))
@@ -721,28 +737,13 @@ static bool channel_shuffle(OxImport *x, int at, const Onnx__NodeProto *n, const
 static const char *map_reshape(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	OxValue *in = in_act(x, n, 0);
-	const OxTensor *s = in_const(x, n, 1);
+	const OxTensor *s = ox_in_const(x, n, 1);
 	if (!in)
 		return "an input that is not an activation";
-	if (!s || s->is_float || s->count > OX_MAX_RANK)
-		return "a shape that is not a constant (or folds to none)";
-	long long d[OX_MAX_RANK], known = 1, total = 1;
-	int minus = -1;
-	for (int i = 0; i < in->rank; i++)
-		total = ir_mul(total, in->dims[i]);
-	for (int i = 0; i < s->count; i++) {
-		d[i] = s->i[i] == 0 && !attr_int(n, "allowzero", 0) && i < in->rank ? in->dims[i] : s->i[i];
-		if (d[i] == -1 && minus < 0)
-			minus = i;
-		else if (d[i] < 0 || d[i] > IR_MAX_DIM)
-			return "a shape with a negative or huge dim";
-		else
-			known = ir_mul(known, d[i]);
-	}
-	if (minus >= 0)
-		d[minus] = known ? total / known : 0;
-	if (ir_mul(known, minus >= 0 ? d[minus] : 1) != total)
-		return "a shape whose element count differs from the input's";
+	long long d[OX_MAX_RANK];
+	const char *why = ox_reshape_dims(s, ox_attr_int(n, "allowzero", 0) != 0, in->rank, in->dims, d);
+	if (why)
+		return why;
 	if (channel_shuffle(x, at, n, in, d, (int)s->count))
 		return NULL;
 	bool same = s->count == in->rank;
@@ -761,24 +762,12 @@ static const char *map_reshape(OxImport *x, int at, const Onnx__NodeProto *n)
 	                    dims_str(x, (int)s->count, d));
 }
 
-/* Broadcast dims of a and b into out; false if they do not broadcast. */
-static bool broadcast(int ra, const long long *a, int rb, const long long *b, int *rank, long long *out)
-{
-	*rank = ra > rb ? ra : rb;
-	for (int i = 0; i < *rank; i++) {
-		long long p = i < *rank - ra ? 1 : a[i - (*rank - ra)], q = i < *rank - rb ? 1 : b[i - (*rank - rb)];
-		if (p != q && p != 1 && q != 1)
-			return false;
-		out[i] = p == 1 ? q : p;
-	}
-	return true;
-}
-
 /* Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5: gelu. */
 static bool gelu(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *in, const OxTensor *c)
 {
-	if (strcmp(n->op_type, "Div") || !c || c->count != 1 || !c->is_float || fabs(c->f[0] - 1.41421356) > 1e-5)
-		return false;
+	if (strcmp(n->op_type, "Div") || strcmp(n->input[0], in->name) || !c || c->count != 1 || !c->is_float ||
+	    fabs(c->f[0] - 1.41421356) > 1e-5)
+		return false; /* x / sqrt(2), not sqrt(2) / x */
 	int e = only_user(x, at, n->output[0]);
 	if (e < 0 || !is_op(x->order[e], "Erf"))
 		return false;
@@ -809,7 +798,7 @@ static bool gelu(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *i
 
 static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 {
-	OxValue *a = in_value(x, n, 0), *b = in_value(x, n, 1);
+	OxValue *a = ox_in_value(x, n, 0), *b = ox_in_value(x, n, 1);
 	const char *fn = !strcmp(n->op_type, "Add") ? "add" : !strcmp(n->op_type, "Sub") ? "sub"
 	                 : !strcmp(n->op_type, "Mul") ? "mul" : "div";
 	if (!a || !b)
@@ -823,13 +812,13 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 	int rank;
 	long long od[OX_MAX_RANK];
 	if (!c) {
-		if (!broadcast(a->rank, a->dims, b->rank, b->dims, &rank, od))
+		if (!ox_broadcast(a->rank, a->dims, b->rank, b->dims, &rank, od))
 			return "operands that do not broadcast";
 		int slot = new_act(x, n, 0, rank, od);
 		stmt(x, slot, n, "%s(v[%d], v[%d])", fn, a->var, b->var);
 		return NULL;
 	}
-	if (!broadcast(act->rank, act->dims, c->rank, c->dims, &rank, od) || rank != act->rank)
+	if (!ox_broadcast(act->rank, act->dims, c->rank, c->dims, &rank, od) || rank != act->rank)
 		return "a constant operand that broadcasts the activation to another shape";
 	const char *operand;
 	if (c->count == 1) {
@@ -845,7 +834,8 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		 * parameter, "scale"), unless the exporter made it up */
 		const char *cname = b->c ? n->input[1] : n->input[0];
 		OxValue *cv = ox_value(x, cname);
-		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && !name_used(x, cname);
+		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && strcmp(cname, "__metadata__") &&
+		           !name_used(x, cname); /* "__metadata__" is safetensors' own key */
 		const char *name = own ? cname : layer_name(x, n, cname);
 		if (own)
 			layer_name_add(x, name);
@@ -870,7 +860,7 @@ static const char *map_concat(OxImport *x, int at, const Onnx__NodeProto *n)
 	OxValue *first = in_act(x, n, 0);
 	if (!first || (first->rank != 4 && first->rank != 2))
 		return "inputs that are not activations of rank 2 or 4";
-	long long axis = attr_int(n, "axis", 1);
+	long long axis = ox_attr_int(n, "axis", 1);
 	if (axis != 1 && axis != 1 - first->rank)
 		return "an axis other than the channels (1)";
 	long long od[4];
@@ -881,6 +871,9 @@ static const char *map_concat(OxImport *x, int at, const Onnx__NodeProto *n)
 		OxValue *v = in_act(x, n, k);
 		if (!v || v->rank != first->rank)
 			return "an input that is a constant, or of another rank";
+		for (int i = 0; i < v->rank; i++)
+			if (i != 1 && v->dims[i] != first->dims[i])
+				return "inputs that differ in a dim other than the channels";
 		od[1] = ir_add_sat(od[1], v->dims[1]);
 		ox_text(&l, "%sv[%d]", k ? ", " : "", v->var);
 	}
@@ -893,7 +886,7 @@ static const char *map_softmax(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
 	OxValue *in = in_act(x, n, 0);
-	long long axis = attr_int(n, "axis", x->opset >= 13 ? -1 : 1);
+	long long axis = ox_attr_int(n, "axis", x->opset >= 13 ? -1 : 1);
 	if (!in || !((in->rank == 2 && (axis == 1 || axis == -1)) || (in->rank == 4 && x->opset >= 13 && (axis == 1 || axis == -3))))
 		return "an axis other than the channels (dim 1) of a 2-D or 4-D input";
 	int slot = new_act(x, n, 0, in->rank, in->dims);
@@ -926,7 +919,7 @@ static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
 	OxValue *in = in_act(x, n, 0);
 	if (!in || (in->rank != 4 && in->rank != 2))
 		return "an input that is not an activation of rank 2 or 4";
-	long long axis = attr_int(n, "axis", 0);
+	long long axis = ox_attr_int(n, "axis", 0);
 	if (axis != 1 && axis != 1 - in->rank)
 		return "an axis other than the channels (1)";
 	int np = (int)n->n_output;
@@ -935,14 +928,14 @@ static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
 	long long sz[256];
 	int have = 0;
 	if (x->opset >= 13 && n->n_input > 1 && *n->input[1]) {
-		const OxTensor *t = in_const(x, n, 1);
+		const OxTensor *t = ox_in_const(x, n, 1);
 		if (!t || t->is_float || t->count != np)
 			return "a split that is not a constant of one size per output";
 		for (int k = 0; k < np; k++)
 			sz[k] = t->i[k];
 		have = np;
 	} else if (x->opset < 13) {
-		have = attr_ints(n, "split", sz, 256);
+		have = ox_attr_ints(n, "split", sz, 256);
 		if (have && have != np)
 			return "a split attribute of another length than the outputs";
 	}
@@ -956,7 +949,7 @@ static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
 	for (int k = 0; k < np; k++) {
 		if (sz[k] <= 0)
 			return "an empty or negative piece";
-		sum += sz[k];
+		sum = ir_add_sat(sum, sz[k]);
 	}
 	if (sum != in->dims[1])
 		return "sizes that do not add up to the channels";
@@ -976,9 +969,9 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 	long long st[OX_MAX_RANK], en[OX_MAX_RANK], ax[OX_MAX_RANK], sp[OX_MAX_RANK];
 	int ns, ne, na, nsp = 0;
 	if (x->opset < 10) {
-		ns = attr_ints(n, "starts", st, OX_MAX_RANK);
-		ne = attr_ints(n, "ends", en, OX_MAX_RANK);
-		na = attr_ints(n, "axes", ax, OX_MAX_RANK);
+		ns = ox_attr_ints(n, "starts", st, OX_MAX_RANK);
+		ne = ox_attr_ints(n, "ends", en, OX_MAX_RANK);
+		na = ox_attr_ints(n, "axes", ax, OX_MAX_RANK);
 	} else {
 		const OxTensor *t[4];
 		int *cnt[4] = {&ns, &ne, &na, &nsp};
@@ -987,7 +980,7 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 			*cnt[k] = 0;
 			if (n->n_input <= (size_t)k + 1 || !*n->input[k + 1])
 				continue;
-			t[k] = in_const(x, n, (size_t)k + 1);
+			t[k] = ox_in_const(x, n, (size_t)k + 1);
 			if (!t[k] || t[k]->is_float || t[k]->count > OX_MAX_RANK)
 				return "starts, ends, axes or steps that are not constants";
 			*cnt[k] = (int)t[k]->count;
@@ -1043,7 +1036,7 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (linear && !half && !align)
 			return "linear with a coordinate_transformation_mode other than half_pixel, pytorch_half_pixel "
 			       "or align_corners";
-		if (linear && attr_int(n, "exclude_outside", 0))
+		if (linear && ox_attr_int(n, "exclude_outside", 0))
 			return "exclude_outside";
 	} else if (linear) {
 		return "linear before opset 11 (asymmetric coordinates; PyTorch has no such bilinear)";
@@ -1057,8 +1050,8 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 			return "scales other than 1 on N and C";
 		sc[0] = a->floats[2], sc[1] = a->floats[3];
 	} else {
-		scales = in_const(x, n, up || x->opset < 11 ? 1 : 2);
-		sizes = up || x->opset < 11 ? NULL : in_const(x, n, 3);
+		scales = ox_in_const(x, n, up || x->opset < 11 ? 1 : 2);
+		sizes = up || x->opset < 11 ? NULL : ox_in_const(x, n, 3);
 		if (scales && scales->count == 0)
 			scales = NULL;
 		if (sizes && sizes->count == 4 && !sizes->is_float) {
@@ -1073,6 +1066,8 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 			return "scales or sizes that are not constants of 4 elements";
 		}
 	}
+	if ((up || x->opset < 11) && !size[0] && (sc[0] < 1 || sc[1] < 1))
+		return "a scale below 1 before Resize-11 (ONNX Runtime rounds that output size up, PyTorch down)";
 	long long od[4] = {in->dims[0], in->dims[1], size[0], size[1]};
 	if (!size[0]) {
 		if (sc[0] <= 0 || sc[1] <= 0 || sc[0] > IR_MAX_DIM || sc[1] > IR_MAX_DIM)
@@ -1109,11 +1104,11 @@ static const char *map_pad(OxImport *x, int at, const Onnx__NodeProto *n)
 	long long p[8];
 	double value = 0;
 	if (x->opset < 11) {
-		if (attr_ints(n, "pads", p, 8) != 8)
+		if (ox_attr_ints(n, "pads", p, 8) != 8)
 			return "pads that are not 8 values";
 		value = attr_float(n, "value", 0);
 	} else {
-		const OxTensor *t = in_const(x, n, 1), *v = n->n_input > 2 && *n->input[2] ? in_const(x, n, 2) : NULL;
+		const OxTensor *t = ox_in_const(x, n, 1), *v = n->n_input > 2 && *n->input[2] ? ox_in_const(x, n, 2) : NULL;
 		if (!t || t->is_float || t->count != 8 || (n->n_input > 3 && *n->input[3]))
 			return "pads that are not a constant of 8 values (or axes)";
 		for (int i = 0; i < 8; i++)
@@ -1148,7 +1143,7 @@ static const char *map_identity(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (n->n_output > 1 && *n->output[1] && ox_value(x, n->output[1])->users)
 			return "its mask output";
 		if (n->n_input > 2 && *n->input[2]) {
-			const OxTensor *t = in_const(x, n, 2);
+			const OxTensor *t = ox_in_const(x, n, 2);
 			if (!t || t->count != 1 || (t->is_float ? t->f[0] != 0 : t->i[0] != 0))
 				return "training_mode";
 		}
@@ -1157,50 +1152,110 @@ static const char *map_identity(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
-/* One row per ONNX op: its function, or NULL and why it is not there. */
+#define OX_ANY 0x7fffffff /* no upper bound on a count */
+
+/* One row per ONNX op: how many inputs and outputs it has (checked
+ * before any function reads them), its fold function (its output as a
+ * constant when its inputs are known, onnx_fold.c), its map function
+ * (its DSL statement), or why it cannot be written. */
 static const struct {
 	const char *op;            /* ONNX op_type (default domain) */
+	int min_in, max_in;        /* inputs it takes, "" (omitted) ones counted */
+	int min_out, max_out;      /* outputs it has */
+	OxFoldFn fold;             /* evaluates it on constants, or NULL */
 	MapFn map;                 /* writes it, or NULL */
 	const char *missing;       /* map NULL: what the message says */
 } ops[] = {
-	{"Conv", map_conv, NULL},
-	{"BatchNormalization", map_batch_norm, NULL},
-	{"Gemm", map_gemm, NULL},
-	{"MatMul", map_matmul, NULL},
-	{"Relu", map_act, NULL},
-	{"Sigmoid", map_act, NULL},
-	{"Tanh", map_act, NULL},
-	{"LeakyRelu", map_act, NULL},
-	{"Elu", map_act, NULL},
-	{"HardSwish", map_act, NULL},
-	{"HardSigmoid", map_act, NULL},
-	{"Clip", map_clip, NULL},
-	{"PRelu", map_prelu, NULL},
-	{"MaxPool", map_pool, NULL},
-	{"AveragePool", map_pool, NULL},
-	{"GlobalAveragePool", map_global_pool, NULL},
-	{"GlobalMaxPool", map_global_pool, NULL},
-	{"ReduceMean", map_reduce_mean, NULL},
-	{"Flatten", map_flatten, NULL},
-	{"Reshape", map_reshape, NULL},
-	{"Add", map_binary, NULL},
-	{"Sub", map_binary, NULL},
-	{"Mul", map_binary, NULL},
-	{"Div", map_binary, NULL},
-	{"Concat", map_concat, NULL},
-	{"Softmax", map_softmax, NULL},
-	{"Split", map_split, NULL},
-	{"Slice", map_slice, NULL},
-	{"Resize", map_resize, NULL},
-	{"Upsample", map_resize, NULL},
-	{"Dropout", map_identity, NULL},
-	{"Identity", map_identity, NULL},
-	{"Erf", NULL, "Erf outside the GELU pattern (x/sqrt(2) -> Erf -> +1 -> *x -> *0.5)"},
-	{"ConvTranspose", NULL, "the DSL's conv_transpose2d is not wired to the importer yet"},
-	{"Transpose", NULL, "the DSL's permute is not wired to the importer yet"},
-	{"Pad", map_pad, NULL},
-	{"LayerNormalization", NULL, "the DSL's layer_norm is not wired to the importer yet"},
+	{"Constant", 0, 0, 1, 1, ox_fold_constant, NULL,
+	  "a Constant whose attribute is not value, value_float(s) or value_int(s)"},
+	{"Identity", 1, 1, 1, 1, ox_fold_identity, map_identity, NULL},
+	{"Dropout", 1, 3, 1, 2, ox_fold_identity, map_identity, NULL},
+	{"Shape", 1, 1, 1, 1, ox_fold_shape, NULL, "a Shape of a value whose dims are not known"},
+	{"Cast", 1, 1, 1, 1, ox_fold_cast, NULL,
+	  "a Cast of an activation, or to a type not folded (only constants are cast, at import)"},
+	{"Squeeze", 1, 2, 1, 1, ox_fold_squeeze, NULL,
+	  "a Squeeze of an activation, or axes that are not constant, repeated, out of range or on a dim not 1"},
+	{"Unsqueeze", 1, 2, 1, 1, ox_fold_squeeze, NULL,
+	  "an Unsqueeze of an activation, or axes that are not constant, repeated or out of range"},
+	{"Gather", 2, 2, 1, 1, ox_fold_gather, NULL, "a Gather that is not of constant indices from a 1-D constant"},
+	{"Sqrt", 1, 1, 1, 1, ox_fold_sqrt, NULL, "a Sqrt of an activation (only constants, folded at import)"},
+	{"Conv", 2, 3, 1, 1, NULL, map_conv, NULL},
+	{"BatchNormalization", 5, 5, 1, 5, NULL, map_batch_norm, NULL},
+	{"Gemm", 2, 3, 1, 1, NULL, map_gemm, NULL},
+	{"MatMul", 2, 2, 1, 1, NULL, map_matmul, NULL},
+	{"Relu", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"Sigmoid", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"Tanh", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"LeakyRelu", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"Elu", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"HardSwish", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"HardSigmoid", 1, 1, 1, 1, NULL, map_act, NULL},
+	{"Clip", 1, 3, 1, 1, NULL, map_clip, NULL},
+	{"PRelu", 2, 2, 1, 1, NULL, map_prelu, NULL},
+	{"MaxPool", 1, 1, 1, 2, NULL, map_pool, NULL},
+	{"AveragePool", 1, 1, 1, 1, NULL, map_pool, NULL},
+	{"GlobalAveragePool", 1, 1, 1, 1, NULL, map_global_pool, NULL},
+	{"GlobalMaxPool", 1, 1, 1, 1, NULL, map_global_pool, NULL},
+	{"ReduceMean", 1, 2, 1, 1, NULL, map_reduce_mean, NULL},
+	{"Flatten", 1, 1, 1, 1, NULL, map_flatten, NULL},
+	{"Reshape", 1, 2, 1, 1, ox_fold_reshape, map_reshape, NULL},
+	{"Add", 2, 2, 1, 1, ox_fold_binary, map_binary, NULL},
+	{"Sub", 2, 2, 1, 1, ox_fold_binary, map_binary, NULL},
+	{"Mul", 2, 2, 1, 1, ox_fold_binary, map_binary, NULL},
+	{"Div", 2, 2, 1, 1, ox_fold_binary, map_binary, NULL},
+	{"Concat", 1, OX_ANY, 1, 1, ox_fold_concat, map_concat, NULL},
+	{"Softmax", 1, 1, 1, 1, NULL, map_softmax, NULL},
+	{"Split", 1, 2, 1, OX_ANY, NULL, map_split, NULL},
+	{"Slice", 1, 5, 1, 1, ox_fold_slice, map_slice, NULL},
+	{"Resize", 1, 4, 1, 1, NULL, map_resize, NULL},
+	{"Upsample", 1, 2, 1, 1, NULL, map_resize, NULL},
+	{"Pad", 1, 4, 1, 1, NULL, map_pad, NULL},
+	{"Erf", 1, 1, 1, 1, NULL, NULL, "Erf outside the GELU pattern (x/sqrt(2) -> Erf -> +1 -> *x -> *0.5)"},
+	{"ConvTranspose", 2, 3, 1, 1, NULL, NULL, "the DSL's conv_transpose2d is not wired to the importer yet"},
+	{"Transpose", 1, 1, 1, 1, NULL, NULL, "the DSL's permute is not wired to the importer yet"},
+	{"LayerNormalization", 1, 3, 1, 3, NULL, NULL, "the DSL's layer_norm is not wired to the importer yet"},
 };
+
+void onnx_print_ops(FILE *f)
+{
+	for (size_t r = 0; r < sizeof ops / sizeof *ops; r++)
+		fprintf(f, "%s %s %s\n", ops[r].op, ops[r].fold ? "fold" : "-", ops[r].map ? "map" : "-");
+}
+
+/* n's row of ops[], -1: none (or another domain). */
+static int op_row(const Onnx__NodeProto *n)
+{
+	if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx"))
+		return -1;
+	for (size_t r = 0; r < sizeof ops / sizeof *ops; r++)
+		if (!strcmp(ops[r].op, n->op_type))
+			return (int)r;
+	return -1;
+}
+
+/* NULL if n has as many inputs and outputs as row r allows, else what it has. */
+static const char *counts(OxImport *x, int r, const Onnx__NodeProto *n)
+{
+	if (n->n_input < (size_t)ops[r].min_in || n->n_input > (size_t)ops[r].max_in)
+		return arena_printf(x->a, "%zu input%s; %s takes %d to %d", n->n_input, n->n_input == 1 ? "" : "s",
+		                    ops[r].op, ops[r].min_in, ops[r].max_in);
+	if (n->n_output < (size_t)ops[r].min_out || n->n_output > (size_t)ops[r].max_out)
+		return arena_printf(x->a, "%zu output%s; %s has %d to %d", n->n_output, n->n_output == 1 ? "" : "s",
+		                    ops[r].op, ops[r].min_out, ops[r].max_out);
+	return NULL;
+}
+
+/* Folds n (of row r, its counts checked); true if its output is now a constant. */
+static bool fold(OxImport *x, int r, const Onnx__NodeProto *n)
+{
+	OxTensor *t = ops[r].fold ? ops[r].fold(x, n) : NULL;
+	if (!t)
+		return false;
+	OxValue *out = out_value(x, n, 0);
+	if (out)
+		out->c = t;
+	return true;
+}
 
 /* The model's one input as input { ... }. */
 static void write_input(OxImport *x)
@@ -1255,15 +1310,12 @@ static void write_input(OxImport *x)
 void ox_map(OxImport *x)
 {
 	const char *base = strrchr(x->path, '/');
-	ox_text(&x->lua, "-- Imported from %s by cnnc import (ONNX opset %d%s%s%s).\n", base ? base + 1 : x->path,
-	        x->opset, x->m->producer_name && *x->m->producer_name ? ", made by " : "",
-	        x->m->producer_name ? x->m->producer_name : "", x->m->producer_version && *x->m->producer_version
-	        ? arena_printf(x->a, " %s", x->m->producer_version) : "");
+	const char *who = x->m->producer_name ? x->m->producer_name : "";
+	const char *ver = x->m->producer_version ? x->m->producer_version : "";
+	ox_text(&x->lua, "-- Imported from %s by cnnc import (ONNX opset %d%s%s%s%s).\n",
+	        comment_str(x, base ? base + 1 : x->path), x->opset, *who ? ", made by " : "", comment_str(x, who),
+	        *ver ? " " : "", comment_str(x, ver));
 	ox_text(&x->lua, "-- One statement per layer; v[k] holds the k-th value; shapes in comments.\nlocal v = {}\n");
-	/* control bytes of names never reach the comment: the file name is quoted above as is */
-	for (char *p = x->lua.s; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n')
-			*p = '?';
 	write_input(x);
 	for (int i = 0; i < x->n_node; i++) {
 		const Onnx__NodeProto *n = x->order[i];
@@ -1276,23 +1328,16 @@ void ox_map(OxImport *x)
 		}
 		const char *why = NULL;
 		bool other_domain = n->domain && *n->domain && strcmp(n->domain, "ai.onnx");
-		if (!bad_in && !other_domain && ox_fold(x, n))
-			continue;
-		if (bad_in) {
+		int r = op_row(n);
+		x->at = i;
+		if (bad_in)
 			why = "";
-		} else if (other_domain) {
+		else if (other_domain)
 			why = arena_printf(x->a, "domain '%s'", n->domain);
-		} else {
-			size_t r = 0;
-			while (r < sizeof ops / sizeof *ops && strcmp(ops[r].op, n->op_type))
-				r++;
-			if (r == sizeof ops / sizeof *ops)
-				why = "no row for this op in cnnc's import table";
-			else if (!ops[r].map)
-				why = ops[r].missing;
-			else
-				why = ops[r].map(x, i, n);
-		}
+		else if (r < 0)
+			why = "no row for this op in cnnc's import table";
+		else if ((why = counts(x, r, n)) == NULL && !fold(x, r, n))
+			why = ops[r].map ? ops[r].map(x, i, n) : ops[r].missing;
 		if (!why)
 			continue;
 		for (size_t k = 0; k < n->n_output; k++) {

@@ -42,6 +42,22 @@ const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name)
 	return NULL;
 }
 
+long long ox_attr_int(const Onnx__NodeProto *n, const char *name, long long dflt)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	return a && a->has_i ? a->i : dflt;
+}
+
+int ox_attr_ints(const Onnx__NodeProto *n, const char *name, long long *out, int max)
+{
+	const Onnx__AttributeProto *a = ox_attr(n, name);
+	if (!a || a->n_ints > (size_t)max)
+		return a ? -1 : 0;
+	for (size_t i = 0; i < a->n_ints; i++)
+		out[i] = a->ints[i];
+	return (int)a->n_ints;
+}
+
 #define OX_MAX_NESTING 64 /* messages inside messages (a subgraph costs 3) */
 
 /* A varint at *p (below end); false if there is none. */

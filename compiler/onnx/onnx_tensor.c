@@ -8,7 +8,11 @@
  * double_data), or external data. External data is a file named by a
  * path relative to the model's directory: never absolute, never through
  * "..", and, once symlinks are resolved, still inside that directory; a
- * regular file whose [offset, offset + length) holds the tensor.
+ * regular file whose [offset, offset + length) holds the tensor. The
+ * resolved path is what is opened (with O_NOFOLLOW: a symlink swapped in
+ * after the check is refused), and all tensors together read no more
+ * bytes than their distinct files hold (many tensors naming one big
+ * range would read it over and over).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "onnx.h"
@@ -18,7 +22,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 long long ox_dims(const OxImport *x, const int64_t *dims, size_t rank, const char *what)
 {
@@ -106,9 +112,35 @@ static long long ext_number(const OxImport *x, const Onnx__TensorProto *t, const
 	return v;
 }
 
+/* Counts bytes read from the file of st; exits 1 once the tensors read
+ * more than their distinct files hold. */
+static void ext_account(OxImport *x, const struct stat *st, long long bytes, const char *what)
+{
+	int i = 0;
+	while (i < x->n_ext && (x->ext_files[i][0] != (long long)st->st_dev || x->ext_files[i][1] != (long long)st->st_ino))
+		i++;
+	if (i == x->n_ext) {
+		if (x->n_ext == x->cap_ext) {
+			int cap = x->cap_ext ? 2 * x->cap_ext : 16;
+			long long (*p)[2] = arena_alloc(x->a, (size_t)cap * sizeof *p);
+			if (x->n_ext)
+				memcpy(p, x->ext_files, (size_t)x->n_ext * sizeof *p);
+			x->ext_files = p;
+			x->cap_ext = cap;
+		}
+		x->ext_files[x->n_ext][0] = (long long)st->st_dev;
+		x->ext_files[x->n_ext++][1] = (long long)st->st_ino;
+		x->ext_room = ir_add_sat(x->ext_room, (long long)st->st_size);
+	}
+	x->ext_bytes = ir_add_sat(x->ext_bytes, bytes);
+	if (x->ext_bytes > x->ext_room)
+		ox_error(x, "%s: the tensors read more external data than their files hold (%lld bytes); "
+		         "tensors sharing one range are not supported", what, x->ext_room);
+}
+
 /* The external data of t: bytes bytes, read from its file within the
  * model's directory. */
-static unsigned char *read_external(const OxImport *x, const Onnx__TensorProto *t, long long bytes, const char *what)
+static unsigned char *read_external(OxImport *x, const Onnx__TensorProto *t, long long bytes, const char *what)
 {
 	const char *loc = ext_field(t, "location");
 	if (!loc || !*loc)
@@ -132,18 +164,39 @@ static unsigned char *read_external(const OxImport *x, const Onnx__TensorProto *
 	off = off < 0 ? 0 : off;
 	if (len >= 0 && len != bytes)
 		ox_error(x, "%s: external data length %lld, but its dims and type need %lld bytes", what, len, bytes);
-	FILE *f = file_open_regular(full, "external data of an ONNX model");
+	int fd = open(file_real, O_RDONLY | O_NOFOLLOW);
 	struct stat st;
-	if (fstat(fileno(f), &st) != 0 || off > (long long)st.st_size || bytes > (long long)st.st_size - off) {
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		ox_error(x, "%s: external data file '%s' is not a regular file (or changed while read)", what, loc);
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		ox_error(x, "%s: external data file '%s': %s", what, loc, strerror(errno));
+	}
+	if (off > (long long)st.st_size || bytes > (long long)st.st_size - off) {
 		fclose(f);
 		ox_error(x, "%s: external data file '%s' holds no %lld bytes at offset %lld", what, loc, bytes, off);
 	}
+	ext_account(x, &st, bytes, what);
 	unsigned char *b = arena_alloc(x->a, (size_t)bytes + 1);
 	bool ok = fseeko(f, (off_t)off, SEEK_SET) == 0 && fread(b, 1, (size_t)bytes, f) == (size_t)bytes;
 	fclose(f);
 	if (!ok)
 		ox_error(x, "%s: cannot read external data file '%s'", what, loc);
 	return b;
+}
+
+/* t's element array, of count elements (at least one). */
+static void alloc_data(OxImport *x, OxTensor *t)
+{
+	size_t n = t->count ? (size_t)t->count : 1;
+	if (t->is_float)
+		t->f = arena_alloc(x->a, n * sizeof *t->f);
+	else
+		t->i = arena_alloc(x->a, n * sizeof *t->i);
 }
 
 OxTensor *ox_tensor(OxImport *x, const Onnx__TensorProto *p, const char *what)
@@ -158,10 +211,6 @@ OxTensor *ox_tensor(OxImport *x, const Onnx__TensorProto *p, const char *what)
 	if (!w)
 		ox_error(x, "%s has data type %d; cnnc reads float, float16, double and integer tensors", what, type);
 	size_t n = (size_t)t->count;
-	if (t->is_float)
-		t->f = arena_alloc(x->a, (n ? n : 1) * sizeof *t->f);
-	else
-		t->i = arena_alloc(x->a, (n ? n : 1) * sizeof *t->i);
 	long long bytes = t->count * w;
 	bool external = p->has_data_location && p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
 	size_t typed = p->n_float_data + p->n_int32_data + p->n_int64_data + p->n_double_data + p->n_uint64_data;
@@ -174,6 +223,7 @@ OxTensor *ox_tensor(OxImport *x, const Onnx__TensorProto *p, const char *what)
 			ox_error(x, "%s: raw_data is %zu bytes, but its dims and type need %lld", what,
 			         p->raw_data.len, bytes);
 		const unsigned char *b = external ? read_external(x, p, bytes, what) : p->raw_data.data;
+		alloc_data(x, t);
 		for (long long i = 0; i < t->count; i++)
 			from_raw(t, type, b, i);
 		return t;
@@ -190,6 +240,7 @@ OxTensor *ox_tensor(OxImport *x, const Onnx__TensorProto *p, const char *what)
 	if (have != n || typed != have)
 		ox_error(x, "%s holds %zu elements, but its dims %s", what, typed,
 		         arena_printf(x->a, "make %lld", t->count));
+	alloc_data(x, t); /* after the data is known to be there: no 16 GB for a tensor without it */
 	for (size_t i = 0; i < n; i++) {
 		switch (type) {
 		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: t->f[i] = p->float_data[i]; break;

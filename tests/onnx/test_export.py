@@ -16,6 +16,12 @@ scale); `cnnc import` writes X.lua and X.safetensors, and `cnnc compile`
 of those gives the same C as `cnnc compile X.onnx` (resnet18 at opset
 13 only, to keep the suite cheap); resnet18's imported
 report totals (params, MACs) equal models/resnet18.lua's.
+
+Only the comparison with PyTorch is an oracle (and tests/onnx/
+conformance.py, against ONNX's own outputs). The same-C and equal-totals
+checks compare cnnc with itself: they show that importing to files and
+compiling the .onnx directly agree, and that the importer writes the
+net the hand-written resnet18.lua describes, not that either is right.
 """
 import os
 import re

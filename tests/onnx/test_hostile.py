@@ -9,11 +9,30 @@ through a symlink out of the model's directory, and a graph with two
 unsupported nodes (both listed, at once). `cnnc import` must exit 1,
 print the expected words and leave no PREFIX.lua or .safetensors (nor
 a temporary) behind.
+
+Then the cases a review found crashing, hanging or injecting (each ran
+into a SIGSEGV, SIGFPE, heap overflow, minutes of CPU or Lua code run
+by `cnnc check` before the fix): nodes with no inputs or no outputs, a
+Constant whose attribute holds the other type, Squeeze of a dim that is
+not 1 and Unsqueeze with a repeated axis on a big constant, INT64_MIN /
+-1, a chain of Add(d, d) a pattern looks ahead through, thousands of
+Convs sharing one weight, a producer name with a newline and Lua after
+it, two initializers reading one external range, and an int64 tensor
+of 2^31 - 2^24 elements with no data. Each of these costs well under a second.
+
+Last, where the importer disagreed with the ONNX spec: a PRelu slope [C]
+on a 4-D input (it broadcasts along W), a Gemm or MatMul + Add bias of
+[M, 1], Squeeze axes that are not constant, Shape-15's start and end, a
+folded [1, 3] + [3, 1] (broadcast to [3, 3]), Cast to BOOL and FLOAT16,
+sqrt(2) / x taken for GELU's x / sqrt(2),
+Concat of inputs differing in H, Upsample-9 by 0.5 and an initializer
+called __metadata__. The whole file takes about 2 s (3 s under ASan).
 """
 import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import onnx
@@ -93,6 +112,182 @@ def expect(tmp, name, data, words, code=1):
           f"exit {r.returncode}, left {left}, stderr: {r.stderr.strip()[-400:]}")
 
 
+def run_import(tmp, name, m, timeout=60):
+    """Writes m as NAME.onnx, imports it; (returncode, stderr, seconds, lua text or None)."""
+    path = os.path.join(tmp, name + ".onnx")
+    with open(path, "wb") as f:
+        f.write(m if isinstance(m, bytes) else m.SerializeToString())
+    prefix = os.path.join(tmp, "out_" + name)
+    t0 = time.time()
+    try:
+        r = subprocess.run([CNNC, "import", path, "-o", prefix], capture_output=True, text=True, timeout=timeout)
+        code, err = r.returncode, r.stderr
+    except subprocess.TimeoutExpired:
+        code, err = -999, "timed out"
+    lua = open(prefix + ".lua").read() if os.path.exists(prefix + ".lua") else None
+    return code, err, time.time() - t0, lua
+
+
+def review_cases(tmp):
+    """The review's section 1 and 2 cases."""
+    x2 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])]
+    w33 = helper.make_tensor("w", TensorProto.FLOAT, [3, 3], [0.5] * 9)
+    # 1.1 a node with no outputs: MatMul, Pad, Erf (the gelu pattern looks at it)
+    expect(tmp, "no_outputs_matmul", model([helper.make_node("MatMul", ["x", "w"], [], name="mm"),
+                                            helper.make_node("Relu", ["x"], ["y"], name="r")], [w33], x2),
+           ["node 'mm' (MatMul, opset 13): not supported: 0 outputs"])
+    sq2 = helper.make_tensor("s", TensorProto.FLOAT, [], [1.41421356])
+    one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+    expect(tmp, "no_outputs_erf", model([helper.make_node("Div", ["x", "s"], ["d"], name="div"),
+                                         helper.make_node("Erf", ["d"], [], name="erf"),
+                                         helper.make_node("Add", ["x", "one"], ["y"], name="a")], [sq2, one], x2),
+           ["node 'erf' (Erf, opset 13): not supported: 0 outputs"])
+    # 1.2 nodes with no inputs
+    expect(tmp, "no_inputs_shape", model([helper.make_node("Shape", [], ["s"], name="sh"),
+                                          helper.make_node("Relu", ["x"], ["y"], name="r")]),
+           ["node 'sh' (Shape, opset 13): not supported: 0 inputs"])
+    expect(tmp, "one_input_gemm", model([helper.make_node("Gemm", ["x"], ["y"], name="g")], [], x2),
+           ["node 'g' (Gemm, opset 13): not supported: 1 input"])
+    # 1.3 a Constant whose value_floats holds ints
+    c = helper.make_node("Constant", [], ["c"], name="k")
+    a = c.attribute.add()
+    a.name, a.type = "value_floats", onnx.AttributeProto.FLOATS
+    a.ints.extend([1, 2, 3])
+    expect(tmp, "constant_mixed", model([c, helper.make_node("Add", ["x", "c"], ["y"], name="a")], [], x2),
+           ["Constant 'k'", "value_floats"])
+    # 1.4 Squeeze of a dim that is not 1; Unsqueeze with axis 0 twice
+    big = helper.make_tensor("big", TensorProto.FLOAT, [4096, 64], np.zeros(4096 * 64, np.float32).tolist())
+    ax0 = helper.make_tensor("ax", TensorProto.INT64, [1], [0])
+    expect(tmp, "squeeze_not_one", model([helper.make_node("Squeeze", ["big", "ax"], ["s"], name="sq"),
+                                          helper.make_node("Add", ["x", "s"], ["y"], name="a")], [big, ax0], x2),
+           ["node 'sq' (Squeeze, opset 13): not supported"])
+    b5 = helper.make_tensor("big", TensorProto.FLOAT, [5000], np.zeros(5000, np.float32).tolist())
+    ax00 = helper.make_tensor("ax", TensorProto.INT64, [2], [0, 0])
+    expect(tmp, "unsqueeze_twice", model([helper.make_node("Unsqueeze", ["big", "ax"], ["s"], name="un"),
+                                          helper.make_node("Add", ["x", "s"], ["y"], name="a")], [b5, ax00], x2),
+           ["node 'un' (Unsqueeze, opset 13): not supported"])
+    # 1.5 INT64_MIN / -1 folded
+    lo = helper.make_tensor("lo", TensorProto.INT64, [1], [-(1 << 63)])
+    m1 = helper.make_tensor("m1", TensorProto.INT64, [1], [-1])
+    expect(tmp, "int_div_overflow", model([helper.make_node("Div", ["lo", "m1"], ["q"], name="div"),
+                                           helper.make_node("Reshape", ["x", "q"], ["y"], name="rs")], [lo, m1], x2),
+           ["node 'div' (Div, opset 13): not supported"])
+    # 1.6 a chain of Add(d, d) the MatMul + Add pattern looks ahead through
+    depth = 30
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"), helper.make_node("Relu", ["x"], ["d0"], name="r")]
+    nodes += [helper.make_node("Add", [f"d{k}", f"d{k}"], [f"d{k + 1}"], name=f"a{k}") for k in range(depth)]
+    nodes.append(helper.make_node("Add", ["m", f"d{depth}"], ["y"], name="last"))
+    code, err, secs, _ = run_import(tmp, "add_chain", model(nodes, [w33], x2), timeout=30)
+    check(f"Add(d, d) chain {depth} deep imports in under 3 s", code == 0 and secs < 3, f"exit {code}, {secs:.1f} s, {err[-300:]}")
+    # 1.7 3000 Convs sharing one weight, chained
+    n = 3000
+    nodes = [helper.make_node("Conv", ["x" if k == 0 else f"c{k}", "conv.weight"], [f"c{k + 1}" if k < n - 1 else "y"])
+             for k in range(n)]
+    w = helper.make_tensor("conv.weight", TensorProto.FLOAT, [3, 3, 1, 1], [0.1] * 9)
+    code, err, secs, _ = run_import(tmp, "shared_weight", model(nodes, [w]), timeout=60)
+    check(f"{n} Convs sharing one weight import in under 3 s", code == 0 and secs < 3, f"exit {code}, {secs:.1f} s, {err[-300:]}")
+    # 1.8 Lua injection through the producer and node names
+    m = conv_model(weight())
+    m.producer_name, m.producer_version = "evil\nerror('injected')\n--", "1\r\nerror('v')"
+    m.graph.node[0].name = "c\nerror('n')"
+    code, err, _, lua = run_import(tmp, "inject", m)
+    lines = (lua or "").splitlines()
+    check("producer strings with newlines stay in the comment", code == 0 and lua is not None and
+          not any(l.startswith("error(") for l in lines) and "\r" not in lua, f"exit {code}, {err[-300:]}, {lua}")
+    # 1.9 two initializers reading one external range
+    open(os.path.join(tmp, "shared.bin"), "wb").write(b"\0" * 48)
+    ts = []
+    for nm in ["w", "w2"]:
+        t = tensor([4, 3, 1, 1])
+        t.name = nm
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", "shared.bin"
+        ts.append(t)
+    expect(tmp, "ext_reread", model([helper.make_node("Conv", ["x", "w"], ["y"], name="c")], ts),
+           ["more external data than"])
+    # 1.10 2^31 - 2^24 int64 elements with no data: says so, asks no 16 GB
+    t = TensorProto()
+    t.name, t.data_type = "s", TensorProto.INT64
+    t.dims.extend([1 << 24, 127])
+    expect(tmp, "no_data_huge", model([helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [t]),
+           ["holds 0 elements"])
+
+
+def spec_cases(tmp):
+    """The review's section 2 cases that must be refused (or folded right)."""
+    x4 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 4])]
+    # 2.1 PRelu slope [C] broadcasts along W on a 4-D input: not per channel
+    s = helper.make_tensor("slope", TensorProto.FLOAT, [3], [0.1, 0.2, 0.3])
+    x3 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 3])]
+    expect(tmp, "prelu_right_aligned", model([helper.make_node("PRelu", ["x", "slope"], ["y"], name="p")], [s], x3),
+           ["node 'p' (PRelu, opset 13): not supported"])
+    # 2.5 Gemm C of [M, 1] with M == N: per row, not per feature
+    x2 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 3])]
+    w = helper.make_tensor("w", TensorProto.FLOAT, [3, 3], [0.5] * 9)
+    c = helper.make_tensor("c", TensorProto.FLOAT, [3, 1], [1, 2, 3])
+    expect(tmp, "gemm_c_column", model([helper.make_node("Gemm", ["x", "w", "c"], ["y"], name="g")], [w, c], x2),
+           ["node 'g' (Gemm, opset 13): not supported"])
+    # MatMul + Add of that C: the bias stays an add of a [3, 1] param
+    code, err, _, lua = run_import(tmp, "matmul_add_column", model([helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"),
+                                   helper.make_node("Add", ["m", "c"], ["y"], name="a")], [w, c], x2))
+    check("MatMul + Add of a [M, 1] C is no linear bias", code == 0 and "bias = false" in (lua or ""), f"{err} {lua}")
+    # 2.7 Squeeze with axes that are not a constant
+    expect(tmp, "squeeze_axes_var", model([helper.make_node("Squeeze", ["one", "x"], ["s"], name="sq"),
+                                           helper.make_node("Add", ["x", "s"], ["y"], name="a")],
+                                          [helper.make_tensor("one", TensorProto.FLOAT, [1, 1], [1.0])], x4),
+           ["node 'sq' (Squeeze, opset 13): not supported"])
+    # 2.2 Shape with start 1, end 3 (opset 15) -> [3, 5]: Reshape x to 3 x 5 ... refused as a reshape
+    # that is no flatten, naming the dims the folded shape gave
+    x = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 4])]
+    expect(tmp, "shape_start_end", model([helper.make_node("Shape", ["x"], ["sh"], name="shape", start=1, end=3),
+                                          helper.make_node("Reshape", ["x", "sh"], ["y"], name="rs")], [], x, opset=15),
+           ["a shape whose element count differs"])
+    # 2.8 Concat of inputs that differ in H; Upsample-9 by 0.5 (ORT rounds up, PyTorch down)
+    expect(tmp, "concat_dims", model([helper.make_node("MaxPool", ["x"], ["p"], name="mp", kernel_shape=[2, 2]),
+                                      helper.make_node("Concat", ["x", "p"], ["y"], name="cat", axis=1)], [], x),
+           ["node 'cat' (Concat, opset 13): not supported: inputs that differ"])
+    sc = helper.make_tensor("sc", TensorProto.FLOAT, [4], [1, 1, 0.5, 0.5])
+    expect(tmp, "upsample_down", model([helper.make_node("Upsample", ["x", "sc"], ["y"], name="up")], [sc], x, opset=9),
+           ["node 'up' (Upsample, opset 9): not supported: a scale below 1"])
+    # an initializer called __metadata__ (safetensors' own key) is no param of that name
+    md = helper.make_tensor("__metadata__", TensorProto.FLOAT, [1, 3, 1, 1], [1, 2, 3])
+    code, err, _, lua = run_import(tmp, "metadata_key", model([helper.make_node("Add", ["x", "__metadata__"], ["y"],
+                                                                                 name="a")], [md], x))
+    check("an initializer called __metadata__ gets another key", code == 0 and '"__metadata__"' not in (lua or ""),
+          f"{err} {lua}")
+    # 2.6 Cast to BOOL is != 0 (0.5 -> 1), to FLOAT16 keeps the fraction
+    half = helper.make_tensor("half", TensorProto.FLOAT, [1], [0.5])
+    n60 = helper.make_tensor("n60", TensorProto.INT64, [2], [1, 60])
+    code, err, _, lua = run_import(tmp, "cast_bool", model([
+        helper.make_node("Cast", ["half"], ["b"], name="cb", to=TensorProto.BOOL),
+        helper.make_node("Cast", ["b"], ["i"], name="ci", to=TensorProto.INT64),
+        helper.make_node("Mul", ["n60", "i"], ["s"], name="m"),
+        helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [half, n60], x))
+    check("Cast 0.5 to BOOL folds to 1", code == 0 and "flatten()" in (lua or ""), f"{err} {lua}")
+    k = helper.make_tensor("k", TensorProto.FLOAT, [1], [2.5])
+    code, err, _, lua = run_import(tmp, "cast_half", model([
+        helper.make_node("Cast", ["k"], ["h"], name="ch", to=TensorProto.FLOAT16),
+        helper.make_node("Mul", ["x", "h"], ["y"], name="m")], [k], x))
+    check("Cast 2.5 to FLOAT16 folds to 2.5", code == 0 and "mul(v[1], 2.5)" in (lua or ""), f"{err} {lua}")
+    # 2.8 sqrt(2) / x -> Erf -> ... is no gelu (the pattern is x / sqrt(2))
+    x2 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])]
+    consts = [helper.make_tensor(nm, TensorProto.FLOAT, [], [v]) for nm, v in
+              [("s2", 1.41421356), ("one", 1.0), ("half", 0.5)]]
+    expect(tmp, "gelu_divisor", model([helper.make_node("Div", ["s2", "x"], ["d"], name="div"),
+                                       helper.make_node("Erf", ["d"], ["e"], name="erf"),
+                                       helper.make_node("Add", ["e", "one"], ["a"], name="add"),
+                                       helper.make_node("Mul", ["a", "x"], ["m"], name="mul"),
+                                       helper.make_node("Mul", ["m", "half"], ["y"], name="mul2")], consts, x2),
+           ["node 'erf' (Erf, opset 13): not supported: Erf outside"])
+    # 2.4 a folded [1, 3] + [3, 1] broadcasts to [3, 3]: the Reshape sees 9 dims
+    p = helper.make_tensor("p", TensorProto.INT64, [1, 3], [0, 0, 0])
+    q = helper.make_tensor("q", TensorProto.INT64, [3, 1], [1, 1, 1])
+    expect(tmp, "fold_broadcast", model([helper.make_node("Add", ["p", "q"], ["s"], name="add"),
+                                         helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [p, q], x),
+           ["node 'rs' (Reshape, opset 13): not supported: a shape that is not a constant"])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="cnnc-onnx-hostile-")
     good = conv_model(weight()).SerializeToString()
@@ -159,8 +354,8 @@ def main():
     expect(tmp, "unsupported", two, ["node 'tr' (Transpose, opset 13): not supported:",
                                      "node 'asym' (Conv, opset 13): not supported: asymmetric pads",
                                      "2 nodes cannot be imported"])
-    r = subprocess.run([CNNC, "import", os.path.join(tmp, "good.onnx"), "-o", os.path.join(tmp, "good")],
-                       capture_output=True, text=True)
+    review_cases(tmp)
+    spec_cases(tmp)
     subprocess.run(["rm", "-rf", tmp])
     print(f"onnx hostile: {len(failures)} failed" if failures else "onnx hostile: all passed")
     return 1 if failures else 0
