@@ -148,6 +148,8 @@ OxTensor *ox_fold_reshape(OxImport *x, const Onnx__NodeProto *n);
 OxTensor *ox_fold_binary(OxImport *x, const Onnx__NodeProto *n);
 OxTensor *ox_fold_slice(OxImport *x, const Onnx__NodeProto *n);
 OxTensor *ox_fold_sqrt(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_transpose(OxImport *x, const Onnx__NodeProto *n);
+OxTensor *ox_fold_constant_of_shape(OxImport *x, const Onnx__NodeProto *n);
 /* Broadcast dims of a and b (from the right) into out; false if they do not. */
 bool ox_broadcast(int ra, const long long *a, int rb, const long long *b, int *rank, long long *out);
 /* The dims d a Reshape to constant shape s makes of dims in[0..rank):

@@ -333,23 +333,43 @@ OxTensor *ox_fold_binary(OxImport *x, const Onnx__NodeProto *n)
 OxTensor *ox_fold_slice(OxImport *x, const Onnx__NodeProto *n)
 {
 	const OxTensor *c0 = ox_in_const(x, n, 0);
-	if (!c0 || c0->rank != 1 || x->opset < 10)
+	if (!c0 || c0->rank < 1 || x->opset < 10)
 		return NULL;
 	const OxTensor *st = ox_in_const(x, n, 1), *en = ox_in_const(x, n, 2);
+	const OxTensor *ax = n->n_input > 3 && *n->input[3] ? ox_in_const(x, n, 3) : NULL;
 	const OxTensor *sp = n->n_input > 4 && *n->input[4] ? ox_in_const(x, n, 4) : NULL;
 	if (!st || !en || st->is_float || en->is_float || st->count != 1 || en->count != 1 ||
-	    (n->n_input > 4 && *n->input[4] && (!sp || sp->is_float || sp->count != 1 || sp->i[0] != 1)))
+	    (n->n_input > 3 && *n->input[3] && (!ax || ax->is_float || ax->count != 1)) ||
+	    (n->n_input > 4 && *n->input[4] && (!sp || sp->is_float || sp->count != 1 || sp->i[0] == 0)))
 		return NULL;
-	long long c = c0->count, b = st->i[0] < 0 ? st->i[0] + c : st->i[0], e = en->i[0] < 0 ? en->i[0] + c : en->i[0];
-	b = b < 0 ? 0 : b > c ? c : b;
-	e = e < b ? b : e > c ? c : e;
-	long long len = e - b;
-	OxTensor *r = new_tensor(x, 1, &len, c0->is_float);
-	for (long long k = 0; k < len; k++)
-		if (c0->is_float)
-			r->f[k] = c0->f[b + k];
-		else
-			r->i[k] = c0->i[b + k];
+	/* one axis (0 unless given), any nonzero step; the clamping of ONNX's Slice */
+	long long axis = ax ? ax->i[0] : 0, step = sp ? sp->i[0] : 1;
+	axis = axis < 0 ? axis + c0->rank : axis;
+	if (axis < 0 || axis >= c0->rank || step < -IR_MAX_DIM || step > IR_MAX_DIM)
+		return NULL;
+	long long c = c0->dims[axis], b = st->i[0], e = en->i[0];
+	b = b < 0 ? (b < -c ? -c : b) + c : b;
+	e = e < 0 ? (e < -c ? -c - 1 : e) + c : e;
+	long long lo = step > 0 ? 0 : -1, hi = step > 0 ? c : c - 1;
+	b = b > hi ? hi : b;
+	e = e < lo ? lo : e > hi ? hi : e;
+	long long len = step > 0 ? (e > b ? (e - b + step - 1) / step : 0) : (b > e ? (b - e - step - 1) / -step : 0);
+	long long dims[OX_MAX_RANK] = {0}, outer = 1, inner = 1;
+	for (int i = 0; i < c0->rank; i++) {
+		dims[i] = i == axis ? len : c0->dims[i];
+		outer = ir_mul(outer, i < axis ? c0->dims[i] : 1);
+		inner = ir_mul(inner, i > axis ? c0->dims[i] : 1);
+	}
+	OxTensor *r = new_tensor(x, c0->rank, dims, c0->is_float);
+	for (long long o = 0, k = 0; o < outer; o++)
+		for (long long j = 0; j < len; j++)
+			for (long long i = 0; i < inner; i++, k++) {
+				long long src = (o * c + b + j * step) * inner + i;
+				if (c0->is_float)
+					r->f[k] = c0->f[src];
+				else
+					r->i[k] = c0->i[src];
+			}
 	return r;
 }
 
@@ -362,4 +382,75 @@ OxTensor *ox_fold_sqrt(OxImport *x, const Onnx__NodeProto *n)
 	for (long long k = 0; k < r->count; k++)
 		r->f[k] = c0->f[k] >= 0 ? sqrtf(c0->f[k]) : NAN;
 	return r;
+}
+
+/* Transpose of a constant (exporters transpose a linear's weight in the
+ * graph when constant folding is off): out[i] = in[perm-placed i]. */
+OxTensor *ox_fold_transpose(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *c = ox_in_const(x, n, 0);
+	if (!c)
+		return NULL;
+	long long perm[OX_MAX_RANK], dims[OX_MAX_RANK], stride[OX_MAX_RANK], idx[OX_MAX_RANK] = {0};
+	int r = ox_attr_ints(n, "perm", perm, OX_MAX_RANK);
+	if (r == 0) {
+		r = c->rank;
+		for (int i = 0; i < r; i++)
+			perm[i] = r - 1 - i;
+	}
+	if (r != c->rank)
+		return NULL;
+	bool seen[OX_MAX_RANK] = {false};
+	for (int i = 0; i < r; i++) {
+		if (perm[i] < 0 || perm[i] >= r || seen[perm[i]])
+			return NULL;
+		seen[perm[i]] = true;
+		dims[i] = c->dims[perm[i]];
+	}
+	long long s = 1;
+	for (int i = r - 1; i >= 0; i--) { /* the input's strides */
+		stride[i] = s;
+		s *= c->dims[i];
+	}
+	OxTensor *t = new_tensor(x, r, dims, c->is_float);
+	for (long long k = 0; k < t->count; k++) {
+		long long src = 0;
+		for (int i = 0; i < r; i++)
+			src += idx[i] * stride[perm[i]];
+		if (t->is_float)
+			t->f[k] = c->f[src];
+		else
+			t->i[k] = c->i[src];
+		for (int i = r - 1; i >= 0 && ++idx[i] == dims[i]; i--) /* the next output index */
+			idx[i] = 0;
+	}
+	return t;
+}
+
+/* ConstantOfShape: a constant shape filled with value (one element;
+ * float 0 by default), as torch.onnx.export builds F.pad's pads. */
+OxTensor *ox_fold_constant_of_shape(OxImport *x, const Onnx__NodeProto *n)
+{
+	const OxTensor *s = ox_in_const(x, n, 0);
+	if (!s || s->is_float || s->rank != 1 || s->count > OX_MAX_RANK)
+		return NULL;
+	const Onnx__AttributeProto *a = ox_attr(n, "value");
+	const char *what = arena_printf(x->a, "ConstantOfShape '%s'", n->name ? n->name : "");
+	const OxTensor *v = a && a->t ? ox_tensor(x, a->t, what) : NULL;
+	if (a && (!v || v->count != 1))
+		return NULL;
+	long long dims[OX_MAX_RANK], count = 1;
+	for (int i = 0; i < s->count; i++) {
+		dims[i] = s->i[i];
+		count = ir_mul(count, dims[i] < 0 ? 0 : dims[i]);
+	}
+	if (count > OX_MAX_CONST_FOLD)
+		return NULL;
+	OxTensor *t = new_tensor(x, (int)s->count, dims, v ? v->is_float : true);
+	for (long long k = 0; k < t->count; k++)
+		if (t->is_float)
+			t->f[k] = v ? v->f[0] : 0;
+		else
+			t->i[k] = v->i[0];
+	return t;
 }

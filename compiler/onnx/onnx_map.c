@@ -283,6 +283,17 @@ static const char *pair(OxImport *x, long long a, long long b)
 	return a == b ? arena_printf(x->a, "%lld", a) : arena_printf(x->a, "{ %lld, %lld }", a, b);
 }
 
+/* The DSL's list "{ a, b, ... }" of d[0..n). */
+static const char *int_list(OxImport *x, int n, const long long *d)
+{
+	OxText t = {.a = x->a};
+	ox_text(&t, "{ ");
+	for (int i = 0; i < n; i++)
+		ox_text(&t, "%s%lld", i ? ", " : "", d[i]);
+	ox_text(&t, " }");
+	return t.s;
+}
+
 /* The output's value takes the input's slot: nothing to write. */
 static void alias(OxImport *x, const Onnx__NodeProto *n, const OxValue *in)
 {
@@ -300,12 +311,15 @@ static void alias(OxImport *x, const Onnx__NodeProto *n, const OxValue *in)
 /* A window's kernel, stride, dilation and symmetric padding over H, W. */
 typedef struct {
 	long long k[2], s[2], d[2], p[2]; /* kernel, stride, dilation, padding per side */
+	long long extra[2][2];             /* asym: padding beyond p on H and W, before and
+	                                      after (for a pad op ahead of the window) */
 	long long out[2];                  /* output H, W */
 } Window;
 
 /* Reads strides, dilations, pads and auto_pad of n for input dims
- * (N, C, H, W) and kernel k; ceil: pools' ceil_mode. */
-static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *iv, Window *w, bool ceil)
+ * (N, C, H, W) and kernel k; ceil: pools' ceil_mode; asym: asymmetric
+ * pads allowed (their excess over the smaller side in w->extra). */
+static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *iv, Window *w, bool ceil, bool asym)
 {
 	const long long *in = iv->dims;
 	long long v[4];
@@ -349,14 +363,15 @@ static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *
 			pads[i] = upper ? total / 2 : total - total / 2;
 			pads[i + 2] = total - pads[i];
 		}
-		if (pads[i] != pads[i + 2])
-			return arena_printf(x->a, "asymmetric pads (%lld before, %lld after on %s); the conv and pools "
-			                    "take one padding per side (the pad op is not wired yet)",
-			                    pads[i], pads[i + 2], i ? "W" : "H");
-		if (pads[i] < 0 || pads[i] > IR_MAX_DIM)
+		if (pads[i] != pads[i + 2] && !asym)
+			return arena_printf(x->a, "asymmetric pads (%lld before, %lld after on %s); a pool takes one "
+			                    "padding per side", pads[i], pads[i + 2], i ? "W" : "H");
+		if (pads[i] < 0 || pads[i] > IR_MAX_DIM || pads[i + 2] < 0 || pads[i + 2] > IR_MAX_DIM)
 			return "a negative padding";
-		w->p[i] = pads[i];
-		long long room = in[2 + i] + 2 * w->p[i] - span;
+		w->p[i] = pads[i] < pads[i + 2] ? pads[i] : pads[i + 2];
+		w->extra[i][0] = pads[i] - w->p[i];
+		w->extra[i][1] = pads[i + 2] - w->p[i];
+		long long room = in[2 + i] + pads[i] + pads[i + 2] - span;
 		if (room < 0)
 			return "a window larger than its padded input";
 		w->out[i] = (ceil ? (room + w->s[i] - 1) : room) / w->s[i] + 1;
@@ -383,11 +398,18 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 	if (g < 1 || in->dims[1] != ir_mul(wt->dims[1], g) || wt->dims[0] % g)
 		return "a group count that does not divide the channels";
 	Window w = {.k = {wt->dims[2], wt->dims[3]}};
-	const char *why = window(x, n, in, &w, false);
+	const char *why = window(x, n, in, &w, false, true);
 	if (why)
 		return why;
 	const char *name = layer_name(x, n, n->input[1]);
 	long long od[4] = {in->dims[0], wt->dims[0], w.out[0], w.out[1]};
+	int src = in->var;
+	if (w.extra[0][0] || w.extra[0][1] || w.extra[1][0] || w.extra[1][1]) {
+		/* asymmetric: zeros on the larger sides first, the rest the conv's padding */
+		src = ++x->next_var;
+		ox_text(&x->lua, "v[%d] = v[%d]:pad { pad = { %lld, %lld, %lld, %lld } } -- %s's asymmetric pads\n", src,
+		        in->var, w.extra[1][0], w.extra[1][1], w.extra[0][0], w.extra[0][1], comment_str(x, name));
+	}
 	int slot = new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
 	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), wt->dims[0],
@@ -402,10 +424,99 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 		ox_text(&o, ", groups = %lld", g);
 	if (!b)
 		ox_text(&o, ", bias = false");
-	stmt(x, slot, n, "v[%d]:conv2d { %s }", in->var, o.s);
+	stmt(x, slot, n, "v[%d]:conv2d { %s }", src, o.s);
 	weight(x, name, "weight", wt, 4, wt->dims);
 	if (b)
 		weight(x, name, "bias", b, 1, wt->dims);
+	return NULL;
+}
+
+/* ConvTranspose as conv_transpose2d: ONNX's pads (b before, e after) and
+ * output_padding q crop the full output [b, full + q - e); PyTorch's
+ * padding p and output_padding q' crop [p, full + q' - p): p = b,
+ * q' = q + b - e, which must lie in 0 .. max(stride, dilation) - 1. */
+static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	const OxTensor *wt = ox_in_const(x, n, 1), *b = ox_in_const(x, n, 2);
+	if (!in || in->rank != 4 || in->pad[0] || in->pad[1])
+		return "an input that is not a 4-D activation (N x C x H x W; 1-D and 3-D are not supported)";
+	if (!wt || wt->rank != 4)
+		return "a weight that is not a 4-D initializer";
+	long long g = ox_attr_int(n, "group", 1);
+	if (g < 1 || g > IR_MAX_DIM || wt->dims[0] != in->dims[1] || in->dims[1] % g)
+		return "a group count that does not divide the channels, or a weight not of C input channels";
+	long long oc = ir_mul(wt->dims[1], g);
+	if (n->n_input > 2 && *n->input[2] && (!b || b->count != oc))
+		return "a bias that is not an initializer of out_channels elements";
+	long long s[2] = {1, 1}, d[2] = {1, 1}, pads[4] = {0, 0, 0, 0}, q[2] = {0, 0}, shape[4], k[2];
+	int c;
+	if ((c = ox_attr_ints(n, "kernel_shape", k, 2)) != 0 && (c != 2 || k[0] != wt->dims[2] || k[1] != wt->dims[3]))
+		return "a kernel_shape that differs from the weight's";
+	k[0] = wt->dims[2], k[1] = wt->dims[3];
+	if ((c = ox_attr_ints(n, "strides", s, 2)) != 0 && c != 2)
+		return "strides for 2 spatial dims only";
+	if ((c = ox_attr_ints(n, "dilations", d, 2)) != 0 && c != 2)
+		return "dilations for 2 spatial dims only";
+	if ((c = ox_attr_ints(n, "pads", pads, 4)) != 0 && c != 4)
+		return "pads for 2 spatial dims only";
+	if ((c = ox_attr_ints(n, "output_padding", q, 2)) != 0 && c != 2)
+		return "output_padding for 2 spatial dims only";
+	int ns = ox_attr_ints(n, "output_shape", shape, 4);
+	if (ns < 0 || ns == 1 || ns == 3)
+		return "an output_shape that is not of H and W (or N, C, H, W)";
+	bool upper = attr_str_is(n, "auto_pad", "NOTSET", "SAME_UPPER");
+	bool lower = attr_str_is(n, "auto_pad", "NOTSET", "SAME_LOWER");
+	bool valid = attr_str_is(n, "auto_pad", "NOTSET", "VALID");
+	if (!upper && !lower && !valid && !attr_str_is(n, "auto_pad", "NOTSET", "NOTSET"))
+		return "an auto_pad other than NOTSET, SAME_UPPER, SAME_LOWER or VALID";
+	long long p[2], qq[2], od[4] = {in->dims[0], oc, 0, 0};
+	for (int i = 0; i < 2; i++) {
+		if (s[i] < 1 || d[i] < 1 || s[i] > IR_MAX_DIM || d[i] > IR_MAX_DIM || q[i] < 0 || q[i] > IR_MAX_DIM ||
+		    pads[i] < 0 || pads[i + 2] < 0 || pads[i] > IR_MAX_DIM || pads[i + 2] > IR_MAX_DIM)
+			return "a stride or dilation below 1, or a negative padding or output_padding (or one over 2^24)";
+		long long full = (in->dims[2 + i] - 1) * s[i] + d[i] * (k[i] - 1) + 1;
+		long long want = ns ? shape[ns - 2 + i] : (upper || lower) ? in->dims[2 + i] * s[i] : -1;
+		if (want >= 0) { /* the pads come from the output size */
+			long long total = full + q[i] - want;
+			if (total < 0)
+				return "an output_shape beyond the full output plus output_padding";
+			pads[i] = upper ? total / 2 : total - total / 2;
+			pads[i + 2] = total - pads[i];
+		} else if (valid) {
+			pads[i] = pads[i + 2] = 0;
+		}
+		p[i] = pads[i];
+		qq[i] = q[i] + pads[i] - pads[i + 2];
+		if (qq[i] < 0 || qq[i] >= (s[i] > d[i] ? s[i] : d[i]))
+			return arena_printf(x->a, "pads %lld before, %lld after with output_padding %lld on %s: "
+			                    "conv_transpose2d takes one padding per side and an output_padding below the "
+			                    "stride or the dilation", pads[i], pads[i + 2], q[i], i ? "W" : "H");
+		od[2 + i] = full + q[i] - pads[i] - pads[i + 2];
+		if (od[2 + i] < 1)
+			return "an output dim below 1";
+	}
+	const char *name = layer_name(x, n, n->input[1]);
+	int slot = new_act(x, n, 0, 4, od);
+	OxText o = {.a = x->a};
+	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), oc, pair(x, k[0], k[1]));
+	if (s[0] != 1 || s[1] != 1)
+		ox_text(&o, ", stride = %s", pair(x, s[0], s[1]));
+	if (p[0] || p[1])
+		ox_text(&o, ", padding = %s", pair(x, p[0], p[1]));
+	if (qq[0] || qq[1])
+		ox_text(&o, ", output_padding = %s", pair(x, qq[0], qq[1]));
+	if (d[0] != 1 || d[1] != 1)
+		ox_text(&o, ", dilation = %s", pair(x, d[0], d[1]));
+	if (g != 1)
+		ox_text(&o, ", groups = %lld", g);
+	if (!b)
+		ox_text(&o, ", bias = false");
+	stmt(x, slot, n, "v[%d]:conv_transpose2d { %s }", in->var, o.s);
+	weight(x, name, "weight", wt, 4, wt->dims);
+	if (b)
+		weight(x, name, "bias", b, 1, &oc);
 	return NULL;
 }
 
@@ -433,23 +544,25 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
-/* linear { out_features = N } on a (N x K) input from weight [N, K]
+/* linear { out_features = N } on a (B x ... x K) input from weight [N, K]
  * (transposed from [K, N] when trans) and bias c (NULL: none). */
 static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__NodeProto *last, OxValue *in,
                           const OxTensor *w, bool trans, const OxTensor *c, const char *wname, float alpha, float beta)
 {
-	if (!in || in->rank != 2)
-		return "an input that is not 2-D (N x features)";
+	if (!in || in->rank < 2)
+		return "an input that is not 2-D to 4-D (N x ... x features)";
 	if (!w || w->rank != 2 || !w->is_float)
 		return "a weight that is not a 2-D float initializer";
 	long long nout = trans ? w->dims[1] : w->dims[0], k = trans ? w->dims[0] : w->dims[1];
-	if (k != in->dims[1])
+	if (k != in->dims[in->rank - 1])
 		return "a weight whose inner dim differs from the input's features";
 	if (c && ((c->count != nout && c->count != 1) || (c->rank == 2 && c->dims[0] != 1) || c->rank > 2))
 		return "a bias that is not of out_features elements (or one) along the features (C of [N] or [1, N])";
 	const char *name = layer_name(x, n, wname);
-	long long od[2] = {in->dims[0], nout};
-	int slot = new_act(x, last, 0, 2, od);
+	long long od[OX_MAX_RANK];
+	memcpy(od, in->dims, sizeof od);
+	od[in->rank - 1] = nout;
+	int slot = new_act(x, last, 0, in->rank, od);
 	stmt(x, slot, last, "v[%d]:linear { name = %s, out_features = %lld%s }", in->var, lua_str(x, name), nout,
 	     c ? "" : ", bias = false");
 	long long wd[2] = {nout, k};
@@ -476,6 +589,9 @@ static const char *map_gemm(OxImport *x, int at, const Onnx__NodeProto *n)
 	(void)at;
 	if (ox_attr_int(n, "transA", 0))
 		return "transA (the input transposed)";
+	OxValue *in = in_act(x, n, 0);
+	if (in && in->rank != 2)
+		return "an input that is not 2-D";
 	const OxTensor *c = ox_in_const(x, n, 2);
 	if (n->n_input > 2 && *n->input[2] && !c)
 		return "a C that is not an initializer";
@@ -628,7 +744,7 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 	}
 	Window w = {.k = {k[0], k[1]}};
 	bool ceil = ox_attr_int(n, "ceil_mode", 0) != 0;
-	const char *why = window(x, n, in, &w, ceil);
+	const char *why = window(x, n, in, &w, ceil, false);
 	if (why)
 		return why;
 	if (w.d[0] != 1 || w.d[1] != 1)
@@ -757,9 +873,89 @@ static const char *map_reshape(OxImport *x, int at, const Onnx__NodeProto *n)
 		flatten(x, n, in);
 		return NULL;
 	}
-	return arena_printf(x->a, "reshape from %s to %s (only flatten, channel shuffle and no-op reshapes "
-	                    "map onto the DSL until its reshape op is wired)", dims_str(x, in->rank, in->dims),
-	                    dims_str(x, (int)s->count, d));
+	if (s->count < 2 || s->count > 4 || d[0] != in->dims[0])
+		return arena_printf(x->a, "reshape from %s to %s (reshape keeps the batch, dim 0, and makes 2 to 4 dims)",
+		                    dims_str(x, in->rank, in->dims), dims_str(x, (int)s->count, d));
+	int slot = new_act(x, n, 0, (int)s->count, d);
+	stmt(x, slot, n, "v[%d]:reshape { shape = %s }", in->var, int_list(x, (int)s->count, d));
+	return NULL;
+}
+
+static const char *map_transpose(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->pad[0] || in->pad[1])
+		return "an input that is not an activation";
+	long long perm[OX_MAX_RANK];
+	int c = ox_attr_ints(n, "perm", perm, OX_MAX_RANK);
+	if (c == 0) { /* the default reverses the dims */
+		c = in->rank;
+		for (int i = 0; i < c; i++)
+			perm[i] = c - 1 - i;
+	}
+	if (c != in->rank)
+		return "a perm whose length differs from the input's rank";
+	bool seen[OX_MAX_RANK] = {false};
+	for (int i = 0; i < c; i++) {
+		if (perm[i] < 0 || perm[i] >= c || seen[perm[i]])
+			return "a perm that is not a permutation of the dims";
+		seen[perm[i]] = true;
+	}
+	if (perm[0] != 0)
+		return "a perm that moves the batch (dim 0); permute keeps it first";
+	long long od[OX_MAX_RANK];
+	bool same = true;
+	for (int i = 0; i < c; i++) {
+		od[i] = in->dims[perm[i]];
+		same &= perm[i] == i;
+	}
+	if (same) {
+		alias(x, n, in);
+		return NULL;
+	}
+	int slot = new_act(x, n, 0, c, od);
+	stmt(x, slot, n, "v[%d]:permute { dims = %s }", in->var, int_list(x, c, perm));
+	return NULL;
+}
+
+/* LayerNormalization (opset 17) over dims axis.. as layer_norm. */
+static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	(void)at;
+	OxValue *in = in_act(x, n, 0);
+	if (!in || in->pad[0] || in->pad[1])
+		return "an input that is not an activation";
+	for (size_t k = 1; k < n->n_output; k++)
+		if (*n->output[k] && ox_value(x, n->output[k])->users)
+			return "its Mean or InvStdDev output";
+	long long axis = ox_attr_int(n, "axis", -1);
+	axis = axis < 0 ? axis + in->rank : axis;
+	if (axis < 1 || axis >= in->rank)
+		return "an axis that is the batch (dim 0) or out of range; layer_norm normalizes trailing dims after it";
+	int nd = in->rank - (int)axis;
+	long long count = 1;
+	for (int i = 0; i < nd; i++)
+		count = ir_mul(count, in->dims[axis + i]);
+	const OxTensor *sc = ox_in_const(x, n, 1), *b = n->n_input > 2 && *n->input[2] ? ox_in_const(x, n, 2) : NULL;
+	if (!sc || sc->count != count)
+		return "a Scale that is not an initializer of the normalized shape";
+	if (n->n_input > 2 && *n->input[2] && (!b || b->count != count))
+		return "a B that is not an initializer of the normalized shape";
+	const char *name = layer_name(x, n, n->input[1]);
+	int slot = new_act(x, n, 0, in->rank, in->dims);
+	const char *shape = nd == 1 ? arena_printf(x->a, "%lld", count) : int_list(x, nd, &in->dims[axis]);
+	stmt(x, slot, n, "v[%d]:layer_norm { name = %s, normalized_shape = %s, eps = %s }", in->var, lua_str(x, name),
+	     shape, num(x, attr_float(n, "epsilon", 1e-5)));
+	weight(x, name, "weight", sc, nd, &in->dims[axis]);
+	if (b) {
+		weight(x, name, "bias", b, nd, &in->dims[axis]);
+	} else { /* no B: zeros */
+		float *f = arena_alloc(x->a, (size_t)(count + 1) * sizeof *f);
+		memset(f, 0, (size_t)(count + 1) * sizeof *f);
+		add_weight(x, arena_printf(x->a, "%s.bias", name), nd, &in->dims[axis], f);
+	}
+	return NULL;
 }
 
 /* Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5: gelu. */
@@ -1093,14 +1289,21 @@ static const char *map_resize(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
-/* Zeros around H and W, taken by the Conv or AveragePool reading it. */
+/* Pad on H and W: zeros symmetric per axis read by one Conv or
+ * AveragePool become its padding; any other a pad op (constant, reflect,
+ * edge as PyTorch's constant, reflect, replicate). */
 static const char *map_pad(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	OxValue *in = in_act(x, n, 0);
 	if (!in || in->rank != 4 || in->pad[0] || in->pad[1])
 		return "an input that is not a 4-D activation";
-	if (!attr_str_is(n, "mode", "constant", "constant"))
-		return "a mode other than constant";
+	const char *mode = "constant";
+	if (attr_str_is(n, "mode", "constant", "reflect"))
+		mode = "reflect";
+	else if (attr_str_is(n, "mode", "constant", "edge"))
+		mode = "replicate";
+	else if (!attr_str_is(n, "mode", "constant", "constant"))
+		return "a mode other than constant, reflect or edge";
 	long long p[8];
 	double value = 0;
 	if (x->opset < 11) {
@@ -1117,19 +1320,34 @@ static const char *map_pad(OxImport *x, int at, const Onnx__NodeProto *n)
 			return "a constant_value that is not a constant scalar";
 		value = v ? (v->is_float ? v->f[0] : (double)v->i[0]) : 0;
 	}
-	if (value != 0)
-		return "a value other than 0";
+	if (!isfinite(value) || fabs(value) > 3.4e38)
+		return "a constant_value that is not a finite float";
 	if (p[0] || p[1] || p[4] || p[5])
 		return "padding of N or C";
-	if (p[2] != p[6] || p[3] != p[7] || p[2] < 0 || p[3] < 0 || p[2] > IR_MAX_DIM || p[3] > IR_MAX_DIM)
-		return "asymmetric or negative pads (the DSL's pad op is not wired to the importer yet)";
+	for (int i = 0; i < 8; i++)
+		if (p[i] < -IR_MAX_DIM || p[i] > IR_MAX_DIM)
+			return "a pad beyond 2^24";
+	long long od[4] = {in->dims[0], in->dims[1], in->dims[2] + p[2] + p[6], in->dims[3] + p[3] + p[7]};
+	if (od[2] < 1 || od[3] < 1 || od[2] > IR_MAX_DIM || od[3] > IR_MAX_DIM)
+		return "pads that make a dim below 1 or over 2^24";
+	if (strcmp(mode, "constant") && (p[2] < 0 || p[3] < 0 || p[6] < 0 || p[7] < 0))
+		return "negative pads in reflect or edge mode";
+	if (!strcmp(mode, "reflect") && (p[2] >= in->dims[2] || p[6] >= in->dims[2] || p[3] >= in->dims[3] ||
+	                                 p[7] >= in->dims[3]))
+		return "reflect pads not below their dim (as PyTorch's reflect)";
 	int u = only_user(x, at, n->output[0]);
-	if (u < 0 || !(is_op(x->order[u], "Conv") || is_op(x->order[u], "AveragePool")))
-		return "a Pad not read by one Conv or AveragePool alone (the DSL's pad op is not wired to the importer yet)";
-	alias(x, n, in);
-	OxValue *o = out_value(x, n, 0);
-	if (o)
-		o->pad[0] = p[2], o->pad[1] = p[3];
+	if (!strcmp(mode, "constant") && value == 0 && p[2] == p[6] && p[3] == p[7] && p[2] >= 0 && p[3] >= 0 && u >= 0 &&
+	    (is_op(x->order[u], "Conv") || is_op(x->order[u], "AveragePool"))) {
+		alias(x, n, in);
+		OxValue *o = out_value(x, n, 0);
+		if (o)
+			o->pad[0] = p[2], o->pad[1] = p[3];
+		return NULL;
+	}
+	int slot = new_act(x, n, 0, 4, od);
+	stmt(x, slot, n, "v[%d]:pad { pad = { %lld, %lld, %lld, %lld }%s%s%s%s }", in->var, p[3], p[7], p[2], p[6],
+	     strcmp(mode, "constant") ? ", mode = \"" : "", strcmp(mode, "constant") ? mode : "",
+	     strcmp(mode, "constant") ? "\"" : "", value != 0 ? arena_printf(x->a, ", value = %s", num(x, value)) : "");
 	return NULL;
 }
 
@@ -1168,6 +1386,8 @@ static const struct {
 } ops[] = {
 	{"Constant", 0, 0, 1, 1, ox_fold_constant, NULL,
 	  "a Constant whose attribute is not value, value_float(s) or value_int(s)"},
+	{"ConstantOfShape", 1, 1, 1, 1, ox_fold_constant_of_shape, NULL,
+	  "a ConstantOfShape of a shape not known, or of over 65536 elements (only constants, folded at import)"},
 	{"Identity", 1, 1, 1, 1, ox_fold_identity, map_identity, NULL},
 	{"Dropout", 1, 3, 1, 2, ox_fold_identity, map_identity, NULL},
 	{"Shape", 1, 1, 1, 1, ox_fold_shape, NULL, "a Shape of a value whose dims are not known"},
@@ -1211,9 +1431,9 @@ static const struct {
 	{"Upsample", 1, 2, 1, 1, NULL, map_resize, NULL},
 	{"Pad", 1, 4, 1, 1, NULL, map_pad, NULL},
 	{"Erf", 1, 1, 1, 1, NULL, NULL, "Erf outside the GELU pattern (x/sqrt(2) -> Erf -> +1 -> *x -> *0.5)"},
-	{"ConvTranspose", 2, 3, 1, 1, NULL, NULL, "the DSL's conv_transpose2d is not wired to the importer yet"},
-	{"Transpose", 1, 1, 1, 1, NULL, NULL, "the DSL's permute is not wired to the importer yet"},
-	{"LayerNormalization", 1, 3, 1, 3, NULL, NULL, "the DSL's layer_norm is not wired to the importer yet"},
+	{"ConvTranspose", 2, 3, 1, 1, NULL, map_conv_transpose, NULL},
+	{"Transpose", 1, 1, 1, 1, ox_fold_transpose, map_transpose, NULL},
+	{"LayerNormalization", 2, 3, 1, 3, NULL, map_layer_norm, NULL},
 };
 
 void onnx_print_ops(FILE *f)

@@ -10,7 +10,9 @@ count_include_pad off; SE's global pool and broadcast mul; a constant
 added; Split and Slice on channels; the shufflenet channel shuffle;
 nearest and bilinear resize; concat; mean over H, W; flatten by Reshape
 and by Flatten; Gemm and MatMul + Add; softmax) and torchvision's
-resnet18, each at opsets 11, 13 and 17. For each: `cnnc build X.onnx`
+resnet18, each at opsets 11, 13 and 17; a third (ConvTranspose, reflect
+Pad, a ConvNeXt block of Transpose, LayerNormalization and MatMul on
+N x H x W x C, a Conv with asymmetric pads) at opset 17. For each: `cnnc build X.onnx`
 runs and matches PyTorch (max abs error within 1e-4 of the output's
 scale); `cnnc import` writes X.lua and X.safetensors, and `cnnc compile`
 of those gives the same C as `cnnc compile X.onnx` (resnet18 at opset
@@ -97,12 +99,56 @@ class OddB(nn.Module):
         return torch.flatten(x.mean([2, 3], keepdim=True), 1) @ self.w
 
 
+class OddC(nn.Module):
+    """ConvTranspose2d (stride 2, padding, output_padding, groups), F.pad
+    reflect with four different pads, a ConvNeXt block (depthwise conv,
+    permute, LayerNorm, Linear on N x H x W x C, GELU, permute back,
+    residual) and a conv whose ONNX pads are asymmetric: exported with
+    padding 0, its pads attribute then set to PADS (torch.onnx cannot
+    export padding="same" with an even kernel), PyTorch's reference
+    padding explicitly (asym True)."""
+    PADS = [1, 0, 2, 1]  # ONNX order: top, left, bottom, right
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(3, 12, 3, stride=2, padding=1, output_padding=1, groups=3)
+        self.dw = nn.Conv2d(12, 12, 7, padding=3, groups=12)
+        self.norm = nn.LayerNorm(12, eps=1e-6)
+        self.fc1 = nn.Linear(12, 37)
+        self.fc2 = nn.Linear(37, 12)
+        self.asym_conv = nn.Conv2d(12, 13, 4, stride=2)
+        self.asym = False
+
+    def forward(self, x):
+        x = F.pad(self.up(x), (1, 2, 2, 1), mode="reflect")
+        y = self.dw(x).permute(0, 2, 3, 1)
+        y = self.fc2(F.gelu(self.fc1(self.norm(y))))
+        x = x + y.permute(0, 3, 1, 2)
+        if self.asym:
+            t, l, b, r = self.PADS
+            x = F.pad(x, (l, r, t, b))
+        return self.asym_conv(x)
+
+    def patch(self, model):
+        """Sets the last Conv's pads to PADS."""
+        conv = [n for n in model.graph.node if n.op_type == "Conv"][-1]
+        for a in conv.attribute:
+            if a.name == "pads":
+                a.ints[:] = self.PADS
+        self.asym = True
+
+
 def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True):
     torch.manual_seed(1)
     x = torch.randn(*shape)
     path = os.path.join(tmp, f"{name}_{opset}.onnx")
     torch.onnx.export(model, x, path, opset_version=opset, training=torch.onnx.TrainingMode.PRESERVE,
                       do_constant_folding=False, input_names=["input"], output_names=["out"])
+    if hasattr(model, "patch"):
+        import onnx
+        m = onnx.load(path)
+        model.patch(m)
+        onnx.save(m, path)
     with torch.no_grad():
         want = model(x).numpy()
     prog = path[:-5]
@@ -156,6 +202,7 @@ def main():
                     m.running_var.uniform_(0.5, 1.5)
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
+    compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17)  # LayerNormalization is opset 17
     r18 = torchvision.models.resnet18().eval()
     want = totals([os.path.join(REPO, "models", "resnet18.lua")])
     for opset in (11, 13, 17):
