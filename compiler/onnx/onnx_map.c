@@ -434,7 +434,8 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 /* ConvTranspose as conv_transpose2d: ONNX's pads (b before, e after) and
  * output_padding q crop the full output [b, full + q - e); PyTorch's
  * padding p and output_padding q' crop [p, full + q' - p): p = b,
- * q' = q + b - e, which must lie in 0 .. max(stride, dilation) - 1. */
+ * q' = q + b - e, which must be below max(stride, dilation); a q'
+ * below 0 is q' 0 and a pad op cropping -q' after. */
 static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	(void)at;
@@ -471,7 +472,7 @@ static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto
 	bool valid = attr_str_is(n, "auto_pad", "NOTSET", "VALID");
 	if (!upper && !lower && !valid && !attr_str_is(n, "auto_pad", "NOTSET", "NOTSET"))
 		return "an auto_pad other than NOTSET, SAME_UPPER, SAME_LOWER or VALID";
-	long long p[2], qq[2], od[4] = {in->dims[0], oc, 0, 0};
+	long long p[2], qq[2], crop[2], od[4] = {in->dims[0], oc, 0, 0};
 	for (int i = 0; i < 2; i++) {
 		if (s[i] < 1 || d[i] < 1 || s[i] > IR_MAX_DIM || d[i] > IR_MAX_DIM || q[i] < 0 || q[i] > IR_MAX_DIM ||
 		    pads[i] < 0 || pads[i + 2] < 0 || pads[i] > IR_MAX_DIM || pads[i + 2] > IR_MAX_DIM)
@@ -480,8 +481,10 @@ static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto
 		long long want = ns ? shape[ns - 2 + i] : (upper || lower) ? in->dims[2 + i] * s[i] : -1;
 		if (want >= 0) { /* the pads come from the output size */
 			long long total = full + q[i] - want;
-			if (total < 0)
-				return "an output_shape beyond the full output plus output_padding";
+			if (total < 0) { /* beyond the full output: more output_padding */
+				q[i] -= total;
+				total = 0;
+			}
 			pads[i] = upper ? total / 2 : total - total / 2;
 			pads[i + 2] = total - pads[i];
 		} else if (valid) {
@@ -489,7 +492,9 @@ static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto
 		}
 		p[i] = pads[i];
 		qq[i] = q[i] + pads[i] - pads[i + 2];
-		if (qq[i] < 0 || qq[i] >= (s[i] > d[i] ? s[i] : d[i]))
+		crop[i] = qq[i] < 0 ? -qq[i] : 0; /* more after than before: cropped by a pad op */
+		qq[i] += crop[i];
+		if (qq[i] >= (s[i] > d[i] ? s[i] : d[i]) || crop[i] > IR_MAX_DIM)
 			return arena_printf(x->a, "pads %lld before, %lld after with output_padding %lld on %s: "
 			                    "conv_transpose2d takes one padding per side and an output_padding below the "
 			                    "stride or the dilation", pads[i], pads[i + 2], q[i], i ? "W" : "H");
@@ -498,7 +503,7 @@ static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto
 			return "an output dim below 1";
 	}
 	const char *name = layer_name(x, n, n->input[1]);
-	int slot = new_act(x, n, 0, 4, od);
+	int slot = crop[0] || crop[1] ? ++x->next_var : new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
 	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), oc, pair(x, k[0], k[1]));
 	if (s[0] != 1 || s[1] != 1)
@@ -513,7 +518,13 @@ static const char *map_conv_transpose(OxImport *x, int at, const Onnx__NodeProto
 		ox_text(&o, ", groups = %lld", g);
 	if (!b)
 		ox_text(&o, ", bias = false");
-	stmt(x, slot, n, "v[%d]:conv_transpose2d { %s }", in->var, o.s);
+	if (crop[0] || crop[1]) {
+		ox_text(&x->lua, "v[%d] = v[%d]:conv_transpose2d { %s }\n", slot, in->var, o.s);
+		int cropped = new_act(x, n, 0, 4, od);
+		stmt(x, cropped, n, "v[%d]:pad { pad = { 0, %lld, 0, %lld } }", slot, -crop[1], -crop[0]);
+	} else {
+		stmt(x, slot, n, "v[%d]:conv_transpose2d { %s }", in->var, o.s);
+	}
 	weight(x, name, "weight", wt, 4, wt->dims);
 	if (b)
 		weight(x, name, "bias", b, 1, &oc);
