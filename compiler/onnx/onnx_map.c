@@ -626,6 +626,16 @@ static bool is_op(const Onnx__NodeProto *n, const char *op)
 	return !strcmp(n->op_type, op) && (!n->domain || !*n->domain);
 }
 
+/* The initializer a MatMul's weight comes from: through a folded
+ * Transpose (torch.onnx's N-d Linear without constant folding), its input. */
+static const char *matmul_weight_name(OxImport *x, const Onnx__NodeProto *n)
+{
+	OxValue *v = ox_value(x, n->input[1]);
+	if (v && v->def >= 0 && is_op(x->order[v->def], "Transpose") && x->order[v->def]->n_input == 1)
+		return x->order[v->def]->input[0];
+	return n->input[1];
+}
+
 static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	/* MatMul + Add of a bias: one linear */
@@ -636,13 +646,13 @@ static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
 		const OxTensor *c = later_const(x, add, (size_t)other);
 		const OxTensor *w = ox_in_const(x, n, 1);
 		if (c && w && w->rank == 2 && c->count == w->dims[1] && (c->rank == 1 || (c->rank == 2 && c->dims[0] == 1))) {
-			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, n->input[1], 1, 1);
+			const char *why = linear(x, n, add, in_act(x, n, 0), w, true, c, matmul_weight_name(x, n), 1, 1);
 			if (!why)
 				x->consumed[u] = true;
 			return why;
 		}
 	}
-	return linear(x, n, n, in_act(x, n, 0), ox_in_const(x, n, 1), true, NULL, n->input[1], 1, 1);
+	return linear(x, n, n, in_act(x, n, 0), ox_in_const(x, n, 1), true, NULL, matmul_weight_name(x, n), 1, 1);
 }
 
 /* Activations without weights: ONNX op, DSL method. */

@@ -354,6 +354,20 @@ def main():
     expect(tmp, "unsupported", two, ["node 'tr' (Transpose, opset 13): not supported: a perm that moves the batch",
                                      "node 'asym' (MaxPool, opset 13): not supported: asymmetric pads",
                                      "2 nodes cannot be imported"])
+    # what the DSL's conv_transpose2d, layer_norm, reshape and pad cannot say, refused with its reason
+    ln_s = helper.make_tensor("s", TensorProto.FLOAT, [1, 3, 5, 5], [1.0] * 75)
+    sh = helper.make_tensor("sh", TensorProto.INT64, [2], [3, 25])
+    pc = helper.make_tensor("pc", TensorProto.INT64, [8], [0, 1, 0, 0, 0, 0, 0, 0])
+    four = model([helper.make_node("ConvTranspose", ["x", "w"], ["ct"], name="ct", pads=[2, 0, 0, 0]),
+                  helper.make_node("LayerNormalization", ["x", "s"], ["ln"], name="ln", axis=0),
+                  helper.make_node("Reshape", ["x", "sh"], ["rs"], name="rs"),
+                  helper.make_node("Pad", ["x", "pc"], ["y"], name="pad")], [weight((3, 2, 3, 3)), ln_s, sh, pc],
+                 opset=17)
+    expect(tmp, "unsupported_new_ops", four,
+           ["node 'ct' (ConvTranspose, opset 17): not supported: pads 2 before, 0 after",
+            "node 'ln' (LayerNormalization, opset 17): not supported: an axis that is the batch",
+            "node 'rs' (Reshape, opset 17): not supported: reshape from 1x3x5x5 to 3x25",
+            "node 'pad' (Pad, opset 17): not supported: padding of N or C", "4 nodes cannot be imported"])
     review_cases(tmp)
     spec_cases(tmp)
     subprocess.run(["rm", "-rf", tmp])
