@@ -126,8 +126,10 @@ void emit_weights(Emit *e)
 			        : n->layout != LAYOUT_NCHW    ? ", packed for rt_conv2d_cl / rt_conv2d_dw_cl"
 			        : ALGO_WINOGRAD_TILE(n->algo) ? ", Winograd-transformed (G g G^T), packed for rt_gemm"
 			                                      : ", packed for rt_gemm",
-			        /* fold_bn's note on the conv or linear it folded into */
-			        n->note && j < 2 && (n->op == OP_CONV2D || n->op == OP_LINEAR) ? ", batch norm folded in" : "");
+			        /* fold_bn's note on the conv, transposed conv or linear it folded into */
+			        n->note && j < 2 && (n->op == OP_CONV2D || n->op == OP_CONV_TRANSPOSE2D || n->op == OP_LINEAR)
+			                ? ", batch norm folded in"
+			                : "");
 			if (e->blob) {
 				blob_align(e);
 				fprintf(c, "static const float *const %s = %s_blob + %llu;\n", name, s,
