@@ -22,8 +22,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOTS = ("compiler", "runtime", "tests")
 INCLUDE_DIRS = ("compiler", "runtime")  # build.ninja's -I, besides the file's own directory
 EXTS = (".c", ".h", ".def")
-# Headers cnnc generates when the test runs, not in the tree.
-GENERATED = {("tests/cli/user_main.c", "lenet5.h")}
+# Headers generated, not in the tree: by cnnc when the test runs, and by
+# protoc-c from Debian's onnx.proto at build time (build/gen/).
+GENERATED = {("tests/cli/user_main.c", "lenet5.h"), ("compiler/onnx/onnx.h", "onnx.pb-c.h")}
 # Private headers and the directory whose files alone may include them.
 PRIVATE = {"compiler/emit/emit.h": "compiler/emit/"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
