@@ -256,6 +256,9 @@ typedef struct {
 Arena *arena_new(void);
 void arena_free(Arena *a);
 void *arena_alloc(Arena *a, size_t bytes);          /* zeroed, 16-aligned */
+/* An array p of n elements of elem bytes, room for *cap, with room for one
+ * more: p itself, or a copy of twice the room (64 at first) in a. */
+void *arena_grow(Arena *a, void *p, int n, int *cap, size_t elem);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) PRINTF(2, 3);
 

@@ -74,6 +74,18 @@ void *arena_alloc(Arena *a, size_t bytes)
 	return p;
 }
 
+void *arena_grow(Arena *a, void *p, int n, int *cap, size_t elem)
+{
+	if (n < *cap)
+		return p;
+	int room = *cap ? 2 * *cap : 64;
+	void *q = arena_alloc(a, (size_t)room * elem);
+	if (n)
+		memcpy(q, p, (size_t)n * elem);
+	*cap = room;
+	return q;
+}
+
 char *arena_strdup(Arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;

@@ -99,14 +99,7 @@ Graph *ir_clone(const Graph *g)
 
 int ir_add(Graph *g, Op op, const int *in, int nin, int line)
 {
-	if (g->n == g->cap) {
-		int cap = g->cap ? 2 * g->cap : 64;
-		Node *nodes = arena_alloc(g->arena, (size_t)cap * sizeof *nodes);
-		if (g->n)
-			memcpy(nodes, g->nodes, (size_t)g->n * sizeof *nodes);
-		g->nodes = nodes;
-		g->cap = cap;
-	}
+	g->nodes = arena_grow(g->arena, g->nodes, g->n, &g->cap, sizeof *g->nodes);
 	int id = g->n++;
 	Node *n = &g->nodes[id];
 	memset(n, 0, sizeof *n);

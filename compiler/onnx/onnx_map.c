@@ -213,14 +213,7 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 /* Adds weight key with dims (rank of them) and data f. */
 static void add_weight(OxImport *x, const char *key, int rank, const long long *dims, const float *f)
 {
-	if (x->n_w == x->cap_w) {
-		int cap = x->cap_w ? 2 * x->cap_w : 64;
-		OxWeight *w = arena_alloc(x->a, (size_t)cap * sizeof *w);
-		if (x->n_w)
-			memcpy(w, x->w, (size_t)x->n_w * sizeof *w);
-		x->w = w;
-		x->cap_w = cap;
-	}
+	x->w = arena_grow(x->a, x->w, x->n_w, &x->cap_w, sizeof *x->w);
 	OxWeight *w = &x->w[x->n_w++];
 	w->key = key;
 	w->rank = rank;

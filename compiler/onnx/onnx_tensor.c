@@ -120,14 +120,7 @@ static void ext_account(OxImport *x, const struct stat *st, long long bytes, con
 	while (i < x->n_ext && (x->ext_files[i][0] != (long long)st->st_dev || x->ext_files[i][1] != (long long)st->st_ino))
 		i++;
 	if (i == x->n_ext) {
-		if (x->n_ext == x->cap_ext) {
-			int cap = x->cap_ext ? 2 * x->cap_ext : 16;
-			long long (*p)[2] = arena_alloc(x->a, (size_t)cap * sizeof *p);
-			if (x->n_ext)
-				memcpy(p, x->ext_files, (size_t)x->n_ext * sizeof *p);
-			x->ext_files = p;
-			x->cap_ext = cap;
-		}
+		x->ext_files = arena_grow(x->a, x->ext_files, x->n_ext, &x->cap_ext, sizeof *x->ext_files);
 		x->ext_files[x->n_ext][0] = (long long)st->st_dev;
 		x->ext_files[x->n_ext++][1] = (long long)st->st_ino;
 		x->ext_room = ir_add_sat(x->ext_room, (long long)st->st_size);

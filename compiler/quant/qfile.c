@@ -122,14 +122,7 @@ typedef struct {
 static void put(Outs *o, const char *key, const char *dtype, int rank, const long long *shape, const void *data,
                 int elem)
 {
-	if (o->n == o->cap) {
-		int cap = o->cap ? 2 * o->cap : 64;
-		Out *t = arena_alloc(o->a, (size_t)cap * sizeof *t);
-		if (o->n)
-			memcpy(t, o->t, (size_t)o->n * sizeof *t);
-		o->t = t;
-		o->cap = cap;
-	}
+	o->t = arena_grow(o->a, o->t, o->n, &o->cap, sizeof *o->t);
 	Out *t = &o->t[o->n++];
 	t->key = key;
 	t->dtype = dtype;
