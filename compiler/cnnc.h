@@ -279,7 +279,7 @@ NORETURN void diag_bug(const char *cfile, int cline, const char *fmt, ...) PRINT
 #define BUG(...) diag_bug(__FILE__, __LINE__, __VA_ARGS__)
 /* Files (or directories, removed once empty) to delete if the
  * compilation dies before they are committed: on an error exit, or on
- * SIGINT, SIGTERM or SIGHUP. */
+ * SIGINT, SIGTERM, SIGHUP or SIGPIPE. */
 void diag_temp_add(const char *path);
 void diag_temp_forget(const char *path);
 /* The child process, leader of its own process group, that a signal

@@ -5,7 +5,8 @@
  * compiler bugs name the compiler's own file and line and exit 3 (SPEC).
  * Before exiting on an error, every temporary output file still registered
  * is removed, so a failed compile leaves earlier outputs untouched; so it
- * is on SIGINT, SIGTERM and SIGHUP, after which the signal takes its
+ * is on SIGINT, SIGTERM, SIGHUP and SIGPIPE (stdout or stderr piped into
+ * a reader that quit), after which the signal takes its
  * course (a child the compiler waits for, the C compiler, gets it first).
  *
  * Messages quote input (paths, tensor keys, model text): control bytes in
@@ -63,7 +64,7 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static const int caught[] = {SIGINT, SIGTERM, SIGHUP}; /* signals that end a compile */
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE}; /* signals that end a compile */
 
 void diag_block_signals(bool block)
 {

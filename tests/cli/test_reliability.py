@@ -10,7 +10,7 @@ careless user meets cnnc and its programs.
   old PID-based scheme could pick (the next few hundred PIDs) for cnnc
   compile, cnnc build and a program's output are left alone, and their
   target is never written;
-- SIGTERM, SIGINT and SIGHUP during a compile or a build leave no
+- SIGTERM, SIGINT, SIGHUP and SIGPIPE during a compile or a build leave no
   temporary file and no output behind;
 - two compiles to one prefix at once leave one model's .c and .h, never a
   mixed pair;
@@ -188,7 +188,7 @@ def hijack(tmp, prog):
 
 
 def signals(tmp):
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
         for cmd in ("compile", "build"):
             d = os.path.join(tmp, f"sig_{cmd}_{sig.name}")
             os.makedirs(d)
@@ -213,6 +213,24 @@ def signals(tmp):
             check(f"{sig.name} during cnnc {cmd}: killed by it, no temporary and no output left",
                   bool(seen) and p.returncode == -sig and not left and not done,
                   f"temporaries seen {seen}, exit {p.returncode}, left {left}, output {done}")
+
+
+def broken_pipe(tmp):
+    """A build whose stdout is a pipe nobody reads (`cnnc build ... | true`)
+    dies of SIGPIPE when it prints the C compiler's command: it leaves no
+    temporary (the C compiler's directory) and no program behind."""
+    d = os.path.join(tmp, "pipe")
+    os.makedirs(d)
+    out = os.path.join(d, "l5")
+    r, w = os.pipe()
+    os.close(r)
+    p = subprocess.run([CNNC, "build", LENET, "--random-weights", "1", "-o", out], stdout=w,
+                       stderr=subprocess.PIPE)
+    os.close(w)
+    left = temps_in(d)
+    check("cnnc build into a closed pipe: killed by SIGPIPE, no temporary and no program left",
+          p.returncode == -signal.SIGPIPE and not left and not os.path.exists(out),
+          f"exit {p.returncode}, left {left}, program {os.path.exists(out)}")
 
 
 def concurrent(tmp):
@@ -490,7 +508,7 @@ def audit_negative(tmp):
           f"compile {r.returncode}, audit {good.returncode} / {r2.returncode}: {r2.stderr[-300:]!r}")
 
 
-CHECKS = [svg_escaped, names_escaped, big_static, many_layers, audit_negative]
+CHECKS = [broken_pipe, svg_escaped, names_escaped, big_static, many_layers, audit_negative]
 
 
 def main():
