@@ -44,6 +44,10 @@
  * be a copy of the input); --algo winograd takes Winograd wherever it
  * applies, with the tile size of fewer multiplies, and the rest as auto
  * would.
+ * -Os (prefer_size) takes no Winograd, whose transformed kernels are
+ * (m + 2)^2 / 9 times the 3x3 ones (F(4x4): 4x), and the rest as auto
+ * would: every other algorithm's weights are the kernel's, padded
+ * (passes/pack.c). Its note says so.
  *
  * Every conv where Winograd applies gets the numbers behind the choice in
  * its algo_note, for the report: multiplies against the direct MACs, the
@@ -145,7 +149,7 @@ static void transpose_algo(Node *n, const Node *x, int opt_level, Algo force)
 	n->scratch = direct ? 0 : 4 * RT_CONVT_FLOATS(og, n->a.kernel[0], n->a.kernel[1], x->shape[2], x->shape[3]);
 }
 
-void choose_algos(Graph *g, int opt_level, Algo force)
+void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 {
 	bool want_winograd = force == ALGO_WINOGRAD2 || force == ALGO_WINOGRAD4;
 	for (int i = 0; i < g->n; i++) {
@@ -160,7 +164,7 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		/* Winograd considered (and its numbers noted) under auto and --algo winograd */
 		bool winograd = opt_level > 0 && winograd_applies(&n->a) && (force == ALGO_COUNT || want_winograd);
 		int tile = winograd ? winograd_tile(n, cg) : 0;
-		bool take = winograd && (want_winograd || winograd_pays(g, n, cg));
+		bool take = winograd && !prefer_size && (want_winograd || winograd_pays(g, n, cg));
 		Algo algo;
 		if (opt_level == 0 || force == ALGO_DIRECT)
 			algo = ALGO_DIRECT;
@@ -185,10 +189,11 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);
 		long long pairs = (long long)cg * n->shape[1]; /* kernels: weights 9 floats each, transformed a*a */
 		n->algo_note = arena_printf(g->arena,
-		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 8s) "
+		                            "winograd F(%dx%d) %s%s: %lld multiplies (%lld tiles per image, padded to 8s) "
 		                            "vs %lld direct MACs (%.2fx fewer; auto takes >= 1.5x with >= %d input "
 		                            "channels, here %d); scratch %lld B vs im2col %lld B; weights %lld B vs %lld B",
-		                            tile, tile, take ? "taken" : "not taken", mults, winograd_tiles(n, tile), macs,
+		                            tile, tile, take ? "taken" : "not taken",
+		                            prefer_size ? " (-Os: it grows the weights)" : "", mults, winograd_tiles(n, tile), macs,
 		                            (double)macs / (double)mults, MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile),
 		                            im2col,
 		                            4 * pairs * (tile + 2) * (tile + 2), 4 * pairs * 9);
