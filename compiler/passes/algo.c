@@ -52,6 +52,23 @@
  * Every conv where Winograd applies gets the numbers behind the choice in
  * its algo_note, for the report: multiplies against the direct MACs, the
  * rule, and the scratch and weights of both ways.
+ *
+ * Weight bytes are not charged. Issue 19 asked whether they should be
+ * (resnet50 holds 160 MB of weights at -O2, 58 MB more than its
+ * parameters, nearly all Winograd's), and it was tried on this machine
+ * (2-core Xeon, AVX-512, 105 MB of L3; one core reads memory at 5.1 GB/s
+ * at best, tests/bench/bandwidth.c; rt_gemm sustains ~24 GMAC/s in place,
+ * so a byte cost 5 MACs): charging each way's packed weights at that
+ * rate moved layer4's 3x3 convs of resnet18 and resnet50 from F(2x2) to
+ * im2col and layer3's from F(4x4) to F(2x2), and made both slower, by
+ * the median of interleaved rounds of --bench on the shared machine:
+ * resnet50 272 -> 292 ms (10 rounds of 3 runs), resnet18 78 -> 101 ms (7
+ * rounds of 5); layer3 alone at F(2x2), resnet18 67.7 -> 72.0 ms. Timed
+ * in place (tests/bench/profile.py), layer4's im2col took 9-13 ms
+ * against F(2x2)'s 7.1: im2col at 7x7 runs far below rt_gemm's rate
+ * (what the 1.5x above stands in for), and Winograd's weights, each
+ * float used for many tiles while the next stream in, cost less than
+ * their bytes at memory bandwidth. -Os is the way to small weights.
  */
 #include "../cnnc.h"
 
