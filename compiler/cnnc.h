@@ -479,8 +479,10 @@ void fuse(Graph *g);
 
 /* Picks each conv2d's algorithm and its scratch; force: ALGO_COUNT for
  * the cost model's choice, else that algorithm wherever it applies
- * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's). */
-void choose_algos(Graph *g, int opt_level, Algo force);
+ * (ALGO_WINOGRAD2 or 4: Winograd, the tile size the cost model's);
+ * prefer_size (-Os): no algorithm whose weights outgrow the parameters'
+ * beyond padding (Winograd). */
+void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size);
 /* Gives the convs whose kernel keeps an area of scratch per thread
  * (Winograd, stem, im2col's blocks) one for each of `threads` (--threads):
  * after choose_algos. */
@@ -504,6 +506,12 @@ int *choose_layouts(Graph *g, Layout force, bool keep_algos);
 /* Packs GEMM-path conv weights into rt_gemm's panel layout; Winograd
  * convs' weights are transformed (G g G^T) first. */
 void pack_weights(Graph *g);
+/* The floats pack_weights leaves in n's param[0] (0: it leaves them as
+ * they are), from shapes, algorithm and layout alone: no weights needed. */
+long long pack_floats(const Graph *g, const Node *n);
+/* Bytes of all n's parameters as the generated program stores them:
+ * folded, transformed and packed (pack_floats), padding included. */
+long long pack_program_bytes(const Graph *g, const Node *n);
 
 /* ---- passes/pack_cl.c ---------------------------------------------- */
 
@@ -512,6 +520,8 @@ bool pack_cl_depthwise(const Graph *g, const Node *n);
 /* Packs a conv in a chunked layout for runtime/conv_cl.c; returns the
  * packed floats. */
 long long pack_cl(Graph *g, Node *n);
+/* The floats pack_cl packs n into, from shapes alone. */
+long long pack_cl_floats(const Graph *g, const Node *n);
 
 /* ---- passes/memplan.c ----------------------------------------------- */
 
@@ -630,6 +640,7 @@ typedef struct {
 	const char *prefix;    /* output path without .c/.h */
 	const char *sym;       /* C symbol prefix, e.g. "resnet18" */
 	int opt_level;         /* 0: reference path */
+	bool prefer_size;      /* -Os: opt_level 2 without weight-growing transforms */
 	bool main_driver;      /* append the .npy command-line driver */
 	int threads;           /* threads the kernels' loops use (--threads) */
 	long long blob_min;    /* weights of at least this many bytes go to a
@@ -816,6 +827,8 @@ int audit_file(const char *path, const char *runtime_dir);
 typedef struct {
 	bool json;             /* JSON instead of a table */
 	int opt_level;         /* the -O level the plan is for */
+	bool prefer_size;      /* -Os (--prefer size): that level without
+	                          weight-growing transforms */
 	const QFile *qfile;    /* --weights Q.safetensors: its quantization, shown
 	                          per layer (emit/report_quant.c); else NULL */
 } ReportOptions;

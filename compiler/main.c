@@ -36,7 +36,9 @@ typedef struct {
 	const char *weights;   /* --weights FILE */
 	long long seed;        /* --random-weights SEED (-1: not given) */
 	const char *out;       /* -o PREFIX or PROGRAM */
-	int opt_level;         /* -O0, -O1, -O2 */
+	int opt_level;         /* -O0, -O1, -O2 (-Os: 2) */
+	bool prefer_size;      /* -Os, --prefer size: -O2 without the transforms
+	                          that grow weights (Winograd) */
 	const char *algo;      /* --algo */
 	const char *layout;    /* --layout */
 	const char *target;    /* --target */
@@ -63,7 +65,7 @@ static const char usage_text[] =
 	"  cnnc check   MODEL.lua [--batch N] [--dump-ir[=PASS]]\n"
 	"  cnnc report  MODEL.lua [--batch N] [--json] [--svg FILE] [compile options]\n"
 	"  cnnc compile MODEL.lua (--weights FILE.safetensors | --random-weights SEED)\n"
-	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2] [--algo auto|direct|im2col|winograd]\n"
+	"               [-o PREFIX] [--batch N] [-O0|-O1|-O2|-Os] [--algo auto|direct|im2col|winograd]\n"
 	"               [--layout auto|nchw|nhwc|blocked] [--target native|generic|avx2|avx512]\n"
 	"               [--threads N] [--main] [--finite-weights] [--dump-ir[=PASS]]\n"
 	"  cnnc build   MODEL.lua (--weights ... | --random-weights SEED) -o PROGRAM [compile options]\n"
@@ -74,6 +76,8 @@ static const char usage_text[] =
 	"               [--target T]\n"
 	"\n"
 	"check, report, compile and build take MODEL.onnx too (imported in memory).\n"
+	"-Os (or --prefer size) is -O2 without the transforms that grow weights (no\n"
+	"Winograd); --prefer speed is -O2. report shows the weight bytes either holds.\n"
 	"--dump-ir prints the IR to stderr after shape inference; --dump-ir=PASS after\n"
 	"each run of PASS instead (check stops after shapes). The passes, in order:\n";
 
@@ -127,6 +131,7 @@ static Options parse_args(int argc, char **argv)
 	static const char *const layouts[] = {"auto", "nchw", "nhwc", "blocked", "nchw8c", NULL};
 	static const char *const targets[] = {"generic", "avx2", "avx512", "native", NULL};
 	static const char *const methods[] = {"minmax", "percentile", "entropy", NULL};
+	static const char *const prefers[] = {"speed", "size", NULL};
 	Options o = {.seed = -1, .opt_level = 2, .algo = "auto", .layout = "auto", .target = "native", .threads = 1,
 	             .method = "minmax"};
 	if (argc < 2)
@@ -162,8 +167,10 @@ static Options parse_args(int argc, char **argv)
 			o.seed = parse_int("--random-weights", next, 0, LLONG_MAX);
 		else if (TAKES("-o"))
 			o.out = next ? next : (diag_usage("-o needs a path"), NULL);
-		else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
-			o.opt_level = a[2] - '0';
+		else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2") || !strcmp(a, "-Os"))
+			o.opt_level = a[2] == 's' ? 2 : a[2] - '0', o.prefer_size = a[2] == 's';
+		else if (TAKES("--prefer"))
+			o.opt_level = 2, o.prefer_size = !strcmp(one_of("--prefer", next, prefers), "size");
 		else if (TAKES("--algo"))
 			o.algo = one_of("--algo", next, algos);
 		else if (TAKES("--layout"))
@@ -196,6 +203,8 @@ static Options parse_args(int argc, char **argv)
 	}
 	if (!o.model)
 		diag_usage("%s: no %s file given", o.cmd, strcmp(o.cmd, "audit") ? "model" : "generated C");
+	if (o.prefer_size && !strcmp(o.algo, "winograd"))
+		diag_usage("--algo winograd grows the weights, which -Os (--prefer size) rules out; give one or the other");
 	return o;
 }
 
@@ -382,7 +391,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		fuse(g);
 		after(&c, o, "fuse");
 	}
-	choose_algos(g, o->opt_level, forced_algo(o));
+	choose_algos(g, o->opt_level, forced_algo(o), o->prefer_size);
 	algo_threads(g, o->threads);
 	after(&c, o, "algo");
 	prune(&c);
@@ -402,6 +411,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		.prefix = o->out,
 		.sym = symbol_of(a, o->out),
 		.opt_level = o->opt_level,
+		.prefer_size = o->prefer_size,
 		.main_driver = o->main_driver,
 		.threads = o->threads,
 		.blob_min = 4 << 20,
@@ -439,7 +449,7 @@ static int cmd_report(const Options *o, Arena *a)
 		diag_usage("report: --weights and --random-weights exclude each other");
 	Compilation c = pipeline(a, o, STOP_PLANNED);
 	dump_missed(&c, o);
-	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level, .qfile = c.qfile};
+	ReportOptions ro = {.json = o->json, .opt_level = o->opt_level, .prefer_size = o->prefer_size, .qfile = c.qfile};
 	report_print(c.written, c.g, c.at, &ro, stdout);
 	if (o->svg)
 		report_svg(c.g, o->svg);

@@ -2,11 +2,15 @@
  * report.c: the per-layer report (`cnnc report`), as a table or JSON.
  *
  * One row per layer of the model as written: name, op, output shape,
- * parameters, MACs (conv2d and linear multiply-accumulates), activation
- * bytes (the node's output in float32), the note the passes left; then
+ * parameters, the bytes of weights the program holds for it (those of
+ * the node it runs as, folded, transformed and packed: pack_program_bytes;
+ * under the first row that runs as that node), MACs (conv2d and linear
+ * multiply-accumulates), activation bytes (the node's output in
+ * float32), the note the passes left; then
  * the algorithm, layout, scratch and algorithm note of the node it runs
  * as in the graph compile emits ("-" when it was folded, fused or
- * removed: the note says which); then totals, and the memory plan:
+ * removed: the note says which); then totals (the program's weight bytes
+ * beside the parameters'), and the memory plan:
  * arena_bytes is the planned workspace, shown beside the naive sum of all
  * activations. --json adds each buffer's offset, size and lifetime, and
  * each chunk or split piece read in place ("buffer": "view", "of" the
@@ -47,6 +51,34 @@ static Totals totals(const Graph *g)
  * does not run (absorbed or removed). */
 static const Node *runs_as(const Graph *opt, const int *map, int i) { return map[i] >= 0 ? &opt->nodes[map[i]] : NULL; }
 
+/* Whether row i is the first of the model as written that runs as its
+ * node of opt (several rows may run as one node: the node's reorders,
+ * and its weights, go under the first). */
+static bool first_row(const int *map, int i)
+{
+	bool first = map[i] >= 0;
+	for (int j = 0; j < i && first; j++)
+		first = map[j] != map[i];
+	return first;
+}
+
+/* Bytes of weights the program holds for row i: those of the node it
+ * runs as, folded, transformed and packed, under the first row that
+ * runs as it. */
+static long long row_program_bytes(const Graph *opt, const int *map, int i)
+{
+	return first_row(map, i) ? pack_program_bytes(opt, &opt->nodes[map[i]]) : 0;
+}
+
+/* Bytes of every weight the program holds. */
+static long long program_bytes(const Graph *opt)
+{
+	long long total = 0;
+	for (int i = 0; i < opt->n; i++)
+		total = ir_add_sat(total, pack_program_bytes(opt, &opt->nodes[i]));
+	return total;
+}
+
 static const char *algo_of(const Node *r)
 {
 	return r && (r->op == OP_CONV2D || r->op == OP_CONV_TRANSPOSE2D) ? algo_name[r->algo] : "-";
@@ -73,6 +105,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, const Q
 		for (int d = 0; d < n->rank; d++)
 			cJSON_AddItemToArray(shape, cJSON_CreateNumber(n->shape[d]));
 		cJSON_AddNumberToObject(l, "params", (double)ir_param_count(g, n));
+		cJSON_AddNumberToObject(l, "program_weight_bytes", (double)row_program_bytes(opt, map, i));
 		cJSON_AddNumberToObject(l, "macs", (double)ir_macs(g, n));
 		cJSON_AddNumberToObject(l, "activation_bytes", (double)act_bytes(n));
 		cJSON_AddStringToObject(l, "algorithm", algo_of(r));
@@ -111,6 +144,7 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, const Q
 	cJSON_AddNumberToObject(tot, "macs", (double)t.macs);
 	cJSON_AddNumberToObject(tot, "flops", 2.0 * (double)t.macs);
 	cJSON_AddNumberToObject(tot, "weight_bytes", (double)t.weight_bytes);
+	cJSON_AddNumberToObject(tot, "program_weight_bytes", (double)program_bytes(opt));
 	cJSON_AddNumberToObject(tot, "activation_bytes", (double)t.act_bytes);
 	const MemPlan *p = opt->plan;
 	cJSON_AddNumberToObject(tot, "arena_bytes", (double)p->workspace);
@@ -191,35 +225,39 @@ static const char *notes(const Node *n, const Node *r, Arena *a)
 	return text;
 }
 
-static void print_table(const Graph *g, const Graph *opt, const int *map, int opt_level, FILE *out)
+static void print_table(const Graph *g, const Graph *opt, const int *map, const ReportOptions *o, FILE *out)
 {
-	char s[64], p[32], m[32], b[32], w[32];
-	fprintf(out, "model %s (%s), -O%d\n", g->model, g->file, opt_level);
-	fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", "layer", "op", "output", "params", "MACs",
-	        "act bytes", "algo", "layout", "ws bytes", "notes");
+	char s[64], p[32], m[32], b[32], w[32], pw[32];
+	const char *row = "%-28s %-20s %-16s %12s %13s %16s %14s %-9s %-6s %12s  %s\n";
+	if (o->prefer_size)
+		fprintf(out, "model %s (%s), -Os\n", g->model, g->file);
+	else
+		fprintf(out, "model %s (%s), -O%d\n", g->model, g->file, o->opt_level);
+	fprintf(out, row, "layer", "op", "output", "params", "prog weights", "MACs", "act bytes", "algo", "layout",
+	        "ws bytes", "notes");
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i], *r = runs_as(opt, map, i);
-		fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", n->name, op_name[n->op],
-		        ir_shape_str(n, s, sizeof s), grouped(ir_param_count(g, n), p, sizeof p),
+		fprintf(out, row, n->name, op_name[n->op], ir_shape_str(n, s, sizeof s),
+		        grouped(ir_param_count(g, n), p, sizeof p), grouped(row_program_bytes(opt, map, i), pw, sizeof pw),
 		        grouped(ir_macs(g, n), m, sizeof m), grouped(act_bytes(n), b, sizeof b), algo_of(r),
 		        r ? layout_name[r->layout] : "-", grouped(r ? r->scratch : 0, w, sizeof w),
 		        notes(n, r, opt->arena));
-		bool first = map[i] >= 0;
-		for (int j = 0; j < i && first; j++)
-			first = map[j] != map[i];
-		for (int k = 0; first && k < opt->n; k++) {
+		for (int k = 0; first_row(map, i) && k < opt->n; k++) {
 			const Node *ro = &opt->nodes[k];
 			if (ro->op == OP_REORDER && ro->in[0] == map[i])
-				fprintf(out, "%-28s %-20s %-16s %12s %16s %14s %-9s %-6s %12s  %s\n", ro->name, "reorder",
-				        ir_shape_str(ro, s, sizeof s), "0", "0", grouped(4 * layout_numel(ro), b, sizeof b), "-",
-				        layout_name[ro->layout], "0", ro->note);
+				fprintf(out, row, ro->name, "reorder", ir_shape_str(ro, s, sizeof s), "0", "0", "0",
+				        grouped(4 * layout_numel(ro), b, sizeof b), "-", layout_name[ro->layout], "0", ro->note);
 		}
 	}
 	if (opt->layout_note)
 		fprintf(out, "%s\n", opt->layout_note);
 	Totals t = totals(g);
+	long long stored = program_bytes(opt);
 	fprintf(out, "total: %s params (%s weight bytes), %s MACs (%.3f GFLOPs)\n", grouped(t.params, p, sizeof p),
 	        grouped(t.weight_bytes, b, sizeof b), grouped(t.macs, m, sizeof m), 2e-9 * (double)t.macs);
+	fprintf(out, "weights in the program: %s bytes (folded, transformed, packed; %.2fx the parameters' %s)\n",
+	        grouped(stored, pw, sizeof pw), t.weight_bytes ? (double)stored / (double)t.weight_bytes : 0.0,
+	        grouped(t.weight_bytes, b, sizeof b));
 	fprintf(out, "workspace: %s bytes planned by liveness (one buffer per activation and scratch: %s bytes)\n",
 	        grouped(opt->plan->workspace, s, sizeof s), grouped(opt->plan->naive, b, sizeof b));
 }
@@ -296,7 +334,7 @@ void report_print(const Graph *g, const Graph *opt, const int *map, const Report
 	if (o->json)
 		print_json(g, opt, map, o->qfile, out);
 	else
-		print_table(g, opt, map, o->opt_level, out);
+		print_table(g, opt, map, o, out);
 	if (!o->json && o->qfile)
 		report_quant_table(g, o->qfile, out);
 }

@@ -15,9 +15,10 @@
  *     multiplies per m x m output tile and channel pair, against 9*m*m
  *     direct; the runtime pads the tiles to whole vectors (8 with AVX),
  *     so small outputs gain less (a 7x7 output is 16 tiles of F(2x2) but
- *     4, padded to 8, of F(4x4)). The model takes the tile
- *     size with fewer multiplies, padding counted, and Winograd when that
- *     is at least 1.5x fewer than the direct MACs and there are at least
+ *     4, padded to 8, of F(4x4)). Where compute bounds both ways (the
+ *     weights' share: below), the model takes the tile size with fewer
+ *     multiplies, padding counted, and Winograd when that is at least
+ *     1.5x fewer than the direct MACs and there are at least
  *     MIN_WINOGRAD_C input channels. The transforms cost O(c + oc) per
  *     tile against the GEMMs' O(c * oc), but now that they run in vectors
  *     they stay cheap: measured alone (this 2-core Zen 4, AVX-512, each
@@ -44,16 +45,49 @@
  * be a copy of the input); --algo winograd takes Winograd wherever it
  * applies, with the tile size of fewer multiplies, and the rest as auto
  * would.
+ * -Os (prefer_size) takes no Winograd, whose transformed kernels are
+ * (m + 2)^2 / 9 times the 3x3 ones (F(4x4): 4x), and the rest as auto
+ * would: every other algorithm's weights are the kernel's, padded
+ * (passes/pack.c). Its note says so.
  *
  * Every conv where Winograd applies gets the numbers behind the choice in
  * its algo_note, for the report: multiplies against the direct MACs, the
  * rule, and the scratch and weights of both ways.
+ *
+ * Weights are read once a run, from memory when the model's do not fit
+ * in cache (resnet50's 160 MB at -O2 do not), and Winograd's are 4x the
+ * kernel's at F(4x4), 1.8x at F(2x2). So each way's cost is a roofline,
+ * the slower of its compute and its weights (they stream in while the
+ * GEMMs run): compute is Winograd's multiplies counted 1.5 each (the
+ * 1.5x rule above) or im2col's MACs; weights are their packed bytes
+ * at MACS_PER_BYTE, the MACs rt_gemm does in the time one core reads a
+ * byte from memory: WEIGHT_GBPS measured on this machine (2-core Xeon,
+ * AVX-512, 105 MB of L3; best of 10 passes summing a 256 MB array,
+ * tests/bench/bandwidth.c, 5.1 GB/s while it was shared), GEMM_GMACS from
+ * resnet50's 1x1 convs timed in place (tests/bench/profile.py: 51.4M
+ * MACs in 2.1-2.3 ms, 22-24 GMAC/s; peak 46.7, tests/bench/peak.c). The
+ * tile is the one of lower cost; Winograd is taken when its cost is at
+ * most im2col's. Every zoo model's choice is what multiplies alone gave
+ * (resnet50's layer4 F(2x2) is the closest: 100.7M compute-bound, its
+ * 16.9 MB of weights 84.5M); a few-channel conv of a tiny net whose F(4x4)
+ * weights outweigh its compute goes to im2col. Charging the weights on
+ * top of the compute instead (a sum, not the slower of the two) was
+ * tried and made both resnets slower, by the median of interleaved
+ * rounds of --bench on the shared machine: resnet50 272 -> 292 ms (10
+ * rounds of 3 runs), resnet18 78 -> 101 ms (7 rounds of 5): it moved
+ * layer4's 3x3 convs from F(2x2) to im2col (in place 9-13 ms against
+ * 7.1) and layer3's from F(4x4) to F(2x2) (alone that made resnet18 67.7
+ * -> 72.0 ms): Winograd's weights, each float used for many tiles while
+ * the next stream in, cost less than their bytes added to the compute.
  */
 #include "../cnnc.h"
 
 #include "../../runtime/cnnrt.h" /* the kernels' scratch formulas, shared */
 
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
+#define WEIGHT_GBPS 5                /* bytes per ns one core reads from memory (see above) */
+#define GEMM_GMACS 25                /* multiply-accumulates per ns of rt_gemm, one core */
+#define MACS_PER_BYTE (GEMM_GMACS / WEIGHT_GBPS) /* a weight byte's time, in MACs */
 
 static bool is_1x1(const Attrs *a)
 {
@@ -121,17 +155,46 @@ static long long winograd_mults(const Node *n, int c, int m)
 	return (long long)n->shape[0] * (m + 2) * (m + 2) * winograd_tiles(n, m) * c * n->shape[1];
 }
 
-/* The tile size with fewer multiplies (4 on a tie: fewer tiles). */
+/* The cost, in MACs, of a way that does macs multiply-accumulates and
+ * reads bytes of weights once a run: the slower of the two, the weights
+ * streaming in while the GEMMs run (a roofline), a byte costing
+ * MACS_PER_BYTE. */
+static long long roofline(long long macs, long long bytes)
+{
+	long long memory = ir_mul(bytes, MACS_PER_BYTE);
+	return macs > memory ? macs : memory;
+}
+
+/* Bytes of n's weights transformed for Winograd F(m x m) and packed. */
+static long long winograd_bytes(const Node *n, int c, int m)
+{
+	return 4 * RT_WINOGRAD_WEIGHTS(m, (long long)c, n->shape[1]);
+}
+
+/* Bytes of n's 3x3 weights packed for im2col + GEMM. */
+static long long plain_bytes(const Node *n, int c)
+{
+	return 4 * RT_GEMM_PACKED(n->shape[1], 9LL * c);
+}
+
+/* Winograd F(m x m)'s cost: its multiplies, each counted 1.5 (the
+ * transforms' share, the rule above), or its weights. */
+static long long winograd_cost(const Node *n, int c, int m)
+{
+	return roofline(ir_mul(3, winograd_mults(n, c, m)) / 2, winograd_bytes(n, c, m));
+}
+
+/* The tile size of lower cost (4 on a tie: fewer tiles). */
 static int winograd_tile(const Node *n, int c)
 {
-	return winograd_mults(n, c, 4) <= winograd_mults(n, c, 2) ? 4 : 2;
+	return winograd_cost(n, c, 4) <= winograd_cost(n, c, 2) ? 4 : 2;
 }
 
 /* Whether Winograd pays on n, by the cost model above. */
 static bool winograd_pays(const Graph *g, const Node *n, int c)
 {
-	long long mults = winograd_mults(n, c, winograd_tile(n, c));
-	return c >= MIN_WINOGRAD_C && 2 * ir_macs(g, n) >= 3 * mults;
+	return c >= MIN_WINOGRAD_C &&
+	       roofline(ir_macs(g, n), plain_bytes(n, c)) >= winograd_cost(n, c, winograd_tile(n, c));
 }
 
 /* conv_transpose2d: direct (gathering each output's taps) at -O0 and
@@ -145,7 +208,7 @@ static void transpose_algo(Node *n, const Node *x, int opt_level, Algo force)
 	n->scratch = direct ? 0 : 4 * RT_CONVT_FLOATS(og, n->a.kernel[0], n->a.kernel[1], x->shape[2], x->shape[3]);
 }
 
-void choose_algos(Graph *g, int opt_level, Algo force)
+void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 {
 	bool want_winograd = force == ALGO_WINOGRAD2 || force == ALGO_WINOGRAD4;
 	for (int i = 0; i < g->n; i++) {
@@ -160,7 +223,7 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		/* Winograd considered (and its numbers noted) under auto and --algo winograd */
 		bool winograd = opt_level > 0 && winograd_applies(&n->a) && (force == ALGO_COUNT || want_winograd);
 		int tile = winograd ? winograd_tile(n, cg) : 0;
-		bool take = winograd && (want_winograd || winograd_pays(g, n, cg));
+		bool take = winograd && !prefer_size && (want_winograd || winograd_pays(g, n, cg));
 		Algo algo;
 		if (opt_level == 0 || force == ALGO_DIRECT)
 			algo = ALGO_DIRECT;
@@ -183,15 +246,19 @@ void choose_algos(Graph *g, int opt_level, Algo force)
 		if (!winograd)
 			continue;
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);
-		long long pairs = (long long)cg * n->shape[1]; /* kernels: weights 9 floats each, transformed a*a */
+		long long wb = winograd_bytes(n, cg, tile), pb = plain_bytes(n, cg);
+		long long wc = winograd_cost(n, cg, tile), pc = roofline(macs, pb);
 		n->algo_note = arena_printf(g->arena,
-		                            "winograd F(%dx%d) %s: %lld multiplies (%lld tiles per image, padded to 8s) "
-		                            "vs %lld direct MACs (%.2fx fewer; auto takes >= 1.5x with >= %d input "
-		                            "channels, here %d); scratch %lld B vs im2col %lld B; weights %lld B vs %lld B",
-		                            tile, tile, take ? "taken" : "not taken", mults, winograd_tiles(n, tile), macs,
-		                            (double)macs / (double)mults, MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile),
-		                            im2col,
-		                            4 * pairs * (tile + 2) * (tile + 2), 4 * pairs * 9);
+		                            "winograd F(%dx%d) %s%s: %lld multiplies (%lld tiles per image, padded to 8s) "
+		                            "vs %lld direct MACs (%.2fx fewer); weights %lld B vs %lld B; cost, the slower of "
+		                            "compute (multiplies x 1.5; MACs) and weights (%d MACs a byte, %d GB/s): %lld "
+		                            "(%s-bound) vs %lld (%s-bound); auto takes the lower with >= %d input channels, "
+		                            "here %d; scratch %lld B vs im2col %lld B",
+		                            tile, tile, take ? "taken" : "not taken",
+		                            prefer_size ? " (-Os: it grows the weights)" : "", mults, winograd_tiles(n, tile),
+		                            macs, (double)macs / (double)mults, wb, pb, MACS_PER_BYTE, WEIGHT_GBPS, wc,
+		                            wc == 3 * mults / 2 ? "compute" : "weight", pc, pc == macs ? "compute" : "weight",
+		                            MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile), im2col);
 	}
 }
 

@@ -69,50 +69,80 @@ static long long winograd_pack(Graph *g, Node *n, int m)
 	return a * a * per;
 }
 
-/* conv_transpose2d by GEMM: weight [c, og, kh, kw] is, per group, W_g
- * [cg, og*kh*kw]; rt_conv_transpose2d_gemm multiplies by its transpose,
- * packed as rt_gemm's A [og*kh*kw, cg]. Returns the packed floats. */
-static long long transpose_pack(Graph *g, Node *n)
+/* Packs each group's [m, k] matrix of n's param[0] as rt_gemm's A:
+ * the GEMM paths' W_g [og, cg*kh*kw], stored as it is; or, transposed,
+ * conv_transpose2d's: its weight [c, og, kh, kw] is per group W_g [cg,
+ * og*kh*kw], and rt_conv_transpose2d_gemm multiplies by its transpose
+ * (m = og*kh*kw, k = cg). Returns the packed floats. */
+static long long gemm_pack(Graph *g, Node *n, int m, int k, bool transposed)
 {
-	int groups = n->a.groups, cg = g->nodes[n->in[0]].shape[1] / groups;
-	int m = n->a.out_channels / groups * n->a.kernel[0] * n->a.kernel[1];
-	long long per_group = RT_GEMM_PACKED(m, cg);
+	int groups = n->a.groups;
+	long long per_group = RT_GEMM_PACKED(m, (long long)k), rs = transposed ? 1 : k, ks = transposed ? m : 1;
 	float *packed = arena_alloc(g->arena, (size_t)(per_group * groups) * sizeof *packed);
 	for (int gi = 0; gi < groups; gi++)
 		for (int r = 0; r < m; r++)
-			for (int kk = 0; kk < cg; kk++)
-				packed[gi * per_group + packed_at(r, kk, cg)] = n->param[0][((long long)gi * cg + kk) * m + r];
+			for (int kk = 0; kk < k; kk++)
+				packed[gi * per_group + packed_at(r, kk, k)] =
+					n->param[0][(long long)gi * m * k + r * rs + kk * ks];
 	n->param[0] = packed;
 	return per_group * groups;
+}
+
+long long pack_floats(const Graph *g, const Node *n)
+{
+	if ((n->op != OP_CONV2D && n->op != OP_CONV_TRANSPOSE2D) || !n->nin)
+		return 0;
+	int groups = n->a.groups, c = g->nodes[n->in[0]].shape[1], oc = n->a.out_channels;
+	int cg = c / groups, og = oc / groups, kk = n->a.kernel[0] * n->a.kernel[1];
+	if (n->op == OP_CONV_TRANSPOSE2D) /* transpose_pack: A [og*kh*kw, cg] per group */
+		return n->algo == ALGO_GEMM ? groups * RT_GEMM_PACKED(og * kk, (long long)cg) : 0;
+	if (n->layout != LAYOUT_NCHW)
+		return pack_cl_floats(g, n);
+	if (ALGO_WINOGRAD_TILE(n->algo))
+		return RT_WINOGRAD_WEIGHTS(ALGO_WINOGRAD_TILE(n->algo), (long long)c, oc);
+	if (n->algo == ALGO_GEMM || n->algo == ALGO_IM2COL) /* A [og, cg*kh*kw] per group */
+		return groups * RT_GEMM_PACKED(og, (long long)cg * kk);
+	return 0;
+}
+
+long long pack_program_bytes(const Graph *g, const Node *n)
+{
+	ParamSpec ps[MAX_PARAMS];
+	int k = ir_params(g, n, ps);
+	long long packed = pack_floats(g, n), floats = 0;
+	for (int j = 0; j < k; j++)
+		floats = ir_add_sat(floats, j == 0 && packed > 0 ? packed : ps[j].count);
+	return ir_mul(4, floats);
+}
+
+/* Packs n's param[0] for its algorithm and layout; returns the packed
+ * floats (0: left as it is). */
+static long long pack_one(Graph *g, Node *n)
+{
+	if (n->op != OP_CONV2D && n->op != OP_CONV_TRANSPOSE2D)
+		return 0;
+	int groups = n->a.groups, cg = g->nodes[n->in[0]].shape[1] / groups, og = n->a.out_channels / groups;
+	int kk = n->a.kernel[0] * n->a.kernel[1];
+	if (n->op == OP_CONV_TRANSPOSE2D)
+		return n->algo == ALGO_GEMM ? gemm_pack(g, n, og * kk, cg, true) : 0;
+	if (n->layout != LAYOUT_NCHW) /* passes/pack_cl.c */
+		return pack_cl(g, n);
+	if (ALGO_WINOGRAD_TILE(n->algo))
+		return winograd_pack(g, n, ALGO_WINOGRAD_TILE(n->algo));
+	if (n->algo == ALGO_GEMM || n->algo == ALGO_IM2COL)
+		return gemm_pack(g, n, og, cg * kk, false);
+	return 0;
 }
 
 void pack_weights(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
-		if (n->op == OP_CONV_TRANSPOSE2D && n->param[0] && n->algo == ALGO_GEMM)
-			n->packed = transpose_pack(g, n);
-		if (n->op != OP_CONV2D || !n->param[0])
+		if (!n->param[0])
 			continue;
-		if (n->layout != LAYOUT_NCHW) { /* passes/pack_cl.c */
-			n->packed = pack_cl(g, n);
-			continue;
-		}
-		if (ALGO_WINOGRAD_TILE(n->algo)) {
-			n->packed = winograd_pack(g, n, ALGO_WINOGRAD_TILE(n->algo));
-			continue;
-		}
-		if (n->algo != ALGO_GEMM && n->algo != ALGO_IM2COL)
-			continue;
-		int groups = n->a.groups, og = n->a.out_channels / groups;
-		int k = g->nodes[n->in[0]].shape[1] / groups * n->a.kernel[0] * n->a.kernel[1];
-		long long panels = (og + MR - 1) / MR, per_group = panels * MR * k;
-		float *packed = arena_alloc(g->arena, (size_t)(per_group * groups) * sizeof *packed);
-		for (int gi = 0; gi < groups; gi++)
-			for (int o = 0; o < og; o++)
-				for (int kk = 0; kk < k; kk++)
-					packed[gi * per_group + packed_at(o, kk, k)] = n->param[0][((long long)gi * og + o) * k + kk];
-		n->param[0] = packed;
-		n->packed = per_group * groups;
+		long long want = pack_floats(g, n); /* before: it reads the shapes pack_one packs for */
+		n->packed = pack_one(g, n);
+		if (n->packed != want) /* the report's program weight bytes are pack_floats' */
+			BUG("%s: packed %lld floats, pack_floats says %lld", n->name, n->packed, want);
 	}
 }

@@ -39,6 +39,16 @@ bool pack_cl_depthwise(const Graph *g, const Node *n)
 	return n->a.groups > 1 && g->nodes[n->in[0]].shape[1] == n->a.groups && n->shape[1] == n->a.groups;
 }
 
+long long pack_cl_floats(const Graph *g, const Node *n)
+{
+	int c = g->nodes[n->in[0]].shape[1], oc = n->shape[1], kk = n->a.kernel[0] * n->a.kernel[1];
+	if (pack_cl_depthwise(g, n)) {
+		int cl = layout_chunk(n);
+		return (long long)((c + cl - 1) / cl) * kk * cl;
+	}
+	return (long long)((oc + STRIP - 1) / STRIP) * kk * span_of(c, oc, n->a.groups) * STRIP;
+}
+
 long long pack_cl(Graph *g, Node *n)
 {
 	int c = g->nodes[n->in[0]].shape[1], oc = n->shape[1], kh = n->a.kernel[0], kw = n->a.kernel[1];

@@ -17,7 +17,9 @@
 - a big model's program refuses a weight blob other than its own (one
   flipped bit) with exit 1;
 - weights go to the blob by their packed size (Winograd's are 4x raw), so
-  no model makes a C array of many megabytes.
+  no model makes a C array of many megabytes;
+- -Os and --prefer size are one option: resnet18's weights in the program
+  stay within 1% of its parameters' bytes (twice that at -O2).
 """
 import hashlib
 import json
@@ -196,6 +198,24 @@ def main():
         check("--help lists the passes in order",
               r.returncode == 0 and "shapes dce weights constfold channels_last fold_pad fold_bn fuse algo layout pack memplan" in r.stdout,
               r.stdout)
+        check("--help names -Os and --prefer size", "-Os" in r.stdout and "--prefer size" in r.stdout, r.stdout)
+
+        # -Os is --prefer size; --prefer speed is the default level; a
+        # conflicting or unknown choice is a usage error
+        rs = {flags: run([CNNC, "report", RESNET, "--json"] + list(flags)) for flags in
+              ((), ("-O2",), ("-Os",), ("--prefer", "size"), ("--prefer", "speed"))}
+        tot = {f: json.loads(r.stdout)["total"] if r.returncode == 0 else None for f, r in rs.items()}
+        check("-Os and --prefer size report the same", rs[("-Os",)].stdout == rs[("--prefer", "size")].stdout)
+        check("--prefer speed and -O2 report the default level",
+              rs[()].stdout == rs[("-O2",)].stdout == rs[("--prefer", "speed")].stdout)
+        check("-Os: resnet18's weights within 1% of its parameters (no Winograd), -O2's twice",
+              tot[("-Os",)] and tot[("-Os",)]["program_weight_bytes"] < 1.01 * tot[("-Os",)]["weight_bytes"]
+              and tot[()]["program_weight_bytes"] > 2 * tot[()]["weight_bytes"], str(tot))
+        for flags, what in ((["--prefer", "small"], "--prefer small: exit 2 naming speed, size"),
+                            (["-Os", "--algo", "winograd"], "-Os with --algo winograd: exit 2")):
+            r = run([CNNC, "report", LENET] + flags)
+            check(what, r.returncode == 2 and ("speed, size" in r.stderr or "rules out" in r.stderr),
+                  f"exit {r.returncode}: {r.stderr}")
 
         # build prints its command, and the program checks its input
         prog = os.path.join(tmp, "lenet5")

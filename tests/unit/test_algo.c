@@ -44,7 +44,7 @@ static const Node *conv_after_algos(Graph *g, const Case *t)
 	if (!ir_infer_node(g, id, err, sizeof err))
 		fail_msg("conv refused: %s", err);
 	g->output = id;
-	choose_algos(g, 2, t->force);
+	choose_algos(g, 2, t->force, false);
 	return &g->nodes[id];
 }
 

@@ -73,7 +73,7 @@ static void test_blocked_padded_sizes(void **state)
 	int a = add(g, OP_ADD, (int[]){x, x}, 2, (Attrs){0});
 	int b = add1(g, OP_CONV2D, x, conv(13, 1, 1, 0, 1));
 	g->output = add(g, OP_CONCAT, (int[]){a, b, x}, 3, (Attrs){0});
-	choose_algos(g, 2, ALGO_COUNT);
+	choose_algos(g, 2, ALGO_COUNT, false);
 	choose_layouts(g, LAYOUT_NCHW8C, false);
 	ir_verify(g, "layout");
 	const Node *out = &g->nodes[g->output];
@@ -93,7 +93,7 @@ static void test_auto_small(void **state)
 	Graph *g = *state;
 	int x = input(g, 3, 8, 8);
 	g->output = add1(g, OP_CONV2D, x, conv(4, 3, 1, 1, 1));
-	choose_algos(g, 2, ALGO_COUNT);
+	choose_algos(g, 2, ALGO_COUNT, false);
 	choose_layouts(g, LAYOUT_COUNT, false);
 	ir_verify(g, "layout");
 	assert_int_equal(g->n, 2); /* no reorder */

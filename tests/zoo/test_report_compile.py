@@ -31,10 +31,18 @@ layer:
   - the memory plan: arena_bytes is WORKSPACE_BYTES (64 when nothing is
     planned: C has no empty arrays), every workspace
     buffer has the C's offset and live range, every scratch the offset
-    its conv's call passes.
+    its conv's call passes;
+  - the weights the program holds (issue 19): each layer's
+    program_weight_bytes is the bytes of the weight arrays the C declares
+    for it (`static const float w_...[COUNT]`), and the total theirs; in a
+    program whose weights are in PREFIX.weights, where the C gives only
+    each tensor's offset in the blob (64-byte aligned), each layer's bytes
+    fill its tensors' slots short of 64 bytes a tensor, and the total
+    fills the blob (its _BLOB_BYTES) the same way; at -Os no conv of the
+    C runs Winograd.
 
 Every model runs at the default level; all but the slowest to compile
-(resnet50, vgg16: ~3 and ~8 s each) also at -O0, --layout nhwc,
+(resnet50, vgg16: ~3 and ~8 s each) also at -O0, -Os, --layout nhwc,
 --layout blocked, --algo im2col and --algo winograd. unused_reader.lua (a
 conv read by a batch_norm and by a sigmoid nothing uses) must also show
 bn1 folded into c1, as compile does. Exit status 1 on any mismatch.
@@ -55,7 +63,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CNNC = os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc")
 UNUSED_READER = os.path.join(REPO, "tests", "zoo", "unused_reader.lua")
 SLOW = {"resnet50", "vgg16"}
-OPTIONS = [[], ["-O0"], ["--layout", "nhwc"], ["--layout", "blocked"], ["--algo", "im2col"], ["--algo", "winograd"]]
+OPTIONS = [[], ["-O0"], ["-Os"], ["--layout", "nhwc"], ["--layout", "blocked"], ["--algo", "im2col"], ["--algo", "winograd"]]
 def _acts():
     """DSL name -> RT_ACT_ suffix, from runtime/acts.def (every row)."""
     import re
@@ -69,6 +77,36 @@ ACTS = _acts()
 LAYER = re.compile(r"^\t/\* ([^(\s][^\s]*?)(?: \([^)]*\.lua:\d+\))?: (\w+) (.*) \*/$")
 DECL = re.compile(r"^\tfloat \*(\w+) = \(float \*\)\(ws \+ (\d+)\); /\* (\S+?)(?: (\w+))?, live (\d+)\.\.(\d+) \*/$")
 CL_CALL = re.compile(r"\brt_\w+_cl\(&p, (\d+),")
+WEIGHT_NOTE = re.compile(r"^/\* (.+): \[[\d, ]*\].* \*/$")
+WEIGHT_ARRAY = re.compile(r"^static const float \w+\[(\d+)\] = \{$")
+WEIGHT_IN_BLOB = re.compile(r"^static const float \*const \w+ = \w+_blob \+ (\d+);$")
+PARAM_SUFFIXES = {"weight", "bias", "running_mean", "running_var"}  # compiler/ir/params.c's
+
+
+def weights_of(lines, c_text):
+    """Layer name -> [bytes, tensors, exact] of the weights the C declares
+    for it: exact when they are arrays; else the bytes of the tensors'
+    slots in the blob (each up to 63 bytes of alignment more)."""
+    found = []  # (layer, "array" or "blob", count or float offset)
+    for prev, line in zip(lines, lines[1:]):
+        note = WEIGHT_NOTE.match(prev)
+        m = WEIGHT_ARRAY.match(line) or WEIGHT_IN_BLOB.match(line)
+        if not note or not m:
+            continue
+        key = note.group(1)
+        head, _, suffix = key.rpartition(".")
+        layer = head if head and suffix in PARAM_SUFFIXES else key  # a param's key is its name
+        found.append((layer, "array" if line.endswith("{") else "blob", int(m.group(1))))
+    blob = re.search(r"#define \w+_BLOB_BYTES (\d+)u", c_text)
+    offsets = sorted(v for _, kind, v in found if kind == "blob")
+    ends = {o: 4 * n for o, n in zip(offsets, offsets[1:] + [int(blob.group(1)) // 4 if blob else 0])}
+    out = {}
+    for layer, kind, v in found:
+        w = out.setdefault(layer, [0, 0, True])
+        w[0] += 4 * v if kind == "array" else ends[v] - 4 * v
+        w[1] += 1
+        w[2] = w[2] and kind == "array"
+    return out
 
 
 def parse_c(c_text, h_text):
@@ -134,7 +172,18 @@ def parse_c(c_text, h_text):
                 l["layout"] = "nchw"
     ws = re.search(r"#define \w+_WORKSPACE_BYTES (\d+)", h_text)
     return {"layers": layers, "order": order, "decls": decls, "folded": folded,
-            "workspace": int(ws.group(1)) if ws else None}
+            "workspace": int(ws.group(1)) if ws else None, "weights": weights_of(c_text.splitlines(), c_text)}
+
+
+def weight_bytes_differ(want, got):
+    """Why report's want bytes are not the C's got = [bytes, tensors,
+    exact], or None."""
+    size, tensors, exact = got
+    if exact and want != size:
+        return "%d bytes in the report, %d in the C's arrays" % (want, size)
+    if not exact and not want <= size < want + 64 * tensors:
+        return "%d bytes in the report, %d in the C's %d slots of the blob" % (want, size, tensors)
+    return None
 
 
 def conv_call_ok(algo, layout, call, op="conv2d"):
@@ -229,6 +278,20 @@ def compare(rep, c):
         if not cr or cr["op"] != "reorder" or (cr["from"], cr["layout"]) != (ro["from"], ro["to"]):
             errs.append("reorder %s: report %s -> %s, the C %s" % (name, ro["from"], ro["to"],
                                                                   "%s -> %s" % (cr["from"], cr["layout"]) if cr else "none"))
+    stored = {}
+    for l in rep["layers"]:
+        if l["runs_as"] is not None:
+            stored[l["runs_as"]] = stored.get(l["runs_as"], 0) + l["program_weight_bytes"]
+        elif l["program_weight_bytes"]:
+            errs.append("%s: does not run, yet holds %d bytes of weights" % (l["name"], l["program_weight_bytes"]))
+    for x in sorted(set(stored) | set(c["weights"])):
+        why = weight_bytes_differ(stored.get(x, 0), c["weights"].get(x, [0, 0, True]))
+        if why:
+            errs.append("%s: program weights: %s" % (x, why))
+    total = [sum(w[i] for w in c["weights"].values()) for i in (0, 1)]
+    why = weight_bytes_differ(rep["total"]["program_weight_bytes"], total + [all(w[2] for w in c["weights"].values())])
+    if why:
+        errs.append("total program weights: " + why)
     arena = rep["total"]["arena_bytes"]
     if (arena or 64) != c["workspace"]:  # the emitter declares no empty array: 64 bytes at least
         errs.append("arena_bytes %s, the C's WORKSPACE_BYTES %s" % (arena, c["workspace"]))
@@ -267,7 +330,10 @@ def check(model, opts, tmp, index):
         for ext in (".c", ".h", ".weights"):
             if os.path.exists(prefix + ext):
                 os.remove(prefix + ext)
-        return case, compare(rep, c), rep
+        errs = compare(rep, c)
+        if "-Os" in opts:  # no transform that grows the weights: no Winograd
+            errs += ["%s: %s at -Os" % (n, l["algo"]) for n, l in c["layers"].items() if l["algo"].startswith("winograd")]
+        return case, errs, rep
     except (RuntimeError, ValueError, KeyError, AttributeError, subprocess.TimeoutExpired) as e:
         return case, ["%s: %s" % (type(e).__name__, e)], None
 
