@@ -37,7 +37,7 @@ suite() { # suite NAME COMMAND...
 
 # The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
-    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel \
+    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel test_qgemm \
         test_acts; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
     done
