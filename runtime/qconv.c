@@ -39,9 +39,7 @@ typedef struct {
 	const uint8_t *x;          /* uint8 NHWC input */
 	int zp_x;                  /* its zero point, the padding */
 	const int8_t *Wp;          /* packed weights */
-	const int32_t *bias;       /* int32 [oc] */
-	const float *mult;         /* float [oc] */
-	int zp_y, lo, hi;          /* requantization */
+	const rt_qepilogue *ep;    /* requantization, over oc */
 	uint8_t *y;                /* uint8 NHWC output, ldy per pixel */
 	int ldy;                   /* bytes between output pixels */
 	uint8_t *scratch;          /* parts areas of rows * K bytes */
@@ -58,8 +56,7 @@ static void conv_block(const Qconv *j, int it, uint8_t *col)
 	int n = it / j->blocks, r0 = it % j->blocks * j->rows, ohw = p->oh * p->ow;
 	int rows = ohw - r0 < j->rows ? ohw - r0 : j->rows;
 	rt_qim2col(p, j->x + (size_t)n * p->h * p->w * p->c, j->zp_x, r0, rows, col, j->K);
-	rt_qgemm(rows, p->oc, j->K, col, j->K, j->Wp, j->bias, j->mult, j->zp_y, j->lo, j->hi,
-	         j->y + ((size_t)n * ohw + r0) * j->ldy, j->ldy);
+	rt_qgemm_ep(rows, p->oc, j->K, col, j->K, j->Wp, j->ep, j->y + ((size_t)n * ohw + r0) * j->ldy, j->ldy);
 }
 
 /* Parts [begin, end): part i runs the i-th equal run of blocks in area i
@@ -74,15 +71,14 @@ static void conv_parts(void *ctx, int begin, int end)
 }
 
 void rt_qconv2d(const rt_conv2d_params *p, int threads, const uint8_t *x, int zp_x, const int8_t *Wp,
-                const int32_t *bias, const float *mult, int zp_y, int lo, int hi, uint8_t *y, int ldy,
-                uint8_t *scratch)
+                const rt_qepilogue *ep, uint8_t *y, int ldy, uint8_t *scratch)
 {
 	int K = p->kh * p->kw * p->c, ohw = p->oh * p->ow;
 	if (p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0) {
-		rt_qgemm(p->n * ohw, p->oc, K, x, K, Wp, bias, mult, zp_y, lo, hi, y, ldy);
+		rt_qgemm_ep(p->n * ohw, p->oc, K, x, K, Wp, ep, y, ldy);
 		return;
 	}
-	Qconv j = {p, x, zp_x, Wp, bias, mult, zp_y, lo, hi, y, ldy, scratch, K, (int)RT_QCONV_ROWS(K), 0,
+	Qconv j = {p, x, zp_x, Wp, ep, y, ldy, scratch, K, (int)RT_QCONV_ROWS(K), 0,
 	           threads < 1 ? 1 : threads};
 	j.blocks = (ohw + j.rows - 1) / j.rows;
 	int items = p->n * j.blocks;
@@ -104,9 +100,7 @@ typedef struct {
 	const uint8_t *x;          /* uint8 NHWC input */
 	int zp_x;                  /* its zero point, the padding */
 	const int8_t *w;           /* int8 [kh][kw][c] */
-	const int32_t *bias;       /* int32 [c] */
-	const float *mult;         /* float [c] */
-	int zp_y, lo, hi;          /* requantization */
+	const rt_qepilogue *ep;    /* requantization, over c */
 	uint8_t *y;                /* uint8 NHWC output */
 	int ldy;                   /* bytes between output pixels */
 } Qdw;
@@ -122,7 +116,7 @@ static void dw_rows_generic(const Qdw *j, int begin, int end)
 		for (int ox = 0; ox < p->ow; ox++) {
 			uint8_t *yp = j->y + ((size_t)row * p->ow + ox) * j->ldy;
 			for (int ch = 0; ch < c; ch++) {
-				int32_t acc = j->bias[ch];
+				int32_t acc = j->ep->bias[ch];
 				for (int ky = 0; ky < p->kh; ky++) {
 					int iy = oy * p->sh - p->ph + ky * p->dh;
 					for (int kx = 0; kx < p->kw; kx++) {
@@ -133,7 +127,7 @@ static void dw_rows_generic(const Qdw *j, int begin, int end)
 						acc += v * j->w[((size_t)ky * p->kw + kx) * c + ch];
 					}
 				}
-				yp[ch] = q_requant(acc, j->mult[ch], j->zp_y, j->lo, j->hi);
+				yp[ch] = q_requant(j->ep, ch, acc);
 			}
 		}
 	}
@@ -141,9 +135,9 @@ static void dw_rows_generic(const Qdw *j, int begin, int end)
 
 static void dw_task(void *ctx, int begin, int end) { dw_rows_generic(ctx, begin, end); }
 
-void rt_qconv2d_dw(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const int32_t *bias,
-                   const float *mult, int zp_y, int lo, int hi, uint8_t *y, int ldy)
+void rt_qconv2d_dw(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                   uint8_t *y, int ldy)
 {
-	Qdw j = {p, x, zp_x, w, bias, mult, zp_y, lo, hi, y, ldy};
+	Qdw j = {p, x, zp_x, w, ep, y, ldy};
 	rt_parallel(p->n * p->oh, cl_grain(2.0 * p->ow * p->c * p->kh * p->kw, CL_GRAIN_FLOPS), dw_task, &j);
 }

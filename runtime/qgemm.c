@@ -37,10 +37,7 @@ typedef struct {
 	const uint8_t *X;      /* uint8 [P][ldx] */
 	int ldx;               /* bytes between rows of X */
 	const int8_t *Wp;      /* packed weights */
-	const int32_t *bias;   /* int32 [M] */
-	const float *mult;     /* float [M]: requantizing multipliers, or the
-	                          dequantizing scales of rt_qgemm_f32 */
-	int zp_y, lo, hi;      /* output zero point and clamp */
+	const rt_qepilogue *ep; /* requantization (or rt_qgemm_f32's scales) */
 	uint8_t *Y;            /* uint8 [P][ldy], or NULL for Yf */
 	float *Yf;             /* float [P][ldy] of rt_qgemm_f32, or NULL */
 	int ldy;               /* elements between rows of Y or Yf */
@@ -52,7 +49,7 @@ static int32_t dot_generic(const Qgemm *q, int p, int m)
 	int k4_n = (q->K + 3) / 4;
 	const uint8_t *x = q->X + (size_t)p * q->ldx;
 	const int8_t *w = q->Wp + (size_t)(m / 16) * k4_n * 64 + (m % 16) * 4;
-	int32_t acc = q->bias[m];
+	int32_t acc = q->ep->bias[m];
 	for (int k = 0; k < q->K; k++)
 		acc += (int32_t)x[k] * w[(k / 4) * 64 + k % 4];
 	return acc;
@@ -62,9 +59,9 @@ static int32_t dot_generic(const Qgemm *q, int p, int m)
 static inline void store(const Qgemm *q, int p, int m, int32_t acc)
 {
 	if (q->Y)
-		q->Y[(size_t)p * q->ldy + m] = q_requant(acc, q->mult[m], q->zp_y, q->lo, q->hi);
+		q->Y[(size_t)p * q->ldy + m] = q_requant(q->ep, m, acc);
 	else
-		q->Yf[(size_t)p * q->ldy + m] = (float)acc * q->mult[m];
+		q->Yf[(size_t)p * q->ldy + m] = q_sum(q->ep, m, acc) * q->ep->mult[m];
 }
 
 /* Rows [p0, p1) of Y, in portable C. */
@@ -85,16 +82,23 @@ static void run(const Qgemm *q, int P)
 	rt_parallel(P, cl_grain(2.0 * q->M * q->K, CL_GRAIN_FLOPS), rows_task, (void *)q);
 }
 
-void rt_qgemm(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *Wp, const int32_t *bias,
-              const float *mult, int zp_y, int lo, int hi, uint8_t *Y, int ldy)
+void rt_qgemm_ep(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *Wp, const rt_qepilogue *ep,
+                 uint8_t *Y, int ldy)
 {
-	Qgemm q = {M, K, X, ldx, Wp, bias, mult, zp_y, lo, hi, Y, NULL, ldy};
+	Qgemm q = {M, K, X, ldx, Wp, ep, Y, NULL, ldy};
 	run(&q, P);
 }
 
-void rt_qgemm_f32(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *Wp, const int32_t *bias,
-                  const float *scale, float *Y, int ldy)
+void rt_qgemm(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *Wp, const int32_t *bias,
+              const float *mult, int zp_y, int lo, int hi, uint8_t *Y, int ldy)
 {
-	Qgemm q = {M, K, X, ldx, Wp, bias, scale, 0, 0, 255, NULL, Y, ldy};
+	rt_qepilogue ep = {bias, NULL, mult, zp_y, lo, hi};
+	rt_qgemm_ep(P, M, K, X, ldx, Wp, &ep, Y, ldy);
+}
+
+void rt_qgemm_f32(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *Wp, const rt_qepilogue *ep,
+                  float *Y, int ldy)
+{
+	Qgemm q = {M, K, X, ldx, Wp, ep, NULL, Y, ldy};
 	run(&q, P);
 }

@@ -64,6 +64,7 @@ compiler_suites ""
 suite "quantize vs PyTorch's FX post-training quantization: observers, scales, int8 weights" \
     $PY tests/quant/test_oracle.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "int8 kernels vs PyTorch's quantized conv and linear (onednn), byte for byte" $PY tests/runtime/check_int8.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \

@@ -5,9 +5,10 @@
  * The references use the weights unpacked, so they also check rt_qpack's
  * layout; their requantization is the header's formula written out
  * again. Cases: random data with odd sizes (K tails of 1, 2 and 3, M not
- * a multiple of 16, ldx > K, ldy > M), the extremes that saturate an
+ * a multiple of 16, ldx > K, ldy > M), exact ties (rounded to even
+ * after the zero point is added), the extremes that saturate an
  * int16 pair sum (X = 255 everywhere against W = -128 and W = 127
- * everywhere), clamps (lo/hi of a fused relu and relu6), convolutions
+ * everywhere), with and without the float bias, clamps (lo/hi of a fused relu and relu6), convolutions
  * with stride, padding, dilation (im2col and the depthwise kernel, 3x3
  * and 5x5, stride 1 and 2), and 1, 2 and 3 threads, which must give the
  * same bytes. X is allocated to exactly its last row's K bytes, so a
@@ -35,52 +36,67 @@ static int rnd(int lo, int hi) /* uniform in [lo, hi] */
 	return lo + (int)((seed >> 8) % (unsigned)(hi - lo + 1));
 }
 
-static uint8_t ref_requant(int32_t acc, float mult, int zp, int lo, int hi)
+/* cnnrt_int8.h's formula; volatile keeps the product and sum apart (the
+ * targets' -ffp-contract=fast would fuse them). */
+static uint8_t ref_requant(int32_t acc, float fbias, float mult, int zp, int lo, int hi)
 {
-	float r = nearbyintf((float)acc * mult);
-	double q = (double)r + zp;
-	return (uint8_t)(q < lo ? lo : q > hi ? hi : q);
+	volatile float v = ((float)acc + fbias) * mult;
+	float r = nearbyintf(v + (float)zp);
+	return (uint8_t)(r < lo ? lo : r > hi ? hi : r);
 }
 
 /* One GEMM case: sizes, strides, data; xval/wval >= -128 fill X / W with
- * that value instead of random ones. */
+ * that value instead of random ones; wval -1000 draws W in -2..2 with
+ * mult 1/16, whole float biases and an odd zero point, so that one sum
+ * in 16 is a tie whose rounding depends on when the zero point is added. */
 static void gemm_case(int P, int M, int K, int ldx, int ldy, int xval, int wval, int relu)
 {
+	int ties = wval == -1000;
 	/* X exactly as long as its last row's K values */
 	size_t xn = (size_t)(P - 1) * ldx + K;
 	uint8_t *X = malloc(xn);
 	int8_t *W = malloc((size_t)M * K), *Wp = malloc(rt_qpack_size(M, K));
 	int32_t *bias = malloc(M * sizeof *bias);
-	float *mult = malloc(M * sizeof *mult);
+	float *mult = malloc(M * sizeof *mult), *fbias = malloc(M * sizeof *fbias);
 	uint8_t *Y = malloc((size_t)P * ldy), *R = malloc((size_t)P * ldy);
-	assert_true(X && W && Wp && bias && mult && Y && R);
+	assert_true(X && W && Wp && bias && mult && fbias && Y && R);
 	for (size_t i = 0; i < xn; i++)
 		X[i] = (uint8_t)(xval >= 0 ? xval : rnd(0, 255));
 	for (size_t i = 0; i < (size_t)M * K; i++)
-		W[i] = (int8_t)(wval >= -128 ? wval : rnd(-128, 127));
-	int zp = rnd(0, 255), lo = relu ? zp : 0, hi = relu == 2 ? (zp + 40 < 255 ? zp + 40 : 255) : 255;
+		W[i] = (int8_t)(wval >= -128 ? wval : ties ? rnd(-2, 2) : rnd(-128, 127));
+	int zp = ties ? 2 * rnd(0, 127) + 1 : rnd(0, 255), lo = relu ? zp : 0, hi = relu == 2 ? (zp + 40 < 255 ? zp + 40 : 255) : 255;
 	for (int m = 0; m < M; m++) {
 		bias[m] = rnd(-100000, 100000);
+		fbias[m] = (float)rnd(-100000, 100000) / 7.0f;
 		/* scales that bring sums of K products into a few hundred */
 		mult[m] = (float)rnd(1, 1000) / 1000.0f / (float)(40 * K + 1) * (m % 5 == 0 ? 100.0f : 1.0f);
+		if (ties)
+			bias[m] = rnd(-2000, 2000), fbias[m] = (float)rnd(-2000, 2000), mult[m] = 1.0f / 16;
 	}
 	rt_qpack(M, K, W, Wp);
 	memset(R, 0xa5, (size_t)P * ldy);
-	for (int p = 0; p < P; p++)
-		for (int m = 0; m < M; m++) {
-			int32_t acc = bias[m];
-			for (int k = 0; k < K; k++)
-				acc += (int32_t)X[(size_t)p * ldx + k] * W[(size_t)m * K + k];
-			R[(size_t)p * ldy + m] = ref_requant(acc, mult[m], zp, lo, hi);
+	/* with and without the float bias (rt_qgemm_ep, rt_qgemm) */
+	for (int fb = 0; fb < 2; fb++) {
+		for (int p = 0; p < P; p++)
+			for (int m = 0; m < M; m++) {
+				int32_t acc = bias[m];
+				for (int k = 0; k < K; k++)
+					acc += (int32_t)X[(size_t)p * ldx + k] * W[(size_t)m * K + k];
+				R[(size_t)p * ldy + m] = ref_requant(acc, fb ? fbias[m] : 0.0f, mult[m], zp, lo, hi);
+			}
+		rt_qepilogue ep = {bias, fbias, mult, zp, lo, hi};
+		for (int t = 1; t <= 3; t++) {
+			rt_threads(t);
+			memset(Y, 0xa5, (size_t)P * ldy); /* bytes past M must stay */
+			if (fb)
+				rt_qgemm_ep(P, M, K, X, ldx, Wp, &ep, Y, ldy);
+			else
+				rt_qgemm(P, M, K, X, ldx, Wp, bias, mult, zp, lo, hi, Y, ldy);
+			assert_memory_equal(Y, R, (size_t)P * ldy);
 		}
-	for (int t = 1; t <= 3; t++) {
-		rt_threads(t);
-		memset(Y, 0xa5, (size_t)P * ldy); /* bytes past M must stay */
-		rt_qgemm(P, M, K, X, ldx, Wp, bias, mult, zp, lo, hi, Y, ldy);
-		assert_memory_equal(Y, R, (size_t)P * ldy);
 	}
 	rt_threads(1);
-	free(X), free(W), free(Wp), free(bias), free(mult), free(Y), free(R);
+	free(X), free(W), free(Wp), free(bias), free(mult), free(fbias), free(Y), free(R);
 }
 
 static void test_pack(void **state)
@@ -113,6 +129,13 @@ static void test_gemm_random(void **state)
 	}
 }
 
+static void test_gemm_ties(void **state)
+{
+	(void)state;
+	gemm_case(37, 21, 19, 19, 21, -1, -1000, 0);
+	gemm_case(64, 48, 64, 67, 50, -1, -1000, 0);
+}
+
 static void test_gemm_extremes(void **state)
 {
 	(void)state;
@@ -133,22 +156,23 @@ static void test_gemm_f32(void **state)
 	uint8_t *X = malloc((size_t)P * K);
 	int8_t W[21 * 43], Wp[32 * 44];
 	int32_t bias[21];
-	float scale[21], *Y = malloc((size_t)P * M * sizeof *Y);
+	float scale[21], fbias[21], *Y = malloc((size_t)P * M * sizeof *Y);
 	assert_true(X && Y);
 	for (int i = 0; i < P * K; i++)
 		X[i] = (uint8_t)rnd(0, 255);
 	for (int i = 0; i < M * K; i++)
 		W[i] = (int8_t)rnd(-128, 127);
 	for (int m = 0; m < M; m++)
-		bias[m] = rnd(-5000, 5000), scale[m] = (float)rnd(1, 999) * 1e-6f;
+		bias[m] = rnd(-5000, 5000), scale[m] = (float)rnd(1, 999) * 1e-6f, fbias[m] = (float)rnd(-999, 999) / 3.0f;
 	rt_qpack(M, K, W, Wp);
-	rt_qgemm_f32(P, M, K, X, K, Wp, bias, scale, Y, M);
+	rt_qepilogue ep = {bias, fbias, scale, 0, 0, 255};
+	rt_qgemm_f32(P, M, K, X, K, Wp, &ep, Y, M);
 	for (int p = 0; p < P; p++)
 		for (int m = 0; m < M; m++) {
 			int32_t acc = bias[m];
 			for (int k = 0; k < K; k++)
 				acc += X[p * K + k] * W[m * K + k];
-			float r = (float)acc * scale[m];
+			float r = ((float)acc + fbias[m]) * scale[m];
 			assert_memory_equal(&Y[p * M + m], &r, sizeof r);
 		}
 	free(X), free(Y);
@@ -166,16 +190,18 @@ static void conv_case(rt_conv2d_params p, int depthwise)
 	uint8_t *x = malloc(xn), *y = malloc(yn), *r = malloc(yn);
 	int8_t *w = malloc(wn), *wp = depthwise ? NULL : malloc(rt_qpack_size(p.oc, K));
 	int32_t *bias = malloc(p.oc * sizeof *bias);
-	float *mult = malloc(p.oc * sizeof *mult);
+	float *mult = malloc(p.oc * sizeof *mult), *fbias = malloc(p.oc * sizeof *fbias);
 	uint8_t *scratch = malloc((size_t)RT_QCONV_SCRATCH(p.c, p.kh, p.kw, 3));
-	assert_true(x && y && r && w && bias && mult && scratch);
+	assert_true(x && y && r && w && bias && mult && fbias && scratch);
 	for (size_t i = 0; i < xn; i++)
 		x[i] = (uint8_t)rnd(0, 255);
 	for (size_t i = 0; i < wn; i++)
 		w[i] = (int8_t)rnd(-128, 127);
 	int zx = rnd(0, 255), zy = rnd(0, 255);
 	for (int o = 0; o < p.oc; o++)
-		bias[o] = rnd(-50000, 50000), mult[o] = (float)rnd(1, 1000) / 1000.0f / (float)(20 * taps + 1);
+		bias[o] = rnd(-50000, 50000), mult[o] = (float)rnd(1, 1000) / 1000.0f / (float)(20 * taps + 1),
+		fbias[o] = (float)rnd(-50000, 50000) / 3.0f;
+	rt_qepilogue ep = {bias, fbias, mult, zy, depthwise ? zy : 0, 255}; /* a fused relu on depthwise */
 	if (wp)
 		rt_qpack(p.oc, K, w, wp);
 	memset(r, 0x5a, yn);
@@ -195,19 +221,19 @@ static void conv_case(rt_conv2d_params p, int depthwise)
 								acc += v * wv;
 							}
 						}
-					r[(((size_t)n * p.oh + oy) * p.ow + ox) * ldy + o] = ref_requant(acc, mult[o], zy, 0, 255);
+					r[(((size_t)n * p.oh + oy) * p.ow + ox) * ldy + o] = ref_requant(acc, fbias[o], mult[o], zy, ep.lo, 255);
 				}
 	for (int t = 1; t <= 3; t++) {
 		rt_threads(t);
 		memset(y, 0x5a, yn);
 		if (depthwise)
-			rt_qconv2d_dw(&p, x, zx, w, bias, mult, zy, 0, 255, y, ldy);
+			rt_qconv2d_dw(&p, x, zx, w, &ep, y, ldy);
 		else
-			rt_qconv2d(&p, t, x, zx, wp, bias, mult, zy, 0, 255, y, ldy, scratch);
+			rt_qconv2d(&p, t, x, zx, wp, &ep, y, ldy, scratch);
 		assert_memory_equal(y, r, yn);
 	}
 	rt_threads(1);
-	free(x), free(y), free(r), free(w), free(wp), free(bias), free(mult), free(scratch);
+	free(x), free(y), free(r), free(w), free(wp), free(bias), free(mult), free(fbias), free(scratch);
 }
 
 static void test_conv(void **state)
@@ -238,9 +264,9 @@ static void test_depthwise(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pack),         cmocka_unit_test(test_gemm_random),
-		cmocka_unit_test(test_gemm_extremes), cmocka_unit_test(test_gemm_f32),
-		cmocka_unit_test(test_conv),          cmocka_unit_test(test_depthwise),
+		cmocka_unit_test(test_pack),          cmocka_unit_test(test_gemm_random), cmocka_unit_test(test_gemm_ties),
+		cmocka_unit_test(test_gemm_extremes), cmocka_unit_test(test_gemm_f32),    cmocka_unit_test(test_conv),
+		cmocka_unit_test(test_depthwise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
