@@ -9,12 +9,27 @@
  * exact, and the requantization (qrequant.h) is the same float multiply
  * and round-half-even everywhere.
  *
+ * With AVX-512 VNNI (the native target here), a register tile of 12
+ * rows x 32 channels is summed by vpdpbusd: per group of 4 k, each row's
+ * 4 bytes broadcast against two 64-byte blocks of weights, 24
+ * accumulators of 16 int32; the requantization then runs on 16 channels
+ * at a time, the last block's missing channels masked off. A K that is
+ * not a multiple of 4 ends with a group whose bytes past K are copied in
+ * as zeros, so that no row is read past its K values.
+ *
  * Threads: rows of X (pixels) are split between them (rt_parallel); a row
  * is computed the same way whichever thread runs it.
  */
+#include <string.h>
+
 #include "cnnrt.h"
 #include "cl.h"
 #include "qrequant.h"
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#include <immintrin.h>
+#define Q_VNNI 1
+#endif
 
 size_t rt_qpack_size(int M, int K) { return RT_QPACKED(M, K); }
 
@@ -42,6 +57,8 @@ typedef struct {
 	float *Yf;             /* float [P][ldy] of rt_qgemm_f32, or NULL */
 	int ldy;               /* elements between rows of Y or Yf */
 } Qgemm;
+
+#if !defined(Q_VNNI) /* the portable C: the reference, and the path of targets without a vector one */
 
 /* Sum of row p of X with channel m of W, plus its bias. */
 static int32_t dot_generic(const Qgemm *q, int p, int m)
@@ -71,10 +88,98 @@ static void rows_generic(const Qgemm *q, int p0, int p1)
 		for (int m = 0; m < q->M; m++)
 			store(q, p, m, dot_generic(q, p, m));
 }
+#endif
+
+#if defined(Q_VNNI)
+
+#define Q_TILE_ROWS 12 /* rows of the VNNI register tile (x 2 blocks of 16 channels) */
+
+/* Requantizes and stores the 16 sums acc of row p, channels m0.. (fewer
+ * past M), as q_requant does one. */
+static inline void store16_vnni(const Qgemm *q, int p, int m0, __m512i acc)
+{
+	const rt_qepilogue *ep = q->ep;
+	int n = q->M - m0 < 16 ? q->M - m0 : 16;
+	__mmask16 k = (__mmask16)((1u << n) - 1);
+	__m512 s = _mm512_cvtepi32_ps(_mm512_add_epi32(acc, _mm512_maskz_loadu_epi32(k, ep->bias + m0)));
+	if (ep->fbias)
+		s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(k, ep->fbias + m0));
+	__m512 v = _mm512_mul_ps(s, _mm512_maskz_loadu_ps(k, ep->mult + m0));
+	if (!q->Y) {
+		_mm512_mask_storeu_ps(q->Yf + (size_t)p * q->ldy + m0, k, v);
+		return;
+	}
+	Q_OPAQUE(v);
+	v = _mm512_add_ps(v, _mm512_set1_ps((float)ep->zp_y));
+	v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps((float)ep->lo)), _mm512_set1_ps((float)ep->hi));
+	_mm_mask_storeu_epi8(q->Y + (size_t)p * q->ldy + m0, k, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+}
+
+/* Rows p .. p+R-1, channel blocks mb and, if NB is 2, mb+1: the sums by
+ * vpdpbusd, then the stores. R and NB are constants where it is called,
+ * so that the accumulators live in registers. */
+static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int p, int mb, int R, int NB)
+{
+	int k4_n = (q->K + 3) / 4, full = q->K / 4, tail = q->K % 4;
+	size_t ldx = (size_t)q->ldx;
+	const uint8_t *x = q->X + (size_t)p * ldx;
+	const int8_t *w0 = q->Wp + (size_t)mb * k4_n * 64, *w1 = w0 + (size_t)k4_n * 64;
+	__m512i acc[Q_TILE_ROWS][2];
+	for (int r = 0; r < R; r++)
+		for (int b = 0; b < NB; b++)
+			acc[r][b] = _mm512_setzero_si512();
+	for (int k4 = 0; k4 <= full; k4++) {
+		if (k4 == full && !tail)
+			break;
+		__m512i b0 = _mm512_loadu_si512(w0 + (size_t)k4 * 64);
+		__m512i b1 = NB > 1 ? _mm512_loadu_si512(w1 + (size_t)k4 * 64) : b0;
+		for (int r = 0; r < R; r++) {
+			int32_t xv = 0;
+			memcpy(&xv, x + r * ldx + 4 * (size_t)k4, k4 < full ? 4 : (size_t)tail);
+			__m512i xb = _mm512_set1_epi32(xv);
+			acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], xb, b0);
+			if (NB > 1)
+				acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], xb, b1);
+		}
+	}
+	for (int r = 0; r < R; r++)
+		for (int b = 0; b < NB; b++)
+			store16_vnni(q, p + r, (mb + b) * 16, acc[r][b]);
+}
+
+/* Rows [p0, p1) of Y: per pair of channel blocks, tiles of 12 rows, then
+ * of 4 and 1. */
+static void rows_vnni(const Qgemm *q, int p0, int p1)
+{
+	int mb_n = (q->M + 15) / 16;
+	for (int mb = 0; mb < mb_n; mb += 2) {
+		int p = p0;
+		if (mb + 1 < mb_n) {
+			for (; p + Q_TILE_ROWS <= p1; p += Q_TILE_ROWS)
+				tile_vnni(q, p, mb, Q_TILE_ROWS, 2);
+			for (; p + 4 <= p1; p += 4)
+				tile_vnni(q, p, mb, 4, 2);
+			for (; p < p1; p++)
+				tile_vnni(q, p, mb, 1, 2);
+		} else {
+			for (; p + Q_TILE_ROWS <= p1; p += Q_TILE_ROWS)
+				tile_vnni(q, p, mb, Q_TILE_ROWS, 1);
+			for (; p + 4 <= p1; p += 4)
+				tile_vnni(q, p, mb, 4, 1);
+			for (; p < p1; p++)
+				tile_vnni(q, p, mb, 1, 1);
+		}
+	}
+}
+#endif
 
 static void rows_task(void *ctx, int begin, int end)
 {
+#if defined(Q_VNNI)
+	rows_vnni(ctx, begin, end);
+#else
 	rows_generic(ctx, begin, end);
+#endif
 }
 
 static void run(const Qgemm *q, int P)
