@@ -35,6 +35,10 @@
 #include "cl.h"
 #include "qrequant.h"
 
+/* Loops over a register tile's rows and blocks, unrolled whole, so that
+ * its accumulators (arrays in the source) live in registers. */
+#define Q_UNROLL _Pragma("GCC unroll 16")
+
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
 #define Q_VNNI 1
@@ -137,12 +141,16 @@ static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int 
 	const uint8_t *x = q->X + (size_t)p * ldx;
 	const int8_t *w0 = q->Wp + (size_t)mb * k4_n * 64, *w1 = w0 + (size_t)k4_n * 64;
 	__m512i acc[Q_TILE_ROWS][2];
-	for (int r = 0; r < R; r++)
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
 		for (int b = 0; b < NB; b++)
 			acc[r][b] = _mm512_setzero_si512();
+	}
 	for (int k4 = 0; k4 < full; k4++) {
 		__m512i b0 = _mm512_loadu_si512(w0 + (size_t)k4 * 64);
 		__m512i b1 = NB > 1 ? _mm512_loadu_si512(w1 + (size_t)k4 * 64) : b0;
+		Q_UNROLL
 		for (int r = 0; r < R; r++) {
 			int32_t xv;
 			memcpy(&xv, x + r * ldx + 4 * (size_t)k4, 4);
@@ -156,6 +164,7 @@ static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int 
 		__m512i b0 = _mm512_loadu_si512(w0 + (size_t)full * 64);
 		__m512i b1 = NB > 1 ? _mm512_loadu_si512(w1 + (size_t)full * 64) : b0;
 		__mmask16 kt = (__mmask16)((1u << tail) - 1);
+		Q_UNROLL
 		for (int r = 0; r < R; r++) {
 			__m128i xt = _mm_maskz_loadu_epi8(kt, x + r * ldx + 4 * (size_t)full);
 			__m512i xb = _mm512_broadcastd_epi32(xt);
@@ -164,9 +173,12 @@ static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int 
 				acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], xb, b1);
 		}
 	}
-	for (int r = 0; r < R; r++)
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
 		for (int b = 0; b < NB; b++)
 			store16_vnni(q, p + r, (mb + b) * 16, acc[r][b]);
+	}
 }
 
 /* Rows [p0, p1) of Y: per pair of channel blocks, tiles of 12 rows, then
@@ -244,19 +256,26 @@ static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int 
 	const uint8_t *x = q->X + (size_t)p * ldx;
 	const int8_t *w = q->Wp + (size_t)mb * k4_n * 64;
 	__m256i acc[2][4];
-	for (int r = 0; r < R; r++)
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
 		for (int j = 0; j < 4; j++)
 			acc[r][j] = _mm256_setzero_si256();
+	}
 	for (int k4 = 0; k4 < k4_n; k4++) {
 		__m256i wj[4];
+		Q_UNROLL
 		for (int j = 0; j < 4; j++)
 			wj[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + (size_t)k4 * 64 + 16 * j)));
+		Q_UNROLL
 		for (int r = 0; r < R; r++) {
 			__m256i xb = xwide_avx2(x + r * ldx + 4 * (size_t)k4, k4 < full ? 4 : tail);
+			Q_UNROLL
 			for (int j = 0; j < 4; j++)
 				acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(xb, wj[j]));
 		}
 	}
+	Q_UNROLL
 	for (int r = 0; r < R; r++) {
 		/* pairs of partial sums: [c0 c1 c4 c5 | c2 c3 c6 c7], then in order */
 		__m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xd8);
