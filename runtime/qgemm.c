@@ -181,9 +181,9 @@ static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int 
 	}
 }
 
-/* Rows [p0, p1) of Y: per pair of channel blocks, tiles of 12 rows, then
- * of 4 and 1. */
-static void rows_vnni(const Qgemm *q, int p0, int p1)
+/* Rows [p0, p1) of Y, per pair of channel blocks: tiles of 12 rows,
+ * then of 4 and 1. */
+static void rows_vnni_block(const Qgemm *q, int p0, int p1)
 {
 	int mb_n = (q->M + 15) / 16;
 	for (int mb = 0; mb < mb_n; mb += 2) {
@@ -204,6 +204,22 @@ static void rows_vnni(const Qgemm *q, int p0, int p1)
 				tile_vnni(q, p, mb, 1, 1);
 		}
 	}
+}
+
+/* Rows of X a block of rows_vnni keeps in cache while every pair of
+ * channel blocks passes over it: Q_ROW_BLOCK_BYTES of them (256 KB, in
+ * L2), in whole tiles. */
+#define Q_ROW_BLOCK_BYTES (256 * 1024)
+
+/* Rows [p0, p1) of Y: by blocks of rows; in each, per pair of channel
+ * blocks, tiles of 12 rows, then of 4 and 1. */
+static void rows_vnni(const Qgemm *q, int p0, int p1)
+{
+	int rb = Q_ROW_BLOCK_BYTES / (q->K > 0 ? q->K : 1) / Q_TILE_ROWS * Q_TILE_ROWS;
+	if (rb < Q_TILE_ROWS)
+		rb = Q_TILE_ROWS;
+	for (int b0 = p0; b0 < p1; b0 += rb)
+		rows_vnni_block(q, b0, p1 - b0 < rb ? p1 : b0 + rb);
 }
 #endif
 
