@@ -32,11 +32,11 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_
 RUNTIME = """
 act.c conv_direct.c conv_gemm.c conv_stem.c conv_transpose.c depthwise.c depthwise_s1.c depthwise_s2.c depthwise_rows.c
 rows.c gemm.c winograd.c pool.c pad.c resize.c eltwise.c broadcast.c linear.c permute.c npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
-channel.c
+channel.c qgemm.c qconv.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.
-RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts"]
+RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts", "test_qgemm"]
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under
 # build/fuzz/: each harness, the sources it tests and its libraries. The
@@ -210,6 +210,21 @@ def acts_native(out, row):
     return [t]
 
 
+def qgemm_targets(out, rows):
+    """test_qgemm again for every target, built with its flags against its
+    library: each target's vector paths of the int8 kernels must give the
+    generic C's bytes (the test's references are plain loops)."""
+    tests = []
+    for name, flags in rows:
+        t = f"build/tests/test_qgemm-{name}"
+        out.append(f"build {t}.o: cc tests/unit/test_qgemm.c\n"
+                   f"  cflags = {flags} -g -pedantic -Wall -Wextra -Werror -Iruntime\n")
+        out.append(f"build {t}: link {t}.o build/lib/libcnnrt-{name}.a\n"
+                   f"  cflags = {flags}\n  libs = -lcmocka -lm -pthread\n")
+        tests.append(t)
+    return tests
+
+
 def fuzz_targets(out):
     """The FUZZ harnesses, with clang; the runtime's target gets its flags."""
     targets = []
@@ -238,6 +253,7 @@ def main():
     rows = targets()
     plain += runtime_libs(out, "build/lib", rows, "")
     plain += acts_native(out, rows[0])
+    plain += qgemm_targets(out, rows)
     out.append("\n# ---- the same under ASan+UBSan; the runtime for --target generic, in a\n"
                "# directory cnnc never looks in by itself (CNNC_LIBDIR=build/asan/sanlib) ----\n")
     asan = variant(out, "build/asan", "$san")

@@ -37,12 +37,16 @@ suite() { # suite NAME COMMAND...
 
 # The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
-    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel \
+    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel test_qgemm \
         test_acts; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
     done
     # built with the default target's flags and library (FMA), plain build only
     [ -x "$CNNC_BUILD/tests/test_acts-native" ] && suite "unit test_acts-native$1" "$CNNC_BUILD/tests/test_acts-native"
+    # the int8 kernels built with each target's flags and library: every vector path = the generic C
+    for t in "$CNNC_BUILD"/tests/test_qgemm-*; do
+        [ -x "$t" ] && suite "unit ${t##*/}$1" "$t"
+    done
     suite "pass tests: the IR each pass leaves, as --dump-ir text$1" $PY tests/passes/run.py
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
@@ -64,6 +68,7 @@ compiler_suites ""
 suite "quantize vs PyTorch's FX post-training quantization: observers, scales, int8 weights" \
     $PY tests/quant/test_oracle.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "int8 kernels vs PyTorch's quantized conv and linear (onednn), byte for byte" $PY tests/runtime/check_int8.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \
