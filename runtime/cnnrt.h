@@ -69,7 +69,8 @@ typedef struct {
 	                           prelu's slopes), or NULL: p is param */
 } rt_epilogue;
 
-/* The activation of ep applied to v (the last step of an epilogue). */
+/* The activation of ep applied to v (the last step of an epilogue), with
+ * parameter ep->param (not a channel's slope: see rt_epilogue_row). */
 float rt_act(const rt_epilogue *ep, float v);
 /* y[i] = act(y[i] + bias + res[i]) for i < n (res may be NULL), in
  * vectors, y a row of output channel o (its slope, if ep has them): the
