@@ -203,6 +203,11 @@ typedef struct {
 	Algo algo;             /* conv2d: chosen algorithm */
 	long long packed;      /* > 0: param[0] holds this many floats packed
 	                          for the algorithm (passes/pack.c) */
+	const char *slope_key; /* conv2d, conv_transpose2d, linear: the key
+	                          (NAME.weight) of a prelu fused into it (fuse.c;
+	                          its act then ACT_LEAKY_RELU), or NULL */
+	float *slope;          /* ... its slopes, one per output channel
+	                          (arena; NULL until weights are bound) */
 	const char *note;      /* why an optimization did or did not happen */
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */

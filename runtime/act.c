@@ -16,10 +16,11 @@ float rt_act(const rt_epilogue *ep, float v)
 
 /* One copy of the row's loop per VEC activation; the LANES ones share
  * one, their activation looked up per vector. */
-void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n)
+void rt_epilogue_row(const rt_epilogue *ep, int o, float *y, const float *res, float bias, int n)
 {
+	float p = act_param(ep, o);
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) act_row(ep, act, y, y, res, bias, n)
-#define ACT_SWITCH_LANES act_row(ep, ep->act, y, y, res, bias, n)
+#define ACT_SWITCH_VEC(act) act_row(act, p, ep->param2, y, y, res, bias, n)
+#define ACT_SWITCH_LANES act_row(ep->act, p, ep->param2, y, y, res, bias, n)
 #include "act_switch.h"
 }

@@ -267,10 +267,16 @@ ACT_INLINE vf act_vec(int act, float p, float q, vf v)
 
 /* ---- the epilogue's stores ------------------------------------------ */
 
+/* The parameter p of ep's activation at output channel o: a fused
+ * prelu's slope of o when ep has slopes, else ep->param. */
+ACT_INLINE float act_param(const rt_epilogue *ep, int o)
+{
+	return ep->slope ? ep->slope[o] : ep->param;
+}
+
 /* y[0..n) = act(src + bias + res) (res may be NULL), act a constant once
- * inlined, ep's parameter. */
-ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *src, const float *res, float bias,
-                        int n)
+ * inlined, with parameters p and q. */
+ACT_INLINE void act_row(int act, float p, float q, float *y, const float *src, const float *res, float bias, int n)
 {
 	int j = 0;
 	for (; j + VW <= n; j += VW) {
@@ -281,7 +287,7 @@ ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *s
 			LOADV(r, res + j);
 			v += r;
 		}
-		v = act_vec(act, ep->param, ep->param2, v);
+		v = act_vec(act, p, q, v);
 		STOREV(y + j, v);
 	}
 	if (j == n)
@@ -289,17 +295,17 @@ ACT_INLINE void act_row(const rt_epilogue *ep, int act, float *y, const float *s
 	/* the last n - j < VW values, through one vector: relu6's two tests
 	 * as scalar branches mispredict on rows of 7 or 14 pixels */
 	vf v = {0};
-	for (int q = 0; q < n - j; q++)
-		v[q] = src[j + q] + bias + (res ? res[j + q] : 0);
-	v = act_vec(act, ep->param, ep->param2, v);
-	for (int q = 0; q < n - j; q++)
-		y[j + q] = v[q];
+	for (int i = 0; i < n - j; i++)
+		v[i] = src[j + i] + bias + (res ? res[j + i] : 0);
+	v = act_vec(act, p, q, v);
+	for (int i = 0; i < n - j; i++)
+		y[j + i] = v[i];
 }
 
 /* dst[0..count) = act(v + bias + res[0..count)) for count <= VW (res may
  * be NULL): the store of a vector kernel with the epilogue ep (NULL:
- * none). */
-static inline void act_store(const rt_epilogue *ep, float *dst, vf v, float bias, const float *res, int count)
+ * none) at output channel o (its slope, if ep has them). */
+static inline void act_store(const rt_epilogue *ep, int o, float *dst, vf v, float bias, const float *res, int count)
 {
 	vf r = {0};
 	v += bias;
@@ -312,7 +318,7 @@ static inline void act_store(const rt_epilogue *ep, float *dst, vf v, float bias
 		v += r;
 	}
 	if (ep)
-		v = act_vec(ep->act, ep->param, ep->param2, v);
+		v = act_vec(ep->act, act_param(ep, o), ep->param2, v);
 	if (count == VW)
 		STOREV(dst, v);
 	else

@@ -53,7 +53,9 @@ typedef enum {
 } rt_act_id;
 
 /* What a kernel does to each output value v of channel o before storing:
- * v = act(v + bias[o] + residual[same index]). */
+ * v = act(v + bias[o] + residual[same index]), with act's parameter p
+ * slope[o] when slope is set (a fused prelu: act is RT_ACT_LEAKY_RELU,
+ * whose formula is PReLU's, with one slope per channel). */
 typedef struct {
 	const float *bias;      /* [oc], or NULL */
 	const float *residual;  /* shaped like the output, or NULL */
@@ -64,13 +66,17 @@ typedef struct {
 	                           approximate: 0 "none", 1 "tanh") */
 	float param2;           /* its second parameter q, if it has two
 	                           (hardtanh's max_val) */
+	const float *slope;     /* [oc]: p of channel o is slope[o] (a fused
+	                           prelu's slopes), or NULL: p is param */
 } rt_epilogue;
 
-/* The activation of ep applied to v (the last step of an epilogue). */
+/* The activation of ep applied to v (the last step of an epilogue), with
+ * parameter ep->param (not a channel's slope: see rt_epilogue_row). */
 float rt_act(const rt_epilogue *ep, float v);
 /* y[i] = act(y[i] + bias + res[i]) for i < n (res may be NULL), in
- * vectors: the epilogue of kernels that accumulate in place. */
-void rt_epilogue_row(const rt_epilogue *ep, float *y, const float *res, float bias, int n);
+ * vectors, y a row of output channel o (its slope, if ep has them): the
+ * epilogue of kernels that accumulate in place. */
+void rt_epilogue_row(const rt_epilogue *ep, int o, float *y, const float *res, float bias, int n);
 
 /* ---- gemm.c --------------------------------------------------------- */
 
@@ -260,6 +266,9 @@ void rt_conv2d_winograd(const rt_conv2d_params *p, int m, int threads, const flo
 /* y = x W^T + b.  x: [n, in]  w: [out, in]  b: [out] or NULL -> y: [n, out].
  * y must not overlap x. */
 void rt_linear(int n, int in, int out, const float *x, const float *w, const float *b, float *y);
+/* The same with an epilogue: y = act(x W^T + bias) (ep's bias and
+ * activation, feature o as channel o; no residual). */
+void rt_linear_ep(int n, int in, int out, const float *x, const float *w, const rt_epilogue *ep, float *y);
 
 /* ---- permute.c ------------------------------------------------------ */
 

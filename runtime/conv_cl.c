@@ -58,15 +58,19 @@ int rt_conv_cl_span(int c, int oc, int groups)
 	return span;
 }
 
-/* v = act(v + bias + residual) for 8 lanes, n of them real; stores n. */
-INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, const float *res, float *dst, int n)
+/* v = act(v + bias + residual) for 8 lanes, n of them real; stores n.
+ * slope: the lanes' parameters (a fused prelu's slopes), or NULL: ep's;
+ * with slopes, lane by lane. */
+INLINE void store8(const rt_epilogue *ep, const v8 *acc, const float *bias, const float *slope, const float *res,
+                   float *dst, int n)
 {
 	v8 v = v8_add(*acc, v8_load(bias));
-	if (n < 8) {
+	if (n < 8 || slope) {
 		float t[8];
 		v8_store(t, v);
 		for (int i = 0; i < n; i++)
-			dst[i] = ep ? act_scalar(ep->act, ep->param, ep->param2, t[i] + (res ? res[i] : 0)) : t[i];
+			dst[i] = ep ? act_scalar(ep->act, slope ? slope[i] : ep->param, ep->param2, t[i] + (res ? res[i] : 0))
+			            : t[i];
 		return;
 	}
 	if (res)
@@ -157,9 +161,12 @@ static void conv_items(void *ctx, int begin, int end)
 		int cb = it % j->cbs, oy = it / j->cbs % p->oh, s = it / j->cbs / p->oh % j->strips;
 		int n = it / j->cbs / p->oh / j->strips, o0 = s * STRIP;
 		int c0 = imin(o0, oc - 1) / og * cg, cend = imin(c0 + j->span, p->c);
-		float bias[STRIP];
-		for (int k = 0; k < STRIP; k++)
+		float bias[STRIP], slope[STRIP]; /* slope: a fused prelu's, when ep has them */
+		for (int k = 0; k < STRIP; k++) {
 			bias[k] = ep && ep->bias && o0 + k < oc ? ep->bias[o0 + k] : 0.0f;
+			slope[k] = ep && ep->slope && o0 + k < oc ? ep->slope[o0 + k] : 0.0f;
+		}
+		const float *sl = ep && ep->slope ? slope : NULL;
 		size_t yo[2]; /* offsets of the strip's two halves at pixel 0 */
 		for (int hh = 0; hh < 2; hh++)
 			yo[hh] = o0 + 8 * hh < ocp ? cl_at(oc, ohw, cl_out, n, o0 + 8 * hh, 0) : 0;
@@ -171,7 +178,7 @@ static void conv_items(void *ctx, int begin, int end)
 					int o = o0 + 8 * hh, lanes = cl_out == oc ? imin(8, oc - o) : 8;
 					size_t at = yo[hh] + (size_t)(oy * p->ow + ox0 + q) * cl_out;
 					const float *res = ep && ep->residual ? ep->residual + at : NULL;
-					store8(ep, &t.acc[q][hh], bias + 8 * hh, res, j->y + at, lanes);
+					store8(ep, &t.acc[q][hh], bias + 8 * hh, sl ? sl + 8 * hh : NULL, res, j->y + at, lanes);
 				}
 		}
 	}
@@ -204,7 +211,8 @@ static void interior(const rt_conv2d_params *p, int *lo, int *hi)
 /* One output pixel of 8 (or lanes < 8) channels, every tap checked:
  * the border columns and the NHWC channel tail. */
 static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const float *wb, int oy, int ox, int l,
-                     int lanes, const float *bias, const rt_epilogue *ep, const float *res, float *dst)
+                     int lanes, const float *bias, const float *slope, const rt_epilogue *ep, const float *res,
+                     float *dst)
 {
 	v8 a = v8_set1(0);
 	float t[8] = {0}; /* the accumulators of a tail of lanes < 8 */
@@ -227,7 +235,7 @@ static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const f
 	}
 	if (lanes < 8)
 		a = v8_load(t);
-	store8(ep, &a, bias, res, dst, lanes);
+	store8(ep, &a, bias, slope, res, dst, lanes);
 }
 
 /* The arguments of rt_conv2d_dw_cl, for its parallel loop. */
@@ -263,13 +271,15 @@ static void dw_items(void *ctx, int begin, int end)
 		const float *rb = ep && ep->residual ? ep->residual + cl_at(c, ohw, cl, n, b * cl, 0) : NULL;
 		for (int l = 0; l < cl; l += 8) {
 			int lanes = imin(8, cl - l);
-			float bias[8];
+			float bias[8], slope[8]; /* slope: a fused prelu's, when ep has them */
 			for (int i = 0; i < 8; i++) {
 				int ch = b * cl + l + i;
 				bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+				slope[i] = ep && ep->slope && i < lanes && ch < c ? ep->slope[ch] : 0.0f;
 			}
+			const float *sl = ep && ep->slope ? slope : NULL;
 			size_t row = (size_t)oy * ow * cl + l;
-#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
+#define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, sl, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
                            yb + row + (size_t)(ox) * cl)
 			if (lanes < 8) {
 				for (int ox = 0; ox < ow; ox++)
@@ -297,10 +307,10 @@ static void dw_items(void *ctx, int begin, int end)
 				}
 				const float *r = rb ? rb + row + (size_t)ox * cl : NULL;
 				float *d = yb + row + (size_t)ox * cl;
-				store8(ep, &a0, bias, r, d, 8);
-				store8(ep, &a1, bias, r ? r + cl : NULL, d + cl, 8);
-				store8(ep, &a2, bias, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
-				store8(ep, &a3, bias, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
+				store8(ep, &a0, bias, sl, r, d, 8);
+				store8(ep, &a1, bias, sl, r ? r + cl : NULL, d + cl, 8);
+				store8(ep, &a2, bias, sl, r ? r + 2 * cl : NULL, d + 2 * cl, 8);
+				store8(ep, &a3, bias, sl, r ? r + 3 * cl : NULL, d + 3 * cl, 8);
 			}
 			for (; ox < hi; ox++) { /* the interior's last few, no tests */
 				v8 a0 = v8_set1(0);
@@ -314,7 +324,7 @@ static void dw_items(void *ctx, int begin, int end)
 						a0 = v8_fma(a0, v8_load(xr), v8_load(wr));
 					}
 				}
-				store8(ep, &a0, bias, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
+				store8(ep, &a0, bias, sl, rb ? rb + row + (size_t)ox * cl : NULL, yb + row + (size_t)ox * cl, 8);
 			}
 			for (; ox < ow; ox++)
 				PIXEL(ox);

@@ -241,11 +241,12 @@ typedef struct {
 /* The epilogue of (image n, group g) from column j0 on. */
 static rt_epilogue group_epilogue(const Conv *j, int n, int g, int j0)
 {
-	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (j->ep) {
 		size_t yoff = ((size_t)n * j->p->oc + (size_t)g * j->og) * j->ohw;
 		e = *j->ep;
 		e.bias = j->ep->bias ? j->ep->bias + g * j->og : NULL;
+		e.slope = j->ep->slope ? j->ep->slope + g * j->og : NULL;
 		e.residual = j->ep->residual ? j->ep->residual + yoff + j0 : NULL;
 	}
 	return e;
@@ -362,6 +363,6 @@ void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float 
 	for (int n = 0; n < p->n; n++)
 		for (int o = 0; o < p->oc; o++) {
 			size_t off = ((size_t)n * p->oc + o) * plane;
-			rt_epilogue_row(ep, y + off, ep->residual ? ep->residual + off : NULL, 0, (int)plane);
+			rt_epilogue_row(ep, o, y + off, ep->residual ? ep->residual + off : NULL, 0, (int)plane);
 		}
 }

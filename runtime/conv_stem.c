@@ -61,9 +61,9 @@ typedef char stem_tile_fits[32 % (NV * VW) == 0 ? 1 : -1];
  * 3x3 stem (k = 27 taps); and while an edge tile's loop still indexed
  * acc, every tile spilled it (mobilenet_v2's stem 0.262 -> 0.239 ms). */
 static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const float *const *wr, int ox, int rows,
-                               int ow, size_t plane, const float *bias, const rt_epilogue *ep, const float *res,
-                               float *y)
+                               int ow, size_t plane, int o0, const rt_epilogue *ep, const float *res, float *y)
 {
+	const float *bias = ep->bias ? ep->bias + o0 : NULL;
 	vf acc[MO][NV];
 #pragma GCC unroll 16
 	for (int i = 0; i < MO; i++)
@@ -95,7 +95,7 @@ static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const fl
 					LOADV(r, res + at);
 					s += r;
 				}
-				s = act_vec(act, ep->param, ep->param2, s);
+				s = act_vec(act, act_param(ep, o0 + i), ep->param2, s);
 				STOREV(y + at, s);
 			}
 		return;
@@ -116,7 +116,7 @@ static ALWAYS_INLINE void tile(int act, int k, const float *const *tap, const fl
 			size_t at = i * plane + o;
 			vf a;
 			LOADV(a, t[i] + v * VW);
-			act_store(ep, y + at, a, bias ? bias[i] : 0, res ? res + at : NULL, ow - o < VW ? ow - o : VW);
+			act_store(ep, o0 + i, y + at, a, bias ? bias[i] : 0, res ? res + at : NULL, ow - o < VW ? ow - o : VW);
 		}
 }
 
@@ -133,9 +133,8 @@ static ALWAYS_INLINE void row_tiles(int act, const rt_conv2d_params *p, const fl
 		for (int i = 0; i < MO; i++)
 			wr[i] = w + (size_t)(o0 + (i < rows ? i : rows - 1)) * k;
 		size_t off = (size_t)o0 * plane;
-		const float *bias = ep->bias ? ep->bias + o0 : NULL;
 		for (int ox = 0; ox < ow; ox += NV * VW)
-			tile(act, k, tap, wr, ox, rows, ow, plane, bias, ep, res ? res + off : NULL, y + off);
+			tile(act, k, tap, wr, ox, rows, ow, plane, o0, ep, res ? res + off : NULL, y + off);
 	}
 }
 
@@ -212,7 +211,7 @@ static void stem_parts(void *ctx, int begin, int end)
 void rt_conv2d_stem(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
                     float *y, float *scratch)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (p->c * p->kh * p->kw > RT_STEM_TAPS) { /* not a stem: the compiler does not pick it */
 		rt_conv2d_direct_ep(p, x, w, ep, y);
 		return;

@@ -139,7 +139,7 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 			continue;
 		for (int o = 0; o < p->oc; o++) {
 			size_t off = ((size_t)n * p->oc + o) * plane;
-			rt_epilogue_row(ep, y + off, ep->residual ? ep->residual + off : NULL, ep->bias ? ep->bias[o] : 0,
+			rt_epilogue_row(ep, o, y + off, ep->residual ? ep->residual + off : NULL, ep->bias ? ep->bias[o] : 0,
 			                (int)plane);
 		}
 	}

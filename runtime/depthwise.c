@@ -109,7 +109,7 @@ static void depthwise_general(const rt_conv2d_params *p, const float *x, const f
 				}
 			}
 			const float *rr = ep->residual ? ep->residual + yoff + (size_t)oy * ow : NULL;
-			rt_epilogue_row(ep, yr, rr, 0, ow);
+			rt_epilogue_row(ep, c, yr, rr, 0, ow);
 		}
 	}
 }
@@ -126,7 +126,7 @@ static void dw_items(void *ctx, int begin, int end)
 void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,
                          float *y)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
 	DwPath *path = rt_dw_flat_fits(p)                                                     ? rt_dw_flat
 	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p

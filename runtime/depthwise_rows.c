@@ -11,10 +11,11 @@
 
 #define BLOCK 4     /* vectors of output columns accumulated at once */
 
-/* Output columns [o, o + VW) of row y clipped to ow: the epilogue, then the store. */
+/* Output columns [o, o + VW) of row y clipped to ow: the epilogue (ep of
+ * this plane's channel, without slopes), then the store. */
 static ALWAYS_INLINE void store_at(const rt_epilogue *ep, float *y, vf v, float bias, const float *res, int o, int ow)
 {
-	act_store(ep, y + o, v, bias, res ? res + o : NULL, ow - o < VW ? ow - o : VW);
+	act_store(ep, 0, y + o, v, bias, res ? res + o : NULL, ow - o < VW ? ow - o : VW);
 }
 
 /* Output columns [ox, ox + nv*VW) of one row, clipped to ow:
@@ -138,9 +139,11 @@ void rt_dw_rows(const rt_conv2d_params *p, const float *x, const float *w, const
 		const float *wc = w + (size_t)c * ntaps;
 		float bias = ep->bias ? ep->bias[c] : 0, *yc = y + plane * p->oh * ow;
 		const float *rc = ep->residual ? ep->residual + plane * p->oh * ow : NULL;
+		rt_epilogue ec = *ep; /* channel c's: a fused prelu's slope of c its parameter */
+		ec.param = act_param(ep, c), ec.slope = NULL;
 		rt_rows_start(&r, x + plane * p->h * p->w, p->h, p->w, sw, p->pw, len, 0.0f);
 		if (kh == 3 && kw == 3) {
-			dw3_plane(p, &r, off[1], off[2], wc, bias, ep, rc, yc);
+			dw3_plane(p, &r, off[1], off[2], wc, bias, &ec, rc, yc);
 			continue;
 		}
 		for (int oy = 0; oy < p->oh; oy++) {
@@ -149,7 +152,7 @@ void rt_dw_rows(const rt_conv2d_params *p, const float *x, const float *w, const
 				for (int kx = 0; kx < kw; kx++)
 					tap[ky * kw + kx] = row + off[kx];
 			}
-			dw_row(ntaps, tap, wc, ow, bias, ep, rc ? rc + (size_t)oy * ow : NULL, yc + (size_t)oy * ow);
+			dw_row(ntaps, tap, wc, ow, bias, &ec, rc ? rc + (size_t)oy * ow : NULL, yc + (size_t)oy * ow);
 		}
 	}
 }

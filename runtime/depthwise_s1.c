@@ -83,7 +83,7 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, ep->param, ep->param2, rb, yb)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, act_param(ep, c), ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
 		}

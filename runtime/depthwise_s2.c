@@ -106,7 +106,7 @@ void rt_dw_s2(const rt_conv2d_params *p, const float *x, const float *w, const r
 			float *yb = y + yoff;
 			const float *rb = ep->residual ? ep->residual + yoff : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(s2_band_, act, rb, &b, count, ow, k, bias, ep->param, ep->param2, rb, yb)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2_band_, act, rb, &b, count, ow, k, bias, act_param(ep, c), ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
 		}
@@ -200,7 +200,7 @@ void rt_dw_s2p(const rt_conv2d_params *p, const float *x, const float *w, const 
 		size_t yoff = (size_t)it * oh * ow;
 		const float *rb = ep->residual ? ep->residual + yoff : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(s2p_plane_, act, rb, &sp, h, oh, ow, k, bias, ep->param, ep->param2, rb, y + yoff)
+#define ACT_SWITCH_VEC(act) DW_BY_RES(s2p_plane_, act, rb, &sp, h, oh, ow, k, bias, act_param(ep, c), ep->param2, rb, y + yoff)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, y + yoff, oh * ow)
 #include "act_switch.h"
 	}

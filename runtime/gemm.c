@@ -91,15 +91,16 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
 }
 
 /* Stores a rows x cols tile (rows <= nr) with the epilogue; c, res: its
- * first element (res NULL when there is none), row stride ldc; bias: its
- * first row's. */
-INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV], int rows, int cols,
-                  const float *bias, float *c, const float *res, int ldc)
+ * first element (res NULL when there is none), row stride ldc; i0: its
+ * first row (the index of its bias and slope in ep). */
+INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV], int rows, int cols, int i0,
+                  float *c, const float *res, int ldc)
 {
+	const float *bias = ep->bias ? ep->bias + i0 : NULL;
 	if (rows == nr && cols == nv * VW) {
 #pragma GCC unroll 8
 		for (int i = 0; i < nr; i++) {
-			float b = bias ? bias[i] : 0;
+			float b = bias ? bias[i] : 0, p = act_param(ep, i0 + i);
 #pragma GCC unroll 8
 			for (int v = 0; v < nv; v++) {
 				vf x = acc[i][v] + b, r;
@@ -107,7 +108,7 @@ INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV]
 					LOADV(r, res + (size_t)i * ldc + v * VW);
 					x += r;
 				}
-				x = act_vec(act, ep->param, ep->param2, x);
+				x = act_vec(act, p, ep->param2, x);
 				STOREV(c + (size_t)i * ldc + v * VW, x);
 			}
 		}
@@ -120,7 +121,8 @@ INLINE void store(const rt_epilogue *ep, int act, int nr, int nv, vf acc[MR][TV]
 		for (int v = 0; v < nv; v++)
 			STOREV(t[i] + v * VW, acc[i][v]);
 	for (int i = 0; i < rows; i++)
-		act_row(ep, act, c + (size_t)i * ldc, t[i], res ? res + (size_t)i * ldc : NULL, bias ? bias[i] : 0, cols);
+		act_row(act, act_param(ep, i0 + i), ep->param2, c + (size_t)i * ldc, t[i], res ? res + (size_t)i * ldc : NULL,
+		        bias ? bias[i] : 0, cols);
 }
 
 /* The register tile of rows [i0, i0 + nr) and columns [j0, j0 + cols)
@@ -133,8 +135,7 @@ INLINE void tile_nr(const rt_epilogue *ep, int act, int nr, int nv, int m, int k
 	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
 	size_t at = (size_t)i0 * ldc + j0;
 	micro(k, nr, nv, a + (size_t)i0 * k, t, acc, pf);
-	store(ep, act, nr, nv, acc, m - i0 < nr ? m - i0 : nr, cols, ep->bias ? ep->bias + i0 : NULL, c + at,
-	      res ? res + at : NULL, ldc);
+	store(ep, act, nr, nv, acc, m - i0 < nr ? m - i0 : nr, cols, i0, c + at, res ? res + at : NULL, ldc);
 }
 
 /* The same with as many rows as A has from i0, up to MR: a last panel of
@@ -263,7 +264,7 @@ INLINE void gemm_order(const rt_epilogue *ep, int act, int panels, int m, int n,
 INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, const float *a, Bview bv, float *c,
                       int ldc)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (!ep)
 		ep = &none;
 #define ACT_SWITCH_ON ep->act
@@ -271,7 +272,7 @@ INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, co
 #define ACT_SWITCH_AFTER                                                                  \
 	for (int i = 0; i < m; i++)                                                       \
 		for (int j = 0; j < n; j++)                                               \
-			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, ep->param2, c[(size_t)i * ldc + j])
+			c[(size_t)i * ldc + j] = act_scalar(ep->act, act_param(ep, i), ep->param2, c[(size_t)i * ldc + j])
 #include "act_switch.h"
 }
 
@@ -303,7 +304,7 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 static void gemm_in_place(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
                           const rt_epilogue *ep)
 {
-	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
 	gemm_by_columns(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
 	if (!ep)
@@ -314,7 +315,8 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 			for (int p = 0; p < k; p++)
 				s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
 			float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
-			c[(size_t)i * ldc + j] = act_scalar(ep->act, ep->param, ep->param2, s + (ep->bias ? ep->bias[i] : 0) + r);
+			c[(size_t)i * ldc + j] =
+			    act_scalar(ep->act, act_param(ep, i), ep->param2, s + (ep->bias ? ep->bias[i] : 0) + r);
 		}
 }
 
@@ -345,10 +347,11 @@ typedef struct {
 /* Rows [r0, r1) x columns [j0, j1) of the job's C. */
 static void job_part(const Job *g, int r0, int r1, int j0, int j1)
 {
-	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (g->ep) {
 		e = *g->ep;
 		e.bias = e.bias ? e.bias + r0 : NULL;
+		e.slope = e.slope ? e.slope + r0 : NULL;
 		e.residual = e.residual ? e.residual + (size_t)r0 * g->ldc + j0 : NULL;
 	}
 	const float *a = g->a + (size_t)r0 * g->k; /* r0 is a multiple of MR: panel r0 / MR */

@@ -10,9 +10,7 @@
  * cache while every batch item passes. The sum's order differs from a
  * plain loop's by rounding only.
  */
-#include "cnnrt.h"
-
-#include "simd.h"
+#include "act.h"
 
 #define ROWS 4 /* rows of W per pass */
 
@@ -51,6 +49,14 @@ static inline __attribute__((always_inline)) void dots(int in, const float *x, c
 /* x: [n, in]  w: [out, in]  b: [out] or NULL -> y: [n, out]. */
 void rt_linear(int n, int in, int out, const float *x, const float *w, const float *b, float *y)
 {
+	const rt_epilogue ep = {b, NULL, RT_ACT_NONE, 0, 0, NULL};
+	rt_linear_ep(n, in, out, x, w, &ep, y);
+}
+
+/* The same with ep's bias and activation, feature o its channel. */
+void rt_linear_ep(int n, int in, int out, const float *x, const float *w, const rt_epilogue *ep, float *y)
+{
+	const float *b = ep->bias;
 	for (int o = 0; o < out; o += ROWS) {
 		int rows = out - o < ROWS ? out - o : ROWS;
 		for (int i = 0; i < n; i++) {
@@ -60,7 +66,7 @@ void rt_linear(int n, int in, int out, const float *x, const float *w, const flo
 			else
 				dots(in, x + (size_t)i * in, w + (size_t)o * in, (size_t)in, rows, yi);
 			for (int r = 0; r < rows; r++)
-				yi[r] += b ? b[o + r] : 0.0f;
+				yi[r] = act_scalar(ep->act, act_param(ep, o + r), ep->param2, yi[r] + (b ? b[o + r] : 0.0f));
 		}
 	}
 }

@@ -269,7 +269,7 @@ static void products(const Wino *w, int a, const float *v, float *mm, int nb, in
 /* The epilogue of image n: ep with its residual there. */
 static rt_epilogue image_epilogue(const Wino *w, int n)
 {
-	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0};
+	rt_epilogue e = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (w->ep) {
 		e = *w->ep;
 		e.residual = w->ep->residual ? w->ep->residual + (size_t)n * w->p->oc * w->p->oh * w->p->ow : NULL;

@@ -223,7 +223,7 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
 	for (int o = o0; o < o1; o++) {
 		const float *mo = mm + (size_t)o * a * a * ld;
-		float bias = ep->bias ? ep->bias[o] : 0.0f;
+		float bias = ep->bias ? ep->bias[o] : 0.0f, pa = act_param(ep, o);
 		float *yo = y + (size_t)o * p->oh * p->ow;
 		const float *ro = ep->residual ? ep->residual + (size_t)o * p->oh * p->ow : NULL;
 		for (int r = 0; r < rows; r++) {
@@ -264,12 +264,12 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 								LOADV(rv, rr + at);
 								v += rv;
 							}
-							v = act_vec(ep->act, ep->param, ep->param2, v);
+							v = act_vec(ep->act, pa, ep->param2, v);
 							STOREV(yr + at, v);
 							continue;
 						}
 						for (int l = 0; l < cnt; l++)
-							yr[at + l] = act_scalar(ep->act, ep->param, ep->param2, v[l] + (rr ? rr[at + l] : 0.0f));
+							yr[at + l] = act_scalar(ep->act, pa, ep->param2, v[l] + (rr ? rr[at + l] : 0.0f));
 					}
 				}
 			}

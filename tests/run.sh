@@ -76,11 +76,11 @@ suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shuff
 # The rest of the torchvision zoo at -O0 and the default level only
 # (make_golden.BIG_LEVELS; the other levels' code paths are the ones the
 # models above and the odd nets cover at every level).
-suite "golden outputs vs PyTorch, -O0 and default: the rest of the torchvision zoo" \
+suite "golden outputs vs PyTorch, -O0 and default: the rest of the torchvision zoo (segmentation also at 224x224)" \
     $PY tests/golden/run_golden.py --big --levels=-O0,default \
     --only squeezenet1_1,alexnet,resnext50_32x4d,densenet121,googlenet,mnasnet1_0,inception_v3,\
 mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,regnet_y_400mf,lraspp_mobilenet_v3_large,\
-deeplabv3_mobilenet_v3_large,convnext_tiny
+deeplabv3_mobilenet_v3_large,convnext_tiny,lraspp_mobilenet_v3_large_224,deeplabv3_mobilenet_v3_large_224
 suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 # valgrind (uninitialized reads, which ASan does not see) on the levels
 # that reach each kernel family once: every level is ASan's above.

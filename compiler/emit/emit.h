@@ -61,6 +61,11 @@ const char *emit_cstring(Arena *a, const char *s);
 const char *emit_comment(Arena *a, const char *s);
 /* C name of parameter k of node n. */
 const char *emit_wname(const Emit *e, const Node *n, int k);
+/* emit_conv.c: declares `const rt_epilogue ep` of conv or linear n (its
+ * bias, residual, activation and fused prelu's slopes), in a block. */
+void emit_epilogue(Emit *e, const Node *n);
+/* emit_weights.c: C name of the slopes of the prelu fused into n (n->slope). */
+const char *emit_slope_name(const Emit *e, const Node *n);
 
 /* ---- the families: each emits node n's call in n's layout ----------- */
 

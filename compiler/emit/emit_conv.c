@@ -35,15 +35,18 @@ static void conv_params(Emit *e, const Node *n, int h, int w, int oh, int ow, co
 }
 
 /* Declares `const rt_epilogue ep`: n's bias, residual and activation
- * with its parameters (0 where it has none). */
-static void epilogue(Emit *e, const Node *n)
+ * with its parameters (0 where it has none), and a fused prelu's slopes.
+ * (emit_eltwise.c's linear too.) */
+void emit_epilogue(Emit *e, const Node *n)
 {
 	const Attrs *a = &n->a;
 	const ActInfo *ai = &act_info[a->act];
-	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
+	if (n->slope_key && !n->slope)
+		BUG("%s: prelu %s fused without its slopes", n->name, n->slope_key);
+	fprintf(e->c, "\t\tconst rt_epilogue ep = {%s, %s, %s, %s, %s, %s};\n", a->bias ? emit_wname(e, n, 1) : "NULL",
 	        a->residual ? e->var[n->in[1]] : "NULL", ai->rt_id,
 	        ai->option ? emit_act_param(e->g->arena, a->act, a->act_param) : emit_float(e->g->arena, 0.0),
-	        emit_float(e->g->arena, ai->option2 ? a->act_param2 : 0.0));
+	        emit_float(e->g->arena, ai->option2 ? a->act_param2 : 0.0), n->slope ? emit_slope_name(e, n) : "NULL");
 }
 
 /* x: [n, c, h, w] -> y: [n, oc, oh, ow], both NCHW, by n's algorithm. */
@@ -59,7 +62,7 @@ static void conv_nchw(Emit *e, const Node *n, const char *X, const char *Y)
 		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
 		return;
 	}
-	epilogue(e, n);
+	emit_epilogue(e, n);
 	bool depthwise = x->shape[1] == a->groups && n->shape[1] == a->groups;
 	if (n->algo == ALGO_DIRECT)
 		fprintf(c, "\t\trt_conv2d_%s(&p, %s, %s, &ep, %s);\n\t}\n", depthwise ? "depthwise" : "direct_ep", X,
@@ -86,7 +89,7 @@ static void conv_cl(Emit *e, const Node *n, const char *X, const char *Y)
 	int h = gemm ? 1 : x->shape[2], w = gemm ? x->shape[2] * x->shape[3] : x->shape[3];
 	int oh = gemm ? 1 : n->shape[2], ow = gemm ? n->shape[2] * n->shape[3] : n->shape[3];
 	conv_params(e, n, h, w, oh, ow, gemm ? " /* pixels as one row: a GEMM */" : "");
-	epilogue(e, n);
+	emit_epilogue(e, n);
 	if (pack_cl_depthwise(g, n))
 		fprintf(c, "\t\trt_conv2d_dw_cl(&p, %d, %s, %s, &ep, %s);\n\t}\n", layout_chunk(n), X,
 		        emit_wname(e, n, 0), Y);
@@ -108,7 +111,10 @@ static void conv_transpose(Emit *e, const Node *n, const char *X, const char *Y)
 		const Attrs *a = &n->a;
 		fprintf(e->c, "\t\trt_conv_transpose2d_direct(&p, %s, %s, %s, %s);\n", X, emit_wname(e, n, 0),
 		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
-		if (a->act != ACT_NONE) {
+		if (n->slope) /* a fused prelu */
+			fprintf(e->c, "\t\trt_prelu(%d, %d, %d, %s, %s, %d, %s);\n", n->shape[0], n->shape[1],
+			        n->shape[2] * n->shape[3], Y, emit_slope_name(e, n), n->shape[1], Y);
+		else if (a->act != ACT_NONE) {
 			const ActInfo *ai = &act_info[a->act];
 			fprintf(e->c, "\t\trt_%s(%lld, ", op_name[ai->op], ir_numel(n));
 			if (ai->option)
@@ -120,7 +126,7 @@ static void conv_transpose(Emit *e, const Node *n, const char *X, const char *Y)
 		fprintf(e->c, "\t}\n");
 		return;
 	}
-	epilogue(e, n);
+	emit_epilogue(e, n);
 	fprintf(e->c, "\t\trt_conv_transpose2d_gemm(&p, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", X,
 	        emit_wname(e, n, 0), Y, e->g->plan->scratch_offset[n->id]);
 }

@@ -82,8 +82,15 @@ void emit_eltwise(Emit *e, const Node *n)
 	case OP_LINEAR: { /* x: [rows, in] -> y: [rows, out], over the last dim */
 		int in = x->shape[x->rank - 1], out = n->shape[n->rank - 1];
 		need_nchw(n);
-		fprintf(c, "\trt_linear(%lld, %d, %d, %s, %s, %s, %s);\n", ir_numel(n) / out, in, out, X,
-		        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+		if (a->act == ACT_NONE) {
+			fprintf(c, "\trt_linear(%lld, %d, %d, %s, %s, %s, %s);\n", ir_numel(n) / out, in, out, X,
+			        emit_wname(e, n, 0), a->bias ? emit_wname(e, n, 1) : "NULL", Y);
+			break;
+		}
+		fprintf(c, "\t{ /* with its fused activation */\n");
+		emit_epilogue(e, n);
+		fprintf(c, "\t\trt_linear_ep(%lld, %d, %d, %s, %s, &ep, %s);\n\t}\n", ir_numel(n) / out, in, out, X,
+		        emit_wname(e, n, 0), Y);
 		break;
 	}
 	case OP_LAYER_NORM: { /* over the last dims, or (channels) dim 1 */

@@ -70,8 +70,35 @@ long long emit_weight_floats(const Graph *g)
 		int k = ir_params(g, n, ps);
 		for (int j = 0; j < k; j++)
 			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
+		if (n->slope)
+			floats += n->shape[1];
 	}
 	return floats;
+}
+
+const char *emit_slope_name(const Emit *e, const Node *n)
+{
+	return arena_printf(e->g->arena, "w_%s_prelu_slopes", e->wbase[n->id]);
+}
+
+/* The array name of count floats v: in the blob (a pointer into it), or
+ * a C array. */
+static void put_array(Emit *e, const char *name, const float *v, long long count)
+{
+	FILE *c = e->c;
+	if (e->blob) {
+		blob_align(e);
+		fprintf(c, "static const float *const %s = %s_blob + %llu;\n", name, e->o->sym,
+		        (unsigned long long)(e->blob_bytes / 4));
+		blob_write(e, v, (size_t)count * sizeof(float));
+		return;
+	}
+	fprintf(c, "static const float %s[%lld] = {", name, count);
+	for (long long q = 0; q < count; q++) {
+		fputs(q == 0 ? "\n\t" : q % 8 ? ", " : ",\n\t", c);
+		put_float(c, v[q]);
+	}
+	fprintf(c, "\n};\n");
 }
 
 void emit_weights(Emit *e)
@@ -130,19 +157,12 @@ void emit_weights(Emit *e)
 			        n->note && j < 2 && (n->op == OP_CONV2D || n->op == OP_CONV_TRANSPOSE2D || n->op == OP_LINEAR)
 			                ? ", batch norm folded in"
 			                : "");
-			if (e->blob) {
-				blob_align(e);
-				fprintf(c, "static const float *const %s = %s_blob + %llu;\n", name, s,
-				        (unsigned long long)(e->blob_bytes / 4));
-				blob_write(e, v, (size_t)count * sizeof(float));
-				continue;
-			}
-			fprintf(c, "static const float %s[%lld] = {", name, count);
-			for (long long q = 0; q < count; q++) {
-				fputs(q == 0 ? "\n\t" : q % 8 ? ", " : ",\n\t", c);
-				put_float(c, v[q]);
-			}
-			fprintf(c, "\n};\n");
+			put_array(e, name, v, count);
+		}
+		if (n->slope) { /* a prelu fused into it (passes/fuse.c) */
+			fprintf(c, "/* %s: [%d] as one slope per output channel, the prelu fused into %s */\n",
+			        emit_comment(g->arena, n->slope_key), n->shape[1], emit_comment(g->arena, n->name));
+			put_array(e, emit_slope_name(e, n), n->slope, n->shape[1]);
 		}
 	}
 	if (e->blob) {

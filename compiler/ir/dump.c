@@ -5,7 +5,8 @@
  *
  * Only options that differ from zero are printed, so a dump stays short.
  * After the passes, what they decided follows the options in the same
- * way: act=relu (act_negative_slope= and the like for an activation with an option) and residual (fuse), algo= (passes/algo.c;
+ * way: act=relu (act_negative_slope= and the like for an activation with an option; act=prelu act_slopes=KEY
+ * for a fused prelu) and residual (fuse), algo= (passes/algo.c;
  * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
  * nchw), packed= (floats, pack), and dead (absorbed; dce removes it) or
  * folded (a batch_norm folded into its input). Once memplan has run,
@@ -104,7 +105,9 @@ void ir_dump(const Graph *g, FILE *out)
 			if (a->mode == PAD_CONSTANT && a->value != 0)
 				fprintf(out, " value=%g", a->value);
 		}
-		if (a->act != ACT_NONE) {
+		if (n->slope_key) /* a fused prelu: leaky_relu's formula, a slope per channel */
+			fprintf(out, " act=prelu act_slopes=%s", n->slope_key);
+		else if (a->act != ACT_NONE) {
 			fprintf(out, " act=%s", op_name[act_info[a->act].op]);
 			if (act_info[a->act].option)
 				fprintf(out, " act_%s=%g", act_info[a->act].option, a->act_param);

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		if (s->k == 3 && s->s == 1 && RT_WINOGRAD_FLOATS(4, s->c, s->oc, oh, oh) > sn)
 			sn = RT_WINOGRAD_FLOATS(4, s->c, s->oc, oh, oh);
 		float *scratch = buf(sn);
-		rt_epilogue ep = {bias, NULL, RT_ACT_RELU, 0, 0};
+		rt_epilogue ep = {bias, NULL, RT_ACT_RELU, 0, 0, NULL};
 		bool dw = s->groups > 1;
 		const char *algo;
 		double t_nchw, t_nhwc, t_8c;

@@ -49,7 +49,8 @@ SMALL_ZOO = ["lenet5", "chapter_ex1", "cifar10", "rgb_conv"]
 BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0",
            "squeezenet1_1", "alexnet", "resnext50_32x4d", "densenet121", "googlenet", "mnasnet1_0",
            "inception_v3", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "regnet_y_400mf",
-           "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "convnext_tiny"]
+           "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "convnext_tiny",
+           "lraspp_mobilenet_v3_large_224", "deeplabv3_mobilenet_v3_large_224"]
 # The levels of run_golden.py a big model runs at unless --levels says
 # otherwise (default: all): the first five at every level, the others at
 # the reference and the default level only (the other levels' code paths
@@ -132,9 +133,25 @@ def lua_input_shape(lua_path):
 
 
 def lua_path(name):
-    """The Lua model file for NAME."""
+    """The Lua model file for NAME; for a zoo model at another size
+    (tests/zoo/nets.py RESIZED), a copy of its file with that SIZE,
+    written under build/zoo_sizes."""
     p = os.path.join(HERE, "nets", name + ".lua")
-    return p if os.path.exists(p) else os.path.join(REPO, "models", name + ".lua")
+    if os.path.exists(p):
+        return p
+    resized = getattr(zoo_nets(), "RESIZED", {})
+    if name not in resized:
+        return os.path.join(REPO, "models", name + ".lua")
+    base, size = resized[name]
+    with open(os.path.join(REPO, "models", base + ".lua")) as f:
+        text, count = re.subn(r"(?m)^local SIZE = \d+$", f"local SIZE = {size}", f.read())
+    if count != 1:
+        raise ValueError(f"models/{base}.lua: no single `local SIZE = N` line to set to {size}")
+    out = os.path.join(REPO, "build", "zoo_sizes", name + ".lua")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(text)
+    return out
 
 
 def available(name):
@@ -149,7 +166,7 @@ def available(name):
     zoo = zoo_nets()
     if zoo is None:
         return "no tests/zoo/nets.py"
-    if name not in getattr(zoo, "ZOO", []):
+    if name not in getattr(zoo, "ZOO", []) + list(getattr(zoo, "RESIZED", {})):
         return f"{name} not in tests/zoo/nets.py ZOO"
     return None
 
@@ -160,7 +177,7 @@ def build_module(name):
     if name in odd.NETS:
         return odd.build(name)
     zoo = zoo_nets()
-    if zoo is not None and name in getattr(zoo, "ZOO", []):
+    if zoo is not None and name in getattr(zoo, "ZOO", []) + list(getattr(zoo, "RESIZED", {})):
         return zoo.build(name)
     if name == FASHION:
         sys.path.insert(0, os.path.join(REPO, "scripts", "fashion"))

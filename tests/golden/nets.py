@@ -592,6 +592,62 @@ class FcnHead(nn.Module):
         return y[:, :, 1:-1, 1:-1]                       # 5x33x41
 
 
+class PreluFused(nn.Module):
+    """prelu fused into every kind of conv and linear: stem, 3x3 with a
+    folded batch norm, depthwise 3x3 s1 / 3x3 s2 / 5x5, 1x1, 3x3 with a
+    residual, grouped with stride 2, grouped conv_transpose2d, two
+    linears; one slope and one per channel. The slopes are set here,
+    unequal and of both signs."""
+    shape = (1, 3, 13, 15)
+    golden_gain = {"c1": 2.0, "c2": 2.0, "c3": 2.0, "c4": 2.0, "c5": 2.0, "c6": 2.0, "c7": 2.0, "c8": 2.0,
+                   "t9": 2.0, "fc1": 2.0, "fc2": 2.0}
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 13, 3, stride=2, padding=1)
+        self.a1 = nn.PReLU(13)
+        self.c2 = nn.Conv2d(13, 37, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(37)
+        self.a2 = nn.PReLU()
+        self.c3 = nn.Conv2d(37, 37, 3, padding=1, groups=37)
+        self.a3 = nn.PReLU(37)
+        self.c4 = nn.Conv2d(37, 37, 3, stride=2, padding=1, groups=37)
+        self.a4 = nn.PReLU(37)
+        self.c5 = nn.Conv2d(37, 37, 5, padding=2, groups=37)
+        self.a5 = nn.PReLU()
+        self.c6 = nn.Conv2d(37, 13, 1)
+        self.a6 = nn.PReLU(13)
+        self.c7 = nn.Conv2d(13, 13, 3, padding=1)
+        self.a7 = nn.PReLU(13)
+        self.c8 = nn.Conv2d(13, 26, 3, stride=2, padding=1, groups=13)
+        self.a8 = nn.PReLU(26)
+        self.t9 = nn.ConvTranspose2d(26, 13, 3, stride=2, padding=1, output_padding=1, groups=13)
+        self.a9 = nn.PReLU(13)
+        self.fc1 = nn.Linear(13 * 4 * 4, 17)
+        self.a10 = nn.PReLU(17)
+        self.fc2 = nn.Linear(17, 10)
+        self.a11 = nn.PReLU()
+        with torch.no_grad():
+            for i, m in enumerate([self.a1, self.a2, self.a3, self.a4, self.a5, self.a6, self.a7, self.a8,
+                                   self.a9, self.a10, self.a11]):
+                n = m.weight.numel()
+                m.weight.copy_(torch.linspace(-0.8 + 0.1 * i, 1.4 - 0.1 * i, n) if n > 1
+                               else torch.tensor([0.3 - 0.15 * i]))
+
+    def forward(self, x):
+        x = self.a1(self.c1(x))                   # 13x7x8
+        x = self.a2(self.bn2(self.c2(x)))         # 37x7x8
+        x = self.a3(self.c3(x))
+        x = self.a4(self.c4(x))                   # 37x4x4
+        x = self.a5(self.c5(x))
+        x = self.a6(self.c6(x))                   # 13x4x4
+        x = self.a7(self.c7(x) + x)
+        x = self.a8(self.c8(x))                   # 26x2x2
+        x = self.a9(self.t9(x))                   # 13x4x4
+        x = self.a10(self.fc1(x.flatten(1)))      # 17
+        return self.a11(self.fc2(x))              # 10
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -614,6 +670,7 @@ _NETS = {
     "conv_transpose": ConvTranspose,
     "pad": Pad,
     "fcn_head": FcnHead,
+    "prelu_fused": PreluFused,
 }
 NETS = list(_NETS)
 

@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		int cl = chunk(p.c), clo = chunk(p.oc), act = arg("act") ? iarg("act") : -1;
-		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p"), act < 0 ? 0 : farg("q") };
+		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p"), act < 0 ? 0 : farg("q"), NULL };
 		if (cl) { /* weight: packed for conv_cl.c; a depthwise conv when groups == c == oc */
 			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
 			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.oc, p.oh, p.ow, clo));
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL);
-		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q") };
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q"), NULL };
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (arg("gemm")) {
-			rt_epilogue ep = { b, load("res", 1, NULL), iarg("act"), farg("p"), farg("q") };
+			rt_epilogue ep = { b, load("res", 1, NULL), iarg("act"), farg("p"), farg("q"), NULL };
 			rt_conv_transpose2d_gemm(&p, x, w, &ep, y,
 			                         alloc((size_t)RT_CONVT_FLOATS(p.oc / p.groups, p.kh, p.kw, p.h, p.w)));
 		} else

@@ -107,7 +107,7 @@ static void test_formulas(void **state)
 	for (size_t a = 0; a < NELEM(acts); a++)
 		for (size_t k = 0; k < NELEM(params); k++) {
 			float p = params[k][0], q = params[k][1];
-			rt_epilogue ep = {NULL, NULL, acts[a], p, q};
+			rt_epilogue ep = {NULL, NULL, acts[a], p, q, NULL};
 			float v[NELEM(x)], e[NELEM(x)];
 			for (size_t i = 0; i < NELEM(x); i += VW) {
 				vf t;
@@ -140,7 +140,8 @@ static void check_fused(const char *what, Kernel *k, const void *ctx, const floa
 	for (size_t a = 0; a < NELEM(acts); a++) {
 		for (size_t j = 0; j < 2; j++) { /* gelu's two choices, hardtanh's range around 0 and not */
 			const float *pq = params[j ? 2 : 0];
-			rt_epilogue plain = {bias, res, RT_ACT_NONE, 0, 0}, ep = {bias, res, acts[a], pq[0], pq[1]};
+			rt_epilogue plain = {bias, res, RT_ACT_NONE, 0, 0, NULL},
+			            ep = {bias, res, acts[a], pq[0], pq[1], NULL};
 			k(ctx, &plain, want);
 			for (size_t i = 0; i < ny; i++)
 				want[i] = rt_act(&ep, want[i]);
@@ -223,7 +224,7 @@ static void row(const void *ctx, const rt_epilogue *ep, float *y)
 {
 	const Row *r = ctx;
 	memcpy(y, r->src, (size_t)r->n * sizeof *y);
-	rt_epilogue_row(ep, y, ep->residual, ep->bias ? ep->bias[0] : 0, r->n);
+	rt_epilogue_row(ep, 0, y, ep->residual, ep->bias ? ep->bias[0] : 0, r->n);
 }
 
 static void test_fused_gemm(void **state)

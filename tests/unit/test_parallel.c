@@ -99,7 +99,7 @@ static Conv conv_case(rt_conv2d_params p, int cl_in, int cl_out, int depthwise, 
 	c.w = randoms(nw, 2);
 	c.bias = randoms((size_t)p.oc, 3);
 	c.res = randoms((size_t)RT_CL_FLOATS(p.n, p.oc, c.p.oh, c.p.ow, cl_out), 4);
-	c.ep = (rt_epilogue){c.bias, c.res, act, 0.1f, 0.5f};
+	c.ep = (rt_epilogue){c.bias, c.res, act, 0.1f, 0.5f, NULL};
 	return c;
 }
 
@@ -318,7 +318,7 @@ static Gemm gemm_case(int m, int n, int k, int in_place, int act)
 	g.b = randoms(in_place ? (size_t)k * g.ldb : (size_t)(n + 15) / 16 * 16 * k, 6);
 	g.bias = randoms((size_t)m, 7);
 	g.res = randoms((size_t)m * g.ldc, 8);
-	g.ep = (rt_epilogue){g.bias, g.res, act, 0.1f, 0.5f};
+	g.ep = (rt_epilogue){g.bias, g.res, act, 0.1f, 0.5f, NULL};
 	return g;
 }
 

@@ -676,7 +676,7 @@ static double winograd_error(int m, int n, int c, int h, int w, int oc, int pad,
 		b[i] = 0.1f * uniform(&seed);
 	for (size_t i = 0; i < ny; i++)
 		res[i] = uniform(&seed);
-	rt_epilogue ep = { b, res, act, 0.1f, 0.5f };
+	rt_epilogue ep = { b, res, act, 0.1f, 0.5f, NULL };
 	float *u = winograd_weights(m, c, oc, wt);
 	rt_conv2d_direct_ep(&p, x, wt, &ep, want);
 	memset(got, 0xff, ny * sizeof *got); /* NaN: every output must be written */

@@ -42,6 +42,16 @@ ZOO = [
 
 IMAGENET_SHAPE = (1, 3, 224, 224)
 
+# Zoo models also tested at another input size (issue 16: the segmentation
+# models at 224x224 as well as their 520x520): NAME_SIZE -> (NAME, SIZE).
+# The PyTorch side is NAME's module on a SIZE x SIZE input; the Lua side
+# models/NAME.lua with its `local SIZE = ...` line set to SIZE
+# (tests/golden/make_golden.py's lua_path writes that copy).
+RESIZED = {
+    "lraspp_mobilenet_v3_large_224": ("lraspp_mobilenet_v3_large", 224),
+    "deeplabv3_mobilenet_v3_large_224": ("deeplabv3_mobilenet_v3_large", 224),
+}
+
 # The torchvision models: constructor keywords beyond weights=None, and the
 # input shape. googlenet and inception_v3 are built without their auxiliary
 # heads (which run only in training, so eval mode never uses them) and with
@@ -162,6 +172,10 @@ def build(name):
 
         kwargs, shape = TORCHVISION[name]
         return getattr(torchvision.models, name)(weights=None, **kwargs).eval(), shape
+    if name in RESIZED:
+        base, size = RESIZED[name]
+        m, shape = build(base)
+        return m, tuple(shape[:2]) + (size, size)
     if name in ("lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"):
         import torchvision.models.segmentation as seg
 
