@@ -489,6 +489,44 @@ void rt_channel_shuffle(int n, int c, int hw, int groups, const float *x, float 
 /* The same with x and y in chunks of cl. */
 void rt_channel_shuffle_cl(int n, int c, int hw, int groups, int cl, const float *x, float *y);
 
+/* ---- qops.c: an int8 region's uint8 ops (NHWC), portable ----------- */
+
+/* Sizes and quantization of one uint8 conv (linear: h = w = kh = kw = 1). */
+typedef struct {
+	int n, c, h, w;        /* input: batch, channels, height, width */
+	int oc, oh, ow;        /* output channels, height, width */
+	int kh, kw, sh, sw;    /* window, stride */
+	int ph, pw, dh, dw;    /* padding per side, dilation */
+	int groups;            /* channel groups */
+	int zp_x, zp_y;        /* input's and output's zero points */
+	int lo, hi;            /* output clamp (0..255; lo = zp_y: a fused relu) */
+} rt_qconv_params;
+
+/* x: [n, c, hw] float32 -> y: [n, hw, c] uint8: zp + nearbyint(x / scale). */
+void rt_quantize(int n, int c, int hw, const float *x, float scale, int zp, unsigned char *y);
+/* x: [n, hw, c] uint8 -> y: [n, c, hw] float32: scale * (x - zp). */
+void rt_dequantize(int n, int c, int hw, const unsigned char *x, float scale, int zp, float *y);
+/* x: [n, h, w, c] uint8, w: [oc][kh][kw][c / groups] int8, bias: [oc] int32
+ * (scale: input's x weight's), mult: [oc] input scale x weight scale /
+ * output scale -> y: [n, oh, ow, oc] uint8. */
+void rt_qconv2d(const rt_qconv_params *p, const unsigned char *x, const signed char *w, const int *bias,
+                const float *mult, unsigned char *y);
+/* y = requantized a + b (count each; in place ok), clamped to lo..255. */
+void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
+             float sy, int zy, int lo, unsigned char *y);
+/* y = max(x, zp): relu on its input's grid (in place ok). */
+void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y);
+/* x: [rows, c] -> columns of y: [rows, ldy] (pointer at the first), requantized. */
+void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,
+              unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8 (NHWC); padding never wins. */
+void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8; k = scale_x / scale_y. */
+void rt_qavg_pool2d(const rt_pool2d_params *p, const unsigned char *x, int zx, float k, int zy, unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8; k = scale_x / scale_y. */
+void rt_qadaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const unsigned char *x, int zx, float k,
+                             int zy, unsigned char *y);
+
 /* ---- npy.c ---------------------------------------------------------- */
 
 /* An open .npy file of little-endian float32 in C order. */

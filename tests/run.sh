@@ -63,6 +63,8 @@ compiler_suites ""
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "quantize vs PyTorch's FX post-training quantization: observers, scales, int8 weights" \
     $PY tests/quant/test_oracle.py
+suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, ~15 s" \
+    $PY tests/quant/test_int8.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py

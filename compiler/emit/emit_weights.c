@@ -67,11 +67,11 @@ long long emit_weight_floats(const Graph *g)
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		ParamSpec ps[MAX_PARAMS];
-		int k = ir_params(g, n, ps);
+		int k = n->qweight ? 0 : ir_params(g, n, ps); /* int8: below */
 		for (int j = 0; j < k; j++)
 			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
 	}
-	return floats;
+	return floats + (emit_quant_weight_bytes(g) + 3) / 4;
 }
 
 void emit_weights(Emit *e)
@@ -105,6 +105,10 @@ void emit_weights(Emit *e)
 	}
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
+		if (n->qweight) {
+			emit_quant_weights(e, n);
+			continue;
+		}
 		ParamSpec ps[MAX_PARAMS];
 		int k = ir_params(g, n, ps);
 		for (int j = 0; j < k; j++) {

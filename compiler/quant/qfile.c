@@ -24,7 +24,8 @@
  *   F32 under its state_dict key, as in the FP32 file.
  * __metadata__: format "cnnc-int8", version "1", model, model_signature
  * (16 hex digits, quant_signature), method, samples, and the scheme in
- * words. real = scale * (q - zero_point) throughout.
+ * words. real = scale * (q - zero_point) throughout. compile and build
+ * read it through quant_bind (quant/qbind.c).
  */
 #include "../cnnc.h"
 
@@ -380,6 +381,9 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	q->weight_scale_max = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	q->weight_sqnr = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
+	q->weight = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight);
+	q->weight_scale = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_scale);
+	q->bias = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->bias);
 	/* the activations */
 	for (int i = 0; i < f->n; i++) {
 		const StTensor *t = f->by_key[i];
@@ -426,8 +430,10 @@ QFile *quant_load(const Graph *written, const char *path)
 				           w->shape[d], n->name, ps[0].shape[d]);
 		const float *s = scales(a, f, need(f, arena_printf(a, "%s.weight_scale", n->name), n->name), oc);
 		zero_points(a, f, need(f, arena_printf(a, "%s.weight_zero_point", n->name), n->name), oc, 0, 0);
-		read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
 		int k = q->nweights++;
+		q->bias[k] = read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
+		q->weight[k] = read_as(a, f, w, "I8", ps[0].count);
+		q->weight_scale[k] = s;
 		q->weight_layer[k] = n->name;
 		const StTensor *sq = st_find(f, arena_printf(a, "%s.weight_sqnr", n->name));
 		q->weight_sqnr[k] = sq ? ((const float *)read_as(a, f, sq, "F32", 1))[0] : NAN;
