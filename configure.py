@@ -32,11 +32,11 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_
 RUNTIME = """
 act.c conv_direct.c conv_gemm.c conv_stem.c conv_transpose.c depthwise.c depthwise_s1.c depthwise_s2.c depthwise_rows.c
 rows.c gemm.c winograd.c pool.c pad.c resize.c eltwise.c broadcast.c linear.c permute.c npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
-channel.c qops.c
+channel.c qgemm.c qconv.c qops.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.
-RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts"]
+RUNTIME_TESTS = ["test_runtime", "test_threads", "test_parallel", "test_acts", "test_qgemm"]
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang under
 # build/fuzz/: each harness, the sources it tests and its libraries. The

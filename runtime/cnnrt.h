@@ -12,7 +12,8 @@
  * depthwise_s2.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
  * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
- * in act.c, over the activations of acts.def (which this header includes).
+ * in act.c, over the activations of acts.def (which this header includes);
+ * the int8 kernels in qgemm.c and qconv.c, declared in cnnrt_int8.h.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -584,5 +585,9 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx);
 
 /* Monotonic time in milliseconds. */
 double rt_now_ms(void);
+
+/* ---- qgemm.c, qconv.c: the int8 kernels (NHWC uint8 activations) --- */
+
+#include "cnnrt_int8.h"
 
 #endif

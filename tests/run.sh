@@ -37,7 +37,7 @@ suite() { # suite NAME COMMAND...
 
 # The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
-    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel \
+    for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel test_qgemm \
         test_acts; do
         suite "unit $t$1" "$CNNC_BUILD/tests/$t"
     done
@@ -66,6 +66,7 @@ suite "quantize vs PyTorch's FX post-training quantization: observers, scales, i
 suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, ~15 s" \
     $PY tests/quant/test_int8.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "int8 kernels vs PyTorch's quantized conv and linear (onednn), byte for byte" $PY tests/runtime/check_int8.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
 suite "golden outputs vs PyTorch: resnet18, resnet50, vgg16, mobilenet_v2, shufflenet_v2_x1_0" \

@@ -1,0 +1,143 @@
+/*
+ * qconv.c: int8 convolutions in NHWC (cnnrt_int8.h): im2col, the
+ * convolution as im2col blocks times rt_qgemm, and the depthwise one.
+ *
+ * rt_qconv2d cuts the output pixels of all images into blocks of
+ * RT_QCONV_ROWS(K) rows, unrolls a block into the thread's scratch and
+ * multiplies it (each block on one thread, so the bytes do not depend on
+ * the thread count); a 1x1 convolution with stride 1 and no padding is
+ * one rt_qgemm straight on x. Padding is zp_x, the real zero.
+ */
+#include <string.h>
+
+#include "cnnrt.h"
+#include "cl.h"
+#include "qrequant.h"
+
+void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, int rows, uint8_t *col, int ldc)
+{
+	size_t c = (size_t)p->c;
+	for (int r = r0; r < r0 + rows; r++) {
+		int oy = r / p->ow, ox = r % p->ow;
+		uint8_t *dst = col + (size_t)(r - r0) * ldc;
+		for (int ky = 0; ky < p->kh; ky++) {
+			int iy = oy * p->sh - p->ph + ky * p->dh;
+			for (int kx = 0; kx < p->kw; kx++, dst += c) {
+				int ix = ox * p->sw - p->pw + kx * p->dw;
+				if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
+					memset(dst, zp_x, c);
+				else
+					memcpy(dst, x + ((size_t)iy * p->w + ix) * c, c);
+			}
+		}
+	}
+}
+
+/* rt_qconv2d's arguments, for rt_parallel. */
+typedef struct {
+	const rt_conv2d_params *p; /* sizes */
+	const uint8_t *x;          /* uint8 NHWC input */
+	int zp_x;                  /* its zero point, the padding */
+	const int8_t *Wp;          /* packed weights */
+	const rt_qepilogue *ep;    /* requantization, over oc */
+	uint8_t *y;                /* uint8 NHWC output, ldy per pixel */
+	int ldy;                   /* bytes between output pixels */
+	uint8_t *scratch;          /* parts areas of rows * K bytes */
+	int K;                     /* kh * kw * c */
+	int rows;                  /* output pixels per block */
+	int blocks;                /* blocks per image */
+	int parts;                 /* threads' areas */
+} Qconv;
+
+/* Block it (image it / blocks, its block it % blocks), unrolled into col. */
+static void conv_block(const Qconv *j, int it, uint8_t *col)
+{
+	const rt_conv2d_params *p = j->p;
+	int n = it / j->blocks, r0 = it % j->blocks * j->rows, ohw = p->oh * p->ow;
+	int rows = ohw - r0 < j->rows ? ohw - r0 : j->rows;
+	rt_qim2col(p, j->x + (size_t)n * p->h * p->w * p->c, j->zp_x, r0, rows, col, j->K);
+	rt_qgemm_ep(rows, p->oc, j->K, col, j->K, j->Wp, j->ep, j->y + ((size_t)n * ohw + r0) * j->ldy, j->ldy);
+}
+
+/* Parts [begin, end): part i runs the i-th equal run of blocks in area i
+ * (the GEMMs inside run serially: a parallel loop in a parallel loop). */
+static void conv_parts(void *ctx, int begin, int end)
+{
+	const Qconv *j = ctx;
+	int items = j->p->n * j->blocks;
+	for (int i = begin; i < end; i++)
+		for (int it = (int)((long long)items * i / j->parts); it < (int)((long long)items * (i + 1) / j->parts); it++)
+			conv_block(j, it, j->scratch + (size_t)i * j->rows * j->K);
+}
+
+void rt_qconv2d(const rt_conv2d_params *p, int threads, const uint8_t *x, int zp_x, const int8_t *Wp,
+                const rt_qepilogue *ep, uint8_t *y, int ldy, uint8_t *scratch)
+{
+	int K = p->kh * p->kw * p->c, ohw = p->oh * p->ow;
+	if (p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0) {
+		rt_qgemm_ep(p->n * ohw, p->oc, K, x, K, Wp, ep, y, ldy);
+		return;
+	}
+	Qconv j = {p, x, zp_x, Wp, ep, y, ldy, scratch, K, (int)RT_QCONV_ROWS(K), 0,
+	           threads < 1 ? 1 : threads};
+	j.blocks = (ohw + j.rows - 1) / j.rows;
+	int items = p->n * j.blocks;
+	if (j.parts > items)
+		j.parts = items;
+	if (j.parts > 1) {
+		rt_parallel(j.parts, 1, conv_parts, &j);
+		return;
+	}
+	for (int it = 0; it < items; it++)
+		conv_block(&j, it, scratch);
+}
+
+/* ---- depthwise ------------------------------------------------------ */
+
+/* rt_qconv2d_dw's arguments, for rt_parallel. */
+typedef struct {
+	const rt_conv2d_params *p; /* sizes */
+	const uint8_t *x;          /* uint8 NHWC input */
+	int zp_x;                  /* its zero point, the padding */
+	const int8_t *w;           /* int8 [kh][kw][c] */
+	const rt_qepilogue *ep;    /* requantization, over c */
+	uint8_t *y;                /* uint8 NHWC output */
+	int ldy;                   /* bytes between output pixels */
+} Qdw;
+
+/* Output rows [begin, end) of all images (row = n * oh + oy), in portable C. */
+static void dw_rows_generic(const Qdw *j, int begin, int end)
+{
+	const rt_conv2d_params *p = j->p;
+	int c = p->c;
+	for (int row = begin; row < end; row++) {
+		int n = row / p->oh, oy = row % p->oh;
+		const uint8_t *xn = j->x + (size_t)n * p->h * p->w * c;
+		for (int ox = 0; ox < p->ow; ox++) {
+			uint8_t *yp = j->y + ((size_t)row * p->ow + ox) * j->ldy;
+			for (int ch = 0; ch < c; ch++) {
+				int32_t acc = j->ep->bias[ch];
+				for (int ky = 0; ky < p->kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky * p->dh;
+					for (int kx = 0; kx < p->kw; kx++) {
+						int ix = ox * p->sw - p->pw + kx * p->dw;
+						int v = iy < 0 || iy >= p->h || ix < 0 || ix >= p->w
+						            ? j->zp_x
+						            : xn[((size_t)iy * p->w + ix) * c + ch];
+						acc += v * j->w[((size_t)ky * p->kw + kx) * c + ch];
+					}
+				}
+				yp[ch] = q_requant(j->ep, ch, acc);
+			}
+		}
+	}
+}
+
+static void dw_task(void *ctx, int begin, int end) { dw_rows_generic(ctx, begin, end); }
+
+void rt_qconv2d_dw(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                   uint8_t *y, int ldy)
+{
+	Qdw j = {p, x, zp_x, w, ep, y, ldy};
+	rt_parallel(p->n * p->oh, cl_grain(2.0 * p->ow * p->c * p->kh * p->kw, CL_GRAIN_FLOPS), dw_task, &j);
+}

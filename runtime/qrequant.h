@@ -1,0 +1,48 @@
+/*
+ * qrequant.h: the int8 kernels' requantization, private to them.
+ *
+ * One output of channel m, its int32 sum acc (bias[m] included), to uint8
+ * as cnnrt_int8.h says:
+ *     clamp(rhe(((float)acc + fbias[m]) * mult[m] + zp_y), lo, hi)
+ * rhe rounding half to even (nearbyintf in the default rounding mode, the
+ * same as the vector cvtps2dq). The sum is clamped to the integer bounds
+ * before rounding, which changes nothing (they are integers) but keeps it
+ * in int range. Every path, scalar and vector, computes exactly this, so
+ * targets agree bit for bit.
+ *
+ * The targets compile with -ffp-contract=fast, which would fuse the
+ * multiply and the add into one FMA (one rounding instead of two, as
+ * PyTorch does not): Q_OPAQUE hides the product from the optimizer.
+ */
+#ifndef CNNRT_QREQUANT_H
+#define CNNRT_QREQUANT_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "cnnrt.h"
+
+#if defined(__GNUC__)
+#define Q_OPAQUE(v) __asm__("" : "+v"(v)) /* v now unknown: no contraction across */
+#else
+#define Q_OPAQUE(v) ((void)0) /* assumed not to contract (C's default) */
+#endif
+
+/* The float sum of output channel m before scaling. */
+static inline float q_sum(const rt_qepilogue *ep, int m, int32_t acc)
+{
+	float s = (float)acc;
+	return ep->fbias ? s + ep->fbias[m] : s;
+}
+
+static inline uint8_t q_requant(const rt_qepilogue *ep, int m, int32_t acc)
+{
+	float v = q_sum(ep, m, acc) * ep->mult[m];
+	Q_OPAQUE(v);
+	v += (float)ep->zp_y;
+	float lo = (float)ep->lo, hi = (float)ep->hi;
+	v = v < lo ? lo : v > hi ? hi : v;
+	return (uint8_t)(int)nearbyintf(v);
+}
+
+#endif
