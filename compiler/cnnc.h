@@ -840,9 +840,10 @@ void quant_bind(Graph *g, const QFile *q);
 /* Marks the int8 regions of a graph quant_bind bound: ops with a uint8
  * kernel whose inputs and output are quantized become DTYPE_U8 (NHWC);
  * relu after a conv2d, linear or add folds into its clamp; quantize and
- * dequantize nodes go in at the regions' borders. Renumbers ids and
+ * dequantize nodes go in at the regions' borders; a uint8 conv gets its
+ * kernel and the scratch of `threads` (--threads). Renumbers ids and
  * returns old id -> new id (arena). */
-int *quant_regions(Graph *g);
+int *quant_regions(Graph *g, int threads);
 
 /* ---- audit/audit.c -------------------------------------------------- */
 

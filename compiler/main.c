@@ -396,7 +396,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	layouts(&c, o);
 	after(&c, o, "layout");
 	if (int8) {
-		follow(&c, quant_regions(g));
+		follow(&c, quant_regions(g, o->threads));
 		after(&c, o, "qregions");
 	}
 	if (weights) {

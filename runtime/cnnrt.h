@@ -492,26 +492,10 @@ void rt_channel_shuffle_cl(int n, int c, int hw, int groups, int cl, const float
 
 /* ---- qops.c: an int8 region's uint8 ops (NHWC), portable ----------- */
 
-/* Sizes and quantization of one uint8 conv (linear: h = w = kh = kw = 1). */
-typedef struct {
-	int n, c, h, w;        /* input: batch, channels, height, width */
-	int oc, oh, ow;        /* output channels, height, width */
-	int kh, kw, sh, sw;    /* window, stride */
-	int ph, pw, dh, dw;    /* padding per side, dilation */
-	int groups;            /* channel groups */
-	int zp_x, zp_y;        /* input's and output's zero points */
-	int lo, hi;            /* output clamp (0..255; lo = zp_y: a fused relu) */
-} rt_qconv_params;
-
 /* x: [n, c, hw] float32 -> y: [n, hw, c] uint8: zp + nearbyint(x / scale). */
 void rt_quantize(int n, int c, int hw, const float *x, float scale, int zp, unsigned char *y);
 /* x: [n, hw, c] uint8 -> y: [n, c, hw] float32: scale * (x - zp). */
 void rt_dequantize(int n, int c, int hw, const unsigned char *x, float scale, int zp, float *y);
-/* x: [n, h, w, c] uint8, w: [oc][kh][kw][c / groups] int8, bias: [oc] int32
- * (scale: input's x weight's), mult: [oc] input scale x weight scale /
- * output scale -> y: [n, oh, ow, oc] uint8. */
-void rt_qconv2d(const rt_qconv_params *p, const unsigned char *x, const signed char *w, const int *bias,
-                const float *mult, unsigned char *y);
 /* y = requantized a + b (count each; in place ok), clamped to lo..255. */
 void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
              float sy, int zy, int lo, unsigned char *y);
@@ -589,5 +573,13 @@ double rt_now_ms(void);
 /* ---- qgemm.c, qconv.c: the int8 kernels (NHWC uint8 activations) --- */
 
 #include "cnnrt_int8.h"
+
+/* qops.c (below rt_qepilogue): a grouped conv that is neither groups 1
+ * (rt_qconv2d) nor depthwise (rt_qconv2d_dw), direct:
+ * x uint8 NHWC [n][h][w][c], w int8 [oc][kh][kw][c / groups]
+ * -> y uint8 NHWC [n][oh][ow][oc], requantized by ep (taps outside the
+ * image are zp_x, as ep's bias assumes). y must not overlap x. */
+void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                       uint8_t *y);
 
 #endif

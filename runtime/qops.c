@@ -8,17 +8,17 @@
  * folds a relu or relu6 after the op into the clamp).
  *
  * quantize / dequantize cross the region's border: float32 NCHW to and
- * from uint8 NHWC. The conv here is direct (the reference; its GEMM
- * twin for speed is rt_qgemm's), over weights packed at compile time
- * as [oc][kh][kw][ic/groups]; its int32 bias is PyTorch's (scale: input
- * scale x weight scale), and each output channel's multiplier is input
- * scale x weight scale / output scale. The pools follow PyTorch 1.13's
+ * from uint8 NHWC. The conv here is direct, for the grouped convs that
+ * are neither groups 1 (rt_qconv2d) nor depthwise (rt_qconv2d_dw), over
+ * weights packed at compile time as [oc][kh][kw][ic/groups], with
+ * cnnrt_int8.h's requantization (rt_qepilogue). The pools follow PyTorch 1.13's
  * quantized kernels: a sum of (q - zp_x) over the window, times
  * scale_x / scale_y / divisor, rounded, plus zp_y.
  */
 #include "cnnrt.h"
 
 #include <math.h>
+#include <stdint.h>
 
 /* z + nearbyint(r), clamped to lo..hi (r already divided by the scale). */
 static unsigned char requant(float r, int z, int lo, int hi)
@@ -52,34 +52,32 @@ void rt_dequantize(int n, int c, int hw, const unsigned char *x, float scale, in
 		}
 }
 
-/* x: [n, h, w, c] uint8, w: [oc][kh][kw][c / groups] int8, bias: [oc]
- * -> y: [n, oh, ow, oc] uint8. */
-void rt_qconv2d(const rt_qconv_params *p, const unsigned char *x, const signed char *w, const int *bias,
-                const float *mult, unsigned char *y)
+/* x: [n, h, w, c] uint8, w: [oc][kh][kw][c / groups] int8 -> y: [n, oh,
+ * ow, oc] uint8, requantized by ep (cnnrt_int8.h's formula; taps outside
+ * the image are zp_x, as ep's bias assumes). */
+void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                       uint8_t *y)
 {
 	int cg = p->c / p->groups, og = p->oc / p->groups;
 	for (int b = 0; b < p->n; b++)
 		for (int oy = 0; oy < p->oh; oy++)
 			for (int ox = 0; ox < p->ow; ox++) {
-				unsigned char *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * p->oc;
+				uint8_t *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * p->oc;
 				for (int o = 0; o < p->oc; o++) {
 					int g = o / og;
-					long long acc = bias[o];
-					for (int ky = 0; ky < p->kh; ky++) {
-						int iy = oy * p->sh - p->ph + ky * p->dh;
-						if (iy < 0 || iy >= p->h)
-							continue; /* padding is zp_x: (q - zp_x) = 0 */
+					int32_t acc = 0;
+					for (int ky = 0; ky < p->kh; ky++)
 						for (int kx = 0; kx < p->kw; kx++) {
-							int ix = ox * p->sw - p->pw + kx * p->dw;
-							if (ix < 0 || ix >= p->w)
-								continue;
-							const unsigned char *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * p->c + g * cg;
-							const signed char *wp = w + (((size_t)o * p->kh + ky) * p->kw + kx) * cg;
+							int iy = oy * p->sh - p->ph + ky * p->dh, ix = ox * p->sw - p->pw + kx * p->dw;
+							int in = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;
+							const uint8_t *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * p->c + g * cg;
+							const int8_t *wp = w + (((size_t)o * p->kh + ky) * p->kw + kx) * cg;
 							for (int i = 0; i < cg; i++)
-								acc += ((int)xp[i] - p->zp_x) * wp[i];
+								acc += (in ? xp[i] : zp_x) * wp[i];
 						}
-					}
-					yp[o] = requant((float)acc * mult[o], p->zp_y, p->lo, p->hi);
+					float s = (float)(acc + ep->bias[o]) + (ep->fbias ? ep->fbias[o] : 0.0f);
+					float v = nearbyintf(s * ep->mult[o] + (float)ep->zp_y);
+					yp[o] = (uint8_t)(v < (float)ep->lo ? ep->lo : v > (float)ep->hi ? ep->hi : (int)v);
 				}
 			}
 }

@@ -5,38 +5,81 @@
  *
  * needs: regions marked, memory planned.
  *
- * A uint8 conv2d or linear reads its int8 weights packed at compile
- * time as [oc][kh][kw][ic/groups] (rt_qconv2d's order: the channels of
- * one pixel contiguous, as NHWC has them), PyTorch's int32 bias (both
- * written as unsigned two's complement, read through signed pointers:
- * no negative integer constant, which `cnnc audit` flags), and
- * per output channel the multiplier input scale x weight scale / output
- * scale, each computed here in float32; a relu folded into it sets the
- * clamp's low end to the output's zero point. The other layers pass
+ * A uint8 conv2d or linear calls runtime/cnnrt_int8.h's kernels: groups
+ * 1 rt_qconv2d (im2col blocks, or a 1x1 in place, times rt_qgemm),
+ * depthwise rt_qconv2d_dw, linear rt_qgemm_ep, any other grouped conv
+ * qops.c's rt_qconv2d_direct. Its int8 weights are packed at compile
+ * time in the kernel's order (rt_qpack's layout, from cnnrt_int8.h's
+ * constants), and its requantization (rt_qepilogue) is computed here:
+ * int32 bias = PyTorch's int32 bias - zp_x x the channel's weight sum
+ * (the kernels sum raw uint8 x int8 products; padding is zp_x), and the
+ * multiplier (1/s_y) / ((1/s_x)(1/s_w)), each reciprocal in double
+ * rounded to float as PyTorch's onednn path takes it. Weights and bias
+ * are written as unsigned two's complement and read through signed
+ * pointers: no negative integer constant, which `cnnc audit` flags. A
+ * relu folded into the op starts the clamp at the output's zero point. The other layers pass
  * their inputs' and output's scales and zero points to runtime/qops.c.
  */
 #include "emit.h"
 
+#include "../../runtime/cnnrt.h" /* RT_QGEMM_MR, RT_QGEMM_KR: rt_qpack's layout */
+
 #include <string.h>
 
-/* Packs n's int8 weights [OC, IC/g, KH, KW] as [OC][KH][KW][IC/g]. */
-static const int8_t *packed(const Graph *g, const Node *n, long long *count)
+/* Which kernel a uint8 conv2d or linear calls (passes/qregions.c chose). */
+typedef enum { QK_LINEAR, QK_GEMM, QK_DW, QK_DIRECT } QKernel;
+
+static QKernel kernel_of(const Graph *g, const Node *n)
 {
-	int oc = n->shape[1], kh = 1, kw = 1, cg;
+	if (n->op == OP_LINEAR)
+		return QK_LINEAR;
+	if (n->a.groups == 1)
+		return QK_GEMM;
+	return n->a.groups == g->nodes[n->in[0]].shape[1] && n->a.groups == n->shape[1] ? QK_DW : QK_DIRECT;
+}
+
+/* rt_qpack's layout (cnnrt_int8.h), at compile time: W [m][k] ->
+ * Wp[((mb * K4 + k4) * 16 + mi) * 4 + kj], zeros past M and K. */
+static int8_t *qpack(Arena *a, int M, int K, const int8_t *W, long long *bytes)
+{
+	long long K4 = (K + RT_QGEMM_KR - 1) / RT_QGEMM_KR, MB = (M + RT_QGEMM_MR - 1) / RT_QGEMM_MR;
+	*bytes = MB * RT_QGEMM_MR * K4 * RT_QGEMM_KR;
+	int8_t *wp = arena_alloc(a, (size_t)*bytes);
+	for (long long m = 0; m < M; m++)
+		for (long long k = 0; k < K; k++)
+			wp[(((m / RT_QGEMM_MR) * K4 + k / RT_QGEMM_KR) * RT_QGEMM_MR + m % RT_QGEMM_MR) * RT_QGEMM_KR +
+			   k % RT_QGEMM_KR] = W[m * K + k];
+	return wp;
+}
+
+/* n's int8 weights [OC, IC/g, KH, KW] (linear [OUT, IN]) in its kernel's
+ * order: rt_qpack of [oc][kh][kw][ic] (groups 1, linear), [kh][kw][c]
+ * (depthwise) or [oc][kh][kw][ic/groups] (direct). */
+static const int8_t *packed(const Graph *g, const Node *n, long long *bytes)
+{
+	int oc = n->shape[1], kh = 1, kw = 1;
 	if (n->op == OP_CONV2D) {
 		kh = n->a.kernel[0];
 		kw = n->a.kernel[1];
 	}
 	ParamSpec ps[MAX_PARAMS];
 	ir_params(g, n, ps);
-	cg = (int)(ps[0].count / ((long long)oc * kh * kw));
-	*count = ps[0].count;
+	int cg = (int)(ps[0].count / ((long long)oc * kh * kw));
+	QKernel k = kernel_of(g, n);
 	int8_t *w = arena_alloc(g->arena, (size_t)ps[0].count);
 	for (int o = 0; o < oc; o++)
 		for (int i = 0; i < cg; i++)
 			for (int y = 0; y < kh; y++)
-				for (int x = 0; x < kw; x++)
-					w[(((long long)o * kh + y) * kw + x) * cg + i] = n->qweight[(((long long)o * cg + i) * kh + y) * kw + x];
+				for (int x = 0; x < kw; x++) {
+					int8_t v = n->qweight[(((long long)o * cg + i) * kh + y) * kw + x];
+					if (k == QK_DW)
+						w[((long long)y * kw + x) * oc + o] = v;
+					else
+						w[(((long long)o * kh + y) * kw + x) * cg + i] = v;
+				}
+	*bytes = ps[0].count;
+	if (k == QK_GEMM || k == QK_LINEAR)
+		return qpack(g->arena, oc, (int)(ps[0].count / oc), w, bytes);
 	return w;
 }
 
@@ -54,53 +97,70 @@ long long emit_quant_weight_bytes(const Graph *g)
 	return bytes;
 }
 
+/* 1 / v in double, rounded to float: how PyTorch's onednn path takes a
+ * scale's reciprocal (cnnrt_int8.h). */
+static float recip(float v) { return (float)(1.0 / (double)v); }
+
 void emit_quant_weights(Emit *e, const Node *n)
 {
 	Graph *g = e->g;
 	FILE *c = e->c;
 	const Node *x = &g->nodes[n->in[0]];
-	long long count;
-	const int8_t *w = packed(g, n, &count);
+	long long bytes, per;
+	const int8_t *w = packed(g, n, &bytes);
 	int oc = n->shape[1];
+	ParamSpec ps[MAX_PARAMS];
+	ir_params(g, n, ps);
+	per = ps[0].count / oc;
 	const char *base = e->wbase[n->id];
 	e->wname[n->id * MAX_PARAMS + 0] = arena_printf(g->arena, "w_%s_weight_q", base);
 	e->wname[n->id * MAX_PARAMS + 1] = arena_printf(g->arena, "w_%s_bias_q", base);
 	e->wname[n->id * MAX_PARAMS + 2] = arena_printf(g->arena, "w_%s_mult", base);
-	fprintf(c, "/* %s.weight: int8, %lld bytes, packed [oc][kh][kw][ic/groups] for rt_qconv2d%s */\n", n->name,
-	        count, n->note ? ", batch norm folded in" : "");
-	fprintf(c, "static const unsigned char %s[%lld] = { /* two's complement: read as signed char */", emit_wname(e, n, 0), count);
-	for (long long q = 0; q < count; q++)
+	e->wname[n->id * MAX_PARAMS + 3] = arena_printf(g->arena, "w_%s_ep", base);
+	static const char *const order[] = {"rt_qpack of [out][in] for rt_qgemm_ep",
+	                                    "rt_qpack of [oc][kh][kw][ic] for rt_qconv2d",
+	                                    "[kh][kw][c] for rt_qconv2d_dw", "[oc][kh][kw][ic/groups] for rt_qconv2d_direct"};
+	fprintf(c, "/* %s.weight: int8, %lld bytes, packed %s%s */\n", n->name, bytes, order[kernel_of(g, n)],
+	        n->note ? ", batch norm folded in" : "");
+	fprintf(c, "static const uint8_t %s[%lld] = { /* two's complement: read as int8_t */", emit_wname(e, n, 0), bytes);
+	for (long long q = 0; q < bytes; q++)
 		fprintf(c, "%s%u", q == 0 ? "\n\t" : q % 16 ? ", " : ",\n\t", (unsigned)(uint8_t)w[q]);
-	fprintf(c, "\n};\n/* %s.bias: int32, scale input scale x weight scale */\n", n->name);
-	fprintf(c, "static const unsigned int %s[%d] = { /* two's complement: read as int */", emit_wname(e, n, 1), oc);
-	for (int o = 0; o < oc; o++)
-		fprintf(c, "%s%luu", o == 0 ? "\n\t" : o % 8 ? ", " : ",\n\t", (unsigned long)(uint32_t)n->qbias[o]);
-	fprintf(c, "\n};\n/* %s: requantization, input scale x weight scale / output scale */\n", n->name);
+	fprintf(c, "\n};\n/* %s: int32 bias (scale: input x weight scale) - zp_x * the channel's weight sum */\n",
+	        n->name);
+	fprintf(c, "static const uint32_t %s[%d] = { /* two's complement: read as int32_t */", emit_wname(e, n, 1), oc);
+	for (int o = 0; o < oc; o++) {
+		long long sum = 0;
+		for (long long k = 0; k < per; k++)
+			sum += n->qweight[o * per + k];
+		long long b = (long long)n->qbias[o] - (long long)x->qzp * sum;
+		if (b < INT32_MIN || b > INT32_MAX)
+			diag_error(g->file, n->line, "%s: int8 bias of channel %d out of int32 range", n->name, o);
+		fprintf(c, "%s%luu", o == 0 ? "\n\t" : o % 8 ? ", " : ",\n\t", (unsigned long)(uint32_t)(int32_t)b);
+	}
+	fprintf(c, "\n};\n/* %s: requantization, (1/s_y) / ((1/s_x)(1/s_w)), reciprocals as PyTorch takes them */\n",
+	        n->name);
 	fprintf(c, "static const float %s[%d] = {", emit_wname(e, n, 2), oc);
-	for (int o = 0; o < oc; o++)
-		fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t",
-		        emit_float(g->arena, x->qscale * n->qwscale[o] / n->qscale));
+	float ix = recip(x->qscale), iy = recip(n->qscale);
+	for (int o = 0; o < oc; o++) {
+		float iw = recip(n->qwscale[o]), d = ix * iw;
+		fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t", emit_float(g->arena, iy / d));
+	}
 	fprintf(c, "\n};\n");
+	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, NULL, %s, %d, %d, 255};\n", emit_wname(e, n, 3),
+	        emit_wname(e, n, 1), emit_wname(e, n, 2), n->qzp, n->a.act == ACT_RELU ? n->qzp : 0);
 }
 
-/* rt_qconv_params of n, in a block the caller closes. */
+/* rt_conv2d_params of conv n, in a block the caller closes. */
 static void conv_params(Emit *e, const Node *n)
 {
 	const Node *x = &e->g->nodes[n->in[0]];
 	const Attrs *a = &n->a;
-	bool conv = n->op == OP_CONV2D;
-	int h = conv ? x->shape[2] : 1, w = conv ? x->shape[3] : 1;
-	fprintf(e->c, "\t{\n\t\tstatic const rt_qconv_params p = {\n");
+	fprintf(e->c, "\t{\n\t\tstatic const rt_conv2d_params p = {\n");
 	fprintf(e->c, "\t\t\t.n = %d, .c = %d, .h = %d, .w = %d, .oc = %d, .oh = %d, .ow = %d,\n", x->shape[0],
-	        x->shape[1], h, w, n->shape[1], conv ? n->shape[2] : 1, conv ? n->shape[3] : 1);
-	if (conv)
-		fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d, .dh = %d, .dw = %d,\n",
-		        a->kernel[0], a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1], a->dilation[0],
-		        a->dilation[1]);
-	else
-		fprintf(e->c, "\t\t\t.kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1,\n");
-	fprintf(e->c, "\t\t\t.groups = %d, .zp_x = %d, .zp_y = %d, .lo = %d, .hi = 255,\n", conv ? a->groups : 1,
-	        x->qzp, n->qzp, a->act == ACT_RELU ? n->qzp : 0);
+	        x->shape[1], x->shape[2], x->shape[3], n->shape[1], n->shape[2], n->shape[3]);
+	fprintf(e->c, "\t\t\t.kh = %d, .kw = %d, .sh = %d, .sw = %d, .ph = %d, .pw = %d, .dh = %d, .dw = %d, .groups = %d,\n",
+	        a->kernel[0], a->kernel[1], a->stride[0], a->stride[1], a->pad[0], a->pad[1], a->dilation[0],
+	        a->dilation[1], a->groups);
 	fprintf(e->c, "\t\t};\n");
 }
 
@@ -131,12 +191,32 @@ void emit_quant(Emit *e, const Node *n)
 		fprintf(c, "\trt_dequantize(%d, %d, %lld, %s, %s, %d, %s);\n", b, ch, hw, X, emit_float(A, x->qscale),
 		        x->qzp, Y);
 		return;
+	case OP_LINEAR: /* x: [n, in] -> y: [n, out] */
+		fprintf(c, "\trt_qgemm_ep(%d, %d, %d, %s, %d, (const int8_t *)%s, &%s, %s, %d);\n", x->shape[0],
+		        n->shape[1], x->shape[1], X, x->shape[1], emit_wname(e, n, 0), emit_wname(e, n, 3), Y, n->shape[1]);
+		return;
 	case OP_CONV2D:
-	case OP_LINEAR:
 		conv_params(e, n);
-		fprintf(c, "\t\trt_qconv2d(&p, %s, (const signed char *)%s, (const int *)%s, %s, %s);\n\t}\n", X,
-		        emit_wname(e, n, 0), emit_wname(e, n, 1),
-		        emit_wname(e, n, 2), Y);
+		switch (kernel_of(g, n)) {
+		case QK_GEMM:
+			if (n->scratch)
+				fprintf(c, "\t\trt_qconv2d(&p, %d, %s, %d, (const int8_t *)%s, &%s, %s, %d, ws + %lld);\n",
+				        e->o->threads, X, x->qzp, emit_wname(e, n, 0), emit_wname(e, n, 3), Y, n->shape[1],
+				        g->plan->scratch_offset[n->id]);
+			else
+				fprintf(c, "\t\trt_qconv2d(&p, %d, %s, %d, (const int8_t *)%s, &%s, %s, %d, NULL);\n",
+				        e->o->threads, X, x->qzp, emit_wname(e, n, 0), emit_wname(e, n, 3), Y, n->shape[1]);
+			break;
+		case QK_DW:
+			fprintf(c, "\t\trt_qconv2d_dw(&p, %s, %d, (const int8_t *)%s, &%s, %s, %d);\n", X, x->qzp,
+			        emit_wname(e, n, 0), emit_wname(e, n, 3), Y, n->shape[1]);
+			break;
+		default:
+			fprintf(c, "\t\trt_qconv2d_direct(&p, %s, %d, (const int8_t *)%s, &%s, %s);\n", X, x->qzp,
+			        emit_wname(e, n, 0), emit_wname(e, n, 3), Y);
+			break;
+		}
+		fprintf(c, "\t}\n");
 		return;
 	case OP_ADD: {
 		const Node *y2 = &g->nodes[n->in[1]];

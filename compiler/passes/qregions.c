@@ -37,6 +37,8 @@
  */
 #include "../cnnc.h"
 
+#include "../../runtime/cnnrt.h" /* RT_QCONV_SCRATCH */
+
 #include <string.h>
 
 /* Whether the values a and b are quantized on one grid. */
@@ -69,6 +71,30 @@ static bool has_kernel(const Graph *g, const Node *n)
 		return n->rank == 2 && same_grid(n, x) && (x->rank == 2 || (x->rank == 4 && x->shape[2] * x->shape[3] == 1));
 	default:
 		return false;
+	}
+}
+
+/* A uint8 conv's kernel (c: its input channels): rt_qconv2d (groups 1: im2col blocks times
+ * rt_qgemm, or a 1x1 conv with stride 1 and no padding read in place, with
+ * its scratch per thread), rt_qconv2d_dw (depthwise), else qops.c's
+ * direct rt_qconv2d_direct. */
+static void int8_algo(Node *n, int c, int threads)
+{
+	const Attrs *a = &n->a;
+	n->scratch = 0;
+	if (a->groups == 1) {
+		bool gemm = a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 &&
+		            a->pad[0] == 0 && a->pad[1] == 0;
+		n->algo = gemm ? ALGO_GEMM : ALGO_IM2COL;
+		n->scratch = gemm ? 0 : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], threads);
+		n->algo_note = gemm ? "int8: rt_qconv2d, 1x1: rt_qgemm on the NHWC input in place"
+		                    : "int8: rt_qconv2d, im2col blocks of uint8 NHWC times rt_qgemm";
+	} else if (a->groups == c && a->groups == n->shape[1]) {
+		n->algo = ALGO_DIRECT;
+		n->algo_note = "int8: rt_qconv2d_dw, depthwise over uint8 NHWC";
+	} else {
+		n->algo = ALGO_DIRECT;
+		n->algo_note = "int8: rt_qconv2d_direct, grouped, over uint8 NHWC";
 	}
 }
 
@@ -114,7 +140,7 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
-int *quant_regions(Graph *g)
+int *quant_regions(Graph *g, int threads)
 {
 	Arena *A = g->arena;
 	fold_relus(g);
@@ -156,11 +182,8 @@ int *quant_regions(Graph *g)
 		if (u8[i]) {
 			d->dtype = DTYPE_U8;
 			d->layout = d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
-			if (d->op == OP_CONV2D) { /* runtime/qops.c's direct kernel */
-				d->algo = ALGO_DIRECT;
-				d->scratch = 0;
-				d->algo_note = "int8: direct over uint8 NHWC, int8 weights packed [oc][kh][kw][ic/groups]";
-			}
+			if (d->op == OP_CONV2D)
+				int8_algo(d, old[old[i].in[0]].shape[1], threads);
 			as_u8[i] = d->id;
 		} else
 			as_f32[i] = d->id;
