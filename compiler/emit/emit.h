@@ -93,6 +93,8 @@ long long emit_quant_weight_bytes(const Graph *g);
 
 /* ---- emit_weights.c ------------------------------------------------- */
 
+/* Appends data to the blob, 64-byte aligned; returns its byte offset. */
+unsigned long long emit_blob_put(Emit *e, const void *data, size_t bytes);
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
 /* Floats emit_weights writes for g's parameters: packed ones as packed

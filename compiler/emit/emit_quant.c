@@ -122,10 +122,17 @@ void emit_quant_weights(Emit *e, const Node *n)
 	                                    "[kh][kw][c] for rt_qconv2d_dw", "[oc][kh][kw][ic/groups] for rt_qconv2d_direct"};
 	fprintf(c, "/* %s.weight: int8, %lld bytes, packed %s%s */\n", n->name, bytes, order[kernel_of(g, n)],
 	        n->note ? ", batch norm folded in" : "");
-	fprintf(c, "static const uint8_t %s[%lld] = { /* two's complement: read as int8_t */", emit_wname(e, n, 0), bytes);
-	for (long long q = 0; q < bytes; q++)
-		fprintf(c, "%s%u", q == 0 ? "\n\t" : q % 16 ? ", " : ",\n\t", (unsigned)(uint8_t)w[q]);
-	fprintf(c, "\n};\n/* %s: int32 bias (scale: input x weight scale) - zp_x * the channel's weight sum */\n",
+	if (e->blob) /* in the linked blob, 64-byte aligned: a whole number of floats in */
+		fprintf(c, "static const uint8_t *const %s = (const uint8_t *)(%s_blob + %llu);\n", emit_wname(e, n, 0),
+		        e->o->sym, emit_blob_put(e, w, (size_t)bytes) / 4);
+	else {
+		fprintf(c, "static const uint8_t %s[%lld] = { /* two's complement: read as int8_t */", emit_wname(e, n, 0),
+		        bytes);
+		for (long long q = 0; q < bytes; q++)
+			fprintf(c, "%s%u", q == 0 ? "\n\t" : q % 16 ? ", " : ",\n\t", (unsigned)(uint8_t)w[q]);
+		fprintf(c, "\n};\n");
+	}
+	fprintf(c, "/* %s: int32 bias (scale: input x weight scale) - zp_x * the channel's weight sum */\n",
 	        n->name);
 	fprintf(c, "static const uint32_t %s[%d] = { /* two's complement: read as int32_t */", emit_wname(e, n, 1), oc);
 	for (int o = 0; o < oc; o++) {

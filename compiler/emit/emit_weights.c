@@ -55,6 +55,14 @@ static void blob_align(Emit *e)
 	blob_write(e, zeros, pad);
 }
 
+unsigned long long emit_blob_put(Emit *e, const void *data, size_t bytes)
+{
+	blob_align(e);
+	unsigned long long at = e->blob_bytes;
+	blob_write(e, data, bytes);
+	return at;
+}
+
 static void shape_list(FILE *f, const ParamSpec *p)
 {
 	for (int d = 0; d < p->rank; d++)
