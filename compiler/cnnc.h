@@ -230,6 +230,7 @@ typedef struct {
 	const float *qwscale;  /* ... their per-output-channel scales [OC] */
 	const int32_t *qbias;  /* ... the int32 bias [OC], scale qscale of the
 	                          input x qwscale */
+	const float *qfbias;   /* ... the float bias [OC] it rounds, or NULL */
 } Node;
 
 /* Where every tensor lives at run time (passes/memplan.c). Arrays are
@@ -818,6 +819,8 @@ struct QFile {
 	const int8_t **weight; /* per such layer: its int8 weights, PyTorch's order */
 	const float **weight_scale; /* ... their per-channel scales */
 	const int32_t **bias;  /* ... its int32 bias */
+	const float **bias_float; /* ... the float bias that rounds to it (NULL:
+	                          the file has none) */
 	StFile *st;            /* the file, open: FP32 parameters are read from
 	                          it as from a weights file (quant_bind) */
 };

@@ -105,12 +105,12 @@ void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y)
 void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,
               unsigned char *y)
 {
-	float k = sx / sy;
+	float inv = 1.0f / sy; /* PyTorch's quantized cat: dequantized, then quantized */
 	int same = sx == sy && zx == zy;
 	for (size_t r = 0; r < rows; r++)
 		for (int i = 0; i < c; i++) {
 			unsigned char q = x[r * c + i];
-			y[r * ldy + i] = same ? q : requant((float)((int)q - zx) * k, zy, 0, 255);
+			y[r * ldy + i] = same ? q : requant((float)((int)q - zx) * sx * inv, zy, 0, 255);
 		}
 }
 

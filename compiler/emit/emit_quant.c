@@ -11,8 +11,10 @@
  * qops.c's rt_qconv2d_direct. Its int8 weights are packed at compile
  * time in the kernel's order (rt_qpack's layout, from cnnrt_int8.h's
  * constants), and its requantization (rt_qepilogue) is computed here:
- * int32 bias = PyTorch's int32 bias - zp_x x the channel's weight sum
- * (the kernels sum raw uint8 x int8 products; padding is zp_x), and the
+ * int32 bias = -zp_x x the channel's weight sum (the kernels sum raw
+ * uint8 x int8 products; padding is zp_x), the float bias in the sum's
+ * unit added after conversion (the Q file's NAME.bias_float; a file
+ * without it gets the int32 bias rounded into the int32 one), and the
  * multiplier (1/s_y) / ((1/s_x)(1/s_w)), each reciprocal in double
  * rounded to float as PyTorch's onednn path takes it. Weights and bias
  * are written as unsigned two's complement and read through signed
@@ -139,7 +141,7 @@ void emit_quant_weights(Emit *e, const Node *n)
 		long long sum = 0;
 		for (long long k = 0; k < per; k++)
 			sum += n->qweight[o * per + k];
-		long long b = (long long)n->qbias[o] - (long long)x->qzp * sum;
+		long long b = (n->qfbias ? 0 : (long long)n->qbias[o]) - (long long)x->qzp * sum;
 		if (b < INT32_MIN || b > INT32_MAX)
 			diag_error(g->file, n->line, "%s: int8 bias of channel %d out of int32 range", n->name, o);
 		fprintf(c, "%s%luu", o == 0 ? "\n\t" : o % 8 ? ", " : ",\n\t", (unsigned long)(uint32_t)(int32_t)b);
@@ -153,8 +155,18 @@ void emit_quant_weights(Emit *e, const Node *n)
 		fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t", emit_float(g->arena, iy / d));
 	}
 	fprintf(c, "\n};\n");
-	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, NULL, %s, %d, %d, 255};\n", emit_wname(e, n, 3),
-	        emit_wname(e, n, 1), emit_wname(e, n, 2), n->qzp, n->a.act == ACT_RELU ? n->qzp : 0);
+	const char *fb = "NULL";
+	if (n->qfbias) { /* added after the sum's conversion, unrounded, as PyTorch's onednn conv adds it */
+		fb = arena_printf(g->arena, "w_%s_fbias", base);
+		fprintf(c, "/* %s: the float bias in the sum's unit, b (1/s_x)(1/s_w) */\n", n->name);
+		fprintf(c, "static const float %s[%d] = {", fb, oc);
+		for (int o = 0; o < oc; o++)
+			fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t",
+			        emit_float(g->arena, n->qfbias[o] * (ix * recip(n->qwscale[o]))));
+		fprintf(c, "\n};\n");
+	}
+	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, 255};\n", emit_wname(e, n, 3),
+	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, n->a.act == ACT_RELU ? n->qzp : 0);
 }
 
 /* rt_conv2d_params of conv n, in a block the caller closes. */

@@ -29,6 +29,8 @@
  *    a quantized value reads it dequantized (a dequantize node), as FX
  *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
  * 4. Values without a scale stay float32 NCHW, as do their readers.
+ * 5. An average pool's output keeps its input's scale and zero point
+ *    (pools_on_input_grid), as PyTorch's quantized pools do.
  *
  * A quantize node follows its float32 producer; a dequantize node its
  * uint8 one (or that quantize node); each is shared by every reader
@@ -140,10 +142,30 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
+/* PyTorch's quantized average pools give their input's scale and zero
+ * point, whatever the observer after them says: an average pool that
+ * concat's shared observer puts on another grid (quant/observe.c) is
+ * computed on its input's, and the concat requantizes it, rounding twice
+ * as PyTorch's model does. */
+static void pools_on_input_grid(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *n = &g->nodes[i];
+		const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
+		bool avg = n->op == OP_AVG_POOL2D || n->op == OP_ADAPTIVE_AVG_POOL2D || n->op == OP_GLOBAL_AVG_POOL;
+		if (!avg || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
+			continue;
+		n->qscale = x->qscale;
+		n->qzp = x->qzp;
+		n->note = "int8: on its input's grid, as PyTorch's quantized pool (its reader requantizes)";
+	}
+}
+
 int *quant_regions(Graph *g, int threads)
 {
 	Arena *A = g->arena;
 	fold_relus(g);
+	pools_on_input_grid(g);
 	int n = g->n;
 	bool *quant = arena_alloc(A, (size_t)n * sizeof *quant); /* a value with a scale */
 	bool *u8 = arena_alloc(A, (size_t)n * sizeof *u8);       /* computed by a uint8 kernel */

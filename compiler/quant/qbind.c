@@ -40,6 +40,7 @@ void quant_bind(Graph *g, const QFile *q)
 		n->qweight = q->weight[k];
 		n->qwscale = q->weight_scale[k];
 		n->qbias = q->bias[k];
+		n->qfbias = q->bias_float[k];
 	}
 	weights_bind(g, st_open(g->arena, q->path), true);
 }

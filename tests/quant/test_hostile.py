@@ -14,7 +14,7 @@ is a fresh directory checked empty after each run):
   --fp32 naming no layer;
 - a Q file (read by report, compile and build): a scale of 0, negative,
   NaN; an activation zero point of 256 and -1; a weight zero point not 0;
-  a range with NaN, one with min > max; qparams for a layer the model
+  a range with NaN, one with min > max; a NaN float bias; qparams for a layer the model
   lacks; a __metadata__ key twice; a Q file of another model, also one
   differing only past the 512th byte of a node's description (a concat
   of 150 inputs with a 200-byte name: the signature hashes every field)
@@ -203,6 +203,7 @@ def main():
                 ("a zero point of 256", "conv4.output_zero_point", [256], "must lie in 0..255"),
                 ("a zero point of -1", "image.output_zero_point", [-1], "must lie in 0..255"),
                 ("a weight zero point of 3", "conv1.weight_zero_point", [3] * 13, "must lie in 0..0"),
+                ("a NaN float bias", "conv1.bias_float", [np.nan] * 13, "a bias must be finite"),
                 ("a NaN range", "conv2.output_range", [np.nan, 1.0], "a range must be finite with min <= max"),
                 ("a range with min > max", "conv4.output_range", [2.0, 1.0],
                  "a range must be finite with min <= max")]:
