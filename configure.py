@@ -210,6 +210,21 @@ def acts_native(out, row):
     return [t]
 
 
+def qgemm_targets(out, rows):
+    """test_qgemm again for every target, built with its flags against its
+    library: each target's vector paths of the int8 kernels must give the
+    generic C's bytes (the test's references are plain loops)."""
+    tests = []
+    for name, flags in rows:
+        t = f"build/tests/test_qgemm-{name}"
+        out.append(f"build {t}.o: cc tests/unit/test_qgemm.c\n"
+                   f"  cflags = {flags} -g -pedantic -Wall -Wextra -Werror -Iruntime\n")
+        out.append(f"build {t}: link {t}.o build/lib/libcnnrt-{name}.a\n"
+                   f"  cflags = {flags}\n  libs = -lcmocka -lm -pthread\n")
+        tests.append(t)
+    return tests
+
+
 def fuzz_targets(out):
     """The FUZZ harnesses, with clang; the runtime's target gets its flags."""
     targets = []
@@ -238,6 +253,7 @@ def main():
     rows = targets()
     plain += runtime_libs(out, "build/lib", rows, "")
     plain += acts_native(out, rows[0])
+    plain += qgemm_targets(out, rows)
     out.append("\n# ---- the same under ASan+UBSan; the runtime for --target generic, in a\n"
                "# directory cnnc never looks in by itself (CNNC_LIBDIR=build/asan/sanlib) ----\n")
     asan = variant(out, "build/asan", "$san")

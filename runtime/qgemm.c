@@ -9,12 +9,43 @@
  * exact, and the requantization (qrequant.h) is the same float multiply
  * and round-half-even everywhere.
  *
+ * With AVX-512 VNNI (the native target here), a register tile of 12
+ * rows x 32 channels is summed by vpdpbusd: per group of 4 k, each row's
+ * 4 bytes broadcast against two 64-byte blocks of weights, 24
+ * accumulators of 16 int32; the requantization then runs on 16 channels
+ * at a time, the last block's missing channels masked off. A K that is
+ * not a multiple of 4 ends with a group loaded under a byte mask (bytes
+ * past K read as zeros, never touched), so that no row is read past its
+ * K values.
+ *
+ * With AVX2 alone (the avx2 and avx512 targets), vpmaddubsw would sum
+ * pairs of u8 x s8 products into int16, which saturates (255 * -128 * 2
+ * < -32768): instead both sides are widened to int16 and vpmaddwd sums
+ * pairs into int32, exact. A tile is 2 rows x 16 channels: the 64 bytes
+ * of a group of 4 k, widened, are 4 registers of 4 channels x 4 k; each
+ * row's 4 bytes, widened, are broadcast against them; the accumulators
+ * hold two partial sums per channel, added pairwise (vphaddd) at the end.
+ *
  * Threads: rows of X (pixels) are split between them (rt_parallel); a row
  * is computed the same way whichever thread runs it.
  */
+#include <string.h>
+
 #include "cnnrt.h"
 #include "cl.h"
 #include "qrequant.h"
+
+/* Loops over a register tile's rows and blocks, unrolled whole, so that
+ * its accumulators (arrays in the source) live in registers. */
+#define Q_UNROLL _Pragma("GCC unroll 16")
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#include <immintrin.h>
+#define Q_VNNI 1
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define Q_AVX2 1
+#endif
 
 size_t rt_qpack_size(int M, int K) { return RT_QPACKED(M, K); }
 
@@ -42,6 +73,8 @@ typedef struct {
 	float *Yf;             /* float [P][ldy] of rt_qgemm_f32, or NULL */
 	int ldy;               /* elements between rows of Y or Yf */
 } Qgemm;
+
+#if !defined(Q_VNNI) && !defined(Q_AVX2) /* the portable C: the reference, and the path of targets without a vector one */
 
 /* Sum of row p of X with channel m of W, plus its bias. */
 static int32_t dot_generic(const Qgemm *q, int p, int m)
@@ -71,10 +104,210 @@ static void rows_generic(const Qgemm *q, int p0, int p1)
 		for (int m = 0; m < q->M; m++)
 			store(q, p, m, dot_generic(q, p, m));
 }
+#endif
+
+#if defined(Q_VNNI)
+
+#define Q_TILE_ROWS 12 /* rows of the VNNI register tile (x 2 blocks of 16 channels) */
+
+/* Requantizes and stores the 16 sums acc of row p, channels m0.. (fewer
+ * past M), as q_requant does one. */
+static inline void store16_vnni(const Qgemm *q, int p, int m0, __m512i acc)
+{
+	const rt_qepilogue *ep = q->ep;
+	int n = q->M - m0 < 16 ? q->M - m0 : 16;
+	__mmask16 k = (__mmask16)((1u << n) - 1);
+	__m512 s = _mm512_cvtepi32_ps(_mm512_add_epi32(acc, _mm512_maskz_loadu_epi32(k, ep->bias + m0)));
+	if (ep->fbias)
+		s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(k, ep->fbias + m0));
+	__m512 v = _mm512_mul_ps(s, _mm512_maskz_loadu_ps(k, ep->mult + m0));
+	if (!q->Y) {
+		_mm512_mask_storeu_ps(q->Yf + (size_t)p * q->ldy + m0, k, v);
+		return;
+	}
+	Q_OPAQUE(v);
+	v = _mm512_add_ps(v, _mm512_set1_ps((float)ep->zp_y));
+	v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps((float)ep->lo)), _mm512_set1_ps((float)ep->hi));
+	_mm_mask_storeu_epi8(q->Y + (size_t)p * q->ldy + m0, k, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+}
+
+/* Rows p .. p+R-1, channel blocks mb and, if NB is 2, mb+1: the sums by
+ * vpdpbusd, then the stores. R and NB are constants where it is called,
+ * so that the accumulators live in registers. */
+static inline __attribute__((always_inline)) void tile_vnni(const Qgemm *q, int p, int mb, int R, int NB)
+{
+	int k4_n = (q->K + 3) / 4, full = q->K / 4, tail = q->K % 4;
+	size_t ldx = (size_t)q->ldx;
+	const uint8_t *x = q->X + (size_t)p * ldx;
+	const int8_t *w0 = q->Wp + (size_t)mb * k4_n * 64, *w1 = w0 + (size_t)k4_n * 64;
+	__m512i acc[Q_TILE_ROWS][2];
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
+		for (int b = 0; b < NB; b++)
+			acc[r][b] = _mm512_setzero_si512();
+	}
+	for (int k4 = 0; k4 < full; k4++) {
+		__m512i b0 = _mm512_loadu_si512(w0 + (size_t)k4 * 64);
+		__m512i b1 = NB > 1 ? _mm512_loadu_si512(w1 + (size_t)k4 * 64) : b0;
+		Q_UNROLL
+		for (int r = 0; r < R; r++) {
+			int32_t xv;
+			memcpy(&xv, x + r * ldx + 4 * (size_t)k4, 4);
+			__m512i xb = _mm512_set1_epi32(xv);
+			acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], xb, b0);
+			if (NB > 1)
+				acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], xb, b1);
+		}
+	}
+	if (tail) { /* the last 1-3 k, zero-extended */
+		__m512i b0 = _mm512_loadu_si512(w0 + (size_t)full * 64);
+		__m512i b1 = NB > 1 ? _mm512_loadu_si512(w1 + (size_t)full * 64) : b0;
+		__mmask16 kt = (__mmask16)((1u << tail) - 1);
+		Q_UNROLL
+		for (int r = 0; r < R; r++) {
+			__m128i xt = _mm_maskz_loadu_epi8(kt, x + r * ldx + 4 * (size_t)full);
+			__m512i xb = _mm512_broadcastd_epi32(xt);
+			acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], xb, b0);
+			if (NB > 1)
+				acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], xb, b1);
+		}
+	}
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
+		for (int b = 0; b < NB; b++)
+			store16_vnni(q, p + r, (mb + b) * 16, acc[r][b]);
+	}
+}
+
+/* Rows [p0, p1) of Y: per pair of channel blocks, tiles of 12 rows, then
+ * of 4 and 1. */
+static void rows_vnni(const Qgemm *q, int p0, int p1)
+{
+	int mb_n = (q->M + 15) / 16;
+	for (int mb = 0; mb < mb_n; mb += 2) {
+		int p = p0;
+		if (mb + 1 < mb_n) {
+			for (; p + Q_TILE_ROWS <= p1; p += Q_TILE_ROWS)
+				tile_vnni(q, p, mb, Q_TILE_ROWS, 2);
+			for (; p + 4 <= p1; p += 4)
+				tile_vnni(q, p, mb, 4, 2);
+			for (; p < p1; p++)
+				tile_vnni(q, p, mb, 1, 2);
+		} else {
+			for (; p + Q_TILE_ROWS <= p1; p += Q_TILE_ROWS)
+				tile_vnni(q, p, mb, Q_TILE_ROWS, 1);
+			for (; p + 4 <= p1; p += 4)
+				tile_vnni(q, p, mb, 4, 1);
+			for (; p < p1; p++)
+				tile_vnni(q, p, mb, 1, 1);
+		}
+	}
+}
+#endif
+
+#if defined(Q_AVX2)
+
+/* Requantizes and stores the 8 sums acc of row p, channels m0.. (fewer
+ * past M), as q_requant does one. */
+static inline void store8_avx2(const Qgemm *q, int p, int m0, __m256i acc)
+{
+	const rt_qepilogue *ep = q->ep;
+	int n = q->M - m0 < 8 ? q->M - m0 : 8;
+	if (n <= 0)
+		return;
+	__m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	__m256 s = _mm256_cvtepi32_ps(_mm256_add_epi32(acc, _mm256_maskload_epi32(ep->bias + m0, k)));
+	if (ep->fbias)
+		s = _mm256_add_ps(s, _mm256_maskload_ps(ep->fbias + m0, k));
+	__m256 v = _mm256_mul_ps(s, _mm256_maskload_ps(ep->mult + m0, k));
+	if (!q->Y) {
+		_mm256_maskstore_ps(q->Yf + (size_t)p * q->ldy + m0, k, v);
+		return;
+	}
+	Q_OPAQUE(v);
+	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
+	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
+	__m256i i = _mm256_cvtps_epi32(v);
+	__m128i w = _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+	uint8_t bytes[16];
+	_mm_storeu_si128((__m128i *)bytes, _mm_packus_epi16(w, w));
+	memcpy(q->Y + (size_t)p * q->ldy + m0, bytes, (size_t)n);
+}
+
+/* The broadcast int16 of row x's 4 bytes at k4 (n of them, the rest 0). */
+static inline __m256i xwide_avx2(const uint8_t *x, int n)
+{
+	int32_t xv = 0;
+	if (n == 4)
+		memcpy(&xv, x, 4);
+	else
+		for (int i = 0; i < n; i++)
+			xv |= (int32_t)x[i] << (8 * i);
+	return _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(xv)));
+}
+
+/* Rows p .. p+R-1 (R 1 or 2, a constant where called), channel block mb. */
+static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int p, int mb, int R)
+{
+	int k4_n = (q->K + 3) / 4, full = q->K / 4, tail = q->K % 4;
+	size_t ldx = (size_t)q->ldx;
+	const uint8_t *x = q->X + (size_t)p * ldx;
+	const int8_t *w = q->Wp + (size_t)mb * k4_n * 64;
+	__m256i acc[2][4];
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		Q_UNROLL
+		for (int j = 0; j < 4; j++)
+			acc[r][j] = _mm256_setzero_si256();
+	}
+	for (int k4 = 0; k4 < k4_n; k4++) {
+		__m256i wj[4];
+		Q_UNROLL
+		for (int j = 0; j < 4; j++)
+			wj[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + (size_t)k4 * 64 + 16 * j)));
+		Q_UNROLL
+		for (int r = 0; r < R; r++) {
+			__m256i xb = xwide_avx2(x + r * ldx + 4 * (size_t)k4, k4 < full ? 4 : tail);
+			Q_UNROLL
+			for (int j = 0; j < 4; j++)
+				acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(xb, wj[j]));
+		}
+	}
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		/* pairs of partial sums: [c0 c1 c4 c5 | c2 c3 c6 c7], then in order */
+		__m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xd8);
+		__m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2], acc[r][3]), 0xd8);
+		store8_avx2(q, p + r, mb * 16, lo);
+		store8_avx2(q, p + r, mb * 16 + 8, hi);
+	}
+}
+
+/* Rows [p0, p1) of Y: per channel block, tiles of 2 rows, then 1. */
+static void rows_avx2(const Qgemm *q, int p0, int p1)
+{
+	int mb_n = (q->M + 15) / 16;
+	for (int mb = 0; mb < mb_n; mb++) {
+		int p = p0;
+		for (; p + 2 <= p1; p += 2)
+			tile_avx2(q, p, mb, 2);
+		if (p < p1)
+			tile_avx2(q, p, mb, 1);
+	}
+}
+#endif
 
 static void rows_task(void *ctx, int begin, int end)
 {
+#if defined(Q_VNNI)
+	rows_vnni(ctx, begin, end);
+#elif defined(Q_AVX2)
+	rows_avx2(ctx, begin, end);
+#else
 	rows_generic(ctx, begin, end);
+#endif
 }
 
 static void run(const Qgemm *q, int P)

@@ -43,6 +43,10 @@ compiler_suites() {
     done
     # built with the default target's flags and library (FMA), plain build only
     [ -x "$CNNC_BUILD/tests/test_acts-native" ] && suite "unit test_acts-native$1" "$CNNC_BUILD/tests/test_acts-native"
+    # the int8 kernels built with each target's flags and library: every vector path = the generic C
+    for t in "$CNNC_BUILD"/tests/test_qgemm-*; do
+        [ -x "$t" ] && suite "unit ${t##*/}$1" "$t"
+    done
     suite "pass tests: the IR each pass leaves, as --dump-ir text$1" $PY tests/passes/run.py
     suite "diagnostics$1" tests/diag/run.sh
     suite "command line: exit codes, atomic outputs, determinism$1" $PY tests/cli/test_cli.py
