@@ -29,7 +29,7 @@
  *    a quantized value reads it dequantized (a dequantize node), as FX
  *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
  * 4. Values without a scale stay float32 NCHW, as do their readers.
- * 5. An average pool's output keeps its input's scale and zero point
+ * 5. A pool's output keeps its input's scale and zero point
  *    (pools_on_input_grid), as PyTorch's quantized pools do.
  *
  * A quantize node follows its float32 producer; a dequantize node its
@@ -142,18 +142,19 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
-/* PyTorch's quantized average pools give their input's scale and zero
- * point, whatever the observer after them says: an average pool that
- * concat's shared observer puts on another grid (quant/observe.c) is
- * computed on its input's, and the concat requantizes it, rounding twice
- * as PyTorch's model does. */
+/* PyTorch's quantized pools give their input's scale and zero point,
+ * whatever the observer after them says: a pool that concat's shared
+ * observer puts on another grid (quant/observe.c) is computed on its
+ * input's, and the concat requantizes it, rounding twice as PyTorch's
+ * model does. */
 static void pools_on_input_grid(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
 		const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
-		bool avg = n->op == OP_AVG_POOL2D || n->op == OP_ADAPTIVE_AVG_POOL2D || n->op == OP_GLOBAL_AVG_POOL;
-		if (!avg || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
+		bool pool = n->op == OP_MAX_POOL2D || n->op == OP_AVG_POOL2D || n->op == OP_ADAPTIVE_AVG_POOL2D ||
+		            n->op == OP_GLOBAL_AVG_POOL;
+		if (!pool || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
 			continue;
 		n->qscale = x->qscale;
 		n->qzp = x->qzp;
