@@ -31,7 +31,9 @@ Checked, as issue 18 asks (and the C: -std=c99 -pedantic clean, cnnc audit): on 
 value is within one quantization step (the output's scale) of PyTorch's,
 and the argmax of each sample (over its flattened output) is PyTorch's on
 >= 99% of the samples. The worst element and the share of exact ones are
-printed: all seven runs are byte for byte PyTorch's. Cost: a few seconds per net.
+printed: all seven runs are byte for byte PyTorch's. odd_conv and
+concat_res are also built with --target generic and with --threads 2,
+which must give the same bytes. Cost: a few seconds per net.
 """
 import argparse
 import os
@@ -53,7 +55,11 @@ warnings.filterwarnings("ignore")
 # nets, and their test samples (a multiple of the batch)
 NETS = {"odd_conv": 64, "concat_res": 64, "avg_adaptive": 64, "pools_ceil": 64, "groups_bn": 64,
         "winograd_edges": 32}
-FP32 = {"concat_res": "stem,fc"}  # also compiled from a Q file with these layers kept FP32
+FP32 = {"concat_res": "stem,fc"}
+# built again with these flags, to give the same bytes (the kernels' portable
+# C and their threaded paths)
+VARIANTS = [["--target", "generic"], ["--threads", "2"]]
+VARIANTS_OF = {"odd_conv", "concat_res"}  # also compiled from a Q file with these layers kept FP32
 CALIB = 16
 check, failures = oracle.check, oracle.failures  # one list of failures
 
@@ -112,6 +118,13 @@ def run_net(name, tmp, samples, verbose, fp32="", same_ranges=False):
     if not check(f"{label}: int8 program exit 0", r.returncode == 0, r.stderr[-2000:]):
         return
     ours = np.load(opath)
+    for flags in (VARIANTS if name in VARIANTS_OF and not fp32 else []):  # the same bytes on every path
+        other = prog + "-" + flags[-1]
+        r = subprocess.run([oracle.CNNC, "build", lua, "--weights", qpath, "-o", other] + flags, capture_output=True,
+                           text=True)
+        if check(f"{label}: build {' '.join(flags)} exit 0", r.returncode == 0, r.stderr[-2000:]):
+            subprocess.run([other, tpath, opath], capture_output=True)
+            check(f"{label}: {' '.join(flags)} gives the default build's bytes", np.array_equal(np.load(opath), ours))
 
     torch.backends.quantized.engine = "onednn"
     gm = oracle.traced(module)
