@@ -5,7 +5,7 @@ Quantizes models/fashion_cnn on the first 1,000 training images
 (scripts/fashion/int8.py: `cnnc quantize`, then `cnnc build` with the Q
 file), runs the int8 program and the FP32 one over all 10,000 test
 images, and fails unless the int8 accuracy is within 0.3 points of the
-FP32 accuracy (issue 18). Cost: about 10 s.
+FP32 accuracy (issue 18). Cost: about 25 s of CPU (two builds, a calibration run).
 """
 import os
 import subprocess
