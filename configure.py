@@ -19,7 +19,7 @@ passes/dce.c passes/weights.c passes/constfold.c passes/channels_last.c passes/f
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_binary.c emit/emit_reorder.c emit/emit_channel.c
 emit/emit_weights.c emit/emit_driver.c emit/emit_observe.c emit/build.c
-quant/observe.c quant/qparams.c quant/calibrate.c quant/qfile.c
+quant/observe.c quant/qparams.c quant/calibrate.c quant/qfile.c quant/qbind.c passes/qregions.c emit/emit_quant.c
 emit/report.c emit/report_quant.c
 audit/audit.c
 """.split()
@@ -32,7 +32,7 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_
 RUNTIME = """
 act.c conv_direct.c conv_gemm.c conv_stem.c conv_transpose.c depthwise.c depthwise_s1.c depthwise_s2.c depthwise_rows.c
 rows.c gemm.c winograd.c pool.c pad.c resize.c eltwise.c broadcast.c linear.c permute.c npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
-channel.c qgemm.c qconv.c
+channel.c qgemm.c qconv.c qops.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.

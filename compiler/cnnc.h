@@ -94,6 +94,13 @@ typedef enum {
 
 #define LAYOUT_BLOCK 8 /* channels per block of LAYOUT_NCHW8C */
 
+/* What a value's elements are (passes/qregions.c). */
+typedef enum {
+	DTYPE_F32, /* float32: every value of an FP32 compile */
+	DTYPE_U8,  /* uint8, real = qscale * (q - qzp): an int8 region's
+	              values, stored NHWC (rank 2: N x F) */
+} DType;
+
 /* interpolate's modes, Attrs.mode (frontend/dsl.c names them). */
 enum { INTERP_NEAREST, INTERP_BILINEAR };
 /* pad's modes, Attrs.mode (frontend/dsl.c names them). */
@@ -216,6 +223,19 @@ typedef struct {
 	long long scratch;     /* bytes of scratch the algorithm needs */
 	Layout layout;         /* how this value is stored; rank-2 values and
 	                          every value before the layout pass: NCHW */
+	DType dtype;           /* its elements (DTYPE_U8 only in an int8 compile,
+	                          after passes/qregions.c) */
+	float qscale;          /* > 0: the value's quantization scale, from the
+	                          Q file (its uint8 grid, DTYPE_U8 or not);
+	                          0: not quantized */
+	int qzp;               /* its zero point, 0..255 */
+	const int8_t *qweight; /* conv2d, linear with int8 weights: [OC, IC/groups,
+	                          KH, KW] or [OUT, IN], PyTorch's order, from the
+	                          Q file (NULL: FP32 weights in param[]) */
+	const float *qwscale;  /* ... their per-output-channel scales [OC] */
+	const int32_t *qbias;  /* ... the int32 bias [OC], scale qscale of the
+	                          input x qwscale */
+	const float *qfbias;   /* ... the float bias [OC] it rounds, or NULL */
 } Node;
 
 /* Where every tensor lives at run time (passes/memplan.c). Arrays are
@@ -812,6 +832,13 @@ struct QFile {
 	float *weight_scale_min, *weight_scale_max; /* per such layer: its
 	                          channels' scale range */
 	float *weight_sqnr;    /* per such layer: its weights' SQNR, dB */
+	const int8_t **weight; /* per such layer: its int8 weights, PyTorch's order */
+	const float **weight_scale; /* ... their per-channel scales */
+	const int32_t **bias;  /* ... its int32 bias */
+	const float **bias_float; /* ... the float bias that rounds to it (NULL:
+	                          the file has none) */
+	StFile *st;            /* the file, open: FP32 parameters are read from
+	                          it as from a weights file (quant_bind) */
 };
 
 /* True when path is a safetensors file that quantize wrote. */
@@ -820,6 +847,22 @@ bool quant_is_qfile(Arena *a, const char *path);
  * written): every scale finite and > 0, zero points in range, int8
  * weights of the model's shapes. Any problem exits 1. */
 QFile *quant_load(const Graph *written, const char *path);
+/* Binds a Q file to g (the int8 compile's graph, batch norm folded as
+ * quantize folded it, dce run): every quantized value's scale and zero
+ * point (Node.qscale, qzp), every int8 conv2d's and linear's weights
+ * (Node.qweight, qwscale, qbias), and every other parameter as FP32
+ * (weights_bind on the file). */
+void quant_bind(Graph *g, const QFile *q);
+
+/* ---- passes/qregions.c ---------------------------------------------- */
+
+/* Marks the int8 regions of a graph quant_bind bound: ops with a uint8
+ * kernel whose inputs and output are quantized become DTYPE_U8 (NHWC);
+ * relu after a conv2d, linear or add folds into its clamp; quantize and
+ * dequantize nodes go in at the regions' borders; a uint8 conv gets its
+ * kernel and the scratch of `threads` (--threads). Renumbers ids and
+ * returns old id -> new id (arena). */
+int *quant_regions(Graph *g, int threads);
 
 /* ---- audit/audit.c -------------------------------------------------- */
 

@@ -58,7 +58,7 @@ typedef struct {
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
 static const char *const pass_names[] = {"shapes",  "dce",     "weights", "constfold", "channels_last", "fold_pad",
-                                         "fold_bn", "fuse",    "algo",    "layout",    "pack",          "memplan", NULL};
+                                         "fold_bn", "fuse",    "algo",    "layout",    "qregions",      "pack",    "memplan", NULL};
 
 static const char usage_text[] =
 	"usage:\n"
@@ -274,7 +274,7 @@ static void prune(Compilation *c)
 /* Binds the weights --weights or --random-weights gives; false when
  * neither is given (report: every decision is taken all the same, only
  * the arithmetic on weights is left out), or when --weights is a
- * quantized model, which only report reads (c->qfile). */
+ * quantized model (c->qfile), which the int8 pipeline binds itself. */
 static bool bind_weights(Compilation *c, const Options *o)
 {
 	Graph *g = c->g;
@@ -283,11 +283,7 @@ static bool bind_weights(Compilation *c, const Options *o)
 			diag_error(o->weights, 0, "holds an int8 model already (from cnnc quantize); quantize takes the FP32 "
 			           "weights: give --weights the FP32 file it was quantized from");
 		c->qfile = quant_load(c->written, o->weights);
-		if (strcmp(o->cmd, "report"))
-			diag_error(o->weights, 0, "holds an int8 model (from cnnc quantize); %s cannot use it yet: int8 code "
-			           "generation is not done (report shows its quantization); give the FP32 weights",
-			           o->cmd);
-		return false; /* report: every decision is the FP32 model's */
+		return false; /* report: every decision is the FP32 model's; compile, build: int8 (pipeline) */
 	}
 	if (o->weights)
 		weights_load(g, o->weights, o->finite_weights);
@@ -316,7 +312,8 @@ static void layouts(Compilation *c, const Options *o)
 		c->g->layout_note = "layout: every layer NCHW at -O0 (the reference path; --layout applies above it)";
 		return;
 	}
-	Layout force = !strcmp(o->layout, "nchw")   ? LAYOUT_NCHW
+	Layout force = (c->qfile && strcmp(o->cmd, "report")) || !strcmp(o->layout, "nchw")
+	                       ? LAYOUT_NCHW /* int8: qregions makes its regions NHWC */
 	               : !strcmp(o->layout, "nhwc") ? LAYOUT_NHWC
 	               : !strcmp(o->layout, "auto") ? LAYOUT_COUNT
 	                                            : LAYOUT_NCHW8C; /* blocked, nchw8c */
@@ -372,7 +369,16 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	bool weights = bind_weights(&c, o);
 	if (weights)
 		after(&c, o, "weights");
-	if (o->calibrating) {
+	bool int8 = c.qfile && strcmp(o->cmd, "report"); /* compile, build with a Q file */
+	if (int8) { /* batch norm folded as quantize folded it: the Q file's layers */
+		fold_batchnorm(g);
+		after(&c, o, "fold_bn");
+		prune(&c);
+		after(&c, o, "dce");
+		quant_bind(g, c.qfile);
+		weights = true;
+		after(&c, o, "weights");
+	} else if (o->calibrating) {
 		fold_batchnorm(g);
 		fold_batchnorm_weights(g, true);
 		after(&c, o, "fold_bn");
@@ -398,6 +404,10 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	after(&c, o, "dce");
 	layouts(&c, o);
 	after(&c, o, "layout");
+	if (int8) {
+		follow(&c, quant_regions(g, o->threads));
+		after(&c, o, "qregions");
+	}
 	if (weights) {
 		pack_weights(g);
 		after(&c, o, "pack");
@@ -425,7 +435,9 @@ static void dump_missed(const Compilation *c, const Options *o)
 {
 	if (o->dump_after && !c->dumped)
 		diag_note(o->model, 0, "--dump-ir=%s: the pass did not run (%s)", o->dump_after,
-		          !strcmp(o->cmd, "check")      ? "check stops after shapes"
+		          !strcmp(o->dump_after, "qregions") ? "qregions runs only in an int8 compile: compile or build "
+		                                               "with --weights Q.safetensors from cnnc quantize"
+		          : !strcmp(o->cmd, "check")    ? "check stops after shapes"
 		          : !strcmp(o->cmd, "quantize") ? "quantize runs no constfold, channels_last, fold_pad or fuse"
 		          : o->opt_level == 0           ? "-O0 runs no constfold, channels_last, fold_pad, fold_bn or fuse"
 		                                        : "weights and pack run only with weights");

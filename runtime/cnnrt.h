@@ -499,6 +499,28 @@ void rt_channel_shuffle(int n, int c, int hw, int groups, const float *x, float 
 /* The same with x and y in chunks of cl. */
 void rt_channel_shuffle_cl(int n, int c, int hw, int groups, int cl, const float *x, float *y);
 
+/* ---- qops.c: an int8 region's uint8 ops (NHWC), portable ----------- */
+
+/* x: [n, c, hw] float32 -> y: [n, hw, c] uint8: zp + nearbyint(x / scale). */
+void rt_quantize(int n, int c, int hw, const float *x, float scale, int zp, unsigned char *y);
+/* x: [n, hw, c] uint8 -> y: [n, c, hw] float32: scale * (x - zp). */
+void rt_dequantize(int n, int c, int hw, const unsigned char *x, float scale, int zp, float *y);
+/* y = requantized a + b (count each; in place ok), clamped to lo..255. */
+void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
+             float sy, int zy, int lo, unsigned char *y);
+/* y = max(x, zp): relu on its input's grid (in place ok). */
+void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y);
+/* x: [rows, c] -> columns of y: [rows, ldy] (pointer at the first), requantized. */
+void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,
+              unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8 (NHWC); padding never wins. */
+void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8; k = scale_x / scale_y. */
+void rt_qavg_pool2d(const rt_pool2d_params *p, const unsigned char *x, int zx, float k, int zy, unsigned char *y);
+/* x: [n, h, w, c] -> y: [n, oh, ow, c] uint8; k = scale_x / scale_y. */
+void rt_qadaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const unsigned char *x, int zx, float k,
+                             int zy, unsigned char *y);
+
 /* ---- npy.c ---------------------------------------------------------- */
 
 /* An open .npy file of little-endian float32 in C order. */
@@ -560,5 +582,13 @@ double rt_now_ms(void);
 /* ---- qgemm.c, qconv.c: the int8 kernels (NHWC uint8 activations) --- */
 
 #include "cnnrt_int8.h"
+
+/* qops.c (below rt_qepilogue): a grouped conv that is neither groups 1
+ * (rt_qconv2d) nor depthwise (rt_qconv2d_dw), direct:
+ * x uint8 NHWC [n][h][w][c], w int8 [oc][kh][kw][c / groups]
+ * -> y uint8 NHWC [n][oh][ow][oc], requantized by ep (taps outside the
+ * image are zp_x, as ep's bias assumes). y must not overlap x. */
+void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                       uint8_t *y);
 
 #endif

@@ -9,7 +9,10 @@
    and builds the program (`cnnc build`, which prints its compiler command);
 3. runs the program over every image, timing it, and prints the accuracy,
    images per second, the median single-image latency and a per-class
-   summary.
+   summary;
+4. quantizes the model to int8 on the first 1,000 training images (`cnnc
+   quantize`), builds the int8 program from the Q file, and prints its
+   accuracy, throughput and latency beside FP32's.
 Nothing is downloaded. `ninja demo` runs this after building cnnc.
 """
 import argparse
@@ -24,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "fashion"))
 import common  # noqa: E402
+import int8  # noqa: E402
 
 
 def run(cmd, **kw):
@@ -50,26 +54,34 @@ def main():
     run([args.cnnc, "build", os.path.join(REPO, "models", "fashion_cnn.lua"),
          "--weights", os.path.join(REPO, "models", "fashion_cnn.safetensors"), "-o", program])
 
+    program8 = int8.build(args.cnnc, args.out, run)
+
     y = np.load(labels)
-    t0 = time.perf_counter()
-    run([program, images, outputs])
-    wall = time.perf_counter() - t0
     one = os.path.join(args.out, "one_image.npy")
     np.save(one, np.load(images)[:1])
-    bench = run([program, "--bench", "1000", one, os.path.join(args.out, "one_logits.npy")],
-                stdout=subprocess.PIPE, text=True)
-    latency = bench.stdout.strip().replace("median ", "")
+    rows = {}
+    for name, prog, out in (("FP32", program, outputs), ("int8", program8, outputs[:-4] + "_int8.npy")):
+        t0 = time.perf_counter()
+        run([prog, images, out])
+        wall = time.perf_counter() - t0
+        bench = run([prog, "--bench", "1000", one, os.path.join(args.out, "one_logits.npy")],
+                    stdout=subprocess.PIPE, text=True)
+        rows[name] = (np.load(out).argmax(axis=1), wall, bench.stdout.strip().replace("median ", ""))
 
-    logits = np.load(outputs)
-    pred = logits.argmax(axis=1)
+    pred = rows["FP32"][0]
     n = len(y)
-    acc = float((pred == y).mean())
     print()
-    print(f"fashion_cnn on the Fashion-MNIST test set: {n} images")
-    print(f"accuracy   {acc:.4f} ({int((pred == y).sum())}/{n})")
-    print(f"throughput {n / wall:,.0f} images/s (whole run, batch 1, one thread, reading and writing .npy)")
-    print(f"latency    {latency} per image (median of 1000 runs)")
+    print(f"fashion_cnn on the Fashion-MNIST test set: {n} images (int8: quantized on "
+          f"{int8.CALIBRATION} training images)")
+    print(f"{'':<11} {'FP32':>22} {'int8':>22}")
+    print(f"{'accuracy':<11} " + " ".join(f"{float((p == y).mean()):>10.4f} ({int((p == y).sum())}/{n})"
+                                          for p, _, _ in rows.values()))
+    print(f"{'throughput':<11} " + " ".join(f"{n / w:>15,.0f} img/s" for _, w, _ in rows.values()) +
+          "  (whole run, batch 1, one thread, reading and writing .npy)")
+    print(f"{'latency':<11} " + " ".join(f"{lat:>22}" for _, _, lat in rows.values()) +
+          "  (one image, median of 1000 runs)")
     print()
+    print("per class, FP32:")
     print(f"{'class':<12} {'images':>6} {'correct':>7} {'recall':>7} {'precision':>9}")
     for c, name in enumerate(common.CLASSES):
         truth, said = y == c, pred == c

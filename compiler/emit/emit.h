@@ -75,6 +75,9 @@ void emit_conv(Emit *e, const Node *n);
 /* emit_pool.c: max_pool2d, avg_pool2d, adaptive_avg_pool2d,
  * global_avg_pool, interpolate, pad, mean. */
 void emit_pool(Emit *e, const Node *n);
+/* Opens a block declaring pool n's `static const rt_pool2d_params p`
+ * (its sizes; the caller closes it). */
+void emit_pool_params(Emit *e, const Node *n);
 /* emit_eltwise.c: the activations, batch_norm, concat, softmax,
  * linear, and the views flatten, dropout and stochastic_depth. */
 void emit_eltwise(Emit *e, const Node *n);
@@ -85,8 +88,18 @@ void emit_channel(Emit *e, const Node *n);
 /* emit_reorder.c: reorder, from its input's layout to its own. */
 void emit_reorder(Emit *e, const Node *n);
 
+/* emit_quant.c: a uint8 layer (Node.dtype), quantize, dequantize. */
+void emit_quant(Emit *e, const Node *n);
+/* Declares n's int8 weights, int32 bias and requantization multipliers
+ * (n: a conv2d or linear with Node.qweight). */
+void emit_quant_weights(Emit *e, const Node *n);
+/* Bytes of every layer's int8 weights, bias and multipliers. */
+long long emit_quant_weight_bytes(const Graph *g);
+
 /* ---- emit_weights.c ------------------------------------------------- */
 
+/* Appends data to the blob, 64-byte aligned; returns its byte offset. */
+unsigned long long emit_blob_put(Emit *e, const void *data, size_t bytes);
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
 /* Floats emit_weights writes for g's parameters: packed ones as packed

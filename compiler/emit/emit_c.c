@@ -244,6 +244,9 @@ static void layer_comment(Emit *e, const Node *n)
 			fprintf(e->c, ", %s", layout_name[n->layout]);
 		break;
 	}
+	if (n->dtype == DTYPE_U8)
+		fprintf(e->c, ", uint8 scale %s zero point %d%s", emit_float(g->arena, n->qscale), n->qzp,
+		        n->a.act == ACT_RELU ? ", relu in the clamp" : "");
 	fprintf(e->c, " */\n");
 }
 
@@ -261,6 +264,10 @@ static void emit_node(Emit *e, const Node *n)
 static void emit_layer(Emit *e, const Node *n)
 {
 	layer_comment(e, n);
+	if (n->dtype == DTYPE_U8 || n->op == OP_DEQUANTIZE) { /* an int8 region's, or its border's */
+		emit_quant(e, n);
+		return;
+	}
 	switch (n->op) {
 	case OP_CONV2D:
 	case OP_CONV_TRANSPOSE2D:
@@ -282,6 +289,10 @@ static void emit_layer(Emit *e, const Node *n)
 		break;
 	case OP_REORDER:
 		emit_reorder(e, n);
+		break;
+	case OP_QUANTIZE:
+	case OP_DEQUANTIZE:
+		emit_quant(e, n);
 		break;
 	case OP_ADD:
 	case OP_SUB:
@@ -319,7 +330,8 @@ static void declare_buffer(Emit *e, int i)
 	const MemPlan *p = e->g->plan;
 	const Node *n = &e->g->nodes[i];
 	char buf[64];
-	fprintf(e->c, "\tfloat *%s = (float *)(ws + %lld); /* %s%s%s, live %d..%d */\n", e->var[i], p->offset[i],
+	const char *type = n->dtype == DTYPE_U8 ? "unsigned char" : "float";
+	fprintf(e->c, "\t%s *%s = (%s *)(ws + %lld); /* %s%s%s, live %d..%d */\n", type, e->var[i], type, p->offset[i],
 	        ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "", n->layout ? layout_name[n->layout] : "",
 	        p->first[i], p->last[i]);
 }

@@ -143,6 +143,8 @@ void emit_eltwise(Emit *e, const Node *n)
 	case OP_CHANNEL_SHUFFLE:
 	case OP_MEAN:
 	case OP_REORDER:
+	case OP_QUANTIZE:
+	case OP_DEQUANTIZE:
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:

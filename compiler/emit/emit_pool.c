@@ -16,8 +16,7 @@
  */
 #include "emit.h"
 
-/* Opens a block declaring pool n's `static const rt_pool2d_params p`. */
-static void pool_params(Emit *e, const Node *n)
+void emit_pool_params(Emit *e, const Node *n)
 {
 	const Attrs *a = &n->a;
 	const Node *x = &e->g->nodes[n->in[0]];
@@ -86,7 +85,7 @@ void emit_pool(Emit *e, const Node *n)
 	switch (n->op) {
 	case OP_MAX_POOL2D:
 	case OP_AVG_POOL2D:
-		pool_params(e, n);
+		emit_pool_params(e, n);
 		if (nchw)
 			fprintf(c, "\t\trt_%s(&p, %s, %s);\n\t}\n", op_name[n->op], X, Y);
 		else

@@ -55,6 +55,14 @@ static void blob_align(Emit *e)
 	blob_write(e, zeros, pad);
 }
 
+unsigned long long emit_blob_put(Emit *e, const void *data, size_t bytes)
+{
+	blob_align(e);
+	unsigned long long at = e->blob_bytes;
+	blob_write(e, data, bytes);
+	return at;
+}
+
 static void shape_list(FILE *f, const ParamSpec *p)
 {
 	for (int d = 0; d < p->rank; d++)
@@ -67,13 +75,13 @@ long long emit_weight_floats(const Graph *g)
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		ParamSpec ps[MAX_PARAMS];
-		int k = ir_params(g, n, ps);
+		int k = n->qweight ? 0 : ir_params(g, n, ps); /* int8: below */
 		for (int j = 0; j < k; j++)
 			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
 		if (n->slope)
 			floats += n->shape[1];
 	}
-	return floats;
+	return floats + (emit_quant_weight_bytes(g) + 3) / 4;
 }
 
 const char *emit_slope_name(const Emit *e, const Node *n)
@@ -132,6 +140,10 @@ void emit_weights(Emit *e)
 	}
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
+		if (n->qweight) {
+			emit_quant_weights(e, n);
+			continue;
+		}
 		ParamSpec ps[MAX_PARAMS];
 		int k = ir_params(g, n, ps);
 		for (int j = 0; j < k; j++) {

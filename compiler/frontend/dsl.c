@@ -213,6 +213,8 @@ static const OptSpec layer_norm_opts[] = {
 	END,
 };
 static const OptSpec reorder_opts[] = {END}; /* internal: the DSL does not offer it */
+static const OptSpec quantize_opts[] = {END};   /* internal: passes/qregions.c */
+static const OptSpec dequantize_opts[] = {END}; /* internal: passes/qregions.c */
 
 /* Each op's options, <name>_opts above: an op of ops.def without its
  * table is an undeclared identifier here, a build error. */
@@ -927,6 +929,9 @@ static int edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* Ops the passes insert, which a model cannot write. */
+static bool dsl_internal(Op op) { return op == OP_REORDER || op == OP_QUANTIZE || op == OP_DEQUANTIZE; }
+
 /* The names a model may write: every op of the DSL, and with fields a
  * tensor's fields too ("shape", "name"); NULL past the last (i counts
  * from 0). */
@@ -934,7 +939,7 @@ static const char *known_name(int i, bool fields)
 {
 	static const char *const field_names[] = {"shape", "name"};
 	for (int op = 0; op < OP_COUNT; op++)
-		if (op != OP_REORDER && i-- == 0)
+		if (!dsl_internal((Op)op) && i-- == 0)
 			return op_name[op];
 	return fields && i < 2 ? field_names[i] : NULL;
 }
@@ -1078,8 +1083,8 @@ void dsl_open(lua_State *L, Graph *g, int batch)
 
 	lua_newtable(L); /* methods */
 	for (int op = 0; op < OP_COUNT; op++) {
-		if (op == OP_REORDER)
-			continue; /* internal: inserted by the layout pass */
+		if (dsl_internal((Op)op))
+			continue; /* internal: inserted by the layout or region pass */
 		push_op(L, d, (Op)op);
 		lua_pushvalue(L, -1);
 		lua_setglobal(L, op_name[op]);

@@ -8,7 +8,9 @@
  * way: act=relu (act_negative_slope= and the like for an activation with an option; act=prelu act_slopes=KEY
  * for a fused prelu) and residual (fuse), algo= (passes/algo.c;
  * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
- * nchw), packed= (floats, pack), and dead (absorbed; dce removes it) or
+ * nchw), packed= (floats, pack), in an int8 compile dtype=u8 (absent:
+ * float32), qscale= qzp= (the value's quantization, from the Q file) and
+ * weights=int8 (quant_bind), and dead (absorbed; dce removes it) or
  * folded (a batch_norm folded into its input). Once memplan has run,
  * where the value lives: `@ws+OFFSET` (its own workspace buffer), `@input`,
  * `@output`, `@weights` (a param), or `@%H` (the buffer of node H: a view,
@@ -124,6 +126,12 @@ void ir_dump(const Graph *g, FILE *out)
 			fprintf(out, " layout=%s", layout_name[n->layout]);
 		if (n->packed)
 			fprintf(out, " packed=%lld", n->packed);
+		if (n->dtype == DTYPE_U8)
+			fprintf(out, " dtype=u8");
+		if (n->qscale > 0)
+			fprintf(out, " qscale=%.9g qzp=%d", (double)n->qscale, n->qzp);
+		if (n->qweight)
+			fprintf(out, " weights=int8");
 		if (n->folded)
 			fprintf(out, " folded");
 		else if (n->dead)

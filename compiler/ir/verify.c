@@ -5,10 +5,24 @@
  * input node and an output; every shape is positive; an element-wise op
  * (ELEM in ops.def) reads inputs of its own shape or that broadcast to
  * it; every node reads its
- * inputs in its own layout (a reorder excepted) and the output is NCHW.
+ * inputs in its own layout (a reorder, quantize or dequantize excepted;
+ * a flatten of 1x1 pixels reads NHWC as NCHW) and the output is NCHW; a
+ * uint8 node reads uint8 (a quantize float32) and has a scale and zero
+ * point.
  * A failure is a compiler bug, reported with the pass that broke it.
  */
 #include "../cnnc.h"
+
+/* Whether x is read by n in n's layout: the same layout, or a value of
+ * 1x1 pixels, whose NHWC and NCHW bytes are the same (a uint8 flatten's
+ * input). */
+static bool same_bytes(const Node *x, const Node *n)
+{
+	if (x->layout == n->layout)
+		return true;
+	bool one = x->rank == 4 && x->shape[2] * x->shape[3] == 1 && n->op == OP_FLATTEN;
+	return one && x->layout != LAYOUT_NCHW8C && n->layout != LAYOUT_NCHW8C;
+}
 
 void ir_verify(const Graph *g, const char *after)
 {
@@ -26,9 +40,18 @@ void ir_verify(const Graph *g, const char *after)
 		for (int j = 0; j < n->nin; j++)
 			if (n->in[j] < 0 || n->in[j] >= i)
 				BUG("after %s: node %d reads %d, not an earlier node", after, i, n->in[j]);
-		for (int j = 0; j < n->nin && n->op != OP_REORDER; j++)
-			if (g->nodes[n->in[j]].layout != n->layout)
+		bool border = n->op == OP_QUANTIZE || n->op == OP_DEQUANTIZE;
+		for (int j = 0; j < n->nin && n->op != OP_REORDER && !border; j++)
+			if (!same_bytes(&g->nodes[n->in[j]], n))
 				BUG("after %s: node %d (layout %d) reads %d in another layout", after, i, (int)n->layout, n->in[j]);
+		for (int j = 0; j < n->nin; j++)
+			if ((g->nodes[n->in[j]].dtype == DTYPE_U8) != (n->op == OP_DEQUANTIZE ? true
+			                                               : n->op == OP_QUANTIZE ? false
+			                                                                      : n->dtype == DTYPE_U8))
+				BUG("after %s: %s node %d (%s) reads %d of the other dtype", after, op_name[n->op], i,
+				    n->dtype == DTYPE_U8 ? "uint8" : "float32", n->in[j]);
+		if (n->dtype == DTYPE_U8 && (!(n->qscale > 0) || n->qzp < 0 || n->qzp > 255))
+			BUG("after %s: uint8 node %d has scale %g, zero point %d", after, i, (double)n->qscale, n->qzp);
 		if (n->op == OP_CONV2D && n->nin == 2) {
 			const Node *r = &g->nodes[n->in[1]];
 			if (!n->a.residual || r->rank != n->rank || r->shape[1] != n->shape[1] ||

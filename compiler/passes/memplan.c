@@ -108,7 +108,7 @@ static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 	for (int j = 0; j < node->nin; j++) {
 		int x = node->in[j], h = p->home[x];
 		const Node *xn = &g->nodes[x];
-		bool ok = ir_same_shape(xn, node) && xn->layout == node->layout;
+		bool ok = ir_same_shape(xn, node) && xn->layout == node->layout && xn->dtype == node->dtype;
 		/* x and what it is a view of: read last here, none a piece in place */
 		for (int v = x; ok; v = g->nodes[v].in[0]) {
 			const Node *vn = &g->nodes[v];
@@ -162,7 +162,7 @@ void memplan(Graph *g, bool views)
 		if (off >= 0)
 			g->nodes[i].note = arena_printf(A, "read in place: channels %d..%d of %s, no copy", node->a.slice[0],
 			                                node->a.slice[0] + node->a.slice[1] - 1, g->nodes[node->in[0]].name);
-		p->bytes[i] = ir_mul(4, layout_numel(node)); /* padded in NCHW8c */
+		p->bytes[i] = ir_mul(node->dtype == DTYPE_U8 ? 1 : 4, layout_numel(node)); /* padded in NCHW8c */
 		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
 		p->first[n + i] = p->last[n + i] = i;

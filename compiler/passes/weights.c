@@ -122,7 +122,7 @@ void weights_bind(Graph *g, StFile *sf, bool require_finite)
 	for (int id = 0; id < g->n; id++) {
 		Node *n = &g->nodes[id];
 		ParamSpec p[MAX_PARAMS];
-		int k = ir_params(g, n, p);
+		int k = n->qweight ? 0 : ir_params(g, n, p); /* int8 weights: bound by quant_bind */
 		for (int i = 0; i < k; i++)
 			load_param(g, path, sf, n, &p[i], i, used, require_finite);
 	}
@@ -138,6 +138,9 @@ void weights_bind(Graph *g, StFile *sf, bool require_finite)
 			len += (size_t)snprintf(names + len, sizeof names - len, "%s'%s'", unused ? ", " : "", t->key);
 		unused++;
 	}
+	const char *fmt = st_meta(sf, "format");
+	if (fmt && !strcmp(fmt, "cnnc-int8"))
+		unused = 0; /* a Q file: its other keys are the quantization (quant_load checked them) */
 	if (unused)
 		diag_note(path, 0, "%d tensor%s in the file %s not used by the model: %s%s", unused,
 		          unused == 1 ? "" : "s", unused == 1 ? "is" : "are", names,
@@ -186,7 +189,7 @@ void weights_random(Graph *g, uint64_t seed)
 	for (int id = 0; id < g->n; id++) {
 		Node *n = &g->nodes[id];
 		ParamSpec p[MAX_PARAMS];
-		int k = ir_params(g, n, p);
+		int k = n->qweight ? 0 : ir_params(g, n, p); /* int8 weights: bound by quant_bind */
 		for (int i = 0; i < k; i++) {
 			/* the tensor's stream: seed and key, mixed */
 			uint64_t h = hash_str(p[i].suffix, hash_str(".", hash_str(n->name, 0xcbf29ce484222325ull)));

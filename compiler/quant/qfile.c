@@ -11,6 +11,9 @@
  *                                        with --per-tensor-weights)
  *     NAME.weight_zero_point  I32 [OC]   0 (symmetric)
  *     NAME.bias               I32 [OC]   scale: input scale x weight scale
+ *     NAME.bias_float         F32 [OC]   the float bias it rounds (PyTorch's
+ *                                        onednn conv adds it unrounded; a
+ *                                        file without it is read too)
  *   every value an observer watches (the input, conv and linear outputs,
  *   the values after a fused relu, add, concat, pools, ...):
  *     NAME.output_scale       F32 [1]    > 0
@@ -24,7 +27,8 @@
  *   F32 under its state_dict key, as in the FP32 file.
  * __metadata__: format "cnnc-int8", version "1", model, model_signature
  * (16 hex digits, quant_signature), method, samples, and the scheme in
- * words. real = scale * (q - zero_point) throughout.
+ * words. real = scale * (q - zero_point) throughout. compile and build
+ * read it through quant_bind (quant/qbind.c).
  */
 #include "../cnnc.h"
 
@@ -196,6 +200,10 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in,
 	put(o, arena_printf(a, "%s.weight_scale", x->name), "F32", 1, &oc, scale, 4);
 	put(o, arena_printf(a, "%s.weight_zero_point", x->name), "I32", 1, &oc, zp, 4);
 	put(o, arena_printf(a, "%s.bias", x->name), "I32", 1, &oc, bias, 4);
+	float *fbias = arena_alloc(a, (size_t)oc * sizeof *fbias);
+	for (long long c = 0; c < oc; c++)
+		fbias[c] = fb ? fb[c] : 0.0f;
+	put(o, arena_printf(a, "%s.bias_float", x->name), "F32", 1, &oc, fbias, 4);
 	static const long long one = 1;
 	float *sqnr = arena_alloc(a, sizeof *sqnr);
 	*sqnr = (float)sqnr_db(signal, noise);
@@ -380,6 +388,10 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->weight_scale_min = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	q->weight_scale_max = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
 	q->weight_sqnr = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof(float));
+	q->weight = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight);
+	q->weight_scale = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_scale);
+	q->bias = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->bias);
+	q->bias_float = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->bias_float);
 	/* the activations */
 	for (int i = 0; i < f->n; i++) {
 		const StTensor *t = f->by_key[i];
@@ -426,8 +438,16 @@ QFile *quant_load(const Graph *written, const char *path)
 				           w->shape[d], n->name, ps[0].shape[d]);
 		const float *s = scales(a, f, need(f, arena_printf(a, "%s.weight_scale", n->name), n->name), oc);
 		zero_points(a, f, need(f, arena_printf(a, "%s.weight_zero_point", n->name), n->name), oc, 0, 0);
-		read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
 		int k = q->nweights++;
+		q->bias[k] = read_as(a, f, need(f, arena_printf(a, "%s.bias", n->name), n->name), "I32", oc);
+		q->weight[k] = read_as(a, f, w, "I8", ps[0].count);
+		q->weight_scale[k] = s;
+		const StTensor *bf = st_find(f, arena_printf(a, "%s.bias_float", n->name));
+		q->bias_float[k] = bf ? read_as(a, f, bf, "F32", oc) : NULL;
+		for (long long c = 0; bf && c < oc; c++)
+			if (!isfinite(q->bias_float[k][c]))
+				diag_error(path, 0, "tensor '%s'[%lld] is %g; a bias must be finite", bf->key, c,
+				           (double)q->bias_float[k][c]);
 		q->weight_layer[k] = n->name;
 		const StTensor *sq = st_find(f, arena_printf(a, "%s.weight_sqnr", n->name));
 		q->weight_sqnr[k] = sq ? ((const float *)read_as(a, f, sq, "F32", 1))[0] : NAN;

@@ -12,9 +12,9 @@ is a fresh directory checked empty after each run):
   file, a FIFO; weights that make a layer overflow to Inf on it;
 - usage: no --calibrate, no -o, an unknown --method, -o naming an input,
   --fp32 naming no layer;
-- a Q file (read by report, refused by compile): a scale of 0, negative,
+- a Q file (read by report, compile and build): a scale of 0, negative,
   NaN; an activation zero point of 256 and -1; a weight zero point not 0;
-  a range with NaN, one with min > max; qparams for a layer the model
+  a range with NaN, one with min > max; a NaN float bias; qparams for a layer the model
   lacks; a __metadata__ key twice; a Q file of another model, also one
   differing only past the 512th byte of a node's description (a concat
   of 150 inputs with a 200-byte name: the signature hashes every field)
@@ -22,7 +22,8 @@ is a fresh directory checked empty after each run):
   fp32 in report, not fused;
   an FP32 weights file edited to claim it is one;
 - and the good path: quantize writes a file that report reads, with every
-  value's dtype, scale and zero point, for each method.
+  value's dtype, scale and zero point, for each method, and that compile
+  turns into int8 code.
 Cost: about 6 s (ASan build: 17 s).
 """
 import json
@@ -184,9 +185,14 @@ def main():
         expect("quantize --weights Q", ["quantize", NET, "--weights", out, "--calibrate", good, "-o",
                                         os.path.join(d, "q2.safetensors")], 1, "quantize takes the FP32 weights",
                os.path.join(d, "q2.safetensors"), scratch)
-        # compile refuses a Q file for now
-        expect("compile --weights Q", ["compile", NET, "--weights", out, "-o", os.path.join(d, "gen")], 1,
-               "int8 code generation is not done", os.path.join(d, "gen.c"), scratch)
+        # compile and build take a good Q file: int8 code (tests/quant/test_int8.py checks its output)
+        gen, prog = os.path.join(d, "gen"), os.path.join(d, "prog")
+        r = run(["compile", NET, "--weights", out, "-o", gen], scratch)
+        check("compile --weights Q: exit 0, int8 code", r.returncode == 0 and "rt_qconv2d(" in
+              open(gen + ".c").read(), r.stderr[-600:])
+        for f in (gen + ".c", gen + ".h"):
+            os.remove(f)
+        int8_cmds = (("compile", ["compile", NET, "-o", gen], gen + ".c"), ("build", ["build", NET, "-o", prog], prog))
 
         # broken Q files, read by report
         bad = os.path.join(d, "badq.safetensors")
@@ -197,15 +203,22 @@ def main():
                 ("a zero point of 256", "conv4.output_zero_point", [256], "must lie in 0..255"),
                 ("a zero point of -1", "image.output_zero_point", [-1], "must lie in 0..255"),
                 ("a weight zero point of 3", "conv1.weight_zero_point", [3] * 13, "must lie in 0..0"),
+                ("a NaN float bias", "conv1.bias_float", [np.nan] * 13, "a bias must be finite"),
                 ("a NaN range", "conv2.output_range", [np.nan, 1.0], "a range must be finite with min <= max"),
                 ("a range with min > max", "conv4.output_range", [2.0, 1.0],
                  "a range must be finite with min <= max")]:
             edit(out, bad, key, vals)
             expect(f"Q file with {what}", ["report", NET, "--weights", bad], 1, f"'{key}'", None, scratch)
+            for cmd, args, made in int8_cmds:
+                expect(f"{cmd} with a Q file with {what}", args + ["--weights", bad], 1, f"'{key}'", made, scratch)
             r = run(["report", NET, "--weights", bad], scratch)
             check(f"Q file with {what}: says why", msg in r.stderr, r.stderr)
         expect("Q file of another model", ["report", OTHER, "--weights", out], 1, "quantized for another model",
                None, scratch)
+        for cmd, args, made in int8_cmds:
+            args = [a if a != NET else OTHER for a in args]
+            expect(f"{cmd} with a Q file of another model", args + ["--weights", out], 1,
+                   "quantized for another model", made, scratch)
         # qparams for a layer the model lacks (conv2's renamed)
         rewrite_header(out, bad, lambda h: h.replace('"conv2.output_', '"ghost.output_'))
         expect("Q file with qparams for no layer", ["report", NET, "--weights", bad], 1,

@@ -1,0 +1,230 @@
+/*
+ * qregions.c: the int8 regions of an int8 compile, and the quantize and
+ * dequantize nodes at their borders.
+ *
+ * needs: a Q file bound (quant_bind: Node.qscale, qzp, qweight), every
+ * value NCHW float32 (the layout pass forced NCHW). keeps: topological
+ * order, names. breaks: node ids (nodes are inserted and the folded
+ * relus dropped; the returned map takes old ids to new ones, -1 for a
+ * relu folded away).
+ *
+ * The rules are those of the model PyTorch's convert_fx makes, which is
+ * the oracle (tests/quant/test_int8.py):
+ *
+ * 1. A relu that FX fuses into the conv2d, linear or add before it
+ *    (quant_fused_relu) folds into that op's clamp: the op's output
+ *    takes the relu's scale and zero point, and its clamp starts at the
+ *    zero point.
+ * 2. A value with a scale (one the Q file quantizes) is uint8, NHWC,
+ *    computed by a uint8 kernel (runtime/qops.c), when its op has one
+ *    and every input it reads has a scale too: conv2d and linear with
+ *    int8 weights, add of two tensors of one shape, max_pool2d,
+ *    avg_pool2d, adaptive_avg_pool2d, global_avg_pool, concat, and,
+ *    on their input's grid (FX shares its observer), relu, dropout,
+ *    stochastic_depth and a flatten of 1x1 pixels.
+ * 3. Any other value with a scale is computed in float32 and quantized
+ *    right after (a quantize node): the graph's input, and an op with
+ *    no uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...).
+ *    FX rounds every observed value to its grid, so a float32 reader of
+ *    a quantized value reads it dequantized (a dequantize node), as FX
+ *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
+ * 4. Values without a scale stay float32 NCHW, as do their readers.
+ * 5. A pool's output keeps its input's scale and zero point
+ *    (pools_on_input_grid), as PyTorch's quantized pools do.
+ *
+ * A quantize node follows its float32 producer; a dequantize node its
+ * uint8 one (or that quantize node); each is shared by every reader
+ * that needs it, as the layout pass shares reorders. The output is
+ * float32 NCHW: a uint8 output gets its dequantize.
+ */
+#include "../cnnc.h"
+
+#include "../../runtime/cnnrt.h" /* RT_QCONV_SCRATCH */
+
+#include <string.h>
+
+/* Whether the values a and b are quantized on one grid. */
+static bool same_grid(const Node *a, const Node *b) { return a->qscale == b->qscale && a->qzp == b->qzp; }
+
+/* Rule 2: whether n has a uint8 kernel, given that its value and every
+ * input have a scale. */
+static bool has_kernel(const Graph *g, const Node *n)
+{
+	const Node *x = &g->nodes[n->in[0]];
+	switch (n->op) {
+	case OP_CONV2D:
+		return n->qweight && n->nin == 1 && n->rank == 4;
+	case OP_LINEAR:
+		return n->qweight && n->rank == 2;
+	case OP_ADD:
+		return n->nin == 2 && ir_binary_form(g, n, NULL) == BIN_SAME && (n->rank == 4 || n->rank == 2);
+	case OP_MAX_POOL2D:
+		return n->rank == 4 && same_grid(n, x);
+	case OP_AVG_POOL2D:
+	case OP_ADAPTIVE_AVG_POOL2D:
+	case OP_GLOBAL_AVG_POOL:
+	case OP_CONCAT:
+		return n->rank == 4;
+	case OP_RELU:
+	case OP_DROPOUT:
+	case OP_STOCHASTIC_DEPTH:
+		return (n->rank == 4 || n->rank == 2) && same_grid(n, x);
+	case OP_FLATTEN: /* N x C x 1 x 1 in NHWC: the bytes of N x C */
+		return n->rank == 2 && same_grid(n, x) && (x->rank == 2 || (x->rank == 4 && x->shape[2] * x->shape[3] == 1));
+	default:
+		return false;
+	}
+}
+
+/* A uint8 conv's kernel (c: its input channels): rt_qconv2d (groups 1: im2col blocks times
+ * rt_qgemm, or a 1x1 conv with stride 1 and no padding read in place, with
+ * its scratch per thread), rt_qconv2d_dw (depthwise), else qops.c's
+ * direct rt_qconv2d_direct. */
+static void int8_algo(Node *n, int c, int threads)
+{
+	const Attrs *a = &n->a;
+	n->scratch = 0;
+	if (a->groups == 1) {
+		bool gemm = a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 &&
+		            a->pad[0] == 0 && a->pad[1] == 0;
+		n->algo = gemm ? ALGO_GEMM : ALGO_IM2COL;
+		n->scratch = gemm ? 0 : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], threads);
+		n->algo_note = gemm ? "int8: rt_qconv2d, 1x1: rt_qgemm on the NHWC input in place"
+		                    : "int8: rt_qconv2d, im2col blocks of uint8 NHWC times rt_qgemm";
+	} else if (a->groups == c && a->groups == n->shape[1]) {
+		n->algo = ALGO_DIRECT;
+		n->algo_note = "int8: rt_qconv2d_dw, depthwise over uint8 NHWC";
+	} else {
+		n->algo = ALGO_DIRECT;
+		n->algo_note = "int8: rt_qconv2d_direct, grouped, over uint8 NHWC";
+	}
+}
+
+/* Rule 1: folds the relus FX fuses into a conv2d, linear or add. */
+static void fold_relus(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *r = &g->nodes[i];
+		if (!quant_fused_relu(g, r) || r->qscale <= 0)
+			continue;
+		Node *x = &g->nodes[r->in[0]];
+		bool int8 = ((x->op == OP_CONV2D || x->op == OP_LINEAR) && x->qweight) || x->op == OP_ADD;
+		if (!int8 || x->a.act != ACT_NONE)
+			continue;
+		x->a.act = ACT_RELU;
+		x->qscale = r->qscale;
+		x->qzp = r->qzp;
+		r->note = arena_printf(g->arena, "int8: folded into %s's clamp (from its zero point)", x->name);
+		ir_replace_uses(g, i, x->id);
+	}
+}
+
+/* A quantize or dequantize node reading new id from, into nodes[m]. */
+static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from)
+{
+	Node *d = &nodes[m];
+	memset(d, 0, sizeof *d);
+	d->op = op;
+	d->id = m;
+	d->name = arena_printf(g->arena, "%s.%s", src->name, op == OP_QUANTIZE ? "q" : "dq");
+	d->line = src->line;
+	d->in = arena_alloc(g->arena, sizeof *d->in);
+	d->in[0] = from;
+	d->nin = 1;
+	d->rank = src->rank;
+	memcpy(d->shape, src->shape, sizeof d->shape);
+	d->qscale = src->qscale;
+	d->qzp = src->qzp;
+	d->dtype = op == OP_QUANTIZE ? DTYPE_U8 : DTYPE_F32;
+	d->layout = op == OP_QUANTIZE && d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
+	d->note = op == OP_QUANTIZE ? "int8: quantized (float32 NCHW -> uint8 NHWC)"
+	                            : "int8: dequantized (uint8 NHWC -> float32 NCHW)";
+	return m;
+}
+
+/* PyTorch's quantized pools give their input's scale and zero point,
+ * whatever the observer after them says: a pool that concat's shared
+ * observer puts on another grid (quant/observe.c) is computed on its
+ * input's, and the concat requantizes it, rounding twice as PyTorch's
+ * model does. */
+static void pools_on_input_grid(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *n = &g->nodes[i];
+		const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
+		bool pool = n->op == OP_MAX_POOL2D || n->op == OP_AVG_POOL2D || n->op == OP_ADAPTIVE_AVG_POOL2D ||
+		            n->op == OP_GLOBAL_AVG_POOL;
+		if (!pool || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
+			continue;
+		n->qscale = x->qscale;
+		n->qzp = x->qzp;
+		n->note = "int8: on its input's grid, as PyTorch's quantized pool (its reader requantizes)";
+	}
+}
+
+int *quant_regions(Graph *g, int threads)
+{
+	Arena *A = g->arena;
+	fold_relus(g);
+	pools_on_input_grid(g);
+	int n = g->n;
+	bool *quant = arena_alloc(A, (size_t)n * sizeof *quant); /* a value with a scale */
+	bool *u8 = arena_alloc(A, (size_t)n * sizeof *u8);       /* computed by a uint8 kernel */
+	for (int i = 0; i < n; i++) {
+		const Node *x = &g->nodes[i];
+		quant[i] = !x->dead && x->qscale > 0 && (x->rank == 4 || x->rank == 2);
+		bool ins = x->nin > 0;
+		for (int j = 0; j < x->nin; j++)
+			ins &= quant[x->in[j]];
+		u8[i] = quant[i] && ins && has_kernel(g, x);
+	}
+	/* what each quantized value's readers need: uint8, float32 */
+	bool *need_u8 = arena_alloc(A, (size_t)n * sizeof *need_u8);
+	bool *need_f32 = arena_alloc(A, (size_t)n * sizeof *need_f32);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < g->nodes[i].nin && !g->nodes[i].dead; j++)
+			(u8[i] ? need_u8 : need_f32)[g->nodes[i].in[j]] = true;
+	need_f32[g->output] = true;
+
+	Node *old = g->nodes;
+	Node *nodes = arena_alloc(A, (size_t)(3 * n) * sizeof *nodes);
+	int *newid = arena_alloc(A, (size_t)n * sizeof *newid);
+	int *as_u8 = arena_alloc(A, (size_t)n * sizeof *as_u8);   /* new id of i's uint8 value */
+	int *as_f32 = arena_alloc(A, (size_t)n * sizeof *as_f32); /* new id of i's float32 value */
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		newid[i] = as_u8[i] = as_f32[i] = -1;
+		if (old[i].dead)
+			continue;
+		Node *d = &nodes[m];
+		*d = old[i];
+		d->id = newid[i] = m++;
+		d->in = arena_alloc(A, (size_t)(d->nin ? d->nin : 1) * sizeof *d->in);
+		for (int j = 0; j < d->nin; j++)
+			d->in[j] = (u8[i] ? as_u8 : as_f32)[old[i].in[j]];
+		if (u8[i]) {
+			d->dtype = DTYPE_U8;
+			d->layout = d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
+			if (d->op == OP_CONV2D)
+				int8_algo(d, old[old[i].in[0]].shape[1], threads);
+			as_u8[i] = d->id;
+		} else
+			as_f32[i] = d->id;
+		if (quant[i] && !u8[i] && (need_u8[i] || need_f32[i])) /* rule 3 */
+			as_u8[i] = border(g, nodes, m++, OP_QUANTIZE, &old[i], d->id);
+		if (quant[i] && need_f32[i])
+			as_f32[i] = border(g, nodes, m++, OP_DEQUANTIZE, &old[i], as_u8[i]);
+	}
+	g->nodes = nodes;
+	g->cap = 3 * n;
+	g->n = m;
+	g->input = newid[g->input];
+	g->output = as_f32[g->output];
+	int q = 0;
+	for (int i = 0; i < m; i++)
+		q += nodes[i].dtype == DTYPE_U8 && nodes[i].op != OP_QUANTIZE;
+	g->layout_note = arena_printf(A, "%s; int8: %d layers in uint8 NHWC, %d in float32 NCHW (--fp32, or no int8 "
+	                              "kernel), quantize and dequantize nodes at the borders", g->layout_note ? g->layout_note : "layout nchw", q,
+	                              m - q);
+	return newid;
+}

@@ -1,0 +1,187 @@
+/*
+ * qops.c: the uint8 ops of an int8 region, portable C, exact.
+ *
+ * An int8 region's values are uint8, NHWC (rank 2: N x F), each with a
+ * scale and zero point: real = scale * (q - zp). Requantizing a real r
+ * to a value of scale s and zero point z is PyTorch's quantize_val:
+ * z + nearbyint(r * (1 / s)), clamped to 0..255 (here to lo..hi, which
+ * folds a relu or relu6 after the op into the clamp).
+ *
+ * quantize / dequantize cross the region's border: float32 NCHW to and
+ * from uint8 NHWC. The conv here is direct, for the grouped convs that
+ * are neither groups 1 (rt_qconv2d) nor depthwise (rt_qconv2d_dw), over
+ * weights packed at compile time as [oc][kh][kw][ic/groups], with
+ * cnnrt_int8.h's requantization (rt_qepilogue). The pools follow PyTorch 1.13's
+ * quantized kernels: a sum of (q - zp_x) over the window, times
+ * scale_x / scale_y / divisor, rounded, plus zp_y.
+ */
+#include "cnnrt.h"
+
+#include <math.h>
+#include <stdint.h>
+
+/* z + nearbyint(r), clamped to lo..hi (r already divided by the scale). */
+static unsigned char requant(float r, int z, int lo, int hi)
+{
+	float v = nearbyintf(r) + (float)z;
+	return (unsigned char)(v < (float)lo ? lo : v > (float)hi ? hi : (int)v);
+}
+
+/* x: [n, c, hw] float32 -> y: [n, hw, c] uint8. */
+void rt_quantize(int n, int c, int hw, const float *x, float scale, int zp, unsigned char *y)
+{
+	float inv = 1.0f / scale;
+	for (int b = 0; b < n; b++)
+		for (int ch = 0; ch < c; ch++) {
+			const float *xp = x + ((size_t)b * c + ch) * hw;
+			unsigned char *yp = y + (size_t)b * hw * c + ch;
+			for (int i = 0; i < hw; i++)
+				yp[(size_t)i * c] = requant(xp[i] * inv, zp, 0, 255);
+		}
+}
+
+/* x: [n, hw, c] uint8 -> y: [n, c, hw] float32. */
+void rt_dequantize(int n, int c, int hw, const unsigned char *x, float scale, int zp, float *y)
+{
+	for (int b = 0; b < n; b++)
+		for (int ch = 0; ch < c; ch++) {
+			const unsigned char *xp = x + (size_t)b * hw * c + ch;
+			float *yp = y + ((size_t)b * c + ch) * hw;
+			for (int i = 0; i < hw; i++)
+				yp[i] = (float)((int)xp[(size_t)i * c] - zp) * scale;
+		}
+}
+
+/* x: [n, h, w, c] uint8, w: [oc][kh][kw][c / groups] int8 -> y: [n, oh,
+ * ow, oc] uint8, requantized by ep (cnnrt_int8.h's formula; taps outside
+ * the image are zp_x, as ep's bias assumes). */
+void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, const int8_t *w, const rt_qepilogue *ep,
+                       uint8_t *y)
+{
+	int cg = p->c / p->groups, og = p->oc / p->groups;
+	for (int b = 0; b < p->n; b++)
+		for (int oy = 0; oy < p->oh; oy++)
+			for (int ox = 0; ox < p->ow; ox++) {
+				uint8_t *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * p->oc;
+				for (int o = 0; o < p->oc; o++) {
+					int g = o / og;
+					int32_t acc = 0;
+					for (int ky = 0; ky < p->kh; ky++)
+						for (int kx = 0; kx < p->kw; kx++) {
+							int iy = oy * p->sh - p->ph + ky * p->dh, ix = ox * p->sw - p->pw + kx * p->dw;
+							int in = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;
+							const uint8_t *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * p->c + g * cg;
+							const int8_t *wp = w + (((size_t)o * p->kh + ky) * p->kw + kx) * cg;
+							for (int i = 0; i < cg; i++)
+								acc += (in ? xp[i] : zp_x) * wp[i];
+						}
+					float s = (float)(acc + ep->bias[o]) + (ep->fbias ? ep->fbias[o] : 0.0f);
+					float v = nearbyintf(s * ep->mult[o] + (float)ep->zp_y);
+					yp[o] = (uint8_t)(v < (float)ep->lo ? ep->lo : v > (float)ep->hi ? ep->hi : (int)v);
+				}
+			}
+}
+
+/* a, b, y: count uint8 each (y may be a or b). */
+void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
+             float sy, int zy, int lo, unsigned char *y)
+{
+	float inv = 1.0f / sy;
+	for (size_t i = 0; i < count; i++) {
+		float r = (float)((int)a[i] - za) * sa + (float)((int)b[i] - zb) * sb;
+		y[i] = requant(r * inv, zy, lo, 255);
+	}
+}
+
+/* x: count uint8 -> y: max(x, zp) (relu; in place ok). */
+void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y)
+{
+	for (size_t i = 0; i < count; i++)
+		y[i] = x[i] > zp ? x[i] : (unsigned char)zp;
+}
+
+/* x: [rows, c] of scale sx, zero point zx -> columns off..off+c of y:
+ * [rows, ldy] of scale sy, zero point zy (concat's piece). */
+void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,
+              unsigned char *y)
+{
+	float inv = 1.0f / sy; /* PyTorch's quantized cat: dequantized, then quantized */
+	int same = sx == sy && zx == zy;
+	for (size_t r = 0; r < rows; r++)
+		for (int i = 0; i < c; i++) {
+			unsigned char q = x[r * c + i];
+			y[r * ldy + i] = same ? q : requant((float)((int)q - zx) * sx * inv, zy, 0, 255);
+		}
+}
+
+/* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. */
+void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y)
+{
+	for (int b = 0; b < p->n; b++)
+		for (int oy = 0; oy < p->oh; oy++)
+			for (int ox = 0; ox < p->ow; ox++)
+				for (int ch = 0; ch < p->c; ch++) {
+					int m = 0;
+					for (int ky = 0; ky < p->kh; ky++) {
+						int iy = oy * p->sh - p->ph + ky;
+						for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
+							int ix = ox * p->sw - p->pw + kx;
+							if (ix >= 0 && ix < p->w) {
+								int v = x[(((size_t)b * p->h + iy) * p->w + ix) * p->c + ch];
+								m = v > m ? v : m;
+							}
+						}
+					}
+					y[(((size_t)b * p->oh + oy) * p->ow + ox) * p->c + ch] = (unsigned char)m;
+				}
+}
+
+/* x: [n, h, w, c] -> y: [n, oh, ow, c]; PyTorch's divisor rules (as
+ * rt_avg_pool2d), k = scale_x / scale_y. */
+void rt_qavg_pool2d(const rt_pool2d_params *p, const unsigned char *x, int zx, float k, int zy, unsigned char *y)
+{
+	for (int b = 0; b < p->n; b++)
+		for (int oy = 0; oy < p->oh; oy++)
+			for (int ox = 0; ox < p->ow; ox++) {
+				int y0 = oy * p->sh - p->ph, x0 = ox * p->sw - p->pw;
+				int y1 = y0 + p->kh < p->h + p->ph ? y0 + p->kh : p->h + p->ph;
+				int x1 = x0 + p->kw < p->w + p->pw ? x0 + p->kw : p->w + p->pw;
+				int pool = (y1 - y0) * (x1 - x0);
+				y0 = y0 > 0 ? y0 : 0;
+				x0 = x0 > 0 ? x0 : 0;
+				y1 = y1 < p->h ? y1 : p->h;
+				x1 = x1 < p->w ? x1 : p->w;
+				int cnt = (y1 - y0) * (x1 - x0);
+				float m = k / (float)(p->count_include_pad ? pool : cnt);
+				for (int ch = 0; ch < p->c; ch++) {
+					long long acc = -(long long)zx * cnt;
+					for (int iy = y0; iy < y1; iy++)
+						for (int ix = x0; ix < x1; ix++)
+							acc += x[(((size_t)b * p->h + iy) * p->w + ix) * p->c + ch];
+					y[(((size_t)b * p->oh + oy) * p->ow + ox) * p->c + ch] = requant((float)acc * m, zy, 0, 255);
+				}
+			}
+}
+
+/* x: [n, h, w, c] -> y: [n, oh, ow, c]; bin i spans [floor(i*h/oh),
+ * ceil((i+1)*h/oh)), k = scale_x / scale_y. */
+void rt_qadaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const unsigned char *x, int zx, float k,
+                             int zy, unsigned char *y)
+{
+	for (int b = 0; b < n; b++)
+		for (int oy = 0; oy < oh; oy++) {
+			int y0 = (int)((long long)oy * h / oh), y1 = (int)(((long long)(oy + 1) * h + oh - 1) / oh);
+			for (int ox = 0; ox < ow; ox++) {
+				int x0 = (int)((long long)ox * w / ow), x1 = (int)(((long long)(ox + 1) * w + ow - 1) / ow);
+				int cnt = (y1 - y0) * (x1 - x0);
+				float m = k / (float)cnt;
+				for (int ch = 0; ch < c; ch++) {
+					long long acc = -(long long)zx * cnt;
+					for (int iy = y0; iy < y1; iy++)
+						for (int ix = x0; ix < x1; ix++)
+							acc += x[(((size_t)b * h + iy) * w + ix) * c + ch];
+					y[(((size_t)b * oh + oy) * ow + ox) * c + ch] = requant((float)acc * m, zy, 0, 255);
+				}
+			}
+		}
+}
