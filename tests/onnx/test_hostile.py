@@ -368,6 +368,15 @@ def main():
             "node 'ln' (LayerNormalization, opset 17): not supported: an axis that is the batch",
             "node 'rs' (Reshape, opset 17): not supported: reshape from 1x3x5x5 to 3x25",
             "node 'pad' (Pad, opset 17): not supported: padding of N or C", "4 nodes cannot be imported"])
+    # names are printed escaped: a quote, a backslash or a newline cannot
+    # fake the end of the name or another line
+    odd = model([helper.make_node("LpNormalization", ["x"], ["y"], name="it's\\\nx.onnx: error: fake")])
+    expect(tmp, "odd_name", odd, ["node 'it\\x27s\\x5c\\x0ax.onnx: error: fake' (LpNormalization, opset 13): "
+                                  "not supported"])
+    dup = model([helper.make_node("Relu", ["x"], ["a'b"], name="r1"),
+                 helper.make_node("Relu", ["x"], ["a'b"], name="r2"),
+                 helper.make_node("Relu", ["a'b"], ["y"], name="r3")])
+    expect(tmp, "odd_value_name", dup, ["value 'a\\x27b' is defined twice"])
     review_cases(tmp)
     spec_cases(tmp)
     subprocess.run(["rm", "-rf", tmp])
