@@ -374,6 +374,19 @@ static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *
 	return NULL;
 }
 
+/* The slot a window reads: in's, or when w's pads are asymmetric, a pad
+ * op's of their excess over the window's own padding on the larger sides
+ * (value: the pad's option, "" for zeros; whose: for the comment). */
+static int pad_extra(OxImport *x, const OxValue *in, const Window *w, const char *value, const char *whose)
+{
+	if (!w->extra[0][0] && !w->extra[0][1] && !w->extra[1][0] && !w->extra[1][1])
+		return in->var;
+	int src = ++x->next_var;
+	ox_text(&x->lua, "v[%d] = v[%d]:pad { pad = { %lld, %lld, %lld, %lld }%s } -- %s asymmetric pads\n", src,
+	        in->var, w->extra[1][0], w->extra[1][1], w->extra[0][0], w->extra[0][1], value, whose);
+	return src;
+}
+
 /* ---- the rows ---- */
 
 static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
@@ -396,13 +409,7 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 		return why;
 	const char *name = layer_name(x, n, n->input[1]);
 	long long od[4] = {in->dims[0], wt->dims[0], w.out[0], w.out[1]};
-	int src = in->var;
-	if (w.extra[0][0] || w.extra[0][1] || w.extra[1][0] || w.extra[1][1]) {
-		/* asymmetric: zeros on the larger sides first, the rest the conv's padding */
-		src = ++x->next_var;
-		ox_text(&x->lua, "v[%d] = v[%d]:pad { pad = { %lld, %lld, %lld, %lld } } -- %s's asymmetric pads\n", src,
-		        in->var, w.extra[1][0], w.extra[1][1], w.extra[0][0], w.extra[0][1], comment_str(x, name));
-	}
+	int src = pad_extra(x, in, &w, "", arena_printf(x->a, "%s's", comment_str(x, name))); /* zeros */
 	int slot = new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
 	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), wt->dims[0],
@@ -779,13 +786,24 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 	}
 	Window w = {.k = {k[0], k[1]}};
 	bool ceil = ox_attr_int(n, "ceil_mode", 0) != 0;
-	const char *why = window(x, n, in, &w, ceil, false);
+	const char *why = window(x, n, in, &w, ceil, true);
 	if (why)
 		return why;
 	if (w.d[0] != 1 || w.d[1] != 1)
 		return "dilations in a pool";
 	if (2 * w.p[0] > w.k[0] || 2 * w.p[1] > w.k[1])
 		return "padding over half the kernel";
+	bool asym = w.extra[0][0] || w.extra[0][1] || w.extra[1][0] || w.extra[1][1];
+	bool exclude = !max && !ox_attr_int(n, "count_include_pad", 0);
+	if (asym && (ceil || exclude))
+		return ceil ? "asymmetric pads with ceil_mode" /* where the last window starts differs */
+		            : "asymmetric pads with count_include_pad 0 (the average counts the pad op's zeros)";
+	for (int i = 0; i < 2 && asym; i++)
+		if (w.p[i] + w.extra[i][0] >= w.k[i] || w.p[i] + w.extra[i][1] >= w.k[i])
+			return "asymmetric pads as wide as the kernel (a window of padding alone)";
+	/* the excess of asymmetric pads: -FLT_MAX (the most negative value a
+	 * pad takes) for a max pool, zeros counted in the average */
+	int src = pad_extra(x, in, &w, max ? ", value = -3.4028234663852886e+38" : "", "the pool's");
 	long long od[4] = {in->dims[0], in->dims[1], w.out[0], w.out[1]};
 	int slot = new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
@@ -796,7 +814,7 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 		ox_text(&o, ", ceil_mode = true");
 	if (!max && !ox_attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
 		ox_text(&o, ", count_include_pad = false");
-	stmt(x, slot, n, "v[%d]:%s { %s }", in->var, max ? "max_pool2d" : "avg_pool2d", o.s);
+	stmt(x, slot, n, "v[%d]:%s { %s }", src, max ? "max_pool2d" : "avg_pool2d", o.s);
 	return NULL;
 }
 
@@ -815,12 +833,94 @@ static const char *map_global_pool(OxImport *x, int at, const Onnx__NodeProto *n
 	return NULL;
 }
 
+/* The node after at that reads name and is an op, or -1. */
+static int reader_op(OxImport *x, int at, const char *name, const char *op)
+{
+	for (int j = at + 1; j < x->n_node; j++) {
+		const Onnx__NodeProto *m = x->order[j];
+		if (!x->consumed[j] && is_op(m, op))
+			for (size_t k = 0; k < m->n_input; k++)
+				if (!strcmp(m->input[k], name))
+					return j;
+	}
+	return -1;
+}
+
+/* The one node that reads node j's output, if it is op with two inputs. */
+static int next_op(OxImport *x, int j, const char *op)
+{
+	int u = only_user(x, j, x->order[j]->output[0]);
+	return u >= 0 && is_op(x->order[u], op) && x->order[u]->n_input == 2 ? u : -1;
+}
+
+/* Its input other than value name. */
+static const char *other_input(const Onnx__NodeProto *n, const char *name)
+{
+	return strcmp(n->input[0], name) ? n->input[0] : n->input[1];
+}
+
+/* A ReduceMean over the last axis opening torch.onnx's LayerNorm before
+ * opset 17: d = x - mean(x); d / sqrt(mean(d ^ 2) + eps) * weight + bias
+ * (ReduceMean, Sub, Pow 2, ReduceMean, Add, Sqrt, Div, Mul, Add). */
+static bool layer_norm_parts(OxImport *x, int at, const OxValue *in)
+{
+	int last = in->rank - 1;
+	int sub = next_op(x, at, "Sub");
+	if (sub < 0 || strcmp(x->order[sub]->input[0], in->name))
+		return false;
+	const char *d = x->order[sub]->output[0];
+	OxValue *dv = ox_value(x, d);
+	int pw = reader_op(x, sub, d, "Pow"), div = reader_op(x, sub, d, "Div");
+	if (!dv || dv->users != 2 || pw < 0 || div < 0 || x->order[pw]->n_input != 2 ||
+	    strcmp(x->order[pw]->input[0], d) || strcmp(x->order[div]->input[0], d))
+		return false;
+	const OxTensor *two = later_const(x, x->order[pw], 1);
+	int r2 = only_user(x, pw, x->order[pw]->output[0]);
+	if (!two || two->count != 1 || (two->is_float ? two->f[0] != 2 : two->i[0] != 2) || r2 < 0 ||
+	    !is_op(x->order[r2], "ReduceMean"))
+		return false;
+	long long ax[2];
+	if (ox_attr_ints(x->order[r2], "axes", ax, 2) != 1 || (ax[0] != -1 && ax[0] != last) ||
+	    !ox_attr_int(x->order[r2], "keepdims", 1))
+		return false;
+	int add = next_op(x, r2, "Add"), sq = add >= 0 ? only_user(x, add, x->order[add]->output[0]) : -1;
+	const OxTensor *eps = add >= 0 ? later_const(x, x->order[add], strcmp(x->order[add]->input[0],
+	                                             x->order[r2]->output[0]) ? 0 : 1) : NULL;
+	if (!eps || eps->count != 1 || !eps->is_float || sq < 0 || !is_op(x->order[sq], "Sqrt") ||
+	    only_user(x, sq, x->order[sq]->output[0]) != div || strcmp(x->order[div]->input[1], x->order[sq]->output[0]))
+		return false;
+	int mul = next_op(x, div, "Mul"), bias = mul >= 0 ? next_op(x, mul, "Add") : -1;
+	if (bias < 0)
+		return false;
+	const char *wname = other_input(x->order[mul], x->order[div]->output[0]);
+	const OxTensor *w = later_const(x, x->order[mul], strcmp(x->order[mul]->input[0], wname) ? 1 : 0);
+	const OxTensor *b = later_const(x, x->order[bias],
+	                                strcmp(x->order[bias]->input[0], x->order[mul]->output[0]) ? 0 : 1);
+	long long c = in->dims[last];
+	if (!w || !b || !w->is_float || !b->is_float || w->count != c || b->count != c ||
+	    w->rank < 1 || b->rank < 1 || w->dims[w->rank - 1] != c || b->dims[b->rank - 1] != c) /* the last dim */
+		return false;
+	int parts[] = {sub, pw, r2, add, sq, div, mul, bias};
+	for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+		x->consumed[parts[k]] = true;
+	const Onnx__NodeProto *end = x->order[bias];
+	const char *name = layer_name(x, x->order[mul], wname);
+	int slot = new_act(x, end, 0, in->rank, in->dims);
+	stmt(x, slot, end, "v[%d]:layer_norm { name = %s, normalized_shape = %lld, eps = %s }", in->var,
+	     lua_str(x, name), c, num(x, eps->f[0]));
+	weight(x, name, "weight", w, 1, &c);
+	weight(x, name, "bias", b, 1, &c);
+	return true;
+}
+
 static const char *map_reduce_mean(OxImport *x, int at, const Onnx__NodeProto *n)
 {
-	(void)at;
 	OxValue *in = in_act(x, n, 0);
 	long long ax[4];
 	int na = ox_attr_ints(n, "axes", ax, 4);
+	if (in && in->rank >= 2 && na == 1 && (ax[0] == -1 || ax[0] == in->rank - 1) && ox_attr_int(n, "keepdims", 1) &&
+	    layer_norm_parts(x, at, in))
+		return NULL;
 	if (!in || in->rank != 4 || na != 2)
 		return "axes other than H and W of a 4-D activation";
 	for (int i = 0; i < 2; i++)

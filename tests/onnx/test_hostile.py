@@ -349,10 +349,11 @@ def main():
     check("external data in the model's directory imports", r.returncode == 0, r.stderr)
     two = model([helper.make_node("Transpose", ["x"], ["t"], name="tr", perm=[1, 0, 2, 3]),
                  helper.make_node("LpNormalization", ["t"], ["u"], name="lp"),
-                 helper.make_node("MaxPool", ["x"], ["c"], name="asym", kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
+                 helper.make_node("AveragePool", ["x"], ["c"], name="asym", kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
                  helper.make_node("Add", ["u", "c"], ["y"], name="sum")], [])
     expect(tmp, "unsupported", two, ["node 'tr' (Transpose, opset 13): not supported: a perm that moves the batch",
-                                     "node 'asym' (MaxPool, opset 13): not supported: asymmetric pads",
+                                     "node 'asym' (AveragePool, opset 13): not supported: asymmetric pads with "
+                                     "count_include_pad 0",
                                      "2 nodes cannot be imported"])
     # what the DSL's conv_transpose2d, layer_norm, reshape and pad cannot say, refused with its reason
     ln_s = helper.make_tensor("s", TensorProto.FLOAT, [1, 3, 5, 5], [1.0] * 75)
