@@ -871,7 +871,7 @@ static bool layer_norm_parts(OxImport *x, int at, const OxValue *in)
 	const char *d = x->order[sub]->output[0];
 	OxValue *dv = ox_value(x, d);
 	int pw = reader_op(x, sub, d, "Pow"), div = reader_op(x, sub, d, "Div");
-	if (!dv || dv->users != 2 || pw < 0 || div < 0 || x->order[pw]->n_input != 2 ||
+	if (!dv || dv->users != 2 || pw < 0 || div < 0 || x->order[pw]->n_input != 2 || x->order[div]->n_input != 2 ||
 	    strcmp(x->order[pw]->input[0], d) || strcmp(x->order[div]->input[0], d))
 		return false;
 	const OxTensor *two = later_const(x, x->order[pw], 1);
