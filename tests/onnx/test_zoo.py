@@ -36,10 +36,10 @@ tests' input, against PyTorch's, with run_golden.py's tolerance (1e-4,
 model at opset 13, and the small ones (BUILD_ALL_OPSETS) at all three.
 
 One line per check and one per model with its seconds; exits 1 on any
-failure. The whole run took 390 s of CPU (785 s of wall time at a load
-of 8 on the 2-core machine, 2026-12-02); the slowest models: vgg16,
-resnext50_32x4d, densenet121, inception_v3, resnet50, convnext_tiny,
-alexnet (44 to 119 s each there). --only picks models.
+failure. The whole run took 367 s on the quiet 2-core machine (785 s at
+a load of 8; 2026-12-02); the slowest models: vgg16 (49 s), convnext_tiny,
+resnext50_32x4d, deeplabv3_mobilenet_v3_large, densenet121, inception_v3,
+resnet50, alexnet (21 to 38 s each). --only picks models.
 """
 import argparse
 import json
