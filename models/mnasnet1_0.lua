@@ -66,9 +66,8 @@ x = x:conv2d { name = "layers.14", out_channels = 1280, kernel_size = 1, bias = 
      :batch_norm { name = "layers.15" }
      :relu { name = "layers.16" }
 
--- torchvision averages with x.mean([2, 3]); global_avg_pool then flatten
--- is the same mean over H and W, as an N x 1280 tensor.
-return x:global_avg_pool()
-        :flatten()
+-- torchvision averages with x.mean([2, 3]), an N x 1280 tensor (and
+-- torch.onnx exports it as ReduceMean, which cnnc import reads as mean).
+return x:mean { dim = { 2, 3 } }
         :dropout { name = "classifier.0", p = 0.2 }
         :linear { name = "classifier.1", out_features = 1000 }

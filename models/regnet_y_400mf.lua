@@ -21,9 +21,14 @@ end
 -- ResBottleneckBlock with squeeze-and-excitation (the "Y" of RegNetY):
 -- 1x1, grouped 3x3 (stride here), SE to a quarter of the block's input
 -- width, 1x1; added to the input (projected by a strided 1x1 when the
--- shape changes), then relu.
+-- shape changes), then relu. The projection comes first, as torchvision
+-- runs it (self.proj(x) + self.f(x)), so the residual add fuses into f.c.
 local function block(x, name, width, stride)
 	local width_in = x.shape[2]
+	local shortcut = x
+	if width_in ~= width or stride ~= 1 then
+		shortcut = conv_bn(x, name .. ".proj", width, 1, stride, 1, false)
+	end
 	local f = conv_bn(x, name .. ".f.a", width, 1, 1, 1, true)
 	f = conv_bn(f, name .. ".f.b", width, 3, stride, width // GROUP_WIDTH, true)
 	local s = f:adaptive_avg_pool2d { output_size = 1 }
@@ -33,10 +38,7 @@ local function block(x, name, width, stride)
 	           :conv2d { name = name .. ".f.se.fc2", out_channels = width, kernel_size = 1 }
 	           :sigmoid()
 	f = conv_bn(s:mul(f), name .. ".f.c", width, 1, 1, 1, false)
-	if width_in ~= width or stride ~= 1 then
-		x = conv_bn(x, name .. ".proj", width, 1, stride, 1, false)
-	end
-	return x:add(f):relu()
+	return shortcut:add(f):relu()
 end
 
 -- width and depth of each stage; the first block of each has stride 2

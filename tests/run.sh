@@ -93,6 +93,8 @@ suite "onnx import: torch.onnx.export of odd nets and resnet18 (opsets 11, 13, 1
     $PY tests/onnx/test_export.py
 suite "onnx conformance: libonnx-testdata's backend tests in scope, import + build vs ONNX's outputs" \
     $PY tests/onnx/conformance.py
+suite "onnx zoo round-trip: models/ exported at opsets 11, 13, 17: report equals the .lua's, output vs PyTorch" \
+    $PY tests/onnx/test_zoo.py
 suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
 # Then the whole suite again under ASan+UBSan: the compiler's suites with
 # cnnc and the unit tests built with them (any report aborts:

@@ -106,6 +106,9 @@ typedef struct {
 void ox_read(OxImport *x, const char *path);
 /* An error about the file: "MODEL.onnx: error: ..." and exit 1. */
 NORETURN void ox_error(const OxImport *x, const char *fmt, ...) PRINTF(2, 3);
+/* An ONNX name for a message between quotes: its quotes and backslashes
+ * as \xNN ('' for NULL; diag escapes control bytes when printing). */
+const char *ox_name(const OxImport *x, const char *s);
 /* The attribute called name of node, or NULL. */
 const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name);
 /* Its int, or dflt when absent. */
@@ -137,6 +140,9 @@ long long ox_dims(const OxImport *x, const int64_t *dims, size_t rank, const cha
 /* A fold function of ops[]: node n's output as a constant when its
  * inputs are known, else NULL (n has the row's input and output counts). */
 typedef OxTensor *(*OxFoldFn)(OxImport *x, const Onnx__NodeProto *n);
+/* A Transpose's perm attribute (absent: the dims reversed) for an input
+ * of rank dims into perm[rank]; NULL, or why it is not a permutation. */
+const char *ox_perm(const Onnx__NodeProto *n, int rank, long long *perm);
 OxTensor *ox_fold_constant(OxImport *x, const Onnx__NodeProto *n);
 OxTensor *ox_fold_identity(OxImport *x, const Onnx__NodeProto *n);
 OxTensor *ox_fold_shape(OxImport *x, const Onnx__NodeProto *n);

@@ -95,7 +95,7 @@ OxTensor *ox_fold_constant(OxImport *x, const Onnx__NodeProto *n)
 	const Onnx__AttributeProto *a = n->n_attribute == 1 ? n->attribute[0] : NULL;
 	if (!a || !a->name)
 		return NULL;
-	const char *what = arena_printf(x->a, "Constant '%s'", n->name ? n->name : "");
+	const char *what = arena_printf(x->a, "Constant '%s'", ox_name(x, n->name));
 	if (!strcmp(a->name, "value"))
 		return a->t ? ox_tensor(x, a->t, what) : NULL;
 	bool fl = !strcmp(a->name, "value_float") || !strcmp(a->name, "value_floats");
@@ -106,7 +106,7 @@ OxTensor *ox_fold_constant(OxImport *x, const Onnx__NodeProto *n)
 	int want = many ? (fl ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
 	                : (fl ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
 	if ((a->has_type && (int)a->type != want) || (fl ? a->n_ints : a->n_floats) || (!many && (a->n_ints || a->n_floats)))
-		ox_error(x, "%s: attribute '%s' has type %d or holds %s; expected %s", what, a->name, (int)a->type,
+		ox_error(x, "%s: attribute '%s' has type %d or holds %s; expected %s", what, ox_name(x, a->name), (int)a->type,
 		         fl ? "ints" : "floats", fl ? "floats" : "ints");
 	long long one = 1, cnt = many ? (long long)(fl ? a->n_floats : a->n_ints) : 1;
 	if (cnt > OX_MAX_CONST_FOLD)
@@ -234,7 +234,7 @@ OxTensor *ox_fold_gather(OxImport *x, const Onnx__NodeProto *n)
 		long long j = idx->i[k] < 0 ? idx->i[k] + c0->count : idx->i[k];
 		if (j < 0 || j >= c0->count)
 			ox_error(x, "node '%s' (Gather): index %lld is out of range for %lld elements",
-			         n->name ? n->name : "", (long long)idx->i[k], c0->count);
+			         ox_name(x, n->name), (long long)idx->i[k], c0->count);
 		if (c0->is_float)
 			r->f[k] = c0->f[j];
 		else
@@ -384,6 +384,25 @@ OxTensor *ox_fold_sqrt(OxImport *x, const Onnx__NodeProto *n)
 	return r;
 }
 
+const char *ox_perm(const Onnx__NodeProto *n, int rank, long long *perm)
+{
+	int r = ox_attr_ints(n, "perm", perm, OX_MAX_RANK);
+	if (r == 0) { /* the default reverses the dims */
+		r = rank;
+		for (int i = 0; i < r; i++)
+			perm[i] = r - 1 - i;
+	}
+	if (r != rank)
+		return "a perm whose length differs from the input's rank";
+	bool seen[OX_MAX_RANK] = {false};
+	for (int i = 0; i < r; i++) {
+		if (perm[i] < 0 || perm[i] >= r || seen[perm[i]])
+			return "a perm that is not a permutation of the dims";
+		seen[perm[i]] = true;
+	}
+	return NULL;
+}
+
 /* Transpose of a constant (exporters transpose a linear's weight in the
  * graph when constant folding is off): out[i] = in[perm-placed i]. */
 OxTensor *ox_fold_transpose(OxImport *x, const Onnx__NodeProto *n)
@@ -392,21 +411,11 @@ OxTensor *ox_fold_transpose(OxImport *x, const Onnx__NodeProto *n)
 	if (!c)
 		return NULL;
 	long long perm[OX_MAX_RANK], dims[OX_MAX_RANK], stride[OX_MAX_RANK], idx[OX_MAX_RANK] = {0};
-	int r = ox_attr_ints(n, "perm", perm, OX_MAX_RANK);
-	if (r == 0) {
-		r = c->rank;
-		for (int i = 0; i < r; i++)
-			perm[i] = r - 1 - i;
-	}
-	if (r != c->rank)
+	int r = c->rank;
+	if (ox_perm(n, r, perm))
 		return NULL;
-	bool seen[OX_MAX_RANK] = {false};
-	for (int i = 0; i < r; i++) {
-		if (perm[i] < 0 || perm[i] >= r || seen[perm[i]])
-			return NULL;
-		seen[perm[i]] = true;
+	for (int i = 0; i < r; i++)
 		dims[i] = c->dims[perm[i]];
-	}
 	long long s = 1;
 	for (int i = r - 1; i >= 0; i--) { /* the input's strides */
 		stride[i] = s;
@@ -435,7 +444,7 @@ OxTensor *ox_fold_constant_of_shape(OxImport *x, const Onnx__NodeProto *n)
 	if (!s || s->is_float || s->rank != 1 || s->count > OX_MAX_RANK)
 		return NULL;
 	const Onnx__AttributeProto *a = ox_attr(n, "value");
-	const char *what = arena_printf(x->a, "ConstantOfShape '%s'", n->name ? n->name : "");
+	const char *what = arena_printf(x->a, "ConstantOfShape '%s'", ox_name(x, n->name));
 	const OxTensor *v = a && a->t ? ox_tensor(x, a->t, what) : NULL;
 	if (a && (!v || v->count != 1))
 		return NULL;

@@ -50,7 +50,7 @@ static OxValue *define(OxImport *x, const char *name, int def, const char *what)
 	if (!name || !*name)
 		ox_error(x, "%s has no name", what);
 	if (ox_value(x, name))
-		ox_error(x, "value '%s' is defined twice (again by %s); each value is named once", name, what);
+		ox_error(x, "value '%s' is defined twice (again by %s); each value is named once", ox_name(x, name), what);
 	OxValue *v = &x->v[x->n_val];
 	v->name = name;
 	v->def = def;
@@ -63,7 +63,7 @@ static OxValue *define(OxImport *x, const char *name, int def, const char *what)
 
 static const char *node_str(OxImport *x, const Onnx__NodeProto *n)
 {
-	return arena_printf(x->a, "node '%s' (%s)", n->name ? n->name : "", n->op_type ? n->op_type : "?");
+	return arena_printf(x->a, "node '%s' (%s)", ox_name(x, n->name), n->op_type ? ox_name(x, n->op_type) : "?");
 }
 
 void ox_graph(OxImport *x)
@@ -83,7 +83,7 @@ void ox_graph(OxImport *x)
 		ox_error(x, "the graph has sparse initializers; cnnc reads dense ones only");
 	for (size_t i = 0; i < g->n_initializer; i++) {
 		const char *name = g->initializer[i]->name;
-		const char *what = arena_printf(x->a, "initializer '%s'", name ? name : "");
+		const char *what = arena_printf(x->a, "initializer '%s'", ox_name(x, name));
 		OxValue *v = define(x, name, -1, what);
 		v->c = ox_tensor(x, g->initializer[i], what);
 	}
@@ -98,7 +98,7 @@ void ox_graph(OxImport *x)
 	for (size_t i = 0; i < g->n_node; i++) {
 		Onnx__NodeProto *n = g->node[i];
 		if (!n->op_type || !*n->op_type)
-			ox_error(x, "node %zu ('%s') has no op_type", i, n->name ? n->name : "");
+			ox_error(x, "node %zu ('%s') has no op_type", i, ox_name(x, n->name));
 		for (size_t k = 0; k < n->n_output; k++)
 			if (n->output[k] && *n->output[k]) /* "" : an optional output left out */
 				define(x, n->output[k], (int)i, node_str(x, n));
@@ -114,7 +114,7 @@ void ox_graph(OxImport *x)
 				continue;
 			OxValue *v = ox_value(x, n->input[k]);
 			if (!v)
-				ox_error(x, "%s reads '%s', which nothing defines", node_str(x, n), n->input[k]);
+				ox_error(x, "%s reads '%s', which nothing defines", node_str(x, n), ox_name(x, n->input[k]));
 			v->users++;
 			v->reader = i;
 			if (v->def >= 0) {
@@ -126,7 +126,7 @@ void ox_graph(OxImport *x)
 	for (size_t i = 0; i < g->n_output; i++) {
 		OxValue *v = ox_value(x, g->output[i]->name);
 		if (!v)
-			ox_error(x, "graph output '%s' is defined by nothing", g->output[i]->name ? g->output[i]->name : "");
+			ox_error(x, "graph output '%s' is defined by nothing", ox_name(x, g->output[i]->name));
 		v->users++;
 		v->reader = -1;
 	}

@@ -374,6 +374,19 @@ static const char *window(OxImport *x, const Onnx__NodeProto *n, const OxValue *
 	return NULL;
 }
 
+/* The slot a window reads: in's, or when w's pads are asymmetric, a pad
+ * op's of their excess over the window's own padding on the larger sides
+ * (value: the pad's option, "" for zeros; whose: for the comment). */
+static int pad_extra(OxImport *x, const OxValue *in, const Window *w, const char *value, const char *whose)
+{
+	if (!w->extra[0][0] && !w->extra[0][1] && !w->extra[1][0] && !w->extra[1][1])
+		return in->var;
+	int src = ++x->next_var;
+	ox_text(&x->lua, "v[%d] = v[%d]:pad { pad = { %lld, %lld, %lld, %lld }%s } -- %s asymmetric pads\n", src,
+	        in->var, w->extra[1][0], w->extra[1][1], w->extra[0][0], w->extra[0][1], value, whose);
+	return src;
+}
+
 /* ---- the rows ---- */
 
 static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
@@ -396,13 +409,7 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 		return why;
 	const char *name = layer_name(x, n, n->input[1]);
 	long long od[4] = {in->dims[0], wt->dims[0], w.out[0], w.out[1]};
-	int src = in->var;
-	if (w.extra[0][0] || w.extra[0][1] || w.extra[1][0] || w.extra[1][1]) {
-		/* asymmetric: zeros on the larger sides first, the rest the conv's padding */
-		src = ++x->next_var;
-		ox_text(&x->lua, "v[%d] = v[%d]:pad { pad = { %lld, %lld, %lld, %lld } } -- %s's asymmetric pads\n", src,
-		        in->var, w.extra[1][0], w.extra[1][1], w.extra[0][0], w.extra[0][1], comment_str(x, name));
-	}
+	int src = pad_extra(x, in, &w, "", arena_printf(x->a, "%s's", comment_str(x, name))); /* zeros */
 	int slot = new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
 	ox_text(&o, "name = %s, out_channels = %lld, kernel_size = %s", lua_str(x, name), wt->dims[0],
@@ -648,14 +655,33 @@ static const char *map_matmul(OxImport *x, int at, const Onnx__NodeProto *n)
 	return linear(x, n, n, in_act(x, n, 0), ox_in_const(x, n, 1), true, NULL, matmul_weight_name(x, n), 1, 1);
 }
 
+/* A gate g(x) read only by Mul(x, g(x)): silu for Sigmoid (torch.onnx's
+ * SiLU), hardswish for PyTorch's HardSigmoid (its HardSwish before opset
+ * 14), as call. */
+static bool self_gated(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *in, const char *call)
+{
+	int m = only_user(x, at, n->output[0]);
+	if (m < 0 || !is_op(x->order[m], "Mul") || x->order[m]->n_input != 2)
+		return false;
+	const Onnx__NodeProto *mul = x->order[m];
+	const char *other = strcmp(mul->input[0], n->output[0]) ? mul->input[0] : mul->input[1];
+	if (strcmp(other, in->name))
+		return false;
+	x->consumed[m] = true;
+	int slot = new_act(x, mul, 0, in->rank, in->dims);
+	stmt(x, slot, mul, "v[%d]:%s", in->var, call);
+	return true;
+}
+
 /* Activations without weights: ONNX op, DSL method. */
 static const char *map_act(OxImport *x, int at, const Onnx__NodeProto *n)
 {
-	(void)at;
 	OxValue *in = in_act(x, n, 0);
 	if (!in)
 		return "an input that is not an activation";
 	const char *op = n->op_type, *call;
+	if (!strcmp(op, "Sigmoid") && self_gated(x, at, n, in, "silu()"))
+		return NULL;
 	if (!strcmp(op, "Relu"))
 		call = "relu()";
 	else if (!strcmp(op, "Sigmoid"))
@@ -671,6 +697,8 @@ static const char *map_act(OxImport *x, int at, const Onnx__NodeProto *n)
 	else { /* HardSigmoid */
 		if (fabs(attr_float(n, "alpha", 0.2) - 1.0 / 6) > 1e-6 || attr_float(n, "beta", 0.5) != 0.5)
 			return "alpha and beta other than 1/6 and 1/2 (PyTorch's hardsigmoid)";
+		if (self_gated(x, at, n, in, "hardswish()"))
+			return NULL;
 		call = "hardsigmoid()";
 	}
 	int slot = new_act(x, n, 0, in->rank, in->dims);
@@ -758,13 +786,24 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 	}
 	Window w = {.k = {k[0], k[1]}};
 	bool ceil = ox_attr_int(n, "ceil_mode", 0) != 0;
-	const char *why = window(x, n, in, &w, ceil, false);
+	const char *why = window(x, n, in, &w, ceil, true);
 	if (why)
 		return why;
 	if (w.d[0] != 1 || w.d[1] != 1)
 		return "dilations in a pool";
 	if (2 * w.p[0] > w.k[0] || 2 * w.p[1] > w.k[1])
 		return "padding over half the kernel";
+	bool asym = w.extra[0][0] || w.extra[0][1] || w.extra[1][0] || w.extra[1][1];
+	bool exclude = !max && !ox_attr_int(n, "count_include_pad", 0);
+	if (asym && (ceil || exclude))
+		return ceil ? "asymmetric pads with ceil_mode" /* where the last window starts differs */
+		            : "asymmetric pads with count_include_pad 0 (the average counts the pad op's zeros)";
+	for (int i = 0; i < 2 && asym; i++)
+		if (w.p[i] + w.extra[i][0] >= w.k[i] || w.p[i] + w.extra[i][1] >= w.k[i])
+			return "asymmetric pads as wide as the kernel (a window of padding alone)";
+	/* the excess of asymmetric pads: -FLT_MAX (the most negative value a
+	 * pad takes) for a max pool, zeros counted in the average */
+	int src = pad_extra(x, in, &w, max ? ", value = -3.4028234663852886e+38" : "", "the pool's");
 	long long od[4] = {in->dims[0], in->dims[1], w.out[0], w.out[1]};
 	int slot = new_act(x, n, 0, 4, od);
 	OxText o = {.a = x->a};
@@ -775,7 +814,7 @@ static const char *map_pool(OxImport *x, int at, const Onnx__NodeProto *n)
 		ox_text(&o, ", ceil_mode = true");
 	if (!max && !ox_attr_int(n, "count_include_pad", 0) && !in->pad[0] && !in->pad[1] && (w.p[0] || w.p[1]))
 		ox_text(&o, ", count_include_pad = false");
-	stmt(x, slot, n, "v[%d]:%s { %s }", in->var, max ? "max_pool2d" : "avg_pool2d", o.s);
+	stmt(x, slot, n, "v[%d]:%s { %s }", src, max ? "max_pool2d" : "avg_pool2d", o.s);
 	return NULL;
 }
 
@@ -794,12 +833,94 @@ static const char *map_global_pool(OxImport *x, int at, const Onnx__NodeProto *n
 	return NULL;
 }
 
+/* The node after at that reads name and is an op, or -1. */
+static int reader_op(OxImport *x, int at, const char *name, const char *op)
+{
+	for (int j = at + 1; j < x->n_node; j++) {
+		const Onnx__NodeProto *m = x->order[j];
+		if (!x->consumed[j] && is_op(m, op))
+			for (size_t k = 0; k < m->n_input; k++)
+				if (!strcmp(m->input[k], name))
+					return j;
+	}
+	return -1;
+}
+
+/* The one node that reads node j's output, if it is op with two inputs. */
+static int next_op(OxImport *x, int j, const char *op)
+{
+	int u = only_user(x, j, x->order[j]->output[0]);
+	return u >= 0 && is_op(x->order[u], op) && x->order[u]->n_input == 2 ? u : -1;
+}
+
+/* Its input other than value name. */
+static const char *other_input(const Onnx__NodeProto *n, const char *name)
+{
+	return strcmp(n->input[0], name) ? n->input[0] : n->input[1];
+}
+
+/* A ReduceMean over the last axis opening torch.onnx's LayerNorm before
+ * opset 17: d = x - mean(x); d / sqrt(mean(d ^ 2) + eps) * weight + bias
+ * (ReduceMean, Sub, Pow 2, ReduceMean, Add, Sqrt, Div, Mul, Add). */
+static bool layer_norm_parts(OxImport *x, int at, const OxValue *in)
+{
+	int last = in->rank - 1;
+	int sub = next_op(x, at, "Sub");
+	if (sub < 0 || strcmp(x->order[sub]->input[0], in->name))
+		return false;
+	const char *d = x->order[sub]->output[0];
+	OxValue *dv = ox_value(x, d);
+	int pw = reader_op(x, sub, d, "Pow"), div = reader_op(x, sub, d, "Div");
+	if (!dv || dv->users != 2 || pw < 0 || div < 0 || x->order[pw]->n_input != 2 || x->order[div]->n_input != 2 ||
+	    strcmp(x->order[pw]->input[0], d) || strcmp(x->order[div]->input[0], d))
+		return false;
+	const OxTensor *two = later_const(x, x->order[pw], 1);
+	int r2 = only_user(x, pw, x->order[pw]->output[0]);
+	if (!two || two->count != 1 || (two->is_float ? two->f[0] != 2 : two->i[0] != 2) || r2 < 0 ||
+	    !is_op(x->order[r2], "ReduceMean"))
+		return false;
+	long long ax[2];
+	if (ox_attr_ints(x->order[r2], "axes", ax, 2) != 1 || (ax[0] != -1 && ax[0] != last) ||
+	    !ox_attr_int(x->order[r2], "keepdims", 1))
+		return false;
+	int add = next_op(x, r2, "Add"), sq = add >= 0 ? only_user(x, add, x->order[add]->output[0]) : -1;
+	const OxTensor *eps = add >= 0 ? later_const(x, x->order[add], strcmp(x->order[add]->input[0],
+	                                             x->order[r2]->output[0]) ? 0 : 1) : NULL;
+	if (!eps || eps->count != 1 || !eps->is_float || sq < 0 || !is_op(x->order[sq], "Sqrt") ||
+	    only_user(x, sq, x->order[sq]->output[0]) != div || strcmp(x->order[div]->input[1], x->order[sq]->output[0]))
+		return false;
+	int mul = next_op(x, div, "Mul"), bias = mul >= 0 ? next_op(x, mul, "Add") : -1;
+	if (bias < 0)
+		return false;
+	const char *wname = other_input(x->order[mul], x->order[div]->output[0]);
+	const OxTensor *w = later_const(x, x->order[mul], strcmp(x->order[mul]->input[0], wname) ? 1 : 0);
+	const OxTensor *b = later_const(x, x->order[bias],
+	                                strcmp(x->order[bias]->input[0], x->order[mul]->output[0]) ? 0 : 1);
+	long long c = in->dims[last];
+	if (!w || !b || !w->is_float || !b->is_float || w->count != c || b->count != c ||
+	    w->rank < 1 || b->rank < 1 || w->dims[w->rank - 1] != c || b->dims[b->rank - 1] != c) /* the last dim */
+		return false;
+	int parts[] = {sub, pw, r2, add, sq, div, mul, bias};
+	for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+		x->consumed[parts[k]] = true;
+	const Onnx__NodeProto *end = x->order[bias];
+	const char *name = layer_name(x, x->order[mul], wname);
+	int slot = new_act(x, end, 0, in->rank, in->dims);
+	stmt(x, slot, end, "v[%d]:layer_norm { name = %s, normalized_shape = %lld, eps = %s }", in->var,
+	     lua_str(x, name), c, num(x, eps->f[0]));
+	weight(x, name, "weight", w, 1, &c);
+	weight(x, name, "bias", b, 1, &c);
+	return true;
+}
+
 static const char *map_reduce_mean(OxImport *x, int at, const Onnx__NodeProto *n)
 {
-	(void)at;
 	OxValue *in = in_act(x, n, 0);
 	long long ax[4];
 	int na = ox_attr_ints(n, "axes", ax, 4);
+	if (in && in->rank >= 2 && na == 1 && (ax[0] == -1 || ax[0] == in->rank - 1) && ox_attr_int(n, "keepdims", 1) &&
+	    layer_norm_parts(x, at, in))
+		return NULL;
 	if (!in || in->rank != 4 || na != 2)
 		return "axes other than H and W of a 4-D activation";
 	for (int i = 0; i < 2; i++)
@@ -902,20 +1023,10 @@ static const char *map_transpose(OxImport *x, int at, const Onnx__NodeProto *n)
 	if (!in || in->pad[0] || in->pad[1])
 		return "an input that is not an activation";
 	long long perm[OX_MAX_RANK];
-	int c = ox_attr_ints(n, "perm", perm, OX_MAX_RANK);
-	if (c == 0) { /* the default reverses the dims */
-		c = in->rank;
-		for (int i = 0; i < c; i++)
-			perm[i] = c - 1 - i;
-	}
-	if (c != in->rank)
-		return "a perm whose length differs from the input's rank";
-	bool seen[OX_MAX_RANK] = {false};
-	for (int i = 0; i < c; i++) {
-		if (perm[i] < 0 || perm[i] >= c || seen[perm[i]])
-			return "a perm that is not a permutation of the dims";
-		seen[perm[i]] = true;
-	}
+	int c = in->rank;
+	const char *why = ox_perm(n, c, perm);
+	if (why)
+		return why;
 	if (perm[0] != 0)
 		return "a perm that moves the batch (dim 0); permute keeps it first";
 	long long od[OX_MAX_RANK];
@@ -1104,23 +1215,29 @@ static const char *map_softmax(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
-/* Pieces of the channels of in, of sizes sz[0..np): split, each piece
- * to output k of n where keep[k] >= 0 (its output index). */
-static void split(OxImport *x, const Onnx__NodeProto *n, const OxValue *in, const long long *sz, const int *out, int np)
+/* Pieces of the channels of in, of sizes sz[0..np): piece k is output
+ * out[k] of node[k] (node[k] NULL: a piece nobody reads). Equal pieces
+ * are a chunk, as the DSL's models write torch.chunk. */
+static void split(OxImport *x, const OxValue *in, const long long *sz, const Onnx__NodeProto *const *node,
+                  const int *out, int np)
 {
 	OxText l = {.a = x->a}, s = {.a = x->a};
-	int first = 0;
+	bool equal = true;
 	for (int k = 0; k < np; k++) {
 		long long od[OX_MAX_RANK];
 		memcpy(od, in->dims, sizeof od);
 		od[1] = sz[k];
-		int slot = out[k] >= 0 ? new_act(x, n, (size_t)out[k], in->rank, od) : ++x->next_var;
-		first = first ? first : slot;
+		int slot = node[k] ? new_act(x, node[k], (size_t)out[k], in->rank, od) : ++x->next_var;
 		ox_text(&l, "%sv[%d]", k ? ", " : "", slot);
 		ox_text(&s, "%s%lld", k ? ", " : "", sz[k]);
+		equal = equal && sz[k] == sz[0];
 	}
-	ox_text(&x->lua, "%s = v[%d]:split { split_size_or_sections = { %s } } -- %s\n", l.s, in->var, s.s,
-	        dims_str(x, in->rank, in->dims));
+	if (equal && np > 1)
+		ox_text(&x->lua, "%s = v[%d]:chunk { chunks = %d } -- %s\n", l.s, in->var, np,
+		        dims_str(x, in->rank, in->dims));
+	else
+		ox_text(&x->lua, "%s = v[%d]:split { split_size_or_sections = { %s } } -- %s\n", l.s, in->var, s.s,
+		        dims_str(x, in->rank, in->dims));
 }
 
 static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
@@ -1164,18 +1281,17 @@ static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)
 	if (sum != in->dims[1])
 		return "sizes that do not add up to the channels";
 	int out[256];
+	const Onnx__NodeProto *node[256];
 	for (int k = 0; k < np; k++)
-		out[k] = k;
-	split(x, n, in, sz, out, np);
+		out[k] = k, node[k] = n;
+	split(x, in, sz, node, out, np);
 	return NULL;
 }
 
-static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
+/* The channels [*s, *e) a Slice of in takes (NULL), or why it is not
+ * supported. */
+static const char *slice_range(OxImport *x, const Onnx__NodeProto *n, const OxValue *in, long long *s, long long *e)
 {
-	(void)at;
-	OxValue *in = in_act(x, n, 0);
-	if (!in || (in->rank != 4 && in->rank != 2))
-		return "an input that is not an activation of rank 2 or 4";
 	long long st[OX_MAX_RANK], en[OX_MAX_RANK], ax[OX_MAX_RANK], sp[OX_MAX_RANK];
 	int ns, ne, na, nsp = 0;
 	if (x->opset < 10) {
@@ -1183,19 +1299,18 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 		ne = ox_attr_ints(n, "ends", en, OX_MAX_RANK);
 		na = ox_attr_ints(n, "axes", ax, OX_MAX_RANK);
 	} else {
-		const OxTensor *t[4];
 		int *cnt[4] = {&ns, &ne, &na, &nsp};
 		long long *dst[4] = {st, en, ax, sp};
 		for (int k = 0; k < 4; k++) {
 			*cnt[k] = 0;
 			if (n->n_input <= (size_t)k + 1 || !*n->input[k + 1])
 				continue;
-			t[k] = ox_in_const(x, n, (size_t)k + 1);
-			if (!t[k] || t[k]->is_float || t[k]->count > OX_MAX_RANK)
+			const OxTensor *t = later_const(x, n, (size_t)k + 1);
+			if (!t || t->is_float || t->count > OX_MAX_RANK)
 				return "starts, ends, axes or steps that are not constants";
-			*cnt[k] = (int)t[k]->count;
+			*cnt[k] = (int)t->count;
 			for (int i = 0; i < *cnt[k]; i++)
-				dst[k][i] = t[k]->i[i];
+				dst[k][i] = t->i[i];
 		}
 	}
 	if (ns != 1 || ne != 1 || na > 1 || nsp > 1 || (nsp == 1 && sp[0] != 1))
@@ -1204,23 +1319,73 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 	axis = axis < 0 ? axis + in->rank : axis;
 	if (axis != 1)
 		return "a slice of an axis other than the channels (1)";
-	long long c = in->dims[1], s = st[0] < 0 ? st[0] + c : st[0], e = en[0] < 0 ? en[0] + c : en[0];
-	s = s < 0 ? 0 : s > c ? c : s;
-	e = e < 0 ? 0 : e > c ? c : e;
-	if (e <= s)
-		return "an empty slice";
+	long long c = in->dims[1];
+	*s = st[0] < 0 ? st[0] + c : st[0];
+	*e = en[0] < 0 ? en[0] + c : en[0];
+	*s = *s < 0 ? 0 : *s > c ? c : *s;
+	*e = *e < 0 ? 0 : *e > c ? c : *e;
+	return *e <= *s ? "an empty slice" : NULL;
+}
+
+/* Slices of the channels of one activation that together cover them
+ * (torch.onnx's chunk at opset 13 and later) are one chunk or split;
+ * any other slice is a split whose other pieces nobody reads. */
+static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	OxValue *in = in_act(x, n, 0);
+	if (!in || (in->rank != 4 && in->rank != 2))
+		return "an input that is not an activation of rank 2 or 4";
+	long long s, e, c = in->dims[1];
+	const char *why = slice_range(x, n, in, &s, &e);
+	if (why)
+		return why;
 	if (s == 0 && e == c) {
 		alias(x, n, in);
 		return NULL;
 	}
-	long long sz[3];
-	int out[3], np = 0;
+	/* the later slices of in, by their first channel */
+	enum { MAX_PIECES = 64 };
+	int by_start[MAX_PIECES], np = 0;
+	long long lo[MAX_PIECES], hi[MAX_PIECES];
+	by_start[0] = at, lo[0] = s, hi[0] = e, np = 1;
+	for (int j = at + 1; j < x->n_node && np < MAX_PIECES; j++) {
+		const Onnx__NodeProto *m = x->order[j];
+		long long s2, e2;
+		if (x->consumed[j] || !is_op(m, "Slice") || m->n_input < 1 || strcmp(m->input[0], n->input[0]) ||
+		    slice_range(x, m, in, &s2, &e2))
+			continue;
+		by_start[np] = j, lo[np] = s2, hi[np] = e2, np++;
+	}
+	for (int i = 1; i < np; i++) /* insertion sort by lo */
+		for (int k = i; k > 0 && lo[k] < lo[k - 1]; k--) {
+			long long t = lo[k];
+			lo[k] = lo[k - 1], lo[k - 1] = t;
+			t = hi[k], hi[k] = hi[k - 1], hi[k - 1] = t;
+			int u = by_start[k];
+			by_start[k] = by_start[k - 1], by_start[k - 1] = u;
+		}
+	bool tiles = np > 1 && lo[0] == 0 && hi[np - 1] == c;
+	for (int i = 1; i < np && tiles; i++)
+		tiles = lo[i] == hi[i - 1];
+	long long sz[MAX_PIECES];
+	int out[MAX_PIECES];
+	const Onnx__NodeProto *node[MAX_PIECES];
+	if (tiles) {
+		for (int i = 0; i < np; i++) {
+			sz[i] = hi[i] - lo[i], out[i] = 0, node[i] = x->order[by_start[i]];
+			if (by_start[i] != at)
+				x->consumed[by_start[i]] = true;
+		}
+		split(x, in, sz, node, out, np);
+		return NULL;
+	}
+	np = 0;
 	if (s > 0)
-		sz[np] = s, out[np++] = -1;
-	sz[np] = e - s, out[np++] = 0;
+		sz[np] = s, node[np] = NULL, out[np++] = 0;
+	sz[np] = e - s, node[np] = n, out[np++] = 0;
 	if (e < c)
-		sz[np] = c - e, out[np++] = -1;
-	split(x, n, in, sz, out, np);
+		sz[np] = c - e, node[np] = NULL, out[np++] = 0;
+	split(x, in, sz, node, out, np);
 	return NULL;
 }
 
@@ -1505,9 +1670,9 @@ static void write_input(OxImport *x)
 		ox_error(x, "the graph has %d inputs that are not initializers; cnnc models have one", count);
 	const Onnx__TypeProto *t = in->type;
 	if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type)
-		ox_error(x, "input '%s' is not a tensor", in->name);
+		ox_error(x, "input '%s' is not a tensor", ox_name(x, in->name));
 	if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-		ox_error(x, "input '%s' has element type %d; cnnc models take float input", in->name,
+		ox_error(x, "input '%s' has element type %d; cnnc models take float input", ox_name(x, in->name),
 		         t->tensor_type->elem_type);
 	const Onnx__TensorShapeProto *s = t->tensor_type->shape;
 	int rank = s ? (int)s->n_dim : -1;
@@ -1518,27 +1683,27 @@ static void write_input(OxImport *x)
 	} else {
 		if (rank != 4 && rank != 2)
 			ox_error(x, "input '%s' has %d dims; cnnc takes N x C x H x W or N x F (give --input-shape)",
-			         in->name, rank);
+			         ox_name(x, in->name), rank);
 		for (int i = 0; i < rank; i++) {
 			const Onnx__TensorShapeProto__Dimension *dim = s->dim[i];
 			bool known = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
 			if (!known && i > 0)
-				ox_error(x, "input '%s': dim %d is symbolic; give --input-shape N,C,H,W", in->name, i);
+				ox_error(x, "input '%s': dim %d is symbolic; give --input-shape N,C,H,W", ox_name(x, in->name), i);
 			d[i] = known ? dim->dim_value : 1;
 			if (d[i] < 1 || d[i] > IR_MAX_DIM)
-				ox_error(x, "input '%s': dim %d is %lld; a dim is 1 to 2^24", in->name, i, d[i]);
+				ox_error(x, "input '%s': dim %d is %lld; a dim is 1 to 2^24", ox_name(x, in->name), i, d[i]);
 		}
 	}
 	if (x->batch > 0)
 		d[0] = x->batch;
-	OxValue *v = ox_value(x, in->name);
+	OxValue *v = ox_value(x, ox_name(x, in->name));
 	v->var = ++x->next_var;
 	v->rank = rank;
 	memcpy(v->dims, d, sizeof d);
 	OxText sh = {.a = x->a};
 	for (int i = 0; i < rank; i++)
 		ox_text(&sh, "%s%lld", i ? ", " : "", d[i]);
-	ox_text(&x->lua, "v[%d] = input { name = %s, shape = { %s } }\n", v->var, lua_str(x, in->name), sh.s);
+	ox_text(&x->lua, "v[%d] = input { name = %s, shape = { %s } }\n", v->var, lua_str(x, ox_name(x, in->name)), sh.s);
 }
 
 void ox_map(OxImport *x)
@@ -1567,7 +1732,7 @@ void ox_map(OxImport *x)
 		if (bad_in)
 			why = "";
 		else if (other_domain)
-			why = arena_printf(x->a, "domain '%s'", n->domain);
+			why = arena_printf(x->a, "domain '%s'", ox_name(x, n->domain));
 		else if (r < 0)
 			why = "no row for this op in cnnc's import table";
 		else if ((why = counts(x, r, n)) == NULL && !fold(x, r, n))
@@ -1583,9 +1748,10 @@ void ox_map(OxImport *x)
 			continue;
 		x->unsupported++;
 		fprintf(stderr, "%s: node '", x->path);
-		diag_escape(stderr, n->name ? n->name : "", n->name ? strlen(n->name) : 0);
+		const char *name = ox_name(x, n->name), *op = ox_name(x, n->op_type);
+		diag_escape(stderr, name, strlen(name));
 		fprintf(stderr, "' (");
-		diag_escape(stderr, n->op_type, strlen(n->op_type));
+		diag_escape(stderr, op, strlen(op));
 		fprintf(stderr, ", opset %d): not supported: %s\n", x->opset, why);
 	}
 	if (x->unsupported)
@@ -1595,6 +1761,6 @@ void ox_map(OxImport *x)
 		ox_error(x, "the graph has %zu outputs; cnnc models have one", x->g->n_output);
 	OxValue *out = ox_value(x, x->g->output[0]->name);
 	if (!out->var)
-		ox_error(x, "the graph's output '%s' is a constant, not computed from the input", out->name);
+		ox_error(x, "the graph's output '%s' is a constant, not computed from the input", ox_name(x, out->name));
 	ox_text(&x->lua, "return v[%d]\n", out->var);
 }

@@ -23,6 +23,19 @@ void ox_error(const OxImport *x, const char *fmt, ...)
 	diag_verror(x->path, 0, fmt, ap);
 }
 
+const char *ox_name(const OxImport *x, const char *s)
+{
+	OxText t = {.a = x->a};
+	ox_text(&t, "%s", "");
+	for (; s && *s; s++) {
+		if (*s == '\'' || *s == '"' || *s == '\\')
+			ox_text(&t, "\\x%02x", (unsigned char)*s);
+		else
+			ox_text(&t, "%c", *s);
+	}
+	return t.s;
+}
+
 static void *arena_pb_alloc(void *data, size_t size)
 {
 	return arena_alloc(data, size ? size : 1);

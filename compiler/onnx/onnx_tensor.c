@@ -108,7 +108,7 @@ static long long ext_number(const OxImport *x, const Onnx__TensorProto *t, const
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < 0)
-		ox_error(x, "%s: external data %s '%s' is not a non-negative integer", what, key, s);
+		ox_error(x, "%s: external data %s '%s' is not a non-negative integer", what, key, ox_name(x, s));
 	return v;
 }
 
@@ -138,21 +138,22 @@ static unsigned char *read_external(OxImport *x, const Onnx__TensorProto *t, lon
 	const char *loc = ext_field(t, "location");
 	if (!loc || !*loc)
 		ox_error(x, "%s: external data without a location", what);
+	const char *qloc = ox_name(x, loc); /* for messages */
 	if (loc[0] == '/')
 		ox_error(x, "%s: external data location '%s' is an absolute path; it must be relative to "
-		         "the model's directory", what, loc);
+		         "the model's directory", what, qloc);
 	for (const char *p = loc; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
 		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == 0))
 			ox_error(x, "%s: external data location '%s' goes through '..'; it must stay in the "
-			         "model's directory", what, loc);
+			         "model's directory", what, qloc);
 	char *full = arena_printf(x->a, "%s/%s", x->dir, loc);
 	char dir_real[PATH_MAX], file_real[PATH_MAX];
 	if (!realpath(x->dir, dir_real) || !realpath(full, file_real))
-		ox_error(x, "%s: external data file '%s': %s", what, loc, strerror(errno));
+		ox_error(x, "%s: external data file '%s': %s", what, qloc, strerror(errno));
 	size_t dl = strlen(dir_real);
 	if (strncmp(file_real, dir_real, dl) || (file_real[dl] != '/' && strcmp(dir_real, "/")))
 		ox_error(x, "%s: external data file '%s' resolves to '%s', outside the model's directory "
-		         "(a symlink out of it)", what, loc, file_real);
+		         "(a symlink out of it)", what, qloc, ox_name(x, file_real));
 	long long off = ext_number(x, t, "offset", what), len = ext_number(x, t, "length", what);
 	off = off < 0 ? 0 : off;
 	if (len >= 0 && len != bytes)
@@ -162,23 +163,23 @@ static unsigned char *read_external(OxImport *x, const Onnx__TensorProto *t, lon
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		ox_error(x, "%s: external data file '%s' is not a regular file (or changed while read)", what, loc);
+		ox_error(x, "%s: external data file '%s' is not a regular file (or changed while read)", what, qloc);
 	}
 	FILE *f = fdopen(fd, "rb");
 	if (!f) {
 		close(fd);
-		ox_error(x, "%s: external data file '%s': %s", what, loc, strerror(errno));
+		ox_error(x, "%s: external data file '%s': %s", what, qloc, strerror(errno));
 	}
 	if (off > (long long)st.st_size || bytes > (long long)st.st_size - off) {
 		fclose(f);
-		ox_error(x, "%s: external data file '%s' holds no %lld bytes at offset %lld", what, loc, bytes, off);
+		ox_error(x, "%s: external data file '%s' holds no %lld bytes at offset %lld", what, qloc, bytes, off);
 	}
 	ext_account(x, &st, bytes, what);
 	unsigned char *b = arena_alloc(x->a, (size_t)bytes + 1);
 	bool ok = fseeko(f, (off_t)off, SEEK_SET) == 0 && fread(b, 1, (size_t)bytes, f) == (size_t)bytes;
 	fclose(f);
 	if (!ok)
-		ox_error(x, "%s: cannot read external data file '%s'", what, loc);
+		ox_error(x, "%s: cannot read external data file '%s'", what, qloc);
 	return b;
 }
 

@@ -103,11 +103,14 @@ class OddC(nn.Module):
     """ConvTranspose2d (stride 2, padding, output_padding, groups), F.pad
     reflect with four different pads, a ConvNeXt block (depthwise conv,
     permute, LayerNorm, Linear on N x H x W x C, GELU, permute back,
-    residual) and a conv whose ONNX pads are asymmetric: exported with
-    padding 0, its pads attribute then set to PADS (torch.onnx cannot
+    residual), a conv, a max pool and an average pool (count_include_pad
+    1) whose ONNX pads are asymmetric: exported with padding 0, their pads
+    attributes then set to PADS, MPADS and APADS (torch.onnx cannot
     export padding="same" with an even kernel), PyTorch's reference
-    padding explicitly (asym True)."""
+    padding explicitly (asym True), with -inf before the max pool."""
     PADS = [1, 0, 2, 1]  # ONNX order: top, left, bottom, right
+    MPADS = [1, 0, 2, 1]
+    APADS = [0, 1, 1, 0]
 
     def __init__(self):
         super().__init__()
@@ -127,14 +130,27 @@ class OddC(nn.Module):
         if self.asym:
             t, l, b, r = self.PADS
             x = F.pad(x, (l, r, t, b))
-        return self.asym_conv(x)
+        x = self.asym_conv(x)
+        if self.asym:
+            t, l, b, r = self.MPADS
+            m = F.max_pool2d(F.pad(x, (l, r, t, b), value=float("-inf")), 3, 2)
+            t, l, b, r = self.APADS
+            a = F.avg_pool2d(F.pad(x, (l, r, t, b)), 2, 1)
+        else:
+            m, a = F.max_pool2d(x, 3, 2), F.avg_pool2d(x, 2, 1)
+        return torch.cat([m.flatten(1), a.flatten(1)], 1)
 
     def patch(self, model):
-        """Sets the last Conv's pads to PADS."""
-        conv = [n for n in model.graph.node if n.op_type == "Conv"][-1]
-        for a in conv.attribute:
-            if a.name == "pads":
-                a.ints[:] = self.PADS
+        """Sets the last Conv's pads to PADS, the MaxPool's to MPADS, the
+        AveragePool's to APADS (and its count_include_pad to 1)."""
+        import onnx
+        for op, pads in (("Conv", self.PADS), ("MaxPool", self.MPADS), ("AveragePool", self.APADS)):
+            node = [n for n in model.graph.node if n.op_type == op][-1]
+            keep = [a for a in node.attribute if a.name not in ("pads", "count_include_pad")]
+            del node.attribute[:]
+            node.attribute.extend(keep + [onnx.helper.make_attribute("pads", pads)])
+            if op == "AveragePool":
+                node.attribute.append(onnx.helper.make_attribute("count_include_pad", 1))
         self.asym = True
 
 

@@ -349,10 +349,11 @@ def main():
     check("external data in the model's directory imports", r.returncode == 0, r.stderr)
     two = model([helper.make_node("Transpose", ["x"], ["t"], name="tr", perm=[1, 0, 2, 3]),
                  helper.make_node("LpNormalization", ["t"], ["u"], name="lp"),
-                 helper.make_node("MaxPool", ["x"], ["c"], name="asym", kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
+                 helper.make_node("AveragePool", ["x"], ["c"], name="asym", kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
                  helper.make_node("Add", ["u", "c"], ["y"], name="sum")], [])
     expect(tmp, "unsupported", two, ["node 'tr' (Transpose, opset 13): not supported: a perm that moves the batch",
-                                     "node 'asym' (MaxPool, opset 13): not supported: asymmetric pads",
+                                     "node 'asym' (AveragePool, opset 13): not supported: asymmetric pads with "
+                                     "count_include_pad 0",
                                      "2 nodes cannot be imported"])
     # what the DSL's conv_transpose2d, layer_norm, reshape and pad cannot say, refused with its reason
     ln_s = helper.make_tensor("s", TensorProto.FLOAT, [1, 3, 5, 5], [1.0] * 75)
@@ -368,6 +369,15 @@ def main():
             "node 'ln' (LayerNormalization, opset 17): not supported: an axis that is the batch",
             "node 'rs' (Reshape, opset 17): not supported: reshape from 1x3x5x5 to 3x25",
             "node 'pad' (Pad, opset 17): not supported: padding of N or C", "4 nodes cannot be imported"])
+    # names are printed escaped: a quote, a backslash or a newline cannot
+    # fake the end of the name or another line
+    odd = model([helper.make_node("LpNormalization", ["x"], ["y"], name="it's\\\nx.onnx: error: fake")])
+    expect(tmp, "odd_name", odd, ["node 'it\\x27s\\x5c\\x0ax.onnx: error: fake' (LpNormalization, opset 13): "
+                                  "not supported"])
+    dup = model([helper.make_node("Relu", ["x"], ["a'b"], name="r1"),
+                 helper.make_node("Relu", ["x"], ["a'b"], name="r2"),
+                 helper.make_node("Relu", ["a'b"], ["y"], name="r3")])
+    expect(tmp, "odd_value_name", dup, ["value 'a\\x27b' is defined twice"])
     review_cases(tmp)
     spec_cases(tmp)
     subprocess.run(["rm", "-rf", tmp])
