@@ -284,7 +284,7 @@ static void test_every_activation(void **state)
 }
 
 /* prelu as a method and a global: num_parameters' default, its slopes a
- * learned tensor NAME.weight [num_parameters], and not fused. */
+ * learned tensor NAME.weight [num_parameters], fused into the conv before it. */
 static void test_prelu(void **state)
 {
 	Graph *g = load(state, "prelu.lua",
@@ -303,10 +303,11 @@ static void test_prelu(void **state)
 	assert_int_equal(ps[0].shape[0], 13);
 	assert_int_equal(ir_param_count(g, a), 13);
 	assert_int_equal(ir_param_count(g, b), 1);
-	fuse(g);
-	assert_int_equal(named(g, "c")->a.act, ACT_NONE);
-	assert_false(named(g, "a")->dead);
-	assert_non_null(strstr(named(g, "a")->note, "not fused into c"));
+	fuse(g); /* a into c's epilogue: leaky_relu with a's slopes per channel */
+	assert_int_equal(named(g, "c")->a.act, ACT_LEAKY_RELU);
+	assert_string_equal(named(g, "c")->slope_key, "a.weight");
+	assert_non_null(strstr(named(g, "a")->note, "fused into c"));
+	assert_null(named(g, "b")->note); /* b's input is c's, which has its activation now */
 }
 
 static void test_pairs(void **state)
