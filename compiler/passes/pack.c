@@ -112,6 +112,8 @@ long long pack_program_bytes(const Graph *g, const Node *n)
 	long long packed = pack_floats(g, n), floats = 0;
 	for (int j = 0; j < k; j++)
 		floats = ir_add_sat(floats, j == 0 && packed > 0 ? packed : ps[j].count);
+	if (n->slope_key) /* a fused prelu's slopes, one per output channel */
+		floats = ir_add_sat(floats, n->shape[1]);
 	return ir_mul(4, floats);
 }
 

@@ -96,6 +96,8 @@ def weights_of(lines, c_text):
         key = note.group(1)
         head, _, suffix = key.rpartition(".")
         layer = head if head and suffix in PARAM_SUFFIXES else key  # a param's key is its name
+        into = re.search(r"the prelu fused into (\S+) \*/$", prev)  # its slopes: the conv's or linear's
+        layer = into.group(1) if into else layer
         found.append((layer, "array" if line.endswith("{") else "blob", int(m.group(1))))
     blob = re.search(r"#define \w+_BLOB_BYTES (\d+)u", c_text)
     offsets = sorted(v for _, kind, v in found if kind == "blob")
@@ -146,6 +148,9 @@ def parse_c(c_text, h_text):
         l["call"] = body
         l["out_channels"] = int(re.search(r"-> (\d+)x(\d+)", rest).group(2)) if "->" in rest else 0
         l["act"], l["residual"], l["bias"], l["scratch"], l["algo"] = None, False, False, 0, "-"
+        if l["op"] == "linear":  # a fused activation: in the epilogue it passes rt_linear_ep
+            m = re.search(r"const rt_epilogue ep = \{[^,]*, [^,]*, RT_ACT_(\w+),", body)
+            l["act"] = m.group(1) if m else None
         if l["op"] in ("conv2d", "conv_transpose2d"):
             m = re.search(r", (\w+), (nchw|nhwc|nchw8c)(?:, then([^,]*))?(?:, (\d+) bytes scratch)?$", rest)
             if not m:
@@ -237,7 +242,7 @@ def compare(rep, c):
                 errs.append("%s: folded into %s, whose epilogue adds no bias" % (where, x))
         elif op == "batch_norm" and note.startswith("not folded") and name not in layers:
             errs.append("%s: report says %r; the C has no such layer" % (where, note))
-        m = re.match(r"fused into (\S+)( as its residual)?$", note)
+        m = re.match(r"fused into (\S+)( as its residual)?( \(its slopes per output channel\))?$", note)
         if m:
             x, residual = m.group(1), bool(m.group(2))
             cx = layers.get(x)
@@ -249,7 +254,7 @@ def compare(rep, c):
                     errs.append("%s: fused into %s as its residual; the C's %s adds none" % (where, x, x))
             else:
                 claimed_act[x] = claimed_act.get(x, 0) + 1
-                if cx["act"] != ACTS.get(op):
+                if cx["act"] != ("LEAKY_RELU" if op == "prelu" else ACTS.get(op)):  # prelu: per-channel slopes
                     errs.append("%s: fused into %s; the C's %s applies %s" % (where, x, x, cx["act"]))
         if r is None or r not in layers:
             continue
