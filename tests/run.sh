@@ -44,8 +44,19 @@ compiler_suites() {
     # built with the default target's flags and library (FMA), plain build only
     [ -x "$CNNC_BUILD/tests/test_acts-native" ] && suite "unit test_acts-native$1" "$CNNC_BUILD/tests/test_acts-native"
     # the int8 kernels built with each target's flags and library: every vector path = the generic C
+    # (a target this machine's CPU cannot run, avx512 on an AVX2 host, is skipped and said so)
     for t in "$CNNC_BUILD"/tests/test_qgemm-*; do
-        [ -x "$t" ] && suite "unit ${t##*/}$1" "$t"
+        [ -x "$t" ] || continue
+        case ${t##*-} in
+        avx512) need=avx512f ;;
+        avx2) need=avx2 ;;
+        *) need= ;;
+        esac
+        if [ -n "$need" ] && ! grep -qw "$need" /proc/cpuinfo; then
+            printf '== unit %s%s: skipped, this CPU has no %s\n' "${t##*/}" "$1" "$need"
+            continue
+        fi
+        suite "unit ${t##*/}$1" "$t"
     done
     suite "pass tests: the IR each pass leaves, as --dump-ir text$1" $PY tests/passes/run.py
     suite "diagnostics$1" tests/diag/run.sh
@@ -56,7 +67,12 @@ compiler_suites() {
     suite "onnx import: hostile files$1" $PY tests/onnx/test_hostile.py
     suite "report vs the generated C: folding, fusion, algorithms, layouts, plan$1" \
         $PY tests/zoo/test_report_compile.py
-    suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
+    if [ -z "$1" ]; then
+        suite "golden outputs vs PyTorch$1" $PY tests/golden/run_golden.py
+    else # the programs are the plain build's, checked above: the same C, to the byte
+        suite "golden nets at every level: the same C as build/cnnc$1" \
+            $PY tests/golden/run_golden.py --same-c-as build/cnnc
+    fi
     suite "fashion-mnist: program agrees with PyTorch$1" $PY tests/fashion/test_fashion.py
 }
 
@@ -100,7 +116,8 @@ suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuz
 # cnnc and the unit tests built with them (any report aborts:
 # -fno-sanitize-recover), so every model file, weight file and option
 # combination the tests use also runs sanitized, and the runtime kernels
-# built with them (the golden programs ran sanitized above).
+# built with them (the golden programs ran sanitized above; the sanitized
+# cnnc must write the same C as the plain one for every golden case).
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     CNNC_BUILD=build/asan
     export CNNC_BUILD

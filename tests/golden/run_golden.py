@@ -3,6 +3,7 @@
 
     /usr/bin/python3 tests/golden/run_golden.py [--big] [--valgrind] [--asan]
                      [--check-fresh] [--only NAME,...] [--levels=L,...] [-j N] [--keep]
+                     [--same-c-as CNNC]
 
 For every net (the odd-shape nets of tests/golden/nets.py, the small zoo
 models lenet5, chapter_ex1, cifar10, rgb_conv, and fashion_cnn when its
@@ -48,6 +49,11 @@ still computes the committed expected output from them (within 1e-5).
 valgrind cannot run) unless $CFLAGS is set; --asan builds them with CFLAGS="-O1 -g -fsanitize=address,undefined
 -fno-sanitize-recover=all" against the sanitized runtime. The compiler is $CNNC_BUILD/cnnc (default
 build/cnnc).
+
+--same-c-as CNNC builds and runs nothing: for every case it compiles with
+$CNNC_BUILD/cnnc and with CNNC and checks that both write the same files
+to the byte (tests/run.sh runs the sanitized cnnc so, against the plain
+one whose programs the plain run checked against PyTorch).
 """
 import argparse
 import concurrent.futures
@@ -258,6 +264,38 @@ def run_case(case, cnnc, env, wrapper, toolchain):
     return ok, line + (f"  ({note})" if note else ""), "" if ok else log
 
 
+def same_c_case(case, cnnc, reference, env):
+    """Compile one (net, level) with cnnc and with the reference compiler
+    (the same arguments, the same output path, one after the other);
+    returns (ok, line, details): ok when the generated C and weight blob
+    are the same bytes. For the sanitized twin of cnnc: it runs every
+    pass, algorithm and layout the goldens reach, and its output is
+    the plain build's, which the goldens check against PyTorch, without
+    compiling any C again."""
+    lua = make_golden.lua_path(case.name)
+    os.makedirs(case.workdir, exist_ok=True)
+    prog = os.path.join(case.workdir, case.name)
+    head = f"{case.name:<14} {case.level:<9}"
+    outputs = {}
+    for who in (reference, cnnc):
+        rc, log = run([who, "compile", lua, "--main", "--weights",
+                       os.path.join(case.data, "weights.safetensors"), "-o", prog] + case.flags,
+                      env=env, timeout=900)
+        if rc != 0:
+            return False, f"{head} FAIL  {who} compile exited {rc}", log
+        got = {}
+        for f in sorted(os.listdir(case.workdir)):
+            with open(os.path.join(case.workdir, f), "rb") as fh:
+                got[f] = fh.read()
+            os.unlink(os.path.join(case.workdir, f))
+        outputs[who] = got
+    want, got = outputs[reference], outputs[cnnc]
+    if want != got:
+        differ = sorted(f for f in set(want) | set(got) if want.get(f) != got.get(f))
+        return False, f"{head} FAIL  output differs from {reference}'s: {', '.join(differ)}", ""
+    return True, f"{head} same C as the reference ({', '.join(sorted(got))})", ""
+
+
 def check_fresh(tmp):
     """Regenerate the committed goldens; list of failure messages."""
     import torch
@@ -301,6 +339,8 @@ def main(argv=None):
     ap.add_argument("--levels", help="comma-separated level names (default: all)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cases built and run at once (2)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--same-c-as", metavar="CNNC",
+                    help="build nothing: check that $CNNC_BUILD/cnnc writes the same files as CNNC")
     args = ap.parse_args(argv)
 
     import torch
@@ -362,7 +402,10 @@ def main(argv=None):
             wrapper = []
             if args.valgrind and case.name not in make_golden.BIG_ZOO:
                 wrapper = ["valgrind", "--error-exitcode=1", "-q"]
-            result = run_case(case, cnnc, env, wrapper, toolchain)
+            if args.same_c_as:
+                result = same_c_case(case, cnnc, os.path.abspath(args.same_c_as), env)
+            else:
+                result = run_case(case, cnnc, env, wrapper, toolchain)
             if not args.keep:
                 shutil.rmtree(case.workdir, ignore_errors=True)
             return result
