@@ -115,6 +115,14 @@ void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y)
 		y[i] = x[i] > zp ? x[i] : (unsigned char)zp;
 }
 
+/* x: count uint8 -> y: x clamped to lo..hi (relu6 and hardtanh on their
+ * input's grid, the bounds quantized by the compiler; in place ok). */
+void rt_qclamp(size_t count, const unsigned char *x, int lo, int hi, unsigned char *y)
+{
+	for (size_t i = 0; i < count; i++)
+		y[i] = x[i] < lo ? (unsigned char)lo : x[i] > hi ? (unsigned char)hi : x[i];
+}
+
 /* x: [rows, c] of scale sx, zero point zx -> columns off..off+c of y:
  * [rows, ldy] of scale sy, zero point zy (concat's piece). */
 void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,

@@ -26,6 +26,7 @@
 
 #include "../../runtime/cnnrt.h" /* RT_QGEMM_MR, RT_QGEMM_KR: rt_qpack's layout */
 
+#include <math.h>
 #include <string.h>
 
 /* Which kernel a uint8 conv2d or linear calls (passes/qregions.c chose). */
@@ -102,6 +103,15 @@ long long emit_quant_weight_bytes(const Graph *g)
 /* 1 / v in double, rounded to float: how PyTorch's onednn path takes a
  * scale's reciprocal (cnnrt_int8.h). */
 static float recip(float v) { return (float)(1.0 / (double)v); }
+
+/* v on n's uint8 grid as PyTorch's quantize_val puts it (how its quantized
+ * relu6 and hardtanh quantize their bounds): zp + nearbyint(v * (1 / s)),
+ * in float, clamped to 0..255. */
+static int quantize_val(const Node *n, double v)
+{
+	float q = nearbyintf((float)v * (1.0f / n->qscale)) + (float)n->qzp;
+	return q < 0 ? 0 : q > 255 ? 255 : (int)q;
+}
 
 void emit_quant_weights(Emit *e, const Node *n)
 {
@@ -247,6 +257,13 @@ void emit_quant(Emit *e, const Node *n)
 	case OP_RELU:
 		fprintf(c, "\trt_qrelu(%lld, %s, %d, %s);\n", ir_numel(n), X, n->qzp, Y);
 		return;
+	case OP_RELU6:
+	case OP_HARDTANH: { /* PyTorch's quantized relu6 and hardtanh: a clamp to the bounds quantized */
+		double lo = n->op == OP_RELU6 ? 0 : n->a.param, hi = n->op == OP_RELU6 ? 6 : n->a.param2;
+		fprintf(c, "\trt_qclamp(%lld, %s, %d, %d, %s);\n", ir_numel(n), X, quantize_val(n, lo),
+		        quantize_val(n, hi), Y);
+		return;
+	}
 	case OP_MAX_POOL2D:
 		emit_pool_params(e, n);
 		fprintf(c, "\t\trt_qmax_pool2d(&p, %s, %s);\n\t}\n", X, Y);
