@@ -3,37 +3,44 @@
 
     /usr/bin/python3 tests/quant/test_int8.py [--only NET,...] [--samples N] [--same-ranges] [-v]
 
-(--only resnet18 and the other torchvision nets of make_golden work too,
-at 224x224, outside the suite: minutes with the portable kernels.
---same-ranges gives PyTorch's observers cnnc's ranges, to tell kernel
-arithmetic from calibration's last-bit differences.)
+For each net (odd-shape nets of tests/golden/nets and tests/quant/nets;
+resnet18, mobilenet_v2 and resnet50 at 48 x 48, BIG; random weights and
+randomized batch norm as tests/quant/test_oracle.py makes them, fixed
+seed): `cnnc quantize` on random calibration inputs, then `cnnc build
+NET.lua --weights Q.safetensors`, run on fresh random inputs. The oracle
+is the model torch.ao.quantization's convert_fx makes from the same
+module, the same calibration samples and the same observers
+(test_oracle.qconfig_mapping: MinMaxObserver activations,
+PerChannelMinMaxObserver symmetric weights), run on the onednn engine,
+its convs and linears made to compute without int16 saturation
+(Unsaturated: oneDNN on a CPU without VNNI, as this one, clips the sum of
+two u8 x s8 products; PyTorch's plain model is then up to 62 steps off
+its own arithmetic).
 
-For each net (odd-shape nets of tests/golden/nets and tests/quant/nets,
-random weights and randomized batch norm as tests/quant/test_oracle.py
-makes them, fixed seed): `cnnc quantize` on random calibration inputs,
-then `cnnc build NET.lua --weights Q.safetensors`, run on fresh random
-inputs. The oracle is the model torch.ao.quantization's convert_fx
-makes from the same module, the same calibration samples and the same
-observers (test_oracle.qconfig_mapping: MinMaxObserver activations,
-PerChannelMinMaxObserver symmetric weights), run on the onednn engine.
+The torchvision nets' oracle is that model given cnnc's ranges
+(--same-ranges for the others): the ranges cnnc observes differ from
+PyTorch's in their last bits (cnnc's FP32 sums round differently from
+oneDNN's; test_oracle.py checks them within 1e-5), and in a deep net with
+random weights the rounding that moves grows step by step. With each
+side's own calibration the agreement is printed, not checked: resnet18
+83% of outputs within one step, argmax 8 of 8; mobilenet_v2 68%, 6 of 8;
+resnet50 73%, 8 of 8 (with cnnc's ranges: all three byte for byte).
 
 Not here: tests/quant/nets/mixed_ops.lua, whose ops with no uint8 kernel
 (hardswish, silu, sigmoid, mul, sub) run in float32 between dequantize
 and quantize instead of as PyTorch's quantized kernels: about 94% of its
 outputs within one step, worst 1.6 steps (`--only mixed_ops` shows it).
-Nor resnet18 (`--only resnet18 --samples 8`, 4 minutes with the portable
-kernels): byte for byte PyTorch's with --same-ranges, but with each side's
-own calibration 96% within one step (worst 3), argmax 8 of 8: the ranges
-cnnc observes differ from PyTorch's in their last bits (test_oracle.py),
-and over twenty layers the rounding those scales move adds up.
 
-Checked, as issue 18 asks (and the C: -std=c99 -pedantic clean, cnnc audit): on >= 99% of the output's elements cnnc's
-value is within one quantization step (the output's scale) of PyTorch's,
-and the argmax of each sample (over its flattened output) is PyTorch's on
->= 99% of the samples. The worst element and the share of exact ones are
-printed: all seven runs are byte for byte PyTorch's. odd_conv and
-concat_res are also built with --target generic and with --threads 2,
-which must give the same bytes. Cost: a few seconds per net.
+Checked, as issue 18 asks (and the odd nets' C: -std=c99 -pedantic
+clean, cnnc audit): on >= 99% of the output's elements cnnc's value is
+within one quantization step (the output's scale) of PyTorch's, and the
+argmax of each sample (over its flattened output) is PyTorch's on >= 99%
+of the samples; for the torchvision nets also >= 99% of elements equal.
+The worst element and the share of exact ones are printed: every run is
+byte for byte PyTorch's but winograd_edges (99.7%, worst one step).
+odd_conv and concat_res are also built with --target generic and with
+--threads 2, which must give the same bytes. Cost: about 25 s of CPU
+(the three torchvision nets about 15 s of it).
 """
 import argparse
 import os
@@ -58,7 +65,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 warnings.filterwarnings("ignore")
 # nets, and their test samples (a multiple of the batch)
 NETS = {"odd_conv": 64, "concat_res": 64, "avg_adaptive": 64, "pools_ceil": 64, "groups_bn": 64,
-        "winograd_edges": 32, "resnet18": 16, "mobilenet_v2": 16, "resnet50": 16}
+        "winograd_edges": 32, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
 FP32 = {"concat_res": "stem,fc"}
 # built again with these flags, to give the same bytes (the kernels' portable
 # C and their threaded paths)
@@ -67,9 +74,9 @@ VARIANTS_OF = {"odd_conv", "concat_res"}  # also compiled from a Q file with the
 CALIB = 16
 # torchvision nets at SIZE x SIZE (models/NAME.lua with its input's shape
 # changed): small enough for the suite, big enough that every op still
-# runs on more than one pixel (resnet50's last stage is 2 x 2);
+# runs on more than one pixel (the last stage of each is 2 x 2);
 # calibration samples (test samples: NETS)
-BIG = {"resnet18": (64, 8), "mobilenet_v2": (64, 8), "resnet50": (64, 8)}
+BIG = {"resnet18": (48, 4), "mobilenet_v2": (48, 4), "resnet50": (48, 4)}
 check, failures = oracle.check, oracle.failures  # one list of failures
 
 
@@ -164,7 +171,8 @@ def make_big(name, d):
     torch.manual_seed(oracle.SEED)
     module, shape = oracle.make_golden.build_module(name)
     shape = tuple(shape[:2]) + (size, size)
-    oracle.make_golden.randomize(name, module, shape, torch.Generator().manual_seed(oracle.SEED))
+    # batch norm's statistics measured at 32 x 32 (cheaper; they stay random)
+    oracle.make_golden.randomize(name, module, shape[:2] + (32, 32), torch.Generator().manual_seed(oracle.SEED))
     module.eval()
     oracle.make_golden.safetensors_io.write(os.path.join(d, "weights.safetensors"), module.state_dict())
     with open(os.path.join(oracle.REPO, "models", name + ".lua")) as f:
@@ -234,16 +242,18 @@ def run_net(name, tmp, samples, verbose, fp32="", same_ranges=False):
     r = subprocess.run([oracle.CNNC, "build", lua, "--weights", qpath, "-o", prog], capture_output=True, text=True)
     if not check(f"{label}: cnnc build with the Q file exit 0", r.returncode == 0, r.stderr[-3000:]):
         return
-    # the generated C: strict C99, and cnnc audit's checks
-    r = subprocess.run([oracle.CNNC, "compile", lua, "--weights", qpath, "-o", os.path.join(d, "m")],
-                       capture_output=True, text=True)
-    check(f"{label}: cnnc compile exit 0", r.returncode == 0, r.stderr[-2000:])
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-c", "-I",
-                        os.path.join(oracle.REPO, "runtime"), "m.c", "-o", "m.o"],
-                       capture_output=True, text=True, cwd=d)  # cwd: a big model's .incbin of m.weights
-    check(f"{label}: the C compiles with -std=c99 -Wall -Wextra -pedantic -Werror", r.returncode == 0, r.stderr[-2000:])
-    r = subprocess.run([oracle.CNNC, "audit", os.path.join(d, "m.c")], capture_output=True, text=True)
-    check(f"{label}: cnnc audit", r.returncode == 0, r.stdout[-1000:])
+    # the generated C: strict C99, and cnnc audit's checks (on the odd nets:
+    # a big net's C, its int8 weights as text, takes cc and audit 10 s)
+    if name not in BIG:
+        r = subprocess.run([oracle.CNNC, "compile", lua, "--weights", qpath, "-o", os.path.join(d, "m")],
+                           capture_output=True, text=True)
+        check(f"{label}: cnnc compile exit 0", r.returncode == 0, r.stderr[-2000:])
+        r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-c", "-I",
+                            os.path.join(oracle.REPO, "runtime"), "m.c", "-o", "m.o"],
+                           capture_output=True, text=True, cwd=d)  # cwd: a big model's .incbin of m.weights
+        check(f"{label}: the C compiles with -std=c99 -Wall -Wextra -pedantic -Werror", r.returncode == 0, r.stderr[-2000:])
+        r = subprocess.run([oracle.CNNC, "audit", os.path.join(d, "m.c")], capture_output=True, text=True)
+        check(f"{label}: cnnc audit", r.returncode == 0, r.stdout[-1000:])
     r = subprocess.run([prog, tpath, opath], capture_output=True, text=True)
     if not check(f"{label}: int8 program exit 0", r.returncode == 0, r.stderr[-2000:]):
         return
@@ -288,6 +298,10 @@ def run_net(name, tmp, samples, verbose, fp32="", same_ranges=False):
     check(f"{label}: >= 99% of elements within one step ({step:.4g}, {how}) of PyTorch's {what}", within >= 0.99,
           f"{within:.2%} within, worst {worst:.2f} steps")
     check(f"{label}: same argmax on >= 99% of samples {what}", argmax >= 0.99, f"{argmax:.2%}")
+    # beyond the issue's one step: given the same ranges, cnnc computes
+    # what PyTorch's model computes (byte for byte here; 99% leaves room
+    # for another CPU's vector width in PyTorch's quantized add)
+    check(f"{label}: >= 99% of elements equal {what}", name not in BIG or exact >= 0.99, f"{exact:.2%} equal")
     print(f"{label}: {ours.size} elements, {within:.2%} within one step ({exact:.2%} equal), worst "
           f"{worst:.2f} steps; argmax {argmax:.2%} of {samples} samples ({strict:.2%} the same index; {ties} with a "
           f"tied maximum){' ' + what if what else ''}")
