@@ -3,7 +3,8 @@
 
     /usr/bin/python3 tests/quant/test_int8.py [--only NET,...] [--samples N] [--same-ranges] [-v]
 
-For each net (odd-shape nets of tests/golden/nets and tests/quant/nets;
+For each net (odd-shape nets of tests/golden/nets and tests/quant/nets
+(clamps.lua: hardtanh, relu6 and dropout on their input's grid);
 resnet18, mobilenet_v2 and resnet50 at 48 x 48, BIG; random weights and
 randomized batch norm as tests/quant/test_oracle.py makes them, fixed
 seed): `cnnc quantize` on random calibration inputs, then `cnnc build
@@ -64,7 +65,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 warnings.filterwarnings("ignore")
 # nets, and their test samples (a multiple of the batch)
 NETS = {"odd_conv": 64, "concat_res": 64, "avg_adaptive": 64, "pools_ceil": 64, "groups_bn": 64,
-        "winograd_edges": 32, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
+        "winograd_edges": 32, "clamps": 64, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
 FP32 = {"concat_res": "stem,fc"}
 # built again with these flags, to give the same bytes (the kernels' portable
 # C and their threaded paths)
