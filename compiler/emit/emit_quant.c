@@ -113,6 +113,14 @@ static int quantize_val(const Node *n, double v)
 	return q < 0 ? 0 : q > 255 ? 255 : (int)q;
 }
 
+/* The clamp of n's uint8 output: a relu folded in (qregions) from the
+ * zero point, a relu6 or hardtanh folded in to its bounds quantized. */
+static void clamp_of(const Node *n, int *lo, int *hi)
+{
+	*lo = n->a.act == ACT_RELU ? n->qzp : n->a.act == ACT_HARDTANH ? quantize_val(n, n->a.param) : 0;
+	*hi = n->a.act == ACT_HARDTANH ? quantize_val(n, n->a.param2) : 255;
+}
+
 void emit_quant_weights(Emit *e, const Node *n)
 {
 	Graph *g = e->g;
@@ -175,8 +183,10 @@ void emit_quant_weights(Emit *e, const Node *n)
 			        emit_float(g->arena, n->qfbias[o] * (ix * recip(n->qwscale[o]))));
 		fprintf(c, "\n};\n");
 	}
-	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, 255};\n", emit_wname(e, n, 3),
-	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, n->a.act == ACT_RELU ? n->qzp : 0);
+	int lo, hi;
+	clamp_of(n, &lo, &hi);
+	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, %d};\n", emit_wname(e, n, 3),
+	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, lo, hi);
 }
 
 /* rt_conv2d_params of conv n, in a block the caller closes. */

@@ -15,6 +15,9 @@
  *    (quant_fused_relu) folds into that op's clamp: the op's output
  *    takes the relu's scale and zero point, and its clamp starts at the
  *    zero point.
+ *    A relu6 or hardtanh on the grid of the int8 conv2d or linear before
+ *    it (FX shares that observer), its only reader, folds into its clamp
+ *    too (fold_clamps).
  * 2. A value with a scale (one the Q file quantizes) is uint8, NHWC,
  *    computed by a uint8 kernel (runtime/qops.c), when its op has one
  *    and every input it reads has a scale too: conv2d and linear with
@@ -123,6 +126,28 @@ static void fold_relus(Graph *g)
 	}
 }
 
+/* Rule 1b: a relu6 or hardtanh on the grid of the int8 conv2d or linear
+ * before it, its only reader, folds into that op's clamp (its bounds in
+ * a.param, a.param2; the emitter quantizes them as the clamp does):
+ * clamping to 0..255 and then to the bounds is clamping to the bounds. */
+static void fold_clamps(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *r = &g->nodes[i];
+		if (r->dead || (r->op != OP_RELU6 && r->op != OP_HARDTANH) || !(r->qscale > 0))
+			continue;
+		Node *x = &g->nodes[r->in[0]];
+		bool int8 = (x->op == OP_CONV2D || x->op == OP_LINEAR) && x->qweight;
+		if (!int8 || x->a.act != ACT_NONE || !same_grid(r, x) || ir_users(g, x->id) != 1)
+			continue;
+		x->a.act = ACT_HARDTANH;
+		x->a.param = r->op == OP_RELU6 ? 0 : r->a.param;
+		x->a.param2 = r->op == OP_RELU6 ? 6 : r->a.param2;
+		r->note = arena_printf(g->arena, "int8: folded into %s's clamp (its bounds quantized)", x->name);
+		ir_replace_uses(g, i, x->id);
+	}
+}
+
 /* A quantize or dequantize node reading new id from, into nodes[m]. */
 static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from)
 {
@@ -174,6 +199,7 @@ int *quant_regions(Graph *g, int threads)
 {
 	Arena *A = g->arena;
 	fold_relus(g);
+	fold_clamps(g);
 	on_input_grid(g);
 	int n = g->n;
 	bool *quant = arena_alloc(A, (size_t)n * sizeof *quant); /* a value with a scale */

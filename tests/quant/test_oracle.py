@@ -169,6 +169,7 @@ class MixedOps(torch.nn.Module):
 class Clamps(torch.nn.Module):
     """Twin of tests/quant/nets/clamps.lua."""
     shape = (1, 5, 9, 11)
+    golden_gain = 4.0  # weights 4x PyTorch's init: every clamp's both bounds bite
 
     def __init__(self):
         super().__init__()
