@@ -510,6 +510,8 @@ void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsig
              float sy, int zy, int lo, unsigned char *y);
 /* y = max(x, zp): relu on its input's grid (in place ok). */
 void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y);
+/* y = x clamped to lo..hi: relu6, hardtanh on their input's grid (in place ok). */
+void rt_qclamp(size_t count, const unsigned char *x, int lo, int hi, unsigned char *y);
 /* x: [rows, c] -> columns of y: [rows, ldy] (pointer at the first), requantized. */
 void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, float sy, int zy, int ldy,
               unsigned char *y);

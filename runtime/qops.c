@@ -16,6 +16,7 @@
  * scale_x / scale_y / divisor, rounded, plus zp_y.
  */
 #include "cnnrt.h"
+#include "qrequant.h" /* Q_OPAQUE */
 
 #include <math.h>
 #include <stdint.h>
@@ -82,14 +83,28 @@ void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, co
 			}
 }
 
-/* a, b, y: count uint8 each (y may be a or b). */
+/* a, b, y: count uint8 each (y may be a or b). PyTorch 1.13's quantized
+ * add (qadd_kernel, one thread, contiguous) in its two loops: the AVX2
+ * vector loop, 64 elements a step, dequantizes q as fma(s, q, s * -zp)
+ * (one rounding, the zero point's product rounded apart), and its scalar
+ * loop takes the last count % 64 as (q - zp) * s. Either way the real sum
+ * da + db is requantized as z + nearbyint(r * (1 / sy)). The two round
+ * differently near a half step, and over a deep net such a step grows
+ * (resnet50's 3 of 100 outputs a step off with one formula for all). */
 void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
              float sy, int zy, int lo, unsigned char *y)
 {
-	float inv = 1.0f / sy;
-	for (size_t i = 0; i < count; i++) {
-		float r = (float)((int)a[i] - za) * sa + (float)((int)b[i] - zb) * sb;
-		y[i] = requant(r * inv, zy, lo, 255);
+	float inv = 1.0f / sy, pa = sa * -(float)za, pb = sb * -(float)zb;
+	size_t vec = count - count % 64, i;
+	for (i = 0; i < vec; i++) {
+		float da = fmaf(sa, (float)a[i], pa), db = fmaf(sb, (float)b[i], pb);
+		y[i] = requant((da + db) * inv, zy, lo, 255);
+	}
+	for (; i < count; i++) {
+		float da = (float)((int)a[i] - za) * sa, db = (float)((int)b[i] - zb) * sb;
+		Q_OPAQUE(da); /* two products, each rounded: no FMA */
+		Q_OPAQUE(db);
+		y[i] = requant((da + db) * inv, zy, lo, 255);
 	}
 }
 
@@ -98,6 +113,14 @@ void rt_qrelu(size_t count, const unsigned char *x, int zp, unsigned char *y)
 {
 	for (size_t i = 0; i < count; i++)
 		y[i] = x[i] > zp ? x[i] : (unsigned char)zp;
+}
+
+/* x: count uint8 -> y: x clamped to lo..hi (relu6 and hardtanh on their
+ * input's grid, the bounds quantized by the compiler; in place ok). */
+void rt_qclamp(size_t count, const unsigned char *x, int lo, int hi, unsigned char *y)
+{
+	for (size_t i = 0; i < count; i++)
+		y[i] = x[i] < lo ? (unsigned char)lo : x[i] > hi ? (unsigned char)hi : x[i];
 }
 
 /* x: [rows, c] of scale sx, zero point zx -> columns off..off+c of y:

@@ -83,7 +83,7 @@ compiler_suites ""
 # weights, PyTorch's output as reference: ~7 minutes on one core).
 suite "quantize vs PyTorch's FX post-training quantization: observers, scales, int8 weights" \
     $PY tests/quant/test_oracle.py
-suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, ~15 s" \
+suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, resnet18, mobilenet_v2, resnet50 at 48x48, ~25 s" \
     $PY tests/quant/test_int8.py
 suite "fashion-mnist in int8: accuracy within 0.3 points of FP32, ~25 s" $PY tests/fashion/test_fashion_int8.py
 suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py

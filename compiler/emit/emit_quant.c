@@ -26,6 +26,7 @@
 
 #include "../../runtime/cnnrt.h" /* RT_QGEMM_MR, RT_QGEMM_KR: rt_qpack's layout */
 
+#include <math.h>
 #include <string.h>
 
 /* Which kernel a uint8 conv2d or linear calls (passes/qregions.c chose). */
@@ -103,6 +104,23 @@ long long emit_quant_weight_bytes(const Graph *g)
  * scale's reciprocal (cnnrt_int8.h). */
 static float recip(float v) { return (float)(1.0 / (double)v); }
 
+/* v on n's uint8 grid as PyTorch's quantize_val puts it (how its quantized
+ * relu6 and hardtanh quantize their bounds): zp + nearbyint(v * (1 / s)),
+ * in float, clamped to 0..255. */
+static int quantize_val(const Node *n, double v)
+{
+	float q = nearbyintf((float)v * (1.0f / n->qscale)) + (float)n->qzp;
+	return q < 0 ? 0 : q > 255 ? 255 : (int)q;
+}
+
+/* The clamp of n's uint8 output: a relu folded in (qregions) from the
+ * zero point, a relu6 or hardtanh folded in to its bounds quantized. */
+static void clamp_of(const Node *n, int *lo, int *hi)
+{
+	*lo = n->a.act == ACT_RELU ? n->qzp : n->a.act == ACT_HARDTANH ? quantize_val(n, n->a.param) : 0;
+	*hi = n->a.act == ACT_HARDTANH ? quantize_val(n, n->a.param2) : 255;
+}
+
 void emit_quant_weights(Emit *e, const Node *n)
 {
 	Graph *g = e->g;
@@ -165,8 +183,10 @@ void emit_quant_weights(Emit *e, const Node *n)
 			        emit_float(g->arena, n->qfbias[o] * (ix * recip(n->qwscale[o]))));
 		fprintf(c, "\n};\n");
 	}
-	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, 255};\n", emit_wname(e, n, 3),
-	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, n->a.act == ACT_RELU ? n->qzp : 0);
+	int lo, hi;
+	clamp_of(n, &lo, &hi);
+	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, %d};\n", emit_wname(e, n, 3),
+	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, lo, hi);
 }
 
 /* rt_conv2d_params of conv n, in a block the caller closes. */
@@ -247,6 +267,13 @@ void emit_quant(Emit *e, const Node *n)
 	case OP_RELU:
 		fprintf(c, "\trt_qrelu(%lld, %s, %d, %s);\n", ir_numel(n), X, n->qzp, Y);
 		return;
+	case OP_RELU6:
+	case OP_HARDTANH: { /* PyTorch's quantized relu6 and hardtanh: a clamp to the bounds quantized */
+		double lo = n->op == OP_RELU6 ? 0 : n->a.param, hi = n->op == OP_RELU6 ? 6 : n->a.param2;
+		fprintf(c, "\trt_qclamp(%lld, %s, %d, %d, %s);\n", ir_numel(n), X, quantize_val(n, lo),
+		        quantize_val(n, hi), Y);
+		return;
+	}
 	case OP_MAX_POOL2D:
 		emit_pool_params(e, n);
 		fprintf(c, "\t\trt_qmax_pool2d(&p, %s, %s);\n\t}\n", X, Y);

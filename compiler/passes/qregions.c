@@ -15,13 +15,17 @@
  *    (quant_fused_relu) folds into that op's clamp: the op's output
  *    takes the relu's scale and zero point, and its clamp starts at the
  *    zero point.
+ *    A relu6 or hardtanh on the grid of the int8 conv2d or linear before
+ *    it (FX shares that observer), its only reader, folds into its clamp
+ *    too (fold_clamps).
  * 2. A value with a scale (one the Q file quantizes) is uint8, NHWC,
  *    computed by a uint8 kernel (runtime/qops.c), when its op has one
  *    and every input it reads has a scale too: conv2d and linear with
  *    int8 weights, add of two tensors of one shape, max_pool2d,
  *    avg_pool2d, adaptive_avg_pool2d, global_avg_pool, concat, and,
- *    on their input's grid (FX shares its observer), relu, dropout,
- *    stochastic_depth and a flatten of 1x1 pixels.
+ *    on their input's grid (FX shares its observer), relu, relu6 and
+ *    hardtanh (a clamp, as PyTorch's quantized relu6 and hardtanh),
+ *    dropout, stochastic_depth and a flatten of 1x1 pixels.
  * 3. Any other value with a scale is computed in float32 and quantized
  *    right after (a quantize node): the graph's input, and an op with
  *    no uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...).
@@ -29,8 +33,9 @@
  *    a quantized value reads it dequantized (a dequantize node), as FX
  *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
  * 4. Values without a scale stay float32 NCHW, as do their readers.
- * 5. A pool's output keeps its input's scale and zero point
- *    (pools_on_input_grid), as PyTorch's quantized pools do.
+ * 5. A pool's and a dropout's output keep their input's scale and zero
+ *    point (on_input_grid), as PyTorch's quantized pools and its
+ *    quantized Dropout (the identity in eval) do.
  *
  * A quantize node follows its float32 producer; a dequantize node its
  * uint8 one (or that quantize node); each is shared by every reader
@@ -66,6 +71,8 @@ static bool has_kernel(const Graph *g, const Node *n)
 	case OP_CONCAT:
 		return n->rank == 4;
 	case OP_RELU:
+	case OP_RELU6:
+	case OP_HARDTANH:
 	case OP_DROPOUT:
 	case OP_STOCHASTIC_DEPTH:
 		return (n->rank == 4 || n->rank == 2) && same_grid(n, x);
@@ -119,6 +126,28 @@ static void fold_relus(Graph *g)
 	}
 }
 
+/* Rule 1b: a relu6 or hardtanh on the grid of the int8 conv2d or linear
+ * before it, its only reader, folds into that op's clamp (its bounds in
+ * a.param, a.param2; the emitter quantizes them as the clamp does):
+ * clamping to 0..255 and then to the bounds is clamping to the bounds. */
+static void fold_clamps(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *r = &g->nodes[i];
+		if (r->dead || (r->op != OP_RELU6 && r->op != OP_HARDTANH) || !(r->qscale > 0))
+			continue;
+		Node *x = &g->nodes[r->in[0]];
+		bool int8 = (x->op == OP_CONV2D || x->op == OP_LINEAR) && x->qweight;
+		if (!int8 || x->a.act != ACT_NONE || !same_grid(r, x) || ir_users(g, x->id) != 1)
+			continue;
+		x->a.act = ACT_HARDTANH;
+		x->a.param = r->op == OP_RELU6 ? 0 : r->a.param;
+		x->a.param2 = r->op == OP_RELU6 ? 6 : r->a.param2;
+		r->note = arena_printf(g->arena, "int8: folded into %s's clamp (its bounds quantized)", x->name);
+		ir_replace_uses(g, i, x->id);
+	}
+}
+
 /* A quantize or dequantize node reading new id from, into nodes[m]. */
 static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from)
 {
@@ -146,19 +175,23 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
  * whatever the observer after them says: a pool that concat's shared
  * observer puts on another grid (quant/observe.c) is computed on its
  * input's, and the concat requantizes it, rounding twice as PyTorch's
- * model does. */
-static void pools_on_input_grid(Graph *g)
+ * model does. So does its quantized Dropout, which returns its input:
+ * FX observes a dropout on its own (mobilenet_v2's classifier.0, [0, 6]
+ * after relu6 and the pool), but its reader reads the input's grid
+ * (there [-16.6, 15.5], the conv's before relu6). */
+static void on_input_grid(Graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
 		const Node *x = n->nin ? &g->nodes[n->in[0]] : NULL;
 		bool pool = n->op == OP_MAX_POOL2D || n->op == OP_AVG_POOL2D || n->op == OP_ADAPTIVE_AVG_POOL2D ||
 		            n->op == OP_GLOBAL_AVG_POOL;
-		if (!pool || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
+		if (!(pool || n->op == OP_DROPOUT) || n->dead || !(n->qscale > 0) || !(x->qscale > 0) || same_grid(n, x))
 			continue;
 		n->qscale = x->qscale;
 		n->qzp = x->qzp;
-		n->note = "int8: on its input's grid, as PyTorch's quantized pool (its reader requantizes)";
+		n->note = pool ? "int8: on its input's grid, as PyTorch's quantized pool (its reader requantizes)"
+		               : "int8: on its input's grid, as PyTorch's quantized Dropout (the identity)";
 	}
 }
 
@@ -166,7 +199,8 @@ int *quant_regions(Graph *g, int threads)
 {
 	Arena *A = g->arena;
 	fold_relus(g);
-	pools_on_input_grid(g);
+	fold_clamps(g);
+	on_input_grid(g);
 	int n = g->n;
 	bool *quant = arena_alloc(A, (size_t)n * sizeof *quant); /* a value with a scale */
 	bool *u8 = arena_alloc(A, (size_t)n * sizeof *u8);       /* computed by a uint8 kernel */

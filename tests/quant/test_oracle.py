@@ -4,7 +4,8 @@
     /usr/bin/python3 tests/quant/test_oracle.py [--only NET,...] [-v]
 
 For each net (odd-shape nets of tests/golden/nets, tests/quant/nets/
-mixed_ops.lua (the observer rules beyond conv-bn-relu) and resnet18:
+mixed_ops.lua (the observer rules beyond conv-bn-relu), clamps.lua
+(hardtanh, relu6, dropout) and resnet18:
 random weights, randomized batch norm, as tests/golden/make_golden.py
 makes them) and random calibration inputs from a fixed seed, the oracle is
 torch.ao.quantization.quantize_fx: prepare_fx with MinMaxObserver
@@ -65,7 +66,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 
 warnings.filterwarnings("ignore")
 NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
-        "resnet18"]
+        "clamps", "resnet18"]
 PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
 FP32 = {"odd_conv": "conv2", "concat_res": "stem,fc"}  # also quantized with these layers --fp32
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
@@ -165,7 +166,27 @@ class MixedOps(torch.nn.Module):
         return F.softmax(self.out(w), dim=1)
 
 
-TWINS = {"mixed_ops": MixedOps}  # nets of tests/quant/nets
+class Clamps(torch.nn.Module):
+    """Twin of tests/quant/nets/clamps.lua."""
+    shape = (1, 5, 9, 11)
+    golden_gain = 4.0  # weights 4x PyTorch's init: every clamp's both bounds bite
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(5, 12, 3, padding=1)
+        self.dw = torch.nn.Conv2d(12, 12, 3, stride=2, padding=1, groups=12)
+        self.drop = torch.nn.Dropout(0.2)
+        self.fc = torch.nn.Linear(12, 9)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        x = F.hardtanh(self.c1(x), -0.5, 2.0)
+        x = F.relu6(self.dw(x))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return F.hardtanh(self.fc(self.drop(x)))
+
+
+TWINS = {"mixed_ops": MixedOps, "clamps": Clamps}  # nets of tests/quant/nets
 
 
 def make_net(name, d):
