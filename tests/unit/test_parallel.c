@@ -1,7 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
  * (conv_cl.c, pool_cl.c, pool.c, layout.c, eltwise.c, conv_direct.c,
- * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c) give the
+ * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c, linear.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -350,7 +350,8 @@ static void test_gemm(void **state)
 
 typedef struct {
 	rt_pool2d_params p;
-	int cl, kind; /* chunk size; 0 max, 1 avg, 2 adaptive, 3 batch norm */
+	int cl, kind; /* chunk size; 0 max, 1 avg, 2 adaptive, 3 batch norm;
+	                 NCHW: 4 max, 5 avg, 6 adaptive */
 	float *x, *stats;
 } Pool;
 
@@ -368,6 +369,8 @@ static void run_pool(const void *v, float *y)
 		rt_max_pool2d(p, c->x, y);
 	else if (c->kind == 5)
 		rt_avg_pool2d(p, c->x, y);
+	else if (c->kind == 6)
+		rt_adaptive_avg_pool2d(p->n, p->c, p->h, p->w, p->oh, p->ow, c->x, y);
 	else if (c->kind == 3)
 		rt_batch_norm_cl(p->n, p->c, p->h * p->w, c->cl, c->x, c->stats, c->stats + p->c, c->stats + 2 * p->c,
 		                 c->stats + 3 * p->c, 1e-5f, y);
@@ -376,11 +379,11 @@ static void run_pool(const void *v, float *y)
 static void test_pools_and_batch_norm(void **state)
 {
 	(void)state;
-	for (int kind = 0; kind < 6; kind++) /* 4, 5: NCHW max and avg (one "chunk" of 1) */
+	for (int kind = 0; kind < 7; kind++) /* 4-6: NCHW (one "chunk" of 1) */
 		for (int cl = kind >= 4 ? 1 : 8; cl <= 68; cl += kind >= 4 ? 68 : 60) {
 			/*                  n  c   h    w   oh  ow  kh kw sh sw ph pw inc */
 			Pool c = {{2, 68, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1, 0}, cl, kind, NULL, NULL};
-			if (kind == 2)
+			if (kind == 2 || kind == 6)
 				c.p.oh = 7, c.p.ow = 5;
 			if (kind == 3)
 				c.p.oh = c.p.h, c.p.ow = c.p.w;
@@ -389,6 +392,10 @@ static void test_pools_and_batch_norm(void **state)
 			for (int i = 0; i < 68; i++)
 				c.stats[3 * 68 + i] += 1.0f; /* variances > 0 */
 			same_for_any_threads(run_pool, &c, (size_t)RT_CL_FLOATS(2, 68, c.p.oh, c.p.ow, cl));
+			if (kind == 6) { /* a global pool of 13 odd planes, 75 x 75 */
+				c.p.c = 13, c.p.h = c.p.w = 75, c.p.oh = c.p.ow = 1;
+				same_for_any_threads(run_pool, &c, 2 * 13);
+			}
 			free(c.x), free(c.stats);
 		}
 }
@@ -429,6 +436,36 @@ static void test_concat_and_reorder(void **state)
 		m.x = randoms((size_t)RT_CL_FLOATS(2, 44, 1, 3100, m.cl_in), 8);
 		same_for_any_threads(run_move, &m, (size_t)RT_CL_FLOATS(2, 44, 1, 3100, m.cl_out));
 		free(m.x);
+	}
+}
+
+/* ---- linear.c --------------------------------------------------------- */
+
+typedef struct {
+	int n, in, out;
+	float *x, *w, *bias;
+	rt_epilogue ep;
+} Linear;
+
+static void run_linear(const void *v, float *y)
+{
+	const Linear *l = v;
+	rt_linear_ep(l->n, l->in, l->out, l->x, l->w, &l->ep, y);
+}
+
+static void test_linear(void **state)
+{
+	(void)state;
+	/* batch 1 and 3; features not multiples of 4 rows or of a vector */
+	const int shapes[][3] = {{1, 1280, 1000}, {3, 517, 1001}, {1, 37, 13}};
+	for (int i = 0; i < 3; i++) {
+		Linear l = {shapes[i][0], shapes[i][1], shapes[i][2], NULL, NULL, NULL, {0}};
+		l.x = randoms((size_t)l.n * l.in, 11);
+		l.w = randoms((size_t)l.out * l.in, 12);
+		l.bias = randoms((size_t)l.out, 13);
+		l.ep = (rt_epilogue){l.bias, NULL, i == 1 ? RT_ACT_RELU : RT_ACT_NONE, 0, 0, NULL};
+		same_for_any_threads(run_linear, &l, (size_t)l.n * l.out);
+		free(l.x), free(l.w), free(l.bias);
 	}
 }
 
@@ -480,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),
+		cmocka_unit_test(test_linear),
 		cmocka_unit_test(test_eltwise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
