@@ -336,12 +336,13 @@ static void run_gemm(const void *v, float *y)
 }
 
 /* Split by panels of rows (m large) and by groups of columns (m small),
- * B in place with a column tail and packed, each activation kind. */
+ * B in place with a column tail and packed, each activation kind; one
+ * column (a squeeze-excite's 1x1 on 1x1, split for the A it streams). */
 static void test_gemm(void **state)
 {
 	(void)state;
-	const int shapes[][3] = {{512, 49, 256}, {16, 3136, 96}, {37, 1001, 40}, {6, 75, 1}};
-	for (int i = 0; i < 4; i++)
+	const int shapes[][3] = {{512, 49, 256}, {16, 3136, 96}, {37, 1001, 40}, {6, 75, 1}, {961, 1, 241}};
+	for (int i = 0; i < 5; i++)
 		for (int in_place = 0; in_place <= 1; in_place++) {
 			Gemm g = gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], in_place,
 			                   in_place ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
