@@ -572,8 +572,10 @@ typedef void (*rt_task_fn)(void *ctx, int begin, int end);
  * --threads N calls it at the start of each run. */
 void rt_threads(int n);
 /* Runs fn over items [0, n) split statically into one contiguous slice
- * per thread, each a whole number of grains (the last may be short);
- * returns when every slice is done. */
+ * per thread, of n/threads items each (rounded to whole items), on at
+ * most ceil(n/grain) threads: grain is the fewest items worth a thread.
+ * The slices depend only on n, grain and the thread count. Returns when
+ * every slice is done. */
 void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx);
 
 /* ---- time.c --------------------------------------------------------- */

@@ -379,7 +379,12 @@ static void gemm_parallel(Job g)
 	int panels = (g.m + MR - 1) / MR, groups = (g.n + COLS - 1) / COLS;
 	g.by_rows = panels >= groups;
 	double item = g.by_rows ? 2.0 * MR * g.n * g.k : 2.0 * g.m * COLS * g.k; /* flops */
-	rt_parallel(g.by_rows ? panels : groups, cl_grain(item, CL_GRAIN_FLOPS), job_items, &g);
+	/* and the floats only it reads and writes (its panel of A or strip of
+	 * B, its part of C): a GEMM of one column (a squeeze-excite's 1x1 on
+	 * 1x1, 240 -> 960) has few flops but streams all of A, ~0.1 ms */
+	double floats = g.by_rows ? (double)MR * (g.k + g.n) : (double)COLS * (g.k + g.m);
+	int by_flops = cl_grain(item, CL_GRAIN_FLOPS), by_floats = cl_grain(floats, CL_GRAIN_FLOATS);
+	rt_parallel(g.by_rows ? panels : groups, by_flops < by_floats ? by_flops : by_floats, job_items, &g);
 }
 
 void rt_gemm(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,

@@ -8,9 +8,10 @@
  * four rows at a time against the same vectors of x, each row with its own
  * vector accumulator, summed across lanes at the end; the rows stay in
  * cache while every batch item passes. The sum's order differs from a
- * plain loop's by rounding only.
+ * plain loop's by rounding only. Threads take groups of rows of W.
  */
 #include "act.h"
+#include "cl.h"
 
 #define ROWS 4 /* rows of W per pass */
 
@@ -53,20 +54,42 @@ void rt_linear(int n, int in, int out, const float *x, const float *w, const flo
 	rt_linear_ep(n, in, out, x, w, &ep, y);
 }
 
-/* The same with ep's bias and activation, feature o its channel. */
-void rt_linear_ep(int n, int in, int out, const float *x, const float *w, const rt_epilogue *ep, float *y)
+/* rt_linear_ep's arguments, for rt_parallel. */
+typedef struct {
+	int n, in, out;         /* batch, input and output features */
+	const float *x, *w;     /* x: [n, in]  w: [out, in] */
+	const rt_epilogue *ep;  /* bias and activation, feature o its channel */
+	float *y;               /* [n, out] */
+} Linear;
+
+/* Groups [begin, end) of ROWS output features (the last may be short):
+ * every output is the same dot product on any thread. */
+static void row_groups(void *ctx, int begin, int end)
 {
-	const float *b = ep->bias;
-	for (int o = 0; o < out; o += ROWS) {
+	const Linear *j = ctx;
+	const float *b = j->ep->bias;
+	int in = j->in, out = j->out;
+	for (int o = begin * ROWS; o < end * ROWS && o < out; o += ROWS) {
 		int rows = out - o < ROWS ? out - o : ROWS;
-		for (int i = 0; i < n; i++) {
-			float *yi = y + (size_t)i * out + o;
+		for (int i = 0; i < j->n; i++) {
+			float *yi = j->y + (size_t)i * out + o;
 			if (rows == ROWS)
-				dots(in, x + (size_t)i * in, w + (size_t)o * in, (size_t)in, ROWS, yi);
+				dots(in, j->x + (size_t)i * in, j->w + (size_t)o * in, (size_t)in, ROWS, yi);
 			else
-				dots(in, x + (size_t)i * in, w + (size_t)o * in, (size_t)in, rows, yi);
+				dots(in, j->x + (size_t)i * in, j->w + (size_t)o * in, (size_t)in, rows, yi);
 			for (int r = 0; r < rows; r++)
-				yi[r] = act_scalar(ep->act, act_param(ep, o + r), ep->param2, yi[r] + (b ? b[o + r] : 0.0f));
+				yi[r] = act_scalar(j->ep->act, act_param(j->ep, o + r), j->ep->param2,
+				                   yi[r] + (b ? b[o + r] : 0.0f));
 		}
 	}
+}
+
+/* The same with ep's bias and activation, feature o its channel; in
+ * parallel over groups of rows of W (the layer streams W once, and each
+ * thread streams its share). */
+void rt_linear_ep(int n, int in, int out, const float *x, const float *w, const rt_epilogue *ep, float *y)
+{
+	Linear j = {n, in, out, x, w, ep, y};
+	double floats = (double)ROWS * in + (double)n * (in + ROWS); /* per group */
+	rt_parallel((out + ROWS - 1) / ROWS, cl_grain(floats, CL_GRAIN_FLOATS), row_groups, &j);
 }

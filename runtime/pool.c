@@ -25,7 +25,7 @@
  * so bins may overlap when h is not a multiple of oh (5 -> 3: [0,2) [1,4)
  * [3,5)); each bin divides by its own area.
  *
- * Max and average pools run in parallel over planes (rt_parallel), each
+ * Max, average and adaptive average pools run in parallel over planes (rt_parallel), each
  * plane computed as on one thread.
  */
 #include <math.h>
@@ -275,14 +275,21 @@ void rt_max_pool2d(const rt_pool2d_params *p, const float *x, float *y) { pool(p
 
 void rt_avg_pool2d(const rt_pool2d_params *p, const float *x, float *y) { pool(p, x, y, avg_planes); }
 
-/* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
- * [floor(i*h/oh), ceil((i+1)*h/oh)) */
-void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y)
+/* rt_adaptive_avg_pool2d's arguments, for rt_parallel. */
+typedef struct {
+	int h, w, oh, ow; /* input and output plane */
+	const float *x;   /* [planes, h, w] */
+	float *y;         /* [planes, oh, ow] */
+} Adaptive;
+
+/* Planes [begin, end) of an adaptive average pool. */
+static void adaptive_planes(void *ctx, int begin, int end)
 {
-	size_t planes = (size_t)n * c;
-	for (size_t pl = 0; pl < planes; pl++) {
-		const float *xp = x + pl * h * w;
-		float *yp = y + pl * oh * ow;
+	const Adaptive *j = ctx;
+	int h = j->h, w = j->w, oh = j->oh, ow = j->ow;
+	for (size_t pl = (size_t)begin; pl < (size_t)end; pl++) {
+		const float *xp = j->x + pl * h * w;
+		float *yp = j->y + pl * oh * ow;
 		for (int oy = 0; oy < oh; oy++) {
 			int y0 = (int)((long long)oy * h / oh);
 			int y1 = (int)(((long long)(oy + 1) * h + oh - 1) / oh);
@@ -297,4 +304,13 @@ void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const fl
 			}
 		}
 	}
+}
+
+/* x: [n, c, h, w] -> y: [n, c, oh, ow]; bin i spans
+ * [floor(i*h/oh), ceil((i+1)*h/oh)); in parallel over planes. */
+void rt_adaptive_avg_pool2d(int n, int c, int h, int w, int oh, int ow, const float *x, float *y)
+{
+	Adaptive j = {h, w, oh, ow, x, y};
+	double floats = (double)h * w + (double)oh * ow; /* per plane, bins that overlap aside */
+	rt_parallel(n * c, cl_grain(floats, CL_GRAIN_FLOATS), adaptive_planes, &j);
 }

@@ -5,8 +5,9 @@
  * the start of each run; the first call starts N-1 workers, which then
  * live as long as the process and sleep between parallel loops. A kernel
  * hands its outermost independent loop to rt_parallel, which splits it
- * statically into one contiguous slice per thread (the caller runs the
- * first): no thread is created per call, and a loop is always cut into
+ * statically into one contiguous slice per thread, as equal as whole
+ * items allow (the caller runs the first; a loop of fewer grains than
+ * threads takes fewer threads): no thread is created per call, and a loop is always cut into
  * the same slices, so outputs do not depend on timing. A slice whose
  * worker has not started on it by the time the caller is done with its
  * own, the caller runs too.
@@ -43,7 +44,6 @@ typedef struct {
 	rt_task_fn fn;   /* loop body over a slice [begin, end) */
 	void *ctx;       /* its argument */
 	int n;           /* items in the loop */
-	int grain;       /* slices are whole multiples of this many items */
 	int parts;       /* threads taking part: slices 0 .. parts-1 */
 } Job;
 
@@ -60,14 +60,15 @@ static int active = 1;         /* threads the next loops use (rt_threads) */
 static pthread_t workers[RT_MAX_THREADS]; /* worker i at index i (0 unused) */
 static unsigned long born[RT_MAX_THREADS]; /* round_no when worker i started */
 
-/* Runs slice part of j: items [begin, end) in whole grains. */
+/* Runs slice part of j: items [n*part/parts, n*(part+1)/parts). The
+ * grain only decides how many parts there are. Cut into whole grains, a
+ * loop of a little over one grain gave one thread a grain and the other
+ * the rest (winograd's output transform of resnet18's 7x7 layers: 94% of
+ * it on one thread); cut evenly, the threads are equally busy. */
 static void run_slice(const Job *j, int part)
 {
-	long long units = (j->n + j->grain - 1) / j->grain;
-	long long b = units * part / j->parts * j->grain;
-	long long e = units * (part + 1) / j->parts * j->grain;
-	if (e > j->n)
-		e = j->n;
+	long long b = (long long)j->n * part / j->parts;
+	long long e = (long long)j->n * (part + 1) / j->parts;
 	if (b < e)
 		j->fn(j->ctx, (int)b, (int)e);
 }
@@ -134,7 +135,7 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 		return;
 	}
 	busy = 1;
-	job = (Job){fn, ctx, n, grain, parts};
+	job = (Job){fn, ctx, n, parts};
 	Job j = job;
 	pending = parts - 1;
 	for (int i = 1; i < parts; i++)

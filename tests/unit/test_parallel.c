@@ -1,7 +1,7 @@
 /*
  * test_parallel.c: the kernels that split their outer loop over threads
  * (conv_cl.c, pool_cl.c, pool.c, layout.c, eltwise.c, conv_direct.c,
- * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c) give the
+ * depthwise.c, gemm.c, winograd.c, conv_stem.c, conv_gemm.c, linear.c) give the
  * same bytes with 1, 2 and 3 threads.
  *
  * Each case runs one kernel on pseudo-random data large enough that its
@@ -185,7 +185,9 @@ static void run_depthwise(const void *v, float *y)
 }
 
 /* NCHW depthwise, each of its paths: 3x3 stride 1 and stride 2 (the flat
- * loops), 5x5 and dilated 3x3 (row ring), 9x9 (more taps than the ring's) */
+ * loops), 5x5 and dilated 3x3 (row ring), 9x9 (more taps than the ring's);
+ * small planes with many channels (mobilenet's last stages), split for
+ * their traffic rather than their arithmetic */
 static void test_conv_depthwise(void **state)
 {
 	(void)state;
@@ -194,7 +196,9 @@ static void test_conv_depthwise(void **state)
 	                               {2, 68, 57, 55, 68, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 68},
 	                               {1, 37, 45, 43, 37, 0, 0, 5, 5, 1, 1, 2, 2, 1, 1, 37},
 	                               {1, 37, 45, 43, 37, 0, 0, 3, 3, 2, 1, 2, 2, 2, 2, 37},
-	                               {1, 13, 40, 40, 13, 0, 0, 9, 9, 1, 1, 4, 4, 1, 1, 13}};
+	                               {1, 13, 40, 40, 13, 0, 0, 9, 9, 1, 1, 4, 4, 1, 1, 13},
+	                               {1, 963, 7, 7, 963, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 963},
+	                               {1, 579, 15, 13, 579, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 579}};
 	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
 		Conv c = conv_case(ps[i], 1, 1, 1, i % 2 ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
 		same_for_any_threads(run_depthwise, &c, conv_out(&c));
@@ -332,12 +336,13 @@ static void run_gemm(const void *v, float *y)
 }
 
 /* Split by panels of rows (m large) and by groups of columns (m small),
- * B in place with a column tail and packed, each activation kind. */
+ * B in place with a column tail and packed, each activation kind; one
+ * column (a squeeze-excite's 1x1 on 1x1, split for the A it streams). */
 static void test_gemm(void **state)
 {
 	(void)state;
-	const int shapes[][3] = {{512, 49, 256}, {16, 3136, 96}, {37, 1001, 40}, {6, 75, 1}};
-	for (int i = 0; i < 4; i++)
+	const int shapes[][3] = {{512, 49, 256}, {16, 3136, 96}, {37, 1001, 40}, {6, 75, 1}, {961, 1, 241}};
+	for (int i = 0; i < 5; i++)
 		for (int in_place = 0; in_place <= 1; in_place++) {
 			Gemm g = gemm_case(shapes[i][0], shapes[i][1], shapes[i][2], in_place,
 			                   in_place ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
@@ -350,7 +355,8 @@ static void test_gemm(void **state)
 
 typedef struct {
 	rt_pool2d_params p;
-	int cl, kind; /* chunk size; 0 max, 1 avg, 2 adaptive, 3 batch norm */
+	int cl, kind; /* chunk size; 0 max, 1 avg, 2 adaptive, 3 batch norm;
+	                 NCHW: 4 max, 5 avg, 6 adaptive */
 	float *x, *stats;
 } Pool;
 
@@ -368,6 +374,8 @@ static void run_pool(const void *v, float *y)
 		rt_max_pool2d(p, c->x, y);
 	else if (c->kind == 5)
 		rt_avg_pool2d(p, c->x, y);
+	else if (c->kind == 6)
+		rt_adaptive_avg_pool2d(p->n, p->c, p->h, p->w, p->oh, p->ow, c->x, y);
 	else if (c->kind == 3)
 		rt_batch_norm_cl(p->n, p->c, p->h * p->w, c->cl, c->x, c->stats, c->stats + p->c, c->stats + 2 * p->c,
 		                 c->stats + 3 * p->c, 1e-5f, y);
@@ -376,11 +384,11 @@ static void run_pool(const void *v, float *y)
 static void test_pools_and_batch_norm(void **state)
 {
 	(void)state;
-	for (int kind = 0; kind < 6; kind++) /* 4, 5: NCHW max and avg (one "chunk" of 1) */
+	for (int kind = 0; kind < 7; kind++) /* 4-6: NCHW (one "chunk" of 1) */
 		for (int cl = kind >= 4 ? 1 : 8; cl <= 68; cl += kind >= 4 ? 68 : 60) {
 			/*                  n  c   h    w   oh  ow  kh kw sh sw ph pw inc */
 			Pool c = {{2, 68, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1, 0}, cl, kind, NULL, NULL};
-			if (kind == 2)
+			if (kind == 2 || kind == 6)
 				c.p.oh = 7, c.p.ow = 5;
 			if (kind == 3)
 				c.p.oh = c.p.h, c.p.ow = c.p.w;
@@ -389,6 +397,10 @@ static void test_pools_and_batch_norm(void **state)
 			for (int i = 0; i < 68; i++)
 				c.stats[3 * 68 + i] += 1.0f; /* variances > 0 */
 			same_for_any_threads(run_pool, &c, (size_t)RT_CL_FLOATS(2, 68, c.p.oh, c.p.ow, cl));
+			if (kind == 6) { /* a global pool of 13 odd planes, 75 x 75 */
+				c.p.c = 13, c.p.h = c.p.w = 75, c.p.oh = c.p.ow = 1;
+				same_for_any_threads(run_pool, &c, 2 * 13);
+			}
 			free(c.x), free(c.stats);
 		}
 }
@@ -429,6 +441,36 @@ static void test_concat_and_reorder(void **state)
 		m.x = randoms((size_t)RT_CL_FLOATS(2, 44, 1, 3100, m.cl_in), 8);
 		same_for_any_threads(run_move, &m, (size_t)RT_CL_FLOATS(2, 44, 1, 3100, m.cl_out));
 		free(m.x);
+	}
+}
+
+/* ---- linear.c --------------------------------------------------------- */
+
+typedef struct {
+	int n, in, out;
+	float *x, *w, *bias;
+	rt_epilogue ep;
+} Linear;
+
+static void run_linear(const void *v, float *y)
+{
+	const Linear *l = v;
+	rt_linear_ep(l->n, l->in, l->out, l->x, l->w, &l->ep, y);
+}
+
+static void test_linear(void **state)
+{
+	(void)state;
+	/* batch 1 and 3; features not multiples of 4 rows or of a vector */
+	const int shapes[][3] = {{1, 1280, 1000}, {3, 517, 1001}, {1, 37, 13}};
+	for (int i = 0; i < 3; i++) {
+		Linear l = {shapes[i][0], shapes[i][1], shapes[i][2], NULL, NULL, NULL, {0}};
+		l.x = randoms((size_t)l.n * l.in, 11);
+		l.w = randoms((size_t)l.out * l.in, 12);
+		l.bias = randoms((size_t)l.out, 13);
+		l.ep = (rt_epilogue){l.bias, NULL, i == 1 ? RT_ACT_RELU : RT_ACT_NONE, 0, 0, NULL};
+		same_for_any_threads(run_linear, &l, (size_t)l.n * l.out);
+		free(l.x), free(l.w), free(l.bias);
 	}
 }
 
@@ -480,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_pools_and_batch_norm),
 		cmocka_unit_test(test_concat_and_reorder),
+		cmocka_unit_test(test_linear),
 		cmocka_unit_test(test_eltwise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
