@@ -245,7 +245,12 @@ typedef struct {
 	                          for a view (flatten, dropout, a chunk or split
 	                          piece read in place) its source's home */
 	long long *view_offset;/* per node: byte offset of its value in its
-	                          home's buffer (0 but for piece views) */
+	                          home's buffer (0 but for piece views and
+	                          values in a concat's channels) */
+	bool *in_concat;       /* per node: its value is channels of a concat's
+	                          buffer (its home), at view_offset: written
+	                          there by its own producer, or a concat whose
+	                          inputs all are there already (no copy) */
 	long long *offset;     /* byte offset in the workspace of home nodes;
 	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
 	long long *bytes;      /* buffer size of home nodes, bytes */
@@ -559,6 +564,14 @@ void memplan(Graph *g, bool views);
  * and an element-wise op written in place over its input share their
  * home's name). */
 bool memplan_piece(const Graph *g, int i);
+/* Whether node i's value is channels of a concat's buffer
+ * (MemPlan.in_concat): a pointer at view_offset into its home, under a
+ * name of its own, written by its producer's call (none for a concat
+ * that is a view). */
+bool memplan_in_concat(const Graph *g, int i);
+/* Whether input k of concat node i is already in its channels of i's
+ * buffer (written there by its producer): the concat copies it not. */
+bool memplan_placed(const Graph *g, int i, int k);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

@@ -14,7 +14,8 @@
  * folded (a batch_norm folded into its input). Once memplan has run,
  * where the value lives: `@ws+OFFSET` (its own workspace buffer), `@input`,
  * `@output`, `@weights` (a param), or `@%H` (the buffer of node H: a view,
- * or an element-wise op in place).
+ * or an element-wise op in place; `@%H[A..B]` for a value in channels
+ * A..B of concat H's buffer, written there by its producer).
  */
 #include "../cnnc.h"
 
@@ -28,7 +29,10 @@ static void plan_str(const Graph *g, int i, FILE *out)
 {
 	const MemPlan *p = g->plan;
 	int h = p->home[i];
-	if (h != i)
+	if (h != i && p->in_concat[i])
+		fprintf(out, " @%%%d[%lld..%lld]", h, p->view_offset[i] / 4 / ir_inner(&g->nodes[i]),
+		        p->view_offset[i] / 4 / ir_inner(&g->nodes[i]) + g->nodes[i].shape[1] - 1);
+	else if (h != i)
 		fprintf(out, " @%%%d", h);
 	else if (p->offset[i] == MEM_INPUT)
 		fprintf(out, " @input");
