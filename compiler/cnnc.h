@@ -215,6 +215,15 @@ typedef struct {
 	                          its act then ACT_LEAKY_RELU), or NULL */
 	float *slope;          /* ... its slopes, one per output channel
 	                          (arena; NULL until weights are bound) */
+	const char *pro_name;  /* conv2d: the batch_norm (its layer name) applied
+	                          to its input as the kernel reads it
+	                          (fuse_prologue), or NULL */
+	bool pro_relu;         /* ... followed by a relu */
+	float *pro_scale;      /* ... per input channel: x * pro_scale[c] +
+	                          pro_shift[c], gamma / sqrt(var + eps) and
+	                          beta - mean * that (arena; NULL until weights
+	                          are bound) */
+	float *pro_shift;
 	const char *note;      /* why an optimization did or did not happen */
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
@@ -504,6 +513,10 @@ void channels_last(Graph *g);
 
 /* Fuses activations and residual adds into the producing op's epilogue. */
 void fuse(Graph *g);
+/* After layout: a batch_norm (and the relu after it) that only a 1x1
+ * conv2d on the GEMM path reads is applied by that conv as it packs its
+ * input (Node.pro_*); both are left without readers. */
+void fuse_prologue(Graph *g);
 
 /* ---- passes/algo.c -------------------------------------------------- */
 

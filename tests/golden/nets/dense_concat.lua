@@ -9,7 +9,10 @@
 -- value in two concats at other channels, and twice in one concat
 -- (copies); a concat of the block's concat and the model's input (the
 -- block's values then live in that concat's channels; the input is
--- copied). 1x13x11x9 in and out. PyTorch twin: DenseConcat in
+-- copied). Each dense layer's norm1 and relu, a batch norm alone before
+-- a 1x1 conv, and a transition's norm and relu before a 1x1 conv of
+-- stride 2 are applied by the conv as it packs its input
+-- (fuse_prologue). 1x13x11x9 in and out. PyTorch twin: DenseConcat in
 -- tests/golden/nets.py.
 
 local function dense_layer(features, name)
@@ -33,5 +36,9 @@ local t = features[2]:relu()                                                    
 local u = concat { features[3], t, features[3] }                                         -- 111
 local q = s:sigmoid()                                 -- reads s last; s lives in concat_27's channels
 local y = concat { block, x }:conv2d { name = "mix", out_channels = 13, kernel_size = 1 } -- 137 -> 13
-local z = u:conv2d { name = "mix2", out_channels = 13, kernel_size = 1, bias = false }     -- 111 -> 13
-return (y + z):mul(q)
+local z = u:batch_norm { name = "norm_u" }
+           :conv2d { name = "mix2", out_channels = 13, kernel_size = 1, bias = false }     -- 111 -> 13
+local t2 = block:batch_norm { name = "trans.norm" }:relu()
+                :conv2d { name = "trans.conv", out_channels = 13, kernel_size = 1, stride = 2 } -- 13x6x5
+                :adaptive_avg_pool2d { output_size = 1 }
+return (y + z):mul(q):add(t2)
