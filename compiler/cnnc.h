@@ -215,6 +215,15 @@ typedef struct {
 	                          its act then ACT_LEAKY_RELU), or NULL */
 	float *slope;          /* ... its slopes, one per output channel
 	                          (arena; NULL until weights are bound) */
+	const char *pro_name;  /* conv2d: the batch_norm (its layer name) applied
+	                          to its input as the kernel reads it
+	                          (fuse_prologue), or NULL */
+	bool pro_relu;         /* ... followed by a relu */
+	float *pro_scale;      /* ... per input channel: x * pro_scale[c] +
+	                          pro_shift[c], gamma / sqrt(var + eps) and
+	                          beta - mean * that (arena; NULL until weights
+	                          are bound) */
+	float *pro_shift;
 	const char *note;      /* why an optimization did or did not happen */
 	const char *algo_note; /* conv2d: the numbers behind algo (passes/algo.c) */
 	bool dead;             /* absorbed by an optimization; dce removes it */
@@ -245,7 +254,12 @@ typedef struct {
 	                          for a view (flatten, dropout, a chunk or split
 	                          piece read in place) its source's home */
 	long long *view_offset;/* per node: byte offset of its value in its
-	                          home's buffer (0 but for piece views) */
+	                          home's buffer (0 but for piece views and
+	                          values in a concat's channels) */
+	bool *in_concat;       /* per node: its value is channels of a concat's
+	                          buffer (its home), at view_offset: written
+	                          there by its own producer, or a concat whose
+	                          inputs all are there already (no copy) */
 	long long *offset;     /* byte offset in the workspace of home nodes;
 	                          MEM_INPUT / MEM_OUTPUT for the caller's buffers */
 	long long *bytes;      /* buffer size of home nodes, bytes */
@@ -499,6 +513,10 @@ void channels_last(Graph *g);
 
 /* Fuses activations and residual adds into the producing op's epilogue. */
 void fuse(Graph *g);
+/* After layout: a batch_norm (and the relu after it) that only a 1x1
+ * conv2d on the GEMM path reads is applied by that conv as it packs its
+ * input (Node.pro_*); both are left without readers. */
+void fuse_prologue(Graph *g);
 
 /* ---- passes/algo.c -------------------------------------------------- */
 
@@ -559,6 +577,14 @@ void memplan(Graph *g, bool views);
  * and an element-wise op written in place over its input share their
  * home's name). */
 bool memplan_piece(const Graph *g, int i);
+/* Whether node i's value is channels of a concat's buffer
+ * (MemPlan.in_concat): a pointer at view_offset into its home, under a
+ * name of its own, written by its producer's call (none for a concat
+ * that is a view). */
+bool memplan_in_concat(const Graph *g, int i);
+/* Whether input k of concat node i is already in its channels of i's
+ * buffer (written there by its producer): the concat copies it not. */
+bool memplan_placed(const Graph *g, int i, int k);
 
 /* ---- io/safetensors.c ---------------------------------------------- */
 

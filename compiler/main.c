@@ -58,7 +58,7 @@ typedef struct {
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
 static const char *const pass_names[] = {"shapes",  "dce",     "weights", "constfold", "channels_last", "fold_pad",
-                                         "fold_bn", "fuse",    "algo",    "layout",    "qregions",      "pack",    "memplan", NULL};
+                                         "fold_bn", "fuse",    "algo",    "layout",    "prologue",    "qregions",      "pack",    "memplan", NULL};
 
 static const char usage_text[] =
 	"usage:\n"
@@ -404,6 +404,11 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	after(&c, o, "dce");
 	layouts(&c, o);
 	after(&c, o, "layout");
+	if (o->opt_level >= 1 && !int8 && !o->calibrating) {
+		fuse_prologue(g);
+		prune(&c);
+		after(&c, o, "prologue");
+	}
 	if (int8) {
 		follow(&c, quant_regions(g, o->threads));
 		after(&c, o, "qregions");

@@ -145,6 +145,14 @@ void rt_gemm_packed(int m, int n, int k, const float *a, const float *b, float *
 	 (RT_GEMM_PANELS_OUTER(og, (long long)(oh) * (ow), (cg) * (kh) * (kw)) ? 1 : (threads)))
 void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
                     float *y, float *scratch);
+/* The same for a 1x1 kernel without padding, groups 1, reading each
+ * input value v of channel ci as v * scale[ci] + shift[ci], then relu
+ * when relu is set (a batch norm, and the relu after it, applied as the
+ * input is packed: DenseNet's norm1 after a concat). scale, shift: [c].
+ * Every column is packed (none read in place). Only for kh = kw = 1,
+ * ph = pw = 0, groups 1 (any stride): other shapes ignore the prologue. */
+void rt_conv2d_gemm_pro(const rt_conv2d_params *p, int threads, const float *x, const float *scale,
+                        const float *shift, int relu, const float *w, const rt_epilogue *ep, float *y, float *scratch);
 
 /* Direct convolution of any shape, then the epilogue. */
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep,

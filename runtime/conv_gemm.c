@@ -20,7 +20,12 @@
  * make one tile (at 7x7, 32 + 17: 56 columns computed, not 48 + a tile
  * of 8 for the 49th: 10% faster), or all of them at 7x7 when m is large
  * (see rt_conv2d_gemm); other 1x1 convolutions are packed by
- * im2col_1x1, without im2col_packed's table.
+ * im2col_1x1, without im2col_packed's table. rt_conv2d_gemm_pro packs
+ * every column of a 1x1 convolution, applying a batch norm (a scale and
+ * shift per input channel) and a relu to each value as it copies it, so
+ * the batch norm's output is never written (DenseNet's norm1 and relu1
+ * after a concat of up to 1024 channels: two passes over it per layer,
+ * against a packing that its 128 output channels then share).
  * (Depthwise convolutions, where GEMM would have k = kh*kw, have their
  * own kernel: depthwise.c.)
  */
@@ -28,6 +33,7 @@
 
 #include <string.h>
 
+#include "act.h"
 #include "cl.h"
 #include "simd.h"
 
@@ -154,6 +160,36 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
 	}
 }
 
+/* What a conv applies to each input value as it packs it (a batch norm,
+ * and a relu): v * scale[ci] + shift[ci], then max(., 0) when relu. */
+typedef struct {
+	const float *scale, *shift; /* [cg], or NULL: nothing */
+	int relu;
+} Pro;
+
+/* n floats at d: the prologue of channel ci, in vectors (n a multiple of VW). */
+static inline __attribute__((always_inline)) void pro_apply(const Pro *pro, int ci, float *d, int n)
+{
+	float s = pro->scale[ci], t = pro->shift[ci];
+	for (int q = 0; q < n; q += VW) {
+		vf v;
+		LOADV(v, d + q);
+		v = v * s + t;
+		if (pro->relu)
+			v = actv_relu(v, 0, 0);
+		STOREV(d + q, v);
+	}
+}
+
+/* One value of channel ci through the prologue (none without scale). */
+static inline float pro_one(const Pro *pro, int ci, float v)
+{
+	if (!pro->scale)
+		return v;
+	v = v * pro->scale[ci] + pro->shift[ci];
+	return pro->relu ? act_relu(v, 0, 0) : v;
+}
+
 /* col(X_g) as im2col_packed writes it, for a 1x1 kernel without padding
  * (any stride): row ci of a strip holds input channel ci at the strip's
  * 16 pixels, (oy*sh, ox*sw). The table of im2col_packed costs three
@@ -167,7 +203,8 @@ static void im2col_packed(const rt_conv2d_params *p, int cg, const float *x, int
  * computed once for all channels. Strips are written whole, in order: filling
  * them channel by channel puts consecutive stores 16*cg floats apart,
  * which cost more than the copy. */
-static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col)
+static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb, int je, float *col,
+                       const Pro *pro)
 {
 	const size_t plane = (size_t)p->h * p->w;
 	const int sw = p->sw;
@@ -178,8 +215,11 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 		float *d = col + (size_t)(j0 - jb) * cg;
 		/* stride 2, all 16 in one row, the last float read inside it */
 		if (sw == 2 && left == 16 && ox + 16 <= p->ow && 2 * ox + 32 <= p->w) {
-			for (int ci = 0; ci < cg; ci++, d += 16)
+			for (int ci = 0; ci < cg; ci++, d += 16) {
 				copy_run16(d, x0 + ci * plane, 2);
+				if (pro->scale)
+					pro_apply(pro, ci, d, 16);
+			}
 		} else if (p->sh == 1 && sw == 1) { /* same pixels in and out: one run per channel */
 			/* a partial strip's run is read whole, lanes past it then
 			 * zeroed, where the 16 floats lie inside the group's
@@ -192,12 +232,20 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 			for (int ci = 0; ci < cg; ci++, d += 16) {
 				if (left < 16 && (size_t)j0 + ci * plane + 16 > (size_t)cg * plane) {
 					for (int q = 0; q < 16; q++)
-						d[q] = q < left ? xs[ci * plane + q] : 0;
+						d[q] = q < left ? pro_one(pro, ci, xs[ci * plane + q]) : 0;
 					continue;
 				}
 				vf v[16 / VW];
 				for (int q = 0; q < 16 / VW; q++)
 					LOADV(v[q], xs + ci * plane + q * VW);
+				if (pro->scale) { /* before the mask: the lanes past left stay 0 */
+					float sc = pro->scale[ci], sh = pro->shift[ci];
+					for (int q = 0; q < 16 / VW; q++) {
+						v[q] = v[q] * sc + sh;
+						if (pro->relu)
+							v[q] = actv_relu(v[q], 0, 0);
+					}
+				}
 				for (int q = 0; q < 16 / VW; q++)
 					v[q] = (vf)((vi)v[q] & keep[q]);
 				for (int q = 0; q < 16 / VW; q++)
@@ -212,7 +260,7 @@ static void im2col_1x1(const rt_conv2d_params *p, int cg, const float *x, int jb
 			for (int ci = 0; ci < cg; ci++, d += 16) {
 				const float *xc = x + ci * plane;
 				for (int q = 0; q < left; q++)
-					d[q] = xc[at[q]];
+					d[q] = pro_one(pro, ci, xc[at[q]]);
 				for (int q = left; q < 16; q++)
 					d[q] = 0;
 			}
@@ -225,6 +273,7 @@ typedef struct {
 	const rt_conv2d_params *p;
 	const float *x, *w;    /* input; packed weights, per group */
 	const rt_epilogue *ep; /* NULL: none */
+	Pro pro;               /* applied to the input as it is packed (1x1 only) */
 	float *y;              /* output */
 	float *scratch;        /* parts areas of area floats */
 	size_t area;           /* RT_IM2COL_FLOATS */
@@ -262,7 +311,7 @@ static void unroll(const Conv *j, const float *xg, int jb, int je, float *col)
 {
 	const rt_conv2d_params *p = j->p;
 	if (p->kh == 1 && p->kw == 1 && p->ph == 0 && p->pw == 0)
-		im2col_1x1(p, j->cg, xg, jb, je, col);
+		im2col_1x1(p, j->cg, xg, jb, je, col, &j->pro);
 	else
 		im2col_packed(p, j->cg, xg, jb, je, col);
 }
@@ -306,10 +355,11 @@ static void unroll_strips(void *ctx, int begin, int end)
  * unrolled by strips in parallel and multiplied by the parallel GEMM. A
  * column is computed the same either way (the blocks are the same, and
  * rt_gemm_packed gives the same bytes on any number of threads). */
-void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
-                    float *y, float *scratch)
+static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pro pro, const float *w,
+                      const rt_epilogue *ep, float *y, float *scratch)
 {
-	Conv j = {.p = p, .x = x, .w = w, .ep = ep, .y = y, .scratch = scratch, .parts = threads < 1 ? 1 : threads};
+	Conv j = {.p = p, .x = x, .w = w, .ep = ep, .pro = pro, .y = y, .scratch = scratch,
+	          .parts = threads < 1 ? 1 : threads};
 	j.cg = p->c / p->groups, j.og = p->oc / p->groups;
 	j.k = j.cg * p->kh * p->kw, j.ohw = p->oh * p->ow;
 	j.area = (size_t)RT_IM2COL_FLOATS(j.og, j.cg, p->kh, p->kw, p->oh, p->ow);
@@ -326,7 +376,7 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, cons
 	 * across cache lines, which cost more than the copy once many rows of
 	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place) */
 	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
-	            (j.ohw % 4 == 0 || j.og < 192);
+	            (j.ohw % 4 == 0 || j.og < 192) && !pro.scale;
 	if (plain) { /* whole register tiles read in place, the rest packed */
 		j.first = j.ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
 		for (int n = 0; n < p->n; n++)
@@ -352,6 +402,18 @@ void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, cons
 		rt_epilogue e = group_epilogue(&j, n, g, j.j0);
 		rt_gemm_packed(j.og, j.cols, j.k, w + g * j.wg, scratch, y + yoff + j.j0, j.ohw, &e);
 	}
+}
+
+void rt_conv2d_gemm(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
+                    float *y, float *scratch)
+{
+	conv_gemm(p, threads, x, (Pro){NULL, NULL, 0}, w, ep, y, scratch);
+}
+
+void rt_conv2d_gemm_pro(const rt_conv2d_params *p, int threads, const float *x, const float *scale,
+                        const float *shift, int relu, const float *w, const rt_epilogue *ep, float *y, float *scratch)
+{
+	conv_gemm(p, threads, x, (Pro){scale, shift, relu}, w, ep, y, scratch);
 }
 
 void rt_conv2d_direct_ep(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y)

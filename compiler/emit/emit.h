@@ -66,6 +66,9 @@ const char *emit_wname(const Emit *e, const Node *n, int k);
 void emit_epilogue(Emit *e, const Node *n);
 /* emit_weights.c: C name of the slopes of the prelu fused into n (n->slope). */
 const char *emit_slope_name(const Emit *e, const Node *n);
+/* The arrays of a batch norm a conv applies to its input (Node.pro_*):
+ * "scale" or "shift". */
+const char *emit_pro_name(const Emit *e, const Node *n, const char *which);
 
 /* ---- the families: each emits node n's call in n's layout ----------- */
 

@@ -103,7 +103,7 @@ static void name_values(Emit *e)
 			e->var[i] = e->var[g->nodes[i].in[0]];
 			continue;
 		}
-		if (p->home[i] != i && !memplan_piece(g, i)) { /* written in place over its home */
+		if (p->home[i] != i && !memplan_piece(g, i) && !memplan_in_concat(g, i)) { /* written in place over its home */
 			e->var[i] = e->var[p->home[i]];
 			continue;
 		}
@@ -336,10 +336,32 @@ static void declare_buffer(Emit *e, int i)
 	        p->first[i], p->last[i]);
 }
 
-/* Declares the chunk and split pieces whose names the calls of nodes
- * [from, to) use, as pointers into their home buffer, which the function
- * has declared. A call names a piece it reads, or one a view (flatten,
- * dropout) of it stands for, since views take their input's name. */
+/* Whether node k's call names input j (a concat does not name the inputs
+ * already in its channels). */
+static bool names_input(const Graph *g, int k, int j)
+{
+	return g->nodes[k].op != OP_CONCAT || !memplan_placed(g, k, j);
+}
+
+/* Whether node k emits a call that names its own value: not a piece read
+ * in place, a view, or a concat whose inputs are all in its channels. */
+static bool names_itself(const Graph *g, int k)
+{
+	const Node *n = &g->nodes[k];
+	if (memplan_piece(g, k) || op_flags[n->op] & OPF_VIEW)
+		return false;
+	for (int j = 0; n->op == OP_CONCAT && j < n->nin; j++)
+		if (names_input(g, k, j))
+			return true;
+	return n->op != OP_CONCAT;
+}
+
+/* Declares the values at an offset in another's buffer whose names the
+ * calls of nodes [from, to) use, as pointers into their home buffer,
+ * which the function has declared: chunk and split pieces read in
+ * place, and values in a concat's channels. A call names the values it
+ * reads, or one a view (flatten, dropout) of it stands for, since views
+ * take their input's name, and the value it writes. */
 static void declare_views(Emit *e, int from, int to)
 {
 	const Graph *g = e->g;
@@ -348,21 +370,28 @@ static void declare_views(Emit *e, int from, int to)
 	bool *named = arena_alloc(g->arena, (size_t)g->n * sizeof *named);
 	for (int k = g->n - 1; k >= 0; k--) {
 		const Node *n = &g->nodes[k];
-		bool calls = k >= from && k < to && !memplan_piece(g, k) && !(op_flags[n->op] & OPF_VIEW);
+		bool calls = k >= from && k < to && names_itself(g, k);
+		named[k] |= calls;
 		if (calls || (named[k] && op_flags[n->op] & OPF_VIEW))
 			for (int j = 0; j < n->nin; j++)
-				named[n->in[j]] = true;
+				named[n->in[j]] |= !calls || names_input(g, k, j);
 	}
 	if (g->output >= from && g->output < to)
 		named[g->output] = true; /* the copy to the caller's output */
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		if (!memplan_piece(g, i) || !named[i])
+		if (!named[i])
 			continue;
-		fprintf(e->c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
-		        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf), n->layout ? " " : "",
-		        n->layout ? layout_name[n->layout] : "", n->a.slice[0], n->a.slice[0] + n->a.slice[1] - 1,
-		        g->nodes[n->in[0]].name);
+		if (memplan_piece(g, i))
+			fprintf(e->c, "\tconst float *%s = %s + %lld; /* %s%s%s, a view: channels %d..%d of %s */\n", e->var[i],
+			        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf),
+			        n->layout ? " " : "", n->layout ? layout_name[n->layout] : "", n->a.slice[0],
+			        n->a.slice[0] + n->a.slice[1] - 1, g->nodes[n->in[0]].name);
+		else if (memplan_in_concat(g, i))
+			fprintf(e->c, "\tfloat *%s = %s + %lld; /* %s, channels %lld..%lld of %s */\n", e->var[i],
+			        e->var[p->home[i]], p->view_offset[i] / 4, ir_shape_str(n, buf, sizeof buf),
+			        p->view_offset[i] / 4 / ir_inner(n), p->view_offset[i] / 4 / ir_inner(n) + n->shape[1] - 1,
+			        g->nodes[p->home[i]].name);
 	}
 }
 

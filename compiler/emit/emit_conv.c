@@ -56,7 +56,10 @@ static void conv_nchw(Emit *e, const Node *n, const char *X, const char *Y)
 	FILE *c = e->c;
 	const Attrs *a = &n->a;
 	const Node *x = &g->nodes[n->in[0]];
-	conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3], "");
+	conv_params(e, n, x->shape[2], x->shape[3], n->shape[2], n->shape[3],
+	            n->pro_name ? arena_printf(g->arena, " /* input read through %s%s */", emit_comment(g->arena, n->pro_name),
+	                                       n->pro_relu ? " and a relu" : "")
+	                        : "");
 	if (e->o->opt_level == 0 && n->algo == ALGO_DIRECT && a->act == ACT_NONE && !a->residual) {
 		fprintf(c, "\t\trt_conv2d_direct(&p, %s, %s, %s, %s);\n\t}\n", X, emit_wname(e, n, 0),
 		        a->bias ? emit_wname(e, n, 1) : "NULL", Y);
@@ -73,6 +76,10 @@ static void conv_nchw(Emit *e, const Node *n, const char *X, const char *Y)
 	else if (ALGO_WINOGRAD_TILE(n->algo))
 		fprintf(c, "\t\trt_conv2d_winograd(&p, %d, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
 		        ALGO_WINOGRAD_TILE(n->algo), e->o->threads, X, emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
+	else if (n->pro_name)
+		fprintf(c, "\t\trt_conv2d_gemm_pro(&p, %d, %s, %s, %s, %d, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n",
+		        e->o->threads, X, emit_pro_name(e, n, "scale"), emit_pro_name(e, n, "shift"), n->pro_relu,
+		        emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);
 	else
 		fprintf(c, "\t\trt_conv2d_gemm(&p, %d, %s, %s, &ep, %s, (float *)(ws + %lld));\n\t}\n", e->o->threads, X,
 		        emit_wname(e, n, 0), Y, g->plan->scratch_offset[n->id]);

@@ -57,7 +57,9 @@ void emit_eltwise(Emit *e, const Node *n)
 		int off = 0;
 		for (int i = 0; i < n->nin; i++) {
 			const Node *xi = &g->nodes[n->in[i]];
-			if (nchw)
+			if (memplan_placed(g, n->id, i)) /* its producer wrote it there */
+				fprintf(c, "\t/* (%s: in channels %d..%d already) */\n", xi->name, off, off + xi->shape[1] - 1);
+			else if (nchw)
 				fprintf(c, "\trt_concat_part(%d, %d, %d, %d, %d, %s, %s);\n", n->shape[0], xi->shape[1], hw,
 				        n->shape[1], off, e->var[xi->id], Y);
 			else

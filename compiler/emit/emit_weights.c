@@ -80,6 +80,8 @@ long long emit_weight_floats(const Graph *g)
 			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
 		if (n->slope)
 			floats += n->shape[1];
+		if (n->pro_scale)
+			floats += 2LL * g->nodes[n->in[0]].shape[1];
 	}
 	return floats + (emit_quant_weight_bytes(g) + 3) / 4;
 }
@@ -87,6 +89,11 @@ long long emit_weight_floats(const Graph *g)
 const char *emit_slope_name(const Emit *e, const Node *n)
 {
 	return arena_printf(e->g->arena, "w_%s_prelu_slopes", e->wbase[n->id]);
+}
+
+const char *emit_pro_name(const Emit *e, const Node *n, const char *which)
+{
+	return arena_printf(e->g->arena, "w_%s_input_%s", e->wbase[n->id], which);
 }
 
 /* The array name of count floats v: in the blob (a pointer into it), or
@@ -175,6 +182,17 @@ void emit_weights(Emit *e)
 			fprintf(c, "/* %s: [%d] as one slope per output channel, the prelu fused into %s */\n",
 			        emit_comment(g->arena, n->slope_key), n->shape[1], emit_comment(g->arena, n->name));
 			put_array(e, emit_slope_name(e, n), n->slope, n->shape[1]);
+		}
+		if (n->pro_name) { /* a batch norm it applies to its input (passes/fuse.c) */
+			int ch = g->nodes[n->in[0]].shape[1];
+			if (!n->pro_scale)
+				BUG("%s: batch norm %s applied to its input without its weights", n->name, n->pro_name);
+			for (int h = 0; h < 2; h++) {
+				fprintf(c, "/* %s: [%d] its %s per input channel, the batch norm applied by %s */\n",
+				        emit_comment(g->arena, n->pro_name), ch, h ? "shift" : "scale",
+				        emit_comment(g->arena, n->name));
+				put_array(e, emit_pro_name(e, n, h ? "shift" : "scale"), h ? n->pro_shift : n->pro_scale, ch);
+			}
 		}
 	}
 	if (e->blob) {

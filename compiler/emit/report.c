@@ -151,8 +151,9 @@ static void print_json(const Graph *g, const Graph *opt, const int *map, const Q
 	cJSON_AddNumberToObject(tot, "naive_arena_bytes", (double)p->naive);
 	cJSON *tensors = cJSON_AddArrayToObject(root, "tensors");
 	for (int i = 0; i < opt->n; i++) {
-		if (memplan_piece(opt, i)) {
-			/* a chunk or split piece read in place: where in whose buffer */
+		if (memplan_piece(opt, i) || memplan_in_concat(opt, i)) {
+			/* a chunk or split piece read in place, or a value in a
+			 * concat's channels: where in whose buffer */
 			cJSON *v = cJSON_CreateObject();
 			cJSON_AddNumberToObject(v, "id", i);
 			cJSON_AddStringToObject(v, "name", opt->nodes[i].name);

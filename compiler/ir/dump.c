@@ -6,7 +6,8 @@
  * Only options that differ from zero are printed, so a dump stays short.
  * After the passes, what they decided follows the options in the same
  * way: act=relu (act_negative_slope= and the like for an activation with an option; act=prelu act_slopes=KEY
- * for a fused prelu) and residual (fuse), algo= (passes/algo.c;
+ * for a fused prelu) and residual (fuse), prologue=BN or BN+relu (a
+ * batch norm, and relu, applied to a conv's input: fuse_prologue), algo= (passes/algo.c;
  * absent: direct, or not chosen yet), scratch= (bytes), layout= (absent:
  * nchw), packed= (floats, pack), in an int8 compile dtype=u8 (absent:
  * float32), qscale= qzp= (the value's quantization, from the Q file) and
@@ -14,7 +15,8 @@
  * folded (a batch_norm folded into its input). Once memplan has run,
  * where the value lives: `@ws+OFFSET` (its own workspace buffer), `@input`,
  * `@output`, `@weights` (a param), or `@%H` (the buffer of node H: a view,
- * or an element-wise op in place).
+ * or an element-wise op in place; `@%H[A..B]` for a value in channels
+ * A..B of concat H's buffer, written there by its producer).
  */
 #include "../cnnc.h"
 
@@ -28,7 +30,10 @@ static void plan_str(const Graph *g, int i, FILE *out)
 {
 	const MemPlan *p = g->plan;
 	int h = p->home[i];
-	if (h != i)
+	if (h != i && p->in_concat[i])
+		fprintf(out, " @%%%d[%lld..%lld]", h, p->view_offset[i] / 4 / ir_inner(&g->nodes[i]),
+		        p->view_offset[i] / 4 / ir_inner(&g->nodes[i]) + g->nodes[i].shape[1] - 1);
+	else if (h != i)
 		fprintf(out, " @%%%d", h);
 	else if (p->offset[i] == MEM_INPUT)
 		fprintf(out, " @input");
@@ -118,6 +123,8 @@ void ir_dump(const Graph *g, FILE *out)
 		}
 		if (a->residual)
 			fprintf(out, " residual");
+		if (n->pro_name) /* a batch norm (and relu) applied to its input: fuse_prologue */
+			fprintf(out, " prologue=%s%s", n->pro_name, n->pro_relu ? "+relu" : "");
 		if ((n->op == OP_CONV2D || n->op == OP_CONV_TRANSPOSE2D) && n->algo != ALGO_DIRECT)
 			fprintf(out, " algo=%s", algo_name[n->algo]);
 		if (n->scratch)

@@ -23,8 +23,19 @@
  *     linear, whose dim 1 is then prelu's channels) takes ACT_LEAKY_RELU
  *     and the slopes, one per output channel (one shared slope repeated:
  *     rt_epilogue.slope).
+ *
+ * fuse_prologue, after layout, fuses the other way: a batch norm that
+ * cannot fold into the conv before it (DenseNet's norm1 and its
+ * transitions' norm, after a concat) and the relu after it, read only by
+ * a 1x1 conv2d without padding on the GEMM path (gemm or im2col, NCHW,
+ * groups 1), are applied by that conv as it packs its input
+ * (rt_conv2d_gemm_pro: relu(x * scale[c] + shift[c]) per input channel),
+ * so the normalized tensor is never written: one pass over the concat
+ * per layer instead of three.
  */
 #include "../cnnc.h"
+
+#include <math.h>
 
 static bool fusable(Graph *g, int id)
 {
@@ -103,5 +114,56 @@ void fuse(Graph *g)
 		g->nodes[x].a.act_param2 = n->a.param2;
 		n->note = arena_printf(g->arena, "fused into %s", g->nodes[x].name);
 		ir_replace_uses(g, i, x);
+	}
+}
+
+/* Whether node id is read only by one node, is not the output, and is
+ * float32 NCHW of rank 4. */
+static bool only_read(Graph *g, int id)
+{
+	const Node *n = &g->nodes[id];
+	return ir_users(g, id) == 1 && id != g->output && n->layout == LAYOUT_NCHW && n->dtype == DTYPE_F32 &&
+	       n->rank == 4;
+}
+
+void fuse_prologue(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *c = &g->nodes[i];
+		const Attrs *a = &c->a;
+		bool conv = c->op == OP_CONV2D && !c->dead && (c->algo == ALGO_GEMM || c->algo == ALGO_IM2COL) &&
+		            c->layout == LAYOUT_NCHW && !c->qweight && a->kernel[0] == 1 && a->kernel[1] == 1 &&
+		            a->pad[0] == 0 && a->pad[1] == 0 && a->groups == 1 && !c->pro_name;
+		if (!conv)
+			continue;
+		int r = c->in[0], bn = r;
+		bool relu = g->nodes[r].op == OP_RELU;
+		if (relu)
+			bn = g->nodes[r].in[0];
+		Node *b = &g->nodes[bn];
+		if (b->op != OP_BATCH_NORM || b->folded || !only_read(g, r) || !only_read(g, bn))
+			continue;
+		int ch = b->shape[1];
+		c->pro_name = b->name;
+		c->pro_relu = relu;
+		if (b->param[0]) { /* as rt_batch_norm: (x - mean) / sqrt(var + eps) * gamma + beta */
+			c->pro_scale = arena_alloc(g->arena, (size_t)ch * sizeof *c->pro_scale);
+			c->pro_shift = arena_alloc(g->arena, (size_t)ch * sizeof *c->pro_shift);
+			for (int k = 0; k < ch; k++) {
+				float invstd = 1.0f / sqrtf(b->param[3][k] + (float)b->a.eps);
+				c->pro_scale[k] = invstd * b->param[0][k];
+				c->pro_shift[k] = b->param[1][k] - b->param[2][k] * c->pro_scale[k];
+			}
+		}
+		b->note = arena_printf(g->arena, "applied by %s as it reads its input%s", c->name,
+		                       relu ? " (with the relu after it)" : "");
+		if (relu)
+			g->nodes[r].note = arena_printf(g->arena, "applied by %s as it reads its input", c->name);
+		int *in = arena_alloc(g->arena, (size_t)c->nin * sizeof *in);
+		for (int k = 0; k < c->nin; k++)
+			in[k] = k ? c->in[k] : b->in[0];
+		c->in = in;
+		g->nodes[r].dead = true;
+		b->dead = true;
 	}
 }

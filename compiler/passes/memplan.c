@@ -22,6 +22,20 @@
  * never over a piece read in place, whose source may be read later. A
  * param's value is its weights: no buffer.
  *
+ * Above -O0 a concat's inputs are written in place too, where they can
+ * be: the producer of an input writes straight into its channels of the
+ * concat's buffer (batch 1, NCHW: a contiguous run), so the concat copies
+ * nothing for it. Concats are taken from the last: each gives its
+ * channels to the inputs that no later concat has taken (a value lives in
+ * one place); a concat whose inputs all already lie in order in one
+ * buffer is a view of it and computes nothing. DenseNet's blocks, where
+ * each layer reads the concat of every map before it, become one buffer
+ * per block, each layer's output written once into its channels, and
+ * every concat a view of its first channels. Not the model's input, a
+ * param, a view or a piece (their memory is another's), the output, or
+ * an element-wise value written over its input; and no element-wise node
+ * writes over a buffer that holds such values.
+ *
  * Placement is the greedy "largest first, lowest free offset" heuristic:
  * sort buffers by size (ties by id, so the plan is deterministic), then put
  * each at the lowest 64-byte-aligned offset that overlaps no placed buffer
@@ -100,7 +114,7 @@ static int *last_reads(const Graph *g)
  * buffer), in the workspace (not the caller's input, not a weight, not a
  * piece read in place). The element-wise kernels read element k of every
  * input before writing element k of the output, so in place is safe. */
-static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
+static int in_place(const Graph *g, const MemPlan *p, const int *read, const bool *holds, int i)
 {
 	const Node *node = &g->nodes[i];
 	if (!(op_flags[node->op] & OPF_ELEM) || op_flags[node->op] & OPF_VIEW)
@@ -118,10 +132,82 @@ static int in_place(const Graph *g, const MemPlan *p, const int *read, int i)
 			if (!view)
 				break;
 		}
-		if (ok && h != g->input && g->nodes[h].op != OP_PARAM)
+		if (ok && h != g->input && g->nodes[h].op != OP_PARAM && !holds[h])
 			return x;
 	}
 	return -1;
+}
+
+/* Whether node x's value can be written into a concat's channels (or
+ * be such a concat): batch 1, NCHW float32, its own memory, not the
+ * model's input or output. */
+static bool slot_fits(const Graph *g, int x, const bool *to_output)
+{
+	const Node *n = &g->nodes[x];
+	return x != g->input && n->op != OP_PARAM && !(op_flags[n->op] & OPF_VIEW) && n->op != OP_CHUNK &&
+	       n->op != OP_SPLIT && n->layout == LAYOUT_NCHW && n->dtype == DTYPE_F32 && n->shape[0] == 1 &&
+	       !to_output[x];
+}
+
+/* The concats' slots (see the top): root[i] the concat whose buffer holds
+ * node i's value, at byte at[i], or -1 (then at[i] is 0). */
+static void concat_slots(Graph *g, const bool *to_output, int *root, long long *at)
+{
+	for (int i = 0; i < g->n; i++)
+		root[i] = -1;
+	for (int i = g->n - 1; i >= 0; i--) {
+		const Node *c = &g->nodes[i];
+		if (c->op != OP_CONCAT || !slot_fits(g, i, to_output))
+			continue;
+		long long hw4 = 4 * ir_inner(c), off = at[c->in[0]];
+		int r = root[i];
+		if (r < 0) { /* a view when its inputs lie in order in one buffer */
+			bool view = root[c->in[0]] >= 0;
+			for (int k = 0; k < c->nin && view; k++) {
+				int x = c->in[k];
+				view = root[x] == root[c->in[0]] && at[x] == off;
+				off += hw4 * g->nodes[x].shape[1];
+			}
+			if (view) {
+				root[i] = root[c->in[0]];
+				at[i] = at[c->in[0]];
+				g->nodes[i].note = arena_printf(g->arena, "a view: channels %lld..%lld of %s, where its inputs are written: no copy",
+				                                at[i] / hw4, at[i] / hw4 + c->shape[1] - 1, g->nodes[root[i]].name);
+				continue;
+			}
+			r = i;
+		}
+		off = r == i ? 0 : at[i];
+		int placed = 0;
+		for (int k = 0; k < c->nin; k++) {
+			int x = c->in[k];
+			if (root[x] < 0 && slot_fits(g, x, to_output)) {
+				root[x] = r;
+				at[x] = off;
+				placed++;
+			}
+			off += hw4 * g->nodes[x].shape[1];
+		}
+		if (placed)
+			g->nodes[i].note = arena_printf(g->arena, "%d of its %d inputs written into its channels by their producers: no copy",
+			                                placed, c->nin);
+	}
+}
+
+bool memplan_in_concat(const Graph *g, int i)
+{
+	return g->plan->in_concat[i];
+}
+
+bool memplan_placed(const Graph *g, int i, int k)
+{
+	const MemPlan *p = g->plan;
+	const Node *c = &g->nodes[i];
+	long long off = p->view_offset[i];
+	for (int j = 0; j < k; j++)
+		off += 4 * ir_inner(c) * g->nodes[c->in[j]].shape[1];
+	int x = c->in[k];
+	return p->home[x] == p->home[i] && p->view_offset[x] == off;
 }
 
 bool memplan_piece(const Graph *g, int i)
@@ -142,6 +228,7 @@ void memplan(Graph *g, bool views)
 	p->last = arena_alloc(A, (size_t)nb * sizeof *p->last);
 	p->scratch_offset = p->offset + n;
 	p->view_offset = arena_alloc(A, (size_t)n * sizeof *p->view_offset);
+	p->in_concat = arena_alloc(A, (size_t)n * sizeof *p->in_concat);
 
 	/* the output and the nodes it is a view of are written, never views
 	 * at an offset: the caller's buffer holds only the output */
@@ -152,18 +239,32 @@ void memplan(Graph *g, bool views)
 			break;
 	}
 	int *read = last_reads(g);
+	int *root = arena_alloc(A, (size_t)n * sizeof *root);
+	long long *at = arena_alloc(A, (size_t)n * sizeof *at);
+	bool *holds = arena_alloc(A, (size_t)n * sizeof *holds); /* a concat's buffer with values in its channels */
+	for (int i = 0; i < n; i++)
+		root[i] = -1;
+	if (views)
+		concat_slots(g, to_output, root, at);
+	for (int i = 0; i < n; i++) {
+		if (root[i] >= 0)
+			holds[root[i]] = true;
+		/* (a concat's buffer is read by its values' readers before it) */
+		p->first[i] = p->last[i] = i;
+	}
 	for (int i = 0; i < n; i++) {
 		const Node *node = &g->nodes[i];
 		long long off = views && !to_output[i] ? piece_view(g, node) : -1;
 		bool view = op_flags[node->op] & OPF_VIEW || off >= 0;
-		int over = view ? -1 : in_place(g, p, read, i);
-		p->home[i] = view ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
-		p->view_offset[i] = view ? p->view_offset[node->in[0]] + (off > 0 ? off : 0) : 0;
+		bool placed = root[i] >= 0;
+		int over = view || placed ? -1 : in_place(g, p, read, holds, i);
+		p->home[i] = placed ? root[i] : view ? p->home[node->in[0]] : over >= 0 ? p->home[over] : i;
+		p->view_offset[i] = placed ? at[i] : view ? p->view_offset[node->in[0]] + (off > 0 ? off : 0) : 0;
+		p->in_concat[i] = placed;
 		if (off >= 0)
 			g->nodes[i].note = arena_printf(A, "read in place: channels %d..%d of %s, no copy", node->a.slice[0],
 			                                node->a.slice[0] + node->a.slice[1] - 1, g->nodes[node->in[0]].name);
 		p->bytes[i] = ir_mul(node->dtype == DTYPE_U8 ? 1 : 4, layout_numel(node)); /* padded in NCHW8c */
-		p->first[i] = p->last[i] = i;
 		p->bytes[n + i] = node->scratch;
 		p->first[n + i] = p->last[n + i] = i;
 		check_size(g, i, p->bytes[i], "its value");
@@ -175,6 +276,11 @@ void memplan(Graph *g, bool views)
 				p->last[h] = i;
 		}
 	}
+
+	/* a concat's buffer is live from its first value's producer on */
+	for (int i = 0; i < n; i++)
+		if (root[i] >= 0 && p->first[root[i]] > i)
+			p->first[root[i]] = i;
 
 	/* the output's home is the caller's output buffer, unless it is the
 	 * input itself (then the emitter copies) */

@@ -114,6 +114,8 @@ long long pack_program_bytes(const Graph *g, const Node *n)
 		floats = ir_add_sat(floats, j == 0 && packed > 0 ? packed : ps[j].count);
 	if (n->slope_key) /* a fused prelu's slopes, one per output channel */
 		floats = ir_add_sat(floats, n->shape[1]);
+	if (n->pro_name) /* a batch norm applied to its input: scale and shift per input channel */
+		floats = ir_add_sat(floats, 2LL * g->nodes[n->in[0]].shape[1]);
 	return ir_mul(4, floats);
 }
 

@@ -67,7 +67,7 @@ int main(void)
 		total[prof_run] = rt_now_ms() - t0;
 	}
 	double all = timing_median(total, RUNS), sum = 0;
-	printf("| # | layer (model line): what, algorithm, layout | ms | %% of all |\n|---:|---|---:|---:|\n");
+	printf("| # | layer (model line): what, algorithm, layout | ms | %%%% of all |\n|---:|---|---:|---:|\n");
 	for (int i = 0; i < LAYERS; i++) {
 		double m = timing_median(prof_ms[i], RUNS);
 		sum += m;
@@ -83,31 +83,39 @@ HEAD_RE = re.compile(r"^\t/\* (\S+ \([^)]*:\d+\): .*) \*/$")  # a layer's headin
 
 def instrument(src, run, runs):
     """(instrumented source, [heading]) for generated source src: the
-    statements under each layer heading of RUN_ws (up to the next heading
-    or the function's end) get a clock reading on each side, without new
-    braces (a declaration among them stays in scope)."""
+    statements under each layer heading of RUN_ws, or of the functions
+    RUN_ws calls when the emitter split it (`static void NET_layers_K`),
+    up to the next heading or the function's end, get a clock reading on
+    each side, without new braces (a declaration among them stays in
+    scope)."""
     lines = src.split("\n")
-    start = next(i for i, l in enumerate(lines) if l.startswith(f"void {run}_ws("))
-    end = lines.index("}", start)
-    out = lines[:start] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;", ""]
+    sym = run[:-len("_run")]
+    bodies = [i for i, l in enumerate(lines)
+              if l.startswith(f"void {run}_ws(") or l.startswith(f"static void {sym}_layers_")]
+    out = lines[:bodies[0]] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;", ""]
     headings = []
-    open_k = None  # the heading whose statements are being copied
+    done = bodies[0]  # lines before it are copied
+    for start in bodies:
+        end = lines.index("}", start)
+        out += lines[done:start]
+        open_k = None  # the heading whose statements are being copied
 
-    def close():
-        if open_k is not None:
-            out.append(f"\tprof_ms[{open_k}][prof_run] = rt_now_ms() - prof_t{open_k};")
+        def close():
+            if open_k is not None:
+                out.append(f"\tprof_ms[{open_k}][prof_run] = rt_now_ms() - prof_t{open_k};")
 
-    for l in lines[start:end]:
-        m = HEAD_RE.match(l)
-        if m:
-            close()
-            open_k = len(headings)
-            headings.append(m.group(1))
-            out += [l, f"\tdouble prof_t{open_k} = rt_now_ms();"]
-        else:
-            out.append(l)
-    close()
-    return "\n".join(out + lines[end:]), headings
+        for l in lines[start:end]:
+            m = HEAD_RE.match(l)
+            if m:
+                close()
+                open_k = len(headings)
+                headings.append(m.group(1))
+                out += [l, f"\tdouble prof_t{open_k} = rt_now_ms();"]
+            else:
+                out.append(l)
+        close()
+        done = end
+    return "\n".join(out + lines[done:]), headings
 
 
 def main(argv=None):

@@ -10,8 +10,9 @@
   says so when the pass did not run; --help lists the passes;
 - `cnnc build` prints the compiler command it ran;
 - chunk and split pieces whose channels are contiguous in their input
-  (batch 1, NCHW or NCHW8c on block borders, above -O0) are views in the
-  report's memory plan, the others buffers of their own;
+  (batch 1, NCHW or NCHW8c on block borders, above -O0), and values
+  written into a concat's channels, are views in the report's memory
+  plan, the others buffers of their own;
 - a generated program rejects a .npy of the wrong shape or dtype with exit
   1 and a message, and leaves no output file;
 - a big model's program refuses a weight blob other than its own (one
@@ -155,11 +156,12 @@ def main():
               and [(x["from"], x["to"]) for x in rep.get("reorders", [])] == [("nchw", "nhwc"), ("nhwc", "nchw")],
               r.stdout[-2000:] + r.stderr)
         # chunk and split pieces whose channels are contiguous in their
-        # input are read in place: "view" tensors in the plan, no buffer
+        # input are read in place: "view" tensors in the plan, no buffer;
+        # so is a value written into a concat's channels (NCHW, batch 1)
         views_net = os.path.join(REPO, "tests", "golden", "nets", "chunk_views.lua")
         for flags, want in (([], {"split_1": ("x", 0), "split_2": ("x", 1120), "chunk_5": ("c1", 0),
                                   "chunk_6": ("c1", 1120), "chunk_7": ("c1", 2240), "split_8": ("c1", 1120),
-                                  "split_9": ("c1", 1540), "split_15": ("mean_14", 0),
+                                  "split_9": ("c1", 1540), "c2": ("concat_11", 0), "split_15": ("mean_14", 0),
                                   "split_16": ("mean_14", 24)}),
                             (["--layout", "blocked"], {"split_1": ("x.to_nchw8c", 0), "split_2": ("x.to_nchw8c", 1120),
                                                        "chunk_5": ("c1", 0), "chunk_6": ("c1", 1120),
@@ -196,7 +198,7 @@ def main():
               r.stderr)
         r = run([CNNC, "--help"])
         check("--help lists the passes in order",
-              r.returncode == 0 and "shapes dce weights constfold channels_last fold_pad fold_bn fuse algo layout qregions pack memplan" in r.stdout,
+              r.returncode == 0 and "shapes dce weights constfold channels_last fold_pad fold_bn fuse algo layout prologue qregions pack memplan" in r.stdout,
               r.stdout)
         check("--help names -Os and --prefer size", "-Os" in r.stdout and "--prefer size" in r.stdout, r.stdout)
 

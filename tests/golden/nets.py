@@ -648,6 +648,53 @@ class PreluFused(nn.Module):
         return self.a11(self.fc2(x))              # 10
 
 
+class DenseConcat(nn.Module):
+    """Batch 1, 13x11x9: a dense block of 3 layers (concat, bn, relu, 1x1
+    conv, bn, relu, 3x3 conv, growth 37), whose concats the memory plan
+    makes views; a relu and a sigmoid (the last reader of its input)
+    reading values in the block's channels; one value in two concats,
+    twice in one; a concat of the block's concat and the input; a batch
+    norm alone before a 1x1 conv, and a transition (bn, relu, 1x1 conv of
+    stride 2): the 1x1 convs apply the batch norms (and relus) before
+    them as they pack their input."""
+    shape = (1, 13, 11, 9)
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(13, 13, 3, padding=1)
+        for i in range(3):
+            c = 13 + 37 * i
+            layer = nn.Module()
+            layer.norm1 = nn.BatchNorm2d(c)
+            layer.conv1 = nn.Conv2d(c, 24, 1, bias=False)
+            layer.norm2 = nn.BatchNorm2d(24)
+            layer.conv2 = nn.Conv2d(24, 37, 3, padding=1, bias=False)
+            setattr(self, "layer%d" % (i + 1), layer)
+        self.mix = nn.Conv2d(137, 13, 1)
+        self.mix2 = nn.Conv2d(111, 13, 1, bias=False)
+        self.norm_u = nn.BatchNorm2d(111)
+        self.trans = nn.Module()
+        self.trans.norm = nn.BatchNorm2d(124)
+        self.trans.conv = nn.Conv2d(124, 13, 1, stride=2)
+
+    def forward(self, x):
+        s = F.relu(self.stem(x))                                     # 13x11x9
+        features = [s]
+        for i in range(3):
+            m = getattr(self, "layer%d" % (i + 1))
+            h = F.relu(m.norm1(torch.cat(features, 1)))
+            h = F.relu(m.norm2(m.conv1(h)))
+            features.append(m.conv2(h))                              # +37
+        block = torch.cat(features, 1)                               # 124
+        t = F.relu(features[1])
+        u = torch.cat([features[2], t, features[2]], 1)              # 111
+        y = self.mix(torch.cat([block, x], 1))                       # 13
+        q = torch.sigmoid(s)
+        z = self.mix2(self.norm_u(u))
+        t2 = F.adaptive_avg_pool2d(self.trans.conv(F.relu(self.trans.norm(block))), 1)  # 13x1x1
+        return (y + z) * q + t2
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -671,6 +718,7 @@ _NETS = {
     "pad": Pad,
     "fcn_head": FcnHead,
     "prelu_fused": PreluFused,
+    "dense_concat": DenseConcat,
 }
 NETS = list(_NETS)
 

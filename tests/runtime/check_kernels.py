@@ -20,7 +20,9 @@ of N x C x H x W, the form ConvNeXt's blocks are lowered to) run in NCHW. Every 
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
-NHWC / NCHW8c kernels. The .npy files go through the runtime's own
+NHWC / NCHW8c kernels. rt_conv2d_gemm_pro (a 1x1 conv that applies a
+batch norm, and a relu, to its input as it packs it) runs against
+F.conv2d of F.relu(F.batch_norm(x)). The .npy files go through the runtime's own
 reader and writer, so this also checks that numpy and rt_npy agree.
 
 Prints one line per case; exits 1 if any case fails.
@@ -246,6 +248,33 @@ class Checker:
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
                  ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, p=param[0], q=param[1],
                  **({"cl": cl} if cl else {}))
+
+    def conv_pro(self, n, c, h, w, oc, s=1, relu=True, act="none", res=False):
+        """rt_conv2d_gemm_pro (a 1x1 conv reading its input through a batch
+        norm's scale and shift per channel, and a relu), with its epilogue,
+        against F.conv2d of F.relu(F.batch_norm(x))."""
+        pair = lambda v: v if isinstance(v, tuple) else (v, v)
+        s = pair(s)
+        x = self.randn(n, c, h, w, scale=3)
+        gamma, beta, mean = self.randn(c), self.randn(c), self.randn(c)
+        var = (self.rng.random(c) * 2 + 0.05).astype(np.float32)
+        wt = self.randn(oc, c, 1, 1, scale=1 / np.sqrt(c))
+        b = self.randn(oc)
+        t = torch.from_numpy
+        xn = F.batch_norm(t(x), t(mean), t(var), t(gamma), t(beta), eps=1e-5)
+        ref = F.conv2d(F.relu(xn) if relu else xn, t(wt), t(b), stride=s)
+        r = self.randn(*ref.shape) if res else None
+        if res:
+            ref = ref + t(r)
+        code, fn = self.ACTS[act]
+        ref = fn(ref, 0, 0)
+        scale = (gamma / np.sqrt(var + np.float32(1e-5))).astype(np.float32)  # as fuse_prologue computes them
+        shift = (beta - mean * scale).astype(np.float32)
+        label = f"n{n} c{c} {h}x{w} oc{oc} s{s} bn{'+relu' if relu else ''} {act}{' +res' if res else ''}"
+        self.run(label, "gemm", ref, {"x": x, "weight": self.pack_gemm(wt, 1), "b": b, "res": r, "scale": scale,
+                                       "shift": shift}, n=n, c=c, h=h, w=w, oc=oc, oh=ref.shape[2],
+                 ow=ref.shape[3], kh=1, kw=1, sh=s[0], sw=s[1], ph=0, pw=0, dh=1, dw=1, groups=1, act=code,
+                 p=0, q=0, relu=int(relu))
 
     def linear(self, n, fin, fout, bias=True):
         x, w = self.randn(n, fin), self.randn(fout, fin, scale=1 / np.sqrt(fin))
@@ -478,6 +507,18 @@ def main():
         ck.conv_ep("gemm", 1, 8, 9, 8, 33, 1, act="relu6", res=True)
         ck.conv_ep("gemm", 2, 5, 8, 9, 32, 1, act="leaky_relu")
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
+        # rt_conv2d_gemm_pro: a batch norm (and relu) applied as the input is
+        # packed, every column packed: odd planes with a partial last strip,
+        # the last channel's run float by float, stride 2 float by float (w =
+        # 31) and in one row (w = 40: vector shuffles), uneven strides,
+        # planes smaller than a strip, weights read panel by panel
+        ck.conv_pro(1, 37, 11, 9, 13, act="relu", res=True)
+        ck.conv_pro(2, 13, 7, 7, 37, relu=False)
+        ck.conv_pro(1, 13, 9, 31, 37, s=2)
+        ck.conv_pro(1, 13, 5, 40, 37, s=2)
+        ck.conv_pro(1, 12, 11, 17, 8, s=(2, 3), relu=False, res=True)
+        ck.conv_pro(1, 64, 1, 1, 16)
+        ck.conv_pro(1, 1024, 7, 7, 128, act="relu")
         ck.conv_ep("gemm", 1, 37, 19, 23, 397, 3, s=2, res=True)
         # im2col strips of 16 pixels in one output row copied as runs of the
         # input (stride 1, stride 2 with even lanes); taps in the padding and

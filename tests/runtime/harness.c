@@ -200,6 +200,9 @@ int main(int argc, char **argv)
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
 			rt_conv2d_depthwise(&p, x, w, &ep, y);
+		else if (op[0] == 'g' && arg("relu")) /* rt_conv2d_gemm_pro: x read as relu?(x * scale + shift) */
+			rt_conv2d_gemm_pro(&p, 1, x, load("scale", 0, NULL), load("shift", 0, NULL), iarg("relu"), w, &ep, y,
+			                   alloc((size_t)RT_IM2COL_FLOATS(p.oc, p.c, p.kh, p.kw, p.oh, p.ow)));
 		else if (op[0] == 'g') /* weight: packed for rt_gemm, group by group */
 			rt_conv2d_gemm(&p, 1, x, w, &ep, y,
 			               alloc((size_t)RT_IM2COL_FLOATS(p.oc / p.groups, p.c / p.groups, p.kh, p.kw, p.oh,

@@ -96,7 +96,9 @@ def weights_of(lines, c_text):
         key = note.group(1)
         head, _, suffix = key.rpartition(".")
         layer = head if head and suffix in PARAM_SUFFIXES else key  # a param's key is its name
-        into = re.search(r"the prelu fused into (\S+) \*/$", prev)  # its slopes: the conv's or linear's
+        # a fused prelu's slopes, a batch norm's scale and shift applied to a
+        # conv's input: the conv's or linear's
+        into = re.search(r"the (?:prelu fused into|batch norm applied by) (\S+) \*/$", prev)
         layer = into.group(1) if into else layer
         found.append((layer, "array" if line.endswith("{") else "blob", int(m.group(1))))
     blob = re.search(r"#define \w+_BLOB_BYTES (\d+)u", c_text)
@@ -200,8 +202,8 @@ def conv_call_ok(algo, layout, call, op="conv2d"):
         return re.search(r"\brt_conv2d_(dw_)?cl\(", call) is not None and algo in ("direct", "gemm")
     kernels = {
         "direct": r"\brt_conv2d_(direct|direct_ep|depthwise)\(",
-        "gemm": r"\brt_conv2d_gemm\(",
-        "im2col": r"\brt_conv2d_gemm\(",
+        "gemm": r"\brt_conv2d_gemm(_pro)?\(",
+        "im2col": r"\brt_conv2d_gemm(_pro)?\(",
         "stem": r"\brt_conv2d_stem\(",
         "winograd2": r"\brt_conv2d_winograd\(&p, 2,",
         "winograd4": r"\brt_conv2d_winograd\(&p, 4,",
@@ -218,7 +220,7 @@ def compare(rep, c):
     running = {l["runs_as"] for l in rows if l["runs_as"]} | set(reorders)
     if running != set(layers):
         errs.append("layers that run: report %s, C %s" % (sorted(running - set(layers)), sorted(set(layers) - running)))
-    claimed_act, claimed_res, claimed_bn = {}, {}, set()
+    claimed_act, claimed_res, claimed_bn, claimed_pro = {}, {}, set(), {}
     for l in rows:
         name, op, note, r = l["name"], l.get("runs_as_op", l["op"]), l.get("note") or "", l["runs_as"]
         where = "%s (%s, line %d)" % (name, op, l["line"])
@@ -242,6 +244,16 @@ def compare(rep, c):
                 errs.append("%s: folded into %s, whose epilogue adds no bias" % (where, x))
         elif op == "batch_norm" and note.startswith("not folded") and name not in layers:
             errs.append("%s: report says %r; the C has no such layer" % (where, note))
+        m = re.match(r"applied by (\S+) as it reads its input( \(with the relu after it\))?$", note)
+        if m:  # a batch norm (fuse_prologue), and its relu: the conv's rt_conv2d_gemm_pro reads through them
+            x = m.group(1)
+            claimed_pro[x] = claimed_pro.get(x, 0) + (1 if op == "batch_norm" else 0)
+            call = layers[x]["call"] if x in layers else ""
+            relu = re.search(r"\brt_conv2d_gemm_pro\(&p, \d+, \w+, \w+, \w+, (\d),", call)
+            if not relu:
+                errs.append("%s: applied by %s; the C's %s does not read through a batch norm" % (where, x, x))
+            elif op == "relu" and relu.group(1) != "1":
+                errs.append("%s: applied by %s; the C's %s applies no relu to its input" % (where, x, x))
         m = re.match(r"fused into (\S+)( as its residual)?( \(its slopes per output channel\))?$", note)
         if m:
             x, residual = m.group(1), bool(m.group(2))
@@ -276,6 +288,9 @@ def compare(rep, c):
             errs.append("%s: the C applies %s; %d report rows say they fused into it" % (x, cx["act"], claimed_act.get(x, 0)))
         if cx["residual"] and claimed_res.get(x) != 1:
             errs.append("%s: the C adds a residual; %d report rows say they fused into it" % (x, claimed_res.get(x, 0)))
+    for x, cx in layers.items():
+        if re.search(r"\brt_conv2d_gemm_pro\(", cx["call"] or "") and claimed_pro.get(x) != 1:
+            errs.append("%s: the C reads its input through a batch norm; %d report rows say so" % (x, claimed_pro.get(x, 0)))
     for x in c["folded"] - claimed_bn:
         errs.append("%s: the C folded a batch norm in; no report row says so" % x)
     for name, ro in reorders.items():
