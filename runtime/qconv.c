@@ -114,12 +114,6 @@ typedef int32_t dw_vi __attribute__((vector_size(DW_CH * 4)));
 typedef uint8_t dw_vu8 __attribute__((vector_size(DW_CH)));
 typedef float dw_vf __attribute__((vector_size(DW_CH * 4)));
 
-#if defined(__GNUC__)
-#define DW_OPAQUE(v) __asm__("" : "+m"(v)) /* as Q_OPAQUE, for a vector of any width */
-#else
-#define DW_OPAQUE(v) ((void)0)
-#endif
-
 /* q_requant on DW_CH channels from ch: the same operations lane by lane
  * (clamped first, then rounded half to even by adding and subtracting
  * 1.5 * 2^23, exact below 2^22, as nearbyintf rounds), stored to y. */
@@ -132,7 +126,7 @@ static inline void dw_requant(const rt_qepilogue *ep, int ch, const dw_vi *accp,
 	}
 	memcpy(&m, ep->mult + ch, sizeof m);
 	dw_vf v = s * m;
-	DW_OPAQUE(v);
+	Q_OPAQUE_MEM(v);
 	v += (float)ep->zp_y;
 	dw_vf lo = (dw_vf){0} + (float)ep->lo, hi = (dw_vf){0} + (float)ep->hi;
 	dw_vi below = v < lo, above = v > hi;

@@ -16,9 +16,11 @@
  * scale_x / scale_y / divisor, rounded, plus zp_y.
  */
 #include "cnnrt.h"
+#include "qrequant.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* z + nearbyint(r), clamped to lo..hi (r already divided by the scale). */
 static unsigned char requant(float r, int z, int lo, int hi)
@@ -82,14 +84,61 @@ void rt_qconv2d_direct(const rt_conv2d_params *p, const uint8_t *x, int zp_x, co
 			}
 }
 
-/* a, b, y: count uint8 each (y may be a or b). */
+/* Lanes of rt_qadd's vector loop (GCC vectors: the compiler picks each
+ * target's instructions; every operation is exact or rounded once, as
+ * the scalar code's). */
+#define QV 8
+typedef float qv_f __attribute__((vector_size(QV * 4)));
+typedef int32_t qv_i __attribute__((vector_size(QV * 4)));
+typedef uint8_t qv_u8 __attribute__((vector_size(QV)));
+
+/* m ? a : b, lane by lane (m all ones or all zeros); a macro, since a
+ * function taking or returning vectors wider than SSE's changes the ABI
+ * by target (-Wpsabi). */
+#define QV_SEL(m, a, b) ((qv_f)(((qv_i)(a) & (m)) | ((qv_i)(b) & ~(m))))
+
+/* requant() on QV lanes: r clamped to +-512 first (any r beyond gives lo
+ * or hi either way, z being 0..255), rounded half to even by adding and
+ * subtracting 1.5 * 2^23 (exact below 2^22, as nearbyintf), z added,
+ * clamped to lo..hi. */
+static inline qv_u8 requant_v(const qv_f *rp, int z, int lo, int hi)
+{
+	qv_f r = *rp;
+	qv_f big = (qv_f){0} + 512.0f, magic = (qv_f){0} + 12582912.0f;
+	qv_f l = (qv_f){0} + (float)lo, h = (qv_f){0} + (float)hi;
+	r = QV_SEL(r < -big, -big, r);
+	r = QV_SEL(r > big, big, r);
+	qv_f v = (r + magic) - magic + (float)z;
+	v = QV_SEL(v < l, l, v);
+	v = QV_SEL(v > h, h, v);
+	return __builtin_convertvector(__builtin_convertvector(v, qv_i), qv_u8);
+}
+
+/* a, b, y: count uint8 each (y may be a or b). Each product rounded on
+ * its own (Q_OPAQUE: never fused with the sum into an FMA), so that
+ * every target and the vector loop give the same bytes. */
 void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsigned char *b, float sb, int zb,
              float sy, int zy, int lo, unsigned char *y)
 {
 	float inv = 1.0f / sy;
-	for (size_t i = 0; i < count; i++) {
-		float r = (float)((int)a[i] - za) * sa + (float)((int)b[i] - zb) * sb;
-		y[i] = requant(r * inv, zy, lo, 255);
+	size_t i = 0;
+	for (; i + QV <= count; i += QV) {
+		qv_u8 av, bv;
+		memcpy(&av, a + i, sizeof av);
+		memcpy(&bv, b + i, sizeof bv);
+		qv_f pa = __builtin_convertvector(__builtin_convertvector(av, qv_i) - za, qv_f) * sa;
+		qv_f pb = __builtin_convertvector(__builtin_convertvector(bv, qv_i) - zb, qv_f) * sb;
+		Q_OPAQUE_MEM(pa);
+		Q_OPAQUE_MEM(pb);
+		qv_f r = (pa + pb) * inv;
+		qv_u8 out = requant_v(&r, zy, lo, 255);
+		memcpy(y + i, &out, sizeof out);
+	}
+	for (; i < count; i++) {
+		float pa = (float)((int)a[i] - za) * sa, pb = (float)((int)b[i] - zb) * sb;
+		Q_OPAQUE(pa);
+		Q_OPAQUE(pb);
+		y[i] = requant((pa + pb) * inv, zy, lo, 255);
 	}
 }
 
@@ -114,26 +163,29 @@ void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, floa
 		}
 }
 
-/* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. */
+/* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. Per output
+ * pixel, the window's pixels in turn, each max taken over all c channels
+ * at once (contiguous: the compiler vectorizes it; integer, exact). */
 void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y)
 {
+	size_t c = (size_t)p->c;
 	for (int b = 0; b < p->n; b++)
 		for (int oy = 0; oy < p->oh; oy++)
-			for (int ox = 0; ox < p->ow; ox++)
-				for (int ch = 0; ch < p->c; ch++) {
-					int m = 0;
-					for (int ky = 0; ky < p->kh; ky++) {
-						int iy = oy * p->sh - p->ph + ky;
-						for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
-							int ix = ox * p->sw - p->pw + kx;
-							if (ix >= 0 && ix < p->w) {
-								int v = x[(((size_t)b * p->h + iy) * p->w + ix) * p->c + ch];
-								m = v > m ? v : m;
-							}
-						}
+			for (int ox = 0; ox < p->ow; ox++) {
+				unsigned char *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * c;
+				memset(yp, 0, c);
+				for (int ky = 0; ky < p->kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky;
+					for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
+						int ix = ox * p->sw - p->pw + kx;
+						if (ix < 0 || ix >= p->w)
+							continue;
+						const unsigned char *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * c;
+						for (size_t ch = 0; ch < c; ch++)
+							yp[ch] = xp[ch] > yp[ch] ? xp[ch] : yp[ch];
 					}
-					y[(((size_t)b * p->oh + oy) * p->ow + ox) * p->c + ch] = (unsigned char)m;
 				}
+			}
 }
 
 /* x: [n, h, w, c] -> y: [n, oh, ow, c]; PyTorch's divisor rules (as
