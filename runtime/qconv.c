@@ -105,11 +105,12 @@ typedef struct {
 	int ldy;                   /* bytes between output pixels */
 } Qdw;
 
-/* Channels the depthwise kernel sums at a time: loops of a constant 16
- * over contiguous channels, which the compiler vectorizes for each
- * target (integer sums: exact, whatever the instructions), then a
- * requantization in GCC vectors of 16 lanes (dw_requant). */
-#define DW_CH 16
+/* Channels the depthwise kernel sums at a time, in GCC vectors (the
+ * compiler picks each target's instructions; integer sums: exact,
+ * whatever they are), then requantizes (dw_requant): 8, so that the int32
+ * sums are one AVX2 register (16 lanes, two, spilled and split by GCC,
+ * ran twice as slow). */
+#define DW_CH 8
 typedef int32_t dw_vi __attribute__((vector_size(DW_CH * 4)));
 typedef uint8_t dw_vu8 __attribute__((vector_size(DW_CH)));
 typedef float dw_vf __attribute__((vector_size(DW_CH * 4)));
@@ -154,43 +155,72 @@ static int32_t dw_one(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch)
 	return acc;
 }
 
-/* Output rows [begin, end) of all images (row = n * oh + oy): channels
- * by DW_CH, each tap's bounds checked once for all of them; the last
- * c % DW_CH channels one by one. */
+/* Taps whose 16 channels' weights dw_rows widens once per channel block
+ * (a 5x5 kernel's); larger kernels widen them at each use. */
+#define DW_TAPS 25
+typedef int8_t dw_vs8 __attribute__((vector_size(DW_CH)));
+typedef int16_t dw_vs16 __attribute__((vector_size(DW_CH * 2)));
+
+/* One tap: x's DW_CH bytes xp times the widened weights wk, added to acc.
+ * A product of a uint8 and an int8 fits int16 (255 * -128 = -32640), so
+ * it is one 16-bit multiply, then widened and summed exactly. */
+static inline void dw_tap(dw_vi *acc, const uint8_t *xp, const dw_vs16 *wk)
+{
+	dw_vu8 xv;
+	memcpy(&xv, xp, sizeof xv);
+	dw_vs16 prod = __builtin_convertvector(xv, dw_vs16) * *wk;
+	*acc += __builtin_convertvector(prod, dw_vi);
+}
+
+/* Output rows [begin, end) of all images (row = n * oh + oy): per block
+ * of DW_CH channels, its weights widened once (up to DW_TAPS taps), then
+ * every output pixel of the row: the taps inside the image by dw_tap,
+ * those outside adding zp_x times their weights; the last c % DW_CH
+ * channels one by one. */
 static void dw_rows(const Qdw *j, int begin, int end)
 {
 	const rt_conv2d_params *p = j->p;
-	int c = p->c, cv = c / DW_CH * DW_CH;
+	int c = p->c, cv = c / DW_CH * DW_CH, taps = p->kh * p->kw;
+	dw_vs16 wk[DW_TAPS];
 	for (int row = begin; row < end; row++) {
 		int n = row / p->oh, oy = row % p->oh;
 		const uint8_t *xn = j->x + (size_t)n * p->h * p->w * c;
-		for (int ox = 0; ox < p->ow; ox++) {
-			uint8_t *yp = j->y + ((size_t)row * p->ow + ox) * j->ldy;
-			for (int ch = 0; ch < cv; ch += DW_CH) {
-				int32_t acc[DW_CH];
-				memcpy(acc, j->ep->bias + ch, sizeof acc);
+		uint8_t *yrow = j->y + (size_t)row * p->ow * j->ldy;
+		for (int ch = 0; ch < cv; ch += DW_CH) {
+			for (int t = 0; t < taps && taps <= DW_TAPS; t++) {
+				dw_vs8 wv;
+				memcpy(&wv, j->w + (size_t)t * c + ch, sizeof wv);
+				wk[t] = __builtin_convertvector(wv, dw_vs16);
+			}
+			dw_vi bias;
+			memcpy(&bias, j->ep->bias + ch, sizeof bias);
+			for (int ox = 0; ox < p->ow; ox++) {
+				dw_vi acc = bias;
 				for (int ky = 0; ky < p->kh; ky++) {
 					int iy = oy * p->sh - p->ph + ky * p->dh;
 					for (int kx = 0; kx < p->kw; kx++) {
-						int ix = ox * p->sw - p->pw + kx * p->dw;
-						const int8_t *wp = j->w + ((size_t)ky * p->kw + kx) * c + ch;
-						if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
-							for (int i = 0; i < DW_CH; i++)
-								acc[i] += j->zp_x * wp[i];
-						else {
-							const uint8_t *xp = xn + ((size_t)iy * p->w + ix) * c + ch;
-							for (int i = 0; i < DW_CH; i++)
-								acc[i] += xp[i] * wp[i];
-						}
+						int ix = ox * p->sw - p->pw + kx * p->dw, t = ky * p->kw + kx;
+						dw_vs16 wt;
+						if (taps > DW_TAPS) {
+							dw_vs8 wv;
+							memcpy(&wv, j->w + (size_t)t * c + ch, sizeof wv);
+							wt = __builtin_convertvector(wv, dw_vs16);
+						} else
+							wt = wk[t];
+						if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) {
+							uint8_t zp[DW_CH];
+							memset(zp, j->zp_x, sizeof zp);
+							dw_tap(&acc, zp, &wt);
+						} else
+							dw_tap(&acc, xn + ((size_t)iy * p->w + ix) * c + ch, &wt);
 					}
 				}
-				dw_vi av;
-				memcpy(&av, acc, sizeof av);
-				dw_requant(j->ep, ch, &av, yp + ch);
+				dw_requant(j->ep, ch, &acc, yrow + (size_t)ox * j->ldy + ch);
 			}
-			for (int ch = cv; ch < c; ch++)
-				yp[ch] = q_requant(j->ep, ch, dw_one(j, xn, oy, ox, ch));
 		}
+		for (int ox = 0; ox < p->ow; ox++)
+			for (int ch = cv; ch < c; ch++)
+				yrow[(size_t)ox * j->ldy + ch] = q_requant(j->ep, ch, dw_one(j, xn, oy, ox, ch));
 	}
 }
 
