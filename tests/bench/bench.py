@@ -620,7 +620,7 @@ def main(argv=None):
     import torch
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
-    ort_dir, ort_why = (None, "not run (--no-ort)") if args.no_ort or args.int8 else ort_install()
+    ort_dir, ort_why = (None, "not run (--no-ort)") if args.no_ort else (None, "") if args.int8 else ort_install()
     if ort_why:
         print(f"ort: {ort_why}")
     int8_names = [] if args.no_int8 else [n for n in names if n in bench_int8.INT8_MODELS]

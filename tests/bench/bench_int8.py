@@ -26,9 +26,10 @@ Timing: R rounds of, in turn, `INT8 --bench K`, `FP32 --bench K` and K
 timed calls of the quantized module; each side's figure is the median of
 its round medians, each ratio the median of the rounds' ratios.
 
-Size: the bytes of weights each program holds (the .weights file its
-assembler links in, what `cnnc report`'s program_weight_bytes sums for
-FP32: packed, Winograd-transformed, padded) and their ratio; also
+Size: the bytes of weights each program holds, `cnnc report --json`'s
+total program_weight_bytes with each weights file (FP32: folded,
+packed, Winograd-transformed; int8: the packed int8 weights and each
+channel's int32 bias and float multipliers), and their ratio; also
 against the model's plain FP32 parameters (4 bytes each).
 """
 import os
@@ -118,9 +119,13 @@ def bench_int8_model(cnnc, name, args, root, bench):
         if rc:
             row.why = f"cnnc build ({label}) failed: " + err.strip()[-300:]
             return row, False
-    row.bytes_q8 = os.path.getsize(progs["q8"] + ".weights")
-    row.bytes_f32 = os.path.getsize(progs["f32"] + ".weights")
-    row.params = sum(p.numel() for p in make_golden.build_module(name)[0].parameters())
+    reps = {label: bench.report_json(cnnc, lua, ["--weights", w]) for label, w in (("q8", qpath), ("f32", wpath))}
+    if not all(reps.values()):
+        row.why = "cnnc report --json failed"
+        return row, False
+    row.bytes_q8 = int(reps["q8"]["total"]["program_weight_bytes"])
+    row.bytes_f32 = int(reps["f32"]["total"]["program_weight_bytes"])
+    row.params = int(reps["f32"]["total"]["params"])
     x = np.load(os.path.join(d, "input.npy"))
     ref = np.load(os.path.join(d, "expected.npy"))
     outs = {}
