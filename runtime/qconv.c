@@ -21,7 +21,13 @@ void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, i
 		int oy = r / p->ow, ox = r % p->ow;
 		uint8_t *dst = col + (size_t)(r - r0) * ldc;
 		for (int ky = 0; ky < p->kh; ky++) {
-			int iy = oy * p->sh - p->ph + ky * p->dh;
+			int iy = oy * p->sh - p->ph + ky * p->dh, ix0 = ox * p->sw - p->pw;
+			if (p->dw == 1 && iy >= 0 && iy < p->h && ix0 >= 0 && ix0 + p->kw <= p->w) {
+				/* the row's kw taps inside the image: kw pixels, contiguous in NHWC */
+				memcpy(dst, x + ((size_t)iy * p->w + ix0) * c, (size_t)p->kw * c);
+				dst += (size_t)p->kw * c;
+				continue;
+			}
 			for (int kx = 0; kx < p->kw; kx++, dst += c) {
 				int ix = ox * p->sw - p->pw + kx * p->dw;
 				if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
