@@ -261,6 +261,7 @@ static void test_depthwise(void **state)
 	conv_case((rt_conv2d_params){1, 16, 9, 11, 16, 0, 0, 3, 3, 1, 2, 2, 1, 2, 2, 16}, 1);
 	conv_case((rt_conv2d_params){2, 64, 8, 8, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 64}, 1);
 	conv_case((rt_conv2d_params){1, 20, 12, 11, 20, 0, 0, 7, 7, 1, 2, 3, 3, 1, 1, 20}, 1); /* > 25 taps */
+	conv_case((rt_conv2d_params){1, 45, 9, 10, 45, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 45}, 1); /* 16s, an 8, 5 */
 }
 
 /* rt_qadd against qops.c's formula written out: each product rounded on
