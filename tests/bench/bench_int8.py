@@ -173,9 +173,9 @@ def _cell(r, target):
     return "-" if r is None else f"{r:.2f} ({'meets' if r <= target else 'misses'} {target})"
 
 
-def markdown(rows, args):
+def markdown(rows, args, where):
     lines = [f"int8 rows (issue 18), one thread, batch 1: {args.rounds} interleaved rounds of {args.runs} runs each "
-             f"side, medians; calibration {args.calib} random samples", "",
+             f"side, medians; calibration {args.calib} random samples; {where}", "",
              "| model | cnnc int8 ms | cnnc FP32 ms | PyTorch int8 ms | int8/FP32 | int8/PyTorch int8 | "
              "weight bytes int8 | FP32 | int8/FP32 | int8/(4 x params) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -189,7 +189,9 @@ def markdown(rows, args):
                      f"{_cell(_median(r.r_fp32), TARGETS['fp32'])} | {_cell(_median(r.r_torch), TARGETS['torch'])} | "
                      f"{r.bytes_q8:,} | {r.bytes_f32:,} | {_cell(br, TARGETS['bytes'])} | "
                      f"{r.bytes_q8 / (4 * r.params):.3f} |")
-    lines += [""] + [f"- {r.name}: {r.check}" for r in rows if r.check]
+    lines += [""] + [f"- {r.name}: {r.check}; round medians int8 {min(r.q8):.2f}-{max(r.q8):.2f}, FP32 "
+                     f"{min(r.f32):.2f}-{max(r.f32):.2f}, PyTorch int8 {min(r.torch):.2f}-{max(r.torch):.2f} ms"
+                     for r in rows if r.check and r.q8]
     return "\n".join(lines) + "\n"
 
 
@@ -205,4 +207,7 @@ def run_int8(cnnc, names, args, bench):
         if not args.keep:
             import shutil
             shutil.rmtree(os.path.join(args.out, name + "-int8"), ignore_errors=True)
-    return markdown(rows, args), ok
+    import datetime
+    where = (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {bench.cpu_model()}, "
+             f"{bench.cnnc_version(cnnc)}")
+    return markdown(rows, args, where), ok
