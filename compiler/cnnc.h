@@ -705,6 +705,11 @@ typedef struct {
 /* Writes PREFIX.c, PREFIX.h and, for big weights, PREFIX.weights. The
  * emitter's internals are in emit/emit.h, private to emit/. */
 void emit_c(Graph *g, const EmitOptions *o);
+/* Bytes the program holds for int8 node n (n->qweight set; emit/emit_quant.c):
+ * its weights as its kernel reads them (rt_qpack's padding included), an
+ * int32 bias and a float multiplier per output channel, and a float bias
+ * per channel when it has one. */
+long long emit_quant_node_bytes(const Graph *g, const Node *n);
 
 /* ---- emit/build.c --------------------------------------------------- */
 

@@ -369,7 +369,7 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 	bool weights = bind_weights(&c, o);
 	if (weights)
 		after(&c, o, "weights");
-	bool int8 = c.qfile && strcmp(o->cmd, "report"); /* compile, build with a Q file */
+	bool int8 = c.qfile != NULL; /* compile, build, report with a Q file */
 	if (int8) { /* batch norm folded as quantize folded it: the Q file's layers */
 		fold_batchnorm(g);
 		after(&c, o, "fold_bn");

@@ -21,7 +21,13 @@ void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, i
 		int oy = r / p->ow, ox = r % p->ow;
 		uint8_t *dst = col + (size_t)(r - r0) * ldc;
 		for (int ky = 0; ky < p->kh; ky++) {
-			int iy = oy * p->sh - p->ph + ky * p->dh;
+			int iy = oy * p->sh - p->ph + ky * p->dh, ix0 = ox * p->sw - p->pw;
+			if (p->dw == 1 && iy >= 0 && iy < p->h && ix0 >= 0 && ix0 + p->kw <= p->w) {
+				/* the row's kw taps inside the image: kw pixels, contiguous in NHWC */
+				memcpy(dst, x + ((size_t)iy * p->w + ix0) * c, (size_t)p->kw * c);
+				dst += (size_t)p->kw * c;
+				continue;
+			}
 			for (int kx = 0; kx < p->kw; kx++, dst += c) {
 				int ix = ox * p->sw - p->pw + kx * p->dw;
 				if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
@@ -105,20 +111,15 @@ typedef struct {
 	int ldy;                   /* bytes between output pixels */
 } Qdw;
 
-/* Channels the depthwise kernel sums at a time: loops of a constant 16
- * over contiguous channels, which the compiler vectorizes for each
- * target (integer sums: exact, whatever the instructions), then a
- * requantization in GCC vectors of 16 lanes (dw_requant). */
-#define DW_CH 16
+/* Channels the depthwise kernel sums at a time, in GCC vectors (the
+ * compiler picks each target's instructions; integer sums: exact,
+ * whatever they are), then requantizes (dw_requant): 8, so that the int32
+ * sums are one AVX2 register (16 lanes, two, spilled and split by GCC,
+ * ran twice as slow). */
+#define DW_CH 8
 typedef int32_t dw_vi __attribute__((vector_size(DW_CH * 4)));
 typedef uint8_t dw_vu8 __attribute__((vector_size(DW_CH)));
 typedef float dw_vf __attribute__((vector_size(DW_CH * 4)));
-
-#if defined(__GNUC__)
-#define DW_OPAQUE(v) __asm__("" : "+m"(v)) /* as Q_OPAQUE, for a vector of any width */
-#else
-#define DW_OPAQUE(v) ((void)0)
-#endif
 
 /* q_requant on DW_CH channels from ch: the same operations lane by lane
  * (clamped first, then rounded half to even by adding and subtracting
@@ -132,7 +133,7 @@ static inline void dw_requant(const rt_qepilogue *ep, int ch, const dw_vi *accp,
 	}
 	memcpy(&m, ep->mult + ch, sizeof m);
 	dw_vf v = s * m;
-	DW_OPAQUE(v);
+	Q_OPAQUE_MEM(v);
 	v += (float)ep->zp_y;
 	dw_vf lo = (dw_vf){0} + (float)ep->lo, hi = (dw_vf){0} + (float)ep->hi;
 	dw_vi below = v < lo, above = v > hi;
@@ -160,43 +161,133 @@ static int32_t dw_one(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch)
 	return acc;
 }
 
-/* Output rows [begin, end) of all images (row = n * oh + oy): channels
- * by DW_CH, each tap's bounds checked once for all of them; the last
- * c % DW_CH channels one by one. */
+/* Taps whose weights dw_rows and dw_row16_avx2 widen once per channel block
+ * (a 5x5 kernel's); larger kernels widen them at each use. */
+#define DW_TAPS 25
+typedef int8_t dw_vs8 __attribute__((vector_size(DW_CH)));
+typedef int16_t dw_vs16 __attribute__((vector_size(DW_CH * 2)));
+
+/* One tap: x's DW_CH bytes xp times the widened weights wk, added to acc.
+ * A product of a uint8 and an int8 fits int16 (255 * -128 = -32640), so
+ * it is one 16-bit multiply, then widened and summed exactly. */
+static inline void dw_tap(dw_vi *acc, const uint8_t *xp, const dw_vs16 *wk)
+{
+	dw_vu8 xv;
+	memcpy(&xv, xp, sizeof xv);
+	dw_vs16 prod = __builtin_convertvector(xv, dw_vs16) * *wk;
+	*acc += __builtin_convertvector(prod, dw_vi);
+}
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+/* Requantizes the 8 sums acc of channels ch.. (bias included) to 8 bytes
+ * at y, as q_requant does one (cvtps2dq rounds half to even). */
+static inline __m128i dw_requant8_avx2(const rt_qepilogue *ep, int ch, __m256i acc)
+{
+	__m256 s = _mm256_cvtepi32_ps(acc);
+	if (ep->fbias)
+		s = _mm256_add_ps(s, _mm256_loadu_ps(ep->fbias + ch));
+	__m256 v = _mm256_mul_ps(s, _mm256_loadu_ps(ep->mult + ch));
+	Q_OPAQUE(v);
+	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
+	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
+	__m256i i = _mm256_cvtps_epi32(v);
+	return _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+}
+
+/* Channels [ch, ch + 16) of output row oy of image xn, to yrow: dw_rows's
+ * loop in AVX2 registers, 16 channels' sums in two, each tap one
+ * vpmullw (exact, as dw_tap) widened into them. */
+static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
+{
+	const rt_conv2d_params *p = j->p;
+	int c = p->c, taps = p->kh * p->kw;
+	__m256i wk[DW_TAPS];
+	for (int t = 0; t < taps && taps <= DW_TAPS; t++)
+		wk[t] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(j->w + (size_t)t * c + ch)));
+	__m256i zpx = _mm256_set1_epi16((short)j->zp_x);
+	__m256i b0 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch));
+	__m256i b1 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch + 8));
+	for (int ox = 0; ox < p->ow; ox++) {
+		__m256i a0 = b0, a1 = b1;
+		for (int ky = 0; ky < p->kh; ky++) {
+			int iy = oy * p->sh - p->ph + ky * p->dh;
+			for (int kx = 0; kx < p->kw; kx++) {
+				int ix = ox * p->sw - p->pw + kx * p->dw, t = ky * p->kw + kx;
+				__m256i wt = taps > DW_TAPS ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				                                  (const __m128i *)(j->w + (size_t)t * c + ch)))
+				                            : wk[t];
+				__m256i xv = iy < 0 || iy >= p->h || ix < 0 || ix >= p->w
+				                 ? zpx
+				                 : _mm256_cvtepu8_epi16(_mm_loadu_si128(
+				                       (const __m128i *)(xn + ((size_t)iy * p->w + ix) * c + ch)));
+				__m256i prod = _mm256_mullo_epi16(xv, wt);
+				a0 = _mm256_add_epi32(a0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
+				a1 = _mm256_add_epi32(a1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+			}
+		}
+		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
+	}
+}
+#endif
+
+/* Output rows [begin, end) of all images (row = n * oh + oy): with AVX2,
+ * channels by 16 in dw_row16_avx2; then per block
+ * of DW_CH channels, its weights widened once (up to DW_TAPS taps), then
+ * every output pixel of the row: the taps inside the image by dw_tap,
+ * those outside adding zp_x times their weights; the last c % DW_CH
+ * channels one by one. */
 static void dw_rows(const Qdw *j, int begin, int end)
 {
 	const rt_conv2d_params *p = j->p;
-	int c = p->c, cv = c / DW_CH * DW_CH;
+	int c = p->c, cv = c / DW_CH * DW_CH, taps = p->kh * p->kw;
+	dw_vs16 wk[DW_TAPS];
 	for (int row = begin; row < end; row++) {
 		int n = row / p->oh, oy = row % p->oh;
 		const uint8_t *xn = j->x + (size_t)n * p->h * p->w * c;
-		for (int ox = 0; ox < p->ow; ox++) {
-			uint8_t *yp = j->y + ((size_t)row * p->ow + ox) * j->ldy;
-			for (int ch = 0; ch < cv; ch += DW_CH) {
-				int32_t acc[DW_CH];
-				memcpy(acc, j->ep->bias + ch, sizeof acc);
+		uint8_t *yrow = j->y + (size_t)row * p->ow * j->ldy;
+		int ch = 0;
+#if defined(__AVX2__)
+		for (; ch + 16 <= c; ch += 16)
+			dw_row16_avx2(j, xn, oy, yrow, ch);
+#endif
+		for (; ch < cv; ch += DW_CH) {
+			for (int t = 0; t < taps && taps <= DW_TAPS; t++) {
+				dw_vs8 wv;
+				memcpy(&wv, j->w + (size_t)t * c + ch, sizeof wv);
+				wk[t] = __builtin_convertvector(wv, dw_vs16);
+			}
+			dw_vi bias;
+			memcpy(&bias, j->ep->bias + ch, sizeof bias);
+			for (int ox = 0; ox < p->ow; ox++) {
+				dw_vi acc = bias;
 				for (int ky = 0; ky < p->kh; ky++) {
 					int iy = oy * p->sh - p->ph + ky * p->dh;
 					for (int kx = 0; kx < p->kw; kx++) {
-						int ix = ox * p->sw - p->pw + kx * p->dw;
-						const int8_t *wp = j->w + ((size_t)ky * p->kw + kx) * c + ch;
-						if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
-							for (int i = 0; i < DW_CH; i++)
-								acc[i] += j->zp_x * wp[i];
-						else {
-							const uint8_t *xp = xn + ((size_t)iy * p->w + ix) * c + ch;
-							for (int i = 0; i < DW_CH; i++)
-								acc[i] += xp[i] * wp[i];
-						}
+						int ix = ox * p->sw - p->pw + kx * p->dw, t = ky * p->kw + kx;
+						dw_vs16 wt;
+						if (taps > DW_TAPS) {
+							dw_vs8 wv;
+							memcpy(&wv, j->w + (size_t)t * c + ch, sizeof wv);
+							wt = __builtin_convertvector(wv, dw_vs16);
+						} else
+							wt = wk[t];
+						if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) {
+							uint8_t zp[DW_CH];
+							memset(zp, j->zp_x, sizeof zp);
+							dw_tap(&acc, zp, &wt);
+						} else
+							dw_tap(&acc, xn + ((size_t)iy * p->w + ix) * c + ch, &wt);
 					}
 				}
-				dw_vi av;
-				memcpy(&av, acc, sizeof av);
-				dw_requant(j->ep, ch, &av, yp + ch);
+				dw_requant(j->ep, ch, &acc, yrow + (size_t)ox * j->ldy + ch);
 			}
-			for (int ch = cv; ch < c; ch++)
-				yp[ch] = q_requant(j->ep, ch, dw_one(j, xn, oy, ox, ch));
 		}
+		for (int ox = 0; ox < p->ow; ox++)
+			for (int ch = cv; ch < c; ch++)
+				yrow[(size_t)ox * j->ldy + ch] = q_requant(j->ep, ch, dw_one(j, xn, oy, ox, ch));
 	}
 }
 

@@ -20,11 +20,13 @@
  *
  * With AVX2 alone (the avx2 and avx512 targets), vpmaddubsw would sum
  * pairs of u8 x s8 products into int16, which saturates (255 * -128 * 2
- * < -32768): instead both sides are widened to int16 and vpmaddwd sums
- * pairs into int32, exact. A tile is 2 rows x 16 channels: the 64 bytes
- * of a group of 4 k, widened, are 4 registers of 4 channels x 4 k; each
- * row's 4 bytes, widened, are broadcast against them; the accumulators
- * hold two partial sums per channel, added pairwise (vphaddd) at the end.
+ * < -32768): instead both sides are split into int16 lanes and vpmaddwd
+ * sums pairs into int32, exact. A tile is 4 rows x 16 channels: the 64
+ * bytes of a group of 4 k (two registers of 8 channels) give their even
+ * and odd k by shifts, each row's 4 bytes, broadcast, theirs by a mask
+ * and a shift (group_avx2), so each int32 lane sums one channel whole.
+ * X is read by blocks of rows that stay in L2 (rows_blocked), as with
+ * VNNI.
  *
  * Threads: rows of X (pixels) are split between them (rt_parallel); a row
  * is computed the same way whichever thread runs it.
@@ -206,21 +208,6 @@ static void rows_vnni_block(const Qgemm *q, int p0, int p1)
 	}
 }
 
-/* Rows of X a block of rows_vnni keeps in cache while every pair of
- * channel blocks passes over it: Q_ROW_BLOCK_BYTES of them (256 KB, in
- * L2), in whole tiles. */
-#define Q_ROW_BLOCK_BYTES (256 * 1024)
-
-/* Rows [p0, p1) of Y: by blocks of rows; in each, per pair of channel
- * blocks, tiles of 12 rows, then of 4 and 1. */
-static void rows_vnni(const Qgemm *q, int p0, int p1)
-{
-	int rb = Q_ROW_BLOCK_BYTES / (q->K > 0 ? q->K : 1) / Q_TILE_ROWS * Q_TILE_ROWS;
-	if (rb < Q_TILE_ROWS)
-		rb = Q_TILE_ROWS;
-	for (int b0 = p0; b0 < p1; b0 += rb)
-		rows_vnni_block(q, b0, p1 - b0 < rb ? p1 : b0 + rb);
-}
 #endif
 
 #if defined(Q_AVX2)
@@ -252,8 +239,12 @@ static inline void store8_avx2(const Qgemm *q, int p, int m0, __m256i acc)
 	memcpy(q->Y + (size_t)p * q->ldy + m0, bytes, (size_t)n);
 }
 
-/* The broadcast int16 of row x's 4 bytes at k4 (n of them, the rest 0). */
-static inline __m256i xwide_avx2(const uint8_t *x, int n)
+/* Rows a tile of the AVX2 kernel holds: 4 rows x 16 channels, 8
+ * accumulators, 4 weight registers, 3 for the row's bytes (of 16). */
+#define Q_AVX2_ROWS 4
+
+/* Row x's 4 bytes at a group of 4 k (n of them, the rest 0), as one int32. */
+static inline int32_t xword_avx2(const uint8_t *x, int n)
 {
 	int32_t xv = 0;
 	if (n == 4)
@@ -261,66 +252,110 @@ static inline __m256i xwide_avx2(const uint8_t *x, int n)
 	else
 		for (int i = 0; i < n; i++)
 			xv |= (int32_t)x[i] << (8 * i);
-	return _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(xv)));
+	return xv;
 }
 
-/* Rows p .. p+R-1 (R 1 or 2, a constant where called), channel block mb. */
+/* One group of 4 k for R rows: the 32-bit words xv[r] (4 bytes of row r)
+ * against 16 channels' 4 weights w (64 bytes, channel-major). In 16-bit
+ * lanes, a word is (k0 | k1 << 8, k2 | k3 << 8): masking gives the even
+ * k (k0, k2) zero-extended, a logical shift the odd ones (k1, k3); a
+ * weight word gives its odd k sign-extended by an arithmetic shift, its
+ * even k by a left shift first. vpmaddwd then sums each channel's
+ * even and odd products exactly (|255 * -128 * 2| < 2^31), and the two
+ * add into the channel's int32 lane: no shuffles, no horizontal sums. */
+static inline __attribute__((always_inline)) void group_avx2(__m256i acc[][2], const int32_t *xv, const int8_t *w,
+                                                             int R)
+{
+	__m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+	__m256i w0o = _mm256_srai_epi16(w0, 8), w0e = _mm256_srai_epi16(_mm256_slli_epi16(w0, 8), 8);
+	__m256i w1o = _mm256_srai_epi16(w1, 8), w1e = _mm256_srai_epi16(_mm256_slli_epi16(w1, 8), 8);
+	__m256i lo8 = _mm256_set1_epi16(0x00ff);
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		__m256i xb = _mm256_set1_epi32(xv[r]);
+		__m256i xe = _mm256_and_si256(xb, lo8), xo = _mm256_srli_epi16(xb, 8);
+		acc[r][0] = _mm256_add_epi32(acc[r][0],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w0e), _mm256_madd_epi16(xo, w0o)));
+		acc[r][1] = _mm256_add_epi32(acc[r][1],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w1e), _mm256_madd_epi16(xo, w1o)));
+	}
+}
+
+/* Rows p .. p+R-1 (R 1..Q_AVX2_ROWS, a constant where called), channel
+ * block mb. */
 static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int p, int mb, int R)
 {
 	int k4_n = (q->K + 3) / 4, full = q->K / 4, tail = q->K % 4;
 	size_t ldx = (size_t)q->ldx;
 	const uint8_t *x = q->X + (size_t)p * ldx;
 	const int8_t *w = q->Wp + (size_t)mb * k4_n * 64;
-	__m256i acc[2][4];
+	__m256i acc[Q_AVX2_ROWS][2];
+	int32_t xv[Q_AVX2_ROWS];
 	Q_UNROLL
-	for (int r = 0; r < R; r++) {
+	for (int r = 0; r < R; r++)
+		acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+	for (int k4 = 0; k4 < full; k4++) {
 		Q_UNROLL
-		for (int j = 0; j < 4; j++)
-			acc[r][j] = _mm256_setzero_si256();
+		for (int r = 0; r < R; r++)
+			memcpy(&xv[r], x + r * ldx + 4 * (size_t)k4, 4);
+		group_avx2(acc, xv, w + (size_t)k4 * 64, R);
 	}
-	for (int k4 = 0; k4 < k4_n; k4++) {
-		__m256i wj[4];
+	if (tail) {
 		Q_UNROLL
-		for (int j = 0; j < 4; j++)
-			wj[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + (size_t)k4 * 64 + 16 * j)));
-		Q_UNROLL
-		for (int r = 0; r < R; r++) {
-			__m256i xb = xwide_avx2(x + r * ldx + 4 * (size_t)k4, k4 < full ? 4 : tail);
-			Q_UNROLL
-			for (int j = 0; j < 4; j++)
-				acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(xb, wj[j]));
-		}
+		for (int r = 0; r < R; r++)
+			xv[r] = xword_avx2(x + r * ldx + 4 * (size_t)full, tail);
+		group_avx2(acc, xv, w + (size_t)full * 64, R);
 	}
 	Q_UNROLL
 	for (int r = 0; r < R; r++) {
-		/* pairs of partial sums: [c0 c1 c4 c5 | c2 c3 c6 c7], then in order */
-		__m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xd8);
-		__m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2], acc[r][3]), 0xd8);
-		store8_avx2(q, p + r, mb * 16, lo);
-		store8_avx2(q, p + r, mb * 16 + 8, hi);
+		store8_avx2(q, p + r, mb * 16, acc[r][0]);
+		store8_avx2(q, p + r, mb * 16 + 8, acc[r][1]);
 	}
 }
 
-/* Rows [p0, p1) of Y: per channel block, tiles of 2 rows, then 1. */
-static void rows_avx2(const Qgemm *q, int p0, int p1)
+/* Rows [p0, p1) of Y: per channel block, tiles of 4 rows, then the 1-3
+ * left. */
+static void rows_avx2_block(const Qgemm *q, int p0, int p1)
 {
 	int mb_n = (q->M + 15) / 16;
 	for (int mb = 0; mb < mb_n; mb++) {
 		int p = p0;
-		for (; p + 2 <= p1; p += 2)
+		for (; p + Q_AVX2_ROWS <= p1; p += Q_AVX2_ROWS)
+			tile_avx2(q, p, mb, Q_AVX2_ROWS);
+		if (p1 - p == 3)
+			tile_avx2(q, p, mb, 3);
+		else if (p1 - p == 2)
 			tile_avx2(q, p, mb, 2);
-		if (p < p1)
+		else if (p1 - p == 1)
 			tile_avx2(q, p, mb, 1);
 	}
+}
+#endif
+
+#if defined(Q_VNNI) || defined(Q_AVX2)
+/* Rows of X a block of rows keeps in cache while every channel block
+ * passes over it: Q_ROW_BLOCK_BYTES of them (256 KB, in L2), in whole
+ * tiles of `tile` rows. */
+#define Q_ROW_BLOCK_BYTES (256 * 1024)
+
+/* Rows [p0, p1) of Y: by blocks of rows, each by `block` (a vector
+ * kernel's rows_*_block). */
+static void rows_blocked(const Qgemm *q, int p0, int p1, int tile, void (*block)(const Qgemm *, int, int))
+{
+	int rb = Q_ROW_BLOCK_BYTES / (q->K > 0 ? q->K : 1) / tile * tile;
+	if (rb < tile)
+		rb = tile;
+	for (int b0 = p0; b0 < p1; b0 += rb)
+		block(q, b0, p1 - b0 < rb ? p1 : b0 + rb);
 }
 #endif
 
 static void rows_task(void *ctx, int begin, int end)
 {
 #if defined(Q_VNNI)
-	rows_vnni(ctx, begin, end);
+	rows_blocked(ctx, begin, end, Q_TILE_ROWS, rows_vnni_block);
 #elif defined(Q_AVX2)
-	rows_avx2(ctx, begin, end);
+	rows_blocked(ctx, begin, end, Q_AVX2_ROWS, rows_avx2_block);
 #else
 	rows_generic(ctx, begin, end);
 #endif

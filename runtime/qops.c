@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* z + nearbyint(r), clamped to lo..hi (r already divided by the scale). */
 static unsigned char requant(float r, int z, int lo, int hi)
@@ -137,26 +138,29 @@ void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, floa
 		}
 }
 
-/* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. */
+/* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. Per output
+ * pixel, the window's pixels in turn, each max taken over all c channels
+ * at once (contiguous: the compiler vectorizes it; integer, exact). */
 void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y)
 {
+	size_t c = (size_t)p->c;
 	for (int b = 0; b < p->n; b++)
 		for (int oy = 0; oy < p->oh; oy++)
-			for (int ox = 0; ox < p->ow; ox++)
-				for (int ch = 0; ch < p->c; ch++) {
-					int m = 0;
-					for (int ky = 0; ky < p->kh; ky++) {
-						int iy = oy * p->sh - p->ph + ky;
-						for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
-							int ix = ox * p->sw - p->pw + kx;
-							if (ix >= 0 && ix < p->w) {
-								int v = x[(((size_t)b * p->h + iy) * p->w + ix) * p->c + ch];
-								m = v > m ? v : m;
-							}
-						}
+			for (int ox = 0; ox < p->ow; ox++) {
+				unsigned char *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * c;
+				memset(yp, 0, c);
+				for (int ky = 0; ky < p->kh; ky++) {
+					int iy = oy * p->sh - p->ph + ky;
+					for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
+						int ix = ox * p->sw - p->pw + kx;
+						if (ix < 0 || ix >= p->w)
+							continue;
+						const unsigned char *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * c;
+						for (size_t ch = 0; ch < c; ch++)
+							yp[ch] = xp[ch] > yp[ch] ? xp[ch] : yp[ch];
 					}
-					y[(((size_t)b * p->oh + oy) * p->ow + ox) * p->c + ch] = (unsigned char)m;
 				}
+			}
 }
 
 /* x: [n, h, w, c] -> y: [n, oh, ow, c]; PyTorch's divisor rules (as

@@ -24,8 +24,10 @@
 
 #if defined(__GNUC__)
 #define Q_OPAQUE(v) __asm__("" : "+v"(v)) /* v now unknown: no contraction across */
+#define Q_OPAQUE_MEM(v) __asm__("" : "+m"(v)) /* the same for a vector of any width */
 #else
 #define Q_OPAQUE(v) ((void)0) /* assumed not to contract (C's default) */
+#define Q_OPAQUE_MEM(v) ((void)0)
 #endif
 
 /* The float sum of output channel m before scaling. */

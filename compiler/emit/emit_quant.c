@@ -86,6 +86,16 @@ static const int8_t *packed(const Graph *g, const Node *n, long long *bytes)
 	return w;
 }
 
+long long emit_quant_node_bytes(const Graph *g, const Node *n)
+{
+	ParamSpec ps[MAX_PARAMS];
+	ir_params(g, n, ps);
+	int oc = n->shape[1];
+	QKernel k = kernel_of(g, n);
+	long long w = k == QK_GEMM || k == QK_LINEAR ? (long long)RT_QPACKED(oc, ps[0].count / oc) : ps[0].count;
+	return w + 4LL * oc * (n->qfbias ? 3 : 2);
+}
+
 long long emit_quant_weight_bytes(const Graph *g)
 {
 	long long bytes = 0;

@@ -4,7 +4,9 @@
  * One row per layer of the model as written: name, op, output shape,
  * parameters, the bytes of weights the program holds for it (those of
  * the node it runs as, folded, transformed and packed: pack_program_bytes;
- * under the first row that runs as that node), MACs (conv2d and linear
+ * int8 ones as the int8 kernels read them: emit_quant_node_bytes; under
+ * the first row that runs as that node; with a Q file the plan is the
+ * int8 compile's, as compile and build make it), MACs (conv2d and linear
  * multiply-accumulates), activation bytes (the node's output in
  * float32), the note the passes left; then
  * the algorithm, layout, scratch and algorithm note of the node it runs
@@ -62,12 +64,18 @@ static bool first_row(const int *map, int i)
 	return first;
 }
 
+/* Bytes of weights the program holds for node r: int8 ones as the int8
+ * kernel reads them, float ones folded, transformed and packed. */
+static long long node_program_bytes(const Graph *opt, const Node *r)
+{
+	return r->qweight ? emit_quant_node_bytes(opt, r) : pack_program_bytes(opt, r);
+}
+
 /* Bytes of weights the program holds for row i: those of the node it
- * runs as, folded, transformed and packed, under the first row that
- * runs as it. */
+ * runs as, under the first row that runs as it. */
 static long long row_program_bytes(const Graph *opt, const int *map, int i)
 {
-	return first_row(map, i) ? pack_program_bytes(opt, &opt->nodes[map[i]]) : 0;
+	return first_row(map, i) ? node_program_bytes(opt, &opt->nodes[map[i]]) : 0;
 }
 
 /* Bytes of every weight the program holds. */
@@ -75,7 +83,7 @@ static long long program_bytes(const Graph *opt)
 {
 	long long total = 0;
 	for (int i = 0; i < opt->n; i++)
-		total = ir_add_sat(total, pack_program_bytes(opt, &opt->nodes[i]));
+		total = ir_add_sat(total, node_program_bytes(opt, &opt->nodes[i]));
 	return total;
 }
 

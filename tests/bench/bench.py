@@ -4,6 +4,7 @@
     /usr/bin/python3 tests/bench/bench.py [--models resnet18,mobilenet_v2,...]
         [--rounds R] [--runs K] [--slow-runs N] [--skip-O0 all|NAME,...]
         [--threads 1,2] [--no-ort] [--no-generic] [--seed S] [--out DIR] [--keep]
+        [--int8 | --no-int8] [--calib N]
 
 `ninja bench` runs it with the defaults: the ImageNet models (resnet18,
 resnet50, vgg16, mobilenet_v2, mobilenet_v3_large, efficientnet_b0,
@@ -55,6 +56,14 @@ Issue 16's targets (TARGETS: cnnc's one-thread latency at most 0.8x
 PyTorch's, 0.9x for convnext_tiny) are printed beside those models'
 cnnc/PyTorch ratio, with whether the ratio meets them.
 
+The int8 rows (issue 18; tests/bench/bench_int8.py says how they are
+made, checked and timed): cnnc int8 against cnnc FP32 and PyTorch's FX
+post-training quantized model (onednn, one thread, frozen) in the same
+rounds, for the models of bench_int8.INT8_MODELS that --models names,
+after the FP32 table; --int8 runs only them (for --models, default
+resnet18, resnet50, mobilenet_v2), --no-int8 skips them; --calib N
+calibration samples (4).
+
 Prints a markdown table (also written to DIR/results.md, DIR defaults to
 build/bench) with the date, CPU and flags. Exit status 1 when a program's
 output was wrong or a build failed.
@@ -78,6 +87,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
 import make_golden  # noqa: E402
 import run_golden  # noqa: E402
+import bench_int8  # noqa: E402
 
 DEFAULT_MODELS = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0",
                   "shufflenet_v2_x1_0", "convnext_tiny", "densenet121", "lraspp_mobilenet_v3_large",
@@ -581,9 +591,17 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep each model's programs and data in DIR/NAME")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", default=os.path.join(REPO, "build", "bench"), help="work and results directory")
+    ap.add_argument("--int8", action="store_true", help="only the int8 rows (default models: "
+                    "resnet18, resnet50, mobilenet_v2)")
+    ap.add_argument("--no-int8", action="store_true", help="skip the int8 rows")
+    ap.add_argument("--calib", type=int, default=4, help="int8 rows: calibration samples (4)")
     args = ap.parse_args(argv)
-    if min(args.rounds, args.runs, args.slow_runs) < 1:
-        ap.error("--rounds, --runs and --slow-runs must be at least 1")
+    if args.int8 and args.no_int8:
+        ap.error("--int8 and --no-int8 exclude each other")
+    if args.int8 and not any(a == "--models" or a.startswith("--models=") for a in (argv or sys.argv[1:])):
+        args.models = ",".join(bench_int8.INT8_MODELS)
+    if min(args.calib, args.rounds, args.runs, args.slow_runs) < 1:
+        ap.error("--rounds, --runs, --slow-runs and --calib must be at least 1")
     try:
         args.threads = sorted({1} | {int(t) for t in args.threads.split(",") if t})
     except ValueError:
@@ -602,9 +620,13 @@ def main(argv=None):
     import torch
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
-    ort_dir, ort_why = (None, "not run (--no-ort)") if args.no_ort else ort_install()
+    ort_dir, ort_why = (None, "not run (--no-ort)") if args.no_ort else (None, "") if args.int8 else ort_install()
     if ort_why:
         print(f"ort: {ort_why}")
+    int8_names = [] if args.no_int8 else [n for n in names if n in bench_int8.INT8_MODELS]
+    if args.int8:
+        md, ok = bench_int8.run_int8(cnnc, int8_names, args, sys.modules[__name__])
+        return write_results(md, os.path.join(args.out, "results-int8.md"), ok)
     results, ok = [], True
     for name in names:
         res, good = bench_model(cnnc, name, args, args.out, ort_dir, ort_why)
@@ -617,7 +639,14 @@ def main(argv=None):
     cc_generic = next((r["variants"]["generic"].cc for r in results
                        if "generic" in r["variants"] and r["variants"]["generic"].cc), "")
     md = markdown(results, args, cc_default, cc_generic)
-    path = os.path.join(args.out, "results.md")
+    if int8_names:
+        md8, ok8 = bench_int8.run_int8(cnnc, int8_names, args, sys.modules[__name__])
+        md, ok = md + "\n" + md8, ok and ok8
+    return write_results(md, os.path.join(args.out, "results.md"), ok)
+
+
+def write_results(md, path, ok):
+    """Writes and prints the markdown; the exit status."""
     with open(path, "w") as f:
         f.write(md)
     print()

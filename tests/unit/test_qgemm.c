@@ -11,7 +11,8 @@
  * everywhere), with and without the float bias, clamps (lo/hi of a fused relu and relu6), convolutions
  * with stride, padding, dilation (im2col and the depthwise kernel, 3x3
  * and 5x5, stride 1 and 2), and 1, 2 and 3 threads, which must give the
- * same bytes. X is allocated to exactly its last row's K bytes, so a
+ * same bytes; rt_qadd (its vector loop and tails) and rt_qmax_pool2d
+ * against their formulas. X is allocated to exactly its last row's K bytes, so a
  * kernel that reads past it fails under ASan. The test is built for every
  * target's library as well as with $rtflags (configure.py), so every
  * vector path must give the generic C's bytes.
@@ -259,6 +260,84 @@ static void test_depthwise(void **state)
 	conv_case((rt_conv2d_params){1, 3, 9, 9, 3, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 3}, 1);
 	conv_case((rt_conv2d_params){1, 16, 9, 11, 16, 0, 0, 3, 3, 1, 2, 2, 1, 2, 2, 16}, 1);
 	conv_case((rt_conv2d_params){2, 64, 8, 8, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 64}, 1);
+	conv_case((rt_conv2d_params){1, 20, 12, 11, 20, 0, 0, 7, 7, 1, 2, 3, 3, 1, 1, 20}, 1); /* > 25 taps */
+	conv_case((rt_conv2d_params){1, 45, 9, 10, 45, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 45}, 1); /* 16s, an 8, 5 */
+}
+
+/* rt_qadd against qops.c's formula written out: each product rounded on
+ * its own, the sum times 1/sy rounded half to even, zy added, clamped to
+ * lo..255. Counts below, at and past the vector loop's 8 lanes (tails of
+ * 1..7), random bytes, and sa = sb = sy with za + zb - zy even, where
+ * half of the sums are exact ties; in place too (y == a). */
+static void qadd_case(int count, float sa, int za, float sb, int zb, float sy, int zy, int lo)
+{
+	uint8_t *a = malloc((size_t)count), *b = malloc((size_t)count), *y = malloc((size_t)count);
+	uint8_t *want = malloc((size_t)count);
+	for (int i = 0; i < count; i++) {
+		a[i] = (uint8_t)rnd(0, 255);
+		b[i] = (uint8_t)rnd(0, 255);
+	}
+	float inv = 1.0f / sy;
+	for (int i = 0; i < count; i++) {
+		volatile float pa = (float)(a[i] - za) * sa, pb = (float)(b[i] - zb) * sb;
+		volatile float r = (pa + pb) * inv;
+		float v = nearbyintf(r) + (float)zy;
+		want[i] = (uint8_t)(v < lo ? lo : v > 255 ? 255 : v);
+	}
+	rt_qadd((size_t)count, a, sa, za, b, sb, zb, sy, zy, lo, y);
+	assert_memory_equal(y, want, (size_t)count);
+	rt_qadd((size_t)count, a, sa, za, b, sb, zb, sy, zy, lo, a);
+	assert_memory_equal(a, want, (size_t)count);
+	free(a), free(b), free(y), free(want);
+}
+
+static void test_qadd(void **state)
+{
+	(void)state;
+	for (int count = 1; count <= 41; count += 2) {
+		qadd_case(count, 0.0371f, 128, 0.0219f, 97, 0.0483f, 120, 0);
+		qadd_case(count, 0.0371f, 3, 0.0219f, 250, 0.0483f, 17, 40); /* a fused relu's clamp */
+		qadd_case(count, 0.125f, 100, 0.125f, 30, 0.25f, 5, 0);      /* ties */
+	}
+	qadd_case(1000, 0.5f, 0, 0.5f, 255, 0.01f, 128, 0); /* saturating both ways */
+}
+
+/* rt_qmax_pool2d against the max over each window's pixels inside the
+ * image, channel by channel (odd channel counts, padding, stride). */
+static void maxpool_case(rt_pool2d_params p)
+{
+	p.oh = (p.h + 2 * p.ph - p.kh) / p.sh + 1;
+	p.ow = (p.w + 2 * p.pw - p.kw) / p.sw + 1;
+	size_t xn = (size_t)p.n * p.h * p.w * p.c, yn = (size_t)p.n * p.oh * p.ow * p.c;
+	uint8_t *x = malloc(xn), *y = malloc(yn), *want = malloc(yn);
+	for (size_t i = 0; i < xn; i++)
+		x[i] = (uint8_t)rnd(0, 255);
+	for (int b = 0; b < p.n; b++)
+		for (int oy = 0; oy < p.oh; oy++)
+			for (int ox = 0; ox < p.ow; ox++)
+				for (int ch = 0; ch < p.c; ch++) {
+					int m = 0;
+					for (int iy = oy * p.sh - p.ph; iy < oy * p.sh - p.ph + p.kh; iy++)
+						for (int ix = ox * p.sw - p.pw; ix < ox * p.sw - p.pw + p.kw; ix++)
+							if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
+								int v = x[(((size_t)b * p.h + iy) * p.w + ix) * p.c + ch];
+								m = v > m ? v : m;
+							}
+					want[(((size_t)b * p.oh + oy) * p.ow + ox) * p.c + ch] = (uint8_t)m;
+				}
+	rt_qmax_pool2d(&p, x, y);
+	assert_memory_equal(y, want, yn);
+	free(x), free(y), free(want);
+}
+
+static void test_qmax_pool(void **state)
+{
+	(void)state;
+	/*                          n  c   h   w  oh ow kh kw sh sw ph pw cip */
+	maxpool_case((rt_pool2d_params){2, 13, 11, 9, 0, 0, 3, 3, 2, 2, 1, 1, 0});
+	maxpool_case((rt_pool2d_params){1, 64, 12, 12, 0, 0, 3, 3, 2, 2, 1, 1, 0});
+	maxpool_case((rt_pool2d_params){1, 37, 7, 8, 0, 0, 2, 2, 2, 2, 0, 0, 0});
+	maxpool_case((rt_pool2d_params){1, 1, 5, 5, 0, 0, 3, 2, 1, 1, 1, 1, 0});
 }
 
 int main(void)
@@ -266,7 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_gemm_random), cmocka_unit_test(test_gemm_ties),
 		cmocka_unit_test(test_gemm_extremes), cmocka_unit_test(test_gemm_f32),    cmocka_unit_test(test_conv),
-		cmocka_unit_test(test_depthwise),
+		cmocka_unit_test(test_depthwise),     cmocka_unit_test(test_qadd),        cmocka_unit_test(test_qmax_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
