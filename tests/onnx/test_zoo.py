@@ -24,7 +24,8 @@ Report: `cnnc report X.onnx --json` equals `cnnc report models/NAME.lua
     both);
   - a concat whose input is a concat read by nothing else counts as one
     concat of both inputs (torch.onnx flattens nested torch.cat, as in
-    inception_v3's last blocks);
+    inception_v3's last blocks), and a concat's note that all k of its
+    inputs are written in place counts whatever k;
   - when the exporter orders independent branches differently from the
     .lua (regnet_y_400mf's shortcut), the layers are matched by the graph
     they form, not by position; the arena sizes, which depend on the
@@ -149,6 +150,8 @@ def canonical(report):
         if d.get("note"):
             d["note"] = " ".join("#%s" % index.get(alias[by_name[w]], "gone") if w in by_name else w
                                  for w in d["note"].split(" "))
+        if d["op"] == "concat" and d.get("note"):  # "k of its k inputs", k as flattened or not
+            d["note"] = re.sub(r"\b(\d+) of its \1 inputs", "all of its inputs", d["note"])
         rows.append(d)
     totals = dict(report["total"])
     totals["activation_bytes"] = sum(l["activation_bytes"] for l in kept)
