@@ -1152,10 +1152,13 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (c->rank - skip > 4)
 			return "a constant operand of more than 4 dims";
 		/* a param's key is its name: the initializer's own (a module's
-		 * parameter, "scale"), unless the exporter made it up */
+		 * parameter, "scale"), unless the exporter made it up; an
+		 * Identity of another initializer keeps its own name (torch.onnx
+		 * writes equal parameters once: convnext's layer_scales start
+		 * equal, "features.1.1.layer_scale" = Identity(features.1.0's)) */
 		const char *cname = b->c ? n->input[1] : n->input[0];
 		OxValue *cv = ox_value(x, cname);
-		bool own = cv->def < 0 && cname[0] != '/' && strncmp(cname, "onnx::", 6) && strcmp(cname, "__metadata__") &&
+		bool own = (cv->def < 0 || is_op(x->order[cv->def], "Identity")) && cname[0] != '/' && strncmp(cname, "onnx::", 6) && strcmp(cname, "__metadata__") &&
 		           !name_used(x, cname); /* "__metadata__" is safetensors' own key */
 		const char *name = own ? cname : layer_name(x, n, cname);
 		if (own)

@@ -103,7 +103,10 @@ class OddC(nn.Module):
     """ConvTranspose2d (stride 2, padding, output_padding, groups), F.pad
     reflect with four different pads, a ConvNeXt block (depthwise conv,
     permute, LayerNorm, Linear on N x H x W x C, GELU, permute back,
-    residual), a conv, a max pool and an average pool (count_include_pad
+    residual, scaled by a learned layer_scale as ConvNeXt's), a second
+    scale equal to the first (torch.onnx writes equal parameters once and
+    the second as an Identity of the first: the import must still name it
+    by its own key), a conv, a max pool and an average pool (count_include_pad
     1) whose ONNX pads are asymmetric: exported with padding 0, their pads
     attributes then set to PADS, MPADS and APADS (torch.onnx cannot
     export padding="same" with an even kernel), PyTorch's reference
@@ -119,6 +122,8 @@ class OddC(nn.Module):
         self.norm = nn.LayerNorm(12, eps=1e-6)
         self.fc1 = nn.Linear(12, 37)
         self.fc2 = nn.Linear(37, 12)
+        self.layer_scale = nn.Parameter(torch.full((12, 1, 1), 0.5))
+        self.scale2 = nn.Parameter(torch.full((12, 1, 1), 0.5))
         self.asym_conv = nn.Conv2d(12, 13, 4, stride=2)
         self.asym = False
 
@@ -126,7 +131,7 @@ class OddC(nn.Module):
         x = F.pad(self.up(x), (1, 2, 2, 1), mode="reflect")
         y = self.dw(x).permute(0, 2, 3, 1)
         y = self.fc2(F.gelu(self.fc1(self.norm(y))))
-        x = x + y.permute(0, 3, 1, 2)
+        x = self.scale2 * (x + self.layer_scale * y.permute(0, 3, 1, 2))
         if self.asym:
             t, l, b, r = self.PADS
             x = F.pad(x, (l, r, t, b))
@@ -154,7 +159,7 @@ class OddC(nn.Module):
         self.asym = True
 
 
-def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True):
+def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True, keys=()):
     torch.manual_seed(1)
     x = torch.randn(*shape)
     path = os.path.join(tmp, f"{name}_{opset}.onnx")
@@ -197,6 +202,11 @@ def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True):
         same = a == b
     check(f"{name} opset {opset}: import's .lua + .safetensors compile to compile X.onnx's C", same,
           (r1.stderr + r2.stderr + r3.stderr)[-600:])
+    if keys and not r1.returncode:
+        lua = open(imp + ".lua").read()
+        missing = [k for k in keys if f'param {{ name = "{k}"' not in lua]
+        check(f"{name} opset {opset}: the imported params are named by their state_dict keys {keys}",
+              not missing, "missing: %s" % missing)
     return path
 
 
@@ -218,7 +228,7 @@ def main():
                     m.running_var.uniform_(0.5, 1.5)
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
-    compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17)  # LayerNormalization is opset 17
+    compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17, keys=("layer_scale", "scale2"))  # LayerNormalization is opset 17
     r18 = torchvision.models.resnet18().eval()
     want = totals([os.path.join(REPO, "models", "resnet18.lua")])
     for opset in (11, 13, 17):
