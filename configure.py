@@ -13,7 +13,7 @@ COMPILER = """
 base/arena.c base/diag.c base/file.c
 ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
-io/safetensors.c
+io/safetensors.c io/st_write.c
 onnx/onnx_read.c onnx/onnx_tensor.c onnx/onnx_graph.c onnx/onnx_fold.c onnx/onnx_map.c onnx/onnx_write.c
 passes/dce.c passes/weights.c passes/constfold.c passes/channels_last.c passes/fold_pad.c passes/fold_bn.c passes/fuse.c passes/algo.c
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
@@ -46,10 +46,10 @@ FUZZ = {
                          "tests/fuzz/fuzz_diag.c", "-lcjson -lm"),
     "fuzz_npy": ("runtime/npy.c", ""),
     "fuzz_onnx": ("compiler/onnx/onnx_read.c compiler/onnx/onnx_tensor.c compiler/onnx/onnx_graph.c "
-                  "compiler/onnx/onnx_fold.c compiler/onnx/onnx_map.c compiler/onnx/onnx_write.c "
+                  "compiler/onnx/onnx_fold.c compiler/onnx/onnx_map.c compiler/onnx/onnx_write.c compiler/io/st_write.c "
                   "build/gen/onnx.pb-c.c compiler/ir/graph.c compiler/emit/output.c compiler/base/arena.c "
                   "compiler/base/file.c tests/fuzz/fuzz_diag.c",
-                  "$protobuf_libs -lm"),
+                  "$protobuf_libs -lcjson -lm"),
     "fuzz_lua": ("compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/graph.c "
                  "compiler/ir/shape.c compiler/ir/params.c compiler/ir/verify.c compiler/ir/dump.c "
                  "compiler/base/arena.c compiler/base/file.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),

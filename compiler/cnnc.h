@@ -632,6 +632,37 @@ const char *st_meta(const StFile *f, const char *key);
 void st_read_raw(const StFile *f, const StTensor *t, void *dst);
 void st_close(StFile *f);
 
+/* ---- io/st_write.c: safetensors images ---------------------------- */
+
+#define ST_WRITE_MAX_RANK 8    /* most dims a written tensor may have */
+
+struct cJSON;                 /* libcjson's (st_image, report_quant_json) */
+
+/* One tensor to write. */
+typedef struct {
+	const char *key;       /* its key */
+	const char *dtype;     /* "F32", "I32", "I8", ... */
+	int rank;              /* dims */
+	long long shape[ST_WRITE_MAX_RANK]; /* dims */
+	const void *data;      /* its elements, little-endian (the caller's) */
+	long long bytes;       /* their size */
+} StOut;
+
+/* The tensors of one image, growing ({.a = arena} to start). */
+typedef struct {
+	Arena *a;              /* where the array and the image are allocated */
+	StOut *t;              /* the tensors */
+	int n, cap;            /* used, allocated */
+} StWriter;
+
+/* Adds key: rank dims of shape, elem bytes each, at data (not copied). */
+void st_put(StWriter *w, const char *key, const char *dtype, int rank, const long long *shape, const void *data,
+            int elem);
+/* The safetensors image of w's tensors, keys sorted, with meta (a cJSON
+ * object of strings, taken over; NULL: none) as __metadata__; its size
+ * in *len, in w's arena. */
+unsigned char *st_image(StWriter *w, struct cJSON *meta, size_t *len);
+
 /* ---- onnx/ (the ONNX importer; onnx/onnx.h has its internals) ------ */
 
 /* An imported model, in memory. */
@@ -922,7 +953,6 @@ void report_svg(const Graph *g, const char *path);
 
 /* ---- emit/report_quant.c -------------------------------------------- */
 
-struct cJSON;
 /* The quantization of each layer of g (as written) that q gives: dtype,
  * scale, zero point, SQNR; as a table, or as a JSON object. */
 void report_quant_table(const Graph *g, const QFile *q, FILE *out);

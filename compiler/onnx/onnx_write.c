@@ -40,53 +40,12 @@ void ox_text(OxText *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-/* key as a JSON string body. */
-static void json_key(OxText *t, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			ox_text(t, "\\%c", c);
-		else if (c < 0x20)
-			ox_text(t, "\\u%04x", c);
-		else
-			ox_text(t, "%c", c);
-	}
-}
-
 unsigned char *ox_safetensors(OxImport *x, size_t *len)
 {
-	OxText h = {.a = x->a};
-	ox_text(&h, "{");
-	long long at = 0;
-	for (int i = 0; i < x->n_w; i++) {
-		const OxWeight *w = &x->w[i];
-		ox_text(&h, "%s\"", i ? "," : "");
-		json_key(&h, w->key);
-		ox_text(&h, "\":{\"dtype\":\"F32\",\"shape\":[");
-		for (int d = 0; d < w->rank; d++)
-			ox_text(&h, "%s%lld", d ? "," : "", w->dims[d]);
-		ox_text(&h, "],\"data_offsets\":[%lld,%lld]}", at, at + 4 * w->count);
-		at += 4 * w->count;
-	}
-	ox_text(&h, "}");
-	while (h.len % 8)
-		ox_text(&h, " ");
-	size_t total = 8 + h.len + (size_t)at;
-	unsigned char *b = arena_alloc(x->a, total);
-	for (int k = 0; k < 8; k++)
-		b[k] = (unsigned char)((uint64_t)h.len >> (8 * k));
-	memcpy(b + 8, h.s, h.len);
-	unsigned char *p = b + 8 + h.len;
+	StWriter w = {.a = x->a};
 	for (int i = 0; i < x->n_w; i++)
-		for (long long k = 0; k < x->w[i].count; k++) {
-			uint32_t u;
-			memcpy(&u, &x->w[i].f[k], 4);
-			for (int j = 0; j < 4; j++)
-				*p++ = (unsigned char)(u >> (8 * j));
-		}
-	*len = total;
-	return b;
+		st_put(&w, x->w[i].key, "F32", x->w[i].rank, x->w[i].dims, x->w[i].f, 4);
+	return st_image(&w, NULL, len);
 }
 
 OnnxModel onnx_import(Arena *a, const char *path, int batch, const long long *input_shape)

@@ -106,40 +106,6 @@ uint64_t quant_signature(const Graph *g)
 
 /* ---- writing -------------------------------------------------------- */
 
-/* One tensor to write. */
-typedef struct {
-	const char *key;       /* its key */
-	const char *dtype;     /* "I8", "I32", "F32" */
-	int rank;              /* dims */
-	long long shape[MAX_RANK]; /* dims */
-	const void *data;      /* little-endian elements (this host is) */
-	long long bytes;       /* their size */
-} Out;
-
-/* The tensors, growing. */
-typedef struct {
-	Arena *a;              /* where the tensors' array grows */
-	Out *t;                /* the tensors */
-	int n, cap;            /* used, allocated */
-} Outs;
-
-static void put(Outs *o, const char *key, const char *dtype, int rank, const long long *shape, const void *data,
-                int elem)
-{
-	o->t = arena_grow(o->a, o->t, o->n, &o->cap, sizeof *o->t);
-	Out *t = &o->t[o->n++];
-	t->key = key;
-	t->dtype = dtype;
-	t->rank = rank;
-	t->bytes = elem;
-	for (int i = 0; i < rank; i++) {
-		t->shape[i] = shape[i];
-		t->bytes *= shape[i];
-	}
-	t->data = data;
-}
-
-static int by_key(const void *a, const void *b) { return strcmp(((const Out *)a)->key, ((const Out *)b)->key); }
 
 /* The node of g named name, or NULL. */
 static const Node *named(const Graph *g, const char *name)
@@ -158,7 +124,7 @@ static double sqnr_db(double signal, double noise)
 
 /* A conv2d's or linear's int8 weights, scales and int32 bias (x: its
  * folded, unpacked twin; in: the qparams of its input). */
-static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in, bool per_tensor)
+static void put_weights(StWriter *o, const Graph *folded, const Node *x, QParams in, bool per_tensor)
 {
 	Arena *a = o->a;
 	ParamSpec ps[MAX_PARAMS];
@@ -196,54 +162,26 @@ static void put_weights(Outs *o, const Graph *folded, const Node *x, QParams in,
 	long long shape[MAX_RANK];
 	for (int i = 0; i < ps[0].rank; i++)
 		shape[i] = ps[0].shape[i];
-	put(o, arena_printf(a, "%s.weight", x->name), "I8", ps[0].rank, shape, w, 1);
-	put(o, arena_printf(a, "%s.weight_scale", x->name), "F32", 1, &oc, scale, 4);
-	put(o, arena_printf(a, "%s.weight_zero_point", x->name), "I32", 1, &oc, zp, 4);
-	put(o, arena_printf(a, "%s.bias", x->name), "I32", 1, &oc, bias, 4);
+	st_put(o, arena_printf(a, "%s.weight", x->name), "I8", ps[0].rank, shape, w, 1);
+	st_put(o, arena_printf(a, "%s.weight_scale", x->name), "F32", 1, &oc, scale, 4);
+	st_put(o, arena_printf(a, "%s.weight_zero_point", x->name), "I32", 1, &oc, zp, 4);
+	st_put(o, arena_printf(a, "%s.bias", x->name), "I32", 1, &oc, bias, 4);
 	float *fbias = arena_alloc(a, (size_t)oc * sizeof *fbias);
 	for (long long c = 0; c < oc; c++)
 		fbias[c] = fb ? fb[c] : 0.0f;
-	put(o, arena_printf(a, "%s.bias_float", x->name), "F32", 1, &oc, fbias, 4);
+	st_put(o, arena_printf(a, "%s.bias_float", x->name), "F32", 1, &oc, fbias, 4);
 	static const long long one = 1;
 	float *sqnr = arena_alloc(a, sizeof *sqnr);
 	*sqnr = (float)sqnr_db(signal, noise);
-	put(o, arena_printf(a, "%s.weight_sqnr", x->name), "F32", 1, &one, sqnr, 4);
+	st_put(o, arena_printf(a, "%s.weight_sqnr", x->name), "F32", 1, &one, sqnr, 4);
 }
 
-static void write_file(Arena *a, const char *path, Outs *o, cJSON *meta)
+static void write_file(Arena *a, const char *path, StWriter *o, cJSON *meta)
 {
-	qsort(o->t, (size_t)o->n, sizeof *o->t, by_key);
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "__metadata__", meta);
-	long long at = 0;
-	for (int i = 0; i < o->n; i++) {
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "dtype", o->t[i].dtype);
-		cJSON *shape = cJSON_AddArrayToObject(e, "shape");
-		for (int d = 0; d < o->t[i].rank; d++)
-			cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)o->t[i].shape[d]));
-		cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
-		cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)at));
-		cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(at + o->t[i].bytes)));
-		at += o->t[i].bytes;
-		cJSON_AddItemToObject(root, o->t[i].key, e);
-	}
-	char *json = cJSON_PrintUnformatted(root);
-	if (!json)
-		BUG("cJSON could not print the header");
-	size_t len = strlen(json), padded = (len + 7) / 8 * 8;
+	size_t len;
+	unsigned char *image = st_image(o, meta, &len);
 	OutFile *f = out_open(a, path);
-	unsigned char n8[8];
-	for (int i = 0; i < 8; i++)
-		n8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
-	fwrite(n8, 1, 8, f->f);
-	fwrite(json, 1, len, f->f);
-	for (size_t i = len; i < padded; i++)
-		fputc(' ', f->f);
-	for (int i = 0; i < o->n; i++)
-		fwrite(o->t[i].data, 1, (size_t)o->t[i].bytes, f->f);
-	free(json);
-	cJSON_Delete(root);
+	fwrite(image, 1, len, f->f);
 	out_commit(&f, 1);
 }
 
@@ -251,7 +189,7 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
                  const QWrite *w)
 {
 	Arena *a = g->arena;
-	Outs o = {.a = a};
+	StWriter o = {.a = a};
 	static const long long one = 1, two = 2;
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
@@ -267,10 +205,10 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 			*zp = p->zero_point;
 			range[0] = p->lo;
 			range[1] = p->hi;
-			put(&o, arena_printf(a, "%s.output_scale", n->name), "F32", 1, &one, &p->scale, 4);
-			put(&o, arena_printf(a, "%s.output_zero_point", n->name), "I32", 1, &one, zp, 4);
-			put(&o, arena_printf(a, "%s.output_range", n->name), "F32", 1, &two, range, 4);
-			put(&o, arena_printf(a, "%s.output_sqnr", n->name), "F32", 1, &one, sqnr, 4);
+			st_put(&o, arena_printf(a, "%s.output_scale", n->name), "F32", 1, &one, &p->scale, 4);
+			st_put(&o, arena_printf(a, "%s.output_zero_point", n->name), "I32", 1, &one, zp, 4);
+			st_put(&o, arena_printf(a, "%s.output_range", n->name), "F32", 1, &two, range, 4);
+			st_put(&o, arena_printf(a, "%s.output_sqnr", n->name), "F32", 1, &one, sqnr, 4);
 		}
 		const Node *f = named(folded, n->name);
 		if (!f)
@@ -288,7 +226,7 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 			long long shape[MAX_RANK];
 			for (int d = 0; d < ps[k].rank; d++)
 				shape[d] = ps[k].shape[d];
-			put(&o, ir_param_key(a, f, &ps[k]), "F32", ps[k].rank, shape, f->param[k], 4);
+			st_put(&o, ir_param_key(a, f, &ps[k]), "F32", ps[k].rank, shape, f->param[k], 4);
 		}
 	}
 	cJSON *meta = cJSON_CreateObject();
