@@ -32,7 +32,9 @@
  *     stays in FP32, and so do the layers named by --fp32 (and a relu
  *     fused after one); one whose value a quantized op reads gets an
  *     observer of its own there (FX's input observer): the model's
- *     input, for one.
+ *     input, for one, and a param (FX's get_attr, as ConvNeXt's layer
+ *     scale times x: FX observes it and quantizes it; its range is its
+ *     values').
  */
 #include "../cnnc.h"
 
@@ -138,7 +140,7 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 		 * where one reads it */
 		for (int j = 0; (k != QOBS_NONE || (absorbed[i] && !qp->fp32[i])) && j < n->nin; j++) {
 			int x = n->in[j];
-			if (qp->obs[x] < 0 && g->nodes[x].op != OP_PARAM && !absorbed[x]) {
+			if (qp->obs[x] < 0 && !absorbed[x]) {
 				qp->obs[x] = qp->nobs++;
 				qp->kind[x] = QOBS_OWN;
 			}

@@ -45,8 +45,9 @@ Checked, as issue 18 asks (and the odd nets' C: -std=c99 -pedantic
 clean, cnnc audit): on >= 99% of the output's elements cnnc's value is
 within one quantization step (the output's scale) of PyTorch's, and the
 argmax of each sample (over its flattened output) is PyTorch's on >= 99%
-of the samples; for the torchvision nets also >= 99% of elements equal.
-The worst element and the share of exact ones are printed: every run is
+of the samples; beyond the issue, >= 99% of the elements equal (a value
+one side observes and the other not shows there first: run_net). The
+worst element and the share of exact ones are printed: every run is
 byte for byte PyTorch's but winograd_edges (99.7%, worst one step; byte
 for byte with --same-ranges: its ranges' last bits, as above).
 odd_conv and concat_res are also built with --target generic and with
@@ -277,10 +278,13 @@ def run_net(name, tmp, samples, verbose, fp32="", same_ranges=False, ideal=False
     check(f"{label}: >= 99% of elements within one step ({step:.4g}, {how}) of PyTorch's {what}", within >= 0.99,
           f"{within:.2%} within, worst {worst:.2f} steps")
     check(f"{label}: same argmax on >= 99% of samples {what}", argmax >= 0.99, f"{argmax:.2%}")
-    # beyond the issue's one step: given the same ranges, cnnc computes
-    # what PyTorch's model computes (byte for byte here; 99% leaves room
-    # for another CPU's vector width in PyTorch's quantized add)
-    check(f"{label}: >= 99% of elements equal {what}", name not in BIG or exact >= 0.99, f"{exact:.2%} equal")
+    # beyond the issue's one step: cnnc computes what PyTorch's model
+    # computes (byte for byte here but winograd_edges, whose own ranges
+    # differ in last bits: 99.7%; 99% leaves room for another CPU's vector
+    # width in PyTorch's quantized add). A value observed on one side only
+    # (a param FX quantizes) shows here, not within one step (clamps:
+    # 95.7% equal, all within one step)
+    check(f"{label}: >= 99% of elements equal {what}", exact >= 0.99, f"{exact:.2%} equal")
     print(f"{label}: {ours.size} elements, {within:.2%} within one step ({exact:.2%} equal), worst "
           f"{worst:.2f} steps; argmax {argmax:.2%} of {samples} samples ({strict:.2%} the same index; {ties} with a "
           f"tied maximum){' ' + what if what else ''}")

@@ -177,11 +177,12 @@ class Clamps(torch.nn.Module):
         self.dw = torch.nn.Conv2d(12, 12, 3, stride=2, padding=1, groups=12)
         self.drop = torch.nn.Dropout(0.2)
         self.fc = torch.nn.Linear(12, 9)
+        self.gamma = torch.nn.Parameter(torch.rand(12, 1, 1) + 0.5)
 
     def forward(self, x):
         F = torch.nn.functional
         x = F.hardtanh(self.c1(x), -0.5, 2.0)
-        x = F.relu6(self.dw(x))
+        x = F.relu6(self.dw(x)) * self.gamma
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return F.hardtanh(self.fc(self.drop(x)))
 
