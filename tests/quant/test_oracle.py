@@ -178,10 +178,11 @@ class Clamps(torch.nn.Module):
         self.drop = torch.nn.Dropout(0.2)
         self.fc = torch.nn.Linear(12, 9)
         self.gamma = torch.nn.Parameter(torch.rand(12, 1, 1) + 0.5)
+        self.pw = torch.nn.Linear(11, 11)
 
     def forward(self, x):
         F = torch.nn.functional
-        x = F.hardtanh(self.c1(x), -0.5, 2.0)
+        x = self.pw(F.hardtanh(self.c1(x), -0.5, 2.0))
         x = F.relu6(self.dw(x)) * self.gamma
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return F.hardtanh(self.fc(self.drop(x)))
