@@ -27,7 +27,9 @@
  *     _maybe_make_input_output_share_observers: a reassignment, so an
  *     input's old observer keeps only its other values);
  *   - sigmoid and hardsigmoid have fixed qparams (1/256, 0), tanh
- *     (2/256, 128), as get_default_qconfig_mapping sets them;
+ *     (2/256, 128), as get_default_qconfig_mapping sets them; so has an
+ *     FP32 value one of them reads (below): FX makes an op's input
+ *     observers from that op's qconfig;
  *   - every other op (softmax, silu, mish, gelu, sub, div, chunk, ...)
  *     stays in FP32, and so do the layers named by --fp32 (and a relu
  *     fused after one); one whose value a quantized op reads gets an
@@ -110,6 +112,14 @@ static void mark_fp32(const Graph *g, const char *list, bool *fp32)
 	}
 }
 
+/* Observer k has the fixed qparams of n's op (sigmoid, hardsigmoid, tanh). */
+static void set_fixed(QPlan *qp, int k, const Node *n)
+{
+	bool tanh = n->op == OP_TANH;
+	qp->fixed_scale[k] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
+	qp->fixed_zp[k] = tanh ? 128 : 0;
+}
+
 QPlan *quant_plan(const Graph *g, const char *fp32)
 {
 	Arena *a = g->arena;
@@ -142,7 +152,9 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 			int x = n->in[j];
 			if (qp->obs[x] < 0 && !absorbed[x]) {
 				qp->obs[x] = qp->nobs++;
-				qp->kind[x] = QOBS_OWN;
+				qp->kind[x] = k == QOBS_FIXED ? QOBS_FIXED : QOBS_OWN;
+				if (k == QOBS_FIXED) /* FX makes the input observer from the reader's qconfig */
+					set_fixed(qp, qp->obs[x], n);
 			}
 		}
 		if (k == QOBS_NONE)
@@ -151,11 +163,8 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 		case QOBS_OWN:
 		case QOBS_FIXED:
 			qp->obs[i] = qp->nobs++;
-			if (k == QOBS_FIXED) {
-				bool tanh = n->op == OP_TANH;
-				qp->fixed_scale[qp->obs[i]] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
-				qp->fixed_zp[qp->obs[i]] = tanh ? 128 : 0;
-			}
+			if (k == QOBS_FIXED)
+				set_fixed(qp, qp->obs[i], n);
 			break;
 		case QOBS_SHARE:
 			qp->obs[i] = qp->obs[n->in[0]];

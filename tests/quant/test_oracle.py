@@ -160,7 +160,7 @@ class MixedOps(torch.nn.Module):
         a = F.relu(y)
         b = y + 3
         z = F.hardswish(a * 2) + F.silu(b)
-        w = torch.sigmoid(z) * z
+        w = torch.sigmoid(z - 1) * z
         w = self.d(w - 1)
         w = F.relu(self.bn(self.fc(torch.flatten(w, 1))))
         return F.softmax(self.out(w), dim=1)
