@@ -14,11 +14,12 @@
  * as prepare_fx walks its graph:
  *   - conv2d and linear (batch norm folded in), batch_norm
  *     not folded, add and mul of two tensors, leaky_relu, hardswish, elu,
- *     prelu and dropout get an observer of their own;
+ *     prelu, dropout and layer_norm get an observer of their own;
  *   - a relu whose input is a conv2d, linear, batch_norm, add or mul read
  *     by nothing else is fused with it, as FX fuses conv-bn-relu and
  *     add-relu: the relu gets the observer, its input none;
- *   - relu (not fused), relu6, hardtanh, the pools, flatten, mean, and
+ *   - relu (not fused), relu6, hardtanh, the pools, flatten, mean,
+ *     interpolate, permute, reshape, and
  *     add and mul with a number share their input's observer (FX's OUTPUT_SHARE_OBSERVER_WITH_INPUT;
  *     cnnc's flatten is torch.flatten, which shares, not the method
  *     x.flatten, which FX leaves unquantized);
@@ -57,6 +58,7 @@ static QObsKind kind_of(const Node *n)
 	case OP_ELU:
 	case OP_PRELU:
 	case OP_DROPOUT:
+	case OP_LAYER_NORM:
 		return QOBS_OWN;
 	case OP_RELU:
 	case OP_RELU6:
@@ -68,6 +70,8 @@ static QObsKind kind_of(const Node *n)
 	case OP_FLATTEN:
 	case OP_MEAN:
 	case OP_INTERPOLATE:
+	case OP_PERMUTE:
+	case OP_RESHAPE:
 		return QOBS_SHARE;
 	case OP_CONCAT:
 		return QOBS_CONCAT;

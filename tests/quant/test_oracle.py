@@ -3,7 +3,9 @@
 
     /usr/bin/python3 tests/quant/test_oracle.py [--only NET,...] [-v]
 
-For each net (odd-shape nets of tests/golden/nets, tests/quant/nets/
+For each net (odd-shape nets of tests/golden/nets (nd_ops: ConvNeXt's
+permutes, layer norms and linears over the last dim, a layer scale),
+tests/quant/nets/
 mixed_ops.lua (the observer rules beyond conv-bn-relu), clamps.lua
 (hardtanh, relu6, dropout) and resnet18:
 random weights, randomized batch norm, as tests/golden/make_golden.py
@@ -66,7 +68,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 
 warnings.filterwarnings("ignore")
 NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
-        "clamps", "resnet18"]
+        "clamps", "nd_ops", "resnet18"]
 PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
 FP32 = {"odd_conv": "conv2", "concat_res": "stem,fc"}  # also quantized with these layers --fp32
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
