@@ -71,7 +71,6 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 import test_oracle as oracle  # noqa: E402
 import copy  # noqa: E402
-import re  # noqa: E402
 from unsaturated import unsaturated  # noqa: E402
 from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E402
 
@@ -110,28 +109,6 @@ def one_step(q, graph):
     scale = float(q[name + ".output_scale"][0])
     how = "the output's scale" if name == graph[-1][0] else f"{name}'s scale x {gain:.3g}"
     return scale * gain, how
-
-
-def make_big(name, d):
-    """(module, input shape, model file) of torchvision's name at BIG's
-    size: randomized as make_golden randomizes it (fixed seed), its weights
-    in d/weights.safetensors, models/NAME.lua with that input shape in d."""
-    size = BIG[name][0]
-    os.makedirs(d)
-    torch.manual_seed(oracle.SEED)
-    module, shape = oracle.make_golden.build_module(name)
-    shape = tuple(shape[:2]) + (size, size)
-    # batch norm's statistics measured at 32 x 32 (cheaper; they stay random)
-    oracle.make_golden.randomize(name, module, shape[:2] + (32, 32), torch.Generator().manual_seed(oracle.SEED))
-    module.eval()
-    oracle.make_golden.safetensors_io.write(os.path.join(d, "weights.safetensors"), module.state_dict())
-    with open(os.path.join(oracle.REPO, "models", name + ".lua")) as f:
-        text, count = re.subn(r"shape = \{ 1, 3, 224, 224 \}", f"shape = {{ 1, 3, {size}, {size} }}", f.read())
-    assert count == 1, f"models/{name}.lua: no single 224 x 224 input"
-    lua = os.path.join(d, name + ".lua")
-    with open(lua, "w") as f:
-        f.write(text)
-    return module, shape, lua
 
 
 class ReferencePReLU(torch.nn.Module):
@@ -205,7 +182,7 @@ def agreement(ours, want, step):
 
 def run_net(name, tmp, samples, verbose, fp32="", same_ranges=False, ideal=False):
     d = os.path.join(tmp, name + ("-fp32" if fp32 else ""))
-    module, shape, lua = make_big(name, d) if name in BIG else oracle.make_net(name, d)
+    module, shape, lua = oracle.make_big(name, d, BIG[name][0]) if name in BIG else oracle.make_net(name, d)
     label = name + (f" --fp32 {fp32}" if fp32 else "")
     module.eval()
     batch = shape[0]

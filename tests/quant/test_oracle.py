@@ -7,7 +7,7 @@ For each net (odd-shape nets of tests/golden/nets (nd_ops: ConvNeXt's
 permutes, layer norms and linears over the last dim, a layer scale),
 tests/quant/nets/
 mixed_ops.lua (the observer rules beyond conv-bn-relu), clamps.lua
-(hardtanh, relu6, dropout) and resnet18:
+(hardtanh, relu6, dropout) and resnet18 (at 48 x 48):
 random weights, randomized batch norm, as tests/golden/make_golden.py
 makes them) and random calibration inputs from a fixed seed, the oracle is
 torch.ao.quantization.quantize_fx: prepare_fx with MinMaxObserver
@@ -40,7 +40,8 @@ same calibration samples, then convert_fx. Checked:
 
 x.flatten(1) in a net is traced as torch.flatten: FX quantizes the
 function (sharing its input's observer) but not the method, and cnnc's
-flatten is the function. Cost: about 20 s (resnet18 ~12 s of it).
+flatten is the function. Cost: about 9 s of CPU, 20-27 s on a busy 2-core
+machine (resnet18 3.7 s of CPU).
 """
 import argparse
 import os
@@ -72,6 +73,7 @@ NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges"
 PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
 FP32 = {"odd_conv": "conv2", "concat_res": "stem,fc"}  # also quantized with these layers --fp32
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
+BIG = {"resnet18": 48}  # torchvision nets at this size (models/NAME.lua's input changed; 224: 1 s more CPU)
 SEED = 20261202
 failures = []
 
@@ -193,8 +195,32 @@ class Clamps(torch.nn.Module):
 TWINS = {"mixed_ops": MixedOps, "clamps": Clamps}  # nets of tests/quant/nets
 
 
+def make_big(name, d, size):
+    """(module, input shape, model file) of torchvision's name at size x
+    size: randomized as make_golden randomizes it (fixed seed), its weights
+    in d/weights.safetensors, models/NAME.lua with that input shape in d."""
+    os.makedirs(d)
+    torch.manual_seed(SEED)
+    module, shape = make_golden.build_module(name)
+    shape = tuple(shape[:2]) + (size, size)
+    # batch norm's statistics measured at 32 x 32 (cheaper; they stay random)
+    make_golden.randomize(name, module, shape[:2] + (32, 32), torch.Generator().manual_seed(SEED))
+    module.eval()
+    make_golden.safetensors_io.write(os.path.join(d, "weights.safetensors"), module.state_dict())
+    with open(os.path.join(REPO, "models", name + ".lua")) as f:
+        text, count = re.subn(r"shape = \{ 1, 3, 224, 224 \}", f"shape = {{ 1, 3, {size}, {size} }}", f.read())
+    assert count == 1, f"models/{name}.lua: no single 224 x 224 input"
+    lua = os.path.join(d, name + ".lua")
+    with open(lua, "w") as f:
+        f.write(text)
+    return module, shape, lua
+
+
 def make_net(name, d):
-    """(module, input shape, model file) of name, its weights in d/weights.safetensors."""
+    """(module, input shape, model file) of name, its weights in
+    d/weights.safetensors (a net of BIG at its size)."""
+    if name in BIG:
+        return make_big(name, d, BIG[name])
     if name not in TWINS:
         make_golden.generate(name, d, seed=SEED)
         module, shape = make_golden.build_module(name)
