@@ -30,8 +30,10 @@
  *    of a rank-3 or rank-4 value) computes in float32 on its int8
  *    weights dequantized (dequantize_weights).
  * 3. Any other value with a scale is computed in float32 and quantized
- *    right after (a quantize node): the graph's input, and an op with
- *    no uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...).
+ *    right after (a quantize node): the graph's input, an op with no
+ *    uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...), and
+ *    any value of rank 3 (no uint8 kernel reads one, but FX rounds it to
+ *    its grid all the same: a reshape's, a layer norm's).
  *    FX rounds every observed value to its grid, so a float32 reader of
  *    a quantized value reads it dequantized (a dequantize node), as FX
  *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
@@ -250,7 +252,7 @@ int *quant_regions(Graph *g, int threads)
 	bool *u8 = arena_alloc(A, (size_t)n * sizeof *u8);       /* computed by a uint8 kernel */
 	for (int i = 0; i < n; i++) {
 		const Node *x = &g->nodes[i];
-		quant[i] = !x->dead && x->qscale > 0 && (x->rank == 4 || x->rank == 2);
+		quant[i] = !x->dead && x->qscale > 0 && x->rank >= 2;
 		bool ins = x->nin > 0;
 		for (int j = 0; j < x->nin; j++)
 			ins &= quant[x->in[j]];

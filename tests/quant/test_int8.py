@@ -4,7 +4,9 @@
     /usr/bin/python3 tests/quant/test_int8.py [--only NET,...] [--samples N] [--same-ranges] [--ideal-ranges] [-v]
 
 For each net (odd-shape nets of tests/golden/nets (activations3: gelu,
-in float32 on both sides, and prelu) and tests/quant/nets
+in float32 on both sides, and prelu; nd_ops: ConvNeXt's permutes, layer
+norms, linears over the last dim of 4-D and 3-D values, a layer scale)
+and tests/quant/nets
 (clamps.lua: hardtanh, relu6 and dropout on their input's grid);
 resnet18, mobilenet_v2 and resnet50 at 48 x 48, BIG; random weights and
 randomized batch norm as tests/quant/test_oracle.py makes them, fixed
@@ -77,7 +79,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 warnings.filterwarnings("ignore")
 # nets, and their test samples (a multiple of the batch)
 NETS = {"odd_conv": 64, "concat_res": 64, "avg_adaptive": 64, "pools_ceil": 64, "groups_bn": 64,
-        "winograd_edges": 32, "clamps": 64, "activations3": 16, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
+        "winograd_edges": 32, "clamps": 64, "activations3": 16, "nd_ops": 16, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
 FP32 = {"concat_res": "stem,fc"}
 # built again with these flags, to give the same bytes (the kernels' portable
 # C and their threaded paths)
