@@ -213,12 +213,14 @@ static void conv_params(Emit *e, const Node *n)
 	fprintf(e->c, "\t\t};\n");
 }
 
-/* n's dims as (n, c, hw) of the border kernels: rank 2 is N x F x 1. */
+/* n's dims as (n, c, hw) of the border kernels: rank 2 is N x F x 1, rank 3 N x C x L. */
 static void nchw(const Node *n, int *b, int *c, long long *hw)
 {
 	*b = n->shape[0];
 	*c = n->shape[1];
-	*hw = n->rank == 4 ? (long long)n->shape[2] * n->shape[3] : 1;
+	*hw = 1; /* rank 3: only quantized and dequantized (no uint8 kernel reads it), any order will do */
+	for (int d = 2; d < n->rank; d++)
+		*hw *= n->shape[d];
 }
 
 void emit_quant(Emit *e, const Node *n)

@@ -26,9 +26,14 @@
  *    on their input's grid (FX shares its observer), relu, relu6 and
  *    hardtanh (a clamp, as PyTorch's quantized relu6 and hardtanh),
  *    dropout, stochastic_depth and a flatten of 1x1 pixels.
+ *    An int8 conv2d or linear that has none (a linear over the last dim
+ *    of a rank-3 or rank-4 value) computes in float32 on its int8
+ *    weights dequantized (dequantize_weights).
  * 3. Any other value with a scale is computed in float32 and quantized
- *    right after (a quantize node): the graph's input, and an op with
- *    no uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...).
+ *    right after (a quantize node): the graph's input, an op with no
+ *    uint8 kernel that FX quantizes (sigmoid, hardswish, mul, ...), and
+ *    any value of rank 3 (no uint8 kernel reads one, but FX rounds it to
+ *    its grid all the same: a reshape's, a layer norm's).
  *    FX rounds every observed value to its grid, so a float32 reader of
  *    a quantized value reads it dequantized (a dequantize node), as FX
  *    runs the ops it leaves in float32 (softmax, --fp32 layers, ...).
@@ -104,6 +109,46 @@ static void int8_algo(Node *n, int c, int threads)
 	} else {
 		n->algo = ALGO_DIRECT;
 		n->algo_note = "int8: rt_qconv2d_direct, grouped, over uint8 NHWC";
+	}
+}
+
+/* Rule 2b: an int8 conv2d or linear with no uint8 kernel (a linear over
+ * the last dim of a rank-3 or rank-4 value, as ConvNeXt's pointwise
+ * layers after their permute) runs in float32 between dequantize and
+ * quantize (rule 3) on its int8 weights dequantized, w_q x s_w, and its
+ * float bias: the weights PyTorch's quantized layer computes with. */
+static void dequantize_weights(Graph *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		Node *n = &g->nodes[i];
+		if (n->dead || !n->qweight)
+			continue;
+		bool u8 = has_kernel(g, n); /* its scale may still be a fused relu's (fold_relus) */
+		for (int j = 0; j < n->nin; j++) {
+			const Node *x = &g->nodes[n->in[j]];
+			u8 &= x->qscale > 0 && (x->rank == 4 || x->rank == 2);
+		}
+		if (u8)
+			continue;
+		ParamSpec ps[MAX_PARAMS];
+		int k = ir_params(g, n, ps), oc = ps[0].shape[0];
+		long long per = ps[0].count / oc;
+		float *w = arena_alloc(g->arena, (size_t)ps[0].count * sizeof *w);
+		for (int o = 0; o < oc; o++)
+			for (long long q = 0; q < per; q++)
+				w[o * per + q] = (float)n->qweight[o * per + q] * n->qwscale[o];
+		n->param[0] = w;
+		if (k > 1) {
+			float *b = arena_alloc(g->arena, (size_t)oc * sizeof *b), sx = g->nodes[n->in[0]].qscale;
+			for (int o = 0; o < oc; o++)
+				b[o] = n->qfbias ? n->qfbias[o] : (float)((double)n->qbias[o] * sx * n->qwscale[o]);
+			n->param[1] = b;
+		}
+		n->qweight = NULL;
+		n->qwscale = NULL;
+		n->qbias = NULL;
+		n->qfbias = NULL;
+		n->note = "int8 weights dequantized to float32 (no uint8 kernel for this shape)";
 	}
 }
 
@@ -198,6 +243,7 @@ static void on_input_grid(Graph *g)
 int *quant_regions(Graph *g, int threads)
 {
 	Arena *A = g->arena;
+	dequantize_weights(g);
 	fold_relus(g);
 	fold_clamps(g);
 	on_input_grid(g);
@@ -206,7 +252,7 @@ int *quant_regions(Graph *g, int threads)
 	bool *u8 = arena_alloc(A, (size_t)n * sizeof *u8);       /* computed by a uint8 kernel */
 	for (int i = 0; i < n; i++) {
 		const Node *x = &g->nodes[i];
-		quant[i] = !x->dead && x->qscale > 0 && (x->rank == 4 || x->rank == 2);
+		quant[i] = !x->dead && x->qscale > 0 && x->rank >= 2;
 		bool ins = x->nin > 0;
 		for (int j = 0; j < x->nin; j++)
 			ins &= quant[x->in[j]];

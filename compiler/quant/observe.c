@@ -14,11 +14,12 @@
  * as prepare_fx walks its graph:
  *   - conv2d and linear (batch norm folded in), batch_norm
  *     not folded, add and mul of two tensors, leaky_relu, hardswish, elu,
- *     prelu and dropout get an observer of their own;
+ *     prelu, dropout and layer_norm get an observer of their own;
  *   - a relu whose input is a conv2d, linear, batch_norm, add or mul read
  *     by nothing else is fused with it, as FX fuses conv-bn-relu and
  *     add-relu: the relu gets the observer, its input none;
- *   - relu (not fused), relu6, hardtanh, the pools, flatten, mean, and
+ *   - relu (not fused), relu6, hardtanh, the pools, flatten, mean,
+ *     interpolate, permute, reshape, and
  *     add and mul with a number share their input's observer (FX's OUTPUT_SHARE_OBSERVER_WITH_INPUT;
  *     cnnc's flatten is torch.flatten, which shares, not the method
  *     x.flatten, which FX leaves unquantized);
@@ -27,12 +28,16 @@
  *     _maybe_make_input_output_share_observers: a reassignment, so an
  *     input's old observer keeps only its other values);
  *   - sigmoid and hardsigmoid have fixed qparams (1/256, 0), tanh
- *     (2/256, 128), as get_default_qconfig_mapping sets them;
+ *     (2/256, 128), as get_default_qconfig_mapping sets them; so has an
+ *     FP32 value one of them reads (below): FX makes an op's input
+ *     observers from that op's qconfig;
  *   - every other op (softmax, silu, mish, gelu, sub, div, chunk, ...)
  *     stays in FP32, and so do the layers named by --fp32 (and a relu
  *     fused after one); one whose value a quantized op reads gets an
  *     observer of its own there (FX's input observer): the model's
- *     input, for one.
+ *     input, for one, and a param (FX's get_attr, as ConvNeXt's layer
+ *     scale times x: FX observes it and quantizes it; its range is its
+ *     values').
  */
 #include "../cnnc.h"
 
@@ -53,6 +58,7 @@ static QObsKind kind_of(const Node *n)
 	case OP_ELU:
 	case OP_PRELU:
 	case OP_DROPOUT:
+	case OP_LAYER_NORM:
 		return QOBS_OWN;
 	case OP_RELU:
 	case OP_RELU6:
@@ -64,6 +70,8 @@ static QObsKind kind_of(const Node *n)
 	case OP_FLATTEN:
 	case OP_MEAN:
 	case OP_INTERPOLATE:
+	case OP_PERMUTE:
+	case OP_RESHAPE:
 		return QOBS_SHARE;
 	case OP_CONCAT:
 		return QOBS_CONCAT;
@@ -108,6 +116,14 @@ static void mark_fp32(const Graph *g, const char *list, bool *fp32)
 	}
 }
 
+/* Observer k has the fixed qparams of n's op (sigmoid, hardsigmoid, tanh). */
+static void set_fixed(QPlan *qp, int k, const Node *n)
+{
+	bool tanh = n->op == OP_TANH;
+	qp->fixed_scale[k] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
+	qp->fixed_zp[k] = tanh ? 128 : 0;
+}
+
 QPlan *quant_plan(const Graph *g, const char *fp32)
 {
 	Arena *a = g->arena;
@@ -138,9 +154,11 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 		 * where one reads it */
 		for (int j = 0; (k != QOBS_NONE || (absorbed[i] && !qp->fp32[i])) && j < n->nin; j++) {
 			int x = n->in[j];
-			if (qp->obs[x] < 0 && g->nodes[x].op != OP_PARAM && !absorbed[x]) {
+			if (qp->obs[x] < 0 && !absorbed[x]) {
 				qp->obs[x] = qp->nobs++;
-				qp->kind[x] = QOBS_OWN;
+				qp->kind[x] = k == QOBS_FIXED ? QOBS_FIXED : QOBS_OWN;
+				if (k == QOBS_FIXED) /* FX makes the input observer from the reader's qconfig */
+					set_fixed(qp, qp->obs[x], n);
 			}
 		}
 		if (k == QOBS_NONE)
@@ -149,11 +167,8 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 		case QOBS_OWN:
 		case QOBS_FIXED:
 			qp->obs[i] = qp->nobs++;
-			if (k == QOBS_FIXED) {
-				bool tanh = n->op == OP_TANH;
-				qp->fixed_scale[qp->obs[i]] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
-				qp->fixed_zp[qp->obs[i]] = tanh ? 128 : 0;
-			}
+			if (k == QOBS_FIXED)
+				set_fixed(qp, qp->obs[i], n);
 			break;
 		case QOBS_SHARE:
 			qp->obs[i] = qp->obs[n->in[0]];

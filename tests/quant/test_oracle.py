@@ -3,9 +3,11 @@
 
     /usr/bin/python3 tests/quant/test_oracle.py [--only NET,...] [-v]
 
-For each net (odd-shape nets of tests/golden/nets, tests/quant/nets/
+For each net (odd-shape nets of tests/golden/nets (nd_ops: ConvNeXt's
+permutes, layer norms and linears over the last dim, a layer scale),
+tests/quant/nets/
 mixed_ops.lua (the observer rules beyond conv-bn-relu), clamps.lua
-(hardtanh, relu6, dropout) and resnet18:
+(hardtanh, relu6, dropout) and resnet18 (at 48 x 48):
 random weights, randomized batch norm, as tests/golden/make_golden.py
 makes them) and random calibration inputs from a fixed seed, the oracle is
 torch.ao.quantization.quantize_fx: prepare_fx with MinMaxObserver
@@ -38,7 +40,8 @@ same calibration samples, then convert_fx. Checked:
 
 x.flatten(1) in a net is traced as torch.flatten: FX quantizes the
 function (sharing its input's observer) but not the method, and cnnc's
-flatten is the function. Cost: about 20 s (resnet18 ~12 s of it).
+flatten is the function. Cost: about 9 s of CPU, 20-27 s on a busy 2-core
+machine (resnet18 3.7 s of CPU).
 """
 import argparse
 import os
@@ -66,10 +69,11 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 
 warnings.filterwarnings("ignore")
 NETS = ["odd_conv", "concat_res", "avg_adaptive", "pools_ceil", "winograd_edges", "groups_bn", "mixed_ops",
-        "clamps", "resnet18"]
+        "clamps", "nd_ops", "resnet18"]
 PER_TENSOR = ["odd_conv", "groups_bn"]  # also quantized with --per-tensor-weights
 FP32 = {"odd_conv": "conv2", "concat_res": "stem,fc"}  # also quantized with these layers --fp32
 SAMPLES = {"resnet18": 2}  # calibration samples (default 8; a multiple of the batch)
+BIG = {"resnet18": 48}  # torchvision nets at this size (models/NAME.lua's input changed; 224: 1 s more CPU)
 SEED = 20261202
 failures = []
 
@@ -160,7 +164,7 @@ class MixedOps(torch.nn.Module):
         a = F.relu(y)
         b = y + 3
         z = F.hardswish(a * 2) + F.silu(b)
-        w = torch.sigmoid(z) * z
+        w = torch.sigmoid(z - 1) * z
         w = self.d(w - 1)
         w = F.relu(self.bn(self.fc(torch.flatten(w, 1))))
         return F.softmax(self.out(w), dim=1)
@@ -177,11 +181,13 @@ class Clamps(torch.nn.Module):
         self.dw = torch.nn.Conv2d(12, 12, 3, stride=2, padding=1, groups=12)
         self.drop = torch.nn.Dropout(0.2)
         self.fc = torch.nn.Linear(12, 9)
+        self.gamma = torch.nn.Parameter(torch.rand(12, 1, 1) + 0.5)
+        self.pw = torch.nn.Linear(11, 11)
 
     def forward(self, x):
         F = torch.nn.functional
-        x = F.hardtanh(self.c1(x), -0.5, 2.0)
-        x = F.relu6(self.dw(x))
+        x = self.pw(F.hardtanh(self.c1(x), -0.5, 2.0))
+        x = F.relu6(self.dw(x)) * self.gamma
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return F.hardtanh(self.fc(self.drop(x)))
 
@@ -189,8 +195,32 @@ class Clamps(torch.nn.Module):
 TWINS = {"mixed_ops": MixedOps, "clamps": Clamps}  # nets of tests/quant/nets
 
 
+def make_big(name, d, size):
+    """(module, input shape, model file) of torchvision's name at size x
+    size: randomized as make_golden randomizes it (fixed seed), its weights
+    in d/weights.safetensors, models/NAME.lua with that input shape in d."""
+    os.makedirs(d)
+    torch.manual_seed(SEED)
+    module, shape = make_golden.build_module(name)
+    shape = tuple(shape[:2]) + (size, size)
+    # batch norm's statistics measured at 32 x 32 (cheaper; they stay random)
+    make_golden.randomize(name, module, shape[:2] + (32, 32), torch.Generator().manual_seed(SEED))
+    module.eval()
+    make_golden.safetensors_io.write(os.path.join(d, "weights.safetensors"), module.state_dict())
+    with open(os.path.join(REPO, "models", name + ".lua")) as f:
+        text, count = re.subn(r"shape = \{ 1, 3, 224, 224 \}", f"shape = {{ 1, 3, {size}, {size} }}", f.read())
+    assert count == 1, f"models/{name}.lua: no single 224 x 224 input"
+    lua = os.path.join(d, name + ".lua")
+    with open(lua, "w") as f:
+        f.write(text)
+    return module, shape, lua
+
+
 def make_net(name, d):
-    """(module, input shape, model file) of name, its weights in d/weights.safetensors."""
+    """(module, input shape, model file) of name, its weights in
+    d/weights.safetensors (a net of BIG at its size)."""
+    if name in BIG:
+        return make_big(name, d, BIG[name])
     if name not in TWINS:
         make_golden.generate(name, d, seed=SEED)
         module, shape = make_golden.build_module(name)

@@ -53,9 +53,10 @@ class Unsaturated(torch.nn.Module):
                 True, m.padding_mode)
         self.m.set_weight_bias(qw, m.bias())
         self.m.scale, self.m.zero_point = m.scale, m.zero_point
+        self.dim = -1 if isinstance(m, nnq.Linear) else 1  # the input's channels (a linear's: its last dim)
 
     def forward(self, x):
-        xi = _spread(x.int_repr(), 1)
+        xi = _spread(x.int_repr(), self.dim)
         return self.m(torch._make_per_tensor_quantized_tensor(xi, x.q_scale(), x.q_zero_point()))
 
 
