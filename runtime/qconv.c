@@ -196,37 +196,63 @@ static inline __m128i dw_requant8_avx2(const rt_qepilogue *ep, int ch, __m256i a
 	return _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
 }
 
-/* Channels [ch, ch + 16) of output row oy of image xn, to yrow: dw_rows's
- * loop in AVX2 registers, 16 channels' sums in two, each tap one
- * vpmullw (exact, as dw_tap) widened into them. */
+/* Tap t's 16 input bytes for output pixel ox (channels ch..), widened to
+ * int16; zp_x (zpx) outside the image. */
+static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch, int t, __m256i zpx)
+{
+	const rt_conv2d_params *p = j->p;
+	int iy = oy * p->sh - p->ph + t / p->kw * p->dh, ix = ox * p->sw - p->pw + t % p->kw * p->dw;
+	if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
+		return zpx;
+	return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xn + ((size_t)iy * p->w + ix) * p->c + ch)));
+}
+
+/* Channels [ch, ch + 16) of output row oy of image xn, to yrow: the taps
+ * two at a time, each pair's int16 inputs and weights interleaved
+ * (unpack within 128-bit lanes: channels 0-3 and 8-11 in one register,
+ * 4-7 and 12-15 in the other) so that one vpmaddwd sums both taps'
+ * products of 8 channels into int32, exact (|255 * -128 * 2| < 2^31); an
+ * odd last tap pairs with zero weights. The two sums are put back in
+ * channel order (vperm2i128) before the requantization. */
 static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
 {
 	const rt_conv2d_params *p = j->p;
-	int c = p->c, taps = p->kh * p->kw;
-	__m256i wk[DW_TAPS];
-	for (int t = 0; t < taps && taps <= DW_TAPS; t++)
-		wk[t] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(j->w + (size_t)t * c + ch)));
+	int c = p->c, taps = p->kh * p->kw, pairs = (taps + 1) / 2;
+	__m256i wlo[(DW_TAPS + 1) / 2], whi[(DW_TAPS + 1) / 2];
+	for (int k = 0; k < pairs && taps <= DW_TAPS; k++) {
+		__m256i wa = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(j->w + (size_t)(2 * k) * c + ch)));
+		__m256i wb = 2 * k + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+		                                    (const __m128i *)(j->w + (size_t)(2 * k + 1) * c + ch)))
+		                              : _mm256_setzero_si256();
+		wlo[k] = _mm256_unpacklo_epi16(wa, wb);
+		whi[k] = _mm256_unpackhi_epi16(wa, wb);
+	}
 	__m256i zpx = _mm256_set1_epi16((short)j->zp_x);
 	__m256i b0 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch));
 	__m256i b1 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch + 8));
+	__m256i blo = _mm256_permute2x128_si256(b0, b1, 0x20), bhi = _mm256_permute2x128_si256(b0, b1, 0x31);
 	for (int ox = 0; ox < p->ow; ox++) {
-		__m256i a0 = b0, a1 = b1;
-		for (int ky = 0; ky < p->kh; ky++) {
-			int iy = oy * p->sh - p->ph + ky * p->dh;
-			for (int kx = 0; kx < p->kw; kx++) {
-				int ix = ox * p->sw - p->pw + kx * p->dw, t = ky * p->kw + kx;
-				__m256i wt = taps > DW_TAPS ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
-				                                  (const __m128i *)(j->w + (size_t)t * c + ch)))
-				                            : wk[t];
-				__m256i xv = iy < 0 || iy >= p->h || ix < 0 || ix >= p->w
-				                 ? zpx
-				                 : _mm256_cvtepu8_epi16(_mm_loadu_si128(
-				                       (const __m128i *)(xn + ((size_t)iy * p->w + ix) * c + ch)));
-				__m256i prod = _mm256_mullo_epi16(xv, wt);
-				a0 = _mm256_add_epi32(a0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
-				a1 = _mm256_add_epi32(a1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+		__m256i alo = blo, ahi = bhi;
+		for (int k = 0; k < pairs; k++) {
+			__m256i wl, wh;
+			if (taps > DW_TAPS) { /* widened at each use */
+				__m256i wa = _mm256_cvtepi8_epi16(
+				    _mm_loadu_si128((const __m128i *)(j->w + (size_t)(2 * k) * c + ch)));
+				__m256i wb = 2 * k + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				                                    (const __m128i *)(j->w + (size_t)(2 * k + 1) * c + ch)))
+				                              : _mm256_setzero_si256();
+				wl = _mm256_unpacklo_epi16(wa, wb);
+				wh = _mm256_unpackhi_epi16(wa, wb);
+			} else {
+				wl = wlo[k];
+				wh = whi[k];
 			}
+			__m256i xa = dw_x16_avx2(j, xn, oy, ox, ch, 2 * k, zpx);
+			__m256i xb = 2 * k + 1 < taps ? dw_x16_avx2(j, xn, oy, ox, ch, 2 * k + 1, zpx) : zpx;
+			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wl));
+			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), wh));
 		}
+		__m256i a0 = _mm256_permute2x128_si256(alo, ahi, 0x20), a1 = _mm256_permute2x128_si256(alo, ahi, 0x31);
 		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
 		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
 	}
