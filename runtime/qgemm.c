@@ -313,6 +313,100 @@ static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int 
 	}
 }
 
+/* Bytes of the stack buffer that holds rows of X split into int16 lanes
+ * (rows_split_avx2): 128 KB, 13 rows of resnet's largest K (4608). */
+#define Q_SPLIT_BYTES (128 * 1024)
+
+/* Rows [p0, p0 + n) of X to xs, lds uint16 a row: per group of 4 k the
+ * words (x0 | x2 << 16) and (x1 | x3 << 16), zero-extended (the even and
+ * odd k that group_avx2 makes from a broadcast row word), zeros past K. */
+static void split_rows_avx2(const Qgemm *q, int p0, int n, uint16_t *xs, size_t lds)
+{
+	const __m128i perm = _mm_setr_epi8(0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15);
+	for (int r = 0; r < n; r++) {
+		const uint8_t *x = q->X + (size_t)(p0 + r) * q->ldx;
+		uint16_t *d = xs + (size_t)r * lds;
+		size_t k = 0;
+		for (; k + 16 <= (size_t)q->K; k += 16)
+			_mm256_storeu_si256((__m256i *)(d + k),
+			                    _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(x + k)), perm)));
+		for (; k < lds; k++) {
+			size_t j = k % 4, src = k - j + (j == 1 ? 2 : j == 2 ? 1 : j);
+			d[k] = src < (size_t)q->K ? x[src] : 0;
+		}
+	}
+}
+
+/* group_avx2 on rows already split: row r's even and odd words at xs + r
+ * * lds, broadcast straight from memory. */
+static inline __attribute__((always_inline)) void group_split_avx2(__m256i acc[][2], const uint16_t *xs,
+                                                                   size_t lds, const int8_t *w, int R)
+{
+	__m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+	__m256i w0o = _mm256_srai_epi16(w0, 8), w0e = _mm256_srai_epi16(_mm256_slli_epi16(w0, 8), 8);
+	__m256i w1o = _mm256_srai_epi16(w1, 8), w1e = _mm256_srai_epi16(_mm256_slli_epi16(w1, 8), 8);
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		int32_t e, o;
+		memcpy(&e, xs + r * lds, 4);
+		memcpy(&o, xs + r * lds + 2, 4);
+		__m256i xe = _mm256_set1_epi32(e), xo = _mm256_set1_epi32(o);
+		acc[r][0] = _mm256_add_epi32(acc[r][0],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w0e), _mm256_madd_epi16(xo, w0o)));
+		acc[r][1] = _mm256_add_epi32(acc[r][1],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w1e), _mm256_madd_epi16(xo, w1o)));
+	}
+}
+
+/* tile_avx2 on split rows: rows p .. p+R-1 of Y, their split X at xs. */
+static inline __attribute__((always_inline)) void tile_split_avx2(const Qgemm *q, const uint16_t *xs, size_t lds,
+                                                                  int p, int mb, int R)
+{
+	int k4_n = (q->K + 3) / 4;
+	const int8_t *w = q->Wp + (size_t)mb * k4_n * 64;
+	__m256i acc[Q_AVX2_ROWS][2];
+	Q_UNROLL
+	for (int r = 0; r < R; r++)
+		acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+	for (int k4 = 0; k4 < k4_n; k4++)
+		group_split_avx2(acc, xs + 4 * (size_t)k4, lds, w + (size_t)k4 * 64, R);
+	Q_UNROLL
+	for (int r = 0; r < R; r++) {
+		store8_avx2(q, p + r, mb * 16, acc[r][0]);
+		store8_avx2(q, p + r, mb * 16 + 8, acc[r][1]);
+	}
+}
+
+/* Rows of X a block of rows_split_avx2 splits at once: as many whole
+ * tiles as the Q_SPLIT_BYTES buffer holds (0 for a K too long for one). */
+static int split_rows_n(const Qgemm *q) { return (int)(Q_SPLIT_BYTES / (2 * ((size_t)(q->K + 3) / 4 * 4))) / Q_AVX2_ROWS * Q_AVX2_ROWS; }
+
+/* Rows [p0, p1) of Y, X split first (no per-channel-block unpacking of
+ * its bytes): by blocks of split_rows_n rows, each split once, then per
+ * channel block tiles of 4 rows and the 1-3 left. */
+static void rows_split_avx2(const Qgemm *q, int p0, int p1)
+{
+	size_t lds = (size_t)(q->K + 3) / 4 * 4;
+	int rb = split_rows_n(q);
+	uint16_t xs[Q_SPLIT_BYTES / 2];
+	int mb_n = (q->M + 15) / 16;
+	for (int b0 = p0; b0 < p1; b0 += rb) {
+		int b1 = p1 - b0 < rb ? p1 : b0 + rb;
+		split_rows_avx2(q, b0, b1 - b0, xs, lds);
+		for (int mb = 0; mb < mb_n; mb++) {
+			int p = b0;
+			for (; p + Q_AVX2_ROWS <= b1; p += Q_AVX2_ROWS)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, Q_AVX2_ROWS);
+			if (b1 - p == 3)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 3);
+			else if (b1 - p == 2)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 2);
+			else if (b1 - p == 1)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 1);
+		}
+	}
+}
+
 /* Rows [p0, p1) of Y: per channel block, tiles of 4 rows, then the 1-3
  * left. */
 static void rows_avx2_block(const Qgemm *q, int p0, int p1)
@@ -355,7 +449,10 @@ static void rows_task(void *ctx, int begin, int end)
 #if defined(Q_VNNI)
 	rows_blocked(ctx, begin, end, Q_TILE_ROWS, rows_vnni_block);
 #elif defined(Q_AVX2)
-	rows_blocked(ctx, begin, end, Q_AVX2_ROWS, rows_avx2_block);
+	if (split_rows_n(ctx) > 0)
+		rows_split_avx2(ctx, begin, end);
+	else /* a K too long for the split buffer: each tile splits its bytes */
+		rows_blocked(ctx, begin, end, Q_AVX2_ROWS, rows_avx2_block);
 #else
 	rows_generic(ctx, begin, end);
 #endif
