@@ -239,6 +239,38 @@ static inline void store8_avx2(const Qgemm *q, int p, int m0, __m256i acc)
 	memcpy(q->Y + (size_t)p * q->ldy + m0, bytes, (size_t)n);
 }
 
+/* The 16 sums acc0 (channels m0..m0+7) and acc1 (m0+8..) of row p,
+ * requantized as store8_avx2 does, when all 16 are below M: unmasked
+ * loads and one 16-byte store. */
+static inline void store16_avx2(const Qgemm *q, int p, int m0, __m256i acc0, __m256i acc1)
+{
+	const rt_qepilogue *ep = q->ep;
+	if (q->M - m0 < 16 || !q->Y) {
+		store8_avx2(q, p, m0, acc0);
+		store8_avx2(q, p, m0 + 8, acc1);
+		return;
+	}
+	__m256 s0 = _mm256_cvtepi32_ps(_mm256_add_epi32(acc0, _mm256_loadu_si256((const __m256i *)(ep->bias + m0))));
+	__m256 s1 = _mm256_cvtepi32_ps(_mm256_add_epi32(acc1, _mm256_loadu_si256((const __m256i *)(ep->bias + m0 + 8))));
+	if (ep->fbias) {
+		s0 = _mm256_add_ps(s0, _mm256_loadu_ps(ep->fbias + m0));
+		s1 = _mm256_add_ps(s1, _mm256_loadu_ps(ep->fbias + m0 + 8));
+	}
+	__m256 v0 = _mm256_mul_ps(s0, _mm256_loadu_ps(ep->mult + m0));
+	__m256 v1 = _mm256_mul_ps(s1, _mm256_loadu_ps(ep->mult + m0 + 8));
+	Q_OPAQUE(v0);
+	Q_OPAQUE(v1);
+	__m256 zp = _mm256_set1_ps((float)ep->zp_y), lo = _mm256_set1_ps((float)ep->lo);
+	__m256 hi = _mm256_set1_ps((float)ep->hi);
+	v0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v0, zp), lo), hi);
+	v1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v1, zp), lo), hi);
+	/* in-lane pack: 64-bit quarters hold channels 0-3, 8-11, 4-7, 12-15 */
+	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(v0), _mm256_cvtps_epi32(v1));
+	w = _mm256_permute4x64_epi64(w, 0xd8); /* 0-3, 4-7, 8-11, 12-15 */
+	__m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+	_mm_storeu_si128((__m128i *)(q->Y + (size_t)p * q->ldy + m0), b);
+}
+
 /* Rows a tile of the AVX2 kernel holds: 4 rows x 16 channels, 8
  * accumulators, 4 weight registers, 3 for the row's bytes (of 16). */
 #define Q_AVX2_ROWS 4
@@ -307,10 +339,8 @@ static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int 
 		group_avx2(acc, xv, w + (size_t)full * 64, R);
 	}
 	Q_UNROLL
-	for (int r = 0; r < R; r++) {
-		store8_avx2(q, p + r, mb * 16, acc[r][0]);
-		store8_avx2(q, p + r, mb * 16 + 8, acc[r][1]);
-	}
+	for (int r = 0; r < R; r++)
+		store16_avx2(q, p + r, mb * 16, acc[r][0], acc[r][1]);
 }
 
 /* Bytes of the stack buffer that holds rows of X split into int16 lanes
@@ -371,10 +401,8 @@ static inline __attribute__((always_inline)) void tile_split_avx2(const Qgemm *q
 	for (int k4 = 0; k4 < k4_n; k4++)
 		group_split_avx2(acc, xs + 4 * (size_t)k4, lds, w + (size_t)k4 * 64, R);
 	Q_UNROLL
-	for (int r = 0; r < R; r++) {
-		store8_avx2(q, p + r, mb * 16, acc[r][0]);
-		store8_avx2(q, p + r, mb * 16 + 8, acc[r][1]);
-	}
+	for (int r = 0; r < R; r++)
+		store16_avx2(q, p + r, mb * 16, acc[r][0], acc[r][1]);
 }
 
 /* Rows of X a block of rows_split_avx2 splits at once: as many whole
