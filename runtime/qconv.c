@@ -196,12 +196,13 @@ static inline __m128i dw_requant8_avx2(const rt_qepilogue *ep, int ch, __m256i a
 	return _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
 }
 
-/* Tap t's 16 input bytes for output pixel ox (channels ch..), widened to
- * int16; zp_x (zpx) outside the image. */
-static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch, int t, __m256i zpx)
+/* Tap (ky, kx)'s 16 input bytes for output pixel ox (channels ch..),
+ * widened to int16; zp_x (zpx) outside the image. */
+static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch, int ky, int kx,
+                                  __m256i zpx)
 {
 	const rt_conv2d_params *p = j->p;
-	int iy = oy * p->sh - p->ph + t / p->kw * p->dh, ix = ox * p->sw - p->pw + t % p->kw * p->dw;
+	int iy = oy * p->sh - p->ph + ky * p->dh, ix = ox * p->sw - p->pw + kx * p->dw;
 	if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
 		return zpx;
 	return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xn + ((size_t)iy * p->w + ix) * p->c + ch)));
@@ -233,6 +234,7 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 	__m256i blo = _mm256_permute2x128_si256(b0, b1, 0x20), bhi = _mm256_permute2x128_si256(b0, b1, 0x31);
 	for (int ox = 0; ox < p->ow; ox++) {
 		__m256i alo = blo, ahi = bhi;
+		int ky = 0, kx = 0; /* tap 2k, counted without a division */
 		for (int k = 0; k < pairs; k++) {
 			__m256i wl, wh;
 			if (taps > DW_TAPS) { /* widened at each use */
@@ -247,8 +249,14 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 				wl = wlo[k];
 				wh = whi[k];
 			}
-			__m256i xa = dw_x16_avx2(j, xn, oy, ox, ch, 2 * k, zpx);
-			__m256i xb = 2 * k + 1 < taps ? dw_x16_avx2(j, xn, oy, ox, ch, 2 * k + 1, zpx) : zpx;
+			__m256i xa = dw_x16_avx2(j, xn, oy, ox, ch, ky, kx, zpx), xb = zpx;
+			if (++kx == p->kw)
+				kx = 0, ky++;
+			if (2 * k + 1 < taps) {
+				xb = dw_x16_avx2(j, xn, oy, ox, ch, ky, kx, zpx);
+				if (++kx == p->kw)
+					kx = 0, ky++;
+			}
 			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wl));
 			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), wh));
 		}
