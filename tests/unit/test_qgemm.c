@@ -321,6 +321,35 @@ static void test_qadd(void **state)
 	qadd_case(256 * 256, 0.0478509739f, 214, 0.0855366662f, 51, 0.0419188812f, 105, 0);
 }
 
+/* rt_quantize against quantize_val written out: zp + nearbyint(x * (1 /
+ * scale)), clamped to 0..255, NCHW float to NHWC uint8: hw below, at and
+ * past the vector loop's 8 (tails 1..7), exact ties (rounded to even),
+ * values past both ends, infinities. */
+static void test_quantize(void **state)
+{
+	(void)state;
+	static const int hws[] = {1, 7, 8, 9, 37, 64};
+	for (size_t h = 0; h < sizeof hws / sizeof hws[0]; h++) {
+		int n = 2, c = 3, hw = hws[h], count = n * c * hw, zp = 97;
+		float scale = 0.25f, *x = malloc((size_t)count * sizeof *x);
+		uint8_t *y = malloc((size_t)count), *want = malloc((size_t)count);
+		for (int i = 0; i < count; i++)
+			x[i] = i % 11 == 0   ? (float)rnd(-600, 600) * 0.125f /* ties at a multiple of 0.125 */
+			       : i % 13 == 0 ? (i % 2 ? INFINITY : -INFINITY)
+			                     : (float)rnd(-40000, 40000) * 0.00123f;
+		for (int b = 0; b < n; b++)
+			for (int ch = 0; ch < c; ch++)
+				for (int i = 0; i < hw; i++) {
+					volatile float r = x[((size_t)b * c + ch) * hw + i] * (1.0f / scale);
+					float v = nearbyintf(r) + (float)zp;
+					want[((size_t)b * hw + i) * c + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+				}
+		rt_quantize(n, c, hw, x, scale, zp, y);
+		assert_memory_equal(y, want, (size_t)count);
+		free(x), free(y), free(want);
+	}
+}
+
 /* rt_qmax_pool2d against the max over each window's pixels inside the
  * image, channel by channel (odd channel counts, padding, stride). */
 static void maxpool_case(rt_pool2d_params p)
@@ -365,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_gemm_random), cmocka_unit_test(test_gemm_ties),
 		cmocka_unit_test(test_gemm_extremes), cmocka_unit_test(test_gemm_f32),    cmocka_unit_test(test_conv),
 		cmocka_unit_test(test_depthwise),     cmocka_unit_test(test_qadd),        cmocka_unit_test(test_qmax_pool),
+		cmocka_unit_test(test_quantize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
