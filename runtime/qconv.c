@@ -208,6 +208,33 @@ static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int o
 	return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xn + ((size_t)iy * p->w + ix) * p->c + ch)));
 }
 
+/* Output pixels [ox0, ox1) of dw_row16_avx2 whose taps are all inside
+ * the image (x0: pixel ox0's first tap): each tap's bytes at a fixed
+ * offset (off, bytes) from its pixel's first tap, no bounds to test; TAPS a constant where called (9
+ * for 3x3), so that the loop over them unrolls. */
+static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, const uint8_t *x0, int ox0, int ox1,
+                                                                  const int *off, int TAPS, const __m256i *wlo,
+                                                                  const __m256i *whi, __m256i blo, __m256i bhi,
+                                                                  uint8_t *yrow, int ch)
+{
+	const rt_conv2d_params *p = j->p;
+	size_t step = (size_t)p->sw * p->c;
+	for (int ox = ox0; ox < ox1; ox++) {
+		const uint8_t *xp = x0 + (size_t)(ox - ox0) * step;
+		__m256i alo = blo, ahi = bhi;
+		for (int k = 0; k < (TAPS + 1) / 2; k++) {
+			__m256i xa = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k])));
+			__m256i xb = 2 * k + 1 < TAPS ? _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k + 1])))
+			                              : _mm256_setzero_si256();
+			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wlo[k]));
+			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), whi[k]));
+		}
+		__m256i a0 = _mm256_permute2x128_si256(alo, ahi, 0x20), a1 = _mm256_permute2x128_si256(alo, ahi, 0x31);
+		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
+	}
+}
+
 /* Channels [ch, ch + 16) of output row oy of image xn, to yrow: the taps
  * two at a time, each pair's int16 inputs and weights interleaved
  * (unpack within 128-bit lanes: channels 0-3 and 8-11 in one register,
@@ -232,7 +259,31 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 	__m256i b0 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch));
 	__m256i b1 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch + 8));
 	__m256i blo = _mm256_permute2x128_si256(b0, b1, 0x20), bhi = _mm256_permute2x128_si256(b0, b1, 0x31);
+	/* the row's interior: every tap's row inside the image, and the
+	 * pixels [ox0, ox1) whose taps' columns are */
+	int iy0 = oy * p->sh - p->ph, ox0 = p->ow, ox1 = p->ow;
+	if (taps <= DW_TAPS && iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->h) {
+		ox0 = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
+		int last = p->w - 1 - (p->kw - 1) * p->dw + p->pw; /* ox * sw <= last */
+		ox1 = last < 0 ? 0 : last / p->sw + 1;
+		ox1 = ox1 < p->ow ? ox1 : p->ow;
+		ox0 = ox0 < ox1 ? ox0 : ox1;
+	}
+	if (ox0 < ox1) {
+		int off[DW_TAPS];
+		for (int t = 0; t < taps; t++)
+			off[t] = ((t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
+		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
+		if (taps == 9)
+			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, yrow, ch);
+		else
+			dw_inner16_avx2(j, x0, ox0, ox1, off, taps, wlo, whi, blo, bhi, yrow, ch);
+	}
 	for (int ox = 0; ox < p->ow; ox++) {
+		if (ox == ox0 && ox0 < ox1) /* done above */
+			ox = ox1;
+		if (ox >= p->ow)
+			break;
 		__m256i alo = blo, ahi = bhi;
 		int ky = 0, kx = 0; /* tap 2k, counted without a division */
 		for (int k = 0; k < pairs; k++) {
