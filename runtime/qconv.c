@@ -181,19 +181,51 @@ static inline void dw_tap(dw_vi *acc, const uint8_t *xp, const dw_vs16 *wk)
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-/* Requantizes the 8 sums acc of channels ch.. (bias included) to 8 bytes
- * at y, as q_requant does one (cvtps2dq rounds half to even). */
-static inline __m128i dw_requant8_avx2(const rt_qepilogue *ep, int ch, __m256i acc)
+/* The requantization constants of 16 channels from ch in the order of
+ * dw_row16_avx2's sums: channels 0-3 and 8-11 (.._lo), 4-7 and 12-15
+ * (.._hi), loaded once per block of channels. */
+typedef struct {
+	__m256 mlo, mhi;     /* multipliers */
+	__m256 flo, fhi;     /* float biases (zero without) */
+	__m256 zp, lo, hi;   /* output zero point and clamp */
+} DwReq;
+
+static inline DwReq dw_req_avx2(const rt_qepilogue *ep, int ch)
 {
-	__m256 s = _mm256_cvtepi32_ps(acc);
-	if (ep->fbias)
-		s = _mm256_add_ps(s, _mm256_loadu_ps(ep->fbias + ch));
-	__m256 v = _mm256_mul_ps(s, _mm256_loadu_ps(ep->mult + ch));
-	Q_OPAQUE(v);
-	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
-	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
-	__m256i i = _mm256_cvtps_epi32(v);
-	return _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+	DwReq r;
+	__m256 m0 = _mm256_loadu_ps(ep->mult + ch), m1 = _mm256_loadu_ps(ep->mult + ch + 8);
+	r.mlo = _mm256_permute2f128_ps(m0, m1, 0x20);
+	r.mhi = _mm256_permute2f128_ps(m0, m1, 0x31);
+	r.flo = r.fhi = _mm256_setzero_ps();
+	if (ep->fbias) {
+		__m256 f0 = _mm256_loadu_ps(ep->fbias + ch), f1 = _mm256_loadu_ps(ep->fbias + ch + 8);
+		r.flo = _mm256_permute2f128_ps(f0, f1, 0x20);
+		r.fhi = _mm256_permute2f128_ps(f0, f1, 0x31);
+	}
+	r.zp = _mm256_set1_ps((float)ep->zp_y);
+	r.lo = _mm256_set1_ps((float)ep->lo);
+	r.hi = _mm256_set1_ps((float)ep->hi);
+	return r;
+}
+
+/* The 16 sums alo, ahi (bias included; dw_row16_avx2's order) to 16
+ * bytes in channel order, as q_requant does each (cvtps2dq rounds half to
+ * even); the float bias is added when there is one (fb), as q_sum adds
+ * it. The in-lane packs undo the sums' order. */
+static inline __m128i dw_requant16_avx2(const DwReq *r, int fb, __m256i alo, __m256i ahi)
+{
+	__m256 slo = _mm256_cvtepi32_ps(alo), shi = _mm256_cvtepi32_ps(ahi);
+	if (fb) {
+		slo = _mm256_add_ps(slo, r->flo);
+		shi = _mm256_add_ps(shi, r->fhi);
+	}
+	__m256 vlo = _mm256_mul_ps(slo, r->mlo), vhi = _mm256_mul_ps(shi, r->mhi);
+	Q_OPAQUE(vlo);
+	Q_OPAQUE(vhi);
+	vlo = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vlo, r->zp), r->lo), r->hi);
+	vhi = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vhi, r->zp), r->lo), r->hi);
+	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(vlo), _mm256_cvtps_epi32(vhi)); /* 0-7 | 8-15 */
+	return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
 }
 
 /* Tap (ky, kx)'s 16 input bytes for output pixel ox (channels ch..),
@@ -215,7 +247,7 @@ static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int o
 static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, const uint8_t *x0, int ox0, int ox1,
                                                                   const int *off, int TAPS, const __m256i *wlo,
                                                                   const __m256i *whi, __m256i blo, __m256i bhi,
-                                                                  uint8_t *yrow, int ch)
+                                                                  const DwReq *rq, int fb, uint8_t *yrow, int ch)
 {
 	const rt_conv2d_params *p = j->p;
 	size_t step = (size_t)p->sw * p->c;
@@ -229,9 +261,7 @@ static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, 
 			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wlo[k]));
 			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), whi[k]));
 		}
-		__m256i a0 = _mm256_permute2x128_si256(alo, ahi, 0x20), a1 = _mm256_permute2x128_si256(alo, ahi, 0x31);
-		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
-		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), dw_requant16_avx2(rq, fb, alo, ahi));
 	}
 }
 
@@ -240,8 +270,8 @@ static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, 
  * (unpack within 128-bit lanes: channels 0-3 and 8-11 in one register,
  * 4-7 and 12-15 in the other) so that one vpmaddwd sums both taps'
  * products of 8 channels into int32, exact (|255 * -128 * 2| < 2^31); an
- * odd last tap pairs with zero weights. The two sums are put back in
- * channel order (vperm2i128) before the requantization. */
+ * odd last tap pairs with zero weights. The requantization takes the
+ * sums in that order (dw_requant16_avx2). */
 static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
 {
 	const rt_conv2d_params *p = j->p;
@@ -259,6 +289,9 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 	__m256i b0 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch));
 	__m256i b1 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch + 8));
 	__m256i blo = _mm256_permute2x128_si256(b0, b1, 0x20), bhi = _mm256_permute2x128_si256(b0, b1, 0x31);
+	DwReq req = dw_req_avx2(j->ep, ch);
+	const DwReq *rq = &req;
+	int fb = j->ep->fbias != NULL;
 	/* the row's interior: every tap's row inside the image, and the
 	 * pixels [ox0, ox1) whose taps' columns are */
 	int iy0 = oy * p->sh - p->ph, ox0 = p->ow, ox1 = p->ow;
@@ -275,9 +308,9 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 			off[t] = ((t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
 		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
 		if (taps == 9)
-			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, yrow, ch);
+			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, &req, fb, yrow, ch);
 		else
-			dw_inner16_avx2(j, x0, ox0, ox1, off, taps, wlo, whi, blo, bhi, yrow, ch);
+			dw_inner16_avx2(j, x0, ox0, ox1, off, taps, wlo, whi, blo, bhi, &req, fb, yrow, ch);
 	}
 	for (int ox = 0; ox < p->ow; ox++) {
 		if (ox == ox0 && ox0 < ox1) /* done above */
@@ -311,9 +344,7 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wl));
 			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), wh));
 		}
-		__m256i a0 = _mm256_permute2x128_si256(alo, ahi, 0x20), a1 = _mm256_permute2x128_si256(alo, ahi, 0x31);
-		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
-		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), dw_requant16_avx2(rq, fb, alo, ahi));
 	}
 }
 #endif
