@@ -254,6 +254,7 @@ static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, 
 	for (int ox = ox0; ox < ox1; ox++) {
 		const uint8_t *xp = x0 + (size_t)(ox - ox0) * step;
 		__m256i alo = blo, ahi = bhi;
+		_Pragma("GCC unroll 16")
 		for (int k = 0; k < (TAPS + 1) / 2; k++) {
 			__m256i xa = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k])));
 			__m256i xb = 2 * k + 1 < TAPS ? _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k + 1])))
