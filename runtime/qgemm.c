@@ -25,8 +25,13 @@
  * bytes of a group of 4 k (two registers of 8 channels) give their even
  * and odd k by shifts, each row's 4 bytes, broadcast, theirs by a mask
  * and a shift (group_avx2), so each int32 lane sums one channel whole.
- * X is read by blocks of rows that stay in L2 (rows_blocked), as with
- * VNNI.
+ * Rows of X are split once per block of rows (rows_split_avx2: into
+ * a Q_SPLIT_BYTES stack buffer, the even and odd k of each group as two
+ * words of int16 pairs), then broadcast straight from it for every
+ * block of 16 channels; a K too long for the buffer splits each row's
+ * bytes in the tile, by blocks of rows that stay in L2 (rows_blocked),
+ * as with VNNI. A full block of 16 channels is requantized with one
+ * 16-byte store (store16_avx2).
  *
  * Threads: rows of X (pixels) are split between them (rt_parallel); a row
  * is computed the same way whichever thread runs it.
@@ -407,7 +412,11 @@ static inline __attribute__((always_inline)) void tile_split_avx2(const Qgemm *q
 
 /* Rows of X a block of rows_split_avx2 splits at once: as many whole
  * tiles as the Q_SPLIT_BYTES buffer holds (0 for a K too long for one). */
-static int split_rows_n(const Qgemm *q) { return (int)(Q_SPLIT_BYTES / (2 * ((size_t)(q->K + 3) / 4 * 4))) / Q_AVX2_ROWS * Q_AVX2_ROWS; }
+static int split_rows_n(const Qgemm *q)
+{
+	size_t row_bytes = 2 * ((size_t)(q->K + 3) / 4 * 4);
+	return (int)(Q_SPLIT_BYTES / row_bytes) / Q_AVX2_ROWS * Q_AVX2_ROWS;
+}
 
 /* Rows [p0, p1) of Y, X split first (no per-channel-block unpacking of
  * its bytes): by blocks of split_rows_n rows, each split once, then per

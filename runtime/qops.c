@@ -1,5 +1,7 @@
 /*
- * qops.c: the uint8 ops of an int8 region, portable C, exact.
+ * qops.c: the uint8 ops of an int8 region, portable C, exact; with
+ * AVX2, quantize, add and max pool also in vector loops that compute
+ * the same operations lane by lane (the same bytes, test_qgemm).
  *
  * An int8 region's values are uint8, NHWC (rank 2: N x F), each with a
  * scale and zero point: real = scale * (q - zp). Requantizing a real r
