@@ -181,54 +181,171 @@ static inline void dw_tap(dw_vi *acc, const uint8_t *xp, const dw_vs16 *wk)
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-/* Requantizes the 8 sums acc of channels ch.. (bias included) to 8 bytes
- * at y, as q_requant does one (cvtps2dq rounds half to even). */
-static inline __m128i dw_requant8_avx2(const rt_qepilogue *ep, int ch, __m256i acc)
+/* The requantization constants of 16 channels from ch in the order of
+ * dw_row16_avx2's sums: channels 0-3 and 8-11 (.._lo), 4-7 and 12-15
+ * (.._hi), loaded once per block of channels. */
+typedef struct {
+	__m256 mlo, mhi;     /* multipliers */
+	__m256 flo, fhi;     /* float biases (zero without) */
+	__m256 zp, lo, hi;   /* output zero point and clamp */
+} DwReq;
+
+static inline DwReq dw_req_avx2(const rt_qepilogue *ep, int ch)
 {
-	__m256 s = _mm256_cvtepi32_ps(acc);
-	if (ep->fbias)
-		s = _mm256_add_ps(s, _mm256_loadu_ps(ep->fbias + ch));
-	__m256 v = _mm256_mul_ps(s, _mm256_loadu_ps(ep->mult + ch));
-	Q_OPAQUE(v);
-	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
-	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
-	__m256i i = _mm256_cvtps_epi32(v);
-	return _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+	DwReq r;
+	__m256 m0 = _mm256_loadu_ps(ep->mult + ch), m1 = _mm256_loadu_ps(ep->mult + ch + 8);
+	r.mlo = _mm256_permute2f128_ps(m0, m1, 0x20);
+	r.mhi = _mm256_permute2f128_ps(m0, m1, 0x31);
+	r.flo = r.fhi = _mm256_setzero_ps();
+	if (ep->fbias) {
+		__m256 f0 = _mm256_loadu_ps(ep->fbias + ch), f1 = _mm256_loadu_ps(ep->fbias + ch + 8);
+		r.flo = _mm256_permute2f128_ps(f0, f1, 0x20);
+		r.fhi = _mm256_permute2f128_ps(f0, f1, 0x31);
+	}
+	r.zp = _mm256_set1_ps((float)ep->zp_y);
+	r.lo = _mm256_set1_ps((float)ep->lo);
+	r.hi = _mm256_set1_ps((float)ep->hi);
+	return r;
 }
 
-/* Channels [ch, ch + 16) of output row oy of image xn, to yrow: dw_rows's
- * loop in AVX2 registers, 16 channels' sums in two, each tap one
- * vpmullw (exact, as dw_tap) widened into them. */
+/* The 16 sums alo, ahi (bias included; dw_row16_avx2's order) to 16
+ * bytes in channel order, as q_requant does each (cvtps2dq rounds half to
+ * even); the float bias is added when there is one (fb), as q_sum adds
+ * it. The in-lane packs undo the sums' order. */
+static inline __m128i dw_requant16_avx2(const DwReq *r, int fb, __m256i alo, __m256i ahi)
+{
+	__m256 slo = _mm256_cvtepi32_ps(alo), shi = _mm256_cvtepi32_ps(ahi);
+	if (fb) {
+		slo = _mm256_add_ps(slo, r->flo);
+		shi = _mm256_add_ps(shi, r->fhi);
+	}
+	__m256 vlo = _mm256_mul_ps(slo, r->mlo), vhi = _mm256_mul_ps(shi, r->mhi);
+	Q_OPAQUE(vlo);
+	Q_OPAQUE(vhi);
+	vlo = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vlo, r->zp), r->lo), r->hi);
+	vhi = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vhi, r->zp), r->lo), r->hi);
+	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(vlo), _mm256_cvtps_epi32(vhi)); /* 0-7 | 8-15 */
+	return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+}
+
+/* Tap (ky, kx)'s 16 input bytes for output pixel ox (channels ch..),
+ * widened to int16; zp_x (zpx) outside the image. */
+static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int ox, int ch, int ky, int kx,
+                                  __m256i zpx)
+{
+	const rt_conv2d_params *p = j->p;
+	int iy = oy * p->sh - p->ph + ky * p->dh, ix = ox * p->sw - p->pw + kx * p->dw;
+	if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
+		return zpx;
+	return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xn + ((size_t)iy * p->w + ix) * p->c + ch)));
+}
+
+/* Output pixels [ox0, ox1) of dw_row16_avx2 whose taps are all inside
+ * the image (x0: pixel ox0's first tap): each tap's bytes at a fixed
+ * offset (off, bytes) from its pixel's first tap, no bounds to test; TAPS a constant where called (9
+ * for 3x3), so that the loop over them unrolls. */
+static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, const uint8_t *x0, int ox0, int ox1,
+                                                                  const int *off, int TAPS, const __m256i *wlo,
+                                                                  const __m256i *whi, __m256i blo, __m256i bhi,
+                                                                  const DwReq *rq, int fb, uint8_t *yrow, int ch)
+{
+	const rt_conv2d_params *p = j->p;
+	size_t step = (size_t)p->sw * p->c;
+	for (int ox = ox0; ox < ox1; ox++) {
+		const uint8_t *xp = x0 + (size_t)(ox - ox0) * step;
+		__m256i alo = blo, ahi = bhi;
+		_Pragma("GCC unroll 16")
+		for (int k = 0; k < (TAPS + 1) / 2; k++) {
+			__m256i xa = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k])));
+			__m256i xb = 2 * k + 1 < TAPS ? _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xp + off[2 * k + 1])))
+			                              : _mm256_setzero_si256();
+			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wlo[k]));
+			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), whi[k]));
+		}
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), dw_requant16_avx2(rq, fb, alo, ahi));
+	}
+}
+
+/* Channels [ch, ch + 16) of output row oy of image xn, to yrow: the taps
+ * two at a time, each pair's int16 inputs and weights interleaved
+ * (unpack within 128-bit lanes: channels 0-3 and 8-11 in one register,
+ * 4-7 and 12-15 in the other) so that one vpmaddwd sums both taps'
+ * products of 8 channels into int32, exact (|255 * -128 * 2| < 2^31); an
+ * odd last tap pairs with zero weights. The requantization takes the
+ * sums in that order (dw_requant16_avx2). */
 static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
 {
 	const rt_conv2d_params *p = j->p;
-	int c = p->c, taps = p->kh * p->kw;
-	__m256i wk[DW_TAPS];
-	for (int t = 0; t < taps && taps <= DW_TAPS; t++)
-		wk[t] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(j->w + (size_t)t * c + ch)));
+	int c = p->c, taps = p->kh * p->kw, pairs = (taps + 1) / 2;
+	__m256i wlo[(DW_TAPS + 1) / 2], whi[(DW_TAPS + 1) / 2];
+	for (int k = 0; k < pairs && taps <= DW_TAPS; k++) {
+		__m256i wa = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(j->w + (size_t)(2 * k) * c + ch)));
+		__m256i wb = 2 * k + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+		                                    (const __m128i *)(j->w + (size_t)(2 * k + 1) * c + ch)))
+		                              : _mm256_setzero_si256();
+		wlo[k] = _mm256_unpacklo_epi16(wa, wb);
+		whi[k] = _mm256_unpackhi_epi16(wa, wb);
+	}
 	__m256i zpx = _mm256_set1_epi16((short)j->zp_x);
 	__m256i b0 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch));
 	__m256i b1 = _mm256_loadu_si256((const __m256i *)(j->ep->bias + ch + 8));
+	__m256i blo = _mm256_permute2x128_si256(b0, b1, 0x20), bhi = _mm256_permute2x128_si256(b0, b1, 0x31);
+	DwReq req = dw_req_avx2(j->ep, ch);
+	const DwReq *rq = &req;
+	int fb = j->ep->fbias != NULL;
+	/* the row's interior: every tap's row inside the image, and the
+	 * pixels [ox0, ox1) whose taps' columns are */
+	int iy0 = oy * p->sh - p->ph, ox0 = p->ow, ox1 = p->ow;
+	if (taps <= DW_TAPS && iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->h) {
+		ox0 = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
+		int last = p->w - 1 - (p->kw - 1) * p->dw + p->pw; /* ox * sw <= last */
+		ox1 = last < 0 ? 0 : last / p->sw + 1;
+		ox1 = ox1 < p->ow ? ox1 : p->ow;
+		ox0 = ox0 < ox1 ? ox0 : ox1;
+	}
+	if (ox0 < ox1) {
+		int off[DW_TAPS];
+		for (int t = 0; t < taps; t++)
+			off[t] = ((t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
+		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
+		if (taps == 9)
+			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, &req, fb, yrow, ch);
+		else
+			dw_inner16_avx2(j, x0, ox0, ox1, off, taps, wlo, whi, blo, bhi, &req, fb, yrow, ch);
+	}
 	for (int ox = 0; ox < p->ow; ox++) {
-		__m256i a0 = b0, a1 = b1;
-		for (int ky = 0; ky < p->kh; ky++) {
-			int iy = oy * p->sh - p->ph + ky * p->dh;
-			for (int kx = 0; kx < p->kw; kx++) {
-				int ix = ox * p->sw - p->pw + kx * p->dw, t = ky * p->kw + kx;
-				__m256i wt = taps > DW_TAPS ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
-				                                  (const __m128i *)(j->w + (size_t)t * c + ch)))
-				                            : wk[t];
-				__m256i xv = iy < 0 || iy >= p->h || ix < 0 || ix >= p->w
-				                 ? zpx
-				                 : _mm256_cvtepu8_epi16(_mm_loadu_si128(
-				                       (const __m128i *)(xn + ((size_t)iy * p->w + ix) * c + ch)));
-				__m256i prod = _mm256_mullo_epi16(xv, wt);
-				a0 = _mm256_add_epi32(a0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
-				a1 = _mm256_add_epi32(a1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+		if (ox == ox0 && ox0 < ox1) /* done above */
+			ox = ox1;
+		if (ox >= p->ow)
+			break;
+		__m256i alo = blo, ahi = bhi;
+		int ky = 0, kx = 0; /* tap 2k, counted without a division */
+		for (int k = 0; k < pairs; k++) {
+			__m256i wl, wh;
+			if (taps > DW_TAPS) { /* widened at each use */
+				__m256i wa = _mm256_cvtepi8_epi16(
+				    _mm_loadu_si128((const __m128i *)(j->w + (size_t)(2 * k) * c + ch)));
+				__m256i wb = 2 * k + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+				                                    (const __m128i *)(j->w + (size_t)(2 * k + 1) * c + ch)))
+				                              : _mm256_setzero_si256();
+				wl = _mm256_unpacklo_epi16(wa, wb);
+				wh = _mm256_unpackhi_epi16(wa, wb);
+			} else {
+				wl = wlo[k];
+				wh = whi[k];
 			}
+			__m256i xa = dw_x16_avx2(j, xn, oy, ox, ch, ky, kx, zpx), xb = zpx;
+			if (++kx == p->kw)
+				kx = 0, ky++;
+			if (2 * k + 1 < taps) {
+				xb = dw_x16_avx2(j, xn, oy, ox, ch, ky, kx, zpx);
+				if (++kx == p->kw)
+					kx = 0, ky++;
+			}
+			alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), wl));
+			ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), wh));
 		}
-		__m128i lo = dw_requant8_avx2(j->ep, ch, a0), hi = dw_requant8_avx2(j->ep, ch + 8, a1);
-		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), _mm_packus_epi16(lo, hi));
+		_mm_storeu_si128((__m128i *)(yrow + (size_t)ox * j->ldy + ch), dw_requant16_avx2(rq, fb, alo, ahi));
 	}
 }
 #endif

@@ -25,8 +25,13 @@
  * bytes of a group of 4 k (two registers of 8 channels) give their even
  * and odd k by shifts, each row's 4 bytes, broadcast, theirs by a mask
  * and a shift (group_avx2), so each int32 lane sums one channel whole.
- * X is read by blocks of rows that stay in L2 (rows_blocked), as with
- * VNNI.
+ * Rows of X are split once per block of rows (rows_split_avx2: into
+ * a Q_SPLIT_BYTES stack buffer, the even and odd k of each group as two
+ * words of int16 pairs), then broadcast straight from it for every
+ * block of 16 channels; a K too long for the buffer splits each row's
+ * bytes in the tile, by blocks of rows that stay in L2 (rows_blocked),
+ * as with VNNI. A full block of 16 channels is requantized with one
+ * 16-byte store (store16_avx2).
  *
  * Threads: rows of X (pixels) are split between them (rt_parallel); a row
  * is computed the same way whichever thread runs it.
@@ -239,6 +244,38 @@ static inline void store8_avx2(const Qgemm *q, int p, int m0, __m256i acc)
 	memcpy(q->Y + (size_t)p * q->ldy + m0, bytes, (size_t)n);
 }
 
+/* The 16 sums acc0 (channels m0..m0+7) and acc1 (m0+8..) of row p,
+ * requantized as store8_avx2 does, when all 16 are below M: unmasked
+ * loads and one 16-byte store. */
+static inline void store16_avx2(const Qgemm *q, int p, int m0, __m256i acc0, __m256i acc1)
+{
+	const rt_qepilogue *ep = q->ep;
+	if (q->M - m0 < 16 || !q->Y) {
+		store8_avx2(q, p, m0, acc0);
+		store8_avx2(q, p, m0 + 8, acc1);
+		return;
+	}
+	__m256 s0 = _mm256_cvtepi32_ps(_mm256_add_epi32(acc0, _mm256_loadu_si256((const __m256i *)(ep->bias + m0))));
+	__m256 s1 = _mm256_cvtepi32_ps(_mm256_add_epi32(acc1, _mm256_loadu_si256((const __m256i *)(ep->bias + m0 + 8))));
+	if (ep->fbias) {
+		s0 = _mm256_add_ps(s0, _mm256_loadu_ps(ep->fbias + m0));
+		s1 = _mm256_add_ps(s1, _mm256_loadu_ps(ep->fbias + m0 + 8));
+	}
+	__m256 v0 = _mm256_mul_ps(s0, _mm256_loadu_ps(ep->mult + m0));
+	__m256 v1 = _mm256_mul_ps(s1, _mm256_loadu_ps(ep->mult + m0 + 8));
+	Q_OPAQUE(v0);
+	Q_OPAQUE(v1);
+	__m256 zp = _mm256_set1_ps((float)ep->zp_y), lo = _mm256_set1_ps((float)ep->lo);
+	__m256 hi = _mm256_set1_ps((float)ep->hi);
+	v0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v0, zp), lo), hi);
+	v1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v1, zp), lo), hi);
+	/* in-lane pack: 64-bit quarters hold channels 0-3, 8-11, 4-7, 12-15 */
+	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(v0), _mm256_cvtps_epi32(v1));
+	w = _mm256_permute4x64_epi64(w, 0xd8); /* 0-3, 4-7, 8-11, 12-15 */
+	__m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+	_mm_storeu_si128((__m128i *)(q->Y + (size_t)p * q->ldy + m0), b);
+}
+
 /* Rows a tile of the AVX2 kernel holds: 4 rows x 16 channels, 8
  * accumulators, 4 weight registers, 3 for the row's bytes (of 16). */
 #define Q_AVX2_ROWS 4
@@ -307,9 +344,103 @@ static inline __attribute__((always_inline)) void tile_avx2(const Qgemm *q, int 
 		group_avx2(acc, xv, w + (size_t)full * 64, R);
 	}
 	Q_UNROLL
+	for (int r = 0; r < R; r++)
+		store16_avx2(q, p + r, mb * 16, acc[r][0], acc[r][1]);
+}
+
+/* Bytes of the stack buffer that holds rows of X split into int16 lanes
+ * (rows_split_avx2): 128 KB, 13 rows of resnet's largest K (4608). */
+#define Q_SPLIT_BYTES (128 * 1024)
+
+/* Rows [p0, p0 + n) of X to xs, lds uint16 a row: per group of 4 k the
+ * words (x0 | x2 << 16) and (x1 | x3 << 16), zero-extended (the even and
+ * odd k that group_avx2 makes from a broadcast row word), zeros past K. */
+static void split_rows_avx2(const Qgemm *q, int p0, int n, uint16_t *xs, size_t lds)
+{
+	const __m128i perm = _mm_setr_epi8(0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15);
+	for (int r = 0; r < n; r++) {
+		const uint8_t *x = q->X + (size_t)(p0 + r) * q->ldx;
+		uint16_t *d = xs + (size_t)r * lds;
+		size_t k = 0;
+		for (; k + 16 <= (size_t)q->K; k += 16)
+			_mm256_storeu_si256((__m256i *)(d + k),
+			                    _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(x + k)), perm)));
+		for (; k < lds; k++) {
+			size_t j = k % 4, src = k - j + (j == 1 ? 2 : j == 2 ? 1 : j);
+			d[k] = src < (size_t)q->K ? x[src] : 0;
+		}
+	}
+}
+
+/* group_avx2 on rows already split: row r's even and odd words at xs + r
+ * * lds, broadcast straight from memory. */
+static inline __attribute__((always_inline)) void group_split_avx2(__m256i acc[][2], const uint16_t *xs,
+                                                                   size_t lds, const int8_t *w, int R)
+{
+	__m256i w0 = _mm256_loadu_si256((const __m256i *)w), w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+	__m256i w0o = _mm256_srai_epi16(w0, 8), w0e = _mm256_srai_epi16(_mm256_slli_epi16(w0, 8), 8);
+	__m256i w1o = _mm256_srai_epi16(w1, 8), w1e = _mm256_srai_epi16(_mm256_slli_epi16(w1, 8), 8);
+	Q_UNROLL
 	for (int r = 0; r < R; r++) {
-		store8_avx2(q, p + r, mb * 16, acc[r][0]);
-		store8_avx2(q, p + r, mb * 16 + 8, acc[r][1]);
+		int32_t e, o;
+		memcpy(&e, xs + r * lds, 4);
+		memcpy(&o, xs + r * lds + 2, 4);
+		__m256i xe = _mm256_set1_epi32(e), xo = _mm256_set1_epi32(o);
+		acc[r][0] = _mm256_add_epi32(acc[r][0],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w0e), _mm256_madd_epi16(xo, w0o)));
+		acc[r][1] = _mm256_add_epi32(acc[r][1],
+		                             _mm256_add_epi32(_mm256_madd_epi16(xe, w1e), _mm256_madd_epi16(xo, w1o)));
+	}
+}
+
+/* tile_avx2 on split rows: rows p .. p+R-1 of Y, their split X at xs. */
+static inline __attribute__((always_inline)) void tile_split_avx2(const Qgemm *q, const uint16_t *xs, size_t lds,
+                                                                  int p, int mb, int R)
+{
+	int k4_n = (q->K + 3) / 4;
+	const int8_t *w = q->Wp + (size_t)mb * k4_n * 64;
+	__m256i acc[Q_AVX2_ROWS][2];
+	Q_UNROLL
+	for (int r = 0; r < R; r++)
+		acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+	for (int k4 = 0; k4 < k4_n; k4++)
+		group_split_avx2(acc, xs + 4 * (size_t)k4, lds, w + (size_t)k4 * 64, R);
+	Q_UNROLL
+	for (int r = 0; r < R; r++)
+		store16_avx2(q, p + r, mb * 16, acc[r][0], acc[r][1]);
+}
+
+/* Rows of X a block of rows_split_avx2 splits at once: as many whole
+ * tiles as the Q_SPLIT_BYTES buffer holds (0 for a K too long for one). */
+static int split_rows_n(const Qgemm *q)
+{
+	size_t row_bytes = 2 * ((size_t)(q->K + 3) / 4 * 4);
+	return (int)(Q_SPLIT_BYTES / row_bytes) / Q_AVX2_ROWS * Q_AVX2_ROWS;
+}
+
+/* Rows [p0, p1) of Y, X split first (no per-channel-block unpacking of
+ * its bytes): by blocks of split_rows_n rows, each split once, then per
+ * channel block tiles of 4 rows and the 1-3 left. */
+static void rows_split_avx2(const Qgemm *q, int p0, int p1)
+{
+	size_t lds = (size_t)(q->K + 3) / 4 * 4;
+	int rb = split_rows_n(q);
+	uint16_t xs[Q_SPLIT_BYTES / 2];
+	int mb_n = (q->M + 15) / 16;
+	for (int b0 = p0; b0 < p1; b0 += rb) {
+		int b1 = p1 - b0 < rb ? p1 : b0 + rb;
+		split_rows_avx2(q, b0, b1 - b0, xs, lds);
+		for (int mb = 0; mb < mb_n; mb++) {
+			int p = b0;
+			for (; p + Q_AVX2_ROWS <= b1; p += Q_AVX2_ROWS)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, Q_AVX2_ROWS);
+			if (b1 - p == 3)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 3);
+			else if (b1 - p == 2)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 2);
+			else if (b1 - p == 1)
+				tile_split_avx2(q, xs + (size_t)(p - b0) * lds, lds, p, mb, 1);
+		}
 	}
 }
 
@@ -355,7 +486,10 @@ static void rows_task(void *ctx, int begin, int end)
 #if defined(Q_VNNI)
 	rows_blocked(ctx, begin, end, Q_TILE_ROWS, rows_vnni_block);
 #elif defined(Q_AVX2)
-	rows_blocked(ctx, begin, end, Q_AVX2_ROWS, rows_avx2_block);
+	if (split_rows_n(ctx) > 0)
+		rows_split_avx2(ctx, begin, end);
+	else /* a K too long for the split buffer: each tile splits its bytes */
+		rows_blocked(ctx, begin, end, Q_AVX2_ROWS, rows_avx2_block);
 #else
 	rows_generic(ctx, begin, end);
 #endif

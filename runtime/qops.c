@@ -1,5 +1,7 @@
 /*
- * qops.c: the uint8 ops of an int8 region, portable C, exact.
+ * qops.c: the uint8 ops of an int8 region, portable C, exact; with
+ * AVX2, quantize, add and max pool also in vector loops that compute
+ * the same operations lane by lane (the same bytes, test_qgemm).
  *
  * An int8 region's values are uint8, NHWC (rank 2: N x F), each with a
  * scale and zero point: real = scale * (q - zp). Requantizing a real r
@@ -22,6 +24,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 /* z + nearbyint(r), clamped to lo..hi (r already divided by the scale). */
 static unsigned char requant(float r, int z, int lo, int hi)
 {
@@ -37,7 +43,23 @@ void rt_quantize(int n, int c, int hw, const float *x, float scale, int zp, unsi
 		for (int ch = 0; ch < c; ch++) {
 			const float *xp = x + ((size_t)b * c + ch) * hw;
 			unsigned char *yp = y + (size_t)b * hw * c + ch;
-			for (int i = 0; i < hw; i++)
+			int i = 0;
+#if defined(__AVX2__)
+			/* 8 at a time, requant's operations lane by lane (vroundps is
+			 * nearbyintf), stored at the channel's stride */
+			__m256 vinv = _mm256_set1_ps(inv), vz = _mm256_set1_ps((float)zp);
+			__m256 vhi = _mm256_set1_ps(255.0f);
+			for (; i + 8 <= hw; i += 8) {
+				__m256 r = _mm256_mul_ps(_mm256_loadu_ps(xp + i), vinv);
+				__m256 v = _mm256_add_ps(_mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vz);
+				__m256i q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), vhi));
+				int32_t lanes[8];
+				_mm256_storeu_si256((__m256i *)lanes, q);
+				for (int l = 0; l < 8; l++)
+					yp[(size_t)(i + l) * c] = (unsigned char)lanes[l];
+			}
+#endif
+			for (; i < hw; i++)
 				yp[(size_t)i * c] = requant(xp[i] * inv, zp, 0, 255);
 		}
 }
@@ -96,8 +118,32 @@ void rt_qadd(size_t count, const unsigned char *a, float sa, int za, const unsig
              float sy, int zy, int lo, unsigned char *y)
 {
 	float inv = 1.0f / sy, pa = sa * -(float)za, pb = sb * -(float)zb;
-	size_t vec = count - count % 64, i;
-	for (i = 0; i < vec; i++) {
+	size_t vec = count - count % 64, i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+	/* the body 32 at a time, lane by lane the scalar body's operations:
+	 * vfmadd is fmaf, vroundps(nearest) nearbyintf, then the same float
+	 * add and clamp; the clamped value is an integer, converted exactly */
+	__m256 vsa = _mm256_set1_ps(sa), vpa = _mm256_set1_ps(pa), vsb = _mm256_set1_ps(sb), vpb = _mm256_set1_ps(pb);
+	__m256 vinv = _mm256_set1_ps(inv), vz = _mm256_set1_ps((float)zy), vlo = _mm256_set1_ps((float)lo);
+	__m256 vhi = _mm256_set1_ps(255.0f);
+	for (; i < vec; i += 32) {
+		__m256i q[4];
+		for (int j = 0; j < 4; j++) {
+			__m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i + 8 * j));
+			__m128i b8 = _mm_loadl_epi64((const __m128i *)(b + i + 8 * j));
+			__m256 da = _mm256_fmadd_ps(vsa, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(a8)), vpa);
+			__m256 db = _mm256_fmadd_ps(vsb, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b8)), vpb);
+			__m256 r = _mm256_mul_ps(_mm256_add_ps(da, db), vinv);
+			__m256 v = _mm256_add_ps(_mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vz);
+			q[j] = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, vlo), vhi));
+		}
+		/* packs work within 128-bit lanes: 0..7 | 8..15 | 16..23 | 24..31 back in order */
+		__m256i w = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]), _mm256_packus_epi32(q[2], q[3]));
+		w = _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+		_mm256_storeu_si256((__m256i *)(y + i), w);
+	}
+#endif
+	for (; i < vec; i++) {
 		float da = fmaf(sa, (float)a[i], pa), db = fmaf(sb, (float)b[i], pb);
 		y[i] = requant((da + db) * inv, zy, lo, 255);
 	}
@@ -139,8 +185,9 @@ void rt_qcopy(size_t rows, int c, const unsigned char *x, float sx, int zx, floa
 }
 
 /* x: [n, h, w, c] -> y: [n, oh, ow, c]; padding never wins. Per output
- * pixel, the window's pixels in turn, each max taken over all c channels
- * at once (contiguous: the compiler vectorizes it; integer, exact). */
+ * pixel, with AVX2 32 channels at a time over the window's pixels, then
+ * (the rest, or all without AVX2) the window's pixels in turn, each max
+ * taken over the channels left (integer, exact). */
 void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned char *y)
 {
 	size_t c = (size_t)p->c;
@@ -148,7 +195,24 @@ void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned 
 		for (int oy = 0; oy < p->oh; oy++)
 			for (int ox = 0; ox < p->ow; ox++) {
 				unsigned char *yp = y + (((size_t)b * p->oh + oy) * p->ow + ox) * c;
-				memset(yp, 0, c);
+				size_t ch0 = 0;
+#if defined(__AVX2__)
+				/* 32 channels at a time, the window's max kept in a register */
+				for (; ch0 + 32 <= c; ch0 += 32) {
+					__m256i m = _mm256_setzero_si256();
+					for (int ky = 0; ky < p->kh; ky++) {
+						int iy = oy * p->sh - p->ph + ky;
+						for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
+							int ix = ox * p->sw - p->pw + kx;
+							if (ix >= 0 && ix < p->w)
+								m = _mm256_max_epu8(m, _mm256_loadu_si256((const __m256i *)(
+								                           x + (((size_t)b * p->h + iy) * p->w + ix) * c + ch0)));
+						}
+					}
+					_mm256_storeu_si256((__m256i *)(yp + ch0), m);
+				}
+#endif
+				memset(yp + ch0, 0, c - ch0);
 				for (int ky = 0; ky < p->kh; ky++) {
 					int iy = oy * p->sh - p->ph + ky;
 					for (int kx = 0; iy >= 0 && iy < p->h && kx < p->kw; kx++) {
@@ -156,7 +220,7 @@ void rt_qmax_pool2d(const rt_pool2d_params *p, const unsigned char *x, unsigned 
 						if (ix < 0 || ix >= p->w)
 							continue;
 						const unsigned char *xp = x + (((size_t)b * p->h + iy) * p->w + ix) * c;
-						for (size_t ch = 0; ch < c; ch++)
+						for (size_t ch = ch0; ch < c; ch++)
 							yp[ch] = xp[ch] > yp[ch] ? xp[ch] : yp[ch];
 					}
 				}

@@ -108,6 +108,9 @@ void emit_weights(Emit *e);
 /* Floats emit_weights writes for g's parameters: packed ones as packed
  * (Winograd's are 16/9 or 36/9 of the raw weights). */
 long long emit_weight_floats(const Graph *g);
+/* C constants the parameters would be as arrays: the floats, and each
+ * int8 byte one constant as a float is (the blob rule counts these). */
+long long emit_weight_constants(const Graph *g);
 
 /* ---- emit_driver.c -------------------------------------------------- */
 

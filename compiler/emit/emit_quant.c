@@ -131,6 +131,30 @@ static void clamp_of(const Node *n, int *lo, int *hi)
 	*hi = n->a.act == ACT_HARDTANH ? quantize_val(n, n->a.param2) : 255;
 }
 
+/* A C expression of type `const T *` for count 4-byte words v (T int32_t
+ * or float): a pointer into the blob (64-byte aligned, so a whole number
+ * of floats in: an address constant, as rt_qepilogue's static initializer
+ * needs), or the C array name, declared here. */
+static const char *put_words(Emit *e, const char *name, const char *t, const void *v, int count)
+{
+	Arena *A = e->g->arena;
+	if (e->blob)
+		return arena_printf(A, "(const %s *)(%s_blob + %llu)", t, e->o->sym,
+		                    emit_blob_put(e, v, (size_t)count * 4) / 4);
+	bool is_int = strcmp(t, "float") != 0;
+	fprintf(e->c, "static const %s %s[%d] = {%s", is_int ? "uint32_t" : "float", name, count,
+	        is_int ? " /* two's complement: read as int32_t */" : "");
+	for (int o = 0; o < count; o++) {
+		fputs(o == 0 ? "\n\t" : o % (is_int ? 8 : 4) ? ", " : ",\n\t", e->c);
+		if (is_int)
+			fprintf(e->c, "%luu", (unsigned long)((const uint32_t *)v)[o]);
+		else
+			fputs(emit_float(A, ((const float *)v)[o]), e->c);
+	}
+	fprintf(e->c, "\n};\n");
+	return is_int ? arena_printf(A, "(const int32_t *)%s", name) : name;
+}
+
 void emit_quant_weights(Emit *e, const Node *n)
 {
 	Graph *g = e->g;
@@ -144,8 +168,6 @@ void emit_quant_weights(Emit *e, const Node *n)
 	per = ps[0].count / oc;
 	const char *base = e->wbase[n->id];
 	e->wname[n->id * MAX_PARAMS + 0] = arena_printf(g->arena, "w_%s_weight_q", base);
-	e->wname[n->id * MAX_PARAMS + 1] = arena_printf(g->arena, "w_%s_bias_q", base);
-	e->wname[n->id * MAX_PARAMS + 2] = arena_printf(g->arena, "w_%s_mult", base);
 	e->wname[n->id * MAX_PARAMS + 3] = arena_printf(g->arena, "w_%s_ep", base);
 	static const char *const order[] = {"rt_qpack of [out][in] for rt_qgemm_ep",
 	                                    "rt_qpack of [oc][kh][kw][ic] for rt_qconv2d",
@@ -162,9 +184,9 @@ void emit_quant_weights(Emit *e, const Node *n)
 			fprintf(c, "%s%u", q == 0 ? "\n\t" : q % 16 ? ", " : ",\n\t", (unsigned)(uint8_t)w[q]);
 		fprintf(c, "\n};\n");
 	}
-	fprintf(c, "/* %s: int32 bias (scale: input x weight scale) - zp_x * the channel's weight sum */\n",
-	        n->name);
-	fprintf(c, "static const uint32_t %s[%d] = { /* two's complement: read as int32_t */", emit_wname(e, n, 1), oc);
+	uint32_t *bias = arena_alloc(g->arena, (size_t)oc * sizeof *bias);
+	float *mult = arena_alloc(g->arena, (size_t)oc * sizeof *mult);
+	float ix = recip(x->qscale), iy = recip(n->qscale);
 	for (int o = 0; o < oc; o++) {
 		long long sum = 0;
 		for (long long k = 0; k < per; k++)
@@ -172,31 +194,28 @@ void emit_quant_weights(Emit *e, const Node *n)
 		long long b = (n->qfbias ? 0 : (long long)n->qbias[o]) - (long long)x->qzp * sum;
 		if (b < INT32_MIN || b > INT32_MAX)
 			diag_error(g->file, n->line, "%s: int8 bias of channel %d out of int32 range", n->name, o);
-		fprintf(c, "%s%luu", o == 0 ? "\n\t" : o % 8 ? ", " : ",\n\t", (unsigned long)(uint32_t)(int32_t)b);
-	}
-	fprintf(c, "\n};\n/* %s: requantization, (1/s_y) / ((1/s_x)(1/s_w)), reciprocals as PyTorch takes them */\n",
-	        n->name);
-	fprintf(c, "static const float %s[%d] = {", emit_wname(e, n, 2), oc);
-	float ix = recip(x->qscale), iy = recip(n->qscale);
-	for (int o = 0; o < oc; o++) {
+		bias[o] = (uint32_t)(int32_t)b; /* two's complement: read as int32_t */
 		float iw = recip(n->qwscale[o]), d = ix * iw;
-		fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t", emit_float(g->arena, iy / d));
+		mult[o] = iy / d;
 	}
-	fprintf(c, "\n};\n");
+	fprintf(c, "/* %s: int32 bias (scale: input x weight scale) - zp_x * the channel's weight sum */\n",
+	        n->name);
+	const char *bias_c = put_words(e, arena_printf(g->arena, "w_%s_bias_q", base), "int32_t", bias, oc);
+	fprintf(c, "/* %s: requantization, (1/s_y) / ((1/s_x)(1/s_w)), reciprocals as PyTorch takes them */\n",
+	        n->name);
+	const char *mult_c = put_words(e, arena_printf(g->arena, "w_%s_mult", base), "float", mult, oc);
 	const char *fb = "NULL";
 	if (n->qfbias) { /* added after the sum's conversion, unrounded, as PyTorch's onednn conv adds it */
-		fb = arena_printf(g->arena, "w_%s_fbias", base);
-		fprintf(c, "/* %s: the float bias in the sum's unit, b (1/s_x)(1/s_w) */\n", n->name);
-		fprintf(c, "static const float %s[%d] = {", fb, oc);
+		float *fbias = arena_alloc(g->arena, (size_t)oc * sizeof *fbias);
 		for (int o = 0; o < oc; o++)
-			fprintf(c, "%s%s", o == 0 ? "\n\t" : o % 4 ? ", " : ",\n\t",
-			        emit_float(g->arena, n->qfbias[o] * (ix * recip(n->qwscale[o]))));
-		fprintf(c, "\n};\n");
+			fbias[o] = n->qfbias[o] * (ix * recip(n->qwscale[o]));
+		fprintf(c, "/* %s: the float bias in the sum's unit, b (1/s_x)(1/s_w) */\n", n->name);
+		fb = put_words(e, arena_printf(g->arena, "w_%s_fbias", base), "float", fbias, oc);
 	}
 	int lo, hi;
 	clamp_of(n, &lo, &hi);
-	fprintf(c, "static const rt_qepilogue %s = {(const int32_t *)%s, %s, %s, %d, %d, %d};\n", emit_wname(e, n, 3),
-	        emit_wname(e, n, 1), fb, emit_wname(e, n, 2), n->qzp, lo, hi);
+	fprintf(c, "static const rt_qepilogue %s = {%s, %s, %s, %d, %d, %d};\n", emit_wname(e, n, 3), bias_c, fb,
+	        mult_c, n->qzp, lo, hi);
 }
 
 /* rt_conv2d_params of conv n, in a block the caller closes. */

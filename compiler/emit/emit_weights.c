@@ -2,10 +2,13 @@
  * emit_weights.c: the model's parameters in the generated program.
  *
  * Small models get one `static const float` array per parameter, readable
- * and self-contained. Big ones (at least EmitOptions.blob_min bytes) would
+ * and self-contained. Big ones (at least EmitOptions.blob_min bytes, an
+ * int8 weight counted as 4: as a C constant it costs a float's time) would
  * make a giant initializer that takes a C compiler minutes and gigabytes,
  * so their floats go raw into PREFIX.weights (little-endian float32, each
- * tensor 64-byte aligned), which the assembler links in with .incbin; the
+ * tensor 64-byte aligned; an int8 layer's weights, int32 bias, float bias
+ * and multipliers the same way, emit_quant.c), which the assembler links
+ * in with .incbin; the
  * C file declares a pointer per parameter into it and a checksum function
  * that the driver runs before trusting it: FNV-1a's step (xor, multiply by
  * the 64-bit FNV prime) over the blob's 8-byte little-endian words, dealt
@@ -69,7 +72,8 @@ static void shape_list(FILE *f, const ParamSpec *p)
 		fprintf(f, "%s%d", d ? ", " : "", p->shape[d]);
 }
 
-long long emit_weight_floats(const Graph *g)
+/* The FP32 parameters' floats, packed ones as packed. */
+static long long fp32_floats(const Graph *g)
 {
 	long long floats = 0;
 	for (int i = 0; i < g->n; i++) {
@@ -83,8 +87,12 @@ long long emit_weight_floats(const Graph *g)
 		if (n->pro_scale)
 			floats += 2LL * g->nodes[n->in[0]].shape[1];
 	}
-	return floats + (emit_quant_weight_bytes(g) + 3) / 4;
+	return floats;
 }
+
+long long emit_weight_floats(const Graph *g) { return fp32_floats(g) + (emit_quant_weight_bytes(g) + 3) / 4; }
+
+long long emit_weight_constants(const Graph *g) { return fp32_floats(g) + emit_quant_weight_bytes(g); }
 
 const char *emit_slope_name(const Emit *e, const Node *n)
 {

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Where a whole model's time goes: each layer of the generated code, timed in place.
 
-    /usr/bin/python3 tests/bench/profile.py [MODEL] [--runs N] [--out DIR] [-- CNNC_FLAGS...]
+    /usr/bin/python3 tests/bench/profile.py [MODEL] [--runs N] [--int8 [--calib N]] [--out DIR] [-- CNNC_FLAGS...]
 
 MODEL is a zoo model (default resnet50). Its weights and input come from
-tests/golden/make_golden.py, as in bench.py. The model is compiled without
+tests/golden/make_golden.py, as in bench.py. With --int8 the program is
+the int8 one: `cnnc quantize` on N random calibration samples (default
+4, bench_int8.py's seed), then the Q file as the weights. The model is compiled without
 a driver (`cnnc compile`); then the statements of each layer in the
 generated run function (the emitter heads them with a comment naming the
 layer, its model line, shapes and algorithm) get a clock reading before
@@ -124,14 +126,30 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=51, help="timed runs (51)")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", help="work directory (build/bench/profile/MODEL)")
+    ap.add_argument("--int8", action="store_true", help="the int8 program (cnnc quantize, then the Q file)")
+    ap.add_argument("--calib", type=int, default=4, help="--int8: calibration samples (4)")
     args = bench.model_args(ap, argv, "profile")
-    if args.runs < 1:
-        ap.error("--runs must be at least 1")
+    if args.runs < 1 or args.calib < 1:
+        ap.error("--runs and --calib must be at least 1")
     cnnc, outdir = bench.cnnc_path(), args.out
     data = os.path.join(outdir, "data")
     make_golden.generate(args.model, data, args.seed)
     lua = make_golden.lua_path(args.model)
     weights = os.path.join(data, "weights.safetensors")
+    if args.int8:
+        import numpy as np
+        import bench_int8
+        shape = make_golden.lua_input_shape(lua)
+        calib = np.random.default_rng(bench_int8.CALIB_SEED).standard_normal(
+            (args.calib,) + tuple(shape[1:])).astype(np.float32)
+        np.save(os.path.join(data, "calib.npy"), calib)
+        q = os.path.join(data, "q.safetensors")
+        rc, _, err = bench.run([cnnc, "quantize", lua, "--weights", weights, "--calibrate",
+                                os.path.join(data, "calib.npy"), "-o", q])
+        if rc != 0:
+            print(f"cnnc quantize exited {rc}: {err.strip()}", file=sys.stderr)
+            return 1
+        weights = q
     tools = run_golden.Toolchain(cnnc, None, outdir)
     why = tools.setup(lua, weights, args.flags)
     if why:
@@ -158,7 +176,7 @@ def main(argv=None):
         print(log, file=sys.stderr)
         return 1
     rc, out, err = bench.run([prefix + "-prof"])
-    print(f"# {args.model}: each layer timed in place, `{bench.cc_flags(' '.join(tools.template))}`, "
+    print(f"# {args.model}{' int8' if args.int8 else ''}: each layer timed in place, `{bench.cc_flags(' '.join(tools.template))}`, "
           f"{bench.cnnc_version(cnnc)}")
     print(out, end="")
     if rc != 0:

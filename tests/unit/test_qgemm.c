@@ -264,22 +264,29 @@ static void test_depthwise(void **state)
 	conv_case((rt_conv2d_params){1, 45, 9, 10, 45, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 45}, 1); /* 16s, an 8, 5 */
 }
 
-/* rt_qadd against qops.c's formula written out: each product rounded on
- * its own, the sum times 1/sy rounded half to even, zy added, clamped to
- * lo..255. Counts below, at and past the vector loop's 8 lanes (tails of
- * 1..7), random bytes, and sa = sb = sy with za + zb - zy even, where
- * half of the sums are exact ties; in place too (y == a). */
+/* rt_qadd against qops.c's formula written out: the first count - count
+ * % 64 elements dequantized as fmaf(s, q, s * -zp) (PyTorch's vector
+ * body), the rest each product rounded on its own (its scalar tail), the
+ * sum times 1/sy rounded half to even, zy added, clamped to lo..255.
+ * Counts below, at and past 64 and the vector loop's 32 lanes, random
+ * bytes, scales whose FMA and separate roundings differ, and sa = sb = sy
+ * with za + zb - zy even, where half of the sums are exact ties; in place
+ * too (y == a). */
 static void qadd_case(int count, float sa, int za, float sb, int zb, float sy, int zy, int lo)
 {
 	uint8_t *a = malloc((size_t)count), *b = malloc((size_t)count), *y = malloc((size_t)count);
 	uint8_t *want = malloc((size_t)count);
 	for (int i = 0; i < count; i++) {
-		a[i] = (uint8_t)rnd(0, 255);
-		b[i] = (uint8_t)rnd(0, 255);
+		a[i] = (uint8_t)(count == 256 * 256 ? i >> 8 : rnd(0, 255)); /* 65536: every pair once */
+		b[i] = (uint8_t)(count == 256 * 256 ? i : rnd(0, 255));
 	}
 	float inv = 1.0f / sy;
 	for (int i = 0; i < count; i++) {
 		volatile float pa = (float)(a[i] - za) * sa, pb = (float)(b[i] - zb) * sb;
+		if (i < count - count % 64) {
+			pa = fmaf(sa, (float)a[i], sa * -(float)za);
+			pb = fmaf(sb, (float)b[i], sb * -(float)zb);
+		}
 		volatile float r = (pa + pb) * inv;
 		float v = nearbyintf(r) + (float)zy;
 		want[i] = (uint8_t)(v < lo ? lo : v > 255 ? 255 : v);
@@ -300,6 +307,47 @@ static void test_qadd(void **state)
 		qadd_case(count, 0.125f, 100, 0.125f, 30, 0.25f, 5, 0);      /* ties */
 	}
 	qadd_case(1000, 0.5f, 0, 0.5f, 255, 0.01f, 128, 0); /* saturating both ways */
+	static const int body[] = {63, 64, 65, 100, 127, 128, 200}; /* the FMA body and its tails */
+	for (size_t k = 0; k < sizeof body / sizeof body[0]; k++) {
+		int count = body[k];
+		qadd_case(count, 0.0371f, 128, 0.0219f, 97, 0.0483f, 120, 0);
+		qadd_case(count, 0.0371f, 3, 0.0219f, 250, 0.0483f, 17, 40);
+		qadd_case(count, 0.0123457f, 77, 0.0987654f, 201, 0.0333333f, 61, 0);
+	}
+	qadd_case(64 * 20, 0.0123457f, 77, 0.0987654f, 201, 0.0333333f, 61, 61);
+	/* every pair of bytes, with scales (found by search) where the FMA
+	 * body's outputs differ from the separately rounded formula's (2 of
+	 * the 65536) and from a product rounded before its add (5) */
+	qadd_case(256 * 256, 0.0478509739f, 214, 0.0855366662f, 51, 0.0419188812f, 105, 0);
+}
+
+/* rt_quantize against quantize_val written out: zp + nearbyint(x * (1 /
+ * scale)), clamped to 0..255, NCHW float to NHWC uint8: hw below, at and
+ * past the vector loop's 8 (tails 1..7), exact ties (rounded to even),
+ * values past both ends, infinities. */
+static void test_quantize(void **state)
+{
+	(void)state;
+	static const int hws[] = {1, 7, 8, 9, 37, 64};
+	for (size_t h = 0; h < sizeof hws / sizeof hws[0]; h++) {
+		int n = 2, c = 3, hw = hws[h], count = n * c * hw, zp = 97;
+		float scale = 0.25f, *x = malloc((size_t)count * sizeof *x);
+		uint8_t *y = malloc((size_t)count), *want = malloc((size_t)count);
+		for (int i = 0; i < count; i++)
+			x[i] = i % 11 == 0   ? (float)rnd(-600, 600) * 0.125f /* ties at a multiple of 0.125 */
+			       : i % 13 == 0 ? (i % 2 ? INFINITY : -INFINITY)
+			                     : (float)rnd(-40000, 40000) * 0.00123f;
+		for (int b = 0; b < n; b++)
+			for (int ch = 0; ch < c; ch++)
+				for (int i = 0; i < hw; i++) {
+					volatile float r = x[((size_t)b * c + ch) * hw + i] * (1.0f / scale);
+					float v = nearbyintf(r) + (float)zp;
+					want[((size_t)b * hw + i) * c + ch] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+				}
+		rt_quantize(n, c, hw, x, scale, zp, y);
+		assert_memory_equal(y, want, (size_t)count);
+		free(x), free(y), free(want);
+	}
 }
 
 /* rt_qmax_pool2d against the max over each window's pixels inside the
@@ -346,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_pack),          cmocka_unit_test(test_gemm_random), cmocka_unit_test(test_gemm_ties),
 		cmocka_unit_test(test_gemm_extremes), cmocka_unit_test(test_gemm_f32),    cmocka_unit_test(test_conv),
 		cmocka_unit_test(test_depthwise),     cmocka_unit_test(test_qadd),        cmocka_unit_test(test_qmax_pool),
+		cmocka_unit_test(test_quantize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
