@@ -8,14 +8,15 @@
  * work is a 2-D stencil per plane, and the art is in feeding it vectors.
  * Six paths, fastest first:
  *
- *   - small planes (padded input and output of at most RT_DW_CB_PIXELS
- *     pixels), dilation 1, no prelu slopes, any kernel but a 3x3 on
- *     planes of VW or more columns (the two 3x3 paths below do better
- *     there): VW planes at a time transposed into vectors across
- *     channels, one vector per output pixel of the VW planes (rt_dw_cb,
- *     depthwise_cb.c). mobilenet_v3_large's 5x5 layers alone, one
- *     thread: 960 planes of 7x7 0.42 -> 0.11 ms, 672 of 14x14 stride 2
- *     0.40 -> 0.10, 120 of 28x28 0.29 -> 0.13;
+ *   - dilation 1, no prelu slopes, kh padded input rows of at most
+ *     RT_DW_CB_PIXELS pixels, any kernel but a 3x3 on outputs of VW or
+ *     more columns (the two 3x3 paths below do better there): VW planes
+ *     at a time transposed into vectors across channels, in bands of
+ *     output rows, one vector per output pixel of the VW planes
+ *     (rt_dw_cb, depthwise_cb.c). mobilenet_v3_large's 5x5 layers
+ *     alone, one thread: 960 planes of 7x7 0.42 -> 0.11 ms, 672 of 14x14
+ *     stride 2 0.40 -> 0.10, 120 of 28x28 0.29 -> 0.13, 72 of 56x56
+ *     stride 2 0.23 -> 0.125;
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
  *     padding (rt_dw_flat, depthwise_s1.c);

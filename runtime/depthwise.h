@@ -75,9 +75,9 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
-/* small planes, dilation 1, no per-channel slopes: VW planes at a time,
- * vectors across channels (depthwise_cb.c); the padded input plane and
- * the output plane each of at most RT_DW_CB_PIXELS pixels */
+/* dilation 1, no per-channel slopes: VW planes at a time, vectors
+ * across channels, in bands of output rows (depthwise_cb.c); kh padded
+ * input rows, and an output row, of at most RT_DW_CB_PIXELS pixels */
 #define RT_DW_CB_PIXELS 1024
 int rt_dw_cb_fits(const rt_conv2d_params *p);
 DwPath rt_dw_cb;

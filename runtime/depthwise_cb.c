@@ -8,12 +8,13 @@
  * 5x5 layers on 960 planes of 7x7 ran at ~3 GFLOP/s along rows. Here VW
  * planes at a time (consecutive planes of the slice: lanes never mix,
  * so which planes share a block does not change any result) are
- * transposed into one padded buffer of vectors, [hp][wp][VW] (the
- * padding zeroed once per slice), and every output pixel of the VW
- * planes is one vector: kh*kw FMAs with the tap's weights of the VW
- * channels, then bias, residual and activation in registers, and the
- * vectors transposed back to the planes. The transposes are scalar
- * (a float in, a float out) and cost less than the taps they feed.
+ * transposed, VW pixels at a time in registers, into a padded buffer of
+ * vectors, [rows][wp][VW] (the padding columns zeroed once per slice),
+ * a band of output rows at a time (as many as the buffers hold: a 7x7
+ * or 14x14 plane in one), and every output pixel of the VW planes is one
+ * vector: kh*kw FMAs with the tap's weights of the VW channels, then
+ * bias, residual and activation in registers, and the vectors
+ * transposed back to the planes.
  * Dilation 1 only (dilated kernels keep depthwise_rows.c's path).
  * depthwise.c says how it fits among the paths.
  */
@@ -21,11 +22,11 @@
 
 #define OB 4 /* output pixels of a row accumulated at once */
 
-/* Whether the padded input planes fit the buffer and the path applies. */
+/* Whether the path applies and a band of one output row fits the buffers. */
 int rt_dw_cb_fits(const rt_conv2d_params *p)
 {
-	return p->dh == 1 && p->dw == 1 && p->kh * p->kw <= MAX_TAPS &&
-	       (p->h + 2 * p->ph) * (p->w + 2 * p->pw) <= RT_DW_CB_PIXELS && p->oh * p->ow <= RT_DW_CB_PIXELS;
+	return p->dh == 1 && p->dw == 1 && p->kh * p->kw <= MAX_TAPS && p->kh * (p->w + 2 * p->pw) <= RT_DW_CB_PIXELS &&
+	       p->ow <= RT_DW_CB_PIXELS;
 }
 
 /* Output pixels [ox, ox + nb) of output row oy (nb <= OB, a constant
@@ -157,14 +158,55 @@ static void cb_store(const rt_epilogue *ep, int count, vf *ob, int nl, float *co
 #include "act_switch.h"
 }
 
-/* Planes [begin, end), VW at a time. */
+/* Output rows of a band: as many as the buffers hold (the band's input
+ * rows, padding included, in xb; its outputs in ob). */
+static int cb_band(const rt_conv2d_params *p)
+{
+	int wp = p->w + 2 * p->pw, by_in = (RT_DW_CB_PIXELS / wp - p->kh) / p->sh + 1, by_out = RT_DW_CB_PIXELS / p->ow;
+	int band = by_in < by_out ? by_in : by_out;
+	return band < p->oh ? band : p->oh;
+}
+
+/* Input rows [iy0, iy0 + rows) of the VW planes xs into xb (row r at xb
+ * + r * wp, its first pw and last pw vectors the padding, zero since the
+ * slice began): rows above and below the planes zeroed, the others VW
+ * pixels at a time (ix, r: the next pixel's place). */
+static void cb_pack(const rt_conv2d_params *p, const float *const *xs, int iy0, int rows, vf *xb)
+{
+	const int h = p->h, wd = p->w, wp = wd + 2 * p->pw;
+	int lo = iy0 < 0 ? 0 : iy0, hi = iy0 + rows < h ? iy0 + rows : h;
+	for (int r = 0; r < rows; r++)
+		if (iy0 + r < lo || iy0 + r >= hi)
+			memset(xb + (size_t)r * wp + p->pw, 0, (size_t)wd * sizeof *xb);
+	if (lo >= hi)
+		return;
+	int q = lo * wd, end = hi * wd, r = lo - iy0, ix = 0;
+	vf *at = xb + p->pw;
+	for (; q + VW <= end; q += VW) {
+		vf v[VW];
+		load_pixels(v, xs, q);
+		for (int i = 0; i < VW; i++) {
+			at[(size_t)r * wp + ix] = v[i];
+			if (++ix == wd)
+				ix = 0, r++;
+		}
+	}
+	for (; q < end; q++) {
+		for (int l = 0; l < VW; l++)
+			at[(size_t)r * wp + ix][l] = xs[l][q];
+		if (++ix == wd)
+			ix = 0, r++;
+	}
+}
+
+/* Planes [begin, end), VW at a time, in bands of output rows. */
 void rt_dw_cb(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y, int begin,
               int end)
 {
 	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, ntaps = p->kh * p->kw;
-	const int wp = wd + 2 * p->pw, hp = h + 2 * p->ph;
+	const int wp = wd + 2 * p->pw, band = cb_band(p), rows_max = (band - 1) * p->sh + p->kh;
 	vf xb[RT_DW_CB_PIXELS], ob[RT_DW_CB_PIXELS], wt[MAX_TAPS];
-	memset(xb, 0, (size_t)hp * wp * sizeof *xb); /* the padding; the inside is written per block */
+	memset(xb, 0, (size_t)rows_max * wp * sizeof *xb); /* the padding columns stay zero */
 	for (int b0 = begin; b0 < end; b0 += VW) {
 		int nl = end - b0 < VW ? end - b0 : VW;
 		float *ys[VW];
@@ -180,32 +222,24 @@ void rt_dw_cb(const rt_conv2d_params *p, const float *x, const float *w, const r
 				wt[t][l] = w[(size_t)c * ntaps + t];
 			bias[l] = ep->bias ? ep->bias[c] : 0;
 		}
-		/* the planes into xb's inside, VW pixels at a time (iy, ix: the
-		 * next pixel's place) */
-		int q = 0, iy = 0, ix = 0;
-		for (; q + VW <= h * wd; q += VW) {
-			vf r[VW];
-			load_pixels(r, xs, q);
-			for (int i = 0; i < VW; i++) {
-				xb[(size_t)(iy + p->ph) * wp + ix + p->pw] = r[i];
-				if (++ix == wd)
-					ix = 0, iy++;
+		for (int oy0 = 0; oy0 < oh; oy0 += band) {
+			int oy1 = oy0 + band < oh ? oy0 + band : oh;
+			cb_pack(p, xs, oy0 * p->sh - p->ph, (oy1 - 1 - oy0) * p->sh + p->kh, xb);
+			for (int oy = 0; oy < oy1 - oy0; oy++) {
+				vf *orow = ob + (size_t)oy * ow;
+				int ox = 0;
+				for (; ox + OB <= ow; ox += OB)
+					cb_pixels(OB, p, wp, xb, wt, bias, oy, ox, orow);
+				for (; ox < ow; ox++)
+					cb_pixels(1, p, wp, xb, wt, bias, oy, ox, orow);
 			}
+			float *yb[VW];
+			const float *rb[VW] = {NULL};
+			for (int l = 0; l < VW; l++) {
+				yb[l] = ys[l] + (size_t)oy0 * ow;
+				rb[l] = rs[l] ? rs[l] + (size_t)oy0 * ow : NULL;
+			}
+			cb_store(ep, (oy1 - oy0) * ow, ob, nl, yb, rb);
 		}
-		for (; q < h * wd; q++) {
-			for (int l = 0; l < VW; l++)
-				xb[(size_t)(iy + p->ph) * wp + ix + p->pw][l] = xs[l][q];
-			if (++ix == wd)
-				ix = 0, iy++;
-		}
-		for (int oy = 0; oy < oh; oy++) {
-			vf *orow = ob + (size_t)oy * ow;
-			int ox = 0;
-			for (; ox + OB <= ow; ox += OB)
-				cb_pixels(OB, p, wp, xb, wt, bias, oy, ox, orow);
-			for (; ox < ow; ox++)
-				cb_pixels(1, p, wp, xb, wt, bias, oy, ox, orow);
-		}
-		cb_store(ep, oh * ow, ob, nl, ys, rs);
 	}
 }
