@@ -11,6 +11,7 @@
 
 #include "binop.h"
 #include "cl.h"
+#include "simd.h"
 
 /* rt_binary_channel's arguments. */
 typedef struct {
@@ -31,13 +32,22 @@ static void channel_planes(void *ctx, int begin, int end)
 		const float *a = k->a + (size_t)i * plane;
 		const float *s = k->s + ((size_t)(k->s_batch ? i / k->nb : 0) * k->nb + (size_t)(i % k->nb)) * k->cl;
 		float *y = k->y + (size_t)i * plane;
-		if (k->cl == 1) { /* NCHW: one number for the plane */
+		if (k->cl == 1) { /* NCHW: one number for the plane, in vectors (y may be a: GCC's
+		                     -O2 would not vectorize the loop with that check) */
 			float v = s[0];
-#define LOOP(OP)                                                  \
-	if (k->s_first)                                           \
-		for (size_t j = 0; j < plane; j++) y[j] = v OP a[j]; \
-	else                                                      \
-		for (size_t j = 0; j < plane; j++) y[j] = a[j] OP v
+			vf vv = (vf){0} + v;
+#define LOOP(OP)                                                          \
+	{                                                                 \
+		size_t j = 0;                                             \
+		for (; j + VW <= plane; j += VW) {                        \
+			vf x;                                             \
+			LOADV(x, a + j);                                  \
+			x = k->s_first ? vv OP x : x OP vv;               \
+			STOREV(y + j, x);                                 \
+		}                                                         \
+		for (; j < plane; j++)                                    \
+			y[j] = k->s_first ? v OP a[j] : a[j] OP v;        \
+	}
 			BINOP_LOOP(k->op, LOOP);
 #undef LOOP
 			continue;

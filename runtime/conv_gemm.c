@@ -379,6 +379,9 @@ static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pr
 	            (j.ohw % 4 == 0 || j.og < 192) && !pro.scale;
 	if (plain) { /* whole register tiles read in place, the rest packed */
 		j.first = j.ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
+		if (j.ohw < VW) /* fewer columns than a vector (a squeeze-excite's 1x1 on 1x1): each one
+		                   in place, a panel's rows in a vector, not a 16-column tile for it */
+			j.first = j.ohw;
 		for (int n = 0; n < p->n; n++)
 			for (int g = 0; g < p->groups; g++) {
 				rt_epilogue e = group_epilogue(&j, n, g, 0);

@@ -6,8 +6,17 @@
  * Each output channel sees one input plane and kh*kw weights, so there is
  * nothing to share across channels and a GEMM would have k = kh*kw: the
  * work is a 2-D stencil per plane, and the art is in feeding it vectors.
- * Five paths, fastest first:
+ * Six paths, fastest first:
  *
+ *   - dilation 1, no prelu slopes, kh padded input rows of at most
+ *     RT_DW_CB_PIXELS pixels, any kernel but a 3x3 on outputs of VW or
+ *     more columns (the two 3x3 paths below do better there): VW planes
+ *     at a time transposed into vectors across channels, in bands of
+ *     output rows, one vector per output pixel of the VW planes
+ *     (rt_dw_cb, depthwise_cb.c). mobilenet_v3_large's 5x5 layers
+ *     alone, one thread: 960 planes of 7x7 0.42 -> 0.11 ms, 672 of 14x14
+ *     stride 2 0.40 -> 0.10, 120 of 28x28 0.29 -> 0.13, 72 of 56x56
+ *     stride 2 0.23 -> 0.125;
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
  *     padding (rt_dw_flat, depthwise_s1.c);
@@ -26,7 +35,7 @@
  *     output row, one scaled input row per tap added over the tap's valid
  *     column range (depthwise_general, here).
  *
- * The first four apply the epilogue (bias, residual, activation) in
+ * The first five apply the epilogue (bias, residual, activation) in
  * registers before the one store, specialised per VEC activation of
  * acts.def (act_switch.h); the LANES ones (sigmoid, tanh) are applied
  * over the finished plane or band. Vectors at the end of
@@ -128,7 +137,9 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
-	DwPath *path = rt_dw_flat_fits(p)                                                     ? rt_dw_flat
+	int cb = (!ep || !ep->slope) && rt_dw_cb_fits(p) && !(p->kh == 3 && p->kw == 3 && p->ow >= VW);
+	DwPath *path = cb                                                                     ? rt_dw_cb
+	               : rt_dw_flat_fits(p)                                                     ? rt_dw_flat
 	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p
 	               : rt_dw_s2_fits(p)                                                     ? rt_dw_s2
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general

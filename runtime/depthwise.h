@@ -75,6 +75,12 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
+/* dilation 1, no per-channel slopes: VW planes at a time, vectors
+ * across channels, in bands of output rows (depthwise_cb.c); kh padded
+ * input rows, and an output row, of at most RT_DW_CB_PIXELS pixels */
+#define RT_DW_CB_PIXELS 1024
+int rt_dw_cb_fits(const rt_conv2d_params *p);
+DwPath rt_dw_cb;
 /* any kernel of at most MAX_TAPS taps whose rows fit rows.h's ring
  * (depthwise_rows.c) */
 DwPath rt_dw_rows;

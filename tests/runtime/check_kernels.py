@@ -462,6 +462,22 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
+        # small planes, vectors across channels (depthwise_cb.c): channel
+        # blocks with a tail (37, 13), blocks spanning two images, planes of
+        # fewer pixels than a vector and not a multiple of it, stride 2,
+        # padding 0, a non-square kernel, a 3x3 on 7-column outputs, LANES
+        # and VEC activations with a residual; planes in several bands of
+        # output rows (stride 1 and 2); then rows too wide for it (the ring's
+        # path)
+        ck.conv_ep("depthwise", 1, 37, 7, 7, 37, 5, s=1, p=2, g=37, act="hardswish", res=True)
+        ck.conv_ep("depthwise", 2, 13, 15, 13, 13, 5, s=2, p=2, g=13, act="silu")
+        ck.conv_ep("depthwise", 2, 13, 3, 2, 13, 5, s=1, p=2, g=13, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 21, 9, 11, 21, (3, 5), s=(2, 1), p=0, g=21, act="relu6")
+        ck.conv_ep("depthwise", 1, 37, 14, 13, 37, 3, s=2, p=1, g=37, act="hardsigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 29, 31, 3, 7, s=1, p=3, g=3, bias=False)
+        ck.conv_ep("depthwise", 1, 5, 41, 43, 5, 5, s=1, p=2, g=5, act="hardswish", res=True)
+        ck.conv_ep("depthwise", 1, 13, 57, 45, 13, 5, s=2, p=2, g=13, act="silu", res=True)
+        ck.conv_ep("depthwise", 1, 3, 9, 250, 3, 5, s=1, p=2, g=3, act="relu")
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides

@@ -185,9 +185,11 @@ static void run_depthwise(const void *v, float *y)
 }
 
 /* NCHW depthwise, each of its paths: 3x3 stride 1 and stride 2 (the flat
- * loops), 5x5 and dilated 3x3 (row ring), 9x9 (more taps than the ring's);
- * small planes with many channels (mobilenet's last stages), split for
- * their traffic rather than their arithmetic */
+ * loops), 5x5 (channel blocks, three bands of rows), dilated 3x3 (row
+ * ring), 9x9 (more taps than the ring's); small planes with many
+ * channels (mobilenet's last stages), split for their traffic rather
+ * than their arithmetic, and a 5x5 on small planes of two images (VW
+ * planes at a time, a slice's blocks crossing images) */
 static void test_conv_depthwise(void **state)
 {
 	(void)state;
@@ -198,7 +200,8 @@ static void test_conv_depthwise(void **state)
 	                               {1, 37, 45, 43, 37, 0, 0, 3, 3, 2, 1, 2, 2, 2, 2, 37},
 	                               {1, 13, 40, 40, 13, 0, 0, 9, 9, 1, 1, 4, 4, 1, 1, 13},
 	                               {1, 963, 7, 7, 963, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 963},
-	                               {1, 579, 15, 13, 579, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 579}};
+	                               {1, 579, 15, 13, 579, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 579},
+	                               {2, 45, 9, 7, 45, 0, 0, 5, 5, 2, 2, 2, 2, 1, 1, 45}};
 	for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
 		Conv c = conv_case(ps[i], 1, 1, 1, i % 2 ? RT_ACT_RELU6 : RT_ACT_SIGMOID);
 		same_for_any_threads(run_depthwise, &c, conv_out(&c));
