@@ -6,7 +6,7 @@
  * Each output channel sees one input plane and kh*kw weights, so there is
  * nothing to share across channels and a GEMM would have k = kh*kw: the
  * work is a 2-D stencil per plane, and the art is in feeding it vectors.
- * Five paths, fastest first:
+ * Six paths, fastest first:
  *
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
@@ -17,6 +17,9 @@
  *     (rt_dw_s2p, depthwise_s2.c);
  *   - 3x3, stride 2, padding 1, other planes: a flat loop over the four
  *     row/column parity planes of each band (rt_dw_s2, depthwise_s2.c);
+ *   - dilated kernels (dilation > 1) of at most MAX_TAPS taps: bands of
+ *     output rows computed flat over the band's input split into stride
+ *     phases (rt_dw_dilated, depthwise_dilated.c);
  *   - any other kernel whose rows fit rows.h's ring: row by row over
  *     padded rows split into stride phases, so each tap of VW outputs is
  *     one vector load at any stride, padding and dilation; 3x3 as
@@ -131,6 +134,7 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	DwPath *path = rt_dw_flat_fits(p)                                                     ? rt_dw_flat
 	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p
 	               : rt_dw_s2_fits(p)                                                     ? rt_dw_s2
+	               : rt_dw_dilated_fits(p)                                                ? rt_dw_dilated
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
 	                                                                                      : rt_dw_rows;
 	Dw j = {path, p, x, w, ep ? ep : &none, y};

@@ -462,6 +462,12 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
+        # dilated (depthwise_dilated.c): lraspp's 5x5 at dilation 2 on two
+        # images, several bands at stride 2 and dilation 3, and rows too wide
+        # for one band (the general path)
+        ck.conv_ep("depthwise", 2, 37, 33, 35, 37, 5, s=1, p=4, d=2, g=37, act="hardswish", res=True)
+        ck.conv_ep("depthwise", 1, 13, 150, 61, 13, 3, s=2, p=3, d=3, g=13, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=2, d=2, g=3, act="relu")
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides
