@@ -685,6 +685,10 @@ def main():
         ck.adaptive(2, 37, 11, 9, 3, 4)
         ck.adaptive(1, 3, 7, 5, 1, 1)
         ck.adaptive(1, 3, 3, 2, 5, 4)
+        # bins of whole rows, summed as one run in vectors: global over 33x33
+        # (whole blocks of vectors and a tail), 5 row bins of one column
+        ck.adaptive(2, 13, 33, 33, 1, 1)
+        ck.adaptive(1, 3, 11, 19, 5, 1)
 
         print(f"{ck.cases - ck.failed} of {ck.cases} kernel cases match torch")
         return 1 if ck.failed else 0
