@@ -75,10 +75,11 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
-/* dilation > 1, at most MAX_TAPS taps, any stride and padding whose
- * band of one output row fits (depthwise_dilated.c) */
-int rt_dw_dilated_fits(const rt_conv2d_params *p);
-DwPath rt_dw_dilated;
+/* dilation > 1 at any stride and padding, or more than 9 taps at
+ * stride 1; at most MAX_TAPS taps, a band of one output row fitting
+ * (depthwise_phases.c) */
+int rt_dw_phases_fits(const rt_conv2d_params *p);
+DwPath rt_dw_phases;
 /* any kernel of at most MAX_TAPS taps whose rows fit rows.h's ring
  * (depthwise_rows.c) */
 DwPath rt_dw_rows;

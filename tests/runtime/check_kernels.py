@@ -462,12 +462,17 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
-        # dilated (depthwise_dilated.c): lraspp's 5x5 at dilation 2 on two
+        # dilated (depthwise_phases.c): lraspp's 5x5 at dilation 2 on two
         # images, several bands at stride 2 and dilation 3, and rows too wide
         # for one band (the general path)
         ck.conv_ep("depthwise", 2, 37, 33, 35, 37, 5, s=1, p=4, d=2, g=37, act="hardswish", res=True)
         ck.conv_ep("depthwise", 1, 13, 150, 61, 13, 3, s=2, p=3, d=3, g=13, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=2, d=2, g=3, act="relu")
+        # undilated kernels of more than 9 taps at stride 1 take it too: 5x5,
+        # 7x7 over two images, a {3, 5} kernel with padding 0 on one side
+        ck.conv_ep("depthwise", 1, 37, 15, 17, 37, 5, s=1, p=2, g=37, act="relu", res=True)
+        ck.conv_ep("depthwise", 2, 13, 9, 23, 13, 7, s=1, p=3, g=13, act="hardswish")
+        ck.conv_ep("depthwise", 1, 3, 11, 12, 3, (3, 5), s=1, p=(0, 1), g=3, bias=False)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides

@@ -1,4 +1,4 @@
--- Stresses: dilated depthwise convs (depthwise_dilated.c): 5x5 at
+-- Stresses: dilated depthwise convs (depthwise_phases.c): 5x5 at
 -- dilation 2, stride 1 (lraspp's) on a plane of two bands (61 rows of 109
 -- flat columns), with a residual and hardswish fused; 3x3 at dilation 3,
 -- stride 1, padding 0; 3x3 at dilation 3, stride 2 with sigmoid (applied

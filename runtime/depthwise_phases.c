@@ -1,7 +1,8 @@
 /*
- * depthwise_dilated.c: the depthwise path for dilated kernels (dilation
- * > 1 along either axis), any kernel of at most MAX_TAPS taps, any
- * stride and padding. x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow].
+ * depthwise_phases.c: the depthwise path for dilated kernels (dilation
+ * > 1 along either axis: any stride and padding) and for undilated ones
+ * of more than 9 taps at stride 1 (5x5, 7x7), at most MAX_TAPS taps.
+ * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow].
  *
  * A dilated window spans more input rows than rows.h's ring holds
  * (lraspp's and deeplabv3's 5x5 at dilation 2 spans 9), so these went to
@@ -24,8 +25,12 @@
  * The sums add the taps in order ky, kx, as the other paths do, with
  * one accumulator per output. Lraspp's three 5x5 dilation-2 layers at
  * 33x33 (672 and 2 x 960 channels), in place in the model on a loaded
- * host: 30 ms on the general path, 9.8 ms here.
- * depthwise.c says how it fits among the paths.
+ * host: 30 ms on the general path, 9.8 ms here with 4 accumulators.
+ * Undilated at stride 1 it beats rows.h's ring too (alone, best of 30,
+ * busy host: 5x5 on 120x65x65 1.33 -> 0.84 ms, on 960x33x33 3.7 -> 2.0,
+ * on 240x28x28 0.58 -> 0.36; 7x7 on 96x56x56 1.15 -> 0.78); at stride 2
+ * it does not always (5x5 on 72x130x130: 0.97 there, 1.25 here), so the
+ * ring keeps those. depthwise.c says how it fits among the paths.
  */
 #include "depthwise.h"
 
@@ -64,9 +69,10 @@ static Geom geom(const rt_conv2d_params *p)
 	return g;
 }
 
-int rt_dw_dilated_fits(const rt_conv2d_params *p)
+int rt_dw_phases_fits(const rt_conv2d_params *p)
 {
-	return (p->dh > 1 || p->dw > 1) && p->kh * p->kw <= MAX_TAPS && geom(p).band > 0;
+	int dilated = p->dh > 1 || p->dw > 1, wide = p->kh * p->kw > 9 && p->sh == 1 && p->sw == 1;
+	return (dilated || wide) && p->kh * p->kw <= MAX_TAPS && geom(p).band > 0;
 }
 
 /* Splits the padded input rows of the band starting at output row oy0
@@ -147,7 +153,7 @@ static void store_band(const rt_epilogue *ep, int c, const float *t, const float
 
 /* Planes [begin, end), band by band (the bands depend on p alone, so the
  * thread count does not change the result). */
-void rt_dw_dilated(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
+void rt_dw_phases(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y,
                    int begin, int end)
 {
 	float in[DIL_IN], out[DIL_OUT]; /* this slice's: 48 KB of stack */
