@@ -9,7 +9,7 @@
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
  * conv_stem.c, conv_transpose.c, depthwise.c (its paths in depthwise_s1.c,
- * depthwise_s2.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
+ * depthwise_s2.c, depthwise_phases.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
  * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
  * in act.c, over the activations of acts.def (which this header includes);

@@ -26,6 +26,10 @@
  *     (rt_dw_s2p, depthwise_s2.c);
  *   - 3x3, stride 2, padding 1, other planes: a flat loop over the four
  *     row/column parity planes of each band (rt_dw_s2, depthwise_s2.c);
+ *   - dilated kernels (dilation > 1), and undilated ones of more than 9
+ *     taps at stride 1 too wide for rt_dw_cb, of at most MAX_TAPS taps: bands of output rows
+ *     computed flat over the band's input split into stride phases
+ *     (rt_dw_phases, depthwise_phases.c);
  *   - any other kernel whose rows fit rows.h's ring: row by row over
  *     padded rows split into stride phases, so each tap of VW outputs is
  *     one vector load at any stride, padding and dilation; 3x3 as
@@ -142,6 +146,7 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	               : rt_dw_flat_fits(p)                                                     ? rt_dw_flat
 	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p
 	               : rt_dw_s2_fits(p)                                                     ? rt_dw_s2
+	               : rt_dw_phases_fits(p)                                                ? rt_dw_phases
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
 	                                                                                      : rt_dw_rows;
 	Dw j = {path, p, x, w, ep ? ep : &none, y};

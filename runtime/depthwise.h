@@ -81,6 +81,11 @@ DwPath rt_dw_s2;
 #define RT_DW_CB_PIXELS 1024
 int rt_dw_cb_fits(const rt_conv2d_params *p);
 DwPath rt_dw_cb;
+/* dilation > 1 at any stride and padding, or more than 9 taps at
+ * stride 1; at most MAX_TAPS taps, a band of one output row fitting
+ * (depthwise_phases.c) */
+int rt_dw_phases_fits(const rt_conv2d_params *p);
+DwPath rt_dw_phases;
 /* any kernel of at most MAX_TAPS taps whose rows fit rows.h's ring
  * (depthwise_rows.c) */
 DwPath rt_dw_rows;

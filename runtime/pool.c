@@ -23,7 +23,8 @@
  *
  * Adaptive average: bin i of oh spans rows [floor(i*h/oh), ceil((i+1)*h/oh)),
  * so bins may overlap when h is not a multiple of oh (5 -> 3: [0,2) [1,4)
- * [3,5)); each bin divides by its own area.
+ * [3,5)); each bin divides by its own area. A bin of whole rows is one
+ * run of floats, summed in vectors.
  *
  * Max, average and adaptive average pools run in parallel over planes (rt_parallel), each
  * plane computed as on one thread.
@@ -282,7 +283,6 @@ typedef struct {
 	float *y;         /* [planes, oh, ow] */
 } Adaptive;
 
-/* Planes [begin, end) of an adaptive average pool. */
 /* The sum of x[0..count), in four vectors of partial sums (a global
  * pool's plane: one chain of scalar adds waited on each add's latency;
  * mobilenet_v3's squeeze-excite pools 4x faster) added up lane by lane. */
@@ -307,6 +307,7 @@ static float run_sum(const float *x, size_t count)
 	return sum;
 }
 
+/* Planes [begin, end) of an adaptive average pool. */
 static void adaptive_planes(void *ctx, int begin, int end)
 {
 	const Adaptive *j = ctx;

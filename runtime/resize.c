@@ -12,13 +12,21 @@
  *     clamped to [0, 1], l0 = 1 - l1; the output is
  *     (x[i0][j0] l0' + x[i0][j1] l1') l0 + (x[i1][j0] l0' + x[i1][j1] l1') l1
  *     in that order (rows i, columns j), all in float.
- * Planes (a sample's channel) run in parallel.
+ * The sources of the output columns are computed once per slice of
+ * planes; each input row is resized along W once into a row buffer, and
+ * each output row is the blend of two such buffers, in vectors (before,
+ * the sources and the four reads per output pixel: the 65x65 -> 520x520
+ * upsampling of lraspp's 21 classes took 37 ms of its 184, loaded host).
+ * Planes (a sample's channel) run in parallel, each computed as one
+ * thread would, so the thread count does not change the result.
  */
 #include <math.h>
+#include <string.h>
 
 #include "cnnrt.h"
 
 #include "cl.h"
+#include "simd.h"
 
 /* The source of output index d along an axis of in -> out at scale s. */
 typedef struct {
@@ -51,28 +59,83 @@ static Source source(int d, int in, int out, float s, int bilinear, int align_co
 	return r;
 }
 
-/* Planes [begin, end) of x -> y. */
+/* Output columns per tile: a slice of planes holds the sources of one
+ * tile's columns and two input rows resized along W to them. */
+#define TILE 1024
+
+/* Input row iy of plane xp resized along W to output columns [ox0, ox0 +
+ * n) of sources sx: t[j] = x[i0] l0 + x[i1] l1 (nearest: x[i0]). */
+static void resize_row(const rt_resize_params *p, const float *xp, int iy, const Source *sx, int n, float *t)
+{
+	const float *r = xp + (size_t)iy * p->w;
+	if (!p->bilinear) {
+		for (int j = 0; j < n; j++)
+			t[j] = r[sx[j].i0];
+		return;
+	}
+	for (int j = 0; j < n; j++)
+		t[j] = r[sx[j].i0] * sx[j].l0 + r[sx[j].i1] * sx[j].l1;
+}
+
+/* The two row buffers of a tile and the input rows they hold (-1: none). */
+typedef struct {
+	float t[2][TILE]; /* input rows resized along W, tile columns */
+	int held[2];      /* input row each holds */
+} Rows;
+
+/* The buffer holding input row iy resized along W, computing it into the
+ * buffer other than keep (NULL: either) unless one holds it already. */
+static const float *row_of(Rows *b, const rt_resize_params *p, const float *xp, int iy, const Source *sx, int n,
+                           const float *keep)
+{
+	for (int k = 0; k < 2; k++)
+		if (b->held[k] == iy)
+			return b->t[k];
+	int k = keep == b->t[0] ? 1 : 0;
+	resize_row(p, xp, iy, sx, n, b->t[k]);
+	b->held[k] = iy;
+	return b->t[k];
+}
+
+/* Planes [begin, end) of x -> y, by tiles of output columns: each output
+ * row blends the two input rows it reads, resized along W once for all
+ * the output rows that read them (an upsampling by 8 resizes each input
+ * row once, not eight times), in vectors. */
 static void resize_planes(void *ctx, int begin, int end)
 {
 	const rt_resize_params *p = ((const void *const *)ctx)[0];
 	const float *x = ((const void *const *)ctx)[1];
 	float *y = (float *)((void *const *)ctx)[2];
-	for (int pl = begin; pl < end; pl++) {
-		const float *xp = x + (size_t)pl * p->h * p->w;
-		float *yp = y + (size_t)pl * p->oh * p->ow;
-		for (int oy = 0; oy < p->oh; oy++) {
-			Source sy = source(oy, p->h, p->oh, p->sh, p->bilinear, p->align_corners);
-			const float *r0 = xp + (size_t)sy.i0 * p->w, *r1 = xp + (size_t)sy.i1 * p->w;
-			float *yr = yp + (size_t)oy * p->ow;
-			for (int ox = 0; ox < p->ow; ox++) {
-				Source sx = source(ox, p->w, p->ow, p->sw, p->bilinear, p->align_corners);
+	Source sx[TILE];
+	Rows b;
+	for (int ox0 = 0; ox0 < p->ow; ox0 += TILE) {
+		int n = p->ow - ox0 < TILE ? p->ow - ox0 : TILE;
+		for (int j = 0; j < n; j++)
+			sx[j] = source(ox0 + j, p->w, p->ow, p->sw, p->bilinear, p->align_corners);
+		for (int pl = begin; pl < end; pl++) {
+			const float *xp = x + (size_t)pl * p->h * p->w;
+			float *yp = y + (size_t)pl * p->oh * p->ow + ox0;
+			b.held[0] = b.held[1] = -1;
+			for (int oy = 0; oy < p->oh; oy++) {
+				Source sy = source(oy, p->h, p->oh, p->sh, p->bilinear, p->align_corners);
+				const float *t0 = row_of(&b, p, xp, sy.i0, sx, n, NULL);
+				float *yr = yp + (size_t)oy * p->ow;
 				if (!p->bilinear) {
-					yr[ox] = r0[sx.i0];
+					memcpy(yr, t0, (size_t)n * sizeof *yr);
 					continue;
 				}
-				float t0 = r0[sx.i0] * sx.l0 + r0[sx.i1] * sx.l1;
-				float t1 = r1[sx.i0] * sx.l0 + r1[sx.i1] * sx.l1;
-				yr[ox] = t0 * sy.l0 + t1 * sy.l1;
+				const float *t1 = row_of(&b, p, xp, sy.i1, sx, n, t0);
+				const float l0 = sy.l0, l1 = sy.l1;
+				int j = 0;
+				for (; j + VW <= n; j += VW) {
+					vf a, c;
+					LOADV(a, t0 + j);
+					LOADV(c, t1 + j);
+					a = a * l0 + c * l1;
+					STOREV(yr + j, a);
+				}
+				for (; j < n; j++)
+					yr[j] = t0[j] * l0 + t1[j] * l1;
 			}
 		}
 	}

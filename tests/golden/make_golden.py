@@ -57,6 +57,10 @@ BIG_ZOO = ["resnet18", "resnet50", "vgg16", "mobilenet_v2", "shufflenet_v2_x1_0"
 # are the ones those and the odd nets cover), so that `ninja test` stays
 # in its time budget.
 BIG_LEVELS = {name: ("-O0", "default") for name in BIG_ZOO[5:]}
+# resize_big's one conv is a 1x1 whose algorithm the levels --algo pick
+# do not change: its resizes run at the reference and default levels, in
+# the other layouts, and on two threads.
+BIG_LEVELS["resize_big"] = ("-O0", "default", "nhwc", "blocked", "t2", "nhwc/t2")
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;

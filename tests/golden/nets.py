@@ -695,6 +695,50 @@ class DenseConcat(nn.Module):
         return (y + z) * q + t2
 
 
+class ResizeBig(nn.Module):
+    """interpolate: bilinear up by 8 to 1031 columns (two column tiles),
+    down with align_corners to 9 x 13, by 2.7, by {0.9, 2.7} with
+    align_corners; nearest by {1.3, 1.13}; 13 channels."""
+    shape = (1, 3, 5, 7)
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 13, 1)
+
+    def forward(self, x):
+        x = F.interpolate(self.conv(x), size=(40, 1031), mode="bilinear", align_corners=False)
+        x = F.interpolate(x, size=(9, 13), mode="bilinear", align_corners=True)
+        x = F.interpolate(x, scale_factor=2.7, mode="bilinear", align_corners=False)
+        x = F.interpolate(x, scale_factor=(0.9, 2.7), mode="bilinear", align_corners=True)
+        return F.interpolate(x, scale_factor=(1.3, 1.13), mode="nearest")
+
+
+class DilatedDw(nn.Module):
+    """Dilated depthwise convs: 5x5 dilation 2 with a residual and
+    hardswish over two bands; 3x3 dilation 3 stride 1 padding 0; 3x3
+    dilation 3 stride 2 with sigmoid; {5, 3} dilation {3, 2} stride {1, 2}
+    without bias, batch norm, relu6; 3x3 dilation 2 stride 2."""
+    shape = (1, 13, 61, 101)
+    golden_gain = {"bn4": 2.5}
+
+    def __init__(self):
+        super().__init__()
+        self.dw1 = nn.Conv2d(13, 13, 5, padding=4, dilation=2, groups=13)
+        self.dw2 = nn.Conv2d(13, 13, 3, dilation=3, groups=13)
+        self.conv = nn.Conv2d(13, 37, 1)
+        self.dw3 = nn.Conv2d(37, 37, 3, stride=2, padding=3, dilation=3, groups=37)
+        self.dw4 = nn.Conv2d(37, 37, (5, 3), stride=(1, 2), padding=(2, 1), dilation=(3, 2), groups=37, bias=False)
+        self.bn4 = nn.BatchNorm2d(37)
+        self.dw5 = nn.Conv2d(37, 37, 3, stride=2, dilation=2, groups=37)
+
+    def forward(self, x):
+        x = F.hardswish(self.dw1(x) + x)             # 13x61x101
+        x = F.relu(self.dw2(x))                      # 13x55x95
+        x = torch.sigmoid(self.dw3(self.conv(x)))    # 37x28x48
+        x = F.relu6(self.bn4(self.dw4(x)))           # 37x20x23
+        return self.dw5(x)                           # 37x8x10
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -711,6 +755,8 @@ _NETS = {
     "big_weights": BigWeights,
     "broadcast": Broadcast,
     "resize": Resize,
+    "resize_big": ResizeBig,
+    "dilated_dw": DilatedDw,
     "shuffle_split": ShuffleSplit,
     "chunk_views": ChunkViews,
     "nd_ops": NdOps,

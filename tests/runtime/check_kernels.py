@@ -478,6 +478,19 @@ def main():
         ck.conv_ep("depthwise", 1, 5, 41, 43, 5, 5, s=1, p=2, g=5, act="hardswish", res=True)
         ck.conv_ep("depthwise", 1, 13, 57, 45, 13, 5, s=2, p=2, g=13, act="silu", res=True)
         ck.conv_ep("depthwise", 1, 3, 9, 250, 3, 5, s=1, p=2, g=3, act="relu")
+        # dilated (depthwise_phases.c): lraspp's 5x5 at dilation 2 on two
+        # images, several bands at stride 2 and dilation 3, and rows too wide
+        # for one band (the general path)
+        ck.conv_ep("depthwise", 2, 37, 33, 35, 37, 5, s=1, p=4, d=2, g=37, act="hardswish", res=True)
+        ck.conv_ep("depthwise", 1, 13, 150, 61, 13, 3, s=2, p=3, d=3, g=13, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=2, d=2, g=3, act="relu")
+        # undilated kernels of more than 9 taps at stride 1 take it too when
+        # depthwise_cb does not (rows of more than RT_DW_CB_PIXELS: the
+        # 250-column case above); these small ones go to depthwise_cb: 5x5,
+        # 7x7 over two images, a {3, 5} kernel with padding 0 on one side
+        ck.conv_ep("depthwise", 1, 37, 15, 17, 37, 5, s=1, p=2, g=37, act="relu", res=True)
+        ck.conv_ep("depthwise", 2, 13, 9, 23, 13, 7, s=1, p=3, g=13, act="hardswish")
+        ck.conv_ep("depthwise", 1, 3, 11, 12, 3, (3, 5), s=1, p=(0, 1), g=3, bias=False)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides
@@ -695,6 +708,10 @@ def main():
         ck.adaptive(2, 37, 11, 9, 3, 4)
         ck.adaptive(1, 3, 7, 5, 1, 1)
         ck.adaptive(1, 3, 3, 2, 5, 4)
+        # bins of whole rows, summed as one run in vectors: global over 33x33
+        # (whole blocks of vectors and a tail), 5 row bins of one column
+        ck.adaptive(2, 13, 33, 33, 1, 1)
+        ck.adaptive(1, 3, 11, 19, 5, 1)
 
         print(f"{ck.cases - ck.failed} of {ck.cases} kernel cases match torch")
         return 1 if ck.failed else 0
