@@ -428,9 +428,11 @@ def main():
         ck.pad(1, 3, 5, 7, (-3, 4, 2, -1), mode="replicate")
 
         # depthwise with its epilogue: the flat paths (3x3 padding 1 at stride
-        # 1 and 2, one band and several), the ring's path at strides 1, 2, 3,
-        # dilation, widths under and over the vector width; the general path
-        # for rows too wide for the ring and kernels of more than 64 taps
+        # 1 and 2, one band and several), strides 1, 2, 3, dilation, widths
+        # under and over the vector width (runtime/depthwise.c picks the
+        # path: most of these now go to depthwise_cb or depthwise_phases);
+        # the general path for rows too wide for the ring and kernels of
+        # more than 64 taps
         for act, res in (("relu6", True), ("none", False), ("relu", True), ("leaky_relu", False),
                          ("tanh", True)):
             ck.conv_ep("depthwise", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res)
@@ -462,13 +464,20 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
         ck.conv_ep("depthwise", 1, 3, 11, 13, 3, 9, s=1, p=4, g=3, res=True)
+        # the ring's path (depthwise_rows.c), which the paths below leave
+        # only: a 5x5 at stride 2 whose padded rows are too wide for
+        # depthwise_cb, a 3x3 with padding 0 on rows of a vector or more, a
+        # 3x3 at stride 3
+        ck.conv_ep("depthwise", 1, 3, 9, 260, 3, 5, s=2, p=2, g=3, act="relu", res=True)
+        ck.conv_ep("depthwise", 1, 5, 9, 20, 5, 3, s=1, p=0, g=5, act="sigmoid")
+        ck.conv_ep("depthwise", 1, 4, 11, 40, 4, 3, s=3, p=1, g=4, act="relu6", res=True)
         # small planes, vectors across channels (depthwise_cb.c): channel
         # blocks with a tail (37, 13), blocks spanning two images, planes of
         # fewer pixels than a vector and not a multiple of it, stride 2,
         # padding 0, a non-square kernel, a 3x3 on 7-column outputs, LANES
         # and VEC activations with a residual; planes in several bands of
-        # output rows (stride 1 and 2); then rows too wide for it (the ring's
-        # path)
+        # output rows (stride 1 and 2); then rows too wide for it (a 5x5 at
+        # stride 1: depthwise_phases.c)
         ck.conv_ep("depthwise", 1, 37, 7, 7, 37, 5, s=1, p=2, g=37, act="hardswish", res=True)
         ck.conv_ep("depthwise", 2, 13, 15, 13, 13, 5, s=2, p=2, g=13, act="silu")
         ck.conv_ep("depthwise", 2, 13, 3, 2, 13, 5, s=1, p=2, g=13, act="sigmoid", res=True)
