@@ -8,8 +8,8 @@
  * ok" accept y == x.
  *
  * Kernels live in files by family: conv_direct.c, conv_gemm.c, gemm.c,
- * conv_stem.c, conv_transpose.c, depthwise.c (its paths in depthwise_s1.c,
- * depthwise_s2.c, depthwise_phases.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
+ * conv_stem.c, conv_transpose.c, depthwise.c (its paths in depthwise_cb.c,
+ * depthwise_s1.c, depthwise_s2.c, depthwise_phases.c, depthwise_rows.c), winograd.c, pool.c, pad.c, eltwise.c, linear.c, npy.c,
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
  * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
  * in act.c, over the activations of acts.def (which this header includes);
@@ -572,6 +572,12 @@ int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize);
 /* ---- threads.c ----------------------------------------------------- */
 
 #define RT_MAX_THREADS 64 /* most threads rt_threads starts */
+/* Stack each worker gets at least: the kernels keep their per-call
+ * scratch on the stack (the AVX2 int8 GEMM's split rows 128 KB, the
+ * channel-blocked depthwise's planes 66 KB, ...), about 200 KB at most;
+ * a thread that runs a model itself needs that much too (glibc's default
+ * is 8 MB; musl's 128 KB is not enough). */
+#define RT_WORKER_STACK (1 << 20)
 
 /* Body of a parallel loop: items [begin, end) of it. */
 typedef void (*rt_task_fn)(void *ctx, int begin, int end);

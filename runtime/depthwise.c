@@ -39,8 +39,9 @@
  *     output row, one scaled input row per tap added over the tap's valid
  *     column range (depthwise_general, here).
  *
- * The first five apply the epilogue (bias, residual, activation) in
- * registers before the one store, specialised per VEC activation of
+ * The first four and the ring apply the epilogue (bias, residual,
+ * activation) in registers before the one store (depthwise_phases.c
+ * stores its band's sums, then runs the epilogue over the band once), specialised per VEC activation of
  * acts.def (act_switch.h); the LANES ones (sigmoid, tanh) are applied
  * over the finished plane or band. Vectors at the end of
  * a row or band compute past it on padding and store only what exists.

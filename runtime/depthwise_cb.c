@@ -15,7 +15,7 @@
  * vector: kh*kw FMAs with the tap's weights of the VW channels, then
  * bias, residual and activation in registers, and the vectors
  * transposed back to the planes.
- * Dilation 1 only (dilated kernels keep depthwise_rows.c's path).
+ * Dilation 1 only (dilated kernels go to depthwise_phases.c).
  * depthwise.c says how it fits among the paths.
  */
 #include "depthwise.h"

@@ -29,8 +29,9 @@
  * Undilated at stride 1 it beats rows.h's ring too (alone, best of 30,
  * busy host: 5x5 on 120x65x65 1.33 -> 0.84 ms, on 960x33x33 3.7 -> 2.0,
  * on 240x28x28 0.58 -> 0.36; 7x7 on 96x56x56 1.15 -> 0.78); at stride 2
- * it does not always (5x5 on 72x130x130: 0.97 there, 1.25 here), so the
- * ring keeps those. depthwise.c says how it fits among the paths.
+ * it does not always (5x5 on 72x130x130: 0.97 there, 1.25 here), so it
+ * leaves those to the paths before it (depthwise_cb.c now, the ring when
+ * rows are too wide for that). depthwise.c says how it fits among them.
  */
 #include "depthwise.h"
 

@@ -110,12 +110,19 @@ void rt_threads(int n)
 	if (n > RT_MAX_THREADS)
 		n = RT_MAX_THREADS;
 	pthread_mutex_lock(&mu);
+	pthread_attr_t attr;
+	size_t stack;
+	int have_attr = pthread_attr_init(&attr) == 0;
+	if (have_attr && pthread_attr_getstacksize(&attr, &stack) == 0 && stack < RT_WORKER_STACK)
+		pthread_attr_setstacksize(&attr, RT_WORKER_STACK);
 	while (started < n && !busy) {
 		born[started] = round_no;
-		if (pthread_create(&workers[started], NULL, worker, (void *)(size_t)started) != 0)
+		if (pthread_create(&workers[started], have_attr ? &attr : NULL, worker, (void *)(size_t)started) != 0)
 			break; /* fewer threads than asked: slower, still correct */
 		started++;
 	}
+	if (have_attr)
+		pthread_attr_destroy(&attr);
 	active = n < started ? n : started;
 	pthread_mutex_unlock(&mu);
 }

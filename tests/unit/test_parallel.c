@@ -185,8 +185,8 @@ static void run_depthwise(const void *v, float *y)
 }
 
 /* NCHW depthwise, each of its paths: 3x3 stride 1 and stride 2 (the flat
- * loops), 5x5 (channel blocks, three bands of rows), dilated 3x3 (row
- * ring), 9x9 (more taps than the ring's); small planes with many
+ * loops), 5x5 (channel blocks, three bands of rows), dilated 3x3 (stride
+ * phases), 9x9 (more taps than the ring's); small planes with many
  * channels (mobilenet's last stages), split for their traffic rather
  * than their arithmetic, and a 5x5 on small planes of two images (VW
  * planes at a time, a slice's blocks crossing images) */
