@@ -40,7 +40,8 @@ static int by_key(const void *a, const void *b) { return strcmp(((const StOut *)
 
 unsigned char *st_image(StWriter *w, cJSON *meta, size_t *len)
 {
-	qsort(w->t, (size_t)w->n, sizeof *w->t, by_key);
+	if (w->n > 1) /* qsort may not be given NULL, which w->t is with no tensors */
+		qsort(w->t, (size_t)w->n, sizeof *w->t, by_key);
 	cJSON *root = cJSON_CreateObject();
 	if (meta)
 		cJSON_AddItemToObject(root, "__metadata__", meta);
