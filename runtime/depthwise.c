@@ -142,12 +142,11 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
-	int cb = (!ep || !ep->slope) && rt_dw_cb_fits(p) && !(p->kh == 3 && p->kw == 3 && p->ow >= VW);
-	DwPath *path = cb                                                                     ? rt_dw_cb
-	               : rt_dw_flat_fits(p)                                                     ? rt_dw_flat
+	DwPath *path = rt_dw_cb_fits(p, ep)                                                   ? rt_dw_cb
+	               : rt_dw_flat_fits(p)                                                   ? rt_dw_flat
 	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p
 	               : rt_dw_s2_fits(p)                                                     ? rt_dw_s2
-	               : rt_dw_phases_fits(p)                                                ? rt_dw_phases
+	               : rt_dw_phases_fits(p)                                                 ? rt_dw_phases
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
 	                                                                                      : rt_dw_rows;
 	Dw j = {path, p, x, w, ep ? ep : &none, y};

@@ -75,11 +75,12 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
-/* dilation 1, no per-channel slopes: VW planes at a time, vectors
- * across channels, in bands of output rows (depthwise_cb.c); kh padded
- * input rows, and an output row, of at most RT_DW_CB_PIXELS pixels */
+/* dilation 1, no per-channel slopes in ep, not a 3x3 on output rows of
+ * VW or more: VW planes at a time, vectors across channels, in bands of
+ * output rows (depthwise_cb.c); kh padded input rows, and an output row,
+ * of at most RT_DW_CB_PIXELS pixels */
 #define RT_DW_CB_PIXELS 1024
-int rt_dw_cb_fits(const rt_conv2d_params *p);
+int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep);
 DwPath rt_dw_cb;
 /* dilation > 1 at any stride and padding, or more than 9 taps at
  * stride 1; at most MAX_TAPS taps, a band of one output row fitting

@@ -23,8 +23,10 @@
 #define OB 4 /* output pixels of a row accumulated at once */
 
 /* Whether the path applies and a band of one output row fits the buffers. */
-int rt_dw_cb_fits(const rt_conv2d_params *p)
+int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep)
 {
+	if ((ep && ep->slope) || (p->kh == 3 && p->kw == 3 && p->ow >= VW))
+		return 0; /* prelu's slopes; a 3x3 on rows of a vector or more: the flat paths do better */
 	return p->dh == 1 && p->dw == 1 && p->kh * p->kw <= MAX_TAPS && p->kh * (p->w + 2 * p->pw) <= RT_DW_CB_PIXELS &&
 	       p->ow <= RT_DW_CB_PIXELS;
 }
@@ -146,8 +148,8 @@ static ALWAYS_INLINE void cb_store_(int act, int has_res, int count, vf *ob, int
 	}
 }
 
-/* The same for any epilogue (without slopes: rt_dw_cb_fits's caller
- * sends a prelu elsewhere). */
+/* The same for any epilogue (without slopes: rt_dw_cb_fits sends a
+ * prelu elsewhere). */
 static void cb_store(const rt_epilogue *ep, int count, vf *ob, int nl, float *const *ys, const float *const *rs)
 {
 #define ACT_SWITCH_ON ep->act
