@@ -96,7 +96,8 @@ void emit_quant(Emit *e, const Node *n);
 /* Declares n's int8 weights, int32 bias and requantization multipliers
  * (n: a conv2d or linear with Node.qweight). */
 void emit_quant_weights(Emit *e, const Node *n);
-/* Bytes of every layer's int8 weights, bias and multipliers. */
+/* Bytes of every layer's int8 weights (packed as the kernels read them),
+ * int32 bias, multipliers and float bias: emit_quant_node_bytes summed. */
 long long emit_quant_weight_bytes(const Graph *g);
 
 /* ---- emit_weights.c ------------------------------------------------- */
@@ -105,8 +106,11 @@ long long emit_quant_weight_bytes(const Graph *g);
 unsigned long long emit_blob_put(Emit *e, const void *data, size_t bytes);
 /* Declares every parameter as a C array or a view into the blob. */
 void emit_weights(Emit *e);
-/* Floats emit_weights writes for g's parameters: packed ones as packed
- * (Winograd's are 16/9 or 36/9 of the raw weights). */
+/* Floats emit_weights and emit_quant_weights write for g's parameters:
+ * packed ones as packed (Winograd's are 16/9 or 36/9 of the raw
+ * weights), int8 bytes as a quarter float each, and the blob's alignment
+ * padding before every array at its most: a bound of the static data,
+ * never below it (plan_static). */
 long long emit_weight_floats(const Graph *g);
 /* C constants the parameters would be as arrays: the floats, and each
  * int8 byte one constant as a float is (the blob rule counts these). */

@@ -99,14 +99,9 @@ long long emit_quant_node_bytes(const Graph *g, const Node *n)
 long long emit_quant_weight_bytes(const Graph *g)
 {
 	long long bytes = 0;
-	for (int i = 0; i < g->n; i++) {
-		const Node *n = &g->nodes[i];
-		if (!n->qweight)
-			continue;
-		ParamSpec ps[MAX_PARAMS];
-		ir_params(g, n, ps);
-		bytes += ps[0].count + 8LL * n->shape[1]; /* int8 weights, int32 bias, float multipliers */
-	}
+	for (int i = 0; i < g->n; i++)
+		if (g->nodes[i].qweight)
+			bytes += emit_quant_node_bytes(g, &g->nodes[i]);
 	return bytes;
 }
 

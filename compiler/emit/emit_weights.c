@@ -72,27 +72,39 @@ static void shape_list(FILE *f, const ParamSpec *p)
 		fprintf(f, "%s%d", d ? ", " : "", p->shape[d]);
 }
 
-/* The FP32 parameters' floats, packed ones as packed. */
-static long long fp32_floats(const Graph *g)
+/* The FP32 parameters' floats, packed ones as packed; *arrays counts the
+ * arrays they are written as (the int8 layers' too: weights, bias,
+ * multipliers and float bias, four at most). */
+static long long fp32_floats(const Graph *g, long long *arrays)
 {
 	long long floats = 0;
+	*arrays = 0;
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
 		ParamSpec ps[MAX_PARAMS];
-		int k = n->qweight ? 0 : ir_params(g, n, ps); /* int8: below */
+		int k = n->qweight ? 0 : ir_params(g, n, ps); /* int8: emit_quant_weight_bytes */
 		for (int j = 0; j < k; j++)
 			floats += j == 0 && n->packed > 0 ? n->packed : ps[j].count;
 		if (n->slope)
 			floats += n->shape[1];
 		if (n->pro_scale)
 			floats += 2LL * g->nodes[n->in[0]].shape[1];
+		*arrays += k + (n->slope != 0) + 2 * (n->pro_scale != 0) + (n->qweight ? 4 : 0);
 	}
 	return floats;
 }
 
-long long emit_weight_floats(const Graph *g) { return fp32_floats(g) + (emit_quant_weight_bytes(g) + 3) / 4; }
+long long emit_weight_floats(const Graph *g)
+{
+	long long arrays, floats = fp32_floats(g, &arrays);
+	return floats + (emit_quant_weight_bytes(g) + 3) / 4 + arrays * (MEM_ALIGN / 4);
+}
 
-long long emit_weight_constants(const Graph *g) { return fp32_floats(g) + emit_quant_weight_bytes(g); }
+long long emit_weight_constants(const Graph *g)
+{
+	long long arrays;
+	return fp32_floats(g, &arrays) + emit_quant_weight_bytes(g);
+}
 
 const char *emit_slope_name(const Emit *e, const Node *n)
 {
