@@ -187,7 +187,7 @@ static inline void dw_tap(dw_vi *acc, const uint8_t *xp, const dw_vs16 *wk)
 typedef struct {
 	__m256 mlo, mhi;     /* multipliers */
 	__m256 flo, fhi;     /* float biases (zero without) */
-	__m256 zp, lo, hi;   /* output zero point and clamp */
+	const rt_qepilogue *ep; /* zero point and clamp (q_requant8_avx2) */
 } DwReq;
 
 static inline DwReq dw_req_avx2(const rt_qepilogue *ep, int ch)
@@ -202,9 +202,7 @@ static inline DwReq dw_req_avx2(const rt_qepilogue *ep, int ch)
 		r.flo = _mm256_permute2f128_ps(f0, f1, 0x20);
 		r.fhi = _mm256_permute2f128_ps(f0, f1, 0x31);
 	}
-	r.zp = _mm256_set1_ps((float)ep->zp_y);
-	r.lo = _mm256_set1_ps((float)ep->lo);
-	r.hi = _mm256_set1_ps((float)ep->hi);
+	r.ep = ep;
 	return r;
 }
 
@@ -219,12 +217,7 @@ static inline __m128i dw_requant16_avx2(const DwReq *r, int fb, __m256i alo, __m
 		slo = _mm256_add_ps(slo, r->flo);
 		shi = _mm256_add_ps(shi, r->fhi);
 	}
-	__m256 vlo = _mm256_mul_ps(slo, r->mlo), vhi = _mm256_mul_ps(shi, r->mhi);
-	Q_OPAQUE(vlo);
-	Q_OPAQUE(vhi);
-	vlo = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vlo, r->zp), r->lo), r->hi);
-	vhi = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(vhi, r->zp), r->lo), r->hi);
-	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(vlo), _mm256_cvtps_epi32(vhi)); /* 0-7 | 8-15 */
+	__m256i w = _mm256_packus_epi32(q_requant8_avx2(r->ep, slo, r->mlo), q_requant8_avx2(r->ep, shi, r->mhi)); /* 0-7 | 8-15 */
 	return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
 }
 

@@ -229,15 +229,12 @@ static inline void store8_avx2(const Qgemm *q, int p, int m0, __m256i acc)
 	__m256 s = _mm256_cvtepi32_ps(_mm256_add_epi32(acc, _mm256_maskload_epi32(ep->bias + m0, k)));
 	if (ep->fbias)
 		s = _mm256_add_ps(s, _mm256_maskload_ps(ep->fbias + m0, k));
-	__m256 v = _mm256_mul_ps(s, _mm256_maskload_ps(ep->mult + m0, k));
+	__m256 mult = _mm256_maskload_ps(ep->mult + m0, k);
 	if (!q->Y) {
-		_mm256_maskstore_ps(q->Yf + (size_t)p * q->ldy + m0, k, v);
+		_mm256_maskstore_ps(q->Yf + (size_t)p * q->ldy + m0, k, _mm256_mul_ps(s, mult));
 		return;
 	}
-	Q_OPAQUE(v);
-	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
-	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
-	__m256i i = _mm256_cvtps_epi32(v);
+	__m256i i = q_requant8_avx2(ep, s, mult);
 	__m128i w = _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
 	uint8_t bytes[16];
 	_mm_storeu_si128((__m128i *)bytes, _mm_packus_epi16(w, w));
@@ -261,16 +258,10 @@ static inline void store16_avx2(const Qgemm *q, int p, int m0, __m256i acc0, __m
 		s0 = _mm256_add_ps(s0, _mm256_loadu_ps(ep->fbias + m0));
 		s1 = _mm256_add_ps(s1, _mm256_loadu_ps(ep->fbias + m0 + 8));
 	}
-	__m256 v0 = _mm256_mul_ps(s0, _mm256_loadu_ps(ep->mult + m0));
-	__m256 v1 = _mm256_mul_ps(s1, _mm256_loadu_ps(ep->mult + m0 + 8));
-	Q_OPAQUE(v0);
-	Q_OPAQUE(v1);
-	__m256 zp = _mm256_set1_ps((float)ep->zp_y), lo = _mm256_set1_ps((float)ep->lo);
-	__m256 hi = _mm256_set1_ps((float)ep->hi);
-	v0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v0, zp), lo), hi);
-	v1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v1, zp), lo), hi);
+	__m256i i0 = q_requant8_avx2(ep, s0, _mm256_loadu_ps(ep->mult + m0));
+	__m256i i1 = q_requant8_avx2(ep, s1, _mm256_loadu_ps(ep->mult + m0 + 8));
 	/* in-lane pack: 64-bit quarters hold channels 0-3, 8-11, 4-7, 12-15 */
-	__m256i w = _mm256_packus_epi32(_mm256_cvtps_epi32(v0), _mm256_cvtps_epi32(v1));
+	__m256i w = _mm256_packus_epi32(i0, i1);
 	w = _mm256_permute4x64_epi64(w, 0xd8); /* 0-3, 4-7, 8-11, 12-15 */
 	__m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
 	_mm_storeu_si128((__m128i *)(q->Y + (size_t)p * q->ldy + m0), b);

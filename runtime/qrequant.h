@@ -47,4 +47,21 @@ static inline uint8_t q_requant(const rt_qepilogue *ep, int m, int32_t acc)
 	return (uint8_t)(int)nearbyintf(v);
 }
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+/* q_requant on 8 lanes: the float sums s (bias and float bias added) of
+ * channels whose multipliers are mult, to int32s in lo..hi (cvtps2dq
+ * rounds half to even, as nearbyintf does); the AVX2 kernels pack them
+ * to bytes in their own lane order. */
+static inline __m256i q_requant8_avx2(const rt_qepilogue *ep, __m256 s, __m256 mult)
+{
+	__m256 v = _mm256_mul_ps(s, mult);
+	Q_OPAQUE(v);
+	v = _mm256_add_ps(v, _mm256_set1_ps((float)ep->zp_y));
+	v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps((float)ep->lo)), _mm256_set1_ps((float)ep->hi));
+	return _mm256_cvtps_epi32(v);
+}
+#endif
+
 #endif
