@@ -222,11 +222,12 @@ class Checker:
     ACTS = {name: (code, TORCH_ACTS[name]) for code, name in enumerate(ACT_ROWS)}
 
     def conv_ep(self, kernel, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True, act="none", res=False, cl=None,
-                param=None):
+                param=None, slopes=False):
         """An optimized conv kernel (harness op `kernel`; conv2d: the direct
         kernel, or with cl the NHWC / NCHW8c one) with its fused epilogue:
         act(conv(x) + bias + residual); param: act's (p, q), ACT_PARAM's
-        when None."""
+        when None; slopes: a fused prelu, one slope per output channel
+        (act leaky_relu, whose p each channel's slope replaces)."""
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
         k, s, p, d = pair(k), pair(s), pair(p), pair(d)
         x = self.randn(n, c, h, w, scale=3)
@@ -239,12 +240,19 @@ class Checker:
             ref = ref + t(r)
         code, fn = self.ACTS[act]
         param = param or ACT_PARAM.get(act, (0, 0))
-        ref = fn(ref, *param)
+        slope = None
+        if slopes:
+            assert act == "leaky_relu"
+            slope = self.randn(oc)
+            ref = F.prelu(ref, t(slope))
+        else:
+            ref = fn(ref, *param)
         label = (f"n{n} c{c} {h}x{w} oc{oc} k{k} s{s} p{p} d{d} g{g}{'' if bias else ' nobias'} {act}"
-                 f"{f' {param}' if act in ACT_PARAM else ''}"
+                 f"{' per-channel slopes' if slopes else f' {param}' if act in ACT_PARAM else ''}"
                  f"{' +res' if res else ''}{f' cl={cl}' if cl else ''}")
         packed = self.pack_gemm(wt, g) if kernel == "gemm" else self.pack_cl(wt, g, cl) if cl else wt
-        self.run(label, kernel, ref, {"x": x, "weight": packed, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc,
+        self.run(label, kernel, ref, {"x": x, "weight": packed, "b": b, "res": r, "slope": slope}, n=n, c=c, h=h,
+                 w=w, oc=oc,
                  oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1],
                  ph=p[0], pw=p[1], dh=d[0], dw=d[1], groups=g, act=code, p=param[0], q=param[1],
                  **({"cl": cl} if cl else {}))
@@ -500,6 +508,30 @@ def main():
         ck.conv_ep("depthwise", 1, 37, 15, 17, 37, 5, s=1, p=2, g=37, act="relu", res=True)
         ck.conv_ep("depthwise", 2, 13, 9, 23, 13, 7, s=1, p=3, g=13, act="hardswish")
         ck.conv_ep("depthwise", 1, 3, 11, 12, 3, (3, 5), s=1, p=(0, 1), g=3, bias=False)
+
+        # a fused prelu (one slope per channel) on every depthwise path:
+        # the ring, dilated and wide undilated phases, the general path for
+        # very wide rows, the flat stride-2 path, and the small planes that
+        # depthwise_cb would take without slopes
+        for args, kw in (((1, 3, 9, 260, 3, 5), dict(s=2, p=2, g=3, res=True)),
+                         ((2, 37, 33, 35, 37, 5), dict(s=1, p=4, d=2, g=37, res=True)),
+                         ((1, 3, 9, 250, 3, 5), dict(s=1, p=2, g=3)),
+                         ((1, 3, 5, 3000, 3, 3), dict(s=1, p=1, g=3, res=True)),
+                         ((2, 13, 17, 23, 13, 3), dict(s=2, p=1, g=13)),
+                         ((1, 37, 7, 7, 37, 5), dict(s=1, p=2, g=37, res=True))):
+            ck.conv_ep("depthwise", *args, act="leaky_relu", slopes=True, **kw)
+        # ... and on the GEMM's column paths (1x1 on one pixel, planes smaller
+        # than a strip, packed columns, a last panel of 3 rows), the stem, the
+        # direct conv and the channel-chunked ones
+        ck.conv_ep("gemm", 1, 64, 1, 1, 16, 1, act="leaky_relu", slopes=True, res=True)
+        ck.conv_ep("gemm", 2, 8, 1, 3, 200, 1, act="leaky_relu", slopes=True)
+        ck.conv_ep("gemm", 1, 37, 7, 7, 13, 1, act="leaky_relu", slopes=True, res=True)
+        ck.conv_ep("gemm", 1, 19, 13, 11, 16, 1, act="leaky_relu", slopes=True)
+        ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="leaky_relu", slopes=True, res=True)
+        ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act="leaky_relu", slopes=True)
+        for cl in ck.LAYOUTS:
+            ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act="leaky_relu", slopes=True, res=True, cl=cl)
+            ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True, cl=cl)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides

@@ -167,13 +167,14 @@ int main(int argc, char **argv)
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		/* an epilogue when act= is given: act(conv(x) + b + res), act an
-		 * RT_ACT_* number, p and q its parameters */
+		 * RT_ACT_* number, p and q its parameters (slope=: p per channel) */
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
 		float *res = load("res", 1, NULL);
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		int cl = chunk(p.c), clo = chunk(p.oc), act = arg("act") ? iarg("act") : -1;
-		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p"), act < 0 ? 0 : farg("q"), NULL };
+		rt_epilogue ep = { b, res, act < 0 ? RT_ACT_NONE : act, act < 0 ? 0 : farg("p"), act < 0 ? 0 : farg("q"),
+		                   load("slope", 1, NULL) };
 		if (cl) { /* weight: packed for conv_cl.c; a depthwise conv when groups == c == oc */
 			float *xc = to_cl(p.n, p.c, p.h * p.w, cl, x);
 			float *yc = alloc((size_t)RT_CL_FLOATS(p.n, p.oc, p.oh, p.ow, clo));
@@ -190,12 +191,14 @@ int main(int argc, char **argv)
 			rt_conv2d_direct(&p, x, w, b, y);
 		save(4, shape, y);
 	} else if (strcmp(op, "depthwise") == 0 || strcmp(op, "stem") == 0 || strcmp(op, "gemm") == 0) {
-		/* y = act(conv(x) + b + res); act: an RT_ACT_* number */
+		/* y = act(conv(x) + b + res); act: an RT_ACT_* number (slope=: its
+		 * p per channel, a fused prelu) */
 		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
 		                       iarg("ow"), iarg("kh"), iarg("kw"), iarg("sh"), iarg("sw"), iarg("ph"),
 		                       iarg("pw"), iarg("dh"), iarg("dw"), iarg("groups") };
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL);
-		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q"), NULL };
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q"),
+		                   load("slope", 1, NULL) };
 		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
 		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
 		if (op[0] == 'd')
