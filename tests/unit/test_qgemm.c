@@ -122,7 +122,10 @@ static void test_gemm_random(void **state)
 {
 	(void)state;
 	static const int sizes[][3] = {{1, 1, 1}, {7, 19, 37}, {13, 16, 4}, {33, 37, 13}, {50, 64, 576},
-	                               {49, 70, 102}, {6, 3, 5}, {100, 48, 66}, {17, 33, 1027}};
+	                               {49, 70, 102}, {6, 3, 5}, {100, 48, 66}, {17, 33, 1027},
+	                               /* AVX2: X split in blocks of 60 rows (128 KB) with a block of 10
+	                                * left; a K too long for even one tile (the unsplit kernel) */
+	                               {130, 37, 1027}, {9, 21, 16411}};
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		int P = sizes[i][0], M = sizes[i][1], K = sizes[i][2];
 		gemm_case(P, M, K, K, M, -1, -999, 0);
@@ -258,6 +261,9 @@ static void test_depthwise(void **state)
 	conv_case((rt_conv2d_params){1, 70, 10, 9, 70, 0, 0, 5, 5, 1, 1, 2, 2, 1, 1, 70}, 1);
 	conv_case((rt_conv2d_params){1, 33, 13, 12, 33, 0, 0, 5, 5, 2, 2, 2, 2, 1, 1, 33}, 1);
 	conv_case((rt_conv2d_params){1, 3, 9, 9, 3, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 3}, 1);
+	/* even tap counts (2x4, 4x4), stride 3, padding on one axis */
+	conv_case((rt_conv2d_params){1, 19, 11, 14, 19, 0, 0, 2, 4, 3, 3, 1, 0, 1, 1, 19}, 1);
+	conv_case((rt_conv2d_params){2, 16, 10, 10, 16, 0, 0, 4, 4, 1, 3, 2, 1, 1, 1, 16}, 1);
 	conv_case((rt_conv2d_params){1, 16, 9, 11, 16, 0, 0, 3, 3, 1, 2, 2, 1, 2, 2, 16}, 1);
 	conv_case((rt_conv2d_params){2, 64, 8, 8, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 64}, 1);
 	conv_case((rt_conv2d_params){1, 20, 12, 11, 20, 0, 0, 7, 7, 1, 2, 3, 3, 1, 1, 20}, 1); /* > 25 taps */
