@@ -5,7 +5,10 @@
  *     ninja build/lib/libcnnrt-native.a
  *     cc -O2 -march=native -std=c99 -Iruntime tests/bench/block_fusion.c \
  *        build/lib/libcnnrt-native.a -lm -lpthread -o block_fusion
- *     ./block_fusion [ROWS ...] [-t THREADS]
+ *     ./block_fusion [ROWS | cKB ...] [-t THREADS]
+ *
+ * ROWS: fused in bands of ROWS output rows (default 8); cKB: fused in
+ * blocks of KB expanded channels (a multiple of RT_GEMM_MR), e.g. c24.
  *
  * A mobilenet block is expand (1x1, c -> e, relu6), depthwise (3x3,
  * stride s, relu6), project (1x1, e -> o, + the residual when s = 1 and
@@ -34,6 +37,9 @@
  * Buffer row b is image row top + b, top = (oy0 - skip) * s, skip =
  * ceil(p / s): depthwise output row j of the band reads buffer rows j*s
  * - p .. j*s - p + 2, image rows of output oy0 + j - skip.
+ * Fused by channels instead (fused_channels below): KB expanded
+ * channels at a time over the whole image, expanded, depthwise, and
+ * projected into the output accumulated block by block.
  *
  * For each block, REPS rounds, each the unfused block then the fused
  * one (interleaved: both see the same machine); times are per-thread CPU
