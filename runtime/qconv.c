@@ -238,7 +238,7 @@ static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int o
  * offset (off, bytes) from its pixel's first tap, no bounds to test; TAPS a constant where called (9
  * for 3x3), so that the loop over them unrolls. */
 static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, const uint8_t *x0, int ox0, int ox1,
-                                                                  const int *off, int TAPS, const __m256i *wlo,
+                                                                  const ptrdiff_t *off, int TAPS, const __m256i *wlo,
                                                                   const __m256i *whi, __m256i blo, __m256i bhi,
                                                                   const DwReq *rq, int fb, uint8_t *yrow, int ch)
 {
@@ -297,9 +297,9 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 		ox0 = ox0 < ox1 ? ox0 : ox1;
 	}
 	if (ox0 < ox1) {
-		int off[DW_TAPS];
+		ptrdiff_t off[DW_TAPS];
 		for (int t = 0; t < taps; t++)
-			off[t] = ((t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
+			off[t] = ((ptrdiff_t)(t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
 		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
 		if (taps == 9)
 			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, &req, fb, yrow, ch);
