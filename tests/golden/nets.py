@@ -698,7 +698,8 @@ class DenseConcat(nn.Module):
 class ResizeBig(nn.Module):
     """interpolate: bilinear up by 8 to 1031 columns (two column tiles),
     down with align_corners to 9 x 13, by 2.7, by {0.9, 2.7} with
-    align_corners; nearest by {1.3, 1.13}; 13 channels."""
+    align_corners; nearest by {1.3, 1.13}; bilinear to 47 columns with
+    the rows kept; 13 channels."""
     shape = (1, 3, 5, 7)
 
     def __init__(self):
@@ -710,7 +711,8 @@ class ResizeBig(nn.Module):
         x = F.interpolate(x, size=(9, 13), mode="bilinear", align_corners=True)
         x = F.interpolate(x, scale_factor=2.7, mode="bilinear", align_corners=False)
         x = F.interpolate(x, scale_factor=(0.9, 2.7), mode="bilinear", align_corners=True)
-        return F.interpolate(x, scale_factor=(1.3, 1.13), mode="nearest")
+        x = F.interpolate(x, scale_factor=(1.3, 1.13), mode="nearest")
+        return F.interpolate(x, size=(27, 47), mode="bilinear", align_corners=False)
 
 
 class DilatedDw(nn.Module):
