@@ -585,11 +585,15 @@ typedef void (*rt_task_fn)(void *ctx, int begin, int end);
  * persistent workers, started on first need. Generated code compiled with
  * --threads N calls it at the start of each run. */
 void rt_threads(int n);
-/* Runs fn over items [0, n) split statically into one contiguous slice
- * per thread, of n/threads items each (rounded to whole items), on at
- * most ceil(n/grain) threads: grain is the fewest items worth a thread.
- * The slices depend only on n, grain and the thread count. Returns when
- * every slice is done. */
+/* Runs fn over items [0, n) cut into one contiguous range per thread, of
+ * n/threads items each (rounded to whole items), on at most
+ * ceil(n/grain) threads: grain is the fewest items worth a thread. A
+ * range of enough grains ends in a few small chunks, which a thread done
+ * with its own range may run instead of the range's owner: fn is called
+ * once per chunk, on any thread, so an item must give the same result
+ * whichever thread runs it and wherever its chunk starts. The chunks
+ * depend only on n, grain and the thread count. Returns when every chunk
+ * is done. */
 void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx);
 
 /* ---- time.c --------------------------------------------------------- */

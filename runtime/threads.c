@@ -5,12 +5,21 @@
  * the start of each run; the first call starts N-1 workers, which then
  * live as long as the process and sleep between parallel loops. A kernel
  * hands its outermost independent loop to rt_parallel, which splits it
- * statically into one contiguous slice per thread, as equal as whole
- * items allow (the caller runs the first; a loop of fewer grains than
- * threads takes fewer threads): no thread is created per call, and a loop is always cut into
- * the same slices, so outputs do not depend on timing. A slice whose
- * worker has not started on it by the time the caller is done with its
- * own, the caller runs too.
+ * into one contiguous range per thread, as equal as whole items allow (the
+ * caller takes the first; a loop of fewer grains than threads takes fewer
+ * threads), and cuts the end of each range into a few small chunks: a
+ * thread runs its own range from the front, then takes the chunks other
+ * threads have not started, from the back. The two cores of a shared
+ * machine are not always equally fast (this KVM guest's second vCPU ran
+ * 15% slower at times: tests/bench/peak.c, 78.6 against 91.9 GFLOP/s),
+ * and a static half each left the faster thread waiting for that
+ * difference on every loop. No thread is created per call, and the chunks depend only on the
+ * loop (n, grain) and the thread count, never on timing; which thread
+ * runs a chunk changes nothing in its output. A worker that has not woken
+ * by the time the caller is done with its range loses its chunks to the
+ * caller one by one from the end (until then the caller ran the whole of
+ * a late worker's slice, and the loop was serial), and takes those left
+ * when it comes.
  *
  * With one thread (the default, and always without pthreads: define
  * CNNRT_NO_THREADS) rt_parallel is a plain call of the loop body. A
@@ -39,38 +48,70 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 
 #define SPIN 200000 /* polls of a flag before sleeping on it: ~100 us */
 
+#define TAIL 4 /* small chunks at the end of each thread's range */
+
 /* The loop being run in parallel, written under mu before a dispatch. */
 typedef struct {
-	rt_task_fn fn;   /* loop body over a slice [begin, end) */
+	rt_task_fn fn;   /* loop body over a chunk [begin, end) */
 	void *ctx;       /* its argument */
 	int n;           /* items in the loop */
-	int parts;       /* threads taking part: slices 0 .. parts-1 */
+	int parts;       /* threads taking part: ranges 0 .. parts-1 */
+	int chunks;      /* chunks per range: 1 (the whole range) or 1 + TAIL */
 } Job;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* a new job, for workers */
-static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* pending reached 0 */
+static pthread_cond_t finished = PTHREAD_COND_INITIALIZER; /* the last worker inside the job left */
 static Job job;                /* the current job */
 static unsigned long round_no; /* incremented per job; workers wait for a new one */
-static int pending;            /* slices 1.. of job not yet finished */
-static int claimed[RT_MAX_THREADS]; /* slice i of job taken (by worker i or the caller) */
+static int open_job;           /* workers may still join the job (under mu) */
+static int inside;             /* workers that joined the job and have not left it (under mu) */
+static int taken[RT_MAX_THREADS]; /* range i's chunks claimed: bit k for chunk k (atomic) */
 static int busy;               /* a parallel loop is running */
 static int started = 1;        /* threads that exist: the caller and workers 1.. */
 static int active = 1;         /* threads the next loops use (rt_threads) */
 static pthread_t workers[RT_MAX_THREADS]; /* worker i at index i (0 unused) */
 static unsigned long born[RT_MAX_THREADS]; /* round_no when worker i started */
 
-/* Runs slice part of j: items [n*part/parts, n*(part+1)/parts). The
- * grain only decides how many parts there are. Cut into whole grains, a
- * loop of a little over one grain gave one thread a grain and the other
- * the rest (winograd's output transform of resnet18's 7x7 layers: 94% of
- * it on one thread); cut evenly, the threads are equally busy. */
-static void run_slice(const Job *j, int part)
+/* Where chunk k of range `part` of j starts: range part is items
+ * [n*part/parts, n*(part+1)/parts), its first chunk the first 3/4 of it,
+ * the TAIL others 1/16 each. The grain only decides how many ranges there
+ * are, and whether a range holds enough grains for a tail. Cut into whole
+ * grains, a loop of a little over one grain gave one thread a grain and
+ * the other the rest (winograd's output transform of resnet18's 7x7
+ * layers: 94% of it on one thread); cut evenly, the threads are equally
+ * busy. */
+static long long chunk_start(const Job *j, int part, int k)
 {
-	long long b = (long long)j->n * part / j->parts;
-	long long e = (long long)j->n * (part + 1) / j->parts;
-	if (b < e)
-		j->fn(j->ctx, (int)b, (int)e);
+	long long b = (long long)j->n * part / j->parts, e = (long long)j->n * (part + 1) / j->parts;
+	if (k >= j->chunks)
+		return e;
+	return k == 0 ? b : b + (e - b) * (16 - TAIL - 1 + k) / 16;
+}
+
+/* Takes chunk k of range q if no thread has: one bit of taken[q] each. */
+static int claim(int q, int k)
+{
+	int bit = 1 << k;
+	return !(__atomic_fetch_or(&taken[q], bit, __ATOMIC_ACQ_REL) & bit);
+}
+
+/* Runs the chunks of j it can claim: those of its own range `part` from
+ * the front, then the other ranges' from the back (the small chunks
+ * first: a worker that wakes late still finds its range's start). */
+static void run_chunks(const Job *j, int part)
+{
+	for (int r = 0; r < j->parts; r++) {
+		int q = (part + r) % j->parts;
+		for (int i = 0; i < j->chunks; i++) {
+			int k = r == 0 ? i : j->chunks - 1 - i;
+			if (!claim(q, k))
+				continue;
+			long long b = chunk_start(j, q, k), e = chunk_start(j, q, k + 1);
+			if (b < e)
+				j->fn(j->ctx, (int)b, (int)e);
+		}
+	}
 }
 
 static void *worker(void *arg)
@@ -90,14 +131,14 @@ static void *worker(void *arg)
 		while (round_no == seen)
 			pthread_cond_wait(&wake, &mu);
 		seen = round_no;
-		if (id >= job.parts || claimed[id])
-			continue; /* not in this loop, or the caller ran it already */
-		claimed[id] = 1;
+		if (id >= job.parts || !open_job)
+			continue; /* not in this loop, or its chunks are all claimed */
+		__atomic_add_fetch(&inside, 1, __ATOMIC_RELAXED);
 		Job j = job;
 		pthread_mutex_unlock(&mu);
-		run_slice(&j, id);
+		run_chunks(&j, id);
 		pthread_mutex_lock(&mu);
-		if (__atomic_sub_fetch(&pending, 1, __ATOMIC_RELEASE) == 0)
+		if (__atomic_sub_fetch(&inside, 1, __ATOMIC_RELEASE) == 0)
 			pthread_cond_signal(&finished);
 	}
 	return NULL;
@@ -142,35 +183,26 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 		return;
 	}
 	busy = 1;
-	job = (Job){fn, ctx, n, parts};
+	/* a tail where each range holds enough grains for its chunks */
+	job = (Job){fn, ctx, n, parts, units / parts >= 4 * TAIL ? 1 + TAIL : 1};
 	Job j = job;
-	pending = parts - 1;
-	for (int i = 1; i < parts; i++)
-		claimed[i] = 0;
+	for (int i = 0; i < parts; i++)
+		taken[i] = 0;
+	open_job = 1;
 	__atomic_add_fetch(&round_no, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&mu);
-	run_slice(&j, 0);
-	/* Slices whose worker has not woken yet (the machine may be running
-	 * something else on the other cores) the caller runs itself: the
-	 * split stays the same, so the output does too, and an oversubscribed
-	 * machine runs the loop no slower than one thread would. */
-	int mine[RT_MAX_THREADS], nmine = 0;
+	run_chunks(&j, 0);
+	/* Every chunk is claimed: no worker joins any more. Those inside
+	 * finish their chunks and leave; then the claim counters and the job
+	 * are free for the next loop. */
 	pthread_mutex_lock(&mu);
-	for (int i = 1; i < parts; i++)
-		if (!claimed[i]) {
-			claimed[i] = 1;
-			mine[nmine++] = i;
-		}
+	open_job = 0;
 	pthread_mutex_unlock(&mu);
-	for (int k = 0; k < nmine; k++)
-		run_slice(&j, mine[k]);
-	if (nmine)
-		__atomic_sub_fetch(&pending, nmine, __ATOMIC_RELEASE);
-	for (int i = 0; i < SPIN && __atomic_load_n(&pending, __ATOMIC_ACQUIRE) > 0; i++)
+	for (int i = 0; i < SPIN && __atomic_load_n(&inside, __ATOMIC_ACQUIRE) > 0; i++)
 		;
 	pthread_mutex_lock(&mu);
-	while (pending > 0)
+	while (inside > 0)
 		pthread_cond_wait(&finished, &mu);
 	busy = 0;
 	pthread_mutex_unlock(&mu);

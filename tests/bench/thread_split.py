@@ -4,8 +4,9 @@
     /usr/bin/python3 tests/bench/thread_split.py MODEL.lua [--threads N] [--runs R] [--out DIR]
 
 Builds MODEL with `cnnc compile --random-weights 1 --threads N --main`
-and links it with a copy of runtime/threads.c patched to time every slice
+and links it with a copy of runtime/threads.c patched to time every chunk
 of every parallel loop in its thread's CPU time (CLOCK_THREAD_CPUTIME_ID),
+summed per thread (a "slice": the chunks one thread ran),
 and the calling thread's CPU time outside the loops (the serial parts:
 kernels that call no loop, loops too small to split). After R runs of
 `--bench` it prints, per loop body (a kernel's rt_parallel function), its
@@ -15,8 +16,14 @@ parts): "ideal speedup", what N idle cores would give if memory bandwidth
 did not bind. CPU time does not count the time a thread waits for a core,
 so this holds on a machine busy with other jobs, where wall-clock thread
 scaling says little. Nothing here is asserted; it finds the loops that
-leave a thread idle. The patches anchor on threads.c's text and stop with
-a message when it changes.
+leave a thread idle. It does not compare with one thread's CPU time: work
+that costs more CPU on N threads than on one (two cores streaming memory,
+cache lines moving between cores) looks ideal here; and a core slower than
+the other (a shared host) shows as a slower slice. For wall-clock figures
+on a machine shared with other jobs, run the programs at a real-time
+priority (`chrt -r 1 PROG --bench R ...`), which keeps the others' jobs off
+the cores while it runs. The patches anchor on threads.c's text and stop
+with a message when it changes.
 """
 import argparse
 import os
@@ -76,9 +83,9 @@ static void pf_print(void)
 # (anchor in threads.c, replacement); each must occur exactly once
 PATCHES = [
     ('#include <pthread.h>\n', '#include <pthread.h>\n' + PROLOGUE),
-    ('\tif (b < e)\n\t\tj->fn(j->ctx, (int)b, (int)e);',
-     '\tif (b < e) {\n\t\tdouble t0 = pf_now();\n\t\tj->fn(j->ctx, (int)b, (int)e);\n'
-     '\t\tpf_slice[pf_index((void *)j->fn)][part] += pf_now() - t0;\n\t}'),
+    ('\t\t\tif (b < e)\n\t\t\t\tj->fn(j->ctx, (int)b, (int)e);',
+     '\t\t\tif (b < e) {\n\t\t\t\tdouble t0 = pf_now();\n\t\t\t\tj->fn(j->ctx, (int)b, (int)e);\n'
+     '\t\t\t\tpf_slice[pf_index((void *)j->fn)][part] += pf_now() - t0;\n\t\t\t}'),
     ('\tif (parts <= 1 || busy) {\n\t\tpthread_mutex_unlock(&mu);\n\t\tfn(ctx, 0, n);\n\t\treturn;\n\t}',
      '\tif (busy) { /* nested: counted in its outer slice */\n\t\tpthread_mutex_unlock(&mu);\n'
      '\t\tfn(ctx, 0, n);\n\t\treturn;\n\t}\n'
