@@ -20,6 +20,11 @@
  * stay in cache while every panel of A streams past them, except when A
  * is too big for cache and B is packed and not too big: then panels are
  * the outer loop and each is read from memory once (rt_gemm_panels_outer).
+ * B read in place against a deep or tall A (k over KC, or many panels)
+ * goes in chunks of k: each column tile's chunk of B copied once to a
+ * small buffer that stays in L1 while the panels pass, the panels' sums
+ * kept between chunks (column_tile_chunked: lraspp's 960 -> 128 1x1 at
+ * 33x33 1.3x faster alone).
  *
  * The epilogue is applied to the accumulators as they are stored, with
  * the activation chosen once per call (each VEC act of acts.def gets its
@@ -55,11 +60,12 @@ typedef struct {
 } Bview;
 
 /* acc[i][v] = sum over p < k of a[p][i] * B[p][v*VW ..], for rows i <
- * nr and nv vectors of columns (both constants once inlined). a: one
- * panel, [k][MR].
+ * nr and nv vectors of columns (both constants once inlined), plus acc's
+ * own value if init (a partial sum over earlier rows of B), else from 0.
+ * a: one panel, [k][MR].
  * pf: NULL, or where B's next tile starts (read in place, row stride
  * bv.ldb), whose TV*VW columns of each row are fetched into cache. */
-INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf)
+INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf, int init)
 {
 	const float *bp[TV];
 	vf r[MR][TV]; /* acc, in registers: acc may alias a or B as far as the compiler knows */
@@ -70,7 +76,7 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
 	for (int i = 0; i < nr; i++)
 #pragma GCC unroll 8
 		for (int v = 0; v < nv; v++)
-			r[i][v] = (vf){0};
+			r[i][v] = init ? acc[i][v] : (vf){0};
 	for (int p = 0; p < k; p++) {
 		vf bb[TV];
 #pragma GCC unroll 8
@@ -105,9 +111,10 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
  * accumulators go through memory once per tile, k steps apart. */
 #define MICRO_COPY(nr, nv, fetch)                                                                             \
 	static __attribute__((noinline)) void micro_##nr##_##nv##_##fetch(int k, const float *a, Bview bv,  \
-	                                                                   vf acc[MR][TV], const float *pf) \
+	                                                                   vf acc[MR][TV], const float *pf, \
+	                                                                   int init)                        \
 	{                                                                                                     \
-		micro(k, nr, nv, a, bv, acc, fetch ? pf : NULL);                                             \
+		micro(k, nr, nv, a, bv, acc, fetch ? pf : NULL, init);                                       \
 	}
 #define MICRO_COPIES(nv) \
 	MICRO_COPY(6, nv, 0) MICRO_COPY(6, nv, 1) MICRO_COPY(4, nv, 0) MICRO_COPY(2, nv, 0)
@@ -119,18 +126,18 @@ MICRO_COPIES(4)
 #endif
 
 /* micro through its copy for nr, nv (constants once inlined) and pf. */
-INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf)
+INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf, int init)
 {
 #define MICRO_CASE(nv_)                                           \
 	if (nv == nv_) {                                           \
 		if (nr == 6 && pf)                                 \
-			micro_6_##nv_##_1(k, a, bv, acc, pf);      \
+			micro_6_##nv_##_1(k, a, bv, acc, pf, init);      \
 		else if (nr == 6)                                  \
-			micro_6_##nv_##_0(k, a, bv, acc, NULL);    \
+			micro_6_##nv_##_0(k, a, bv, acc, NULL, init);    \
 		else if (nr == 4)                                  \
-			micro_4_##nv_##_0(k, a, bv, acc, NULL);    \
+			micro_4_##nv_##_0(k, a, bv, acc, NULL, init);    \
 		else                                               \
-			micro_2_##nv_##_0(k, a, bv, acc, NULL);    \
+			micro_2_##nv_##_0(k, a, bv, acc, NULL, init);    \
 		return;                                            \
 	}
 	MICRO_CASE(1)
@@ -186,7 +193,7 @@ INLINE void tile_nr(const rt_epilogue *ep, int act, int nr, int nv, int m, int k
 	vf acc[MR][TV];
 	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
 	size_t at = (size_t)i0 * ldc + j0;
-	micro_call(k, nr, nv, a + (size_t)i0 * k, t, acc, pf);
+	micro_call(k, nr, nv, a + (size_t)i0 * k, t, acc, pf, 0);
 	store(ep, act, nr, nv, acc, m - i0 < nr ? m - i0 : nr, cols, i0, c + at, res ? res + at : NULL, ldc);
 }
 
@@ -268,17 +275,134 @@ int rt_gemm_panels_outer(int m, int n, int k)
 	return RT_GEMM_PANELS_OUTER(m, n, k);
 }
 
+/* A third order, for B read in place against many rows of A (1x1
+ * convolutions with a few hundred output channels: lraspp's 960 -> 160 at
+ * 33x33). A column tile's rows of B are a whole image apart, two cache
+ * lines each where the image's rows are not a multiple of 16 floats; at
+ * 960 of them (120 KB) they do not stay in L1 while the panels of A pass.
+ * So each column tile is cut along k in chunks of at most KC rows; a
+ * chunk's rows of the tile are copied once into a buffer of [kc][TV*VW]
+ * (16 KB), where every panel of A reads them from L1 at unit stride, and
+ * the next tile's rows are fetched as they are copied. A panel's sums
+ * wait in part (registers' worth per panel) between chunks; its epilogue
+ * runs after the last. The chunks depend on k alone, so each element is
+ * summed in the same order whatever slice of rows or columns a thread
+ * takes; the copy (only where enough panels share it: PACK_ROWS) does
+ * not change the sums. */
+#define KC 256            /* most rows of B in a chunk */
+#define BLOCK_PANELS 64   /* panels of A whose partial sums are kept at once (48 KB with AVX2) */
+#define PACK_ROWS 48      /* fewest rows of A for which a chunk of B is copied ... */
+#define PACK_K 64         /* ... and fewest rows of B (fewer stay in L1 anyway: the copy only waits on memory) */
+
+/* Rows of B per chunk for this k: as even as KC allows (960: 4 x 240). */
+static int chunk_rows(int k)
+{
+	int chunks = (k + KC - 1) / KC;
+	return (k + chunks - 1) / chunks;
+}
+
+/* Whether a block of m rows of A copies B's tile, B's rows ldb floats
+ * apart: only where they are not whole cache lines apart (a tile's row
+ * then spans two lines; lraspp's 33x33: 1089), the others already read
+ * fast in place (resnet50's 64 -> 256 and 256 -> 64 at 56x56 alone ran
+ * up to 7% slower copied, on a busy machine). */
+static int packs(int m, int k, size_t ldb)
+{
+	return m >= PACK_ROWS && k >= PACK_K && ldb % NR != 0;
+}
+
+/* Whether B in place takes the chunked order: k needs chunks, or enough
+ * panels share a copy of B's tile. */
+static int chunked(int m, int k, size_t ldb)
+{
+	return k > KC || packs(m, k, ldb);
+}
+
+/* The tile of rows [i0, i0 + nr) over rows [p0, p0 + kc) of B (bv: the
+ * chunk's first row, its columns from the tile's first): its partial sum
+ * added to part (set, if p0 == 0), and stored with the epilogue if this
+ * is the last chunk (last). */
+INLINE void tile_chunk(const rt_epilogue *ep, int act, int nr, int nv, int m, int k, int p0, int kc, int last,
+                       int i0, int j0, int cols, const float *a, Bview bv, vf part[MR][TV], float *c,
+                       const float *res, int ldc, const float *pf)
+{
+	micro_call(kc, nr, nv, a + (size_t)i0 * k + (size_t)p0 * MR, bv, part, pf, p0 > 0);
+	if (last) {
+		size_t at = (size_t)i0 * ldc + j0;
+		store(ep, act, nr, nv, part, m - i0 < nr ? m - i0 : nr, cols, i0, c + at, res ? res + at : NULL, ldc);
+	}
+}
+
+/* Columns [j0, j0 + cols) of C (nv whole vectors, a constant once
+ * inlined), B in place (bv: row stride bv.ldb), chunk by chunk of k for
+ * blocks of up to BLOCK_PANELS panels of A. */
+INLINE void column_tile_chunked(const rt_epilogue *ep, int act, int nv, int m, int n, int k, int j0, int cols,
+                                const float *a, Bview bv, float *c, const float *res, int ldc)
+{
+	vf part[BLOCK_PANELS][MR][TV];
+	float pack[KC * TV * VW] __attribute__((aligned(64)));
+	int kc0 = chunk_rows(k), next = j0 + cols < n;
+	for (int b0 = 0; b0 < m; b0 += BLOCK_PANELS * MR) {
+		int b1 = m - b0 < BLOCK_PANELS * MR ? m : b0 + BLOCK_PANELS * MR, packed = packs(b1 - b0, k, bv.ldb);
+		for (int p0 = 0; p0 < k; p0 += kc0) {
+			int kc = k - p0 < kc0 ? k - p0 : kc0, last = p0 + kc == k;
+			const float *src = bv.b + j0 + (size_t)p0 * bv.ldb;
+			Bview cb = {src, NR, bv.ldb};
+			if (packed) {
+				for (int p = 0; p < kc; p++) {
+					const float *row = src + (size_t)p * bv.ldb;
+					if (next)
+						PREFETCH_AT(row, TV * VW);
+					for (int v = 0; v < nv; v++) {
+						vf x;
+						LOADV(x, row + v * VW);
+						STOREV(pack + p * TV * VW + v * VW, x);
+					}
+				}
+				cb = (Bview){pack, NR, TV * VW};
+			}
+			for (int i0 = b0; i0 < b1; i0 += MR) {
+				vf(*pt)[TV] = part[(i0 - b0) / MR];
+				if (last) /* the next panel's rows of C and of the residual (column_tile) */
+					for (int i = i0 + MR; i < i0 + 2 * MR && i < m; i++)
+						for (int v = 0; v < nv * VW; v += 16) {
+							PREFETCH_W_AT(c, (size_t)i * ldc + j0 + v);
+							if (res)
+								PREFETCH_AT(res, (size_t)i * ldc + j0 + v);
+						}
+				int left = m - i0;
+				if (i0 == b0 && !packed && next)
+					tile_chunk(ep, act, MR, nv, m, k, p0, kc, last, i0, j0, cols, a, cb, pt, c, res, ldc,
+					           src + cols);
+				else if (left > 4 || nv < TV)
+					tile_chunk(ep, act, MR, nv, m, k, p0, kc, last, i0, j0, cols, a, cb, pt, c, res, ldc,
+					           NULL);
+				else if (left > 2)
+					tile_chunk(ep, act, 4, nv, m, k, p0, kc, last, i0, j0, cols, a, cb, pt, c, res, ldc,
+					           NULL);
+				else
+					tile_chunk(ep, act, 2, nv, m, k, p0, kc, last, i0, j0, cols, a, cb, pt, c, res, ldc,
+					           NULL);
+			}
+		}
+	}
+}
+
 /* Columns [0, n) of C, B as bv says, act a constant once inlined, column
  * tiles outer. B must hold whole vectors: past column n up to the next
  * multiple of VW, it is read (zero padding, for packed strips) and the
  * results dropped. */
-INLINE void gemm_act(const rt_epilogue *ep, int act, int m, int n, int k, const float *a, Bview bv, float *c,
-                     int ldc)
+INLINE void gemm_act(const rt_epilogue *ep, int act, int chunks, int m, int n, int k, const float *a, Bview bv,
+                     float *c, int ldc)
 {
 	const float *res = ep->residual;
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		if (nv == TV)
+		if (chunks && nv == TV)
+			column_tile_chunked(ep, act, TV, m, n, k, j0, cols, a, bv, c, res, ldc);
+		else if (chunks) /* (the last tile) */
+			column_tile_chunked(ep, act, nv, m, n, k, j0, cols, a, bv, c, res, ldc);
+		else if (nv == TV)
 			column_tile(ep, act, TV, m, n, k, j0, cols, a, bv, c, res, ldc);
 #if TV == 4
 		else if (nv == 3)
@@ -299,28 +423,30 @@ INLINE void gemm_panels_act(const rt_epilogue *ep, int act, int m, int n, int k,
 		panel(ep, act, m, n, k, i0, a, bv, c, ep->residual, ldc);
 }
 
-/* Either order (panels, a constant once inlined). */
-INLINE void gemm_order(const rt_epilogue *ep, int act, int panels, int m, int n, int k, const float *a, Bview bv,
+/* The order (a constant once inlined): ORDER_COLUMNS, ORDER_PANELS or
+ * ORDER_CHUNKS (B in place; column tiles, chunked where chunked() says). */
+enum { ORDER_COLUMNS, ORDER_PANELS, ORDER_CHUNKS };
+INLINE void gemm_order(const rt_epilogue *ep, int act, int order, int m, int n, int k, const float *a, Bview bv,
                        float *c, int ldc)
 {
-	if (panels)
+	if (order == ORDER_PANELS)
 		gemm_panels_act(ep, act, m, n, k, a, bv, c, ldc);
 	else
-		gemm_act(ep, act, m, n, k, a, bv, c, ldc);
+		gemm_act(ep, act, order == ORDER_CHUNKS && chunked(m, k, bv.ldb), m, n, k, a, bv, c, ldc);
 }
 
 /* The activation made a constant: one copy of the loops per VEC act of
  * acts.def and order (each its own function: sharing one, the
  * column-tile order ran 3-5% slower); the LANES ones (sigmoid, tanh:
  * rare) share the copy without an activation, then a second pass over C. */
-INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, const float *a, Bview bv, float *c,
+INLINE void gemm_acts(const rt_epilogue *ep, int order, int m, int n, int k, const float *a, Bview bv, float *c,
                       int ldc)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	if (!ep)
 		ep = &none;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) gemm_order(ep, act, panels, m, n, k, a, bv, c, ldc)
+#define ACT_SWITCH_VEC(act) gemm_order(ep, act, order, m, n, k, a, bv, c, ldc)
 #define ACT_SWITCH_AFTER                                                                  \
 	for (int i = 0; i < m; i++)                                                       \
 		for (int j = 0; j < n; j++)                                               \
@@ -331,12 +457,17 @@ INLINE void gemm_acts(const rt_epilogue *ep, int panels, int m, int n, int k, co
 static void gemm_by_columns(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c,
                             int ldc)
 {
-	gemm_acts(ep, 0, m, n, k, a, bv, c, ldc);
+	gemm_acts(ep, ORDER_COLUMNS, m, n, k, a, bv, c, ldc);
 }
 
 static void gemm_by_panels(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c, int ldc)
 {
-	gemm_acts(ep, 1, m, n, k, a, bv, c, ldc);
+	gemm_acts(ep, ORDER_PANELS, m, n, k, a, bv, c, ldc);
+}
+
+static void gemm_by_chunks(const rt_epilogue *ep, int m, int n, int k, const float *a, Bview bv, float *c, int ldc)
+{
+	gemm_acts(ep, ORDER_CHUNKS, m, n, k, a, bv, c, ldc);
 }
 
 /* C = A B over B packed in strips, on one thread, in the order
@@ -396,7 +527,7 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	int nv = n / VW * VW; /* columns in whole vectors; the rest one at a time */
-	gemm_by_columns(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
+	gemm_by_chunks(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
 	if (!ep)
 		ep = &none;
 	for (int j = nv; j < n; j++)

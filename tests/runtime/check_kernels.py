@@ -577,6 +577,16 @@ def main():
         ck.conv_ep("gemm", 1, 8, 9, 8, 33, 1, act="relu6", res=True)
         ck.conv_ep("gemm", 2, 5, 8, 9, 32, 1, act="leaky_relu")
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
+        # 1x1 at stride 1 in gemm.c's chunked order: k cut in chunks (600: 3
+        # x 200; 270: 2 x 135), B's tile copied (48 rows or more, k >= 64,
+        # rows not a multiple of 16 floats apart) or not, a last panel of 4
+        # or 1 rows, more rows than one block of partial sums (400 > 64
+        # panels; 100 pixels, a multiple of 4, so read in place), one chunk
+        # copied (100)
+        ck.conv_ep("gemm", 1, 600, 13, 11, 52, 1, act="hardswish", res=True)
+        ck.conv_ep("gemm", 1, 300, 7, 9, 13, 1, act="relu")
+        ck.conv_ep("gemm", 1, 270, 10, 10, 400, 1, act="leaky_relu", res=True)
+        ck.conv_ep("gemm", 1, 100, 10, 10, 50, 1, act="hardswish")
         # rt_conv2d_gemm_pro: a batch norm (and relu) applied as the input is
         # packed, every column packed: odd planes with a partial last strip,
         # the last channel's run float by float, stride 2 float by float (w =
