@@ -142,12 +142,13 @@ static void test_eltwise_ends(void **state)
 {
 	(void)state;
 	static const size_t counts[] = {1, VW - 1, VW + 3, 3 * VW + 5};
-	float *src = randoms(4 * VW + 1, 12);
-	src[3] = 90, src[4 * VW - 2] = -95; /* vexp's wide path in a vector and in the end */
+	enum { LEN = 3 * VW + 6 }; /* the largest count, after one float */
+	float *src = randoms(LEN, 12);
+	src[3] = 90, src[3 * VW + 2] = -95; /* vexp's wide path in a vector and in the end */
 	for (size_t a = 0; a < NELEM(acts); a++)
 		for (size_t k = 0; k < NELEM(params); k++)
 			for (size_t c = 0; c < NELEM(counts); c++) {
-				float p = params[k][0], q = params[k][1], y[4 * VW + 1];
+				float p = params[k][0], q = params[k][1], y[LEN];
 				memcpy(y, src, sizeof y);
 				eltwise(acts[a], p, q, counts[c], y + 1, y + 1);
 				for (size_t i = 0; i < counts[c]; i++) {
