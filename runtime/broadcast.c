@@ -34,19 +34,20 @@ static void channel_planes(void *ctx, int begin, int end)
 		float *y = k->y + (size_t)i * plane;
 		if (k->cl == 1) { /* NCHW: one number for the plane, in vectors (y may be a: GCC's
 		                     -O2 would not vectorize the loop with that check) */
-			float v = s[0];
-			vf vv = (vf){0} + v;
-#define LOOP(OP)                                                          \
-	{                                                                 \
-		size_t j = 0;                                             \
-		for (; j + VW <= plane; j += VW) {                        \
-			vf x;                                             \
-			LOADV(x, a + j);                                  \
-			x = k->s_first ? vv OP x : x OP vv;               \
-			STOREV(y + j, x);                                 \
-		}                                                         \
-		for (; j < plane; j++)                                    \
-			y[j] = k->s_first ? v OP a[j] : a[j] OP v;        \
+#define LOOP(OP) BINOP_NUMBER(OP, y, a, s[0], k->s_first, 0, plane)
+			BINOP_LOOP(k->op, LOOP);
+#undef LOOP
+			continue;
+		}
+		if (k->cl == VW) { /* NCHW8c with AVX (NCHW4c without): one vector of s */
+			vf sv;
+			LOADV(sv, s);
+#define LOOP(OP)                                                            \
+	for (size_t p = 0; p < plane; p += VW) {                            \
+		vf x;                                                       \
+		LOADV(x, a + p);                                            \
+		x = k->s_first ? sv OP x : x OP sv;                         \
+		STOREV(y + p, x);                                           \
 	}
 			BINOP_LOOP(k->op, LOOP);
 #undef LOOP

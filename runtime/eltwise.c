@@ -9,19 +9,22 @@
  * Numerics follow PyTorch 1.13 for inference:
  * - batch norm: (x - mean) * (1 / sqrt(var + eps)) * gamma + beta, with
  *   the inverse standard deviation computed once per channel.
- * - the activations are the scalar formulas of act.h, one kernel per row
- *   of acts.def: relu and relu6 let NaN through (PyTorch's clamp does
- *   too); sigmoid never evaluates exp of a large positive number.
+ * - the activations are the formulas of act.h, one kernel per row of
+ *   acts.def, in vectors (the scalar formula, the same bits, on a ragged
+ *   end): relu and relu6 let NaN through (PyTorch's clamp does too);
+ *   sigmoid never evaluates exp of a large positive number.
  * - softmax subtracts the channel maximum before exp, so inputs like 1000
  *   do not overflow, then divides by the sum.
  */
 #include <math.h>
+#include <string.h>
 
 #include "cnnrt.h"
 
 #include "act.h"
 #include "binop.h"
 #include "cl.h"
+#include "simd.h"
 
 /*
  * The kernels over a flat range run in parallel over blocks of BLOCK
@@ -49,49 +52,59 @@ typedef struct {
 	float *y;           /* output; may be a (or b) */
 } Flat;
 
-/* The kernel f->op over elements [i0, i1): each activation its own loop
- * around its scalar formula. */
+/* The kernel f->op over elements [i0, i1), in vectors of VW (simd.h),
+ * the last i1 - i0 mod VW elements one by one: each activation its own
+ * loop around its vector formula, its scalar formula (the same bits) on
+ * that end; each binary op its own loop, the operator a constant. The
+ * vector loops load before they store, so y may be x (or b). */
 static void flat_loop(const Flat *f, size_t i0, size_t i1)
 {
 	const float *x = f->a, *b = f->b;
 	float *y = f->y;
-	size_t i;
+	float p = f->param, q = f->param2;
+	size_t i = i0;
 	switch (f->op) {
 	case FLAT_ACT:
 		switch ((rt_act_id)f->act) {
 		case RT_ACT_NONE:
-			for (i = i0; i < i1; i++)
-				y[i] = x[i];
-			break;
-#define ACT(ID, name, kind)                            \
-	case RT_ACT_##ID:                              \
-		for (i = i0; i < i1; i++)              \
-			y[i] = act_##name(x[i], f->param, f->param2); \
-		break;
+			break; /* the copy below */
+#define ACT(ID, name, kind)                                \
+	case RT_ACT_##ID:                                  \
+		for (; i + VW <= i1; i += VW) {            \
+			vf v;                              \
+			LOADV(v, x + i);                   \
+			v = actv_##name(v, p, q);          \
+			STOREV(y + i, v);                  \
+		}                                          \
+		for (; i < i1; i++)                        \
+			y[i] = act_##name(x[i], p, q);     \
+		return;
 #include "acts.def"
 		}
 		break;
 	case FLAT_BINARY:
-#define LOOP(OP) for (i = i0; i < i1; i++) y[i] = x[i] OP b[i]
+#define LOOP(OP)                                           \
+	for (; i + VW <= i1; i += VW) {                    \
+		vf u, v;                                   \
+		LOADV(u, x + i);                           \
+		LOADV(v, b + i);                           \
+		u = u OP v;                                \
+		STOREV(y + i, u);                          \
+	}                                                  \
+	for (; i < i1; i++)                                \
+		y[i] = x[i] OP b[i]
 		BINOP_LOOP(f->act, LOOP);
 #undef LOOP
-		break;
-	case FLAT_SCALAR: {
-		float s = f->param;
-#define LOOP(OP)                                        \
-	if (f->s_first)                                 \
-		for (i = i0; i < i1; i++) y[i] = s OP x[i]; \
-	else                                            \
-		for (i = i0; i < i1; i++) y[i] = x[i] OP s
+		return;
+	case FLAT_SCALAR:
+#define LOOP(OP) BINOP_NUMBER(OP, y, x, p, f->s_first, i0, i1)
 		BINOP_LOOP(f->act, LOOP);
 #undef LOOP
-		break;
-	}
+		return;
 	case FLAT_COPY:
-		for (i = i0; i < i1; i++)
-			y[i] = x[i];
 		break;
 	}
+	memmove(y + i0, x + i0, (i1 - i0) * sizeof *y); /* a copy (y may be x) */
 }
 
 /* Items [begin, end) of BLOCK elements each. */

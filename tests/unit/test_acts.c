@@ -7,9 +7,11 @@
  *
  *   - test_formulas: each row's scalar and vector formulas (act.h) give
  *     the same bits on awkward inputs (signed zeros, 6, infinities, NaN,
- *     huge and tiny values), as do rt_act and the elementwise kernel
- *     rt_<name>: a kernel may store a row's whole vectors through one
- *     formula and its ragged end through the other.
+ *     huge and tiny values, both sides of vexp.h's fast path), as do
+ *     rt_act and the elementwise kernel rt_<name>: a kernel may store a
+ *     row's whole vectors through one formula and its ragged end through
+ *     the other.
+ *   - test_eltwise_ends: rt_<name> in place on counts with ragged ends.
  *   - test_fused: each kernel with the activation in its epilogue gives
  *     the same bits as the kernel without it followed by rt_act on every
  *     output: GEMM (in place and packed), im2col, direct, stem, the five
@@ -104,6 +106,11 @@ static void test_formulas(void **state)
 	               1e-30f, -1e-30f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN, -NAN, 1e-45f, -1e-45f};
 	for (size_t i = 27; i < NELEM(x); i++)
 		x[i] = 10 * uniform();
+	/* vexp.h's fast path ends at |x| = 86.5: lanes 32 and 33 on it, in a
+	 * vector that takes it; 40 and 48 just past it, each making its
+	 * vector take the wide path, whose other lanes must still give the
+	 * scalar form's (fast) bits */
+	x[32] = 86.5f, x[33] = -86.5f, x[40] = nextafterf(86.5f, 100), x[48] = -nextafterf(86.5f, 100);
 	for (size_t a = 0; a < NELEM(acts); a++)
 		for (size_t k = 0; k < NELEM(params); k++) {
 			float p = params[k][0], q = params[k][1];
@@ -126,6 +133,35 @@ static void test_formulas(void **state)
 				}
 			}
 		}
+}
+
+/* The elementwise kernels' ragged ends: rt_<name> in place over counts
+ * that leave 1 to VW - 1 values past the last whole vector, from an
+ * unaligned start, gives each value the scalar formula's bits. */
+static void test_eltwise_ends(void **state)
+{
+	(void)state;
+	static const size_t counts[] = {1, VW - 1, VW + 3, 3 * VW + 5};
+	enum { LEN = 3 * VW + 6 }; /* the largest count, after one float */
+	float *src = randoms(LEN, 12);
+	src[3] = 90, src[3 * VW + 2] = -95; /* vexp's wide path in a vector and in the end */
+	for (size_t a = 0; a < NELEM(acts); a++)
+		for (size_t k = 0; k < NELEM(params); k++)
+			for (size_t c = 0; c < NELEM(counts); c++) {
+				float p = params[k][0], q = params[k][1], y[LEN];
+				memcpy(y, src, sizeof y);
+				eltwise(acts[a], p, q, counts[c], y + 1, y + 1);
+				for (size_t i = 0; i < counts[c]; i++) {
+					float want = act_scalar(acts[a], p, q, src[i + 1]);
+					if (!same(y[i + 1], want)) {
+						print_error("rt_%s over %zu floats, [%zu] = %.9g: %.9g, want %.9g\n",
+						            act_names[a], counts[c], i, (double)src[i + 1],
+						            (double)y[i + 1], (double)want);
+						fail();
+					}
+				}
+			}
+	free(src);
 }
 
 /* One kernel call: y = kernel(inputs of ctx) with the epilogue ep. */
@@ -321,6 +357,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formulas),
+		cmocka_unit_test(test_eltwise_ends),
 		cmocka_unit_test(test_fused_gemm),
 		cmocka_unit_test(test_fused_conv),
 		cmocka_unit_test(test_fused_row),

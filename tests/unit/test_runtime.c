@@ -207,6 +207,59 @@ static void test_add_copy_concat(void **state)
 	expect_floats(c, want, 12, 0);
 }
 
+/* op of x and y, as the kernels compute it (IEEE float). */
+static float binop(rt_binop op, float x, float y)
+{
+	switch (op) {
+	case RT_BIN_ADD: return x + y;
+	case RT_BIN_SUB: return x - y;
+	case RT_BIN_MUL: return x * y;
+	case RT_BIN_DIV: return x / y;
+	}
+	return 0;
+}
+
+/* The binary kernels in vectors with ragged ends: every op, in place, on
+ * counts and planes that are not multiples of a vector (13 values: one or
+ * three vectors and a rest), from an unaligned start; the per-channel op
+ * in NCHW (cl 1) and in chunks of 4 and 8 (a vector of AVX or of SSE),
+ * of 3 (no vector), with s on either side and per sample. */
+static void test_binary_ends(void **state)
+{
+	(void)state;
+	enum { N = 2, C = 8, HW = 13, ALL = N * C * HW, BIG = N * 3 * HW * 3 /* cl 3: 3 chunks of 3 */ };
+	float a[BIG + 1], b[BIG + 1], y[BIG + 1], want[BIG];
+	for (int i = 0; i <= BIG; i++)
+		a[i] = (float)((i * 37) % 23) - 11.5f, b[i] = (float)((i * 11) % 7) + 0.25f;
+	for (int op = RT_BIN_ADD; op <= RT_BIN_DIV; op++) {
+		memcpy(y, a, sizeof y);
+		rt_binary((rt_binop)op, ALL, y + 1, b + 1, y + 1);
+		for (int i = 0; i < ALL; i++)
+			want[i] = binop((rt_binop)op, a[i + 1], b[i + 1]);
+		expect_floats(y + 1, want, ALL, 0);
+		for (int first = 0; first < 2; first++) {
+			memcpy(y, a, sizeof y);
+			rt_binary_scalar((rt_binop)op, HW, y + 1, 2.5f, first, y + 1);
+			for (int i = 0; i < HW; i++)
+				want[i] = first ? binop((rt_binop)op, 2.5f, a[i + 1]) : binop((rt_binop)op, a[i + 1], 2.5f);
+			expect_floats(y + 1, want, HW, 0);
+			static const int cls[] = {1, 3, 4, 8};
+			for (size_t k = 0; k < NELEM(cls); k++)
+				for (int batch = 0; batch < 2; batch++) {
+					int cl = cls[k], nb = (C + cl - 1) / cl; /* a's size: N * nb * HW * cl */
+					memcpy(y, a, sizeof y);
+					rt_binary_channel((rt_binop)op, N, C, HW, cl, y + 1, b, batch, first, y + 1);
+					for (int i = 0; i < N * nb * HW * cl; i++) {
+						int plane = i / (HW * cl), l = i % cl;
+						float sv = b[((batch ? plane / nb : 0) * nb + plane % nb) * cl + l];
+						want[i] = first ? binop((rt_binop)op, sv, a[i + 1]) : binop((rt_binop)op, a[i + 1], sv);
+					}
+					expect_floats(y + 1, want, (size_t)(N * nb * HW * cl), 0);
+				}
+		}
+	}
+}
+
 static void test_softmax(void **state)
 {
 	(void)state;
@@ -736,7 +789,8 @@ int main(void)
 		cmocka_unit_test(test_conv_groups),    cmocka_unit_test(test_conv_depthwise),
 		cmocka_unit_test(test_linear),         cmocka_unit_test(test_batch_norm),
 		cmocka_unit_test(test_activations),    cmocka_unit_test(test_sigmoid),
-		cmocka_unit_test(test_add_copy_concat), cmocka_unit_test(test_softmax),
+		cmocka_unit_test(test_add_copy_concat), cmocka_unit_test(test_binary_ends),
+		cmocka_unit_test(test_softmax),
 		cmocka_unit_test(test_max_pool_padding), cmocka_unit_test(test_max_pool_ceil),
 		cmocka_unit_test(test_avg_pool_pad),   cmocka_unit_test(test_avg_pool_ceil_edge),
 		cmocka_unit_test(test_adaptive_pool),  cmocka_unit_test(test_now_ms),
