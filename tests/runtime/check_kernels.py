@@ -412,6 +412,13 @@ def main():
         ck.conv(1, 24, 9, 14, 40, 3, p=1)                      # two strips, rows longer than a tile
         ck.conv(1, 26, 6, 7, 26, 3, p=1, g=2)                  # a strip across two groups
         ck.conv(1, 1100, 3, 2, 5, 1)                           # NHWC: more channels than the zero row
+        # the pointwise path (1x1, stride 1, no padding): a plane past one
+        # block of 48 pixels ending in a short tile, channels across blocks
+        # and a strip's last half; 1x1 with stride 2 or padding (not it)
+        ck.conv(2, 37, 9, 11, 40, 1)
+        ck.conv(1, 26, 5, 3, 26, 1, g=2)
+        ck.conv(1, 13, 9, 11, 24, 1, s=2)
+        ck.conv(1, 13, 5, 7, 13, 1, p=1)
 
         # conv_transpose2d, direct and GEMM + col2im: stride 2 and 3, odd
         # sizes, output_padding (below the stride, or below the dilation),
@@ -532,6 +539,7 @@ def main():
         for cl in ck.LAYOUTS:
             ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act="leaky_relu", slopes=True, res=True, cl=cl)
             ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True, cl=cl)
+            ck.conv_ep("conv2d", 1, 13, 5, 7, 37, 1, act="leaky_relu", slopes=True, res=True, cl=cl)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
         # resnet's 7x7/2 on an odd image, every channel tile size, strides
@@ -612,8 +620,9 @@ def main():
         # epilogue, on its odd shapes: direct, the stem (a partial channel
         # tile; whole 8 x 16 tiles), im2col + GEMM (1x1 stride 2; 3x3),
         # depthwise (the flat, wide-row, parity-split and general paths),
-        # and the NHWC / NCHW8c conv (two strips; a strip across two groups)
-        # and depthwise; with and without a residual
+        # and the NHWC / NCHW8c conv (two strips; a strip across two groups;
+        # pointwise, 1x1 on 63 pixels into 40 channels) and depthwise; with
+        # and without a residual
         for i, (act, pq) in enumerate([(a, None) for a in ACT_ROWS[1:]] + ACT_AGAIN):
             res = i % 2 == 0
             ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act=act, res=res, param=pq)
@@ -630,6 +639,7 @@ def main():
                 ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act=act, res=res, cl=cl, param=pq)
                 ck.conv_ep("conv2d", 1, 26, 6, 7, 26, 3, p=1, g=2, act=act, res=not res, cl=cl, param=pq)
                 ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act=act, res=res, cl=cl, param=pq)
+                ck.conv_ep("conv2d", 1, 37, 7, 9, 40, 1, act=act, res=not res, cl=cl, param=pq)
 
         # linear
         ck.linear(2, 37, 13)
