@@ -5,9 +5,13 @@
  * once, in contiguous chunks that cut the loop into ranges as equal as
  * whole items allow (one per thread, on as many threads as the loop has
  * grains, at most) and no chunk longer than a range, the chunks are the
- * same on every run, a loop started inside another runs serially, and
- * thousands of loops in a row neither hang nor lose items.
+ * same on every run, a loop started inside another runs serially,
+ * rt_parallel returns only once every chunk is done (however slow the
+ * other thread's), and thousands of loops in a row neither hang nor lose
+ * items.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +19,7 @@
 
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
 #include "cnnrt.h"
 
@@ -152,6 +157,33 @@ static void test_many_loops_in_a_row(void **state)
 	rt_threads(1);
 }
 
+/* mark, after 20 ms for the chunks of the loop's second half (the
+ * worker's range, or the caller's when it takes them): far longer than
+ * the caller polls before it sleeps on the worker. */
+static void mark_slowly(void *ctx, int begin, int end)
+{
+	Seen *s = ctx;
+	if (begin >= 50) {
+		struct timespec t = {0, 20 * 1000 * 1000};
+		nanosleep(&t, NULL);
+	}
+	mark(s, begin, end);
+}
+
+static void test_returns_after_every_chunk(void **state)
+{
+	(void)state;
+	static Seen s;
+	for (int r = 0; r < 3; r++) {
+		memset(&s, 0, sizeof s);
+		rt_threads(2);
+		rt_parallel(100, 1, mark_slowly, &s);
+		for (int i = 0; i < 100; i++)
+			assert_int_equal(s.hits[i], 1);
+	}
+	rt_threads(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_split_is_the_same_every_run),
 		cmocka_unit_test(test_nested_loop_runs_serially),
 		cmocka_unit_test(test_many_loops_in_a_row),
+		cmocka_unit_test(test_returns_after_every_chunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
