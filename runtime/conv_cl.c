@@ -265,7 +265,6 @@ INLINE void pw_items_act(const ConvJob *j, int begin, int end, int act)
 	const int ocp = cl_chunks(oc, cl_out) * cl_out; /* output channels with padding */
 	const size_t wstrip = (size_t)j->span * STRIP;
 	const rt_epilogue *ep = j->ep;
-	const float pa = ep ? ep->param : 0, pb = ep ? ep->param2 : 0;
 	rt_conv2d_params flat = *p; /* the plane as one row, for tile_sum */
 	flat.h = flat.oh = 1, flat.w = flat.ow = hw;
 	for (int it = begin; it < end; it++) {
@@ -281,12 +280,10 @@ INLINE void pw_items_act(const ConvJob *j, int begin, int end, int act)
 			slope[k] = ep && ep->slope && o0 + k < oc ? ep->slope[o0 + k] : 0.0f;
 		}
 		const float *sl = ep && ep->slope ? slope : NULL;
-		const v8 bv[2] = {v8_load(bias), v8_load(bias + 8)};
-		int halves = 0, full = 1; /* halves of the strip that exist; whether both are 8 real lanes wide */
+		int halves = 0;        /* halves of the strip that exist */
 		size_t yo[2];          /* offsets of the strip's two halves at pixel 0 */
 		for (int hh = 0; hh < 2 && o0 + 8 * hh < ocp; hh++) {
 			yo[hh] = cl_at(oc, hw, cl_out, n, o0 + 8 * hh, 0), halves++;
-			full &= cl_out != oc || o0 + 8 * hh + 8 <= oc;
 		}
 		const float *ws = j->w + s * wstrip;
 		for (int q0 = cb * CB; q0 < imin((cb + 1) * CB, hw); q0 += R) {
@@ -299,16 +296,9 @@ INLINE void pw_items_act(const ConvJob *j, int begin, int end, int act)
 				for (int hh = 0; hh < halves; hh++) {
 					size_t at = yo[hh] + (size_t)(q0 + q) * cl_out;
 					const float *res = ep && ep->residual ? ep->residual + at : NULL;
-					if (!full || sl) {
-						int lanes = cl_out == oc ? imin(8, oc - o0 - 8 * hh) : 8;
-						store8(ep, act, &t.acc[q][hh], bias + 8 * hh, sl ? sl + 8 * hh : NULL, res,
-						       j->y + at, lanes);
-						continue;
-					}
-					v8 v = v8_add(t.acc[q][hh], bv[hh]);
-					if (res)
-						v = v8_add(v, v8_load(res));
-					v8_store(j->y + at, v8_act(act, pa, pb, v));
+					int lanes = cl_out == oc ? imin(8, oc - o0 - 8 * hh) : 8;
+					store8(ep, act, &t.acc[q][hh], bias + 8 * hh, sl ? sl + 8 * hh : NULL, res, j->y + at,
+					       lanes);
 				}
 		}
 	}
