@@ -35,6 +35,38 @@ suite() { # suite NAME COMMAND...
     printf '   (%s s)\n' $(($(date +%s) - start))
 }
 
+# Suites that keep one core busy run two at a time on CI's 2 cores:
+# suite_bg starts one in the background, its output in a file; bg_join
+# waits for them, prints each one's output in the order started and counts
+# them as suite does.
+bgdir=$(mktemp -d) || exit 2
+trap 'rm -rf "$bgdir"' EXIT
+bg_n=0
+suite_bg() { # suite_bg NAME COMMAND...
+    bg_n=$((bg_n + 1))
+    (
+        failed=0
+        suite "$@"
+        exit "$failed"
+    ) >"$bgdir/$bg_n.log" 2>&1 &
+    eval "bg_pid_$bg_n=\$! bg_name_$bg_n=\$1"
+}
+bg_join() {
+    i=1
+    while [ "$i" -le "$bg_n" ]; do
+        eval "pid=\$bg_pid_$i name=\$bg_name_$i"
+        if wait "$pid"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            failures="$failures [$name]"
+        fi
+        cat "$bgdir/$i.log"
+        i=$((i + 1))
+    done
+    bg_n=0
+}
+
 # The suites that exercise the compiler itself; $1 labels the build.
 compiler_suites() {
     for t in test_ir test_front test_safetensors test_layout test_algo test_runtime test_threads test_parallel test_qgemm \
@@ -86,7 +118,10 @@ suite "quantize vs PyTorch's FX post-training quantization: observers, scales, i
 suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, resnet18, mobilenet_v2, resnet50 at 48x48, ~25 s" \
     $PY tests/quant/test_int8.py
 suite "fashion-mnist in int8: accuracy within 0.3 points of FP32, ~25 s" $PY tests/fashion/test_fashion_int8.py
-suite "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+# one core each, side by side
+suite_bg "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
+suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
+bg_join
 suite "int8 kernels vs PyTorch's quantized conv and linear (onednn), byte for byte" $PY tests/runtime/check_int8.py
 suite "exp-based activations vs float64, a dense sweep of the floats" $PY tests/runtime/sweep_acts.py
 suite "install: DESTDIR staging, a user program via pkg-config vs PyTorch" $PY tests/cli/test_install.py
@@ -109,9 +144,9 @@ suite "onnx import: torch.onnx.export of odd nets and resnet18 (opsets 11, 13, 1
     $PY tests/onnx/test_export.py
 suite "onnx conformance: libonnx-testdata's backend tests in scope, import + build vs ONNX's outputs" \
     $PY tests/onnx/conformance.py
-suite "onnx zoo round-trip: models/ exported at opsets 11, 13, 17: report equals the .lua's, output vs PyTorch" \
+# one core (the exports, mostly): beside the sanitized kernels at the end
+suite_bg "onnx zoo round-trip: models/ exported at opsets 11, 13, 17: report equals the .lua's, output vs PyTorch" \
     $PY tests/onnx/test_zoo.py
-suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
 # Then the whole suite again under ASan+UBSan: the compiler's suites with
 # cnnc and the unit tests built with them (any report aborts:
 # -fno-sanitize-recover), so every model file, weight file and option
@@ -119,17 +154,18 @@ suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuz
 # built with them (the golden programs ran sanitized above; the sanitized
 # cnnc must write the same C as the plain one for every golden case).
 if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
-    CNNC_BUILD=build/asan
-    export CNNC_BUILD
-    compiler_suites " (asan cnnc)"
     # with this host's vector width (the plain run above is the baseline's,
     # SSE2, 4 lanes; -march=native is what `cnnc build` compiles for by
     # default: the AVX2 paths differ, e.g. which depthwise path a shape
-    # takes)
-    suite "runtime kernels vs PyTorch (ASan+UBSan, -march=native)" \
+    # takes); one core, beside the suites below
+    suite_bg "runtime kernels vs PyTorch (ASan+UBSan, -march=native)" \
         env CFLAGS="-O1 -g -march=native -fsanitize=address,undefined -fno-sanitize-recover=all" \
         $PY tests/runtime/check_kernels.py
+    CNNC_BUILD=build/asan
+    export CNNC_BUILD
+    compiler_suites " (asan cnnc)"
 fi
+bg_join
 
 echo
 [ -n "$failures" ] && echo "failed suites:$failures"
