@@ -5,7 +5,7 @@
  * once, in contiguous chunks that cut the loop into ranges as equal as
  * whole items allow (one per thread, on as many threads as the loop has
  * grains, at most) and no chunk longer than a range, the chunks are the
- * same on every run, a loop started inside another runs serially,
+ * same on every run and exactly threads.c's formula, a loop started inside another runs serially,
  * rt_parallel returns only once every chunk is done (however slow the
  * other thread's), thousands of loops in a row neither hang nor lose
  * items, and a worker's stack holds the kernels' stack scratch
@@ -107,6 +107,65 @@ static void test_split_is_the_same_every_run(void **state)
 		run_loop(&b, 3, 500, 8, 3);
 		assert_memory_equal(a.slice_of, b.slice_of, sizeof a.slice_of);
 	}
+	rt_threads(1);
+}
+
+/* The begin of the chunk that holds each item of a loop of n items,
+ * grain `grain`, on t threads, as threads.c's chunk_start documents it:
+ * one range per thread taking part (at most one per grain), range p
+ * items [n*p/parts, n*(p+1)/parts); a range of 16 grains or more (by
+ * n/grain rounded up over parts) cut into its first 12/16 and four
+ * chunks of 1/16 (13/16, 14/16, 15/16, the end), rounded down. */
+static void expected_starts(int n, int grain, int t, int *start)
+{
+	int units = (n + grain - 1) / grain, parts = units < t ? units : t;
+	if (parts < 1)
+		parts = 1;
+	int tail = parts > 1 && units / parts >= 16;
+	for (int p = 0; p < parts; p++) {
+		long long b = (long long)n * p / parts, e = (long long)n * (p + 1) / parts;
+		for (long long i = b; i < e; i++) {
+			long long at = b;
+			for (int k = 12; tail && k < 16; k++)
+				if (i >= b + (e - b) * k / 16)
+					at = b + (e - b) * k / 16;
+			start[i] = (int)at;
+		}
+	}
+}
+
+/* The chunk boundaries are a function of (n, grain, threads) alone: the
+ * kernels' outputs are the same bytes on any thread count because an
+ * item never depends on where its chunk starts (test_parallel.c), and a
+ * split moved by one item would be another valid cover, so every test
+ * above would pass it: pin it to the formula, and to one split written
+ * out. */
+static void test_chunks_are_the_documented_split(void **state)
+{
+	(void)state;
+	static Seen s;
+	static int want[MAX_ITEMS];
+	/* 100 items, grain 1, 2 threads: ranges [0,50) [50,100), each 37 + 3 + 3 + 3 + 4 */
+	const int starts[] = {0, 37, 40, 43, 46, 50, 87, 90, 93, 96};
+	assert_int_equal(run_loop(&s, 2, 100, 1, 2), 10);
+	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++) {
+		int end = k + 1 < sizeof starts / sizeof *starts ? starts[k + 1] : 100;
+		assert_int_equal(s.size[starts[k]], end - starts[k]);
+	}
+	const int threads[] = {1, 2, 3, 4};
+	const int ns[] = {1, 7, 37, 100, 257, 999};
+	const int grains[] = {1, 4, 16};
+	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
+		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
+				int n = ns[k], units = (n + grains[g] - 1) / grains[g];
+				run_loop(&s, threads[t], n, grains[g], units < threads[t] ? units : threads[t]);
+				expected_starts(n, grains[g], threads[t], want);
+				for (int i = 0; i < n; i++)
+					if (s.slice_of[i] != want[i])
+						fail_msg("n %d grain %d threads %d: item %d ran in the chunk from %d, not %d", n,
+						         grains[g], threads[t], i, s.slice_of[i], want[i]);
+			}
 	rt_threads(1);
 }
 
@@ -284,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_one_thread_is_one_call),
 		cmocka_unit_test(test_every_item_once_per_split),
 		cmocka_unit_test(test_split_is_the_same_every_run),
+		cmocka_unit_test(test_chunks_are_the_documented_split),
 		cmocka_unit_test(test_nested_loop_runs_serially),
 		cmocka_unit_test(test_many_loops_in_a_row),
 		cmocka_unit_test(test_returns_after_every_chunk),
