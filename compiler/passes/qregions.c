@@ -41,6 +41,11 @@
  * 5. A pool's and a dropout's output keep their input's scale and zero
  *    point (on_input_grid), as PyTorch's quantized pools and its
  *    quantized Dropout (the identity in eval) do.
+ * 6. A sigmoid, hardsigmoid or tanh with a grid of its own for its input
+ *    (Node.qin_scale: FX observes an FP32 value it reads twice, see
+ *    quant/observe.c) reads that value quantized to that grid and
+ *    dequantized (regrid), a pair of its own, while the value's other
+ *    readers read it on its grid.
  *
  * A quantize node follows its float32 producer; a dequantize node its
  * uint8 one (or that quantize node); each is shared by every reader
@@ -216,6 +221,22 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
+/* Rule 6: reader r's input x (new id from, float32) quantized to r's
+ * fixed input grid and dequantized, into nodes[m] and nodes[m + 1];
+ * returns the dequantized value's id. */
+static int regrid(Graph *g, Node *nodes, int m, const Node *r, const Node *x, int from)
+{
+	int q = border(g, nodes, m, OP_QUANTIZE, x, from), dq = border(g, nodes, m + 1, OP_DEQUANTIZE, x, q);
+	for (int k = q; k <= dq; k++) {
+		nodes[k].qscale = r->qin_scale;
+		nodes[k].qzp = r->qin_zp;
+		nodes[k].name = arena_printf(g->arena, "%s.in.%s", r->name, k == q ? "q" : "dq");
+	}
+	nodes[q].note = arena_printf(g->arena, "int8: %s's input on its fixed grid (FX's second observer of %s)",
+	                             r->name, x->name);
+	return dq;
+}
+
 /* PyTorch's quantized pools give their input's scale and zero point,
  * whatever the observer after them says: a pool that concat's shared
  * observer puts on another grid (quant/observe.c) is computed on its
@@ -267,7 +288,7 @@ int *quant_regions(Graph *g, int threads)
 	need_f32[g->output] = true;
 
 	Node *old = g->nodes;
-	Node *nodes = arena_alloc(A, (size_t)(3 * n) * sizeof *nodes);
+	Node *nodes = arena_alloc(A, (size_t)(5 * n) * sizeof *nodes); /* a node, 2 borders after, 2 before (rule 6) */
 	int *newid = arena_alloc(A, (size_t)n * sizeof *newid);
 	int *as_u8 = arena_alloc(A, (size_t)n * sizeof *as_u8);   /* new id of i's uint8 value */
 	int *as_f32 = arena_alloc(A, (size_t)n * sizeof *as_f32); /* new id of i's float32 value */
@@ -276,12 +297,18 @@ int *quant_regions(Graph *g, int threads)
 		newid[i] = as_u8[i] = as_f32[i] = -1;
 		if (old[i].dead)
 			continue;
+		int x = old[i].nin == 1 ? old[i].in[0] : -1, in0 = -1;
+		if (x >= 0 && !u8[i] && old[i].qin_scale > 0 &&
+		    !(old[x].qscale == old[i].qin_scale && old[x].qzp == old[i].qin_zp)) { /* rule 6 */
+			in0 = regrid(g, nodes, m, &old[i], &old[x], u8[x] ? as_f32[x] : newid[x]);
+			m += 2;
+		}
 		Node *d = &nodes[m];
 		*d = old[i];
 		d->id = newid[i] = m++;
 		d->in = arena_alloc(A, (size_t)(d->nin ? d->nin : 1) * sizeof *d->in);
 		for (int j = 0; j < d->nin; j++)
-			d->in[j] = (u8[i] ? as_u8 : as_f32)[old[i].in[j]];
+			d->in[j] = j == 0 && in0 >= 0 ? in0 : (u8[i] ? as_u8 : as_f32)[old[i].in[j]];
 		if (u8[i]) {
 			d->dtype = DTYPE_U8;
 			d->layout = d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
@@ -296,7 +323,7 @@ int *quant_regions(Graph *g, int threads)
 			as_f32[i] = border(g, nodes, m++, OP_DEQUANTIZE, &old[i], as_u8[i]);
 	}
 	g->nodes = nodes;
-	g->cap = 3 * n;
+	g->cap = 5 * n;
 	g->n = m;
 	g->input = newid[g->input];
 	g->output = as_f32[g->output];
