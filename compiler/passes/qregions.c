@@ -221,6 +221,14 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
+/* Rule 6: whether r (not uint8) reads its input requantized to a fixed
+ * grid of its own. */
+static bool regrids(const Node *nodes, const Node *r)
+{
+	const Node *x = r->nin == 1 ? &nodes[r->in[0]] : NULL;
+	return x && r->qin_scale > 0 && !(x->qscale == r->qin_scale && x->qzp == r->qin_zp);
+}
+
 /* Rule 6: reader r's input x (new id from, float32) quantized to r's
  * fixed input grid and dequantized, into nodes[m] and nodes[m + 1];
  * returns the dequantized value's id. */
@@ -282,9 +290,12 @@ int *quant_regions(Graph *g, int threads)
 	/* what each quantized value's readers need: uint8, float32 */
 	bool *need_u8 = arena_alloc(A, (size_t)n * sizeof *need_u8);
 	bool *need_f32 = arena_alloc(A, (size_t)n * sizeof *need_f32);
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < g->nodes[i].nin && !g->nodes[i].dead; j++)
-			(u8[i] ? need_u8 : need_f32)[g->nodes[i].in[j]] = true;
+	for (int i = 0; i < n; i++) {
+		const Node *r = &g->nodes[i];
+		for (int j = 0; j < r->nin && !r->dead; j++) /* a regridding reader of a float32 value reads it as it is */
+			if (u8[i] || !regrids(g->nodes, r) || u8[r->in[j]])
+				(u8[i] ? need_u8 : need_f32)[r->in[j]] = true;
+	}
 	need_f32[g->output] = true;
 
 	Node *old = g->nodes;
@@ -297,9 +308,9 @@ int *quant_regions(Graph *g, int threads)
 		newid[i] = as_u8[i] = as_f32[i] = -1;
 		if (old[i].dead)
 			continue;
-		int x = old[i].nin == 1 ? old[i].in[0] : -1, in0 = -1;
-		if (x >= 0 && !u8[i] && old[i].qin_scale > 0 &&
-		    !(old[x].qscale == old[i].qin_scale && old[x].qzp == old[i].qin_zp)) { /* rule 6 */
+		int in0 = -1;
+		if (!u8[i] && regrids(old, &old[i])) { /* rule 6 */
+			int x = old[i].in[0];
 			in0 = regrid(g, nodes, m, &old[i], &old[x], u8[x] ? as_f32[x] : newid[x]);
 			m += 2;
 		}
