@@ -238,6 +238,11 @@ typedef struct {
 	                          Q file (its uint8 grid, DTYPE_U8 or not);
 	                          0: not quantized */
 	int qzp;               /* its zero point, 0..255 */
+	float qin_scale;       /* > 0: a sigmoid, hardsigmoid or tanh that reads
+	                          in[0] requantized to this fixed grid, not on
+	                          in[0]'s own (FX's second observer of a value it
+	                          leaves in FP32: quant/observe.c); 0: in[0]'s */
+	int qin_zp;            /* its zero point, 0..255 */
 	const int8_t *qweight; /* conv2d, linear with int8 weights: [OC, IC/groups,
 	                          KH, KW] or [OUT, IN], PyTorch's order, from the
 	                          Q file (NULL: FP32 weights in param[]) */
@@ -781,6 +786,11 @@ typedef struct {
 	QObsKind *kind;        /* per node id: how it is observed */
 	float *fixed_scale;    /* per observer: its fixed scale, 0: from the data */
 	int *fixed_zp;         /* per observer: its fixed zero point */
+	float *in_scale;       /* per node id: > 0, the fixed grid a sigmoid,
+	                          hardsigmoid or tanh reads its input on, that
+	                          input having an observer from the data too
+	                          (FX observes it twice); 0: its input's grid */
+	int *in_zp;            /* per node id: that grid's zero point */
 } QPlan;
 
 /* The observers of g (after fold_bn and dce, not fused), as prepare_fx
@@ -889,6 +899,8 @@ struct QFile {
 	                          comma-separated; NULL: none */
 	int nvalues;           /* activations quantized */
 	QValue *values;        /* their qparams, in the file's key order */
+	int ninputs;           /* layers reading their input on a grid of their own */
+	QValue *inputs;        /* those grids (NAME.input_scale), name: the reader */
 	int nweights;          /* conv2d and linear layers in int8 */
 	const char **weight_layer; /* their names */
 	float *weight_scale_min, *weight_scale_max; /* per such layer: its

@@ -41,6 +41,11 @@
  * 5. A pool's and a dropout's output keep their input's scale and zero
  *    point (on_input_grid), as PyTorch's quantized pools and its
  *    quantized Dropout (the identity in eval) do.
+ * 6. A sigmoid, hardsigmoid or tanh with a grid of its own for its input
+ *    (Node.qin_scale: FX observes an FP32 value it reads twice, see
+ *    quant/observe.c) reads that value quantized to that grid and
+ *    dequantized (regrid), a pair of its own, while the value's other
+ *    readers read it on its grid.
  *
  * A quantize node follows its float32 producer; a dequantize node its
  * uint8 one (or that quantize node); each is shared by every reader
@@ -216,6 +221,30 @@ static int border(Graph *g, Node *nodes, int m, Op op, const Node *src, int from
 	return m;
 }
 
+/* Rule 6: whether r (not uint8) reads its input requantized to a fixed
+ * grid of its own. */
+static bool regrids(const Node *nodes, const Node *r)
+{
+	const Node *x = r->nin == 1 ? &nodes[r->in[0]] : NULL;
+	return x && r->qin_scale > 0 && !(x->qscale == r->qin_scale && x->qzp == r->qin_zp);
+}
+
+/* Rule 6: reader r's input x (new id from, float32) quantized to r's
+ * fixed input grid and dequantized, into nodes[m] and nodes[m + 1];
+ * returns the dequantized value's id. */
+static int regrid(Graph *g, Node *nodes, int m, const Node *r, const Node *x, int from)
+{
+	int q = border(g, nodes, m, OP_QUANTIZE, x, from), dq = border(g, nodes, m + 1, OP_DEQUANTIZE, x, q);
+	for (int k = q; k <= dq; k++) {
+		nodes[k].qscale = r->qin_scale;
+		nodes[k].qzp = r->qin_zp;
+		nodes[k].name = arena_printf(g->arena, "%s.in.%s", r->name, k == q ? "q" : "dq");
+	}
+	nodes[q].note = arena_printf(g->arena, "int8: %s's input on its fixed grid (FX's second observer of %s)",
+	                             r->name, x->name);
+	return dq;
+}
+
 /* PyTorch's quantized pools give their input's scale and zero point,
  * whatever the observer after them says: a pool that concat's shared
  * observer puts on another grid (quant/observe.c) is computed on its
@@ -261,13 +290,16 @@ int *quant_regions(Graph *g, int threads)
 	/* what each quantized value's readers need: uint8, float32 */
 	bool *need_u8 = arena_alloc(A, (size_t)n * sizeof *need_u8);
 	bool *need_f32 = arena_alloc(A, (size_t)n * sizeof *need_f32);
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < g->nodes[i].nin && !g->nodes[i].dead; j++)
-			(u8[i] ? need_u8 : need_f32)[g->nodes[i].in[j]] = true;
+	for (int i = 0; i < n; i++) {
+		const Node *r = &g->nodes[i];
+		for (int j = 0; j < r->nin && !r->dead; j++) /* a regridding reader of a float32 value reads it as it is */
+			if (u8[i] || !regrids(g->nodes, r) || u8[r->in[j]])
+				(u8[i] ? need_u8 : need_f32)[r->in[j]] = true;
+	}
 	need_f32[g->output] = true;
 
 	Node *old = g->nodes;
-	Node *nodes = arena_alloc(A, (size_t)(3 * n) * sizeof *nodes);
+	Node *nodes = arena_alloc(A, (size_t)(5 * n) * sizeof *nodes); /* a node, 2 borders after, 2 before (rule 6) */
 	int *newid = arena_alloc(A, (size_t)n * sizeof *newid);
 	int *as_u8 = arena_alloc(A, (size_t)n * sizeof *as_u8);   /* new id of i's uint8 value */
 	int *as_f32 = arena_alloc(A, (size_t)n * sizeof *as_f32); /* new id of i's float32 value */
@@ -276,12 +308,18 @@ int *quant_regions(Graph *g, int threads)
 		newid[i] = as_u8[i] = as_f32[i] = -1;
 		if (old[i].dead)
 			continue;
+		int in0 = -1;
+		if (!u8[i] && regrids(old, &old[i])) { /* rule 6 */
+			int x = old[i].in[0];
+			in0 = regrid(g, nodes, m, &old[i], &old[x], u8[x] ? as_f32[x] : newid[x]);
+			m += 2;
+		}
 		Node *d = &nodes[m];
 		*d = old[i];
 		d->id = newid[i] = m++;
 		d->in = arena_alloc(A, (size_t)(d->nin ? d->nin : 1) * sizeof *d->in);
 		for (int j = 0; j < d->nin; j++)
-			d->in[j] = (u8[i] ? as_u8 : as_f32)[old[i].in[j]];
+			d->in[j] = j == 0 && in0 >= 0 ? in0 : (u8[i] ? as_u8 : as_f32)[old[i].in[j]];
 		if (u8[i]) {
 			d->dtype = DTYPE_U8;
 			d->layout = d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
@@ -296,7 +334,7 @@ int *quant_regions(Graph *g, int threads)
 			as_f32[i] = border(g, nodes, m++, OP_DEQUANTIZE, &old[i], as_u8[i]);
 	}
 	g->nodes = nodes;
-	g->cap = 3 * n;
+	g->cap = 5 * n;
 	g->n = m;
 	g->input = newid[g->input];
 	g->output = as_f32[g->output];

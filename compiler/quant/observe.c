@@ -30,7 +30,18 @@
  *   - sigmoid and hardsigmoid have fixed qparams (1/256, 0), tanh
  *     (2/256, 128), as get_default_qconfig_mapping sets them; so has an
  *     FP32 value one of them reads (below): FX makes an op's input
- *     observers from that op's qconfig;
+ *     observers from that op's qconfig. An FP32 value that a quantized
+ *     op of another kind reads too is observed twice: FX reuses a
+ *     value's input observer only for a reader whose observer has the
+ *     same type, so the ordinary reader gets a MinMaxObserver and the
+ *     fixed ones share one FixedQParamsObserver, the first fixed
+ *     reader's (a tanh after a sigmoid reads on the sigmoid's grid).
+ *     cnnc gives the value the MinMaxObserver (in either order) and the
+ *     fixed readers the fixed grid in QPlan.in_scale, as their input's
+ *     (NAME.input_scale in the Q file); passes/qregions.c requantizes
+ *     their input to it. One observer for both would put the ordinary
+ *     reader's input on [0, 255/256] (or the sigmoid's on the data's
+ *     range, where FX clips it);
  *   - every other op (softmax, silu, mish, gelu, sub, div, chunk, ...)
  *     stays in FP32, and so do the layers named by --fp32 (and a relu
  *     fused after one); one whose value a quantized op reads gets an
@@ -116,13 +127,16 @@ static void mark_fp32(const Graph *g, const char *list, bool *fp32)
 	}
 }
 
-/* Observer k has the fixed qparams of n's op (sigmoid, hardsigmoid, tanh). */
-static void set_fixed(QPlan *qp, int k, const Node *n)
+/* The fixed qparams of n's op (sigmoid, hardsigmoid, tanh). */
+static void fixed_grid(const Node *n, float *scale, int *zp)
 {
 	bool tanh = n->op == OP_TANH;
-	qp->fixed_scale[k] = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
-	qp->fixed_zp[k] = tanh ? 128 : 0;
+	*scale = tanh ? 2.0f / 256.0f : 1.0f / 256.0f;
+	*zp = tanh ? 128 : 0;
 }
+
+/* Observer k has the fixed qparams of n's op. */
+static void set_fixed(QPlan *qp, int k, const Node *n) { fixed_grid(n, &qp->fixed_scale[k], &qp->fixed_zp[k]); }
 
 QPlan *quant_plan(const Graph *g, const char *fp32)
 {
@@ -135,9 +149,13 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 	/* at most one new observer per node */
 	qp->fixed_scale = arena_alloc(a, (size_t)g->n * sizeof *qp->fixed_scale);
 	qp->fixed_zp = arena_alloc(a, (size_t)g->n * sizeof *qp->fixed_zp);
+	qp->in_scale = arena_alloc(a, (size_t)g->n * sizeof *qp->in_scale);
+	qp->in_zp = arena_alloc(a, (size_t)g->n * sizeof *qp->in_zp);
 	bool *absorbed = arena_alloc(a, (size_t)g->n * sizeof *absorbed);
+	bool *input_obs = arena_alloc(a, (size_t)g->n * sizeof *input_obs); /* observed by a reader: FP32 in FX */
+	int *first_fixed = arena_alloc(a, (size_t)g->n * sizeof *first_fixed); /* its first fixed reader, -1 */
 	for (int i = 0; i < g->n; i++) {
-		qp->obs[i] = -1;
+		qp->obs[i] = first_fixed[i] = -1;
 		if (quant_fused_relu(g, &g->nodes[i]))
 			absorbed[g->nodes[i].in[0]] = true;
 	}
@@ -157,9 +175,16 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 			if (qp->obs[x] < 0 && !absorbed[x]) {
 				qp->obs[x] = qp->nobs++;
 				qp->kind[x] = k == QOBS_FIXED ? QOBS_FIXED : QOBS_OWN;
+				input_obs[x] = true;
 				if (k == QOBS_FIXED) /* FX makes the input observer from the reader's qconfig */
 					set_fixed(qp, qp->obs[x], n);
+			} else if (input_obs[x] && k != QOBS_FIXED && qp->kind[x] == QOBS_FIXED) {
+				/* a second, data-driven observer: the value's */
+				qp->obs[x] = qp->nobs++;
+				qp->kind[x] = QOBS_OWN;
 			}
+			if (input_obs[x] && k == QOBS_FIXED && first_fixed[x] < 0)
+				first_fixed[x] = i;
 		}
 		if (k == QOBS_NONE)
 			continue;
@@ -181,6 +206,15 @@ QPlan *quant_plan(const Graph *g, const char *fp32)
 		case QOBS_NONE:
 			break;
 		}
+	}
+	/* the fixed readers of a value observed from the data too read it on
+	 * the first fixed reader's grid */
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		int x = n->nin ? n->in[0] : -1;
+		if (n->dead || qp->kind[i] != QOBS_FIXED || x < 0 || first_fixed[x] < 0 || qp->kind[x] == QOBS_FIXED)
+			continue;
+		fixed_grid(&g->nodes[first_fixed[x]], &qp->in_scale[i], &qp->in_zp[i]);
 	}
 	/* concat may leave an observer nothing to observe: number the rest
 	 * from 0 */

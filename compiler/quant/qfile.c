@@ -210,6 +210,12 @@ void quant_write(const Graph *g, const Graph *folded, const QPlan *qp, const QSt
 			st_put(&o, arena_printf(a, "%s.output_range", n->name), "F32", 1, &two, range, 4);
 			st_put(&o, arena_printf(a, "%s.output_sqnr", n->name), "F32", 1, &one, sqnr, 4);
 		}
+		if (qp->in_scale[i] > 0) { /* reads its input on a fixed grid of its own */
+			int32_t *zp = arena_alloc(a, sizeof *zp);
+			*zp = qp->in_zp[i];
+			st_put(&o, arena_printf(a, "%s.input_scale", n->name), "F32", 1, &one, &qp->in_scale[i], 4);
+			st_put(&o, arena_printf(a, "%s.input_zero_point", n->name), "I32", 1, &one, zp, 4);
+		}
 		const Node *f = named(folded, n->name);
 		if (!f)
 			continue;
@@ -330,16 +336,27 @@ QFile *quant_load(const Graph *written, const char *path)
 	q->weight_scale = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->weight_scale);
 	q->bias = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->bias);
 	q->bias_float = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->bias_float);
-	/* the activations */
+	q->inputs = arena_alloc(a, (size_t)(f->n ? f->n : 1) * sizeof *q->inputs);
+	/* the activations, and the fixed grids some layers read their input on */
 	for (int i = 0; i < f->n; i++) {
 		const StTensor *t = f->by_key[i];
-		size_t len = strlen(t->key), sl = strlen(".output_scale");
-		if (len <= sl || strcmp(t->key + len - sl, ".output_scale"))
+		size_t len = strlen(t->key), sl = strlen(".output_scale"), il = strlen(".input_scale");
+		bool input = len > il && !strcmp(t->key + len - il, ".input_scale");
+		if (!input && (len <= sl || strcmp(t->key + len - sl, ".output_scale")))
 			continue;
-		const char *name = arena_printf(a, "%.*s", (int)(len - sl), t->key);
+		const char *name = arena_printf(a, "%.*s", (int)(len - (input ? il : sl)), t->key);
 		if (!named(written, name))
 			diag_error(path, 0, "tensor '%s' is for layer '%s', which is no layer of %s (was the file edited?)",
 			           t->key, name, written->file);
+		if (input) {
+			QValue *v = &q->inputs[q->ninputs++];
+			v->name = name;
+			v->q.scale = scales(a, f, t, 1)[0];
+			v->q.zero_point = zero_points(a, f, need(f, arena_printf(a, "%s.input_zero_point", name), name), 1, 0,
+			                              255)[0];
+			v->sqnr = NAN;
+			continue;
+		}
 		QValue *v = &q->values[q->nvalues++];
 		v->name = name;
 		v->q.scale = scales(a, f, t, 1)[0];

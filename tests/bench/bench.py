@@ -48,7 +48,8 @@ program's own median of K runs, `--threads T`; its first, untimed run
 over the input is its warm-up), then K timed PyTorch calls, then K ORT
 runs (each their median). Never two at once. A model's figure is the
 median of its round medians; a ratio is the median of the rounds'
-ratios. -O0 and generic (one thread) are slow: for models of 100M MACs
+ratios; cnnc/best, the larger of cnnc/PyTorch and cnnc/ORT, is cnnc
+against the faster of the two (issue 19's yardstick). -O0 and generic (one thread) are slow: for models of 100M MACs
 or more they run once, `--bench N` (N = --slow-runs, 3), after the
 rounds; for smaller models they join the rounds.
 
@@ -501,6 +502,12 @@ def round_ratio(a, b):
     return f"{statistics.median(r):.2f}" if r else "-"
 
 
+def best_ratio(a, b):
+    """The larger of two round_ratio strings: cnnc against the faster of
+    the two sides (issue 19's yardstick); "-" unless both were timed."""
+    return "-" if "-" in (a, b) else max(a, b, key=float)
+
+
 def target_cell(name, t, r):
     """Issue 16's target for NAME's one-thread cnnc/PyTorch ratio r (a
     string, "-" when not timed), and whether r meets it; "" otherwise."""
@@ -529,13 +536,14 @@ def markdown(results, args, cc_default, cc_generic):
         f"- timing: {args.rounds} interleaved rounds of {args.runs} runs (for each T: program "
         f"`--bench {args.runs}`, then {args.runs} PyTorch calls, then {args.runs} ORT runs); figures are medians "
         f"of the round medians; ratios are medians over rounds of cnnc / the other in the same round (below 1: "
-        f"cnnc faster); x1T: cnnc on one thread / cnnc on T; "
+        f"cnnc faster); cnnc/best: the larger of cnnc/PyTorch and cnnc/ORT (cnnc against the faster of the two, "
+        f"issue 19's yardstick); x1T: cnnc on one thread / cnnc on T; "
         f"-O0 and generic (one thread) of models of 100M MACs or more: one `--bench {args.slow_runs}` after the "
         f"rounds, marked \"({args.slow_runs} runs)\"",
         "",
-        "| model | T | PyTorch ms | ORT ms | cnnc ms | cnnc/PyTorch | target | cnnc/ORT | x1T | cnnc -O0 ms "
-        "| -O0/default | cnnc generic ms |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| model | T | PyTorch ms | ORT ms | cnnc ms | cnnc/PyTorch | target | cnnc/ORT | cnnc/best | x1T "
+        "| cnnc -O0 ms | -O0/default | cnnc generic ms |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for res in results:
@@ -543,9 +551,9 @@ def markdown(results, args, cc_default, cc_generic):
         one = res["cnnc_at"][1]
         for t, c in res["cnnc_at"].items():
             d, p, o_ = c.median(), res["pytorch"][t].median(), res["ort"][t].median()
-            r = round_ratio(c, res["pytorch"][t])
+            r, r_ort = round_ratio(c, res["pytorch"][t]), round_ratio(c, res["ort"][t])
             cells = [res["name"], str(t), fmt(p), fmt(o_), fmt(d), r, target_cell(res["name"], t, r),
-                     round_ratio(c, res["ort"][t]), "" if t == 1 else round_ratio(one, c)]
+                     r_ort, best_ratio(r, r_ort), "" if t == 1 else round_ratio(one, c)]
             if t == 1:
                 o = v["-O0"].median() if "-O0" in v else None
                 g = v["generic"].median() if "generic" in v else None

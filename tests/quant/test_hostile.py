@@ -71,6 +71,12 @@ def expect(what, args, rc, msg, out, scratch):
     check(f"{what}: no temporary left", os.listdir(scratch) == [], str(os.listdir(scratch)))
 
 
+def read_keys(path):
+    """The tensor keys of the safetensors file at path."""
+    b = open(path, "rb").read()
+    return [k for k in json.loads(b[8:8 + struct.unpack("<Q", b[:8])[0]]) if k != "__metadata__"]
+
+
 def edit(src, dst, key, values):
     """Copies the safetensors src to dst with tensor key's elements replaced."""
     b = bytearray(open(src, "rb").read())
@@ -254,6 +260,19 @@ def main():
         layers = {l["name"]: l["dtype"] for l in json.loads(r.stdout)["quantization"]["layers"]} \
             if r.returncode == 0 else {}
         check("report of an add kept in FP32: fp32", layers.get("s") == "fp32", f"{r.stderr[-600:]} {layers}")
+        # quantized whole, x is read by the add and by the sigmoid on its
+        # fixed grid (NAME.input_scale): that grid is checked as any scale
+        r = run(["quantize", ar, "--weights", empty, "--calibrate", xc, "-o", qa], scratch)
+        check("quantize add(x, sigmoid(x)): exit 0", r.returncode == 0, r.stderr[-600:])
+        sig = [k for k in read_keys(qa) if k.endswith(".input_scale")] if r.returncode == 0 else []
+        check("quantize add(x, sigmoid(x)): the sigmoid's input grid", len(sig) == 1, str(sig))
+        for key, vals, msg in [(sig[0] if sig else "?", [0.0], "a scale must be finite and > 0"),
+                               (sig[0][:-5] + "zero_point" if sig else "?", [256], "must lie in 0..255")]:
+            if sig:
+                edit(qa, bad, key, vals)
+            expect(f"Q file with {key} {vals[0]}", ["report", ar, "--weights", bad], 1, f"'{key}'", None, scratch)
+            r = run(["report", ar, "--weights", bad], scratch)
+            check(f"Q file with {key} {vals[0]}: says why", msg in r.stderr, r.stderr)
         # x - 2 and 2 - x: the signature hashes which operand the number is
         for nm, expr in (("sub_a", "x:sub(2)"), ("sub_b", "sub(2, x)")):
             open(os.path.join(d, nm + ".lua"), "w").write(

@@ -7,7 +7,9 @@ For each net (odd-shape nets of tests/golden/nets (activations3: gelu,
 in float32 on both sides, and prelu; nd_ops: ConvNeXt's permutes, layer
 norms, linears over the last dim of 4-D and 3-D values, a layer scale)
 and tests/quant/nets
-(clamps.lua: hardtanh, relu6 and dropout on their input's grid);
+(clamps.lua: hardtanh, relu6 and dropout on their input's grid;
+fixed_shared.lua: an FP32 value a sigmoid reads on its fixed grid and a
+conv on the value's own);
 resnet18, mobilenet_v2 and resnet50 at 48 x 48, BIG; random weights and
 randomized batch norm as tests/quant/test_oracle.py makes them, fixed
 seed): `cnnc quantize` on random calibration inputs, then `cnnc build
@@ -80,7 +82,7 @@ from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx  # noqa: E4
 warnings.filterwarnings("ignore")
 # nets, and their test samples (a multiple of the batch)
 NETS = {"odd_conv": 64, "concat_res": 64, "avg_adaptive": 64, "pools_ceil": 64, "groups_bn": 64,
-        "winograd_edges": 32, "clamps": 64, "activations3": 16, "nd_ops": 16, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
+        "winograd_edges": 32, "clamps": 64, "fixed_shared": 16, "activations3": 16, "nd_ops": 16, "resnet18": 8, "mobilenet_v2": 8, "resnet50": 8}
 FP32 = {"concat_res": "stem,fc"}
 # built again with these flags, to give the same bytes (the kernels' portable
 # C and their threaded paths)

@@ -5,12 +5,13 @@
  * once, in contiguous chunks that cut the loop into ranges as equal as
  * whole items allow (one per thread, on as many threads as the loop has
  * grains, at most) and no chunk longer than a range, the chunks are the
- * same on every run, a loop started inside another runs serially,
+ * same on every run and exactly threads.c's formula, a loop started inside another runs serially,
  * rt_parallel returns only once every chunk is done (however slow the
- * other thread's), and thousands of loops in a row neither hang nor lose
- * items.
+ * other thread's), thousands of loops in a row neither hang nor lose
+ * items, and a worker's stack holds the kernels' stack scratch
+ * (RT_WORKER_STACK) where the C library's default would not.
  */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#define _GNU_SOURCE /* nanosleep; pthread_getattr_np, pthread_setattr_default_np */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -108,6 +110,65 @@ static void test_split_is_the_same_every_run(void **state)
 	rt_threads(1);
 }
 
+/* The begin of the chunk that holds each item of a loop of n items,
+ * grain `grain`, on t threads, as threads.c's chunk_start documents it:
+ * one range per thread taking part (at most one per grain), range p
+ * items [n*p/parts, n*(p+1)/parts); a range of 16 grains or more (by
+ * n/grain rounded up over parts) cut into its first 12/16 and four
+ * chunks of 1/16 (13/16, 14/16, 15/16, the end), rounded down. */
+static void expected_starts(int n, int grain, int t, int *start)
+{
+	int units = (n + grain - 1) / grain, parts = units < t ? units : t;
+	if (parts < 1)
+		parts = 1;
+	int tail = parts > 1 && units / parts >= 16;
+	for (int p = 0; p < parts; p++) {
+		long long b = (long long)n * p / parts, e = (long long)n * (p + 1) / parts;
+		for (long long i = b; i < e; i++) {
+			long long at = b;
+			for (int k = 12; tail && k < 16; k++)
+				if (i >= b + (e - b) * k / 16)
+					at = b + (e - b) * k / 16;
+			start[i] = (int)at;
+		}
+	}
+}
+
+/* The chunk boundaries are a function of (n, grain, threads) alone: the
+ * kernels' outputs are the same bytes on any thread count because an
+ * item never depends on where its chunk starts (test_parallel.c), and a
+ * split moved by one item would be another valid cover, so every test
+ * above would pass it: pin it to the formula, and to one split written
+ * out. */
+static void test_chunks_are_the_documented_split(void **state)
+{
+	(void)state;
+	static Seen s;
+	static int want[MAX_ITEMS];
+	/* 100 items, grain 1, 2 threads: ranges [0,50) [50,100), each 37 + 3 + 3 + 3 + 4 */
+	const int starts[] = {0, 37, 40, 43, 46, 50, 87, 90, 93, 96};
+	assert_int_equal(run_loop(&s, 2, 100, 1, 2), 10);
+	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++) {
+		int end = k + 1 < sizeof starts / sizeof *starts ? starts[k + 1] : 100;
+		assert_int_equal(s.size[starts[k]], end - starts[k]);
+	}
+	const int threads[] = {1, 2, 3, 4};
+	const int ns[] = {1, 7, 37, 100, 257, 999};
+	const int grains[] = {1, 4, 16};
+	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
+		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
+				int n = ns[k], units = (n + grains[g] - 1) / grains[g];
+				run_loop(&s, threads[t], n, grains[g], units < threads[t] ? units : threads[t]);
+				expected_starts(n, grains[g], threads[t], want);
+				for (int i = 0; i < n; i++)
+					if (s.slice_of[i] != want[i])
+						fail_msg("n %d grain %d threads %d: item %d ran in the chunk from %d, not %d", n,
+						         grains[g], threads[t], i, s.slice_of[i], want[i]);
+			}
+	rt_threads(1);
+}
+
 static Seen nested_inner;
 
 static void outer(void *ctx, int begin, int end)
@@ -184,12 +245,105 @@ static void test_returns_after_every_chunk(void **state)
 	rt_threads(1);
 }
 
+/* The stack scratch a kernel may keep, rounded up: cnnrt.h documents
+ * about 200 KB at most (the AVX2 int8 GEMM's split rows 128 KB, the
+ * channel-blocked depthwise's planes 66 KB), below the pool's frames. */
+#define KERNEL_STACK (256 * 1024)
+
+/* What the stack task saw on the thread that ran its item 1. */
+typedef struct {
+	pthread_t caller;   /* the thread that called rt_parallel */
+	int worker_ran;     /* item 1 ran (atomic) */
+	int on_worker;      /* ...on a thread other than the caller */
+	long long free;     /* bytes of its stack below the task's frame, guard excluded; -1 unknown */
+	int touched;        /* it wrote KERNEL_STACK bytes of locals and came back */
+} StackSeen;
+
+/* Writes a byte a page of KERNEL_STACK bytes of locals, as a kernel's
+ * scratch would; returns one of them so nothing is optimized away. */
+static __attribute__((noinline)) int use_kernel_stack(void)
+{
+	volatile char scratch[KERNEL_STACK];
+	for (size_t i = 0; i < sizeof scratch; i += 4096)
+		scratch[i] = (char)i;
+	scratch[sizeof scratch - 1] = 1;
+	return scratch[sizeof scratch - 1];
+}
+
+/* Item 0 (the caller's range) waits up to 5 s for item 1 to run on the
+ * worker; item 1 measures its thread's free stack and, when there is
+ * room, uses KERNEL_STACK of it (too little room is reported, not
+ * crashed on: cmocka's asserts belong to the caller's thread). */
+static void stack_task(void *ctx, int begin, int end)
+{
+	StackSeen *s = ctx;
+	for (int i = begin; i < end; i++) {
+		if (i == 0) {
+			for (int w = 0; w < 5000 && !__atomic_load_n(&s->worker_ran, __ATOMIC_ACQUIRE); w++) {
+				struct timespec t = {0, 1000 * 1000};
+				nanosleep(&t, NULL);
+			}
+			continue;
+		}
+		s->on_worker = !pthread_equal(pthread_self(), s->caller);
+		s->free = -1;
+#if defined(__GLIBC__)
+		pthread_attr_t a;
+		void *lo;
+		size_t size, guard;
+		if (pthread_getattr_np(pthread_self(), &a) == 0) {
+			if (pthread_attr_getstack(&a, &lo, &size) == 0 && pthread_attr_getguardsize(&a, &guard) == 0)
+				s->free = (long long)((char *)&a - (char *)lo) - (long long)guard;
+			pthread_attr_destroy(&a);
+		}
+#endif
+		if (s->free >= KERNEL_STACK + 16 * 1024) /* the scratch and this frame's callees */
+			s->touched = use_kernel_stack();
+		__atomic_store_n(&s->worker_ran, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* main lowers the C library's default thread stack (glibc's 8 MB) to
+ * its least before any worker starts, so the workers run on the stack
+ * the pool asks for, as under a libc whose default is small (musl's
+ * 128 KB): with RT_WORKER_STACK at 128 KB this fails. */
+static void test_worker_stack_holds_kernel_scratch(void **state)
+{
+	(void)state;
+	static StackSeen s;
+	memset(&s, 0, sizeof s);
+	s.caller = pthread_self();
+	rt_threads(2);
+	rt_parallel(2, 1, stack_task, &s);
+	rt_threads(1);
+	assert_true(s.worker_ran);
+	assert_true(s.on_worker);
+#if defined(__GLIBC__)
+	if (s.free < KERNEL_STACK + 16 * 1024)
+		fail_msg("a worker has %lld bytes of stack free, the kernels need %d (RT_WORKER_STACK %d)", s.free,
+		         KERNEL_STACK + 16 * 1024, RT_WORKER_STACK);
+	assert_int_equal(s.touched, 1);
+#endif
+}
+
 int main(void)
 {
+#if defined(__GLIBC__)
+	{
+		pthread_attr_t a;
+		if (pthread_attr_init(&a) == 0) {
+			pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN);
+			pthread_setattr_default_np(&a);
+			pthread_attr_destroy(&a);
+		}
+	}
+#endif
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worker_stack_holds_kernel_scratch),
 		cmocka_unit_test(test_one_thread_is_one_call),
 		cmocka_unit_test(test_every_item_once_per_split),
 		cmocka_unit_test(test_split_is_the_same_every_run),
+		cmocka_unit_test(test_chunks_are_the_documented_split),
 		cmocka_unit_test(test_nested_loop_runs_serially),
 		cmocka_unit_test(test_many_loops_in_a_row),
 		cmocka_unit_test(test_returns_after_every_chunk),
