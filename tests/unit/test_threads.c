@@ -8,7 +8,9 @@
  * same on every run, a loop started inside another runs serially,
  * rt_parallel returns only once every chunk is done (however slow the
  * other thread's), and thousands of loops in a row neither hang nor lose
- * items.
+ * items; a range of a few grains ends in chunks too, and
+ * rt_parallel_slots' bodies see a slot below its bound (0 in a nested
+ * loop).
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 
@@ -184,6 +186,86 @@ static void test_returns_after_every_chunk(void **state)
 	rt_threads(1);
 }
 
+/* A range of a few grains (2 threads: 3 items each) still ends in
+ * chunks another thread may take, each of whole grains but the range's
+ * first. */
+static void test_few_grains_get_a_tail(void **state)
+{
+	(void)state;
+	static Seen s;
+	assert_true(run_loop(&s, 2, 6, 1, 2) > 2);
+	const int ns[] = {8, 14, 15, 40};
+	for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+		int n = ns[k];
+		assert_true(run_loop(&s, 2, n, 2, 2) > 2);
+		for (int i = 0; i < n; i++)
+			if (s.size[i] && i != 0 && i != n / 2)
+				assert_true(s.size[i] >= 2);
+	}
+	rt_threads(1);
+}
+
+/* What the slots loops saw: per item the slot that ran it (the outer
+ * loop's, and a nested loop's). */
+static int slot_of[MAX_ITEMS], inner_slot_of[MAX_ITEMS];
+static Seen slot_inner;
+
+static void mark_slot(void *ctx, int begin, int end)
+{
+	mark(ctx, begin, end);
+	for (int i = begin; i < end; i++)
+		slot_of[i] = rt_thread_slot();
+}
+
+static void mark_inner_slot(void *ctx, int begin, int end)
+{
+	mark(ctx, begin, end);
+	for (int i = begin; i < end; i++)
+		inner_slot_of[i] = rt_thread_slot();
+}
+
+/* mark_slot, and a nested loop from the chunk that holds item 150 (the
+ * worker's range's first), whose body must see slot 0 whichever thread
+ * runs it (it runs serially), and the chunk's slot again after it. */
+static void mark_slot_nested(void *ctx, int begin, int end)
+{
+	mark_slot(ctx, begin, end);
+	if (begin <= 150 && 150 < end) {
+		int before = rt_thread_slot();
+		rt_parallel_slots(100, 1, 2, mark_inner_slot, &slot_inner);
+		assert_int_equal(rt_thread_slot(), before);
+	}
+}
+
+/* rt_parallel_slots takes at most `slots` threads, and a body's
+ * rt_thread_slot is below it, whatever rt_threads said. */
+static void test_slots_bound_the_threads(void **state)
+{
+	(void)state;
+	static Seen s;
+	for (int slots = 1; slots <= 3; slots++) {
+		memset(&s, 0, sizeof s);
+		memset(slot_of, 0xff, sizeof slot_of);
+		rt_threads(3);
+		rt_parallel_slots(300, 1, slots, mark_slot, &s);
+		for (int i = 0; i < 300; i++) {
+			assert_int_equal(s.hits[i], 1);
+			assert_true(slot_of[i] >= 0 && slot_of[i] < slots);
+		}
+		if (slots == 1)
+			assert_int_equal(s.size[0], 300); /* one call: serial */
+	}
+	memset(&s, 0, sizeof s);
+	memset(&slot_inner, 0, sizeof slot_inner);
+	memset(inner_slot_of, 0xff, sizeof inner_slot_of);
+	rt_threads(2);
+	rt_parallel_slots(300, 1, 2, mark_slot_nested, &s);
+	assert_int_equal(slot_inner.size[0], 100);
+	for (int k = 0; k < 100; k++)
+		assert_int_equal(inner_slot_of[k], 0);
+	rt_threads(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_nested_loop_runs_serially),
 		cmocka_unit_test(test_many_loops_in_a_row),
 		cmocka_unit_test(test_returns_after_every_chunk),
+		cmocka_unit_test(test_few_grains_get_a_tail),
+		cmocka_unit_test(test_slots_bound_the_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
