@@ -588,13 +588,21 @@ void rt_threads(int n);
 /* Runs fn over items [0, n) cut into one contiguous range per thread, of
  * n/threads items each (rounded to whole items), on at most
  * ceil(n/grain) threads: grain is the fewest items worth a thread. A
- * range of enough grains ends in a few small chunks, which a thread done
+ * range of two grains or more ends in a few small chunks (1/16 of it, at
+ * least a grain each), which a thread done
  * with its own range may run instead of the range's owner: fn is called
  * once per chunk, on any thread, so an item must give the same result
  * whichever thread runs it and wherever its chunk starts. The chunks
  * depend only on n, grain and the thread count. Returns when every chunk
  * is done. */
 void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx);
+/* rt_parallel on at most `slots` threads, for a body with scratch in
+ * `slots` areas: it takes area rt_thread_slot(), the index of the thread
+ * running it (0 for the caller, and for a loop run serially; 1 .. slots-1
+ * for the workers). A thread runs its chunks one after another, so its
+ * area is free for each; chunks of any size balance such a loop. */
+void rt_parallel_slots(int n, int grain, int slots, rt_task_fn fn, void *ctx);
+int rt_thread_slot(void);
 
 /* ---- time.c --------------------------------------------------------- */
 

@@ -277,7 +277,7 @@ typedef struct {
 	float *y;              /* output */
 	float *scratch;        /* parts areas of area floats */
 	size_t area;           /* RT_IM2COL_FLOATS */
-	int parts;             /* areas used, and parts the blocks are cut into */
+	int parts;             /* areas: the most threads its loops of blocks take */
 	int cg, og, k, ohw;    /* channels per group in and out, patch rows, output pixels */
 	int first, block;      /* first column unrolled (after those read in place), columns per block */
 	int blocks;            /* blocks per (image, group) */
@@ -329,16 +329,15 @@ static void gemm_block(const Conv *j, int it, float *col)
 	rt_gemm_packed(j->og, cols, j->k, j->w + g * j->wg, col, j->y + yoff + j0, j->ohw, &e);
 }
 
-/* rt_parallel bodies: the blocks of part i (the i-th equal run), in
- * area i, each multiplied on this thread (a GEMM started inside a
- * parallel loop runs serially)... */
-static void block_parts(void *ctx, int begin, int end)
+/* rt_parallel bodies: block items [begin, end), in the area of the
+ * thread running them (rt_thread_slot), each multiplied on this thread
+ * (a GEMM started inside a parallel loop runs serially)... */
+static void block_items(void *ctx, int begin, int end)
 {
 	const Conv *j = ctx;
-	int items = j->p->n * j->p->groups * j->blocks;
-	for (int i = begin; i < end; i++)
-		for (int it = (int)((long long)items * i / j->parts); it < (int)((long long)items * (i + 1) / j->parts); it++)
-			gemm_block(j, it, j->scratch + (size_t)i * j->area);
+	float *col = j->scratch + (size_t)rt_thread_slot() * j->area;
+	for (int it = begin; it < end; it++)
+		gemm_block(j, it, col);
 }
 
 /* ...and strips [begin, end) of one block's unrolling. */
@@ -350,8 +349,8 @@ static void unroll_strips(void *ctx, int begin, int end)
 }
 
 /* Threads: with several blocks of columns per part and the weights in
- * cache, each part (up to `threads`) unrolls and multiplies whole blocks
- * in its own area of scratch; else the blocks go one by one, each
+ * cache, each thread (up to `threads`) unrolls and multiplies whole
+ * blocks, chunks of them at a time, in its own area of scratch; else the blocks go one by one, each
  * unrolled by strips in parallel and multiplied by the parallel GEMM. A
  * column is computed the same either way (the blocks are the same, and
  * rt_gemm_packed gives the same bytes on any number of threads). */
@@ -392,7 +391,7 @@ static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pr
 	j.blocks = (j.ohw - j.first + j.block - 1) / j.block;
 	int items = p->n * p->groups * j.blocks;
 	if (j.parts > 1 && !outer && items >= 2 * j.parts) {
-		rt_parallel(j.parts, 1, block_parts, &j);
+		rt_parallel_slots(items, 1, j.parts, block_items, &j);
 		return;
 	}
 	for (int it = 0; it < items; it++) {

@@ -138,14 +138,14 @@ static ALWAYS_INLINE void row_tiles(int act, const rt_conv2d_params *p, const fl
 	}
 }
 
-/* One call, shared by the parts of its parallel loop. */
+/* One call, shared by the chunks of its parallel loop. */
 typedef struct {
 	const rt_conv2d_params *p;
 	const float *x, *w;    /* input, weights as in rt_conv2d_stem */
 	const rt_epilogue *ep; /* never NULL */
 	float *y;              /* output */
-	float *scratch;        /* parts areas of RT_STEM_FLOATS */
-	int parts;             /* areas, and parts the rows are cut into */
+	float *scratch;        /* parts areas of RT_STEM_FLOATS, one per thread */
+	int parts;             /* areas: the most threads its loop takes */
 } Stem;
 
 /* Output rows [begin, end) of all images (row it: image it / oh, row
@@ -194,20 +194,19 @@ static void stem_rows(const Stem *j, int begin, int end, float *scratch)
 	}
 }
 
-/* rt_parallel's body: items are parts, part i the i-th equal run of
- * output rows, in area i. */
-static void stem_parts(void *ctx, int begin, int end)
+/* rt_parallel's body: output rows [begin, end) of all images, in the
+ * area of the thread running them (rt_thread_slot). */
+static void stem_items(void *ctx, int begin, int end)
 {
 	const Stem *j = ctx;
-	int rows = j->p->n * j->p->oh;
-	for (int i = begin; i < end; i++)
-		stem_rows(j, (int)((long long)rows * i / j->parts), (int)((long long)rows * (i + 1) / j->parts),
-		          j->scratch + (size_t)i * RT_STEM_FLOATS(j->p->c, j->p->kh, j->p->kw, j->p->sw, j->p->dw, j->p->ow));
+	stem_rows(j, begin, end,
+	          j->scratch + (size_t)rt_thread_slot() *
+	                           RT_STEM_FLOATS(j->p->c, j->p->kh, j->p->kw, j->p->sw, j->p->dw, j->p->ow));
 }
 
 /* x: [n, c, h, w]  w: [oc, c, kh, kw] -> y: [n, oc, oh, ow]. On up to
- * `threads` parts of the output rows, each with its own area of scratch;
- * a row is computed the same in any part. */
+ * `threads` threads, in chunks of output rows, each thread in its own
+ * area of scratch; a row is computed the same in any chunk. */
 void rt_conv2d_stem(const rt_conv2d_params *p, int threads, const float *x, const float *w, const rt_epilogue *ep,
                     float *y, float *scratch)
 {
@@ -217,11 +216,9 @@ void rt_conv2d_stem(const rt_conv2d_params *p, int threads, const float *x, cons
 		return;
 	}
 	Stem j = {p, x, w, ep ? ep : &none, y, scratch, threads < 1 ? 1 : threads};
-	/* parts of at least CL_GRAIN_FLOPS, and of at least a few rows (each
-	 * part pads its first kh input rows anew) */
+	/* chunks of at least CL_GRAIN_FLOPS, and of at least 4 rows (each
+	 * chunk pads its first kh input rows anew) */
 	double row_flops = 2.0 * p->oc * p->ow * p->c * p->kh * p->kw;
-	int most = (int)(row_flops * p->n * p->oh / CL_GRAIN_FLOPS) + 1, rows = p->n * p->oh / 4 + 1;
-	most = most < rows ? most : rows;
-	j.parts = j.parts < most ? j.parts : most;
-	rt_parallel(j.parts, 1, stem_parts, &j);
+	int grain = cl_grain(row_flops, CL_GRAIN_FLOPS);
+	rt_parallel_slots(p->n * p->oh, grain > 4 ? grain : 4, j.parts, stem_items, &j);
 }

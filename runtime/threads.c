@@ -35,12 +35,16 @@
 
 void rt_threads(int n) { (void)n; }
 
-void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
+void rt_parallel_slots(int n, int grain, int slots, rt_task_fn fn, void *ctx)
 {
-	(void)grain;
+	(void)grain, (void)slots;
 	if (n > 0)
 		fn(ctx, 0, n);
 }
+
+void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx) { rt_parallel_slots(n, grain, 1, fn, ctx); }
+
+int rt_thread_slot(void) { return 0; }
 
 #else
 
@@ -55,6 +59,7 @@ typedef struct {
 	rt_task_fn fn;   /* loop body over a chunk [begin, end) */
 	void *ctx;       /* its argument */
 	int n;           /* items in the loop */
+	int grain;       /* fewest items worth a thread: a tail chunk holds at least one grain */
 	int parts;       /* threads taking part: ranges 0 .. parts-1 */
 	int chunks;      /* chunks per range: 1 (the whole range) or 1 + TAIL */
 } Job;
@@ -74,19 +79,50 @@ static pthread_t workers[RT_MAX_THREADS]; /* worker i at index i (0 unused) */
 static unsigned long born[RT_MAX_THREADS]; /* round_no when worker i started */
 
 /* Where chunk k of range `part` of j starts: range part is items
- * [n*part/parts, n*(part+1)/parts), its first chunk the first 3/4 of it,
- * the TAIL others 1/16 each. The grain only decides how many ranges there
- * are, and whether a range holds enough grains for a tail. Cut into whole
+ * [n*part/parts, n*(part+1)/parts), its first chunk what the TAIL others
+ * leave, each of those 1/16 of the range but at least a grain (at the
+ * range's start, those that do not fit are empty). The grain decides
+ * how many ranges there are, and how small a chunk may be. Cut into whole
  * grains, a loop of a little over one grain gave one thread a grain and
  * the other the rest (winograd's output transform of resnet18's 7x7
  * layers: 94% of it on one thread); cut evenly, the threads are equally
- * busy. */
+ * busy. A range of a few grains ends in chunks of one grain: a loop of
+ * big items (winograd's 13 blocks of tiles of resnet50's 56x56 layers,
+ * one per grain) is balanced item by item. */
 static long long chunk_start(const Job *j, int part, int k)
 {
 	long long b = (long long)j->n * part / j->parts, e = (long long)j->n * (part + 1) / j->parts;
 	if (k >= j->chunks)
 		return e;
-	return k == 0 ? b : b + (e - b) * (16 - TAIL - 1 + k) / 16;
+	long long s = (e - b) / 16 > j->grain ? (e - b) / 16 : j->grain; /* a tail chunk */
+	long long at = e - (TAIL + 1 - k) * s;
+	return k == 0 || at < b ? b : at;
+}
+
+/* The thread's index in the pool, for rt_thread_slot: set by each worker
+ * (1..), unset (0) in any other thread and, for the time of a loop that
+ * runs serially, in a worker that runs one from its chunk (so the loop's
+ * body takes area 0, as it would on one thread). */
+static pthread_key_t slot_key;
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+static void make_slot_key(void) { pthread_key_create(&slot_key, NULL); }
+
+int rt_thread_slot(void)
+{
+	pthread_once(&slot_once, make_slot_key);
+	return (int)(size_t)pthread_getspecific(slot_key);
+}
+
+/* A loop run whole by the calling thread, as slot 0. */
+static void serial(rt_task_fn fn, void *ctx, int n)
+{
+	pthread_once(&slot_once, make_slot_key);
+	void *slot = pthread_getspecific(slot_key);
+	if (slot)
+		pthread_setspecific(slot_key, NULL);
+	fn(ctx, 0, n);
+	if (slot)
+		pthread_setspecific(slot_key, slot);
 }
 
 /* Takes chunk k of range q if no thread has: one bit of taken[q] each. */
@@ -117,6 +153,8 @@ static void run_chunks(const Job *j, int part)
 static void *worker(void *arg)
 {
 	int id = (int)(size_t)arg;
+	pthread_once(&slot_once, make_slot_key);
+	pthread_setspecific(slot_key, arg);
 	pthread_mutex_lock(&mu);
 	unsigned long seen = born[id]; /* rounds before it started are not its */
 	for (;;) {
@@ -168,7 +206,7 @@ void rt_threads(int n)
 	pthread_mutex_unlock(&mu);
 }
 
-void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
+void rt_parallel_slots(int n, int grain, int slots, rt_task_fn fn, void *ctx)
 {
 	if (n <= 0)
 		return;
@@ -177,14 +215,15 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 	int units = (n + grain - 1) / grain;
 	pthread_mutex_lock(&mu);
 	int parts = active < units ? active : units;
+	parts = parts < slots ? parts : slots;
 	if (parts <= 1 || busy) {
 		pthread_mutex_unlock(&mu);
-		fn(ctx, 0, n);
+		serial(fn, ctx, n);
 		return;
 	}
 	busy = 1;
-	/* a tail where each range holds enough grains for its chunks */
-	job = (Job){fn, ctx, n, parts, units / parts >= 4 * TAIL ? 1 + TAIL : 1};
+	/* a tail where each range holds at least two grains */
+	job = (Job){fn, ctx, n, grain, parts, units / parts >= 2 ? 1 + TAIL : 1};
 	Job j = job;
 	for (int i = 0; i < parts; i++)
 		taken[i] = 0;
@@ -207,5 +246,7 @@ void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx)
 	busy = 0;
 	pthread_mutex_unlock(&mu);
 }
+
+void rt_parallel(int n, int grain, rt_task_fn fn, void *ctx) { rt_parallel_slots(n, grain, RT_MAX_THREADS, fn, ctx); }
 
 #endif

@@ -278,15 +278,14 @@ static rt_epilogue image_epilogue(const Wino *w, int n)
 }
 
 /* Items [begin, end) of (image, block) pairs, each all three steps in the
- * area of the part they belong to: every slice of rt_parallel is a
- * contiguous run of items, and part is the slice's index (the caller
- * gives each part an equal run). */
-INLINE void blocks(const int m, const Wino *w, int part, int begin, int end)
+ * area of the thread running them (rt_thread_slot; its band's zero rows
+ * set by the caller): a block's columns are its tiles', whichever thread
+ * and chunk it falls in. */
+INLINE void blocks(const int m, const Wino *w, int begin, int end)
 {
 	const int a = m + 2;
 	const rt_conv2d_params *p = w->p;
-	Area ar = area(m, w, part);
-	memset(ar.band, 0, (size_t)(a + 1) * w->wp * sizeof *ar.band);
+	Area ar = area(m, w, rt_thread_slot());
 	for (int it = begin; it < end; it++) {
 		int n = it / w->blocks, b0 = it % w->blocks * w->tb;
 		int nb = w->tiles - b0 < w->tb ? w->tiles - b0 : w->tb, nbp = (nb + NR - 1) / NR * NR;
@@ -299,26 +298,13 @@ INLINE void blocks(const int m, const Wino *w, int part, int begin, int end)
 	}
 }
 
-/* rt_parallel bodies. Over parts (items are parts: the whole blocks of
- * part i, as the caller cut them): */
+/* rt_parallel bodies. Over (image, block) items: */
+static void blocks2(void *ctx, int begin, int end) { blocks(2, ctx, begin, end); }
+static void blocks4(void *ctx, int begin, int end) { blocks(4, ctx, begin, end); }
+
+/* Items i of a loop over parts: [lo, hi) the i-th equal run of total. */
 #define PART_RANGE(parts, i, total, lo, hi) \
 	int lo = (int)((long long)(total) * (i) / (parts)), hi = (int)((long long)(total) * ((i) + 1) / (parts))
-static void blocks2(void *ctx, int begin, int end)
-{
-	const Wino *w = ctx;
-	for (int i = begin; i < end; i++) {
-		PART_RANGE(w->parts, i, w->p->n * w->blocks, lo, hi);
-		blocks(2, w, i, lo, hi);
-	}
-}
-static void blocks4(void *ctx, int begin, int end)
-{
-	const Wino *w = ctx;
-	for (int i = begin; i < end; i++) {
-		PART_RANGE(w->parts, i, w->p->n * w->blocks, lo, hi);
-		blocks(4, w, i, lo, hi);
-	}
-}
 
 /* One block's step 1 over parts (the channels of part i, in its band): */
 INLINE void inputs(const int m, const Wino *w, int begin, int end)
@@ -361,8 +347,9 @@ static void outputs4(void *ctx, int begin, int end) { outputs(4, ctx, begin, end
 
 /* The three steps for every image, block by block of tiles, with the tile
  * size a constant. Threads: with at least as many (image, block) pairs
- * as parts, each part takes an equal run of whole blocks in its own area
- * of scratch (one parallel loop); with fewer (a small output: one block)
+ * as parts, one parallel loop over them on at most `parts` threads, each
+ * thread in its own area of scratch, chunks of whole blocks balancing
+ * the threads (resnet50's 56x56 layers: 13 blocks); with fewer (a small output: one block)
  * the blocks go one by one and each step is a parallel loop: step 1 over
  * channels (a band per part), step 2 over the a*a tile positions, step 3
  * over output channels, each where it has the work (cl_grain). Every
@@ -386,15 +373,15 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, int parts, const fl
 	w.upos = (size_t)RT_GEMM_PACKED(p->oc, p->c);
 	w.xs = (size_t)p->c * w.ld + 16;
 	int items = p->n * w.blocks;
-	/* whole blocks per part when they split evenly enough: 7 blocks make
-	 * 3 and 4, 3 would make 1 and 2 */
-	if (w.parts == 1 || (items >= w.parts && (items % w.parts == 0 || items >= 3 * w.parts))) {
-		rt_parallel(w.parts, 1, m == 2 ? blocks2 : blocks4, &w);
-		return;
-	}
-	for (int i = 0; i < w.parts; i++) {
+	for (int i = 0; i < w.parts; i++) { /* the bands' zero rows */
 		Area ar = area(m, &w, i);
 		memset(ar.band, 0, (size_t)(a + 1) * w.wp * sizeof *ar.band);
+	}
+	/* whole blocks, a chunk of them at a time, when they split evenly
+	 * enough: 7 blocks make 3 and 4, 3 would make 1 and 2 */
+	if (w.parts == 1 || (items >= w.parts && (items % w.parts == 0 || items >= 3 * w.parts))) {
+		rt_parallel_slots(items, 1, w.parts, m == 2 ? blocks2 : blocks4, &w);
+		return;
 	}
 	double tile_flops = 2.0 * a * a * a; /* a transform's, per tile and channel */
 	for (int it = 0; it < items; it++) {

@@ -86,13 +86,13 @@ PATCHES = [
     ('\t\t\tif (b < e)\n\t\t\t\tj->fn(j->ctx, (int)b, (int)e);',
      '\t\t\tif (b < e) {\n\t\t\t\tdouble t0 = pf_now();\n\t\t\t\tj->fn(j->ctx, (int)b, (int)e);\n'
      '\t\t\t\tpf_slice[pf_index((void *)j->fn)][part] += pf_now() - t0;\n\t\t\t}'),
-    ('\tif (parts <= 1 || busy) {\n\t\tpthread_mutex_unlock(&mu);\n\t\tfn(ctx, 0, n);\n\t\treturn;\n\t}',
+    ('\tif (parts <= 1 || busy) {\n\t\tpthread_mutex_unlock(&mu);\n\t\tserial(fn, ctx, n);\n\t\treturn;\n\t}',
      '\tif (busy) { /* nested: counted in its outer slice */\n\t\tpthread_mutex_unlock(&mu);\n'
-     '\t\tfn(ctx, 0, n);\n\t\treturn;\n\t}\n'
+     '\t\tserial(fn, ctx, n);\n\t\treturn;\n\t}\n'
      '\tdouble now = pf_now();\n'
      '\tif (pf_last < 0)\n\t\tatexit(pf_print), pf_main = pthread_self();\n'
      '\telse if (pthread_equal(pf_main, pthread_self()))\n\t\tpf_outside += now - pf_last;\n'
-     '\tif (parts <= 1) {\n\t\tpthread_mutex_unlock(&mu);\n\t\tfn(ctx, 0, n);\n'
+     '\tif (parts <= 1) {\n\t\tpthread_mutex_unlock(&mu);\n\t\tserial(fn, ctx, n);\n'
      '\t\tint i = pf_index((void *)fn);\n\t\tpf_serial[i]++;\n\t\tpf_serial_ms[i] += pf_now() - now;\n'
      '\t\tpf_last = pf_now();\n\t\treturn;\n\t}\n\tpf_calls[pf_index((void *)fn)]++;'),
     ('\tbusy = 0;\n\tpthread_mutex_unlock(&mu);\n}', '\tbusy = 0;\n\tpthread_mutex_unlock(&mu);\n\tpf_last = pf_now();\n}'),

@@ -8,8 +8,10 @@
  * same on every run and exactly threads.c's formula, a loop started inside another runs serially,
  * rt_parallel returns only once every chunk is done (however slow the
  * other thread's), thousands of loops in a row neither hang nor lose
- * items, and a worker's stack holds the kernels' stack scratch
- * (RT_WORKER_STACK) where the C library's default would not.
+ * items, a worker's stack holds the kernels' stack scratch
+ * (RT_WORKER_STACK) where the C library's default would not, a range
+ * of a few grains ends in chunks too, and rt_parallel_slots' bodies
+ * see a slot below its bound (0 in a nested loop).
  */
 #define _GNU_SOURCE /* nanosleep; pthread_getattr_np, pthread_setattr_default_np */
 
@@ -113,22 +115,26 @@ static void test_split_is_the_same_every_run(void **state)
 /* The begin of the chunk that holds each item of a loop of n items,
  * grain `grain`, on t threads, as threads.c's chunk_start documents it:
  * one range per thread taking part (at most one per grain), range p
- * items [n*p/parts, n*(p+1)/parts); a range of 16 grains or more (by
- * n/grain rounded up over parts) cut into its first 12/16 and four
- * chunks of 1/16 (13/16, 14/16, 15/16, the end), rounded down. */
+ * items [n*p/parts, n*(p+1)/parts); a range of two grains or more (by
+ * n/grain rounded down over parts) ends in four chunks of 1/16 of it
+ * rounded down, at least a grain, its first chunk what they leave (those
+ * that do not fit start at the range's begin: empty). */
 static void expected_starts(int n, int grain, int t, int *start)
 {
 	int units = (n + grain - 1) / grain, parts = units < t ? units : t;
 	if (parts < 1)
 		parts = 1;
-	int tail = parts > 1 && units / parts >= 16;
+	int tail = parts > 1 && units / parts >= 2;
 	for (int p = 0; p < parts; p++) {
 		long long b = (long long)n * p / parts, e = (long long)n * (p + 1) / parts;
+		long long sz = (e - b) / 16 > grain ? (e - b) / 16 : grain;
 		for (long long i = b; i < e; i++) {
 			long long at = b;
-			for (int k = 12; tail && k < 16; k++)
-				if (i >= b + (e - b) * k / 16)
-					at = b + (e - b) * k / 16;
+			for (int k = 1; tail && k <= 4; k++)
+				if (e - k * sz >= b && i >= e - k * sz) {
+					at = e - k * sz;
+					break;
+				}
 			start[i] = (int)at;
 		}
 	}
@@ -145,8 +151,8 @@ static void test_chunks_are_the_documented_split(void **state)
 	(void)state;
 	static Seen s;
 	static int want[MAX_ITEMS];
-	/* 100 items, grain 1, 2 threads: ranges [0,50) [50,100), each 37 + 3 + 3 + 3 + 4 */
-	const int starts[] = {0, 37, 40, 43, 46, 50, 87, 90, 93, 96};
+	/* 100 items, grain 1, 2 threads: ranges [0,50) [50,100), each 38 + 3 + 3 + 3 + 3 */
+	const int starts[] = {0, 38, 41, 44, 47, 50, 88, 91, 94, 97};
 	assert_int_equal(run_loop(&s, 2, 100, 1, 2), 10);
 	for (size_t k = 0; k < sizeof starts / sizeof *starts; k++) {
 		int end = k + 1 < sizeof starts / sizeof *starts ? starts[k + 1] : 100;
@@ -326,6 +332,86 @@ static void test_worker_stack_holds_kernel_scratch(void **state)
 #endif
 }
 
+/* A range of a few grains (2 threads: 3 items each) still ends in
+ * chunks another thread may take, each of whole grains but the range's
+ * first. */
+static void test_few_grains_get_a_tail(void **state)
+{
+	(void)state;
+	static Seen s;
+	assert_true(run_loop(&s, 2, 6, 1, 2) > 2);
+	const int ns[] = {8, 14, 15, 40};
+	for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+		int n = ns[k];
+		assert_true(run_loop(&s, 2, n, 2, 2) > 2);
+		for (int i = 0; i < n; i++)
+			if (s.size[i] && i != 0 && i != n / 2)
+				assert_true(s.size[i] >= 2);
+	}
+	rt_threads(1);
+}
+
+/* What the slots loops saw: per item the slot that ran it (the outer
+ * loop's, and a nested loop's). */
+static int slot_of[MAX_ITEMS], inner_slot_of[MAX_ITEMS];
+static Seen slot_inner;
+
+static void mark_slot(void *ctx, int begin, int end)
+{
+	mark(ctx, begin, end);
+	for (int i = begin; i < end; i++)
+		slot_of[i] = rt_thread_slot();
+}
+
+static void mark_inner_slot(void *ctx, int begin, int end)
+{
+	mark(ctx, begin, end);
+	for (int i = begin; i < end; i++)
+		inner_slot_of[i] = rt_thread_slot();
+}
+
+/* mark_slot, and a nested loop from the chunk that holds item 150 (the
+ * worker's range's first), whose body must see slot 0 whichever thread
+ * runs it (it runs serially), and the chunk's slot again after it. */
+static void mark_slot_nested(void *ctx, int begin, int end)
+{
+	mark_slot(ctx, begin, end);
+	if (begin <= 150 && 150 < end) {
+		int before = rt_thread_slot();
+		rt_parallel_slots(100, 1, 2, mark_inner_slot, &slot_inner);
+		assert_int_equal(rt_thread_slot(), before);
+	}
+}
+
+/* rt_parallel_slots takes at most `slots` threads, and a body's
+ * rt_thread_slot is below it, whatever rt_threads said. */
+static void test_slots_bound_the_threads(void **state)
+{
+	(void)state;
+	static Seen s;
+	for (int slots = 1; slots <= 3; slots++) {
+		memset(&s, 0, sizeof s);
+		memset(slot_of, 0xff, sizeof slot_of);
+		rt_threads(3);
+		rt_parallel_slots(300, 1, slots, mark_slot, &s);
+		for (int i = 0; i < 300; i++) {
+			assert_int_equal(s.hits[i], 1);
+			assert_true(slot_of[i] >= 0 && slot_of[i] < slots);
+		}
+		if (slots == 1)
+			assert_int_equal(s.size[0], 300); /* one call: serial */
+	}
+	memset(&s, 0, sizeof s);
+	memset(&slot_inner, 0, sizeof slot_inner);
+	memset(inner_slot_of, 0xff, sizeof inner_slot_of);
+	rt_threads(2);
+	rt_parallel_slots(300, 1, 2, mark_slot_nested, &s);
+	assert_int_equal(slot_inner.size[0], 100);
+	for (int k = 0; k < 100; k++)
+		assert_int_equal(inner_slot_of[k], 0);
+	rt_threads(1);
+}
+
 int main(void)
 {
 #if defined(__GLIBC__)
@@ -347,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_nested_loop_runs_serially),
 		cmocka_unit_test(test_many_loops_in_a_row),
 		cmocka_unit_test(test_returns_after_every_chunk),
+		cmocka_unit_test(test_few_grains_get_a_tail),
+		cmocka_unit_test(test_slots_bound_the_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
