@@ -396,6 +396,9 @@ typedef struct {
 	                      them: (in - 1) / (out - 1) with align_corners (0
 	                      for out 1), 1 / scale_factor when one was given,
 	                      else in / out */
+	int stream;        /* 1: y is never read back by the program (its
+	                      output): a large one goes to memory past the
+	                      caches (resize.c) */
 } rt_resize_params;
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]; see resize.c for the indices and

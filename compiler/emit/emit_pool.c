@@ -11,7 +11,8 @@
  * keepdim gives N x C, in NCHW the same floats) pass their sizes as
  * arguments to rt_adaptive_avg_pool2d(_cl). Input and output share one
  * layout: pools keep channels where they are. interpolate declares its
- * sizes and PyTorch's scales (rt_resize_params) and calls rt_resize;
+ * sizes and PyTorch's scales (rt_resize_params; .stream when it is the
+ * model's output, which the program never reads back) and calls rt_resize;
  * pad its sizes, pads before each axis and mode (rt_pad_params), rt_pad.
  */
 #include "emit.h"
@@ -53,6 +54,8 @@ static void emit_resize(Emit *e, const Node *n)
 	fprintf(e->c, "\t\t\t.bilinear = %d, .align_corners = %d, .sh = %s, .sw = %s,\n", a->mode == INTERP_BILINEAR,
 	        a->align_corners, emit_float(A, resize_scale(x->shape[2], n->shape[2], a->scale[0], a)),
 	        emit_float(A, resize_scale(x->shape[3], n->shape[3], a->scale[1], a)));
+	if (n->id == e->g->output) /* the caller's buffer: the program never reads it back */
+		fprintf(e->c, "\t\t\t.stream = 1,\n");
 	fprintf(e->c, "\t\t};\n\t\trt_resize(&p, %s, %s);\n\t}\n", e->var[x->id], e->var[n->id]);
 }
 

@@ -10,8 +10,9 @@ SPEC.md. Shapes are chosen to be awkward: odd and non-square H/W, channel
 counts 3, 13 and 37, batch 2, stride 2, padding 0 and 2, dilation 2,
 grouped and depthwise convolutions, ceil_mode pools with windows hanging
 past the padding, avg pools with and without count_include_pad, adaptive
-pools whose bins overlap. The kernels of the channel-chunked layouts
-(NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, the pieces
+pools whose bins overlap, interpolate (nearest and bilinear, both ways
+of align_corners, outputs large enough to be streamed to memory). The
+kernels of the channel-chunked layouts (NHWC and NCHW8c: conv, depthwise, pools, batch norm, concat, the pieces
 of chunk and split, channel shuffle, and the reorders around them) run on
 the same cases with cl=nhwc and cl=8, their conv weights packed here from
 cnnrt.h's description. PReLU (one slope or one per channel) runs in every
@@ -330,6 +331,24 @@ class Checker:
                      oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1],
                      cip=int(cip), **({"cl": cl} if cl else {}))
 
+    def resize(self, n, c, h, w, oh, ow, mode="bilinear", align_corners=False, stream=0):
+        """F.interpolate to size (oh, ow), the scales given as
+        compiler/emit/emit_pool.c computes them (in float); stream: y
+        marked as never read back (rt_resize_params.stream)."""
+        x = self.randn(n, c, h, w)
+        ac = align_corners if mode == "bilinear" else None
+        ref = F.interpolate(torch.from_numpy(x), size=(oh, ow), mode=mode, align_corners=ac)
+        f = np.float32
+        def scale(i, o):
+            if ac:
+                return f(i - 1) / f(o - 1) if o > 1 else f(0)
+            return f(i) / f(o)
+        self.run(f"n{n} c{c} {h}x{w} -> {oh}x{ow} {mode}{' align_corners' if ac else ''}"
+                 f"{' stream' if stream else ''}", "resize", ref,
+                 {"x": x}, n=n, c=c, h=h, w=w, oh=oh, ow=ow, bilinear=int(mode == "bilinear"),
+                 align_corners=int(bool(ac)), sh=repr(float(scale(h, oh))), sw=repr(float(scale(w, ow))),
+                 stream=stream)
+
     def adaptive(self, n, c, h, w, oh, ow):
         x = self.randn(n, c, h, w)
         ref = F.adaptive_avg_pool2d(torch.from_numpy(x), (oh, ow))
@@ -431,6 +450,17 @@ def main():
         ck.convt(1, 13, 5, 3, 5, 4, s=2, p=3)
         ck.convt(1, 13, 7, 9, 3, 1)
         ck.convt(1, 4, 67, 71, 21, 4, s=2, p=1, act="sigmoid")
+
+        # interpolate: nearest (doubling, and any ratio), bilinear up and
+        # down both ways of align_corners; two outputs past 2 MB never
+        # read back, whose rows' whole cache lines are streamed to memory
+        # (rows of odd widths: every alignment of a row's first line)
+        ck.resize(1, 3, 5, 7, 10, 14, mode="nearest")
+        ck.resize(2, 3, 7, 5, 9, 13, mode="nearest", stream=1)
+        ck.resize(1, 13, 5, 7, 11, 17, stream=1)
+        ck.resize(2, 3, 17, 13, 6, 5, align_corners=True)
+        ck.resize(1, 3, 13, 11, 523, 397, stream=1)
+        ck.resize(2, 2, 9, 7, 419, 333, align_corners=True, stream=1)
 
         # pad: each mode, odd pads on every side, negative (cropping) pads,
         # reflect up to the dim minus one, the 2-element form

@@ -240,6 +240,17 @@ int main(int argc, char **argv)
 		float *y = alloc((size_t)p.n * p.c * p.oh * p.ow);
 		rt_pad(&p, x, y);
 		save(4, shape, y);
+	} else if (strcmp(op, "resize") == 0) {
+		/* interpolate; sh=, sw=: the scales as the compiler computes them;
+		 * stream=: y is never read back (cnnrt.h) */
+		rt_resize_params p = { iarg("n"), iarg("c"), iarg("h"), iarg("w"), iarg("oh"), iarg("ow"),
+		                       iarg("bilinear"), iarg("align_corners"), farg("sh"), farg("sw"),
+		                       iarg("stream") };
+		float *x = load("x", 0, NULL);
+		long long shape[4] = { p.n, p.c, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.c * p.oh * p.ow);
+		rt_resize(&p, x, y);
+		save(4, shape, y);
 	} else if (strcmp(op, "linear") == 0) {
 		int n = iarg("n"), in = iarg("in"), out = iarg("out");
 		float *x = load("x", 0, NULL), *w = load("weight", 0, NULL), *b = load("b", 1, NULL);
