@@ -493,23 +493,26 @@ static void dw_items(void *ctx, int begin, int end)
 }
 
 /* ---- square 3x3 and 5x5, stride 1 or 2, no dilation -------------------
- * mobilenet's and efficientnet's depthwise layers. A row's outputs go in
- * blocks of DR pixels: per kernel row the block's S*(DR-1)+K input
- * vectors are loaded once and each feeds the FMAs of every output it is
- * a tap of (no shuffles: a vector is a pixel's 8 channels), with K and S
- * constants so the loops unroll into registers. Blocks whose taps all lie
- * inside the input (the interior) load with no test; the others (the
- * borders, the row's last block) load zeros for columns outside it and
- * store only the pixels that exist. A row's sums are stored, then its
+ * mobilenet's and efficientnet's depthwise layers. A row's interior
+ * outputs (every tap inside the input) go in blocks of D pixels (8 for
+ * 3x3 stride 1, else 4; then 4, 2, 1 for the rest of the interior): per
+ * kernel row the block's S*(D-1)+K input vectors are loaded once, with
+ * no test, and each feeds the FMAs of every output it is a tap of (no
+ * shuffles: a vector is a pixel's 8 channels), with K, S and D constants
+ * so the loops unroll into registers. The border pixels go one at a
+ * time, loading zeros for columns outside the input (a block that
+ * tested every load, tried first, spilled its inputs to the stack and
+ * was up to 2x slower on 14x14 planes). A row's sums are stored, then its
  * epilogue is applied over the row while it is in L1 (dw_ep_row, the
  * activation a constant), so the sums are not copied per activation
  * (folded into the block's store with the activation looked up per
  * vector it measured ~10% slower; copied per activation it would add
- * ~150 KB of code). One thread, this host, against runtime/depthwise.c
- * (thread CPU time, machine at load 6-10, so +-30%): stride 2 and the
- * 5x5 layers of mobilenet_v2/v3 and efficientnet 0.7-0.95x NCHW's
- * time, 3x3 stride 1 still ~1.5x (it was 2.2x, 5x5 stride 1 on 7x7
- * and 14x14 planes 4.5x: their pixels all went one by one). */
+ * ~150 KB of code). One thread, this host, thread CPU time against
+ * runtime/depthwise.c on mobilenet_v2/v3 and efficientnet shapes
+ * (median of 3 rounds at load 12, so +-20%): stride 2 0.67-0.93x NCHW's
+ * time (was 0.76-1.17x), 5x5 stride 1 1.04-1.08x (was 1.6-2.3x: on
+ * 7x7 and 14x14 planes every pixel went one by one), 3x3 stride 1
+ * 0.75x at 7x7 and 1.4-1.7x elsewhere (was 1.2-2.2x). */
 
 #define DR 8 /* most output pixels per block: 3x3 stride 1's (the
                       * other kernels' blocks of 4 have as many FMAs and
