@@ -23,6 +23,10 @@
  *
  * rt_conv2d_dw_cl is the depthwise case, where each output channel reads
  * one input channel: vectorized over 8 channels of a pixel at a time.
+ * Square 3x3 and 5x5 kernels at stride 1 or 2 without dilation (the
+ * mobilenet/efficientnet ones) run register-blocked over several output
+ * pixels of a row (dw_fast_items); the others pixel by pixel, 4 at a
+ * time in the interior (dw_items).
  *
  * The epilogue (bias, residual in the output's layout, activation) is
  * applied as each tile is stored. Padding lanes of NCHW8c get zero
@@ -376,6 +380,18 @@ static void dw_pixel(const rt_conv2d_params *p, int cl, const float *xb, const f
 	store8(ep, ep ? ep->act : RT_ACT_NONE, &a, bias, slope, res, dst, lanes);
 }
 
+/* bias and slope of the lanes lanes of channels ch0.. (zero past them
+ * and past c); returns slope, or NULL when ep has no slopes. */
+static const float *dw_lane_params(const rt_epilogue *ep, int c, int ch0, int lanes, float *bias, float *slope)
+{
+	for (int i = 0; i < 8; i++) {
+		int ch = ch0 + i;
+		bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
+		slope[i] = ep && ep->slope && i < lanes && ch < c ? ep->slope[ch] : 0.0f;
+	}
+	return ep && ep->slope ? slope : NULL;
+}
+
 /* The arguments of rt_conv2d_dw_cl, for its parallel loop. */
 typedef struct {
 	const rt_conv2d_params *p;
@@ -409,12 +425,7 @@ INLINE void dw_items_act(const DwJob *j, int begin, int end, int act)
 		for (int l = 0; l < cl; l += 8) {
 			int lanes = imin(8, cl - l);
 			float bias[8], slope[8]; /* slope: a fused prelu's, when ep has them */
-			for (int i = 0; i < 8; i++) {
-				int ch = b * cl + l + i;
-				bias[i] = ep && ep->bias && i < lanes && ch < c ? ep->bias[ch] : 0.0f;
-				slope[i] = ep && ep->slope && i < lanes && ch < c ? ep->slope[ch] : 0.0f;
-			}
-			const float *sl = ep && ep->slope ? slope : NULL;
+			const float *sl = dw_lane_params(ep, c, b * cl + l, lanes, bias, slope);
 			size_t row = (size_t)oy * ow * cl + l;
 #define PIXEL(ox) dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, sl, ep, rb ? rb + row + (size_t)(ox) * cl : NULL, \
                            yb + row + (size_t)(ox) * cl)
@@ -481,6 +492,161 @@ static void dw_items(void *ctx, int begin, int end)
 #include "act_switch.h"
 }
 
+/* ---- square 3x3 and 5x5, stride 1 or 2, no dilation -------------------
+ * mobilenet's and efficientnet's depthwise layers. A row's interior
+ * outputs (every tap inside the input) go in blocks of D pixels (8 for
+ * 3x3 stride 1, else 4; then 4, 2, 1 for the rest of the interior): per
+ * kernel row the block's S*(D-1)+K input vectors are loaded once, with
+ * no test, and each feeds the FMAs of every output it is a tap of (no
+ * shuffles: a vector is a pixel's 8 channels), with K, S and D constants
+ * so the loops unroll into registers. The border pixels go one at a
+ * time, loading zeros for columns outside the input (a block that
+ * tested every load, tried first, spilled its inputs to the stack and
+ * was up to 2x slower on 14x14 planes). A row's sums are stored, then its
+ * epilogue is applied over the row while it is in L1 (dw_ep_row, the
+ * activation a constant), so the sums are not copied per activation
+ * (folded into the block's store with the activation looked up per
+ * vector it measured ~10% slower; copied per activation it would add
+ * ~150 KB of code). One thread, this host, thread CPU time against
+ * runtime/depthwise.c on mobilenet_v2/v3 and efficientnet shapes
+ * (median of 3 rounds at load 12, so +-20%): stride 2 0.67-0.93x NCHW's
+ * time (was 0.76-1.17x), 5x5 stride 1 1.04-1.08x (was 1.6-2.3x: on
+ * 7x7 and 14x14 planes every pixel went one by one), 3x3 stride 1
+ * 0.75x at 7x7 and 1.4-1.7x elsewhere (was 1.2-2.2x). */
+
+#define DR 8 /* most output pixels per block: 3x3 stride 1's (the
+                      * other kernels' blocks of 4 have as many FMAs and
+                      * spill no registers) */
+
+static int dw_fast(const rt_conv2d_params *p)
+{
+	return p->kh == p->kw && (p->kh == 3 || p->kh == 5) && p->sh == p->sw && (p->sh == 1 || p->sh == 2) &&
+	       p->dh == 1 && p->dw == 1;
+}
+
+/* The raw sums of output pixels [ox, ox+D) of one row (D <= DR), pixels
+ * cl floats apart from y, 8 lanes; xr[ky]: input row iy(ky) at the
+ * lanes, or NULL in the padding; wt [K][K][cl] at the lanes; check: some
+ * taps fall outside [0, w) (they read zeros). */
+INLINE void dw_block(const float *const *xr, const float *wt, int cl, int w, int ox, int pw, int K, int S, int D,
+                     int check, float *y)
+{
+	const int ix0 = ox * S - pw, nin = S * (D - 1) + K;
+	v8 a[DR];
+	for (int q = 0; q < D; q++)
+		a[q] = v8_set1(0);
+	for (int ky = 0; ky < K; ky++) {
+		const float *r = xr[ky];
+		if (!r)
+			continue;
+		v8 in[2 * (DR - 1) + 5]; /* the row's input pixels, ix0.. */
+#pragma GCC unroll 20
+		for (int t = 0; t < nin; t++) {
+			int ix = ix0 + t;
+			in[t] = !check || (ix >= 0 && ix < w) ? v8_load(r + (ptrdiff_t)ix * cl) : v8_set1(0);
+		}
+#pragma GCC unroll 5
+		for (int kx = 0; kx < K; kx++) {
+			v8 wv = v8_load(wt + (size_t)(ky * K + kx) * cl);
+#pragma GCC unroll 8
+			for (int q = 0; q < D; q++)
+				a[q] = v8_fma(a[q], in[S * q + kx], wv);
+		}
+	}
+	for (int q = 0; q < D; q++)
+		v8_store(y + (size_t)(ox + q) * cl, a[q]);
+}
+
+/* The raw sums of output row oy of lanes l.. of chunk xb (weights wb):
+ * the border columns one at a time, tested; the interior [lo, hi) in
+ * blocks of B (DR or 4), then 4, 2, 1, untested. */
+INLINE void dw_row_k(const DwJob *j, const float *xb, const float *wb, int oy, int l, float *yr, int K, int S, int B)
+{
+	const rt_conv2d_params *p = j->p;
+	const int cl = j->cl, w = p->w, ow = p->ow, pw = p->pw, lo = j->lo, hi = j->hi;
+	const float *xr[5];
+	for (int ky = 0; ky < K; ky++) {
+		int iy = oy * S - p->ph + ky;
+		xr[ky] = iy >= 0 && iy < p->h ? xb + (size_t)iy * w * cl + l : NULL;
+	}
+	const float *wt = wb + l;
+	int ox = 0;
+	for (; ox < lo; ox++)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, 1, 1, yr);
+	for (; ox + B <= hi; ox += B)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, B, 0, yr);
+	if (ox + 4 <= hi)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, 4, 0, yr), ox += 4;
+	if (ox + 2 <= hi)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, 2, 0, yr), ox += 2;
+	if (ox < hi)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, 1, 0, yr), ox++;
+	for (; ox < ow; ox++)
+		dw_block(xr, wt, cl, w, ox, pw, K, S, 1, 1, yr);
+}
+
+/* dw_row_k with K and S constants. */
+static void dw_row(const DwJob *j, const float *xb, const float *wb, int oy, int l, float *yr)
+{
+	switch (j->p->kh * 4 + j->p->sh) {
+	case 13: dw_row_k(j, xb, wb, oy, l, yr, 3, 1, DR); break;
+	case 14: dw_row_k(j, xb, wb, oy, l, yr, 3, 2, 4); break;
+	case 21: dw_row_k(j, xb, wb, oy, l, yr, 5, 1, 4); break;
+	default: dw_row_k(j, xb, wb, oy, l, yr, 5, 2, 4); break;
+	}
+}
+
+/* y[q] = act(y[q] + bias + res[q]) for the ow pixels of a row, cl
+ * floats apart, 8 lanes each; act a constant where inlined. */
+INLINE void dw_ep_row_act(const rt_epilogue *ep, int act, int cl, int ow, const float *bias, const float *slope,
+                          const float *res, float *y)
+{
+	for (int q = 0; q < ow; q++) {
+		v8 v = v8_load(y + (size_t)q * cl);
+		store8(ep, act, &v, bias, slope, res ? res + (size_t)q * cl : NULL, y + (size_t)q * cl, 8);
+	}
+}
+
+static void dw_ep_row(const rt_epilogue *ep, int cl, int ow, const float *bias, const float *slope,
+                      const float *res, float *y)
+{
+#define ACT_SWITCH_ON (ep ? ep->act : RT_ACT_NONE)
+#define ACT_SWITCH_VEC(act) dw_ep_row_act(ep, act, cl, ow, bias, slope, res, y)
+#define ACT_SWITCH_LANES dw_ep_row_act(ep, ep->act, cl, ow, bias, slope, res, y)
+#include "act_switch.h"
+}
+
+/* Items [begin, end) of the loop over (image, chunk, output row) for a
+ * dw_fast p: per 8 lanes of the chunk, dw_row then dw_ep_row; a tail of
+ * fewer lanes (NHWC, c not a multiple of 8) one pixel at a time. */
+static void dw_fast_items(void *ctx, int begin, int end)
+{
+	const DwJob *j = ctx;
+	const rt_conv2d_params *p = j->p;
+	const rt_epilogue *ep = j->ep;
+	const int cl = j->cl, c = p->c, hw = p->h * p->w, ohw = p->oh * p->ow, nb = cl_chunks(c, cl), ow = p->ow;
+	for (int it = begin; it < end; it++) {
+		int oy = it % p->oh, b = it / p->oh % nb, n = it / p->oh / nb;
+		const float *wb = j->w + (size_t)b * p->kh * p->kw * cl;
+		const float *xb = j->x + cl_at(c, hw, cl, n, b * cl, 0);
+		size_t yb = cl_at(c, ohw, cl, n, b * cl, 0) + (size_t)oy * ow * cl;
+		for (int l = 0; l < cl; l += 8) {
+			int lanes = imin(8, cl - l);
+			float bias[8], slope[8]; /* slope: a fused prelu's, when ep has them */
+			const float *sl = dw_lane_params(ep, c, b * cl + l, lanes, bias, slope);
+			const float *res = ep && ep->residual ? ep->residual + yb + l : NULL;
+			if (lanes < 8) {
+				for (int ox = 0; ox < ow; ox++)
+					dw_pixel(p, cl, xb, wb, oy, ox, l, lanes, bias, sl, ep,
+					         res ? res + (size_t)ox * cl : NULL, j->y + yb + l + (size_t)ox * cl);
+				continue;
+			}
+			dw_row(j, xb, wb, oy, l, j->y + yb + l);
+			dw_ep_row(ep, cl, ow, bias, sl, res, j->y + yb + l);
+		}
+	}
+}
+
 /* x: [n, c, h, w]  w: [nb][kh][kw][cl] -> y: [n, c, oh, ow], chunks of cl.
  * In parallel over output rows of a chunk. */
 void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const float *w, const rt_epilogue *ep,
@@ -489,5 +655,6 @@ void rt_conv2d_dw_cl(const rt_conv2d_params *p, int cl, const float *x, const fl
 	DwJob j = {p, cl, x, w, ep, y, 0, 0};
 	interior(p, &j.lo, &j.hi);
 	double flops = 2.0 * p->ow * cl * p->kh * p->kw; /* per item */
-	rt_parallel(p->n * cl_chunks(p->c, cl) * p->oh, cl_grain(flops, CL_GRAIN_FLOPS), dw_items, &j);
+	rt_parallel(p->n * cl_chunks(p->c, cl) * p->oh, cl_grain(flops, CL_GRAIN_FLOPS), dw_fast(p) ? dw_fast_items : dw_items,
+	            &j);
 }

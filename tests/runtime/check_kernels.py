@@ -428,6 +428,13 @@ def main():
         ck.conv(2, 37, 6, 5, 37, 3, p=1, g=37)
         ck.conv(1, 40, 13, 11, 40, 3, s=2, p=1, g=40)          # depthwise: interior run, stride 2
         ck.conv(1, 16, 15, 17, 16, 3, p=2, d=2, g=16)          # depthwise, dilated
+        # the chunked depthwise's 3x3/5x5 blocks (conv_cl.c dw_block):
+        # interior and border blocks, planes narrower than a block
+        ck.conv(1, 37, 15, 19, 37, 5, p=2, g=37)               # 5x5, stride 1
+        ck.conv(2, 13, 11, 17, 13, 5, s=2, p=2, g=13)          # 5x5, stride 2
+        ck.conv(1, 13, 7, 7, 13, 5, p=2, g=13)                 # 7x7: every block a border one
+        ck.conv(1, 37, 9, 21, 37, 3, s=2, p=0, g=37)           # stride 2, padding 0
+        ck.conv(1, 13, 5, 3, 13, 3, p=0, g=13)                 # padding 0, one output column
         ck.conv(1, 24, 9, 14, 40, 3, p=1)                      # two strips, rows longer than a tile
         ck.conv(1, 26, 6, 7, 26, 3, p=1, g=2)                  # a strip across two groups
         ck.conv(1, 1100, 3, 2, 5, 1)                           # NHWC: more channels than the zero row
@@ -569,6 +576,8 @@ def main():
         for cl in ck.LAYOUTS:
             ck.conv_ep("conv2d", 1, 24, 9, 14, 40, 3, p=1, act="leaky_relu", slopes=True, res=True, cl=cl)
             ck.conv_ep("conv2d", 2, 13, 17, 23, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True, cl=cl)
+            ck.conv_ep("conv2d", 1, 37, 13, 15, 37, 5, s=1, p=2, g=37, act="hardswish", res=True, cl=cl)
+            ck.conv_ep("conv2d", 1, 13, 9, 11, 13, 3, s=1, p=1, g=13, act="relu6", res=True, cl=cl)
             ck.conv_ep("conv2d", 1, 13, 5, 7, 37, 1, act="leaky_relu", slopes=True, res=True, cl=cl)
 
         # the stem kernel (few input channels, groups 1) with its epilogue:
