@@ -10,6 +10,7 @@
 #ifndef CNNRT_WINOGRAD_TRANSFORM_H
 #define CNNRT_WINOGRAD_TRANSFORM_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "act.h"
@@ -166,6 +167,28 @@ INLINE void interleave(const int m, const vf *r, vf *out)
 	out[2] = SHUF(x1, y1, LO_), out[3] = SHUF(x1, y1, HI_);
 }
 
+/* Rows of tiles in pairs: when a row holds VW/2 tiles (resnet's 14x14
+ * F(4x4) and 7x7 F(2x2) layers on AVX2), a vector of tiles would be half
+ * wasted lanes in both transforms; instead rows r and r + 1 of a block
+ * share one vector, r's tiles in lanes [0, tw) and r + 1's in [tw, VW),
+ * so their V and M columns are the block's consecutive ones as before.
+ * Taken when both rows lie whole in the block and the pair does not end
+ * the block short of nbp (a last single row goes on to nbp the plain
+ * way). Each lane computes what it would alone, so the outputs do not
+ * change. In step 1 the second row's band starts PAIR_OFF floats into
+ * the band rows, past the first row's columns and its zero padding
+ * (RT_WINOGRAD_WP leaves room); a second deinterleave reads its tile 0
+ * into lane tw, and the lanes below tw are taken from the first. */
+#define PAIR_OFF(m, p, tw) (((tw) * (m) + 2 + (p)->pw + VW + 15) / 16 * 16)
+
+INLINE bool pair_rows(int tw, int b0, int nb, int nbp, int ty0, int rows, int r)
+{
+	int ty = ty0 + r;
+	if (2 * tw != VW || r + 1 >= rows || ty * tw < b0 || (ty + 2) * tw > b0 + nb)
+		return false;
+	return r + 2 < rows || (ty + 2) * tw - b0 == nbp;
+}
+
 /* Step 1 for tiles b0 .. b0 + nb - 1 of one image, channels [c0, c1). x: [c, h, w] ->
  * v: [a*a] x V[xi] [c, nbp], row stride ld, block-relative tile t in
  * column t, V[xi] at v + xi * (c * ld + 16): the 16 floats keep the a*a
@@ -185,6 +208,12 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 	const int a = m + 2;
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
 	size_t xs = (size_t)p->c * ld + 16; /* floats from V[xi] to V[xi + 1] */
+	const int off = PAIR_OFF(m, p, tw); /* the second row's band columns */
+	/* the second row's band and its reads stay within the band rows */
+	const bool pairs = off + p->pw + (p->w > VW ? p->w : VW) <= wp && off - tw * m + (m + 1) * VW <= wp;
+	vi second;                          /* the lanes of the second row */
+	for (int l = 0; l < VW; l++)
+		second[l] = l >= tw ? -1 : 0;
 	for (int ci = c0; ci < c1; ci++) {
 		const float *xc = x + (size_t)ci * p->h * p->w;
 		float *vc = v + (size_t)ci * ld;
@@ -192,6 +221,26 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 			int ty = ty0 + r, first = r == 0 ? b0 - ty * tw : 0; /* the row's tiles [first, last) */
 			int last = r == rows - 1 ? b0 + nb - ty * tw : tw;
 			int t1 = r == rows - 1 ? nbp : last + ty * tw - b0;   /* block column to reach */
+			if (pairs && pair_rows(tw, b0, nb, nbp, ty0, rows, r)) {
+				int t0 = ty * tw - b0;
+				vertical(m, p, xc, ty * m - p->ph, -p->pw, tw * m + 2 - p->pw, wp, zero, band);
+				vertical(m, p, xc, (ty + 1) * m - p->ph, -p->pw, tw * m + 2 - p->pw, wp, zero, band + off);
+				#pragma GCC unroll 6
+				for (int i = 0; i < a; i++) {
+					vf d[6], e[6], q[6];
+					deinterleave(m, band + (size_t)i * wp, d);
+					deinterleave(m, band + (size_t)i * wp + off - tw * m, e); /* its tile 0 in lane tw */
+					#pragma GCC unroll 6
+					for (int j = 0; j < a; j++)
+						d[j] = REPLACE(d[j], second, e[j]);
+					m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
+					#pragma GCC unroll 6
+					for (int j = 0; j < a; j++)
+						STOREV(vc + (size_t)(i * a + j) * xs + t0, q[j]);
+				}
+				r++;
+				continue;
+			}
 			vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero, band);
 			for (int t0 = ty * tw + first - b0, tx = first; t0 < t1; t0 += VW, tx += VW)
 				#pragma GCC unroll 6
@@ -207,15 +256,35 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 	}
 }
 
+/* One vector v of an output row's outputs, cnt of them (<= VW) at yr
+ * (the residual's at rr, or NULL): bias, residual and activation, then
+ * stored; a partial vector one output at a time. */
+INLINE void put_outputs(vf v, int cnt, float bias, float pa, const rt_epilogue *ep, const float *rr, float *yr)
+{
+	v += bias;
+	if (cnt == VW) {
+		if (rr) {
+			vf rv;
+			LOADV(rv, rr);
+			v += rv;
+		}
+		v = act_vec(ep->act, pa, ep->param2, v);
+		STOREV(yr, v);
+		return;
+	}
+	for (int l = 0; l < cnt; l++)
+		yr[l] = act_scalar(ep->act, pa, ep->param2, v[l] + (rr ? rr[l] : 0.0f));
+}
+
 /* Step 3 for tiles b0 .. b0 + nb - 1 of one image, output channels [o0, o1). mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
  * [oc, oh, ow] (this image's) and activation. VW tiles of one tile row
- * at a time, a tile a lane: A^T m A in vectors, then a lane
- * permutation turns the m vectors of each output row into m * VW
- * consecutive outputs, which take the epilogue and are stored whole;
- * where the tiles run past the row or the output (edge tiles, the
- * vector's end), only the outputs that exist are stored. */
+ * at a time (or of two rows, pair_rows), a tile a lane: A^T m A in
+ * vectors, then a lane permutation turns the m vectors of each output
+ * row into m * VW consecutive outputs, which take the epilogue and are
+ * stored whole; where the tiles run past the row or the output (edge
+ * tiles, the vector's end), only the outputs that exist are stored. */
 INLINE void output_transform(const int m, const rt_conv2d_params *p, const float *mm, int tw, int b0, int nb,
                              int ld, const rt_epilogue *ep, float *y, int o0, int o1)
 {
@@ -229,11 +298,15 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 		for (int r = 0; r < rows; r++) {
 			int ty = ty0 + r, first = r == 0 ? b0 - ty * tw : 0;
 			int last = r == rows - 1 ? b0 + nb - ty * tw : tw; /* tiles [first, last) of the row */
+			/* a pair of rows: the vector's first m/2 vectors of outputs
+			 * per output row are row ty's, the other m/2 row ty + 1's */
+			bool pair = pair_rows(tw, b0, nb, nb, ty0, rows, r);
 			int orows = p->oh - ty * m < m ? p->oh - ty * m : m;
+			int orows2 = pair ? (p->oh - (ty + 1) * m < m ? p->oh - (ty + 1) * m : m) : 0;
 			for (int tx = first; tx < last; tx += VW) {
 				int t0 = ty * tw + tx - b0;
 				/* outputs of this vector's tiles that exist, per output row */
-				int n = ((last - tx < VW ? last - tx : VW) * m), x0 = tx * m;
+				int n = ((pair ? tw : last - tx < VW ? last - tx : VW) * m), x0 = tx * m;
 				n = p->ow - x0 < n ? p->ow - x0 : n;
 				vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
 				#pragma GCC unroll 6
@@ -250,29 +323,28 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 						break;
 					m == 2 ? at2(t[i], 1, q[i], 1) : at4(t[i], 1, q[i], 1); /* q = t A: rows */
 					interleave(m, q[i], row);
-					float *yr = yo + (size_t)(ty * m + i) * p->ow + x0;
-					const float *rr = ro ? ro + (size_t)(ty * m + i) * p->ow + x0 : NULL;
-					#pragma GCC unroll 6
+					size_t at = (size_t)(ty * m + i) * p->ow + x0;
+					#pragma GCC unroll 4
 					for (int k = 0; k < m; k++) {
-						int at = k * VW, cnt = n - at < VW ? n - at : VW;
+						int cnt = n - k * VW < VW ? n - k * VW : VW;
+						if (cnt <= 0 || (pair && k == m / 2))
+							break;
+						put_outputs(row[k], cnt, bias, pa, ep, ro ? ro + at + k * VW : NULL, yo + at + k * VW);
+					}
+					if (i >= orows2)
+						continue;
+					at += (size_t)m * p->ow; /* the pair's second row */
+					#pragma GCC unroll 4
+					for (int k = 0; k < m / 2; k++) {
+						int cnt = n - k * VW < VW ? n - k * VW : VW;
 						if (cnt <= 0)
 							break;
-						vf v = row[k] + bias;
-						if (cnt == VW) {
-							if (rr) {
-								vf rv;
-								LOADV(rv, rr + at);
-								v += rv;
-							}
-							v = act_vec(ep->act, pa, ep->param2, v);
-							STOREV(yr + at, v);
-							continue;
-						}
-						for (int l = 0; l < cnt; l++)
-							yr[at + l] = act_scalar(ep->act, pa, ep->param2, v[l] + (rr ? rr[at + l] : 0.0f));
+						put_outputs(row[m / 2 + k], cnt, bias, pa, ep, ro ? ro + at + k * VW : NULL,
+						            yo + at + k * VW);
 					}
 				}
 			}
+			r += pair;
 		}
 	}
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Where a whole model's time goes: each layer of the generated code, timed in place.
 
-    /usr/bin/python3 tests/bench/profile.py [MODEL] [--runs N] [--int8 [--calib N]] [--out DIR] [-- CNNC_FLAGS...]
+    /usr/bin/python3 tests/bench/profile.py [MODEL] [--runs N] [--cpu] [--int8 [--calib N]] [--out DIR] [-- CNNC_FLAGS...]
 
 MODEL is a zoo model (default resnet50). Its weights and input come from
 tests/golden/make_golden.py, as in bench.py. With --int8 the program is
@@ -21,6 +21,10 @@ and weights warm in cache, this sees the layers as they run in the model:
 weights that stream from memory, activations left in cache (or not) by
 the layer before. A clock reading costs tens of nanoseconds, so the
 figures of layers under a few microseconds are mostly the clock.
+With --cpu every reading is the thread's CPU time
+(CLOCK_THREAD_CPUTIME_ID) instead of the wall clock, so that on a shared,
+loaded machine the time the scheduler gives other jobs stays out (their
+cache and memory traffic does not); for one-thread programs.
 Nothing here is asserted; it is for finding the layers to work on.
 """
 import argparse
@@ -34,7 +38,9 @@ import bench  # noqa: E402
 from bench import make_golden, run_golden  # noqa: E402
 
 DRIVER = r"""
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <time.h>
 
 #include "cnnrt.h"
 #include "timing.h"
@@ -48,6 +54,19 @@ static const char *const heading[LAYERS] = {
 };
 double prof_ms[LAYERS][RUNS]; /* written by the instrumented %(run)s_ws */
 int prof_run;                 /* which run the readings belong to */
+
+/* The clock of every reading: the wall clock, or with --cpu this
+ * thread's CPU time (time the scheduler gave other jobs left out). */
+double prof_now(void)
+{
+#if %(cpu)d
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+#else
+	return rt_now_ms();
+#endif
+}
 
 static float input[%(up)s_INPUT_COUNT];
 static float output[%(up)s_OUTPUT_COUNT];
@@ -64,9 +83,9 @@ int main(void)
 	fclose(f);
 	%(run)s(input, output); /* warm-up */
 	for (prof_run = 0; prof_run < RUNS; prof_run++) {
-		double t0 = rt_now_ms();
+		double t0 = prof_now();
 		%(run)s(input, output);
-		total[prof_run] = rt_now_ms() - t0;
+		total[prof_run] = prof_now() - t0;
 	}
 	double all = timing_median(total, RUNS), sum = 0;
 	printf("| # | layer (model line): what, algorithm, layout | ms | %%%% of all |\n|---:|---|---:|---:|\n");
@@ -94,7 +113,8 @@ def instrument(src, run, runs):
     sym = run[:-len("_run")]
     bodies = [i for i, l in enumerate(lines)
               if l.startswith(f"void {run}_ws(") or l.startswith(f"static void {sym}_layers_")]
-    out = lines[:bodies[0]] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;", ""]
+    out = lines[:bodies[0]] + [f"extern double prof_ms[][{runs}];", "extern int prof_run;",
+                               "double prof_now(void);", ""]
     headings = []
     done = bodies[0]  # lines before it are copied
     for start in bodies:
@@ -104,7 +124,7 @@ def instrument(src, run, runs):
 
         def close():
             if open_k is not None:
-                out.append(f"\tprof_ms[{open_k}][prof_run] = rt_now_ms() - prof_t{open_k};")
+                out.append(f"\tprof_ms[{open_k}][prof_run] = prof_now() - prof_t{open_k};")
 
         for l in lines[start:end]:
             m = HEAD_RE.match(l)
@@ -112,7 +132,7 @@ def instrument(src, run, runs):
                 close()
                 open_k = len(headings)
                 headings.append(m.group(1))
-                out += [l, f"\tdouble prof_t{open_k} = rt_now_ms();"]
+                out += [l, f"\tdouble prof_t{open_k} = prof_now();"]
             else:
                 out.append(l)
         close()
@@ -126,6 +146,8 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=51, help="timed runs (51)")
     ap.add_argument("--seed", type=int, default=make_golden.DEFAULT_SEED)
     ap.add_argument("--out", help="work directory (build/bench/profile/MODEL)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="time in this thread's CPU time, not the wall clock (a loaded machine; one thread)")
     ap.add_argument("--int8", action="store_true", help="the int8 program (cnnc quantize, then the Q file)")
     ap.add_argument("--calib", type=int, default=4, help="--int8: calibration samples (4)")
     args = bench.model_args(ap, argv, "profile")
@@ -167,7 +189,7 @@ def main(argv=None):
         f.write(src)
     with open(os.path.join(outdir, "driver.c"), "w") as f:
         f.write(DRIVER % dict(h=tag + ".h", run=f"{tag}_run", up=tag.upper(), layers=len(headings),
-                              runs=args.runs, input=os.path.join(data, "input.npy"),
+                              runs=args.runs, cpu=int(args.cpu), input=os.path.join(data, "input.npy"),
                               headings=",\n".join('\t"' + h.replace("\\", "\\\\").replace('"', '\\"') + '"'
                                                   for h in headings)))
     rc, log = tools.link(prefix + "-prof", [os.path.join(outdir, "driver.c"), prefix + "_prof.c", f"-I{HERE}",

@@ -760,6 +760,17 @@ static void test_winograd(void **state)
 		{ 1, 37, 30, 61, 13, 1, RT_ACT_RELU }, /* rows of 16 or 31 tiles: vectors of tiles cross rows and blocks */
 		{ 2, 13, 5, 40, 37, 0, RT_ACT_RELU6 }, /* 3x38: one row of tiles */
 		{ 1, 64, 9, 9, 70, 1, RT_ACT_SIGMOID }, /* oc not a multiple of the GEMM's 6 rows; a scalar activation */
+		/* rows of VW/2 tiles, two rows a vector (pair_rows): 4 tiles a
+		 * row with AVX2 (ow 13..16 at F(4x4), 7..8 at F(2x2)), 2 with
+		 * SSE (5..8, 3..4), 8 with AVX-512; odd counts of tile rows
+		 * leave a last row alone, edge tiles clip both rows */
+		{ 1, 13, 14, 14, 37, 1, RT_ACT_RELU },  /* 14x14: F(4x4) 4 rows of 4 tiles */
+		{ 2, 37, 11, 15, 13, 1, RT_ACT_RELU },  /* 11x15: 3 rows of 4 (F(4x4)), 6 of 8 (F(2x2)) */
+		{ 1, 37, 7, 7, 37, 1, RT_ACT_RELU },    /* 7x7: F(2x2) 4 rows of 4 tiles, F(4x4) 2 of 2 */
+		{ 1, 13, 9, 9, 13, 0, RT_ACT_NONE },    /* 7x7, padding 0 */
+		{ 1, 3, 5, 8, 13, 1, RT_ACT_LEAKY_RELU }, /* 5x8: 3 rows of 4 tiles (F(2x2)), 2 of 2 (F(4x4)) */
+		{ 1, 13, 17, 7, 13, 1, RT_ACT_RELU },   /* 17x7: F(4x4) 5 rows of 2, F(2x2) 9 of 4 */
+		{ 1, 13, 30, 30, 13, 1, RT_ACT_RELU },  /* 30x30 with AVX-512: 8 tiles a row at F(4x4) */
 	};
 	for (size_t i = 0; i < NELEM(shapes); i++) {
 		const int *s = shapes[i];
