@@ -81,37 +81,6 @@ static void test_one_thread_is_one_call(void **state)
 	assert_int_equal(run_loop(&s, 1, 0, 1, 1), 0);
 }
 
-static void test_every_item_once_per_split(void **state)
-{
-	(void)state;
-	static Seen s;
-	const int threads[] = {2, 3, 4, 7};
-	const int ns[] = {1, 2, 5, 13, 37, 999};
-	const int grains[] = {1, 4, 16};
-	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
-		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
-			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
-				int n = ns[k], grain = grains[g];
-				int units = (n + grain - 1) / grain;
-				int ranges = units < threads[t] ? units : threads[t];
-				int chunks = run_loop(&s, threads[t], n, grain, ranges);
-				assert_true(chunks >= ranges && chunks <= 5 * ranges); /* a range: 1, or 1 + TAIL (4) */
-			}
-	rt_threads(1);
-}
-
-static void test_split_is_the_same_every_run(void **state)
-{
-	(void)state;
-	static Seen a, b;
-	run_loop(&a, 3, 500, 8, 3);
-	for (int r = 0; r < 50; r++) {
-		run_loop(&b, 3, 500, 8, 3);
-		assert_memory_equal(a.slice_of, b.slice_of, sizeof a.slice_of);
-	}
-	rt_threads(1);
-}
-
 /* The begin of the chunk that holds each item of a loop of n items,
  * grain `grain`, on t threads, as threads.c's chunk_start documents it:
  * one range per thread taking part (at most one per grain), range p
@@ -140,17 +109,53 @@ static void expected_starts(int n, int grain, int t, int *start)
 	}
 }
 
-/* The chunk boundaries are a function of (n, grain, threads) alone: the
- * kernels' outputs are the same bytes on any thread count because an
- * item never depends on where its chunk starts (test_parallel.c), and a
- * split moved by one item would be another valid cover, so every test
- * above would pass it: pin it to the formula, and to one split written
- * out. */
-static void test_chunks_are_the_documented_split(void **state)
+static void test_every_item_once_per_split(void **state)
 {
 	(void)state;
 	static Seen s;
 	static int want[MAX_ITEMS];
+	const int threads[] = {2, 3, 4, 7};
+	const int ns[] = {1, 2, 5, 7, 13, 37, 100, 257, 999};
+	const int grains[] = {1, 4, 16};
+	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
+		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
+				int n = ns[k], grain = grains[g];
+				int units = (n + grain - 1) / grain;
+				int ranges = units < threads[t] ? units : threads[t];
+				int chunks = run_loop(&s, threads[t], n, grain, ranges);
+				assert_true(chunks >= ranges && chunks <= 5 * ranges); /* a range: 1, or 1 + TAIL (4) */
+				/* and exactly where threads.c's formula puts them */
+				expected_starts(n, grain, threads[t], want);
+				for (int i = 0; i < n; i++)
+					if (s.slice_of[i] != want[i])
+						fail_msg("n %d grain %d threads %d: item %d ran in the chunk from %d, not %d", n, grain,
+						         threads[t], i, s.slice_of[i], want[i]);
+			}
+	rt_threads(1);
+}
+
+static void test_split_is_the_same_every_run(void **state)
+{
+	(void)state;
+	static Seen a, b;
+	run_loop(&a, 3, 500, 8, 3);
+	for (int r = 0; r < 50; r++) {
+		run_loop(&b, 3, 500, 8, 3);
+		assert_memory_equal(a.slice_of, b.slice_of, sizeof a.slice_of);
+	}
+	rt_threads(1);
+}
+
+/* The chunk boundaries are a function of (n, grain, threads) alone: the
+ * kernels' outputs are the same bytes on any thread count because an
+ * item never depends on where its chunk starts (test_parallel.c), and a
+ * split moved by one item would be another valid cover: besides the
+ * formula (test_every_item_once_per_split), one split written out. */
+static void test_chunks_are_the_documented_split(void **state)
+{
+	(void)state;
+	static Seen s;
 	/* 100 items, grain 1, 2 threads: ranges [0,50) [50,100), each 38 + 3 + 3 + 3 + 3 */
 	const int starts[] = {0, 38, 41, 44, 47, 50, 88, 91, 94, 97};
 	assert_int_equal(run_loop(&s, 2, 100, 1, 2), 10);
@@ -158,20 +163,6 @@ static void test_chunks_are_the_documented_split(void **state)
 		int end = k + 1 < sizeof starts / sizeof *starts ? starts[k + 1] : 100;
 		assert_int_equal(s.size[starts[k]], end - starts[k]);
 	}
-	const int threads[] = {1, 2, 3, 4};
-	const int ns[] = {1, 7, 37, 100, 257, 999};
-	const int grains[] = {1, 4, 16};
-	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
-		for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
-			for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
-				int n = ns[k], units = (n + grains[g] - 1) / grains[g];
-				run_loop(&s, threads[t], n, grains[g], units < threads[t] ? units : threads[t]);
-				expected_starts(n, grains[g], threads[t], want);
-				for (int i = 0; i < n; i++)
-					if (s.slice_of[i] != want[i])
-						fail_msg("n %d grain %d threads %d: item %d ran in the chunk from %d, not %d", n,
-						         grains[g], threads[t], i, s.slice_of[i], want[i]);
-			}
 	rt_threads(1);
 }
 
