@@ -450,7 +450,8 @@ void ir_dump(const Graph *g, FILE *out);
 typedef struct {
 	size_t max_bytes;      /* Lua heap cap, bytes */
 	long long max_instr;   /* VM instruction cap */
-	double max_seconds;    /* wall-clock cap, covers C library calls too */
+	double max_seconds;    /* CPU-time cap, covers C library calls too */
+	double max_wall;       /* wall-clock backstop, seconds, for a model hung without using CPU */
 } SandboxLimits;
 
 extern const SandboxLimits lua_front_default_limits;

@@ -7,9 +7,12 @@
  *     string.dump; `load` takes text chunks only; print goes to stderr;
  *   - a counting allocator that refuses memory past max_bytes;
  *   - a count hook that stops the VM after max_instr instructions or
- *     max_seconds of wall-clock time;
- *   - a wall-clock alarm as the last guard, because a string pattern runs
- *     inside C where the hook never fires: it prints and _exits(1). No
+ *     max_seconds of the process's CPU time (CPU, not wall-clock: a model
+ *     that fits on a quiet machine must not fail on a busy one);
+ *   - two timers as the last guard, because a string pattern runs inside
+ *     C where the hook never fires: a CPU-time one a second past the
+ *     limit, and a wall-clock one at max_wall for a model that hangs
+ *     without using CPU. Either prints and _exits(1). No
  *     output file exists yet while the model runs, so nothing is lost.
  * Once a limit is hit, or an op has reported an error, pcall and xpcall
  * re-raise, so a model cannot catch its way past either. xpcall calls its
@@ -34,6 +37,7 @@ const SandboxLimits lua_front_default_limits = {
 	.max_bytes = 256u << 20,
 	.max_instr = 200000000,
 	.max_seconds = 5.0,
+	.max_wall = 100.0,
 };
 
 #define HOOK_EVERY 1000 /* instructions between hook calls */
@@ -43,7 +47,7 @@ typedef struct {
 	SandboxLimits lim;     /* limits in force */
 	size_t bytes;          /* bytes allocated now */
 	long long instr;       /* instructions run, in HOOK_EVERY steps */
-	struct timespec start; /* when the model started */
+	struct timespec start; /* process CPU time when the model started */
 	const char *tripped;   /* which limit was hit (NULL: none) */
 	int line;              /* model line last seen by the hook */
 } Sandbox;
@@ -75,10 +79,11 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return p;
 }
 
+/* CPU seconds the model has used so far. */
 static double elapsed(const Sandbox *s)
 {
 	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
 	return (double)(now.tv_sec - s->start.tv_sec) + 1e-9 * (double)(now.tv_nsec - s->start.tv_nsec);
 }
 
@@ -112,35 +117,48 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 		limit_error(L, s, 0);
 }
 
-/* ---- the wall-clock guard ------------------------------------------- */
+/* ---- the timer guards ------------------------------------------------ */
 
-static char alarm_msg[4200]; /* written by the signal handler */
+static char cpu_msg[4200];  /* written by the signal handler on SIGPROF */
+static char wall_msg[4200]; /* written by the signal handler on SIGALRM */
 
-static void on_alarm(int sig)
+static void on_timer(int sig)
 {
-	(void)sig;
-	ssize_t w = write(2, alarm_msg, strlen(alarm_msg));
+	const char *m = sig == SIGPROF ? cpu_msg : wall_msg;
+	ssize_t w = write(2, m, strlen(m));
 	(void)w;
 	_exit(1);
 }
 
-static void guard_start(const char *path, double seconds)
+static struct itimerval after(double t)
 {
-	snprintf(alarm_msg, sizeof alarm_msg,
+	struct itimerval it = {{0, 0}, {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)}};
+	return it;
+}
+
+static void guard_start(const char *path, double seconds, double wall)
+{
+	snprintf(cpu_msg, sizeof cpu_msg,
 	         "%s: error: model exceeded the time limit (%g s) inside a library call, "
 	         "such as a string pattern that backtracks without end\n",
 	         path, seconds);
-	signal(SIGALRM, on_alarm);
-	/* the hook enforces the limit in Lua code; the alarm is the backstop */
-	double t = seconds + 1.0;
-	struct itimerval it = {{0, 0}, {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)}};
-	setitimer(ITIMER_REAL, &it, NULL);
+	snprintf(wall_msg, sizeof wall_msg,
+	         "%s: error: model ran %g s of wall-clock time without finishing (its limit is %g s of CPU time)\n",
+	         path, wall, seconds);
+	signal(SIGPROF, on_timer);
+	signal(SIGALRM, on_timer);
+	/* the hook enforces the limit in Lua code; the timers are the backstop */
+	struct itimerval cpu_timer = after(seconds + 1.0), wall_timer = after(wall);
+	setitimer(ITIMER_PROF, &cpu_timer, NULL);
+	setitimer(ITIMER_REAL, &wall_timer, NULL);
 }
 
 static void guard_stop(void)
 {
 	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_PROF, &off, NULL);
 	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGPROF, SIG_DFL);
 	signal(SIGALRM, SIG_DFL);
 }
 
@@ -440,8 +458,8 @@ Graph *lua_front_load_text(Arena *a, const char *path, const char *text, size_t 
 	open_sandbox_libs(L);
 	dsl_open(L, g, batch);
 
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
-	guard_start(path, s->lim.max_seconds);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &s->start);
+	guard_start(path, s->lim.max_seconds, s->lim.max_wall);
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	const char *chunk = arena_printf(a, "@%s", path); /* messages say "path:LINE:", as loadfile's do */
 	lua_pushstring(L, path);

@@ -2,9 +2,10 @@
  * fuzz_hooks.h: forced into compiler/frontend/lua_front.c in the fuzz
  * build only (clang -include), redirecting four calls to fuzz_lua.c.
  *
- *   signal, setitimer: the sandbox's wall-clock backstop (a SIGALRM that
- *     prints and _exits) would replace libFuzzer's own SIGALRM timer,
- *     which drives -timeout, and end the fuzzer on the first slow input.
+ *   signal, setitimer: the sandbox's timer backstops (a SIGPROF and a
+ *     SIGALRM that print and _exit; SIGALRM would replace libFuzzer's own
+ *     SIGALRM timer,
+ *     which drives -timeout) would end the fuzzer on the first slow input.
  *     Here both do nothing: the count hook still enforces the instruction
  *     and time limits in Lua code, and libFuzzer's -timeout stays in
  *     force for the rest (see fuzz_lua.c on string patterns).

@@ -9,15 +9,15 @@
  * an error the harness closes the Lua state lua_front_load left open
  * (fuzz_hooks.h) and frees the arena, so leaks count.
  *
- * The sandbox's SIGALRM backstop is off in this build (fuzz_hooks.h), so
+ * The sandbox's timer backstops are off in this build (fuzz_hooks.h), so
  * only the count hook limits a model, and the hook never runs inside a C
  * library call. The one such call that can run for minutes on a small
  * input is a backtracking string pattern (string.find, match, gmatch,
- * gsub); in cnnc the alarm ends it, here it would be a libFuzzer timeout
+ * gsub); in cnnc the CPU-time timer ends it, here it would be a libFuzzer timeout
  * that is no bug. So inputs that name a pattern function as a word are
  * skipped (returned as -1: not added to the corpus). A name built at run
  * time (string["fi" .. "nd"]) gets past this; should the fuzzer ever
- * find one, its timeout is this known limit, not a bug. The alarm itself is covered
+ * find one, its timeout is this known limit, not a bug. The timer itself is covered
  * by tests/diag/limit_pattern.lua.
  *
  * Seeds: tests/fuzz/lua/; crashes once found: .../regressions/.
@@ -36,6 +36,7 @@ static const SandboxLimits limits = {
 	.max_bytes = 16u << 20,
 	.max_instr = 2000000,
 	.max_seconds = 1.0,
+	.max_wall = 20.0,
 };
 
 /* ---- fuzz_hooks.h's redirections ------------------------------------ */

@@ -14,10 +14,12 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cnnc.h"
@@ -584,7 +586,7 @@ static void test_print_goes_to_stderr(void **state)
 static void test_tight_limits(void **state)
 {
 	/* a model doing modest work fits well inside small limits */
-	SandboxLimits lim = {.max_bytes = 8u << 20, .max_instr = 2000000, .max_seconds = 2.0};
+	SandboxLimits lim = {.max_bytes = 8u << 20, .max_instr = 2000000, .max_seconds = 2.0, .max_wall = 60.0};
 	Graph *g = load_limits(state, "loop.lua",
 	                       "local x = input { name = 'image', shape = { 1, 3, 8, 8 } }\n"
 	                       "local t = {}\n"
@@ -605,10 +607,83 @@ static void test_tight_limits(void **state)
 	assert_string_equal(shape(&g->nodes[g->output]), "1x3x8x8");
 }
 
+static void sleep_us(long us)
+{
+	struct timespec t = {us / 1000000, us % 1000000 * 1000};
+	while (nanosleep(&t, &t) != 0)
+		;
+}
+
+/* Runs `text` in a forked child under `lim`, stopped with SIGSTOP for
+ * stop_us from 50 ms in; returns its exit status, stderr in err. */
+static int run_stopped(const char *name, const char *text, const SandboxLimits *lim, long stop_us,
+                       char *err, size_t size)
+{
+	char path[4200], err_path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(err_path, sizeof err_path, "%s/%s.stderr", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	int fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fd, 2);
+		Arena *a = arena_new();
+		lua_front_load(a, path, 0, lim);
+		_exit(0);
+	}
+	sleep_us(50000);
+	kill(pid, SIGSTOP);
+	sleep_us(stop_us);
+	kill(pid, SIGCONT);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	slurp(fd, err, size);
+	close(fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A model busy for about 40 million VM instructions (0.2 s here). */
+static const char busy_model[] = "local s = 0\n"
+                                 "for i = 1, 20000000 do s = s + i end\n"
+                                 "local x = input { name = 'x', shape = { 1, 3, 5, 5 } }\n"
+                                 "return x:relu()\n";
+
+static void test_time_limit_is_cpu_time(void **state)
+{
+	(void)state;
+	/* stopped past its 0.5 s limit, the model still loads: the limit
+	 * counts CPU, and a busy machine must not fail a model */
+	SandboxLimits lim = {.max_bytes = 8u << 20, .max_instr = 100000000, .max_seconds = 0.5, .max_wall = 60.0};
+	char err[512];
+	assert_int_equal(run_stopped("stopped.lua", busy_model, &lim, 800000, err, sizeof err), 0);
+	assert_string_equal(err, "");
+}
+
+static void test_wall_backstop(void **state)
+{
+	(void)state;
+	/* a model that makes no progress for max_wall seconds of wall-clock
+	 * time (here: stopped) is ended by the SIGALRM backstop */
+	SandboxLimits lim = {.max_bytes = 8u << 20, .max_instr = 100000000, .max_seconds = 5.0, .max_wall = 0.3};
+	char err[512];
+	assert_int_equal(run_stopped("hung.lua", busy_model, &lim, 500000, err, sizeof err), 1);
+	assert_non_null(strstr(err, "hung.lua: error: model ran 0.3 s of wall-clock time without finishing "
+	                            "(its limit is 5 s of CPU time)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_call_styles, setup, teardown),
+		cmocka_unit_test(test_time_limit_is_cpu_time),
+		cmocka_unit_test(test_wall_backstop),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explicit_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairs, setup, teardown),
