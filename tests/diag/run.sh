@@ -7,8 +7,8 @@
 #   -- expect-next: FILE:LINE: note: ...
 # are the lines that must follow it, in order (the call chain of an
 # error inside a function of the model). Each case must exit 1
-# with that line, within 15 s (the sandbox's limits are 5 s of wall clock
-# plus a 1 s alarm backstop; `timeout 30` catches a hang). A case without
+# with that line, within 15 s (the sandbox's limits are 5 s of CPU time
+# plus a 1 s timer backstop; `timeout 30` catches a hang). A case without
 # the expectation line fails.
 #
 # tests/diag/pending/ holds cases that expose known weaknesses of the
