@@ -8,15 +8,17 @@
  * work is a 2-D stencil per plane, and the art is in feeding it vectors.
  * Six paths, fastest first:
  *
- *   - dilation 1, no prelu slopes, kh padded input rows of at most
- *     RT_DW_CB_PIXELS pixels, any kernel but a 3x3 on outputs of VW or
- *     more columns (the two 3x3 paths below do better there): VW planes
- *     at a time transposed into vectors across channels, in bands of
- *     output rows, one vector per output pixel of the VW planes
- *     (rt_dw_cb, depthwise_cb.c). mobilenet_v3_large's 5x5 layers
- *     alone, one thread: 960 planes of 7x7 0.42 -> 0.11 ms, 672 of 14x14
- *     stride 2 0.40 -> 0.10, 120 of 28x28 0.29 -> 0.13, 72 of 56x56
- *     stride 2 0.23 -> 0.125;
+ *   - no prelu slopes, the padded input rows of an output row (of two
+ *     when dilated) of at most RT_DW_CB_PIXELS pixels, any kernel and
+ *     dilation but an undilated 3x3 on outputs of VW or more columns
+ *     (the two 3x3 paths below do better there): VW planes at a time
+ *     transposed into vectors across channels, in bands of output rows,
+ *     one vector per output pixel of the VW planes (rt_dw_cb,
+ *     depthwise_cb.c). mobilenet_v3_large's 5x5 layers alone, one
+ *     thread: 960 planes of 7x7 0.42 -> 0.085 ms, 672 of 14x14 stride 2
+ *     0.40 -> 0.076, 120 of 28x28 0.29 -> 0.105, 72 of 56x56 stride 2
+ *     0.23 -> 0.088; lraspp's 5x5 at dilation 2, 960 planes of 33x33,
+ *     2.1 ms in depthwise_phases.c, 1.3 here;
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
  *     padding (rt_dw_flat, depthwise_s1.c);
@@ -27,7 +29,8 @@
  *   - 3x3, stride 2, padding 1, other planes: a flat loop over the four
  *     row/column parity planes of each band (rt_dw_s2, depthwise_s2.c);
  *   - dilated kernels (dilation > 1), and undilated ones of more than 9
- *     taps at stride 1 too wide for rt_dw_cb, of at most MAX_TAPS taps: bands of output rows
+ *     taps at stride 1, that rt_dw_cb does not take (rows too wide,
+ *     prelu's slopes), of at most MAX_TAPS taps: bands of output rows
  *     computed flat over the band's input split into stride phases
  *     (rt_dw_phases, depthwise_phases.c);
  *   - any other kernel whose rows fit rows.h's ring: row by row over

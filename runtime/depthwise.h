@@ -75,15 +75,17 @@ int rt_dw_s2p_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
-/* dilation 1, no per-channel slopes in ep, not a 3x3 on output rows of
+/* no per-channel slopes in ep, not an undilated 3x3 on output rows of
  * VW or more: VW planes at a time, vectors across channels, in bands of
- * output rows (depthwise_cb.c); kh padded input rows, and an output row,
- * of at most RT_DW_CB_PIXELS pixels */
+ * output rows (depthwise_cb.c); the padded input rows of one output row
+ * (of two when dilated), and an output row, of at most RT_DW_CB_PIXELS
+ * pixels */
 #define RT_DW_CB_PIXELS 1024
 int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep);
 DwPath rt_dw_cb;
 /* dilation > 1 at any stride and padding, or more than 9 taps at
- * stride 1; at most MAX_TAPS taps, a band of one output row fitting
+ * stride 1 (those depthwise_cb.c does not take: rows too wide, prelu's
+ * slopes); at most MAX_TAPS taps, a band of one output row fitting
  * (depthwise_phases.c) */
 int rt_dw_phases_fits(const rt_conv2d_params *p);
 DwPath rt_dw_phases;

@@ -1,6 +1,7 @@
 /*
- * depthwise_cb.c: the depthwise path for small planes, vectorized across
- * channels. x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow].
+ * depthwise_cb.c: the depthwise path for small planes and dilated
+ * kernels, vectorized across channels.
+ * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow].
  *
  * On a plane of 7x7 or 14x14 a vector along a row is mostly waste (7 of
  * 8 lanes, and a row's ends in the padding), and each of a 5x5 kernel's
@@ -11,49 +12,71 @@
  * transposed, VW pixels at a time in registers, into a padded buffer of
  * vectors, [rows][wp][VW] (the padding columns zeroed once per slice),
  * a band of output rows at a time (as many as the buffers hold: a 7x7
- * or 14x14 plane in one), and every output pixel of the VW planes is one
- * vector: kh*kw FMAs with the tap's weights of the VW channels, then
- * bias, residual and activation in registers, and the vectors
- * transposed back to the planes.
- * Dilation 1 only (dilated kernels go to depthwise_phases.c).
+ * or 14x14 plane in one, lraspp's 33x33 at dilation 2 in three, the
+ * rows two bands share moved, not packed again), and every output pixel
+ * of the VW planes is one vector: kh*kw FMAs with the tap's weights of
+ * the VW channels. The band's pixels go OB at a time in row-major order,
+ * a group spanning rows where ow is not a multiple of OB (a table gives
+ * each pixel's window, the taps are byte offsets from it), so no row
+ * ends in a short group; each group's vectors then get bias, residual
+ * and activation in registers and are transposed back into the planes,
+ * where the group's pixels are contiguous too. On planes of VW columns
+ * or more, the input rows are packed as the groups come to them, so
+ * they are still in L1 when first read.
+ *
+ * Dilation costs nothing here (the taps' offsets), where along rows it
+ * wastes the columns a dilated window spans past the row
+ * (depthwise_phases.c: 41 computed for 33 in lraspp). Lraspp's 5x5
+ * dilation-2 layer on 960 planes of 33x33, alone, one thread, per-thread
+ * CPU time (medians, the two interleaved): 2.1 ms in depthwise_phases.c,
+ * 1.3 ms here; mobilenet_v3_large's undilated 5x5 layers went from 0.11
+ * to 0.085 ms (960 of 7x7), 0.10 to 0.076 (672 of 14x14, stride 2),
+ * 0.73 to 0.57 (120 of 65x65) with the groups, the fused store and the
+ * packing as needed.
  * depthwise.c says how it fits among the paths.
  */
 #include "depthwise.h"
 
-#define OB 4 /* output pixels of a row accumulated at once */
+#define OB 8 /* output pixels accumulated at once (a multiple of VW) */
 
-/* Whether the path applies and a band of one output row fits the buffers. */
+/* Whether the path applies and a band of one output row fits the buffers
+ * (of two, for a dilated kernel: with one, the rows moved from band to
+ * band cost more than computing along rows wastes, 5x5 at dilation 2 on
+ * 64 planes of 100x100 1.05 ms here, 0.94 in depthwise_phases.c; with
+ * two, on 90x90, 0.70 and 0.80). */
 int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep)
 {
-	if ((ep && ep->slope) || (p->kh == 3 && p->kw == 3 && p->ow >= VW))
+	int dilated = p->dh > 1 || p->dw > 1, span = (p->kh - 1) * p->dh + 1, wp = p->w + 2 * p->pw;
+	if ((ep && ep->slope) || (p->kh == 3 && p->kw == 3 && p->ow >= VW && !dilated))
 		return 0; /* prelu's slopes; a 3x3 on rows of a vector or more: the flat paths do better */
-	return p->dh == 1 && p->dw == 1 && p->kh * p->kw <= MAX_TAPS && p->kh * (p->w + 2 * p->pw) <= RT_DW_CB_PIXELS &&
+	return p->kh * p->kw <= MAX_TAPS && (span + (dilated ? p->sh : 0)) * wp <= RT_DW_CB_PIXELS &&
 	       p->ow <= RT_DW_CB_PIXELS;
 }
 
-/* Output pixels [ox, ox + nb) of output row oy (nb <= OB, a constant
- * once inlined) of the block: the taps' sums with the bias, in ob. xb:
- * the padded input [hp][wp]; wt: each tap's weights of the lanes. */
-static ALWAYS_INLINE void cb_pixels(int nb, const rt_conv2d_params *p, int wp, const vf *xb, const vf *wt, vf bias,
-                                   int oy, int ox, vf *ob)
+/* The sums, with the bias, of OB output pixels of the block into ob
+ * [OB] (kh*kw taps of OB FMAs, each with its load: with 8, the FMA
+ * units, not the loads, set the pace, ~80% of peak in L1, alone): pixel
+ * j's window starts at px[j] in the padded input, tap t at
+ * byte offset off[t] from there; wt: each tap's weights of the lanes.
+ * The taps are added in order (ky, kx), one accumulator per pixel. */
+static ALWAYS_INLINE void cb_group(int ntaps, const vf *const *px, const ptrdiff_t *off, const vf *wt, vf bias,
+                                   vf *ob)
 {
 	vf acc[OB];
-#pragma GCC unroll 8
-	for (int j = 0; j < nb; j++)
-		acc[j] = (vf){0};
-	for (int ky = 0; ky < p->kh; ky++) {
-		const vf *row = xb + (size_t)(oy * p->sh + ky) * wp + (size_t)ox * p->sw;
-		const vf *wr = wt + ky * p->kw;
-		for (int kx = 0; kx < p->kw; kx++) {
-			vf wv = wr[kx];
-#pragma GCC unroll 8
-			for (int j = 0; j < nb; j++)
-				acc[j] += wv * row[j * p->sw + kx];
-		}
+	const char *at[OB];
+#pragma GCC unroll 16
+	for (int j = 0; j < OB; j++)
+		acc[j] = (vf){0}, at[j] = (const char *)px[j];
+	for (int t = 0; t < ntaps; t++) {
+		vf wv = wt[t], v;
+		ptrdiff_t o = off[t];
+#pragma GCC unroll 16
+		for (int j = 0; j < OB; j++)
+			LOADV(v, at[j] + o), acc[j] += wv * v;
 	}
-#pragma GCC unroll 8
-	for (int j = 0; j < nb; j++)
-		ob[ox + j] = acc[j] + bias;
+#pragma GCC unroll 16
+	for (int j = 0; j < OB; j++)
+		ob[j] = acc[j] + bias;
 }
 
 /* r[i][l] <-> r[l][i]: the VW x VW floats transposed in registers. */
@@ -110,70 +133,42 @@ static ALWAYS_INLINE void load_pixels(vf r[VW], const float *const *src, int q)
 	transpose(r);
 }
 
-/* The epilogue of the block's output vectors ob [count] (sums with the
- * bias) and their store into the nl planes ys[l] (residual planes rs[l]
- * when has_res; both VW pointers, the lanes past nl pointing at lane 0's
- * planes, read and not written); act and has_res constants once
- * inlined. */
-static ALWAYS_INLINE void cb_store_(int act, int has_res, int count, vf *ob, int nl, float *const *ys,
-                                    const float *const *rs, float param, float param2)
-{
-	int q = 0;
-	for (; q + VW <= count; q += VW) {
-		vf r[VW];
-		if (has_res) {
-			load_pixels(r, rs, q);
-#pragma GCC unroll 16
-			for (int i = 0; i < VW; i++)
-				ob[q + i] += r[i];
-		}
-#pragma GCC unroll 16
-		for (int i = 0; i < VW; i++)
-			r[i] = act_vec(act, param, param2, ob[q + i]);
-		transpose(r);
-		for (int l = 0; l < nl; l++)
-			STOREV(ys[l] + q, r[l]);
-	}
-	for (; q < count; q++) {
-		vf v = ob[q];
-		if (has_res) {
-			vf r = {0};
-			for (int l = 0; l < VW; l++)
-				r[l] = rs[l][q];
-			v += r;
-		}
-		v = act_vec(act, param, param2, v);
-		for (int l = 0; l < nl; l++)
-			ys[l][q] = v[l];
-	}
-}
-
-/* The same for any epilogue (without slopes: rt_dw_cb_fits sends a
- * prelu elsewhere). */
-static void cb_store(const rt_epilogue *ep, int count, vf *ob, int nl, float *const *ys, const float *const *rs)
-{
-#define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(cb_store_, act, rs[0], count, ob, nl, ys, rs, ep->param, ep->param2)
-#define ACT_SWITCH_AFTER             \
-	for (int l = 0; l < nl; l++) \
-	DW_AFTER(ep, ys[l], count)
-#include "act_switch.h"
-}
-
 /* Output rows of a band: as many as the buffers hold (the band's input
- * rows, padding included, in xb; its outputs in ob). */
+ * rows, padding included, in xb; its pixels' windows in pix). */
 static int cb_band(const rt_conv2d_params *p)
 {
-	int wp = p->w + 2 * p->pw, by_in = (RT_DW_CB_PIXELS / wp - p->kh) / p->sh + 1, by_out = RT_DW_CB_PIXELS / p->ow;
+	int wp = p->w + 2 * p->pw, span = (p->kh - 1) * p->dh + 1;
+	int by_in = (RT_DW_CB_PIXELS / wp - span) / p->sh + 1, by_out = RT_DW_CB_PIXELS / p->ow;
 	int band = by_in < by_out ? by_in : by_out;
 	return band < p->oh ? band : p->oh;
 }
 
-/* Input rows [iy0, iy0 + rows) of the VW planes xs into xb (row r at xb
- * + r * wp, its first pw and last pw vectors the padding, zero since the
- * slice began): rows above and below the planes zeroed, the others VW
- * pixels at a time (ix, r: the next pixel's place). */
-static void cb_pack(const rt_conv2d_params *p, const float *const *xs, int iy0, int rows, vf *xb)
+/* Input row iy of the VW planes xs (zeros above and below them) into
+ * the padded row at (its first and last pw vectors the padding, zero
+ * since the slice began), for planes at least VW wide: VW pixels at a
+ * time, the last vector of the row overlapping the one before. */
+static void cb_pack_row(const rt_conv2d_params *p, const float *const *xs, int iy, vf *at)
+{
+	const int wd = p->w;
+	at += p->pw;
+	if (iy < 0 || iy >= p->h) {
+		memset(at, 0, (size_t)wd * sizeof *at);
+		return;
+	}
+	for (int ix = 0; ix < wd; ix += VW) {
+		int i0 = ix + VW <= wd ? ix : wd - VW;
+		vf v[VW];
+		load_pixels(v, xs, iy * wd + i0);
+#pragma GCC unroll 16
+		for (int i = 0; i < VW; i++)
+			at[i0 + i] = v[i];
+	}
+}
+
+/* The same for rows [iy0, iy0 + rows) of planes narrower than VW into xb
+ * (row r at xb + r * wp): the rows' pixels VW at a time (ix, r: the next
+ * pixel's place). */
+static void cb_pack_narrow(const rt_conv2d_params *p, const float *const *xs, int iy0, int rows, vf *xb)
 {
 	const int h = p->h, wd = p->w, wp = wd + 2 * p->pw;
 	int lo = iy0 < 0 ? 0 : iy0, hi = iy0 + rows < h ? iy0 + rows : h;
@@ -182,8 +177,8 @@ static void cb_pack(const rt_conv2d_params *p, const float *const *xs, int iy0, 
 			memset(xb + (size_t)r * wp + p->pw, 0, (size_t)wd * sizeof *xb);
 	if (lo >= hi)
 		return;
-	int q = lo * wd, end = hi * wd, r = lo - iy0, ix = 0;
 	vf *at = xb + p->pw;
+	int q = lo * wd, end = hi * wd, r = lo - iy0, ix = 0;
 	for (; q + VW <= end; q += VW) {
 		vf v[VW];
 		load_pixels(v, xs, q);
@@ -201,47 +196,141 @@ static void cb_pack(const rt_conv2d_params *p, const float *const *xs, int iy0, 
 	}
 }
 
+/* One block of VW planes, as its bands are computed. */
+typedef struct {
+	const rt_conv2d_params *p;
+	vf *xb;               /* the band's padded input rows, [rows][wp] */
+	const float *xs[VW];  /* the lanes' input planes [h][w] */
+	int iy0;              /* the input row of xb's row 0 */
+	int packed;           /* rows of xb packed so far */
+	const int *need;      /* need[g]: rows of xb the band's pixel group g reads, or NULL: all are packed */
+	const int *pix;       /* pix[q]: where the window of the band's pixel q starts in xb */
+	const ptrdiff_t *off; /* off[t]: tap t's byte offset from a window's start */
+	int ntaps;            /* kh * kw */
+	int nl;               /* lanes that hold planes (the others repeat lane 0's, read, not written) */
+	vf wt[MAX_TAPS];      /* each tap's weights of the lanes */
+	vf bias;              /* the lanes' biases */
+	float *ys[VW];        /* the lanes' output planes [oh][ow] */
+	const float *rs[VW];  /* their residual planes, or NULL */
+} Block;
+
+/* The epilogue of the output vectors r [OB] (the sums with the bias,
+ * vector j pixel q + j of the lanes) and their store into the planes, n
+ * (<= OB) of them, the rest dropped; act and has_res constants once
+ * inlined. */
+static ALWAYS_INLINE void cb_put(int act, int has_res, const Block *b, vf *r, int q, int n, float param,
+                                 float param2)
+{
+#pragma GCC unroll 2
+	for (int i = 0; i < OB && i < n; i += VW) {
+		vf *v = r + i;
+		int m = n - i; /* pixels of these VW vectors to store */
+		if (has_res) {
+			vf t[VW] = {{0}};
+			if (m >= VW)
+				load_pixels(t, b->rs, q + i);
+			else
+				for (int k = 0; k < m; k++)
+					for (int l = 0; l < VW; l++)
+						t[k][l] = b->rs[l][q + i + k];
+#pragma GCC unroll 16
+			for (int k = 0; k < VW; k++)
+				v[k] += t[k];
+		}
+#pragma GCC unroll 16
+		for (int k = 0; k < VW; k++)
+			v[k] = act_vec(act, param, param2, v[k]);
+		transpose(v);
+		if (m >= VW && b->nl == VW) {
+#pragma GCC unroll 16
+			for (int l = 0; l < VW; l++)
+				STOREV(b->ys[l] + q + i, v[l]);
+		} else {
+			float part[VW][VW]; /* a copy, so that v stays in registers */
+			memcpy(part, v, sizeof part);
+			for (int l = 0; l < b->nl; l++)
+				memcpy(b->ys[l] + q + i, part[l], (size_t)(m < VW ? m : VW) * sizeof **part);
+		}
+	}
+}
+
+/* Pixels [q0, q0 + count) of the block's planes (a band), OB at a time in
+ * row-major order (a group may span rows; the last repeats the band's
+ * last pixel), each group's sums then its epilogue and store. */
+static ALWAYS_INLINE void cb_band_(int act, int has_res, Block *b, int q0, int count, float param,
+                                   float param2)
+{
+	for (int q = 0; q < count; q += OB) {
+		const vf *px[OB];
+		vf r[OB];
+		/* the group's rows packed as it comes to them, so they are still in
+		 * L1 when read and their shuffles overlap the FMAs of the last group */
+		if (b->need)
+			for (const int wp = b->p->w + 2 * b->p->pw; b->packed < b->need[q / OB]; b->packed++)
+				cb_pack_row(b->p, b->xs, b->iy0 + b->packed, b->xb + (size_t)b->packed * wp);
+#pragma GCC unroll 16
+		for (int j = 0; j < OB; j++)
+			px[j] = b->xb + b->pix[q + j < count ? q + j : count - 1];
+		cb_group(b->ntaps, px, b->off, b->wt, b->bias, r);
+		cb_put(act, has_res, b, r, q0 + q, count - q < OB ? count - q : OB, param, param2);
+	}
+}
+
+/* The same for any epilogue (without slopes: rt_dw_cb_fits sends a
+ * prelu elsewhere). */
+static void cb_band_out(const rt_epilogue *ep, Block *b, int q0, int count)
+{
+#define ACT_SWITCH_ON ep->act
+#define ACT_SWITCH_VEC(act) DW_BY_RES(cb_band_, act, b->rs[0], b, q0, count, ep->param, ep->param2)
+#define ACT_SWITCH_AFTER                \
+	for (int l = 0; l < b->nl; l++) \
+	DW_AFTER(ep, b->ys[l] + q0, count)
+#include "act_switch.h"
+}
+
 /* Planes [begin, end), VW at a time, in bands of output rows. */
 void rt_dw_cb(const rt_conv2d_params *p, const float *x, const float *w, const rt_epilogue *ep, float *y, int begin,
               int end)
 {
-	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, ntaps = p->kh * p->kw;
-	const int wp = wd + 2 * p->pw, band = cb_band(p), rows_max = (band - 1) * p->sh + p->kh;
-	vf xb[RT_DW_CB_PIXELS], ob[RT_DW_CB_PIXELS], wt[MAX_TAPS];
+	const int h = p->h, wd = p->w, oh = p->oh, ow = p->ow, ntaps = p->kh * p->kw, sh = p->sh, sw = p->sw;
+	const int wp = wd + 2 * p->pw, band = cb_band(p), span = (p->kh - 1) * p->dh + 1;
+	const int rows_max = (band - 1) * sh + span;
+	vf xb[RT_DW_CB_PIXELS];
+	ptrdiff_t off[MAX_TAPS];
+	int pix[RT_DW_CB_PIXELS], need[RT_DW_CB_PIXELS / OB + 1];
+	for (int t = 0; t < ntaps; t++)
+		off[t] = ((ptrdiff_t)(t / p->kw) * p->dh * wp + (t % p->kw) * p->dw) * (ptrdiff_t)sizeof(vf);
+	for (int q = 0; q < band * ow; q++)
+		pix[q] = q / ow * sh * wp + q % ow * sw;
+	for (int g = 0; g * OB < band * ow; g++) {
+		int last = g * OB + OB - 1 < band * ow ? g * OB + OB - 1 : band * ow - 1;
+		need[g] = last / ow * sh + span;
+	}
 	memset(xb, 0, (size_t)rows_max * wp * sizeof *xb); /* the padding columns stay zero */
+	Block b = {p, xb, {NULL}, 0, 0, wd >= VW ? need : NULL, pix, off, ntaps, 0, {{0}}, {0}, {NULL}, {NULL}};
 	for (int b0 = begin; b0 < end; b0 += VW) {
-		int nl = end - b0 < VW ? end - b0 : VW;
-		float *ys[VW];
-		const float *xs[VW], *rs[VW] = {NULL};
-		vf bias = {0};
+		b.nl = end - b0 < VW ? end - b0 : VW;
 		for (int l = 0; l < VW; l++) {
-			int plane = b0 + (l < nl ? l : 0), c = plane % p->c;
-			xs[l] = x + (size_t)plane * h * wd;
-			ys[l] = y + (size_t)plane * oh * ow;
-			if (ep->residual)
-				rs[l] = ep->residual + (size_t)plane * oh * ow;
+			int plane = b0 + (l < b.nl ? l : 0), c = plane % p->c;
+			b.xs[l] = x + (size_t)plane * h * wd;
+			b.ys[l] = y + (size_t)plane * oh * ow;
+			b.rs[l] = ep->residual ? ep->residual + (size_t)plane * oh * ow : NULL;
 			for (int t = 0; t < ntaps; t++)
-				wt[t][l] = w[(size_t)c * ntaps + t];
-			bias[l] = ep->bias ? ep->bias[c] : 0;
+				b.wt[t][l] = w[(size_t)c * ntaps + t];
+			b.bias[l] = ep->bias ? ep->bias[c] : 0;
 		}
+		int have = 0; /* rows of xb that hold input rows [b.iy0, b.iy0 + have) */
 		for (int oy0 = 0; oy0 < oh; oy0 += band) {
 			int oy1 = oy0 + band < oh ? oy0 + band : oh;
-			cb_pack(p, xs, oy0 * p->sh - p->ph, (oy1 - 1 - oy0) * p->sh + p->kh, xb);
-			for (int oy = 0; oy < oy1 - oy0; oy++) {
-				vf *orow = ob + (size_t)oy * ow;
-				int ox = 0;
-				for (; ox + OB <= ow; ox += OB)
-					cb_pixels(OB, p, wp, xb, wt, bias, oy, ox, orow);
-				for (; ox < ow; ox++)
-					cb_pixels(1, p, wp, xb, wt, bias, oy, ox, orow);
-			}
-			float *yb[VW];
-			const float *rb[VW] = {NULL};
-			for (int l = 0; l < VW; l++) {
-				yb[l] = ys[l] + (size_t)oy0 * ow;
-				rb[l] = rs[l] ? rs[l] + (size_t)oy0 * ow : NULL;
-			}
-			cb_store(ep, (oy1 - oy0) * ow, ob, nl, yb, rb);
+			int iy0 = oy0 * sh - p->ph, rows = (oy1 - 1 - oy0) * sh + span, keep = b.iy0 + have - iy0;
+			/* the rows this band shares with the last are moved, not packed again */
+			keep = have && iy0 >= b.iy0 && keep > 0 ? keep : 0;
+			if (keep)
+				memmove(xb, xb + (size_t)(iy0 - b.iy0) * wp, (size_t)keep * wp * sizeof *xb);
+			b.iy0 = iy0, b.packed = keep, have = rows;
+			if (!b.need)
+				cb_pack_narrow(p, b.xs, iy0 + keep, rows - keep, xb + (size_t)keep * wp);
+			cb_band_out(ep, &b, oy0 * ow, (oy1 - oy0) * ow);
 		}
 	}
 }

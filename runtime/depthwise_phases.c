@@ -1,7 +1,9 @@
 /*
  * depthwise_phases.c: the depthwise path for dilated kernels (dilation
  * > 1 along either axis: any stride and padding) and for undilated ones
- * of more than 9 taps at stride 1 (5x5, 7x7), at most MAX_TAPS taps.
+ * of more than 9 taps at stride 1 (5x5, 7x7), at most MAX_TAPS taps,
+ * that depthwise_cb.c does not take (rows too wide for it, prelu's
+ * slopes: lraspp's layers go there now).
  * x: [n, c, h, w]  w: [c, 1, kh, kw] -> y: [n, c, oh, ow].
  *
  * A dilated window spans more input rows than rows.h's ring holds

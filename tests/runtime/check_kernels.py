@@ -539,11 +539,20 @@ def main():
         ck.conv_ep("depthwise", 1, 5, 41, 43, 5, 5, s=1, p=2, g=5, act="hardswish", res=True)
         ck.conv_ep("depthwise", 1, 13, 57, 45, 13, 5, s=2, p=2, g=13, act="silu", res=True)
         ck.conv_ep("depthwise", 1, 3, 9, 250, 3, 5, s=1, p=2, g=3, act="relu")
-        # dilated (depthwise_phases.c): lraspp's 5x5 at dilation 2 on two
-        # images, several bands at stride 2 and dilation 3, and rows too wide
-        # for one band (the general path)
+        # dilated, vectors across channels (depthwise_cb.c): lraspp's 5x5 at
+        # dilation 2 on two images (three bands, the last of one row), several
+        # bands at stride 2 and dilation 3, 'same' padding at stride 2, padding
+        # 0 (a 3x3 on rows of a vector or more, which undilated goes to the
+        # flat paths), planes narrower than a vector, dilation (2, 3); then
+        # (depthwise_phases.c) rows too wide for two output rows of a band,
+        # and (the general path) too wide for one
         ck.conv_ep("depthwise", 2, 37, 33, 35, 37, 5, s=1, p=4, d=2, g=37, act="hardswish", res=True)
         ck.conv_ep("depthwise", 1, 13, 150, 61, 13, 3, s=2, p=3, d=3, g=13, act="sigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 13, 41, 39, 13, 5, s=2, p=4, d=2, g=13, act="relu6")
+        ck.conv_ep("depthwise", 1, 37, 21, 19, 37, 3, s=1, p=0, d=2, g=37, act="silu", res=True)
+        ck.conv_ep("depthwise", 2, 3, 9, 7, 3, 3, s=1, p=0, d=3, g=3, bias=False)
+        ck.conv_ep("depthwise", 1, 13, 17, 15, 13, 3, s=1, p=(2, 3), d=(2, 3), g=13, act="hardswish", res=True)
+        ck.conv_ep("depthwise", 1, 3, 11, 100, 3, 5, s=1, p=4, d=2, g=3, act="relu", res=True)
         ck.conv_ep("depthwise", 1, 3, 5, 3000, 3, 3, s=1, p=2, d=2, g=3, act="relu")
         # undilated kernels of more than 9 taps at stride 1 take it too when
         # depthwise_cb does not (rows of more than RT_DW_CB_PIXELS: the
