@@ -130,12 +130,12 @@ int *swap_resize(Graph *g)
 			continue;
 		}
 		bool again = n->note && !strncmp(n->note, "moved after ", 12); /* past a conv already */
-		n->note = arena_printf(g->arena, "%s%s%s (1x1, %d -> %d channels: resizes %d, not %d)",
-		                       again ? n->note : "", again ? ", then after " : "moved after ", cv->name,
-		                       n->shape[1], cv->a.out_channels, cv->a.out_channels, n->shape[1]);
 		const Node *x = &g->nodes[n->in[0]];
-		cv->note = arena_printf(g->arena, "%s%sruns before %s, at %dx%d", cv->note ? cv->note : "",
-		                        cv->note ? "; " : "", n->name, x->shape[2], x->shape[3]);
+		n->note = arena_printf(g->arena, "%s%s%s (1x1, %d -> %d channels, now run at %dx%d: resizes %d, not %d)",
+		                       again ? n->note : "", again ? ", then after " : "moved after ", cv->name,
+		                       n->shape[1], cv->a.out_channels, x->shape[2], x->shape[3], cv->a.out_channels,
+		                       n->shape[1]);
+		/* no note on the conv: a conv's note is fold_bn's "folded in" (emit_weights reads it) */
 		for (int k = 0; k < g->n; k++) /* old ids: the conv to i, the interpolate and those between down one */
 			if (map[k] == c)
 				map[k] = i;
