@@ -15,7 +15,7 @@ ir/graph.c ir/shape.c ir/params.c ir/verify.c ir/dump.c
 frontend/lua_front.c frontend/dsl.c
 io/safetensors.c io/st_write.c
 onnx/onnx_read.c onnx/onnx_tensor.c onnx/onnx_graph.c onnx/onnx_fold.c onnx/onnx_map.c onnx/onnx_write.c
-passes/dce.c passes/weights.c passes/constfold.c passes/channels_last.c passes/fold_pad.c passes/fold_bn.c passes/fuse.c passes/algo.c
+passes/dce.c passes/weights.c passes/constfold.c passes/channels_last.c passes/fold_pad.c passes/fold_bn.c passes/swap_resize.c passes/fuse.c passes/algo.c
 passes/layout.c passes/pack.c passes/pack_cl.c passes/memplan.c
 emit/output.c emit/emit_c.c emit/emit_conv.c emit/emit_pool.c emit/emit_eltwise.c emit/emit_binary.c emit/emit_reorder.c emit/emit_channel.c
 emit/emit_weights.c emit/emit_driver.c emit/emit_observe.c emit/build.c

@@ -515,6 +515,14 @@ void fold_batchnorm_weights(Graph *g, bool torch_f32);
  * layer_norm a layer norm over channels, the permutes disappear. */
 void channels_last(Graph *g);
 
+/* ---- passes/swap_resize.c ------------------------------------------ */
+
+/* Moves a 1x1 conv2d (groups 1, no padding) that alone reads an
+ * interpolate and has fewer output channels than input ones before it:
+ * conv1x1(interpolate(x)) == interpolate(conv1x1(x)). Returns the map of
+ * old node ids to new (g->n entries). */
+int *swap_resize(Graph *g);
+
 /* ---- passes/fuse.c -------------------------------------------------- */
 
 /* Fuses activations and residual adds into the producing op's epilogue. */

@@ -57,8 +57,9 @@ typedef struct {
 } Options;
 
 /* The passes, by the names --dump-ir=PASS takes, in pipeline order. */
-static const char *const pass_names[] = {"shapes",  "dce",     "weights", "constfold", "channels_last", "fold_pad",
-                                         "fold_bn", "fuse",    "algo",    "layout",    "prologue",    "qregions",      "pack",    "memplan", NULL};
+static const char *const pass_names[] = {"shapes",  "dce",         "weights", "constfold", "channels_last",
+                                         "fold_pad", "fold_bn",    "swap_resize", "fuse",  "algo",
+                                         "layout",  "prologue",    "qregions",    "pack",  "memplan", NULL};
 
 static const char usage_text[] =
 	"usage:\n"
@@ -394,6 +395,8 @@ static Compilation pipeline(Arena *a, const Options *o, Stop stop)
 		if (weights)
 			fold_batchnorm_weights(g, false);
 		after(&c, o, "fold_bn");
+		follow(&c, swap_resize(g));
+		after(&c, o, "swap_resize");
 		fuse(g);
 		after(&c, o, "fuse");
 	}
@@ -443,8 +446,9 @@ static void dump_missed(const Compilation *c, const Options *o)
 		          !strcmp(o->dump_after, "qregions") ? "qregions runs only in an int8 compile: compile or build "
 		                                               "with --weights Q.safetensors from cnnc quantize"
 		          : !strcmp(o->cmd, "check")    ? "check stops after shapes"
-		          : !strcmp(o->cmd, "quantize") ? "quantize runs no constfold, channels_last, fold_pad or fuse"
-		          : o->opt_level == 0           ? "-O0 runs no constfold, channels_last, fold_pad, fold_bn or fuse"
+		          : !strcmp(o->cmd, "quantize")
+		                  ? "quantize runs no constfold, channels_last, fold_pad, swap_resize or fuse"
+		          : o->opt_level == 0           ? "-O0 runs no constfold, channels_last, fold_pad, fold_bn, swap_resize or fuse"
 		                                        : "weights and pack run only with weights");
 }
 

@@ -112,6 +112,13 @@ void ir_dump(const Graph *g, FILE *out)
 			if (a->mode == PAD_CONSTANT && a->value != 0)
 				fprintf(out, " value=%g", a->value);
 		}
+		if (n->op == OP_INTERPOLATE) {
+			fprintf(out, " mode=%s", a->mode == INTERP_BILINEAR ? "bilinear" : "nearest");
+			if (a->scale[0] || a->scale[1])
+				fprintf(out, " scale=%gx%g", a->scale[0], a->scale[1]);
+			if (a->align_corners)
+				fprintf(out, " align_corners");
+		}
 		if (n->slope_key) /* a fused prelu: leaky_relu's formula, a slope per channel */
 			fprintf(out, " act=prelu act_slopes=%s", n->slope_key);
 		else if (a->act != ACT_NONE) {

@@ -198,7 +198,7 @@ def main():
               r.stderr)
         r = run([CNNC, "--help"])
         check("--help lists the passes in order",
-              r.returncode == 0 and "shapes dce weights constfold channels_last fold_pad fold_bn fuse algo layout prologue qregions pack memplan" in r.stdout,
+              r.returncode == 0 and "shapes dce weights constfold channels_last fold_pad fold_bn swap_resize fuse algo layout prologue qregions pack memplan" in r.stdout,
               r.stdout)
         check("--help names -Os and --prefer size", "-Os" in r.stdout and "--prefer size" in r.stdout, r.stdout)
 

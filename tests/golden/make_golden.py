@@ -61,6 +61,9 @@ BIG_LEVELS = {name: ("-O0", "default") for name in BIG_ZOO[5:]}
 # do not change: its resizes run at the reference and default levels, in
 # the other layouts, and on two threads.
 BIG_LEVELS["resize_big"] = ("-O0", "default", "nhwc", "blocked", "t2", "nhwc/t2")
+# swap_resize's convs are all 1x1 (gemm, or direct): its moved convs and
+# resizes run at these levels and layouts.
+BIG_LEVELS["swap_resize"] = ("-O0", "default", "direct", "nhwc", "blocked")
 FASHION = "fashion_cnn"
 # golden_gain for zoo nets whose PyTorch default init (variance 1/(3 fan_in))
 # would shrink activations layer by layer until the output is mostly bias;

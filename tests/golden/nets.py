@@ -741,6 +741,40 @@ class DilatedDw(nn.Module):
         return self.dw5(x)                           # 37x8x10
 
 
+class SwapResize(nn.Module):
+    """A 1x1 conv after an interpolate (swap_resize computes it before):
+    bilinear by 1.7, bilinear with align_corners to a size, nearest to a
+    size, bilinear by (1.5, 2.3) ahead of two 1x1 convs; left as written:
+    a conv then relu, a conv that widens, an interpolate two convs read."""
+    shape = (1, 13, 9, 11)
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(13, 3, 1)
+        self.b = nn.Conv2d(13, 3, 1)
+        self.c = nn.Conv2d(13, 3, 1)
+        self.d1 = nn.Conv2d(13, 7, 1)
+        self.d2 = nn.Conv2d(7, 3, 1)
+        self.e = nn.Conv2d(13, 3, 1)
+        self.f = nn.Conv2d(3, 5, 1)
+        self.g1 = nn.Conv2d(13, 3, 1)
+        self.g2 = nn.Conv2d(13, 3, 1)
+
+    def forward(self, x):
+        a = self.a(F.interpolate(x, scale_factor=1.7, mode="bilinear", align_corners=False))  # 3x15x18
+        b = self.b(F.interpolate(x, size=(17, 21), mode="bilinear", align_corners=True))
+        c = self.c(F.interpolate(x, size=(20, 23)))
+        d = F.interpolate(x, scale_factor=(1.5, 2.3), mode="bilinear", align_corners=False)
+        d = self.d2(self.d1(d))                                                              # 3x13x25
+        e = F.relu(self.e(F.interpolate(x, size=(17, 21), mode="bilinear", align_corners=False)))
+        f = self.f(F.interpolate(a, size=(17, 21), mode="bilinear", align_corners=False))
+        g = F.interpolate(x, size=(17, 21))
+        g = self.g1(g) + self.g2(g)
+        size = (17, 21)
+        return torch.cat([F.interpolate(a, size=size), b, F.interpolate(c, size=size),
+                          F.interpolate(d, size=size), e, f, g], 1)                         # 23x17x21
+
+
 _NETS = {
     "odd_conv": OddConv,
     "groups_bn": GroupsBn,
@@ -767,6 +801,7 @@ _NETS = {
     "fcn_head": FcnHead,
     "prelu_fused": PreluFused,
     "dense_concat": DenseConcat,
+    "swap_resize": SwapResize,
 }
 NETS = list(_NETS)
 
