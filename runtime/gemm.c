@@ -9,12 +9,15 @@
  *
  * The work is cut into register tiles of 6 rows x TV vectors (GCC vector
  * extensions, which the compiler maps to SSE, AVX or AVX-512 as the target
- * allows). TV is as wide as the registers allow: with AVX-512's 32
- * registers, 4 vectors of 8 (two strips: 24 accumulators, and per step of
- * k 4 loads of B and 6 broadcasts of A for 24 FMAs); with AVX2's or
- * SSE's 16, 2 vectors (12 accumulators). A tile at the right edge takes
- * only the vectors that hold columns (an N of 49, 7x7 pixels, costs 56
- * columns, not 64), and a whole tile on a last panel of 1 to 4 rows
+ * allows). With AVX-512, 2 vectors of 16 (two strips, one each: 12
+ * accumulators, and per step of k 2 loads of B and 6 broadcasts of A for
+ * 12 FMAs): 512-bit FMAs double a Zen 5 core's peak over 256-bit ones,
+ * and resnet50's 1x1 layers alone went from 44-47% of that peak with 4
+ * vectors of 8 (24 accumulators) to 74-90% (tests/bench/layers.py). With
+ * AVX2's or SSE's 16 registers, 2 vectors of 8 or 4 (12 accumulators). A
+ * tile at the right edge takes only the vectors that hold columns (with
+ * vectors of 8, an N of 49, 7x7 pixels, costs 56 columns, not 64), and a
+ * whole tile on a last panel of 1 to 4 rows
  * computes 2 or 4 of them, not 6 (mobilenet_v2's 32 -> 16 at 112x112: 14%
  * faster). Column tiles are the outer loop, so the strips of B
  * stay in cache while every panel of A streams past them, except when A
@@ -33,6 +36,7 @@
  * the rows and columns that exist are stored; edge tiles go through a
  * small buffer.
  */
+#define SIMD_WIDE /* vectors of 16 with AVX-512 (simd.h): nothing here leaves the file */
 #include "cnnrt.h"
 
 #include <string.h>
@@ -43,8 +47,10 @@
 
 #define NR 16 /* columns of a strip */
 #define MR RT_GEMM_MR
-#if SIMD_REGS == 32 && VW == 8
-#define TV 4 /* vectors across a register tile: two strips */
+#if VW == 16
+#define TV 2 /* vectors across a register tile: two strips, one each */
+#elif SIMD_REGS == 32 && VW == 8
+#define TV 4 /* two strips */
 #else
 #define TV 2 /* one strip (AVX) or half of one (SSE) */
 #endif
@@ -485,9 +491,9 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 /* Column j of C (one of the last n % VW, or all of a GEMM of fewer than
  * VW columns: a squeeze-excite's 1x1 convs on 1x1) over B read in place:
  * each panel's MR rows in the lanes of one vector, k FMAs of a row of the
- * panel with B's value broadcast (the last row of the last panel loaded
- * alone: a whole vector would read past A). With vectors of fewer than
- * MR lanes (SSE), one dot product per row. */
+ * panel with B's value broadcast (the last rows of the last panel, where a
+ * whole vector would read past A, loaded alone). With vectors of fewer
+ * than MR lanes (SSE), one dot product per row. */
 static void gemm_column(int m, int k, const float *a, const float *b, int ldb, float *c, int ldc,
                         const rt_epilogue *ep, int j)
 {
@@ -496,13 +502,15 @@ static void gemm_column(int m, int k, const float *a, const float *b, int ldb, f
 		const float *ap = a + (size_t)i0 * k;
 		vf s = {0}, t = {0};
 		int p = 0;
-		for (; p + 1 < k; p++) {
+		for (; p * MR + VW <= k * MR; p++) {
 			vf av;
 			LOADV(av, ap + (size_t)p * MR);
 			s += av * b[(size_t)p * ldb + j];
 		}
-		memcpy(&t, ap + (size_t)p * MR, MR * sizeof(float)); /* p = k - 1 */
-		s += t * b[(size_t)p * ldb + j];
+		for (; p < k; p++) { /* (t's lanes past MR stay 0) */
+			memcpy(&t, ap + (size_t)p * MR, MR * sizeof(float));
+			s += t * b[(size_t)p * ldb + j];
+		}
 		for (int i = 0; i < MR && i0 + i < m; i++) {
 			float r = ep->residual ? ep->residual[(size_t)(i0 + i) * ldc + j] : 0;
 			c[(size_t)(i0 + i) * ldc + j] = act_scalar(ep->act, act_param(ep, i0 + i), ep->param2,

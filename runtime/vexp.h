@@ -111,6 +111,8 @@ VEXP_INLINE vf vexp_fmav(vf a, vf b, vf c)
 {
 #if defined(VEXP_FMA_NONE)
 	return a * b + c;
+#elif defined(VEXP_FMA_X86) && VW == 16
+	return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 #elif defined(VEXP_FMA_X86) && VW == 8
 	return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #elif defined(VEXP_FMA_X86) && VW == 4
@@ -188,7 +190,9 @@ VEXP_INLINE vf vexp_wide_v(vf x)
 VEXP_INLINE int vexp_any_wide(vexp_vu ax)
 {
 	vi wide = (vi)ax > (int)VEXP_FAST_MAX_BITS;
-#if defined(__AVX2__) && VW == 8
+#if VW == 16
+	return _mm512_test_epi32_mask((__m512i)wide, (__m512i)wide) != 0;
+#elif defined(__AVX2__) && VW == 8
 	return !_mm256_testz_si256((__m256i)wide, (__m256i)wide);
 #else
 	uint32_t any = 0;
