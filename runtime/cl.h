@@ -46,23 +46,19 @@ INLINE vf vf_max_nan(vf a, vf t) { return REPLACE(a, (t > a) | (t != t), t); }
 INLINE v8 v8_max_nan(v8 a, v8 t) { a.lo = vf_max_nan(a.lo, t.lo), a.hi = vf_max_nan(a.hi, t.hi); return a; }
 #endif
 
+#if VW <= 8 /* (SIMD_WIDE files, VW 16, take only the grains below) */
 /* Activation act (an rt_act_id) of the 8 lanes, through act.h's vector
- * formulas: with AVX a v8 is a vf (in a SIMD_WIDE file, half of one). */
+ * formulas: with AVX a v8 is a vf. */
 INLINE v8 v8_act(int act, float p, float q, v8 v)
 {
 #if VW == 8
 	return act_vec(act, p, q, v);
-#elif VW == 16 /* (a SIMD_WIDE file: the 8 lanes through the low half of a vf) */
-	vf w = {0};
-	memcpy(&w, &v, sizeof v);
-	w = act_vec(act, p, q, w);
-	memcpy(&v, &w, sizeof v);
-	return v;
 #else
 	v.lo = act_vec(act, p, q, v.lo), v.hi = act_vec(act, p, q, v.hi);
 	return v;
 #endif
 }
+#endif
 
 INLINE v8 v8_load(const float *p) { v8 v; memcpy(&v, p, sizeof v); return v; }
 INLINE void v8_store(float *p, v8 v) { memcpy(p, &v, sizeof v); }

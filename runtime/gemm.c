@@ -47,13 +47,10 @@
 
 #define NR 16 /* columns of a strip */
 #define MR RT_GEMM_MR
-#if VW == 16
-#define TV 2 /* vectors across a register tile: two strips, one each */
-#elif SIMD_REGS == 32 && VW == 8
-#define TV 4 /* two strips */
-#else
-#define TV 2 /* one strip (AVX) or half of one (SSE) */
-#endif
+/* vectors across a register tile: two strips (AVX-512), one (AVX) or half
+ * of one (SSE); 32 registers come only with AVX-512, whose vectors here
+ * are 16 floats */
+#define TV 2
 #define INLINE static inline __attribute__((always_inline))
 
 /* Where B's tile starts and how it is laid out: column j of row p is at
@@ -126,10 +123,6 @@ INLINE void micro(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV
 	MICRO_COPY(6, nv, 0) MICRO_COPY(6, nv, 1) MICRO_COPY(4, nv, 0) MICRO_COPY(2, nv, 0)
 MICRO_COPIES(1)
 MICRO_COPIES(2)
-#if TV == 4
-MICRO_COPIES(3)
-MICRO_COPIES(4)
-#endif
 
 /* micro through its copy for nr, nv (constants once inlined) and pf. */
 INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[MR][TV], const float *pf, int init)
@@ -148,10 +141,6 @@ INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[M
 	}
 	MICRO_CASE(1)
 	MICRO_CASE(2)
-#if TV == 4
-	MICRO_CASE(3)
-	MICRO_CASE(4)
-#endif
 #undef MICRO_CASE
 }
 
@@ -253,12 +242,6 @@ INLINE void panel(const rt_epilogue *ep, int act, int m, int n, int k, int i0, c
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
 		if (nv == TV)
 			tile_nr(ep, act, MR, TV, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
-#if TV == 4
-		else if (nv == 3)
-			tile_nr(ep, act, MR, 3, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
-#endif
-		else if (nv == 2)
-			tile_nr(ep, act, MR, 2, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 		else
 			tile_nr(ep, act, MR, 1, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 	}
@@ -410,12 +393,6 @@ INLINE void gemm_act(const rt_epilogue *ep, int act, int chunks, int m, int n, i
 			column_tile_chunked(ep, act, nv, m, n, k, j0, cols, a, bv, c, res, ldc);
 		else if (nv == TV)
 			column_tile(ep, act, TV, m, n, k, j0, cols, a, bv, c, res, ldc);
-#if TV == 4
-		else if (nv == 3)
-			column_tile(ep, act, 3, m, n, k, j0, cols, a, bv, c, res, ldc);
-#endif
-		else if (nv == 2)
-			column_tile(ep, act, 2, m, n, k, j0, cols, a, bv, c, res, ldc);
 		else
 			column_tile(ep, act, 1, m, n, k, j0, cols, a, bv, c, res, ldc);
 	}
