@@ -28,7 +28,10 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_
 
 # The runtime: one static library per target of runtime/targets.def
 # (build/lib/libcnnrt-TARGET.a), which `cnnc build` links; its unit tests
-# link the same objects built with $rtflags.
+# (and cnnc's .npy reader) link the generic target's objects, the code a
+# `--target generic` program gets: each runtime file is compiled once per
+# target and sanitizer, not again for the tests (gemm.c under ASan+UBSan
+# alone took 4 to 5 minutes of the build's CPU, twice).
 RUNTIME = """
 act.c conv_direct.c conv_gemm.c conv_stem.c conv_transpose.c depthwise.c depthwise_s1.c depthwise_s2.c depthwise_rows.c depthwise_cb.c
 depthwise_phases.c rows.c gemm.c winograd.c pool.c pad.c resize.c eltwise.c broadcast.c linear.c permute.c npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
@@ -103,8 +106,9 @@ cflags = -O2 -g $warn $incs -D_POSIX_C_SOURCE=200809L
 # The runtime's objects keep line tables only (-g1: backtraces, ASan and
 # valgrind reports, perf name file and line): full -g made gemm.c's many
 # inlined register tiles 3.3x the object bytes and 30% more compile time,
-# and it is compiled seven times; the level does not change the code
-# (the same .text). Every build of runtime/*.c takes it.
+# and it is compiled five times (each target, and generic under
+# ASan+UBSan); the level does not change the code (the same .text).
+# Every build of runtime/*.c takes it.
 rtdebug = -g1
 rtflags = -O2 $rtdebug -std=c99 -pedantic -Wall -Wextra -Werror -Werror=switch -Iruntime
 san = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -151,8 +155,14 @@ build {PROTO_GEN}: protoc {ONNX_PROTO}
 """
 
 
-def variant(out, d, extra):
-    """Compiler, library objects and unit tests built into directory d."""
+def lib_objs(d, name):
+    """The objects of libcnnrt-NAME.a in directory d (runtime_libs)."""
+    return [f"{d}/obj/{name}/{src[:-2]}.o" for src in RUNTIME]
+
+
+def variant(out, d, extra, rt):
+    """Compiler and unit tests built into directory d; rt: the runtime
+    objects (lib_objs) the runtime's tests and cnnc link."""
     flags = f"  cflags = $cflags {extra}\n" if extra else ""
     objs = []
     for src in COMPILER:
@@ -163,7 +173,7 @@ def variant(out, d, extra):
     out.append(f"build {d}/gen/onnx.pb-c.o: cc build/gen/onnx.pb-c.c\n  cflags = $genflags {extra}\n")
     objs.append(f"{d}/gen/onnx.pb-c.o")
     out.append(f"build {d}/main.o: cc compiler/main.c\n{flags}")
-    objs.append(f"{d}/runtime/npy.o")  # quantize reads CALIB.npy with the runtime's reader
+    objs += [o for o in rt if o.endswith("/npy.o")]  # quantize reads CALIB.npy with the runtime's reader
     lib = " ".join(objs)
     out.append(f"build {d}/cnnc: link {d}/main.o {lib}\n{flags}")
     tests = []
@@ -172,11 +182,6 @@ def variant(out, d, extra):
         out.append(f"build {d}/tests/{t}: link {d}/tests/{t}.o {lib}\n{flags}"
                    "  libs = $libs -lcmocka\n")
         tests.append(f"{d}/tests/{t}")
-    rt = []
-    for src in RUNTIME:
-        obj = f"{d}/runtime/{src[:-2]}.o"
-        out.append(f"build {obj}: cc runtime/{src}\n  cflags = $rtflags {extra}\n")
-        rt.append(obj)
     for t in RUNTIME_TESTS:
         out.append(f"build {d}/tests/{t}.o: cc tests/unit/{t}.c\n"
                    f"  cflags = $rtflags {extra}\n")
@@ -190,12 +195,10 @@ def runtime_libs(out, d, rows, extra):
     """libcnnrt-TARGET.a in directory d for each (target, cflags) of rows."""
     libs = []
     for name, flags in rows:
-        objs = []
-        for src in RUNTIME:
-            obj = f"{d}/obj/{name}/{src[:-2]}.o"
+        objs = lib_objs(d, name)
+        for src, obj in zip(RUNTIME, objs):
             out.append(f"build {obj}: cc runtime/{src}\n"
-                       f"  cflags = {flags} $rtdebug -pedantic -Wall -Wextra -Werror -Iruntime {extra}\n")
-            objs.append(obj)
+                       f"  cflags = {flags} $rtdebug -pedantic -Wall -Wextra -Werror -Werror=switch -Iruntime {extra}\n")
         lib = f"{d}/libcnnrt-{name}.a"
         out.append(f"build {lib}: ar {' '.join(objs)}\n")
         libs.append(lib)
@@ -204,7 +207,8 @@ def runtime_libs(out, d, rows, extra):
 
 def acts_native(out, row):
     """test_acts again, built with the default target's flags against its
-    library: $rtflags (-std=c99) fuse no a * b + c and have no FMA, so only
+    library: the generic target's objects the plain test_acts links and
+    its $rtflags have no FMA (x86-64's baseline), so only
     this build sees the formulas' FMA forms (runtime/vexp.h) give the same
     bits scalar and vector."""
     name, flags = row
@@ -254,7 +258,7 @@ def fuzz_targets(out):
 def main():
     out = [HEAD.replace("@PROTOBUF_LIBS@", protobuf_libs()), GEN]
     out.append("\n# ---- the compiler and its unit tests ----\n")
-    plain = variant(out, "build", "")
+    plain = variant(out, "build", "", lib_objs("build/lib", "generic"))
     out.append("\n# ---- the runtime, one library per target ----\n")
     rows = targets()
     plain += runtime_libs(out, "build/lib", rows, "")
@@ -262,7 +266,7 @@ def main():
     plain += qgemm_targets(out, rows)
     out.append("\n# ---- the same under ASan+UBSan; the runtime for --target generic, in a\n"
                "# directory cnnc never looks in by itself (CNNC_LIBDIR=build/asan/sanlib) ----\n")
-    asan = variant(out, "build/asan", "$san")
+    asan = variant(out, "build/asan", "$san", lib_objs("build/asan/sanlib", "generic"))
     asan += runtime_libs(out, "build/asan/sanlib", [r for r in rows if r[0] == "generic"], "$san")
     out.append("\n# ---- libFuzzer targets ----\n")
     fuzz = fuzz_targets(out)
