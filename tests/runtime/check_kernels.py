@@ -21,7 +21,8 @@ of N x C x H x W, the form ConvNeXt's blocks are lowered to) run in NCHW. Every 
 runtime/acts.def (its rows read from the file) is checked as an
 elementwise kernel, on its kinks and tails (infinities and NaN too), and
 fused into the epilogue of the direct, stem, GEMM, depthwise and
-NHWC / NCHW8c kernels. rt_conv2d_gemm_pro (a 1x1 conv that applies a
+NHWC / NCHW8c kernels. Winograd F(2x2) and F(4x4) run with weights
+transformed here, on one and two threads. rt_conv2d_gemm_pro (a 1x1 conv that applies a
 batch norm, and a relu, to its input as it packs it) runs against
 F.conv2d of F.relu(F.batch_norm(x)). The .npy files go through the runtime's own
 reader and writer, so this also checks that numpy and rt_npy agree.
@@ -162,6 +163,39 @@ class Checker:
             panels[:og] = a
             out.append(panels.reshape(-1, mr, a.shape[1]).transpose(0, 2, 1).ravel())
         return np.concatenate(out)
+
+    # G of Winograd F(2x2, 3x3) and F(4x4, 3x3) (points 0, 1, -1 and 0, 1,
+    # -1, 2, -2, with infinity), the kernel transform the compiler applies
+    # (compiler/passes/pack.c)
+    WINOGRAD_G = {
+        2: np.array([[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]),
+        4: np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                     [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]),
+    }
+
+    def winograd(self, m, n, c, h, w, oc, p=1, act="none", res=False, threads=1):
+        """rt_conv2d_winograd, F(m x m, 3 x 3), with its fused epilogue:
+        weights transformed here, U = G g G^T for each position of the
+        (m + 2)^2 and packed as rt_gemm's A. F(4x4)'s rounding, the
+        largest, stays ~20x inside the tolerance on these shapes."""
+        x = self.randn(n, c, h, w, scale=3)
+        wt = self.randn(oc, c, 3, 3, scale=1 / np.sqrt(c * 9))
+        b = self.randn(oc)
+        t = torch.from_numpy
+        ref = F.conv2d(t(x), t(wt), t(b), padding=p)
+        r = self.randn(*ref.shape) if res else None
+        if res:
+            ref = ref + t(r)
+        code, fn = self.ACTS[act]
+        param = ACT_PARAM.get(act, (0, 0))
+        ref = fn(ref, *param)
+        g = self.WINOGRAD_G[m]
+        u = np.einsum("ik,ockl,jl->ijoc", g, wt.astype(np.float64), g).astype(np.float32)
+        packed = np.concatenate([self.pack_gemm(u[i, j][:, :, None, None], 1)
+                                 for i in range(m + 2) for j in range(m + 2)])
+        label = f"F({m}x{m}) n{n} c{c} {h}x{w} oc{oc} p{p} {act}{' +res' if res else ''} threads {threads}"
+        self.run(label, "winograd", ref, {"x": x, "weight": packed, "b": b, "res": r}, n=n, c=c, h=h, w=w, oc=oc, oh=ref.shape[2], ow=ref.shape[3], ph=p, pw=p, m=m, threads=threads,
+                 act=code, p=param[0], q=param[1])
 
     def conv(self, n, c, h, w, oc, k, s=1, p=0, d=1, g=1, bias=True):
         pair = lambda v: v if isinstance(v, tuple) else (v, v)
@@ -663,6 +697,25 @@ def main():
         ck.conv_ep("gemm", 1, 5, 21, 40, 13, 3, s=2, p=1, act="relu")
         ck.conv_ep("gemm", 2, 3, 9, 37, 7, 3, s=1, p=1, res=True)
         ck.conv_ep("gemm", 1, 3, 5, 33, 6, 3, s=2, p=0)
+        # Winograd F(2x2) and F(4x4): edge tiles (odd sizes), padding 0 and
+        # 2, a single tile, oc not a multiple of the GEMM's 6 rows, more
+        # tiles than one block, rows of tiles that fill half a vector (two
+        # rows a vector: 4 tiles with AVX2, 8 with AVX-512, 2 with SSE) or
+        # cross vectors and blocks, and on two threads (one scratch area each)
+        for m in (2, 4):
+            ck.winograd(m, 1, 1, 3, 3, 1, p=0)
+            ck.winograd(m, 1, 3, 13, 11, 13, act="relu", res=True)
+            ck.winograd(m, 2, 13, 11, 9, 37, p=0, act="leaky_relu")
+            ck.winograd(m, 1, 16, 10, 6, 6, p=2)
+            ck.winograd(m, 1, 37, 41, 39, 37, act="relu6", res=True)
+            ck.winograd(m, 1, 13, 30, 61, 13, act="hardswish")
+            ck.winograd(m, 2, 37, 11, 15, 13, act="relu")
+            ck.winograd(m, 1, 13, 14, 14, 37, res=True)
+            ck.winograd(m, 1, 37, 7, 7, 37, act="relu", res=True)
+            ck.winograd(m, 1, 13, 32, 32, 13, act="relu")
+            ck.winograd(m, 1, 64, 9, 9, 70, act="sigmoid")
+            ck.winograd(m, 1, 64, 58, 58, 64, act="relu", res=True, threads=2)
+            ck.winograd(m, 2, 37, 17, 7, 13, act="relu", threads=2)
 
         # every activation of acts.def fused into every kernel with an
         # epilogue, on its odd shapes: direct, the stem (a partial channel

@@ -213,6 +213,22 @@ int main(int argc, char **argv)
 		else
 			rt_conv2d_stem(&p, 1, x, w, &ep, y, alloc((size_t)RT_STEM_FLOATS(p.c, p.kh, p.kw, p.sw, p.dw, p.ow)));
 		save(4, shape, y);
+	} else if (strcmp(op, "winograd") == 0) {
+		/* y = act(conv(x) + b + res) by F(m x m, 3 x 3) on `threads` threads;
+		 * weight: U = G g G^T, [a*a] x [oc, c] packed as rt_gemm's A */
+		rt_conv2d_params p = { iarg("n"),  iarg("c"),  iarg("h"),  iarg("w"),  iarg("oc"), iarg("oh"),
+		                       iarg("ow"), 3,          3,          1,          1,          iarg("ph"),
+		                       iarg("pw"), 1,          1,          1 };
+		int m = iarg("m"), threads = iarg("threads");
+		float *x = load("x", 0, NULL), *u = load("weight", 0, NULL);
+		rt_epilogue ep = { load("b", 1, NULL), load("res", 1, NULL), iarg("act"), farg("p"), farg("q"),
+		                   load("slope", 1, NULL) };
+		long long shape[4] = { p.n, p.oc, p.oh, p.ow };
+		float *y = alloc((size_t)p.n * p.oc * p.oh * p.ow);
+		rt_threads(threads);
+		rt_conv2d_winograd(&p, m, threads, x, u, &ep, y,
+		                   alloc((size_t)threads * RT_WINOGRAD_FLOATS(m, p.c, p.oc, p.oh, p.ow)));
+		save(4, shape, y);
 	} else if (strcmp(op, "conv_transpose2d") == 0) {
 		/* gemm=1: rt_conv_transpose2d_gemm with weight packed for rt_gemm
 		 * and act= its epilogue; else the direct reference */
