@@ -16,8 +16,11 @@
  * vectors of 8 (24 accumulators) to 74-90% (tests/bench/layers.py). With
  * AVX2's or SSE's 16 registers, 2 vectors of 8 or 4 (12 accumulators). A
  * tile at the right edge takes only the vectors that hold columns (with
- * vectors of 8, an N of 49, 7x7 pixels, costs 56 columns, not 64), and a
- * whole tile on a last panel of 1 to 4 rows
+ * vectors of 8, an N of 49, 7x7 pixels, costs 56 columns, not 64); one
+ * that ends 1 to 4 columns past whole vectors computes those columns
+ * alone (tile_edge: with vectors of 16, 49 columns as 3 vectors and one
+ * column, 19 FMAs a step of k, not 24); and a whole tile on a last panel
+ * of 1 to 4 rows
  * computes 2 or 4 of them, not 6 (mobilenet_v2's 32 -> 16 at 112x112: 14%
  * faster). Column tiles are the outer loop, so the strips of B
  * stay in cache while every panel of A streams past them, except when A
@@ -144,6 +147,98 @@ INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[M
 #undef MICRO_CASE
 }
 
+/* The edge tiles, for an N a few columns past a whole number of vectors:
+ * an N of 49 (7x7 planes) in tiles of 2 vectors of 16 computes 64
+ * columns, 12 FMAs a step of k for the last 17. Instead a tile of EV
+ * (3) or 1 vectors takes the r columns after them (1 to RX) with the
+ * panel's MR rows in the lanes of one vector: per step of k the step's
+ * MR values of A are loaded as a vector too, and r more FMAs multiply
+ * it by B's values broadcast. 49 columns then cost 19 FMAs a step in one
+ * tile, as 17 do 7. Each sum is the same k FMAs in the same order as in
+ * a whole tile, and stored by the same epilogue, so the output is the
+ * same bytes as with whole tiles, for any split between threads. With
+ * vectors of fewer than MR floats (SSE) there are no such tiles. */
+#define RX 4 /* most columns after an edge tile's vectors */
+#define EV 3 /* vectors of the wide edge tile */
+/* Whether cols columns from the tile's first make an edge tile of nv vectors. */
+#define EDGE_TILE(nv, cols) (VW >= MR && (cols) > (nv) * VW && (cols) - (nv) * VW <= RX)
+
+#if VW >= MR
+/* One step p of micro_edge: av holds a[p][0 .. MR-1] in its first lanes;
+ * bp[v] is vector v's column in B, bx column nv * VW. */
+INLINE void edge_step(int p, int nv, int r, vf av, const float *ap, const float *const *bp, const float *bx,
+                      size_t ldb, vf s[MR][EV], vf t[RX])
+{
+	vf bb[EV];
+#pragma GCC unroll 8
+	for (int v = 0; v < nv; v++)
+		LOADV(bb[v], bp[v] + (size_t)p * ldb);
+#pragma GCC unroll 8
+	for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			s[i][v] += ap[i] * bb[v];
+#pragma GCC unroll 8
+	for (int e = 0; e < r; e++)
+		t[e] += av * bx[(size_t)p * ldb + e];
+}
+
+/* The sums of the tile of nv vectors and r columns after them (both
+ * constants once inlined), as micro's from 0: rows i of vector v to
+ * out[i][v * VW ..], of column nv * VW + e to out[i][nv * VW + e]. a: one
+ * panel, [k][MR], whose last steps' vector loads would read past it
+ * (past A, for the last panel): those steps load MR floats alone. */
+INLINE void micro_edge(int k, int nv, int r, const float *a, Bview bv, float out[MR][(EV + 1) * VW])
+{
+	const float *bp[EV + 1];
+#pragma GCC unroll 8
+	for (int v = 0; v <= nv; v++)
+		bp[v] = bv.b + (size_t)(v * VW / NR) * bv.sstride + (v * VW) % NR;
+	vf s[MR][EV], t[RX];
+#pragma GCC unroll 8
+	for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			s[i][v] = (vf){0};
+#pragma GCC unroll 8
+	for (int e = 0; e < r; e++)
+		t[e] = (vf){0};
+	int p = 0;
+	for (; p * MR + VW <= k * MR; p++) {
+		const float *ap = a + (size_t)p * MR;
+		vf av;
+		LOADV(av, ap);
+		PREFETCH_AT(ap, PREFETCH_AHEAD);
+		edge_step(p, nv, r, av, ap, bp, bp[nv], bv.ldb, s, t);
+	}
+	for (; p < k; p++) {
+		const float *ap = a + (size_t)p * MR;
+		vf av = {0};
+		memcpy(&av, ap, MR * sizeof *ap);
+		edge_step(p, nv, r, av, ap, bp, bp[nv], bv.ldb, s, t);
+	}
+	for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++)
+			STOREV(out[i] + v * VW, s[i][v]);
+		for (int e = 0; e < r; e++)
+			out[i][nv * VW + e] = t[e][i];
+	}
+}
+
+/* micro_edge's copies, one per shape (as micro's, for their registers). */
+#define MICRO_EDGE_COPY(nv, r)                                                                     \
+	static __attribute__((noinline)) void micro_edge_##nv##_##r(int k, const float *a, Bview bv, \
+	                                                             float out[MR][(EV + 1) * VW])   \
+	{                                                                                          \
+		micro_edge(k, nv, r, a, bv, out);                                                  \
+	}
+#define MICRO_EDGE_COPIES(nv) \
+	MICRO_EDGE_COPY(nv, 1) MICRO_EDGE_COPY(nv, 2) MICRO_EDGE_COPY(nv, 3) MICRO_EDGE_COPY(nv, 4)
+MICRO_EDGE_COPIES(1)
+MICRO_EDGE_COPIES(3)
+#endif
+
 /* Stores a rows x cols tile (rows <= nr) with the epilogue; c, res: its
  * first element (res NULL when there is none), row stride ldc; i0: its
  * first row (the index of its bias and slope in ep). */
@@ -192,6 +287,39 @@ INLINE void tile_nr(const rt_epilogue *ep, int act, int nr, int nv, int m, int k
 	store(ep, act, nr, nv, acc, m - i0 < nr ? m - i0 : nr, cols, i0, c + at, res ? res + at : NULL, ldc);
 }
 
+/* The edge tile (EDGE_TILE) of nv vectors (a constant once inlined) at
+ * rows [i0, i0 + MR) and columns [j0, j0 + cols) of C, with its
+ * epilogue, as store's path for partial tiles applies it. */
+INLINE void tile_edge(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, int j0, int cols,
+                      const float *a, Bview bv, float *c, const float *res, int ldc)
+{
+#if VW >= MR
+	float out[MR][(EV + 1) * VW];
+	Bview t = {bv.b + (size_t)(j0 / NR) * bv.sstride + j0 % NR, bv.sstride, bv.ldb};
+	const float *ap = a + (size_t)i0 * k;
+#define EDGE_CASES(nv_)                                                    \
+	switch (cols - nv_ * VW) {                                         \
+	case 1: micro_edge_##nv_##_1(k, ap, t, out); break;               \
+	case 2: micro_edge_##nv_##_2(k, ap, t, out); break;               \
+	case 3: micro_edge_##nv_##_3(k, ap, t, out); break;               \
+	default: micro_edge_##nv_##_4(k, ap, t, out); break;              \
+	}
+	if (nv == 1)
+		EDGE_CASES(1)
+	else
+		EDGE_CASES(3)
+#undef EDGE_CASES
+	const float *bias = ep->bias ? ep->bias + i0 : NULL;
+	size_t at = (size_t)i0 * ldc + j0;
+	for (int i = 0; i < MR && i0 + i < m; i++)
+		act_row(act, act_param(ep, i0 + i), ep->param2, c + at + (size_t)i * ldc, out[i],
+		        res ? res + at + (size_t)i * ldc : NULL, bias ? bias[i] : 0, cols);
+#else
+	(void)ep, (void)act, (void)nv, (void)m, (void)k, (void)i0, (void)j0, (void)cols, (void)a, (void)bv, (void)c,
+	    (void)res, (void)ldc;
+#endif
+}
+
 /* The same with as many rows as A has from i0, up to MR: a last panel of
  * 1-2 or 3-4 rows is computed as 2 or 4, not 6 (m = 16: 16 rows, not
  * 18; m = 32: 32 rows, not 36). */
@@ -199,7 +327,11 @@ INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, i
                  Bview bv, float *c, const float *res, int ldc, const float *pf)
 {
 	int left = m - i0;
-	if (left > 4 || nv < TV) /* (edge tiles: not worth the code) */
+	if (nv == EV) /* (only edge tiles have EV vectors) */
+		tile_edge(ep, act, EV, m, k, i0, j0, cols, a, bv, c, res, ldc);
+	else if (nv == 1 && EDGE_TILE(1, cols))
+		tile_edge(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc);
+	else if (left > 4 || nv < TV) /* (edge tiles: not worth the code) */
 		tile_nr(ep, act, MR, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, pf);
 	else if (left > 2)
 		tile_nr(ep, act, 4, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, pf);
@@ -227,7 +359,7 @@ INLINE void column_tile(const rt_epilogue *ep, int act, int nv, int m, int n, in
 				if (res)
 					PREFETCH_AT(res, (size_t)i * ldc + j0 + v);
 			}
-		if (i0 == 0 && bv.ldb > NR && j0 + cols < n)
+		if (nv != EV && i0 == 0 && bv.ldb > NR && j0 + cols < n)
 			tile_nr(ep, act, MR, nv, m, k, 0, j0, cols, a, bv, c, res, ldc, bv.b + j0 + cols);
 		else
 			tile(ep, act, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
@@ -240,7 +372,13 @@ INLINE void panel(const rt_epilogue *ep, int act, int m, int n, int k, int i0, c
 {
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		if (nv == TV)
+		if (EDGE_TILE(EV, n - j0)) { /* the last columns, in one tile */
+			tile_edge(ep, act, EV, m, k, i0, j0, n - j0, a, bv, c, res, ldc);
+			return;
+		}
+		if (EDGE_TILE(1, cols))
+			tile_edge(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc);
+		else if (nv == TV)
 			tile_nr(ep, act, MR, TV, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
 		else
 			tile_nr(ep, act, MR, 1, m, k, i0, j0, cols, a, bv, c, res, ldc, NULL);
@@ -380,14 +518,21 @@ INLINE void column_tile_chunked(const rt_epilogue *ep, int act, int nv, int m, i
 /* Columns [0, n) of C, B as bv says, act a constant once inlined, column
  * tiles outer. B must hold whole vectors: past column n up to the next
  * multiple of VW, it is read (zero padding, for packed strips) and the
- * results dropped. */
+ * results dropped; except in the edge tiles (EDGE_TILE), which read only
+ * the columns they store. */
 INLINE void gemm_act(const rt_epilogue *ep, int act, int chunks, int m, int n, int k, const float *a, Bview bv,
                      float *c, int ldc)
 {
 	const float *res = ep->residual;
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		if (chunks && nv == TV)
+		if (!chunks && EDGE_TILE(EV, n - j0)) { /* the last columns, in one tile (packed B) */
+			column_tile(ep, act, EV, m, n, k, j0, n - j0, a, bv, c, res, ldc);
+			return;
+		}
+		if (!chunks && EDGE_TILE(1, cols))
+			column_tile(ep, act, 1, m, n, k, j0, cols, a, bv, c, res, ldc);
+		else if (chunks && nv == TV)
 			column_tile_chunked(ep, act, TV, m, n, k, j0, cols, a, bv, c, res, ldc);
 		else if (chunks) /* (the last tile) */
 			column_tile_chunked(ep, act, nv, m, n, k, j0, cols, a, bv, c, res, ldc);

@@ -677,6 +677,18 @@ def main():
         ck.conv_ep("gemm", 1, 300, 7, 9, 13, 1, act="relu")
         ck.conv_ep("gemm", 1, 270, 10, 10, 400, 1, act="leaky_relu", res=True)
         ck.conv_ep("gemm", 1, 100, 10, 10, 50, 1, act="hardswish")
+        # gemm.c's edge tiles (1 or 3 vectors of columns and 1-4 after them):
+        # with AVX-512's vectors of 16, 49 and 52 pixels (48 + 1, 48 + 4) and
+        # 50 and 51 (32 read in place, then 16 + 2, 16 + 3); with AVX2's of 8,
+        # 25 (24 + 1) and 9 (8 + 1); packed 1x1s (197 rows: a last panel of
+        # 5), im2col at stride 2, the panels-outer order (A over 512 KB)
+        ck.conv_ep("gemm", 1, 40, 7, 7, 197, 1, act="hardswish", res=True)
+        ck.conv_ep("gemm", 1, 37, 5, 10, 13, 1, act="relu6", res=True)
+        ck.conv_ep("gemm", 2, 19, 3, 17, 37, 1, act="leaky_relu")
+        ck.conv_ep("gemm", 1, 13, 8, 26, 37, 3, s=2, p=1, act="silu", res=True)
+        ck.conv_ep("gemm", 1, 37, 9, 9, 397, 3, act="hardswish", res=True)
+        ck.conv_ep("gemm", 1, 24, 5, 5, 37, 1, act="silu", res=True)
+        ck.conv_ep("gemm", 1, 21, 3, 3, 37, 1, act="relu6", res=True)
         # rt_conv2d_gemm_pro: a batch norm (and relu) applied as the input is
         # packed, every column packed: odd planes with a partial last strip,
         # the last channel's run float by float, stride 2 float by float (w =
