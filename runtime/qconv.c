@@ -14,26 +14,60 @@
 #include "cl.h"
 #include "qrequant.h"
 
+/* dst[0, n) = src[0, n), in fixed-size copies the compiler inlines as
+ * vector moves, two overlapping ones for the ragged end: a stem's rows of
+ * taps are 21 bytes (7 pixels of 3 channels), and a call of memcpy per
+ * row, seven per output pixel, took as long as resnet18's stem GEMM
+ * itself. Reads and writes only [0, n). */
+static inline void copy_run(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n >= 32) {
+		size_t i = 0;
+		for (; i + 32 <= n; i += 32)
+			memcpy(dst + i, src + i, 32);
+		if (i < n)
+			memcpy(dst + n - 32, src + n - 32, 32);
+	} else if (n >= 16) {
+		memcpy(dst, src, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, int rows, uint8_t *col, int ldc)
 {
-	size_t c = (size_t)p->c;
+	/* the sizes in locals: stores through uint8_t pointers may alias
+	 * anything, and p's fields were read again after each */
+	const size_t c = (size_t)p->c, run = (size_t)p->kw * c; /* a row of taps inside the image */
+	const int h = p->h, w = p->w, ow = p->ow, kh = p->kh, kw = p->kw, sh = p->sh, sw = p->sw;
+	const int ph = p->ph, pw = p->pw, dh = p->dh, dw = p->dw;
 	for (int r = r0; r < r0 + rows; r++) {
-		int oy = r / p->ow, ox = r % p->ow;
+		int oy = r / ow, ox = r % ow, iy0 = oy * sh - ph, ix0 = ox * sw - pw;
 		uint8_t *dst = col + (size_t)(r - r0) * ldc;
-		for (int ky = 0; ky < p->kh; ky++) {
-			int iy = oy * p->sh - p->ph + ky * p->dh, ix0 = ox * p->sw - p->pw;
-			if (p->dw == 1 && iy >= 0 && iy < p->h && ix0 >= 0 && ix0 + p->kw <= p->w) {
-				/* the row's kw taps inside the image: kw pixels, contiguous in NHWC */
-				memcpy(dst, x + ((size_t)iy * p->w + ix0) * c, (size_t)p->kw * c);
-				dst += (size_t)p->kw * c;
-				continue;
-			}
-			for (int kx = 0; kx < p->kw; kx++, dst += c) {
-				int ix = ox * p->sw - p->pw + kx * p->dw;
-				if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
+		if (dw == 1 && ix0 >= 0 && ix0 + kw <= w && iy0 >= 0 && iy0 + (kh - 1) * dh < h) {
+			/* the whole window inside the image: kh runs of kw pixels,
+			 * contiguous in NHWC */
+			const uint8_t *src = x + ((size_t)iy0 * w + ix0) * c;
+			for (int ky = 0; ky < kh; ky++, dst += run)
+				copy_run(dst, src + (size_t)ky * dh * w * c, run);
+			continue;
+		}
+		for (int ky = 0; ky < kh; ky++) {
+			int iy = iy0 + ky * dh;
+			for (int kx = 0; kx < kw; kx++, dst += c) {
+				int ix = ix0 + kx * dw;
+				if (iy < 0 || iy >= h || ix < 0 || ix >= w)
 					memset(dst, zp_x, c);
 				else
-					memcpy(dst, x + ((size_t)iy * p->w + ix) * c, c);
+					copy_run(dst, x + ((size_t)iy * w + ix) * c, c);
 			}
 		}
 	}

@@ -162,6 +162,10 @@ def main():
         c.case("conv 1x1 37->70", 1, 37, 9, 7, 70, 1)
         c.case("conv 1x1 64->33 stride 2", 1, 64, 13, 13, 33, 1, stride=2)
         c.case("conv 7x7 3->16 stride 2 pad 3", 1, 3, 23, 21, 16, 7, stride=2, pad=3)
+        # im2col's copies of every length class: rows of taps of 6 and 5
+        # bytes, single taps of 2
+        c.case("conv 3x3 2->7 stride 2 pad 1", 1, 2, 11, 9, 7, 3, stride=2, pad=1)
+        c.case("conv 1x1 5->9 stride 2", 1, 5, 9, 11, 9, 1, stride=2)
         c.case("conv 3x3 64->64 relu", 1, 64, 14, 14, 64, 3, pad=1, relu=True)
         c.case("conv 3x3 256->40 (K 2304)", 1, 256, 7, 7, 40, 3, pad=1)
         c.case("depthwise 3x3 37 stride 1", 1, 37, 13, 11, 37, 3, pad=1, groups=37)
