@@ -95,15 +95,23 @@ void rt_qgemm_f32(int P, int M, int K, const uint8_t *X, int ldx, const int8_t *
 void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, int rows, uint8_t *col, int ldc);
 
 /* Output pixels rt_qconv2d unrolls and multiplies at a time, for K =
- * kh * kw * c: RT_QCONV_BLOCK_BYTES of im2col rows (32 KB, in L2 when
- * the GEMM reads them), in whole 16s, at least 16. */
-#define RT_QCONV_BLOCK_BYTES (32 * 1024)
-#define RT_QCONV_ROWS(K) \
-	((RT_QCONV_BLOCK_BYTES / (long long)(K)) / 16 * 16 > 16 ? (RT_QCONV_BLOCK_BYTES / (long long)(K)) / 16 * 16 : 16)
-/* Bytes of scratch rt_qconv2d needs: one block of rows per thread (0
- * for a 1x1 conv with stride 1 and no padding, which reads x in place). */
-#define RT_QCONV_SCRATCH(c, kh, kw, threads) \
-	((long long)(threads) * RT_QCONV_ROWS((long long)(c) * (kh) * (kw)) * ((long long)(c) * (kh) * (kw)))
+ * kh * kw * c and ohw output pixels an image: at most
+ * RT_QCONV_BLOCK_BYTES of im2col rows (at least 16 rows), the image's
+ * pixels cut into as few blocks as that allows, all of one size but the
+ * last. Each block multiplies all the weights (M x K bytes): blocks of
+ * 32 KB (16 rows at K = 4608) read resnet18's 2.4 MB of layer4 weights 4
+ * times for 49 pixels, the last time for one, and its layer2 and 3 convs
+ * ran 15-20% slower than the same GEMM in one call; and an uneven cut
+ * (48 + 1) makes a block of a few rows that reads them all again. */
+#define RT_QCONV_BLOCK_BYTES (256 * 1024)
+#define RT_QCONV_MAX_ROWS(K) (RT_QCONV_BLOCK_BYTES / (long long)(K) > 16 ? RT_QCONV_BLOCK_BYTES / (long long)(K) : 16)
+#define RT_QCONV_BLOCKS(K, ohw) (((long long)(ohw) + RT_QCONV_MAX_ROWS(K) - 1) / RT_QCONV_MAX_ROWS(K))
+#define RT_QCONV_ROWS(K, ohw) (((long long)(ohw) + RT_QCONV_BLOCKS(K, ohw) - 1) / RT_QCONV_BLOCKS(K, ohw))
+/* Bytes of scratch rt_qconv2d needs for ohw output pixels an image: one
+ * block of rows per thread (0 for a 1x1 conv with stride 1 and no
+ * padding, which reads x in place). */
+#define RT_QCONV_SCRATCH(c, kh, kw, ohw, threads) \
+	((long long)(threads) * RT_QCONV_ROWS((long long)(c) * (kh) * (kw), ohw) * ((long long)(c) * (kh) * (kw)))
 
 /* Convolution (groups 1, any kernel, stride, padding, dilation) as
  * im2col blocks times rt_qgemm, on up to `threads` threads (the same
@@ -113,7 +121,7 @@ void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, i
  *      by rt_qpack(oc, K)
  * ep   the requantization of rt_qgemm_ep, over oc
  * -> y uint8 NHWC [n][oh][ow][ldy], channels [0, oc) of each pixel
- *      written, ldy >= oc. scratch: RT_QCONV_SCRATCH(c, kh, kw, threads)
+ *      written, ldy >= oc. scratch: RT_QCONV_SCRATCH(c, kh, kw, oh * ow, threads)
  *      bytes. y must not overlap x or scratch. */
 void rt_qconv2d(const rt_conv2d_params *p, int threads, const uint8_t *x, int zp_x, const int8_t *Wp,
                 const rt_qepilogue *ep, uint8_t *y, int ldy, uint8_t *scratch);

@@ -3,7 +3,7 @@
  * convolution as im2col blocks times rt_qgemm, and the depthwise one.
  *
  * rt_qconv2d cuts the output pixels of all images into blocks of
- * RT_QCONV_ROWS(K) rows, unrolls a block into the thread's scratch and
+ * RT_QCONV_ROWS(K, oh * ow) rows, unrolls a block into the thread's scratch and
  * multiplies it (each block on one thread, so the bytes do not depend on
  * the thread count); a 1x1 convolution with stride 1 and no padding is
  * one rt_qgemm straight on x. Padding is zp_x, the real zero.
@@ -118,7 +118,7 @@ void rt_qconv2d(const rt_conv2d_params *p, int threads, const uint8_t *x, int zp
 		rt_qgemm_ep(p->n * ohw, p->oc, K, x, K, Wp, ep, y, ldy);
 		return;
 	}
-	Qconv j = {p, x, zp_x, Wp, ep, y, ldy, scratch, K, (int)RT_QCONV_ROWS(K), 0,
+	Qconv j = {p, x, zp_x, Wp, ep, y, ldy, scratch, K, (int)RT_QCONV_ROWS(K, ohw), 0,
 	           threads < 1 ? 1 : threads};
 	j.blocks = (ohw + j.rows - 1) / j.rows;
 	int items = p->n * j.blocks;

@@ -456,17 +456,20 @@ static void rows_avx2_block(const Qgemm *q, int p0, int p1)
 
 #if defined(Q_VNNI) || defined(Q_AVX2)
 /* Rows of X a block of rows keeps in cache while every channel block
- * passes over it: Q_ROW_BLOCK_BYTES of them (256 KB, in L2), in whole
- * tiles of `tile` rows. */
+ * passes over it: at most Q_ROW_BLOCK_BYTES of them (256 KB, in L2, and
+ * as much as rt_qconv2d unrolls at once), at least a tile. */
 #define Q_ROW_BLOCK_BYTES (256 * 1024)
 
 /* Rows [p0, p1) of Y: by blocks of rows, each by `block` (a vector
- * kernel's rows_*_block). */
+ * kernel's rows_*_block), as few blocks as Q_ROW_BLOCK_BYTES allows and
+ * of even sizes, since each reads all the weights (49 rows of K = 4608
+ * cut as 48 + 1 read resnet18's 2.4 MB of layer4 weights twice). */
 static void rows_blocked(const Qgemm *q, int p0, int p1, int tile, void (*block)(const Qgemm *, int, int))
 {
-	int rb = Q_ROW_BLOCK_BYTES / (q->K > 0 ? q->K : 1) / tile * tile;
-	if (rb < tile)
-		rb = tile;
+	int most = Q_ROW_BLOCK_BYTES / (q->K > 0 ? q->K : 1), n = p1 - p0;
+	if (most < tile)
+		most = tile;
+	int blocks = (n + most - 1) / most, rb = (n + blocks - 1) / blocks;
 	for (int b0 = p0; b0 < p1; b0 += rb)
 		block(q, b0, p1 - b0 < rb ? p1 : b0 + rb);
 }

@@ -105,7 +105,9 @@ static void int8_algo(Node *n, int c, int threads)
 		bool gemm = a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 &&
 		            a->pad[0] == 0 && a->pad[1] == 0;
 		n->algo = gemm ? ALGO_GEMM : ALGO_IM2COL;
-		n->scratch = gemm ? 0 : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], threads);
+		n->scratch = gemm ? 0
+		                  : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], (long long)n->shape[2] * n->shape[3],
+		                                     threads);
 		n->algo_note = gemm ? "int8: rt_qconv2d, 1x1: rt_qgemm on the NHWC input in place"
 		                    : "int8: rt_qconv2d, im2col blocks of uint8 NHWC times rt_qgemm";
 	} else if (a->groups == c && a->groups == n->shape[1]) {

@@ -168,6 +168,9 @@ def main():
         c.case("conv 1x1 5->9 stride 2", 1, 5, 9, 11, 9, 1, stride=2)
         c.case("conv 3x3 64->64 relu", 1, 64, 14, 14, 64, 3, pad=1, relu=True)
         c.case("conv 3x3 256->40 (K 2304)", 1, 256, 7, 7, 40, 3, pad=1)
+        # more output pixels than one block of 256 KB of im2col rows: 930
+        # rows of K 576 in three blocks of 310
+        c.case("conv 3x3 64->24 in 3 blocks", 1, 64, 30, 31, 24, 3, pad=1)
         c.case("depthwise 3x3 37 stride 1", 1, 37, 13, 11, 37, 3, pad=1, groups=37)
         c.case("depthwise 3x3 32 stride 2 relu", 1, 32, 14, 15, 32, 3, stride=2, pad=1, groups=32, relu=True)
         c.case("depthwise 5x5 13 stride 1", 1, 13, 11, 12, 13, 5, pad=2, groups=13)

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		rt_qconv2d_dw(&p, x, h[16], w, &ep, y, p.oc);
 	else {
 		int8_t *wp = malloc(rt_qpack_size(p.oc, K));
-		uint8_t *scratch = malloc((size_t)RT_QCONV_SCRATCH(p.c, p.kh, p.kw, 1));
+		uint8_t *scratch = malloc((size_t)RT_QCONV_SCRATCH(p.c, p.kh, p.kw, p.oh * p.ow, 1));
 		rt_qpack(p.oc, K, w, wp);
 		rt_qconv2d(&p, 1, x, h[16], wp, &ep, y, p.oc, scratch);
 		free(wp), free(scratch);

@@ -195,7 +195,7 @@ static void conv_case(rt_conv2d_params p, int depthwise)
 	int8_t *w = malloc(wn), *wp = depthwise ? NULL : malloc(rt_qpack_size(p.oc, K));
 	int32_t *bias = malloc(p.oc * sizeof *bias);
 	float *mult = malloc(p.oc * sizeof *mult), *fbias = malloc(p.oc * sizeof *fbias);
-	uint8_t *scratch = malloc((size_t)RT_QCONV_SCRATCH(p.c, p.kh, p.kw, 3));
+	uint8_t *scratch = malloc((size_t)RT_QCONV_SCRATCH(p.c, p.kh, p.kw, p.oh * p.ow, 3));
 	assert_true(x && y && r && w && bias && mult && fbias && scratch);
 	for (size_t i = 0; i < xn; i++)
 		x[i] = (uint8_t)rnd(0, 255);
