@@ -267,6 +267,30 @@ static inline __m256i dw_x16_avx2(const Qdw *j, const uint8_t *xn, int oy, int o
 	return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(xn + ((size_t)iy * p->w + ix) * p->c + ch)));
 }
 
+/* The interior of output row oy: [*ox0, *ox1), the pixels all of whose
+ * taps are inside the image (empty when a tap's row is not, or when the
+ * kernel has more than DW_TAPS taps). */
+static void dw_interior(const rt_conv2d_params *p, int oy, int *ox0, int *ox1)
+{
+	int iy0 = oy * p->sh - p->ph;
+	*ox0 = *ox1 = p->ow;
+	if (p->kh * p->kw <= DW_TAPS && iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->h) {
+		int a = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
+		int last = p->w - 1 - (p->kw - 1) * p->dw + p->pw; /* ox * sw <= last */
+		int b = last < 0 ? 0 : last / p->sw + 1;
+		b = b < p->ow ? b : p->ow;
+		*ox0 = a < b ? a : b;
+		*ox1 = b;
+	}
+}
+
+/* Where each tap's bytes are from its pixel's first tap's (bytes). */
+static void dw_offsets(const rt_conv2d_params *p, ptrdiff_t *off)
+{
+	for (int t = 0; t < p->kh * p->kw; t++)
+		off[t] = ((ptrdiff_t)(t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * p->c;
+}
+
 /* Output pixels [ox0, ox1) of dw_row16_avx2 whose taps are all inside
  * the image (x0: pixel ox0's first tap): each tap's bytes at a fixed
  * offset (off, bytes) from its pixel's first tap, no bounds to test; TAPS a constant where called (9
@@ -300,7 +324,7 @@ static inline __attribute__((always_inline)) void dw_inner16_avx2(const Qdw *j, 
  * products of 8 channels into int32, exact (|255 * -128 * 2| < 2^31); an
  * odd last tap pairs with zero weights. The requantization takes the
  * sums in that order (dw_requant16_avx2). */
-static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
+static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch, int interior)
 {
 	const rt_conv2d_params *p = j->p;
 	int c = p->c, taps = p->kh * p->kw, pairs = (taps + 1) / 2;
@@ -320,20 +344,12 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 	DwReq req = dw_req_avx2(j->ep, ch);
 	const DwReq *rq = &req;
 	int fb = j->ep->fbias != NULL;
-	/* the row's interior: every tap's row inside the image, and the
-	 * pixels [ox0, ox1) whose taps' columns are */
-	int iy0 = oy * p->sh - p->ph, ox0 = p->ow, ox1 = p->ow;
-	if (taps <= DW_TAPS && iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->h) {
-		ox0 = p->pw > 0 ? (p->pw + p->sw - 1) / p->sw : 0;
-		int last = p->w - 1 - (p->kw - 1) * p->dw + p->pw; /* ox * sw <= last */
-		ox1 = last < 0 ? 0 : last / p->sw + 1;
-		ox1 = ox1 < p->ow ? ox1 : p->ow;
-		ox0 = ox0 < ox1 ? ox0 : ox1;
-	}
-	if (ox0 < ox1) {
+	/* the row's interior (dw_interior), unless a wider kernel did it */
+	int iy0 = oy * p->sh - p->ph, ox0, ox1;
+	dw_interior(p, oy, &ox0, &ox1);
+	if (ox0 < ox1 && interior) {
 		ptrdiff_t off[DW_TAPS];
-		for (int t = 0; t < taps; t++)
-			off[t] = ((ptrdiff_t)(t / p->kw * p->dh) * p->w + t % p->kw * p->dw) * c;
+		dw_offsets(p, off);
 		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
 		if (taps == 9)
 			dw_inner16_avx2(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, &req, fb, yrow, ch);
@@ -377,8 +393,102 @@ static void dw_row16_avx2(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow
 }
 #endif
 
-/* Output rows [begin, end) of all images (row = n * oh + oy): with AVX2,
- * channels by 16 in dw_row16_avx2; then per block
+#if defined(__AVX512BW__)
+/* Channels [ch, ch + 32) of dw_row16_avx2's work in 512-bit registers,
+ * for the row's interior only (its edges: dw_row16_avx2, twice): the
+ * same pairs of taps through vpmaddwd, so the sums' lanes hold channels
+ * 0-3, 8-11, 16-19, 24-27 (.._lo) and 4-7, 12-15, 20-23, 28-31 (.._hi),
+ * and the same requantization (q_requant16_avx512), lane by lane. With
+ * 512-bit integer units (Zen 5) this halves the instructions of
+ * mobilenet_v2's int8 depthwise layers. */
+typedef struct {
+	__m512 mlo, mhi; /* multipliers in the sums' order */
+	__m512 flo, fhi; /* float biases (zero without) */
+} DwReq32;
+
+/* 32 values from v (int32 or float bits) in the order of the sums' lo or hi lanes. */
+static inline __m512i dw_order32(const void *v, int hi)
+{
+	__m512i a = _mm512_loadu_si512(v), b = _mm512_loadu_si512((const char *)v + 64);
+	__m512i idx = hi ? _mm512_set_epi32(31, 30, 29, 28, 23, 22, 21, 20, 15, 14, 13, 12, 7, 6, 5, 4)
+	                 : _mm512_set_epi32(27, 26, 25, 24, 19, 18, 17, 16, 11, 10, 9, 8, 3, 2, 1, 0);
+	return _mm512_permutex2var_epi32(a, idx, b);
+}
+
+/* The interior pixels [ox0, ox1) of dw_row32_avx512 (as dw_inner16_avx2). */
+static inline __attribute__((always_inline)) void dw_inner32_avx512(const Qdw *j, const uint8_t *x0, int ox0,
+                                                                    int ox1, const ptrdiff_t *off, int TAPS,
+                                                                    const __m512i *wlo, const __m512i *whi,
+                                                                    __m512i blo, __m512i bhi, const DwReq32 *r,
+                                                                    int fb, uint8_t *yrow, int ch)
+{
+	const rt_conv2d_params *p = j->p;
+	size_t step = (size_t)p->sw * p->c;
+	for (int ox = ox0; ox < ox1; ox++) {
+		const uint8_t *xp = x0 + (size_t)(ox - ox0) * step;
+		__m512i alo = blo, ahi = bhi;
+		_Pragma("GCC unroll 16")
+		for (int k = 0; k < (TAPS + 1) / 2; k++) {
+			__m512i xa = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(xp + off[2 * k])));
+			__m512i xb = 2 * k + 1 < TAPS
+			                 ? _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(xp + off[2 * k + 1])))
+			                 : _mm512_setzero_si512();
+			alo = _mm512_add_epi32(alo, _mm512_madd_epi16(_mm512_unpacklo_epi16(xa, xb), wlo[k]));
+			ahi = _mm512_add_epi32(ahi, _mm512_madd_epi16(_mm512_unpackhi_epi16(xa, xb), whi[k]));
+		}
+		__m512 slo = _mm512_cvtepi32_ps(alo), shi = _mm512_cvtepi32_ps(ahi);
+		if (fb) {
+			slo = _mm512_add_ps(slo, r->flo);
+			shi = _mm512_add_ps(shi, r->fhi);
+		}
+		/* in-lane packs: lane L of lo and hi, channels 8L .. 8L + 7 */
+		__m512i w = _mm512_packus_epi32(q_requant16_avx512(j->ep, slo, r->mlo), q_requant16_avx512(j->ep, shi, r->mhi));
+		_mm256_storeu_si256((__m256i *)(yrow + (size_t)ox * j->ldy + ch), _mm512_cvtepi16_epi8(w));
+	}
+}
+
+/* Channels [ch, ch + 32) of output row oy of image xn (a kernel of at
+ * most DW_TAPS taps): the interior here, the edges by dw_row16_avx2. */
+static void dw_row32_avx512(const Qdw *j, const uint8_t *xn, int oy, uint8_t *yrow, int ch)
+{
+	const rt_conv2d_params *p = j->p;
+	int c = p->c, taps = p->kh * p->kw, ox0, ox1;
+	dw_interior(p, oy, &ox0, &ox1);
+	if (ox0 < ox1) {
+		__m512i wlo[(DW_TAPS + 1) / 2], whi[(DW_TAPS + 1) / 2];
+		for (int k = 0; k < (taps + 1) / 2; k++) {
+			__m512i wa = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(j->w + (size_t)(2 * k) * c + ch)));
+			__m512i wb = 2 * k + 1 < taps ? _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+			                                    (const __m256i *)(j->w + (size_t)(2 * k + 1) * c + ch)))
+			                              : _mm512_setzero_si512();
+			wlo[k] = _mm512_unpacklo_epi16(wa, wb);
+			whi[k] = _mm512_unpackhi_epi16(wa, wb);
+		}
+		__m512i blo = dw_order32(j->ep->bias + ch, 0), bhi = dw_order32(j->ep->bias + ch, 1);
+		DwReq32 r = {_mm512_castsi512_ps(dw_order32(j->ep->mult + ch, 0)),
+		             _mm512_castsi512_ps(dw_order32(j->ep->mult + ch, 1)), _mm512_setzero_ps(), _mm512_setzero_ps()};
+		int fb = j->ep->fbias != NULL;
+		if (fb) {
+			r.flo = _mm512_castsi512_ps(dw_order32(j->ep->fbias + ch, 0));
+			r.fhi = _mm512_castsi512_ps(dw_order32(j->ep->fbias + ch, 1));
+		}
+		ptrdiff_t off[DW_TAPS + 1]; /* (+1: an odd last tap's pair, never read) */
+		dw_offsets(p, off);
+		int iy0 = oy * p->sh - p->ph;
+		const uint8_t *x0 = xn + ((size_t)iy0 * p->w + (size_t)(ox0 * p->sw - p->pw)) * c + ch; /* pixel ox0's */
+		if (taps == 9)
+			dw_inner32_avx512(j, x0, ox0, ox1, off, 9, wlo, whi, blo, bhi, &r, fb, yrow, ch);
+		else
+			dw_inner32_avx512(j, x0, ox0, ox1, off, taps, wlo, whi, blo, bhi, &r, fb, yrow, ch);
+	}
+	dw_row16_avx2(j, xn, oy, yrow, ch, 0);
+	dw_row16_avx2(j, xn, oy, yrow, ch + 16, 0);
+}
+#endif
+
+/* Output rows [begin, end) of all images (row = n * oh + oy): with
+ * AVX-512BW, channels by 32 in dw_row32_avx512, with AVX2 by 16 in
+ * dw_row16_avx2; then per block
  * of DW_CH channels, its weights widened once (up to DW_TAPS taps), then
  * every output pixel of the row: the taps inside the image by dw_tap,
  * those outside adding zp_x times their weights; the last c % DW_CH
@@ -393,9 +503,14 @@ static void dw_rows(const Qdw *j, int begin, int end)
 		const uint8_t *xn = j->x + (size_t)n * p->h * p->w * c;
 		uint8_t *yrow = j->y + (size_t)row * p->ow * j->ldy;
 		int ch = 0;
+#if defined(__AVX512BW__)
+		if (p->kh * p->kw <= DW_TAPS)
+			for (; ch + 32 <= c; ch += 32)
+				dw_row32_avx512(j, xn, oy, yrow, ch);
+#endif
 #if defined(__AVX2__)
 		for (; ch + 16 <= c; ch += 16)
-			dw_row16_avx2(j, xn, oy, yrow, ch);
+			dw_row16_avx2(j, xn, oy, yrow, ch, 1);
 #endif
 		for (; ch < cv; ch += DW_CH) {
 			for (int t = 0; t < taps && taps <= DW_TAPS; t++) {

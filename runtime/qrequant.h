@@ -64,4 +64,18 @@ static inline __m256i q_requant8_avx2(const rt_qepilogue *ep, __m256 s, __m256 m
 }
 #endif
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+/* q_requant8_avx2 on 16 lanes. */
+static inline __m512i q_requant16_avx512(const rt_qepilogue *ep, __m512 s, __m512 mult)
+{
+	__m512 v = _mm512_mul_ps(s, mult);
+	Q_OPAQUE(v);
+	v = _mm512_add_ps(v, _mm512_set1_ps((float)ep->zp_y));
+	v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps((float)ep->lo)), _mm512_set1_ps((float)ep->hi));
+	return _mm512_cvtps_epi32(v);
+}
+#endif
+
 #endif

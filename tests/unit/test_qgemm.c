@@ -268,6 +268,11 @@ static void test_depthwise(void **state)
 	conv_case((rt_conv2d_params){2, 64, 8, 8, 64, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 64}, 1);
 	conv_case((rt_conv2d_params){1, 20, 12, 11, 20, 0, 0, 7, 7, 1, 2, 3, 3, 1, 1, 20}, 1); /* > 25 taps */
 	conv_case((rt_conv2d_params){1, 45, 9, 10, 45, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 45}, 1); /* 16s, an 8, 5 */
+	/* AVX-512's 32 channels at a time: two 32s and a 16, dilated, 2x4
+	 * taps; 7x7 (> 25 taps: 16s only) */
+	conv_case((rt_conv2d_params){1, 80, 11, 12, 80, 0, 0, 3, 3, 1, 1, 2, 2, 2, 2, 80}, 1);
+	conv_case((rt_conv2d_params){2, 40, 9, 13, 40, 0, 0, 2, 4, 2, 1, 0, 1, 1, 1, 40}, 1);
+	conv_case((rt_conv2d_params){1, 48, 12, 11, 48, 0, 0, 7, 7, 1, 1, 3, 3, 1, 1, 48}, 1);
 }
 
 /* rt_qadd against qops.c's formula written out: the first count - count
