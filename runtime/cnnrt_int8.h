@@ -96,7 +96,8 @@ void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, i
 
 /* Output pixels rt_qconv2d unrolls and multiplies at a time, for K =
  * kh * kw * c and ohw output pixels an image: at most
- * RT_QCONV_BLOCK_BYTES of im2col rows (at least 16 rows), the image's
+ * RT_QCONV_BLOCK_BYTES of im2col rows (but at least 16 rows: more bytes
+ * when K is over 16 KB), the image's
  * pixels cut into as few blocks as that allows, all of one size but the
  * last. Each block multiplies all the weights (M x K bytes): blocks of
  * 32 KB (16 rows at K = 4608) read resnet18's 2.4 MB of layer4 weights 4
@@ -105,7 +106,8 @@ void rt_qim2col(const rt_conv2d_params *p, const uint8_t *x, int zp_x, int r0, i
  * (48 + 1) makes a block of a few rows that reads them all again. */
 #define RT_QCONV_BLOCK_BYTES (256 * 1024)
 #define RT_QCONV_MAX_ROWS(K) (RT_QCONV_BLOCK_BYTES / (long long)(K) > 16 ? RT_QCONV_BLOCK_BYTES / (long long)(K) : 16)
-#define RT_QCONV_BLOCKS(K, ohw) (((long long)(ohw) + RT_QCONV_MAX_ROWS(K) - 1) / RT_QCONV_MAX_ROWS(K))
+#define RT_QCONV_BLOCKS(K, ohw) \
+	((long long)(ohw) > RT_QCONV_MAX_ROWS(K) ? ((long long)(ohw) + RT_QCONV_MAX_ROWS(K) - 1) / RT_QCONV_MAX_ROWS(K) : 1)
 #define RT_QCONV_ROWS(K, ohw) (((long long)(ohw) + RT_QCONV_BLOCKS(K, ohw) - 1) / RT_QCONV_BLOCKS(K, ohw))
 /* Bytes of scratch rt_qconv2d needs for ohw output pixels an image: one
  * block of rows per thread (0 for a 1x1 conv with stride 1 and no

@@ -162,6 +162,10 @@ INLINE void micro_call(int k, int nr, int nv, const float *a, Bview bv, vf acc[M
 #define EV 3 /* vectors of the wide edge tile */
 /* Whether cols columns from the tile's first make an edge tile of nv vectors. */
 #define EDGE_TILE(nv, cols) (VW >= MR && (cols) > (nv) * VW && (cols) - (nv) * VW <= RX)
+/* ... of EV vectors: only with AVX-512's 32 registers (its 18 + 4 sums
+ * and 3 vectors of B; with AVX2's 16, ten sums went through the stack at
+ * every step of k). */
+#define EDGE_WIDE(cols) (VW >= 16 && EDGE_TILE(EV, cols))
 
 #if VW >= MR
 /* One step p of micro_edge: av holds a[p][0 .. MR-1] in its first lanes;
@@ -331,7 +335,7 @@ INLINE void tile(const rt_epilogue *ep, int act, int nv, int m, int k, int i0, i
 		tile_edge(ep, act, EV, m, k, i0, j0, cols, a, bv, c, res, ldc);
 	else if (nv == 1 && EDGE_TILE(1, cols))
 		tile_edge(ep, act, 1, m, k, i0, j0, cols, a, bv, c, res, ldc);
-	else if (left > 4 || nv < TV) /* (edge tiles: not worth the code) */
+	else if (left > 4 || nv < TV) /* (partial tiles on 1-4 rows: not worth the code) */
 		tile_nr(ep, act, MR, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, pf);
 	else if (left > 2)
 		tile_nr(ep, act, 4, nv, m, k, i0, j0, cols, a, bv, c, res, ldc, pf);
@@ -372,7 +376,7 @@ INLINE void panel(const rt_epilogue *ep, int act, int m, int n, int k, int i0, c
 {
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		if (EDGE_TILE(EV, n - j0)) { /* the last columns, in one tile */
+		if (EDGE_WIDE(n - j0)) { /* the last columns, in one tile */
 			tile_edge(ep, act, EV, m, k, i0, j0, n - j0, a, bv, c, res, ldc);
 			return;
 		}
@@ -526,7 +530,7 @@ INLINE void gemm_act(const rt_epilogue *ep, int act, int chunks, int m, int n, i
 	const float *res = ep->residual;
 	for (int j0 = 0; j0 < n; j0 += TV * VW) {
 		int cols = n - j0 < TV * VW ? n - j0 : TV * VW, nv = (cols + VW - 1) / VW;
-		if (!chunks && EDGE_TILE(EV, n - j0)) { /* the last columns, in one tile (packed B) */
+		if (!chunks && EDGE_WIDE(n - j0)) { /* the last columns, in one tile (packed B) */
 			column_tile(ep, act, EV, m, n, k, j0, n - j0, a, bv, c, res, ldc);
 			return;
 		}
