@@ -30,8 +30,10 @@ variant is reported and not timed.
 PyTorch runs as issue 7 says: torch.set_num_threads(T), model.eval(),
 torch.jit.optimize_for_inference(torch.jit.script(model)), batch 1, under
 torch.no_grad(), after 3 warm-up calls; where that optimized module's
-output does not match eager PyTorch (mobilenet_v3: see torch_model) the
-frozen scripted module runs instead, and the table says so.
+output does not match eager PyTorch (mobilenet_v3: see torch_model) it
+runs again with hardswish, hardsigmoid and relu6 written as clamp (their
+in-place oneDNN versions are what is wrong), and where that does not
+match either the frozen scripted module runs; the notes say which.
 
 ONNX Runtime (issue 19's second yardstick): the bench installs
 onnxruntime-node ORT_VERSION into build/ort with npm when it is missing
@@ -279,6 +281,34 @@ def first_batch(name, data):
             np.load(os.path.join(data, "expected.npy"))[:n])
 
 
+def clamped_activations(module):
+    """A copy of MODULE whose nn.Hardswish, nn.Hardsigmoid and nn.ReLU6
+    compute the same with aten::clamp, which optimize_for_inference leaves
+    as it is (see torch_model)."""
+    import copy
+    import torch
+
+    class Hardswish(torch.nn.Module):
+        def forward(self, x):
+            return x * torch.clamp(x + 3.0, 0.0, 6.0) / 6.0
+
+    class Hardsigmoid(torch.nn.Module):
+        def forward(self, x):
+            return torch.clamp(x + 3.0, 0.0, 6.0) / 6.0
+
+    class ReLU6(torch.nn.Module):
+        def forward(self, x):
+            return torch.clamp(x, 0.0, 6.0)
+
+    swap = {torch.nn.Hardswish: Hardswish, torch.nn.Hardsigmoid: Hardsigmoid, torch.nn.ReLU6: ReLU6}
+    twin = copy.deepcopy(module)
+    for parent in list(twin.modules()):
+        for child_name, child in parent.named_children():
+            if type(child) in swap:
+                setattr(parent, child_name, swap[type(child)]())
+    return twin
+
+
 def torch_model(name, data):
     """(module, optimized callable, input tensor, what runs, its check line, ok)."""
     import torch
@@ -320,14 +350,20 @@ def torch_model(name, data):
             # the channel count is not a multiple of 16 (the block padding:
             # a conv to 72 channels and hardsigmoid after it differ from
             # eager by ~2; relu is right). mobilenet_v3's 72-, 120-, 200-
-            # and 184-channel layers hit that. The frozen scripted module
-            # (batch norm folded, plain ATen ops) is right, but slow here:
-            # on one thread PyTorch 1.13 sends 1x1 stride-1 convs of batch
-            # 1 to its im2col + BLAS path (thnn), not to oneDNN, and
-            # Debian's python3-torch links the reference BLAS (measured on
-            # mobilenet_v3_large: 80% of the time in _slow_conv2d_forward).
-            # Read ORT's column for such a model.
+            # and 184-channel layers hit that. So the same model runs with
+            # those three written as aten::clamp (still oneDNN's convs,
+            # right); what that costs PyTorch is in README, Benchmark.
             bad = f"optimize_for_inference max_err {err:.2e} (tol {tol:.1e}), MISMATCH"
+            fn = torch.jit.optimize_for_inference(script(clamped_activations(module)))
+            what = f"jit.script + optimize_for_inference, hardswish/hardsigmoid/relu6 as clamp (as they are: {bad})"
+            ok, err, tol, note = outputs(fn)
+        if not ok:
+            # The frozen scripted module (batch norm folded, plain ATen
+            # ops) is right, but slow here: on one thread PyTorch 1.13
+            # sends 1x1 stride-1 convs of batch 1 to its im2col + BLAS
+            # path (thnn), not to oneDNN, and Debian's python3-torch links
+            # the reference BLAS (measured on mobilenet_v3_large: 80% of
+            # the time in _slow_conv2d_forward). Read ORT's column then.
             fn = torch.jit.freeze(script(module))
             what = f"jit.freeze(jit.script) ({bad}; slow: 1x1 convs through reference BLAS)"
             ok, err, tol, note = outputs(fn)
