@@ -69,7 +69,7 @@ typedef struct {
 	const float *x, *w;    /* input [n, c, h, w], weights [c, 1, kh, kw] */
 	const rt_epilogue *ep; /* never NULL */
 	float *y;              /* output [n, c, oh, ow] */
-	int group;             /* planes per item of the loop: VW for rt_dw_cb, else 1 */
+	int group;             /* planes per item of the loop: RT_DW_CB_LANES for rt_dw_cb, else 1 */
 	int planes;            /* n * c */
 } Dw;
 
@@ -158,12 +158,12 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	                                                                                      : rt_dw_rows;
 	/* rt_dw_cb takes its planes VW at a time from a slice's first, and
 	 * rt_parallel's chunks start anywhere: 36 planes cut into chunks of
-	 * 3 and 11 ran as 7 blocks of VW lanes, not 5. So its items are
-	 * blocks of VW planes (the last one shorter). mobilenet_v3_large's 72
+	 * 3 and 11 ran as 7 blocks of 8 lanes, not 5. So its items are
+	 * blocks of RT_DW_CB_LANES planes (the last one shorter). mobilenet_v3_large's 72
 	 * planes of 56x56, 5x5 stride 2, alone (hardswish): one thread
 	 * 0.118 ms, two 0.095 before, 0.070 in blocks; 120 of 28x28, 5x5:
 	 * 0.122, 0.077 -> 0.071. */
-	const int group = path == rt_dw_cb ? VW : 1;
+	const int group = path == rt_dw_cb ? RT_DW_CB_LANES : 1;
 	Dw j = {path, p, x, w, ep ? ep : &none, y, group, p->n * p->c};
 	/* per plane: a 3x3 plane's few flops run far below the GEMM's rate
 	 * (its time is the planes' traffic: mobilenet_v2's 7x7 x 960 layer

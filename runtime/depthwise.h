@@ -76,11 +76,12 @@ DwPath rt_dw_s2p;
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
 /* no per-channel slopes in ep, not an undilated 3x3 on output rows of
- * VW or more: VW planes at a time, vectors across channels, in bands of
- * output rows (depthwise_cb.c); the padded input rows of one output row
- * (of two when dilated), and an output row, of at most RT_DW_CB_PIXELS
- * pixels */
+ * VW_STD or more: RT_DW_CB_LANES planes at a time, vectors across
+ * channels, in bands of output rows (depthwise_cb.c, SIMD_WIDE: its
+ * vectors are VW_WIDE); the padded input rows of one output row (of two
+ * when dilated), and an output row, of at most RT_DW_CB_PIXELS pixels */
 #define RT_DW_CB_PIXELS 1024
+#define RT_DW_CB_LANES VW_WIDE
 int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep);
 DwPath rt_dw_cb;
 /* dilation > 1 at any stride and padding, or more than 9 taps at

@@ -17,12 +17,20 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(SIMD_WIDE) && defined(__AVX512F__)
-#define VW 16
-#elif defined(__AVX__)
-#define VW 8
+#if defined(__AVX__)
+#define VW_STD 8 /* the vectors of a file that does not ask for SIMD_WIDE */
 #else
-#define VW 4
+#define VW_STD 4
+#endif
+#if defined(__AVX512F__)
+#define VW_WIDE 16 /* the vectors of a file that does */
+#else
+#define VW_WIDE VW_STD
+#endif
+#if defined(SIMD_WIDE)
+#define VW VW_WIDE
+#else
+#define VW VW_STD
 #endif
 typedef float vf __attribute__((vector_size(VW * 4)));
 
