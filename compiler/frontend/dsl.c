@@ -25,6 +25,7 @@
 #include <string.h>
 
 #define TENSOR "cnnc.tensor" /* registry name of the tensor metatable */
+#define SHAPE "cnnc.shape"   /* and of a tensor's shape list's */
 #define MAX_NAME 200         /* longest layer name, bytes */
 #define MAX_CONCAT 1024      /* most inputs of one concat */
 #define MAX_PIECES 1024      /* most tensors one chunk or split returns */
@@ -1019,6 +1020,28 @@ static int no_such_key(lua_State *L, int key)
 	return lua_error(L);
 }
 
+/* __index of a tensor's shape list (x.shape), for the keys it does not
+ * have: nil past its last dim (so ipairs stops), an error for a dim
+ * below 1 (a 0-based x.shape[0] would be nil, surfacing lines later) and
+ * for any other key. */
+static int shape_index(lua_State *L)
+{
+	lua_Unsigned rank = lua_rawlen(L, 1);
+	if (lua_isinteger(L, 2) && lua_tointeger(L, 2) >= 1)
+		return 0;
+	push_where(L);
+	if (lua_isinteger(L, 2))
+		lua_pushfstring(L, "a shape has no dim [%I]: its dims are [1] to [%I] (Lua lists start at 1)",
+		                lua_tointeger(L, 2), (lua_Integer)rank);
+	else {
+		lua_pushfstring(L, "a shape has no element [%s] (a %s key): it is the list of the tensor's %I dims, [1] to [%I]",
+		                luaL_tolstring(L, 2, NULL), luaL_typename(L, 2), (lua_Integer)rank, (lua_Integer)rank);
+		lua_remove(L, -2); /* luaL_tolstring's string */
+	}
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
 static int tensor_index(lua_State *L)
 {
 	Dsl *d = dsl_of(L);
@@ -1031,6 +1054,7 @@ static int tensor_index(lua_State *L)
 			lua_pushinteger(L, n->shape[i]);
 			lua_rawseti(L, -2, i + 1);
 		}
+		luaL_setmetatable(L, SHAPE);
 		return 1;
 	}
 	if (key && !strcmp(key, "name")) {
@@ -1094,6 +1118,13 @@ void dsl_open(lua_State *L, Graph *g, int batch)
 			lua_pop(L, 1);
 	}
 	int methods = lua_gettop(L);
+
+	luaL_newmetatable(L, SHAPE);
+	lua_pushcfunction(L, shape_index);
+	lua_setfield(L, -2, "__index");
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 1);
 
 	luaL_newmetatable(L, TENSOR);
 	lua_pushlightuserdata(L, d);
