@@ -59,9 +59,15 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 	const int h = p->h, wd = p->w, band = FLAT_MAX / wd < h ? FLAT_MAX / wd : h; /* output rows per band */
 	Flat f;
 	memset(f.buf, 0, sizeof f.buf);
-	for (int i = 0, ox = 0; i < band * wd; i++, ox = ox + 1 < wd ? ox + 1 : 0) {
-		f.keep_l[i / VW][i % VW] = ox != 0 ? -1 : 0;
-		f.keep_r[i / VW][i % VW] = ox != wd - 1 ? -1 : 0;
+	/* all lanes kept but each row's first (keep_l) and last (keep_r): set
+	 * whole, then a lane a row (set lane by lane, the 2 x 1024 stores
+	 * stalled the first vector loads of the masks) */
+	memset(f.keep_l, 0xff, sizeof f.keep_l);
+	memset(f.keep_r, 0xff, sizeof f.keep_r);
+	for (int r = 0; r < band; r++) {
+		int first = r * wd, last = first + wd - 1;
+		f.keep_l[first / VW][first % VW] = 0;
+		f.keep_r[last / VW][last % VW] = 0;
 	}
 	for (int it = begin; it < end; it++) {
 		int c = it % p->c;
