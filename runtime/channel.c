@@ -8,7 +8,9 @@
  * channel is spread over its chunk's lanes; there one gather loop writes
  * y in memory order, each float from its source channel, padding lanes
  * zero. The simple loops are enough for now: these ops move a few
- * hundred KB per layer in the models that use them (ShuffleNetV2).
+ * hundred KB per layer in the models that use them (ShuffleNetV2); the
+ * NCHW shuffle runs them in parallel over planes (rt_parallel), the
+ * range through rt_concat_part's parallel copy.
  */
 #include <string.h>
 

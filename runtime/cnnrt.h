@@ -577,7 +577,7 @@ int rt_npy_close(rt_npy *f, int commit, char *err, size_t errsize);
 #define RT_MAX_THREADS 64 /* most threads rt_threads starts */
 /* Stack each worker gets at least: the kernels keep their per-call
  * scratch on the stack (the AVX2 int8 GEMM's split rows 128 KB, the
- * channel-blocked depthwise's planes 66 KB, ...), about 200 KB at most;
+ * channel-blocked depthwise's planes ~80 KB with AVX-512, ...), about 200 KB at most;
  * a thread that runs a model itself needs that much too (glibc's default
  * is 8 MB; musl's 128 KB is not enough). */
 #define RT_WORKER_STACK (1 << 20)

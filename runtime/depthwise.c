@@ -11,9 +11,10 @@
  *   - no prelu slopes, the padded input rows of an output row (of two
  *     when dilated) of at most RT_DW_CB_PIXELS pixels, any kernel and
  *     dilation but an undilated 3x3 on outputs of VW or more columns
- *     (the two 3x3 paths below do better there): VW planes at a time
+ *     (the two 3x3 paths below do better there): RT_DW_CB_LANES planes
+ *     (8, 16 with AVX-512F) at a time
  *     transposed into vectors across channels, in bands of output rows,
- *     one vector per output pixel of the VW planes (rt_dw_cb,
+ *     one vector per output pixel of those planes (rt_dw_cb,
  *     depthwise_cb.c). mobilenet_v3_large's 5x5 layers alone, one
  *     thread: 960 planes of 7x7 0.42 -> 0.085 ms, 672 of 14x14 stride 2
  *     0.40 -> 0.076, 120 of 28x28 0.29 -> 0.105, 72 of 56x56 stride 2
@@ -52,7 +53,7 @@
  * before (the general path), 1.2 ms now.
  *
  * Every path runs as the body of a parallel loop over planes (image,
- * channel) through rt_parallel (rt_dw_cb's over blocks of VW planes),
+ * channel) through rt_parallel (rt_dw_cb's over blocks of RT_DW_CB_LANES planes),
  * each slice with its own band buffers.
  * depthwise.h holds what the paths share: their signature, the store
  * of the epilogue, and the specialisation per activation.
@@ -156,7 +157,7 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	               : rt_dw_phases_fits(p)                                                 ? rt_dw_phases
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general
 	                                                                                      : rt_dw_rows;
-	/* rt_dw_cb takes its planes VW at a time from a slice's first, and
+	/* rt_dw_cb takes its planes RT_DW_CB_LANES at a time from a slice's first, and
 	 * rt_parallel's chunks start anywhere: 36 planes cut into chunks of
 	 * 3 and 11 ran as 7 blocks of 8 lanes, not 5. So its items are
 	 * blocks of RT_DW_CB_LANES planes (the last one shorter). mobilenet_v3_large's 72

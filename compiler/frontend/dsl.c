@@ -1027,12 +1027,14 @@ static int no_such_key(lua_State *L, int key)
 static int shape_index(lua_State *L)
 {
 	lua_Unsigned rank = lua_rawlen(L, 1);
-	if (lua_isinteger(L, 2) && lua_tointeger(L, 2) >= 1)
+	int whole = 0; /* a number of integral value (3 or 3.0) */
+	lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &whole) : 0;
+	if (whole && i >= 1)
 		return 0;
 	push_where(L);
-	if (lua_isinteger(L, 2))
-		lua_pushfstring(L, "a shape has no dim [%I]: its dims are [1] to [%I] (Lua lists start at 1)",
-		                lua_tointeger(L, 2), (lua_Integer)rank);
+	if (whole)
+		lua_pushfstring(L, "a shape has no dim [%I]: its dims are [1] to [%I] (Lua lists start at 1)", i,
+		                (lua_Integer)rank);
 	else {
 		lua_pushfstring(L, "a shape has no element [%s] (a %s key): it is the list of the tensor's %I dims, [1] to [%I]",
 		                luaL_tolstring(L, 2, NULL), luaL_typename(L, 2), (lua_Integer)rank, (lua_Integer)rank);
