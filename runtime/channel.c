@@ -25,34 +25,6 @@ void rt_slice_channels(int n, int c, int hw, int first, int count, const float *
 		memcpy(y + (size_t)i * block, x + ((size_t)i * c + first) * hw, block * sizeof *y);
 }
 
-/* A channel shuffle's planes, the items of its parallel loop. */
-typedef struct {
-	int c, hw, groups; /* channels, floats a plane, groups */
-	const float *x;    /* [n, c, hw] */
-	float *y;          /* [n, c, hw] */
-} Shuffle;
-
-/* Planes [begin, end) of y (plane i * c + k: sample i, channel k). */
-static void shuffle_planes(void *ctx, int begin, int end)
-{
-	const Shuffle *s = ctx;
-	const int c = s->c, per = c / s->groups; /* channels per group */
-	for (int item = begin; item < end; item++) {
-		int i = item / c, k = item % c; /* y channel k = j * groups + g reads x channel g * per + j */
-		memcpy(s->y + (size_t)item * s->hw, s->x + ((size_t)i * c + (size_t)(k % s->groups) * per + k / s->groups) * s->hw,
-		       (size_t)s->hw * sizeof *s->y);
-	}
-}
-
-/* In parallel over planes: on two threads a shuffle left to one ran
- * 4-6x as long as on one thread (ShuffleNetV2's 16, 0.07 -> 0.31 ms),
- * its input written by both cores' halves of the layer before. */
-void rt_channel_shuffle(int n, int c, int hw, int groups, const float *x, float *y)
-{
-	Shuffle s = {c, hw, groups, x, y};
-	rt_parallel(n * c, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), shuffle_planes, &s);
-}
-
 /* Which x channel each y channel reads: first + k for a range (groups
  * 0), the shuffle's (k % groups) * per + k / groups otherwise. */
 typedef struct {
@@ -64,6 +36,34 @@ typedef struct {
 static int source(const Source *s, int k)
 {
 	return s->groups ? (k % s->groups) * s->per + k / s->groups : s->first + k;
+}
+
+/* A channel shuffle's planes, the items of its parallel loop. */
+typedef struct {
+	int c, hw;      /* channels, floats a plane */
+	Source src;     /* which x channel each y channel reads */
+	const float *x; /* [n, c, hw] */
+	float *y;       /* [n, c, hw] */
+} Shuffle;
+
+/* Planes [begin, end) of y (plane i * c + k: sample i, channel k). */
+static void shuffle_planes(void *ctx, int begin, int end)
+{
+	const Shuffle *s = ctx;
+	for (int item = begin; item < end; item++) {
+		int i = item / s->c, k = item % s->c;
+		memcpy(s->y + (size_t)item * s->hw, s->x + ((size_t)i * s->c + source(&s->src, k)) * s->hw,
+		       (size_t)s->hw * sizeof *s->y);
+	}
+}
+
+/* In parallel over planes: on two threads a shuffle left to one ran
+ * 4-6x as long as on one thread (ShuffleNetV2's 16, 0.07 -> 0.31 ms),
+ * its input written by both cores' halves of the layer before. */
+void rt_channel_shuffle(int n, int c, int hw, int groups, const float *x, float *y)
+{
+	Shuffle s = {c, hw, {0, groups, c / groups}, x, y};
+	rt_parallel(n * c, cl_grain(2.0 * hw, CL_GRAIN_FLOATS), shuffle_planes, &s);
 }
 
 /* x: [n, c, hw] in chunks of cl_in -> y: [n, cy, hw] in chunks of cl_out,
