@@ -159,7 +159,7 @@ if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     # default: the AVX2 paths differ, e.g. which depthwise path a shape
     # takes); one core, beside the suites below
     suite_bg "runtime kernels vs PyTorch (ASan+UBSan, -march=native)" \
-        env CFLAGS="-O1 -g -march=native -fsanitize=address,undefined -fno-sanitize-recover=all" \
+        env CFLAGS="-O1 -g1 -march=native -fsanitize=address,undefined -fno-sanitize-recover=all" \
         $PY tests/runtime/check_kernels.py
     CNNC_BUILD=build/asan
     export CNNC_BUILD
