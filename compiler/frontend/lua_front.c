@@ -259,12 +259,15 @@ static int sb_xpcall(lua_State *L)
 	return lua_gettop(L);
 }
 
-/* setmetatable(t, mt), refusing finalizers. */
+/* setmetatable(t, mt), refusing finalizers. mt's __gc is read raw, as
+ * Lua reads it when it marks t for finalization: a metatable that has a
+ * metatable of its own (a shape list's, whose __index refuses names) is
+ * not asked for it. */
 static int sb_setmetatable(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaL_argexpected(L, lua_isnoneornil(L, 2) || lua_istable(L, 2), 2, "nil or table");
-	if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+	if (lua_istable(L, 2) && (lua_pushliteral(L, "__gc"), lua_rawget(L, 2)) != LUA_TNIL)
 		return luaL_error(L, "setmetatable: __gc metamethods are not allowed in model files");
 	lua_settop(L, 2);
 	lua_pushvalue(L, lua_upvalueindex(1));
