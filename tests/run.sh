@@ -118,7 +118,7 @@ suite "quantize vs PyTorch's FX post-training quantization: observers, scales, i
 suite "int8 programs vs PyTorch's FX-quantized models (onednn): odd-shape nets, resnet18, mobilenet_v2, resnet50 at 48x48, ~25 s" \
     $PY tests/quant/test_int8.py
 suite "fashion-mnist in int8: accuracy within 0.3 points of FP32, ~25 s" $PY tests/fashion/test_fashion_int8.py
-# one core each, side by side
+# side by side (check_kernels compiles on every core first, then runs on one)
 suite_bg "runtime kernels vs PyTorch" $PY tests/runtime/check_kernels.py
 suite "fuzz: safetensors, npy, model and ONNX readers under libFuzzer" tests/fuzz/run.sh
 bg_join
@@ -157,7 +157,8 @@ if [ "$B" = build ] && [ -x build/asan/cnnc ]; then
     # with this host's vector width (the plain run above is the baseline's,
     # SSE2, 4 lanes; -march=native is what `cnnc build` compiles for by
     # default: the AVX2 paths differ, e.g. which depthwise path a shape
-    # takes); one core, beside the suites below
+    # takes); beside the suites below (its compiles on every core, then
+    # its cases on one)
     suite_bg "runtime kernels vs PyTorch (ASan+UBSan, -march=native)" \
         env CFLAGS="-O1 -g1 -march=native -fsanitize=address,undefined -fno-sanitize-recover=all" \
         $PY tests/runtime/check_kernels.py

@@ -75,10 +75,14 @@ def build(tmp):
           + shlex.split(os.environ.get("CFLAGS", "")))
     srcs.sort(key=os.path.getsize, reverse=True)  # the longest compiles first
     objs = [os.path.join(tmp, os.path.basename(src) + ".o") for src in srcs]
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for f in [pool.submit(subprocess.run, cc + ["-c", src, "-o", obj], check=True)
-                  for src, obj in zip(srcs, objs)]:
-            f.result()
+    with concurrent.futures.ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+        try:
+            for f in [pool.submit(subprocess.run, cc + ["-c", src, "-o", obj], check=True)
+                      for src, obj in zip(srcs, objs)]:
+                f.result()
+        except BaseException:  # a compile failed: the queued ones are not started
+            pool.shutdown(cancel_futures=True)
+            raise
     subprocess.run(cc + objs + ["-lm", "-o", exe], check=True)
     return exe
 
