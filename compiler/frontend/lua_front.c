@@ -267,8 +267,11 @@ static int sb_setmetatable(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaL_argexpected(L, lua_isnoneornil(L, 2) || lua_istable(L, 2), 2, "nil or table");
-	if (lua_istable(L, 2) && (lua_pushliteral(L, "__gc"), lua_rawget(L, 2)) != LUA_TNIL)
-		return luaL_error(L, "setmetatable: __gc metamethods are not allowed in model files");
+	if (lua_istable(L, 2)) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: __gc metamethods are not allowed in model files");
+	}
 	lua_settop(L, 2);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
