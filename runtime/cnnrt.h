@@ -234,10 +234,16 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
  * every target's GEMM strip, 2 vectors of tiles), as many as keep the
  * block's V and M within RT_WINOGRAD_BUDGET floats (at least 32), but no
  * more than the image's tiles rounded up to 32. The kernel takes as many
- * as fit the budget in whole strips of its target, at least one strip. */
+ * as fit the budget in whole strips of its target, at least one strip.
+ * Where the transformed weights outweigh the image's V and M (c * oc >=
+ * tiles * (c + oc): 512 channels on 28x28, where U is 38 MB) a block is
+ * the whole image, so that U, read once a block, streams once. */
 #define RT_WINOGRAD_BUDGET (64 * 1024)
+#define RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) \
+	((long long)(c) * (oc) >= RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
 #define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
 	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32, \
+	                 RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) ? (RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32 : \
 	                 RT_WINOGRAD_MAX_(32, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 32 * 32))
 #define RT_WINOGRAD_MIN_(a, b) ((a) < (b) ? (a) : (b))
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
@@ -249,14 +255,21 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
  * last one), rounded up to 16. */
 #define RT_WINOGRAD_WP(m, ow) (((((ow) + (m) - 1) / (m) + 32) * (m) + ((m) + 1) * 16 + 15) / 16 * 16)
 
+/* Tiles a block's last strip may have for the kernel to multiply them
+ * one by one (a column of V spread over the panel's rows, see
+ * winograd.c) rather than as a vector of tiles that is mostly empty. */
+#define RT_WINOGRAD_NARROW 4
+
 /* Floats of scratch rt_conv2d_winograd needs: one block's transformed
  * input V [a*a][c][block + 16] (each V[xi] 16 floats apart) and
  * products M [oc][a*a][block + 16] (16 columns of slack for vectors that
  * start near a row's end), then the band of one row of tiles,
- * [a][RT_WINOGRAD_WP], and a row of RT_WINOGRAD_WP zeros. */
+ * [a][RT_WINOGRAD_WP], a row of RT_WINOGRAD_WP zeros, and the narrow
+ * tiles' columns of V, each spread to [c][6] (RT_GEMM_MR), rounded up
+ * to 16 floats. */
 #define RT_WINOGRAD_FLOATS(m, c, oc, oh, ow) \
 	((long long)((m) + 2) * ((m) + 2) * (((c) + (oc)) * (RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) + 16) + 16) + \
-	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow))
+	 (long long)((m) + 3) * RT_WINOGRAD_WP(m, ow) + ((long long)RT_WINOGRAD_NARROW * RT_GEMM_MR * (c) + 15) / 16 * 16)
 
 /* 3x3 convolution, stride 1, dilation 1, groups 1, any padding, by
  * Winograd F(m x m, 3 x 3), then the epilogue, on up to `threads` threads

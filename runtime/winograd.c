@@ -16,7 +16,10 @@
  * NR = 2 vectors, as many as keep the block's V and M within
  * RT_WINOGRAD_BUDGET floats, at most RT_WINOGRAD_BLOCK, for which scratch
  * is sized; 64K floats did as well as 32K to 256K on resnet18's layers
- * and leaves most of L2 to U and the activations):
+ * and leaves most of L2 to U and the activations; the whole image where
+ * U outweighs the image's V and M, RT_WINOGRAD_WHOLE: vgg16's 512
+ * channels on 28x28, 14.0 -> 11.3 ms alone on Zen 4 with the narrow
+ * tiles below, as U's 38 MB stream once, not once per block):
  *
  *   1. input transform: B^T d B of every tile of the block and channel;
  *      tile position xi (one of a*a) of channel ci lands in row ci of
@@ -27,8 +30,11 @@
  *      M[xi] [oc, tb] = U[xi] [oc, c] x V[xi] [c, tb], by a register tile
  *      of this file (6 or, with 32 vector registers, 12 output channels
  *      by NR tiles; the compiler packs each U[xi] in rt_gemm's panels of
- *      RT_GEMM_MR rows). Columns go up to the block's tiles rounded up to
- *      NR, or to VW when no more are left (a half-width tile). M is laid
+ *      RT_GEMM_MR rows), two panels at a time across all the block's
+ *      strips of NR tiles. Columns go up to the block's tiles rounded up to
+ *      NR, or to VW when no more are left (a half-width tile); a few
+ *      left over (up to 4, with AVX-512) are done a column at a time
+ *      (gemm_narrow) where that pays. M is laid
  *      out [oc][a*a][tb], so step 3 reads one output channel's a*a
  *      matrices from one run.
  *   3. output transform: A^T m A of every (output channel, tile), then the
@@ -203,6 +209,74 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
 		STOREV(c + i * ldc, t[i]);
 }
 
+/* The block's last few tiles, when a vector of them would be mostly
+ * empty (28x28 outputs in tiles of 4x4: 49 tiles, a strip of 32, then 17
+ * = 16 + 1; resnet18's 128-channel layer alone 0.92 -> 0.80 ms on Zen 4,
+ * whole-image blocks included), are multiplied a column at a time: column t of V[xi],
+ * v[q], q < k, spread to e[q * MR + i] = v[q] for the panel's rows i,
+ * so that the panel's MR rows of the product are sums of a[j] * e[j]
+ * over its flat positions j: vectors straight down the packed panel
+ * ([k][MR] as stored), one load of it for up to NARROW columns. A run of
+ * 3 vectors is whole groups of MR floats, so lane l of a run belongs to
+ * row l % MR in every run; the rows are summed from the lanes at the
+ * end. Per panel that is about k / VW runs of 6 loads and 6 * r
+ * multiply-adds (and a 6 * VW-lane sum per column) where a vector of
+ * tiles takes k * MR multiply-adds: written for VW 16 (AVX-512, a
+ * vector load a cycle), off for narrower vectors. */
+#if VW == 16
+#define NARROW RT_WINOGRAD_NARROW
+#else
+#define NARROW 0
+#endif
+
+/* Whether r narrow columns over k channels beat a vector of tiles: by
+ * the counts above at a load a cycle, (6 + 6r) k / 16 + 60 r cycles
+ * against 6 k, with a factor 2 in hand (k > 26, 64, 120, 213 for r = 1,
+ * 2, 3, 4). */
+static bool narrow_pays(int r, int k)
+{
+	return r <= NARROW && (long long)(42 - 6 * r) * k > 960LL * r;
+}
+
+/* c[t + i * ldc] = sum over q < k of a[q * MR + i] * v_t[q], columns t < r,
+ * rows i < rows. a: a packed panel [k][MR]; e: the r columns spread,
+ * column t at e + t * es, [k][MR]. */
+INLINE void gemm_narrow(const int r, int k, const float *a, const float *e, size_t es, float *c, size_t ldc,
+                        int rows)
+{
+	enum { RUN = 3 * VW };      /* floats of a run: whole groups of MR */
+	int n = k * MR, n2 = n / (2 * RUN) * (2 * RUN);
+	vf s[RT_WINOGRAD_NARROW][6]; /* two runs' accumulators per column */
+	memset(s, 0, sizeof s);
+	for (int j = 0; j < n2; j += 2 * RUN) {
+		vf av[6];
+		PREFETCH_AT(a + j, PREFETCH);
+		PREFETCH_AT(a + j + 4 * VW, PREFETCH);
+		#pragma GCC unroll 6
+		for (int u = 0; u < 6; u++)
+			LOADV(av[u], a + j + u * VW);
+		#pragma GCC unroll 4
+		for (int t = 0; t < r; t++)
+			#pragma GCC unroll 6
+			for (int u = 0; u < 6; u++) {
+				vf ev;
+				LOADV(ev, e + t * es + j + u * VW);
+				s[t][u] += av[u] * ev;
+			}
+	}
+	for (int t = 0; t < r; t++) {
+		float lanes[RUN], sum[MR] = {0};
+		vf h[3] = {s[t][0] + s[t][3], s[t][1] + s[t][4], s[t][2] + s[t][5]};
+		memcpy(lanes, h, sizeof lanes);
+		for (int l = 0; l < RUN; l++)
+			sum[l % MR] += lanes[l];
+		for (int j = n2; j < n; j++)
+			sum[j % MR] += a[j] * e[t * es + j];
+		for (int i = 0; i < rows; i++)
+			c[t + i * ldc] = sum[i];
+	}
+}
+
 /* One call's sizes and buffers, shared by its parallel loops. */
 typedef struct {
 	const rt_conv2d_params *p;
@@ -223,12 +297,14 @@ typedef struct {
 	rt_epilogue e;        /* ep with the residual at image n */
 } Wino;
 
-/* One area of scratch: a block's V and M, a band and a row of zeros. */
+/* One area of scratch: a block's V and M, a band, a row of zeros and
+ * the narrow tiles' spread columns. */
 typedef struct {
-	float *v;    /* V: [a*a] x [c][ld], V[xi] xs floats apart */
-	float *mm;   /* M: [oc][a*a][ld] */
-	float *band; /* a row of tiles after B^T: [a][wp] */
-	float *zero; /* the input rows above and below: wp zeros */
+	float *v;      /* V: [a*a] x [c][ld], V[xi] xs floats apart */
+	float *mm;     /* M: [oc][a*a][ld] */
+	float *band;   /* a row of tiles after B^T: [a][wp] */
+	float *zero;   /* the input rows above and below: wp zeros */
+	float *spread; /* up to NARROW columns of one V[xi], each [c][MR] */
 } Area;
 
 static Area area(const int m, const Wino *w, int part)
@@ -239,35 +315,89 @@ static Area area(const int m, const Wino *w, int part)
 	r.mm = r.v + a * a * w->xs;
 	r.band = r.mm + (size_t)a * a * w->p->oc * w->ld;
 	r.zero = r.band + (size_t)a * w->wp;
+	r.spread = r.zero + w->wp;
 	return r;
 }
 
+/* Column t < r of V[xi] from column s0 spread for gemm_narrow: at
+ * spread + t * c * MR, [c][MR]. */
+static void spread_columns(const Wino *w, const float *v, int xi, int s0, int r, float *spread)
+{
+	const rt_conv2d_params *p = w->p;
+	const float *vb = v + xi * w->xs + s0;
+	for (int t = 0; t < r; t++)
+		for (int q = 0; q < p->c; q++)
+			for (int i = 0; i < MR; i++)
+				spread[((size_t)t * p->c + q) * MR + i] = vb[(size_t)q * w->ld + t];
+}
+
+/* Step 2 for r narrow tiles (narrow_pays) spread by spread_columns, on
+ * the panels of output channels [o0, o1) of U[xi] (their product columns
+ * at mc, row stride ldc). */
+static void products_narrow(const Wino *w, const float *ua, const float *spread, int r, float *mc, size_t ldc,
+                            int o0, int o1)
+{
+	const rt_conv2d_params *p = w->p;
+	size_t es = (size_t)p->c * MR;
+	for (int o = o0; o < o1; o += MR, ua += (size_t)MR * p->c, mc += MR * ldc) {
+		int rows = o1 - o < MR ? o1 - o : MR;
+		switch (r) { /* the column count a constant, so the accumulators stay in registers */
+		case 1: gemm_narrow(1, p->c, ua, spread, es, mc, ldc, rows); break;
+		case 2: gemm_narrow(2, p->c, ua, spread, es, mc, ldc, rows); break;
+		case 3: gemm_narrow(3, p->c, ua, spread, es, mc, ldc, rows); break;
+		default: gemm_narrow(4, p->c, ua, spread, es, mc, ldc, rows); break;
+		}
+	}
+}
+
 /* Step 2 for tile positions [xi0, xi1) of the block of nb tiles (nbp
- * rounded up to NR): M[xi] [oc, nbp] = U[xi] V[xi]. */
-static void products(const Wino *w, int a, const float *v, float *mm, int nb, int nbp, int xi0, int xi1)
+ * rounded up to NR): M[xi] [oc, nbp] = U[xi] V[xi]; spread: the running
+ * thread's room for products_narrow. */
+static void products(const Wino *w, int a, const float *v, float *mm, int nb, int nbp, int xi0, int xi1,
+                     float *spread)
 {
 	const rt_conv2d_params *p = w->p;
 	int ld = w->ld;
-	for (int xi = xi0; xi < xi1; xi++)
-		for (int s0 = 0; s0 < nbp; s0 += NR)
-			for (int o0 = 0; o0 < p->oc; o0 += MR) {
-				const float *ua = w->u + xi * w->upos + (size_t)o0 * p->c, *vb = v + xi * w->xs + s0;
+	size_t ldc = (size_t)a * a * ld;
+	/* only the last strip (from sl) may be short of NR tiles: r of them,
+	 * nr narrow ones (alone, or after a vector of tiles) */
+	int sl = nbp - NR, r = nb - sl;
+	int nr = narrow_pays(r, p->c) ? r : r > VW && narrow_pays(r - VW, p->c) ? r - VW : 0;
+	for (int xi = xi0; xi < xi1; xi++) {
+		if (nr)
+			spread_columns(w, v, xi, nb - nr, nr, spread);
+		/* two panels of U[xi] at a time over every strip, so that a U
+		 * streaming from memory is read once a block however many
+		 * strips it has */
+		for (int o0 = 0; o0 < p->oc; o0 += 2 * MR) {
+			const float *ua = w->u + xi * w->upos + (size_t)o0 * p->c;
+			int rows = p->oc - o0 < 2 * MR ? p->oc - o0 : 2 * MR;
+			for (int s0 = 0; s0 < nbp; s0 += NR) {
+				const float *vb = v + xi * w->xs + s0;
 				float *mc = mm + ((size_t)o0 * a * a + xi) * ld + s0;
-				int rows = p->oc - o0;
-				if (nb - s0 <= VW) { /* one vector of tiles left: half a tile, two panels */
-					gemm_tile_half(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < 2 * MR ? rows : 2 * MR);
-					o0 += MR;
+				if (s0 == sl && nr == r) { /* all narrow */
+					products_narrow(w, ua, spread, nr, mc, ldc, o0, o0 + rows);
+					continue;
+				}
+				if (s0 == sl && (r <= VW || nr)) { /* a vector of tiles: half a tile, then the
+				                                    * narrow ones on the same panels */
+					gemm_tile_half(p->c, ua, vb, ld, mc, ldc, rows);
+					if (nr)
+						products_narrow(w, ua, spread, nr, mc + VW, ldc, o0, o0 + rows);
 					continue;
 				}
 #if SIMD_REGS == 32
-				if (rows >= 2 * MR) {
-					gemm_tile2(p->c, ua, vb, ld, mc, (size_t)a * a * ld);
-					o0 += MR;
+				if (rows == 2 * MR) {
+					gemm_tile2(p->c, ua, vb, ld, mc, ldc);
 					continue;
 				}
 #endif
-				gemm_tile(p->c, ua, vb, ld, mc, (size_t)a * a * ld, rows < MR ? rows : MR);
+				gemm_tile(p->c, ua, vb, ld, mc, ldc, rows < MR ? rows : MR);
+				if (rows > MR)
+					gemm_tile(p->c, ua + (size_t)MR * p->c, vb, ld, mc + MR * ldc, ldc, rows - MR);
 			}
+		}
+	}
 }
 
 /* The epilogue of image n: ep with its residual there. */
@@ -296,7 +426,7 @@ INLINE void blocks(const int m, const Wino *w, int begin, int end)
 		rt_epilogue e = image_epilogue(w, n);
 		input_transform(m, p, w->x + (size_t)n * p->c * p->h * p->w, w->tw, b0, nb, nbp, w->ld, w->wp, 0, p->c,
 		                ar.zero, ar.band, ar.v);
-		products(w, a, ar.v, ar.mm, nb, nbp, 0, a * a);
+		products(w, a, ar.v, ar.mm, nb, nbp, 0, a * a, ar.spread);
 		output_transform(m, p, ar.mm, w->tw, b0, nb, w->ld, &e, w->y + (size_t)n * p->oc * p->oh * p->ow, 0,
 		                 p->oc);
 	}
@@ -325,18 +455,19 @@ INLINE void inputs(const int m, const Wino *w, int begin, int end)
 static void inputs2(void *ctx, int begin, int end) { inputs(2, ctx, begin, end); }
 static void inputs4(void *ctx, int begin, int end) { inputs(4, ctx, begin, end); }
 
-/* its step 2 over tile positions xi: */
+/* its step 2 over tile positions xi (narrow tiles spread in the running
+ * thread's area): */
 static void products2(void *ctx, int begin, int end)
 {
 	const Wino *w = ctx;
 	Area a0 = area(2, w, 0);
-	products(w, 4, a0.v, a0.mm, w->nb, w->nbp, begin, end);
+	products(w, 4, a0.v, a0.mm, w->nb, w->nbp, begin, end, area(2, w, rt_thread_slot()).spread);
 }
 static void products4(void *ctx, int begin, int end)
 {
 	const Wino *w = ctx;
 	Area a0 = area(4, w, 0);
-	products(w, 6, a0.v, a0.mm, w->nb, w->nbp, begin, end);
+	products(w, 6, a0.v, a0.mm, w->nb, w->nbp, begin, end, area(4, w, rt_thread_slot()).spread);
 }
 
 /* and its step 3 over output channels. */
@@ -370,7 +501,7 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, int parts, const fl
 	w.tiles = (int)RT_WINOGRAD_TILES(m, p->oh, p->ow);
 	int tb = (int)RT_WINOGRAD_BLOCK(m, p->c, p->oc, p->oh, p->ow); /* most tiles a block may take */
 	int tbr = RT_WINOGRAD_BUDGET / (a * a * (p->c + p->oc)) / NR * NR;  /* tiles a block takes, a multiple of NR */
-	w.tb = tbr < NR ? NR : tbr < tb ? tbr : tb;
+	w.tb = RT_WINOGRAD_WHOLE(m, p->c, p->oc, p->oh, p->ow) ? tb : tbr < NR ? NR : tbr < tb ? tbr : tb;
 	w.blocks = (w.tiles + w.tb - 1) / w.tb;
 	w.ld = w.tb + 16;
 	w.wp = (int)RT_WINOGRAD_WP(m, p->ow);
@@ -395,7 +526,8 @@ INLINE void winograd(const int m, const rt_conv2d_params *p, int parts, const fl
 		w.in_parts = (int)(tile_flops * w.nbp * p->c / CL_GRAIN_FLOPS) + 1;
 		w.in_parts = w.in_parts < w.parts ? w.in_parts : w.parts;
 		rt_parallel(w.in_parts, 1, m == 2 ? inputs2 : inputs4, &w);
-		rt_parallel(a * a, cl_grain(2.0 * p->c * p->oc * w.nbp, CL_GRAIN_FLOPS), m == 2 ? products2 : products4, &w);
+		rt_parallel_slots(a * a, cl_grain(2.0 * p->c * p->oc * w.nbp, CL_GRAIN_FLOPS), w.parts,
+		                  m == 2 ? products2 : products4, &w);
 		rt_parallel(p->oc, cl_grain(tile_flops * w.nbp, CL_GRAIN_FLOPS), m == 2 ? outputs2 : outputs4, &w);
 	}
 }

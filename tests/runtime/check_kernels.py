@@ -741,6 +741,18 @@ def main():
             ck.winograd(m, 1, 64, 9, 9, 70, act="sigmoid")
             ck.winograd(m, 1, 64, 58, 58, 64, act="relu", res=True, threads=2)
             ck.winograd(m, 2, 37, 17, 7, 13, act="relu", threads=2)
+        # a block's last few tiles multiplied one column at a time (with
+        # AVX-512, where they pay: runtime/winograd.c's narrow_pays): 49
+        # tiles, 32 + 16 + 1 (oc not a multiple of 12), and as one block
+        # (the transformed weights outweigh V and M) on two threads; 1, 2,
+        # 3 and 4 of them alone, and 4 after a vector of 16
+        ck.winograd(4, 1, 128, 28, 28, 37, act="relu", res=True)
+        ck.winograd(4, 1, 96, 26, 27, 101, act="relu6", threads=2)
+        ck.winograd(4, 1, 40, 4, 4, 7)
+        ck.winograd(2, 2, 70, 2, 4, 13, act="leaky_relu")
+        ck.winograd(4, 1, 130, 4, 12, 19, act="sigmoid", res=True)
+        ck.winograd(2, 1, 220, 4, 4, 12, threads=2)
+        ck.winograd(4, 1, 220, 16, 20, 14, res=True)
 
         # every activation of acts.def fused into every kernel with an
         # epilogue, on its odd shapes: direct, the stem (a partial channel
