@@ -113,10 +113,11 @@
 
 #include "winograd_transform.h"
 
-/* Floats of U read ahead in step 2: with many channels U[xi] streams
- * from memory or L3, used for just NR tiles, and the hardware prefetcher
- * alone left resnet18's 512-channel 7x7 layer 25% slower (simd.h says
- * how far ahead). */
+/* U is read ahead in step 2: with many channels U[xi] streams from
+ * memory or L3, used for just NR tiles, and the hardware prefetcher
+ * alone left resnet18's 512-channel 7x7 layer 25% slower. The register
+ * tiles use PREFETCH_STREAM (simd.h says how far ahead), gemm_narrow,
+ * which reads U 6 vectors a step, PREFETCH floats ahead. */
 #define PREFETCH PREFETCH_AHEAD
 
 /* One MR x NR register tile of step 2: c[i * ldc + 0..NR) = sum over
@@ -131,7 +132,7 @@ static void gemm_tile(int k, const float *a, const float *b, size_t ldb, float *
 		LOADV(b0, b + q * ldb);
 		LOADV(b1, b + q * ldb + VW);
 		const float *aq = a + (size_t)q * MR;
-		PREFETCH_AT(aq, PREFETCH);
+		PREFETCH_STREAM(aq);
 		c00 += aq[0] * b0, c01 += aq[0] * b1;
 		c10 += aq[1] * b0, c11 += aq[1] * b1;
 		c20 += aq[2] * b0, c21 += aq[2] * b1;
@@ -162,8 +163,8 @@ static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float 
 		LOADV(b0, b + q * ldb);
 		LOADV(b1, b + q * ldb + VW);
 		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
-		PREFETCH_AT(aq, PREFETCH);
-		PREFETCH_AT(eq, PREFETCH);
+		PREFETCH_STREAM(aq);
+		PREFETCH_STREAM(eq);
 		c00 += aq[0] * b0, c01 += aq[0] * b1;
 		c10 += aq[1] * b0, c11 += aq[1] * b1;
 		c20 += aq[2] * b0, c21 += aq[2] * b1;
@@ -198,7 +199,7 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
 		vf b0;
 		LOADV(b0, b + q * ldb);
 		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
-		PREFETCH_AT(aq, PREFETCH);
+		PREFETCH_STREAM(aq);
 		c0 += aq[0] * b0, c1 += aq[1] * b0, c2 += aq[2] * b0;
 		c3 += aq[3] * b0, c4 += aq[4] * b0, c5 += aq[5] * b0;
 		d0 += eq[0] * b0, d1 += eq[1] * b0, d2 += eq[2] * b0;
