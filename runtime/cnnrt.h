@@ -236,11 +236,12 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
  * more than the image's tiles rounded up to 32. The kernel takes as many
  * as fit the budget in whole strips of its target, at least one strip.
  * Where the transformed weights outweigh the image's V and M (c * oc >=
- * tiles * (c + oc): 512 channels on 28x28, where U is 38 MB) a block is
- * the whole image, so that U, read once a block, streams once. */
+ * tiles * (c + oc): 512 channels on 28x28, where U is 38 MB) and the
+ * image has at most 64 tiles (two strips of 32: V and M stay a few MB) a
+ * block is the whole image, so that U, read once a block, streams once. */
 #define RT_WINOGRAD_BUDGET (64 * 1024)
 #define RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) \
-	((long long)(c) * (oc) >= RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
+	(RT_WINOGRAD_TILES(m, oh, ow) <= 64 && (long long)(c) * (oc) >= RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
 #define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
 	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32, \
 	                 RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) ? (RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32 : \

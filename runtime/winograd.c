@@ -187,9 +187,9 @@ static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float 
 }
 #endif
 
-/* The same for the block's last VW tiles when no more are left: one
- * vector of columns, rows i < rows of up to two panels (a1 = a + MR * k,
- * read only when rows > MR), 12 accumulators. */
+/* The same for one vector of columns (a block's last VW tiles, or the
+ * VW before its narrow ones), rows i < rows of up to two panels (a1 = a
+ * + MR * k, read only when rows > MR), 12 accumulators. */
 static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, float *c, size_t ldc, int rows)
 {
 	const float *a1 = rows > MR ? a + (size_t)MR * k : a;
@@ -251,11 +251,11 @@ INLINE void gemm_narrow(const int r, int k, const float *a, const float *e, size
 	memset(s, 0, sizeof s);
 	for (int j = 0; j < n2; j += 2 * RUN) {
 		vf av[6];
-		PREFETCH_AT(a + j, PREFETCH);
-		PREFETCH_AT(a + j + 4 * VW, PREFETCH);
 		#pragma GCC unroll 6
-		for (int u = 0; u < 6; u++)
+		for (int u = 0; u < 6; u++) { /* 6 vectors: 6 lines with VW 16 */
+			PREFETCH_AT(a + j + u * VW, PREFETCH);
 			LOADV(av[u], a + j + u * VW);
+		}
 		#pragma GCC unroll 4
 		for (int t = 0; t < r; t++)
 			#pragma GCC unroll 6
@@ -352,8 +352,10 @@ static void products_narrow(const Wino *w, const float *ua, const float *spread,
 }
 
 /* Step 2 for tile positions [xi0, xi1) of the block of nb tiles (nbp
- * rounded up to NR): M[xi] [oc, nbp] = U[xi] V[xi]; spread: the running
- * thread's room for products_narrow. */
+ * rounded up to NR): M[xi] [oc, nb] = U[xi] V[xi] (the register tiles
+ * also fill the columns after nb up to their width, the narrow path
+ * does not: step 3 reads them only into lanes it drops); spread: the
+ * running thread's room for products_narrow. */
 static void products(const Wino *w, int a, const float *v, float *mm, int nb, int nbp, int xi0, int xi1,
                      float *spread)
 {
@@ -490,8 +492,9 @@ static void outputs4(void *ctx, int begin, int end) { outputs(4, ctx, begin, end
  * channels (a band per part), step 2 over the a*a tile positions, step 3
  * over output channels, each where it has the work (cl_grain). Every
  * output is computed by the same operations in the same order either
- * way (a column of V and M is one tile's, whichever block holds it), so
- * the thread count does not change a bit of it. */
+ * way (a column of V and M is one tile's; the blocks, and so which
+ * kernel of step 2 takes a tile, depend on the sizes alone), so the
+ * thread count does not change a bit of it. */
 INLINE void winograd(const int m, const rt_conv2d_params *p, int parts, const float *x, const float *u,
                      const rt_epilogue *ep, float *y, float *scratch)
 {
