@@ -244,7 +244,7 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 	(RT_WINOGRAD_TILES(m, oh, ow) <= 64 && (long long)(c) * (oc) >= RT_WINOGRAD_TILES(m, oh, ow) * ((c) + (oc)))
 #define RT_WINOGRAD_BLOCK(m, c, oc, oh, ow) \
 	RT_WINOGRAD_MIN_((RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32, \
-	                 RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) ? (RT_WINOGRAD_TILES(m, oh, ow) + 31) / 32 * 32 : \
+	                 RT_WINOGRAD_WHOLE(m, c, oc, oh, ow) ? 64 : \
 	                 RT_WINOGRAD_MAX_(32, RT_WINOGRAD_BUDGET / ((long long)((m) + 2) * ((m) + 2) * ((c) + (oc))) / 32 * 32))
 #define RT_WINOGRAD_MIN_(a, b) ((a) < (b) ? (a) : (b))
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))

@@ -75,7 +75,7 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 #define PREFETCH_W_AT(p, n) __builtin_prefetch((const void *)((uintptr_t)(p) + (n) * sizeof(float)), 1)
 
 /* How far ahead (floats) the GEMM kernels fetch weights that stream from
- * memory (gemm.c's A, winograd.c's gemm_narrow's U): 16 KB, four 4 KB pages, which the
+ * memory (gemm.c's A, the U of winograd.c's gemm_narrow): 16 KB, four 4 KB pages, which the
  * hardware prefetcher does not cross on its own. In resnet50 as a whole
  * (one core, 14 GB/s from DRAM, 160 MB of weights per image), going from
  * no hint in gemm.c and 384 floats in winograd.c to 4096 took the conv
