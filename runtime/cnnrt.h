@@ -253,7 +253,9 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
  * a row of tiles: the m * tiles + 2 input columns they read, then room
  * for the lanes of a last vector of tiles that hang past the row (up to
  * 32 + 16 tiles, and m + 1 vectors of up to 16 floats read from the
- * last one), rounded up to 16. */
+ * last one), rounded up to 16. Rows of few tiles put the bands of
+ * several rows of tiles side by side in that room (winograd_transform.h's
+ * groups, as many as fit). */
 #define RT_WINOGRAD_WP(m, ow) (((((ow) + (m) - 1) / (m) + 32) * (m) + ((m) + 1) * 16 + 15) / 16 * 16)
 
 /* Tiles a block's last strip may have for the kernel to multiply them

@@ -45,6 +45,31 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 
 #define LOADV(v, p) memcpy(&(v), (p), sizeof(vf))
 #define STOREV(p, v) memcpy((p), &(v), sizeof(vf))
+/* Part of a vector: lanes [l, l + n) of v (0 < n, l + n <= VW) stored
+ * to p[0..n), or loaded from q[0..n) into lanes [l, l + n) of v, its
+ * other lanes zero: an edge vector's outputs, a row whose width is not a
+ * multiple of VW. With AVX-512F one masked instruction (the lanes outside
+ * touch no memory; the address it is given may lie before p, so it is
+ * formed as an integer), else a lane at a time. */
+#if VW == 16 && defined(__AVX512F__)
+#include <immintrin.h>
+#define LANES_(l, n) ((__mmask16)(((1u << (n)) - 1) << (l)))
+#define AT_LANE0_(p, l) ((void *)((uintptr_t)(p) - (uintptr_t)(l) * sizeof(float)))
+#define STOREV_PART(p, v, l, n) _mm512_mask_storeu_ps(AT_LANE0_(p, l), LANES_(l, n), (__m512)(v))
+#define LOADV_PART(v, q, l, n) ((v) = (vf)_mm512_maskz_loadu_ps(LANES_(l, n), AT_LANE0_(q, l)))
+#else
+#define STOREV_PART(p, v, l, n)               \
+	do {                                  \
+		for (int i_ = 0; i_ < (n); i_++) \
+			(p)[i_] = (v)[(l) + i_]; \
+	} while (0)
+#define LOADV_PART(v, q, l, n)                \
+	do {                                  \
+		(v) = (vf){0};                \
+		for (int i_ = 0; i_ < (n); i_++) \
+			(v)[(l) + i_] = (q)[i_]; \
+	} while (0)
+#endif
 /* Lanes of v where drop is set become r. (C has no vector ?:.) */
 #define REPLACE(v, drop, r) ((vf)(((vi)(v) & ~(drop)) | ((vi)(r) & (drop))))
 

@@ -41,8 +41,10 @@
  *      epilogue (bias, residual, activation); outputs past oh or ow of an
  *      edge tile are dropped.
  *
- * Steps 1 and 3 work on VW tiles of one tile row at a time, one per lane
- * of a vector, and never gather or scatter single floats. Step 1 first
+ * Steps 1 and 3 work on VW tiles of one tile row at a time (or, where a
+ * row has at most VW/2 tiles, on a group of whole rows: see
+ * winograd_transform.h), one per lane of a vector, and never gather or
+ * scatter single floats. Step 1 first
  * runs B^T down the columns of a whole row of tiles, in vectors along the
  * input row (the "band", a x (tiles * m + 2) floats); the tiles of the
  * row are then m floats apart in each band row, and lane permutations
@@ -189,7 +191,9 @@ static void gemm_tile2(int k, const float *a, const float *b, size_t ldb, float 
 
 /* The same for one vector of columns (a block's last VW tiles, or the
  * VW before its narrow ones), rows i < rows of up to two panels (a1 = a
- * + MR * k, read only when rows > MR), 12 accumulators. */
+ * + MR * k, read only when rows > MR), 12 accumulators. Both panels are
+ * read ahead: the second is not in the first's lines ahead (resnet18's
+ * 256-channel 14x14 layer, 16 tiles a block, 1.15 -> 1.03 ms alone). */
 static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, float *c, size_t ldc, int rows)
 {
 	const float *a1 = rows > MR ? a + (size_t)MR * k : a;
@@ -200,6 +204,7 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
 		LOADV(b0, b + q * ldb);
 		const float *aq = a + (size_t)q * MR, *eq = a1 + (size_t)q * MR;
 		PREFETCH_STREAM(aq);
+		PREFETCH_STREAM(eq);
 		c0 += aq[0] * b0, c1 += aq[1] * b0, c2 += aq[2] * b0;
 		c3 += aq[3] * b0, c4 += aq[4] * b0, c5 += aq[5] * b0;
 		d0 += eq[0] * b0, d1 += eq[1] * b0, d2 += eq[2] * b0;
