@@ -652,6 +652,11 @@ def main():
         ck.conv_ep("stem", 1, 3, 45, 47, 24, 3, s=2, p=1, act="relu6")
         ck.conv_ep("stem", 2, 1, 20, 35, 9, 3, s=1, p=1, d=2, act="relu", res=True)
         ck.conv_ep("stem", 2, 3, 2, 40, 8, 3, s=2, p=1, act="relu")  # one output row per image
+        # with 32 registers a last vector of columns goes by tail tiles of
+        # 16 channels: whole ones (48 = 32 + 16 columns, 32 channels, as
+        # resnet's 112 = 96 + 16) and short ones (37 channels)
+        ck.conv_ep("stem", 1, 3, 21, 95, 32, 7, s=2, p=3, act="relu", res=True)
+        ck.conv_ep("stem", 2, 3, 15, 95, 37, 7, s=2, p=3, act="hardswish")
 
         # im2col + GEMM (rt_conv2d_gemm) with its epilogue: 1x1 at stride 2
         # (strips of 16 pixels in one row go through vector shuffles; at
