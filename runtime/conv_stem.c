@@ -34,11 +34,12 @@
  * Per tap it loads NV vectors of input and broadcasts MO weights for
  * MO*NV FMAs. With AVX-512's 32 registers, 8 x 2 (16 accumulators):
  * resnet's 7x7 stem 2.61 -> 2.53 ms against 6 x 2; 8 x 3, 10 x 2, 12 x 2
- * and 16 x 1 were slower (edge waste at 64 channels and 112 columns, or
- * fewer FMAs per load). The file is SIMD_WIDE: with AVX-512F the vectors
- * are 16 floats, 8 x 2 of them a tile, and on a Zen 5 core (512-bit FMA
- * units) resnet50's stem alone ran 2.14 -> 1.30 ms, though 112 columns
- * now cost 128. With 16 registers, 6 x 2: 12 accumulators, 2
+ * and 16 x 1 were slower as the only tile (edge waste at 64 channels and
+ * 112 columns, or fewer FMAs per load; 16 x 1 is now the tail tile of a
+ * last vector of columns, TAIL_MO below). The file is SIMD_WIDE: with
+ * AVX-512F the vectors are 16 floats, 8 x 2 of them a tile, and on a Zen
+ * 5 core (512-bit FMA units) resnet50's stem alone ran 2.14 -> 1.30 ms,
+ * though 112 columns then cost 128 (the tail tiles since). With 16 registers, 6 x 2: 12 accumulators, 2
  * inputs and a broadcast. NV*VW stays within the 32 columns that
  * RT_STEM_LEN rounds ow up to. */
 #if SIMD_REGS == 32

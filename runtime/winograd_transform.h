@@ -170,7 +170,8 @@ INLINE void interleave(const int m, const vf *r, vf *out)
 /* Rows of tiles in groups: when a row holds at most VW/2 tiles (resnet's
  * 14x14 F(4x4) and 7x7 F(2x2) layers: 4 tiles, 28x28 F(4x4): 7), a
  * vector of tiles a row would be mostly wasted lanes in both transforms;
- * instead g = VW / tw rows share one vector, row ty + k's tiles in lanes
+ * instead up to g = VW / tw rows share one vector (step 1: as many as
+ * its band has room for, group_max), row ty + k's tiles in lanes
  * [k * tw, (k + 1) * tw), so that their V and M columns are the block's
  * consecutive ones as before. Taken for the rows that lie whole in the
  * block, two or more of them (group_rows). Each lane computes what it
