@@ -307,10 +307,13 @@ ACT_INLINE void act_row(int act, float p, float q, float *y, const float *src, c
 		y[j + i] = v[i];
 }
 
-/* dst[0..count) = act(v + bias + res[0..count)) for count <= VW (res may
- * be NULL): the store of a vector kernel with the epilogue ep (NULL:
- * none) at output channel o (its slope, if ep has them). */
-static inline void act_store(const rt_epilogue *ep, int o, float *dst, vf v, float bias, const float *res, int count)
+/* dst[0..count) = act(lanes [l, l + count) of v, + bias + res[0..count))
+ * for l + count <= VW (res may be NULL): the store of a vector kernel
+ * with the epilogue ep (NULL: none) at output channel o (its slope, if
+ * ep has them), a whole vector or the part of one (simd.h's
+ * STOREV_PART: with AVX-512 one masked store). */
+ACT_INLINE void act_store_lanes(const rt_epilogue *ep, int o, float *dst, vf v, float bias, const float *res, int l,
+                                int count)
 {
 	vf r = {0};
 	v += bias;
@@ -318,8 +321,7 @@ static inline void act_store(const rt_epilogue *ep, int o, float *dst, vf v, flo
 		if (count == VW)
 			LOADV(r, res);
 		else
-			for (int i = 0; i < count; i++)
-				r[i] = res[i];
+			LOADV_PART(r, res, l, count);
 		v += r;
 	}
 	if (ep)
@@ -327,8 +329,13 @@ static inline void act_store(const rt_epilogue *ep, int o, float *dst, vf v, flo
 	if (count == VW)
 		STOREV(dst, v);
 	else
-		for (int i = 0; i < count; i++)
-			dst[i] = v[i];
+		STOREV_PART(dst, v, l, count);
+}
+
+/* The same from lane 0: dst[0..count) = act(v + bias + res[0..count)). */
+static inline void act_store(const rt_epilogue *ep, int o, float *dst, vf v, float bias, const float *res, int count)
+{
+	act_store_lanes(ep, o, dst, v, bias, res, 0, count);
 }
 
 #endif

@@ -140,35 +140,40 @@ static ALWAYS_INLINE void tile(int act, const int mo, const int nv, int k, const
 		}
 }
 
+/* Tiles of mo channels x nv vectors over output columns [ox0, ox1) of
+ * one output row, every channel: as row_tiles' arguments. */
+static ALWAYS_INLINE void channel_tiles(int act, const int mo, const int nv, const rt_conv2d_params *p,
+                                        const float *const *tap, const float *w, int ox0, int ox1,
+                                        const rt_epilogue *ep, const float *res, float *y)
+{
+	const int k = p->c * p->kh * p->kw;
+	const size_t plane = (size_t)p->oh * p->ow;
+	for (int o0 = 0; o0 < p->oc; o0 += mo) {
+		int rows = p->oc - o0 < mo ? p->oc - o0 : mo;
+		const float *wr[MO_MAX];
+		for (int i = 0; i < mo; i++)
+			wr[i] = w + (size_t)(o0 + (i < rows ? i : rows - 1)) * k;
+		size_t off = (size_t)o0 * plane;
+		for (int ox = ox0; ox < ox1; ox += nv * VW)
+			tile(act, mo, nv, k, tap, wr, ox, rows, p->ow, plane, o0, ep, res ? res + off : NULL, y + off);
+	}
+}
+
 /* One output row's tiles: the c*kh input rows are in tap[]; y, res at
  * image n, channel 0, row oy, column 0. act as for tile(). */
 static ALWAYS_INLINE void row_tiles(int act, const rt_conv2d_params *p, const float *const *tap, const float *w,
                                     const rt_epilogue *ep, const float *res, float *y)
 {
-	const int k = p->c * p->kh * p->kw, ow = p->ow;
-	const size_t plane = (size_t)p->oh * ow;
+	const int ow = p->ow;
 	/* the columns of whole-width tiles; a last vector or less after them
 	 * goes by tail tiles */
 	const int wide = TAIL_MO ? (ow - 1) / (NV * VW) * (NV * VW) : ow;
 	const bool tail = TAIL_MO && ow - wide <= VW;
-	const int cols = tail ? wide : ow;
-	for (int o0 = 0; o0 < p->oc; o0 += MO) {
-		int rows = p->oc - o0 < MO ? p->oc - o0 : MO;
-		const float *wr[MO];
-		for (int i = 0; i < MO; i++)
-			wr[i] = w + (size_t)(o0 + (i < rows ? i : rows - 1)) * k;
-		size_t off = (size_t)o0 * plane;
-		for (int ox = 0; ox < cols; ox += NV * VW)
-			tile(act, MO, NV, k, tap, wr, ox, rows, ow, plane, o0, ep, res ? res + off : NULL, y + off);
-	}
-	for (int o0 = 0; tail && o0 < p->oc; o0 += TAIL_MO) {
-		int rows = p->oc - o0 < TAIL_MO ? p->oc - o0 : TAIL_MO;
-		const float *wr[MO_MAX];
-		for (int i = 0; i < TAIL_MO; i++)
-			wr[i] = w + (size_t)(o0 + (i < rows ? i : rows - 1)) * k;
-		size_t off = (size_t)o0 * plane;
-		tile(act, TAIL_MO, 1, k, tap, wr, wide, rows, ow, plane, o0, ep, res ? res + off : NULL, y + off);
-	}
+	channel_tiles(act, MO, NV, p, tap, w, 0, tail ? wide : ow, ep, res, y);
+#if TAIL_MO
+	if (tail)
+		channel_tiles(act, TAIL_MO, 1, p, tap, w, wide, ow, ep, res, y);
+#endif
 }
 
 /* One call, shared by the chunks of its parallel loop. */

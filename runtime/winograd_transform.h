@@ -285,31 +285,6 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 	}
 }
 
-/* Lanes [l, l + cnt) of a vector v of an output row's outputs (cnt <=
- * VW - l), to yr (the residual's at rr, or NULL): bias, residual and
- * activation, then stored. */
-INLINE void put_outputs(vf v, int l, int cnt, float bias, float pa, const rt_epilogue *ep, const float *rr, float *yr)
-{
-	v += bias;
-	if (cnt == VW) {
-		if (rr) {
-			vf rv;
-			LOADV(rv, rr);
-			v += rv;
-		}
-		v = act_vec(ep->act, pa, ep->param2, v);
-		STOREV(yr, v);
-		return;
-	}
-	if (rr) {
-		vf rv;
-		LOADV_PART(rv, rr, l, cnt);
-		v += rv;
-	}
-	v = act_vec(ep->act, pa, ep->param2, v);
-	STOREV_PART(yr, v, l, cnt);
-}
-
 /* Step 3 for tiles b0 .. b0 + nb - 1 of one image, output channels [o0, o1). mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
@@ -328,7 +303,7 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
 	for (int o = o0; o < o1; o++) {
 		const float *mo = mm + (size_t)o * a * a * ld;
-		float bias = ep->bias ? ep->bias[o] : 0.0f, pa = act_param(ep, o);
+		float bias = ep->bias ? ep->bias[o] : 0.0f;
 		float *yo = y + (size_t)o * p->oh * p->ow;
 		const float *ro = ep->residual ? ep->residual + (size_t)o * p->oh * p->ow : NULL;
 		for (int r = 0; r < rows; r++) {
@@ -361,8 +336,8 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 						for (int j = 0, cnt; j < n; j += cnt) { /* a vector, or its part, at a time */
 							int pos = k * tw * m + j, l = pos % VW;
 							cnt = n - j < VW - l ? n - j : VW - l;
-							put_outputs(row[pos / VW], l, cnt, bias, pa, ep, ro ? ro + at + j : NULL,
-							            yo + at + j);
+							act_store_lanes(ep, o, yo + at + j, row[pos / VW], bias,
+							                ro ? ro + at + j : NULL, l, cnt);
 						}
 					}
 				}
