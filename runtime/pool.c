@@ -8,12 +8,16 @@
  * Max: padding never wins; NaN wins, as in PyTorch. Max pooling is
  * separable: per output row, the max over the window's input rows, then
  * over its columns in vectors along the row, padded with -inf and
- * deinterleaved by rows.h's fill (the maximum of a window clipped to the
- * input, as long as the window holds an input element, which PyTorch's
- * shape rule ensures); the plain way remains for rows too wide for its
- * buffers. Average pooling runs over a ring of padded, deinterleaved
- * input rows (rows.h), 0 as padding, dividing each window's sum by its
- * divisor, which is a row part times a column part.
+ * deinterleaved by rows.h's rt_rows_pad (the maximum of a window clipped
+ * to the input, as long as the window holds an input element, which
+ * PyTorch's shape rule ensures); the plain way remains for rows too wide
+ * for its buffers and windows of more than MAX_TAPS columns. The one
+ * difference from PyTorch's order (row-major, the first of equal values
+ * kept): where a window's maximum is a zero, +0 and -0 both in it, the
+ * sign may differ (the first column's, not the first element's).
+ * Average pooling runs over a ring of padded, deinterleaved input rows
+ * (rows.h), 0 as padding, dividing each window's sum by its divisor,
+ * which is a row part times a column part.
  *
  * Average, with PyTorch 1.13's divisor: for output row oy,
  *     hstart = oy*sh - ph,  hend = min(hstart + kh, h + ph)
@@ -37,7 +41,10 @@
 
 #include "cl.h"
 
-#define BLOCK 8 /* most vectors of output columns reduced at once (16 registers hold them; max_row_nan has cases up to 8) */
+#define BLOCK 8 /* most vectors of output columns reduced at once (16 registers hold them) */
+#if BLOCK != 8
+#error "pool.c: max_row has cases for 1 to 8 vectors"
+#endif
 #define MAX_TAPS 64 /* kh*kw of the vector path (average), kw (max) */
 #define MAX_WIDTH 2048 /* floats of an input row, or of its phases, in the max's vector path */
 
@@ -173,16 +180,17 @@ static inline __attribute__((always_inline)) void max_row(int nan, int ntaps, co
 	}
 }
 
-/* Planes [0, planes) of x: [planes, h, w] -> y: [planes, oh, ow] (nan a
- * constant once inlined). A max is separable: for each output row, the
- * max over the window's input rows (clipped to the input; every window
- * holds one at least, PyTorch's shape rule) column by column, read in
- * place; that one row padded with -inf and split into phases (rows.h's
- * fill), so each of the kw taps of VW output columns is one vector load;
- * then the max over the taps. resnet's pool (64 x 112 x 112, 3x3, stride
- * 2) took 0.33 ms as 9 taps over a ring of padded input rows, each tap a
- * compare, a compare, an or and a blend; 0.21 ms this way, with one max
- * instruction a step where the plane holds no NaN. */
+/* One plane, x: [h, w] -> y: [oh, ow] (nan a constant once inlined;
+ * col, row: MAX_WIDTH floats of scratch; len, off: as max_planes sets
+ * them). For each output row, the max over the window's input rows
+ * (clipped to the input; every window holds one at least, PyTorch's
+ * shape rule, else the row is all padding) column by column, read in
+ * place; that one row padded with -inf and split into phases
+ * (rt_rows_pad), so each of the kw taps of VW output columns is one
+ * vector load; then the max over the taps. resnet's pool (64 x 112 x
+ * 112, 3x3, stride 2) took 0.33 ms as 9 taps over a ring of padded input
+ * rows, each tap a compare, a compare, an or and a blend; 0.21 ms this
+ * way, with one max instruction a step where the plane holds no NaN. */
 static inline __attribute__((always_inline)) void max_plane(int nan, const rt_pool2d_params *p, const float *x,
                                                             float *y, float *col, float *row, int len,
                                                             const int *off)
@@ -191,13 +199,15 @@ static inline __attribute__((always_inline)) void max_plane(int nan, const rt_po
 	for (int kx = 0; kx < p->kw; kx++)
 		tap[kx] = row + off[kx];
 	for (int oy = 0; oy < p->oh; oy++) {
-		int y0 = oy * p->sh - p->ph, y1 = imin(y0 + p->kh, p->h);
-		max_rows(nan, x, p->w, imax(y0, 0), y1, col);
-		rt_rows_pad(row, col, p->w, p->sw, p->pw, len, -INFINITY);
+		int y0 = imax(oy * p->sh - p->ph, 0), y1 = imin(oy * p->sh - p->ph + p->kh, p->h);
+		if (y0 < y1)
+			max_rows(nan, x, p->w, y0, y1, col);
+		rt_rows_pad(row, y0 < y1 ? col : NULL, p->w, p->sw, p->pw, len, -INFINITY);
 		max_row(nan, p->kw, tap, p->ow, y + (size_t)oy * p->ow);
 	}
 }
 
+/* max_plane for a plane without NaN, and for one with. */
 static void max_plane_finite(const rt_pool2d_params *p, const float *x, float *y, float *col, float *row, int len,
                              const int *off)
 {
@@ -290,7 +300,7 @@ static void avg_row(int ntaps, const float *const *tap, int ow, float rows, cons
 }
 
 /* x: [n, c, h, w] -> y: [n, c, oh, ow]: taps in vectors from the ring of
- * rows.h, padding 0, like the max; windows too big for it the scalar way. */
+ * rows.h, padding 0; windows too big for it the scalar way. */
 static void avg_planes(const rt_pool2d_params *p, const float *x, float *y)
 {
 	const int kh = p->kh, kw = p->kw, ow = p->ow, sw = p->sw, span = kw - 1;

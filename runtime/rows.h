@@ -21,9 +21,9 @@
  * The slots form a ring indexed by input row: a kernel walking output rows
  * downwards asks for rows in increasing order, and each input row is
  * copied once per plane however many kernel rows read it (rows above or
- * below the input are all padding). The stem kernel and depthwise's
- * stride-2 path use the row fill alone (rt_rows_pad, rt_rows_split2),
- * with storage of their own.
+ * below the input are all padding). The stem kernel, depthwise's
+ * stride-2 path and the max pool (a row of column maxima) use the row
+ * fill alone (rt_rows_pad, rt_rows_split2), with storage of their own.
  */
 #ifndef CNNRT_ROWS_H
 #define CNNRT_ROWS_H

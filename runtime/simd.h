@@ -76,7 +76,7 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 /* Lane by lane a > b ? a : b (b where either is NaN): x86's max, one
  * instruction (as a compare and a blend, GCC's vector code ran max
  * pooling at a third of the speed); REPLACE elsewhere. */
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__SSE__)
 #include <immintrin.h>
 #if VW == 16
 #define MAXV(a, b) ((vf)_mm512_max_ps((__m512)(a), (__m512)(b)))

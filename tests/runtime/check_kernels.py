@@ -362,6 +362,11 @@ class Checker:
             x = -np.abs(x) - np.float32(0.1)
         if nan == "one":  # one NaN in one plane: the pool checks each plane for NaN, and the others skip that care
             x[0, min(1, c - 1), h // 2, w // 3] = np.nan
+        elif nan == "inf":  # infinities without NaN: the planes take the max instruction's path
+            flat = x.reshape(-1)
+            idx = self.rng.choice(flat.size, size=max(2, flat.size // 50), replace=False)
+            flat[idx[0::2]] = np.inf
+            flat[idx[1::2]] = -np.inf
         elif nan:  # NaN wins a max wherever it sits in the window; so does +inf over -inf
             flat = x.reshape(-1)
             idx = self.rng.choice(flat.size, size=max(1, flat.size // 50), replace=False)
@@ -374,7 +379,7 @@ class Checker:
             ref = F.avg_pool2d(torch.from_numpy(x), k, s, p, ceil_mode=ceil, count_include_pad=cip)
         label = (f"n{n} c{c} {h}x{w} k{k} s{s} p{p}{' ceil' if ceil else ''}"
                  + ("" if kind == "max_pool2d" else (" cip" if cip else " nocip"))
-                 + (" negative" if sign < 0 else "") + (" one nan" if nan == "one" else " nan/inf" if nan else ""))
+                 + (" negative" if sign < 0 else "") + (" one nan" if nan == "one" else " inf" if nan == "inf" else " nan/inf" if nan else ""))
         for cl in (None,) + self.LAYOUTS:
             self.run(label + (f" cl={cl}" if cl else ""), kind, ref, {"x": x}, n=n, c=c, h=h, w=w,
                      oh=ref.shape[2], ow=ref.shape[3], kh=k[0], kw=k[1], sh=s[0], sw=s[1], ph=p[0], pw=p[1],
@@ -895,6 +900,8 @@ def main():
         ck.pool("max_pool2d", 1, 3, 21, 25, (9, 5), (2, 4), (4, 2), ceil=True, nan=True)
         ck.pool("max_pool2d", 1, 3, 7, 3000, 3, 2, 1)
         ck.pool("max_pool2d", 1, 5, 37, 113, 3, 2, 1, nan="one")
+        ck.pool("max_pool2d", 1, 3, 9, 301, 3, 2, 1, nan="inf")  # 151 columns: whole blocks of vectors, then the rest
+        ck.pool("max_pool2d", 1, 3, 9, 300, (2, 5), (1, 3), (1, 2), ceil=True, sign=-1)
 
         # avg pool: divisor rules, ceil_mode windows hanging past the padding
         for cip in (True, False):
