@@ -634,11 +634,14 @@ def main():
         ck.conv_ep("gemm", 2, 8, 1, 3, 200, 1, act="leaky_relu", slopes=True)
         ck.conv_ep("gemm", 1, 37, 7, 7, 13, 1, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("gemm", 1, 19, 13, 11, 16, 1, act="leaky_relu", slopes=True)
-        # the columns past whole vectors, up to 4 a pass: k of 1 (every step
-        # loaded alone), 2 columns left, 4 left (14x14) with k past a chunk
-        ck.conv_ep("gemm", 1, 1, 5, 7, 13, 1, act="hardswish", res=True)
-        ck.conv_ep("gemm", 1, 2, 2, 9, 37, 1, act="relu")
-        ck.conv_ep("gemm", 1, 300, 14, 14, 37, 1, act="leaky_relu", slopes=True, res=True)
+        # planes of fewer pixels than a vector (rt_gemm's columns past whole
+        # vectors, up to 4 a pass, partial sums): k of 1 and 2 (steps loaded
+        # alone), 3 columns with k past a chunk, 6 (4 + 2; with SSE a vector
+        # and 2)
+        ck.conv_ep("gemm", 1, 1, 1, 2, 13, 1, act="hardswish", res=True)
+        ck.conv_ep("gemm", 1, 2, 1, 1, 37, 1, act="relu")
+        ck.conv_ep("gemm", 1, 300, 1, 3, 37, 1, act="leaky_relu", slopes=True, res=True)
+        ck.conv_ep("gemm", 1, 19, 2, 3, 13, 1, act="relu6", res=True)
         ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act="leaky_relu", slopes=True)
         for cl in ck.LAYOUTS:
