@@ -138,8 +138,7 @@ static inline __attribute__((always_inline)) void max_vectors(int nv, int nan, i
 	if (left == VW)
 		STOREV(y + at, m[nv - 1]);
 	else
-		for (int l = 0; l < left; l++)
-			y[at + l] = m[nv - 1][l];
+		STOREV_PART(y + at, m[nv - 1], 0, left);
 }
 
 /* The max over rows [y0, y1) of a plane of w columns, column by
