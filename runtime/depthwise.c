@@ -23,12 +23,9 @@
  *   - 3x3, stride 1, padding 1 (mobilenet's): flat loops over bands of
  *     rows, no per-row overhead, lane masks for the left and right
  *     padding (rt_dw_flat, depthwise_s1.c);
- *   - 3x3, stride 2, padding 1, planes of even width and at most 4096
- *     floats (mobilenet_v2's 56x56 and smaller): the
- *     plane split by column parity in one vector pass, then row by row
- *     (rt_dw_s2p, depthwise_s2.c);
- *   - 3x3, stride 2, padding 1, other planes: a flat loop over the four
- *     row/column parity planes of each band (rt_dw_s2, depthwise_s2.c);
+ *   - 3x3, stride 2, padding 1: row by row from the input in place,
+ *     each input row's even and odd columns split in registers
+ *     (rt_dw_s2, depthwise_s2.c);
  *   - dilated kernels (dilation > 1), and undilated ones of more than 9
  *     taps at stride 1, that rt_dw_cb does not take (rows too wide,
  *     prelu's slopes), of at most MAX_TAPS taps: bands of output rows
@@ -152,7 +149,6 @@ void rt_conv2d_depthwise(const rt_conv2d_params *p, const float *x, const float 
 	const int span = (p->kw - 1) * p->dw, nrows = (p->kh - 1) * p->dh + 1;
 	DwPath *path = rt_dw_cb_fits(p, ep)                                                   ? rt_dw_cb
 	               : rt_dw_flat_fits(p)                                                   ? rt_dw_flat
-	               : rt_dw_s2p_fits(p)                                                    ? rt_dw_s2p
 	               : rt_dw_s2_fits(p)                                                     ? rt_dw_s2
 	               : rt_dw_phases_fits(p)                                                 ? rt_dw_phases
 	               : p->kh * p->kw > MAX_TAPS || !rt_rows_fits(nrows, p->ow, span, p->sw) ? depthwise_general

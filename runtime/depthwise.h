@@ -17,7 +17,7 @@
 #include "simd.h"
 
 #define MAX_TAPS 64 /* kh*kw of the fast path */
-#define FLAT_MAX 1024 /* output floats of a band (depthwise_s1.c, depthwise_s2.c) */
+#define FLAT_MAX 1024 /* output floats of a band (depthwise_s1.c) */
 
 /* One of the paths below: planes [begin, end) of a depthwise call, plane
  * i being image i / c, channel i % c; ep is never NULL. */
@@ -32,23 +32,25 @@ typedef void DwPath(const rt_conv2d_params *p, const float *x, const float *w, c
 
 /* Stores v (sums with the bias) at y, vector or the count < VW floats
  * of a row's or band's end, adding the residual res and applying act
- * (RT_ACT_NONE or a VEC act of acts.def, parameters p, q) on the way. */
+ * (RT_ACT_NONE or a VEC act of acts.def, parameters p, q) on the way.
+ * The end's part goes by simd.h's masked store (a memcpy of a runtime
+ * count kept v in memory: a store to the stack every vector). */
 static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float p,
                                       float q)
 {
-	vf r = {0};
+	vf r;
 	if (has_res) {
 		if (count >= VW)
 			LOADV(r, res);
 		else
-			memcpy(&r, res, (size_t)count * sizeof *res);
+			LOADV_PART(r, res, 0, count);
 		v += r;
 	}
 	v = act_vec(act, p, q, v);
 	if (count >= VW)
 		STOREV(y, v);
 	else
-		memcpy(y, &v, (size_t)count * sizeof *y);
+		STOREV_PART(y, v, 0, count);
 }
 
 /* Runs fn(act, has_res, ...) with the epilogue's activation and whether
@@ -69,10 +71,7 @@ static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res
 /* 3x3, stride 1, padding 1, rows of at most 256 (depthwise_s1.c) */
 int rt_dw_flat_fits(const rt_conv2d_params *p);
 DwPath rt_dw_flat;
-/* 3x3, stride 2, padding 1 (depthwise_s2.c): planes of even width and
- * at most 4096 floats, and any other of at most 128 output columns */
-int rt_dw_s2p_fits(const rt_conv2d_params *p);
-DwPath rt_dw_s2p;
+/* 3x3, stride 2, padding 1, any plane (depthwise_s2.c) */
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
 /* no per-channel slopes in ep, not an undilated 3x3 on output rows of

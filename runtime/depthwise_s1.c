@@ -33,13 +33,14 @@ int rt_dw_flat_fits(const rt_conv2d_params *p)
 	       p->dw == 1 && p->w <= FLAT_W;
 }
 
-/* The flat loop over one band copied into f->buf: hw = rows*w outputs;
- * y, res at its first row. */
-static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, int hw, int w, const vf *k, float bias,
-                                      float param, float param2, const float *res, float *y)
+/* The flat loop over one band: hw = rows*w outputs; in[j + 1] is input
+ * row r0 - 1's column j (in: f->buf, or the plane itself when the rows
+ * above and below the band are in it); y, res at its first row. */
+static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, const float *in, int hw, int w,
+                                      const vf *k, float bias, float param, float param2, const float *res, float *y)
 {
 	const vf vbias = (vf){0} + bias;
-	const float *r0 = f->buf, *r1 = f->buf + w, *r2 = f->buf + 2 * w;
+	const float *r0 = in, *r1 = in + w, *r2 = in + 2 * w;
 	for (int j = 0, v = 0; j < hw; j += VW, v++) {
 		vf a0, a1, a2, b0, b1, b2, c0, c1, c2;
 		LOADV(a0, r0 + j), LOADV(a1, r0 + j + 1), LOADV(a2, r0 + j + 2);
@@ -78,18 +79,30 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 		float bias = ep->bias ? ep->bias[c] : 0;
 		for (int r0 = 0; r0 < h; r0 += band) {
 			int rows = h - r0 < band ? h - r0 : band, count = rows * wd;
-			/* input rows r0-1 .. r0+rows, contiguous in x; 0 above and below */
-			int top = r0 > 0 ? r0 - 1 : 0, stop = r0 + rows < h ? r0 + rows + 1 : h;
-			float *d = f.buf + 1 + (size_t)(top - (r0 - 1)) * wd;
-			memcpy(d, x + plane + (size_t)top * wd, (size_t)(stop - top) * wd * sizeof *d);
-			if (band < h && r0 == 0) /* one band: its zero rows stay from the memset */
-				memset(f.buf + 1, 0, (size_t)wd * sizeof *d);
-			if (band < h && r0 + rows == h) /* the row below the last */
-				memset(d + (size_t)(stop - top) * wd, 0, (size_t)wd * sizeof *d);
+			/* input rows r0-1 .. r0+rows, contiguous in x: read in place
+			 * where every float the loop reads lies in the plane (a band
+			 * not the first, whose reads past the row below, up to a
+			 * vector, still do; alone on Zen 4, 32 planes of 112x112
+			 * 0.144 -> 0.117 ms, 144 of 56x56 0.17 -> 0.145), else
+			 * copied with 0 above and below */
+			long long first = (long long)(r0 - 1) * wd - 1; /* in[0] and the last float read */
+			long long last = first + (count - 1) / VW * VW + 2 * wd + 1 + VW;
+			const float *in = x + plane + first;
+			if (first < 0 || last >= (long long)h * wd) {
+				int top = r0 > 0 ? r0 - 1 : 0, stop = r0 + rows < h ? r0 + rows + 1 : h;
+				float *d = f.buf + 1 + (size_t)(top - (r0 - 1)) * wd;
+				memcpy(d, x + plane + (size_t)top * wd, (size_t)(stop - top) * wd * sizeof *d);
+				if (band < h && r0 == 0) /* one band: its zero rows stay from the memset */
+					memset(f.buf + 1, 0, (size_t)wd * sizeof *d);
+				if (band < h && r0 + rows == h) /* the row below the last */
+					memset(d + (size_t)(stop - top) * wd, 0, (size_t)wd * sizeof *d);
+				in = f.buf;
+			}
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) DW_BY_RES(flat_plane_, act, rb, &f, count, wd, k, bias, act_param(ep, c), ep->param2, rb, yb)
+#define ACT_SWITCH_VEC(act) \
+	DW_BY_RES(flat_plane_, act, rb, &f, in, count, wd, k, bias, act_param(ep, c), ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
 		}

@@ -48,15 +48,21 @@ typedef int vi __attribute__((vector_size(VW * 4)));
 /* Part of a vector: lanes [l, l + n) of v (0 < n, l + n <= VW) stored
  * to p[0..n), or loaded from q[0..n) into lanes [l, l + n) of v, its
  * other lanes zero: an edge vector's outputs, a row whose width is not a
- * multiple of VW. With AVX-512F one masked instruction (the lanes outside
- * touch no memory; the address it is given may lie before p, so it is
- * formed as an integer), else a lane at a time. */
+ * multiple of VW. With AVX-512F (and VL, for vectors of 8) one masked
+ * instruction (the lanes outside touch no memory; the address it is
+ * given may lie before p, so it is formed as an integer), else a lane at
+ * a time. */
+#define AT_LANE0_(p, l) ((void *)((uintptr_t)(p) - (uintptr_t)(l) * sizeof(float)))
 #if VW == 16 && defined(__AVX512F__)
 #include <immintrin.h>
 #define LANES_(l, n) ((__mmask16)(((1u << (n)) - 1) << (l)))
-#define AT_LANE0_(p, l) ((void *)((uintptr_t)(p) - (uintptr_t)(l) * sizeof(float)))
 #define STOREV_PART(p, v, l, n) _mm512_mask_storeu_ps(AT_LANE0_(p, l), LANES_(l, n), (__m512)(v))
 #define LOADV_PART(v, q, l, n) ((v) = (vf)_mm512_maskz_loadu_ps(LANES_(l, n), AT_LANE0_(q, l)))
+#elif VW == 8 && defined(__AVX512VL__)
+#include <immintrin.h>
+#define LANES_(l, n) ((__mmask8)(((1u << (n)) - 1) << (l)))
+#define STOREV_PART(p, v, l, n) _mm256_mask_storeu_ps(AT_LANE0_(p, l), LANES_(l, n), (__m256)(v))
+#define LOADV_PART(v, q, l, n) ((v) = (vf)_mm256_maskz_loadu_ps(LANES_(l, n), AT_LANE0_(q, l)))
 #else
 #define STOREV_PART(p, v, l, n)               \
 	do {                                  \

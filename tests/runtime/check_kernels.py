@@ -555,15 +555,26 @@ def main():
         ck.conv_ep("depthwise", 1, 13, 37, 45, 13, 3, s=1, p=1, g=13, act="relu6", res=True)
         ck.conv_ep("depthwise", 2, 3, 9, 256, 3, 3, s=1, p=1, g=3, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 5, 250, 3, 3, s=1, p=1, g=3)  # first band reads the last input row
+        # bands of 10 rows: the 2nd and 3rd read the plane in place, the 4th
+        # (its reads would pass the plane) and the 1st are copied
+        ck.conv_ep("depthwise", 2, 3, 40, 100, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
-        # stride 2 over planes of even width split whole by column parity:
-        # rows of 7 (whole vectors overwrite the next row), an odd height (the
-        # last row's tap below is padding), a plane not a multiple of 2 vectors;
-        # then a plane too big for it (the banded path)
+        # 3x3 stride 2 padding 1 (depthwise_s2.c, input rows split in
+        # registers): rows of 7 outputs, an odd height (the last row's tap
+        # below is padding), rows of whole pairs of vectors, a big plane;
+        # an odd width whose last vector holds its right padding column (31:
+        # 16 outputs), a last vector of 2 input columns (18), one input row
+        # (both neighbours padding), per-channel slopes (which keep small
+        # planes out of depthwise_cb.c: rows of 1 and 3 outputs here)
         ck.conv_ep("depthwise", 2, 13, 14, 14, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 5, 15, 28, 5, 3, s=2, p=1, g=5, act="leaky_relu")
         ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 70, 64, 3, 3, s=2, p=1, g=3, act="relu")
+        ck.conv_ep("depthwise", 2, 5, 9, 31, 5, 3, s=2, p=1, g=5, act="relu6", res=True)
+        ck.conv_ep("depthwise", 1, 3, 6, 18, 3, 3, s=2, p=1, g=3, act="hardswish")
+        ck.conv_ep("depthwise", 1, 4, 1, 37, 4, 3, s=2, p=1, g=4, res=True)
+        ck.conv_ep("depthwise", 1, 13, 3, 1, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True)
+        ck.conv_ep("depthwise", 2, 7, 13, 5, 7, 3, s=2, p=1, g=7, act="leaky_relu", slopes=True, res=True)
         # rows narrower than half a vector: whole-vector stores must not pass
         # the plane's end (ASan; with threads it was a race on the next plane)
         ck.conv_ep("depthwise", 1, 3, 5, 2, 3, 3, s=2, p=1, g=3)
