@@ -49,18 +49,19 @@ ACT_INLINE vf act_lanes(vf v, float p, float q, float (*f)(float, float, float))
 
 /* ---- the formulas, one pair per row of acts.def ---------------------- */
 
-/* relu: max(x, 0); NaN passes, as in PyTorch (clamp). */
+/* relu: max(x, 0); NaN passes, as in PyTorch (clamp). The vector form
+ * is simd.h's MAXV with 0 first: 0 > x ? 0 : x, x itself for NaN and -0,
+ * the scalar form's bits. */
 static inline float act_relu(float x, float p, float q) { (void)p, (void)q; return x < 0 ? 0 : x; }
-static inline vf actv_relu(vf v, float p, float q) { vf z = {0}; (void)p, (void)q; return REPLACE(v, v < z, z); }
+static inline vf actv_relu(vf v, float p, float q) { vf z = {0}; (void)p, (void)q; return MAXV(z, v); }
 
-/* relu6: min(max(x, 0), 6); NaN passes. */
+/* relu6: min(max(x, 0), 6); NaN passes (MINV with 6 first, as relu). */
 static inline float act_relu6(float x, float p, float q) { (void)p, (void)q; return x < 0 ? 0 : x > 6 ? 6 : x; }
 static inline vf actv_relu6(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6;
 	(void)p, (void)q;
-	v = REPLACE(v, v < z, z);
-	return REPLACE(v, v > six, six);
+	return MINV(six, MAXV(z, v));
 }
 
 /* leaky_relu: x for x > 0, else p * x (PyTorch's test: -0 and +0 both
