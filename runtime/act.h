@@ -131,8 +131,7 @@ static inline vf actv_hardswish(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6, r = v + 3;
 	(void)p, (void)q;
-	r = REPLACE(r, r < z, z);
-	r = REPLACE(r, r > six, six);
+	r = MINV(six, MAXV(z, r)); /* relu6's */
 	return v * r * ACT_SIXTH;
 }
 
@@ -148,9 +147,7 @@ static inline vf actv_hardsigmoid(vf v, float p, float q)
 {
 	vf z = {0}, six = z + 6, r = v + 3;
 	(void)p, (void)q;
-	r = REPLACE(r, r < z, z);
-	r = REPLACE(r, r > six, six);
-	return r * ACT_SIXTH;
+	return MINV(six, MAXV(z, r)) * ACT_SIXTH;
 }
 
 /* silu: x / (1 + exp(-x)), PyTorch's formula: below -88.7 exp overflows
@@ -231,8 +228,7 @@ static inline float act_hardtanh(float x, float p, float q) { return x < p ? p :
 static inline vf actv_hardtanh(vf v, float p, float q)
 {
 	vf lo = (vf){0} + p, hi = (vf){0} + q;
-	v = REPLACE(v, v < lo, lo);
-	return REPLACE(v, v > hi, hi);
+	return MINV(hi, MAXV(lo, v)); /* as relu6 */
 }
 
 /* Both formulas of every row exist: naming a missing one is an error
