@@ -5,15 +5,27 @@
  * each dot product walks one contiguous row of W and one row of x. At
  * batch 1 the layer is a matrix-vector product, bound by reading W once
  * (mobilenet_v2's 1280 x 1000 is 5 MB), so the loop is built to stream W:
- * four rows at a time against the same vectors of x, each row with its own
- * vector accumulator, summed across lanes at the end; the rows stay in
- * cache while every batch item passes. The sum's order differs from a
- * plain loop's by rounding only. Threads take groups of rows of W.
+ * rows of at most ONE_ROW_MAX floats one at a time, so that W is one
+ * stream from start to end, each row in four vector accumulators (x
+ * stays in L1); longer rows four at a time against the same vectors of
+ * x, each row with its own vector accumulator, so that x is read once for
+ * four rows (x no longer fits L1). Either way the row sums are summed
+ * across lanes at the end, and the rows stay in cache while every batch
+ * item passes. The sum's order differs from a plain loop's by rounding
+ * only. Threads take groups of ROWS rows of W.
  */
 #include "act.h"
 #include "cl.h"
 
-#define ROWS 4 /* rows of W per pass */
+#define ROWS 4 /* rows of W per pass, for rows longer than ONE_ROW_MAX */
+/* Rows of W (floats) read one at a time. Four rows at a time are four
+ * streams of a few KB each, which the hardware prefetcher took up anew
+ * every group: cold from memory alone (Zen 4, one thread), 1280 -> 1000
+ * ran at 18.5 GB/s that way, 26.6 one row at a time (0.276 -> 0.191 ms),
+ * 512 -> 1000 at 13.7 and 27.0; from 4096 floats on, four rows did
+ * better (4096 -> 1000 25.9 against 22.9 GB/s, 25088 -> 4096 25.9
+ * against 17.8: x from L2 once per row). */
+#define ONE_ROW_MAX 2048
 
 /* Sum of the lanes of v. */
 static float hsum(vf v)
@@ -47,6 +59,30 @@ static inline __attribute__((always_inline)) void dots(int in, const float *x, c
 	}
 }
 
+/* x . w over in floats, in four accumulators of a vector each. */
+static float dot1(int in, const float *x, const float *w)
+{
+	vf acc[4] = {{0}};
+	int k = 0;
+	for (; k + 4 * VW <= in; k += 4 * VW)
+		for (int u = 0; u < 4; u++) {
+			vf xv, wv;
+			LOADV(xv, x + k + u * VW);
+			LOADV(wv, w + k + u * VW);
+			acc[u] += xv * wv;
+		}
+	for (; k + VW <= in; k += VW) {
+		vf xv, wv;
+		LOADV(xv, x + k);
+		LOADV(wv, w + k);
+		acc[0] += xv * wv;
+	}
+	float s = hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
+	for (; k < in; k++)
+		s += x[k] * w[k];
+	return s;
+}
+
 /* x: [n, in]  w: [out, in]  b: [out] or NULL -> y: [n, out]. */
 void rt_linear(int n, int in, int out, const float *x, const float *w, const float *b, float *y)
 {
@@ -73,7 +109,10 @@ static void row_groups(void *ctx, int begin, int end)
 		int rows = out - o < ROWS ? out - o : ROWS;
 		for (int i = 0; i < j->n; i++) {
 			float *yi = j->y + (size_t)i * out + o;
-			if (rows == ROWS)
+			if (in <= ONE_ROW_MAX)
+				for (int r = 0; r < rows; r++)
+					yi[r] = dot1(in, j->x + (size_t)i * in, j->w + (size_t)(o + r) * in);
+			else if (rows == ROWS)
 				dots(in, j->x + (size_t)i * in, j->w + (size_t)o * in, (size_t)in, ROWS, yi);
 			else
 				dots(in, j->x + (size_t)i * in, j->w + (size_t)o * in, (size_t)in, rows, yi);

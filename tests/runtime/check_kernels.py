@@ -814,6 +814,11 @@ def main():
         ck.linear(2, 37, 13)
         ck.linear(1, 3, 10, bias=False)
         ck.linear(3, 400, 37)
+        # rows of W at most 2048 long go one at a time (runtime/linear.c),
+        # longer ones four at a time (a last group of 1 to 3 rows here)
+        ck.linear(1, 2048, 9)
+        ck.linear(2, 2049, 6)
+        ck.linear(1, 2500, 7, bias=False)
 
         # permute (4-D, and 3-D as 4-D with a leading 1), layer_norm over
         # the last dims and over channels (tiles of 64 pixels and a tail)
