@@ -17,7 +17,6 @@
 #include "simd.h"
 
 #define MAX_TAPS 64 /* kh*kw of the fast path */
-#define FLAT_MAX 1024 /* output floats of a band (depthwise_s1.c) */
 
 /* One of the paths below: planes [begin, end) of a depthwise call, plane
  * i being image i / c, channel i % c; ep is never NULL. */
@@ -33,8 +32,9 @@ typedef void DwPath(const rt_conv2d_params *p, const float *x, const float *w, c
 /* Stores v (sums with the bias) at y, vector or the count < VW floats
  * of a row's or band's end, adding the residual res and applying act
  * (RT_ACT_NONE or a VEC act of acts.def, parameters p, q) on the way.
- * The end's part goes by simd.h's masked store (a memcpy of a runtime
- * count kept v in memory: a store to the stack every vector). */
+ * The end's part goes by simd.h's STOREV_PART and LOADV_PART (one
+ * masked instruction with AVX-512; a memcpy of a runtime count kept v in
+ * memory, a store to the stack every vector). */
 static ALWAYS_INLINE void store_vec(int act, int has_res, vf v, const float *res, float *y, int count, float p,
                                       float q)
 {

@@ -10,7 +10,9 @@
  * output j = oy*w + ox reads input (oy - 1 + ky, ox - 1 + kx): in a copy
  * of the rows with a zero row above and below (and one zero float
  * before), that is buf[j + ky*w + kx] for every output, a band of rows
- * one flat loop of vectors with no row overhead. The taps that should
+ * one flat loop of vectors with no row overhead; a band whose rows above
+ * and below are in the plane is read there in place, from the float
+ * before its row above. The taps that should
  * read the left or right padding read the neighbouring row's last or
  * first column instead; keep_l / keep_r (lanes where ox != 0, ox != w-1)
  * zero those products bit for bit. Bands hold at most FLAT_MAX output
@@ -87,8 +89,10 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 			 * copied with 0 above and below */
 			long long first = (long long)(r0 - 1) * wd - 1; /* in[0] and the last float read */
 			long long last = first + (count - 1) / VW * VW + 2 * wd + 1 + VW;
-			const float *in = x + plane + first;
-			if (first < 0 || last >= (long long)h * wd) {
+			const float *in = f.buf;
+			if (first >= 0 && last < (long long)h * wd) {
+				in = x + plane + first;
+			} else {
 				int top = r0 > 0 ? r0 - 1 : 0, stop = r0 + rows < h ? r0 + rows + 1 : h;
 				float *d = f.buf + 1 + (size_t)(top - (r0 - 1)) * wd;
 				memcpy(d, x + plane + (size_t)top * wd, (size_t)(stop - top) * wd * sizeof *d);
@@ -96,7 +100,6 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 					memset(f.buf + 1, 0, (size_t)wd * sizeof *d);
 				if (band < h && r0 + rows == h) /* the row below the last */
 					memset(d + (size_t)(stop - top) * wd, 0, (size_t)wd * sizeof *d);
-				in = f.buf;
 			}
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;

@@ -560,7 +560,8 @@ def main():
         ck.conv_ep("depthwise", 2, 3, 40, 100, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
         # 3x3 stride 2 padding 1 (depthwise_s2.c, input rows split in
-        # registers): rows of 7 outputs, an odd height (the last row's tap
+        # registers; rows of fewer outputs than a vector of 8 go to
+        # depthwise_cb.c but with the baseline's 4): rows of 7 outputs, an odd height (the last row's tap
         # below is padding), rows of whole pairs of vectors, a big plane;
         # an odd width whose last vector holds its right padding column (31:
         # 16 outputs), a last vector of 2 input columns (18), one input row
@@ -575,8 +576,9 @@ def main():
         ck.conv_ep("depthwise", 1, 4, 1, 37, 4, 3, s=2, p=1, g=4, res=True)
         ck.conv_ep("depthwise", 1, 13, 3, 1, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True)
         ck.conv_ep("depthwise", 2, 7, 13, 5, 7, 3, s=2, p=1, g=7, act="leaky_relu", slopes=True, res=True)
-        # rows narrower than half a vector: whole-vector stores must not pass
-        # the plane's end (ASan; with threads it was a race on the next plane)
+        # rows narrower than half a vector, the stores at a plane's end (ASan;
+        # with threads a store past it was once a race on the next plane):
+        # depthwise_cb.c's with vectors of 8 or more, depthwise_s2.c's with 4
         ck.conv_ep("depthwise", 1, 3, 5, 2, 3, 3, s=2, p=1, g=3)
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
@@ -788,7 +790,7 @@ def main():
         # every activation of acts.def fused into every kernel with an
         # epilogue, on its odd shapes: direct, the stem (a partial channel
         # tile; whole 8 x 16 tiles), im2col + GEMM (1x1 stride 2; 3x3),
-        # depthwise (the flat, wide-row, parity-split and general paths),
+        # depthwise (the flat, wide-row, stride-2 and general paths),
         # and the NHWC / NCHW8c conv (two strips; a strip across two groups;
         # pointwise, 1x1 on 63 pixels into 40 channels) and depthwise; with
         # and without a residual
