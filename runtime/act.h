@@ -122,32 +122,22 @@ static inline vf actv_tanh(vf v, float p, float q)
 #define ACT_SIXTH (1.0f / 6)
 static inline float act_hardswish(float x, float p, float q)
 {
-	float r = x + 3;
-	(void)p, (void)q;
-	r = r < 0 ? 0 : r > 6 ? 6 : r;
-	return x * r * ACT_SIXTH;
+	return x * act_relu6(x + 3, p, q) * ACT_SIXTH;
 }
 static inline vf actv_hardswish(vf v, float p, float q)
 {
-	vf z = {0}, six = z + 6, r = v + 3;
-	(void)p, (void)q;
-	r = MINV(six, MAXV(z, r)); /* relu6's */
-	return v * r * ACT_SIXTH;
+	return v * actv_relu6(v + 3, p, q) * ACT_SIXTH;
 }
 
 /* hardsigmoid: relu6(x + 3) / 6, as relu6(x + 3) * (1/6) (hardswish's),
  * within 1 ulp of PyTorch's quotient; NaN passes. */
 static inline float act_hardsigmoid(float x, float p, float q)
 {
-	float r = x + 3;
-	(void)p, (void)q;
-	return (r < 0 ? 0 : r > 6 ? 6 : r) * ACT_SIXTH;
+	return act_relu6(x + 3, p, q) * ACT_SIXTH;
 }
 static inline vf actv_hardsigmoid(vf v, float p, float q)
 {
-	vf z = {0}, six = z + 6, r = v + 3;
-	(void)p, (void)q;
-	return MINV(six, MAXV(z, r)) * ACT_SIXTH;
+	return actv_relu6(v + 3, p, q) * ACT_SIXTH;
 }
 
 /* silu: x / (1 + exp(-x)), PyTorch's formula: below -88.7 exp overflows
