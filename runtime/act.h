@@ -158,8 +158,8 @@ static inline float act_mish(float x, float p, float q)
 }
 static inline vf actv_mish(vf v, float p, float q)
 {
-	vf big = (vf){0} + 20, e = vexp_v(REPLACE(v, v > big, big)), n = e * (e + 2);
-	vf d = vexp_fmav(e, e + 2, (vf){0} + 2); /* n + 2, fused or not as in act_mish */
+	vf big = SPLAT(20.0f), e = vexp_v(REPLACE(v, v > big, big)), n = e * (e + 2);
+	vf d = vexp_fmav(e, e + 2, SPLAT(2.0f)); /* n + 2, fused or not as in act_mish */
 	(void)p, (void)q;
 	return REPLACE(v * (n / d), v > big, v);
 }
@@ -217,7 +217,7 @@ static inline vf actv_gelu(vf v, float p, float q)
 static inline float act_hardtanh(float x, float p, float q) { return x < p ? p : x > q ? q : x; }
 static inline vf actv_hardtanh(vf v, float p, float q)
 {
-	vf lo = (vf){0} + p, hi = (vf){0} + q;
+	vf lo = SPLAT(p), hi = SPLAT(q);
 	return MINV(hi, MAXV(lo, v)); /* as relu6 */
 }
 

@@ -30,7 +30,7 @@
 #define BINOP_NUMBER(OP, y, a, s, s_first, j0, j1)                      \
 	{                                                               \
 		size_t j_ = (j0);                                       \
-		vf s_ = (vf){0} + (s);                                  \
+		vf s_ = SPLAT(s);                                       \
 		for (; j_ + VW <= (j1); j_ += VW) {                     \
 			vf x_;                                          \
 			LOADV(x_, (a) + j_);                            \

@@ -26,7 +26,7 @@
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 #define V8_SEL(v, drop, r) ((v8)(((v8i)(v) & ~(drop)) | ((v8i)(r) & (drop))))
-INLINE v8 v8_set1(float s) { return (v8){0} + s; }
+INLINE v8 v8_set1(float s) { return -(v8){0} + s; } /* -0 + s keeps a -0 (SPLAT) */
 INLINE v8 v8_add(v8 a, v8 b) { return a + b; }
 /* acc + x * w, x one float */
 INLINE v8 v8_fmas(v8 acc, float x, v8 w) { return acc + x * w; }

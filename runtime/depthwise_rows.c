@@ -95,7 +95,7 @@ static ALWAYS_INLINE void dw3_plane_(int act, int has_res, const rt_conv2d_param
                                      const vf *w, float bias, float param, float param2, const float *res, float *y)
 {
 	const int ow = p->ow;
-	const vf vbias = (vf){0} + bias;
+	const vf vbias = SPLAT(bias);
 	for (int oy = 0; oy < p->oh; oy++, y += ow, res += has_res ? ow : 0) {
 		int iy = oy * p->sh - p->ph, ox = 0;
 		const float *r0 = rt_rows_get(r, iy), *r1 = rt_rows_get(r, iy + p->dh);
@@ -114,7 +114,7 @@ static void dw3_plane(const rt_conv2d_params *p, rt_rows *r, int o1, int o2, con
 {
 	vf w[9];
 	for (int i = 0; i < 9; i++)
-		w[i] = (vf){0} + wt[i];
+		w[i] = SPLAT(wt[i]);
 #define ACT_SWITCH_ON ep->act
 #define ACT_SWITCH_VEC(act) DW_BY_RES(dw3_plane_, act, res, p, r, o1, o2, w, bias, ep->param, ep->param2, res, y)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, y, p->oh * p->ow)

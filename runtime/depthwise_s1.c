@@ -41,7 +41,7 @@ int rt_dw_flat_fits(const rt_conv2d_params *p)
 static ALWAYS_INLINE void flat_plane_(int act, int has_res, const Flat *f, const float *in, int hw, int w,
                                       const vf *k, float bias, float param, float param2, const float *res, float *y)
 {
-	const vf vbias = (vf){0} + bias;
+	const vf vbias = SPLAT(bias);
 	const float *r0 = in, *r1 = in + w, *r2 = in + 2 * w;
 	for (int j = 0, v = 0; j < hw; j += VW, v++) {
 		vf a0, a1, a2, b0, b1, b2, c0, c1, c2;
@@ -77,7 +77,7 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 		size_t plane = (size_t)it * h * wd;
 		vf k[9];
 		for (int i = 0; i < 9; i++)
-			k[i] = (vf){0} + w[(size_t)c * 9 + i];
+			k[i] = SPLAT(w[(size_t)c * 9 + i]);
 		float bias = ep->bias ? ep->bias[c] : 0;
 		for (int r0 = 0; r0 < h; r0 += band) {
 			int rows = h - r0 < band ? h - r0 : band, count = rows * wd;

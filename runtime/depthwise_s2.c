@@ -68,7 +68,7 @@ static ALWAYS_INLINE void row_taps(const float *row, int x, int w, vf *e, vf *o)
 static ALWAYS_INLINE void s2_plane_(int act, int has_res, const float *xc, int h, int w, int oh, int ow,
                                     const vf *k, float bias, float param, float param2, const float *res, float *y)
 {
-	const vf vbias = (vf){0} + bias;
+	const vf vbias = SPLAT(bias);
 	for (int oy = 0; oy < oh; oy++, y += ow, res += has_res ? ow : 0) {
 		const float *r0 = oy > 0 ? xc + (size_t)(2 * oy - 1) * w : NULL, *r1 = xc + (size_t)2 * oy * w;
 		const float *r2 = 2 * oy + 1 < h ? xc + (size_t)(2 * oy + 1) * w : NULL;
@@ -98,7 +98,7 @@ void rt_dw_s2(const rt_conv2d_params *p, const float *x, const float *w, const r
 		const float *xc = x + (size_t)it * h * wd;
 		vf k[9];
 		for (int i = 0; i < 9; i++)
-			k[i] = (vf){0} + w[(size_t)c * 9 + i];
+			k[i] = SPLAT(w[(size_t)c * 9 + i]);
 		float bias = ep->bias ? ep->bias[c] : 0;
 		size_t yoff = (size_t)it * oh * ow;
 		float *yb = y + yoff;

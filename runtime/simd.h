@@ -33,6 +33,9 @@
 #define VW VW_STD
 #endif
 typedef float vf __attribute__((vector_size(VW * 4)));
+/* x in every lane. -0 + x is x for every float x, while 0 + x turns a
+ * -0 into +0 (a bound, a weight or a bias of -0 would lose its sign). */
+#define SPLAT(x) (-(vf){0} + (x))
 
 /* Vector registers the kernels may plan on: AVX-512's 32 reach 256-bit
  * vectors only with its VL extension (EVEX encodings of ymm16-31). */

@@ -129,7 +129,7 @@ VEXP_INLINE vf vexp_fmav(vf a, vf b, vf c)
 #define VEXP_POLY(r, FMA, K) \
 	FMA(FMA(FMA(FMA(K(VEXP_C6), r, K(VEXP_C5)), r, K(VEXP_C4)), r, K(VEXP_C3)), r, K(VEXP_C2))
 #define VEXP_K_S(c) (c)
-#define VEXP_K_V(c) ((vf){0} + (c))
+#define VEXP_K_V(c) SPLAT(c)
 /* The float whose bits are e << 23: 2^(e - 127) for e in [1, 254]. */
 #define VEXP_POW2_S(e) vexp_float_of((uint32_t)(e) << 23)
 #define VEXP_POW2_V(e) ((vf)((e) << 23))

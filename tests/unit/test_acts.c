@@ -35,8 +35,9 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* The parameters (p, q) each row is run with: p 0 and 1 pick gelu's two
- * choices; p <= q always, as hardtanh's range requires. */
-static const float params[][2] = {{0, 0.5f}, {1, 6}, {-0.1f, 0.1f}, {0.1f, 0.1f}};
+ * choices; p <= q always, as hardtanh's range requires; a bound of -0
+ * (hardtanh(-0, 0) of a negative x is -0, in every form). */
+static const float params[][2] = {{0, 0.5f}, {1, 6}, {-0.1f, 0.1f}, {0.1f, 0.1f}, {-0.0f, 0}};
 
 /* Every activation id: RT_ACT_NONE, then the rows of acts.def. */
 static const int acts[] = {
