@@ -10,8 +10,9 @@
  *
  *   - no prelu slopes, the padded input rows of an output row (of two
  *     when dilated) of at most RT_DW_CB_PIXELS pixels, any kernel and
- *     dilation but an undilated 3x3 on outputs of VW or more columns
- *     (the two 3x3 paths below do better there): RT_DW_CB_LANES planes
+ *     dilation but the undilated 3x3 that the two paths below take (at
+ *     any width: on 7x7 outputs too they do better) or that has outputs
+ *     of VW or more columns: RT_DW_CB_LANES planes
  *     (8, 16 with AVX-512F) at a time
  *     transposed into vectors across channels, in bands of output rows,
  *     one vector per output pixel of those planes (rt_dw_cb,

@@ -546,6 +546,7 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 7, 5, 3, 3, s=1, p=0, g=3, bias=False)
         ck.conv_ep("depthwise", 1, 3, 9, 9, 3, 3, s=2, p=0, g=3, act="relu6")
         ck.conv_ep("depthwise", 2, 13, 5, 3, 13, 3, s=1, p=1, g=13, res=True)
+        ck.conv_ep("depthwise", 1, 37, 7, 7, 37, 3, s=1, p=1, g=37, act="relu6", res=True)  # mobilenet's 7x7
         ck.conv_ep("depthwise", 1, 13, 12, 70, 13, 3, s=1, p=1, g=13, act="relu")
         ck.conv_ep("depthwise", 1, 13, 11, 69, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 13, 13, 19, 13, 5, s=(1, 2), p=2, g=13, res=True)
@@ -560,8 +561,7 @@ def main():
         ck.conv_ep("depthwise", 2, 3, 40, 100, 3, 3, s=1, p=1, g=3, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 3, 41, 255, 3, 3, s=2, p=1, g=3, act="relu")
         # 3x3 stride 2 padding 1 (depthwise_s2.c, input rows split in
-        # registers; rows of fewer outputs than a vector of 8 go to
-        # depthwise_cb.c but with the baseline's 4): rows of 7 outputs, an odd height (the last row's tap
+        # registers, at any width): rows of 7 outputs, an odd height (the last row's tap
         # below is padding), rows of whole pairs of vectors, a big plane;
         # an odd width whose last vector holds its right padding column (31:
         # 16 outputs), a last vector of 2 input columns (18), one input row
@@ -577,8 +577,7 @@ def main():
         ck.conv_ep("depthwise", 1, 13, 3, 1, 13, 3, s=2, p=1, g=13, act="leaky_relu", slopes=True)
         ck.conv_ep("depthwise", 2, 7, 13, 5, 7, 3, s=2, p=1, g=7, act="leaky_relu", slopes=True, res=True)
         # rows narrower than half a vector, the stores at a plane's end (ASan;
-        # with threads a store past it was once a race on the next plane):
-        # depthwise_cb.c's with vectors of 8 or more, depthwise_s2.c's with 4
+        # with threads a store past it was once a race on the next plane)
         ck.conv_ep("depthwise", 1, 3, 5, 2, 3, 3, s=2, p=1, g=3)
         ck.conv_ep("depthwise", 1, 3, 9, 4, 3, 3, s=2, p=1, g=3, res=True)
         ck.conv_ep("depthwise", 1, 3, 7, 6, 3, 3, s=2, p=1, g=3, act="relu")
@@ -593,7 +592,8 @@ def main():
         # small planes, vectors across channels (depthwise_cb.c): channel
         # blocks with a tail (37, 13), blocks spanning two images, planes of
         # fewer pixels than a vector and not a multiple of it, stride 2,
-        # padding 0, a non-square kernel, a 3x3 on 7-column outputs, LANES
+        # padding 0, a non-square kernel, a 3x3 on 7-column outputs (padding
+        # 0: with padding 1 it goes to depthwise_s2.c), LANES
         # and VEC activations with a residual; planes in several bands of
         # output rows (stride 1 and 2); then rows too wide for it (a 5x5 at
         # stride 1: depthwise_phases.c)
@@ -601,7 +601,7 @@ def main():
         ck.conv_ep("depthwise", 2, 13, 15, 13, 13, 5, s=2, p=2, g=13, act="silu")
         ck.conv_ep("depthwise", 2, 13, 3, 2, 13, 5, s=1, p=2, g=13, act="sigmoid", res=True)
         ck.conv_ep("depthwise", 1, 21, 9, 11, 21, (3, 5), s=(2, 1), p=0, g=21, act="relu6")
-        ck.conv_ep("depthwise", 1, 37, 14, 13, 37, 3, s=2, p=1, g=37, act="hardsigmoid", res=True)
+        ck.conv_ep("depthwise", 1, 37, 15, 15, 37, 3, s=2, p=0, g=37, act="hardsigmoid", res=True)
         ck.conv_ep("depthwise", 1, 3, 29, 31, 3, 7, s=1, p=3, g=3, bias=False)
         ck.conv_ep("depthwise", 1, 5, 41, 43, 5, 5, s=1, p=2, g=5, act="hardswish", res=True)
         ck.conv_ep("depthwise", 1, 13, 57, 45, 13, 5, s=2, p=2, g=13, act="silu", res=True)
