@@ -257,6 +257,19 @@ ACT_INLINE vf act_vec(int act, float p, float q, vf v)
 	return v; /* not an rt_act_id */
 }
 
+/* Whether a kernel of vectors narrower than the widest (VW_STD <
+ * VW_WIDE: AVX-512) may do better storing act's input and applying act
+ * in a pass of rt_act_inplace (act.c, SIMD_WIDE) over what it stored,
+ * while that is in L1: the formulas built on vexp.h's exp, tens of
+ * vector instructions a vector where the others take a few (silu costs
+ * 0.74 cycles a float in vectors of 16, 1.3 in 8, Zen 4). Each kernel
+ * says from how many values a pass it pays for the call. */
+ACT_INLINE int act_wants_wide(int act)
+{
+	return VW_WIDE > VW_STD && (act == RT_ACT_SIGMOID || act == RT_ACT_TANH || act == RT_ACT_SILU ||
+	                            act == RT_ACT_MISH || act == RT_ACT_ELU || act == RT_ACT_GELU);
+}
+
 /* ---- the epilogue's stores ------------------------------------------ */
 
 /* The parameter p of ep's activation at output channel o: a fused

@@ -77,6 +77,9 @@ float rt_act(const rt_epilogue *ep, float v);
  * vectors, y a row of output channel o (its slope, if ep has them): the
  * epilogue of kernels that accumulate in place. */
 void rt_epilogue_row(const rt_epilogue *ep, int o, float *y, const float *res, float bias, int n);
+/* y[i] = act(y[i]) for i < n, ep's activation alone, with the parameter
+ * of output channel o (its slope, if ep has them). */
+void rt_act_inplace(const rt_epilogue *ep, int o, float *y, int n);
 
 /* ---- gemm.c --------------------------------------------------------- */
 

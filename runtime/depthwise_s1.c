@@ -60,6 +60,11 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
                            float *y, int begin, int end)
 {
 	const int h = p->h, wd = p->w, band = FLAT_MAX / wd < h ? FLAT_MAX / wd : h; /* output rows per band */
+	/* an exp-based activation in a pass of wide vectors after each band
+	 * of 256 outputs or more (act.h; alone, silu: 144 planes of 56x56
+	 * 0.31 -> 0.26 ms, 32 of 112x112 0.27 -> 0.22; at 14x14 5% slower, at
+	 * 7x7 25%) */
+	const int act = act_wants_wide(ep->act) && band * wd >= 256 ? RT_ACT_NONE : ep->act;
 	Flat f;
 	memset(f.buf, 0, sizeof f.buf);
 	/* all lanes kept but each row's first (keep_l) and last (keep_r): set
@@ -103,11 +108,13 @@ void rt_dw_flat(const rt_conv2d_params *p, const float *x, const float *w, const
 			}
 			float *yb = y + plane + (size_t)r0 * wd;
 			const float *rb = ep->residual ? ep->residual + plane + (size_t)r0 * wd : NULL;
-#define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) \
-	DW_BY_RES(flat_plane_, act, rb, &f, in, count, wd, k, bias, act_param(ep, c), ep->param2, rb, yb)
+#define ACT_SWITCH_ON act
+#define ACT_SWITCH_VEC(a) \
+	DW_BY_RES(flat_plane_, a, rb, &f, in, count, wd, k, bias, act_param(ep, c), ep->param2, rb, yb)
 #define ACT_SWITCH_AFTER DW_AFTER(ep, yb, count)
 #include "act_switch.h"
+			if (act != ep->act)
+				rt_act_inplace(ep, c, yb, count);
 		}
 	}
 }
