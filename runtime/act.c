@@ -18,27 +18,6 @@ float rt_act(const rt_epilogue *ep, float v)
 	return act_scalar(ep->act, ep->param, ep->param2, v);
 }
 
-/* y[0..n) = act(y[0..n)), act a constant once inlined; the last n % VW
- * values through one vector, as act_row's. */
-static inline __attribute__((always_inline)) void act_inplace(int act, float p, float q, float *y, int n)
-{
-	int j = 0;
-	for (; j + VW <= n; j += VW) {
-		vf v;
-		LOADV(v, y + j);
-		v = act_vec(act, p, q, v);
-		STOREV(y + j, v);
-	}
-	if (j == n)
-		return;
-	vf v = {0};
-	for (int i = 0; i < n - j; i++)
-		v[i] = y[j + i];
-	v = act_vec(act, p, q, v);
-	for (int i = 0; i < n - j; i++)
-		y[j + i] = v[i];
-}
-
 /* One copy of the row's loop per VEC activation; the LANES ones share
  * one, their activation looked up per vector. */
 void rt_epilogue_row(const rt_epilogue *ep, int o, float *y, const float *res, float bias, int n)
@@ -51,12 +30,14 @@ void rt_epilogue_row(const rt_epilogue *ep, int o, float *y, const float *res, f
 }
 
 /* y[i] = act(y[i]) for i < n, the activation alone (the bias and the
- * residual already added), with the parameter of output channel o. */
+ * residual already added), with the parameter of output channel o:
+ * act_row with a bias of -0, which leaves every float as it is (+0 would
+ * turn a -0 into +0). */
 void rt_act_inplace(const rt_epilogue *ep, int o, float *y, int n)
 {
 	float p = act_param(ep, o);
 #define ACT_SWITCH_ON ep->act
-#define ACT_SWITCH_VEC(act) act_inplace(act, p, ep->param2, y, n)
-#define ACT_SWITCH_LANES act_inplace(ep->act, p, ep->param2, y, n)
+#define ACT_SWITCH_VEC(act) act_row(act, p, ep->param2, y, y, NULL, -0.0f, n)
+#define ACT_SWITCH_LANES act_row(ep->act, p, ep->param2, y, y, NULL, -0.0f, n)
 #include "act_switch.h"
 }

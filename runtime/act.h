@@ -301,7 +301,7 @@ ACT_INLINE void act_row(int act, float p, float q, float *y, const float *src, c
 	 * as scalar branches mispredict on rows of 7 or 14 pixels */
 	vf v = {0};
 	for (int i = 0; i < n - j; i++)
-		v[i] = src[j + i] + bias + (res ? res[j + i] : 0);
+		v[i] = res ? src[j + i] + bias + res[j + i] : src[j + i] + bias; /* (+ 0 would make a -0 +0) */
 	v = act_vec(act, p, q, v);
 	for (int i = 0; i < n - j; i++)
 		y[j + i] = v[i];
