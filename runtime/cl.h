@@ -38,7 +38,7 @@ INLINE v8 v8_max_nan(v8 a, v8 t) { return V8_SEL(a, (t > a) | (t != t), t); }
 typedef struct {
 	vf lo, hi; /* lanes 0..3, 4..7 */
 } v8;
-INLINE v8 v8_set1(float s) { v8 r = {{0}, {0}}; r.lo += s, r.hi += s; return r; }
+INLINE v8 v8_set1(float s) { v8 r = {SPLAT(s), SPLAT(s)}; return r; }
 INLINE v8 v8_add(v8 a, v8 b) { a.lo += b.lo, a.hi += b.hi; return a; }
 INLINE v8 v8_fmas(v8 acc, float x, v8 w) { acc.lo += x * w.lo, acc.hi += x * w.hi; return acc; }
 INLINE v8 v8_fma(v8 acc, v8 x, v8 w) { acc.lo += x.lo * w.lo, acc.hi += x.hi * w.hi; return acc; }

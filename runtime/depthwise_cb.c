@@ -29,7 +29,8 @@
  * blocks of 8, alone, one thread (2026-12-04, Zen 5): 960 planes of 7x7,
  * 5x5 1.25x faster, 7x7 (convnext's 768 planes) 1.47x, lraspp's 5x5 at
  * dilation 2 on 33x33 1.14-1.17x, 120 of 28x28 or 65x65 1.19-1.23x, 3x3
- * on 7x7 1.1x; 5x5 stride 2 on 56x56 or 130x130 0.92-0.96x (the packing
+ * on 7x7 1.1x (with padding 1 depthwise_s1.c now takes it); 5x5 stride
+ * 2 on 56x56 or 130x130 0.92-0.96x (the packing
  * of four input pixels an output, in a buffer that no longer fits L1;
  * smaller bands did worse: 0.82-0.86x). Whole models 1-2% (outputs the
  * same bytes: lanes never mix).

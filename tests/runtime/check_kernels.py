@@ -536,7 +536,8 @@ def main():
         # depthwise with its epilogue: the flat paths (3x3 padding 1 at stride
         # 1 and 2, one band and several), strides 1, 2, 3, dilation, widths
         # under and over the vector width (runtime/depthwise.c picks the
-        # path: most of these now go to depthwise_cb or depthwise_phases);
+        # path: those not 3x3 padding 1 at stride 1 or 2 now go to
+        # depthwise_cb or depthwise_phases);
         # the general path for rows too wide for the ring and kernels of
         # more than 64 taps
         for act, res in (("relu6", True), ("none", False), ("relu", True), ("leaky_relu", False),
@@ -565,8 +566,8 @@ def main():
         # below is padding), rows of whole pairs of vectors, a big plane;
         # an odd width whose last vector holds its right padding column (31:
         # 16 outputs), a last vector of 2 input columns (18), one input row
-        # (both neighbours padding), per-channel slopes (which keep small
-        # planes out of depthwise_cb.c: rows of 1 and 3 outputs here)
+        # (both neighbours padding), per-channel slopes on rows of 1 and 3
+        # outputs
         ck.conv_ep("depthwise", 2, 13, 14, 14, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
         ck.conv_ep("depthwise", 1, 5, 15, 28, 5, 3, s=2, p=1, g=5, act="leaky_relu")
         ck.conv_ep("depthwise", 1, 3, 34, 50, 3, 3, s=2, p=1, g=3, act="sigmoid", res=True)

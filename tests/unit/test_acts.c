@@ -330,7 +330,7 @@ static void test_fused_conv(void **state)
 	conv_case("stem 7x7 s2", STEM, 1, 1, 3, 23, 29, 13, 7, 2, 3, 1, 1);
 	conv_case("stem 3x3 s2", STEM, 1, 2, 3, 17, 70, 8, 3, 2, 1, 1, 1);
 	conv_case("depthwise flat", DEPTHWISE, 1, 1, 5, 9, 13, 5, 3, 1, 1, 1, 5);
-	conv_case("depthwise s2 even width", DEPTHWISE, 1, 1, 5, 10, 18, 5, 3, 2, 1, 1, 5); /* ow 9: not depthwise_cb */
+	conv_case("depthwise s2 even width", DEPTHWISE, 1, 1, 5, 10, 18, 5, 3, 2, 1, 1, 5); /* ow 9: a whole vector and a part */
 	conv_case("depthwise s2", DEPTHWISE, 1, 1, 3, 9, 300, 3, 3, 2, 1, 1, 3);
 	conv_case("depthwise rows 3x3 d2", DEPTHWISE, 1, 2, 3, 11, 15, 3, 3, 1, 2, 2, 3);
 	conv_case("depthwise rows 5x5", DEPTHWISE, 1, 1, 3, 11, 15, 3, 5, 1, 2, 1, 3);

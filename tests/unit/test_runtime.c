@@ -260,6 +260,31 @@ static void test_binary_ends(void **state)
 	}
 }
 
+/* A number of -0 with a tensor, in vectors and in the ragged end: the
+ * same bits as the scalar op in every place (x / -0 is -inf for x > 0,
+ * x * -0 is -0; a broadcast that made the number +0 gave +inf and +0 in
+ * the vectors and -inf and -0 in the end). */
+static void test_binary_negative_zero(void **state)
+{
+	(void)state;
+	enum { HW = 13 };
+	float a[HW], y[HW];
+	for (int i = 0; i < HW; i++)
+		a[i] = (float)(i + 1) * 0.75f;
+	for (int op = RT_BIN_ADD; op <= RT_BIN_DIV; op++)
+		for (int first = 0; first < 2; first++) {
+			rt_binary_scalar((rt_binop)op, HW, a, -0.0f, first, y);
+			for (int i = 0; i < HW; i++) {
+				float want = first ? binop((rt_binop)op, -0.0f, a[i]) : binop((rt_binop)op, a[i], -0.0f);
+				if (memcmp(&want, &y[i], sizeof want) != 0) {
+					print_error("op %d, -0 %s, element %d: got %.9g, expected %.9g\n", op,
+					            first ? "first" : "second", i, (double)y[i], (double)want);
+					fail();
+				}
+			}
+		}
+}
+
 static void test_softmax(void **state)
 {
 	(void)state;
@@ -800,7 +825,7 @@ int main(void)
 		cmocka_unit_test(test_conv_groups),    cmocka_unit_test(test_conv_depthwise),
 		cmocka_unit_test(test_linear),         cmocka_unit_test(test_batch_norm),
 		cmocka_unit_test(test_activations),    cmocka_unit_test(test_sigmoid),
-		cmocka_unit_test(test_add_copy_concat), cmocka_unit_test(test_binary_ends),
+		cmocka_unit_test(test_add_copy_concat), cmocka_unit_test(test_binary_ends), cmocka_unit_test(test_binary_negative_zero),
 		cmocka_unit_test(test_softmax),
 		cmocka_unit_test(test_max_pool_padding), cmocka_unit_test(test_max_pool_ceil),
 		cmocka_unit_test(test_avg_pool_pad),   cmocka_unit_test(test_avg_pool_ceil_edge),
