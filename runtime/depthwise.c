@@ -10,9 +10,9 @@
  *
  *   - no prelu slopes, the padded input rows of an output row (of two
  *     when dilated) of at most RT_DW_CB_PIXELS pixels, any kernel and
- *     dilation but the undilated 3x3 that the two paths below take (at
- *     any width: on 7x7 outputs too they do better) or that has outputs
- *     of VW or more columns: RT_DW_CB_LANES planes
+ *     dilation but the undilated 3x3 that the two paths below take (on
+ *     7x7 outputs too they do better; at stride 1 not below 5 columns)
+ *     or that has outputs of VW or more columns: RT_DW_CB_LANES planes
  *     (8, 16 with AVX-512F) at a time
  *     transposed into vectors across channels, in bands of output rows,
  *     one vector per output pixel of those planes (rt_dw_cb,

@@ -74,9 +74,9 @@ DwPath rt_dw_flat;
 /* 3x3, stride 2, padding 1, any plane (depthwise_s2.c) */
 int rt_dw_s2_fits(const rt_conv2d_params *p);
 DwPath rt_dw_s2;
-/* no per-channel slopes in ep, not a 3x3 that rt_dw_flat or rt_dw_s2
- * takes (at any width), nor another undilated 3x3 on output rows of
- * VW_STD or more: RT_DW_CB_LANES planes at a time, vectors across
+/* no per-channel slopes in ep, not a 3x3 that rt_dw_s2 takes, or
+ * rt_dw_flat on rows of 5 or more, nor another undilated 3x3 on output
+ * rows of VW_STD or more: RT_DW_CB_LANES planes at a time, vectors across
  * channels, in bands of output rows (depthwise_cb.c, SIMD_WIDE: its
  * vectors are VW_WIDE); the padded input rows of one output row (of two
  * when dilated), and an output row, of at most RT_DW_CB_PIXELS pixels */

@@ -64,11 +64,12 @@
 int rt_dw_cb_fits(const rt_conv2d_params *p, const rt_epilogue *ep)
 {
 	int dilated = p->dh > 1 || p->dw > 1, span = (p->kh - 1) * p->dh + 1, wp = p->w + 2 * p->pw;
-	if ((ep && ep->slope) || rt_dw_flat_fits(p) || rt_dw_s2_fits(p) ||
+	if ((ep && ep->slope) || (rt_dw_flat_fits(p) && p->ow >= 5) || rt_dw_s2_fits(p) ||
 	    (p->kh == 3 && p->kw == 3 && p->ow >= VW_STD && !dilated))
-		return 0; /* prelu's slopes; mobilenet's 3x3 (padding 1, stride 1 or 2) at any width, other 3x3
-		             on rows of a vector or more: the paths along rows do better (7x7 outputs, alone: 960
-		             planes 0.039 -> 0.032 ms, 576 of 14x14 at stride 2 0.036 -> 0.027) */
+		return 0; /* prelu's slopes; mobilenet's 3x3 (padding 1) at stride 2 at any width, at stride 1
+		             on rows of 5 or more, other 3x3 on rows of a vector or more: the paths along rows do
+		             better (alone: 960 planes of 7x7 0.039 -> 0.032 ms, 576 of 14x14 at stride 2 0.036
+		             -> 0.027; but 576 of 4x4 at stride 1 0.008 -> 0.016) */
 	return p->kh * p->kw <= MAX_TAPS && (span + (dilated ? p->sh : 0)) * wp <= RT_DW_CB_PIXELS &&
 	       p->ow <= RT_DW_CB_PIXELS;
 }

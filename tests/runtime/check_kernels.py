@@ -547,6 +547,8 @@ def main():
         ck.conv_ep("depthwise", 1, 3, 7, 5, 3, 3, s=1, p=0, g=3, bias=False)
         ck.conv_ep("depthwise", 1, 3, 9, 9, 3, 3, s=2, p=0, g=3, act="relu6")
         ck.conv_ep("depthwise", 2, 13, 5, 3, 13, 3, s=1, p=1, g=13, res=True)
+        # (rows of 3: depthwise_cb.c; with slopes, the stride-1 flat path)
+        ck.conv_ep("depthwise", 2, 13, 5, 3, 13, 3, s=1, p=1, g=13, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("depthwise", 1, 37, 7, 7, 37, 3, s=1, p=1, g=37, act="relu6", res=True)  # mobilenet's 7x7
         ck.conv_ep("depthwise", 1, 13, 12, 70, 13, 3, s=1, p=1, g=13, act="relu")
         ck.conv_ep("depthwise", 1, 13, 11, 69, 13, 3, s=2, p=1, g=13, act="relu6", res=True)
