@@ -373,9 +373,12 @@ static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pr
 	/* 1x1, stride 1, no padding: B is the input itself, [cg, h*w], read
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of
-	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place) */
+	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place);
+	 * fewer columns than a vector are read in place whatever m (a
+	 * squeeze-excite's 48 -> 1152 on one pixel went as a 16-column tile
+	 * for its one column, 3.4x slower than in place) */
 	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
-	            (j.ohw % 4 == 0 || j.og < 192) && !pro.scale;
+	            (j.ohw % 4 == 0 || j.og < 192 || j.ohw < VW) && !pro.scale;
 	if (plain) { /* whole register tiles read in place, the rest packed */
 		j.first = j.ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
 		if (j.ohw < VW) /* fewer columns than a vector (a squeeze-excite's 1x1 on 1x1): each one

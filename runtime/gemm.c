@@ -634,12 +634,13 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 }
 
 /* Columns [j0, j0 + r) of C (r <= RX, a constant once inlined: some of
- * the last n % VW, or of a GEMM of fewer than VW columns) over B read in
+ * the last n % VW, or of a GEMM of fewer than VW columns; one column alone
+ * goes to gemv, below, where vectors hold MR rows) over B read in
  * place: each panel's MR rows in the lanes of one vector, per step of k
  * one load of it and r FMAs with B's values broadcast, into r sums, each
  * cut into u partial sums over the steps (u = 4 / r rounded down, at
  * least 1; constants once inlined), added up at the end. Its callers in
- * a model: a squeeze-excite's 1x1 convs on one pixel (conv_gemm.c hands
+ * a model: 1x1 convs on planes of 2 to 15 pixels (conv_gemm.c hands
  * rt_gemm only whole tiles of columns, or all of fewer than a vector)
  * and conv_transpose2d's GEMM. One column a pass, one sum, was a chain
  * of k dependent FMAs per panel, waiting on each FMA's latency: 240 ->
@@ -705,6 +706,169 @@ INLINE void gemm_columns(int r, int m, int k, const float *a, const float *b, in
 #endif
 }
 
+#if VW >= MR
+/* ---- one column: a matrix-vector product ---------------------------------
+ * C's one column (a squeeze-excite's 1x1 conv on one pixel, or the last
+ * column after whole vectors) with every lane at work: a panel, [k][MR]
+ * contiguous, is read as plain vectors and multiplied lane by lane by x
+ * with each value repeated MR times (xr[p * MR + i] = x[p]), so that lane
+ * l of the vector at float f of the panel sums row (f + l) % MR. Every
+ * GEMV_PERIOD floats (the least multiple of MR and VW: 48 with vectors
+ * of 16, 24 of 8; 3 vectors) the lanes line up with the same rows again,
+ * so three sums (six, two periods unrolled, for the FMA's latency) hold
+ * the panel's MR sums spread over their lanes, added up at the end. xr is
+ * built a chunk of GEMV_KC steps of k at a time (12 KB on the stack),
+ * shared by a group of GEMV_GROUP panels, whose sums carry from chunk to
+ * chunk; the bias and residual are added a float at a time, and the
+ * activation over the column in vectors when it is contiguous (ldc 1)
+ * with one parameter. gemm_columns' broadcast of x against a panel's MR
+ * rows in a vector used 6 of 16 lanes and applied its activation a float
+ * at a time: efficientnet_b0's 48 -> 1152 on one pixel with its sigmoid
+ * took 15.0 us there (50.6 as a packed 16-column tile before), 3.6 us
+ * here; whole models, interleaved rounds against both: efficientnet_b0
+ * 0.977, mobilenet_v3_large 0.961. (Its weights from DRAM rather than L3,
+ * a few panels against a long k, 1152 -> 48, ran ~20% slower than the
+ * broadcast; a hint to fetch the next panel's chunk, or A ahead as
+ * PREFETCH_STREAM does, changed nothing.) A row's sum is the same k
+ * products in the same order whatever the thread split (threads take
+ * whole panels). */
+#define GEMV_PERIOD (3 * VW) /* lcm(MR, VW): MR is 6, VW 8 or 16 here */
+#define GEMV_VECS (GEMV_PERIOD / VW)
+#define GEMV_KC 512    /* steps of k per chunk of xr: a multiple of 2 * GEMV_PERIOD / MR */
+#define GEMV_GROUP 64  /* panels sharing a chunk of xr */
+
+/* xr[p * MR + i] = x[p * ldb] for p < kc, i < MR: a period's MR-fold
+ * copies of GEMV_PERIOD / MR values at a time, as GEMV_VECS shuffles of
+ * a vector holding them (a store per value, overlapping, ran at a
+ * quarter of the speed of the FMAs it fed when m was small). */
+INLINE void gemv_repeat(const float *x, int ldb, int kc, float *xr)
+{
+#if VW == 16
+#define GEMV_LANES_0 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2
+#define GEMV_LANES_1 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 5, 5
+#define GEMV_LANES_2 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7
+#else /* VW 8 */
+#define GEMV_LANES_0 0, 0, 0, 0, 0, 0, 1, 1
+#define GEMV_LANES_1 1, 1, 1, 1, 2, 2, 2, 2
+#define GEMV_LANES_2 2, 2, 3, 3, 3, 3, 3, 3
+#endif
+	const int step = GEMV_PERIOD / MR; /* values per period */
+	for (int p = 0; p < kc; p += step, xr += GEMV_PERIOD) {
+		vf v = {0}, r;
+		if (ldb == 1) /* (a load: lanes written one by one would wait on their stores) */
+			LOADV_PART(v, x + p, 0, kc - p < step ? kc - p : step);
+		else
+			for (int q = 0; q < step && p + q < kc; q++)
+				v[q] = x[(size_t)(p + q) * ldb];
+		r = SHUFFLE2(v, v, GEMV_LANES_0);
+		STOREV(xr, r);
+		r = SHUFFLE2(v, v, GEMV_LANES_1);
+		STOREV(xr + VW, r);
+		r = SHUFFLE2(v, v, GEMV_LANES_2);
+		STOREV(xr + 2 * VW, r);
+	}
+#undef GEMV_LANES_0
+#undef GEMV_LANES_1
+#undef GEMV_LANES_2
+}
+
+/* s[i] += sum over the panel's n floats (n a multiple of MR) at a of
+ * a[f] * xr[f], for the MR rows i = f % MR. */
+INLINE void gemv_panel(const float *a, const float *xr, int n, float *s)
+{
+	vf acc[2 * GEMV_VECS];
+#pragma GCC unroll 8
+	for (int v = 0; v < 2 * GEMV_VECS; v++)
+		acc[v] = (vf){0};
+	int f = 0;
+	for (; f + 2 * GEMV_PERIOD <= n; f += 2 * GEMV_PERIOD)
+#pragma GCC unroll 8
+		for (int v = 0; v < 2 * GEMV_VECS; v++) {
+			vf av, xv;
+			LOADV(av, a + f + v * VW);
+			LOADV(xv, xr + f + v * VW);
+			acc[v] += av * xv;
+		}
+#pragma GCC unroll 8
+	for (int v = 0; v < 2 * GEMV_VECS; v++) { /* the last steps, less than two periods */
+		int at = f + v * VW;
+		if (at >= n)
+			break;
+		vf av, xv;
+		if (at + VW <= n)
+			LOADV(av, a + at);
+		else
+			LOADV_PART(av, a + at, 0, n - at);
+		LOADV(xv, xr + at); /* (xr is zero past n) */
+		acc[v] += av * xv;
+	}
+	/* lane l of sum v holds row (v * VW + l) % MR: fold the period in
+	 * halves, then in quarters..., down to MR lanes */
+	vf s0 = acc[0] + acc[GEMV_VECS], s1 = acc[1] + acc[GEMV_VECS + 1], s2 = acc[2] + acc[GEMV_VECS + 2], h;
+#if VW == 16 /* floats 0-15 + 24-39 and 16-23 + 40-47; 0-11 + 12-23; 0-5 + 6-11 */
+#define GEMV_FOLD_1 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23
+#define GEMV_FOLD_2 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7
+#define GEMV_FOLD_3 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 0, 0, 0, 0
+#define GEMV_FOLD_4 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	h = s0 + SHUFFLE2(s1, s2, GEMV_FOLD_1);
+	s1 += SHUFFLE2(s2, s2, GEMV_FOLD_2);
+	h += SHUFFLE2(h, s1, GEMV_FOLD_3);
+	h += SHUFFLE2(h, h, GEMV_FOLD_4);
+#undef GEMV_FOLD_4
+#else /* VW 8: floats 0-7 + 12-19 and 8-11 + 20-23; 0-5 + 6-11 */
+#define GEMV_FOLD_1 4, 5, 6, 7, 8, 9, 10, 11
+#define GEMV_FOLD_2 4, 5, 6, 7, 0, 1, 2, 3
+#define GEMV_FOLD_3 6, 7, 8, 9, 10, 11, 0, 0
+	h = s0 + SHUFFLE2(s1, s2, GEMV_FOLD_1);
+	s1 += SHUFFLE2(s2, s2, GEMV_FOLD_2);
+	h += SHUFFLE2(h, s1, GEMV_FOLD_3);
+#endif
+#undef GEMV_FOLD_1
+#undef GEMV_FOLD_2
+#undef GEMV_FOLD_3
+	vf sv;
+	LOADV_PART(sv, s, 0, MR);
+	sv += h;
+	STOREV_PART(s, sv, 0, MR);
+}
+
+/* Column j0 of C = A B over B read in place (row stride ldb), with the
+ * epilogue: bias, residual, then the activation, in vectors when the
+ * column is contiguous (ldc 1) and the activation's parameter is one
+ * for all rows. */
+static void gemv(int m, int k, const float *a, const float *b, int ldb, float *c, int ldc, const rt_epilogue *ep,
+                 int j0)
+{
+	/* x repeated (whole periods: zeros past k), then zeros up to two periods */
+	float xr[GEMV_KC * MR + 2 * GEMV_PERIOD] __attribute__((aligned(64)));
+	float s[GEMV_GROUP * MR];                 /* the group's sums */
+	for (int i0 = 0; i0 < m; i0 += GEMV_GROUP * MR) {
+		int rows = m - i0 < GEMV_GROUP * MR ? m - i0 : GEMV_GROUP * MR, panels = (rows + MR - 1) / MR;
+		memset(s, 0, sizeof s);
+		for (int p0 = 0; p0 < k; p0 += GEMV_KC) {
+			int kc = k - p0 < GEMV_KC ? k - p0 : GEMV_KC;
+			gemv_repeat(b + (size_t)p0 * ldb + j0, ldb, kc, xr);
+			memset(xr + kc * MR, 0, 2 * GEMV_PERIOD * sizeof *xr);
+			for (int q = 0; q < panels; q++)
+				gemv_panel(a + (size_t)(i0 + q * MR) * k + (size_t)p0 * MR, xr, kc * MR, s + q * MR);
+		}
+		const float *bias = ep->bias ? ep->bias + i0 : NULL, *res = ep->residual;
+		float *ci = c + (size_t)i0 * ldc + j0;
+		for (int i = 0; i < rows; i++) {
+			size_t at = (size_t)(i0 + i) * ldc + j0;
+			ci[(size_t)i * ldc] = s[i] + (bias ? bias[i] : 0) + (res ? res[at] : 0);
+		}
+		if (ldc == 1 && !ep->slope)
+			rt_act_inplace(ep, i0, c + i0 + j0, rows);
+		else
+			for (int i = 0; i < rows; i++) {
+				size_t at = (size_t)(i0 + i) * ldc + j0;
+				c[at] = act_scalar(ep->act, act_param(ep, i0 + i), ep->param2, c[at]);
+			}
+	}
+}
+#endif
+
 /* C = A B over B read in place (row stride ldb), on one thread: whole
  * vectors of columns by the tiles, the last n % VW columns up to RX at
  * a time (gemm_columns). */
@@ -718,7 +882,11 @@ static void gemm_in_place(int m, int n, int k, const float *a, const float *b, i
 		ep = &none;
 	for (int j = nv; j < n; j += RX) {
 		switch (n - j < RX ? n - j : RX) {
+#if VW >= MR
+		case 1: gemv(m, k, a, b, ldb, c, ldc, ep, j); break;
+#else
 		case 1: gemm_columns(1, m, k, a, b, ldb, c, ldc, ep, j); break;
+#endif
 		case 2: gemm_columns(2, m, k, a, b, ldb, c, ldc, ep, j); break;
 		case 3: gemm_columns(3, m, k, a, b, ldb, c, ldc, ep, j); break;
 		default: gemm_columns(RX, m, k, a, b, ldb, c, ldc, ep, j); break;

@@ -658,6 +658,16 @@ def main():
         ck.conv_ep("gemm", 1, 2, 1, 1, 37, 1, act="relu")
         ck.conv_ep("gemm", 1, 300, 1, 3, 37, 1, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("gemm", 1, 19, 2, 3, 13, 1, act="relu6", res=True)
+        # one column as a matrix-vector product (gemm.c's gemv): a
+        # squeeze-excite's fc2 (its sigmoid over the contiguous column),
+        # k in chunks of 512 with a tail that ends inside a period, 400
+        # rows in two groups of panels, the last panel short; k of 13 (less
+        # than a period); 5 columns, the last one a column of a wider C
+        # (its epilogue a float at a time)
+        ck.conv_ep("gemm", 1, 1100, 1, 1, 400, 1, act="sigmoid", res=True)
+        ck.conv_ep("gemm", 2, 48, 1, 1, 1152, 1, act="silu")
+        ck.conv_ep("gemm", 1, 13, 1, 1, 37, 1, act="hardsigmoid")
+        ck.conv_ep("gemm", 1, 19, 1, 5, 13, 1, act="sigmoid", res=True)
         ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act="leaky_relu", slopes=True)
         for cl in ck.LAYOUTS:
