@@ -19,7 +19,10 @@
  * doubled the time), and only the columns after them are packed, so they
  * make one tile (at 7x7, 32 + 17: 56 columns computed, not 48 + a tile
  * of 8 for the 49th: 10% faster), or all of them at 7x7 when m is large
- * (see rt_conv2d_gemm); other 1x1 convolutions are packed by
+ * (see rt_conv2d_gemm), except 1 to 4 columns, which rt_gemm reads in
+ * place too, one at a time (14x14: 192 + 4, not a packed tile of 16 for
+ * the 4: 96 -> 576 at 14x14 226 -> 218 us, 6x6 57 -> 49; 5 to 15 such
+ * columns ran up to 1.6x slower that way); other 1x1 convolutions are packed by
  * im2col_1x1, without im2col_packed's table. rt_conv2d_gemm_pro packs
  * every column of a 1x1 convolution, applying a batch norm (a scale and
  * shift per input channel) and a relu to each value as it copies it, so
@@ -379,11 +382,9 @@ static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pr
 	 * for its one column, 3.4x slower than in place) */
 	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
 	            (j.ohw % 4 == 0 || j.og < 192 || j.ohw < VW) && !pro.scale;
-	if (plain) { /* whole register tiles read in place, the rest packed */
-		j.first = j.ohw / RT_GEMM_TILE_COLS * RT_GEMM_TILE_COLS;
-		if (j.ohw < VW) /* fewer columns than a vector (a squeeze-excite's 1x1 on 1x1): each one
-		                   in place, a panel's rows in a vector, not a 16-column tile for it */
-			j.first = j.ohw;
+	if (plain) { /* whole register tiles read in place, the rest packed unless few */
+		int rest = j.ohw % RT_GEMM_TILE_COLS;
+		j.first = j.ohw < VW || rest <= 4 ? j.ohw : j.ohw - rest;
 		for (int n = 0; n < p->n; n++)
 			for (int g = 0; g < p->groups; g++) {
 				rt_epilogue e = group_epilogue(&j, n, g, 0);

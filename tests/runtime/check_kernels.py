@@ -668,6 +668,10 @@ def main():
         ck.conv_ep("gemm", 2, 48, 1, 1, 1152, 1, act="silu")
         ck.conv_ep("gemm", 1, 13, 1, 1, 37, 1, act="hardsigmoid")
         ck.conv_ep("gemm", 1, 19, 1, 5, 13, 1, act="sigmoid", res=True)
+        # ... and the 1 to 4 columns after whole tiles of a plane (14x14:
+        # 192 + 4; 6x6: 32 + 4), read in place, one at a time
+        ck.conv_ep("gemm", 2, 96, 14, 14, 37, 1, act="silu", res=True)
+        ck.conv_ep("gemm", 1, 40, 6, 6, 200, 1, act="leaky_relu", slopes=True)
         ck.conv_ep("stem", 2, 3, 23, 19, 13, 7, s=2, p=3, act="leaky_relu", slopes=True, res=True)
         ck.conv_ep("conv2d", 1, 13, 9, 11, 7, 3, s=2, p=1, act="leaky_relu", slopes=True)
         for cl in ck.LAYOUTS:
