@@ -19,10 +19,11 @@
  * doubled the time), and only the columns after them are packed, so they
  * make one tile (at 7x7, 32 + 17: 56 columns computed, not 48 + a tile
  * of 8 for the 49th: 10% faster), or all of them at 7x7 when m is large
- * (see rt_conv2d_gemm), except 1 to 4 columns, which rt_gemm reads in
- * place too, one at a time (14x14: 192 + 4, not a packed tile of 16 for
- * the 4: 96 -> 576 at 14x14 226 -> 218 us, 6x6 57 -> 49; 5 to 15 such
- * columns ran up to 1.6x slower that way); other 1x1 convolutions are packed by
+ * (see rt_conv2d_gemm), except 1 to 4 columns, which with AVX-512
+ * rt_gemm reads in place too, one at a time (14x14: 192 + 4, not a
+ * packed tile of 16 for the 4: 96 -> 576 at 14x14 226 -> 218 us, 6x6
+ * 57 -> 49; 5 to 15 such columns ran up to 1.6x slower that way, and
+ * with AVX2's vectors of 8 the 4 did too); other 1x1 convolutions are packed by
  * im2col_1x1, without im2col_packed's table. rt_conv2d_gemm_pro packs
  * every column of a 1x1 convolution, applying a batch norm (a scale and
  * shift per input channel) and a relu to each value as it copies it, so
@@ -377,14 +378,17 @@ static void conv_gemm(const rt_conv2d_params *p, int threads, const float *x, Pr
 	 * in place; but rows of an odd length (7x7) put most vector loads
 	 * across cache lines, which cost more than the copy once many rows of
 	 * A share it (resnet50's 512 -> 2048 at 7x7: 8% slower in place);
-	 * fewer columns than a vector are read in place whatever m (a
-	 * squeeze-excite's 48 -> 1152 on one pixel went as a 16-column tile
-	 * for its one column, 3.4x slower than in place) */
+	 * with gemm.c's vectors of 16 (GEMV_WIDE), fewer columns than a
+	 * vector are read in place whatever m (a squeeze-excite's 48 -> 1152
+	 * on one pixel went as a 16-column tile for its one column, 3.4x
+	 * slower than in place); with vectors of 8 or 4 the packed tile is
+	 * the faster (SSE 1.27x, AVX2 1.8x for 64 -> 1152 on 2x3) */
+	enum { GEMV_WIDE = VW_WIDE >= 16 }; /* gemm.c's gemv takes up to 7 columns, all lanes at work */
 	int plain = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
-	            (j.ohw % 4 == 0 || j.og < 192 || j.ohw < VW) && !pro.scale;
+	            (j.ohw % 4 == 0 || j.og < 192 || (GEMV_WIDE && j.ohw < VW)) && !pro.scale;
 	if (plain) { /* whole register tiles read in place, the rest packed unless few */
 		int rest = j.ohw % RT_GEMM_TILE_COLS;
-		j.first = j.ohw < VW || rest <= 4 ? j.ohw : j.ohw - rest;
+		j.first = j.ohw < VW || (GEMV_WIDE && rest <= 4) ? j.ohw : j.ohw - rest;
 		for (int n = 0; n < p->n; n++)
 			for (int g = 0; g < p->groups; g++) {
 				rt_epilogue e = group_epilogue(&j, n, g, 0);

@@ -633,12 +633,85 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 		gemm_by_columns(ep, m, n, k, a, bv, c, ldc);
 }
 
+/* Columns [j0, j0 + r) of C (r <= RX, a constant once inlined: some of
+ * the last n % VW, or of a GEMM of fewer than VW columns; one column alone
+ * goes to gemv, below, where vectors hold MR rows) over B read in
+ * place: each panel's MR rows in the lanes of one vector, per step of k
+ * one load of it and r FMAs with B's values broadcast, into r sums, each
+ * cut into u partial sums over the steps (u = 4 / r rounded down, at
+ * least 1; constants once inlined), added up at the end. Its callers in
+ * a model: 1x1 convs on planes of 2 to 15 pixels (conv_gemm.c hands
+ * rt_gemm only whole tiles of columns, or all of fewer than a vector)
+ * and conv_transpose2d's GEMM. One column a pass, one sum, was a chain
+ * of k dependent FMAs per panel, waiting on each FMA's latency: 240 ->
+ * 960 on one pixel 0.047 ms alone, now 0.027; rt_gemm called on 196
+ * columns, 1.3x its 192, now 1.14x. Each panel's last steps, whose
+ * vector would read past the panel (past A, for the last), load MR
+ * floats alone. With vectors of fewer than MR lanes (SSE), one dot
+ * product per row. */
+INLINE void gemm_columns(int r, int m, int k, const float *a, const float *b, int ldb, float *c, int ldc,
+                         const rt_epilogue *ep, int j0)
+{
+#if VW >= MR
+	const int u = r >= 4 ? 1 : 4 / r;
+	const float *bj = b + j0;
+	for (int i0 = 0; i0 < m; i0 += MR) {
+		const float *ap = a + (size_t)i0 * k;
+		vf s[RX][4], av, t = {0};
+#pragma GCC unroll 4
+		for (int e = 0; e < r; e++)
+#pragma GCC unroll 4
+			for (int q = 0; q < u; q++)
+				s[e][q] = (vf){0};
+		int p = 0, kv = (k * MR - VW) / MR + 1; /* steps whose vector lies in A: p * MR + VW <= k * MR */
+		kv = k * MR < VW ? 0 : kv;
+		for (; p + u <= kv; p += u)
+#pragma GCC unroll 4
+			for (int q = 0; q < u; q++) {
+				LOADV(av, ap + (size_t)(p + q) * MR);
+#pragma GCC unroll 4
+				for (int e = 0; e < r; e++)
+					s[e][q] += av * bj[(size_t)(p + q) * ldb + e];
+			}
+		for (; p < k; p++) { /* (t's lanes past MR stay 0) */
+			if (p < kv)
+				LOADV(av, ap + (size_t)p * MR);
+			else
+				memcpy(&t, ap + (size_t)p * MR, MR * sizeof(float)), av = t;
+#pragma GCC unroll 4
+			for (int e = 0; e < r; e++)
+				s[e][0] += av * bj[(size_t)p * ldb + e];
+		}
+#pragma GCC unroll 4
+		for (int e = 0; e < r; e++) {
+			vf sum = u == 4 ? (s[e][0] + s[e][1]) + (s[e][2] + s[e][3]) : u == 2 ? s[e][0] + s[e][1] : s[e][0];
+			for (int i = 0; i < MR && i0 + i < m; i++) {
+				size_t at = (size_t)(i0 + i) * ldc + j0 + e;
+				float res = ep->residual ? ep->residual[at] : 0;
+				c[at] = act_scalar(ep->act, act_param(ep, i0 + i), ep->param2,
+				                   sum[i] + (ep->bias ? ep->bias[i0 + i] : 0) + res);
+			}
+		}
+	}
+#else /* a panel's rows do not fit a vector: one dot product each */
+	for (int e = 0; e < r; e++)
+		for (int i = 0; i < m; i++) {
+			float sum = 0;
+			for (int p = 0; p < k; p++)
+				sum += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j0 + e];
+			size_t at = (size_t)i * ldc + j0 + e;
+			float res = ep->residual ? ep->residual[at] : 0;
+			c[at] = act_scalar(ep->act, act_param(ep, i), ep->param2, sum + (ep->bias ? ep->bias[i] : 0) + res);
+		}
+#endif
+}
+
 #if VW >= MR
 /* ---- one column: a matrix-vector product ---------------------------------
  * A column of C that is not part of a whole vector of columns: a
- * squeeze-excite's 1x1 conv on one pixel, the last 1-15 of a plane
- * (14x14: 192 + 4), the columns of a plane smaller than a vector. All
- * lanes work: a panel, [k][MR] contiguous, is read as plain vectors and
+ * squeeze-excite's 1x1 conv on one pixel, the last one after whole
+ * vectors, and with vectors of 16 up to GEMV_COLS of them (14x14: 192 +
+ * 4; planes smaller than a vector). All lanes work: a panel, [k][MR] contiguous, is read as plain vectors and
  * multiplied lane by lane by x with each value repeated MR times
  * (xr[p * MR + i] = x[p]), so that lane l of the vector at float f of
  * the panel sums row (f + l) % MR. Every GEMV_PERIOD floats (the least
@@ -651,13 +724,15 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
  * bias and residual are added a float at a time, and the activation over
  * the column in vectors when it is contiguous (ldc 1) with one
  * parameter.
- * What it replaced: up to 4 columns at a time with a panel's MR rows in
- * the lanes of one vector (6 of 16 at work), x broadcast, the activation
- * a float at a time. One thread, alone: efficientnet_b0's 48 -> 1152 on
- * one pixel with its sigmoid 15.0 -> 3.6 us (50.6 before as a packed
- * 16-column tile), 1024 -> 256 on 1x3 81 -> 42, and for every k from 4
- * up no slower; whole models, interleaved rounds: efficientnet_b0 0.977,
- * mobilenet_v3_large 0.961. (With its weights from DRAM rather than L3,
+ * Against gemm_columns (above: a panel's MR rows in the lanes of one
+ * vector, 6 of 16 at work, x broadcast, the activation a float at a
+ * time), one thread, alone: efficientnet_b0's 48 -> 1152 on one pixel
+ * with its sigmoid 15.0 -> 3.6 us (50.6 before as a packed 16-column
+ * tile), 1024 -> 256 on 1x3 81 -> 42, no slower for one column at any k
+ * from 4 up; whole models, interleaved rounds: efficientnet_b0 0.977,
+ * mobilenet_v3_large 0.961. With vectors of 8, where gemm_columns has 6
+ * of 8 lanes at work, 2 or more columns one pass each ran up to 1.8x
+ * slower (48 x 1152 A, 7 columns), so there gemv takes one column. (With its weights from DRAM rather than L3,
  * a few panels against a long k, 1152 -> 48, ran ~20% slower than the
  * broadcast; a hint to fetch the next panel's chunk, or A ahead as
  * PREFETCH_STREAM does, changed nothing.) A row's sum is the same k
@@ -667,6 +742,10 @@ static void gemm_packed(const rt_epilogue *ep, int m, int n, int k, const float 
 #define GEMV_VECS (GEMV_PERIOD / VW)
 #define GEMV_KC 512    /* steps of k per chunk of xr: a multiple of 2 * GEMV_PERIOD / MR */
 #define GEMV_GROUP 64  /* panels sharing a chunk of xr */
+/* most columns after whole vectors that go one at a time, with vectors of
+ * 16: more, each a pass over A, ran slower than 4 a pass (256 x 1024 A,
+ * 15 columns: 1.1x) */
+#define GEMV_COLS 7
 
 /* xr[p * MR + i] = x[p * ldb] for p < kc, i < MR: a period's MR-fold
  * copies of GEMV_PERIOD / MR values at a time, as GEMV_VECS shuffles of
@@ -798,35 +877,35 @@ static void gemv(int m, int k, const float *a, const float *b, int ldb, float *c
 			}
 	}
 }
-#else
-/* Column j0 of C = A B over B read in place, with the epilogue: vectors
- * of fewer than MR lanes (SSE) hold no panel's rows, so one dot product
- * per row. */
-static void gemv(int m, int k, const float *a, const float *b, int ldb, float *c, int ldc, const rt_epilogue *ep,
-                 int j0)
-{
-	for (int i = 0; i < m; i++) {
-		float sum = 0;
-		for (int p = 0; p < k; p++)
-			sum += a[(size_t)(i / MR) * MR * k + (size_t)p * MR + i % MR] * b[(size_t)p * ldb + j0];
-		size_t at = (size_t)i * ldc + j0;
-		float res = ep->residual ? ep->residual[at] : 0;
-		c[at] = act_scalar(ep->act, act_param(ep, i), ep->param2, sum + (ep->bias ? ep->bias[i] : 0) + res);
-	}
-}
 #endif
 
 /* C = A B over B read in place (row stride ldb), on one thread: whole
- * vectors of columns by the tiles, the last n % VW columns one at a time
- * (gemv). */
+ * vectors of columns by the tiles, then the last n % VW columns: one at
+ * a time by gemv when it pays (one column; with vectors of 16, up to
+ * GEMV_COLS), else up to RX at a time by gemm_columns. */
 static void gemm_in_place(int m, int n, int k, const float *a, const float *b, int ldb, float *c, int ldc,
                           const rt_epilogue *ep)
 {
 	static const rt_epilogue none = {NULL, NULL, RT_ACT_NONE, 0, 0, NULL};
 	int nv = n / VW * VW; /* columns in whole vectors */
 	gemm_by_chunks(ep, m, nv, k, a, (Bview){b, NR, (size_t)ldb}, c, ldc);
-	for (int j = nv; j < n; j++)
-		gemv(m, k, a, b, ldb, c, ldc, ep ? ep : &none, j);
+	if (!ep)
+		ep = &none;
+#if VW >= MR
+	if (n - nv == 1 || (VW >= 16 && n - nv <= GEMV_COLS)) {
+		for (int j = nv; j < n; j++)
+			gemv(m, k, a, b, ldb, c, ldc, ep, j);
+		return;
+	}
+#endif
+	for (int j = nv; j < n; j += RX) {
+		switch (n - j < RX ? n - j : RX) {
+		case 1: gemm_columns(1, m, k, a, b, ldb, c, ldc, ep, j); break;
+		case 2: gemm_columns(2, m, k, a, b, ldb, c, ldc, ep, j); break;
+		case 3: gemm_columns(3, m, k, a, b, ldb, c, ldc, ep, j); break;
+		default: gemm_columns(RX, m, k, a, b, ldb, c, ldc, ep, j); break;
+		}
+	}
 }
 
 /* ---- threads ----------------------------------------------------------- */
