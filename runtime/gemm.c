@@ -711,8 +711,9 @@ INLINE void gemm_columns(int r, int m, int k, const float *a, const float *b, in
  * A column of C that is not part of a whole vector of columns: a
  * squeeze-excite's 1x1 conv on one pixel, the last one after whole
  * vectors, and with vectors of 16 up to GEMV_COLS of them (14x14: 192 +
- * 4; planes smaller than a vector). All lanes work: a panel, [k][MR] contiguous, is read as plain vectors and
- * multiplied lane by lane by x with each value repeated MR times
+ * 4; planes smaller than a vector). All lanes work: a panel, [k][MR]
+ * contiguous, is read as plain vectors and multiplied lane by lane by x
+ * with each value repeated MR times
  * (xr[p * MR + i] = x[p]), so that lane l of the vector at float f of
  * the panel sums row (f + l) % MR. Every GEMV_PERIOD floats (the least
  * multiple of MR and VW: 48 with vectors of 16, 24 of 8; 3 vectors) the
@@ -732,8 +733,9 @@ INLINE void gemm_columns(int r, int m, int k, const float *a, const float *b, in
  * from 4 up; whole models, interleaved rounds: efficientnet_b0 0.977,
  * mobilenet_v3_large 0.961. With vectors of 8, where gemm_columns has 6
  * of 8 lanes at work, 2 or more columns one pass each ran up to 1.8x
- * slower (48 x 1152 A, 7 columns), so there gemv takes one column. (With its weights from DRAM rather than L3,
- * a few panels against a long k, 1152 -> 48, ran ~20% slower than the
+ * slower (48 x 1152 A, 7 columns), so there gemv takes one column.
+ * (With its weights from DRAM rather than L3, a few panels against a
+ * long k, 1152 -> 48, ran ~20% slower than the
  * broadcast; a hint to fetch the next panel's chunk, or A ahead as
  * PREFETCH_STREAM does, changed nothing.) A row's sum is the same k
  * products in the same order whatever the thread split (threads take
@@ -862,11 +864,9 @@ static void gemv(int m, int k, const float *a, const float *b, int ldb, float *c
 			for (int q = 0; q < panels; q++)
 				gemv_panel(a + (size_t)(i0 + q * MR) * k + (size_t)p0 * MR, xr, kc * MR, s + q * MR);
 		}
-		const float *bias = ep->bias ? ep->bias + i0 : NULL, *res = ep->residual;
-		float *ci = c + (size_t)i0 * ldc + j0;
 		for (int i = 0; i < rows; i++) {
 			size_t at = (size_t)(i0 + i) * ldc + j0;
-			ci[(size_t)i * ldc] = s[i] + (bias ? bias[i] : 0) + (res ? res[at] : 0);
+			c[at] = s[i] + (ep->bias ? ep->bias[i0 + i] : 0) + (ep->residual ? ep->residual[at] : 0);
 		}
 		if (ldc == 1 && !ep->slope)
 			rt_act_inplace(ep, i0, c + i0 + j0, rows);
