@@ -253,13 +253,17 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
 
 /* Floats of one row of the band, the input transform's first pass over
- * a row of tiles: the m * tiles + 2 input columns they read, then room
- * for the lanes of a last vector of tiles that hang past the row (up to
- * 32 + 16 tiles, and m + 1 vectors of up to 16 floats read from the
- * last one), rounded up to 16. Rows of few tiles put the bands of
- * several rows of tiles side by side in that room (winograd_transform.h's
- * groups, as many as fit). */
-#define RT_WINOGRAD_WP(m, ow) (((((ow) + (m) - 1) / (m) + 32) * (m) + ((m) + 1) * 16 + 15) / 16 * 16)
+ * the rows of tiles that a vector of up to 16 consecutive tiles touches
+ * (RT_WINOGRAD_BAND_ROWS), side by side, each in RT_WINOGRAD_BAND_OFF
+ * floats (its m * tiles + 2 input columns and a vector of 16), then
+ * room for the m + 1 vectors of up to 16 floats read from the last one
+ * (winograd_transform.h). tw: tiles per row of tiles. */
+#define RT_WINOGRAD_TW_(m, ow) (((ow) + (m) - 1) / (m))
+#define RT_WINOGRAD_BAND_ROWS(tw) ((2 * (tw) + 14) / (tw))
+#define RT_WINOGRAD_BAND_OFF(m, tw) (((tw) * (m) + 2 + 16 + 15) / 16 * 16)
+#define RT_WINOGRAD_WP(m, ow)                                                                   \
+	(RT_WINOGRAD_BAND_ROWS(RT_WINOGRAD_TW_(m, ow)) * RT_WINOGRAD_BAND_OFF(m, RT_WINOGRAD_TW_(m, ow)) + \
+	 ((m) + 1) * 16)
 
 /* Tiles a block's last strip may have for the kernel to multiply them
  * one by one (a column of V spread over the panel's rows, see

@@ -167,120 +167,87 @@ INLINE void interleave(const int m, const vf *r, vf *out)
 	out[2] = SHUF(x1, y1, LO_), out[3] = SHUF(x1, y1, HI_);
 }
 
-/* Rows of tiles in groups: when a row holds at most VW/2 tiles (resnet's
- * 14x14 F(4x4) and 7x7 F(2x2) layers: 4 tiles, 28x28 F(4x4): 7), a
- * vector of tiles a row would be mostly wasted lanes in both transforms;
- * instead up to g = VW / tw rows share one vector (step 1: as many as
- * its band has room for, group_max), row ty + k's tiles in lanes
- * [k * tw, (k + 1) * tw), so that their V and M columns are the block's
- * consecutive ones as before. Taken for the rows that lie whole in the
- * block, two or more of them (group_rows). Each lane computes what it
- * would alone, so the outputs do not change. On Zen 4 with AVX-512 (VW
- * 16), layers alone: 256 channels 14x14 F(4x4) 1.21 -> 0.98 ms, 512
- * channels 7x7 F(2x2) 1.75 -> 1.44 (4 rows a vector), 128 channels 28x28
- * 0.87 -> 0.79 (2 rows), gemm_tile_half's read-ahead of its second panel
- * included; resnet18 as a whole 22.3 -> 20.0 ms.
- * In step 1 row k's band starts k * GROUP_OFF floats into the band rows,
- * past the rows before it and their zero padding (RT_WINOGRAD_WP leaves
- * room, group_max checks); a deinterleave from k * (GROUP_OFF - tw * m)
- * reads its tile 0 into lane k * tw, and the lanes below are taken from
- * the rows before. In step 3 the interleaved outputs of the vector's
- * output row i are row k's from k * tw * m on, stored by the part. */
-#define GROUP_OFF(m, p, tw) (((tw) * (m) + 2 + (p)->pw + VW + 15) / 16 * 16)
+/* Vectors of tiles: a vector takes VW consecutive tiles of the block,
+ * one a lane, whatever rows of tiles they lie in, so that every vector
+ * but a block's last is full (56x56 outputs in F(4x4): rows of 14 tiles,
+ * blocks of 32; by rows, each part of a row a vector of its own, a block
+ * took 3 or 4 vectors, now 2). The vector from block column t0 holds
+ * tiles T0 = b0 + t0 .. T1 - 1 (T1: T0 + VW, or the block's end), rows
+ * of tiles ty0 = T0 / tw .. (T1 - 1) / tw: its row k < rows_of starts in
+ * lane k * tw - tx0 (tx0 = T0 - ty0 * tw; lane 0 for row 0, at tile
+ * tx0). Each lane computes what it would alone, so the outputs do not
+ * depend on how tiles share vectors.
+ * In step 1 row k's band (B^T down its columns) starts k * off floats
+ * into the band rows (off: RT_WINOGRAD_BAND_OFF, room for its m * tw + 2
+ * columns and a vector of zeros or of a row narrower than a vector,
+ * vertical's), so no row writes into another's columns or zero padding.
+ * A deinterleave from k * off - (k * tw - tx0) * m puts row k's tile 0
+ * in lane k * tw - tx0; the lanes below it read the rows before and are
+ * taken from them (the bands' room: RT_WINOGRAD_WP). In step 3 the
+ * interleaved outputs of the vector's output row i are row k's from
+ * lane (k * tw - tx0) on, stored row by row of tiles. */
 
-/* Rows of tiles a vector may take in step 1 (1: no groups): VW / tw,
- * fewer where the band rows have no room for that many rows' bands and
- * the reads of the last one. */
-INLINE int group_max(const int m, const rt_conv2d_params *p, int tw, int wp)
+/* Rows of tiles the vector of tiles [T0, T1) touches, tw a row. */
+INLINE int rows_of(int tw, int T0, int T1)
 {
-	const int off = GROUP_OFF(m, p, tw);
-	int g = VW / tw;
-	while (g > 1 && ((g - 1) * off + p->pw + (p->w > VW ? p->w : VW) > wp ||
-	                 (g - 1) * (off - tw * m) + (m + 1) * VW > wp))
-		g--;
-	return g;
-}
-
-/* Rows ty0 + r, ... of the block's tiles b0 .. b0 + nb - 1 (rows of them
- * from ty0) that one vector takes: up to g rows that lie whole in the
- * block, or 1 (then the row goes a vector of tiles at a time). */
-INLINE int group_rows(int tw, int b0, int nb, int ty0, int rows, int r, int g)
-{
-	int k = 0;
-	while (k < g && r + k < rows && (ty0 + r + k) * tw >= b0 && (ty0 + r + k + 1) * tw <= b0 + nb)
-		k++;
-	return k < 2 ? 1 : k;
+	return (T1 - 1) / tw - T0 / tw + 1;
 }
 
 /* Step 1 for tiles b0 .. b0 + nb - 1 of one image, channels [c0, c1). x: [c, h, w] ->
- * v: [a*a] x V[xi] [c, nbp], row stride ld, block-relative tile t in
+ * v: [a*a] x V[xi] [c, reach], row stride ld, block-relative tile t in
  * column t, V[xi] at v + xi * (c * ld + 16): the 16 floats keep the a*a
  * rows a channel writes off one cache set when c * ld is a multiple of
- * 1024. Per channel and row of tiles, first the columns: B^T d along
- * the row in vectors, into band (a x wp floats, zero where no input
- * column lands); then the rows, VW tiles at a time (or a group of whole
- * rows of tiles), a tile a lane, taken from the band by lane
- * permutations. A vector of tiles that runs past its tiles is stored
- * whole (ld has room): its extra lanes hold whatever the band held
- * there and are overwritten by the next vector's or, past the block's
- * last tile, only ever mix into columns of M that are thrown away; on
- * the block's last row the vectors go on to nbp (a group's is stored
- * again there), so every column the GEMM reads has been written. */
-INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int nbp,
+ * 1024. Per channel and vector of tiles, first the columns: B^T d along
+ * each of its rows of tiles, in vectors along the input row, into that
+ * row's band (a x wp floats, zero where no input column lands); then the
+ * rows, a tile a lane, taken from the bands by lane permutations. A
+ * vector's lanes past the block's last tile hold whatever its band held
+ * there and only ever mix into columns of M that are thrown away;
+ * vectors wholly past it, up to reach (the columns step 2 reads), are
+ * zero, so every column the GEMM reads has been written. */
+INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int reach,
                             int ld, int wp, int c0, int c1, const float *zero, float *band, float *v)
 {
-	const int a = m + 2;
-	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
+	const int a = m + 2, off = RT_WINOGRAD_BAND_OFF(m, tw), end = b0 + nb;
 	size_t xs = (size_t)p->c * ld + 16; /* floats from V[xi] to V[xi + 1] */
-	const int off = GROUP_OFF(m, p, tw), g = group_max(m, p, tw, wp);
 	vi lane; /* each lane's number */
 	for (int l = 0; l < VW; l++)
 		lane[l] = l;
 	for (int ci = c0; ci < c1; ci++) {
 		const float *xc = x + (size_t)ci * p->h * p->w;
 		float *vc = v + (size_t)ci * ld;
-		for (int r = 0; r < rows; r++) {
-			int ty = ty0 + r, first = r == 0 ? b0 - ty * tw : 0; /* the row's tiles [first, last) */
-			int last = r == rows - 1 ? b0 + nb - ty * tw : tw;
-			int t1 = r == rows - 1 ? nbp : last + ty * tw - b0;   /* block column to reach */
-			int gk = group_rows(tw, b0, nb, ty0, rows, r, g);
-			if (gk > 1) {
-				int t0 = ty * tw - b0;
-				t1 = r + gk == rows ? nbp : t0 + VW;
-				for (int k = 0; k < gk; k++)
-					vertical(m, p, xc, (ty + k) * m - p->ph, -p->pw, tw * m + 2 - p->pw, wp, zero,
-					         band + k * off);
-				#pragma GCC unroll 6
-				for (int i = 0; i < a; i++) {
-					vf d[6], e[6], q[6];
-					deinterleave(m, band + (size_t)i * wp, d);
-					for (int k = 1; k < gk; k++) {
-						vi later = lane >= k * tw; /* row k's lanes, and those after */
-						deinterleave(m, band + (size_t)i * wp + k * (off - tw * m), e);
-						#pragma GCC unroll 6
-						for (int j = 0; j < a; j++)
-							d[j] = REPLACE(d[j], later, e[j]);
-					}
-					m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
-					for (int t = t0; t < t1; t += VW)
-						#pragma GCC unroll 6
-						for (int j = 0; j < a; j++)
-							STOREV(vc + (size_t)(i * a + j) * xs + t, q[j]);
-				}
-				r += gk - 1;
+		for (int t0 = 0; t0 < reach; t0 += VW) {
+			int T0 = b0 + t0;
+			if (T0 >= end) {
+				for (int xi = 0; xi < a * a; xi++)
+					STOREV(vc + (size_t)xi * xs + t0, (vf){0});
 				continue;
 			}
-			vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero, band);
-			for (int t0 = ty * tw + first - b0, tx = first; t0 < t1; t0 += VW, tx += VW)
-				#pragma GCC unroll 6
-				for (int i = 0; i < a; i++) {
-					vf d[6], q[6];
-					deinterleave(m, band + (size_t)i * wp + tx * m, d);
-					m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
+			int T1 = T0 + VW < end ? T0 + VW : end;
+			int ty0 = T0 / tw, tx0 = T0 - ty0 * tw, rows = rows_of(tw, T0, T1);
+			for (int k = 0; k < rows; k++) { /* row k's tiles [first, last) */
+				int ty = ty0 + k, first = k == 0 ? tx0 : 0;
+				int last = T1 - ty * tw < tw ? T1 - ty * tw : tw;
+				vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero,
+				         band + k * off);
+			}
+			#pragma GCC unroll 6
+			for (int i = 0; i < a; i++) {
+				vf d[6], e[6], q[6];
+				deinterleave(m, band + (size_t)i * wp + tx0 * m, d);
+				for (int k = 1; k < rows; k++) {
+					int l0 = k * tw - tx0;
+					vi later = lane >= l0; /* row k's lanes, and those after */
+					deinterleave(m, band + (size_t)i * wp + k * off - l0 * m, e);
 					#pragma GCC unroll 6
 					for (int j = 0; j < a; j++)
-						STOREV(vc + (size_t)(i * a + j) * xs + t0, q[j]);
+						d[j] = REPLACE(d[j], later, e[j]);
 				}
+				m == 2 ? bt2(d, 1, q, 1) : bt4(d, 1, q, 1);
+				#pragma GCC unroll 6
+				for (int j = 0; j < a; j++)
+					STOREV(vc + (size_t)(i * a + j) * xs + t0, q[j]);
+			}
 		}
 	}
 }
@@ -288,63 +255,54 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 /* Step 3 for tiles b0 .. b0 + nb - 1 of one image, output channels [o0, o1). mm: [oc][a*a][ld],
  * M[xi] of output channel o at mm + (o * a*a + xi) * ld, block-relative
  * tile t in column t -> y: [oc, oh, ow], with ep's bias [oc], residual
- * [oc, oh, ow] (this image's) and activation. VW tiles of one tile row
- * at a time (or a group of whole rows, group_rows), a tile a lane: A^T m
- * A in vectors, then a lane permutation turns the m vectors of each
- * output row into m * VW consecutive outputs, from lane k * tw * m on
- * those of the group's row k; they take the epilogue and are stored a
- * vector, or the part of one, at a time; where the tiles run past the
- * row or the output (edge tiles, the vector's end), only the outputs
- * that exist are stored. */
+ * [oc, oh, ow] (this image's) and activation. A vector of tiles at a
+ * time: A^T m A in vectors, then a lane permutation turns the m vectors
+ * of each output row into m * VW consecutive outputs, from m * (k * tw -
+ * tx0) on those of the vector's row of tiles k; they take the epilogue
+ * and are stored a vector, or the part of one, at a time; where the
+ * tiles run past the output (edge tiles, the block's end), only the
+ * outputs that exist are stored. */
 INLINE void output_transform(const int m, const rt_conv2d_params *p, const float *mm, int tw, int b0, int nb,
                              int ld, const rt_epilogue *ep, float *y, int o0, int o1)
 {
-	const int a = m + 2, g = VW / tw;
-	int ty0 = b0 / tw, rows = (b0 + nb - 1) / tw - ty0 + 1;
+	const int a = m + 2, end = b0 + nb;
 	for (int o = o0; o < o1; o++) {
 		const float *mo = mm + (size_t)o * a * a * ld;
 		float bias = ep->bias ? ep->bias[o] : 0.0f;
 		float *yo = y + (size_t)o * p->oh * p->ow;
 		const float *ro = ep->residual ? ep->residual + (size_t)o * p->oh * p->ow : NULL;
-		for (int r = 0; r < rows; r++) {
-			int ty = ty0 + r, first = r == 0 ? b0 - ty * tw : 0;
-			int last = r == rows - 1 ? b0 + nb - ty * tw : tw; /* tiles [first, last) of the row */
-			int gk = group_rows(tw, b0, nb, ty0, rows, r, g);
-			for (int tx = first; tx < last; tx += VW) {
-				int t0 = ty * tw + tx - b0;
-				/* outputs of this vector's tiles that exist, per output
-				 * row of each of its gk rows of tiles, from x0 */
-				int n = (gk > 1 ? tw : last - tx < VW ? last - tx : VW) * m, x0 = tx * m;
-				n = p->ow - x0 < n ? p->ow - x0 : n;
-				vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
+		for (int t0 = 0; b0 + t0 < end; t0 += VW) {
+			int T0 = b0 + t0, T1 = T0 + VW < end ? T0 + VW : end;
+			int ty0 = T0 / tw, tx0 = T0 - ty0 * tw, rows = rows_of(tw, T0, T1);
+			vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
+			#pragma GCC unroll 6
+			for (int i = 0; i < a; i++)
 				#pragma GCC unroll 6
-				for (int i = 0; i < a; i++)
-					#pragma GCC unroll 6
-					for (int j = 0; j < a; j++)
-						LOADV(s[i][j], mo + (size_t)(i * a + j) * ld + t0);
-				#pragma GCC unroll 6
-				for (int j = 0; j < a; j++) /* t = A^T s: columns */
-					m == 2 ? at2(&s[0][j], 6, &t[0][j], 6) : at4(&s[0][j], 6, &t[0][j], 6);
-				#pragma GCC unroll 4
-				for (int i = 0; i < m; i++) {
-					if (ty * m + i >= p->oh)
-						break;
-					m == 2 ? at2(t[i], 1, q[i], 1) : at4(t[i], 1, q[i], 1); /* q = t A: rows */
-					interleave(m, q[i], row);
-					for (int k = 0; k < gk && (ty + k) * m + i < p->oh; k++) {
-						size_t at = (size_t)((ty + k) * m + i) * p->ow + x0;
-						for (int j = 0, cnt; j < n; j += cnt) { /* a vector, or its part, at a time */
-							int pos = k * tw * m + j, l = pos % VW;
-							cnt = n - j < VW - l ? n - j : VW - l;
-							act_store_lanes(ep, o, yo + at + j, row[pos / VW], bias,
-							                ro ? ro + at + j : NULL, l, cnt);
-						}
+				for (int j = 0; j < a; j++)
+					LOADV(s[i][j], mo + (size_t)(i * a + j) * ld + t0);
+			#pragma GCC unroll 6
+			for (int j = 0; j < a; j++) /* t = A^T s: columns */
+				m == 2 ? at2(&s[0][j], 6, &t[0][j], 6) : at4(&s[0][j], 6, &t[0][j], 6);
+			#pragma GCC unroll 4
+			for (int i = 0; i < m; i++) {
+				if (ty0 * m + i >= p->oh)
+					break;
+				m == 2 ? at2(t[i], 1, q[i], 1) : at4(t[i], 1, q[i], 1); /* q = t A: rows */
+				interleave(m, q[i], row);
+				for (int k = 0; k < rows && (ty0 + k) * m + i < p->oh; k++) {
+					/* row k's tiles [first, last): lanes from l0, outputs from x0 */
+					int ty = ty0 + k, first = k == 0 ? tx0 : 0, l0 = k * tw - tx0 + first;
+					int last = T1 - ty * tw < tw ? T1 - ty * tw : tw, x0 = first * m;
+					int n = (last - first) * m < p->ow - x0 ? (last - first) * m : p->ow - x0;
+					size_t at = (size_t)(ty * m + i) * p->ow + x0;
+					for (int j = 0, cnt; j < n; j += cnt) { /* a vector, or its part, at a time */
+						int pos = l0 * m + j, l = pos % VW;
+						cnt = n - j < VW - l ? n - j : VW - l;
+						act_store_lanes(ep, o, yo + at + j, row[pos / VW], bias, ro ? ro + at + j : NULL,
+						                l, cnt);
 					}
 				}
-				if (gk > 1)
-					break;
 			}
-			r += gk - 1;
 		}
 	}
 }

@@ -791,6 +791,12 @@ def main():
             ck.winograd(m, 1, 64, 9, 9, 70, act="sigmoid")
             ck.winograd(m, 1, 64, 58, 58, 64, act="relu", res=True, threads=2)
             ck.winograd(m, 2, 37, 17, 7, 13, act="relu", threads=2)
+            # vectors of consecutive tiles across rows of tiles: one tile
+            # a row (16 rows a vector), 3 or 5, and rows of 33 or 66
+            # tiles with padding 2
+            ck.winograd(m, 1, 13, 70, 4, 13, p=0, act="relu", res=True)
+            ck.winograd(m, 1, 5, 40, 9, 7)
+            ck.winograd(m, 1, 3, 9, 130, 5, p=2, act="relu")
         # a block's last few tiles multiplied one column at a time (with
         # AVX-512, where they pay: runtime/winograd.c's narrow_pays): 49
         # tiles, 32 + 16 + 1 (oc not a multiple of 12), and as one block
