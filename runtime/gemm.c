@@ -46,6 +46,7 @@
 
 #include "act.h"
 #include "cl.h"
+#include "gemv.h"
 #include "simd.h"
 
 #define NR 16 /* columns of a strip */
@@ -740,8 +741,6 @@ INLINE void gemm_columns(int r, int m, int k, const float *a, const float *b, in
  * PREFETCH_STREAM does, changed nothing.) A row's sum is the same k
  * products in the same order whatever the thread split (threads take
  * whole panels or groups of 32 columns). */
-#define GEMV_PERIOD (3 * VW) /* lcm(MR, VW): MR is 6, VW 8 or 16 here */
-#define GEMV_VECS (GEMV_PERIOD / VW)
 #define GEMV_KC 512    /* steps of k per chunk of xr: a multiple of 2 * GEMV_PERIOD / MR */
 #define GEMV_GROUP 64  /* panels sharing a chunk of xr */
 /* most columns after whole vectors that go one at a time, with vectors of
@@ -814,30 +813,8 @@ INLINE void gemv_panel(const float *a, const float *xr, int n, float *s)
 		LOADV(xv, xr + at); /* (xr is zero past n) */
 		acc[v] += av * xv;
 	}
-	/* lane l of sum v holds row (v * VW + l) % MR: fold the period in
-	 * halves, then in quarters..., down to MR lanes */
-	vf s0 = acc[0] + acc[GEMV_VECS], s1 = acc[1] + acc[GEMV_VECS + 1], s2 = acc[2] + acc[GEMV_VECS + 2], h;
-#if VW == 16 /* floats 0-15 + 24-39 and 16-23 + 40-47; 0-11 + 12-23; 0-5 + 6-11 */
-#define GEMV_FOLD_1 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23
-#define GEMV_FOLD_2 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7
-#define GEMV_FOLD_3 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 0, 0, 0, 0
-#define GEMV_FOLD_4 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-	h = s0 + SHUFFLE2(s1, s2, GEMV_FOLD_1);
-	s1 += SHUFFLE2(s2, s2, GEMV_FOLD_2);
-	h += SHUFFLE2(h, s1, GEMV_FOLD_3);
-	h += SHUFFLE2(h, h, GEMV_FOLD_4);
-#undef GEMV_FOLD_4
-#else /* VW 8: floats 0-7 + 12-19 and 8-11 + 20-23; 0-5 + 6-11 */
-#define GEMV_FOLD_1 4, 5, 6, 7, 8, 9, 10, 11
-#define GEMV_FOLD_2 4, 5, 6, 7, 0, 1, 2, 3
-#define GEMV_FOLD_3 6, 7, 8, 9, 10, 11, 0, 0
-	h = s0 + SHUFFLE2(s1, s2, GEMV_FOLD_1);
-	s1 += SHUFFLE2(s2, s2, GEMV_FOLD_2);
-	h += SHUFFLE2(h, s1, GEMV_FOLD_3);
-#endif
-#undef GEMV_FOLD_1
-#undef GEMV_FOLD_2
-#undef GEMV_FOLD_3
+	/* lane l of sum v holds row (v * VW + l) % MR */
+	vf h = gemv_fold(acc[0] + acc[GEMV_VECS], acc[1] + acc[GEMV_VECS + 1], acc[2] + acc[GEMV_VECS + 2]);
 	vf sv;
 	LOADV_PART(sv, s, 0, MR);
 	sv += h;

@@ -109,6 +109,7 @@
 
 #include "act.h"
 #include "cl.h"
+#include "gemv.h"
 #include "simd.h"
 
 #define NR (2 * VW)    /* tiles of a GEMM strip: columns of the register tile */
@@ -228,9 +229,9 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
  * over its flat positions j: vectors straight down the packed panel
  * ([k][MR] as stored), one load of it for up to NARROW columns. A run of
  * 3 vectors is whole groups of MR floats, so lane l of a run belongs to
- * row l % MR in every run; the rows are summed from the lanes at the
- * end. Per panel that is about k / VW runs of 6 loads and 6 * r
- * multiply-adds (and a 6 * VW-lane sum per column) where a vector of
+ * row l % MR in every run; the rows are folded from the lanes at the
+ * end (gemv.h, as gemm.c's gemv does). Per panel that is about k / VW
+ * runs of 6 loads and 6 * r multiply-adds (and a fold per column) where a vector of
  * tiles takes k * MR multiply-adds: written for VW 16 (AVX-512, a
  * vector load a cycle), off for narrower vectors. */
 #if VW == 16
@@ -242,7 +243,11 @@ static void gemm_tile_half(int k, const float *a, const float *b, size_t ldb, fl
 /* Whether r narrow columns over k channels beat a vector of tiles: by
  * the counts above at a load a cycle, (6 + 6r) k / 16 + 60 r cycles
  * against 6 k, with a factor 2 in hand (k > 26, 64, 120, 213 for r = 1,
- * 2, 3, 4). */
+ * 2, 3, 4). The 60 r was a float-by-float sum of the lanes; gemv.h's
+ * fold costs a few shuffles (128 channels of 28x28, whose 49th tile goes
+ * alone: 0.771 -> 0.748 ms), but the rule made to take it for 4 tiles
+ * over 64 channels (56x56's last block) gained nothing there: the
+ * columns are still spread a float at a time. */
 static bool narrow_pays(int r, int k)
 {
 	return r <= NARROW && (long long)(42 - 6 * r) * k > 960LL * r;
@@ -254,7 +259,7 @@ static bool narrow_pays(int r, int k)
 INLINE void gemm_narrow(const int r, int k, const float *a, const float *e, size_t es, float *c, size_t ldc,
                         int rows)
 {
-	enum { RUN = 3 * VW };      /* floats of a run: whole groups of MR */
+	enum { RUN = 3 * VW };      /* floats of a run: whole groups of MR (GEMV_PERIOD) */
 	int n = k * MR, n2 = n / (2 * RUN) * (2 * RUN);
 	vf s[RT_WINOGRAD_NARROW][6]; /* two runs' accumulators per column */
 	memset(s, 0, sizeof s);
@@ -275,11 +280,12 @@ INLINE void gemm_narrow(const int r, int k, const float *a, const float *e, size
 			}
 	}
 	for (int t = 0; t < r; t++) {
-		float lanes[RUN], sum[MR] = {0};
-		vf h[3] = {s[t][0] + s[t][3], s[t][1] + s[t][4], s[t][2] + s[t][5]};
-		memcpy(lanes, h, sizeof lanes);
-		for (int l = 0; l < RUN; l++)
-			sum[l % MR] += lanes[l];
+		float sum[MR] = {0};
+#if NARROW /* (gemv.h folds vectors of 8 or 16; narrow tiles are only taken with 16) */
+		vf h = gemv_fold(s[t][0] + s[t][3], s[t][1] + s[t][4], s[t][2] + s[t][5]);
+		for (int i = 0; i < MR; i++)
+			sum[i] = h[i];
+#endif
 		for (int j = n2; j < n; j++)
 			sum[j % MR] += a[j] * e[t * es + j];
 		for (int i = 0; i < rows; i++)
