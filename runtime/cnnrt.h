@@ -253,17 +253,19 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 #define RT_WINOGRAD_MAX_(a, b) ((a) > (b) ? (a) : (b))
 
 /* Floats of one row of the band, the input transform's first pass over
- * the rows of tiles that a vector of up to 16 consecutive tiles touches
- * (RT_WINOGRAD_BAND_ROWS), side by side, each in RT_WINOGRAD_BAND_OFF
- * floats (its m * tiles + 2 input columns and a vector of 16), then
- * room for the m + 1 vectors of up to 16 floats read from the last one
+ * the rows of tiles: a slot of RT_WINOGRAD_BAND_OFF floats (its m *
+ * tiles + 2 input columns and a vector of 16) for each row of tiles that
+ * a vector of up to 16 consecutive tiles touches (RT_WINOGRAD_BAND_ROWS),
+ * RT_WINOGRAD_BAND_LEAD floats before them and room after them for the
+ * m + 1 vectors of up to 16 floats read from the last
  * (winograd_transform.h). tw: tiles per row of tiles. */
 #define RT_WINOGRAD_TW_(m, ow) (((ow) + (m) - 1) / (m))
 #define RT_WINOGRAD_BAND_ROWS(tw) ((2 * (tw) + 14) / (tw))
 #define RT_WINOGRAD_BAND_OFF(m, tw) (((tw) * (m) + 2 + 16 + 15) / 16 * 16)
-#define RT_WINOGRAD_WP(m, ow)                                                                   \
-	(RT_WINOGRAD_BAND_ROWS(RT_WINOGRAD_TW_(m, ow)) * RT_WINOGRAD_BAND_OFF(m, RT_WINOGRAD_TW_(m, ow)) + \
-	 ((m) + 1) * 16)
+#define RT_WINOGRAD_BAND_LEAD 64
+#define RT_WINOGRAD_WP(m, ow)                                                                          \
+	(RT_WINOGRAD_BAND_LEAD + RT_WINOGRAD_BAND_ROWS(RT_WINOGRAD_TW_(m, ow)) *                         \
+	                             RT_WINOGRAD_BAND_OFF(m, RT_WINOGRAD_TW_(m, ow)) + ((m) + 1) * 16)
 
 /* Tiles a block's last strip may have for the kernel to multiply them
  * one by one (a column of V spread over the panel's rows, see
@@ -272,8 +274,8 @@ void rt_conv_transpose2d_gemm(const rt_conv2d_params *p, const float *x, const f
 
 /* Floats of scratch rt_conv2d_winograd needs: one block's transformed
  * input V [a*a][c][block + 16] (each V[xi] 16 floats apart) and
- * products M [oc][a*a][block + 16] (16 columns of slack for vectors that
- * start near a row's end), then the band of one row of tiles,
+ * products M [oc][a*a][block + 16] (16 columns of slack: the row strides
+ * measured), then the band of the rows of tiles a vector of tiles reads,
  * [a][RT_WINOGRAD_WP], a row of RT_WINOGRAD_WP zeros, and the narrow
  * tiles' columns of V, each spread to [c][6] (RT_GEMM_MR), rounded up
  * to 16 floats. */

@@ -169,28 +169,52 @@ INLINE void interleave(const int m, const vf *r, vf *out)
 
 /* Vectors of tiles: a vector takes VW consecutive tiles of the block,
  * one a lane, whatever rows of tiles they lie in, so that every vector
- * but a block's last is full (56x56 outputs in F(4x4): rows of 14 tiles,
- * blocks of 32; by rows, each part of a row a vector of its own, a block
- * took 3 or 4 vectors, now 2). The vector from block column t0 holds
- * tiles T0 = b0 + t0 .. T1 - 1 (T1: T0 + VW, or the block's end), rows
- * of tiles ty0 = T0 / tw .. (T1 - 1) / tw: its row k < rows_of starts in
- * lane k * tw - tx0 (tx0 = T0 - ty0 * tw; lane 0 for row 0, at tile
- * tx0). Each lane computes what it would alone, so the outputs do not
- * depend on how tiles share vectors.
- * In step 1 row k's band (B^T down its columns) starts k * off floats
- * into the band rows (off: RT_WINOGRAD_BAND_OFF, room for its m * tw + 2
- * columns and a vector of zeros or of a row narrower than a vector,
- * vertical's), so no row writes into another's columns or zero padding.
- * A deinterleave from k * off - (k * tw - tx0) * m puts row k's tile 0
- * in lane k * tw - tx0; the lanes below it read the rows before and are
- * taken from them (the bands' room: RT_WINOGRAD_WP). In step 3 the
- * interleaved outputs of the vector's output row i are row k's from
- * lane (k * tw - tx0) on, stored row by row of tiles. */
+ * but a block's last is full (winograd.c has the figures). The vector
+ * from block column t0 holds tiles T0 = b0 + t0 .. T1 - 1 (T1: T0 + VW,
+ * or the block's end), rows of tiles ty0 = T0 / tw .. (T1 - 1) / tw: its
+ * row k < rows starts in lane k * tw - tx0 (tx0 = T0 - ty0 * tw; lane
+ * 0 for row 0, at tile tx0). Each lane computes what it would alone, so
+ * the outputs do not depend on how tiles share vectors.
+ * In step 1 row of tiles ty's band (B^T down its columns, for all of the
+ * block's tiles in the row, computed when a vector first needs it) stays
+ * in slot ty % RT_WINOGRAD_BAND_ROWS(tw), off = RT_WINOGRAD_BAND_OFF
+ * floats a slot, while the next vectors read it: a vector's rows are
+ * consecutive, so they never share a slot. A slot has room for the row's
+ * m * tw + 2 columns and a vector of zeros or of a row narrower than a
+ * vector (vertical's), so no row writes into another's columns or zero
+ * padding. A deinterleave from the slot of row k, (k * tw - tx0) * m
+ * floats before it, puts the row's tile 0 in lane k * tw - tx0; the
+ * lanes below it read whatever lies there (up to 60 floats before the
+ * first slot: RT_WINOGRAD_BAND_LEAD) and are taken from the rows before
+ * (the bands' room: RT_WINOGRAD_WP). In step 3 the interleaved outputs
+ * of the vector's output row i are row k's from lane (k * tw - tx0) on,
+ * stored row by row of tiles. */
 
-/* Rows of tiles the vector of tiles [T0, T1) touches, tw a row. */
-INLINE int rows_of(int tw, int T0, int T1)
+/* Where the vector of tiles after this one starts: VW tiles on from
+ * tile tx0 of row ty0 (tw a row), the row's slot s0 of `slots` moving
+ * with it. Kept up by additions, not divisions: a division per vector
+ * and slot cost wide rows of few channels (16 channels of 224x224) 5-8%. */
+INLINE void next_vector(int tw, int slots, int *ty0, int *tx0, int *s0)
 {
-	return (T1 - 1) / tw - T0 / tw + 1;
+	for (*tx0 += VW; *tx0 >= tw; *tx0 -= tw) {
+		++*ty0;
+		*s0 = *s0 + 1 == slots ? 0 : *s0 + 1;
+	}
+}
+
+/* Rows of tiles that n consecutive tiles from tile tx0 of a row touch. */
+INLINE int rows_of(int tw, int tx0, int n)
+{
+	int rows = 1;
+	for (int rest = tx0 + n; rest > tw; rest -= tw)
+		rows++;
+	return rows;
+}
+
+/* Slot s0 + k of `slots` (k < slots). */
+INLINE int slot_at(int slots, int s0, int k)
+{
+	return s0 + k >= slots ? s0 + k - slots : s0 + k;
 }
 
 /* Step 1 for tiles b0 .. b0 + nb - 1 of one image, channels [c0, c1). x: [c, h, w] ->
@@ -198,9 +222,10 @@ INLINE int rows_of(int tw, int T0, int T1)
  * column t, V[xi] at v + xi * (c * ld + 16): the 16 floats keep the a*a
  * rows a channel writes off one cache set when c * ld is a multiple of
  * 1024. Per channel and vector of tiles, first the columns: B^T d along
- * each of its rows of tiles, in vectors along the input row, into that
- * row's band (a x wp floats, zero where no input column lands); then the
- * rows, a tile a lane, taken from the bands by lane permutations. A
+ * each of its rows of tiles not yet in a slot, in vectors along the
+ * input row, into the row's slot of the band (a rows of wp floats, zero
+ * where no input column lands); then the rows, a tile a lane, taken from
+ * the slots by lane permutations. A
  * vector's lanes past the block's last tile hold whatever its band held
  * there and only ever mix into columns of M that are thrown away;
  * vectors wholly past it, up to reach (the columns step 2 reads), are
@@ -208,37 +233,43 @@ INLINE int rows_of(int tw, int T0, int T1)
 INLINE void input_transform(const int m, const rt_conv2d_params *p, const float *x, int tw, int b0, int nb, int reach,
                             int ld, int wp, int c0, int c1, const float *zero, float *band, float *v)
 {
-	const int a = m + 2, off = RT_WINOGRAD_BAND_OFF(m, tw), end = b0 + nb;
+	const int a = m + 2, off = RT_WINOGRAD_BAND_OFF(m, tw), slots = RT_WINOGRAD_BAND_ROWS(tw), end = b0 + nb;
 	size_t xs = (size_t)p->c * ld + 16; /* floats from V[xi] to V[xi + 1] */
 	vi lane; /* each lane's number */
 	for (int l = 0; l < VW; l++)
 		lane[l] = l;
+	band += RT_WINOGRAD_BAND_LEAD;
 	for (int ci = c0; ci < c1; ci++) {
 		const float *xc = x + (size_t)ci * p->h * p->w;
 		float *vc = v + (size_t)ci * ld;
-		for (int t0 = 0; t0 < reach; t0 += VW) {
+		int held[16]; /* the row of tiles in each slot (RT_WINOGRAD_BAND_ROWS <= 16) */
+		for (int k = 0; k < slots; k++)
+			held[k] = -1;
+		int ty0 = b0 / tw, tx0 = b0 - ty0 * tw, s0 = ty0 % slots; /* the vector's first tile, its slot */
+		for (int t0 = 0; t0 < reach; t0 += VW, next_vector(tw, slots, &ty0, &tx0, &s0)) {
 			int T0 = b0 + t0;
 			if (T0 >= end) {
 				for (int xi = 0; xi < a * a; xi++)
 					STOREV(vc + (size_t)xi * xs + t0, (vf){0});
 				continue;
 			}
-			int T1 = T0 + VW < end ? T0 + VW : end;
-			int ty0 = T0 / tw, tx0 = T0 - ty0 * tw, rows = rows_of(tw, T0, T1);
-			for (int k = 0; k < rows; k++) { /* row k's tiles [first, last) */
-				int ty = ty0 + k, first = k == 0 ? tx0 : 0;
-				int last = T1 - ty * tw < tw ? T1 - ty * tw : tw;
-				vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero,
-				         band + k * off);
+			int rows = rows_of(tw, tx0, (T0 + VW < end ? VW : end - T0));
+			for (int k = 0; k < rows; k++) { /* the block's tiles [first, last) of row ty */
+				int ty = ty0 + k, sk = slot_at(slots, s0, k), first = b0 - ty * tw > 0 ? b0 - ty * tw : 0;
+				int last = end - ty * tw < tw ? end - ty * tw : tw;
+				if (held[sk] != ty)
+					vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero,
+					         band + sk * off);
+				held[sk] = ty;
 			}
 			#pragma GCC unroll 6
 			for (int i = 0; i < a; i++) {
 				vf d[6], e[6], q[6];
-				deinterleave(m, band + (size_t)i * wp + tx0 * m, d);
+				deinterleave(m, band + (size_t)i * wp + s0 * off + tx0 * m, d);
 				for (int k = 1; k < rows; k++) {
 					int l0 = k * tw - tx0;
 					vi later = lane >= l0; /* row k's lanes, and those after */
-					deinterleave(m, band + (size_t)i * wp + k * off - l0 * m, e);
+					deinterleave(m, band + (size_t)i * wp + slot_at(slots, s0, k) * off - l0 * m, e);
 					#pragma GCC unroll 6
 					for (int j = 0; j < a; j++)
 						d[j] = REPLACE(d[j], later, e[j]);
@@ -271,9 +302,9 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 		float bias = ep->bias ? ep->bias[o] : 0.0f;
 		float *yo = y + (size_t)o * p->oh * p->ow;
 		const float *ro = ep->residual ? ep->residual + (size_t)o * p->oh * p->ow : NULL;
-		for (int t0 = 0; b0 + t0 < end; t0 += VW) {
-			int T0 = b0 + t0, T1 = T0 + VW < end ? T0 + VW : end;
-			int ty0 = T0 / tw, tx0 = T0 - ty0 * tw, rows = rows_of(tw, T0, T1);
+		int ty0 = b0 / tw, tx0 = b0 - ty0 * tw, s0 = 0; /* the vector's first tile (s0 unused) */
+		for (int t0 = 0; b0 + t0 < end; t0 += VW, next_vector(tw, 1, &ty0, &tx0, &s0)) {
+			int T0 = b0 + t0, T1 = T0 + VW < end ? T0 + VW : end, rows = rows_of(tw, tx0, T1 - T0);
 			vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
 			#pragma GCC unroll 6
 			for (int i = 0; i < a; i++)

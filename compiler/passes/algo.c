@@ -142,8 +142,8 @@ static long long winograd_tiles(const Node *n, int m)
 }
 
 /* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, one block
- * of tiles transformed and multiplied, the band of one row of tiles and
- * the narrow tiles' spread columns. */
+ * of tiles transformed and multiplied, the band of the rows of tiles a
+ * vector of tiles reads and the narrow tiles' spread columns. */
 static long long winograd_scratch(const Node *n, int c, int m)
 {
 	return 4 * RT_WINOGRAD_FLOATS(m, c, n->shape[1], n->shape[2], n->shape[3]);

@@ -14,6 +14,6 @@ return down:conv2d { name = "few", out_channels = 13, kernel_size = 3, padding =
 -- # after algo
 -- # model algo_weight_bound (tests/passes/algo_weight_bound.lua): 4 nodes, input %0, output %3
 -- %0 = input name=x : 1x16x18x14  # line 9
--- %1 = conv2d %0 name=big out_channels=16 kernel=3x3 stride=1x1 pad=1x1 bias algo=winograd4 scratch=231296 : 1x16x18x14  # line 10
+-- %1 = conv2d %0 name=big out_channels=16 kernel=3x3 stride=1x1 pad=1x1 bias algo=winograd4 scratch=235776 : 1x16x18x14  # line 10
 -- %2 = conv2d %1 name=down out_channels=5 kernel=1x1 stride=2x2 bias algo=im2col scratch=4096 : 1x5x9x7  # line 11
 -- %3 = conv2d %2 name=few out_channels=13 kernel=3x3 stride=1x1 pad=1x1 bias algo=im2col scratch=11520 : 1x13x9x7  # line 12

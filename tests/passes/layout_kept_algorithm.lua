@@ -16,7 +16,7 @@ return d:relu()
 -- %1 = reorder %0 name=x.to_nhwc layout=nhwc : 1x16x12x12  # line 7
 -- %2 = conv2d %1 name=conv1 out_channels=16 kernel=1x1 stride=1x1 bias algo=gemm layout=nhwc : 1x16x12x12  # line 8
 -- %3 = reorder %2 name=conv1.to_nchw : 1x16x12x12  # line 8
--- %4 = conv2d %3 name=wino out_channels=16 kernel=3x3 stride=1x1 pad=1x1 bias algo=winograd4 scratch=231296 : 1x16x12x12  # line 9
+-- %4 = conv2d %3 name=wino out_channels=16 kernel=3x3 stride=1x1 pad=1x1 bias algo=winograd4 scratch=234432 : 1x16x12x12  # line 9
 -- %5 = reorder %4 name=wino.to_nhwc layout=nhwc : 1x16x12x12  # line 9
 -- %6 = conv2d %5 name=dw out_channels=16 kernel=3x3 stride=1x1 pad=1x1 groups=16 bias act=relu layout=nhwc : 1x16x12x12  # line 10
 -- %7 = reorder %6 name=dw.to_nchw : 1x16x12x12  # line 10

@@ -774,9 +774,9 @@ def main():
         ck.conv_ep("gemm", 1, 3, 5, 33, 6, 3, s=2, p=0)
         # Winograd F(2x2) and F(4x4): edge tiles (odd sizes), padding 0 and
         # 2, a single tile, oc not a multiple of the GEMM's 6 rows, more
-        # tiles than one block, rows of tiles that fill half a vector (two
-        # rows a vector: 4 tiles with AVX2, 8 with AVX-512, 2 with SSE) or
-        # cross vectors and blocks, and on two threads (one scratch area each)
+        # tiles than one block, vectors of tiles over several rows of tiles
+        # (whole and parts) that cross blocks, and on two threads (one
+        # scratch area each)
         for m in (2, 4):
             ck.winograd(m, 1, 1, 3, 3, 1, p=0)
             ck.winograd(m, 1, 3, 13, 11, 13, act="relu", res=True)
