@@ -191,15 +191,15 @@ INLINE void interleave(const int m, const vf *r, vf *out)
  * stored row by row of tiles. */
 
 /* Where the vector of tiles after this one starts: VW tiles on from
- * tile tx0 of row ty0 (tw a row), the row's slot s0 of `slots` moving
- * with it. Kept up by additions, not divisions: a division per vector
- * and slot cost wide rows of few channels (16 channels of 224x224) 5-8%. */
-INLINE void next_vector(int tw, int slots, int *ty0, int *tx0, int *s0)
+ * tile tx0 of row ty0 (tw a row); returns the rows it moved. Kept up by
+ * additions, not divisions: a division per vector and slot cost wide
+ * rows of few channels (16 channels of 224x224) 5-8%. */
+INLINE int next_vector(int tw, int *ty0, int *tx0)
 {
-	for (*tx0 += VW; *tx0 >= tw; *tx0 -= tw) {
-		++*ty0;
-		*s0 = *s0 + 1 == slots ? 0 : *s0 + 1;
-	}
+	int moved = 0;
+	for (*tx0 += VW; *tx0 >= tw; *tx0 -= tw)
+		++*ty0, moved++;
+	return moved;
 }
 
 /* Rows of tiles that n consecutive tiles from tile tx0 of a row touch. */
@@ -211,10 +211,12 @@ INLINE int rows_of(int tw, int tx0, int n)
 	return rows;
 }
 
-/* Slot s0 + k of `slots` (k < slots). */
-INLINE int slot_at(int slots, int s0, int k)
+/* Slot s (at most a few times `slots`) taken round the slots. */
+INLINE int slot_of(int s, int slots)
 {
-	return s0 + k >= slots ? s0 + k - slots : s0 + k;
+	while (s >= slots)
+		s -= slots;
+	return s;
 }
 
 /* Step 1 for tiles b0 .. b0 + nb - 1 of one image, channels [c0, c1). x: [c, h, w] ->
@@ -246,7 +248,7 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 		for (int k = 0; k < slots; k++)
 			held[k] = -1;
 		int ty0 = b0 / tw, tx0 = b0 - ty0 * tw, s0 = ty0 % slots; /* the vector's first tile, its slot */
-		for (int t0 = 0; t0 < reach; t0 += VW, next_vector(tw, slots, &ty0, &tx0, &s0)) {
+		for (int t0 = 0; t0 < reach; t0 += VW, s0 = slot_of(s0 + next_vector(tw, &ty0, &tx0), slots)) {
 			int T0 = b0 + t0;
 			if (T0 >= end) {
 				for (int xi = 0; xi < a * a; xi++)
@@ -255,7 +257,7 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 			}
 			int rows = rows_of(tw, tx0, (T0 + VW < end ? VW : end - T0));
 			for (int k = 0; k < rows; k++) { /* the block's tiles [first, last) of row ty */
-				int ty = ty0 + k, sk = slot_at(slots, s0, k), first = b0 - ty * tw > 0 ? b0 - ty * tw : 0;
+				int ty = ty0 + k, sk = slot_of(s0 + k, slots), first = b0 - ty * tw > 0 ? b0 - ty * tw : 0;
 				int last = end - ty * tw < tw ? end - ty * tw : tw;
 				if (held[sk] != ty)
 					vertical(m, p, xc, ty * m - p->ph, first * m - p->pw, last * m + 2 - p->pw, wp, zero,
@@ -269,7 +271,7 @@ INLINE void input_transform(const int m, const rt_conv2d_params *p, const float 
 				for (int k = 1; k < rows; k++) {
 					int l0 = k * tw - tx0;
 					vi later = lane >= l0; /* row k's lanes, and those after */
-					deinterleave(m, band + (size_t)i * wp + slot_at(slots, s0, k) * off - l0 * m, e);
+					deinterleave(m, band + (size_t)i * wp + slot_of(s0 + k, slots) * off - l0 * m, e);
 					#pragma GCC unroll 6
 					for (int j = 0; j < a; j++)
 						d[j] = REPLACE(d[j], later, e[j]);
@@ -302,9 +304,17 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 		float bias = ep->bias ? ep->bias[o] : 0.0f;
 		float *yo = y + (size_t)o * p->oh * p->ow;
 		const float *ro = ep->residual ? ep->residual + (size_t)o * p->oh * p->ow : NULL;
-		int ty0 = b0 / tw, tx0 = b0 - ty0 * tw, s0 = 0; /* the vector's first tile (s0 unused) */
-		for (int t0 = 0; b0 + t0 < end; t0 += VW, next_vector(tw, 1, &ty0, &tx0, &s0)) {
+		int ty0 = b0 / tw, tx0 = b0 - ty0 * tw; /* the vector's first tile */
+		for (int t0 = 0; b0 + t0 < end; t0 += VW, next_vector(tw, &ty0, &tx0)) {
 			int T0 = b0 + t0, T1 = T0 + VW < end ? T0 + VW : end, rows = rows_of(tw, tx0, T1 - T0);
+			/* row k's tiles [first, last): outputs from lane l0[k] of the
+			 * interleaved ones, n[k] of them, from column x0[k] */
+			int l0[16], x0[16], n[16];
+			for (int k = 0; k < rows; k++) {
+				int ty = ty0 + k, first = k == 0 ? tx0 : 0, last = T1 - ty * tw < tw ? T1 - ty * tw : tw;
+				l0[k] = k * tw - tx0 + first, x0[k] = first * m;
+				n[k] = (last - first) * m < p->ow - x0[k] ? (last - first) * m : p->ow - x0[k];
+			}
 			vf s[6][6], t[4][6], q[4][4], row[4]; /* a x a, m x a, m x m used */
 			#pragma GCC unroll 6
 			for (int i = 0; i < a; i++)
@@ -321,14 +331,10 @@ INLINE void output_transform(const int m, const rt_conv2d_params *p, const float
 				m == 2 ? at2(t[i], 1, q[i], 1) : at4(t[i], 1, q[i], 1); /* q = t A: rows */
 				interleave(m, q[i], row);
 				for (int k = 0; k < rows && (ty0 + k) * m + i < p->oh; k++) {
-					/* row k's tiles [first, last): lanes from l0, outputs from x0 */
-					int ty = ty0 + k, first = k == 0 ? tx0 : 0, l0 = k * tw - tx0 + first;
-					int last = T1 - ty * tw < tw ? T1 - ty * tw : tw, x0 = first * m;
-					int n = (last - first) * m < p->ow - x0 ? (last - first) * m : p->ow - x0;
-					size_t at = (size_t)(ty * m + i) * p->ow + x0;
-					for (int j = 0, cnt; j < n; j += cnt) { /* a vector, or its part, at a time */
-						int pos = l0 * m + j, l = pos % VW;
-						cnt = n - j < VW - l ? n - j : VW - l;
+					size_t at = (size_t)((ty0 + k) * m + i) * p->ow + x0[k];
+					for (int j = 0, cnt; j < n[k]; j += cnt) { /* a vector, or its part, at a time */
+						int pos = l0[k] * m + j, l = pos % VW;
+						cnt = n[k] - j < VW - l ? n[k] - j : VW - l;
 						act_store_lanes(ep, o, yo + at + j, row[pos / VW], bias, ro ? ro + at + j : NULL,
 						                l, cnt);
 					}
