@@ -230,6 +230,11 @@ typedef struct {
 	bool folded;           /* batch_norm: folded into in[0] by fold_batchnorm
 	                          (dead; its weights still to fold until dce) */
 	long long scratch;     /* bytes of scratch the algorithm needs */
+	const char *scratch_rt; /* scratch as a C expression in the runtime's
+	                          sizing macros ("4 * RT_WINOGRAD_FLOATS(4,
+	                          64, ...)"), which the generated C checks
+	                          against the runtime it is compiled with
+	                          (emit_c.c); NULL where scratch is 0 */
 	Layout layout;         /* how this value is stored; rank-2 values and
 	                          every value before the layout pass: NCHW */
 	DType dtype;           /* its elements (DTYPE_U8 only in an int8 compile,

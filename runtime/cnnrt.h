@@ -21,6 +21,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* ---- the generated C's check of this header ------------------------ */
+
+/* Stops the build of generated C that plans `have` bytes of scratch for
+ * layer `name` where this runtime's kernel takes `need` (its sizing
+ * macro below, e.g. RT_WINOGRAD_FLOATS): C written by the cnnc of
+ * another runtime, whose kernel would write past its scratch. Regenerate
+ * the C with this runtime's cnnc. */
+#define RT_SCRATCH_FITS(name, need, have) \
+	typedef char rt_scratch_of_##name##_is_short_for_this_runtime[(need) <= (have) ? 1 : -1]
+
 /* ---- conv_direct.c -------------------------------------------------- */
 
 /* Sizes of one 2-D convolution; all in elements. */

@@ -4,7 +4,9 @@
  * needs: shapes, weights bound, memory planned.
  *
  * Writes PREFIX.h (the API of SPEC: SYM_INPUT_COUNT, SYM_run, ...) and
- * PREFIX.c: weights (emit_weights.c), then SYM_run_ws, which names one
+ * PREFIX.c: each layer's scratch checked against the runtime's sizing
+ * macros at compile time (emit_scratch_checks), the weights
+ * (emit_weights.c), then SYM_run_ws, which names one
  * pointer per planned buffer and calls one runtime kernel per layer with
  * every size a constant, each under a comment giving the layer's model
  * line, shapes, algorithm and layout. Views (flatten, dropout) emit no
@@ -460,6 +462,29 @@ static int emit_blocks(Emit *e)
 	return k;
 }
 
+/* For each layer with scratch, the bytes the plan gives it against what
+ * the runtime the C is compiled with takes, by its cnnrt.h's macros
+ * (RT_SCRATCH_FITS): C kept from an older cnnc and built against a newer
+ * runtime whose kernels need more stops at compile time rather than
+ * overflowing its workspace. */
+static void emit_scratch_checks(Emit *e)
+{
+	const Graph *g = e->g;
+	bool any = false;
+	for (int i = 0; i < g->n; i++) {
+		const Node *n = &g->nodes[i];
+		if (!n->scratch || !n->scratch_rt)
+			continue;
+		if (!any)
+			fprintf(e->c, "/* Each layer's scratch as planned, against what this runtime's kernel takes: C\n"
+			              " * generated for another runtime stops here. Regenerate it with its cnnc. */\n");
+		any = true;
+		fprintf(e->c, "RT_SCRATCH_FITS(%s, %s, %lld);\n", e->wbase[i], n->scratch_rt, n->scratch);
+	}
+	if (any)
+		fprintf(e->c, "\n");
+}
+
 static void emit_run(Emit *e)
 {
 	Graph *g = e->g;
@@ -568,6 +593,7 @@ void emit_c(Graph *g, const EmitOptions *o)
 	fprintf(e.c, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n");
 	if (o->observe)
 		fprintf(e.c, "void cnnc_observe(int k, const float *x, long long n); /* cnnc quantize's hook */\n\n");
+	emit_scratch_checks(&e);
 	emit_weights(&e);
 	emit_run(&e);
 	if (o->observe)

@@ -84,6 +84,14 @@
 
 #include "../../runtime/cnnrt.h" /* the kernels' scratch formulas, shared */
 
+/* A conv's scratch by an algorithm: its bytes, and the same figure as a
+ * C expression in cnnrt.h's macros, which the generated C checks against
+ * the runtime it is compiled with (Node.scratch_rt). */
+typedef struct {
+	long long bytes; /* what the kernel takes, by this cnnc's cnnrt.h */
+	const char *rt;  /* the same, as "4 * RT_..._FLOATS(args)"; NULL: none */
+} Scratch;
+
 #define MIN_WINOGRAD_C 4             /* fewest input channels Winograd is taken for */
 #define WEIGHT_GBPS 5                /* bytes per ns one core reads from memory (see above) */
 #define GEMM_GMACS 25                /* multiply-accumulates per ns of rt_gemm, one core */
@@ -100,10 +108,13 @@ static bool is_1x1(const Attrs *a)
  * the weights stream from memory and the patches can stream beside them
  * (rt_gemm_panels_outer: read the weights once), else of one block of
  * columns. */
-static long long im2col_scratch(const Node *n, int cg)
+static Scratch im2col_scratch(Arena *A, const Node *n, int cg)
 {
-	return 4 * RT_IM2COL_FLOATS(n->shape[1] / n->a.groups, cg, n->a.kernel[0], n->a.kernel[1], n->shape[2],
-	                            n->shape[3]);
+	const Attrs *a = &n->a;
+	int og = n->shape[1] / a->groups;
+	return (Scratch){4 * RT_IM2COL_FLOATS(og, cg, a->kernel[0], a->kernel[1], n->shape[2], n->shape[3]),
+	                 arena_printf(A, "4 * RT_IM2COL_FLOATS(%d, %d, %d, %d, %d, %d)", og, cg, a->kernel[0],
+	                              a->kernel[1], n->shape[2], n->shape[3])};
 }
 
 #define STEM_C 4      /* most input channels the stem kernel is picked for */
@@ -119,10 +130,12 @@ static bool stem_applies(const Attrs *a, int c)
 
 /* Scratch bytes of the stem kernel: RT_STEM_FLOATS, c*kh padded input
  * rows of sw phases. */
-static long long stem_scratch(const Node *n, int c)
+static Scratch stem_scratch(Arena *A, const Node *n, int c)
 {
 	const Attrs *a = &n->a;
-	return 4 * RT_STEM_FLOATS(c, a->kernel[0], a->kernel[1], a->stride[1], a->dilation[1], n->shape[3]);
+	return (Scratch){4 * RT_STEM_FLOATS(c, a->kernel[0], a->kernel[1], a->stride[1], a->dilation[1], n->shape[3]),
+	                 arena_printf(A, "4 * RT_STEM_FLOATS(%d, %d, %d, %d, %d, %d)", c, a->kernel[0], a->kernel[1],
+	                              a->stride[1], a->dilation[1], n->shape[3])};
 }
 
 /* rt_conv2d_winograd's domain: 3x3, stride 1, dilation 1, groups 1. */
@@ -144,9 +157,11 @@ static long long winograd_tiles(const Node *n, int m)
 /* Scratch bytes of Winograd F(m x m) on n: RT_WINOGRAD_FLOATS, one block
  * of tiles transformed and multiplied, the band of the rows of tiles a
  * vector of tiles reads and the narrow tiles' spread columns. */
-static long long winograd_scratch(const Node *n, int c, int m)
+static Scratch winograd_scratch(Arena *A, const Node *n, int c, int m)
 {
-	return 4 * RT_WINOGRAD_FLOATS(m, c, n->shape[1], n->shape[2], n->shape[3]);
+	return (Scratch){4 * RT_WINOGRAD_FLOATS(m, c, n->shape[1], n->shape[2], n->shape[3]),
+	                 arena_printf(A, "4 * RT_WINOGRAD_FLOATS(%d, %d, %d, %d, %d)", m, c, n->shape[1], n->shape[2],
+	                              n->shape[3])};
 }
 
 /* Multiplies of Winograd F(m x m) on n: a*a per (padded) tile and
@@ -201,12 +216,15 @@ static bool winograd_pays(const Graph *g, const Node *n, int c)
 /* conv_transpose2d: direct (gathering each output's taps) at -O0 and
  * with --algo direct; else GEMM + col2im (runtime/conv_transpose.c),
  * its scratch one block of products. */
-static void transpose_algo(Node *n, const Node *x, int opt_level, Algo force)
+static void transpose_algo(Graph *g, Node *n, const Node *x, int opt_level, Algo force)
 {
 	bool direct = opt_level == 0 || force == ALGO_DIRECT;
 	int og = n->a.out_channels / n->a.groups;
 	n->algo = direct ? ALGO_DIRECT : ALGO_GEMM;
 	n->scratch = direct ? 0 : 4 * RT_CONVT_FLOATS(og, n->a.kernel[0], n->a.kernel[1], x->shape[2], x->shape[3]);
+	n->scratch_rt = direct ? NULL
+	                       : arena_printf(g->arena, "4 * RT_CONVT_FLOATS(%d, %d, %d, %d, %d)", og, n->a.kernel[0],
+	                                      n->a.kernel[1], x->shape[2], x->shape[3]);
 }
 
 void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
@@ -215,7 +233,7 @@ void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 	for (int i = 0; i < g->n; i++) {
 		Node *n = &g->nodes[i];
 		if (n->op == OP_CONV_TRANSPOSE2D)
-			transpose_algo(n, &g->nodes[n->in[0]], opt_level, force);
+			transpose_algo(g, n, &g->nodes[n->in[0]], opt_level, force);
 		if (n->op != OP_CONV2D)
 			continue;
 		const Node *x = &g->nodes[n->in[0]];
@@ -239,11 +257,13 @@ void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 		else
 			algo = ALGO_IM2COL;
 		n->algo = algo;
-		long long im2col = im2col_scratch(n, cg);
-		n->scratch = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col
-		             : take                                 ? winograd_scratch(n, cg, tile)
-		             : algo == ALGO_STEM                    ? stem_scratch(n, cg)
-		                                                    : 0;
+		Scratch im2col = im2col_scratch(g->arena, n, cg), none = {0, NULL};
+		Scratch s = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col
+		            : take                                 ? winograd_scratch(g->arena, n, cg, tile)
+		            : algo == ALGO_STEM                    ? stem_scratch(g->arena, n, cg)
+		                                                   : none;
+		n->scratch = s.bytes;
+		n->scratch_rt = s.rt;
 		if (!winograd)
 			continue;
 		long long macs = ir_macs(g, n), mults = winograd_mults(n, cg, tile);
@@ -259,7 +279,7 @@ void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 		                            prefer_size ? " (-Os: it grows the weights)" : "", mults, winograd_tiles(n, tile),
 		                            macs, (double)macs / (double)mults, wb, pb, MACS_PER_BYTE, WEIGHT_GBPS, wc,
 		                            wc == 3 * mults / 2 ? "compute" : "weight", pc, pc == macs ? "compute" : "weight",
-		                            MIN_WINOGRAD_C, cg, winograd_scratch(n, cg, tile), im2col);
+		                            MIN_WINOGRAD_C, cg, winograd_scratch(g->arena, n, cg, tile).bytes, im2col.bytes);
 	}
 }
 
@@ -276,7 +296,9 @@ void algo_threads(Graph *g, int threads)
 		                  /* im2col's blocks, unless one block takes every column (RT_IM2COL_SCRATCH) */
 		                  ((n->algo == ALGO_IM2COL || n->algo == ALGO_GEMM) &&
 		                   !RT_GEMM_PANELS_OUTER(og, ohw, cg * a->kernel[0] * a->kernel[1]));
-		if (per_thread)
+		if (per_thread) {
 			n->scratch = ir_mul(n->scratch, threads);
+			n->scratch_rt = arena_printf(g->arena, "%d * %s", threads, n->scratch_rt);
+		}
 	}
 }

@@ -250,6 +250,7 @@ static void set_conv_algo(Node *n, bool keep_algos)
 	bool forced_direct = keep_algos && n->algo == ALGO_DIRECT;
 	n->algo = is_1x1(&n->a) && !forced_direct ? ALGO_GEMM : ALGO_DIRECT;
 	n->scratch = 0;
+	n->scratch_rt = NULL;
 	n->algo_note = NULL;
 }
 

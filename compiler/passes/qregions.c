@@ -97,17 +97,20 @@ static bool has_kernel(const Graph *g, const Node *n)
  * rt_qgemm, or a 1x1 conv with stride 1 and no padding read in place, with
  * its scratch per thread), rt_qconv2d_dw (depthwise), else qops.c's
  * direct rt_qconv2d_direct. */
-static void int8_algo(Node *n, int c, int threads)
+static void int8_algo(Arena *A, Node *n, int c, int threads)
 {
 	const Attrs *a = &n->a;
 	n->scratch = 0;
+	n->scratch_rt = NULL;
 	if (a->groups == 1) {
 		bool gemm = a->kernel[0] == 1 && a->kernel[1] == 1 && a->stride[0] == 1 && a->stride[1] == 1 &&
 		            a->pad[0] == 0 && a->pad[1] == 0;
 		n->algo = gemm ? ALGO_GEMM : ALGO_IM2COL;
-		n->scratch = gemm ? 0
-		                  : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], (long long)n->shape[2] * n->shape[3],
-		                                     threads);
+		long long ohw = (long long)n->shape[2] * n->shape[3];
+		n->scratch = gemm ? 0 : RT_QCONV_SCRATCH(c, a->kernel[0], a->kernel[1], ohw, threads);
+		n->scratch_rt = gemm ? NULL
+		                     : arena_printf(A, "RT_QCONV_SCRATCH(%d, %d, %d, %lld, %d)", c, a->kernel[0],
+		                                    a->kernel[1], ohw, threads);
 		n->algo_note = gemm ? "int8: rt_qconv2d, 1x1: rt_qgemm on the NHWC input in place"
 		                    : "int8: rt_qconv2d, im2col blocks of uint8 NHWC times rt_qgemm";
 	} else if (a->groups == c && a->groups == n->shape[1]) {
@@ -326,7 +329,7 @@ int *quant_regions(Graph *g, int threads)
 			d->dtype = DTYPE_U8;
 			d->layout = d->rank == 4 ? LAYOUT_NHWC : LAYOUT_NCHW;
 			if (d->op == OP_CONV2D)
-				int8_algo(d, old[old[i].in[0]].shape[1], threads);
+				int8_algo(A, d, old[old[i].in[0]].shape[1], threads);
 			as_u8[i] = d->id;
 		} else
 			as_f32[i] = d->id;

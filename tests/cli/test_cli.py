@@ -19,6 +19,8 @@
   flipped bit) with exit 1;
 - weights go to the blob by their packed size (Winograd's are 4x raw), so
   no model makes a C array of many megabytes;
+- generated C compiled against a runtime whose kernel takes more scratch
+  than its cnnc planned (C kept from an older cnnc) stops at compile time;
 - -Os and --prefer size are one option: resnet18's weights in the program
   stay within 1% of its parameters' bytes (twice that at -O2).
 """
@@ -89,6 +91,24 @@ def main():
                   os.path.exists(blob) and os.path.getsize(blob) >= 9 << 20, str(os.listdir(w)))
             size = os.path.getsize(os.path.join(w, "net.c"))
             check("2.4 MB of weights, 9.4 MB packed: net.c under 1 MB", size < 1 << 20, f"{size} bytes")
+            # generated C kept from an older cnnc, compiled against a runtime
+            # whose Winograd kernel takes more scratch than that cnnc planned,
+            # stops at compile time naming the layer (it would overflow the
+            # workspace); against its own runtime it compiles
+            alt = os.path.join(tmp, "alt_runtime")
+            shutil.copytree(os.path.join(REPO, "runtime"), alt)
+            hdr = os.path.join(alt, "cnnrt.h")
+            text = open(hdr).read()
+            grown = text.replace("#define RT_WINOGRAD_BAND_LEAD 64", "#define RT_WINOGRAD_BAND_LEAD 4096")
+            check("cnnrt.h sizes Winograd's band by RT_WINOGRAD_BAND_LEAD 64", grown != text)
+            with open(hdr, "w") as f:
+                f.write(grown)
+            cc = ["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", "net.c"]
+            r = run(cc + ["-I", os.path.join(REPO, "runtime")], cwd=w)
+            check("generated C compiles against its own runtime", r.returncode == 0, r.stderr)
+            r = run(cc + ["-I", alt], cwd=w)
+            check("generated C against a runtime needing more scratch: the build stops naming the layer",
+                  r.returncode != 0 and "rt_scratch_of_conv_is_short_for_this_runtime" in r.stderr, r.stderr[-1500:])
 
         # a prelu's slopes are a learned tensor, NAME.weight: missing, or of
         # the wrong length, the error names the key and the shape needed
