@@ -225,8 +225,9 @@ INLINE int slot_of(int s, int slots)
  * loops' bookkeeping showed: 16 channels of 224x224 at F(2x2) ran 8%
  * slower than when each row of tiles had vectors of its own, 1.5% with
  * this copy; 64 of 56x56 at F(4x4) and one tile a row 2% faster, whole
- * resnet18 0.993 (interleaved A/B). With AVX-512's 32 registers the
- * layers alone ran no faster and whole resnet18 1-2% slower. */
+ * resnet18 0.993 (interleaved A/B); the generic target's vectors of 4
+ * take it too (not timed). With AVX-512's 32 registers the layers alone
+ * ran no faster and whole resnet18 1-2% slower. */
 #define ONE_ROW_PATH (VW < 16)
 
 /* The rows of step 1 for one vector of tiles: B^T (band's columns) B,

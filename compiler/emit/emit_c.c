@@ -95,10 +95,16 @@ static void name_values(Emit *e)
 	e->var = arena_alloc(g->arena, (size_t)g->n * sizeof *e->var);
 	e->wbase = arena_alloc(g->arena, (size_t)g->n * sizeof *e->wbase);
 	for (int i = 0; i < g->n; i++) {
-		e->wbase[i] = c_ident(g->arena, g->nodes[i].name);
-		for (int j = 0; j < i; j++)
-			if (!strcmp(e->wbase[j], e->wbase[i]))
-				e->wbase[i] = arena_printf(g->arena, "%s_%d", e->wbase[i], i);
+		/* "a.b" after "a_b" becomes "a_b_ID"; that too may be taken (a
+		 * layer named "a_b_ID"), so again until it is not */
+		char *base = c_ident(g->arena, g->nodes[i].name);
+		e->wbase[i] = base;
+		for (int j = 0, k = 0; j < i; j++)
+			if (!strcmp(e->wbase[j], e->wbase[i])) {
+				e->wbase[i] = k++ ? arena_printf(g->arena, "%s_%d_%d", base, i, k)
+				                  : arena_printf(g->arena, "%s_%d", base, i);
+				j = -1;
+			}
 	}
 	for (int i = 0; i < g->n; i++) {
 		if (p->home[i] != i && op_flags[g->nodes[i].op] & OPF_VIEW) {
@@ -121,9 +127,9 @@ static void name_values(Emit *e)
 			e->var[i] = arena_printf(g->arena, "w_%s", e->wbase[i]);
 			continue;
 		}
-		char *v = c_ident(g->arena, g->nodes[i].name);
-		if (is_taken(e, i, v))
-			v = arena_printf(g->arena, "%s_%d", v, i);
+		char *base = c_ident(g->arena, g->nodes[i].name), *v = base;
+		for (int k = 0; is_taken(e, i, v); k++) /* as wbase's: until a free one */
+			v = k ? arena_printf(g->arena, "%s_%d_%d", base, i, k) : arena_printf(g->arena, "%s_%d", base, i);
 		e->var[i] = v;
 	}
 }
@@ -473,8 +479,10 @@ static void emit_scratch_checks(Emit *e)
 	bool any = false;
 	for (int i = 0; i < g->n; i++) {
 		const Node *n = &g->nodes[i];
-		if (!n->scratch || !n->scratch_rt)
+		if (!n->scratch)
 			continue;
+		if (!n->scratch_rt)
+			BUG("%s: %lld bytes of scratch without its expression in the runtime's macros", n->name, n->scratch);
 		if (!any)
 			fprintf(e->c, "/* Each layer's scratch as planned, against what this runtime's kernel takes: C\n"
 			              " * generated for another runtime stops here. Regenerate it with its cnnc. */\n");

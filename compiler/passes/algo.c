@@ -103,18 +103,21 @@ static bool is_1x1(const Attrs *a)
 	       a->pad[1] == 0;
 }
 
-/* Scratch bytes of rt_conv2d_gemm (RT_IM2COL_FLOATS): one group's patches,
- * k = cg*kh*kw rows in 16-column strips, of all the output pixels when
- * the weights stream from memory and the patches can stream beside them
- * (rt_gemm_panels_outer: read the weights once), else of one block of
- * columns. */
-static Scratch im2col_scratch(Arena *A, const Node *n, int cg)
+/* Scratch bytes of rt_conv2d_gemm on `threads` threads
+ * (RT_IM2COL_SCRATCH): one group's patches, k = cg*kh*kw rows in
+ * 16-column strips, of all the output pixels when the weights stream
+ * from memory and the patches can stream beside them
+ * (rt_gemm_panels_outer: read the weights once; one area), else of one
+ * block of columns per thread. The runtime's rule decides, in the
+ * generated C's check too. */
+static Scratch im2col_scratch(Arena *A, const Node *n, int cg, int threads)
 {
 	const Attrs *a = &n->a;
 	int og = n->shape[1] / a->groups;
-	return (Scratch){4 * RT_IM2COL_FLOATS(og, cg, a->kernel[0], a->kernel[1], n->shape[2], n->shape[3]),
-	                 arena_printf(A, "4 * RT_IM2COL_FLOATS(%d, %d, %d, %d, %d, %d)", og, cg, a->kernel[0],
-	                              a->kernel[1], n->shape[2], n->shape[3])};
+	return (Scratch){
+		4 * RT_IM2COL_SCRATCH(og, cg, a->kernel[0], a->kernel[1], n->shape[2], n->shape[3], threads),
+		arena_printf(A, "4 * RT_IM2COL_SCRATCH(%d, %d, %d, %d, %d, %d, %d)", og, cg, a->kernel[0], a->kernel[1],
+		             n->shape[2], n->shape[3], threads)};
 }
 
 #define STEM_C 4      /* most input channels the stem kernel is picked for */
@@ -257,7 +260,7 @@ void choose_algos(Graph *g, int opt_level, Algo force, bool prefer_size)
 		else
 			algo = ALGO_IM2COL;
 		n->algo = algo;
-		Scratch im2col = im2col_scratch(g->arena, n, cg), none = {0, NULL};
+		Scratch im2col = im2col_scratch(g->arena, n, cg, 1), none = {0, NULL};
 		Scratch s = algo == ALGO_IM2COL || algo == ALGO_GEMM ? im2col
 		            : take                                 ? winograd_scratch(g->arena, n, cg, tile)
 		            : algo == ALGO_STEM                    ? stem_scratch(g->arena, n, cg)
@@ -289,14 +292,12 @@ void algo_threads(Graph *g, int threads)
 		Node *n = &g->nodes[i];
 		if (n->op != OP_CONV2D || !n->scratch)
 			continue;
-		const Attrs *a = &n->a;
-		int cg = g->nodes[n->in[0]].shape[1] / a->groups, og = n->shape[1] / a->groups;
-		long long ohw = (long long)n->shape[2] * n->shape[3];
-		bool per_thread = ALGO_WINOGRAD_TILE(n->algo) || n->algo == ALGO_STEM ||
-		                  /* im2col's blocks, unless one block takes every column (RT_IM2COL_SCRATCH) */
-		                  ((n->algo == ALGO_IM2COL || n->algo == ALGO_GEMM) &&
-		                   !RT_GEMM_PANELS_OUTER(og, ohw, cg * a->kernel[0] * a->kernel[1]));
-		if (per_thread) {
+		if (n->algo == ALGO_IM2COL || n->algo == ALGO_GEMM) {
+			/* im2col's blocks, unless one block takes every column */
+			Scratch s = im2col_scratch(g->arena, n, g->nodes[n->in[0]].shape[1] / n->a.groups, threads);
+			n->scratch = s.bytes;
+			n->scratch_rt = s.rt;
+		} else if (ALGO_WINOGRAD_TILE(n->algo) || n->algo == ALGO_STEM) {
 			n->scratch = ir_mul(n->scratch, threads);
 			n->scratch_rt = arena_printf(g->arena, "%d * %s", threads, n->scratch_rt);
 		}

@@ -19,6 +19,7 @@
   flipped bit) with exit 1;
 - weights go to the blob by their packed size (Winograd's are 4x raw), so
   no model makes a C array of many megabytes;
+- layer names that make the same C identifier build;
 - generated C compiled against a runtime whose kernel takes more scratch
   than its cnnc planned (C kept from an older cnnc) stops at compile time;
 - -Os and --prefer size are one option: resnet18's weights in the program
@@ -92,23 +93,54 @@ def main():
             size = os.path.getsize(os.path.join(w, "net.c"))
             check("2.4 MB of weights, 9.4 MB packed: net.c under 1 MB", size < 1 << 20, f"{size} bytes")
             # generated C kept from an older cnnc, compiled against a runtime
-            # whose Winograd kernel takes more scratch than that cnnc planned,
-            # stops at compile time naming the layer (it would overflow the
-            # workspace); against its own runtime it compiles
+            # whose kernel takes more scratch than that cnnc planned, stops at
+            # compile time naming the layer (it would overflow the
+            # workspace); against its own runtime it compiles. Winograd's
+            # band grown; then im2col's areas: one when the weights stream
+            # (4.7 MB here), one a thread otherwise, by the runtime's rule,
+            # so a runtime that caches more weights needs 4, not the one
+            # planned
+            s2 = os.path.join(tmp, "s2.lua")
+            with open(s2, "w") as f:
+                f.write('local x = input { name = "x", shape = { 1, 256, 14, 14 } }\n'
+                        'return x:conv2d { name = "down", out_channels = 512, kernel_size = 3, stride = 2, '
+                        'padding = 1 }\n')
+            r = run([CNNC, "compile", s2, "--random-weights", "1", "--threads", "4", "-o", "s2"], cwd=w)
+            check("im2col layer on 4 threads: compiles", r.returncode == 0, r.stderr)
             alt = os.path.join(tmp, "alt_runtime")
             shutil.copytree(os.path.join(REPO, "runtime"), alt)
             hdr = os.path.join(alt, "cnnrt.h")
-            text = open(hdr).read()
-            grown = text.replace("#define RT_WINOGRAD_BAND_LEAD 64", "#define RT_WINOGRAD_BAND_LEAD 4096")
-            check("cnnrt.h sizes Winograd's band by RT_WINOGRAD_BAND_LEAD 64", grown != text)
-            with open(hdr, "w") as f:
-                f.write(grown)
-            cc = ["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", "net.c"]
-            r = run(cc + ["-I", os.path.join(REPO, "runtime")], cwd=w)
-            check("generated C compiles against its own runtime", r.returncode == 0, r.stderr)
-            r = run(cc + ["-I", alt], cwd=w)
-            check("generated C against a runtime needing more scratch: the build stops naming the layer",
-                  r.returncode != 0 and "rt_scratch_of_conv_is_short_for_this_runtime" in r.stderr, r.stderr[-1500:])
+            for what, c_file, layer, old, new in (
+                    ("Winograd's band", "net.c", "conv", "#define RT_WINOGRAD_BAND_LEAD 64",
+                     "#define RT_WINOGRAD_BAND_LEAD 4096"),
+                    ("im2col on 4 threads, an area a thread", "s2.c", "down", "#define RT_GEMM_A_CACHED (512 * 1024)",
+                     "#define RT_GEMM_A_CACHED (64 * 1024 * 1024)")):
+                text = open(hdr).read()
+                check(f"cnnrt.h has '{old}'", old in text)
+                with open(hdr, "w") as f:
+                    f.write(text.replace(old, new))
+                cc = ["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", c_file]
+                r = run(cc + ["-I", os.path.join(REPO, "runtime")], cwd=w)
+                check(f"{c_file} compiles against its own runtime", r.returncode == 0, r.stderr)
+                r = run(cc + ["-I", alt], cwd=w)
+                check(f"{c_file} against a runtime needing more scratch ({what}): the build stops naming the layer",
+                      r.returncode != 0 and f"rt_scratch_of_{layer}_is_short_for_this_runtime" in r.stderr,
+                      r.stderr[-1500:])
+
+        # layer names that make the same C identifier ("a.b", "a_b", "a-b")
+        # and one named as the first rename ("a_b_4") get names of their
+        # own: the program builds
+        nm = os.path.join(tmp, "names.lua")
+        with open(nm, "w") as f:
+            f.write('local x = input { name = "x", shape = { 1, 3, 9, 9 } }\n')
+            prev = "x"
+            for i, name in enumerate(("a_b_4", "a.b", "a_b", "a-b")):
+                f.write(f'local v{i} = {prev}:conv2d {{ name = "{name}", out_channels = 4, kernel_size = 3, '
+                        'padding = 1 }\n')
+                prev = f"v{i}"
+            f.write(f"return {prev}\n")
+        r = run([CNNC, "build", nm, "--random-weights", "1", "-o", os.path.join(tmp, "names")])
+        check("layers named a_b_4, a.b, a_b, a-b: the program builds", r.returncode == 0, r.stderr[-1500:])
 
         # a prelu's slopes are a learned tensor, NAME.weight: missing, or of
         # the wrong length, the error names the key and the shape needed
