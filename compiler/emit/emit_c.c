@@ -76,16 +76,30 @@ const char *emit_comment(Arena *a, const char *s)
 	return out;
 }
 
-static bool is_taken(Emit *e, int upto, const char *name)
+/* Whether name is among names[0..upto) or, with reserved, one of the
+ * run function's own identifiers. */
+static bool is_taken(char *const *names, int upto, bool reserved, const char *name)
 {
-	static const char *const reserved[] = {"input", "output", "ws", "ws_", "p", NULL};
-	for (const char *const *r = reserved; *r; r++)
+	static const char *const words[] = {"input", "output", "ws", "ws_", "p", NULL};
+	for (const char *const *r = words; reserved && *r; r++)
 		if (!strcmp(*r, name))
 			return true;
 	for (int i = 0; i < upto; i++)
-		if (e->var[i] && !strcmp(e->var[i], name))
+		if (names[i] && !strcmp(names[i], name))
 			return true;
 	return false;
+}
+
+/* Layer id's name as a C identifier free of names[0..upto) (and, with
+ * reserved, of is_taken's words): "a.b" after "a_b" becomes "a_b_ID";
+ * that too may be taken (a layer named "a_b_ID"), so then "a_b_ID_2",
+ * and on until one is free. */
+static char *free_name(Arena *a, const char *layer, int id, char *const *names, int upto, bool reserved)
+{
+	char *base = c_ident(a, layer), *v = base;
+	for (int k = 1; is_taken(names, upto, reserved, v); k++)
+		v = k == 1 ? arena_printf(a, "%s_%d", base, id) : arena_printf(a, "%s_%d_%d", base, id, k);
+	return v;
 }
 
 static void name_values(Emit *e)
@@ -94,18 +108,8 @@ static void name_values(Emit *e)
 	const MemPlan *p = g->plan;
 	e->var = arena_alloc(g->arena, (size_t)g->n * sizeof *e->var);
 	e->wbase = arena_alloc(g->arena, (size_t)g->n * sizeof *e->wbase);
-	for (int i = 0; i < g->n; i++) {
-		/* "a.b" after "a_b" becomes "a_b_ID"; that too may be taken (a
-		 * layer named "a_b_ID"), so again until it is not */
-		char *base = c_ident(g->arena, g->nodes[i].name);
-		e->wbase[i] = base;
-		for (int j = 0, k = 0; j < i; j++)
-			if (!strcmp(e->wbase[j], e->wbase[i])) {
-				e->wbase[i] = k++ ? arena_printf(g->arena, "%s_%d_%d", base, i, k)
-				                  : arena_printf(g->arena, "%s_%d", base, i);
-				j = -1;
-			}
-	}
+	for (int i = 0; i < g->n; i++)
+		e->wbase[i] = free_name(g->arena, g->nodes[i].name, i, e->wbase, i, false);
 	for (int i = 0; i < g->n; i++) {
 		if (p->home[i] != i && op_flags[g->nodes[i].op] & OPF_VIEW) {
 			e->var[i] = e->var[g->nodes[i].in[0]];
@@ -127,10 +131,7 @@ static void name_values(Emit *e)
 			e->var[i] = arena_printf(g->arena, "w_%s", e->wbase[i]);
 			continue;
 		}
-		char *base = c_ident(g->arena, g->nodes[i].name), *v = base;
-		for (int k = 0; is_taken(e, i, v); k++) /* as wbase's: until a free one */
-			v = k ? arena_printf(g->arena, "%s_%d_%d", base, i, k) : arena_printf(g->arena, "%s_%d", base, i);
-		e->var[i] = v;
+		e->var[i] = free_name(g->arena, g->nodes[i].name, i, e->var, i, true);
 	}
 }
 
