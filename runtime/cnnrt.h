@@ -23,6 +23,19 @@
 
 /* ---- the generated C's check of this header ------------------------ */
 
+/* The version of what generated C and this runtime agree on beyond the
+ * prototypes below: how the compiler lays out the weights the kernels
+ * read (rt_gemm's panels and Winograd's U, compiler/passes/pack.c; the
+ * NHWC and NCHW8c convolutions', pack_cl.c; rt_qpack's, emit_quant.c;
+ * every other kernel's weights in PyTorch's order), and what a kernel's
+ * arguments mean. Generated C stops at compile time against a runtime of
+ * another version (an #error naming the one it was generated for): kept
+ * from an older cnnc, its weights would be read in the wrong order, with
+ * no other sign. Bump it with any such change; tests/cli/test_cli.py
+ * fingerprints the packed weights of one layer of each kind and fails
+ * when they change under the same number. */
+#define RT_ABI 1
+
 /* Stops the build of generated C that plans `have` bytes of scratch for
  * layer `name` where this runtime's kernel takes `need` (its sizing
  * macro below, e.g. RT_WINOGRAD_FLOATS): C written by the cnnc of

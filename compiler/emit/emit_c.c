@@ -30,6 +30,8 @@
  */
 #include "emit.h"
 
+#include "../../runtime/cnnrt.h" /* RT_ABI */
+
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
@@ -469,6 +471,17 @@ static int emit_blocks(Emit *e)
 	return k;
 }
 
+/* The runtime version (cnnrt.h's RT_ABI) this cnnc lays the weights out
+ * for: C compiled against a runtime of another stops there. */
+static void emit_abi_check(Emit *e)
+{
+	fprintf(e->c, "/* The weights below are laid out for runtime version %d: C kept from another cnnc\n"
+	              " * stops here rather than read them in the wrong order. Regenerate it. */\n", RT_ABI);
+	fprintf(e->c, "#if !defined(RT_ABI) || RT_ABI != %d\n", RT_ABI);
+	fprintf(e->c, "#error \"generated for runtime version (RT_ABI) %d; this cnnrt.h is another: regenerate this C "
+	              "with the cnnc of this runtime\"\n#endif\n\n", RT_ABI);
+}
+
 /* For each layer with scratch, the bytes the plan gives it against what
  * the runtime the C is compiled with takes, by its cnnrt.h's macros
  * (RT_SCRATCH_FITS): C kept from an older cnnc and built against a newer
@@ -602,6 +615,7 @@ void emit_c(Graph *g, const EmitOptions *o)
 	fprintf(e.c, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n#include \"cnnrt.h\"\n\n");
 	if (o->observe)
 		fprintf(e.c, "void cnnc_observe(int k, const float *x, long long n); /* cnnc quantize's hook */\n\n");
+	emit_abi_check(&e);
 	emit_scratch_checks(&e);
 	emit_weights(&e);
 	emit_run(&e);

@@ -22,12 +22,18 @@
 - layer names that make the same C identifier build;
 - generated C compiled against a runtime whose kernel takes more scratch
   than its cnnc planned (C kept from an older cnnc) stops at compile time;
+  so does C compiled against a runtime of another version (RT_ABI);
+- the packed weights of one layer of each kind (rt_gemm's panels,
+  Winograd's U at F(2x2) and F(4x4), the NHWC and NCHW8c convolutions',
+  int8's) are those fingerprinted for this RT_ABI: a change to how the
+  compiler lays out weights fails here until RT_ABI is bumped;
 - -Os and --prefer size are one option: resnet18's weights in the program
   stay within 1% of its parameters' bytes (twice that at -O2).
 """
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,9 +63,79 @@ def digest(paths):
     return {os.path.basename(p): hashlib.sha256(open(p, "rb").read()).hexdigest() for p in paths}
 
 
+# The fingerprint of abi_fingerprint's packed weights under each RT_ABI.
+# When it fails: if a change lays weights out differently for a kernel
+# (or changes what a kernel's arguments mean), bump RT_ABI in
+# runtime/cnnrt.h and add the new fingerprint here; if the layout is the
+# same and only the values moved (another algorithm chosen for these
+# layers, another quantization), replace this ABI's fingerprint.
+FINGERPRINTS = {1: "178b523885522690"}
+
+
+def packed_weights(c_file):
+    """The weight constants of generated C (and its blob, if any), in order."""
+    with open(c_file) as f:
+        text = f.read()
+    h = hashlib.sha256()
+    for body in re.findall(r"^static const [\w ]+ w_\w+(?:\[\d+\])? = \{(.*?)\};$", text, re.S | re.M):
+        h.update(re.sub(r"\s+", "", body).encode() + b";")
+    blob = os.path.splitext(c_file)[0] + ".weights"
+    if os.path.exists(blob):
+        with open(blob, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def abi_fingerprint(tmp):
+    """One conv of each packing, its weights random with seed 1 (int8:
+    the golden odd_conv quantized on fixed data, observed by the generic
+    target's kernels, whose sums are the same on every x86-64 host),
+    fingerprinted together."""
+    d = os.path.join(tmp, "abi")
+    os.makedirs(d)
+    conv = ('local x = input {{ name = "x", shape = {{ 1, 13, {h}, {w} }} }}\n'
+            'x = x:conv2d {{ name = "conv", out_channels = 37, kernel_size = 3, stride = {s}, padding = 1 }}\n'
+            'return x:conv2d {{ name = "dw", out_channels = 37, kernel_size = 3, padding = 1, groups = 37 }}\n')
+    cases = (("gemm", conv.format(h=9, w=11, s=2), ["--algo", "im2col"], "im2col"),
+             ("winograd4", conv.format(h=30, w=30, s=1), ["--algo", "winograd"], "winograd4"),
+             ("winograd2", conv.format(h=7, w=7, s=1), ["--algo", "winograd"], "winograd2"),
+             ("nhwc", conv.format(h=9, w=11, s=1), ["--layout", "nhwc"], "nhwc"),
+             ("blocked", conv.format(h=9, w=11, s=1), ["--layout", "blocked"], "nchw8c"))
+    prints = []
+    for name, text, flags, want in cases:
+        model = os.path.join(d, name + ".lua")
+        with open(model, "w") as f:
+            f.write(text)
+        flags += ["--target", "generic"]  # the same choices on every host
+        r = run([CNNC, "compile", model, "--random-weights", "1", "-o", name] + flags, cwd=d)
+        rep = run([CNNC, "report", model, "--random-weights", "1"] + flags, cwd=d)
+        check(f"ABI fingerprint, {name}: compiles, the conv takes {want}",
+              r.returncode == 0 and want in rep.stdout.split("\n", 1)[-1], r.stderr + rep.stdout[-2000:])
+        if r.returncode == 0:
+            prints.append(packed_weights(os.path.join(d, name + ".c")))
+    net = os.path.join(REPO, "tests", "golden", "nets", "odd_conv.lua")
+    calib = os.path.join(d, "calib.npy")
+    np.save(calib, np.random.default_rng(7).standard_normal((2, 1, 3, 17, 23)).astype(np.float32)[:, 0])
+    q = os.path.join(d, "q.safetensors")
+    weights = os.path.join(REPO, "tests", "golden", "data", "odd_conv", "weights.safetensors")
+    r = run([CNNC, "quantize", net, "--weights", weights, "--calibrate", calib, "-o", q, "--target", "generic"])
+    if r.returncode == 0:
+        r = run([CNNC, "compile", net, "--weights", q, "-o", "int8", "--target", "generic"], cwd=d)
+    check("ABI fingerprint, int8: quantizes and compiles", r.returncode == 0, r.stderr)
+    if r.returncode == 0:
+        prints.append(packed_weights(os.path.join(d, "int8.c")))
+    with open(os.path.join(REPO, "runtime", "cnnrt.h")) as f:
+        abi = int(re.search(r"^#define RT_ABI (\d+)$", f.read(), re.M).group(1))
+    got = hashlib.sha256(" ".join(prints).encode()).hexdigest()[:16]
+    check(f"the packed weights are RT_ABI {abi}'s (bump RT_ABI in runtime/cnnrt.h when the compiler lays "
+          f"weights out otherwise: tests/cli/test_cli.py, FINGERPRINTS)", FINGERPRINTS.get(abi) == got,
+          f"fingerprint {got}, recorded {FINGERPRINTS.get(abi)}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="cnnc-cli-")
     try:
+        abi_fingerprint(tmp)
         a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b", "deeper")
         os.makedirs(a)
         os.makedirs(b)
@@ -126,6 +202,16 @@ def main():
                 check(f"{c_file} against a runtime needing more scratch ({what}): the build stops naming the layer",
                       r.returncode != 0 and f"rt_scratch_of_{layer}_is_short_for_this_runtime" in r.stderr,
                       r.stderr[-1500:])
+            # ... and against a runtime of another version, whose kernels
+            # may read the weights in another order, it stops saying so
+            with open(hdr) as f:
+                text = f.read()
+            abi = int(re.search(r"^#define RT_ABI (\d+)$", text, re.M).group(1))
+            with open(hdr, "w") as f:
+                f.write(text.replace(f"#define RT_ABI {abi}\n", f"#define RT_ABI {abi + 1}\n"))
+            r = run(["cc", "-std=c99", "-fsyntax-only", "-I", alt, "net.c"], cwd=w)
+            check("net.c against a runtime of another RT_ABI: the build stops saying to regenerate it",
+                  r.returncode != 0 and f"generated for runtime version (RT_ABI) {abi}" in r.stderr, r.stderr[-1500:])
 
         # layer names that make the same C identifier ("a.b", "a_b", "a-b")
         # and one named as the first rename ("a_b_4") get names of their
