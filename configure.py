@@ -35,7 +35,7 @@ UNIT_TESTS = ["test_ir", "test_front", "test_safetensors", "test_layout", "test_
 RUNTIME = """
 act.c conv_direct.c conv_gemm.c conv_stem.c conv_transpose.c depthwise.c depthwise_s1.c depthwise_s2.c depthwise_rows.c depthwise_cb.c
 depthwise_phases.c rows.c gemm.c winograd.c pool.c pad.c resize.c eltwise.c broadcast.c linear.c permute.c npy.c time.c threads.c layout.c conv_cl.c pool_cl.c
-channel.c qgemm.c qconv.c qops.c
+channel.c qgemm.c qconv.c qops.c abi.c
 """.split()
 
 # Unit tests of the runtime, compiled and linked with it.

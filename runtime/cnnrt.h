@@ -13,7 +13,8 @@
  * time.c, threads.c; the channel-chunked layouts (NHWC, NCHW8c) in layout.c,
  * conv_cl.c and pool_cl.c; the epilogue every kernel applies as it stores
  * in act.c, over the activations of acts.def (which this header includes);
- * the int8 kernels in qgemm.c and qconv.c, declared in cnnrt_int8.h.
+ * the int8 kernels in qgemm.c and qconv.c, declared in cnnrt_int8.h; the
+ * version the generated C checks, RT_ABI, as a symbol in abi.c.
  */
 #ifndef CNNRT_H
 #define CNNRT_H
@@ -35,6 +36,13 @@
  * fingerprints the packed weights of one layer of each kind and fails
  * when they change under the same number. */
 #define RT_ABI 1
+/* The same as a symbol, rt_abi_1 (abi.c), which generated C reads once a
+ * run: an object compiled from it against one version links with a
+ * runtime of that version only. */
+#define RT_ABI_SYMBOL RT_ABI_SYMBOL_(RT_ABI)
+#define RT_ABI_SYMBOL_(v) RT_ABI_SYMBOL__(v)
+#define RT_ABI_SYMBOL__(v) rt_abi_##v
+extern const volatile char RT_ABI_SYMBOL;
 
 /* Stops the build of generated C that plans `have` bytes of scratch for
  * layer `name` where this runtime's kernel takes `need` (its sizing

@@ -472,11 +472,13 @@ static int emit_blocks(Emit *e)
 }
 
 /* The runtime version (cnnrt.h's RT_ABI) this cnnc lays the weights out
- * for: C compiled against a runtime of another stops there. */
+ * for: C compiled against a runtime of another stops there (and emit_run
+ * reads the version's symbol, so an object compiled from it links with a
+ * runtime of this version only). */
 static void emit_abi_check(Emit *e)
 {
-	fprintf(e->c, "/* The weights below are laid out for runtime version %d: C kept from another cnnc\n"
-	              " * stops here rather than read them in the wrong order. Regenerate it. */\n", RT_ABI);
+	fprintf(e->c, "/* The weights below are laid out for runtime version %d: compiled against a runtime\n"
+	              " * of another, this C stops here rather than read them in the wrong order. */\n", RT_ABI);
 	fprintf(e->c, "#if !defined(RT_ABI) || RT_ABI != %d\n", RT_ABI);
 	fprintf(e->c, "#error \"generated for runtime version (RT_ABI) %d; this cnnrt.h is another: regenerate this C "
 	              "with the cnnc of this runtime\"\n#endif\n\n", RT_ABI);
@@ -531,7 +533,8 @@ static void emit_run(Emit *e)
 			declare_buffer(e, i);
 	if (!blocks)
 		declare_views(e, 0, g->n);
-	fprintf(c, "\n");
+	fprintf(c, "\n\t(void)rt_abi_%d; /* links with a runtime of version %d only (cnnrt.h's RT_ABI) */\n",
+	        RT_ABI, RT_ABI);
 	if (e->o->threads > 1)
 		fprintf(c, "\trt_threads(%d); /* --threads %d: the pool starts on the first run */\n\n", e->o->threads,
 		        e->o->threads);
