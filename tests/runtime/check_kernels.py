@@ -730,6 +730,13 @@ def main():
         ck.conv_ep("gemm", 1, 8, 9, 8, 33, 1, act="relu6", res=True)
         ck.conv_ep("gemm", 2, 5, 8, 9, 32, 1, act="leaky_relu")
         ck.conv_ep("gemm", 2, 13, 9, 11, 37, 3, s=2, p=1, act="leaky_relu")
+        # im2col_packed's strips of 16 pixels over one output row and two
+        # (ow 15), three (ow 7) and sixteen (ow 1: a segment a pixel),
+        # stride 3 with dilation and a non-square kernel
+        ck.conv_ep("gemm", 1, 13, 29, 30, 37, 3, s=2, p=1, act="relu", res=True)
+        ck.conv_ep("gemm", 2, 3, 13, 14, 13, 3, s=2, p=1)
+        ck.conv_ep("gemm", 1, 5, 37, 1, 13, 3, p=1, act="relu6")
+        ck.conv_ep("gemm", 1, 4, 17, 23, 9, (3, 5), s=3, p=(2, 1), d=2)
         # 1x1 at stride 1 in gemm.c's chunked order: k cut in chunks (600: 3
         # x 200; 270: 2 x 135), B's tile copied (48 rows or more, k >= 64,
         # rows not a multiple of 16 floats apart) or not, a last panel of 4
