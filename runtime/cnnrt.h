@@ -33,15 +33,16 @@
  * another version (an #error naming the one it was generated for): kept
  * from an older cnnc, its weights would be read in the wrong order, with
  * no other sign. Bump it with any such change; tests/cli/test_cli.py
- * fingerprints the packed weights of one layer of each kind and fails
- * when they change under the same number. */
+ * fingerprints the packed weights of a layer of each packing and fails
+ * when they change under the same number (a change to what arguments
+ * mean it cannot see). */
 #define RT_ABI 1
 /* The same as a symbol, rt_abi_1 (abi.c), which generated C reads once a
  * run: an object compiled from it against one version links with a
  * runtime of that version only. */
-#define RT_ABI_SYMBOL RT_ABI_SYMBOL_(RT_ABI)
-#define RT_ABI_SYMBOL_(v) RT_ABI_SYMBOL__(v)
-#define RT_ABI_SYMBOL__(v) rt_abi_##v
+#define RT_ABI_SYMBOL RT_ABI_NAME_(RT_ABI)
+#define RT_ABI_NAME_(v) RT_ABI_PASTE_(v) /* (expands v first) */
+#define RT_ABI_PASTE_(v) rt_abi_##v
 extern const volatile char RT_ABI_SYMBOL;
 
 /* Stops the build of generated C that plans `have` bytes of scratch for
