@@ -46,6 +46,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import safetensors_io  # noqa: E402
+
 CNNC = os.path.abspath(os.path.join(REPO, os.environ.get("CNNC_BUILD", "build"), "cnnc"))
 LENET = os.path.join(REPO, "models", "lenet5.lua")
 RESNET = os.path.join(REPO, "models", "resnet18.lua")
@@ -93,22 +96,9 @@ def packed_weights(c_file):
     return h.hexdigest()
 
 
-def write_safetensors(path, tensors):
-    """name -> float32 array, as a safetensors file."""
-    head, data = {}, b""
-    for name, arr in tensors.items():
-        raw = np.ascontiguousarray(arr, np.float32).tobytes()
-        head[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    head = json.dumps(head).encode()
-    with open(path, "wb") as f:
-        f.write(len(head).to_bytes(8, "little") + head + data)
-
-
-def layer_row(report, name):
-    """The report's row of layer `name`, split in columns."""
-    rows = [line.split() for line in report.splitlines() if line.split()[:1] == [name]]
-    return rows[0] if rows else []
+def runtime_abi(header):
+    """RT_ABI as the text of a cnnrt.h defines it."""
+    return int(re.search(r"^#define RT_ABI (\d+)$", header, re.M).group(1))
 
 
 def abi_fingerprint(tmp):
@@ -140,19 +130,22 @@ def abi_fingerprint(tmp):
         with open(model, "w") as f:
             f.write(text)
         r = run([CNNC, "compile", model, "--random-weights", "1", "-o", name] + flags, cwd=d)
-        rep = run([CNNC, "report", model, "--random-weights", "1"] + flags, cwd=d)
-        row = layer_row(rep.stdout, "conv")
-        check(f"ABI fingerprint, {name}: compiles" + (f", the conv by {want[0]} in {want[1]}" if want else ""),
-              r.returncode == 0 and (not want or (want[0] in row and want[1] in row)), r.stderr + " ".join(row))
+        c_file = os.path.join(d, name + ".c")
+        note = ""  # the conv's comment in the C: "conv (...): conv2d ..., im2col, nchw, then ..."
         if r.returncode == 0:
-            prints.append(packed_weights(os.path.join(d, name + ".c")))
+            with open(c_file) as f:
+                note = next((line for line in f if line.startswith("\t/* conv (")), "")
+        check(f"ABI fingerprint, {name}: compiles" + (f", the conv by {want[0]} in {want[1]}" if want else ""),
+              r.returncode == 0 and (not want or f", {want[0]}, {want[1]}," in note), r.stderr + note)
+        if r.returncode == 0:
+            prints.append(packed_weights(c_file))
     rs = np.random.RandomState(7)
     shapes = {"conv": (8, 3, 3, 3), "grp": (8, 4, 3, 3), "dw": (8, 1, 3, 3), "fc": (5, 8 * 6 * 7)}
     tensors = {}
     for layer, shape in shapes.items():
-        tensors[layer + ".weight"] = rs.standard_normal(shape) / np.sqrt(np.prod(shape[1:]))
-        tensors[layer + ".bias"] = rs.standard_normal(shape[0]) * 0.1
-    write_safetensors(os.path.join(d, "q8.safetensors"), tensors)
+        tensors[layer + ".weight"] = (rs.standard_normal(shape) / np.sqrt(np.prod(shape[1:]))).astype(np.float32)
+        tensors[layer + ".bias"] = (rs.standard_normal(shape[0]) * 0.1).astype(np.float32)
+    safetensors_io.write(os.path.join(d, "q8.safetensors"), tensors)
     calib = os.path.join(d, "calib.npy")
     np.save(calib, rs.standard_normal((3, 3, 11, 13)).astype(np.float32))
     with open(os.path.join(d, "q8.lua"), "w") as f:
@@ -169,7 +162,7 @@ def abi_fingerprint(tmp):
     if r.returncode == 0:
         prints.append(packed_weights(os.path.join(d, "int8.c")))
     with open(os.path.join(REPO, "runtime", "cnnrt.h")) as f:
-        abi = int(re.search(r"^#define RT_ABI (\d+)$", f.read(), re.M).group(1))
+        abi = runtime_abi(f.read())
     got = hashlib.sha256(" ".join(prints).encode()).hexdigest()[:16]
     check(f"the packed weights are RT_ABI {abi}'s (bump RT_ABI in runtime/cnnrt.h when the compiler lays "
           f"weights out otherwise: tests/cli/test_cli.py, FINGERPRINTS)", FINGERPRINTS.get(abi) == got,
@@ -253,7 +246,7 @@ def main():
             shutil.copytree(os.path.join(REPO, "runtime"), other)
             with open(os.path.join(other, "cnnrt.h")) as f:
                 text = f.read()
-            abi = int(re.search(r"^#define RT_ABI (\d+)$", text, re.M).group(1))
+            abi = runtime_abi(text)
             with open(os.path.join(other, "cnnrt.h"), "w") as f:
                 f.write(text.replace(f"#define RT_ABI {abi}\n", f"#define RT_ABI {abi + 1}\n"))
             r = run(["cc", "-std=c99", "-fsyntax-only", "-I", other, "net.c"], cwd=w)
