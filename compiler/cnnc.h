@@ -36,6 +36,7 @@
                                        INT_MAX, the kernels' int counts */
 #define IR_MAX_MACS (1LL << 60)     /* multiply-accumulates of the model */
 #define IR_MAX_WORKSPACE (1LL << 46)/* planned workspace, bytes */
+#define IR_MAX_NAME 200              /* a layer's name, bytes */
 #define MAX_PARAMS 4 /* batch_norm has the most: weight, bias, mean, var */
 
 /* ---- types ---------------------------------------------------------- */
@@ -394,6 +395,10 @@ long long ir_add_sat(long long a, long long b);
 long long ir_inner(const Node *n);
 /* Same rank and dims. */
 bool ir_same_shape(const Node *a, const Node *b);
+
+/* Whether s[0..len) may name a layer (and its weights' keys): 1 to
+ * IR_MAX_NAME letters, digits, '_', '.' and '-'. */
+bool ir_valid_name(const char *s, size_t len);
 
 /* add, sub, mul or div. */
 bool ir_is_binary(Op op);

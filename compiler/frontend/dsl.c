@@ -26,7 +26,6 @@
 
 #define TENSOR "cnnc.tensor" /* registry name of the tensor metatable */
 #define SHAPE "cnnc.shape"   /* and of a tensor's shape list's */
-#define MAX_NAME 200         /* longest layer name, bytes */
 #define MAX_CONCAT 1024      /* most inputs of one concat */
 #define MAX_PIECES 1024      /* most tensors one chunk or split returns */
 
@@ -394,19 +393,6 @@ static int get_list(lua_State *L, int idx, int lo, int max, int *out)
 	return ok ? (int)len : 0;
 }
 
-static bool valid_name(const char *s, size_t len)
-{
-	if (len == 0 || len > MAX_NAME)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* A number > 0 that a float can hold at idx, into *out. */
 static bool pos_num(lua_State *L, int idx, double *out)
 {
@@ -529,7 +515,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 	case OPT_NAME:
 		if (lua_type(L, idx) == LUA_TSTRING) {
 			const char *s = lua_tolstring(L, idx, &len);
-			ok = valid_name(s, len);
+			ok = ir_valid_name(s, len);
 			if (ok) {
 				n->name = arena_strdup(g->arena, s);
 				n->named = true;

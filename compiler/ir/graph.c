@@ -154,6 +154,19 @@ bool ir_same_shape(const Node *a, const Node *b)
 	return same;
 }
 
+bool ir_valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > IR_MAX_NAME)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
 bool ir_is_binary(Op op) { return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV; }
 
 BinaryForm ir_binary_form(const Graph *g, const Node *n, int *full)

@@ -180,22 +180,39 @@ static int layer_name_add(OxImport *x, const char *name)
 	return h;
 }
 
+/* s as a name the model language takes (ir_valid_name): '/' and ':'
+ * become '.' (torch.onnx's "/layer1/conv1/Conv", "onnx::Conv_3"), any
+ * other character it does not take '_', and a long name is cut to leave
+ * room for layer_name's "_K". NULL for an empty s. */
+static const char *dsl_name(OxImport *x, const char *s)
+{
+	size_t len = strlen(s), most = IR_MAX_NAME - 12; /* "_" and an int */
+	if (!len)
+		return NULL;
+	char *t = arena_strdup(x->a, s);
+	if (len > most)
+		t[len = most] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (t[i] == '/' || t[i] == ':')
+			t[i] = '.';
+		else if (!ir_valid_name(t + i, 1))
+			t[i] = '_';
+	return t;
+}
+
 /* A layer name used once: from the initializer wname when it ends in
- * ".weight", else from the node's name, else op_K. */
+ * ".weight", else from the node's name, else op_K; made a name the
+ * model language takes (dsl_name). */
 static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char *wname)
 {
 	const char *base = NULL;
 	size_t wl = wname ? strlen(wname) : 0;
 	if (wl > 7 && !strcmp(wname + wl - 7, ".weight"))
-		base = arena_printf(x->a, "%.*s", (int)(wl - 7), wname);
-	else if (n->name && *n->name) {
-		char *s = arena_strdup(x->a, n->name[0] == '/' ? n->name + 1 : n->name);
-		for (char *p = s; *p; p++)
-			if (*p == '/' || *p == ':')
-				*p = '.';
-		base = s;
-	} else
-		base = arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1);
+		base = dsl_name(x, arena_printf(x->a, "%.*s", (int)(wl - 7), wname));
+	else if (n->name && *n->name)
+		base = dsl_name(x, n->name[0] == '/' ? n->name + 1 : n->name);
+	if (!base)
+		base = dsl_name(x, arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1));
 	if (!name_used(x, base)) {
 		layer_name_add(x, base);
 		return base;
@@ -1158,7 +1175,8 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		 * equal, "features.1.1.layer_scale" = Identity(features.1.0's)) */
 		const char *cname = b->c ? n->input[1] : n->input[0];
 		OxValue *cv = ox_value(x, cname);
-		bool own = (cv->def < 0 || is_op(x->order[cv->def], "Identity")) && cname[0] != '/' && strncmp(cname, "onnx::", 6) && strcmp(cname, "__metadata__") &&
+		bool own = (cv->def < 0 || is_op(x->order[cv->def], "Identity")) && strncmp(cname, "onnx::", 6) &&
+		           strcmp(cname, "__metadata__") && ir_valid_name(cname, strlen(cname)) &&
 		           !name_used(x, cname); /* "__metadata__" is safetensors' own key */
 		const char *name = own ? cname : layer_name(x, n, cname);
 		if (own)
@@ -1700,13 +1718,17 @@ static void write_input(OxImport *x)
 	if (x->batch > 0)
 		d[0] = x->batch;
 	OxValue *v = ox_value(x, ox_name(x, in->name));
+	const char *name = dsl_name(x, in->name);
+	if (!name) /* an empty name is a value of its own in ONNX, not "none" */
+		name = "input";
+	layer_name_add(x, name);
 	v->var = ++x->next_var;
 	v->rank = rank;
 	memcpy(v->dims, d, sizeof d);
 	OxText sh = {.a = x->a};
 	for (int i = 0; i < rank; i++)
 		ox_text(&sh, "%s%lld", i ? ", " : "", d[i]);
-	ox_text(&x->lua, "v[%d] = input { name = %s, shape = { %s } }\n", v->var, lua_str(x, ox_name(x, in->name)), sh.s);
+	ox_text(&x->lua, "v[%d] = input { name = %s, shape = { %s } }\n", v->var, lua_str(x, name), sh.s);
 }
 
 void ox_map(OxImport *x)

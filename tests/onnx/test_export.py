@@ -159,6 +159,35 @@ class OddC(nn.Module):
         self.asym = True
 
 
+class Names(nn.Module):
+    """Conv -> relu -> strided 1x1 conv -> * a parameter, exported with
+    names as other exporters write them (patch): a graph input "in put:0",
+    initializers "my conv[0]/w:0.weight" and "scale here", node names
+    with spaces, brackets and slashes, one of 300 characters and one
+    that is only "/". The model file cnnc writes must still compile."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 13, 3, padding=1)
+        self.proj = nn.Conv2d(13, 37, 1, stride=2, bias=False)
+        self.scale = nn.Parameter(torch.rand(37, 1, 1) + 0.5)
+
+    def forward(self, x):
+        return self.proj(F.relu(self.conv(x))) * self.scale
+
+    def patch(self, model):
+        g = model.graph
+        rename = {"input": "in put:0", "conv.weight": "my conv[0]/w:0.weight", "scale": "scale here"}
+        for v in list(g.input) + list(g.initializer):
+            v.name = rename.get(v.name, v.name)
+        for n in g.node:
+            n.input[:] = [rename.get(i, i) for i in n.input]
+        names = {"Conv": ["a b/c[1]", "L" * 300], "Mul": ["/"]}
+        for n in g.node:
+            if names.get(n.op_type):
+                n.name = names[n.op_type].pop(0)
+
+
 def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True, keys=()):
     torch.manual_seed(1)
     x = torch.randn(*shape)
@@ -228,6 +257,7 @@ def main():
                     m.running_var.uniform_(0.5, 1.5)
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
+    compare("names", Names().eval(), (1, 3, 11, 9), tmp, 13)
     compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17, keys=("layer_scale", "scale2"))  # LayerNormalization is opset 17
     r18 = torchvision.models.resnet18().eval()
     want = totals([os.path.join(REPO, "models", "resnet18.lua")])
