@@ -1348,34 +1348,86 @@ static const char *slice_range(OxImport *x, const Onnx__NodeProto *n, const OxVa
 	return *e <= *s ? "an empty slice" : NULL;
 }
 
-/* Slices of the channels of one activation that together cover them
- * (torch.onnx's chunk at opset 13 and later) are one chunk or split;
- * any other slice is a split whose other pieces nobody reads. */
-static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
+/* Whether Unsqueeze u puts back axis 1 alone (of a rank-r result). */
+static bool unsqueezes_axis1(OxImport *x, const Onnx__NodeProto *u, int r)
+{
+	long long axes[OX_MAX_RANK];
+	int na = 0;
+	if (x->opset >= 13) {
+		const OxTensor *t = u->n_input == 2 ? later_const(x, u, 1) : NULL;
+		if (!t || t->is_float || t->count != 1)
+			return false;
+		axes[0] = t->i[0], na = 1;
+	} else {
+		na = ox_attr_ints(u, "axes", axes, OX_MAX_RANK);
+	}
+	return na == 1 && (axes[0] == 1 || axes[0] == 1 - r);
+}
+
+/* The channels [*s, *e) of in that node j takes as a piece of its own,
+ * and in *to the node whose output that piece is: a Slice on the
+ * channels (j itself); a Gather of one constant index on axis 1, given
+ * as [i] (j) or as a scalar whose only reader is an Unsqueeze putting
+ * the axis back (that Unsqueeze: torch.onnx's x[:, i].unsqueeze(1), as
+ * torchvision's transform_input writes it). NULL, or why not. */
+static const char *channel_piece(OxImport *x, int j, const OxValue *in, long long *s, long long *e, int *to)
+{
+	const Onnx__NodeProto *n = x->order[j];
+	*to = j;
+	if (is_op(n, "Slice"))
+		return slice_range(x, n, in, s, e);
+	long long axis = ox_attr_int(n, "axis", 0);
+	if (axis != 1 && axis != 1 - in->rank)
+		return "a Gather on an axis other than the channels (1)";
+	const OxTensor *idx = later_const(x, n, 1);
+	if (!idx || idx->is_float || idx->count != 1 || idx->rank > 1)
+		return "a Gather of an activation by indices that are not one constant";
+	long long c = in->dims[1], i = idx->i[0] < 0 ? idx->i[0] + c : idx->i[0];
+	if (i < 0 || i >= c)
+		return "a Gather index out of range of the channels";
+	if (idx->rank == 0) {
+		int u = only_user(x, j, n->output[0]);
+		if (u < 0 || !is_op(x->order[u], "Unsqueeze") || !unsqueezes_axis1(x, x->order[u], in->rank))
+			return "a Gather of one channel that no Unsqueeze puts back on axis 1 (a value of rank 1 or 3)";
+		*to = u;
+	}
+	*s = i, *e = i + 1;
+	return NULL;
+}
+
+/* Pieces of the channels of one activation (channel_piece) that
+ * together cover them (torch.onnx's chunk at opset 13 and later, the
+ * three channels of transform_input) are one chunk or split; any other
+ * piece is a split whose other pieces nobody reads. */
+static const char *map_piece(OxImport *x, int at, const Onnx__NodeProto *n)
 {
 	OxValue *in = in_act(x, n, 0);
 	if (!in || (in->rank != 4 && in->rank != 2))
 		return "an input that is not an activation of rank 2 or 4";
 	long long s, e, c = in->dims[1];
-	const char *why = slice_range(x, n, in, &s, &e);
+	int to;
+	const char *why = channel_piece(x, at, in, &s, &e, &to);
 	if (why)
 		return why;
+	if (to != at)
+		x->consumed[to] = true;
 	if (s == 0 && e == c) {
-		alias(x, n, in);
+		alias(x, x->order[to], in);
 		return NULL;
 	}
-	/* the later slices of in, by their first channel */
+	/* the later pieces of in, by their first channel */
 	enum { MAX_PIECES = 64 };
-	int by_start[MAX_PIECES], np = 0;
+	int by_start[MAX_PIECES], np = 0, dst[MAX_PIECES];
 	long long lo[MAX_PIECES], hi[MAX_PIECES];
-	by_start[0] = at, lo[0] = s, hi[0] = e, np = 1;
+	by_start[0] = at, dst[0] = to, lo[0] = s, hi[0] = e, np = 1;
 	for (int j = at + 1; j < x->n_node && np < MAX_PIECES; j++) {
 		const Onnx__NodeProto *m = x->order[j];
 		long long s2, e2;
-		if (x->consumed[j] || !is_op(m, "Slice") || m->n_input < 1 || strcmp(m->input[0], n->input[0]) ||
-		    slice_range(x, m, in, &s2, &e2))
+		int to2;
+		if (x->consumed[j] || !(is_op(m, "Slice") || is_op(m, "Gather")) || m->n_input < 1 ||
+		    strcmp(m->input[0], n->input[0]) || channel_piece(x, j, in, &s2, &e2, &to2))
 			continue;
-		by_start[np] = j, lo[np] = s2, hi[np] = e2, np++;
+		by_start[np] = j, dst[np] = to2, lo[np] = s2, hi[np] = e2, np++;
 	}
 	for (int i = 1; i < np; i++) /* insertion sort by lo */
 		for (int k = i; k > 0 && lo[k] < lo[k - 1]; k--) {
@@ -1384,6 +1436,7 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 			t = hi[k], hi[k] = hi[k - 1], hi[k - 1] = t;
 			int u = by_start[k];
 			by_start[k] = by_start[k - 1], by_start[k - 1] = u;
+			u = dst[k], dst[k] = dst[k - 1], dst[k - 1] = u;
 		}
 	bool tiles = np > 1 && lo[0] == 0 && hi[np - 1] == c;
 	for (int i = 1; i < np && tiles; i++)
@@ -1393,9 +1446,11 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 	const Onnx__NodeProto *node[MAX_PIECES];
 	if (tiles) {
 		for (int i = 0; i < np; i++) {
-			sz[i] = hi[i] - lo[i], out[i] = 0, node[i] = x->order[by_start[i]];
+			sz[i] = hi[i] - lo[i], out[i] = 0, node[i] = x->order[dst[i]];
 			if (by_start[i] != at)
 				x->consumed[by_start[i]] = true;
+			if (dst[i] != at)
+				x->consumed[dst[i]] = true;
 		}
 		split(x, in, sz, node, out, np);
 		return NULL;
@@ -1403,7 +1458,7 @@ static const char *map_slice(OxImport *x, int at, const Onnx__NodeProto *n)
 	np = 0;
 	if (s > 0)
 		sz[np] = s, node[np] = NULL, out[np++] = 0;
-	sz[np] = e - s, node[np] = n, out[np++] = 0;
+	sz[np] = e - s, node[np] = x->order[to], out[np++] = 0;
 	if (e < c)
 		sz[np] = c - e, node[np] = NULL, out[np++] = 0;
 	split(x, in, sz, node, out, np);
@@ -1597,7 +1652,7 @@ static const struct {
 	  "a Squeeze of an activation, or axes that are not constant, repeated, out of range or on a dim not 1"},
 	{"Unsqueeze", 1, 2, 1, 1, ox_fold_squeeze, NULL,
 	  "an Unsqueeze of an activation, or axes that are not constant, repeated or out of range"},
-	{"Gather", 2, 2, 1, 1, ox_fold_gather, NULL, "a Gather that is not of constant indices from a 1-D constant"},
+	{"Gather", 2, 2, 1, 1, ox_fold_gather, map_piece, NULL},
 	{"Sqrt", 1, 1, 1, 1, ox_fold_sqrt, NULL, "a Sqrt of an activation (only constants, folded at import)"},
 	{"Conv", 2, 3, 1, 1, NULL, map_conv, NULL},
 	{"BatchNormalization", 5, 5, 1, 5, NULL, map_batch_norm, NULL},
@@ -1626,7 +1681,7 @@ static const struct {
 	{"Concat", 1, OX_ANY, 1, 1, ox_fold_concat, map_concat, NULL},
 	{"Softmax", 1, 1, 1, 1, NULL, map_softmax, NULL},
 	{"Split", 1, 2, 1, OX_ANY, NULL, map_split, NULL},
-	{"Slice", 1, 5, 1, 1, ox_fold_slice, map_slice, NULL},
+	{"Slice", 1, 5, 1, 1, ox_fold_slice, map_piece, NULL},
 	{"Resize", 1, 4, 1, 1, NULL, map_resize, NULL},
 	{"Upsample", 1, 2, 1, 1, NULL, map_resize, NULL},
 	{"Pad", 1, 4, 1, 1, NULL, map_pad, NULL},

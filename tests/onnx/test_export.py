@@ -188,6 +188,27 @@ class Names(nn.Module):
                 n.name = names[n.op_type].pop(0)
 
 
+class Pick(nn.Module):
+    """Channels picked one at a time: torchvision's transform_input
+    (x[:, i].unsqueeze(1) for each of the three, scaled and shifted,
+    concatenated: Gather + Unsqueeze, one chunk), then from 13 channels
+    one by a negative scalar index, one by a 1-D index (index_select) and
+    one both by a slice and by an index."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 13, 3, padding=1)
+
+    def forward(self, x):
+        x = torch.cat([x[:, i].unsqueeze(1) * s + t for i, s, t in ((0, 0.458, -0.03), (1, 0.448, -0.088),
+                                                                      (2, 0.45, -0.188))], 1)
+        y = self.conv(x)
+        a = y[:, -2].unsqueeze(1) * 2.0
+        b = torch.index_select(y, 1, torch.tensor([3]))
+        c = y[:, 5:6] + y[:, 5].unsqueeze(1)
+        return y + torch.cat([a, b, c] * 4 + [a], 1)
+
+
 def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True, keys=()):
     torch.manual_seed(1)
     x = torch.randn(*shape)
@@ -258,6 +279,8 @@ def main():
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
     compare("names", Names().eval(), (1, 3, 11, 9), tmp, 13)
+    for opset in (11, 13, 17):  # Unsqueeze's axes: an attribute before 13, an input from 13
+        compare("pick", Pick().eval(), (2, 3, 9, 7), tmp, opset)
     compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17, keys=("layer_scale", "scale2"))  # LayerNormalization is opset 17
     r18 = torchvision.models.resnet18().eval()
     want = totals([os.path.join(REPO, "models", "resnet18.lua")])

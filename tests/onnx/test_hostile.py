@@ -288,6 +288,23 @@ def spec_cases(tmp):
     expect(tmp, "fold_broadcast", model([helper.make_node("Add", ["p", "q"], ["s"], name="add"),
                                          helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [p, q], x),
            ["node 'rs' (Reshape, opset 13): not supported: a shape that is not a constant"])
+    # a Gather of one channel: its index in range, and put back on axis 1
+    i7 = helper.make_tensor("i", TensorProto.INT64, [], [7])
+    expect(tmp, "gather_out_of_range", model([helper.make_node("Gather", ["x", "i"], ["y"], name="g", axis=1)], [i7]),
+           ["node 'g' (Gather, opset 13): not supported: a Gather index out of range of the channels"])
+    i1 = helper.make_tensor("i", TensorProto.INT64, [], [1])
+    expect(tmp, "gather_rank3", model([helper.make_node("Gather", ["x", "i"], ["g"], name="g", axis=1),
+                                       helper.make_node("Relu", ["g"], ["y"], name="r")], [i1]),
+           ["node 'g' (Gather, opset 13): not supported: a Gather of one channel that no Unsqueeze puts back"])
+    a2 = helper.make_tensor("a", TensorProto.INT64, [1], [2])
+    expect(tmp, "gather_unsqueeze_h", model([helper.make_node("Gather", ["x", "i"], ["g"], name="g", axis=1),
+                                             helper.make_node("Unsqueeze", ["g", "a"], ["y"], name="u")], [i1, a2]),
+           ["node 'g' (Gather, opset 13): not supported: a Gather of one channel that no Unsqueeze puts back"])
+    i2 = helper.make_tensor("i", TensorProto.INT64, [2], [0, 2])
+    expect(tmp, "gather_two", model([helper.make_node("Gather", ["x", "i"], ["y"], name="g", axis=1)], [i2]),
+           ["node 'g' (Gather, opset 13): not supported: a Gather of an activation by indices that are not one constant"])
+    expect(tmp, "gather_axis2", model([helper.make_node("Gather", ["x", "i"], ["y"], name="g", axis=2)], [i1]),
+           ["node 'g' (Gather, opset 13): not supported: a Gather on an axis other than the channels (1)"])
 
 
 def main():
