@@ -261,6 +261,8 @@ def lua_code(name, module, lua_report, tmp):
     make_golden.safetensors_io.write(weights, module.state_dict())
     prefix = os.path.join(tmp, "lua", "model")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    if os.path.exists(prefix + ".weights"):  # the last model's: a small model's weights are in its C
+        os.remove(prefix + ".weights")
     cnnc("compile", os.path.join(REPO, "models", name + ".lua"), "--weights", weights, "-o", prefix)
     return c_text(prefix + ".c", lua_report), blob(prefix)
 
