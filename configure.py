@@ -51,11 +51,14 @@ FUZZ = {
     "fuzz_onnx": ("compiler/onnx/onnx_read.c compiler/onnx/onnx_tensor.c compiler/onnx/onnx_graph.c "
                   "compiler/onnx/onnx_fold.c compiler/onnx/onnx_map.c compiler/onnx/onnx_write.c compiler/io/st_write.c "
                   "build/gen/onnx.pb-c.c compiler/ir/graph.c compiler/emit/output.c compiler/base/arena.c "
-                  "compiler/base/file.c tests/fuzz/fuzz_diag.c",
-                  "$protobuf_libs -lcjson -lm"),
+                  "compiler/base/file.c tests/fuzz/fuzz_diag.c "
+                  "compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/shape.c compiler/ir/params.c "
+                  "compiler/ir/verify.c compiler/passes/weights.c compiler/io/safetensors.c tests/fuzz/fuzz_hooks.c",
+                  "$protobuf_libs -llua5.4 -lcjson -lm"),
     "fuzz_lua": ("compiler/frontend/lua_front.c compiler/frontend/dsl.c compiler/ir/graph.c "
                  "compiler/ir/shape.c compiler/ir/params.c compiler/ir/verify.c compiler/ir/dump.c "
-                 "compiler/base/arena.c compiler/base/file.c tests/fuzz/fuzz_diag.c", "-llua5.4 -lm"),
+                 "compiler/base/arena.c compiler/base/file.c tests/fuzz/fuzz_diag.c tests/fuzz/fuzz_hooks.c",
+                 "-llua5.4 -lm"),
 }
 
 

@@ -29,6 +29,9 @@ fuzz_handler fuzz_signal(int sig, fuzz_handler h);
 int fuzz_setitimer(int which, const struct itimerval *it, struct itimerval *old);
 lua_State *fuzz_lua_newstate(lua_Alloc f, void *ud);
 void fuzz_lua_close(lua_State *L);
+/* the state lua_front_load has open, if any (fuzz_hooks.c): a model error
+ * leaves it open, and the harness closes it */
+extern lua_State *fuzz_open_state;
 
 #define signal fuzz_signal
 #define setitimer fuzz_setitimer

@@ -26,11 +26,7 @@
 
 #include "cnnc.h"
 
-#include "fuzz_hooks.h" /* for the prototypes; the calls here are real */
-#undef signal
-#undef setitimer
-#undef lua_newstate
-#undef lua_close
+#include "fuzz_hooks.h" /* fuzz_open_state, fuzz_lua_close (fuzz_hooks.c) */
 
 static const SandboxLimits limits = {
 	.max_bytes = 16u << 20,
@@ -38,40 +34,6 @@ static const SandboxLimits limits = {
 	.max_seconds = 1.0,
 	.max_wall = 20.0,
 };
-
-/* ---- fuzz_hooks.h's redirections ------------------------------------ */
-
-static lua_State *open_state; /* the state lua_front_load has open, if any */
-
-fuzz_handler fuzz_signal(int sig, fuzz_handler h)
-{
-	(void)sig;
-	(void)h;
-	return SIG_DFL;
-}
-
-int fuzz_setitimer(int which, const struct itimerval *it, struct itimerval *old)
-{
-	(void)which;
-	(void)it;
-	if (old)
-		memset(old, 0, sizeof *old);
-	return 0;
-}
-
-lua_State *fuzz_lua_newstate(lua_Alloc f, void *ud)
-{
-	FUZZ_CHECK(!open_state);
-	open_state = lua_newstate(f, ud);
-	return open_state;
-}
-
-void fuzz_lua_close(lua_State *L)
-{
-	FUZZ_CHECK(L == open_state);
-	open_state = NULL;
-	lua_close(L);
-}
 
 /* ---- the target ----------------------------------------------------- */
 
@@ -107,12 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (setjmp(jb) == 0) {
 		fuzz_diag_jmp = &jb;
 		Graph *g = lua_front_load(a, path, 0, &limits);
-		FUZZ_CHECK(!open_state);
+		FUZZ_CHECK(!fuzz_open_state);
 		ir_dump(g, devnull);
 	}
 	fuzz_diag_jmp = NULL;
-	if (open_state)
-		fuzz_lua_close(open_state);
+	if (fuzz_open_state)
+		fuzz_lua_close(fuzz_open_state);
 	arena_free(a);
 	return 0;
 }

@@ -14,11 +14,13 @@
 #include "fuzz.h"
 
 #include "cnnc.h"
+#include "fuzz_hooks.h" /* fuzz_open_state (fuzz_hooks.c) */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_temp_write(data, size, "input.onnx");
 	Arena *volatile a = arena_new();
+	volatile bool imported = false;
 	jmp_buf jb;
 	if (setjmp(jb) == 0) {
 		fuzz_diag_jmp = &jb;
@@ -30,6 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int k = 7; k >= 0; k--)
 			h = h << 8 | m.st[k];
 		FUZZ_CHECK(h <= m.st_len - 8);
+		imported = true;
+		Graph *g = lua_front_load_text(a, path, m.lua, m.lua_len, 0, &lua_front_default_limits);
+		FUZZ_CHECK(!fuzz_open_state);
+		weights_bind(g, st_open_mem(a, path, m.st, m.st_len), false);
+	} else if (imported) {
+		fprintf(stderr, "fuzz_onnx: the import's model failed in the front end or the weights\n");
+		abort();
 	}
 	fuzz_diag_jmp = NULL;
 	arena_free(a);
