@@ -200,6 +200,21 @@ static const char *dsl_name(OxImport *x, const char *s)
 	return t;
 }
 
+/* Whether a layer may not be called name: it is in use, or one of the
+ * keys its weights would have is (a param's own name, "conv.bias"). The
+ * table holds layer names and the weights' keys (weight()), so that the
+ * safetensors file holds each key once. */
+static bool name_taken(OxImport *x, const char *name)
+{
+	static const char *const suffix[] = {"weight", "bias", "running_mean", "running_var"};
+	if (name_used(x, name))
+		return true;
+	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++)
+		if (name_used(x, arena_printf(x->a, "%s.%s", name, suffix[i])))
+			return true;
+	return false;
+}
+
 /* A layer name used once: from the initializer wname when it ends in
  * ".weight", else from the node's name, else op_K; made a name the
  * model language takes (dsl_name). */
@@ -213,14 +228,16 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 		base = dsl_name(x, n->name[0] == '/' ? n->name + 1 : n->name);
 	if (!base)
 		base = dsl_name(x, arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1));
-	if (!name_used(x, base)) {
+	if (!name_taken(x, base)) {
 		layer_name_add(x, base);
 		return base;
 	}
 	/* base_K from the next K not tried for base (names are used once) */
+	if (!name_used(x, base))
+		layer_name_add(x, base); /* its keys are some param's: base_K's count */
 	int k = x->name_next[name_slot(x, base)];
 	const char *name;
-	while (name_used(x, name = arena_printf(x->a, "%s_%d", base, k)))
+	while (name_taken(x, name = arena_printf(x->a, "%s_%d", base, k)))
 		k++;
 	x->name_next[name_slot(x, base)] = k + 1;
 	layer_name_add(x, name);
@@ -253,7 +270,13 @@ static void weight(OxImport *x, const char *name, const char *suffix, const OxTe
 			g[i] = (float)t->i[i];
 		f = g;
 	}
-	add_weight(x, *suffix ? arena_printf(x->a, "%s.%s", name, suffix) : name, rank, dims, f);
+	const char *key = *suffix ? arena_printf(x->a, "%s.%s", name, suffix) : name;
+	if (*suffix) { /* a param's own name is in the table already */
+		if (name_used(x, key))
+			BUG("weight key '%s' written twice", key);
+		layer_name_add(x, key);
+	}
+	add_weight(x, key, rank, dims, f);
 }
 
 /* ---- statements ---- */

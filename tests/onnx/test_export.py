@@ -260,6 +260,51 @@ def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True, keys=()):
     return path
 
 
+def key_clash(tmp):
+    """A param whose own name is a key a layer's weights have ("conv.bias"
+    beside the conv "conv", whose bias is the initializer "b0"), after the
+    conv and before it: each key must be written once (the import wrote
+    "conv.bias" twice, and cnnc refused its own safetensors file)."""
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.RandomState(5)
+    w = rng.randn(13, 3, 3, 3).astype(np.float32)
+    b = rng.randn(13).astype(np.float32)
+    s1 = rng.rand(1, 13, 1, 1).astype(np.float32) + 0.5
+    s0 = rng.rand(1, 3, 1, 1).astype(np.float32) + 0.5
+    x = rng.randn(1, 3, 9, 7).astype(np.float32)
+    conv = lambda t: F.conv2d(t, torch.from_numpy(w), torch.from_numpy(b), padding=1)
+    cases = {
+        "after": ([helper.make_node("Conv", ["x", "conv.weight", "b0"], ["c"], name="c", pads=[1, 1, 1, 1]),
+                   helper.make_node("Mul", ["c", "conv.bias"], ["y"], name="m")], s1,
+                  lambda t: conv(t) * torch.from_numpy(s1)),
+        "before": ([helper.make_node("Mul", ["x", "conv.bias"], ["m"], name="m"),
+                    helper.make_node("Conv", ["m", "conv.weight", "b0"], ["y"], name="c", pads=[1, 1, 1, 1])], s0,
+                   lambda t: conv(t * torch.from_numpy(s0))),
+    }
+    for what, (nodes, scale, ref) in cases.items():
+        inits = [numpy_helper.from_array(w, "conv.weight"), numpy_helper.from_array(b, "b0"),
+                 numpy_helper.from_array(scale, "conv.bias")]
+        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+        path = os.path.join(tmp, f"key_clash_{what}.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+        prefix = path[:-5]
+        r = run([CNNC, "import", path, "-o", prefix])
+        if not r.returncode:
+            r = run([CNNC, "build", prefix + ".lua", "--weights", prefix + ".safetensors", "-o", prefix])
+        if not r.returncode:
+            np.save(prefix + "_in.npy", x)
+            r = run([prefix, prefix + "_in.npy", prefix + "_out.npy"])
+        err = float("inf")
+        if not r.returncode:
+            with torch.no_grad():
+                want = ref(torch.from_numpy(x)).numpy()
+            err = float(np.abs(np.load(prefix + "_out.npy") - want).max()) / max(1.0, float(np.abs(want).max()))
+        check(f"a param named conv.bias {what} the conv 'conv': import + build, output matches PyTorch", err <= 1e-4,
+              r.stderr.strip()[-400:])
+
+
 def totals(args):
     r = run([CNNC, "report"] + args)
     m = re.search(r"^total: .*", r.stdout, re.M)
@@ -279,6 +324,7 @@ def main():
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
     compare("names", Names().eval(), (1, 3, 11, 9), tmp, 13)
+    key_clash(tmp)
     for opset in (11, 13, 17):  # Unsqueeze's axes: an attribute before 13, an input from 13
         compare("pick", Pick().eval(), (2, 3, 9, 7), tmp, opset)
     compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17, keys=("layer_scale", "scale2"))  # LayerNormalization is opset 17
