@@ -397,7 +397,7 @@ static int get_list(lua_State *L, int idx, int lo, int max, int *out)
 static bool pos_num(lua_State *L, int idx, double *out)
 {
 	double d = lua_tonumber(L, idx);
-	if (lua_type(L, idx) != LUA_TNUMBER || !(d > 0 && d <= FLT_MAX))
+	if (lua_type(L, idx) != LUA_TNUMBER || !(d > 0 && ir_valid_number(d)))
 		return false;
 	*out = d;
 	return true;
@@ -429,7 +429,7 @@ static void parse_value(lua_State *L, int idx, Op op, const OptSpec *o, Node *n)
 	case OPT_PROB:
 		ok = lua_type(L, idx) == LUA_TNUMBER;
 		d = lua_tonumber(L, idx);
-		ok = ok && d == d && fabs(d) <= FLT_MAX; /* finite as the kernels' float */
+		ok = ok && ir_valid_number(d); /* finite as the kernels' float */
 		ok = ok && (o->type != OPT_POS_NUM || d > 0);
 		ok = ok && (o->type != OPT_PROB || (d >= 0 && d <= 1));
 		if (ok)
@@ -748,7 +748,7 @@ static int binary(lua_State *L, Op op, int opts)
 		return build(L, op, in, 2, opts, false);
 	}
 	double v = lua_tonumber(L, na ? 1 : 2);
-	if (!(fabs(v) <= FLT_MAX)) /* NaN, infinities, beyond a float */
+	if (!ir_valid_number(v))
 		dsl_error(L, "%s: a number operand must be one a float can hold (|x| <= 3.4e38), got %s", op_name[op],
 		          lua_tostring(L, na ? 1 : 2));
 	int x = to_tensor(L, na ? 2 : 1)->id;

@@ -10,6 +10,8 @@
  */
 #include "../cnnc.h"
 
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 const char *const op_name[OP_COUNT] = {
@@ -166,6 +168,8 @@ bool ir_valid_name(const char *s, size_t len)
 	}
 	return true;
 }
+
+bool ir_valid_number(double v) { return fabs(v) <= FLT_MAX; }
 
 bool ir_is_binary(Op op) { return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV; }
 

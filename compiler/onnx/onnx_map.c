@@ -585,10 +585,12 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (!t[k] || t[k]->count != in->dims[1])
 			return "scale, bias, mean and variance that are not initializers of C elements";
 	}
+	double eps = attr_float(n, "epsilon", 1e-5);
+	if (!(eps > 0 && ir_valid_number(eps)))
+		return "an epsilon that is not a float above 0";
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, 4, in->dims);
-	stmt(x, slot, n, "v[%d]:batch_norm { name = %s, eps = %s }", in->var, lua_str(x, name),
-	     num(x, attr_float(n, "epsilon", 1e-5)));
+	stmt(x, slot, n, "v[%d]:batch_norm { name = %s, eps = %s }", in->var, lua_str(x, name), num(x, eps));
 	static const char *const suffix[4] = {"weight", "bias", "running_mean", "running_var"};
 	for (int k = 0; k < 4; k++)
 		weight(x, name, suffix[k], t[k], 1, &in->dims[1]);
@@ -730,10 +732,13 @@ static const char *map_act(OxImport *x, int at, const Onnx__NodeProto *n)
 		call = "tanh()";
 	else if (!strcmp(op, "HardSwish"))
 		call = "hardswish()";
-	else if (!strcmp(op, "LeakyRelu"))
-		call = arena_printf(x->a, "leaky_relu { negative_slope = %s }", num(x, attr_float(n, "alpha", 0.01)));
-	else if (!strcmp(op, "Elu"))
-		call = arena_printf(x->a, "elu { alpha = %s }", num(x, attr_float(n, "alpha", 1.0)));
+	else if (!strcmp(op, "LeakyRelu") || !strcmp(op, "Elu")) {
+		bool leaky = op[0] == 'L';
+		double alpha = attr_float(n, "alpha", leaky ? 0.01 : 1.0);
+		if (!ir_valid_number(alpha))
+			return "an alpha that is not a finite float";
+		call = arena_printf(x->a, leaky ? "leaky_relu { negative_slope = %s }" : "elu { alpha = %s }", num(x, alpha));
+	}
 	else { /* HardSigmoid */
 		if (fabs(attr_float(n, "alpha", 0.2) - 1.0 / 6) > 1e-6 || attr_float(n, "beta", 0.5) != 0.5)
 			return "alpha and beta other than 1/6 and 1/2 (PyTorch's hardsigmoid)";
@@ -768,6 +773,8 @@ static const char *map_clip(OxImport *x, int at, const Onnx__NodeProto *n)
 	}
 	/* the DSL's number options are floats of |x| <= 3.4e38: FLT_MAX, the
 	 * exporters' "no bound", is held just inside */
+	if (isnan(lo) || isnan(hi))
+		return "a min or max that is NaN";
 	lo = lo < -3.4e38 ? -3.4e38 : lo;
 	hi = hi > 3.4e38 ? 3.4e38 : hi;
 	if (lo > hi)
@@ -926,7 +933,8 @@ static bool layer_norm_parts(OxImport *x, int at, const OxValue *in)
 	int add = next_op(x, r2, "Add"), sq = add >= 0 ? only_user(x, add, x->order[add]->output[0]) : -1;
 	const OxTensor *eps = add >= 0 ? later_const(x, x->order[add], strcmp(x->order[add]->input[0],
 	                                             x->order[r2]->output[0]) ? 0 : 1) : NULL;
-	if (!eps || eps->count != 1 || !eps->is_float || sq < 0 || !is_op(x->order[sq], "Sqrt") ||
+	if (!eps || eps->count != 1 || !eps->is_float || !(eps->f[0] > 0 && ir_valid_number(eps->f[0])) || sq < 0 ||
+	    !is_op(x->order[sq], "Sqrt") ||
 	    only_user(x, sq, x->order[sq]->output[0]) != div || strcmp(x->order[div]->input[1], x->order[sq]->output[0]))
 		return false;
 	int mul = next_op(x, div, "Mul"), bias = mul >= 0 ? next_op(x, mul, "Add") : -1;
@@ -1107,11 +1115,14 @@ static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 		return "a Scale that is not an initializer of the normalized shape";
 	if (n->n_input > 2 && *n->input[2] && (!b || b->count != count))
 		return "a B that is not an initializer of the normalized shape";
+	double eps = attr_float(n, "epsilon", 1e-5);
+	if (!(eps > 0 && ir_valid_number(eps)))
+		return "an epsilon that is not a float above 0";
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, in->rank, in->dims);
 	const char *shape = nd == 1 ? arena_printf(x->a, "%lld", count) : int_list(x, nd, &in->dims[axis]);
 	stmt(x, slot, n, "v[%d]:layer_norm { name = %s, normalized_shape = %s, eps = %s }", in->var, lua_str(x, name),
-	     shape, num(x, attr_float(n, "epsilon", 1e-5)));
+	     shape, num(x, eps));
 	weight(x, name, "weight", sc, nd, &in->dims[axis]);
 	if (b) {
 		weight(x, name, "bias", b, nd, &in->dims[axis]);
@@ -1183,7 +1194,10 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		return "a constant operand that broadcasts the activation to another shape";
 	const char *operand;
 	if (c->count == 1) {
-		operand = num(x, c->is_float ? (double)c->f[0] : (double)c->i[0]);
+		double v = c->is_float ? (double)c->f[0] : (double)c->i[0];
+		if (!ir_valid_number(v))
+			return "a constant operand that is not a finite float";
+		operand = num(x, v);
 	} else {
 		/* a param: its dims with leading 1s dropped (at most 4 left) */
 		int skip = 0;

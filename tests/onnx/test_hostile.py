@@ -288,6 +288,33 @@ def spec_cases(tmp):
     expect(tmp, "fold_broadcast", model([helper.make_node("Add", ["p", "q"], ["s"], name="add"),
                                          helper.make_node("Reshape", ["x", "s"], ["y"], name="rs")], [p, q], x),
            ["node 'rs' (Reshape, opset 13): not supported: a shape that is not a constant"])
+    # numbers the model language cannot hold (NaN, infinities) or options it
+    # refuses (eps <= 0) are refused here, not written into a .lua that
+    # cnnc then refuses, or that falls back to the option's default
+    def f32(v, name):
+        return helper.make_tensor(name, TensorProto.FLOAT, [], [v])
+    bn = [helper.make_tensor(k, TensorProto.FLOAT, [3], v) for k, v in
+          (("s", [1, 1, 1]), ("b", [0, 0, 0]), ("m", [0, 0, 0]), ("v", [1, 1, 1]))]
+    for name, node, inits, opset, says in (
+            ("add_inf", helper.make_node("Add", ["x", "c"], ["y"], name="n"), [f32(float("inf"), "c")], 13,
+             "a constant operand that is not a finite float"),
+            ("mul_nan", helper.make_node("Mul", ["x", "c"], ["y"], name="n"), [f32(float("nan"), "c")], 13,
+             "a constant operand that is not a finite float"),
+            ("leaky_nan", helper.make_node("LeakyRelu", ["x"], ["y"], name="n", alpha=float("nan")), [], 13,
+             "an alpha that is not a finite float"),
+            ("elu_inf", helper.make_node("Elu", ["x"], ["y"], name="n", alpha=float("-inf")), [], 13,
+             "an alpha that is not a finite float"),
+            ("clip_nan", helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="n"),
+             [f32(float("nan"), "lo"), f32(1, "hi")], 13, "a min or max that is NaN"),
+            ("bn_eps_negative", helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="n",
+                                                 epsilon=-1.0), bn, 13, "an epsilon that is not a float above 0"),
+            ("bn_eps_nan", helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="n",
+                                            epsilon=float("nan")), bn, 13, "an epsilon that is not a float above 0"),
+            ("ln_eps_zero", helper.make_node("LayerNormalization", ["x", "s5"], ["y"], name="n", axis=-1,
+                                             epsilon=0.0), [helper.make_tensor("s5", TensorProto.FLOAT, [5], [1] * 5)],
+             17, "an epsilon that is not a float above 0")):
+        op = node.op_type
+        expect(tmp, name, model([node], inits, opset=opset), [f"node 'n' ({op}, opset {opset}): not supported: {says}"])
     # a Gather of one channel: its index in range, and put back on axis 1
     i7 = helper.make_tensor("i", TensorProto.INT64, [], [7])
     expect(tmp, "gather_out_of_range", model([helper.make_node("Gather", ["x", "i"], ["y"], name="g", axis=1)], [i7]),
