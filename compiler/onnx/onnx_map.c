@@ -443,6 +443,10 @@ static const char *map_conv(OxImport *x, int at, const Onnx__NodeProto *n)
 	long long g = ox_attr_int(n, "group", 1);
 	if (g < 1 || in->dims[1] != ir_mul(wt->dims[1], g) || wt->dims[0] % g)
 		return "a group count that does not divide the channels";
+	long long ks[2];
+	int nk = ox_attr_ints(n, "kernel_shape", ks, 2);
+	if (nk != 0 && (nk != 2 || ks[0] != wt->dims[2] || ks[1] != wt->dims[3]))
+		return "a kernel_shape that differs from the weight's";
 	Window w = {.k = {wt->dims[2], wt->dims[3]}};
 	const char *why = window(x, n, in, &w, false, true);
 	if (why)

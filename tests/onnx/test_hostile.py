@@ -315,6 +315,11 @@ def spec_cases(tmp):
              17, "an epsilon that is not a float above 0")):
         op = node.op_type
         expect(tmp, name, model([node], inits, opset=opset), [f"node 'n' ({op}, opset {opset}): not supported: {says}"])
+    # a Conv's kernel_shape is its weight's (ONNX; the weight was used and
+    # the attribute ignored)
+    expect(tmp, "conv_kernel_shape", model([helper.make_node("Conv", ["x", "w"], ["y"], name="n", kernel_shape=[2, 2])],
+                                           [weight()]),
+           ["node 'n' (Conv, opset 13): not supported: a kernel_shape that differs from the weight's"])
     # a Gather of one channel: its index in range, and put back on axis 1
     i7 = helper.make_tensor("i", TensorProto.INT64, [], [7])
     expect(tmp, "gather_out_of_range", model([helper.make_node("Gather", ["x", "i"], ["y"], name="g", axis=1)], [i7]),
