@@ -1277,14 +1277,17 @@ static const char *map_softmax(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
+#define SPLIT_NAMES 64 /* most pieces a split assigns by name */
+
 /* Pieces of the channels of in, of sizes sz[0..np): piece k is output
  * out[k] of node[k] (node[k] NULL: a piece nobody reads). Equal pieces
  * are a chunk, as the DSL's models write torch.chunk. */
 static void split(OxImport *x, const OxValue *in, const long long *sz, const Onnx__NodeProto *const *node,
                   const int *out, int np)
 {
-	OxText l = {.a = x->a}, s = {.a = x->a};
+	OxText l = {.a = x->a}, s = {.a = x->a}, each = {.a = x->a};
 	bool equal = true;
+	ox_text(&each, "%s", "");
 	for (int k = 0; k < np; k++) {
 		long long od[OX_MAX_RANK];
 		memcpy(od, in->dims, sizeof od);
@@ -1292,14 +1295,18 @@ static void split(OxImport *x, const OxValue *in, const long long *sz, const Onn
 		int slot = node[k] ? new_act(x, node[k], (size_t)out[k], in->rank, od) : ++x->next_var;
 		ox_text(&l, "%sv[%d]", k ? ", " : "", slot);
 		ox_text(&s, "%s%lld", k ? ", " : "", sz[k]);
+		ox_text(&each, " v[%d] = p[%d]", slot, k + 1);
 		equal = equal && sz[k] == sz[0];
 	}
-	if (equal && np > 1)
-		ox_text(&x->lua, "%s = v[%d]:chunk { chunks = %d } -- %s\n", l.s, in->var, np,
-		        dims_str(x, in->rank, in->dims));
+	const char *call = equal && np > 1 ? arena_printf(x->a, "v[%d]:chunk { chunks = %d }", in->var, np)
+	                                   : arena_printf(x->a, "v[%d]:split { split_size_or_sections = { %s } }",
+	                                                  in->var, s.s);
+	/* Lua's parser recurses once per name on an assignment's left (a
+	 * limit of about 200): many pieces go through a table */
+	if (np <= SPLIT_NAMES)
+		ox_text(&x->lua, "%s = %s -- %s\n", l.s, call, dims_str(x, in->rank, in->dims));
 	else
-		ox_text(&x->lua, "%s = v[%d]:split { split_size_or_sections = { %s } } -- %s\n", l.s, in->var, s.s,
-		        dims_str(x, in->rank, in->dims));
+		ox_text(&x->lua, "do local p = { %s }%s end -- %s\n", call, each.s, dims_str(x, in->rank, in->dims));
 }
 
 static const char *map_split(OxImport *x, int at, const Onnx__NodeProto *n)

@@ -315,6 +315,16 @@ def spec_cases(tmp):
              17, "an epsilon that is not a float above 0")):
         op = node.op_type
         expect(tmp, name, model([node], inits, opset=opset), [f"node 'n' ({op}, opset {opset}): not supported: {says}"])
+    # a Split into 256: more names than Lua's parser takes on the left of
+    # one assignment ("C stack overflow" when cnnc read the import's model)
+    x256 = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 256, 2, 2])]
+    outs = ["y"] + ["o%d" % i for i in range(255)]
+    code, err, _, lua = run_import(tmp, "split_256", model([helper.make_node("Split", ["x"], outs, name="s", axis=1)],
+                                                           inputs=x256))
+    r = subprocess.run([CNNC, "check", os.path.join(tmp, "out_split_256.lua")], capture_output=True, text=True) \
+        if lua else None
+    check("split_256: imports, and cnnc check takes its model", code == 0 and r is not None and r.returncode == 0,
+          err + (r.stderr if r else ""))
     # a Conv's kernel_shape is its weight's (ONNX; the weight was used and
     # the attribute ignored)
     expect(tmp, "conv_kernel_shape", model([helper.make_node("Conv", ["x", "w"], ["y"], name="n", kernel_shape=[2, 2])],
