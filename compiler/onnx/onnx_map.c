@@ -1138,6 +1138,28 @@ static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 	return NULL;
 }
 
+/* Softplus -> Tanh -> Mul by the Softplus's input: mish (torch.onnx's
+ * Mish before opset 18, where ONNX has no Mish). */
+static const char *map_softplus(OxImport *x, int at, const Onnx__NodeProto *n)
+{
+	static const char *const outside = "a Softplus outside Mish's x * tanh(softplus(x))";
+	OxValue *in = in_act(x, n, 0);
+	int t = in ? only_user(x, at, n->output[0]) : -1;
+	if (t < 0 || !is_op(x->order[t], "Tanh"))
+		return outside;
+	int m = only_user(x, t, x->order[t]->output[0]);
+	const Onnx__NodeProto *mul = m >= 0 ? x->order[m] : NULL;
+	if (!mul || !is_op(mul, "Mul") || mul->n_input != 2)
+		return outside;
+	const char *other = strcmp(mul->input[0], x->order[t]->output[0]) ? mul->input[0] : mul->input[1];
+	if (strcmp(other, in->name))
+		return outside;
+	x->consumed[t] = x->consumed[m] = true;
+	int slot = new_act(x, mul, 0, in->rank, in->dims);
+	stmt(x, slot, mul, "v[%d]:mish()", in->var);
+	return NULL;
+}
+
 /* Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5: gelu. */
 static bool gelu(OxImport *x, int at, const Onnx__NodeProto *n, const OxValue *in, const OxTensor *c)
 {
@@ -1734,6 +1756,7 @@ static const struct {
 	{"Upsample", 1, 2, 1, 1, NULL, map_resize, NULL},
 	{"Pad", 1, 4, 1, 1, NULL, map_pad, NULL},
 	{"Erf", 1, 1, 1, 1, NULL, NULL, "Erf outside the GELU pattern (x/sqrt(2) -> Erf -> +1 -> *x -> *0.5)"},
+	{"Softplus", 1, 1, 1, 1, NULL, map_softplus, NULL},
 	{"ConvTranspose", 2, 3, 1, 1, NULL, map_conv_transpose, NULL},
 	{"Transpose", 1, 1, 1, 1, ox_fold_transpose, map_transpose, NULL},
 	{"LayerNormalization", 2, 3, 1, 3, NULL, map_layer_norm, NULL},

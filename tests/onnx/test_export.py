@@ -188,6 +188,20 @@ class Names(nn.Module):
                 n.name = names[n.op_type].pop(0)
 
 
+class Mish(nn.Module):
+    """Mish, which torch.onnx writes as x * tanh(softplus(x)) (ONNX has a
+    Mish op only from opset 18), after a conv, on a scaled value, and as
+    the module."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 13, 3, stride=2)
+
+    def forward(self, x):
+        y = F.mish(self.conv(x))
+        return F.mish(y * 3.0) + nn.Mish()(y)
+
+
 class Pick(nn.Module):
     """Channels picked one at a time: torchvision's transform_input
     (x[:, i].unsqueeze(1) for each of the three, scaled and shifted,
@@ -325,6 +339,8 @@ def main():
             compare(name, model, shape, tmp, opset)
     compare("names", Names().eval(), (1, 3, 11, 9), tmp, 13)
     key_clash(tmp)
+    for opset in (11, 13, 17):
+        compare("mish", Mish().eval(), (2, 3, 11, 9), tmp, opset)
     for opset in (11, 13, 17):  # Unsqueeze's axes: an attribute before 13, an input from 13
         compare("pick", Pick().eval(), (2, 3, 9, 7), tmp, opset)
     compare("odd_c", OddC().eval(), (2, 3, 9, 7), tmp, 17, keys=("layer_scale", "scale2"))  # LayerNormalization is opset 17

@@ -325,6 +325,9 @@ def spec_cases(tmp):
         if lua else None
     check("split_256: imports, and cnnc check takes its model", code == 0 and r is not None and r.returncode == 0,
           err + (r.stderr if r else ""))
+    # a Softplus is imported only as part of Mish
+    expect(tmp, "softplus_alone", model([helper.make_node("Softplus", ["x"], ["y"], name="n")]),
+           ["node 'n' (Softplus, opset 13): not supported: a Softplus outside Mish's x * tanh(softplus(x))"])
     # a Conv's kernel_shape is its weight's (ONNX; the weight was used and
     # the attribute ignored)
     expect(tmp, "conv_kernel_shape", model([helper.make_node("Conv", ["x", "w"], ["y"], name="n", kernel_shape=[2, 2])],
