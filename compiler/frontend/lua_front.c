@@ -410,6 +410,10 @@ NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *
 			break;
 		}
 	}
+	if (!line && !strcmp(p, "C stack overflow")) /* the parser's own limit: no line to give */
+		diag_error(path, 0, "C stack overflow: the model nests deeper than Lua's parser allows, as more than "
+		                    "about 190 names on the left of one assignment do; take many pieces as a table "
+		                    "(local p = { x:split { ... } })");
 	diag_error(path, line, "%s", p);
 }
 
