@@ -399,6 +399,9 @@ bool ir_same_shape(const Node *a, const Node *b);
 /* Whether s[0..len) may name a layer (and its weights' keys): 1 to
  * IR_MAX_NAME letters, digits, '_', '.' and '-'. */
 bool ir_valid_name(const char *s, size_t len);
+/* Whether s has the form ir_add names a layer without a name: an op's
+ * name, '_' and a number ("relu_1"). */
+bool ir_auto_name(const char *s);
 /* Whether v may be a number of a model (an option, an operand): one a
  * float holds, |v| <= FLT_MAX; not NaN or an infinity. */
 bool ir_valid_number(double v);

@@ -386,8 +386,9 @@ static int on_error(lua_State *L)
 	return 1;
 }
 
-/* Prints a Lua error ("file:line: msg") as a cnnc error and exits 1. */
-NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *s)
+/* Prints a Lua error ("file:line: msg") as a cnnc error and exits 1;
+ * loading: the error is the parser's, not the model's run. */
+NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *s, bool loading)
 {
 	guard_stop();
 	if (s->tripped && !strcmp(s->tripped, "memory"))
@@ -410,7 +411,7 @@ NORETURN static void model_error(lua_State *L, const char *path, const Sandbox *
 			break;
 		}
 	}
-	if (!line && !strcmp(p, "C stack overflow")) /* the parser's own limit: no line to give */
+	if (loading && !line && !strcmp(p, "C stack overflow")) /* the parser's own limit: no line to give */
 		diag_error(path, 0, "C stack overflow: the model nests deeper than Lua's parser allows, as more than "
 		                    "about 190 names on the left of one assignment do; take many pieces as a table "
 		                    "(local p = { x:split { ... } })");
@@ -474,8 +475,10 @@ Graph *lua_front_load_text(Arena *a, const char *path, const char *text, size_t 
 	const char *chunk = arena_printf(a, "@%s", path); /* messages say "path:LINE:", as loadfile's do */
 	lua_pushstring(L, path);
 	lua_pushcclosure(L, on_error, 1);
-	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK || lua_pcall(L, 0, 1, lua_gettop(L) - 1) != LUA_OK)
-		model_error(L, path, s);
+	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK)
+		model_error(L, path, s, true);
+	if (lua_pcall(L, 0, 1, lua_gettop(L) - 1) != LUA_OK)
+		model_error(L, path, s, false);
 
 	void *t = luaL_testudata(L, -1, "cnnc.tensor");
 	if (!t)

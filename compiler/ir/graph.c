@@ -115,7 +115,7 @@ int ir_add(Graph *g, Op op, const int *in, int nin, int line)
 			BUG("node %d: input %d out of order", id, in[i]);
 		n->in[i] = in[i];
 	}
-	n->name = arena_printf(g->arena, "%s_%d", op_name[op], id);
+	n->name = arena_printf(g->arena, "%s_%d", op_name[op], id); /* the form ir_auto_name knows */
 	return id;
 }
 
@@ -167,6 +167,17 @@ bool ir_valid_name(const char *s, size_t len)
 			return false;
 	}
 	return true;
+}
+
+bool ir_auto_name(const char *s)
+{
+	const char *u = strrchr(s, '_');
+	if (!u || !u[1] || strspn(u + 1, "0123456789") != strlen(u + 1))
+		return false;
+	for (int op = 0; op < OP_COUNT; op++)
+		if (strlen(op_name[op]) == (size_t)(u - s) && !strncmp(s, op_name[op], (size_t)(u - s)))
+			return true;
+	return false;
 }
 
 bool ir_valid_number(double v) { return fabs(v) <= FLT_MAX; }

@@ -91,7 +91,8 @@ typedef struct {
 	OxWeight *w;               /* weights to write, n_w of them */
 	int n_w, cap_w;            /* used and allocated */
 	int next_var;              /* the next free v[] slot */
-	const char **names;        /* open-addressing table of the layer names in use */
+	const char **names;        /* open-addressing table of the names given (the input's,
+	                              layers', params') and the weights' keys */
 	int *name_next;            /* per slot: the next suffix to try after that name */
 	int n_names, cap_names;    /* used slots and the table's size (a power of two) */
 	long long ext_bytes;       /* external data bytes read so far */

@@ -180,13 +180,15 @@ static int layer_name_add(OxImport *x, const char *name)
 	return h;
 }
 
+#define NAME_SUFFIX 12 /* bytes unique_name's "_K" may add: '_' and an int */
+
 /* s as a name the model language takes (ir_valid_name): '/' and ':'
  * become '.' (torch.onnx's "/layer1/conv1/Conv", "onnx::Conv_3"), any
  * other character it does not take '_', and a long name is cut to leave
- * room for layer_name's "_K". NULL for an empty s. */
+ * room for unique_name's "_K". NULL for an empty s. */
 static const char *dsl_name(OxImport *x, const char *s)
 {
-	size_t len = strlen(s), most = IR_MAX_NAME - 12; /* "_" and an int */
+	size_t len = strlen(s), most = IR_MAX_NAME - NAME_SUFFIX;
 	if (!len)
 		return NULL;
 	char *t = arena_strdup(x->a, s);
@@ -200,19 +202,42 @@ static const char *dsl_name(OxImport *x, const char *s)
 	return t;
 }
 
-/* Whether a layer may not be called name: it is in use, or one of the
- * keys its weights would have is (a param's own name, "conv.bias"). The
- * table holds layer names and the weights' keys (weight()), so that the
- * safetensors file holds each key once. */
+/* What a layer's weights' keys add to its name (batch_norm has all four). */
+static const char *const key_suffix[4] = {"weight", "bias", "running_mean", "running_var"};
+
+/* Whether name may not be given: it is in use, or one of the keys its
+ * weights would have is (a param's own name, "conv.bias"); it has the
+ * form the model language gives a layer without a name ("relu_1",
+ * ir_auto_name), which it would then refuse as used; or it is
+ * safetensors' own "__metadata__". The table holds the names given and
+ * the weights' keys (add_weight), so the file holds each key once. */
 static bool name_taken(OxImport *x, const char *name)
 {
-	static const char *const suffix[] = {"weight", "bias", "running_mean", "running_var"};
-	if (name_used(x, name))
+	if (name_used(x, name) || ir_auto_name(name) || !strcmp(name, "__metadata__"))
 		return true;
-	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++)
-		if (name_used(x, arena_printf(x->a, "%s.%s", name, suffix[i])))
+	for (size_t i = 0; i < sizeof key_suffix / sizeof *key_suffix; i++)
+		if (name_used(x, arena_printf(x->a, "%s.%s", name, key_suffix[i])))
 			return true;
 	return false;
+}
+
+/* base, or base_K for the first K that makes it free, marked as used. */
+static const char *unique_name(OxImport *x, const char *base)
+{
+	if (!name_taken(x, base)) {
+		layer_name_add(x, base);
+		return base;
+	}
+	/* base_K from the next K not tried for base (names are used once) */
+	if (!name_used(x, base))
+		layer_name_add(x, base); /* taken otherwise: its slot counts the K */
+	int k = x->name_next[name_slot(x, base)];
+	const char *name;
+	while (name_taken(x, name = arena_printf(x->a, "%s_%d", base, k)))
+		k++;
+	x->name_next[name_slot(x, base)] = k + 1;
+	layer_name_add(x, name);
+	return name;
 }
 
 /* A layer name used once: from the initializer wname when it ends in
@@ -228,25 +253,19 @@ static const char *layer_name(OxImport *x, const Onnx__NodeProto *n, const char 
 		base = dsl_name(x, n->name[0] == '/' ? n->name + 1 : n->name);
 	if (!base)
 		base = dsl_name(x, arena_printf(x->a, "%s_%d", n->op_type, x->next_var + 1));
-	if (!name_taken(x, base)) {
-		layer_name_add(x, base);
-		return base;
-	}
-	/* base_K from the next K not tried for base (names are used once) */
-	if (!name_used(x, base))
-		layer_name_add(x, base); /* its keys are some param's: base_K's count */
-	int k = x->name_next[name_slot(x, base)];
-	const char *name;
-	while (name_taken(x, name = arena_printf(x->a, "%s_%d", base, k)))
-		k++;
-	x->name_next[name_slot(x, base)] = k + 1;
-	layer_name_add(x, name);
-	return name;
+	return unique_name(x, base);
 }
 
 /* Adds weight key with dims (rank of them) and data f. */
-static void add_weight(OxImport *x, const char *key, int rank, const long long *dims, const float *f)
+static void add_weight(OxImport *x, const char *name, const char *suffix, int rank, const long long *dims,
+                       const float *f)
 {
+	const char *key = *suffix ? arena_printf(x->a, "%s.%s", name, suffix) : name;
+	if (*suffix) { /* a param's key is its name, in the table already */
+		if (name_used(x, key))
+			BUG("weight key '%s' written twice", key);
+		layer_name_add(x, key);
+	}
 	x->w = arena_grow(x->a, x->w, x->n_w, &x->cap_w, sizeof *x->w);
 	OxWeight *w = &x->w[x->n_w++];
 	w->key = key;
@@ -270,13 +289,7 @@ static void weight(OxImport *x, const char *name, const char *suffix, const OxTe
 			g[i] = (float)t->i[i];
 		f = g;
 	}
-	const char *key = *suffix ? arena_printf(x->a, "%s.%s", name, suffix) : name;
-	if (*suffix) { /* a param's own name is in the table already */
-		if (name_used(x, key))
-			BUG("weight key '%s' written twice", key);
-		layer_name_add(x, key);
-	}
-	add_weight(x, key, rank, dims, f);
+	add_weight(x, name, suffix, rank, dims, f);
 }
 
 /* ---- statements ---- */
@@ -595,9 +608,8 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, 4, in->dims);
 	stmt(x, slot, n, "v[%d]:batch_norm { name = %s, eps = %s }", in->var, lua_str(x, name), num(x, eps));
-	static const char *const suffix[4] = {"weight", "bias", "running_mean", "running_var"};
 	for (int k = 0; k < 4; k++)
-		weight(x, name, suffix[k], t[k], 1, &in->dims[1]);
+		weight(x, name, key_suffix[k], t[k], 1, &in->dims[1]);
 	return NULL;
 }
 
@@ -628,7 +640,7 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 		for (long long i = 0; i < nout; i++)
 			for (long long j = 0; j < k; j++)
 				f[i * k + j] = alpha * w->f[trans ? j * nout + i : i * k + j];
-		add_weight(x, arena_printf(x->a, "%s.weight", name), 2, wd, f);
+		add_weight(x, name, "weight", 2, wd, f);
 	} else {
 		weight(x, name, "weight", w, 2, wd);
 	}
@@ -636,7 +648,7 @@ static const char *linear(OxImport *x, const Onnx__NodeProto *n, const Onnx__Nod
 		float *f = arena_alloc(x->a, (size_t)(nout + 1) * sizeof *f);
 		for (long long i = 0; i < nout; i++)
 			f[i] = beta * (c->is_float ? c->f[c->count == 1 ? 0 : i] : (float)c->i[c->count == 1 ? 0 : i]);
-		add_weight(x, arena_printf(x->a, "%s.bias", name), 1, &nout, f);
+		add_weight(x, name, "bias", 1, &nout, f);
 	}
 	return NULL;
 }
@@ -742,9 +754,8 @@ static const char *map_act(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (!ir_valid_number(alpha))
 			return "an alpha that is not a finite float";
 		call = arena_printf(x->a, leaky ? "leaky_relu { negative_slope = %s }" : "elu { alpha = %s }", num(x, alpha));
-	}
-	else { /* HardSigmoid */
-		if (fabs(attr_float(n, "alpha", 0.2) - 1.0 / 6) > 1e-6 || attr_float(n, "beta", 0.5) != 0.5)
+	} else { /* HardSigmoid */
+		if (!(fabs(attr_float(n, "alpha", 0.2) - 1.0 / 6) <= 1e-6) || attr_float(n, "beta", 0.5) != 0.5)
 			return "alpha and beta other than 1/6 and 1/2 (PyTorch's hardsigmoid)";
 		if (self_gated(x, at, n, in, "hardswish()"))
 			return NULL;
@@ -1133,7 +1144,7 @@ static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 	} else { /* no B: zeros */
 		float *f = arena_alloc(x->a, (size_t)(count + 1) * sizeof *f);
 		memset(f, 0, (size_t)(count + 1) * sizeof *f);
-		add_weight(x, arena_printf(x->a, "%s.bias", name), nd, &in->dims[axis], f);
+		add_weight(x, name, "bias", nd, &in->dims[axis], f);
 	}
 	return NULL;
 }
@@ -1142,21 +1153,11 @@ static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
  * Mish before opset 18, where ONNX has no Mish). */
 static const char *map_softplus(OxImport *x, int at, const Onnx__NodeProto *n)
 {
-	static const char *const outside = "a Softplus outside Mish's x * tanh(softplus(x))";
 	OxValue *in = in_act(x, n, 0);
 	int t = in ? only_user(x, at, n->output[0]) : -1;
-	if (t < 0 || !is_op(x->order[t], "Tanh"))
-		return outside;
-	int m = only_user(x, t, x->order[t]->output[0]);
-	const Onnx__NodeProto *mul = m >= 0 ? x->order[m] : NULL;
-	if (!mul || !is_op(mul, "Mul") || mul->n_input != 2)
-		return outside;
-	const char *other = strcmp(mul->input[0], x->order[t]->output[0]) ? mul->input[0] : mul->input[1];
-	if (strcmp(other, in->name))
-		return outside;
-	x->consumed[t] = x->consumed[m] = true;
-	int slot = new_act(x, mul, 0, in->rank, in->dims);
-	stmt(x, slot, mul, "v[%d]:mish()", in->var);
+	if (t < 0 || !is_op(x->order[t], "Tanh") || !self_gated(x, t, x->order[t], in, "mish()"))
+		return "a Softplus outside Mish's x * tanh(softplus(x))";
+	x->consumed[t] = true;
 	return NULL;
 }
 
@@ -1239,8 +1240,7 @@ static const char *map_binary(OxImport *x, int at, const Onnx__NodeProto *n)
 		const char *cname = b->c ? n->input[1] : n->input[0];
 		OxValue *cv = ox_value(x, cname);
 		bool own = (cv->def < 0 || is_op(x->order[cv->def], "Identity")) && strncmp(cname, "onnx::", 6) &&
-		           strcmp(cname, "__metadata__") && ir_valid_name(cname, strlen(cname)) &&
-		           !name_used(x, cname); /* "__metadata__" is safetensors' own key */
+		           ir_valid_name(cname, strlen(cname)) && !name_taken(x, cname);
 		const char *name = own ? cname : layer_name(x, n, cname);
 		if (own)
 			layer_name_add(x, name);
@@ -1323,8 +1323,8 @@ static void split(OxImport *x, const OxValue *in, const long long *sz, const Onn
 	const char *call = equal && np > 1 ? arena_printf(x->a, "v[%d]:chunk { chunks = %d }", in->var, np)
 	                                   : arena_printf(x->a, "v[%d]:split { split_size_or_sections = { %s } }",
 	                                                  in->var, s.s);
-	/* Lua's parser recurses once per name on an assignment's left (a
-	 * limit of about 200): many pieces go through a table */
+	/* Lua's parser recurses once per name on an assignment's left (its
+	 * C stack ends at about 190 names): many pieces go through a table */
 	if (np <= SPLIT_NAMES)
 		ox_text(&x->lua, "%s = %s -- %s\n", l.s, call, dims_str(x, in->rank, in->dims));
 	else
@@ -1494,7 +1494,7 @@ static const char *map_piece(OxImport *x, int at, const Onnx__NodeProto *n)
 		const Onnx__NodeProto *m = x->order[j];
 		long long s2, e2;
 		int to2;
-		if (x->consumed[j] || !(is_op(m, "Slice") || is_op(m, "Gather")) || m->n_input < 1 ||
+		if (x->consumed[j] || !(is_op(m, "Slice") || is_op(m, "Gather")) || counts(x, op_row(m), m) ||
 		    strcmp(m->input[0], n->input[0]) || channel_piece(x, j, in, &s2, &e2, &to2))
 			continue;
 		by_start[np] = j, dst[np] = to2, lo[np] = s2, hi[np] = e2, np++;
@@ -1645,7 +1645,7 @@ static const char *map_pad(OxImport *x, int at, const Onnx__NodeProto *n)
 			return "a constant_value that is not a constant scalar";
 		value = v ? (v->is_float ? v->f[0] : (double)v->i[0]) : 0;
 	}
-	if (!isfinite(value) || fabs(value) > 3.4e38)
+	if (!ir_valid_number(value))
 		return "a constant_value that is not a finite float";
 	if (p[0] || p[1] || p[4] || p[5])
 		return "padding of N or C";
@@ -1845,9 +1845,7 @@ static void write_input(OxImport *x)
 		d[0] = x->batch;
 	OxValue *v = ox_value(x, ox_name(x, in->name));
 	const char *name = dsl_name(x, in->name);
-	if (!name) /* an empty name is a value of its own in ONNX, not "none" */
-		name = "input";
-	layer_name_add(x, name);
+	name = unique_name(x, name ? name : "input"); /* "" is a name in ONNX */
 	v->var = ++x->next_var;
 	v->rank = rank;
 	memcpy(v->dims, d, sizeof d);

@@ -1,6 +1,7 @@
 /*
  * fuzz_hooks.h: forced into compiler/frontend/lua_front.c in the fuzz
- * build only (clang -include), redirecting four calls to fuzz_lua.c.
+ * build only (clang -include), redirecting four calls to fuzz_hooks.c
+ * (for fuzz_lua and fuzz_onnx).
  *
  *   signal, setitimer: the sandbox's timer backstops (a SIGPROF and a
  *     SIGALRM that print and _exit; SIGALRM would replace libFuzzer's own

@@ -274,35 +274,73 @@ def compare(name, model, shape, tmp, opset, tol=1e-4, same_c=True, keys=()):
     return path
 
 
-def key_clash(tmp):
-    """A param whose own name is a key a layer's weights have ("conv.bias"
-    beside the conv "conv", whose bias is the initializer "b0"), after the
-    conv and before it: each key must be written once (the import wrote
-    "conv.bias" twice, and cnnc refused its own safetensors file)."""
+def name_clashes(tmp):
+    """Hand-made graphs whose names clash with what the import gives: a
+    constant named by a key a layer's weights have ("conv.bias" beside
+    the conv "conv" whose bias is "b0", before and after it; "fc.bias"
+    beside a Gemm's; "fc.weight", a MatMul's weight, also read by a Mul;
+    "ln.bias" beside a LayerNormalization without B, whose zero bias the
+    import writes), a node named "__metadata__" (safetensors' own key),
+    and a node and an input named "relu_1", the name the model language
+    gives an unnamed relu. Each must import to a model cnnc builds (each
+    failed: a key written twice, a bad __metadata__, a name used twice)
+    and run as PyTorch does."""
     import onnx
     from onnx import helper, numpy_helper, TensorProto
     rng = np.random.RandomState(5)
+
+    def t(a):
+        return torch.from_numpy(a)
     w = rng.randn(13, 3, 3, 3).astype(np.float32)
     b = rng.randn(13).astype(np.float32)
     s1 = rng.rand(1, 13, 1, 1).astype(np.float32) + 0.5
     s0 = rng.rand(1, 3, 1, 1).astype(np.float32) + 0.5
-    x = rng.randn(1, 3, 9, 7).astype(np.float32)
-    conv = lambda t: F.conv2d(t, torch.from_numpy(w), torch.from_numpy(b), padding=1)
-    cases = {
-        "after": ([helper.make_node("Conv", ["x", "conv.weight", "b0"], ["c"], name="c", pads=[1, 1, 1, 1]),
-                   helper.make_node("Mul", ["c", "conv.bias"], ["y"], name="m")], s1,
-                  lambda t: conv(t) * torch.from_numpy(s1)),
-        "before": ([helper.make_node("Mul", ["x", "conv.bias"], ["m"], name="m"),
-                    helper.make_node("Conv", ["m", "conv.weight", "b0"], ["y"], name="c", pads=[1, 1, 1, 1])], s0,
-                   lambda t: conv(t * torch.from_numpy(s0))),
-    }
-    for what, (nodes, scale, ref) in cases.items():
-        inits = [numpy_helper.from_array(w, "conv.weight"), numpy_helper.from_array(b, "b0"),
-                 numpy_helper.from_array(scale, "conv.bias")]
-        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-        path = os.path.join(tmp, f"key_clash_{what}.onnx")
-        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    fw = rng.randn(5, 7).astype(np.float32)
+    fb = rng.randn(5).astype(np.float32)
+    sq = rng.randn(7, 7).astype(np.float32)
+    lw = rng.rand(7).astype(np.float32) + 0.5
+    x4 = rng.randn(1, 3, 9, 7).astype(np.float32)
+    x2 = rng.randn(2, 7).astype(np.float32)
+    x7 = rng.randn(7, 7).astype(np.float32)  # a Mul by a [7, 7] constant keeps its shape
+    conv = lambda v: F.conv2d(v, t(w), t(b), padding=1)
+    node = helper.make_node
+    cases = [
+        ("conv.bias after the conv 'conv'", x4,
+         [node("Conv", ["x", "conv.weight", "b0"], ["c"], name="c", pads=[1, 1, 1, 1]),
+          node("Mul", ["c", "conv.bias"], ["y"], name="m")],
+         [(w, "conv.weight"), (b, "b0"), (s1, "conv.bias")], lambda v: conv(v) * t(s1)),
+        ("conv.bias before the conv 'conv'", x4,
+         [node("Mul", ["x", "conv.bias"], ["m"], name="m"),
+          node("Conv", ["m", "conv.weight", "b0"], ["y"], name="c", pads=[1, 1, 1, 1])],
+         [(w, "conv.weight"), (b, "b0"), (s0, "conv.bias")], lambda v: conv(v * t(s0))),
+        ("fc.bias beside the Gemm 'fc'", x2,
+         [node("Gemm", ["x", "fc.weight", "b0"], ["g"], name="g", transB=1),
+          node("Mul", ["g", "fc.bias"], ["y"], name="m")],
+         [(fw, "fc.weight"), (fb, "b0"), (fb * 2, "fc.bias")], lambda v: F.linear(v, t(fw), t(fb)) * t(fb * 2)),
+        ("fc.weight, a MatMul's, read by a Mul too", x7,
+         [node("MatMul", ["x", "fc.weight"], ["g"], name="g"), node("Mul", ["g", "fc.weight"], ["y"], name="m")],
+         [(sq, "fc.weight")], lambda v: (v @ t(sq)) * t(sq)),
+        ("ln.bias beside a LayerNormalization 'ln' without B", x2,
+         [node("LayerNormalization", ["x", "ln.weight"], ["l"], name="l", axis=-1),
+          node("Mul", ["l", "ln.bias"], ["y"], name="m")],
+         [(lw, "ln.weight"), (lw * 3, "ln.bias")], lambda v: F.layer_norm(v, (7,), t(lw)) * t(lw * 3)),
+        ("a node named __metadata__", x4,
+         [node("Mul", ["x", "onnx::Mul_1"], ["y"], name="__metadata__")],
+         [(s0, "onnx::Mul_1")], lambda v: v * t(s0)),
+        ("a conv named relu_1 after a relu", x4,
+         [node("Relu", ["x"], ["r"], name="r"), node("Conv", ["r", "w", "b"], ["y"], name="relu_1", pads=[1, 1, 1, 1])],
+         [(w, "w"), (b, "b")], lambda v: conv(F.relu(v))),
+        ("an input named relu_1 before a relu", x4,
+         [node("Relu", ["relu_1"], ["y"], name="r")], [], lambda v: F.relu(v)),
+    ]
+    for k, (what, x, nodes, inits, ref) in enumerate(cases):
+        name = nodes[0].input[0]
+        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name, TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(a, n) for a, n in inits])
+        opset = 17 if nodes[0].op_type == "LayerNormalization" else 13
+        path = os.path.join(tmp, f"clash_{k}.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), path)
         prefix = path[:-5]
         r = run([CNNC, "import", path, "-o", prefix])
         if not r.returncode:
@@ -313,10 +351,9 @@ def key_clash(tmp):
         err = float("inf")
         if not r.returncode:
             with torch.no_grad():
-                want = ref(torch.from_numpy(x)).numpy()
+                want = ref(t(x)).numpy()
             err = float(np.abs(np.load(prefix + "_out.npy") - want).max()) / max(1.0, float(np.abs(want).max()))
-        check(f"a param named conv.bias {what} the conv 'conv': import + build, output matches PyTorch", err <= 1e-4,
-              r.stderr.strip()[-400:])
+        check(f"names: {what}: import + build, output matches PyTorch", err <= 1e-4, r.stderr.strip()[-400:])
 
 
 def totals(args):
@@ -338,7 +375,7 @@ def main():
         for opset in (11, 13, 17):
             compare(name, model, shape, tmp, opset)
     compare("names", Names().eval(), (1, 3, 11, 9), tmp, 13)
-    key_clash(tmp)
+    name_clashes(tmp)
     for opset in (11, 13, 17):
         compare("mish", Mish().eval(), (2, 3, 11, 9), tmp, opset)
     for opset in (11, 13, 17):  # Unsqueeze's axes: an attribute before 13, an input from 13

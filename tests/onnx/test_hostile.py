@@ -304,6 +304,8 @@ def spec_cases(tmp):
              "an alpha that is not a finite float"),
             ("elu_inf", helper.make_node("Elu", ["x"], ["y"], name="n", alpha=float("-inf")), [], 13,
              "an alpha that is not a finite float"),
+            ("hardsigmoid_nan", helper.make_node("HardSigmoid", ["x"], ["y"], name="n", alpha=float("nan")), [], 13,
+             "alpha and beta other than 1/6 and 1/2"),
             ("clip_nan", helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="n"),
              [f32(float("nan"), "lo"), f32(1, "hi")], 13, "a min or max that is NaN"),
             ("bn_eps_negative", helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="n",
