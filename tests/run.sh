@@ -140,6 +140,8 @@ suite "golden programs under ASan+UBSan" $PY tests/golden/run_golden.py --asan
 # that reach each kernel family once: every level is ASan's above.
 suite "golden programs under valgrind" $PY tests/golden/run_golden.py --valgrind \
     --levels=-O0,default,direct,im2col,winograd,blocked
+suite "random nets vs PyTorch: 40 drawn nets at -O0, -O2, two threads and one option more each, ~25 s" \
+    $PY tests/golden/random_nets.py
 suite "onnx import: torch.onnx.export of odd nets and resnet18 (opsets 11, 13, 17) vs PyTorch" \
     $PY tests/onnx/test_export.py
 suite "onnx conformance: libonnx-testdata's backend tests in scope, import + build vs ONNX's outputs" \
