@@ -292,6 +292,18 @@ static void weight(OxImport *x, const char *name, const char *suffix, const OxTe
 	add_weight(x, name, suffix, rank, dims, f);
 }
 
+/* Whether v may be a norm's epsilon in the model language: a number
+ * above 0 a float holds. */
+static bool positive_number(double v) { return v > 0 && ir_valid_number(v); }
+
+/* A norm node's epsilon attribute (default 1e-5) into *eps; NULL, or why
+ * it cannot be one. */
+static const char *epsilon(const Onnx__NodeProto *n, double *eps)
+{
+	*eps = attr_float(n, "epsilon", 1e-5);
+	return positive_number(*eps) ? NULL : "an epsilon that is not a float above 0";
+}
+
 /* ---- statements ---- */
 
 static void stmt(OxImport *x, int slot, const Onnx__NodeProto *n, const char *fmt, ...) PRINTF(4, 5);
@@ -602,9 +614,10 @@ static const char *map_batch_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 		if (!t[k] || t[k]->count != in->dims[1])
 			return "scale, bias, mean and variance that are not initializers of C elements";
 	}
-	double eps = attr_float(n, "epsilon", 1e-5);
-	if (!(eps > 0 && ir_valid_number(eps)))
-		return "an epsilon that is not a float above 0";
+	double eps;
+	const char *why = epsilon(n, &eps);
+	if (why)
+		return why;
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, 4, in->dims);
 	stmt(x, slot, n, "v[%d]:batch_norm { name = %s, eps = %s }", in->var, lua_str(x, name), num(x, eps));
@@ -948,7 +961,7 @@ static bool layer_norm_parts(OxImport *x, int at, const OxValue *in)
 	int add = next_op(x, r2, "Add"), sq = add >= 0 ? only_user(x, add, x->order[add]->output[0]) : -1;
 	const OxTensor *eps = add >= 0 ? later_const(x, x->order[add], strcmp(x->order[add]->input[0],
 	                                             x->order[r2]->output[0]) ? 0 : 1) : NULL;
-	if (!eps || eps->count != 1 || !eps->is_float || !(eps->f[0] > 0 && ir_valid_number(eps->f[0])) || sq < 0 ||
+	if (!eps || eps->count != 1 || !eps->is_float || !positive_number(eps->f[0]) || sq < 0 ||
 	    !is_op(x->order[sq], "Sqrt") ||
 	    only_user(x, sq, x->order[sq]->output[0]) != div || strcmp(x->order[div]->input[1], x->order[sq]->output[0]))
 		return false;
@@ -1130,9 +1143,10 @@ static const char *map_layer_norm(OxImport *x, int at, const Onnx__NodeProto *n)
 		return "a Scale that is not an initializer of the normalized shape";
 	if (n->n_input > 2 && *n->input[2] && (!b || b->count != count))
 		return "a B that is not an initializer of the normalized shape";
-	double eps = attr_float(n, "epsilon", 1e-5);
-	if (!(eps > 0 && ir_valid_number(eps)))
-		return "an epsilon that is not a float above 0";
+	double eps;
+	const char *why = epsilon(n, &eps);
+	if (why)
+		return why;
 	const char *name = layer_name(x, n, n->input[1]);
 	int slot = new_act(x, n, 0, in->rank, in->dims);
 	const char *shape = nd == 1 ? arena_printf(x->a, "%lld", count) : int_list(x, nd, &in->dims[axis]);
@@ -1317,7 +1331,8 @@ static void split(OxImport *x, const OxValue *in, const long long *sz, const Onn
 		int slot = node[k] ? new_act(x, node[k], (size_t)out[k], in->rank, od) : ++x->next_var;
 		ox_text(&l, "%sv[%d]", k ? ", " : "", slot);
 		ox_text(&s, "%s%lld", k ? ", " : "", sz[k]);
-		ox_text(&each, " v[%d] = p[%d]", slot, k + 1);
+		if (np > SPLIT_NAMES)
+			ox_text(&each, " v[%d] = p[%d]", slot, k + 1);
 		equal = equal && sz[k] == sz[0];
 	}
 	const char *call = equal && np > 1 ? arena_printf(x->a, "v[%d]:chunk { chunks = %d }", in->var, np)

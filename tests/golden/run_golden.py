@@ -135,8 +135,9 @@ def tolerance_scale(cnnc, lua, flags):
     return 1e-3 if "winograd" in algos else 1e-4
 
 
-def compare(out, ref, scale):
-    """(ok, max error, tolerance, note) of a program output against PyTorch's."""
+def compare(out, ref, scale, argmax=True):
+    """(ok, max error, tolerance, note) of a program output against PyTorch's;
+    argmax: also each sample's argmax the same (a classifier's answer)."""
     if out.shape != ref.shape:
         return False, float("nan"), float("nan"), f"output shape {out.shape}, expected {ref.shape}"
     ref64, out64 = ref.astype(np.float64), out.astype(np.float64)
@@ -151,6 +152,8 @@ def compare(out, ref, scale):
         at = np.unravel_index(int(np.argmax(flat)), ref.shape)
         notes.append(f"worst at {tuple(int(i) for i in at)}: got {out[at]:.7g}, want {ref[at]:.7g}")
     n = ref.shape[0]
+    if not argmax or not ref.size:
+        return ok, err, tol, "; ".join(notes)
     a_out = out64.reshape(n, -1).argmax(1)
     a_ref = ref64.reshape(n, -1).argmax(1)
     bad = np.nonzero(a_out != a_ref)[0]
